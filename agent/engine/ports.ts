@@ -1,0 +1,67 @@
+/**
+ * The engine's ports: storage, clock, logger and flow lookup. The agent wires
+ * SQLite behind them, the hub PostgreSQL, tests whatever they need.
+ */
+import type { Execution, LogLine, TaskRun } from '../../protocol/execution.js';
+import type { Flow } from '../../protocol/flow.js';
+import type { FileStorage, KvStore } from '../../protocol/plugin.js';
+import type { State } from '../../protocol/states.js';
+
+/**
+ * Durable record of executions. Writes are queued and applied in order (a
+ * store may group them into one transaction); `flush` resolves once everything
+ * queued so far is durable.
+ */
+export interface ExecutionStore {
+  saveExecution(execution: Execution): void;
+  saveTaskRun(taskRun: TaskRun): void;
+  appendLog(line: LogLine): void;
+  flush(): Promise<void>;
+  getExecution(id: string): Promise<{ execution: Execution; taskRuns: TaskRun[] } | undefined>;
+  /** Executions in any of the given states, oldest first. */
+  listExecutionsByState(states: readonly State[]): Promise<Execution[]>;
+  listLogs(executionId: string): Promise<LogLine[]>;
+  readonly kv: KvStore;
+  readonly files: FileStorage;
+}
+
+/** Time source; tests substitute a controllable one. */
+export interface Clock {
+  now(): number;
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+export const systemClock: Clock = {
+  now: () => Date.now(),
+  setTimeout: (fn, ms) => {
+    const t = setTimeout(fn, ms);
+    return t;
+  },
+  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
+};
+
+/** Structured diagnostic logger (pino's shape): data first, then the message. */
+export interface Logger {
+  debug(obj: object, msg?: string): void;
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+  child(bindings: Record<string, unknown>): Logger;
+}
+
+/** A validated flow together with its source revision. */
+export interface FlowRecord {
+  flow: Flow;
+  revision: number;
+}
+
+/** Finds flows for subflows and for resuming executions after a restart. */
+export interface FlowSource {
+  getFlow(namespace: string, id: string, revision?: number): FlowRecord | undefined;
+}
+
+/** Secrets visible to `secret()`; undefined when unknown. */
+export interface SecretSource {
+  get(name: string): string | undefined;
+}

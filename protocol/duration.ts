@@ -1,0 +1,29 @@
+/** ISO-8601 durations (`PT30S`, `P1DT2H`) as milliseconds. */
+import { Duration } from 'luxon';
+
+/** A duration pattern usable in JSON Schemas; the parser below is the authority. */
+export const DURATION_PATTERN = '^-?P(?!$)(\\d+(?:\\.\\d+)?Y)?(\\d+(?:\\.\\d+)?M)?(\\d+(?:\\.\\d+)?W)?(\\d+(?:\\.\\d+)?D)?(T(?=\\d)(\\d+(?:\\.\\d+)?H)?(\\d+(?:\\.\\d+)?M)?(\\d+(?:\\.\\d+)?S)?)?$';
+
+/**
+ * Parses an ISO-8601 duration into milliseconds, or returns undefined when the
+ * text is not one.
+ *
+ * @example parseDuration('PT1M30S') // 90000
+ */
+export function parseDuration(text: string): number | undefined {
+  const d = Duration.fromISO(text);
+  if (!d.isValid) return undefined;
+  return d.as('milliseconds');
+}
+
+/** Like {@link parseDuration} but throws a message naming the bad value. */
+export function durationMs(text: string, what = 'duration'): number {
+  const ms = parseDuration(text);
+  if (ms === undefined) throw new Error(`${what}: '${text}' is not an ISO-8601 duration such as PT30S`);
+  return ms;
+}
+
+/** Formats milliseconds as an ISO-8601 duration, e.g. 1500 → 'PT1.5S'. */
+export function formatDuration(ms: number): string {
+  return Duration.fromMillis(ms).shiftTo('hours', 'minutes', 'seconds').toISO() ?? `PT${ms / 1000}S`;
+}

@@ -1,0 +1,67 @@
+/** Executions, task runs and log lines: the records an engine produces. */
+import type { State } from './states.js';
+
+export interface Attempt {
+  state: State;
+  startDate: string;
+  endDate?: string;
+  /** Why the attempt failed, when it did. */
+  error?: string;
+}
+
+export interface TaskRun {
+  id: string;
+  executionId: string;
+  taskId: string;
+  /** The enclosing flowable task run, if any. */
+  parentTaskRunId: string | null;
+  /** The value of the enclosing `foreach` iteration, or null. */
+  value: string | null;
+  /** Values of every enclosing `foreach`, outermost first (how outputs are keyed). */
+  valuePath: string[];
+  iteration: number | null;
+  state: State;
+  attempts: Attempt[];
+  outputs: Record<string, unknown>;
+  startDate: string;
+  endDate?: string;
+  /** Earliest time a paused or retrying task run resumes, ISO-8601. */
+  resumeAt?: string;
+  error?: string;
+}
+
+export interface Execution {
+  id: string;
+  namespace: string;
+  flowId: string;
+  flowRevision: number;
+  state: State;
+  inputs: Record<string, unknown>;
+  outputs: Record<string, unknown>;
+  labels: Record<string, string>;
+  variables?: Record<string, unknown>;
+  trigger: Record<string, unknown> | null;
+  /** The execution this one replays, or its own id. */
+  originalId: string;
+  parentExecutionId?: string | null;
+  /** Agent that ran it; null on the hub. */
+  agentId: string | null;
+  startDate: string;
+  endDate?: string;
+  /** Which stage of the execution runs: main tasks, then `errors`, then `finally`. */
+  stage?: 'tasks' | 'errors' | 'finally' | 'done';
+  error?: string;
+}
+
+export type LogLevel = 'TRACE' | 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
+export const LOG_LEVELS: readonly LogLevel[] = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR'];
+
+export interface LogLine {
+  executionId: string;
+  taskRunId: string | null;
+  taskId: string | null;
+  attempt: number | null;
+  level: LogLevel;
+  message: string;
+  timestamp: string;
+}

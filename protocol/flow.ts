@@ -1,0 +1,192 @@
+/**
+ * The flow document (SPEC §2.1) as JSON Schema, with TypeScript types derived
+ * from it. Task and trigger entries are open here: each plugin contributes the
+ * schema of its own properties, and the full flow schema is assembled from them
+ * (see `plugins/registry.ts`).
+ */
+import { type Static, Type as T } from '@sinclair/typebox';
+import { DURATION_PATTERN } from './duration.js';
+
+export const ID_REGEX = '^[a-zA-Z0-9][a-zA-Z0-9._-]*$';
+
+const Id = T.String({ pattern: ID_REGEX, description: 'Letters, digits, dot, underscore and dash' });
+export const DurationSchema = T.String({
+  pattern: DURATION_PATTERN,
+  description: 'ISO-8601 duration, e.g. PT30S',
+});
+const StringMap = T.Record(T.String(), T.String());
+
+export const RetrySchema = T.Object(
+  {
+    type: T.Union([T.Literal('constant'), T.Literal('exponential'), T.Literal('random')], {
+      description: 'constant: fixed interval; exponential: interval × delayFactor^n up to maxInterval; random: between minInterval and maxInterval',
+    }),
+    interval: T.Optional(DurationSchema),
+    maxInterval: T.Optional(DurationSchema),
+    minInterval: T.Optional(DurationSchema),
+    delayFactor: T.Optional(T.Number({ minimum: 1 })),
+    maxAttempts: T.Optional(T.Integer({ minimum: 1, description: 'Every attempt counts, the first included' })),
+    maxAttempt: T.Optional(T.Integer({ minimum: 1, description: 'Alias of maxAttempts' })),
+    maxDuration: T.Optional(DurationSchema),
+    warningOnRetry: T.Optional(T.Boolean({ description: 'End in WARNING when retries were needed' })),
+    behavior: T.Optional(T.Union([T.Literal('RETRY_FAILED_TASK'), T.Literal('CREATE_NEW_EXECUTION')])),
+  },
+  { additionalProperties: false },
+);
+export type Retry = Static<typeof RetrySchema>;
+
+/** Properties every task accepts, whatever its type. */
+export const TaskCommonProperties = {
+  id: Id,
+  type: T.String({ minLength: 1 }),
+  description: T.Optional(T.String()),
+  timeout: T.Optional(DurationSchema),
+  retry: T.Optional(RetrySchema),
+  allowFailure: T.Optional(T.Boolean()),
+  disabled: T.Optional(T.Boolean()),
+  runIf: T.Optional(T.Union([T.String(), T.Boolean()])),
+  logLevel: T.Optional(T.String()),
+  workerGroup: T.Optional(T.Unknown()),
+};
+
+/** A task entry: common properties plus its plugin's own. */
+export const TaskSchema = T.Object(TaskCommonProperties, { additionalProperties: true });
+export type Task = Static<typeof TaskSchema> & Record<string, unknown>;
+
+/** Properties every trigger accepts. */
+export const TriggerCommonProperties = {
+  id: Id,
+  type: T.String({ minLength: 1 }),
+  description: T.Optional(T.String()),
+  disabled: T.Optional(T.Boolean()),
+  conditions: T.Optional(T.Array(T.Unknown())),
+  inputs: T.Optional(T.Record(T.String(), T.Unknown())),
+  labels: T.Optional(StringMap),
+  stopAfter: T.Optional(T.Array(T.String())),
+};
+export const TriggerSchema = T.Object(TriggerCommonProperties, { additionalProperties: true });
+export type Trigger = Static<typeof TriggerSchema> & Record<string, unknown>;
+
+export const INPUT_TYPES = [
+  'STRING',
+  'INT',
+  'FLOAT',
+  'BOOLEAN',
+  'SELECT',
+  'MULTISELECT',
+  'DATETIME',
+  'DATE',
+  'TIME',
+  'DURATION',
+  'JSON',
+  'URI',
+  'SECRET',
+  'ARRAY',
+  'FILE',
+] as const;
+export type InputType = (typeof INPUT_TYPES)[number];
+
+export const InputSchema = T.Object(
+  {
+    id: Id,
+    type: T.Union(INPUT_TYPES.map((t) => T.Literal(t))),
+    description: T.Optional(T.String()),
+    displayName: T.Optional(T.String()),
+    required: T.Optional(T.Boolean()),
+    defaults: T.Optional(T.Unknown()),
+    values: T.Optional(T.Array(T.String())),
+    options: T.Optional(T.Array(T.String())),
+    allowCustomValue: T.Optional(T.Boolean()),
+    itemType: T.Optional(T.String()),
+    min: T.Optional(T.Union([T.Number(), T.String()])),
+    max: T.Optional(T.Union([T.Number(), T.String()])),
+    minLength: T.Optional(T.Integer({ minimum: 0 })),
+    maxLength: T.Optional(T.Integer({ minimum: 0 })),
+    validator: T.Optional(T.String({ description: 'Regular expression the whole value must match' })),
+    after: T.Optional(T.String()),
+    before: T.Optional(T.String()),
+  },
+  { additionalProperties: false },
+);
+export type Input = Static<typeof InputSchema>;
+
+export const FlowOutputSchema = T.Object(
+  {
+    id: Id,
+    type: T.Optional(T.String()),
+    value: T.Unknown(),
+    description: T.Optional(T.String()),
+    required: T.Optional(T.Boolean()),
+  },
+  { additionalProperties: false },
+);
+export type FlowOutput = Static<typeof FlowOutputSchema>;
+
+export const RunsOnSchema = T.Union([
+  T.Literal('hub'),
+  T.Object({ labels: StringMap }, { additionalProperties: false }),
+  T.Object({ agents: T.Array(Id, { minItems: 1 }) }, { additionalProperties: false }),
+]);
+export type RunsOn = Static<typeof RunsOnSchema>;
+
+export const ConcurrencySchema = T.Object(
+  {
+    limit: T.Integer({ minimum: 1 }),
+    behavior: T.Optional(T.Union([T.Literal('QUEUE'), T.Literal('CANCEL'), T.Literal('FAIL')])),
+  },
+  { additionalProperties: false },
+);
+
+export const PluginDefaultSchema = T.Object(
+  {
+    type: T.String({ minLength: 1 }),
+    values: T.Record(T.String(), T.Unknown()),
+    forced: T.Optional(T.Boolean()),
+  },
+  { additionalProperties: false },
+);
+export type PluginDefault = Static<typeof PluginDefaultSchema>;
+
+/** Builds the flow schema around given task and trigger schemas. */
+export function flowSchema<TTask extends ReturnType<typeof T.Unknown> | typeof TaskSchema>(
+  task: TTask,
+  trigger: ReturnType<typeof T.Unknown> | typeof TriggerSchema,
+) {
+  const tasks = T.Array(task, { minItems: 1 });
+  return T.Object(
+    {
+      id: Id,
+      namespace: T.String({ pattern: ID_REGEX, description: 'Dotted namespace, e.g. company.team' }),
+      revision: T.Optional(T.Integer({ minimum: 1 })),
+      description: T.Optional(T.String()),
+      labels: T.Optional(T.Union([StringMap, T.Array(T.Object({ key: T.String(), value: T.String() }))])),
+      runsOn: T.Optional(RunsOnSchema),
+      inputs: T.Optional(T.Array(InputSchema)),
+      variables: T.Optional(T.Record(T.String(), T.Unknown())),
+      tasks,
+      triggers: T.Optional(T.Array(trigger)),
+      errors: T.Optional(T.Array(task)),
+      finally: T.Optional(T.Array(task)),
+      afterExecution: T.Optional(T.Array(task)),
+      outputs: T.Optional(T.Array(FlowOutputSchema)),
+      retry: T.Optional(RetrySchema),
+      timeout: T.Optional(DurationSchema),
+      concurrency: T.Optional(ConcurrencySchema),
+      pluginDefaults: T.Optional(T.Array(PluginDefaultSchema)),
+      disabled: T.Optional(T.Boolean()),
+      deleted: T.Optional(T.Boolean()),
+    },
+    { additionalProperties: false },
+  );
+}
+
+/** The flow document with open task and trigger entries. */
+export const FlowSchema = flowSchema(TaskSchema, TriggerSchema);
+export type Flow = Static<typeof FlowSchema>;
+
+/** Flow labels in either Kestra form, as a plain map. */
+export function labelMap(labels: Flow['labels']): Record<string, string> {
+  if (!labels) return {};
+  if (Array.isArray(labels)) return Object.fromEntries(labels.map((l) => [l.key, l.value]));
+  return { ...labels };
+}

@@ -1,0 +1,45 @@
+/** Execution and task-run states (Kestra's meanings, plus SKIPPED). */
+
+export const STATES = [
+  'CREATED',
+  'QUEUED',
+  'RUNNING',
+  'PAUSED',
+  'RETRYING',
+  'SUCCESS',
+  'WARNING',
+  'FAILED',
+  'KILLING',
+  'KILLED',
+  'CANCELLED',
+  'SKIPPED',
+] as const;
+
+export type State = (typeof STATES)[number];
+
+const TERMINAL: ReadonlySet<State> = new Set<State>(['SUCCESS', 'WARNING', 'FAILED', 'KILLED', 'CANCELLED', 'SKIPPED']);
+
+/** True when nothing more will happen to an execution or task run in this state. */
+export function isTerminal(state: State): boolean {
+  return TERMINAL.has(state);
+}
+
+/** True for terminal states that count as a failure of the enclosing block. */
+export function isFailure(state: State): boolean {
+  return state === 'FAILED' || state === 'KILLED' || state === 'CANCELLED';
+}
+
+/**
+ * Worst-of merge used to derive a parent's state from its children:
+ * KILLED > FAILED > WARNING > SUCCESS; SKIPPED children do not count.
+ */
+export function mergeStates(states: Iterable<State>): State {
+  let result: State = 'SUCCESS';
+  const rank = (s: State): number =>
+    s === 'KILLED' ? 4 : s === 'FAILED' || s === 'CANCELLED' ? 3 : s === 'WARNING' ? 2 : 1;
+  for (const s of states) {
+    if (s === 'SKIPPED') continue;
+    if (rank(s) > rank(result)) result = s === 'CANCELLED' ? 'FAILED' : s;
+  }
+  return result;
+}

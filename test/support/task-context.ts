@@ -1,0 +1,72 @@
+/**
+ * A stand-alone TaskContext for testing a plugin's `run` without the engine:
+ * real temporary directories, logs collected in memory.
+ */
+import { mkdirSync, mkdtempSync, copyFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { LogLevel } from '../../protocol/execution.js';
+import type { FileStorage, KvStore, TaskContext } from '../../protocol/plugin.js';
+
+export interface TestContext extends TaskContext {
+  readonly lines: { level: LogLevel; message: string }[];
+  readonly controller: AbortController;
+  readonly kvData: Map<string, unknown>;
+}
+
+export function testContext(overrides: Partial<TaskContext> = {}): TestContext {
+  const lines: { level: LogLevel; message: string }[] = [];
+  const controller = new AbortController();
+  const kvData = new Map<string, unknown>();
+  const root = mkdtempSync(join(tmpdir(), 'tern-test-'));
+  let dir: string | undefined;
+  const log = (level: LogLevel, message: string) => lines.push({ level, message });
+  const kv: KvStore = {
+    get: (ns, key) => kvData.get(`${ns}/${key}`),
+    set: (ns, key, value) => void kvData.set(`${ns}/${key}`, value),
+    delete: (ns, key) => kvData.delete(`${ns}/${key}`),
+  };
+  const storage: FileStorage = {
+    async put(executionId, taskRunId, name, sourcePath) {
+      const target = join(root, 'storage', executionId, taskRunId, name);
+      mkdirSync(join(target, '..'), { recursive: true });
+      copyFileSync(sourcePath, target);
+      return `file://${target}`;
+    },
+    isUri: (value) => value.startsWith(`file://${root}/storage/`),
+    localPath: (uri) => uri.slice('file://'.length),
+  };
+  const ctx: TestContext = {
+    lines,
+    controller,
+    kvData,
+    execution: { id: 'exec1', namespace: 'test', flowId: 'flow', flowRevision: 1, originalId: 'exec1' },
+    taskRun: { id: 'run1', taskId: 'task', type: 'test', attempt: 1, value: null, iteration: null },
+    agent: null,
+    logger: {
+      log,
+      debug: (m) => log('DEBUG', m),
+      info: (m) => log('INFO', m),
+      warn: (m) => log('WARN', m),
+      error: (m) => log('ERROR', m),
+    },
+    signal: controller.signal,
+    kv,
+    storage,
+    async workingDir() {
+      dir ??= mkdtempSync(join(root, 'work-'));
+      return dir;
+    },
+    secret: () => undefined,
+    render: (value) => value,
+    runTasks: async () => {
+      throw new Error('runTasks is not available in a stand-alone test context');
+    },
+    runSubflow: async () => {
+      throw new Error('runSubflow is not available in a stand-alone test context');
+    },
+    pause: async () => {},
+    ...overrides,
+  };
+  return ctx;
+}
