@@ -2,7 +2,8 @@
 import { Duration } from 'luxon';
 
 /** A duration pattern usable in JSON Schemas; the parser below is the authority. */
-export const DURATION_PATTERN = '^-?P(?!$)(\\d+(?:\\.\\d+)?Y)?(\\d+(?:\\.\\d+)?M)?(\\d+(?:\\.\\d+)?W)?(\\d+(?:\\.\\d+)?D)?(T(?=\\d)(\\d+(?:\\.\\d+)?H)?(\\d+(?:\\.\\d+)?M)?(\\d+(?:\\.\\d+)?S)?)?$';
+export const DURATION_PATTERN =
+  '^-?P(?!$)(\\d+(?:\\.\\d+)?Y)?(\\d+(?:\\.\\d+)?M)?(\\d+(?:\\.\\d+)?W)?(\\d+(?:\\.\\d+)?D)?(T(?=\\d)(\\d+(?:\\.\\d+)?H)?(\\d+(?:\\.\\d+)?M)?(\\d+(?:\\.\\d+)?S)?)?$';
 
 /**
  * Parses an ISO-8601 duration into milliseconds, or returns undefined when the

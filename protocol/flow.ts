@@ -19,13 +19,16 @@ const StringMap = T.Record(T.String(), T.String());
 export const RetrySchema = T.Object(
   {
     type: T.Union([T.Literal('constant'), T.Literal('exponential'), T.Literal('random')], {
-      description: 'constant: fixed interval; exponential: interval × delayFactor^n up to maxInterval; random: between minInterval and maxInterval',
+      description:
+        'constant: fixed interval; exponential: interval × delayFactor^n up to maxInterval; random: between minInterval and maxInterval',
     }),
     interval: T.Optional(DurationSchema),
     maxInterval: T.Optional(DurationSchema),
     minInterval: T.Optional(DurationSchema),
     delayFactor: T.Optional(T.Number({ minimum: 1 })),
-    maxAttempts: T.Optional(T.Integer({ minimum: 1, description: 'Every attempt counts, the first included' })),
+    maxAttempts: T.Optional(
+      T.Integer({ minimum: 1, description: 'Every attempt counts, the first included' }),
+    ),
     maxAttempt: T.Optional(T.Integer({ minimum: 1, description: 'Alias of maxAttempts' })),
     maxDuration: T.Optional(DurationSchema),
     warningOnRetry: T.Optional(T.Boolean({ description: 'End in WARNING when retries were needed' })),

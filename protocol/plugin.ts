@@ -2,7 +2,7 @@
  * What a plugin sees: its definition shape and its run context. Plugins import
  * only from `protocol/`; the engine implements these interfaces.
  */
-import { type Static, type TSchema, Type as T } from '@sinclair/typebox';
+import { type Static, Type as T, type TSchema } from '@sinclair/typebox';
 import type { LogLevel } from './execution.js';
 import type { Task } from './flow.js';
 import type { State } from './states.js';
@@ -161,4 +161,6 @@ export function defineTask<S extends TSchema>(def: TaskDefinitionInput<S>): Task
   };
 }
 
+/** Any task definition, whatever its property type: what registries and lists hold. */
+// biome-ignore lint/suspicious/noExplicitAny: `run` is contravariant in its props; a list of definitions needs `any` here.
 export type AnyTaskDefinition = TaskDefinition<any>;

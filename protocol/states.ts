@@ -17,7 +17,14 @@ export const STATES = [
 
 export type State = (typeof STATES)[number];
 
-const TERMINAL: ReadonlySet<State> = new Set<State>(['SUCCESS', 'WARNING', 'FAILED', 'KILLED', 'CANCELLED', 'SKIPPED']);
+const TERMINAL: ReadonlySet<State> = new Set<State>([
+  'SUCCESS',
+  'WARNING',
+  'FAILED',
+  'KILLED',
+  'CANCELLED',
+  'SKIPPED',
+]);
 
 /** True when nothing more will happen to an execution or task run in this state. */
 export function isTerminal(state: State): boolean {
@@ -42,4 +49,10 @@ export function mergeStates(states: Iterable<State>): State {
     if (rank(s) > rank(result)) result = s === 'CANCELLED' ? 'FAILED' : s;
   }
   return result;
+}
+
+/** A flowable task's own state from its children's merged state. */
+export function flowableState(children: State): 'SUCCESS' | 'WARNING' | 'FAILED' {
+  if (isFailure(children)) return 'FAILED';
+  return children === 'WARNING' ? 'WARNING' : 'SUCCESS';
 }

@@ -2,7 +2,7 @@
  * A stand-alone TaskContext for testing a plugin's `run` without the engine:
  * real temporary directories, logs collected in memory.
  */
-import { mkdirSync, mkdtempSync, copyFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { LogLevel } from '../../protocol/execution.js';

@@ -1,0 +1,32 @@
+/** What an execution run needs from its engine: the engine's internals, one interface. */
+
+import type { Registry } from '../../plugins/registry.js';
+import type { Execution, LogLine, TaskRun } from '../../protocol/execution.js';
+import type { SubflowRequest, SubflowResult } from '../../protocol/plugin.js';
+import type { ExpressionFunctions, Renderer } from '../expr/index.js';
+import type { ExecutionRun } from './execution-run.js';
+import type { Clock, ExecutionStore, SecretSource } from './ports.js';
+
+export interface EngineCore {
+  readonly store: ExecutionStore;
+  readonly registry: Registry;
+  readonly renderer: Renderer;
+  readonly clock: Clock;
+  readonly secrets: SecretSource;
+  readonly agent: { id: string; labels: Record<string, string> } | null;
+  /** Root of per-attempt working directories. */
+  readonly workRoot: string;
+  /** How long a task that ignores an abort is waited for. */
+  readonly killGraceMs: number;
+  durationMs(text: string): number;
+  functions(execution: Execution): ExpressionFunctions;
+  saveExecution(execution: Execution): void;
+  saveTaskRun(taskRun: TaskRun, execution: Execution): void;
+  log(line: LogLine): void;
+  runSubflow(
+    parent: ExecutionRun,
+    taskRun: TaskRun,
+    request: SubflowRequest,
+    signal: AbortSignal,
+  ): Promise<SubflowResult>;
+}

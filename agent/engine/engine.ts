@@ -1,0 +1,355 @@
+/**
+ * The engine: creates executions, admits them under each flow's concurrency
+ * limit, runs them, and resumes the unfinished ones after a restart. It does
+ * no I/O of its own; storage, clock and logger are ports.
+ */
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Registry } from '../../plugins/registry.js';
+import { durationMs } from '../../protocol/duration.js';
+import { TaskError, TernError } from '../../protocol/errors.js';
+import type { Execution, LogLine, TaskRun } from '../../protocol/execution.js';
+import { labelMap } from '../../protocol/flow.js';
+import { newId } from '../../protocol/ids.js';
+import type { SubflowRequest, SubflowResult } from '../../protocol/plugin.js';
+import type { State } from '../../protocol/states.js';
+import { type ExpressionFunctions, Renderer } from '../expr/index.js';
+import type { EngineCore } from './engine-core.js';
+import { messageOf } from './errors.js';
+import { ExecutionRun } from './execution-run.js';
+import { resolveInputs } from './inputs.js';
+import {
+  type Clock,
+  type ExecutionStore,
+  type FlowRecord,
+  type FlowSource,
+  type Logger,
+  type SecretSource,
+  systemClock,
+} from './ports.js';
+
+export interface EngineOptions {
+  store: ExecutionStore;
+  registry: Registry;
+  flows: FlowSource;
+  clock?: Clock;
+  logger?: Logger;
+  renderer?: Renderer;
+  secrets?: SecretSource;
+  agent?: { id: string; labels: Record<string, string> } | null;
+  workRoot?: string;
+  killGraceMs?: number;
+}
+
+export interface StartOptions {
+  inputs?: Record<string, unknown>;
+  labels?: Record<string, string>;
+  trigger?: Record<string, unknown> | null;
+  parentExecutionId?: string;
+  /** Set for a replay: the execution this one replays. */
+  originalId?: string;
+}
+
+/** Receives every change as it happens (live views, sync outbox). */
+export interface EngineListener {
+  execution?(execution: Execution): void;
+  taskRun?(taskRun: TaskRun, execution: Execution): void;
+  log?(line: LogLine): void;
+}
+
+interface Active {
+  run: ExecutionRun;
+  done: Promise<Execution>;
+  resolve(e: Execution): void;
+}
+
+const UNFINISHED: readonly State[] = ['CREATED', 'QUEUED', 'RUNNING', 'PAUSED', 'RETRYING', 'KILLING'];
+
+const silentLogger: Logger = {
+  debug() {},
+  info() {},
+  warn() {},
+  error() {},
+  child: () => silentLogger,
+};
+
+export class Engine implements EngineCore {
+  readonly store: ExecutionStore;
+  readonly registry: Registry;
+  readonly renderer: Renderer;
+  readonly clock: Clock;
+  readonly secrets: SecretSource;
+  readonly agent: { id: string; labels: Record<string, string> } | null;
+  readonly workRoot: string;
+  readonly killGraceMs: number;
+  private readonly flows: FlowSource;
+  private readonly logger: Logger;
+  private readonly listeners = new Set<EngineListener>();
+  private readonly active = new Map<string, Active>();
+  private readonly running = new Map<string, number>();
+  private readonly queues = new Map<string, ExecutionRun[]>();
+
+  constructor(options: EngineOptions) {
+    this.store = options.store;
+    this.registry = options.registry;
+    this.flows = options.flows;
+    this.clock = options.clock ?? systemClock;
+    this.logger = (options.logger ?? silentLogger).child({ component: 'engine' });
+    this.renderer = options.renderer ?? new Renderer();
+    this.secrets = options.secrets ?? { get: () => undefined };
+    this.agent = options.agent ?? null;
+    this.workRoot = options.workRoot ?? join(tmpdir(), 'tern-work');
+    this.killGraceMs = options.killGraceMs ?? 5000;
+  }
+
+  /** Subscribes to changes; returns the unsubscribe function. */
+  on(listener: EngineListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /**
+   * Creates an execution and starts it (or queues it under the flow's
+   * concurrency limit). Throws InputValidationError, before anything is
+   * stored, when the inputs are invalid.
+   */
+  async start(record: FlowRecord, options: StartOptions = {}): Promise<Execution> {
+    const { flow } = record;
+    if (flow.disabled) throw new TernError('CONFLICT', `flow ${flow.namespace}.${flow.id} is disabled`);
+    const labels = { ...labelMap(flow.labels), ...options.labels };
+    const base = { flow: { id: flow.id, namespace: flow.namespace, revision: record.revision }, labels };
+    const inputs = resolveInputs(flow.inputs, options.inputs ?? {}, (v) => this.renderer.render(v, base));
+    const id = newId();
+    const execution: Execution = {
+      id,
+      namespace: flow.namespace,
+      flowId: flow.id,
+      flowRevision: record.revision,
+      state: 'CREATED',
+      inputs,
+      outputs: {},
+      labels,
+      trigger: options.trigger ?? null,
+      originalId: options.originalId ?? id,
+      parentExecutionId: options.parentExecutionId ?? null,
+      agentId: this.agent?.id ?? null,
+      startDate: new Date(this.clock.now()).toISOString(),
+      stage: 'tasks',
+    };
+    this.saveExecution(execution);
+    this.admit(new ExecutionRun(this, execution, record));
+    return execution;
+  }
+
+  /** Starts an execution and waits for its end. */
+  async run(record: FlowRecord, options: StartOptions = {}): Promise<Execution> {
+    const e = await this.start(record, options);
+    return this.wait(e.id);
+  }
+
+  /** Resolves with the execution once it has ended. */
+  async wait(executionId: string): Promise<Execution> {
+    const active = this.active.get(executionId);
+    if (active) return active.done;
+    const stored = await this.store.getExecution(executionId);
+    if (!stored) throw new TernError('NOT_FOUND', `execution ${executionId} not found`);
+    return stored.execution;
+  }
+
+  kill(executionId: string): boolean {
+    const active = this.active.get(executionId);
+    if (!active) return false;
+    const e = active.run.execution;
+    if (e.state === 'QUEUED') {
+      this.removeFromQueue(active.run);
+      this.finishQueued(active, 'KILLED');
+    } else active.run.kill();
+    return true;
+  }
+
+  /** Resumes an execution's paused tasks (those paused without a delay). */
+  resume(executionId: string): boolean {
+    const active = this.active.get(executionId);
+    if (!active) return false;
+    active.run.resume();
+    return true;
+  }
+
+  /** Executions currently admitted (running, paused or queued). */
+  get activeCount(): number {
+    return this.active.size;
+  }
+
+  /** Resolves when nothing is admitted any more. */
+  async idle(): Promise<void> {
+    while (this.active.size > 0) await Promise.all([...this.active.values()].map((a) => a.done));
+  }
+
+  /**
+   * Finds executions a previous process left unfinished and resumes them
+   * (tasks interrupted mid-attempt count as failed attempts and follow their
+   * retry policy). Executions whose flow is unknown fail. `accept` limits
+   * which executions this process takes over.
+   */
+  async recover(accept: (e: Execution) => boolean = () => true): Promise<Execution[]> {
+    const pending = await this.store.listExecutionsByState(UNFINISHED);
+    const resumed: Execution[] = [];
+    for (const e of pending) {
+      if (this.active.has(e.id) || !accept(e)) continue;
+      const stored = await this.store.getExecution(e.id);
+      if (!stored) continue;
+      const record = this.flows.getFlow(e.namespace, e.flowId, e.flowRevision);
+      const run = record ? new ExecutionRun(this, stored.execution, record, stored.taskRuns) : undefined;
+      this.logger.info({ executionId: e.id, state: e.state }, 'recovering execution');
+      if (!run) {
+        Object.assign(stored.execution, {
+          state: 'FAILED',
+          endDate: new Date(this.clock.now()).toISOString(),
+          error: `flow ${e.namespace}.${e.flowId} revision ${e.flowRevision} is no longer known`,
+        });
+        this.saveExecution(stored.execution);
+        continue;
+      }
+      this.admit(run);
+      resumed.push(run.execution);
+    }
+    return resumed;
+  }
+
+  // ----- EngineCore -----
+
+  durationMs(text: string): number {
+    return durationMs(text);
+  }
+
+  functions(execution: Execution): ExpressionFunctions {
+    return {
+      secret: (name: string) => this.secrets.get(name),
+      kv: (key: string, namespace?: string) => this.store.kv.get(namespace ?? execution.namespace, key),
+    };
+  }
+
+  saveExecution(execution: Execution): void {
+    this.store.saveExecution(execution);
+    for (const l of this.listeners) l.execution?.(execution);
+  }
+
+  saveTaskRun(taskRun: TaskRun, execution: Execution): void {
+    this.store.saveTaskRun(taskRun);
+    for (const l of this.listeners) l.taskRun?.(taskRun, execution);
+  }
+
+  log(line: LogLine): void {
+    this.store.appendLog(line);
+    for (const l of this.listeners) l.log?.(line);
+  }
+
+  async runSubflow(
+    parent: ExecutionRun,
+    tr: TaskRun,
+    request: SubflowRequest,
+    signal: AbortSignal,
+  ): Promise<SubflowResult> {
+    let childId = typeof tr.outputs.executionId === 'string' ? tr.outputs.executionId : undefined;
+    if (!childId) {
+      const record = this.flows.getFlow(request.namespace, request.flowId, request.revision);
+      if (!record) throw new TaskError(`subflow ${request.namespace}.${request.flowId} not found`, false);
+      const child = await this.start(record, {
+        inputs: request.inputs,
+        labels: request.labels,
+        parentExecutionId: parent.execution.id,
+        trigger: {
+          executionId: parent.execution.id,
+          namespace: parent.execution.namespace,
+          flowId: parent.execution.flowId,
+        },
+      });
+      childId = child.id;
+      // Remembered before waiting, so a restart waits for this child instead of starting another.
+      tr.outputs = { executionId: childId };
+      this.saveTaskRun(tr, parent.execution);
+      if (request.wait === false) return { executionId: childId, state: child.state, outputs: {} };
+    }
+    const id = childId;
+    const onAbort = () => this.kill(id);
+    signal.addEventListener('abort', onAbort, { once: true });
+    try {
+      const done = await this.wait(id);
+      return { executionId: id, state: done.state, outputs: done.outputs };
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+    }
+  }
+
+  // ----- admission -----
+
+  private admit(run: ExecutionRun): void {
+    let resolve!: (e: Execution) => void;
+    const done = new Promise<Execution>((r) => {
+      resolve = r;
+    });
+    const active: Active = { run, done, resolve };
+    this.active.set(run.execution.id, active);
+    const limit = run.flow.concurrency;
+    const key = flowKey(run.execution);
+    if (limit && (this.running.get(key) ?? 0) >= limit.limit) {
+      const behavior = limit.behavior ?? 'QUEUE';
+      if (behavior === 'QUEUE') {
+        Object.assign(run.execution, { state: 'QUEUED' });
+        this.saveExecution(run.execution);
+        const q = this.queues.get(key) ?? [];
+        q.push(run);
+        this.queues.set(key, q);
+      } else this.finishQueued(active, behavior === 'CANCEL' ? 'CANCELLED' : 'FAILED');
+      return;
+    }
+    this.launch(active);
+  }
+
+  private launch(active: Active): void {
+    const { run } = active;
+    const key = flowKey(run.execution);
+    this.running.set(key, (this.running.get(key) ?? 0) + 1);
+    run
+      .run()
+      .catch((err: unknown) => {
+        this.logger.error({ executionId: run.execution.id, err: messageOf(err) }, 'execution crashed');
+        Object.assign(run.execution, {
+          state: 'FAILED',
+          error: messageOf(err),
+          endDate: new Date(this.clock.now()).toISOString(),
+        });
+        this.saveExecution(run.execution);
+        return run.execution;
+      })
+      .then((e) => {
+        this.running.set(key, (this.running.get(key) ?? 1) - 1);
+        this.active.delete(e.id);
+        active.resolve(e);
+        const next = this.queues.get(key)?.shift();
+        if (next) {
+          const queued = this.active.get(next.execution.id);
+          if (queued) this.launch(queued);
+        }
+      });
+  }
+
+  private finishQueued(active: Active, state: State): void {
+    const e = active.run.execution;
+    Object.assign(e, { state, endDate: new Date(this.clock.now()).toISOString(), stage: 'done' });
+    if (state === 'FAILED' || state === 'CANCELLED') e.error = 'flow concurrency limit reached';
+    this.saveExecution(e);
+    this.active.delete(e.id);
+    active.resolve(e);
+  }
+
+  private removeFromQueue(run: ExecutionRun): void {
+    const q = this.queues.get(flowKey(run.execution));
+    const i = q?.indexOf(run) ?? -1;
+    if (q && i >= 0) q.splice(i, 1);
+  }
+}
+
+function flowKey(e: Execution): string {
+  return `${e.namespace}/${e.flowId}`;
+}

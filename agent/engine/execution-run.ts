@@ -1,0 +1,584 @@
+/**
+ * Runs one execution by walking its flow's task tree. Every task run is keyed
+ * by its place in the tree, so walking again after a restart skips what has
+ * ended and picks up what had not: resume is the same code path as run.
+ */
+import { forEachLimit } from '../../protocol/concurrency.js';
+import { TaskError } from '../../protocol/errors.js';
+import type { Attempt, Execution, TaskRun } from '../../protocol/execution.js';
+import type { Task } from '../../protocol/flow.js';
+import { newId } from '../../protocol/ids.js';
+import type { AnyTaskDefinition, RunTasksOptions } from '../../protocol/plugin.js';
+import { isFailure, isTerminal, mergeStates, type State } from '../../protocol/states.js';
+import { isTruthy } from '../../protocol/values.js';
+import type { EngineCore } from './engine-core.js';
+import { KilledError, messageOf, TimeoutError } from './errors.js';
+import { applyPluginDefaults } from './plugin-defaults.js';
+import type { FlowRecord } from './ports.js';
+import { compileRetry } from './retry.js';
+import { createTaskContext } from './task-context.js';
+
+/** Where in the tree a task list runs: its parent, enclosing foreach values, and the signal that stops it. */
+export interface Scope {
+  parent: TaskRun | null;
+  valuePath: string[];
+  value: string | null;
+  iteration: number | null;
+  signal: AbortSignal;
+}
+
+/** Keys of a task that are engine business, never handed to the renderer. */
+const ENGINE_KEYS = new Set(['id', 'type', 'retry', 'runIf', 'disabled', 'allowFailure', 'description']);
+
+type Outcome =
+  | { ok: true; state: State; outputs: Record<string, unknown> }
+  | { ok: false; error: string; retryable: boolean; killed: boolean; outputs?: Record<string, unknown> };
+
+export class ExecutionRun {
+  readonly execution: Execution;
+  readonly record: FlowRecord;
+  /** Aborted by kill: stops everything, including `errors` and `finally`. */
+  private readonly killController = new AbortController();
+  /** Aborted by kill or flow timeout: stops the main task list. */
+  private readonly mainController = new AbortController();
+  private readonly runs = new Map<string, TaskRun>();
+  private readonly outputs: Record<string, unknown> = {};
+  private readonly resumeWaiters = new Set<() => void>();
+  private pausedCount = 0;
+  private errorInfo: { taskId: string; message: string } | undefined;
+
+  constructor(
+    private readonly core: EngineCore,
+    execution: Execution,
+    record: FlowRecord,
+    taskRuns: readonly TaskRun[] = [],
+  ) {
+    this.execution = execution;
+    this.record = record;
+    for (const tr of taskRuns) {
+      this.runs.set(runKey(tr.parentTaskRunId, tr.taskId, tr.iteration), tr);
+      if (isTerminal(tr.state) && Object.keys(tr.outputs).length > 0) this.setOutputs(tr);
+    }
+    this.killController.signal.addEventListener('abort', () =>
+      this.mainController.abort(this.killController.signal.reason),
+    );
+  }
+
+  get flow() {
+    return this.record.flow;
+  }
+
+  kill(): void {
+    if (this.killController.signal.aborted) return;
+    this.updateExecution({ state: 'KILLING' });
+    this.killController.abort(new KilledError());
+  }
+
+  resume(): void {
+    for (const wake of this.resumeWaiters) wake();
+    this.resumeWaiters.clear();
+  }
+
+  /** Runs (or resumes) the execution to its end. */
+  async run(): Promise<Execution> {
+    const e = this.execution;
+    if (e.state === 'KILLING') return this.finish('KILLED');
+    this.updateExecution({ state: 'RUNNING' });
+    const timer = this.startFlowTimeout();
+    try {
+      if (e.variables === undefined) {
+        try {
+          e.variables = (this.core.renderer.render(this.flow.variables ?? {}, this.baseVariables()) ??
+            {}) as Record<string, unknown>;
+        } catch (err) {
+          this.log(null, 'ERROR', `variables: ${messageOf(err)}`);
+          return this.finish('FAILED', `variables: ${messageOf(err)}`);
+        }
+      }
+      const main = await this.runList(this.flow.tasks as Task[], this.rootScope(this.mainController.signal));
+      if (this.killController.signal.aborted) return this.finish('KILLED');
+      let state = main;
+      if (isFailure(main) && this.flow.errors?.length) {
+        this.execution.stage = 'errors';
+        await this.runList(this.flow.errors as Task[], this.rootScope(this.killController.signal));
+      }
+      if (this.flow.finally?.length) {
+        this.execution.stage = 'finally';
+        const fin = await this.runList(
+          this.flow.finally as Task[],
+          this.rootScope(this.killController.signal),
+        );
+        state = mergeStates([state, fin]);
+      }
+      if (this.killController.signal.aborted) return this.finish('KILLED');
+      if (!isFailure(state) && this.flow.outputs?.length) {
+        try {
+          this.execution.outputs = this.renderFlowOutputs();
+        } catch (err) {
+          this.log(null, 'ERROR', `outputs: ${messageOf(err)}`);
+          return this.finish('FAILED', `outputs: ${messageOf(err)}`);
+        }
+      }
+      return this.finish(state, this.errorInfo?.message);
+    } finally {
+      if (timer !== undefined) this.core.clock.clearTimeout(timer);
+    }
+  }
+
+  private startFlowTimeout(): unknown {
+    if (!this.flow.timeout) return undefined;
+    const limit = this.core.durationMs(this.flow.timeout);
+    const left = Date.parse(this.execution.startDate) + limit - this.core.clock.now();
+    return this.core.clock.setTimeout(
+      () => this.mainController.abort(new TimeoutError(`flow timed out after ${this.flow.timeout}`)),
+      Math.max(0, left),
+    );
+  }
+
+  private finish(state: State, error?: string): Execution {
+    this.execution.stage = 'done';
+    const patch: Partial<Execution> = { state, endDate: new Date(this.core.clock.now()).toISOString() };
+    if (error !== undefined && isFailure(state)) patch.error = error;
+    this.updateExecution(patch);
+    return this.execution;
+  }
+
+  private updateExecution(patch: Partial<Execution>): void {
+    Object.assign(this.execution, patch);
+    this.core.saveExecution(this.execution);
+  }
+
+  private rootScope(signal: AbortSignal): Scope {
+    return { parent: null, valuePath: [], value: null, iteration: null, signal };
+  }
+
+  /** Runs a task list: in order (stopping at the first failure), or `concurrency` at a time (0: all); no task starts after a failure. */
+  async runList(tasks: readonly Task[], scope: Scope, concurrency = 1): Promise<State> {
+    const states: State[] = [];
+    await forEachLimit(tasks, concurrency, async (task) => {
+      const state = await this.runTask(task, scope);
+      states.push(state);
+      return isFailure(state);
+    });
+    return mergeStates(states);
+  }
+
+  private async runTask(raw: Task, scope: Scope): Promise<State> {
+    const key = runKey(scope.parent?.id ?? null, raw.id, scope.iteration);
+    let tr = this.runs.get(key);
+    if (tr && isTerminal(tr.state)) return tr.state;
+    const definition = this.core.registry.task(raw.type);
+    const task = applyPluginDefaults(raw, definition, this.flow.pluginDefaults);
+    if (!tr) {
+      tr = this.newTaskRun(task, scope);
+      this.runs.set(key, tr);
+      if (task.disabled) return this.endTaskRun(tr, 'SKIPPED');
+      if (task.runIf !== undefined) {
+        try {
+          const cond =
+            typeof task.runIf === 'boolean'
+              ? task.runIf
+              : this.core.renderer.evaluate(
+                  task.runIf,
+                  this.variables(tr, task, scope),
+                  this.core.functions(this.execution),
+                );
+          if (!isTruthy(cond)) return this.endTaskRun(tr, 'SKIPPED');
+        } catch (err) {
+          return this.failTaskRun(tr, task, `runIf: ${messageOf(err)}`);
+        }
+      }
+      if (!definition) return this.failTaskRun(tr, task, `unknown task type '${task.type}'`);
+    }
+    if (!definition) return this.failTaskRun(tr, task, `unknown task type '${task.type}'`);
+    return definition.children.length > 0
+      ? this.runFlowable(tr, task, definition, scope)
+      : this.runAttempts(tr, task, definition, scope);
+  }
+
+  private newTaskRun(task: Task, scope: Scope): TaskRun {
+    const tr: TaskRun = {
+      id: newId(),
+      executionId: this.execution.id,
+      taskId: task.id,
+      parentTaskRunId: scope.parent?.id ?? null,
+      value: scope.value,
+      valuePath: scope.valuePath,
+      iteration: scope.iteration,
+      state: 'CREATED',
+      attempts: [],
+      outputs: {},
+      startDate: this.nowIso(),
+    };
+    this.core.saveTaskRun(tr, this.execution);
+    return tr;
+  }
+
+  /** A flowable task: runs once (children carry their own retries), its state follows its children. */
+  private async runFlowable(tr: TaskRun, task: Task, def: AnyTaskDefinition, scope: Scope): Promise<State> {
+    let attempt = tr.attempts.at(-1);
+    if (attempt?.state !== 'RUNNING') {
+      attempt = { state: 'RUNNING', startDate: this.nowIso() };
+      tr.attempts.push(attempt);
+    }
+    this.setTaskRunState(tr, 'RUNNING');
+    const outcome = await this.attempt(tr, task, def, scope, tr.attempts.length);
+    if (!outcome.ok) {
+      attempt.state = outcome.killed ? 'KILLED' : 'FAILED';
+      attempt.endDate = this.nowIso();
+      return outcome.killed ? this.endTaskRun(tr, 'KILLED') : this.failTaskRun(tr, task, outcome.error);
+    }
+    attempt.state = outcome.state;
+    attempt.endDate = this.nowIso();
+    tr.outputs = outcome.outputs;
+    if (scope.signal.aborted && isKill(scope.signal)) return this.endTaskRun(tr, 'KILLED');
+    if (outcome.state === 'FAILED') return this.failTaskRun(tr, task, 'a child task failed');
+    return this.endTaskRun(tr, outcome.state);
+  }
+
+  /** A runnable task: attempts with the retry policy, each attempt under its own timeout. */
+  private async runAttempts(tr: TaskRun, task: Task, def: AnyTaskDefinition, scope: Scope): Promise<State> {
+    const policy = compileRetry(task.retry ?? this.flow.retry);
+    let last = tr.attempts.at(-1);
+    if (last?.state === 'RUNNING' && tr.state === 'RUNNING') {
+      // The process running this attempt stopped (crash, SIGKILL): it counts as a failed attempt.
+      last.state = 'FAILED';
+      last.endDate = this.nowIso();
+      last.error = 'interrupted: the process running this attempt stopped';
+      this.log(tr, 'WARN', `attempt ${tr.attempts.length} was interrupted by a restart`);
+    }
+    for (;;) {
+      last = tr.attempts.at(-1);
+      const resumingPause = tr.state === 'PAUSED' && last?.state === 'RUNNING';
+      if (last && !resumingPause) {
+        const next = tr.attempts.length + 1;
+        const elapsed = this.core.clock.now() - Date.parse(tr.startDate);
+        const delay = tr.resumeAt ? Date.parse(tr.resumeAt) - this.core.clock.now() : policy.delayMs(next);
+        const allowed =
+          next <= policy.maxAttempts &&
+          (policy.maxDurationMs === undefined || elapsed + delay <= policy.maxDurationMs);
+        if (!allowed) return this.failTaskRun(tr, task, last.error ?? 'failed');
+        if (!tr.resumeAt) {
+          tr.resumeAt = new Date(this.core.clock.now() + delay).toISOString();
+          this.setTaskRunState(tr, 'RETRYING');
+          this.log(
+            tr,
+            'WARN',
+            `retrying in ${Math.round(delay)} ms (attempt ${next} of ${policy.maxAttempts})`,
+          );
+        }
+        await this.sleepUntil(Date.parse(tr.resumeAt), scope.signal);
+        tr.resumeAt = undefined;
+        if (scope.signal.aborted) return this.abortedTaskRun(tr, task, scope.signal);
+      }
+      let attempt: Attempt;
+      if (resumingPause && last) attempt = last;
+      else {
+        attempt = { state: 'RUNNING', startDate: this.nowIso() };
+        tr.attempts.push(attempt);
+      }
+      tr.error = undefined;
+      this.setTaskRunState(tr, 'RUNNING');
+      const outcome = await this.attempt(tr, task, def, scope, tr.attempts.length);
+      attempt.endDate = this.nowIso();
+      if (outcome.ok) {
+        attempt.state = outcome.state;
+        tr.outputs = outcome.outputs;
+        const retried = tr.attempts.length > 1;
+        const state =
+          outcome.state === 'SUCCESS' && retried && policy.warningOnRetry ? 'WARNING' : outcome.state;
+        if (state === 'FAILED') return this.failTaskRun(tr, task, 'the task reported FAILED');
+        return this.endTaskRun(tr, state);
+      }
+      attempt.state = outcome.killed ? 'KILLED' : 'FAILED';
+      attempt.error = outcome.error;
+      if (outcome.outputs) tr.outputs = outcome.outputs;
+      this.log(tr, 'ERROR', outcome.error);
+      if (outcome.killed) return this.endTaskRun(tr, 'KILLED');
+      if (!outcome.retryable) return this.failTaskRun(tr, task, outcome.error);
+      if (scope.signal.aborted) return this.abortedTaskRun(tr, task, scope.signal);
+    }
+  }
+
+  /** One attempt: render, run under timeout and abort, and report how it went. */
+  private async attempt(
+    tr: TaskRun,
+    task: Task,
+    def: AnyTaskDefinition,
+    scope: Scope,
+    attemptNo: number,
+  ): Promise<Outcome> {
+    if (scope.signal.aborted) {
+      const killed = isKill(scope.signal);
+      return { ok: false, error: messageOf(scope.signal.reason), retryable: false, killed };
+    }
+    const variables = this.variables(tr, task, scope);
+    let props: Record<string, unknown>;
+    try {
+      props = this.renderProps(task, def, variables);
+    } catch (err) {
+      return { ok: false, error: messageOf(err), retryable: false, killed: false };
+    }
+    const controller = new AbortController();
+    const onAbort = () => controller.abort(scope.signal.reason);
+    scope.signal.addEventListener('abort', onAbort, { once: true });
+    let timer: unknown;
+    if (typeof props.timeout === 'string') {
+      const limit = this.core.durationMs(props.timeout);
+      timer = this.core.clock.setTimeout(
+        () => controller.abort(new TimeoutError(`task timed out after ${props.timeout}`)),
+        limit,
+      );
+    }
+    const ctx = createTaskContext({
+      run: this,
+      core: this.core,
+      taskRun: tr,
+      task,
+      attempt: attemptNo,
+      scope,
+      signal: controller.signal,
+      variables,
+    });
+    try {
+      const result = await raceAbort(
+        Promise.resolve(def.run(props, ctx)),
+        controller.signal,
+        this.core.killGraceMs,
+      );
+      if (controller.signal.aborted) throw controller.signal.reason;
+      return { ok: true, state: result?.state ?? 'SUCCESS', outputs: result?.outputs ?? {} };
+    } catch (err) {
+      const reason = controller.signal.aborted ? controller.signal.reason : err;
+      const killed = reason instanceof KilledError;
+      const retryable = !(err instanceof TaskError && !err.retryable) && !killed;
+      return { ok: false, error: messageOf(reason), retryable, killed, outputs: failedOutputs(err) };
+    } finally {
+      if (timer !== undefined) this.core.clock.clearTimeout(timer);
+      scope.signal.removeEventListener('abort', onAbort);
+      await ctx.dispose();
+    }
+  }
+
+  private renderProps(
+    task: Task,
+    def: AnyTaskDefinition,
+    variables: Record<string, unknown>,
+  ): Record<string, unknown> {
+    const props: Record<string, unknown> = {};
+    const fns = this.core.functions(this.execution);
+    for (const [k, v] of Object.entries(task)) {
+      props[k] =
+        ENGINE_KEYS.has(k) || def.children.includes(k) ? v : this.core.renderer.render(v, variables, fns);
+    }
+    return props;
+  }
+
+  /** Runs a flowable's children; called through the task context. */
+  runChildren(
+    parent: TaskRun,
+    scope: Scope,
+    signal: AbortSignal,
+    tasks: readonly Task[],
+    options: RunTasksOptions = {},
+  ): Promise<State> {
+    const child: Scope =
+      options.value !== undefined
+        ? {
+            parent,
+            valuePath: [...scope.valuePath, options.value],
+            value: options.value,
+            iteration: options.iteration ?? null,
+            signal,
+          }
+        : { ...scope, parent, signal };
+    return this.runList(tasks, child, options.concurrency ?? 1);
+  }
+
+  /** Waits until `until`, or (without it) until resumed; the pause is durable across restarts. */
+  async pause(tr: TaskRun, signal: AbortSignal, until?: number): Promise<void> {
+    if (tr.state !== 'PAUSED') {
+      tr.resumeAt = until !== undefined ? new Date(until).toISOString() : undefined;
+      this.setTaskRunState(tr, 'PAUSED');
+    }
+    this.pausedCount++;
+    if (this.pausedCount === 1) this.updateExecution({ state: 'PAUSED' });
+    try {
+      if (tr.resumeAt) await this.sleepUntil(Date.parse(tr.resumeAt), signal);
+      else
+        await new Promise<void>((resolve) => {
+          const wake = () => {
+            signal.removeEventListener('abort', wake);
+            this.resumeWaiters.delete(wake);
+            resolve();
+          };
+          this.resumeWaiters.add(wake);
+          signal.addEventListener('abort', wake, { once: true });
+        });
+    } finally {
+      this.pausedCount--;
+      tr.resumeAt = undefined;
+      if (this.pausedCount === 0 && !this.killController.signal.aborted)
+        this.updateExecution({ state: 'RUNNING' });
+    }
+    if (signal.aborted) throw signal.reason;
+    this.setTaskRunState(tr, 'RUNNING');
+  }
+
+  private sleepUntil(deadline: number, signal: AbortSignal): Promise<void> {
+    const ms = deadline - this.core.clock.now();
+    if (ms <= 0 || signal.aborted) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        this.core.clock.clearTimeout(timer);
+        signal.removeEventListener('abort', done);
+        resolve();
+      };
+      const timer = this.core.clock.setTimeout(done, ms);
+      signal.addEventListener('abort', done, { once: true });
+    });
+  }
+
+  private abortedTaskRun(tr: TaskRun, task: Task, signal: AbortSignal): State {
+    return isKill(signal)
+      ? this.endTaskRun(tr, 'KILLED')
+      : this.failTaskRun(tr, task, messageOf(signal.reason));
+  }
+
+  private failTaskRun(tr: TaskRun, task: Task, error: string): State {
+    tr.error = error;
+    if (tr.attempts.length === 0) this.log(tr, 'ERROR', error);
+    this.errorInfo ??= { taskId: tr.taskId, message: `${tr.taskId}: ${error}` };
+    return this.endTaskRun(tr, task.allowFailure ? 'WARNING' : 'FAILED');
+  }
+
+  private endTaskRun(tr: TaskRun, state: State): State {
+    tr.endDate = this.nowIso();
+    if (Object.keys(tr.outputs).length > 0) this.setOutputs(tr);
+    this.setTaskRunState(tr, state);
+    return state;
+  }
+
+  private setTaskRunState(tr: TaskRun, state: State): void {
+    tr.state = state;
+    this.core.saveTaskRun(tr, this.execution);
+  }
+
+  /** Outputs are keyed by task id, then by each enclosing foreach value: `outputs.t['a'].x`. */
+  private setOutputs(tr: TaskRun): void {
+    if (tr.valuePath.length === 0) {
+      this.outputs[tr.taskId] = tr.outputs;
+      return;
+    }
+    const child = (parent: Record<string, unknown>, key: string): Record<string, unknown> => {
+      const existing = parent[key];
+      if (typeof existing === 'object' && existing !== null) return existing as Record<string, unknown>;
+      const created: Record<string, unknown> = {};
+      parent[key] = created;
+      return created;
+    };
+    let node = child(this.outputs, tr.taskId);
+    for (const v of tr.valuePath.slice(0, -1)) node = child(node, v);
+    node[tr.valuePath.at(-1)!] = tr.outputs;
+  }
+
+  private baseVariables(): Record<string, unknown> {
+    const e = this.execution;
+    return {
+      flow: { id: e.flowId, namespace: e.namespace, revision: e.flowRevision },
+      execution: { id: e.id, startDate: e.startDate, originalId: e.originalId },
+      inputs: e.inputs,
+      labels: e.labels,
+      trigger: e.trigger ?? undefined,
+      agent: this.core.agent,
+    };
+  }
+
+  /** The expression context of one task. */
+  variables(tr: TaskRun, task: Task, scope: Scope): Record<string, unknown> {
+    const vars: Record<string, unknown> = {
+      ...this.baseVariables(),
+      vars: this.execution.variables ?? {},
+      outputs: this.outputs,
+      task: { id: task.id, type: task.type },
+      taskrun: {
+        id: tr.id,
+        startDate: tr.startDate,
+        attemptsCount: Math.max(0, tr.attempts.length - 1),
+        value: scope.value,
+        iteration: scope.iteration,
+      },
+    };
+    if (scope.valuePath.length > 1) vars.parent = { taskrun: { value: scope.valuePath.at(-2) } };
+    if (this.execution.stage === 'errors' && this.errorInfo) vars.error = this.errorInfo;
+    return vars;
+  }
+
+  private renderFlowOutputs(): Record<string, unknown> {
+    const vars = { ...this.baseVariables(), vars: this.execution.variables ?? {}, outputs: this.outputs };
+    const fns = this.core.functions(this.execution);
+    const out: Record<string, unknown> = {};
+    for (const o of this.flow.outputs ?? []) out[o.id] = this.core.renderer.render(o.value, vars, fns);
+    return out;
+  }
+
+  log(tr: TaskRun | null, level: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR', message: string): void {
+    this.core.log({
+      executionId: this.execution.id,
+      taskRunId: tr?.id ?? null,
+      taskId: tr?.taskId ?? null,
+      attempt: tr ? tr.attempts.length : null,
+      level,
+      message,
+      timestamp: this.nowIso(),
+    });
+  }
+
+  private nowIso(): string {
+    return new Date(this.core.clock.now()).toISOString();
+  }
+}
+
+/** Outputs a failing task attached to its error (a script's exitCode, say), kept for `errors` handlers. */
+function failedOutputs(err: unknown): Record<string, unknown> | undefined {
+  if (!(err instanceof TaskError)) return undefined;
+  const details = err.details as { outputs?: unknown } | undefined;
+  const outputs = details?.outputs;
+  return typeof outputs === 'object' && outputs !== null ? (outputs as Record<string, unknown>) : undefined;
+}
+
+function isKill(signal: AbortSignal): boolean {
+  return signal.reason instanceof KilledError;
+}
+
+/**
+ * A task run's place in the tree. Unique because every flowable run is
+ * itself per-iteration, so siblings differ only by their foreach iteration.
+ */
+function runKey(parentId: string | null, taskId: string, iteration: number | null): string {
+  return `${parentId ?? ''}/${taskId}/${iteration ?? ''}`;
+}
+
+/** Waits for a task's promise; if it ignores an abort, gives up after a grace period. */
+function raceAbort<T>(work: Promise<T>, signal: AbortSignal, graceMs: number): Promise<T> {
+  if (signal.aborted) return work;
+  return new Promise<T>((resolve, reject) => {
+    let timer: NodeJS.Timeout | undefined;
+    const onAbort = () => {
+      timer = setTimeout(() => reject(signal.reason), graceMs);
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(
+      (v) => {
+        clearTimeout(timer);
+        signal.removeEventListener('abort', onAbort);
+        resolve(v);
+      },
+      (e) => {
+        clearTimeout(timer);
+        signal.removeEventListener('abort', onAbort);
+        reject(e);
+      },
+    );
+  });
+}

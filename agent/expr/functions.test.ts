@@ -1,0 +1,99 @@
+import { describe, expect, it } from 'vitest';
+import { ExpressionError } from '../../protocol/errors.js';
+import { type ExpressionFunctions, Renderer } from './index.js';
+
+const r = new Renderer();
+const store: Record<string, unknown> = { 'prod/threshold': 10, 'default/colour': 'blue' };
+const fns: ExpressionFunctions = {
+  secret: (name) => ({ API_KEY: 's3cr3t-value' })[name],
+  kv: (key, namespace) => store[`${namespace ?? 'default'}/${key}`],
+};
+
+describe('now()', () => {
+  it('returns an ISO-8601 date-time', () => {
+    const before = Date.now();
+    const out = r.evaluate('now()', {}) as string;
+    expect(Date.parse(out)).toBeGreaterThanOrEqual(before);
+  });
+
+  it('renders in the time zone given by name', () => {
+    expect(r.evaluate("now(timeZone='Asia/Kolkata')", {})).toMatch(/\+05:30$/);
+  });
+});
+
+describe('secret()', () => {
+  it('reads a secret through the functions given', () => {
+    expect(r.render("Bearer {{ secret('API_KEY') }}", {}, fns)).toBe('Bearer s3cr3t-value');
+  });
+
+  it('fails naming an unknown secret', () => {
+    expect(() => r.render("{{ secret('NOPE') }}", {}, fns)).toThrow("secret 'NOPE' is not defined");
+  });
+
+  it('fails naming the secret when no functions are given', () => {
+    expect(() => r.render("{{ secret('API_KEY') }}", {})).toThrow(/secret 'API_KEY' is not available/);
+  });
+
+  it('masks secret values in error messages', () => {
+    try {
+      r.render("{{ secret('API_KEY') | number }}", {}, fns);
+      expect.unreachable();
+    } catch (error) {
+      const message = (error as ExpressionError).message;
+      expect({ leaked: message.includes('s3cr3t-value'), masked: message.includes('******') }).toEqual({
+        leaked: false,
+        masked: true,
+      });
+    }
+  });
+});
+
+describe('kv()', () => {
+  it('reads a key', () => {
+    expect(r.render("{{ kv('colour') }}", {}, fns)).toBe('blue');
+  });
+
+  it('reads a key from a namespace', () => {
+    expect(r.render("{{ kv('threshold', 'prod') + 1 }}", {}, fns)).toBe(11);
+  });
+
+  it('fails on a missing key', () => {
+    expect(() => r.render("{{ kv('nope') }}", {}, fns)).toThrow(/kv key 'nope' does not exist/);
+  });
+
+  it('returns null for a missing key with errorOnMissing=false', () => {
+    expect(r.render("{{ kv('nope', errorOnMissing=false) }}", {}, fns)).toBeNull();
+  });
+});
+
+describe('other functions', () => {
+  it('parses JSON with fromJson()', () => {
+    expect(r.evaluate('fromJson(\'{"a": [true]}\').a[0]', {})).toBe(true);
+  });
+
+  it('makes a random UUID with uuid()', () => {
+    const [a, b] = [r.evaluate('uuid()', {}), r.evaluate('uuid()', {})];
+    expect({ a, differ: a !== b }).toEqual({ a: expect.stringMatching(/^[0-9a-f-]{36}$/), differ: true });
+  });
+
+  it('builds inclusive ranges with range()', () => {
+    expect(r.evaluate('range(0, 6, 2)', {})).toEqual([0, 2, 4, 6]);
+  });
+
+  it('finds the largest number with max()', () => {
+    expect(r.evaluate('max(3, 9, 4)', {})).toBe(9);
+  });
+
+  it('rejects named arguments outside a call', () => {
+    expect(() => r.evaluate("[1, a='x']", {})).toThrow(ExpressionError);
+  });
+});
+
+describe('functions that render', () => {
+  it('report errors of their own expressions, not of the calling one', () => {
+    const rendering: ExpressionFunctions = { secret: () => undefined, kv: () => r.render('{{ nope }}', {}) };
+    expect(() => r.render("{{ kv('k') }}", {}, rendering)).toThrow(
+      "undefined variable 'nope' in expression '{{ nope }}'",
+    );
+  });
+});

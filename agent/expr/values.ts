@@ -1,0 +1,77 @@
+/** Value semantics shared by operators, filters and output: truthiness, text, equality, emptiness. */
+
+/** True for `{}`-style objects (or null-prototype ones): the only maps expressions may look into. */
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (value === null || typeof value !== 'object') return false;
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
+const FALSY_STRINGS = new Set(['', 'false', '0', '-0']);
+
+/**
+ * Truthiness as Kestra's If task sees it: booleans as they are; strings are false when blank,
+ * 'false' (any case), '0' or '-0'; numbers when non-zero; lists and maps when non-empty; null
+ * and undefined are false.
+ *
+ * @example isTruthy('False') // false
+ */
+export function isTruthy(value: unknown): boolean {
+  if (typeof value === 'boolean') return value;
+  if (value === null || value === undefined) return false;
+  if (typeof value === 'string') return !FALSY_STRINGS.has(value.trim().toLowerCase());
+  if (typeof value === 'number') return value !== 0 && !Number.isNaN(value);
+  if (Array.isArray(value)) return value.length > 0;
+  if (isPlainObject(value)) return Object.keys(value).length > 0;
+  return true;
+}
+
+/**
+ * A value as it appears inside text: null as nothing, lists and maps as JSON (as Kestra renders
+ * them), numbers without a trailing `.0`.
+ */
+export function toText(value: unknown): string {
+  if (value === null || value === undefined) return '';
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint')
+    return String(value);
+  if (value instanceof String) return value.valueOf();
+  if (value instanceof Date) return value.toISOString();
+  return JSON.stringify(value) ?? '';
+}
+
+/** Pebble's `==`: numbers by value, lists and maps by content, everything else by identity. */
+export function deepEquals(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  const aNull = a === null || a === undefined;
+  const bNull = b === null || b === undefined;
+  if (aNull || bNull) return aNull && bNull;
+  if (Array.isArray(a)) {
+    return Array.isArray(b) && a.length === b.length && a.every((item, i) => deepEquals(item, b[i]));
+  }
+  if (isPlainObject(a)) {
+    if (!isPlainObject(b)) return false;
+    const keys = Object.keys(a);
+    if (keys.length !== Object.keys(b).length) return false;
+    return keys.every((k) => Object.hasOwn(b, k) && deepEquals(a[k], b[k]));
+  }
+  return false;
+}
+
+/** Pebble's `empty` test: null, a blank string, an empty list or map. */
+export function isEmpty(value: unknown): boolean {
+  if (value === null || value === undefined) return true;
+  if (typeof value === 'string') return value.trim() === '';
+  if (Array.isArray(value)) return value.length === 0;
+  if (isPlainObject(value)) return Object.keys(value).length === 0;
+  return false;
+}
+
+/** A short type name for error messages ("a string", "a list" …). */
+export function describe(value: unknown): string {
+  if (value === null || value === undefined) return 'null';
+  if (Array.isArray(value)) return 'a list';
+  if (isPlainObject(value)) return 'a map';
+  if (typeof value === 'object') return 'an object';
+  return `a ${typeof value}`;
+}

@@ -1,0 +1,65 @@
+/** A runtime on one machine: SQLite store, built-in plugins, flows from files, one engine. */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { builtinTasks } from '../plugins/index.js';
+import { createRegistry, type Registry } from '../plugins/registry.js';
+import { Engine } from './engine/engine.js';
+import type { Logger, SecretSource } from './engine/ports.js';
+import { Renderer } from './expr/index.js';
+import { FlowDirectory } from './flow-directory.js';
+import { openSqliteStore, type SqliteStore } from './store/sqlite-store.js';
+
+export interface LocalRuntimeOptions {
+  dataDir: string;
+  logger?: Logger;
+  secrets?: SecretSource;
+  agent?: { id: string; labels: Record<string, string> } | null;
+}
+
+export interface LocalRuntime {
+  engine: Engine;
+  store: SqliteStore;
+  flows: FlowDirectory;
+  registry: Registry;
+  renderer: Renderer;
+  close(): Promise<void>;
+}
+
+/** The registry of built-in plugins, made once. */
+let builtin: Registry | undefined;
+export function builtinRegistry(): Registry {
+  builtin ??= createRegistry(builtinTasks);
+  return builtin;
+}
+
+export function openLocalRuntime(options: LocalRuntimeOptions): LocalRuntime {
+  mkdirSync(options.dataDir, { recursive: true });
+  const store = openSqliteStore({
+    path: join(options.dataDir, 'tern.db'),
+    filesDir: join(options.dataDir, 'files'),
+  });
+  const registry = builtinRegistry();
+  const flows = new FlowDirectory();
+  const renderer = new Renderer();
+  const engine = new Engine({
+    store,
+    registry,
+    flows,
+    renderer,
+    logger: options.logger,
+    secrets: options.secrets,
+    agent: options.agent,
+    workRoot: join(options.dataDir, 'work'),
+  });
+  return {
+    engine,
+    store,
+    flows,
+    registry,
+    renderer,
+    async close() {
+      await store.flush();
+      store.close();
+    },
+  };
+}

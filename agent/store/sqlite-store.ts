@@ -1,0 +1,285 @@
+/** The agent's durable local state: executions, task runs, logs, KV and files in one SQLite database (WAL). */
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import type { Database, Statement } from 'better-sqlite3';
+import BetterSqlite3 from 'better-sqlite3';
+import type { Execution, LogLevel, LogLine, TaskRun } from '../../protocol/execution.js';
+import type { State } from '../../protocol/states.js';
+import type { ExecutionStore } from '../engine/ports.js';
+import { DirectoryFileStorage } from './file-storage.js';
+import { SqliteKvStore } from './kv-store.js';
+import { migrate } from './migrations.js';
+
+export interface SqliteStoreOptions {
+  /** Database file, created with its folder when missing, or ':memory:'. */
+  path: string;
+  /** Root of the file storage; default `files` next to the database, a temporary folder for ':memory:'. */
+  filesDir?: string;
+  /**
+   * NORMAL (default) survives a crash or SIGKILL of the process: a commit is in
+   * the WAL, in the OS page cache, before `flush` resolves. Only a power loss or
+   * kernel crash can roll back the last commits. FULL also fsyncs the WAL on
+   * every commit, which survives power loss at a large cost in commits/s.
+   */
+  synchronous?: 'NORMAL' | 'FULL';
+  /** How long a write waits for another connection's lock before failing, in ms (default 5000). */
+  busyTimeoutMs?: number;
+  /** Time source for KV expiry. */
+  clock?: { now(): number };
+  /** Called when a background group commit fails; the writes stay queued and the next flush retries them. */
+  onWriteError?: (error: unknown) => void;
+}
+
+/** A queued write: the prepared statement and its arguments, serialised when queued. */
+interface Write {
+  statement: Statement<unknown[]>;
+  args: unknown[];
+}
+
+interface Waiter {
+  resolve(): void;
+  reject(error: unknown): void;
+}
+
+interface LogRow {
+  execution_id: string;
+  task_run_id: string | null;
+  task_id: string | null;
+  attempt: number | null;
+  ts: string;
+  level: LogLevel;
+  message: string;
+}
+
+/**
+ * {@link ExecutionStore} on better-sqlite3. Saves and log lines are queued and
+ * committed together in one transaction on the next turn of the event loop
+ * (group commit); repeated saves of one record within a batch are coalesced.
+ * Reads commit the pending batch first, so they always see every earlier write.
+ *
+ * @example
+ * const store = openSqliteStore({ path: '.tern/agent/tern.db' });
+ * store.saveExecution(execution);
+ * await store.flush(); // durable against a crash of this process
+ */
+export class SqliteStore implements ExecutionStore {
+  readonly kv: SqliteKvStore;
+  readonly files: DirectoryFileStorage;
+  private readonly db: Database;
+  private readonly upsertExecution: Statement<unknown[]>;
+  private readonly upsertTaskRun: Statement<unknown[]>;
+  private readonly insertLog: Statement<unknown[]>;
+  private readonly selectExecution: Statement<[string], { doc: string }>;
+  private readonly selectTaskRuns: Statement<[string], { doc: string }>;
+  private readonly selectByStates: Statement<[string], { doc: string }>;
+  private readonly selectLogs: Statement<[string], LogRow>;
+  private readonly commitBatch: (batch: readonly Write[]) => void;
+  private readonly onWriteError: ((error: unknown) => void) | undefined;
+  /** Files root to remove on close: only one we created ourselves. */
+  private readonly ownedFilesDir: string | undefined;
+  private queue: Write[] = [];
+  /** Latest queued write per record (`e:<id>`, `t:<id>`), for coalescing. */
+  private queued = new Map<string, Write>();
+  private waiters: Waiter[] = [];
+  private scheduled: NodeJS.Immediate | undefined;
+  private closed = false;
+
+  constructor(options: SqliteStoreOptions) {
+    const inMemory = options.path === ':memory:';
+    if (!inMemory) mkdirSync(dirname(resolve(options.path)), { recursive: true });
+    this.db = new BetterSqlite3(options.path);
+    try {
+      this.db.pragma('journal_mode = WAL');
+      this.db.pragma(`synchronous = ${options.synchronous === 'FULL' ? 'FULL' : 'NORMAL'}`);
+      this.db.pragma(`busy_timeout = ${Math.trunc(options.busyTimeoutMs ?? 5000)}`);
+      this.db.pragma('foreign_keys = ON');
+      migrate(this.db);
+    } catch (error) {
+      this.db.close();
+      throw error;
+    }
+
+    this.upsertExecution = this.db.prepare(
+      `INSERT INTO executions (id, namespace, flow_id, state, start_date, end_date, doc) VALUES (?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (id) DO UPDATE SET namespace = excluded.namespace, flow_id = excluded.flow_id,
+         state = excluded.state, start_date = excluded.start_date, end_date = excluded.end_date, doc = excluded.doc`,
+    );
+    this.upsertTaskRun = this.db.prepare(
+      `INSERT INTO task_runs (id, execution_id, state, doc) VALUES (?, ?, ?, ?)
+       ON CONFLICT (id) DO UPDATE SET execution_id = excluded.execution_id, state = excluded.state, doc = excluded.doc`,
+    );
+    this.insertLog = this.db.prepare(
+      `INSERT INTO logs (execution_id, task_run_id, task_id, attempt, ts, level, message)
+       VALUES (?, ?, ?, ?, ?, ?, ?)`,
+    );
+    this.selectExecution = this.db.prepare('SELECT doc FROM executions WHERE id = ?');
+    // rowid order is creation order: an upsert keeps the row's rowid.
+    this.selectTaskRuns = this.db.prepare('SELECT doc FROM task_runs WHERE execution_id = ? ORDER BY rowid');
+    this.selectByStates = this.db.prepare(
+      `SELECT doc FROM executions WHERE state IN (SELECT value FROM json_each(?))
+       ORDER BY start_date, rowid`,
+    );
+    this.selectLogs = this.db.prepare(
+      `SELECT execution_id, task_run_id, task_id, attempt, ts, level, message
+       FROM logs WHERE execution_id = ? ORDER BY id`,
+    );
+    this.commitBatch = this.db.transaction((batch: readonly Write[]) => {
+      for (const write of batch) write.statement.run(...write.args);
+    });
+
+    const clock = options.clock;
+    this.kv = new SqliteKvStore(this.db, clock ? () => clock.now() : Date.now);
+    if (options.filesDir !== undefined) {
+      this.files = new DirectoryFileStorage(options.filesDir);
+    } else if (inMemory) {
+      this.ownedFilesDir = mkdtempSync(join(tmpdir(), 'tern-files-'));
+      this.files = new DirectoryFileStorage(this.ownedFilesDir);
+    } else {
+      this.files = new DirectoryFileStorage(join(dirname(resolve(options.path)), 'files'));
+    }
+    this.onWriteError = options.onWriteError;
+  }
+
+  /** Queues an upsert of the execution (serialised now; later changes to the object need another save). */
+  saveExecution(execution: Execution): void {
+    this.enqueue(`e:${execution.id}`, this.upsertExecution, [
+      execution.id,
+      execution.namespace,
+      execution.flowId,
+      execution.state,
+      execution.startDate,
+      execution.endDate ?? null,
+      JSON.stringify(execution),
+    ]);
+  }
+
+  /** Queues an upsert of the task run. */
+  saveTaskRun(taskRun: TaskRun): void {
+    this.enqueue(`t:${taskRun.id}`, this.upsertTaskRun, [
+      taskRun.id,
+      taskRun.executionId,
+      taskRun.state,
+      JSON.stringify(taskRun),
+    ]);
+  }
+
+  /** Queues a log line; lines keep the order they were appended in. */
+  appendLog(line: LogLine): void {
+    this.enqueue(undefined, this.insertLog, [
+      line.executionId,
+      line.taskRunId,
+      line.taskId,
+      line.attempt,
+      line.timestamp,
+      line.level,
+      line.message,
+    ]);
+  }
+
+  /** Resolves once everything queued before the call is committed; rejects if that commit fails. */
+  flush(): Promise<void> {
+    if (this.queue.length === 0) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      this.waiters.push({ resolve, reject });
+      this.schedule();
+    });
+  }
+
+  async getExecution(id: string): Promise<{ execution: Execution; taskRuns: TaskRun[] } | undefined> {
+    this.commitPending();
+    const row = this.selectExecution.get(id);
+    if (!row) return undefined;
+    const taskRuns = this.selectTaskRuns.all(id).map((r) => JSON.parse(r.doc) as TaskRun);
+    return { execution: JSON.parse(row.doc) as Execution, taskRuns };
+  }
+
+  /** Executions in any of `states`, oldest (by start date) first. */
+  async listExecutionsByState(states: readonly State[]): Promise<Execution[]> {
+    this.commitPending();
+    if (states.length === 0) return [];
+    return this.selectByStates.all(JSON.stringify(states)).map((r) => JSON.parse(r.doc) as Execution);
+  }
+
+  /** The execution's log lines in the order they were appended. */
+  async listLogs(executionId: string): Promise<LogLine[]> {
+    this.commitPending();
+    return this.selectLogs.all(executionId).map((r) => ({
+      executionId: r.execution_id,
+      taskRunId: r.task_run_id,
+      taskId: r.task_id,
+      attempt: r.attempt,
+      level: r.level,
+      message: r.message,
+      timestamp: r.ts,
+    }));
+  }
+
+  /** Commits what is queued, then closes the database. Removes the temporary files folder of a ':memory:' store. */
+  close(): void {
+    if (this.closed) return;
+    if (this.scheduled) clearImmediate(this.scheduled);
+    this.scheduled = undefined;
+    try {
+      this.commitPending();
+    } finally {
+      this.closed = true;
+      this.db.close();
+      if (this.ownedFilesDir) rmSync(this.ownedFilesDir, { recursive: true, force: true });
+    }
+  }
+
+  private enqueue(key: string | undefined, statement: Statement<unknown[]>, args: unknown[]): void {
+    if (this.closed) throw new Error(`store ${this.db.name} is closed`);
+    // A repeated save takes the place of the first one: upserts of different
+    // records commute, and the batch commits as a whole, so the result is the
+    // same as running every save in order.
+    const earlier = key === undefined ? undefined : this.queued.get(key);
+    if (earlier) {
+      earlier.args = args;
+    } else {
+      const write = { statement, args };
+      this.queue.push(write);
+      if (key !== undefined) this.queued.set(key, write);
+    }
+    this.schedule();
+  }
+
+  private schedule(): void {
+    if (this.scheduled || this.closed) return;
+    this.scheduled = setImmediate(() => {
+      this.scheduled = undefined;
+      try {
+        this.commitPending();
+      } catch (error) {
+        this.onWriteError?.(error);
+      }
+    });
+  }
+
+  /**
+   * Commits the queue in one transaction and settles the waiting flushes. On
+   * failure the queue is kept for the next attempt (nothing is dropped), the
+   * waiters are rejected, and the error is rethrown to the caller.
+   */
+  private commitPending(): void {
+    const waiters = this.waiters;
+    this.waiters = [];
+    try {
+      if (this.queue.length > 0) {
+        this.commitBatch(this.queue);
+        this.queue = [];
+        this.queued = new Map();
+      }
+    } catch (error) {
+      for (const waiter of waiters) waiter.reject(error);
+      throw error;
+    }
+    for (const waiter of waiters) waiter.resolve();
+  }
+}
+
+/** Opens (creating and migrating when needed) the store at `options.path`. */
+export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
+  return new SqliteStore(options);
+}

@@ -1,0 +1,16 @@
+/** How the CLI ends: exit codes of SPEC §5 and errors that are the user's, printed without a stack. */
+
+export const EXIT_OK = 0;
+export const EXIT_FAILED = 1;
+export const EXIT_USAGE = 2;
+
+/** An error to print as-is, then exit with `code`. */
+export class CliError extends Error {
+  override name = 'CliError';
+  constructor(
+    message: string,
+    readonly code = EXIT_FAILED,
+  ) {
+    super(message);
+  }
+}

@@ -1,0 +1,36 @@
+/** `if`: runs `then` or `else` depending on a condition. */
+import { Type as T } from '@sinclair/typebox';
+import { defineTask, TaskList } from '../../protocol/plugin.js';
+import { flowableState } from '../../protocol/states.js';
+import { isTruthy } from '../../protocol/values.js';
+
+export default defineTask({
+  type: 'if',
+  aliases: ['io.kestra.plugin.core.flow.If'],
+  title: 'If',
+  description: 'Evaluates `condition` and runs `then` when it is true, `else` otherwise.',
+  properties: T.Object({
+    condition: T.Unknown({
+      description: "Expression, e.g. \"{{ inputs.level > 3 }}\"; 'true'/'false' strings are read by meaning",
+    }),
+    // biome-ignore lint/suspicious/noThenProperty: `then` is the property name Kestra's If task uses.
+    then: TaskList({ minItems: 1 }),
+    else: T.Optional(TaskList()),
+  }),
+  children: ['then', 'else'],
+  examples: [
+    {
+      title: 'Alert on a high reading',
+      code: '- id: check\n  type: if\n  condition: "{{ trigger.payload.temp > 80 }}"\n  then:\n    - id: alert\n      type: log\n      level: WARN\n      message: too hot',
+    },
+  ],
+  async run(props, ctx) {
+    const branch = isTruthy(props.condition) ? props.then : props.else;
+    if (!branch?.length) return { outputs: { result: isTruthy(props.condition) } };
+    const state = await ctx.runTasks(branch);
+    return {
+      state: flowableState(state),
+      outputs: { result: isTruthy(props.condition) },
+    };
+  },
+});

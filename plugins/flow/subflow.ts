@@ -1,0 +1,53 @@
+/** `subflow`: runs another flow and, by default, waits for it and takes its outputs. */
+import { Type as T } from '@sinclair/typebox';
+import { TaskError } from '../../protocol/errors.js';
+import { defineTask } from '../../protocol/plugin.js';
+import { isFailure } from '../../protocol/states.js';
+
+export default defineTask({
+  type: 'subflow',
+  aliases: ['io.kestra.plugin.core.flow.Subflow'],
+  title: 'Subflow',
+  description:
+    'Starts an execution of another flow. With `wait` (default true) it waits, exposes `outputs.<id>.outputs`, and fails when the subflow fails (unless `transmitFailed: false`).',
+  properties: T.Object({
+    namespace: T.String(),
+    flowId: T.String(),
+    revision: T.Optional(T.Integer({ minimum: 1 })),
+    inputs: T.Optional(T.Record(T.String(), T.Unknown())),
+    labels: T.Optional(T.Record(T.String(), T.String())),
+    wait: T.Optional(T.Boolean({ default: true })),
+    transmitFailed: T.Optional(T.Boolean({ default: true })),
+    inheritLabels: T.Optional(T.Boolean({ default: false })),
+  }),
+  outputs: T.Object({
+    executionId: T.String(),
+    state: T.String(),
+    outputs: T.Record(T.String(), T.Unknown()),
+  }),
+  examples: [
+    {
+      title: 'Reuse a flow',
+      code: '- id: cleanup\n  type: subflow\n  namespace: plant.maintenance\n  flowId: cleanup\n  inputs:\n    days: 7',
+    },
+  ],
+  async run(props, ctx) {
+    const result = await ctx.runSubflow({
+      namespace: props.namespace,
+      flowId: props.flowId,
+      revision: props.revision,
+      inputs: props.inputs,
+      labels: props.labels,
+      wait: props.wait ?? true,
+    });
+    const outputs = { executionId: result.executionId, state: result.state, outputs: result.outputs };
+    if ((props.wait ?? true) && isFailure(result.state) && (props.transmitFailed ?? true)) {
+      throw new TaskError(
+        `subflow ${props.namespace}.${props.flowId} ended ${result.state} (execution ${result.executionId})`,
+        false,
+        { details: outputs },
+      );
+    }
+    return { outputs };
+  },
+});

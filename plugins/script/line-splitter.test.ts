@@ -1,0 +1,69 @@
+/** LineSplitter: lines as they arrive, the last line without a newline, and the length bound. */
+import { describe, expect, it } from 'vitest';
+import { LineSplitter, MAX_LINE_LENGTH, TRUNCATION_MARKER } from './line-splitter.js';
+
+function splitter() {
+  const lines: string[] = [];
+  return { lines, s: new LineSplitter((line) => lines.push(line)) };
+}
+
+describe('LineSplitter', () => {
+  it('delivers a line as soon as its newline arrives', () => {
+    const { lines, s } = splitter();
+    s.push(Buffer.from('first\nsec'));
+    expect(lines).toEqual(['first']);
+    s.push(Buffer.from('ond\n'));
+    expect(lines).toEqual(['first', 'second']);
+  });
+
+  it('delivers a last line that has no newline when the stream ends', () => {
+    const { lines, s } = splitter();
+    s.push(Buffer.from('a\nno newline'));
+    s.end();
+    expect(lines).toEqual(['a', 'no newline']);
+  });
+
+  it('keeps empty lines', () => {
+    const { lines, s } = splitter();
+    s.push(Buffer.from('a\n\nb\n'));
+    s.end();
+    expect(lines).toEqual(['a', '', 'b']);
+  });
+
+  it('drops the carriage return of CRLF endings', () => {
+    const { lines, s } = splitter();
+    s.push(Buffer.from('dos\r\nline\r\n'));
+    expect(lines).toEqual(['dos', 'line']);
+  });
+
+  it('joins a UTF-8 character split across chunks', () => {
+    const { lines, s } = splitter();
+    const bytes = Buffer.from('température 21°C\n');
+    const cut = bytes.indexOf(0xb0); // second byte of "°"
+    s.push(bytes.subarray(0, cut));
+    s.push(bytes.subarray(cut));
+    expect(lines).toEqual(['température 21°C']);
+  });
+
+  it('cuts an over-long line, marks it, and resumes at the next line', () => {
+    const { lines, s } = splitter();
+    const long = 'x'.repeat(MAX_LINE_LENGTH + 1000);
+    s.push(Buffer.from(long.slice(0, 40_000)));
+    s.push(Buffer.from(`${long.slice(40_000)}\nnext\n`));
+    expect(lines).toEqual([`${'x'.repeat(MAX_LINE_LENGTH)}${TRUNCATION_MARKER}`, 'next']);
+  });
+
+  it('keeps a long ::{...}:: data line whole', () => {
+    const { lines, s } = splitter();
+    const data = `::{"outputs":{"blob":"${'y'.repeat(MAX_LINE_LENGTH * 2)}"}}::`;
+    s.push(Buffer.from(`${data}\n`));
+    expect(lines).toEqual([data]);
+  });
+
+  it('ignores data pushed after the end', () => {
+    const { lines, s } = splitter();
+    s.end();
+    s.push(Buffer.from('late\n'));
+    expect(lines).toEqual([]);
+  });
+});

@@ -1,0 +1,152 @@
+/** Runs a script task with the process runner: prepares the working directory, runs the shell, maps the outcome. */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { TaskError } from '../../protocol/errors.js';
+import type { TaskContext, TaskResult } from '../../protocol/plugin.js';
+import {
+  DEFAULT_INTERPRETER,
+  DOCKER_RUNNERS,
+  PROCESS_RUNNERS,
+  type ScriptProperties,
+  shellQuote,
+} from './common.js';
+import { installRuntimeSupport, SUPPORT_DIR } from './kestra-libs.js';
+import { ScriptLineConsumer } from './log-protocol.js';
+import { type ProcessOutcome, runProcess } from './process-runner.js';
+import { collectDirectory, collectOutputFiles, inputFileMap, writeInputFiles } from './work-files.js';
+
+/** What the task runs after `beforeCommands`: commands as given, or a script file and the program that runs it. */
+export type ScriptPlan = (
+  | { commands: readonly string[] }
+  | {
+      script: string;
+      /** File name extension, e.g. `.py`. */
+      extension: string;
+      /** Shell command that runs the script, given its quoted absolute path, e.g. `p => 'python3 ' + p`. */
+      launch(quotedPath: string): string;
+    }
+) & {
+  /** Language-specific preparation of the working directory, after the input files are written. */
+  prepare?(dir: string): Promise<void>;
+};
+
+/** Fails at once (no retry) unless the task asks for the process runner. */
+export function assertProcessRunner(props: ScriptProperties): void {
+  const type = props.taskRunner?.type ?? (props.runner === 'DOCKER' ? 'docker' : 'process');
+  if ((DOCKER_RUNNERS as readonly string[]).includes(type)) {
+    throw new TaskError(
+      `the docker task runner is not available in this build yet (a separate container plugin will provide it); ` +
+        `use taskRunner type 'process' to run on this host`,
+      false,
+    );
+  }
+  if (!(PROCESS_RUNNERS as readonly string[]).includes(type)) {
+    throw new TaskError(`unknown task runner '${type}'; use 'process'`, false);
+  }
+}
+
+function abortMessage(reason: unknown): string {
+  if (reason instanceof Error && reason.message) return reason.message;
+  if (typeof reason === 'string' && reason) return reason;
+  return 'the task was aborted';
+}
+
+/** Joins directories onto a PATH-like variable, `first` before the current value and `last` after it. */
+function pathList(current: string | undefined, first: string[], last: string[] = []): string {
+  return [...first, ...(current ? [current] : []), ...last].join(':');
+}
+
+function spawnFailure(interpreter: string, error: NodeJS.ErrnoException): TaskError {
+  const why =
+    error.code === 'ENOENT' ? 'not found' : error.code === 'EACCES' ? 'permission denied' : error.message;
+  const code = error.code ? ` (${error.code})` : '';
+  return new TaskError(`cannot start '${interpreter}': ${why}${code}`, false, { cause: error });
+}
+
+/**
+ * Runs a script task: writes input files and the helper modules, runs
+ * `set -e` (with failFast), beforeCommands and the plan in one shell, streams
+ * its lines to the task log, and returns `{exitCode, vars, outputFiles?}`.
+ * A non-zero exit throws a retryable TaskError whose `details.outputs` holds
+ * the outputs; an abort kills the process tree and throws with its reason.
+ */
+export async function runScriptTask(
+  props: ScriptProperties,
+  ctx: TaskContext,
+  plan: ScriptPlan,
+): Promise<TaskResult> {
+  try {
+    return await run(props, ctx, plan);
+  } catch (err) {
+    if (err instanceof TaskError) throw err;
+    throw new TaskError(`script task could not run: ${(err as Error).message ?? String(err)}`, true, {
+      cause: err,
+    });
+  }
+}
+
+async function run(props: ScriptProperties, ctx: TaskContext, plan: ScriptPlan): Promise<TaskResult> {
+  assertProcessRunner(props);
+  if (ctx.signal.aborted)
+    throw new TaskError(abortMessage(ctx.signal.reason), true, { cause: ctx.signal.reason });
+
+  const dir = await ctx.workingDir();
+  await writeInputFiles(ctx, dir, inputFileMap(props.inputFiles));
+  await plan.prepare?.(dir);
+  const support = await installRuntimeSupport(dir);
+  const outputDir = join(dir, SUPPORT_DIR, 'output');
+  await mkdir(outputDir, { recursive: true });
+
+  const lines = [...(props.failFast === false ? [] : ['set -e']), ...(props.beforeCommands ?? [])];
+  if ('commands' in plan) {
+    lines.push(...plan.commands);
+  } else {
+    // Hidden name at the top of the working directory, so the script can import its sibling input files.
+    const file = join(dir, `.tern-script${plan.extension}`);
+    await writeFile(file, plan.script);
+    lines.push(plan.launch(shellQuote(file)));
+  }
+
+  const userEnv = Object.fromEntries(Object.entries(props.env ?? {}).map(([k, v]) => [k, String(v)]));
+  // Inheriting the agent's environment is what users of a process runner expect.
+  const base: NodeJS.ProcessEnv = { ...process.env, ...userEnv };
+  const env: NodeJS.ProcessEnv = {
+    ...base,
+    WORKING_DIR: dir,
+    OUTPUT_DIR: outputDir,
+    PYTHONUNBUFFERED: base.PYTHONUNBUFFERED ?? '1',
+    PYTHONPATH: pathList(base.PYTHONPATH, [support.pythonPath]),
+    NODE_PATH: pathList(base.NODE_PATH, [support.nodePath]),
+    // Last on PATH: a real `python` wins; Tern's own node serves when the host has none.
+    PATH: pathList(base.PATH, [], [dirname(process.execPath), support.binPath]),
+  };
+
+  const interpreter = props.interpreter?.length ? props.interpreter : DEFAULT_INTERPRETER;
+  const consumer = new ScriptLineConsumer(ctx.logger);
+  const outcome: ProcessOutcome = await runProcess({
+    argv: [...interpreter, lines.join('\n')],
+    cwd: dir,
+    env,
+    signal: ctx.signal,
+    onLine: (stream, line) => consumer.accept(stream, line),
+  });
+
+  if (outcome.kind === 'spawn-failed') throw spawnFailure(interpreter[0] ?? '', outcome.error);
+  if (outcome.kind === 'aborted')
+    throw new TaskError(abortMessage(outcome.reason), true, { cause: outcome.reason });
+
+  const outputs: Record<string, unknown> = { exitCode: outcome.exitCode, vars: consumer.vars };
+  if (outcome.exitCode !== 0) {
+    const how = outcome.signal ? `was killed by ${outcome.signal}` : `exited with code ${outcome.exitCode}`;
+    throw new TaskError(`command ${how}`, true, { details: { outputs } });
+  }
+
+  const files = {
+    ...(props.outputFiles ? await collectOutputFiles(ctx, dir, props.outputFiles) : {}),
+    ...(await collectDirectory(ctx, outputDir)),
+  };
+  if (props.outputFiles || Object.keys(files).length > 0) outputs.outputFiles = files;
+
+  const warn = props.warningOnStdErr === true && consumer.stderrLines > 0;
+  return warn ? { state: 'WARNING', outputs } : { outputs };
+}

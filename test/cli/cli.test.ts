@@ -1,0 +1,139 @@
+/** The `tern` command: run, validate, schema; exit codes and positioned errors. */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { tern } from '../support/cli.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'tern-cli-'));
+const write = (name: string, text: string) => {
+  const path = join(dir, name);
+  writeFileSync(path, text);
+  return path;
+};
+
+describe('tern run', () => {
+  it('prints exactly one JSON object with --json and exits 0 on success', async () => {
+    const file = write(
+      'ok.yml',
+      'id: ok\nnamespace: t\ntasks:\n  - { id: a, type: output, values: { x: 1 } }\n',
+    );
+    const r = await tern(['run', file, '--json', '--data-dir', join(dir, 'data')]);
+    expect(r.code).toBe(0);
+    const json = JSON.parse(r.stdout);
+    expect(Object.keys(json).sort()).toEqual(['flowId', 'id', 'namespace', 'outputs', 'state', 'taskRuns']);
+    expect(json.taskRuns).toEqual([
+      { taskId: 'a', state: 'SUCCESS', attempts: 1, value: null, outputs: { values: { x: 1 } } },
+    ]);
+  });
+
+  it('exits 1 when the execution fails and shows the task tree', async () => {
+    const file = write(
+      'bad.yml',
+      'id: bad\nnamespace: t\ntasks:\n  - { id: boom, type: fail, errorMessage: kaput }\n',
+    );
+    const r = await tern(['run', file, '--data-dir', join(dir, 'data')]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/t\.bad \S+ FAILED/);
+    expect(r.stdout).toMatch(/boom FAILED/);
+    expect(r.stdout).toMatch(/kaput/);
+  });
+
+  it('rejects invalid inputs with every problem and exits 1', async () => {
+    const file = write(
+      'in.yml',
+      'id: in\nnamespace: t\ninputs:\n  - { id: n, type: INT }\n  - { id: b, type: BOOLEAN }\ntasks:\n  - { id: a, type: log, message: x }\n',
+    );
+    const r = await tern([
+      'run',
+      file,
+      '--input',
+      'n=abc',
+      '--input',
+      'b=maybe',
+      '--data-dir',
+      join(dir, 'data'),
+    ]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/inputs\.n: must be an integer, got 'abc'/);
+    expect(r.stderr).toMatch(/inputs\.b: must be true or false, got 'maybe'/);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('exits 2 on bad usage', async () => {
+    const file = write('u.yml', 'id: u\nnamespace: t\ntasks:\n  - { id: a, type: log, message: x }\n');
+    expect((await tern(['run', file, '--input', 'novalue'])).code).toBe(2);
+    expect((await tern(['frobnicate'])).code).toBe(2);
+  });
+});
+
+describe('tern validate', () => {
+  it('reports malformed YAML with its line and column', async () => {
+    const file = write(
+      'malformed.yml',
+      'id: m\nnamespace: t\ntasks:\n  - id: a\n    type: log\n   message: [unclosed\n',
+    );
+    const r = await tern(['validate', file]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(new RegExp(`${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:\\d+:\\d+`));
+  });
+
+  it('reports an unknown type with a suggestion, a duplicate id, and a schema error, all at once', async () => {
+    const file = write(
+      'problems.yml',
+      [
+        'id: p',
+        'namespace: t',
+        'tasks:',
+        '  - id: a',
+        '    type: io.kestra.plugin.core.log.Lg',
+        '    message: hi',
+        '  - id: a',
+        '    type: log',
+        '    message: again',
+        '  - id: r',
+        '    type: log',
+        '    message: x',
+        '    retry:',
+        '      type: constant',
+        '      maxAttempts: two',
+        '',
+      ].join('\n'),
+    );
+    const r = await tern(['validate', file]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(
+      /problems\.yml:5:\d+: tasks\[0\]\.type: unknown type 'io\.kestra\.plugin\.core\.log\.Lg' \(did you mean 'io\.kestra\.plugin\.core\.log\.Log'\?\)/,
+    );
+    expect(r.stdout).toMatch(/problems\.yml:7:\d+: .*duplicate task id 'a'/);
+    expect(r.stdout).toMatch(/problems\.yml:15:\d+: tasks\[2\]\.retry\.maxAttempts: must be an integer/);
+  });
+
+  it('reports a bad expression at its position', async () => {
+    const file = write(
+      'expr.yml',
+      'id: e\nnamespace: t\ntasks:\n  - id: a\n    type: log\n    message: "{{ inputs.x + }}"\n',
+    );
+    const r = await tern(['validate', file]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/expr\.yml:6:\d+: tasks\[0\]\.message/);
+  });
+
+  it('accepts every example and exits 0', async () => {
+    const r = await tern(['validate', 'examples']);
+    expect(r.stdout).toMatch(/\d+ valid, 0 invalid/);
+    expect(r.code).toBe(0);
+  });
+});
+
+describe('tern schema', () => {
+  it('prints a JSON Schema that knows every built-in type', async () => {
+    const r = await tern(['schema']);
+    expect(r.code).toBe(0);
+    const text = r.stdout;
+    const schema = JSON.parse(text);
+    expect(schema.type).toBe('object');
+    for (const type of ['log', 'io.kestra.plugin.core.flow.ForEach', 'script.python', 'http.request'])
+      expect(text).toContain(`"${type}"`);
+  });
+});

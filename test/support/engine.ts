@@ -1,0 +1,101 @@
+/** An engine on a real SQLite store in a temporary directory, with helpers to run YAML flows. */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Engine, type StartOptions } from '../../agent/engine/engine.js';
+import type { Clock, FlowRecord } from '../../agent/engine/ports.js';
+import { Renderer } from '../../agent/expr/index.js';
+import { FlowDirectory } from '../../agent/flow-directory.js';
+import { parseFlow } from '../../agent/flow-loader.js';
+import { builtinRegistry } from '../../agent/local-runtime.js';
+import { openSqliteStore, type SqliteStore } from '../../agent/store/sqlite-store.js';
+import { formatProblem } from '../../protocol/errors.js';
+import type { Execution, LogLine, TaskRun } from '../../protocol/execution.js';
+
+export interface Finished {
+  execution: Execution;
+  taskRuns: TaskRun[];
+  logs: LogLine[];
+  /** The task run of `taskId` (the first one, or the one with `value`). */
+  run(taskId: string, value?: string): TaskRun;
+  /** Log messages of one task. */
+  messages(taskId?: string): string[];
+}
+
+export interface EngineFixture {
+  engine: Engine;
+  store: SqliteStore;
+  flows: FlowDirectory;
+  dir: string;
+  flow(yaml: string): FlowRecord;
+  run(yaml: string | FlowRecord, options?: StartOptions): Promise<Finished>;
+  finished(executionId: string): Promise<Finished>;
+  close(): Promise<void>;
+}
+
+const renderer = new Renderer();
+
+export function parseOrThrow(yaml: string): FlowRecord {
+  const result = parseFlow(yaml, builtinRegistry(), { checkExpression: (t) => renderer.check(t) });
+  if (!result.flow || result.problems.length > 0)
+    throw new Error(result.problems.map(formatProblem).join('\n'));
+  return { flow: result.flow, revision: result.flow.revision ?? 1 };
+}
+
+export function engineFixture(options: { clock?: Clock; dir?: string } = {}): EngineFixture {
+  const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'tern-engine-'));
+  const store = openSqliteStore({ path: join(dir, 'tern.db') });
+  const flows = new FlowDirectory();
+  const engine = new Engine({
+    store,
+    registry: builtinRegistry(),
+    flows,
+    renderer,
+    clock: options.clock,
+    workRoot: join(dir, 'work'),
+    killGraceMs: 2000,
+  });
+  const finished = async (id: string): Promise<Finished> => {
+    await store.flush();
+    const stored = await store.getExecution(id);
+    if (!stored) throw new Error(`execution ${id} not stored`);
+    const logs = await store.listLogs(id);
+    return {
+      execution: stored.execution,
+      taskRuns: stored.taskRuns,
+      logs,
+      run(taskId, value) {
+        const tr = stored.taskRuns.find(
+          (t) => t.taskId === taskId && (value === undefined || t.value === value),
+        );
+        if (!tr) throw new Error(`no task run for ${taskId}${value !== undefined ? `[${value}]` : ''}`);
+        return tr;
+      },
+      messages: (taskId) =>
+        logs.filter((l) => taskId === undefined || l.taskId === taskId).map((l) => l.message),
+    };
+  };
+  return {
+    engine,
+    store,
+    flows,
+    dir,
+    flow(yaml) {
+      const record = parseOrThrow(yaml);
+      flows.add(record);
+      return record;
+    },
+    async run(yaml, startOptions) {
+      const record = typeof yaml === 'string' ? this.flow(yaml) : yaml;
+      const e = await engine.run(record, startOptions);
+      return finished(e.id);
+    },
+    finished,
+    async close() {
+      await engine.idle();
+      await store.flush();
+      store.close();
+      if (!options.dir) rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
