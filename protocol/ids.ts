@@ -21,11 +21,17 @@ export function newId(): string {
     counter = 0;
   }
   let out = encode(now, 8) + encode(counter % 238_328, 3);
-  const random = new Uint8Array(11);
-  globalThis.crypto.getRandomValues(random);
-  for (const byte of random) out += ALPHABET[byte % 62];
+  if (poolOffset + 11 > pool.length) {
+    globalThis.crypto.getRandomValues(pool);
+    poolOffset = 0;
+  }
+  for (let i = 0; i < 11; i++) out += ALPHABET[pool[poolOffset++]! % 62];
   return out;
 }
+
+/** Random bytes drawn in bulk: one system call per few hundred ids. */
+const pool = new Uint8Array(4096);
+let poolOffset = pool.length;
 
 function encode(value: number, width: number): string {
   let out = '';

@@ -19,6 +19,8 @@ export interface EngineCore {
   /** How long a task that ignores an abort is waited for. */
   readonly killGraceMs: number;
   durationMs(text: string): number;
+  /** The clock's time as ISO-8601 (cached per millisecond: records are stamped very often). */
+  nowIso(): string;
   functions(execution: Execution): ExpressionFunctions;
   saveExecution(execution: Execution): void;
   saveTaskRun(taskRun: TaskRun, execution: Execution): void;

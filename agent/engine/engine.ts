@@ -88,6 +88,8 @@ export class Engine implements EngineCore {
   private readonly active = new Map<string, Active>();
   private readonly running = new Map<string, number>();
   private readonly queues = new Map<string, ExecutionRun[]>();
+  private lastMs = -1;
+  private lastIso = '';
 
   constructor(options: EngineOptions) {
     this.store = options.store;
@@ -133,7 +135,7 @@ export class Engine implements EngineCore {
       originalId: options.originalId ?? id,
       parentExecutionId: options.parentExecutionId ?? null,
       agentId: this.agent?.id ?? null,
-      startDate: new Date(this.clock.now()).toISOString(),
+      startDate: this.nowIso(),
       stage: 'tasks',
     };
     this.saveExecution(execution);
@@ -204,7 +206,7 @@ export class Engine implements EngineCore {
       if (!run) {
         Object.assign(stored.execution, {
           state: 'FAILED',
-          endDate: new Date(this.clock.now()).toISOString(),
+          endDate: this.nowIso(),
           error: `flow ${e.namespace}.${e.flowId} revision ${e.flowRevision} is no longer known`,
         });
         this.saveExecution(stored.execution);
@@ -220,6 +222,15 @@ export class Engine implements EngineCore {
 
   durationMs(text: string): number {
     return durationMs(text);
+  }
+
+  nowIso(): string {
+    const ms = this.clock.now();
+    if (ms !== this.lastMs) {
+      this.lastMs = ms;
+      this.lastIso = new Date(ms).toISOString();
+    }
+    return this.lastIso;
   }
 
   functions(execution: Execution): ExpressionFunctions {
@@ -317,7 +328,7 @@ export class Engine implements EngineCore {
         Object.assign(run.execution, {
           state: 'FAILED',
           error: messageOf(err),
-          endDate: new Date(this.clock.now()).toISOString(),
+          endDate: this.nowIso(),
         });
         this.saveExecution(run.execution);
         return run.execution;
@@ -336,7 +347,7 @@ export class Engine implements EngineCore {
 
   private finishQueued(active: Active, state: State): void {
     const e = active.run.execution;
-    Object.assign(e, { state, endDate: new Date(this.clock.now()).toISOString(), stage: 'done' });
+    Object.assign(e, { state, endDate: this.nowIso(), stage: 'done' });
     if (state === 'FAILED' || state === 'CANCELLED') e.error = 'flow concurrency limit reached';
     this.saveExecution(e);
     this.active.delete(e.id);

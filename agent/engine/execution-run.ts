@@ -137,7 +137,7 @@ export class ExecutionRun {
 
   private finish(state: State, error?: string): Execution {
     this.execution.stage = 'done';
-    const patch: Partial<Execution> = { state, endDate: new Date(this.core.clock.now()).toISOString() };
+    const patch: Partial<Execution> = { state, endDate: this.nowIso() };
     if (error !== undefined && isFailure(state)) patch.error = error;
     this.updateExecution(patch);
     return this.execution;
@@ -319,16 +319,21 @@ export class ExecutionRun {
     } catch (err) {
       return { ok: false, error: messageOf(err), retryable: false, killed: false };
     }
-    const controller = new AbortController();
-    const onAbort = () => controller.abort(scope.signal.reason);
-    scope.signal.addEventListener('abort', onAbort, { once: true });
+    // Only an attempt with a timeout needs a signal of its own; others share their scope's.
+    let signal = scope.signal;
     let timer: unknown;
+    let unlink: (() => void) | undefined;
     if (typeof props.timeout === 'string') {
+      const controller = new AbortController();
+      const onAbort = () => controller.abort(scope.signal.reason);
+      scope.signal.addEventListener('abort', onAbort, { once: true });
+      unlink = () => scope.signal.removeEventListener('abort', onAbort);
       const limit = this.core.durationMs(props.timeout);
       timer = this.core.clock.setTimeout(
         () => controller.abort(new TimeoutError(`task timed out after ${props.timeout}`)),
         limit,
       );
+      signal = controller.signal;
     }
     const ctx = createTaskContext({
       run: this,
@@ -337,25 +342,21 @@ export class ExecutionRun {
       task,
       attempt: attemptNo,
       scope,
-      signal: controller.signal,
+      signal,
       variables,
     });
     try {
-      const result = await raceAbort(
-        Promise.resolve(def.run(props, ctx)),
-        controller.signal,
-        this.core.killGraceMs,
-      );
-      if (controller.signal.aborted) throw controller.signal.reason;
+      const result = await raceAbort(Promise.resolve(def.run(props, ctx)), signal, this.core.killGraceMs);
+      if (signal.aborted) throw signal.reason;
       return { ok: true, state: result?.state ?? 'SUCCESS', outputs: result?.outputs ?? {} };
     } catch (err) {
-      const reason = controller.signal.aborted ? controller.signal.reason : err;
+      const reason = signal.aborted ? signal.reason : err;
       const killed = reason instanceof KilledError;
       const retryable = !(err instanceof TaskError && !err.retryable) && !killed;
       return { ok: false, error: messageOf(reason), retryable, killed, outputs: failedOutputs(err) };
     } finally {
       if (timer !== undefined) this.core.clock.clearTimeout(timer);
-      scope.signal.removeEventListener('abort', onAbort);
+      unlink?.();
       await ctx.dispose();
     }
   }
@@ -482,9 +483,12 @@ export class ExecutionRun {
     node[tr.valuePath.at(-1)!] = tr.outputs;
   }
 
+  private base: Record<string, unknown> | undefined;
+
+  /** What every expression of this execution sees; made once, since none of it changes. */
   private baseVariables(): Record<string, unknown> {
     const e = this.execution;
-    return {
+    this.base ??= {
       flow: { id: e.flowId, namespace: e.namespace, revision: e.flowRevision },
       execution: { id: e.id, startDate: e.startDate, originalId: e.originalId },
       inputs: e.inputs,
@@ -492,6 +496,7 @@ export class ExecutionRun {
       trigger: e.trigger ?? undefined,
       agent: this.core.agent,
     };
+    return this.base;
   }
 
   /** The expression context of one task. */
@@ -535,7 +540,7 @@ export class ExecutionRun {
   }
 
   private nowIso(): string {
-    return new Date(this.core.clock.now()).toISOString();
+    return this.core.nowIso();
   }
 }
 

@@ -1,9 +1,22 @@
-/** Builds the TaskContext a plugin's `run` receives for one attempt. */
+/**
+ * The TaskContext a plugin's `run` receives for one attempt. A class rather
+ * than an object of closures: one is made per attempt, thousands a second.
+ */
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { LogLevel, TaskRun } from '../../protocol/execution.js';
 import type { Task } from '../../protocol/flow.js';
-import type { TaskContext, TaskLogger } from '../../protocol/plugin.js';
+import type {
+  FileStorage,
+  KvStore,
+  RunTasksOptions,
+  SubflowRequest,
+  SubflowResult,
+  TaskContext,
+  TaskLogger,
+} from '../../protocol/plugin.js';
+import type { State } from '../../protocol/states.js';
+import type { ExpressionFunctions } from '../expr/index.js';
 import type { EngineCore } from './engine-core.js';
 import type { ExecutionRun, Scope } from './execution-run.js';
 
@@ -20,70 +33,111 @@ export interface TaskContextParts {
   variables: Record<string, unknown>;
 }
 
-/** A task context plus the cleanup the engine runs after the attempt. */
-export type EngineTaskContext = TaskContext & { dispose(): Promise<void> };
+class AttemptLogger implements TaskLogger {
+  constructor(
+    private readonly core: EngineCore,
+    private readonly tr: TaskRun,
+    private readonly attempt: number,
+    private readonly minLevel: number,
+  ) {}
 
-export function createTaskContext(parts: TaskContextParts): EngineTaskContext {
-  const { run, core, taskRun: tr, task, attempt, scope, signal, variables } = parts;
-  const e = run.execution;
-  const minLevel = LEVEL_RANK[String(task.logLevel ?? 'TRACE').toUpperCase() as LogLevel] ?? 0;
-  const log = (level: LogLevel, message: string) => {
-    if (LEVEL_RANK[level] < minLevel) return;
-    core.log({
-      executionId: e.id,
-      taskRunId: tr.id,
-      taskId: tr.taskId,
-      attempt,
+  log(level: LogLevel, message: string): void {
+    if (LEVEL_RANK[level] < this.minLevel) return;
+    this.core.log({
+      executionId: this.tr.executionId,
+      taskRunId: this.tr.id,
+      taskId: this.tr.taskId,
+      attempt: this.attempt,
       level,
       message,
-      timestamp: new Date(core.clock.now()).toISOString(),
+      timestamp: this.core.nowIso(),
     });
-  };
-  const logger: TaskLogger = {
-    log,
-    debug: (m) => log('DEBUG', m),
-    info: (m) => log('INFO', m),
-    warn: (m) => log('WARN', m),
-    error: (m) => log('ERROR', m),
-  };
-  let dir: string | undefined;
-  const fns = core.functions(e);
-  return {
-    execution: {
-      id: e.id,
-      namespace: e.namespace,
-      flowId: e.flowId,
-      flowRevision: e.flowRevision,
-      originalId: e.originalId,
-    },
-    taskRun: {
+  }
+  debug(message: string): void {
+    this.log('DEBUG', message);
+  }
+  info(message: string): void {
+    this.log('INFO', message);
+  }
+  warn(message: string): void {
+    this.log('WARN', message);
+  }
+  error(message: string): void {
+    this.log('ERROR', message);
+  }
+}
+
+/** A task context plus the cleanup the engine runs after the attempt. */
+export class EngineTaskContext implements TaskContext {
+  readonly execution: TaskContext['execution'];
+  readonly taskRun: TaskContext['taskRun'];
+  readonly agent: TaskContext['agent'];
+  readonly logger: TaskLogger;
+  readonly signal: AbortSignal;
+  readonly kv: KvStore;
+  readonly storage: FileStorage;
+  private dir: string | undefined;
+  private fns: ExpressionFunctions | undefined;
+
+  constructor(private readonly parts: TaskContextParts) {
+    const { run, core, taskRun: tr, task, attempt } = parts;
+    const e = run.execution;
+    this.execution = e;
+    this.taskRun = {
       id: tr.id,
       taskId: tr.taskId,
       type: task.type,
       attempt,
       value: tr.value,
       iteration: tr.iteration,
-    },
-    agent: core.agent,
-    logger,
-    signal,
-    kv: core.store.kv,
-    storage: core.store.files,
-    async workingDir() {
-      if (!dir) {
-        dir = join(core.workRoot, e.id, `${tr.id}-${attempt}`);
-        await mkdir(dir, { recursive: true });
-      }
-      return dir;
-    },
-    secret: (name) => core.secrets.get(name),
-    render: (value, extra) =>
-      core.renderer.render(value, extra ? { ...variables, ...extra } : variables, fns),
-    runTasks: (tasks, options) => run.runChildren(tr, scope, signal, tasks, options),
-    runSubflow: (request) => core.runSubflow(run, tr, request, signal),
-    pause: (until) => run.pause(tr, signal, until),
-    async dispose() {
-      if (dir) await rm(dir, { recursive: true, force: true });
-    },
-  };
+    };
+    this.agent = core.agent;
+    const level = String(task.logLevel ?? 'TRACE').toUpperCase() as LogLevel;
+    this.logger = new AttemptLogger(core, tr, attempt, LEVEL_RANK[level] ?? 0);
+    this.signal = parts.signal;
+    this.kv = core.store.kv;
+    this.storage = core.store.files;
+  }
+
+  async workingDir(): Promise<string> {
+    if (!this.dir) {
+      const { core, run, taskRun } = this.parts;
+      this.dir = join(core.workRoot, run.execution.id, `${taskRun.id}-${this.parts.attempt}`);
+      await mkdir(this.dir, { recursive: true });
+    }
+    return this.dir;
+  }
+
+  secret(name: string): string | undefined {
+    return this.parts.core.secrets.get(name);
+  }
+
+  render(value: unknown, extra?: Record<string, unknown>): unknown {
+    const { core, run, variables } = this.parts;
+    this.fns ??= core.functions(run.execution);
+    return core.renderer.render(value, extra ? { ...variables, ...extra } : variables, this.fns);
+  }
+
+  runTasks(tasks: readonly Task[], options?: RunTasksOptions): Promise<State> {
+    const { run, taskRun, scope, signal } = this.parts;
+    return run.runChildren(taskRun, scope, signal, tasks, options);
+  }
+
+  runSubflow(request: SubflowRequest): Promise<SubflowResult> {
+    const { core, run, taskRun, signal } = this.parts;
+    return core.runSubflow(run, taskRun, request, signal);
+  }
+
+  pause(until?: number): Promise<void> {
+    const { run, taskRun, signal } = this.parts;
+    return run.pause(taskRun, signal, until);
+  }
+
+  async dispose(): Promise<void> {
+    if (this.dir) await rm(this.dir, { recursive: true, force: true });
+  }
+}
+
+export function createTaskContext(parts: TaskContextParts): EngineTaskContext {
+  return new EngineTaskContext(parts);
 }

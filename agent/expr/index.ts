@@ -1,7 +1,7 @@
 /** Tern's expression renderer: Kestra's Pebble syntax on a private, adapted twig.js instance. */
 
 /*
- * How twig.js is adapted (twig-env.ts), and why:
+ * How twig.js is adapted (twig-env.ts, twig-syntax.ts, twig-values.ts), and why:
  *
  * - Instance: `twig.factory()` gives a private copy whose internals we patch; nothing else shares it.
  * - Tags: only if/elseif/else/endif, for/endfor and set remain. include, extends, import, embed and
@@ -33,8 +33,8 @@ import { LruCache } from './cache.js';
 import { messageOf } from './errors.js';
 import type { ExpressionFunctions, Runtime } from './functions.js';
 import { type Compiled, compileExpression, compileTemplate } from './template.js';
-import { RUNTIME } from './twig-env.js';
 import type { Context } from './twig-types.js';
+import { RUNTIME } from './twig-values.js';
 import { isPlainObject, toText } from './values.js';
 
 export type { ExpressionFunctions } from './functions.js';

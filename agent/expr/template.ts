@@ -4,7 +4,8 @@ import { ExpressionError } from '../../protocol/errors.js';
 import { messageOf, shorten, toExpressionError, tolerance } from './errors.js';
 import { FILTERS } from './filters.js';
 import { FUNCTIONS, TEST_NAMES } from './functions.js';
-import { NAMED_ARG, outermost, registerSource, SET_TAG, T } from './twig-env.js';
+import { outermost, registerSource, T } from './twig-env.js';
+import { NAMED_ARG, SET_TAG } from './twig-syntax.js';
 import type { Context, Thenable, TwigTemplate, TwigToken } from './twig-types.js';
 import { toText } from './values.js';
 

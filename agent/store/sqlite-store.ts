@@ -31,10 +31,14 @@ export interface SqliteStoreOptions {
   onWriteError?: (error: unknown) => void;
 }
 
-/** A queued write: the prepared statement and its arguments, serialised when queued. */
+/**
+ * A queued write: the prepared statement and its arguments. Records are
+ * serialised when the batch commits, not when saved, so a record saved many
+ * times in one turn is serialised once, in its latest state.
+ */
 interface Write {
   statement: Statement<unknown[]>;
-  args: unknown[];
+  args: unknown[] | (() => unknown[]);
 }
 
 interface Waiter {
@@ -125,7 +129,8 @@ export class SqliteStore implements ExecutionStore {
        FROM logs WHERE execution_id = ? ORDER BY id`,
     );
     this.commitBatch = this.db.transaction((batch: readonly Write[]) => {
-      for (const write of batch) write.statement.run(...write.args);
+      for (const write of batch)
+        write.statement.run(...(typeof write.args === 'function' ? write.args() : write.args));
     });
 
     const clock = options.clock;
@@ -141,9 +146,12 @@ export class SqliteStore implements ExecutionStore {
     this.onWriteError = options.onWriteError;
   }
 
-  /** Queues an upsert of the execution (serialised now; later changes to the object need another save). */
+  /**
+   * Queues an upsert of the execution. The object is read when the batch
+   * commits: the state written is the latest one saved before the commit.
+   */
   saveExecution(execution: Execution): void {
-    this.enqueue(`e:${execution.id}`, this.upsertExecution, [
+    this.enqueue(`e:${execution.id}`, this.upsertExecution, () => [
       execution.id,
       execution.namespace,
       execution.flowId,
@@ -154,9 +162,9 @@ export class SqliteStore implements ExecutionStore {
     ]);
   }
 
-  /** Queues an upsert of the task run. */
+  /** Queues an upsert of the task run (read at commit, like {@link saveExecution}). */
   saveTaskRun(taskRun: TaskRun): void {
-    this.enqueue(`t:${taskRun.id}`, this.upsertTaskRun, [
+    this.enqueue(`t:${taskRun.id}`, this.upsertTaskRun, () => [
       taskRun.id,
       taskRun.executionId,
       taskRun.state,
@@ -229,7 +237,7 @@ export class SqliteStore implements ExecutionStore {
     }
   }
 
-  private enqueue(key: string | undefined, statement: Statement<unknown[]>, args: unknown[]): void {
+  private enqueue(key: string | undefined, statement: Statement<unknown[]>, args: Write['args']): void {
     if (this.closed) throw new Error(`store ${this.db.name} is closed`);
     // A repeated save takes the place of the first one: upserts of different
     // records commute, and the batch commits as a whole, so the result is the

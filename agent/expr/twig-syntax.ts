@@ -1,0 +1,145 @@
+/** Adapts twig.js's template and expression syntax to Pebble's: tags, tokenizer, literals, `contains`, named arguments. */
+import type { ExpressionDefinition, TwigInternals } from './twig-types.js';
+import { NamedArg } from './twig-values.js';
+
+/** Token type of a `name=` named argument. */
+export const NAMED_ARG = 'Twig.expression.type.namedArg';
+/** Logic type of `{% set %}`, the one tag that writes into the context. */
+export const SET_TAG = 'Twig.logic.type.set';
+
+const KEPT_TAGS = new Set(
+  ['if', 'elseif', 'else', 'endif', 'for', 'endfor', 'set'].map((n) => `Twig.logic.type.${n}`),
+);
+
+/** Pebble's control flow only: include/extends/import/embed/macro would read files. */
+function adaptTags(T: TwigInternals): void {
+  for (const type of Object.keys(T.logic.handler)) if (!KEPT_TAGS.has(type)) delete T.logic.handler[type];
+  const setTag = T.logic.handler[SET_TAG]!;
+  const baseCompile = setTag.compile!;
+  setTag.compile = function (token) {
+    const compiled = baseCompile.call(this, token);
+    const key = String(compiled.key);
+    if (!/^[A-Za-z_]\w*$/.test(key) || key.startsWith('__')) throw new T.Error(`cannot set '${key}'`);
+    return compiled;
+  };
+}
+
+/** `{{ {'a': {'b': 1}} }}` must not end at the first `}}`: find the end counting braces, skipping quotes. */
+function adaptTokenizer(T: TwigInternals): void {
+  const braced = new Set(
+    ['output', 'outputWhitespacePre', 'outputWhitespacePost', 'outputWhitespaceBoth', 'logic'].map(
+      (k) => T.token.type[k],
+    ),
+  );
+  const baseFindEnd = T.token.findEnd;
+  T.token.findEnd = function (template, def, start) {
+    if (!braced.has(def.type)) return baseFindEnd.call(this, template, def, start);
+    let depth = 0;
+    let quote = '';
+    for (let i = 0; i < template.length; i++) {
+      const ch = template.charAt(i);
+      if (quote) {
+        if (ch === '\\') i++;
+        else if (ch === quote) quote = '';
+      } else if (ch === '"' || ch === "'") quote = ch;
+      else if (depth === 0 && template.startsWith(def.close, i)) return i;
+      else if (ch === '{') depth++;
+      else if (ch === '}' && depth > 0) depth--;
+    }
+    throw new T.Error(`'${def.close}' is missing for the tag opened at position ${start}`);
+  };
+}
+
+const ESCAPES: Readonly<Record<string, string>> = {
+  n: '\n',
+  r: '\r',
+  t: '\t',
+  '\\': '\\',
+  "'": "'",
+  '"': '"',
+};
+
+/** Expression-level syntax: what twig lacks, what it has beyond Pebble, and what it parses loosely. */
+function adaptExpressions(T: TwigInternals): void {
+  const TYPE = T.expression.type;
+  const H = T.expression.handler;
+
+  // `_context` would expose the whole context; `[a:b]` slices read it directly.
+  delete H[TYPE.context];
+  delete H[TYPE.slice];
+
+  // Pebble's `contains` operator, with the precedence of the other comparisons.
+  const binary = H[TYPE.operator.binary]!;
+  binary.regex = new RegExp(`(?:${(binary.regex as RegExp).source})|^contains(?=[\\s(\\['"{])`);
+  const baseLookup = T.expression.operator.lookup;
+  T.expression.operator.lookup = (operator, token) => {
+    if (operator !== 'contains') return baseLookup(operator, token);
+    token.precidence = 8;
+    token.associativity = T.expression.operator.leftToRight;
+    token.operator = operator;
+    return token;
+  };
+
+  // Pebble allows any spacing after `|`, and `not(…)` without a space.
+  H[TYPE.filter]!.regex = /^\|\s*([a-zA-Z_][a-zA-Z0-9_-]*)/;
+  H[TYPE.operator.unary]!.regex = /^not(?=[\s(])/;
+
+  // twig unescapes only the first escaped quote of a string literal; unescape them all.
+  H[TYPE.string]!.compile = (token, _stack, output) => {
+    const raw = String(token.value);
+    token.value = raw
+      .slice(1, -1)
+      .replace(/\\(.)/gs, (sequence: string, ch: string) => ESCAPES[ch] ?? sequence);
+    delete token.match;
+    output.push(token);
+  };
+
+  // twig accepts an empty expression and a dangling operator (`{{ 1 + }}` renders 1); Pebble does not.
+  const dangling = new Set([TYPE.operator.binary, TYPE.operator.unary, TYPE.comma]);
+  const baseTokenize = T.expression.tokenize;
+  T.expression.tokenize = function (raw) {
+    const tokens = baseTokenize.call(this, raw);
+    const last = tokens[tokens.length - 1];
+    if (!last) throw new T.Error('empty expression');
+    if (dangling.has(last.type))
+      throw new T.Error(`'${String(last.value).trim()}' at the end has nothing after it`);
+    return tokens;
+  };
+}
+
+/** Named arguments (`date('yyyy', timeZone='UTC')`): a marker the call handlers pair with the value after it. */
+function adaptNamedArguments(T: TwigInternals): void {
+  const TYPE = T.expression.type;
+  const H = T.expression.handler;
+  T.expression.extendType('namedArg');
+  const namedArg: ExpressionDefinition = {
+    type: NAMED_ARG,
+    regex: /^([a-zA-Z_]\w*)\s*=(?!=)/,
+    next: T.expression.set.expressions,
+    compile(token, _stack, output) {
+      token.key = token.match?.[1];
+      delete token.match;
+      output.push(token);
+    },
+    parse(token, stack) {
+      stack.push(new NamedArg(String(token.key)));
+    },
+  };
+  H[TYPE.parameter.start]!.next.push(NAMED_ARG);
+  H[TYPE.comma]!.next.push(NAMED_ARG);
+  // Handlers are tried in insertion order; this pattern must win over variables and functions.
+  const ordered = Object.entries(H);
+  for (const [type] of ordered) delete H[type];
+  for (const [type, def] of ordered) {
+    if (type === TYPE._function) H[NAMED_ARG] = namedArg;
+    H[type] = def;
+  }
+}
+
+/** Applies every syntax adaptation to a fresh twig instance. */
+export function adaptSyntax(T: TwigInternals): void {
+  adaptTags(T);
+  adaptTokenizer(T);
+  adaptExpressions(T);
+  adaptNamedArguments(T);
+}
