@@ -25,6 +25,8 @@ export interface TaskRun {
   outputs: Record<string, unknown>;
   startDate: string;
   endDate?: string;
+  /** Attempts made before the execution was last restarted; the retry policy counts from there. */
+  retryBase?: number;
   /** Earliest time a paused or retrying task run resumes, ISO-8601. */
   resumeAt?: string;
   error?: string;

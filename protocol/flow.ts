@@ -4,7 +4,7 @@
  * schema of its own properties, and the full flow schema is assembled from them
  * (see `plugins/registry.ts`).
  */
-import { type Static, Type as T } from '@sinclair/typebox';
+import { type Static, type TSchema, Type as T } from '@sinclair/typebox';
 import { DURATION_PATTERN } from './duration.js';
 
 export const ID_REGEX = '^[a-zA-Z0-9][a-zA-Z0-9._-]*$';
@@ -151,10 +151,7 @@ export const PluginDefaultSchema = T.Object(
 export type PluginDefault = Static<typeof PluginDefaultSchema>;
 
 /** Builds the flow schema around given task and trigger schemas. */
-export function flowSchema<TTask extends ReturnType<typeof T.Unknown> | typeof TaskSchema>(
-  task: TTask,
-  trigger: ReturnType<typeof T.Unknown> | typeof TriggerSchema,
-) {
+export function flowSchema<TTask extends TSchema, TTrigger extends TSchema>(task: TTask, trigger: TTrigger) {
   const tasks = T.Array(task, { minItems: 1 });
   return T.Object(
     {

@@ -1,21 +1,22 @@
 /** Value helpers shared by plugins and the engine. */
 
+const FALSY_STRINGS = new Set(['', 'false', '0', '-0']);
+
 /**
- * Truthiness as Kestra's conditions see it: booleans as they are; the strings
- * 'true'/'false' by meaning and other strings when non-empty; non-zero
- * numbers; non-empty lists and maps; null and undefined are false.
+ * Truthiness as Kestra's conditions see it: booleans as they are; strings are
+ * false when blank, 'false' (any case), '0' or '-0'; numbers when non-zero;
+ * lists and maps when non-empty; null and undefined are false.
+ *
+ * @example isTruthy('False') // false
  */
 export function isTruthy(value: unknown): boolean {
   if (typeof value === 'boolean') return value;
   if (value === null || value === undefined) return false;
-  if (typeof value === 'string') {
-    const t = value.trim().toLowerCase();
-    return t !== '' && t !== 'false' && t !== '0' && t !== 'null';
-  }
+  if (typeof value === 'string') return !FALSY_STRINGS.has(value.trim().toLowerCase());
   if (typeof value === 'number') return value !== 0 && !Number.isNaN(value);
   if (Array.isArray(value)) return value.length > 0;
-  if (typeof value === 'object') return Object.keys(value).length > 0;
-  return Boolean(value);
+  if (typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) return Object.keys(value).length > 0;
+  return true;
 }
 
 /** A value as a string key (foreach values, switch cases): strings as they are, others as JSON. */

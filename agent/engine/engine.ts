@@ -12,11 +12,12 @@ import type { Execution, LogLine, TaskRun } from '../../protocol/execution.js';
 import { labelMap } from '../../protocol/flow.js';
 import { newId } from '../../protocol/ids.js';
 import type { SubflowRequest, SubflowResult } from '../../protocol/plugin.js';
-import type { State } from '../../protocol/states.js';
+import { isFailure, isTerminal, type State } from '../../protocol/states.js';
 import { type ExpressionFunctions, Renderer } from '../expr/index.js';
 import type { EngineCore } from './engine-core.js';
 import { messageOf } from './errors.js';
 import { ExecutionRun } from './execution-run.js';
+import { planReplay, planRestart } from './restart.js';
 import { resolveInputs } from './inputs.js';
 import {
   type Clock,
@@ -177,6 +178,67 @@ export class Engine implements EngineCore {
     return true;
   }
 
+  /**
+   * Runs an ended, failed execution again in place: its failed task runs get
+   * new attempts, what succeeded is kept, `errors` and `finally` run afresh.
+   */
+  async restart(executionId: string): Promise<Execution> {
+    if (this.active.has(executionId)) throw new TernError('CONFLICT', `execution ${executionId} is still running`);
+    const stored = await this.store.getExecution(executionId);
+    if (!stored) throw new TernError('NOT_FOUND', `execution ${executionId} not found`);
+    const { execution, taskRuns } = stored;
+    if (!isFailure(execution.state)) {
+      throw new TernError('CONFLICT', `execution ${executionId} is ${execution.state}: only a failed or killed execution can be restarted`);
+    }
+    const record = await this.flows.getFlow(execution.namespace, execution.flowId, execution.flowRevision);
+    if (!record) throw new TernError('NOT_FOUND', `flow ${execution.namespace}.${execution.flowId} revision ${execution.flowRevision} not found`);
+    const plan = planRestart(record.flow, taskRuns);
+    this.store.deleteTaskRuns(plan.drop);
+    for (const tr of plan.keep) this.saveTaskRun(tr, execution);
+    Object.assign(execution, { state: 'CREATED', stage: 'tasks', outputs: {}, endDate: undefined, error: undefined });
+    this.saveExecution(execution);
+    this.logger.info({ executionId }, 'execution restarted');
+    this.admit(new ExecutionRun(this, execution, record, plan.keep));
+    return execution;
+  }
+
+  /**
+   * A new execution of the same flow revision, inputs and labels, recording
+   * the original's id; task runs before `fromTaskId` are carried over.
+   */
+  async replay(executionId: string, fromTaskId?: string): Promise<Execution> {
+    const stored = await this.store.getExecution(executionId);
+    if (!stored) throw new TernError('NOT_FOUND', `execution ${executionId} not found`);
+    const source = stored.execution;
+    if (!isTerminal(source.state)) throw new TernError('CONFLICT', `execution ${executionId} has not ended`);
+    const record = await this.flows.getFlow(source.namespace, source.flowId, source.flowRevision);
+    if (!record) throw new TernError('NOT_FOUND', `flow ${source.namespace}.${source.flowId} revision ${source.flowRevision} not found`);
+    const id = newId();
+    let copied: TaskRun[];
+    try {
+      copied = planReplay(record.flow, source, stored.taskRuns, fromTaskId, id);
+    } catch (err) {
+      throw new TernError('BAD_REQUEST', messageOf(err));
+    }
+    const execution: Execution = {
+      ...source,
+      id,
+      state: 'CREATED',
+      outputs: {},
+      originalId: source.id,
+      startDate: this.nowIso(),
+      endDate: undefined,
+      error: undefined,
+      stage: 'tasks',
+      variables: undefined,
+      agentId: this.agent?.id ?? null,
+    };
+    this.saveExecution(execution);
+    for (const tr of copied) this.saveTaskRun(tr, execution);
+    this.admit(new ExecutionRun(this, execution, record, copied));
+    return execution;
+  }
+
   /** Executions currently admitted (running, paused or queued). */
   get activeCount(): number {
     return this.active.size;
@@ -200,7 +262,7 @@ export class Engine implements EngineCore {
       if (this.active.has(e.id) || !accept(e)) continue;
       const stored = await this.store.getExecution(e.id);
       if (!stored) continue;
-      const record = this.flows.getFlow(e.namespace, e.flowId, e.flowRevision);
+      const record = await this.flows.getFlow(e.namespace, e.flowId, e.flowRevision);
       const run = record ? new ExecutionRun(this, stored.execution, record, stored.taskRuns) : undefined;
       this.logger.info({ executionId: e.id, state: e.state }, 'recovering execution');
       if (!run) {
@@ -263,7 +325,7 @@ export class Engine implements EngineCore {
   ): Promise<SubflowResult> {
     let childId = typeof tr.outputs.executionId === 'string' ? tr.outputs.executionId : undefined;
     if (!childId) {
-      const record = this.flows.getFlow(request.namespace, request.flowId, request.revision);
+      const record = await this.flows.getFlow(request.namespace, request.flowId, request.revision);
       if (!record) throw new TaskError(`subflow ${request.namespace}.${request.flowId} not found`, false);
       const child = await this.start(record, {
         inputs: request.inputs,

@@ -247,12 +247,15 @@ export class ExecutionRun {
       last.error = 'interrupted: the process running this attempt stopped';
       this.log(tr, 'WARN', `attempt ${tr.attempts.length} was interrupted by a restart`);
     }
+    // After a restart, the policy counts attempts (and time) from the restart on.
+    const base = tr.retryBase ?? 0;
     for (;;) {
       last = tr.attempts.at(-1);
       const resumingPause = tr.state === 'PAUSED' && last?.state === 'RUNNING';
-      if (last && !resumingPause) {
-        const next = tr.attempts.length + 1;
-        const elapsed = this.core.clock.now() - Date.parse(tr.startDate);
+      if (last && !resumingPause && tr.attempts.length > base) {
+        const next = tr.attempts.length + 1 - base;
+        const since = tr.attempts[base]?.startDate ?? tr.startDate;
+        const elapsed = this.core.clock.now() - Date.parse(since);
         const delay = tr.resumeAt ? Date.parse(tr.resumeAt) - this.core.clock.now() : policy.delayMs(next);
         const allowed =
           next <= policy.maxAttempts &&
@@ -317,7 +320,8 @@ export class ExecutionRun {
     try {
       props = this.renderProps(task, def, variables);
     } catch (err) {
-      return { ok: false, error: messageOf(err), retryable: false, killed: false };
+      // Re-rendering gives the same result: an expression error is not worth a retry.
+      return { ok: false, error: `${messageOf(err)} in task '${task.id}'`, retryable: false, killed: false };
     }
     // Only an attempt with a timeout needs a signal of its own; others share their scope's.
     let signal = scope.signal;

@@ -16,6 +16,8 @@ export interface ExecutionStore {
   saveExecution(execution: Execution): void;
   saveTaskRun(taskRun: TaskRun): void;
   appendLog(line: LogLine): void;
+  /** Queues the removal of task runs (a restart runs `errors` and `finally` afresh). */
+  deleteTaskRuns(ids: readonly string[]): void;
   flush(): Promise<void>;
   getExecution(id: string): Promise<{ execution: Execution; taskRuns: TaskRun[] } | undefined>;
   /** Executions in any of the given states, oldest first. */
@@ -58,7 +60,8 @@ export interface FlowRecord {
 
 /** Finds flows for subflows and for resuming executions after a restart. */
 export interface FlowSource {
-  getFlow(namespace: string, id: string, revision?: number): FlowRecord | undefined;
+  /** Without `revision`, the latest. May answer synchronously (files) or not (a database). */
+  getFlow(namespace: string, id: string, revision?: number): FlowRecord | undefined | Promise<FlowRecord | undefined>;
 }
 
 /** Secrets visible to `secret()`; undefined when unknown. */

@@ -1,3 +1,4 @@
+/** Java-style date patterns and date parsing. */
 import { DateTime } from 'luxon';
 import { describe, expect, it } from 'vitest';
 import { formatDate, toDateTime } from './dates.js';

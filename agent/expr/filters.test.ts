@@ -1,3 +1,4 @@
+/** Filters: Pebble and Kestra names and semantics, including `date`. */
 import { describe, expect, it } from 'vitest';
 import { ExpressionError } from '../../protocol/errors.js';
 import { Renderer } from './index.js';
@@ -30,6 +31,7 @@ describe('filters', () => {
     ["inputs.blank | default('d')", 'd'],
     ["[] | default('d')", 'd'],
     ["inputs.word | default('d')", 'hello there'],
+    ['inputs.missing | default(null)', null],
     ["inputs.missing | default('d')", 'd'],
     ["'héllo' | length", 5],
     ['inputs.list | length', 3],

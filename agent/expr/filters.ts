@@ -130,7 +130,10 @@ export const FILTERS: ReadonlyMap<string, Filter> = new Map<string, Filter>([
     'title',
     onText((s) => s.replace(/(^|\s)(\S)/g, (_m, space: string, c: string) => space + c.toUpperCase())),
   ],
-  ['default', (input, [fallback]) => (input instanceof Missing || isEmpty(input) ? (fallback ?? '') : input)],
+  [
+    'default',
+    (input, args) => (input instanceof Missing || isEmpty(input) ? (args.length > 0 ? args[0] : '') : input),
+  ],
   [
     'length',
     (input) => {

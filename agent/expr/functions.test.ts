@@ -1,3 +1,4 @@
+/** Functions: now, secret, kv, fromJson, uuid, range, max. */
 import { describe, expect, it } from 'vitest';
 import { ExpressionError } from '../../protocol/errors.js';
 import { type ExpressionFunctions, Renderer } from './index.js';

@@ -1,3 +1,4 @@
+/** The renderer's contract: typed values, deep rendering, undefined variables, render-once, check, cache. */
 import { describe, expect, it } from 'vitest';
 import { ExpressionError } from '../../protocol/errors.js';
 import { type ExpressionFunctions, isTemplate, isTruthy, Renderer } from './index.js';

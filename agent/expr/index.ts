@@ -23,6 +23,10 @@
  * - Syntax added: Pebble's `contains` operator, named arguments (`date('yyyy', timeZone='UTC')`),
  *   and a leading unary minus. Operators follow Pebble (lists compare by content, `+` adds numbers
  *   or concatenates strings, `~` concatenates text); truthiness is Kestra's (see `isTruthy`).
+ *   Loosened or fixed to match Pebble: every escaped quote in a string is unescaped, `|  f` and
+ *   `not(x)` parse, empty expressions and dangling operators are errors, `loop.index` counts from 0.
+ * - Kept from twig as it is: `{{- -}}` / `{%- -%}` whitespace control, the newline after a tag
+ *   being dropped (Pebble does the same), `{# comments #}`, `{% verbatim %}` and `{% raw %}`.
  * - Output: values inside text render as Pebble does in Kestra: null as nothing, lists and maps as
  *   JSON. A string that is exactly one `{{ … }}` is evaluated instead of rendered, keeping its type.
  * - Render once: only the flow's own strings are templates. Context values (inputs, outputs,

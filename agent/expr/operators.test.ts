@@ -1,3 +1,4 @@
+/** Operators, tests, syntax details and tags. */
 import { describe, expect, it } from 'vitest';
 import { ExpressionError } from '../../protocol/errors.js';
 import { Renderer } from './index.js';

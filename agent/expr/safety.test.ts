@@ -1,3 +1,4 @@
+/** Expressions must not reach JavaScript globals, prototypes, functions or files. */
 import { describe, expect, it } from 'vitest';
 import { ExpressionError } from '../../protocol/errors.js';
 import { Renderer } from './index.js';

@@ -7,24 +7,8 @@ export function isPlainObject(value: unknown): value is Record<string, unknown> 
   return proto === Object.prototype || proto === null;
 }
 
-const FALSY_STRINGS = new Set(['', 'false', '0', '-0']);
-
-/**
- * Truthiness as Kestra's If task sees it: booleans as they are; strings are false when blank,
- * 'false' (any case), '0' or '-0'; numbers when non-zero; lists and maps when non-empty; null
- * and undefined are false.
- *
- * @example isTruthy('False') // false
- */
-export function isTruthy(value: unknown): boolean {
-  if (typeof value === 'boolean') return value;
-  if (value === null || value === undefined) return false;
-  if (typeof value === 'string') return !FALSY_STRINGS.has(value.trim().toLowerCase());
-  if (typeof value === 'number') return value !== 0 && !Number.isNaN(value);
-  if (Array.isArray(value)) return value.length > 0;
-  if (isPlainObject(value)) return Object.keys(value).length > 0;
-  return true;
-}
+/** Truthiness is shared with plugins (if, fail): one definition, in protocol/. */
+export { isTruthy } from '../../protocol/values.js';
 
 /**
  * A value as it appears inside text: null as nothing, lists and maps as JSON (as Kestra renders

@@ -74,6 +74,7 @@ export class SqliteStore implements ExecutionStore {
   private readonly upsertExecution: Statement<unknown[]>;
   private readonly upsertTaskRun: Statement<unknown[]>;
   private readonly insertLog: Statement<unknown[]>;
+  private readonly deleteTaskRun: Statement<unknown[]>;
   private readonly selectExecution: Statement<[string], { doc: string }>;
   private readonly selectTaskRuns: Statement<[string], { doc: string }>;
   private readonly selectByStates: Statement<[string], { doc: string }>;
@@ -117,6 +118,7 @@ export class SqliteStore implements ExecutionStore {
       `INSERT INTO logs (execution_id, task_run_id, task_id, attempt, ts, level, message)
        VALUES (?, ?, ?, ?, ?, ?, ?)`,
     );
+    this.deleteTaskRun = this.db.prepare('DELETE FROM task_runs WHERE id = ?');
     this.selectExecution = this.db.prepare('SELECT doc FROM executions WHERE id = ?');
     // rowid order is creation order: an upsert keeps the row's rowid.
     this.selectTaskRuns = this.db.prepare('SELECT doc FROM task_runs WHERE execution_id = ? ORDER BY rowid');
@@ -183,6 +185,14 @@ export class SqliteStore implements ExecutionStore {
       line.level,
       line.message,
     ]);
+  }
+
+  /** Queues the removal of task runs; a save of the same task run queued earlier is dropped with it. */
+  deleteTaskRuns(ids: readonly string[]): void {
+    for (const id of ids) {
+      this.queued.delete(`t:${id}`);
+      this.enqueue(undefined, this.deleteTaskRun, [id]);
+    }
   }
 
   /** Resolves once everything queued before the call is committed; rejects if that commit fails. */

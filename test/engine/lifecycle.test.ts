@@ -158,7 +158,7 @@ tasks:
   - { id: t, type: log, message: "hi {{ inputs.nmae }}" }
 `);
     expect(r.execution.state).toBe('FAILED');
-    expect(r.run('t').error).toMatch(/inputs\.nmae/);
+    expect(r.run('t').error).toMatch(/undefined variable 'inputs\.nmae' in expression '\{\{ inputs\.nmae \}\}'.* in task 't'/);
     expect(r.run('t').attempts).toHaveLength(1);
   });
 });

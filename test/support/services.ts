@@ -1,0 +1,35 @@
+/**
+ * Tests against real services read the service's address from the
+ * environment (SPEC §7). Without it they are skipped with a visible reason;
+ * with TERN_REQUIRE_SERVICES=1 a missing service is a failure.
+ */
+import { describe, it } from 'vitest';
+
+export type ServiceVariable = 'TERN_TEST_PG_URL' | 'TERN_TEST_MQTT_URL' | 'TERN_TEST_KAFKA_BROKERS' | 'DOCKER_HOST';
+
+export function serviceAddress(variable: ServiceVariable): string | undefined {
+  const value = process.env[variable];
+  return value && value.trim() !== '' ? value : undefined;
+}
+
+/**
+ * `describe` that runs only when `variable` is set, handing its value to the
+ * suite. Unset: the suite is skipped and says why, or fails under
+ * TERN_REQUIRE_SERVICES=1.
+ */
+export function describeWithService(variable: ServiceVariable, title: string, suite: (address: string) => void): void {
+  const address = serviceAddress(variable);
+  if (address) {
+    describe(title, () => suite(address));
+    return;
+  }
+  if (process.env.TERN_REQUIRE_SERVICES === '1') {
+    describe(title, () => {
+      it(`needs ${variable} (TERN_REQUIRE_SERVICES=1)`, () => {
+        throw new Error(`${variable} is not set: run deploy/dev/services.sh up and export what it prints`);
+      });
+    });
+    return;
+  }
+  describe.skip(`${title} — skipped: ${variable} is not set (deploy/dev/services.sh up)`, () => suite(''));
+}
