@@ -1,0 +1,92 @@
+/** Topic access rules for the hub and for agents. */
+import { describe, expect, it } from 'vitest';
+import {
+  type BrokerIdentity,
+  clientIdBelongsTo,
+  createAccessPolicy,
+  normaliseSharedPrefix,
+} from './access.js';
+
+const policy = createAccessPolicy('tern/v1/data/');
+const hub: BrokerIdentity = { kind: 'hub' };
+const gw1: BrokerIdentity = { kind: 'agent', agentId: 'gw-1' };
+
+describe('agent publish rules', () => {
+  it('allows topics below its own prefix', () => {
+    expect(policy.mayPublish(gw1, 'tern/v1/agents/gw-1/events')).toBe(true);
+  });
+
+  it('denies an agent whose id is a prefix of the owner', () => {
+    expect(policy.mayPublish(gw1, 'tern/v1/agents/gw-10/events')).toBe(false);
+  });
+
+  it('denies the bare prefix without a topic below it', () => {
+    expect(policy.mayPublish(gw1, 'tern/v1/agents/gw-1/')).toBe(false);
+  });
+
+  it('allows topics below the shared prefix', () => {
+    expect(policy.mayPublish(gw1, 'tern/v1/data/line1/temp')).toBe(true);
+  });
+
+  it('denies system topics', () => {
+    expect(policy.mayPublish(gw1, '$SYS/broker/x')).toBe(false);
+  });
+});
+
+describe('agent subscribe rules', () => {
+  it('allows # below its own prefix', () => {
+    expect(policy.maySubscribe(gw1, 'tern/v1/agents/gw-1/#')).toBe(true);
+  });
+
+  it('allows + below the shared prefix', () => {
+    expect(policy.maySubscribe(gw1, 'tern/v1/data/+/temp')).toBe(true);
+  });
+
+  it('denies filters whose wildcards reach other agents', () => {
+    for (const filter of [
+      '#',
+      'tern/#',
+      'tern/v1/agents/#',
+      'tern/v1/agents/+/cmd',
+      '+/v1/agents/gw-1/cmd',
+    ]) {
+      expect(policy.maySubscribe(gw1, filter), filter).toBe(false);
+    }
+  });
+
+  it('denies shared-subscription filters', () => {
+    expect(policy.maySubscribe(gw1, '$share/g/tern/v1/agents/gw-1/cmd')).toBe(false);
+  });
+});
+
+describe('hub rules', () => {
+  it('allows the hub every topic and filter', () => {
+    expect(policy.mayPublish(hub, 'anything/at/all')).toBe(true);
+    expect(policy.maySubscribe(hub, '#')).toBe(true);
+  });
+});
+
+describe('client ids', () => {
+  it("accepts the agent id and the agent id with a ':' suffix", () => {
+    expect(clientIdBelongsTo('gw-1', 'gw-1')).toBe(true);
+    expect(clientIdBelongsTo('gw-1', 'gw-1:sync')).toBe(true);
+  });
+
+  it('rejects an id that only starts with the agent id', () => {
+    expect(clientIdBelongsTo('gw-1', 'gw-10')).toBe(false);
+  });
+});
+
+describe('shared prefix', () => {
+  it('adds the trailing slash', () => {
+    expect(normaliseSharedPrefix('site/data')).toBe('site/data/');
+  });
+
+  it('refuses wildcards', () => {
+    expect(() => normaliseSharedPrefix('site/+/data')).toThrow(/wildcards/);
+  });
+
+  it("refuses a prefix that contains the agents' topics", () => {
+    expect(() => normaliseSharedPrefix('tern/')).toThrow(/overlaps/);
+  });
+});

@@ -1,0 +1,78 @@
+/** Who may publish and subscribe where on the embedded broker: the hub anywhere, an agent only on its own topics. */
+import { AGENTS_TOPIC_ROOT, agentTopicPrefix } from '../../protocol/topics.js';
+
+/** An authenticated broker client: the hub's privileged client, or one agent. */
+export type BrokerIdentity = { kind: 'hub' } | { kind: 'agent'; agentId: string };
+
+/** Decides topic access for authenticated clients; built once per broker. */
+export interface AccessPolicy {
+  mayPublish(identity: BrokerIdentity, topic: string): boolean;
+  maySubscribe(identity: BrokerIdentity, filter: string): boolean;
+}
+
+/**
+ * Checks and normalises the shared-data prefix: no wildcards, ends with a
+ * slash, and disjoint from the agents' topics (a prefix such as `tern/v1/`
+ * would hand every agent every other agent's topics).
+ *
+ * @example normaliseSharedPrefix('tern/v1/data') // 'tern/v1/data/'
+ */
+export function normaliseSharedPrefix(prefix: string): string {
+  const withSlash = prefix.endsWith('/') ? prefix : `${prefix}/`;
+  if (withSlash === '/' || /[+#]/.test(withSlash) || withSlash.startsWith('$')) {
+    throw new Error(`shared topic prefix '${prefix}' must be a plain topic path without wildcards`);
+  }
+  if (withSlash.startsWith(AGENTS_TOPIC_ROOT) || AGENTS_TOPIC_ROOT.startsWith(withSlash)) {
+    throw new Error(
+      `shared topic prefix '${prefix}' overlaps the agents' topics under '${AGENTS_TOPIC_ROOT}'`,
+    );
+  }
+  return withSlash;
+}
+
+/** Builds the policy; `sharedPrefix` must come from {@link normaliseSharedPrefix}. */
+export function createAccessPolicy(sharedPrefix: string): AccessPolicy {
+  const shared = prefixLevels(sharedPrefix);
+  return {
+    mayPublish(identity, topic) {
+      if (identity.kind === 'hub') return true;
+      return topicUnder(topic, agentTopicPrefix(identity.agentId)) || topicUnder(topic, sharedPrefix);
+    },
+    maySubscribe(identity, filter) {
+      if (identity.kind === 'hub') return true;
+      const levels = filter.split('/');
+      return (
+        filterUnder(levels, prefixLevels(agentTopicPrefix(identity.agentId))) || filterUnder(levels, shared)
+      );
+    },
+  };
+}
+
+/**
+ * True when an agent may connect with this MQTT client id: its own id, or its
+ * id followed by `:` and a suffix. Anything else could take over another
+ * client's session, since a broker drops the older of two same-id clients.
+ */
+export function clientIdBelongsTo(agentId: string, clientId: string): boolean {
+  return clientId === agentId || clientId.startsWith(`${agentId}:`);
+}
+
+/** A topic strictly below a prefix that ends with a slash. */
+function topicUnder(topic: string, prefix: string): boolean {
+  return topic.length > prefix.length && topic.startsWith(prefix);
+}
+
+/** The literal levels of a prefix, without the empty level its trailing slash makes. */
+function prefixLevels(prefix: string): string[] {
+  return prefix.slice(0, -1).split('/');
+}
+
+/**
+ * A filter matches only topics below the prefix when it repeats every prefix
+ * level literally (a `+` or `#` there could match someone else's topics) and
+ * has at least one level more.
+ */
+function filterUnder(filterLevels: readonly string[], prefix: readonly string[]): boolean {
+  if (filterLevels.length <= prefix.length) return false;
+  return prefix.every((level, i) => filterLevels[i] === level);
+}
