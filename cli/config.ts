@@ -2,19 +2,35 @@
 import { join } from 'node:path';
 
 export interface CliEnvironment {
-  /** Where `tern run` keeps its SQLite state. */
+  /** Where `tern run` keeps its SQLite state (TERN_DATA_DIR). */
   runDataDir: string;
   /** Colours on a terminal unless NO_COLOR is set. */
   color: boolean;
   interactive: boolean;
+  /** TERN_LOG_LEVEL: the hub's and agent's diagnostic log level. */
   logLevel: string;
+  /** TERN_SERVER / TERN_TOKEN: the hub that API commands talk to. */
+  server: string;
+  token: string | undefined;
+  /** DATABASE_URL: the hub's PostgreSQL. */
+  databaseUrl: string | undefined;
+  /** TERN_ADMIN_TOKEN: the admin token to create at the hub's first start. */
+  adminToken: string | undefined;
+  /** TERN_RETENTION_DAYS: purge executions older than this many days. */
+  retentionDays: number | undefined;
 }
 
 export function readEnvironment(env: NodeJS.ProcessEnv = process.env): CliEnvironment {
+  const retention = env.TERN_RETENTION_DAYS ? Number(env.TERN_RETENTION_DAYS) : undefined;
   return {
     runDataDir: env.TERN_DATA_DIR ?? join('.tern', 'run'),
     color: process.stdout.isTTY === true && env.NO_COLOR === undefined && env.TERM !== 'dumb',
     interactive: process.stdout.isTTY === true,
-    logLevel: env.TERN_LOG_LEVEL ?? 'warn',
+    logLevel: env.TERN_LOG_LEVEL ?? 'info',
+    server: env.TERN_SERVER ?? 'http://127.0.0.1:8080',
+    token: env.TERN_TOKEN || undefined,
+    databaseUrl: env.DATABASE_URL || undefined,
+    adminToken: env.TERN_ADMIN_TOKEN || undefined,
+    retentionDays: retention,
   };
 }

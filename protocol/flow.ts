@@ -4,7 +4,7 @@
  * schema of its own properties, and the full flow schema is assembled from them
  * (see `plugins/registry.ts`).
  */
-import { type Static, type TSchema, Type as T } from '@sinclair/typebox';
+import { type Static, Type as T, type TSchema } from '@sinclair/typebox';
 import { DURATION_PATTERN } from './duration.js';
 
 export const ID_REGEX = '^[a-zA-Z0-9][a-zA-Z0-9._-]*$';

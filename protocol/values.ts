@@ -15,7 +15,8 @@ export function isTruthy(value: unknown): boolean {
   if (typeof value === 'string') return !FALSY_STRINGS.has(value.trim().toLowerCase());
   if (typeof value === 'number') return value !== 0 && !Number.isNaN(value);
   if (Array.isArray(value)) return value.length > 0;
-  if (typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) return Object.keys(value).length > 0;
+  if (typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype)
+    return Object.keys(value).length > 0;
   return true;
 }
 

@@ -17,7 +17,6 @@ import { type ExpressionFunctions, Renderer } from '../expr/index.js';
 import type { EngineCore } from './engine-core.js';
 import { messageOf } from './errors.js';
 import { ExecutionRun } from './execution-run.js';
-import { planReplay, planRestart } from './restart.js';
 import { resolveInputs } from './inputs.js';
 import {
   type Clock,
@@ -28,6 +27,7 @@ import {
   type SecretSource,
   systemClock,
 } from './ports.js';
+import { planReplay, planRestart } from './restart.js';
 
 export interface EngineOptions {
   store: ExecutionStore;
@@ -49,6 +49,8 @@ export interface StartOptions {
   parentExecutionId?: string;
   /** Set for a replay: the execution this one replays. */
   originalId?: string;
+  /** Use this id instead of a new one (a hub command names the execution it asks for). */
+  executionId?: string;
 }
 
 /** Receives every change as it happens (live views, sync outbox). */
@@ -122,7 +124,7 @@ export class Engine implements EngineCore {
     const labels = { ...labelMap(flow.labels), ...options.labels };
     const base = { flow: { id: flow.id, namespace: flow.namespace, revision: record.revision }, labels };
     const inputs = resolveInputs(flow.inputs, options.inputs ?? {}, (v) => this.renderer.render(v, base));
-    const id = newId();
+    const id = options.executionId ?? newId();
     const execution: Execution = {
       id,
       namespace: flow.namespace,
@@ -183,19 +185,33 @@ export class Engine implements EngineCore {
    * new attempts, what succeeded is kept, `errors` and `finally` run afresh.
    */
   async restart(executionId: string): Promise<Execution> {
-    if (this.active.has(executionId)) throw new TernError('CONFLICT', `execution ${executionId} is still running`);
+    if (this.active.has(executionId))
+      throw new TernError('CONFLICT', `execution ${executionId} is still running`);
     const stored = await this.store.getExecution(executionId);
     if (!stored) throw new TernError('NOT_FOUND', `execution ${executionId} not found`);
     const { execution, taskRuns } = stored;
     if (!isFailure(execution.state)) {
-      throw new TernError('CONFLICT', `execution ${executionId} is ${execution.state}: only a failed or killed execution can be restarted`);
+      throw new TernError(
+        'CONFLICT',
+        `execution ${executionId} is ${execution.state}: only a failed or killed execution can be restarted`,
+      );
     }
     const record = await this.flows.getFlow(execution.namespace, execution.flowId, execution.flowRevision);
-    if (!record) throw new TernError('NOT_FOUND', `flow ${execution.namespace}.${execution.flowId} revision ${execution.flowRevision} not found`);
+    if (!record)
+      throw new TernError(
+        'NOT_FOUND',
+        `flow ${execution.namespace}.${execution.flowId} revision ${execution.flowRevision} not found`,
+      );
     const plan = planRestart(record.flow, taskRuns);
     this.store.deleteTaskRuns(plan.drop);
     for (const tr of plan.keep) this.saveTaskRun(tr, execution);
-    Object.assign(execution, { state: 'CREATED', stage: 'tasks', outputs: {}, endDate: undefined, error: undefined });
+    Object.assign(execution, {
+      state: 'CREATED',
+      stage: 'tasks',
+      outputs: {},
+      endDate: undefined,
+      error: undefined,
+    });
     this.saveExecution(execution);
     this.logger.info({ executionId }, 'execution restarted');
     this.admit(new ExecutionRun(this, execution, record, plan.keep));
@@ -212,7 +228,11 @@ export class Engine implements EngineCore {
     const source = stored.execution;
     if (!isTerminal(source.state)) throw new TernError('CONFLICT', `execution ${executionId} has not ended`);
     const record = await this.flows.getFlow(source.namespace, source.flowId, source.flowRevision);
-    if (!record) throw new TernError('NOT_FOUND', `flow ${source.namespace}.${source.flowId} revision ${source.flowRevision} not found`);
+    if (!record)
+      throw new TernError(
+        'NOT_FOUND',
+        `flow ${source.namespace}.${source.flowId} revision ${source.flowRevision} not found`,
+      );
     const id = newId();
     let copied: TaskRun[];
     try {

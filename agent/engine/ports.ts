@@ -61,7 +61,11 @@ export interface FlowRecord {
 /** Finds flows for subflows and for resuming executions after a restart. */
 export interface FlowSource {
   /** Without `revision`, the latest. May answer synchronously (files) or not (a database). */
-  getFlow(namespace: string, id: string, revision?: number): FlowRecord | undefined | Promise<FlowRecord | undefined>;
+  getFlow(
+    namespace: string,
+    id: string,
+    revision?: number,
+  ): FlowRecord | undefined | Promise<FlowRecord | undefined>;
 }
 
 /** Secrets visible to `secret()`; undefined when unknown. */

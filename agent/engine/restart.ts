@@ -45,7 +45,11 @@ export function planRestart(flow: Flow, taskRuns: readonly TaskRun[]): RestartPl
   const reset = new Set<string>();
   for (const tr of taskRuns) {
     if (drop.has(tr.id) || !isFailure(tr.state)) continue;
-    for (let cur: TaskRun | undefined = tr; cur; cur = cur.parentTaskRunId ? byId.get(cur.parentTaskRunId) : undefined) {
+    for (
+      let cur: TaskRun | undefined = tr;
+      cur;
+      cur = cur.parentTaskRunId ? byId.get(cur.parentTaskRunId) : undefined
+    ) {
       reset.add(cur.id);
     }
   }
@@ -53,7 +57,14 @@ export function planRestart(flow: Flow, taskRuns: readonly TaskRun[]): RestartPl
     .filter((tr) => !drop.has(tr.id))
     .map((tr) =>
       reset.has(tr.id)
-        ? { ...tr, state: 'CREATED' as const, error: undefined, endDate: undefined, resumeAt: undefined, retryBase: tr.attempts.length }
+        ? {
+            ...tr,
+            state: 'CREATED' as const,
+            error: undefined,
+            endDate: undefined,
+            resumeAt: undefined,
+            retryBase: tr.attempts.length,
+          }
         : tr,
     );
   return { keep, drop: [...drop] };
@@ -65,12 +76,21 @@ export function planRestart(flow: Flow, taskRuns: readonly TaskRun[]): RestartPl
  * execution, everything from there on runs again. Without `fromTaskId`
  * nothing is copied. Throws when the task is not in the flow.
  */
-export function planReplay(flow: Flow, source: Execution, taskRuns: readonly TaskRun[], fromTaskId: string | undefined, newExecutionId: string): TaskRun[] {
+export function planReplay(
+  flow: Flow,
+  source: Execution,
+  taskRuns: readonly TaskRun[],
+  fromTaskId: string | undefined,
+  newExecutionId: string,
+): TaskRun[] {
   if (fromTaskId === undefined) return [];
   const index = flow.tasks.findIndex((t) => containsTask(t, fromTaskId));
-  if (index < 0) throw new Error(`task '${fromTaskId}' is not among the tasks of ${source.namespace}.${source.flowId}`);
+  if (index < 0)
+    throw new Error(`task '${fromTaskId}' is not among the tasks of ${source.namespace}.${source.flowId}`);
   const before = new Set(flow.tasks.slice(0, index).map((t) => t.id));
-  const roots = taskRuns.filter((tr) => tr.parentTaskRunId === null && before.has(tr.taskId)).map((tr) => tr.id);
+  const roots = taskRuns
+    .filter((tr) => tr.parentTaskRunId === null && before.has(tr.taskId))
+    .map((tr) => tr.id);
   const copied = descendants(roots, taskRuns);
   const ids = new Map([...copied].map((id) => [id, newId()]));
   return taskRuns

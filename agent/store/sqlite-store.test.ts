@@ -132,12 +132,15 @@ describe('group commit', () => {
     expect([row.state, JSON.parse(row.doc).error]).toEqual(['FAILED', 'sensor offline']);
   });
 
-  it('stores what was saved, not later changes to the saved object', async () => {
+  it('serialises a saved record when its batch commits, once, in its latest state', async () => {
     const s = store();
     const execution = anExecution();
     s.saveExecution(execution);
     execution.state = 'FAILED';
-    expect((await s.getExecution(execution.id))?.execution.state).toBe('RUNNING');
+    s.saveExecution(execution);
+    expect((await s.getExecution(execution.id))?.execution.state).toBe('FAILED');
+    execution.state = 'SUCCESS';
+    expect((await s.getExecution(execution.id))?.execution.state).toBe('FAILED');
   });
 
   it('replaces an execution saved in an earlier batch', async () => {

@@ -29,6 +29,22 @@ export interface SqliteStoreOptions {
   clock?: { now(): number };
   /** Called when a background group commit fails; the writes stay queued and the next flush retries them. */
   onWriteError?: (error: unknown) => void;
+  /**
+   * Also append every committed execution upsert, task run upsert and log
+   * line to the sync outbox, in the same transaction (see agent/sync).
+   */
+  outbox?: boolean;
+}
+
+/** What an outbox record holds; the wire's `RecordKind`. */
+export type OutboxRecordKind = 'execution' | 'taskRun' | 'log' | 'command';
+
+/** Outbox records appended by one committed batch. */
+export interface OutboxAppend {
+  count: number;
+  bytes: number;
+  /** The seq of the last record appended. */
+  highSeq: number;
 }
 
 /**
@@ -37,8 +53,11 @@ export interface SqliteStoreOptions {
  * times in one turn is serialised once, in its latest state.
  */
 interface Write {
-  statement: Statement<unknown[]>;
+  /** Undefined for a record that goes to the outbox only. */
+  statement: Statement<unknown[]> | undefined;
   args: unknown[] | (() => unknown[]);
+  /** With the outbox on: the record's kind and its JSON, made from the resolved arguments at commit. */
+  outbox?: { kind: OutboxRecordKind; payload: (args: unknown[]) => string };
 }
 
 interface Waiter {
@@ -79,7 +98,10 @@ export class SqliteStore implements ExecutionStore {
   private readonly selectTaskRuns: Statement<[string], { doc: string }>;
   private readonly selectByStates: Statement<[string], { doc: string }>;
   private readonly selectLogs: Statement<[string], LogRow>;
-  private readonly commitBatch: (batch: readonly Write[]) => void;
+  private readonly insertOutbox: Statement<unknown[]> | undefined;
+  private readonly commitBatch: (batch: readonly Write[]) => OutboxAppend;
+  private readonly outboxListeners = new Set<(append: OutboxAppend) => void>();
+  private readonly now: () => number;
   private readonly onWriteError: ((error: unknown) => void) | undefined;
   /** Files root to remove on close: only one we created ourselves. */
   private readonly ownedFilesDir: string | undefined;
@@ -130,13 +152,30 @@ export class SqliteStore implements ExecutionStore {
       `SELECT execution_id, task_run_id, task_id, attempt, ts, level, message
        FROM logs WHERE execution_id = ? ORDER BY id`,
     );
+    this.insertOutbox = options.outbox
+      ? this.db.prepare('INSERT INTO outbox (kind, payload, bytes, created_at) VALUES (?, ?, ?, ?)')
+      : undefined;
     this.commitBatch = this.db.transaction((batch: readonly Write[]) => {
-      for (const write of batch)
-        write.statement.run(...(typeof write.args === 'function' ? write.args() : write.args));
+      const appended: OutboxAppend = { count: 0, bytes: 0, highSeq: 0 };
+      const at = this.now();
+      for (const write of batch) {
+        const args = typeof write.args === 'function' ? write.args() : write.args;
+        write.statement?.run(...args);
+        if (write.outbox && this.insertOutbox) {
+          const payload = write.outbox.payload(args);
+          const bytes = Buffer.byteLength(payload);
+          const info = this.insertOutbox.run(write.outbox.kind, payload, bytes, at);
+          appended.count++;
+          appended.bytes += bytes;
+          appended.highSeq = Number(info.lastInsertRowid);
+        }
+      }
+      return appended;
     });
 
     const clock = options.clock;
-    this.kv = new SqliteKvStore(this.db, clock ? () => clock.now() : Date.now);
+    this.now = clock ? () => clock.now() : Date.now;
+    this.kv = new SqliteKvStore(this.db, this.now);
     if (options.filesDir !== undefined) {
       this.files = new DirectoryFileStorage(options.filesDir);
     } else if (inMemory) {
@@ -153,38 +192,69 @@ export class SqliteStore implements ExecutionStore {
    * commits: the state written is the latest one saved before the commit.
    */
   saveExecution(execution: Execution): void {
-    this.enqueue(`e:${execution.id}`, this.upsertExecution, () => [
-      execution.id,
-      execution.namespace,
-      execution.flowId,
-      execution.state,
-      execution.startDate,
-      execution.endDate ?? null,
-      JSON.stringify(execution),
-    ]);
+    this.enqueue(
+      `e:${execution.id}`,
+      this.upsertExecution,
+      () => [
+        execution.id,
+        execution.namespace,
+        execution.flowId,
+        execution.state,
+        execution.startDate,
+        execution.endDate ?? null,
+        JSON.stringify(execution),
+      ],
+      this.insertOutbox && EXECUTION_RECORD,
+    );
   }
 
   /** Queues an upsert of the task run (read at commit, like {@link saveExecution}). */
   saveTaskRun(taskRun: TaskRun): void {
-    this.enqueue(`t:${taskRun.id}`, this.upsertTaskRun, () => [
-      taskRun.id,
-      taskRun.executionId,
-      taskRun.state,
-      JSON.stringify(taskRun),
-    ]);
+    this.enqueue(
+      `t:${taskRun.id}`,
+      this.upsertTaskRun,
+      () => [taskRun.id, taskRun.executionId, taskRun.state, JSON.stringify(taskRun)],
+      this.insertOutbox && TASK_RUN_RECORD,
+    );
   }
 
   /** Queues a log line; lines keep the order they were appended in. */
   appendLog(line: LogLine): void {
-    this.enqueue(undefined, this.insertLog, [
-      line.executionId,
-      line.taskRunId,
-      line.taskId,
-      line.attempt,
-      line.timestamp,
-      line.level,
-      line.message,
-    ]);
+    this.enqueue(
+      undefined,
+      this.insertLog,
+      [line.executionId, line.taskRunId, line.taskId, line.attempt, line.timestamp, line.level, line.message],
+      this.insertOutbox && { kind: 'log', payload: () => JSON.stringify(line) },
+    );
+  }
+
+  /**
+   * Queues a record for the outbox only (a command's answer), committed in
+   * order with the state changes queued before it. Needs the `outbox` option.
+   */
+  appendOutboxRecord(kind: OutboxRecordKind, data: object): void {
+    if (!this.insertOutbox) throw new Error(`store ${this.db.name} was opened without the outbox`);
+    this.enqueue(undefined, undefined, [], { kind, payload: () => JSON.stringify(data) });
+  }
+
+  /** Calls `listener` after each commit that appended outbox records; returns the unsubscribe function. */
+  onOutboxAppend(listener: (append: OutboxAppend) => void): () => void {
+    this.outboxListeners.add(listener);
+    return () => this.outboxListeners.delete(listener);
+  }
+
+  /** True when the store writes the outbox. */
+  get outboxEnabled(): boolean {
+    return this.insertOutbox !== undefined;
+  }
+
+  /**
+   * The underlying database, for the agent's own tables (outbox, assigned
+   * flows, agent state). Writes there bypass the queue: they must not touch
+   * the tables the queue writes.
+   */
+  get database(): Database {
+    return this.db;
   }
 
   /** Queues the removal of task runs; a save of the same task run queued earlier is dropped with it. */
@@ -247,16 +317,22 @@ export class SqliteStore implements ExecutionStore {
     }
   }
 
-  private enqueue(key: string | undefined, statement: Statement<unknown[]>, args: Write['args']): void {
+  private enqueue(
+    key: string | undefined,
+    statement: Statement<unknown[]> | undefined,
+    args: Write['args'],
+    outbox?: Write['outbox'],
+  ): void {
     if (this.closed) throw new Error(`store ${this.db.name} is closed`);
     // A repeated save takes the place of the first one: upserts of different
     // records commute, and the batch commits as a whole, so the result is the
-    // same as running every save in order.
+    // same as running every save in order. The outbox then gets one record for
+    // the entity per batch, in its latest state: it mirrors what is durable.
     const earlier = key === undefined ? undefined : this.queued.get(key);
     if (earlier) {
       earlier.args = args;
     } else {
-      const write = { statement, args };
+      const write: Write = outbox ? { statement, args, outbox } : { statement, args };
       this.queue.push(write);
       if (key !== undefined) this.queued.set(key, write);
     }
@@ -283,9 +359,10 @@ export class SqliteStore implements ExecutionStore {
   private commitPending(): void {
     const waiters = this.waiters;
     this.waiters = [];
+    let appended: OutboxAppend | undefined;
     try {
       if (this.queue.length > 0) {
-        this.commitBatch(this.queue);
+        appended = this.commitBatch(this.queue);
         this.queue = [];
         this.queued = new Map();
       }
@@ -294,8 +371,30 @@ export class SqliteStore implements ExecutionStore {
       throw error;
     }
     for (const waiter of waiters) waiter.resolve();
+    if (appended && appended.count > 0) this.notifyOutbox(appended);
+  }
+
+  private notifyOutbox(append: OutboxAppend): void {
+    for (const listener of this.outboxListeners) {
+      try {
+        listener(append);
+      } catch (error) {
+        // The batch is committed; a listener's failure must not look like a failed write.
+        this.onWriteError?.(error);
+      }
+    }
   }
 }
+
+/** Outbox records of upserts reuse the JSON column the upsert writes (the last argument). */
+const EXECUTION_RECORD: NonNullable<Write['outbox']> = {
+  kind: 'execution',
+  payload: (args) => args[6] as string,
+};
+const TASK_RUN_RECORD: NonNullable<Write['outbox']> = {
+  kind: 'taskRun',
+  payload: (args) => args[3] as string,
+};
 
 /** Opens (creating and migrating when needed) the store at `options.path`. */
 export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {

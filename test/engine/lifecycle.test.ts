@@ -158,7 +158,9 @@ tasks:
   - { id: t, type: log, message: "hi {{ inputs.nmae }}" }
 `);
     expect(r.execution.state).toBe('FAILED');
-    expect(r.run('t').error).toMatch(/undefined variable 'inputs\.nmae' in expression '\{\{ inputs\.nmae \}\}'.* in task 't'/);
+    expect(r.run('t').error).toMatch(
+      /undefined variable 'inputs\.nmae' in expression '\{\{ inputs\.nmae \}\}'.* in task 't'/,
+    );
     expect(r.run('t').attempts).toHaveLength(1);
   });
 });

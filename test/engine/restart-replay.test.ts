@@ -80,6 +80,8 @@ describe('replay', () => {
     const dir = mkdtempSync(join(tmpdir(), 'tern-replay-'));
     const original = await fx.run(gated, { inputs: { dir } });
     expect(existsSync(join(dir, 'open'))).toBe(false);
-    await expect(fx.engine.replay(original.execution.id, 'nope')).rejects.toThrow(/task 'nope' is not among the tasks/);
+    await expect(fx.engine.replay(original.execution.id, 'nope')).rejects.toThrow(
+      /task 'nope' is not among the tasks/,
+    );
   });
 });

@@ -5,7 +5,11 @@
  */
 import { describe, it } from 'vitest';
 
-export type ServiceVariable = 'TERN_TEST_PG_URL' | 'TERN_TEST_MQTT_URL' | 'TERN_TEST_KAFKA_BROKERS' | 'DOCKER_HOST';
+export type ServiceVariable =
+  | 'TERN_TEST_PG_URL'
+  | 'TERN_TEST_MQTT_URL'
+  | 'TERN_TEST_KAFKA_BROKERS'
+  | 'DOCKER_HOST';
 
 export function serviceAddress(variable: ServiceVariable): string | undefined {
   const value = process.env[variable];
@@ -17,7 +21,11 @@ export function serviceAddress(variable: ServiceVariable): string | undefined {
  * suite. Unset: the suite is skipped and says why, or fails under
  * TERN_REQUIRE_SERVICES=1.
  */
-export function describeWithService(variable: ServiceVariable, title: string, suite: (address: string) => void): void {
+export function describeWithService(
+  variable: ServiceVariable,
+  title: string,
+  suite: (address: string) => void,
+): void {
   const address = serviceAddress(variable);
   if (address) {
     describe(title, () => suite(address));

@@ -1,0 +1,85 @@
+/**
+ * `tern start` (what `npm start` runs): a hub with its embedded database and
+ * broker, the example flows deployed, for trying Tern on one machine.
+ */
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import pino from 'pino';
+import { findFlowFiles, loadFlowFile } from '../../agent/flow-loader.js';
+import { builtinRegistry } from '../../agent/local-runtime.js';
+import { startHub } from '../../hub/hub.js';
+import { formatProblem } from '../../protocol/errors.js';
+import type { Printer } from '../format.js';
+
+export interface StartOptions {
+  port: number;
+  mqttPort: number;
+  dataDir: string;
+  examples: string;
+  logLevel: string;
+  adminToken?: string;
+}
+
+export async function startCommand(options: StartOptions, printer: Printer): Promise<void> {
+  // The admin token of this local setup is kept next to its data, so a restart can print it again.
+  const tokenFile = join(options.dataDir, 'admin-token');
+  const known = existsSync(tokenFile) ? readFileSync(tokenFile, 'utf8').trim() : undefined;
+  const logger = pino({ level: options.logLevel, base: undefined }, pino.destination(2));
+  const hub = await startHub(
+    {
+      port: options.port,
+      mqttPort: options.mqttPort,
+      dataDir: options.dataDir,
+      adminToken: options.adminToken ?? known,
+    },
+    logger,
+  );
+  const token = hub.adminToken ?? options.adminToken ?? known;
+  if (hub.adminToken) {
+    writeFileSync(tokenFile, `${hub.adminToken}\n`);
+    chmodSync(tokenFile, 0o600);
+  }
+
+  const registry = builtinRegistry();
+  const deployed: string[] = [];
+  for (const file of await findFlowFiles([options.examples])) {
+    const loaded = await loadFlowFile(file, registry);
+    if (!loaded.flow || loaded.problems.length > 0) {
+      printer.line(
+        printer.style('yellow', `skipped ${file}: ${loaded.problems.map(formatProblem).join('; ')}`),
+      );
+      continue;
+    }
+    const { outcome } = await hub.storage.flows.save(loaded.flow, loaded.source ?? '');
+    deployed.push(
+      `${loaded.flow.namespace}.${loaded.flow.id}${outcome === 'unchanged' ? '' : ` (${outcome})`}`,
+    );
+  }
+
+  printer.line('');
+  printer.line(printer.style('bold', `Tern is running at ${hub.url}`));
+  printer.line(`  API      ${hub.url}/api/v1   (docs: ${hub.url}/api/docs)`);
+  if (hub.mqttPort !== undefined)
+    printer.line(
+      `  MQTT     mqtt://127.0.0.1:${hub.mqttPort}   (WebSocket: ${hub.url.replace(/^http/, 'ws')}/mqtt)`,
+    );
+  printer.line(`  Flows    ${deployed.length} example flows deployed from ${options.examples}/`);
+  if (token) {
+    printer.line(`  Token    ${printer.style('bold', token)}   (kept in ${tokenFile})`);
+    printer.line('');
+    printer.line('Try:');
+    printer.line(`  export TERN_SERVER=${hub.url} TERN_TOKEN=${token}`);
+    printer.line('  npx tern flows list');
+    printer.line('  npx tern flows run tern.examples hello --input name=Ada --wait');
+  } else {
+    printer.line('  Token    set TERN_ADMIN_TOKEN or remove the data directory to get a new admin token');
+  }
+  printer.line('');
+  printer.line('Press Ctrl+C to stop.');
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', () => resolve());
+    process.once('SIGTERM', () => resolve());
+  });
+  printer.line('stopping…');
+  await hub.close();
+}

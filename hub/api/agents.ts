@@ -1,0 +1,136 @@
+/** Agent routes: pre-register, list, read, relabel and decommission the fleet's agents. */
+import { Type as T } from '@sinclair/typebox';
+import { TernError } from '../../protocol/errors.js';
+import type { RouteTable } from './route.js';
+import {
+  AgentSchema,
+  ErrorBodySchema,
+  Id,
+  LabelQuery,
+  Labels,
+  labelFilter,
+  Page,
+  PageQuery,
+} from './schemas.js';
+import type { HubServices } from './services.js';
+
+const AgentKey = T.Object({ id: T.String({ pattern: Id.pattern, maxLength: 256, description: 'Agent id' }) });
+const notFound = (id: string) => new TernError('NOT_FOUND', `no agent ${id}`);
+
+/** Registers the agent routes. */
+export function agentRoutes(table: RouteTable, services: HubServices): void {
+  const { agents } = services.storage;
+
+  table.add(
+    {
+      method: 'get',
+      path: '/agents',
+      operationId: 'listAgents',
+      tag: 'agents',
+      summary: 'List agents',
+      query: T.Object({ labels: LabelQuery, ...PageQuery }),
+      responses: { 200: { description: 'A page of agents', schema: Page(AgentSchema) } },
+    },
+    async (c, { query }) => {
+      const labels = labelFilter(query.labels);
+      return c.json(
+        await agents.list({ cursor: query.cursor, limit: query.limit, ...(labels && { labels }) }),
+      );
+    },
+  );
+
+  table.add(
+    {
+      method: 'post',
+      path: '/agents',
+      operationId: 'registerAgent',
+      tag: 'agents',
+      summary: 'Pre-register an agent',
+      description:
+        'Creates the agent and returns its broker credential, shown only in this response. A live agent with the same id is a 409; a decommissioned one is registered again with a new credential.',
+      body: {
+        json: T.Object(
+          { id: AgentKey.properties.id, labels: T.Optional(Labels) },
+          { additionalProperties: false },
+        ),
+      },
+      responses: {
+        201: {
+          description: 'The agent and its token',
+          schema: T.Object({ agent: AgentSchema, token: T.String() }),
+        },
+        409: { description: 'The agent exists', schema: ErrorBodySchema },
+      },
+    },
+    async (c, { body }) => {
+      if (body.kind !== 'json') throw new TernError('BAD_REQUEST', 'send the agent as JSON');
+      const existing = await agents.get(body.value.id);
+      if (existing && !existing.decommissioned)
+        throw new TernError('CONFLICT', `agent ${body.value.id} already exists`);
+      const { agent, token } = await agents.register(body.value.id, body.value.labels ?? {});
+      return c.json({ agent, token }, 201);
+    },
+  );
+
+  table.add(
+    {
+      method: 'get',
+      path: '/agents/:id',
+      operationId: 'getAgent',
+      tag: 'agents',
+      summary: 'Get an agent',
+      params: AgentKey,
+      responses: {
+        200: { description: 'The agent', schema: AgentSchema },
+        404: { description: 'No such agent', schema: ErrorBodySchema },
+      },
+    },
+    async (c, { params }) => {
+      const agent = await agents.get(params.id);
+      if (!agent) throw notFound(params.id);
+      return c.json(agent);
+    },
+  );
+
+  table.add(
+    {
+      method: 'patch',
+      path: '/agents/:id',
+      operationId: 'updateAgent',
+      tag: 'agents',
+      summary: "Replace an agent's labels",
+      params: AgentKey,
+      body: { json: T.Object({ labels: Labels }, { additionalProperties: false }) },
+      responses: {
+        200: { description: 'The agent', schema: AgentSchema },
+        404: { description: 'No such agent', schema: ErrorBodySchema },
+      },
+    },
+    async (c, { params, body }) => {
+      if (body.kind !== 'json') throw new TernError('BAD_REQUEST', 'send the labels as JSON');
+      const agent = await agents.setLabels(params.id, body.value.labels);
+      if (!agent) throw notFound(params.id);
+      return c.json(agent);
+    },
+  );
+
+  table.add(
+    {
+      method: 'delete',
+      path: '/agents/:id',
+      operationId: 'decommissionAgent',
+      tag: 'agents',
+      summary: 'Decommission an agent',
+      description: 'Invalidates its credentials; its history stays.',
+      params: AgentKey,
+      responses: {
+        204: { description: 'Decommissioned' },
+        404: { description: 'No such agent', schema: ErrorBodySchema },
+      },
+    },
+    async (c, { params }) => {
+      if (!(await agents.decommission(params.id))) throw notFound(params.id);
+      return c.body(null, 204);
+    },
+  );
+}

@@ -1,0 +1,100 @@
+/** The hub's REST API: every route under `/api/v1`, its OpenAPI document, and the interactive docs. */
+import { Type as T } from '@sinclair/typebox';
+import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { pino } from 'pino';
+import type { Logger } from '../../agent/engine/ports.js';
+import { TernError } from '../../protocol/errors.js';
+import { agentRoutes } from './agents.js';
+import { bearerAuth } from './auth.js';
+import { docsRoutes } from './docs.js';
+import { errorHandler, notFoundHandler } from './errors.js';
+import { executionRoutes } from './executions.js';
+import { flowRoutes } from './flows.js';
+import { followRoutes } from './follow.js';
+import { healthRoutes } from './health.js';
+import { httpMetrics, metricsRoutes } from './metrics.js';
+import { openApiDocument } from './openapi.js';
+import { pluginRoutes } from './plugins.js';
+import { type ApiEnv, RouteTable } from './route.js';
+import type { HubServices } from './services.js';
+import { tokenRoutes } from './tokens.js';
+import { webhookRoutes } from './webhooks.js';
+
+export const API_BASE = '/api/v1';
+export const DOCS_PATH = '/api/docs';
+
+export interface ApiOptions {
+  /** Where unexpected errors are logged (with their stack; clients never see it). Defaults to pino on stdout. */
+  logger?: Logger;
+  /** Heartbeat interval of server-sent event streams. Defaults to 15 s. */
+  heartbeatMs?: number;
+  /** Version shown in the OpenAPI document. */
+  version?: string;
+}
+
+const DEFAULTS = { heartbeatMs: 15_000, version: '0.1.0' } satisfies Omit<ApiOptions, 'logger'>;
+
+/**
+ * Builds the API on the hub's services. Every route needs a bearer token
+ * except `/api/v1/healthz`, webhooks, `/api/v1/openapi.json` and the docs.
+ *
+ * @example
+ * const app = createApi(services);
+ * serve({ fetch: app.fetch, port: 8080 });
+ */
+export function createApi(services: HubServices, options: ApiOptions = {}): Hono<ApiEnv> {
+  const { heartbeatMs, version } = { ...DEFAULTS, ...options };
+  const log = (options.logger ?? (pino() as unknown as Logger)).child({ component: 'api' });
+  const app = new Hono<ApiEnv>();
+  app.use('*', httpMetrics(services.metrics));
+  app.use(
+    '/api/*',
+    bodyLimit({
+      maxSize: services.bodyLimitBytes,
+      onError: (c) => {
+        // The rest of the body is never read: the connection cannot carry another request.
+        c.header('Connection', 'close');
+        throw new TernError('PAYLOAD_TOO_LARGE', `the request body exceeds ${services.bodyLimitBytes} bytes`);
+      },
+    }),
+  );
+
+  const table = new RouteTable(app, API_BASE, bearerAuth(services.storage.tokens));
+  healthRoutes(table, services);
+  flowRoutes(table, services);
+  webhookRoutes(table, services);
+  followRoutes(table, services, { heartbeatMs });
+  executionRoutes(table, services);
+  agentRoutes(table, services);
+  tokenRoutes(table, services);
+  pluginRoutes(table, services);
+  metricsRoutes(table, services);
+
+  let document: Record<string, unknown> | undefined;
+  table.add(
+    {
+      method: 'get',
+      path: '/openapi.json',
+      operationId: 'openapi',
+      tag: 'operations',
+      summary: 'This OpenAPI document',
+      description: `Public, like the interactive docs at ${DOCS_PATH}.`,
+      auth: false,
+      responses: { 200: { description: 'OpenAPI 3.1', schema: T.Record(T.String(), T.Unknown()) } },
+    },
+    (c) => {
+      document ??= openApiDocument(table.routes, API_BASE, {
+        title: 'Tern hub API',
+        version,
+        description: `Flows, executions, agents and tokens of a Tern hub. Authenticate with \`Authorization: Bearer <token>\`. Interactive docs: ${DOCS_PATH}.`,
+      });
+      return c.json(document);
+    },
+  );
+  docsRoutes(app, DOCS_PATH, `${API_BASE}/openapi.json`);
+
+  app.onError(errorHandler(log));
+  app.notFound(notFoundHandler);
+  return app;
+}

@@ -1,0 +1,228 @@
+/** Execution routes: start, list, read, logs, kill, restart and replay. Following one live is in `follow.ts`. */
+import { Type as T } from '@sinclair/typebox';
+import { TernError } from '../../protocol/errors.js';
+import type { Execution } from '../../protocol/execution.js';
+import type { RouteTable } from './route.js';
+import {
+  ErrorBodySchema,
+  ExecutionIdParams,
+  ExecutionSchema,
+  ExecutionWithTaskRunsSchema,
+  Id,
+  LabelQuery,
+  LogLevelName,
+  LogLineSchema,
+  labelFilter,
+  Namespace,
+  Page,
+  PageQuery,
+  StateName,
+} from './schemas.js';
+import type { HubServices } from './services.js';
+import { formInputs } from './uploads.js';
+
+const notFound = (id: string) => new TernError('NOT_FOUND', `no execution ${id}`);
+const Problem422 = {
+  description: 'Invalid inputs: INVALID_INPUT, every problem listed',
+  schema: ErrorBodySchema,
+};
+
+/** Registers the execution routes (actions on one execution first: `/executions/:id/kill` must win over `/executions/:namespace/:flowId`). */
+export function executionRoutes(table: RouteTable, services: HubServices): void {
+  const { executions } = services;
+  const store = services.storage.executions;
+  const existing = async (id: string): Promise<Execution> => {
+    const found = await store.get(id);
+    if (!found) throw notFound(id);
+    return found.execution;
+  };
+
+  table.add(
+    {
+      method: 'post',
+      path: '/executions/:id/kill',
+      operationId: 'killExecution',
+      tag: 'executions',
+      summary: 'Kill a running execution',
+      params: ExecutionIdParams,
+      responses: {
+        202: { description: 'The kill was requested; follow the execution to see it end KILLED' },
+        404: { description: 'No such execution', schema: ErrorBodySchema },
+        409: { description: 'The execution is not running on the hub', schema: ErrorBodySchema },
+      },
+    },
+    async (c, { params }) => {
+      if (await executions.kill(params.id)) return c.body(null, 202);
+      const execution = await existing(params.id);
+      throw new TernError(
+        'CONFLICT',
+        `execution ${params.id} is not running on the hub (state ${execution.state})`,
+      );
+    },
+  );
+
+  table.add(
+    {
+      method: 'post',
+      path: '/executions/:id/restart',
+      operationId: 'restartExecution',
+      tag: 'executions',
+      summary: 'Restart the failed task runs of an ended execution',
+      description: 'Runs the failed tasks again in the same execution.',
+      params: ExecutionIdParams,
+      responses: {
+        200: { description: 'The execution, running again', schema: ExecutionSchema },
+        404: { description: 'No such execution', schema: ErrorBodySchema },
+        409: { description: 'Not ended, or nothing failed', schema: ErrorBodySchema },
+      },
+    },
+    async (c, { params }) => c.json(await executions.restart(params.id)),
+  );
+
+  table.add(
+    {
+      method: 'post',
+      path: '/executions/:id/replay',
+      operationId: 'replayExecution',
+      tag: 'executions',
+      summary: 'Replay an execution',
+      description:
+        'A new execution of the same flow revision and inputs, from `taskId` (default: the start); its `originalId` names this one.',
+      params: ExecutionIdParams,
+      body: {
+        required: false,
+        json: T.Object({ taskId: T.Optional(Id) }, { additionalProperties: false }),
+      },
+      responses: {
+        201: { description: 'The new execution', schema: ExecutionSchema },
+        404: { description: 'No such execution', schema: ErrorBodySchema },
+        409: { description: 'The execution has not ended', schema: ErrorBodySchema },
+      },
+    },
+    async (c, { params, body }) => {
+      const taskId = body.kind === 'json' ? body.value.taskId : undefined;
+      return c.json(await executions.replay(params.id, taskId), 201);
+    },
+  );
+
+  table.add(
+    {
+      method: 'post',
+      path: '/executions/:namespace/:flowId',
+      operationId: 'startExecution',
+      tag: 'executions',
+      summary: 'Start an execution of a hub flow',
+      description:
+        'Inputs as a JSON object, or as `multipart/form-data` fields (a file field becomes the path of a FILE input). With `wait=true` the answer comes when the execution has ended. Invalid inputs create no execution. A flow whose id is `kill`, `restart` or `replay` cannot be started through this path.',
+      params: T.Object({ namespace: Namespace, flowId: Id }),
+      query: T.Object({
+        wait: T.Optional(T.Boolean({ default: false, description: 'Answer when the execution has ended' })),
+        labels: LabelQuery,
+      }),
+      body: {
+        required: false,
+        json: T.Record(T.String(), T.Unknown(), { description: 'Inputs by id' }),
+        form: T.Record(T.String(), T.String(), { description: 'Inputs by id; files for FILE inputs' }),
+      },
+      responses: {
+        201: { description: 'The execution (ended, with `wait=true`)', schema: ExecutionSchema },
+        404: { description: 'No such flow', schema: ErrorBodySchema },
+        409: { description: 'The flow does not run on the hub, or is disabled', schema: ErrorBodySchema },
+        422: Problem422,
+      },
+    },
+    async (c, { params, query, body }) => {
+      const form = body.kind === 'form' ? await formInputs(body.fields) : undefined;
+      const inputs = body.kind === 'json' ? body.value : (form?.inputs ?? {});
+      const labels = labelFilter(query.labels);
+      let execution: Execution;
+      try {
+        execution = await executions.start(params.namespace, params.flowId, {
+          inputs,
+          ...(labels && { labels }),
+        });
+      } catch (err) {
+        await form?.discard();
+        throw err;
+      }
+      if (query.wait) execution = await executions.wait(execution.id);
+      return c.json(execution, 201);
+    },
+  );
+
+  table.add(
+    {
+      method: 'get',
+      path: '/executions',
+      operationId: 'listExecutions',
+      tag: 'executions',
+      summary: 'List executions',
+      description: 'Newest first.',
+      query: T.Object({
+        namespace: T.Optional(T.String()),
+        flowId: T.Optional(T.String()),
+        state: T.Optional(T.Array(StateName, { description: 'Repeat, or separate with commas' })),
+        agent: T.Optional(T.String({ description: "Agent id, or 'hub'" })),
+        labels: LabelQuery,
+        from: T.Optional(T.String({ format: 'date-time', description: 'Started at or after' })),
+        to: T.Optional(T.String({ format: 'date-time', description: 'Started before' })),
+        ...PageQuery,
+      }),
+      commaLists: ['state'],
+      responses: { 200: { description: 'A page of executions', schema: Page(ExecutionSchema) } },
+    },
+    async (c, { query }) => {
+      const { labels, ...rest } = query;
+      const filter = labelFilter(labels);
+      return c.json(await store.list({ ...rest, ...(filter && { labels: filter }) }));
+    },
+  );
+
+  table.add(
+    {
+      method: 'get',
+      path: '/executions/:id',
+      operationId: 'getExecution',
+      tag: 'executions',
+      summary: 'Get an execution with its task runs',
+      params: ExecutionIdParams,
+      responses: {
+        200: { description: 'The execution', schema: ExecutionWithTaskRunsSchema },
+        404: { description: 'No such execution', schema: ErrorBodySchema },
+      },
+    },
+    async (c, { params }) => {
+      const found = await store.get(params.id);
+      if (!found) throw notFound(params.id);
+      return c.json({ ...found.execution, taskRuns: found.taskRuns });
+    },
+  );
+
+  table.add(
+    {
+      method: 'get',
+      path: '/executions/:id/logs',
+      operationId: 'getExecutionLogs',
+      tag: 'executions',
+      summary: 'Logs of an execution',
+      description: 'Oldest first.',
+      params: ExecutionIdParams,
+      query: T.Object({
+        level: T.Optional(LogLevelName),
+        taskId: T.Optional(T.String()),
+        taskRunId: T.Optional(T.String()),
+        ...PageQuery,
+      }),
+      responses: {
+        200: { description: 'A page of log lines', schema: Page(LogLineSchema) },
+        404: { description: 'No such execution', schema: ErrorBodySchema },
+      },
+    },
+    async (c, { params, query }) => {
+      const page = await store.logs(params.id, query);
+      // An empty page is also what an unknown id gives: only then is the extra lookup worth it.
+      if (page.items.length === 0) await existing(params.id);
+      return c.json(page);
+    },
+  );
+}

@@ -1,0 +1,202 @@
+/** Schemas shared by the API's routes: path parameters, pagination, and the records it answers with. */
+import { type Static, Type as T, type TSchema } from '@sinclair/typebox';
+import { type Execution, LOG_LEVELS, type LogLine, type TaskRun } from '../../protocol/execution.js';
+import { ID_REGEX } from '../../protocol/flow.js';
+import { STATES } from '../../protocol/states.js';
+import type { AgentRow, ApiTokenInfo, FlowRecordRow, FlowRevisionRow } from '../store/types.js';
+
+export const Id = T.String({
+  pattern: ID_REGEX,
+  maxLength: 256,
+  description: 'Letters, digits, `.`, `_` and `-`',
+});
+export const Namespace = T.String({ pattern: ID_REGEX, maxLength: 256, description: 'Dotted namespace' });
+export const ExecutionIdParams = T.Object({
+  id: T.String({ pattern: ID_REGEX, maxLength: 128, description: 'Execution id' }),
+});
+export const StateName = T.Union(
+  STATES.map((s) => T.Literal(s)),
+  { description: 'Execution or task-run state' },
+);
+export const LogLevelName = T.Union(LOG_LEVELS.map((l) => T.Literal(l)));
+export const Labels = T.Record(T.String(), T.String(), { description: 'String labels' });
+const Json = T.Record(T.String(), T.Unknown());
+
+/** `cursor` and `limit` of every paginated list. */
+export const PageQuery = {
+  cursor: T.Optional(
+    T.String({ minLength: 1, maxLength: 1024, description: 'Opaque cursor from `nextCursor`' }),
+  ),
+  limit: T.Optional(T.Integer({ minimum: 1, maximum: 500, description: 'Page size, 1–500 (default 50)' })),
+};
+
+/** Repeatable `labels=key:value` filter. */
+export const LabelQuery = T.Optional(
+  T.Array(T.String({ pattern: '^[^:]+:.*$' }), {
+    description: 'Label filter `key:value`; repeat to require several',
+  }),
+);
+
+/** Turns `['site:plant1', 'role:gw']` into `{site: 'plant1', role: 'gw'}`. */
+export function labelFilter(pairs: readonly string[] | undefined): Record<string, string> | undefined {
+  if (!pairs || pairs.length === 0) return undefined;
+  const out: Record<string, string> = {};
+  for (const pair of pairs) {
+    const at = pair.indexOf(':');
+    out[pair.slice(0, at)] = pair.slice(at + 1);
+  }
+  return out;
+}
+
+/** A page of `item`s. */
+export const Page = <S extends TSchema>(item: S) =>
+  T.Object({
+    items: T.Array(item),
+    nextCursor: T.Optional(T.String({ description: 'Cursor of the next page; absent on the last page' })),
+  });
+
+/** A whole (unpaginated) list of `item`s, in the same envelope as a page. */
+export const List = <S extends TSchema>(item: S) => T.Object({ items: T.Array(item) });
+
+export const ErrorBodySchema = T.Object({
+  error: T.Object({
+    code: T.String({ description: 'Stable error code, e.g. NOT_FOUND, INVALID_FLOW' }),
+    message: T.String(),
+    details: T.Optional(
+      T.Unknown({ description: 'Problems, each with its path (and line/column for flows)' }),
+    ),
+  }),
+});
+
+export const ProblemSchema = T.Object({
+  path: T.String(),
+  message: T.String(),
+  line: T.Optional(T.Integer()),
+  column: T.Optional(T.Integer()),
+});
+
+export const FlowRecordSchema = T.Object({
+  namespace: T.String(),
+  id: T.String(),
+  revision: T.Integer(),
+  source: T.String({ description: 'The flow YAML as submitted' }),
+  flow: T.Record(T.String(), T.Unknown(), { description: 'The parsed flow (see /schemas/flow)' }),
+  deleted: T.Boolean(),
+  createdAt: T.String({ format: 'date-time' }),
+  updatedAt: T.String({ format: 'date-time' }),
+});
+
+export const FlowRevisionSchema = T.Object({
+  namespace: T.String(),
+  id: T.String(),
+  revision: T.Integer(),
+  source: T.String(),
+  deleted: T.Boolean(),
+  createdAt: T.String({ format: 'date-time' }),
+});
+
+const Attempt = T.Object({
+  state: StateName,
+  startDate: T.String(),
+  endDate: T.Optional(T.String()),
+  error: T.Optional(T.String()),
+});
+
+export const TaskRunSchema = T.Object({
+  id: T.String(),
+  executionId: T.String(),
+  taskId: T.String(),
+  parentTaskRunId: T.Union([T.String(), T.Null()]),
+  value: T.Union([T.String(), T.Null()]),
+  valuePath: T.Array(T.String()),
+  iteration: T.Union([T.Integer(), T.Null()]),
+  state: StateName,
+  attempts: T.Array(Attempt),
+  outputs: Json,
+  startDate: T.String(),
+  endDate: T.Optional(T.String()),
+  resumeAt: T.Optional(T.String()),
+  error: T.Optional(T.String()),
+});
+
+export const ExecutionSchema = T.Object({
+  id: T.String(),
+  namespace: T.String(),
+  flowId: T.String(),
+  flowRevision: T.Integer(),
+  state: StateName,
+  inputs: Json,
+  outputs: Json,
+  labels: Labels,
+  variables: T.Optional(Json),
+  trigger: T.Union([Json, T.Null()]),
+  originalId: T.String(),
+  parentExecutionId: T.Optional(T.Union([T.String(), T.Null()])),
+  agentId: T.Union([T.String(), T.Null()], { description: 'Agent that ran it; null on the hub' }),
+  startDate: T.String(),
+  endDate: T.Optional(T.String()),
+  stage: T.Optional(
+    T.Union([T.Literal('tasks'), T.Literal('errors'), T.Literal('finally'), T.Literal('done')]),
+  ),
+  error: T.Optional(T.String()),
+});
+
+export const ExecutionWithTaskRunsSchema = T.Composite([
+  ExecutionSchema,
+  T.Object({ taskRuns: T.Array(TaskRunSchema) }),
+]);
+
+export const LogLineSchema = T.Object({
+  executionId: T.String(),
+  taskRunId: T.Union([T.String(), T.Null()]),
+  taskId: T.Union([T.String(), T.Null()]),
+  attempt: T.Union([T.Integer(), T.Null()]),
+  level: LogLevelName,
+  message: T.String(),
+  timestamp: T.String(),
+});
+
+export const AgentSchema = T.Object({
+  id: T.String(),
+  labels: Labels,
+  createdAt: T.String(),
+  decommissioned: T.Boolean(),
+  online: T.Boolean(),
+  lastSeenAt: T.Union([T.String(), T.Null()]),
+  version: T.Union([T.String(), T.Null()]),
+  status: Json,
+});
+
+export const TokenInfoSchema = T.Object({
+  id: T.String(),
+  name: T.String(),
+  prefix: T.String({ description: 'First characters of the token' }),
+  createdAt: T.String(),
+  lastUsedAt: T.Union([T.String(), T.Null()]),
+  revokedAt: T.Union([T.String(), T.Null()]),
+});
+
+/** Schemas the OpenAPI document names under `components.schemas` and refers to. */
+export const NAMED_SCHEMAS: Readonly<Record<string, TSchema>> = {
+  Error: ErrorBodySchema,
+  Problem: ProblemSchema,
+  Flow: FlowRecordSchema,
+  FlowRevision: FlowRevisionSchema,
+  Execution: ExecutionSchema,
+  ExecutionWithTaskRuns: ExecutionWithTaskRunsSchema,
+  TaskRun: TaskRunSchema,
+  LogLine: LogLineSchema,
+  Agent: AgentSchema,
+  TokenInfo: TokenInfoSchema,
+};
+
+// The documented shapes must stay assignable both ways to the types the code returns.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const agree = <_ extends true>(): void => undefined;
+agree<Same<Static<typeof TaskRunSchema>, TaskRun>>();
+agree<Same<Static<typeof ExecutionSchema>, Execution>>();
+agree<Same<Static<typeof LogLineSchema>, LogLine>>();
+agree<Same<Static<typeof AgentSchema>, AgentRow>>();
+agree<Same<Static<typeof TokenInfoSchema>, ApiTokenInfo>>();
+agree<Same<Static<typeof FlowRevisionSchema>, FlowRevisionRow>>();
+agree<Same<Omit<Static<typeof FlowRecordSchema>, 'flow'>, Omit<FlowRecordRow, 'flow'>>>();

@@ -1,0 +1,59 @@
+/** What the REST API is given: the hub's services, each behind a small interface. */
+import type { Registry as MetricsRegistry } from 'prom-client';
+import type { Execution, LogLine, TaskRun } from '../../protocol/execution.js';
+import type { Renderer } from '../../agent/expr/index.js';
+import type { Registry } from '../../plugins/registry.js';
+import type { HubStorage } from '../store/types.js';
+
+export interface StartRequest {
+  inputs?: Record<string, unknown>;
+  labels?: Record<string, string>;
+  trigger?: Record<string, unknown> | null;
+}
+
+export interface WebhookRequest {
+  method: string;
+  /** Parsed JSON when the body is JSON, the text otherwise, null when empty. */
+  body: unknown;
+  headers: Record<string, string>;
+  query: Record<string, string>;
+}
+
+export interface ExecutionListener {
+  execution?(execution: Execution): void;
+  taskRun?(taskRun: TaskRun): void;
+  log?(line: LogLine): void;
+}
+
+/** Executions of hub flows on the shared engine. */
+export interface HubExecutions {
+  /** Throws TernError NOT_FOUND (no such flow), CONFLICT (disabled), InputValidationError. */
+  start(namespace: string, flowId: string, request: StartRequest): Promise<Execution>;
+  /** Resolves when the execution has ended (or at once if it has). */
+  wait(executionId: string): Promise<Execution>;
+  /** False when it is not running here. */
+  kill(executionId: string): Promise<boolean>;
+  /** Runs the failed task runs again in the same execution. Throws NOT_FOUND, CONFLICT (not ended, or nothing failed). */
+  restart(executionId: string): Promise<Execution>;
+  /** A new execution of the same flow revision and inputs, re-running from `fromTaskId` (default: the start). */
+  replay(executionId: string, fromTaskId?: string): Promise<Execution>;
+  /** Live changes of one execution; returns the unsubscribe function. */
+  follow(executionId: string, listener: ExecutionListener): () => void;
+  /**
+   * Starts the flow whose webhook trigger has `key` (Kestra's path). Undefined when no live flow
+   * has a webhook trigger with that key (the API answers 404).
+   */
+  webhook(namespace: string, flowId: string, key: string, request: WebhookRequest): Promise<Execution | undefined>;
+}
+
+export interface HubServices {
+  storage: HubStorage;
+  registry: Registry;
+  renderer: Renderer;
+  executions: HubExecutions;
+  metrics: MetricsRegistry;
+  /** Maximum request body in bytes (413 above). */
+  bodyLimitBytes: number;
+  /** Called after a flow is created, updated or deleted (the fleet republishes agents' desired state). */
+  onFlowChanged?(namespace: string, id: string): void;
+}

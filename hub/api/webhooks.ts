@@ -1,0 +1,56 @@
+/** Webhook route: starts the flow whose webhook trigger has the key in the path. The key is the secret: no token. */
+import { Type as T } from '@sinclair/typebox';
+import type { Context } from 'hono';
+import { TernError } from '../../protocol/errors.js';
+import { mediaType, parseJsonBody } from './body.js';
+import type { RouteTable } from './route.js';
+import { ErrorBodySchema, ExecutionSchema, Id, Namespace } from './schemas.js';
+import type { HubServices } from './services.js';
+
+/** The body as the trigger sees it: parsed JSON for JSON, the text otherwise, null when empty. */
+async function webhookBody(c: Context): Promise<unknown> {
+  const text = await c.req.text();
+  if (text === '') return null;
+  const type = mediaType(c);
+  return type === 'application/json' || type.endsWith('+json') ? parseJsonBody(text) : text;
+}
+
+/** Registers the webhook route. */
+export function webhookRoutes(table: RouteTable, services: HubServices): void {
+  table.add(
+    {
+      method: ['get', 'post', 'put'],
+      path: '/executions/webhook/:namespace/:flowId/:key',
+      operationId: 'webhook',
+      tag: 'executions',
+      summary: 'Trigger a flow through its webhook',
+      description:
+        "Public: the `key` of the flow's webhook trigger is the secret. The trigger sees `method`, `body` (parsed when JSON), `headers` and `query`. An unknown flow and a wrong key both answer 404, so keys cannot be probed flow by flow.",
+      auth: false,
+      params: T.Object({ namespace: Namespace, flowId: Id, key: T.String({ minLength: 1, maxLength: 256 }) }),
+      body: { raw: true, required: false, description: 'Any body' },
+      responses: {
+        200: { description: 'The execution started', schema: ExecutionSchema },
+        404: { description: 'No such flow, or no webhook trigger with this key', schema: ErrorBodySchema },
+        422: { description: 'The trigger gives invalid inputs', schema: ErrorBodySchema },
+      },
+    },
+    async (c, { params }) => {
+      const request = {
+        method: c.req.method,
+        body: await webhookBody(c),
+        headers: c.req.header(),
+        query: c.req.query(),
+      };
+      const execution = await services.executions.webhook(
+        params.namespace,
+        params.flowId,
+        params.key,
+        request,
+      );
+      if (!execution)
+        throw new TernError('NOT_FOUND', `no webhook ${params.namespace}.${params.flowId} with this key`);
+      return c.json(execution);
+    },
+  );
+}

@@ -1,0 +1,59 @@
+/** The hub's options, compiled once: every default lives here. */
+import { join } from 'node:path';
+
+export interface HubOptions {
+  /** HTTP port (API, UI, MQTT over WebSocket at /mqtt); 0 picks a free one. */
+  port: number;
+  host: string;
+  /** Embedded broker TCP port; 0 picks a free one. Ignored with `brokerUrl`. */
+  mqttPort: number;
+  mqttHost: string;
+  /** PGlite data and files live here; files too when PostgreSQL is used. */
+  dataDir: string;
+  /** PostgreSQL URL; without it the embedded PGlite database is used. */
+  dbUrl?: string;
+  /** External MQTT broker; without it an embedded one runs. */
+  brokerUrl?: string;
+  /** Admin token to create at first start instead of a random one. */
+  adminToken?: string;
+  /** Executions and logs older than this are purged; undefined keeps everything. */
+  retentionDays?: number;
+  bodyLimitBytes: number;
+  /** Topic prefix every agent may use for shared data. */
+  sharedDataPrefix: string;
+  logLevel: string;
+}
+
+export type HubOptionsInput = Partial<HubOptions>;
+
+/** Fills defaults and checks values; throws an Error naming the bad option. */
+export function compileHubOptions(input: HubOptionsInput): HubOptions {
+  const options: HubOptions = {
+    port: input.port ?? 8080,
+    host: input.host ?? '0.0.0.0',
+    mqttPort: input.mqttPort ?? 1883,
+    mqttHost: input.mqttHost ?? input.host ?? '0.0.0.0',
+    dataDir: input.dataDir ?? join('.tern', 'hub'),
+    dbUrl: input.dbUrl || undefined,
+    brokerUrl: input.brokerUrl || undefined,
+    adminToken: input.adminToken || undefined,
+    retentionDays: input.retentionDays,
+    bodyLimitBytes: input.bodyLimitBytes ?? 4 * 1024 * 1024,
+    sharedDataPrefix: input.sharedDataPrefix ?? 'tern/v1/data/',
+    logLevel: input.logLevel ?? 'info',
+  };
+  for (const key of ['port', 'mqttPort'] as const) {
+    const v = options[key];
+    if (!Number.isInteger(v) || v < 0 || v > 65535) throw new Error(`${key}: ${v} is not a port number`);
+  }
+  if (options.retentionDays !== undefined && !(options.retentionDays > 0)) {
+    throw new Error(`retentionDays: must be a positive number of days, got ${options.retentionDays}`);
+  }
+  if (options.dbUrl && !/^postgres(ql)?:\/\//.test(options.dbUrl)) {
+    throw new Error(`db: '${options.dbUrl}' is not a postgres:// URL`);
+  }
+  if (options.brokerUrl && !/^(mqtts?|tcp|ssl|wss?):\/\//.test(options.brokerUrl)) {
+    throw new Error(`broker: '${options.brokerUrl}' is not an mqtt:// (or mqtts://, ws://) URL`);
+  }
+  return options;
+}

@@ -1,0 +1,189 @@
+/** The hub's PostgreSQL schema (drizzle pg-core); `npm run db:generate` turns a change into a migration. */
+import {
+  bigint,
+  bigserial,
+  boolean,
+  customType,
+  index,
+  integer,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+} from 'drizzle-orm/pg-core';
+import { jsonText } from './json.js';
+
+// Rows that hold a whole record keep it as JSON in `doc` (or `flow`); the other
+// columns are copies of the fields we filter, sort or join on.
+
+/** `jsonb` written with {@link jsonText}, so that a NUL in a record cannot fail its batch. */
+// Results need no mapping: PGlite and postgres.js both parse jsonb.
+const jsonb = customType<{ data: unknown; driverData: unknown }>({
+  dataType: () => 'jsonb',
+  toDriver: (value) => jsonText(value),
+});
+
+/**
+ * Identifiers (namespaces, flow, execution and agent ids) compare byte by
+ * byte, whatever the database's locale: lists sort the same on every server,
+ * ids made by `newId` sort by creation time, and a plain btree index serves
+ * `LIKE 'prefix%'`.
+ */
+const ident = customType<{ data: string }>({ dataType: () => 'text COLLATE "C"' });
+
+const createdAt = () => timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull();
+
+/** The latest revision of each flow, deleted or not: what lists and lookups read. */
+export const flows = pgTable(
+  'flows',
+  {
+    namespace: ident('namespace').notNull(),
+    id: ident('id').notNull(),
+    revision: integer('revision').notNull(),
+    source: text('source').notNull(),
+    flow: jsonb('flow').notNull(),
+    deleted: boolean('deleted').notNull().default(false),
+    createdAt: createdAt(),
+    updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull(),
+  },
+  // The primary key's index also serves the namespace filter (sub-namespaces are a LIKE prefix).
+  (t) => [primaryKey({ columns: [t.namespace, t.id] })],
+);
+
+/** Every revision of every flow, source kept verbatim; a delete is a revision too. */
+export const flowRevisions = pgTable(
+  'flow_revisions',
+  {
+    namespace: ident('namespace').notNull(),
+    id: ident('id').notNull(),
+    revision: integer('revision').notNull(),
+    source: text('source').notNull(),
+    flow: jsonb('flow').notNull(),
+    deleted: boolean('deleted').notNull().default(false),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.namespace, t.id, t.revision] })],
+);
+
+export const executions = pgTable(
+  'executions',
+  {
+    id: ident('id').primaryKey(),
+    namespace: ident('namespace').notNull(),
+    flowId: ident('flow_id').notNull(),
+    flowRevision: integer('flow_revision').notNull(),
+    state: text('state').notNull(),
+    /** Null for executions run by the hub. */
+    agentId: ident('agent_id'),
+    labels: jsonb('labels').notNull(),
+    startDate: timestamp('start_date', { withTimezone: true, mode: 'string' }).notNull(),
+    endDate: timestamp('end_date', { withTimezone: true, mode: 'string' }),
+    doc: jsonb('doc').notNull(),
+  },
+  (t) => [
+    index('executions_flow_idx').on(t.namespace, t.flowId, t.startDate),
+    index('executions_state_idx').on(t.state, t.startDate),
+    index('executions_agent_idx').on(t.agentId, t.startDate),
+    // The list's keyset order is (start_date desc, id desc).
+    index('executions_start_idx').on(t.startDate, t.id),
+    index('executions_end_idx').on(t.endDate),
+    index('executions_labels_idx').using('gin', t.labels.op('jsonb_path_ops')),
+  ],
+);
+
+export const taskRuns = pgTable(
+  'task_runs',
+  {
+    id: text('id').primaryKey(),
+    executionId: text('execution_id').notNull(),
+    /** Creation order (an upsert keeps it): task runs are read back in the order they were first saved. */
+    seq: bigserial('seq', { mode: 'number' }).notNull(),
+    state: text('state').notNull(),
+    doc: jsonb('doc').notNull(),
+  },
+  (t) => [index('task_runs_execution_idx').on(t.executionId, t.seq)],
+);
+
+export const logs = pgTable(
+  'logs',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    executionId: text('execution_id').notNull(),
+    taskRunId: text('task_run_id'),
+    taskId: text('task_id'),
+    attempt: integer('attempt'),
+    level: text('level').notNull(),
+    ts: timestamp('ts', { withTimezone: true, mode: 'date' }).notNull(),
+    message: text('message').notNull(),
+  },
+  (t) => [index('logs_execution_idx').on(t.executionId, t.id)],
+);
+
+export const kv = pgTable(
+  'kv',
+  {
+    namespace: text('namespace').notNull(),
+    key: text('key').notNull(),
+    value: jsonb('value').notNull(),
+    expiresAt: timestamp('expires_at', { withTimezone: true, mode: 'date' }),
+  },
+  (t) => [primaryKey({ columns: [t.namespace, t.key] })],
+);
+
+export const agents = pgTable(
+  'agents',
+  {
+    id: ident('id').primaryKey(),
+    labels: jsonb('labels').notNull(),
+    /** SHA-256 (hex) of the broker password; null once decommissioned. */
+    tokenHash: text('token_hash'),
+    createdAt: createdAt(),
+    decommissioned: boolean('decommissioned').notNull().default(false),
+    online: boolean('online').notNull().default(false),
+    lastSeenAt: timestamp('last_seen_at', { withTimezone: true, mode: 'date' }),
+    version: text('version'),
+    status: jsonb('status').notNull(),
+  },
+  (t) => [index('agents_labels_idx').using('gin', t.labels.op('jsonb_path_ops'))],
+);
+
+export const apiTokens = pgTable('api_tokens', {
+  id: text('id').primaryKey(),
+  name: text('name').notNull(),
+  prefix: text('prefix').notNull(),
+  /** SHA-256 (hex) of the token: the secret itself is never stored. */
+  hash: text('hash').notNull().unique(),
+  createdAt: createdAt(),
+  lastUsedAt: timestamp('last_used_at', { withTimezone: true, mode: 'date' }),
+  revokedAt: timestamp('revoked_at', { withTimezone: true, mode: 'date' }),
+});
+
+/** Highest record `seq` stored per agent: what the hub acks (SPEC §4.2). */
+export const agentSync = pgTable('agent_sync', {
+  agentId: text('agent_id').primaryKey(),
+  lastSeq: bigint('last_seq', { mode: 'number' }).notNull(),
+});
+
+/** Every `(agent, seq)` stored, so that a re-sent record is recognised and stored once. */
+export const agentRecords = pgTable(
+  'agent_records',
+  {
+    agentId: text('agent_id').notNull(),
+    seq: bigint('seq', { mode: 'number' }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.agentId, t.seq] })],
+);
+
+/** Every table, for drizzle's typed queries. */
+export const schema = {
+  flows,
+  flowRevisions,
+  executions,
+  taskRuns,
+  logs,
+  kv,
+  agents,
+  apiTokens,
+  agentSync,
+  agentRecords,
+};

@@ -1,0 +1,159 @@
+/**
+ * The hub's storage contract: what the API, the fleet and the engine need
+ * from PostgreSQL. One implementation (drizzle), used through PGlite or
+ * postgres.js.
+ */
+
+import type { ExecutionStore } from '../../agent/engine/ports.js';
+import type { Execution, LogLevel, LogLine, TaskRun } from '../../protocol/execution.js';
+import type { Flow } from '../../protocol/flow.js';
+import type { State } from '../../protocol/states.js';
+
+/** A page of results and the opaque cursor of the next page (absent on the last page). */
+export interface Page<T> {
+  items: T[];
+  nextCursor?: string;
+}
+
+export interface PageRequest {
+  /** Opaque cursor from a previous page; an invalid cursor throws a TernError('BAD_REQUEST'). */
+  cursor?: string;
+  /** 1–500, default 50. */
+  limit?: number;
+}
+
+export interface FlowRecordRow {
+  namespace: string;
+  id: string;
+  revision: number;
+  /** The source exactly as submitted (YAML, or JSON re-serialised as YAML when submitted as JSON). */
+  source: string;
+  flow: Flow;
+  deleted: boolean;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface FlowRevisionRow {
+  namespace: string;
+  id: string;
+  revision: number;
+  source: string;
+  deleted: boolean;
+  createdAt: string;
+}
+
+export interface FlowFilter extends PageRequest {
+  /** Exact namespace, or a parent namespace: `plant` matches `plant` and `plant.line1`. */
+  namespace?: string;
+  /** Case-insensitive substring of id, namespace or description. */
+  q?: string;
+  includeDeleted?: boolean;
+}
+
+export interface SaveFlowResult {
+  row: FlowRecordRow;
+  /** 'created' for a new flow (or one re-created after delete), 'updated' for a new revision, 'unchanged' if the source is identical. */
+  outcome: 'created' | 'updated' | 'unchanged';
+}
+
+export interface FlowRepository {
+  list(filter: FlowFilter): Promise<Page<FlowRecordRow>>;
+  /** The latest revision; deleted flows only with `includeDeleted`. */
+  get(
+    namespace: string,
+    id: string,
+    options?: { includeDeleted?: boolean },
+  ): Promise<FlowRecordRow | undefined>;
+  getRevision(namespace: string, id: string, revision: number): Promise<FlowRevisionRow | undefined>;
+  revisions(namespace: string, id: string): Promise<FlowRevisionRow[]>;
+  /** Stores a new revision when the source differs from the latest; one transaction. */
+  save(flow: Flow, source: string): Promise<SaveFlowResult>;
+  /** Soft delete: a new revision marked deleted; history stays. False when there was no such live flow. */
+  delete(namespace: string, id: string): Promise<boolean>;
+}
+
+export interface ExecutionFilter extends PageRequest {
+  namespace?: string;
+  flowId?: string;
+  state?: State[];
+  /** Agent id, or 'hub' for executions run by the hub. */
+  agent?: string;
+  /** Every pair must match. */
+  labels?: Record<string, string>;
+  /** ISO-8601 bounds on the start date. */
+  from?: string;
+  to?: string;
+}
+
+export interface LogFilter extends PageRequest {
+  /** Minimum level. */
+  level?: LogLevel;
+  taskId?: string;
+  taskRunId?: string;
+}
+
+export interface ExecutionQueries {
+  list(filter: ExecutionFilter): Promise<Page<Execution>>;
+  get(id: string): Promise<{ execution: Execution; taskRuns: TaskRun[] } | undefined>;
+  logs(executionId: string, filter: LogFilter): Promise<Page<LogLine>>;
+}
+
+export interface ApiTokenInfo {
+  id: string;
+  name: string;
+  /** First characters of the token, for recognising it in lists. */
+  prefix: string;
+  createdAt: string;
+  lastUsedAt: string | null;
+  revokedAt: string | null;
+}
+
+export interface TokenRepository {
+  /** Creates a token; the secret is returned only here, only its hash is stored. */
+  create(name: string, token?: string): Promise<{ token: string; info: ApiTokenInfo }>;
+  /** The live token's info, or undefined (unknown or revoked). */
+  verify(token: string): Promise<ApiTokenInfo | undefined>;
+  list(): Promise<ApiTokenInfo[]>;
+  revoke(id: string): Promise<boolean>;
+  count(): Promise<number>;
+}
+
+export interface AgentRow {
+  id: string;
+  labels: Record<string, string>;
+  createdAt: string;
+  decommissioned: boolean;
+  online: boolean;
+  lastSeenAt: string | null;
+  version: string | null;
+  /** Whatever the agent last reported (applied revisions, outbox depth, …). */
+  status: Record<string, unknown>;
+}
+
+export interface AgentRepository {
+  /** Registers (or re-registers) an agent and returns its new broker password, shown once. */
+  register(id: string, labels: Record<string, string>): Promise<{ token: string; agent: AgentRow }>;
+  get(id: string): Promise<AgentRow | undefined>;
+  list(filter: PageRequest & { labels?: Record<string, string> }): Promise<Page<AgentRow>>;
+  setLabels(id: string, labels: Record<string, string>): Promise<AgentRow | undefined>;
+  /** Marks the agent decommissioned and invalidates its credentials. */
+  decommission(id: string): Promise<boolean>;
+  /** True when `token` is the agent's live credential. */
+  verifyCredentials(id: string, token: string): Promise<boolean>;
+  updateStatus(
+    id: string,
+    patch: Partial<Pick<AgentRow, 'online' | 'lastSeenAt' | 'version' | 'status'>>,
+  ): Promise<void>;
+}
+
+/** The hub's whole storage. */
+export interface HubStorage {
+  readonly executions: ExecutionStore & ExecutionQueries;
+  readonly flows: FlowRepository;
+  readonly tokens: TokenRepository;
+  readonly agents: AgentRepository;
+  /** Deletes executions (with task runs and logs) that ended more than `days` ago, `batchSize` at a time; returns how many. */
+  purge(days: number, batchSize?: number): Promise<number>;
+  close(): Promise<void>;
+}

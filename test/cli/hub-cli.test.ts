@@ -1,0 +1,141 @@
+/** `tern hub`, `tern deploy`, and the API commands, as real processes against a real hub. */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ROOT, TERN, tern } from '../support/cli.js';
+
+interface RunningHub {
+  process: ChildProcess;
+  url: string;
+  token: string;
+  output: () => string;
+}
+
+/** Starts `tern hub` on free ports and waits until it prints its URL and token. */
+async function startHubProcess(dataDir: string, token: string): Promise<RunningHub> {
+  const child = spawn(
+    process.execPath,
+    [TERN, 'hub', '--port', '0', '--mqtt-port', '0', '--host', '127.0.0.1', '--data-dir', dataDir],
+    {
+      cwd: ROOT,
+      env: { ...process.env, NO_COLOR: '1', TERN_ADMIN_TOKEN: token, TERN_LOG_LEVEL: 'warn' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  let out = '';
+  child.stdout?.on('data', (d: Buffer) => {
+    out += d.toString();
+  });
+  child.stderr?.on('data', (d: Buffer) => {
+    out += d.toString();
+  });
+  const url = await new Promise<string>((resolve, reject) => {
+    const check = () => {
+      const m = /running at (http:\/\/\S+)/.exec(out);
+      if (m?.[1]) resolve(m[1]);
+    };
+    child.stdout?.on('data', check);
+    child.once('exit', (code) => reject(new Error(`tern hub exited with ${code}: ${out}`)));
+  });
+  return { process: child, url, token, output: () => out };
+}
+
+async function stop(hub: RunningHub): Promise<void> {
+  const exited = new Promise((r) => hub.process.once('exit', r));
+  hub.process.kill('SIGTERM');
+  await exited;
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'tern-hub-cli-'));
+const dataDir = join(dir, 'hub');
+const flowsDir = join(dir, 'flows');
+const TOKEN = 'tern_cli_test_token_0123456789';
+let hub: RunningHub;
+const api = (args: string[]) => tern([...args, '--server', hub.url, '--token', TOKEN]);
+
+beforeAll(async () => {
+  cpSync(join(ROOT, 'examples'), flowsDir, { recursive: true });
+  hub = await startHubProcess(dataDir, TOKEN);
+}, 60_000);
+
+afterAll(async () => {
+  if (hub) await stop(hub);
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('tern deploy', () => {
+  it('creates every flow of a folder, then reports them unchanged', async () => {
+    const first = await api(['deploy', flowsDir]);
+    expect(first.code).toBe(0);
+    expect(first.stdout).toMatch(/created\s+tern\.examples\.hello \(revision 1\)/);
+    expect(first.stdout).toMatch(/9 created, 0 updated, 0 unchanged, 0 deleted/);
+    const again = await api(['deploy', flowsDir]);
+    expect(again.stdout).toMatch(/0 created, 0 updated, 9 unchanged, 0 deleted/);
+  });
+
+  it('updates a changed flow, and with --prune deletes flows no longer in the folder', async () => {
+    writeFileSync(
+      join(flowsDir, 'hello.yml'),
+      'id: hello\nnamespace: tern.examples\ntasks:\n  - id: greet\n    type: log\n    message: changed\n',
+    );
+    rmSync(join(flowsDir, 'http.yml'));
+    const dry = await api(['deploy', flowsDir, '--prune', '--dry-run']);
+    expect(dry.stdout).toMatch(/would be updated\s+tern\.examples\.hello/);
+    expect(dry.stdout).toMatch(/would be deleted\s+tern\.examples\.http/);
+    expect(dry.stdout).toMatch(/dry run: nothing changed/);
+    const real = await api(['deploy', flowsDir, '--prune']);
+    expect(real.stdout).toMatch(/updated\s+tern\.examples\.hello \(revision 2\)/);
+    expect(real.stdout).toMatch(/deleted\s+tern\.examples\.http/);
+    expect(real.stdout).toMatch(/0 created, 1 updated, 7 unchanged, 1 deleted/);
+  });
+
+  it('deploys nothing when one flow is invalid, naming the file and line', async () => {
+    const bad = join(dir, 'bad');
+    cpSync(flowsDir, bad, { recursive: true });
+    writeFileSync(
+      join(bad, 'broken.yml'),
+      'id: broken\nnamespace: tern.examples\ntasks:\n  - id: a\n    type: lgo\n',
+    );
+    const r = await api(['deploy', bad]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/broken\.yml:5:\d+: tasks\[0\]\.type: unknown type 'lgo'/);
+    const listed = await api(['flows', 'list', '--json']);
+    expect((JSON.parse(listed.stdout) as { id: string }[]).some((f) => f.id === 'broken')).toBe(false);
+  });
+});
+
+describe('API commands', () => {
+  it('runs a hub flow, waits for it, and prints its logs', async () => {
+    const run = await api(['flows', 'run', 'tern.examples', 'hello', '--wait', '--json']);
+    expect(run.code).toBe(0);
+    const execution = JSON.parse(run.stdout) as { id: string; state: string };
+    expect(execution.state).toBe('SUCCESS');
+    const logs = await api(['executions', 'logs', execution.id]);
+    expect(logs.stdout).toMatch(/greet changed/);
+    const list = await api(['executions', 'list', '--flow', 'hello', '--json']);
+    expect((JSON.parse(list.stdout) as { id: string }[]).map((e) => e.id)).toContain(execution.id);
+  });
+
+  it('refuses a wrong token with a clear message', async () => {
+    const r = await tern(['flows', 'list', '--server', hub.url, '--token', 'wrong']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/401 UNAUTHORIZED/);
+  });
+});
+
+describe('restart on the same data', () => {
+  it('keeps flows, revisions and executions', async () => {
+    const before = await api(['executions', 'list', '--json']);
+    await stop(hub);
+    hub = await startHubProcess(dataDir, TOKEN);
+    const flows = await api(['flows', 'list', '--json']);
+    const hello = (JSON.parse(flows.stdout) as { id: string; revision: number }[]).find(
+      (f) => f.id === 'hello',
+    );
+    expect(hello?.revision).toBe(2);
+    const after = await api(['executions', 'list', '--json']);
+    expect(JSON.parse(after.stdout)).toEqual(JSON.parse(before.stdout));
+  }, 60_000);
+});
