@@ -18,6 +18,8 @@ export interface CliEnvironment {
   adminToken: string | undefined;
   /** TERN_RETENTION_DAYS: purge executions older than this many days. */
   retentionDays: number | undefined;
+  /** TERN_AGENT_TOKEN: an agent's broker password, kept out of the process list. */
+  agentToken: string | undefined;
 }
 
 export function readEnvironment(env: NodeJS.ProcessEnv = process.env): CliEnvironment {
@@ -32,5 +34,6 @@ export function readEnvironment(env: NodeJS.ProcessEnv = process.env): CliEnviro
     databaseUrl: env.DATABASE_URL || undefined,
     adminToken: env.TERN_ADMIN_TOKEN || undefined,
     retentionDays: retention,
+    agentToken: env.TERN_AGENT_TOKEN || undefined,
   };
 }

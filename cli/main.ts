@@ -4,6 +4,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { flowJsonSchema } from '../agent/flow-schema.js';
 import { builtinRegistry } from '../agent/local-runtime.js';
 import { ApiClient } from './client.js';
+import { agentCommand } from './commands/agent.js';
 import { deployCommand } from './commands/deploy.js';
 import { hubCommand } from './commands/hub.js';
 import * as remote from './commands/remote.js';
@@ -119,6 +120,24 @@ function program(): Command {
         );
       },
     );
+
+  cmd
+    .command('agent')
+    .description('run an agent: connected to a hub over MQTT, or standalone with --flows')
+    .option('--hub <url>', 'the hub’s MQTT broker, e.g. mqtt://hub:1883')
+    .option('--id <id>', 'this agent’s id (as registered with POST /api/v1/agents)')
+    .addOption(new Option('--token <token>', 'this agent’s token (TERN_AGENT_TOKEN)').default(env.agentToken))
+    .option('--labels <k=v,...>', 'labels that select which flows it runs')
+    .option('--data-dir <dir>', 'local state (SQLite)', '.tern/agent')
+    .option('--flows <dir>', 'run the flows of this folder, with no hub')
+    .option('--keepalive <seconds>', 'MQTT keepalive')
+    .option('--outbox-max-rows <n>', 'outbox limit: records')
+    .option('--outbox-max-bytes <n>', 'outbox limit: bytes')
+    .option('--outbox-max-age <duration>', 'outbox limit: age, ISO-8601 (e.g. P7D)')
+    .option('--outbox-policy <policy>', 'when the outbox is full: drop-oldest or pause-triggers')
+    .action(async (o: Record<string, string | undefined>) => {
+      await agentCommand({ ...o, logLevel: env.logLevel, version: VERSION }, printer);
+    });
 
   cmd
     .command('start')

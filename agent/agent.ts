@@ -1,0 +1,283 @@
+/**
+ * The agent: a local runtime with its outbox on, the flows the hub assigned
+ * (kept across restarts), the hub's commands, and the sync client that ties
+ * them to the hub. Standalone, it runs flows from a folder without MQTT.
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Registry } from '../plugins/registry.js';
+import type { Execution } from '../protocol/execution.js';
+import {
+  type AppliedFlow,
+  appliedStateHash,
+  type Desired,
+  type Hello,
+  type OutboxStatus,
+  type Reported,
+} from '../protocol/messages.js';
+import { isTerminal } from '../protocol/states.js';
+import { type AgentOptions, type AgentOptionsInput, compileAgentOptions } from './config.js';
+import { Engine } from './engine/engine.js';
+import type { FlowRecord, Logger } from './engine/ports.js';
+import { Renderer } from './expr/index.js';
+import { FlowDirectory } from './flow-directory.js';
+import { builtinRegistry } from './local-runtime.js';
+import { openSqliteStore, type SqliteStore } from './store/sqlite-store.js';
+import { AgentState, STATE_KEYS } from './sync/agent-state.js';
+import { AssignedFlows, flowParser, planDesired } from './sync/assigned-flows.js';
+import { CommandHandler } from './sync/commands.js';
+import type { ConnectionState } from './sync/connection.js';
+import { Outbox } from './sync/outbox.js';
+import { SyncClient, type SyncStats } from './sync/sync-client.js';
+
+/** A running agent. */
+export interface Agent {
+  readonly id: string;
+  readonly options: AgentOptions;
+  readonly engine: Engine;
+  readonly store: SqliteStore;
+  readonly outbox: Outbox;
+  readonly registry: Registry;
+  /** The hub session; undefined when standalone. */
+  readonly sync: SyncClient | undefined;
+  /** The hub connection's state; STANDALONE without a hub. */
+  connectionState(): ConnectionState | 'STANDALONE';
+  /** Sync counters; undefined when standalone. */
+  syncStats(): SyncStats | undefined;
+  outboxStats(): OutboxStatus;
+  /** The flows the agent runs, with the revision and hash the hub gave (standalone: revision, no hash). */
+  appliedFlows(): AppliedFlow[];
+  flows(): FlowRecord[];
+  /** Why a new execution may not start now (outbox full under pause-triggers, decommissioned), or undefined. */
+  startRefusal(): string | undefined;
+  readonly decommissioned: boolean;
+  /** Waits for running executions (up to `closeGraceMs`), ends the hub session, closes the store. */
+  close(): Promise<void>;
+}
+
+const silentLogger: Logger = { debug() {}, info() {}, warn() {}, error() {}, child: () => silentLogger };
+
+/**
+ * Starts an agent: opens its store, restores its flows, resumes unfinished
+ * executions, and connects to the hub (or, standalone, loads `flowsDir`).
+ *
+ * @example
+ * const agent = await startAgent({ id: 'gw-01', hubUrl: 'mqtt://hub:1883', token, dataDir: '.tern/agent' });
+ * // …
+ * await agent.close();
+ */
+export async function startAgent(input: AgentOptionsInput): Promise<Agent> {
+  const options = compileAgentOptions(input);
+  const logger = options.logger ?? silentLogger;
+  const log = logger.child({ component: 'agent', agentId: options.id });
+  const standalone = !options.hubUrl;
+  mkdirSync(options.dataDir, { recursive: true });
+  const store = openSqliteStore({
+    path: join(options.dataDir, 'tern.db'),
+    filesDir: join(options.dataDir, 'files'),
+    // Standalone there is no one to sync to: the outbox would only fill up.
+    outbox: !standalone,
+    onWriteError: (err) => log.error({ err: (err as Error).message }, 'local store write failed; will retry'),
+  });
+  const state = new AgentState(store.database);
+  const registry = builtinRegistry();
+  const renderer = new Renderer();
+  const parse = flowParser(registry, (t) => renderer.check(t));
+  const assigned = new AssignedFlows(store.database);
+  const directory = new FlowDirectory();
+  let decommissioned = state.get(STATE_KEYS.decommissioned) === 'true';
+  let stopping = false;
+  let generation = state.number(STATE_KEYS.generation);
+
+  if (standalone) {
+    for (const file of await directory.load([options.flowsDir!], registry, (t) => renderer.check(t))) {
+      if (file.problems.length > 0)
+        log.warn({ file: file.file, problems: file.problems }, 'flow file skipped');
+    }
+  } else {
+    for (const { flow, problems } of assigned.load(parse))
+      log.warn({ namespace: flow.namespace, flowId: flow.id, problems }, 'assigned flow no longer usable');
+  }
+
+  const engine = new Engine({
+    store,
+    registry,
+    flows: standalone ? directory : assigned,
+    renderer,
+    logger,
+    agent: { id: options.id, labels: options.labels },
+    workRoot: join(options.dataDir, 'work'),
+  });
+  const outbox = new Outbox(store, options.outbox, { logger: logger.child({ component: 'outbox' }) });
+  const load = trackLoad(engine);
+
+  const startRefusal = (): string | undefined => {
+    if (stopping) return `agent ${options.id} is stopping`;
+    if (decommissioned) return `agent ${options.id} is decommissioned`;
+    if (outbox.full) return 'the outbox is full (pause-triggers): no new execution until the hub catches up';
+    return undefined;
+  };
+  const appliedFlows = (): AppliedFlow[] =>
+    standalone
+      ? directory
+          .list()
+          .map((r) => ({ namespace: r.flow.namespace, id: r.flow.id, revision: r.revision, hash: '' }))
+      : assigned.applied();
+
+  let sync: SyncClient | undefined;
+  const commands = new CommandHandler({
+    agentId: options.id,
+    engine,
+    flows: assigned,
+    answer: (result) => outbox.appendCommand(result),
+    refuseStart: startRefusal,
+    refuseCommands: () =>
+      stopping
+        ? `agent ${options.id} is stopping`
+        : decommissioned
+          ? `agent ${options.id} is decommissioned`
+          : undefined,
+    logger,
+  });
+
+  const applyDesired = (desired: Desired): void => {
+    const plan = planDesired(desired.flows, desired.decommissioned === true, assigned, parse);
+    assigned.replace(plan.next);
+    decommissioned = desired.decommissioned === true;
+    generation = desired.generation;
+    state.set(STATE_KEYS.generation, generation);
+    state.set(STATE_KEYS.decommissioned, decommissioned);
+    const applied = assigned.applied();
+    const reported: Reported = {
+      generation,
+      hash: appliedStateHash(applied),
+      applied,
+      refused: plan.refused,
+      ...(decommissioned ? { decommissioned } : {}),
+    };
+    for (const r of plan.refused)
+      log.warn(
+        { namespace: r.namespace, flowId: r.id, revision: r.revision, reason: r.reason },
+        'flow refused',
+      );
+    log.info(
+      { generation, applied: applied.length, refused: plan.refused.length, decommissioned },
+      'desired flows applied',
+    );
+    sync?.publishReported(reported);
+  };
+
+  const recovered = await engine.recover();
+  if (recovered.length > 0)
+    log.info({ executions: recovered.map((e) => e.id) }, 'resumed unfinished executions');
+
+  const startedAt = new Date().toISOString();
+  if (!standalone) {
+    sync = new SyncClient({
+      url: options.hubUrl!,
+      agentId: options.id,
+      token: options.token,
+      tuning: options.sync,
+      outbox,
+      logger,
+      hello: (): Hello => {
+        const applied = assigned.applied();
+        return {
+          agentId: options.id,
+          version: options.version,
+          pluginTypes: registry.tasks().map((t) => t.type),
+          labels: options.labels,
+          appliedHash: appliedStateHash(applied),
+          generation,
+          outbox: { highSeq: outbox.highSeq, ackedSeq: outbox.ackedSeq, depth: outbox.depth },
+          startedAt,
+        };
+      },
+      status: () => ({ version: options.version, load: load.current(), outbox: outbox.stats() }),
+      onDesired: applyDesired,
+      onCommand: (command) => commands.handle(command),
+    });
+    sync.start();
+  }
+  // Records also age while nothing is appended: the age limit needs a clock of its own.
+  const maintenance = setInterval(() => outbox.enforce(), options.sync.statusIntervalMs);
+  maintenance.unref();
+  log.info({ standalone, flows: appliedFlows().length, hub: options.hubUrl }, 'agent started');
+
+  let closing: Promise<void> | undefined;
+  const close = async () => {
+    stopping = true;
+    clearInterval(maintenance);
+    await commands.idle();
+    const ended = await waitFor(engine.idle(), options.closeGraceMs);
+    if (!ended)
+      log.warn(
+        { running: engine.activeCount },
+        'executions still running at close; they resume at the next start',
+      );
+    await sync?.close();
+    await store.flush().catch(() => undefined);
+    outbox.close();
+    load.stop();
+    store.close();
+    log.info({}, 'agent stopped');
+  };
+
+  return {
+    id: options.id,
+    options,
+    engine,
+    store,
+    outbox,
+    registry,
+    get sync() {
+      return sync;
+    },
+    connectionState: () => sync?.state ?? 'STANDALONE',
+    syncStats: () => sync?.stats(),
+    outboxStats: () => outbox.stats(),
+    appliedFlows,
+    flows: () => (standalone ? directory.list() : assigned.list()),
+    startRefusal,
+    get decommissioned() {
+      return decommissioned;
+    },
+    close() {
+      closing ??= close();
+      return closing;
+    },
+  };
+}
+
+/** Running and queued executions, counted from the engine's changes, for the status message. */
+function trackLoad(engine: Engine): {
+  current(): { running: number; queued: number; rssBytes: number };
+  stop(): void;
+} {
+  const states = new Map<string, Execution['state']>();
+  const stop = engine.on({
+    execution: (e) => {
+      if (isTerminal(e.state)) states.delete(e.id);
+      else states.set(e.id, e.state);
+    },
+  });
+  return {
+    current() {
+      let queued = 0;
+      for (const s of states.values()) if (s === 'QUEUED') queued++;
+      return { running: states.size - queued, queued, rssBytes: process.memoryUsage.rss() };
+    },
+    stop,
+  };
+}
+
+/** True if `promise` settles within `ms`. */
+function waitFor(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    promise.then(() => true),
+    new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(false), ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
+}

@@ -1,0 +1,191 @@
+/** The agent's options, compiled once: every default and every check lives here. */
+import { join } from 'node:path';
+import { TernError } from '../protocol/errors.js';
+import { MAX_MESSAGE_BYTES } from '../protocol/messages.js';
+import { isValidAgentId } from '../protocol/topics.js';
+import type { Logger } from './engine/ports.js';
+
+/** What the outbox does when a limit is reached. */
+export type OutboxPolicy = 'drop-oldest' | 'pause-triggers';
+export const OUTBOX_POLICIES: readonly OutboxPolicy[] = ['drop-oldest', 'pause-triggers'];
+
+export interface OutboxLimits {
+  maxRows: number;
+  maxBytes: number;
+  maxAgeMs: number;
+  /**
+   * `drop-oldest` deletes the oldest unacknowledged records and counts them
+   * as dropped; `pause-triggers` keeps everything and refuses to start new
+   * executions until the hub has caught up.
+   */
+  policy: OutboxPolicy;
+}
+
+/** Tuning of the MQTT session and of the outbox drain. */
+export interface SyncTuning {
+  keepaliveSeconds: number;
+  connectTimeoutMs: number;
+  /** Reconnect backoff: exponential from min to max, with full jitter. */
+  reconnectMinMs: number;
+  reconnectMaxMs: number;
+  batchMaxRecords: number;
+  batchMaxBytes: number;
+  /** How long new records wait for company before a batch is sent. */
+  lingerMs: number;
+  /** Events batches sent and not yet acknowledged by the hub, at most. */
+  maxInFlight: number;
+  /** Without an ack for this long, unacknowledged batches are sent again. */
+  ackTimeoutMs: number;
+  statusIntervalMs: number;
+}
+
+export interface AgentOptions {
+  id: string;
+  /** mqtt://, mqtts://, ws:// or wss:// URL of the hub's broker; without it the agent runs standalone. */
+  hubUrl?: string;
+  token?: string;
+  labels: Record<string, string>;
+  dataDir: string;
+  /** Standalone only: flows read from this folder. */
+  flowsDir?: string;
+  version: string;
+  sync: SyncTuning;
+  outbox: OutboxLimits;
+  /** On close, how long running executions may take to end before the store closes under them. */
+  closeGraceMs: number;
+  logger?: Logger;
+}
+
+/** What {@link compileAgentOptions} accepts: the id, and any option to override. */
+export type AgentOptionsInput = Partial<Omit<AgentOptions, 'sync' | 'outbox'>> & {
+  id: string;
+  keepaliveSeconds?: number;
+  sync?: Partial<SyncTuning>;
+  outbox?: Partial<OutboxLimits>;
+};
+
+/** The version agents report in `hello` and `status` unless told otherwise. */
+export const AGENT_VERSION = '0.1.0';
+
+export const DEFAULT_SYNC: SyncTuning = {
+  keepaliveSeconds: 15,
+  connectTimeoutMs: 10_000,
+  reconnectMinMs: 500,
+  reconnectMaxMs: 30_000,
+  batchMaxRecords: 500,
+  batchMaxBytes: 256 * 1024,
+  lingerMs: 5,
+  maxInFlight: 4,
+  ackTimeoutMs: 30_000,
+  statusIntervalMs: 10_000,
+};
+
+export const DEFAULT_OUTBOX: OutboxLimits = {
+  maxRows: 1_000_000,
+  maxBytes: 512 * 1024 * 1024,
+  maxAgeMs: 7 * 24 * 3600_000,
+  policy: 'drop-oldest',
+};
+
+/** Room left in an events message for the record envelopes around the payloads. */
+const ENVELOPE_ROOM = 64 * 1024;
+
+/**
+ * Fills defaults and checks every value; throws a TernError (BAD_REQUEST)
+ * naming the option at fault.
+ *
+ * @example compileAgentOptions({ id: 'gw-01', hubUrl: 'mqtt://hub:1883', token: 't' })
+ */
+export function compileAgentOptions(input: AgentOptionsInput): AgentOptions {
+  if (!isValidAgentId(input.id ?? '')) {
+    bad(
+      `id: '${input.id}' is not a valid agent id (letters, digits, '.', '_' and '-', starting with a letter or digit)`,
+    );
+  }
+  const sync: SyncTuning = {
+    ...DEFAULT_SYNC,
+    ...defined(input.sync),
+    ...(input.keepaliveSeconds !== undefined ? { keepaliveSeconds: input.keepaliveSeconds } : {}),
+  };
+  const outbox: OutboxLimits = { ...DEFAULT_OUTBOX, ...defined(input.outbox) };
+  const options: AgentOptions = {
+    id: input.id,
+    hubUrl: input.hubUrl || undefined,
+    token: input.token || undefined,
+    labels: { ...input.labels },
+    dataDir: input.dataDir ?? join('.tern', 'agent'),
+    flowsDir: input.flowsDir || undefined,
+    version: input.version ?? AGENT_VERSION,
+    sync,
+    outbox,
+    closeGraceMs: input.closeGraceMs ?? 10_000,
+    logger: input.logger,
+  };
+
+  if (options.hubUrl && !/^(mqtts?|tcp|ssl|wss?):\/\//.test(options.hubUrl))
+    bad(`hub: '${options.hubUrl}' is not an mqtt:// (or mqtts://, ws://, wss://) URL`);
+  if (!options.hubUrl && !options.flowsDir)
+    bad('hub: give the hub to connect to, or a flows folder to run standalone');
+  if (options.hubUrl && options.flowsDir)
+    bad(
+      'flows: a folder of flows is for standalone agents; an agent with a hub runs the flows the hub assigns',
+    );
+  for (const [key, value] of Object.entries(options.labels)) {
+    if (!key || typeof value !== 'string') bad(`labels: '${key}' must be a non-empty name with a text value`);
+  }
+
+  positiveInteger('keepaliveSeconds', sync.keepaliveSeconds);
+  for (const key of [
+    'connectTimeoutMs',
+    'reconnectMinMs',
+    'batchMaxRecords',
+    'maxInFlight',
+    'ackTimeoutMs',
+    'statusIntervalMs',
+  ] as const)
+    positiveInteger(key, sync[key]);
+  if (!(Number.isInteger(sync.lingerMs) && sync.lingerMs >= 0))
+    bad(`lingerMs: ${sync.lingerMs} is not a whole number of ms`);
+  if (!(sync.reconnectMaxMs >= sync.reconnectMinMs))
+    bad(`reconnectMaxMs: ${sync.reconnectMaxMs} is below reconnectMinMs (${sync.reconnectMinMs})`);
+  if (!(sync.batchMaxBytes > 0 && sync.batchMaxBytes <= MAX_MESSAGE_BYTES - ENVELOPE_ROOM))
+    bad(
+      `batchMaxBytes: must be between 1 and ${MAX_MESSAGE_BYTES - ENVELOPE_ROOM}, the message size limit less room for envelopes`,
+    );
+
+  for (const key of ['maxRows', 'maxBytes', 'maxAgeMs'] as const)
+    positiveInteger(`outbox.${key}`, outbox[key]);
+  if (!OUTBOX_POLICIES.includes(outbox.policy))
+    bad(`outbox.policy: '${outbox.policy}' is not one of ${OUTBOX_POLICIES.join(', ')}`);
+  if (!(options.closeGraceMs >= 0)) bad(`closeGraceMs: ${options.closeGraceMs} is negative`);
+  return options;
+}
+
+/**
+ * Reads `k=v,k2=v2` labels.
+ *
+ * @example parseLabels('site=plant1,role=gateway') // { site: 'plant1', role: 'gateway' }
+ */
+export function parseLabels(text: string): Record<string, string> {
+  const labels: Record<string, string> = {};
+  for (const pair of text.split(',')) {
+    if (pair.trim() === '') continue;
+    const eq = pair.indexOf('=');
+    if (eq <= 0) bad(`labels: '${pair}' is not key=value`);
+    labels[pair.slice(0, eq).trim()] = pair.slice(eq + 1).trim();
+  }
+  return labels;
+}
+
+function positiveInteger(name: string, value: number): void {
+  if (!(Number.isInteger(value) && value > 0)) bad(`${name}: ${value} is not a positive whole number`);
+}
+
+/** Drops keys given as undefined, so that they do not hide defaults when spread. */
+function defined<T extends object>(partial: T | undefined): Partial<T> {
+  return Object.fromEntries(Object.entries(partial ?? {}).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+function bad(message: string): never {
+  throw new TernError('BAD_REQUEST', message);
+}

@@ -1,0 +1,130 @@
+/** The hub's commands to an agent (run, kill, restart, replay, ping), each answered with a `command` outbox record. */
+import { formatProblem, InputValidationError } from '../../protocol/errors.js';
+import type { Command, CommandResult } from '../../protocol/messages.js';
+import type { Engine } from '../engine/engine.js';
+import type { FlowSource, Logger } from '../engine/ports.js';
+
+export interface CommandHandlerOptions {
+  agentId: string;
+  engine: Engine;
+  flows: FlowSource;
+  /** Where answers go: the outbox, so they reach the hub exactly once, in order with the records before them. */
+  answer(result: CommandResult): void;
+  /** Why a new execution may not start now (outbox full, decommissioned), or undefined. */
+  refuseStart(): string | undefined;
+  /** Why no command other than ping is taken now, or undefined. */
+  refuseCommands(): string | undefined;
+  logger: Logger;
+}
+
+/** Command ids remembered to drop redeliveries (QoS 1 is at least once). */
+const REMEMBERED_IDS = 1024;
+
+/**
+ * Runs commands one at a time in arrival order, so that a `run` repeated with
+ * the same `executionId` sees the execution its first copy created.
+ */
+export class CommandHandler {
+  private chain: Promise<void> = Promise.resolve();
+  private readonly seen = new Set<string>();
+  private readonly log: Logger;
+
+  constructor(private readonly options: CommandHandlerOptions) {
+    this.log = options.logger.child({ component: 'commands' });
+  }
+
+  /** Queues `command`; its answer is appended to the outbox once handled. */
+  handle(command: Command): void {
+    if (this.seen.has(command.id)) {
+      this.log.debug({ commandId: command.id }, 'command delivered again; already handled');
+      return;
+    }
+    this.remember(command.id);
+    this.chain = this.chain.then(async () => {
+      const result = await this.execute(command).catch(
+        (err: unknown): CommandResult => ({ commandId: command.id, ok: false, error: messageOf(err) }),
+      );
+      this.log.info(
+        { commandId: command.id, type: command.type, ok: result.ok, error: result.error },
+        'command handled',
+      );
+      try {
+        this.options.answer(result);
+      } catch (err) {
+        this.log.error({ commandId: command.id, err: messageOf(err) }, 'command answer not recorded');
+      }
+    });
+  }
+
+  /** Resolves once every command queued so far is answered. */
+  idle(): Promise<void> {
+    return this.chain;
+  }
+
+  private async execute(c: Command): Promise<CommandResult> {
+    const ok = (executionId?: string): CommandResult =>
+      executionId === undefined ? { commandId: c.id, ok: true } : { commandId: c.id, ok: true, executionId };
+    const fail = (error: string): CommandResult => ({ commandId: c.id, ok: false, error });
+    if (c.type === 'ping') return ok();
+    const refused = this.options.refuseCommands();
+    if (refused) return fail(refused);
+    const { engine } = this.options;
+    switch (c.type) {
+      case 'run':
+        return this.run(c, ok, fail);
+      case 'kill':
+        return engine.kill(c.executionId!)
+          ? ok(c.executionId)
+          : fail(`execution ${c.executionId} is not running`);
+      case 'restart': {
+        const cannot = this.options.refuseStart();
+        if (cannot) return fail(cannot);
+        return ok((await engine.restart(c.executionId!)).id);
+      }
+      case 'replay': {
+        const cannot = this.options.refuseStart();
+        if (cannot) return fail(cannot);
+        return ok((await engine.replay(c.executionId!, c.fromTaskId)).id);
+      }
+    }
+  }
+
+  private async run(
+    c: Command,
+    ok: (executionId?: string) => CommandResult,
+    fail: (error: string) => CommandResult,
+  ): Promise<CommandResult> {
+    const { engine, flows } = this.options;
+    // The hub names the execution so that a command sent twice (a retry, a redelivery) runs it once.
+    if (c.executionId !== undefined && (await engine.store.getExecution(c.executionId)))
+      return ok(c.executionId);
+    const record = await flows.getFlow(c.namespace!, c.flowId!);
+    if (!record)
+      return fail(`flow ${c.namespace}.${c.flowId} is not assigned to agent ${this.options.agentId}`);
+    const cannot = this.options.refuseStart();
+    if (cannot) return fail(cannot);
+    try {
+      const execution = await engine.start(record, {
+        inputs: c.inputs,
+        labels: c.labels,
+        executionId: c.executionId,
+      });
+      return ok(execution.id);
+    } catch (err) {
+      if (err instanceof InputValidationError) return fail(err.problems.map(formatProblem).join('; '));
+      throw err;
+    }
+  }
+
+  private remember(id: string): void {
+    this.seen.add(id);
+    if (this.seen.size > REMEMBERED_IDS) {
+      const oldest = this.seen.values().next().value;
+      if (oldest !== undefined) this.seen.delete(oldest);
+    }
+  }
+}
+
+function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

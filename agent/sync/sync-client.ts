@@ -1,0 +1,352 @@
+/**
+ * The agent's side of the sync protocol (SPEC §4.2): one MQTT session to the
+ * hub's broker, our own reconnect with backoff, the outbox drained in seq
+ * order with at most `maxInFlight` unacknowledged batches, and the hub's
+ * `desired`, `ack` and `cmd` messages validated on receipt.
+ */
+import type { Socket } from 'node:net';
+import mqtt, { type MqttClient } from 'mqtt';
+import {
+  type Command,
+  type Desired,
+  type Hello,
+  parseMessage,
+  type Reported,
+  type Status,
+} from '../../protocol/messages.js';
+import { type AgentTopicKind, agentTopic, parseAgentTopic } from '../../protocol/topics.js';
+import type { SyncTuning } from '../config.js';
+import type { Logger } from '../engine/ports.js';
+import { backoffDelay, Connection, type ConnectionState, type TransitionListener } from './connection.js';
+import { Drain, type DrainStats } from './drain.js';
+import type { Outbox } from './outbox.js';
+
+export interface SyncClientOptions {
+  url: string;
+  agentId: string;
+  token?: string;
+  tuning: SyncTuning;
+  outbox: Outbox;
+  logger: Logger;
+  /** The hello to send on each connect. */
+  hello(): Hello;
+  /** What the periodic status carries besides state and since. */
+  status(): Pick<Status, 'version' | 'load' | 'outbox'>;
+  onDesired(desired: Desired): void;
+  onCommand(command: Command): void;
+  /** Jitter source; tests pass a fixed one. */
+  random?: () => number;
+}
+
+export interface SyncStats extends DrainStats {
+  state: ConnectionState;
+  /** Sessions that reached ACTIVE. */
+  connects: number;
+  /** Received messages that failed validation, in all and by topic. */
+  invalidMessages: number;
+  invalidByKind: Partial<Record<AgentTopicKind, number>>;
+}
+
+/** How long a clean close waits for the broker before dropping the socket. */
+const CLOSE_TIMEOUT_MS = 2000;
+
+/**
+ * A persistent MQTT session (`clean: false`, client id = agent id): commands
+ * and acks the hub publishes while the agent is briefly away wait in the
+ * broker and arrive on reconnect. Events need no such help: whatever was not
+ * acknowledged is sent again from the outbox, and the hub deduplicates by seq.
+ */
+export class SyncClient {
+  private readonly connection = new Connection();
+  private readonly drain: Drain;
+  private readonly log: Logger;
+  private readonly topics: Record<AgentTopicKind, string>;
+  private client: MqttClient | undefined;
+  private started = false;
+  private attempt = 0;
+  private onlineSince = '';
+  private retryTimer: NodeJS.Timeout | undefined;
+  private statusTimer: NodeJS.Timeout | undefined;
+  private closing: Promise<void> | undefined;
+  private readonly detach: Array<() => void> = [];
+  private readonly counters = { connects: 0, invalidMessages: 0 };
+  private readonly invalidByKind: Partial<Record<AgentTopicKind, number>> = {};
+
+  constructor(private readonly options: SyncClientOptions) {
+    this.log = options.logger.child({ component: 'sync', agentId: options.agentId });
+    this.drain = new Drain(options.outbox, options.tuning, this.log);
+    const kinds: AgentTopicKind[] = ['hello', 'status', 'desired', 'reported', 'events', 'ack', 'cmd'];
+    this.topics = Object.fromEntries(kinds.map((k) => [k, agentTopic(options.agentId, k)])) as Record<
+      AgentTopicKind,
+      string
+    >;
+    this.connection.onTransition((to, from, event) =>
+      this.log.debug({ from, to, event }, 'connection state'),
+    );
+  }
+
+  get state(): ConnectionState {
+    return this.connection.state;
+  }
+
+  /** Calls `listener` after every connection state change. */
+  onStateChange(listener: TransitionListener): () => void {
+    return this.connection.onTransition(listener);
+  }
+
+  /** Opens the first connection; reconnects on its own from then on, until {@link close}. */
+  start(): void {
+    if (this.started) return;
+    this.started = true;
+    const { outbox } = this.options;
+    this.detach.push(
+      outbox.onAppend(() => this.drain.schedule()),
+      outbox.onFullChange(() => this.publishStatus()),
+    );
+    this.connect();
+  }
+
+  stats(): SyncStats {
+    return {
+      state: this.connection.state,
+      ...this.counters,
+      invalidByKind: { ...this.invalidByKind },
+      ...this.drain.stats(),
+    };
+  }
+
+  /** Publishes what came of a `desired`; false when not connected (the retained `desired` comes again on reconnect). */
+  publishReported(reported: Reported): boolean {
+    return this.publish('reported', reported);
+  }
+
+  /** Publishes the retained online status now (it also goes every `statusIntervalMs`). */
+  publishStatus(): void {
+    if (this.connection.state !== 'ACTIVE') return;
+    const status: Status = { state: 'online', since: this.onlineSince, ...this.options.status() };
+    this.publish('status', status, true);
+  }
+
+  /**
+   * Sends events batches until `maxInFlight` are unacknowledged or the outbox
+   * has nothing more. Runs by itself on acks and appends; exposed so a caller
+   * can drain at a moment of its choosing.
+   */
+  pump(): void {
+    this.drain.pump();
+  }
+
+  /** Publishes a retained offline status, ends the session and stops reconnecting. */
+  close(): Promise<void> {
+    this.closing ??= this.shutdown();
+    return this.closing;
+  }
+
+  private async shutdown(): Promise<void> {
+    for (const detach of this.detach.splice(0)) detach();
+    clearTimeout(this.retryTimer);
+    this.endSession();
+    const client = this.client;
+    const wasActive = this.connection.state === 'ACTIVE';
+    this.connection.fire('close');
+    if (client) {
+      // Each step ends early if the socket goes: mqtt.js would keep the publish for a reconnect that never comes.
+      const gone = new Promise<void>((resolve) => {
+        if (!client.connected) resolve();
+        client.once('close', () => resolve());
+      });
+      if (wasActive && client.connected) {
+        const offline: Status = { state: 'offline', since: new Date().toISOString() };
+        const sent = client.publishAsync(this.topics.status, JSON.stringify(offline), {
+          qos: 1,
+          retain: true,
+        });
+        await within(Promise.race([sent, gone]), CLOSE_TIMEOUT_MS);
+      }
+      if (client.connected) await within(Promise.race([client.endAsync(false), gone]), CLOSE_TIMEOUT_MS);
+      client.end(true);
+    }
+    this.client = undefined;
+    this.connection.fire('closed');
+    this.log.info({}, 'sync stopped');
+  }
+
+  private connect(): void {
+    const { url, agentId, token, tuning } = this.options;
+    const will: Status = { state: 'offline', since: new Date().toISOString() };
+    let client: MqttClient;
+    try {
+      client = mqtt.connect(url, {
+        clientId: agentId,
+        username: agentId,
+        password: token,
+        clean: false,
+        protocolVersion: 4,
+        keepalive: tuning.keepaliveSeconds,
+        connectTimeout: tuning.connectTimeoutMs,
+        reconnectPeriod: 0,
+        resubscribe: false,
+        will: { topic: this.topics.status, payload: Buffer.from(JSON.stringify(will)), qos: 1, retain: true },
+      });
+    } catch (err) {
+      this.log.error({ err: (err as Error).message, url }, 'cannot connect to the hub');
+      this.connection.fire('lost');
+      this.scheduleRetry();
+      return;
+    }
+    this.client = client;
+    noDelay(client);
+    client.on('connect', () => this.onConnect(client));
+    client.on('message', (topic, payload) => this.onMessage(topic, payload));
+    client.on('error', (err) => {
+      if (client === this.client) this.log.warn({ err: err.message, url }, 'hub connection error');
+    });
+    client.on('close', () => this.onClose(client));
+  }
+
+  private onConnect(client: MqttClient): void {
+    if (client !== this.client) return;
+    noDelay(client);
+    const t = this.topics;
+    client.subscribe(
+      { [t.desired]: { qos: 1 }, [t.ack]: { qos: 1 }, [t.cmd]: { qos: 1 } },
+      (err, granted) => {
+        if (client !== this.client) return;
+        if (err) {
+          this.log.error({ err: err.message }, 'subscription failed; reconnecting');
+          client.end(true);
+          return;
+        }
+        const refused = (granted ?? []).filter((g) => g.qos === 128).map((g) => g.topic);
+        if (refused.length > 0) this.log.error({ topics: refused }, 'the broker refused subscriptions');
+        if (!this.connection.fire('connected')) return;
+        this.attempt = 0;
+        this.counters.connects++;
+        this.onlineSince = new Date().toISOString();
+        this.publish('hello', this.options.hello());
+        this.publishStatus();
+        this.statusTimer = setInterval(() => this.publishStatus(), this.options.tuning.statusIntervalMs);
+        this.statusTimer.unref();
+        this.log.info(
+          { url: this.options.url, ackedSeq: this.options.outbox.ackedSeq },
+          'connected to the hub',
+        );
+        this.drain.begin((payload, lastSeq) =>
+          client.publish(this.topics.events, payload, { qos: 1 }, (err) => {
+            // Nothing to do: unacknowledged records are sent again on the next session.
+            if (err) this.log.debug({ err: err.message, lastSeq }, 'events batch not delivered');
+          }),
+        );
+      },
+    );
+  }
+
+  private onClose(client: MqttClient): void {
+    if (client !== this.client) return;
+    this.client = undefined;
+    this.endSession();
+    client.end(true);
+    if (!this.connection.fire('lost')) return;
+    this.log.info({}, 'hub connection lost');
+    this.scheduleRetry();
+  }
+
+  private scheduleRetry(): void {
+    const { reconnectMinMs: minMs, reconnectMaxMs: maxMs } = this.options.tuning;
+    const delay = backoffDelay(this.attempt++, { minMs, maxMs }, this.options.random);
+    this.log.debug({ delay, attempt: this.attempt }, 'reconnect scheduled');
+    // Not unref'd: an agent waiting to reconnect is still at work.
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      if (this.connection.fire('retry')) this.connect();
+    }, delay);
+  }
+
+  private onMessage(topic: string, payload: Buffer): void {
+    const target = parseAgentTopic(topic);
+    if (!target || target.agentId !== this.options.agentId) return;
+    switch (target.kind) {
+      case 'ack': {
+        const msg = parseMessage('ack', payload);
+        if (msg.ok) this.drain.acked(msg.value.seq);
+        else this.invalid('ack', msg.error);
+        return;
+      }
+      case 'desired': {
+        // An empty retained payload is how a retained message is cleared: not a message.
+        if (payload.length === 0) return;
+        const msg = parseMessage('desired', payload);
+        if (msg.ok) this.deliver('desired', () => this.options.onDesired(msg.value));
+        else this.invalid('desired', msg.error);
+        return;
+      }
+      case 'cmd': {
+        const msg = parseMessage('cmd', payload);
+        if (msg.ok) this.deliver('cmd', () => this.options.onCommand(msg.value));
+        else {
+          this.invalid('cmd', msg.error);
+          this.refuseCommand(payload, msg.error);
+        }
+        return;
+      }
+      default:
+        return;
+    }
+  }
+
+  /** A command with a readable id gets an answer even when invalid, so the hub is not left waiting. */
+  private refuseCommand(payload: Buffer, error: string): void {
+    let id: unknown;
+    try {
+      id = (JSON.parse(payload.toString('utf8')) as { id?: unknown })?.id;
+    } catch {
+      return;
+    }
+    if (typeof id === 'string' && id !== '')
+      this.options.outbox.appendCommand({ commandId: id, ok: false, error });
+  }
+
+  private deliver(kind: AgentTopicKind, handle: () => void): void {
+    try {
+      handle();
+    } catch (err) {
+      this.log.error({ kind, err: (err as Error).message }, 'handling a hub message failed');
+    }
+  }
+
+  private invalid(kind: AgentTopicKind, error: string): void {
+    this.counters.invalidMessages++;
+    this.invalidByKind[kind] = (this.invalidByKind[kind] ?? 0) + 1;
+    this.log.warn({ kind, error }, 'invalid message ignored');
+  }
+
+  private publish(kind: AgentTopicKind, message: object, retain = false): boolean {
+    const client = this.client;
+    if (!client?.connected) return false;
+    client.publish(this.topics[kind], JSON.stringify(message), { qos: 1, retain }, (err) => {
+      if (err) this.log.debug({ kind, err: err.message }, 'publish not delivered');
+    });
+    return true;
+  }
+
+  private endSession(): void {
+    this.drain.end();
+    clearInterval(this.statusTimer);
+    this.statusTimer = undefined;
+  }
+}
+
+/** Nagle off: a batch or a status is one small write that must not wait for the previous one's ACK. */
+function noDelay(client: MqttClient): void {
+  (client.stream as Partial<Socket> | undefined)?.setNoDelay?.(true);
+}
+
+/** Waits for `promise` to settle, or `ms` at most; never rejects. */
+async function within(promise: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, ms);
+  });
+  await Promise.race([promise.catch(() => undefined), timeout]);
+  clearTimeout(timer);
+}

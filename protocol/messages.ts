@@ -1,0 +1,310 @@
+/** The hub ↔ agent wire messages (SPEC §4.2): one schema per message, types derived, and one parser for both sides. */
+import { createHash } from 'node:crypto';
+import { type Static, Type as T, type TSchema } from '@sinclair/typebox';
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import addFormats from 'ajv-formats';
+import type { AgentTopicKind } from './topics.js';
+
+/** Largest payload either side accepts on any agent topic except `desired`, in bytes. */
+export const MAX_MESSAGE_BYTES = 1024 * 1024;
+
+/** Largest `desired` payload: it carries the source of every assigned flow, so it gets more room. */
+export const MAX_DESIRED_BYTES = 16 * 1024 * 1024;
+
+/** A string restricted to `values`, validated as `enum` (clearer errors than a union of literals). */
+function StringEnum<const V extends readonly string[]>(values: V, description?: string) {
+  return T.Unsafe<V[number]>({ type: 'string', enum: [...values], ...(description ? { description } : {}) });
+}
+
+const Iso = T.String({ format: 'date-time', description: 'ISO-8601 date and time' });
+const Name = T.String({ minLength: 1 });
+const Labels = T.Record(T.String(), T.String());
+const Count = T.Integer({ minimum: 0 });
+const Revision = T.Integer({ minimum: 1 });
+const Data = T.Unsafe<Record<string, unknown>>({ type: 'object', description: 'A JSON object' });
+
+/** Agent → hub on every connect (QoS 1). */
+export const HelloSchema = T.Object({
+  agentId: Name,
+  version: T.String(),
+  /** Primary task types the agent can run (aliases resolve to these). */
+  pluginTypes: T.Array(T.String()),
+  labels: Labels,
+  /** {@link appliedStateHash} of the flows the agent runs. */
+  appliedHash: T.String(),
+  /** Generation of the last `desired` the agent applied; 0 before the first. */
+  generation: T.Optional(Count),
+  outbox: T.Object({ highSeq: Count, ackedSeq: Count, depth: Count }),
+  startedAt: Iso,
+});
+export type Hello = Static<typeof HelloSchema>;
+
+export const OutboxStatusSchema = T.Object({
+  depth: Count,
+  bytes: Count,
+  oldestAgeMs: Count,
+  dropped: Count,
+  highSeq: Count,
+  ackedSeq: Count,
+  full: T.Boolean(),
+});
+export type OutboxStatus = Static<typeof OutboxStatusSchema>;
+
+/**
+ * Agent → hub (QoS 1, retained). The last will is `{state: 'offline', since}`,
+ * composed at CONNECT, so its `since` is when that connection opened: the hub
+ * should prefer the time it received the will.
+ */
+export const StatusSchema = T.Object({
+  state: StringEnum(['online', 'offline'] as const),
+  since: Iso,
+  version: T.Optional(T.String()),
+  load: T.Optional(T.Object({ running: Count, queued: Count, rssBytes: Count })),
+  outbox: T.Optional(OutboxStatusSchema),
+});
+export type Status = Static<typeof StatusSchema>;
+
+export const DesiredFlowSchema = T.Object({
+  namespace: Name,
+  id: Name,
+  revision: Revision,
+  hash: T.String(),
+  /** The flow's YAML. */
+  source: T.String(),
+});
+export type DesiredFlow = Static<typeof DesiredFlowSchema>;
+
+/** Hub → agent (QoS 1, retained): every flow assigned to the agent. Flows not listed are removed. */
+export const DesiredSchema = T.Object({
+  generation: Count,
+  decommissioned: T.Optional(T.Boolean()),
+  flows: T.Array(DesiredFlowSchema),
+  publishedAt: Iso,
+});
+export type Desired = Static<typeof DesiredSchema>;
+
+export const AppliedFlowSchema = T.Object({
+  namespace: Name,
+  id: Name,
+  revision: Revision,
+  hash: T.String(),
+});
+export type AppliedFlow = Static<typeof AppliedFlowSchema>;
+
+export const RefusedFlowSchema = T.Object({
+  namespace: Name,
+  id: Name,
+  revision: Revision,
+  reason: T.String(),
+});
+export type RefusedFlow = Static<typeof RefusedFlowSchema>;
+
+/** Agent → hub (QoS 1): what came of a `desired`. */
+export const ReportedSchema = T.Object({
+  generation: Count,
+  /** {@link appliedStateHash} of `applied`. */
+  hash: T.String(),
+  applied: T.Array(AppliedFlowSchema),
+  refused: T.Array(RefusedFlowSchema),
+  decommissioned: T.Optional(T.Boolean()),
+});
+export type Reported = Static<typeof ReportedSchema>;
+
+export const RECORD_KINDS = ['execution', 'taskRun', 'log', 'command'] as const;
+export type RecordKind = (typeof RECORD_KINDS)[number];
+
+export const EventRecordSchema = T.Object({
+  /** Per agent, strictly increasing; the hub stores records idempotently by (agentId, seq). */
+  seq: T.Integer({ minimum: 1 }),
+  kind: StringEnum(RECORD_KINDS),
+  /** When the record was committed on the agent. */
+  at: Iso,
+  /** An Execution, a TaskRun, a LogLine, or a {@link CommandResult}, by `kind`. */
+  data: Data,
+});
+export type EventRecord = Static<typeof EventRecordSchema>;
+
+/** Agent → hub (QoS 1): a batch of outbox records, in seq order. */
+export const EventsSchema = T.Object({ records: T.Array(EventRecordSchema, { minItems: 1 }) });
+export type Events = Static<typeof EventsSchema>;
+
+/** Hub → agent (QoS 1): every record up to `seq` is stored durably. */
+export const AckSchema = T.Object({ seq: Count });
+export type Ack = Static<typeof AckSchema>;
+
+export const COMMAND_TYPES = ['run', 'kill', 'restart', 'replay', 'ping'] as const;
+export type CommandType = (typeof COMMAND_TYPES)[number];
+
+/**
+ * Hub → agent (QoS 1). `run` needs `namespace` and `flowId` (and may name the
+ * `executionId` to create); `kill`, `restart` and `replay` need `executionId`.
+ */
+export const CommandSchema = T.Object({
+  id: Name,
+  type: StringEnum(COMMAND_TYPES),
+  namespace: T.Optional(Name),
+  flowId: T.Optional(Name),
+  inputs: T.Optional(Data),
+  labels: T.Optional(Labels),
+  executionId: T.Optional(Name),
+  fromTaskId: T.Optional(Name),
+});
+export type Command = Static<typeof CommandSchema>;
+
+/** The `data` of a `command` record: the agent's answer to a command. */
+export const CommandResultSchema = T.Object({
+  commandId: Name,
+  ok: T.Boolean(),
+  error: T.Optional(T.String()),
+  executionId: T.Optional(T.String()),
+});
+export type CommandResult = Static<typeof CommandResultSchema>;
+
+/** The message carried on each agent topic. */
+export interface Messages {
+  hello: Hello;
+  status: Status;
+  desired: Desired;
+  reported: Reported;
+  events: Events;
+  ack: Ack;
+  cmd: Command;
+}
+
+export const MESSAGE_SCHEMAS: { readonly [K in AgentTopicKind]: TSchema } = {
+  hello: HelloSchema,
+  status: StatusSchema,
+  desired: DesiredSchema,
+  reported: ReportedSchema,
+  events: EventsSchema,
+  ack: AckSchema,
+  cmd: CommandSchema,
+};
+
+const ajv = new Ajv({ strict: true, allErrors: true });
+addFormats.default(ajv, ['date-time']);
+
+const validators = Object.fromEntries(
+  Object.entries(MESSAGE_SCHEMAS).map(([kind, schema]) => [kind, ajv.compile(schema)]),
+) as { [K in AgentTopicKind]: ValidateFunction<Messages[K]> };
+
+/** At most this many schema problems are listed in one error. */
+const MAX_LISTED = 5;
+
+export type ParseResult<V> = { ok: true; value: V } | { ok: false; error: string };
+
+/** The size limit of a message on the topic `kind`, in bytes. */
+export function messageSizeLimit(kind: AgentTopicKind): number {
+  return kind === 'desired' ? MAX_DESIRED_BYTES : MAX_MESSAGE_BYTES;
+}
+
+/**
+ * Checks an already decoded message; returns what is wrong (naming each field)
+ * or undefined when it is valid.
+ *
+ * @example checkMessage('ack', { seq: -1 }) // "ack: seq must be >= 0"
+ */
+export function checkMessage<K extends AgentTopicKind>(kind: K, value: unknown): string | undefined {
+  const validate = validators[kind];
+  if (!validate(value)) return `${kind}: ${formatErrors(validate.errors ?? [])}`;
+  const rule = semanticCheck(kind, value);
+  return rule ? `${kind}: ${rule}` : undefined;
+}
+
+/**
+ * Decodes and validates one payload received on the topic `kind`. Never throws:
+ * an oversized payload, malformed JSON or a schema violation is an error that
+ * says what and where.
+ *
+ * @example
+ * const msg = parseMessage('ack', payload);
+ * if (msg.ok) outbox.trim(msg.value.seq); else log.warn({ err: msg.error }, 'invalid ack');
+ */
+export function parseMessage<K extends AgentTopicKind>(
+  kind: K,
+  payload: Uint8Array | string,
+): ParseResult<Messages[K]> {
+  const bytes = typeof payload === 'string' ? Buffer.byteLength(payload) : payload.byteLength;
+  const limit = messageSizeLimit(kind);
+  if (bytes > limit)
+    return { ok: false, error: `${kind}: message of ${bytes} bytes exceeds the limit of ${limit}` };
+  let value: unknown;
+  try {
+    const text = typeof payload === 'string' ? payload : Buffer.from(payload).toString('utf8');
+    value = JSON.parse(text);
+  } catch (err) {
+    return { ok: false, error: `${kind}: malformed JSON: ${(err as Error).message}` };
+  }
+  const error = checkMessage(kind, value);
+  return error ? { ok: false, error } : { ok: true, value: value as Messages[K] };
+}
+
+/**
+ * The hash of a set of applied flows, the same whatever their order: SHA-256
+ * over the lines `namespace/id@revision#hash` sorted and joined with `\n`,
+ * in hex. Both sides compute it to tell whether an agent runs what it should.
+ *
+ * @example appliedStateHash([]) // 'e3b0c442…' (SHA-256 of the empty string)
+ */
+export function appliedStateHash(flows: readonly AppliedFlow[]): string {
+  const lines = flows.map((f) => `${f.namespace}/${f.id}@${f.revision}#${f.hash}`).sort();
+  return createHash('sha256').update(lines.join('\n')).digest('hex');
+}
+
+/** Rules a JSON Schema cannot say simply: seq order within a batch, and what each command needs. */
+function semanticCheck(kind: AgentTopicKind, value: unknown): string | undefined {
+  if (kind === 'events') {
+    const { records } = value as Events;
+    for (let i = 1; i < records.length; i++) {
+      if (records[i]!.seq <= records[i - 1]!.seq)
+        return `records[${i}].seq ${records[i]!.seq} does not follow ${records[i - 1]!.seq}: seq must increase`;
+    }
+  }
+  if (kind === 'cmd') {
+    const c = value as Command;
+    if (c.type === 'run' && (c.namespace === undefined || c.flowId === undefined))
+      return "a 'run' command needs namespace and flowId";
+    if ((c.type === 'kill' || c.type === 'restart' || c.type === 'replay') && c.executionId === undefined)
+      return `a '${c.type}' command needs executionId`;
+  }
+  if (kind === 'desired') {
+    const seen = new Set<string>();
+    for (const [i, f] of (value as Desired).flows.entries()) {
+      const key = `${f.namespace}/${f.id}`;
+      if (seen.has(key)) return `flows[${i}]: flow ${f.namespace}.${f.id} is listed twice`;
+      seen.add(key);
+    }
+  }
+  return undefined;
+}
+
+/** Turns ajv's `/records/3/seq` into `records[3].seq`. */
+function fieldPath(pointer: string): string {
+  let out = '';
+  for (const raw of pointer.split('/').slice(1)) {
+    const segment = raw.replaceAll('~1', '/').replaceAll('~0', '~');
+    if (/^\d+$/.test(segment)) out += `[${segment}]`;
+    else if (/^[A-Za-z_$][\w$]*$/.test(segment)) out += out ? `.${segment}` : segment;
+    else out += `[${JSON.stringify(segment)}]`;
+  }
+  return out;
+}
+
+function formatError(e: ErrorObject): string {
+  const at = fieldPath(e.instancePath);
+  if (e.keyword === 'required') {
+    const missing = (e.params as { missingProperty: string }).missingProperty;
+    return `${at ? `${at}.` : ''}${missing} is required`;
+  }
+  const message =
+    e.keyword === 'enum'
+      ? `must be one of ${(e.params as { allowedValues: unknown[] }).allowedValues.join(', ')}`
+      : (e.message ?? 'is invalid');
+  return `${at || '(message)'} ${message}`;
+}
+
+function formatErrors(errors: readonly ErrorObject[]): string {
+  const listed = errors.slice(0, MAX_LISTED).map(formatError);
+  const more = errors.length - listed.length;
+  return listed.join('; ') + (more > 0 ? `; and ${more} more` : '');
+}
