@@ -1,6 +1,7 @@
 /**
  * The hub: PostgreSQL storage (PGlite or a server), the shared engine for
- * `runsOn: hub` flows, the REST API, and the embedded MQTT broker.
+ * `runsOn: hub` flows, the REST API, the embedded MQTT broker, and the fleet
+ * that syncs agents through it.
  */
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -12,9 +13,12 @@ import type { Logger } from '../agent/engine/ports.js';
 import { Renderer } from '../agent/expr/index.js';
 import { builtinRegistry } from '../agent/local-runtime.js';
 import { createApi } from './api/app.js';
+import type { HubServices } from './api/services.js';
 import { type Broker, startBroker } from './broker/broker.js';
 import { compileHubOptions, type HubOptionsInput } from './config.js';
 import { createHubExecutions, RepositoryFlowSource } from './executions.js';
+import { Fleet } from './fleet/fleet.js';
+import type { FleetServices } from './fleet/types.js';
 import { openHubStorage } from './store/hub-storage.js';
 import type { HubStorage } from './store/types.js';
 
@@ -28,6 +32,7 @@ export interface Hub {
   readonly adminToken: string | undefined;
   readonly storage: HubStorage;
   readonly engine: Engine;
+  readonly fleet: Fleet;
   close(): Promise<void>;
 }
 
@@ -66,10 +71,41 @@ export async function startHub(input: HubOptionsInput, logger: Logger = silent):
     await storage.tokens.create('admin (TERN_ADMIN_TOKEN)', options.adminToken);
   }
 
-  const app = createApi(
-    { storage, registry, renderer, executions, metrics, bodyLimitBytes: options.bodyLimitBytes },
-    { logger: log, version: HUB_VERSION },
-  );
+  // The broker's port and credentials are known only once it runs: the fleet connects after the server starts.
+  let broker: Broker | undefined;
+  const fleet = new Fleet({
+    storage,
+    metrics,
+    logger,
+    disconnectAgent: (agentId) => broker?.disconnectAgent(agentId) ?? 0,
+  });
+  const services: HubServices & FleetServices = {
+    storage,
+    registry,
+    renderer,
+    executions: {
+      ...executions,
+      // Agent executions change as their records are ingested, hub ones as the engine runs them.
+      follow(id, listener) {
+        const offEngine = executions.follow(id, listener);
+        const offFleet = fleet.follow(id, listener);
+        return () => {
+          offEngine();
+          offFleet();
+        };
+      },
+    },
+    metrics,
+    bodyLimitBytes: options.bodyLimitBytes,
+    onFlowChanged: (namespace, id) =>
+      void fleet
+        .flowChanged(namespace, id)
+        .catch((err: unknown) =>
+          log.error({ namespace, flowId: id, err: String(err) }, 'fleet update failed'),
+        ),
+    fleet,
+  };
+  const app = createApi(services, { logger: log, version: HUB_VERSION });
   const server = await new Promise<Server>((resolve) => {
     const s = serve({ fetch: app.fetch, port: options.port, hostname: options.host }, () =>
       resolve(s as Server),
@@ -77,7 +113,6 @@ export async function startHub(input: HubOptionsInput, logger: Logger = silent):
   });
   const port = (server.address() as AddressInfo).port;
 
-  let broker: Broker | undefined;
   if (!options.brokerUrl) {
     broker = await startBroker({
       host: options.mqttHost,
@@ -88,8 +123,14 @@ export async function startHub(input: HubOptionsInput, logger: Logger = silent):
     });
     broker.attachWebSocket(server, '/mqtt');
   }
+  await fleet.start(
+    broker
+      ? { url: `mqtt://${loopbackFor(options.mqttHost)}:${broker.port}`, ...broker.hubCredentials }
+      : { url: options.brokerUrl! },
+  );
 
-  const resumed = await engine.recover();
+  // Executions of agents are the agents' to resume: the hub only stores their records.
+  const resumed = await engine.recover((e) => e.agentId === null);
   if (resumed.length > 0) log.info({ count: resumed.length }, 'resumed unfinished executions');
 
   let retention: NodeJS.Timeout | undefined;
@@ -105,7 +146,7 @@ export async function startHub(input: HubOptionsInput, logger: Logger = silent):
     void purge();
   }
 
-  const host = options.host === '0.0.0.0' || options.host === '::' ? '127.0.0.1' : options.host;
+  const host = loopbackFor(options.host);
   log.info({ port, mqttPort: broker?.port, db: options.dbUrl ? 'postgres' : 'pglite' }, 'hub started');
   return {
     url: `http://${host}:${port}`,
@@ -114,8 +155,10 @@ export async function startHub(input: HubOptionsInput, logger: Logger = silent):
     adminToken,
     storage,
     engine,
+    fleet,
     async close() {
       if (retention) clearInterval(retention);
+      await fleet.close();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
       await closed;
@@ -125,4 +168,9 @@ export async function startHub(input: HubOptionsInput, logger: Logger = silent):
       await storage.close();
     },
   };
+}
+
+/** The address to reach a listener bound to `host` from this process: loopback for a wildcard bind. */
+function loopbackFor(host: string): string {
+  return host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
 }

@@ -1,6 +1,7 @@
 /** Agent routes: pre-register, list, read, relabel and decommission the fleet's agents. */
 import { Type as T } from '@sinclair/typebox';
 import { TernError } from '../../protocol/errors.js';
+import type { FleetServices } from '../fleet/types.js';
 import type { RouteTable } from './route.js';
 import {
   AgentSchema,
@@ -17,9 +18,10 @@ import type { HubServices } from './services.js';
 const AgentKey = T.Object({ id: T.String({ pattern: Id.pattern, maxLength: 256, description: 'Agent id' }) });
 const notFound = (id: string) => new TernError('NOT_FOUND', `no agent ${id}`);
 
-/** Registers the agent routes. */
-export function agentRoutes(table: RouteTable, services: HubServices): void {
+/** Registers the agent routes. With a fleet, each change is published to the agent concerned before the answer. */
+export function agentRoutes(table: RouteTable, services: HubServices & FleetServices): void {
   const { agents } = services.storage;
+  const { fleet } = services;
 
   table.add(
     {
@@ -28,6 +30,8 @@ export function agentRoutes(table: RouteTable, services: HubServices): void {
       operationId: 'listAgents',
       tag: 'agents',
       summary: 'List agents',
+      description:
+        "`status` holds what the fleet knows: `desired` and `applied` revisions, `drift` (true while they differ), the agent's `outbox` and `load`, and the answers to its latest `commands`.",
       query: T.Object({ labels: LabelQuery, ...PageQuery }),
       responses: { 200: { description: 'A page of agents', schema: Page(AgentSchema) } },
     },
@@ -68,7 +72,8 @@ export function agentRoutes(table: RouteTable, services: HubServices): void {
       if (existing && !existing.decommissioned)
         throw new TernError('CONFLICT', `agent ${body.value.id} already exists`);
       const { agent, token } = await agents.register(body.value.id, body.value.labels ?? {});
-      return c.json({ agent, token }, 201);
+      await fleet?.agentRegistered(agent.id);
+      return c.json({ agent: (await agents.get(agent.id)) ?? agent, token }, 201);
     },
   );
 
@@ -110,7 +115,9 @@ export function agentRoutes(table: RouteTable, services: HubServices): void {
       if (body.kind !== 'json') throw new TernError('BAD_REQUEST', 'send the labels as JSON');
       const agent = await agents.setLabels(params.id, body.value.labels);
       if (!agent) throw notFound(params.id);
-      return c.json(agent);
+      if (!fleet) return c.json(agent);
+      await fleet.agentLabelsChanged(agent.id);
+      return c.json((await agents.get(agent.id)) ?? agent);
     },
   );
 
@@ -121,7 +128,8 @@ export function agentRoutes(table: RouteTable, services: HubServices): void {
       operationId: 'decommissionAgent',
       tag: 'agents',
       summary: 'Decommission an agent',
-      description: 'Invalidates its credentials; its history stays.',
+      description:
+        'Invalidates its credentials and publishes `decommissioned` to it (it then drops its flows and is disconnected); its history stays.',
       params: AgentKey,
       responses: {
         204: { description: 'Decommissioned' },
@@ -130,6 +138,7 @@ export function agentRoutes(table: RouteTable, services: HubServices): void {
     },
     async (c, { params }) => {
       if (!(await agents.decommission(params.id))) throw notFound(params.id);
+      await fleet?.agentDecommissioned(params.id);
       return c.body(null, 204);
     },
   );

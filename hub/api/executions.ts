@@ -2,6 +2,7 @@
 import { Type as T } from '@sinclair/typebox';
 import { TernError } from '../../protocol/errors.js';
 import type { Execution } from '../../protocol/execution.js';
+import type { FleetControl, FleetServices } from '../fleet/types.js';
 import type { RouteTable } from './route.js';
 import {
   ErrorBodySchema,
@@ -27,14 +28,33 @@ const Problem422 = {
   schema: ErrorBodySchema,
 };
 
+const SentCommandSchema = T.Object({
+  agentId: T.String(),
+  commandId: T.String(),
+  executionId: T.Optional(T.String()),
+});
+const Sent202 = {
+  description: 'An execution run by an agent: the command was sent to it; its answer arrives with its events',
+  schema: SentCommandSchema,
+};
+
 /** Registers the execution routes (actions on one execution first: `/executions/:id/kill` must win over `/executions/:namespace/:flowId`). */
-export function executionRoutes(table: RouteTable, services: HubServices): void {
+export function executionRoutes(table: RouteTable, services: HubServices & FleetServices): void {
   const { executions } = services;
   const store = services.storage.executions;
   const existing = async (id: string): Promise<Execution> => {
     const found = await store.get(id);
     if (!found) throw notFound(id);
     return found.execution;
+  };
+  const fleet = (): FleetControl => {
+    if (!services.fleet) throw new TernError('CONFLICT', 'this hub runs no fleet: agents cannot be reached');
+    return services.fleet;
+  };
+  /** The stored execution when an agent ran it (commands go to that agent), else undefined. */
+  const onAgent = async (id: string): Promise<Execution | undefined> => {
+    const found = await store.get(id);
+    return found && found.execution.agentId !== null ? found.execution : undefined;
   };
 
   table.add(
@@ -46,13 +66,19 @@ export function executionRoutes(table: RouteTable, services: HubServices): void 
       summary: 'Kill a running execution',
       params: ExecutionIdParams,
       responses: {
-        202: { description: 'The kill was requested; follow the execution to see it end KILLED' },
+        202: {
+          description:
+            'The kill was requested; follow the execution to see it end KILLED. For an execution run by an agent, the command sent to it.',
+          schema: SentCommandSchema,
+        },
         404: { description: 'No such execution', schema: ErrorBodySchema },
         409: { description: 'The execution is not running on the hub', schema: ErrorBodySchema },
       },
     },
     async (c, { params }) => {
       if (await executions.kill(params.id)) return c.body(null, 202);
+      const agentRun = await onAgent(params.id);
+      if (agentRun) return c.json(await fleet().command(agentRun, 'kill'), 202);
       const execution = await existing(params.id);
       throw new TernError(
         'CONFLICT',
@@ -72,11 +98,16 @@ export function executionRoutes(table: RouteTable, services: HubServices): void 
       params: ExecutionIdParams,
       responses: {
         200: { description: 'The execution, running again', schema: ExecutionSchema },
+        202: Sent202,
         404: { description: 'No such execution', schema: ErrorBodySchema },
         409: { description: 'Not ended, or nothing failed', schema: ErrorBodySchema },
       },
     },
-    async (c, { params }) => c.json(await executions.restart(params.id)),
+    async (c, { params }) => {
+      const agentRun = await onAgent(params.id);
+      if (agentRun) return c.json(await fleet().command(agentRun, 'restart'), 202);
+      return c.json(await executions.restart(params.id));
+    },
   );
 
   table.add(
@@ -95,12 +126,15 @@ export function executionRoutes(table: RouteTable, services: HubServices): void 
       },
       responses: {
         201: { description: 'The new execution', schema: ExecutionSchema },
+        202: Sent202,
         404: { description: 'No such execution', schema: ErrorBodySchema },
         409: { description: 'The execution has not ended', schema: ErrorBodySchema },
       },
     },
     async (c, { params, body }) => {
       const taskId = body.kind === 'json' ? body.value.taskId : undefined;
+      const agentRun = await onAgent(params.id);
+      if (agentRun) return c.json(await fleet().command(agentRun, 'replay', taskId), 202);
       return c.json(await executions.replay(params.id, taskId), 201);
     },
   );
@@ -111,13 +145,19 @@ export function executionRoutes(table: RouteTable, services: HubServices): void 
       path: '/executions/:namespace/:flowId',
       operationId: 'startExecution',
       tag: 'executions',
-      summary: 'Start an execution of a hub flow',
+      summary: 'Start an execution of a hub flow, or on agents',
       description:
-        'Inputs as a JSON object, or as `multipart/form-data` fields (a file field becomes the path of a FILE input). With `wait=true` the answer comes when the execution has ended. Invalid inputs create no execution. A flow whose id is `kill`, `restart` or `replay` cannot be started through this path.',
+        'Inputs as a JSON object, or as `multipart/form-data` fields (a file field becomes the path of a FILE input). With `wait=true` the answer comes when the execution has ended. Invalid inputs create no execution. A flow whose id is `kill`, `restart` or `replay` cannot be started through this path. With `agent`, a flow that runs on agents is started there: the hub names each execution and sends a `run` command (202); the agent checks the inputs.',
       params: T.Object({ namespace: Namespace, flowId: Id }),
       query: T.Object({
         wait: T.Optional(T.Boolean({ default: false, description: 'Answer when the execution has ended' })),
         labels: LabelQuery,
+        agent: T.Optional(
+          T.String({
+            pattern: `^(\\*|${Id.pattern!.slice(1, -1)})$`,
+            description: "Agent id, or '*' for every agent the flow is assigned to",
+          }),
+        ),
       }),
       body: {
         required: false,
@@ -126,15 +166,30 @@ export function executionRoutes(table: RouteTable, services: HubServices): void 
       },
       responses: {
         201: { description: 'The execution (ended, with `wait=true`)', schema: ExecutionSchema },
-        404: { description: 'No such flow', schema: ErrorBodySchema },
+        202: {
+          description: 'With `agent`: the executions the agents were told to run',
+          schema: T.Object({ executionIds: T.Array(T.String()), commands: T.Array(SentCommandSchema) }),
+        },
+        404: { description: 'No such flow (or, with `agent`, no such agent)', schema: ErrorBodySchema },
         409: { description: 'The flow does not run on the hub, or is disabled', schema: ErrorBodySchema },
         422: Problem422,
       },
     },
     async (c, { params, query, body }) => {
+      const labels = labelFilter(query.labels);
+      if (query.agent !== undefined) {
+        if (query.wait) throw new TernError('BAD_REQUEST', 'wait=true is not supported with agent');
+        if (body.kind === 'form')
+          throw new TernError('BAD_REQUEST', 'send the inputs of an agent run as JSON');
+        const inputs = body.kind === 'json' ? body.value : undefined;
+        const commands = await fleet().run(params.namespace, params.flowId, query.agent, {
+          ...(inputs !== undefined && { inputs }),
+          ...(labels && { labels }),
+        });
+        return c.json({ executionIds: commands.map((s) => s.executionId!), commands }, 202);
+      }
       const form = body.kind === 'form' ? await formInputs(body.fields) : undefined;
       const inputs = body.kind === 'json' ? body.value : (form?.inputs ?? {});
-      const labels = labelFilter(query.labels);
       let execution: Execution;
       try {
         execution = await executions.start(params.namespace, params.flowId, {

@@ -1,8 +1,8 @@
 /** What the REST API is given: the hub's services, each behind a small interface. */
 import type { Registry as MetricsRegistry } from 'prom-client';
-import type { Execution, LogLine, TaskRun } from '../../protocol/execution.js';
 import type { Renderer } from '../../agent/expr/index.js';
 import type { Registry } from '../../plugins/registry.js';
+import type { Execution, LogLine, TaskRun } from '../../protocol/execution.js';
 import type { HubStorage } from '../store/types.js';
 
 export interface StartRequest {
@@ -43,7 +43,12 @@ export interface HubExecutions {
    * Starts the flow whose webhook trigger has `key` (Kestra's path). Undefined when no live flow
    * has a webhook trigger with that key (the API answers 404).
    */
-  webhook(namespace: string, flowId: string, key: string, request: WebhookRequest): Promise<Execution | undefined>;
+  webhook(
+    namespace: string,
+    flowId: string,
+    key: string,
+    request: WebhookRequest,
+  ): Promise<Execution | undefined>;
 }
 
 export interface HubServices {

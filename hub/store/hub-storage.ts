@@ -11,6 +11,7 @@ import { ExecutionRepository } from './execution-repository.js';
 import { DrizzleFlowRepository } from './flow-repository.js';
 import { CachedKvStore } from './kv-cache.js';
 import { executions, logs, taskRuns } from './schema.js';
+import { DrizzleSyncRepository } from './sync-repository.js';
 import { DrizzleTokenRepository } from './token-repository.js';
 import type { HubStorage } from './types.js';
 import { WriteQueue } from './write-queue.js';
@@ -74,6 +75,7 @@ class DrizzleHubStorage implements HubStorage {
     readonly flows: DrizzleFlowRepository,
     readonly tokens: DrizzleTokenRepository,
     readonly agents: DrizzleAgentRepository,
+    readonly sync: DrizzleSyncRepository,
   ) {}
 
   static async open(
@@ -107,6 +109,7 @@ class DrizzleHubStorage implements HubStorage {
       new DrizzleFlowRepository(db, now),
       new DrizzleTokenRepository(db, now),
       new DrizzleAgentRepository(db, now),
+      new DrizzleSyncRepository(db),
     );
   }
 

@@ -7,6 +7,7 @@
 import type { ExecutionStore } from '../../agent/engine/ports.js';
 import type { Execution, LogLevel, LogLine, TaskRun } from '../../protocol/execution.js';
 import type { Flow } from '../../protocol/flow.js';
+import type { CommandResult } from '../../protocol/messages.js';
 import type { State } from '../../protocol/states.js';
 
 /** A page of results and the opaque cursor of the next page (absent on the last page). */
@@ -147,12 +148,46 @@ export interface AgentRepository {
   ): Promise<void>;
 }
 
+/** One record of an agent's events batch, checked and typed by kind; `skipped` holds its seq only (a placeholder or an unusable record). */
+export type IngestRecord = { seq: number } & (
+  | { kind: 'execution'; data: Execution }
+  | { kind: 'taskRun'; data: TaskRun }
+  | { kind: 'log'; data: LogLine }
+  | { kind: 'command'; data: CommandResult }
+  | { kind: 'skipped' }
+);
+
+/** What one ingest stored: only records after the agent's previous high-water mark. */
+export interface IngestResult {
+  /** The agent's high-water mark after the batch: what the hub acks. */
+  lastSeq: number;
+  /** Records newly stored (skipped ones included: their seq counts as seen). */
+  stored: number;
+  /** Records at or below the mark: seen before, ignored. */
+  duplicates: number;
+  executions: Execution[];
+  taskRuns: TaskRun[];
+  logs: LogLine[];
+  commands: CommandResult[];
+}
+
+/** The agents' sync streams: records stored idempotently by `(agentId, seq)`. */
+export interface SyncRepository {
+  /** Stores a batch (records in seq order) in one transaction; records at or below the mark change nothing. */
+  ingest(agentId: string, records: readonly IngestRecord[]): Promise<IngestResult>;
+  /** The agent's high-water mark; 0 before its first record. */
+  lastSeq(agentId: string): Promise<number>;
+  /** Sets the mark, e.g. when an agent comes back with a fresh store whose seqs start again. */
+  resetSeq(agentId: string, seq: number): Promise<void>;
+}
+
 /** The hub's whole storage. */
 export interface HubStorage {
   readonly executions: ExecutionStore & ExecutionQueries;
   readonly flows: FlowRepository;
   readonly tokens: TokenRepository;
   readonly agents: AgentRepository;
+  readonly sync: SyncRepository;
   /** Deletes executions (with task runs and logs) that ended more than `days` ago, `batchSize` at a time; returns how many. */
   purge(days: number, batchSize?: number): Promise<number>;
   close(): Promise<void>;

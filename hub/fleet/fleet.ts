@@ -1,0 +1,344 @@
+/**
+ * The fleet: each agent's desired flows (from the flows' `runsOn`) published
+ * retained when something changes, the agents' hello, status and reports
+ * kept in `agents`, their events ingested, and the hub's commands sent.
+ */
+import type { Registry as MetricsRegistry } from 'prom-client';
+import type { Logger } from '../../agent/engine/ports.js';
+import type { Execution, LogLine, TaskRun } from '../../protocol/execution.js';
+import type { Desired, Hello, Messages, Reported, Status } from '../../protocol/messages.js';
+import type { AgentRow, HubStorage, IngestResult } from '../store/types.js';
+import { type AssignableFlow, desiredFlowsFor, desiredHash, revisionsOf } from './assignment.js';
+import { FleetCommands } from './commands.js';
+import { HubClient, type HubInbound } from './hub-client.js';
+import { ingestBatch } from './ingest.js';
+import { agentFlows, allAgents } from './listing.js';
+import { FleetMetrics } from './metrics.js';
+import type { AgentSyncStatus, FleetControl, RunRequest, SentCommand } from './types.js';
+
+export interface FleetOptions {
+  storage: HubStorage;
+  metrics: MetricsRegistry;
+  logger: Logger;
+  /** Closes an agent's connections (the embedded broker's `disconnectAgent`); absent with an external broker. */
+  disconnectAgent?: (agentId: string) => number;
+  /** How long a decommissioned agent may take to confirm before it is disconnected anyway. Default 5 s. */
+  decommissionGraceMs?: number;
+}
+
+/** Live changes of agent executions, as ingested. */
+export interface IngestListener {
+  execution?(execution: Execution): void;
+  taskRun?(taskRun: TaskRun): void;
+  log?(line: LogLine): void;
+}
+
+/**
+ * Every message of one agent is handled in its own lane, one after the
+ * other: events must be stored in order, and the agent's status row is read,
+ * changed and written without another handler in between. Lanes of
+ * different agents run side by side.
+ */
+export class Fleet implements FleetControl {
+  private readonly log: Logger;
+  private readonly metrics: FleetMetrics;
+  private readonly storage: HubStorage;
+  private readonly lanes = new Map<string, Promise<void>>();
+  /** Latest revision of every live flow that runs on agents. */
+  private readonly flows = new Map<string, AssignableFlow>();
+  private readonly followers = new Map<string, Set<IngestListener>>();
+  private readonly decommissioning = new Map<string, () => void>();
+  private readonly commands: FleetCommands;
+  private client: HubClient | undefined;
+
+  constructor(private readonly options: FleetOptions) {
+    this.log = options.logger.child({ component: 'fleet' });
+    this.storage = options.storage;
+    this.metrics = new FleetMetrics(options.metrics);
+    this.commands = new FleetCommands({
+      storage: options.storage,
+      publish: (agentId, command) => this.mqtt().publish(agentId, 'cmd', command),
+    });
+  }
+
+  /**
+   * Loads the agents' flows, marks every agent offline until it says
+   * otherwise (retained statuses arrive on subscribe), connects, and
+   * publishes every live agent's desired state: an embedded broker has
+   * forgotten what was retained before the restart.
+   */
+  async start(connection: { url: string; username?: string; password?: string }): Promise<void> {
+    for await (const row of agentFlows(this.storage)) this.flows.set(`${row.namespace}/${row.id}`, row);
+    for await (const agent of allAgents(this.storage))
+      if (agent.online) await this.storage.agents.updateStatus(agent.id, { online: false });
+    this.client = await HubClient.connect({
+      ...connection,
+      logger: this.log,
+      metrics: this.metrics,
+      onMessage: (agentId, kind, message, retained) => this.receive(agentId, kind, message, retained),
+    });
+    for await (const agent of allAgents(this.storage))
+      if (!agent.decommissioned) await this.lane(agent.id, () => this.publishDesired(agent.id, true));
+  }
+
+  async close(): Promise<void> {
+    for (const release of this.decommissioning.values()) release();
+    await Promise.all([...this.lanes.values()]);
+    await this.client?.close();
+  }
+
+  /** Resolves once every message received so far is handled (tests and shutdown). */
+  async idle(): Promise<void> {
+    while (this.lanes.size > 0) await Promise.all([...this.lanes.values()]);
+  }
+
+  /** Live changes of an execution run by an agent, as they are ingested; returns the unsubscribe function. */
+  follow(executionId: string, listener: IngestListener): () => void {
+    let set = this.followers.get(executionId);
+    if (!set) {
+      set = new Set();
+      this.followers.set(executionId, set);
+    }
+    set.add(listener);
+    return () => {
+      set.delete(listener);
+      if (set.size === 0) this.followers.delete(executionId);
+    };
+  }
+
+  /** A flow was created, updated or deleted: republishes the desired state of the agents whose set changes. */
+  async flowChanged(namespace: string, id: string): Promise<void> {
+    const key = `${namespace}/${id}`;
+    const row = await this.storage.flows.get(namespace, id);
+    const wasAgentFlow = this.flows.has(key);
+    if (row && row.flow.runsOn !== undefined && row.flow.runsOn !== 'hub') this.flows.set(key, row);
+    else this.flows.delete(key);
+    if (!wasAgentFlow && !this.flows.has(key)) return;
+    for await (const agent of allAgents(this.storage)) {
+      if (agent.decommissioned) continue;
+      const status = agent.status as AgentSyncStatus;
+      if (status.desired?.hash === desiredHash(desiredFlowsFor(agent, this.flows.values()))) continue;
+      await this.lane(agent.id, () => this.publishDesired(agent.id, false));
+    }
+  }
+
+  agentRegistered(agentId: string): Promise<void> {
+    return this.lane(agentId, () => this.publishDesired(agentId, true));
+  }
+
+  agentLabelsChanged(agentId: string): Promise<void> {
+    return this.lane(agentId, () => this.publishDesired(agentId, false));
+  }
+
+  async agentDecommissioned(agentId: string): Promise<void> {
+    await this.lane(agentId, () => this.publishDesired(agentId, false));
+    this.metrics.remove(agentId);
+    const disconnect = this.options.disconnectAgent;
+    if (!disconnect) return;
+    // Give the agent a moment to receive `decommissioned` and confirm; its credentials are gone already.
+    const release = () => {
+      clearTimeout(timer);
+      this.decommissioning.delete(agentId);
+      disconnect(agentId);
+    };
+    const timer = setTimeout(release, this.options.decommissionGraceMs ?? 5000);
+    timer.unref();
+    this.decommissioning.get(agentId)?.();
+    this.decommissioning.set(agentId, release);
+  }
+
+  run(namespace: string, flowId: string, agent: string, request: RunRequest): Promise<SentCommand[]> {
+    return this.commands.run(namespace, flowId, agent, request);
+  }
+
+  command(
+    execution: Execution,
+    type: 'kill' | 'restart' | 'replay',
+    fromTaskId?: string,
+  ): Promise<SentCommand> {
+    return this.commands.toExecution(execution, type, fromTaskId);
+  }
+
+  private mqtt(): HubClient {
+    if (!this.client) throw new Error('the hub is not connected to its MQTT broker yet');
+    return this.client;
+  }
+
+  /** Queues `task` behind everything queued for the agent; failures are logged, never thrown to the caller. */
+  private lane(agentId: string, task: () => Promise<void>): Promise<void> {
+    const previous = this.lanes.get(agentId) ?? Promise.resolve();
+    const next = previous
+      .then(task)
+      .catch((err: unknown) => this.log.error({ agentId, err: String(err) }, 'agent message handling failed'))
+      .finally(() => {
+        if (this.lanes.get(agentId) === next) this.lanes.delete(agentId);
+      });
+    this.lanes.set(agentId, next);
+    return next;
+  }
+
+  private receive<K extends HubInbound>(
+    agentId: string,
+    kind: K,
+    message: Messages[K],
+    retained: boolean,
+  ): void {
+    void this.lane(agentId, async () => {
+      switch (kind) {
+        case 'hello':
+          return this.onHello(agentId, message as Hello);
+        case 'status':
+          return this.onStatus(agentId, message as Status, retained);
+        case 'reported':
+          return this.onReported(agentId, message as Reported);
+        case 'events':
+          await ingestBatch(
+            {
+              sync: this.storage.sync,
+              metrics: this.metrics,
+              logger: this.log,
+              ack: (id, seq) => this.mqtt().publish(id, 'ack', { seq }),
+              onStored: (id, result) => this.stored(id, result),
+            },
+            agentId,
+            (message as Messages['events']).records,
+          );
+      }
+    });
+  }
+
+  private async onHello(agentId: string, hello: Hello): Promise<void> {
+    if (hello.agentId !== agentId) {
+      this.metrics.invalidMessage('hello');
+      this.log.warn({ agentId, claimed: hello.agentId }, 'hello names another agent; ignored');
+      return;
+    }
+    const agent = await this.storage.agents.get(agentId);
+    if (!agent) {
+      this.log.warn({ agentId }, 'hello from an unknown agent; register it with POST /agents');
+      return;
+    }
+    const lastSeq = await this.storage.sync.lastSeq(agentId);
+    if (hello.outbox.highSeq < lastSeq) {
+      // Its seqs start again (a fresh store): without this, every new record would look like a duplicate.
+      this.log.warn(
+        { agentId, highSeq: hello.outbox.highSeq, lastSeq },
+        'agent store was reset; seq restarts',
+      );
+      await this.storage.sync.resetSeq(agentId, hello.outbox.ackedSeq);
+    }
+    let labelsAdopted = false;
+    if (Object.keys(agent.labels).length === 0 && Object.keys(hello.labels).length > 0) {
+      // Registered without labels: the agent's own `--labels` fill in until the hub sets some.
+      await this.storage.agents.setLabels(agentId, hello.labels);
+      labelsAdopted = true;
+    }
+    const status = agent.status as AgentSyncStatus;
+    await this.updateAgent(agent, {
+      online: true,
+      lastSeenAt: new Date().toISOString(),
+      version: hello.version,
+      status: {
+        startedAt: hello.startedAt,
+        pluginTypes: hello.pluginTypes,
+        declaredLabels: hello.labels,
+        outbox: { ...status.outbox, ...hello.outbox },
+      },
+    });
+    this.metrics.setOnline(agentId, true);
+    if (!agent.decommissioned && (status.desired === undefined || labelsAdopted))
+      await this.publishDesired(agentId, status.desired === undefined);
+  }
+
+  private async onStatus(agentId: string, message: Status, retained: boolean): Promise<void> {
+    const agent = await this.storage.agents.get(agentId);
+    if (!agent) return;
+    const online = message.state === 'online';
+    const status: AgentSyncStatus = {};
+    if (message.outbox) {
+      status.outbox = message.outbox;
+      this.metrics.outbox(agentId, message.outbox);
+    }
+    if (message.load) status.load = message.load;
+    await this.updateAgent(agent, {
+      online,
+      // A retained status is as old as the agent's last word: its `since`, not our clock.
+      lastSeenAt: retained ? message.since : new Date().toISOString(),
+      ...(message.version !== undefined && { version: message.version }),
+      status,
+    });
+    this.metrics.setOnline(agentId, online);
+  }
+
+  private async onReported(agentId: string, reported: Reported): Promise<void> {
+    const agent = await this.storage.agents.get(agentId);
+    if (!agent) return;
+    const { generation, hash, applied, refused } = reported;
+    await this.updateAgent(agent, {
+      lastSeenAt: new Date().toISOString(),
+      status: {
+        applied: { generation, hash, flows: applied, refused, reportedAt: new Date().toISOString() },
+      },
+    });
+    if (refused.length > 0) this.log.warn({ agentId, generation, refused }, 'agent refused flows');
+    if (reported.decommissioned) this.decommissioning.get(agentId)?.();
+  }
+
+  /**
+   * Computes and publishes (retained) the agent's desired state. Unless
+   * `force`, nothing is published when it equals the last one; the
+   * generation only grows when the content changes.
+   */
+  private async publishDesired(agentId: string, force: boolean): Promise<void> {
+    const agent = await this.storage.agents.get(agentId);
+    if (!agent) return;
+    const status = agent.status as AgentSyncStatus;
+    const flows = agent.decommissioned ? [] : desiredFlowsFor(agent, this.flows.values());
+    const hash = desiredHash(flows);
+    const previous = status.desired;
+    const same = previous?.hash === hash && (previous.decommissioned ?? false) === agent.decommissioned;
+    if (same && !force) return;
+    if (!this.client) return;
+    const generation = same && previous ? previous.generation : (status.generation ?? 0) + 1;
+    const publishedAt = new Date().toISOString();
+    const desired: Desired = {
+      generation,
+      flows,
+      publishedAt,
+      ...(agent.decommissioned && { decommissioned: true }),
+    };
+    await this.client.publish(agentId, 'desired', desired, true);
+    await this.updateAgent(agent, {
+      status: {
+        generation,
+        desired: {
+          generation,
+          hash,
+          publishedAt,
+          flows: revisionsOf(flows),
+          ...(agent.decommissioned && { decommissioned: true }),
+        },
+      },
+    });
+    this.log.info({ agentId, generation, flows: flows.length }, 'desired flows published');
+  }
+
+  /** Merges a patch into the agent's row (in its lane) and recomputes drift. */
+  private async updateAgent(
+    agent: AgentRow,
+    patch: Partial<Pick<AgentRow, 'online' | 'lastSeenAt' | 'version'>> & { status?: AgentSyncStatus },
+  ): Promise<void> {
+    // Read again: ingest may have written command answers since `agent` was read.
+    const current = (await this.storage.agents.get(agent.id)) ?? agent;
+    const status: AgentSyncStatus = { ...(current.status as AgentSyncStatus), ...patch.status };
+    if (status.desired) status.drift = status.applied?.hash !== status.desired.hash;
+    await this.storage.agents.updateStatus(agent.id, { ...patch, status: status as Record<string, unknown> });
+  }
+
+  private stored(_agentId: string, result: IngestResult): void {
+    if (this.followers.size === 0) return;
+    for (const e of result.executions) for (const l of this.followers.get(e.id) ?? []) l.execution?.(e);
+    for (const t of result.taskRuns) for (const l of this.followers.get(t.executionId) ?? []) l.taskRun?.(t);
+    for (const line of result.logs) for (const l of this.followers.get(line.executionId) ?? []) l.log?.(line);
+  }
+}

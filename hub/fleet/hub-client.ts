@@ -1,0 +1,122 @@
+/** The hub's privileged MQTT client: listens on every agent's hello, status, reported and events, validates, and publishes to agents. */
+import mqtt, { type MqttClient } from 'mqtt';
+import type { Logger } from '../../agent/engine/ports.js';
+import { type Messages, parseMessage } from '../../protocol/messages.js';
+import {
+  type AgentTopicKind,
+  agentTopic,
+  allAgentsTopicFilter,
+  parseAgentTopic,
+} from '../../protocol/topics.js';
+import type { FleetMetrics } from './metrics.js';
+
+/** The topics the hub listens on. */
+export const HUB_LISTENS = ['hello', 'status', 'reported', 'events'] as const;
+export type HubInbound = (typeof HUB_LISTENS)[number];
+export type HubOutbound = 'desired' | 'ack' | 'cmd';
+
+/** Receives each valid message with the agent it came from (the topic's, which the broker vouches for). */
+export type InboundHandler = <K extends HubInbound>(
+  agentId: string,
+  kind: K,
+  message: Messages[K],
+  retained: boolean,
+) => void;
+
+export interface HubClientOptions {
+  /** mqtt:// (or mqtts://, ws://) URL of the broker; credentials may be in it. */
+  url: string;
+  username?: string;
+  password?: string;
+  logger: Logger;
+  metrics: FleetMetrics;
+  onMessage: InboundHandler;
+}
+
+/**
+ * One MQTT session for the whole hub. A payload that fails validation is
+ * logged and counted, never thrown: one broken agent cannot stop the others.
+ * mqtt.js reconnects by itself and subscribes again; retained `status`
+ * messages then bring every agent's state back.
+ *
+ * @example
+ * const client = await HubClient.connect({ url, ...broker.hubCredentials, logger, metrics, onMessage });
+ * await client.publish('gw-01', 'ack', { seq: 42 });
+ */
+export class HubClient {
+  private readonly log: Logger;
+
+  private constructor(
+    private readonly client: MqttClient,
+    private readonly options: HubClientOptions,
+  ) {
+    this.log = options.logger;
+    client.on('message', (topic, payload, packet) => this.receive(topic, payload, packet.retain));
+    client.on('error', (err) => this.log.warn({ err: err.message }, 'MQTT client error'));
+    client.on('reconnect', () => this.log.info({ url: options.url }, 'reconnecting to the broker'));
+  }
+
+  static async connect(options: HubClientOptions): Promise<HubClient> {
+    const client = await mqtt.connectAsync(options.url, {
+      username: options.username,
+      password: options.password,
+      // Unique per start: two hub processes must not take each other's session.
+      clientId: `tern-hub-${Math.random().toString(36).slice(2, 10)}`,
+      protocolVersion: 4,
+      reconnectPeriod: 1000,
+    });
+    const hub = new HubClient(client, options);
+    await client.subscribeAsync(
+      HUB_LISTENS.map((k) => allAgentsTopicFilter(k)),
+      { qos: 1 },
+    );
+    options.logger.info({ url: options.url }, 'connected to the broker');
+    return hub;
+  }
+
+  get connected(): boolean {
+    return this.client.connected;
+  }
+
+  /** Publishes at QoS 1; resolves once the broker has it. */
+  async publish(
+    agentId: string,
+    kind: HubOutbound,
+    message: Messages[HubOutbound],
+    retain = false,
+  ): Promise<void> {
+    await this.client.publishAsync(agentTopic(agentId, kind), JSON.stringify(message), { qos: 1, retain });
+  }
+
+  async close(): Promise<void> {
+    await this.client.endAsync();
+  }
+
+  private receive(topic: string, payload: Buffer, retained: boolean): void {
+    const target = parseAgentTopic(topic);
+    if (!target || !isInbound(target.kind)) return;
+    // An empty retained payload only clears a topic; it carries no state.
+    if (payload.length === 0) return;
+    const parsed = parseMessage(target.kind, payload);
+    if (!parsed.ok) {
+      this.options.metrics.invalidMessage(target.kind);
+      this.log.warn(
+        { agentId: target.agentId, kind: target.kind, err: parsed.error },
+        'invalid message ignored',
+      );
+      return;
+    }
+    try {
+      this.options.onMessage(target.agentId, target.kind, parsed.value, retained);
+    } catch (err) {
+      this.log.error(
+        { agentId: target.agentId, kind: target.kind, err: String(err) },
+        'message handler failed',
+      );
+    }
+  }
+}
+
+function isInbound(kind: AgentTopicKind): kind is HubInbound {
+  return (HUB_LISTENS as readonly string[]).includes(kind);
+}

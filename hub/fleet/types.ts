@@ -1,0 +1,73 @@
+/** What the API sees of the fleet: agent lifecycle hooks and commands to agents. */
+import type { Execution } from '../../protocol/execution.js';
+import type { AppliedFlow, OutboxStatus, RefusedFlow } from '../../protocol/messages.js';
+
+/** A command published to an agent: what the API answers with. */
+export interface SentCommand {
+  agentId: string;
+  commandId: string;
+  /** The execution the command creates (`run`, named by the hub) or acts on. */
+  executionId?: string;
+}
+
+export interface RunRequest {
+  inputs?: Record<string, unknown>;
+  labels?: Record<string, string>;
+}
+
+/** The fleet as the REST API uses it. Each hook publishes what changed to the agents concerned. */
+export interface FleetControl {
+  /** After `POST /agents`: publishes the agent's desired flows, retained, so they wait for it. */
+  agentRegistered(agentId: string): Promise<void>;
+  /** After `PATCH /agents/{id}`: publishes the desired flows its new labels select. */
+  agentLabelsChanged(agentId: string): Promise<void>;
+  /** After `DELETE /agents/{id}`: publishes `decommissioned: true`, then disconnects the agent. */
+  agentDecommissioned(agentId: string): Promise<void>;
+  /**
+   * Sends `run` to one agent, or with `agent` `'*'` to every agent the flow is
+   * assigned to; the hub names each execution. Throws NOT_FOUND (no flow, no
+   * agent) or CONFLICT (a hub flow, not assigned, no agent assigned).
+   */
+  run(namespace: string, flowId: string, agent: string, request: RunRequest): Promise<SentCommand[]>;
+  /** Sends kill, restart or replay to the agent that ran `execution`; throws CONFLICT when it is gone. */
+  command(
+    execution: Execution,
+    type: 'kill' | 'restart' | 'replay',
+    fromTaskId?: string,
+  ): Promise<SentCommand>;
+}
+
+/** Added to the API's services when the hub runs a fleet. */
+export interface FleetServices {
+  fleet?: FleetControl;
+}
+
+/** What the fleet keeps in `agents.status` (besides what the agent reports as is). */
+export interface AgentSyncStatus {
+  /** Generation of the last desired state published; it only grows. */
+  generation?: number;
+  desired?: {
+    generation: number;
+    hash: string;
+    publishedAt: string;
+    decommissioned?: boolean;
+    flows: AppliedFlow[];
+  };
+  applied?: {
+    generation: number;
+    hash: string;
+    flows: AppliedFlow[];
+    refused: RefusedFlow[];
+    reportedAt: string;
+  };
+  /** True while the agent has not applied exactly what it should run. */
+  drift?: boolean;
+  outbox?: Partial<OutboxStatus>;
+  load?: { running: number; queued: number; rssBytes: number };
+  startedAt?: string;
+  pluginTypes?: string[];
+  /** The labels the agent declared in its last hello (the hub's labels are the ones that count). */
+  declaredLabels?: Record<string, string>;
+  /** Answers to the latest commands, newest last (written by ingest). */
+  commands?: unknown[];
+}

@@ -1,0 +1,267 @@
+/**
+ * The hub's side of agent sync, end to end: the real hub (PGlite, embedded
+ * broker) and real agents in this process, talking over MQTT on 127.0.0.1.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import mqtt, { type MqttClient } from 'mqtt';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { type Agent, startAgent } from '../../agent/agent.js';
+import { type Hub, startHub } from '../../hub/hub.js';
+import { agentTopic } from '../../protocol/topics.js';
+
+const ADMIN = 'tern_sync_test_admin_token_0123456789';
+const root = mkdtempSync(join(tmpdir(), 'tern-sync-'));
+let hub: Hub;
+const running: Agent[] = [];
+const clients: MqttClient[] = [];
+
+beforeAll(async () => {
+  hub = await startHub({
+    port: 0,
+    host: '127.0.0.1',
+    mqttPort: 0,
+    mqttHost: '127.0.0.1',
+    dataDir: join(root, 'hub'),
+    adminToken: ADMIN,
+  });
+}, 60_000);
+
+afterEach(async () => {
+  for (const c of clients.splice(0)) await c.endAsync(true);
+  for (const a of running.splice(0)) await a.close();
+});
+
+afterAll(async () => {
+  await hub?.close();
+  rmSync(root, { recursive: true, force: true });
+});
+
+// biome-ignore lint/suspicious/noExplicitAny: tests read response bodies freely; the assertions check them.
+async function call(method: string, path: string, json?: unknown): Promise<{ status: number; body: any }> {
+  const res = await fetch(`${hub.url}/api/v1${path}`, {
+    method,
+    headers: {
+      authorization: `Bearer ${ADMIN}`,
+      ...(json !== undefined && { 'content-type': 'application/json' }),
+    },
+    body: json === undefined ? undefined : JSON.stringify(json),
+  });
+  const text = await res.text();
+  return {
+    status: res.status,
+    body: text && res.headers.get('content-type')?.includes('json') ? JSON.parse(text) : text,
+  };
+}
+
+const eventually = <T>(check: () => T | Promise<T>) => vi.waitFor(check, { timeout: 15_000, interval: 20 });
+
+const GREET_TASKS = `  - id: say
+    type: log
+    message: "hello from {{ agent.id }}"
+  - id: out
+    type: output
+    values:
+      done: true
+`;
+
+const flowYaml = (namespace: string, id: string, runsOn: string, tasks = GREET_TASKS) =>
+  `id: ${id}\nnamespace: ${namespace}\nrunsOn: ${runsOn}\ntasks:\n${tasks}`;
+
+async function createFlow(namespace: string, id: string, runsOn: string, tasks?: string): Promise<void> {
+  const res = await fetch(`${hub.url}/api/v1/flows`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/x-yaml' },
+    body: flowYaml(namespace, id, runsOn, tasks),
+  });
+  expect(res.status).toBe(201);
+}
+
+/** Registers an agent through the API and starts it with the token it was given. */
+async function joinAgent(
+  id: string,
+  labels: Record<string, string>,
+): Promise<{ agent: Agent; token: string }> {
+  const registered = await call('POST', '/agents', { id, labels });
+  expect(registered.status).toBe(201);
+  const token = registered.body.token as string;
+  const agent = await startAgent({
+    id,
+    token,
+    hubUrl: `mqtt://127.0.0.1:${hub.mqttPort}`,
+    dataDir: join(root, id),
+    closeGraceMs: 5000,
+    sync: { reconnectMinMs: 20, reconnectMaxMs: 200, lingerMs: 1 },
+  });
+  running.push(agent);
+  return { agent, token };
+}
+
+/** An agent with one flow, `<id>.greet`, assigned by a label of its own and applied. */
+async function agentWithFlow(id: string): Promise<Agent> {
+  await createFlow(id, 'greet', `{labels: {site: ${id}}}`);
+  const { agent } = await joinAgent(id, { site: id });
+  await eventually(() => expect(agent.appliedFlows().map((f) => f.id)).toEqual(['greet']));
+  return agent;
+}
+
+/** Runs `greet` on the agent through the API and waits until the hub has stored it ended. */
+async function runToEnd(agentId: string): Promise<string> {
+  const res = await call('POST', `/executions/${agentId}/greet?agent=${agentId}`);
+  expect(res.status).toBe(202);
+  const id = res.body.executionIds[0] as string;
+  await eventually(async () => expect((await call('GET', `/executions/${id}`)).body.state).toBe('SUCCESS'));
+  return id;
+}
+
+/** A client on the agent's own topics (allowed with its token), to watch and to replay what it sends. */
+async function spy(agentId: string, token: string): Promise<MqttClient> {
+  const client = await mqtt.connectAsync(`mqtt://127.0.0.1:${hub.mqttPort}`, {
+    username: agentId,
+    password: token,
+    clientId: `${agentId}:spy`,
+    reconnectPeriod: 0,
+  });
+  clients.push(client);
+  return client;
+}
+
+describe('desired state', () => {
+  it('sends an agent the flows whose runsOn labels match its labels, and shows them applied without drift', async () => {
+    await agentWithFlow('gw-apply');
+    await eventually(async () => {
+      const { body } = await call('GET', '/agents/gw-apply');
+      expect(body.status.applied.flows.map((f: { id: string }) => f.id)).toEqual(['greet']);
+      expect(body.status.drift).toBe(false);
+    });
+  });
+
+  it('sends a new revision of an assigned flow when the flow is updated', async () => {
+    const agent = await agentWithFlow('gw-update');
+    const res = await fetch(`${hub.url}/api/v1/flows/gw-update/greet`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/x-yaml' },
+      body: `${flowYaml('gw-update', 'greet', '{labels: {site: gw-update}}')}description: second\n`,
+    });
+    expect(res.status).toBe(200);
+    await eventually(() => expect(agent.appliedFlows()[0]?.revision).toBe(2));
+  });
+
+  it('takes a flow away from an agent whose new labels no longer match', async () => {
+    const agent = await agentWithFlow('gw-relabel');
+    expect((await call('PATCH', '/agents/gw-relabel', { labels: { site: 'elsewhere' } })).status).toBe(200);
+    await eventually(() => expect(agent.appliedFlows()).toEqual([]));
+  });
+
+  it('decommissions an agent on DELETE: it drops its flows and is disconnected', async () => {
+    const agent = await agentWithFlow('gw-retire');
+    expect((await call('DELETE', '/agents/gw-retire')).status).toBe(204);
+    await eventually(() => expect([agent.decommissioned, agent.appliedFlows()]).toEqual([true, []]));
+    await eventually(async () => expect((await call('GET', '/agents/gw-retire')).body.online).toBe(false));
+  });
+});
+
+describe('agent state', () => {
+  it('lists an agent online while it is connected and offline once it closes', async () => {
+    const { agent } = await joinAgent('gw-presence', { site: 'p' });
+    const online = async () =>
+      (await call('GET', '/agents')).body.items.find((a: { id: string }) => a.id === 'gw-presence')?.online;
+    await eventually(async () => expect(await online()).toBe(true));
+    await agent.close();
+    await eventually(async () => expect(await online()).toBe(false));
+  });
+
+  it("exposes each agent's outbox depth as a gauge", async () => {
+    await joinAgent('gw-gauge', {});
+    await eventually(async () =>
+      expect((await call('GET', '/metrics')).body).toMatch(/tern_agent_outbox_depth\{agent="gw-gauge"\} \d+/),
+    );
+  });
+
+  it('counts an invalid message in the metrics and goes on serving', async () => {
+    const { token } = await joinAgent('gw-garbage', {});
+    const client = await spy('gw-garbage', token);
+    await client.publishAsync(agentTopic('gw-garbage', 'events'), '{"records": "nope"}', { qos: 1 });
+    await eventually(async () =>
+      expect((await call('GET', '/metrics')).body).toMatch(
+        /tern_sync_invalid_messages_total\{kind="events"\} [1-9]/,
+      ),
+    );
+  });
+});
+
+describe('executions on agents', () => {
+  it('runs a flow on an agent by command and shows the execution with its agent, task runs and logs', async () => {
+    await agentWithFlow('gw-run');
+    const id = await runToEnd('gw-run');
+    const listed = await call('GET', '/executions?agent=gw-run');
+    const detail = await call('GET', `/executions/${id}`);
+    const logs = await call('GET', `/executions/${id}/logs`);
+    expect({
+      listed: listed.body.items.map((e: { id: string; agentId: string }) => [e.id, e.agentId]),
+      taskRuns: detail.body.taskRuns.map((t: { taskId: string; state: string }) => [t.taskId, t.state]),
+      logs: logs.body.items.map((l: { message: string }) => l.message),
+    }).toEqual({
+      listed: [[id, 'gw-run']],
+      taskRuns: [
+        ['say', 'SUCCESS'],
+        ['out', 'SUCCESS'],
+      ],
+      logs: ['hello from gw-run'],
+    });
+  });
+
+  it('stores a resent batch once: its logs are not duplicated', async () => {
+    const { token } = await joinAgent('gw-dup', { site: 'gw-dup' });
+    await createFlow('gw-dup', 'greet', '{agents: [gw-dup]}');
+    const client = await spy('gw-dup', token);
+    const batches: Buffer[] = [];
+    const acks: number[] = [];
+    client.on('message', (topic, payload) => {
+      if (topic.endsWith('/events')) batches.push(payload);
+      else acks.push(JSON.parse(payload.toString()).seq);
+    });
+    await client.subscribeAsync([agentTopic('gw-dup', 'events'), agentTopic('gw-dup', 'ack')], { qos: 1 });
+    const id = await runToEnd('gw-dup');
+    const before = (await call('GET', `/executions/${id}/logs`)).body.items.length;
+    const acked = acks.length;
+    for (const b of batches) await client.publishAsync(agentTopic('gw-dup', 'events'), b, { qos: 1 });
+    await eventually(() => expect(acks.length).toBeGreaterThanOrEqual(acked + batches.length));
+    await hub.fleet.idle();
+    expect([before, (await call('GET', `/executions/${id}/logs`)).body.items.length]).toEqual([1, 1]);
+  });
+
+  it('answers 409 when the flow is not assigned to the agent named', async () => {
+    await agentWithFlow('gw-other');
+    await joinAgent('gw-elsewhere', { site: 'z' });
+    expect((await call('POST', '/executions/gw-other/greet?agent=gw-elsewhere')).status).toBe(409);
+  });
+
+  it('answers 404 for an unknown agent', async () => {
+    await createFlow('gw-none', 'greet', '{labels: {site: gw-none}}');
+    expect((await call('POST', '/executions/gw-none/greet?agent=ghost')).status).toBe(404);
+  });
+
+  it('runs on every agent the flow is assigned to with agent=*', async () => {
+    await createFlow('fleet-all', 'greet', '{labels: {role: edge}}');
+    const agents = await Promise.all(['gw-all-1', 'gw-all-2'].map((id) => joinAgent(id, { role: 'edge' })));
+    for (const { agent } of agents) await eventually(() => expect(agent.appliedFlows()).toHaveLength(1));
+    const res = await call('POST', '/executions/fleet-all/greet?agent=*');
+    expect(res.status).toBe(202);
+    await eventually(async () => {
+      const { body } = await call('GET', '/executions?namespace=fleet-all&state=SUCCESS');
+      expect(body.items.map((e: { agentId: string }) => e.agentId).sort()).toEqual(['gw-all-1', 'gw-all-2']);
+    });
+  });
+
+  it('kills an execution running on an agent: 202, then the agent ends it KILLED', async () => {
+    await createFlow('gw-kill', 'hold', '{agents: [gw-kill]}', '  - id: wait\n    type: pause\n');
+    const { agent } = await joinAgent('gw-kill', {});
+    await eventually(() => expect(agent.appliedFlows()).toHaveLength(1));
+    const id = (await call('POST', '/executions/gw-kill/hold?agent=gw-kill')).body.executionIds[0];
+    await eventually(async () => expect((await call('GET', `/executions/${id}`)).body.state).toBe('PAUSED'));
+    expect((await call('POST', `/executions/${id}/kill`)).status).toBe(202);
+    await eventually(async () => expect((await call('GET', `/executions/${id}`)).body.state).toBe('KILLED'));
+  });
+});
