@@ -196,12 +196,13 @@ function program(): Command {
         .argument('<namespace>')
         .argument('<flowId>')
         .option('-i, --input <key=value>', 'an input value (repeatable)', collect, [])
-        .option('--wait', 'wait for the end; exit 1 if it failed', false),
+        .option('--wait', 'wait for the end; exit 1 if it failed', false)
+        .option('--agent <id>', "run an agent flow on this agent ('*': every agent it is assigned to)"),
     ).action(
       async (
         ns: string,
         id: string,
-        o: { input: string[]; wait: boolean; server: string; token?: string; json: boolean },
+        o: { input: string[]; wait: boolean; agent?: string; server: string; token?: string; json: boolean },
       ) => {
         const { client, out } = context(o);
         process.exitCode = await remote.executionsRun(client, out, ns, id, o);

@@ -51,9 +51,20 @@ export async function executionsRun(
   out: Output,
   namespace: string,
   flowId: string,
-  opts: { input: string[]; wait: boolean },
+  opts: { input: string[]; wait: boolean; agent?: string },
 ): Promise<number> {
   const inputs = parseInputs(opts.input);
+  if (opts.agent) {
+    const r = (await client.request<{ executionIds: string[] }>(
+      'POST',
+      `/executions/${enc(namespace)}/${enc(flowId)}?agent=${enc(opts.agent)}`,
+      { json: inputs },
+    )) as { executionIds: string[] };
+    return emit(out, r, () => {
+      for (const id of r.executionIds)
+        out.printer.line(`${namespace}.${flowId} ${id} sent to agent ${opts.agent}`);
+    });
+  }
   const e = (await client.request<Execution>(
     'POST',
     `/executions/${enc(namespace)}/${enc(flowId)}${opts.wait ? '?wait=true' : ''}`,

@@ -1,10 +1,12 @@
 /**
  * `tern start` (what `npm start` runs): a hub with its embedded database and
- * broker, the example flows deployed, for trying Tern on one machine.
+ * broker, a local agent, and the example flows deployed, for trying Tern on
+ * one machine.
  */
 import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pino from 'pino';
+import { startAgent } from '../../agent/agent.js';
 import { findFlowFiles, loadFlowFile } from '../../agent/flow-loader.js';
 import { builtinRegistry } from '../../agent/local-runtime.js';
 import { startHub } from '../../hub/hub.js';
@@ -56,6 +58,29 @@ export async function startCommand(options: StartOptions, printer: Printer): Pro
     );
   }
 
+  // A local agent, so flows with `runsOn: {labels: {host: local}}` have somewhere to run.
+  let agent: Awaited<ReturnType<typeof startAgent>> | undefined;
+  if (hub.mqttPort !== undefined) {
+    const { token: agentToken } = await hub.storage.agents.register('local', { host: 'local' });
+    await hub.fleet.agentRegistered('local');
+    agent = await startAgent({
+      id: 'local',
+      hubUrl: `mqtt://127.0.0.1:${hub.mqttPort}`,
+      token: agentToken,
+      labels: { host: 'local' },
+      dataDir: join(options.dataDir, '..', 'agent'),
+      logger,
+    });
+    // Ready means the agent has applied what the hub wants it to run (at most a few seconds).
+    for (let i = 0; i < 100; i++) {
+      const status = (await hub.storage.agents.get('local'))?.status as
+        | { drift?: boolean; applied?: unknown }
+        | undefined;
+      if (status?.applied && status.drift === false) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
   printer.line('');
   printer.line(printer.style('bold', `Tern is running at ${hub.url}`));
   printer.line(`  API      ${hub.url}/api/v1   (docs: ${hub.url}/api/docs)`);
@@ -64,6 +89,7 @@ export async function startCommand(options: StartOptions, printer: Printer): Pro
       `  MQTT     mqtt://127.0.0.1:${hub.mqttPort}   (WebSocket: ${hub.url.replace(/^http/, 'ws')}/mqtt)`,
     );
   printer.line(`  Flows    ${deployed.length} example flows deployed from ${options.examples}/`);
+  if (agent) printer.line('  Agent    local (labels host=local), connected over MQTT');
   if (token) {
     printer.line(`  Token    ${printer.style('bold', token)}   (kept in ${tokenFile})`);
     printer.line('');
@@ -81,5 +107,6 @@ export async function startCommand(options: StartOptions, printer: Printer): Pro
     process.once('SIGTERM', () => resolve());
   });
   printer.line('stopping…');
+  await agent?.close();
   await hub.close();
 }

@@ -111,6 +111,12 @@ describe('examples', () => {
     expect(task(r, 'item', 'b').outputs).toEqual({ value: 'item b' });
   });
 
+  it('on-agent runs its shell task and reports the uptime', async () => {
+    const r = await run('on-agent.yml');
+    expect(r.state).toBe('SUCCESS');
+    expect(Number((task(r, 'where').outputs.vars as Record<string, unknown>).uptime)).toBeGreaterThan(0);
+  });
+
   it('sensor-threshold routes by zone and remembers the reading', async () => {
     const hot = await run('sensor-threshold.yml', 'reading={"zone":"cold-room","celsius":9}');
     expect(task(hot, 'alert').state).toBe('SUCCESS');

@@ -70,9 +70,9 @@ describe('tern deploy', () => {
     const first = await api(['deploy', flowsDir]);
     expect(first.code).toBe(0);
     expect(first.stdout).toMatch(/created\s+tern\.examples\.hello \(revision 1\)/);
-    expect(first.stdout).toMatch(/9 created, 0 updated, 0 unchanged, 0 deleted/);
+    expect(first.stdout).toMatch(/10 created, 0 updated, 0 unchanged, 0 deleted/);
     const again = await api(['deploy', flowsDir]);
-    expect(again.stdout).toMatch(/0 created, 0 updated, 9 unchanged, 0 deleted/);
+    expect(again.stdout).toMatch(/0 created, 0 updated, 10 unchanged, 0 deleted/);
   });
 
   it('updates a changed flow, and with --prune deletes flows no longer in the folder', async () => {
@@ -88,7 +88,7 @@ describe('tern deploy', () => {
     const real = await api(['deploy', flowsDir, '--prune']);
     expect(real.stdout).toMatch(/updated\s+tern\.examples\.hello \(revision 2\)/);
     expect(real.stdout).toMatch(/deleted\s+tern\.examples\.http/);
-    expect(real.stdout).toMatch(/0 created, 1 updated, 7 unchanged, 1 deleted/);
+    expect(real.stdout).toMatch(/0 created, 1 updated, 8 unchanged, 1 deleted/);
   });
 
   it('deploys nothing when one flow is invalid, naming the file and line', async () => {
