@@ -1,11 +1,12 @@
 /** The sync stream's storage (SPEC §4.2): an agent's records stored once by seq, in one transaction, before the ack. */
 import { eq, sql } from 'drizzle-orm';
-import type { Execution, LogLine, TaskRun } from '../../protocol/execution.js';
+import type { Execution, TaskRun } from '../../protocol/execution.js';
 import type { CommandResult } from '../../protocol/messages.js';
 import type { Db } from './db.js';
 import { jsonText } from './json.js';
 import { agentSync } from './schema.js';
 import type { IngestRecord, IngestResult, SyncRepository } from './types.js';
+import { chunks, executionRow, logRow, taskRunRow } from './write-batch.js';
 
 /** Command answers kept per agent in `agents.status.commands`, newest last. */
 export const KEPT_COMMAND_RESULTS = 50;
@@ -79,11 +80,11 @@ export class DrizzleSyncRepository implements SyncRepository {
       // sorting makes `task_runs.seq` follow creation, as the API's reads expect.
       result.taskRuns = [...taskRuns.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 
-      for (const rows of chunks(result.executions.map(executionRow)))
+      for (const rows of chunks(result.executions.map(executionRow), CHUNK))
         await tx.execute(upsertExecutions(jsonText(rows)));
-      for (const rows of chunks(result.taskRuns.map(taskRunRow)))
+      for (const rows of chunks(result.taskRuns.map(taskRunRow), CHUNK))
         await tx.execute(upsertTaskRuns(jsonText(rows), agentId));
-      for (const rows of chunks(result.logs.map(logRow)))
+      for (const rows of chunks(result.logs.map(logRow), CHUNK))
         await tx.execute(insertLogs(jsonText(rows), agentId));
       if (result.commands.length > 0)
         await tx.execute(appendCommandResults(agentId, result.commands.slice(-KEPT_COMMAND_RESULTS)));
@@ -145,39 +146,4 @@ function appendCommandResults(agentId: string, results: CommandResult[]) {
           WITH ORDINALITY AS t(c, n)
         ORDER BY n DESC LIMIT ${KEPT_COMMAND_RESULTS}) AS recent))
     WHERE id = ${agentId}`;
-}
-
-function executionRow(e: Execution) {
-  return {
-    id: e.id,
-    namespace: e.namespace,
-    flow_id: e.flowId,
-    flow_revision: e.flowRevision,
-    state: e.state,
-    agent_id: e.agentId,
-    labels: e.labels ?? {},
-    start_date: new Date(e.startDate).toISOString(),
-    end_date: e.endDate === undefined ? null : new Date(e.endDate).toISOString(),
-    doc: e,
-  };
-}
-
-function taskRunRow(t: TaskRun) {
-  return { id: t.id, execution_id: t.executionId, state: t.state, doc: t };
-}
-
-function logRow(line: LogLine) {
-  return {
-    execution_id: line.executionId,
-    task_run_id: line.taskRunId,
-    task_id: line.taskId,
-    attempt: line.attempt,
-    level: line.level,
-    ts: new Date(line.timestamp).toISOString(),
-    message: line.message,
-  };
-}
-
-function* chunks<T>(items: T[]): Generator<T[]> {
-  for (let i = 0; i < items.length; i += CHUNK) yield items.slice(i, i + CHUNK);
 }

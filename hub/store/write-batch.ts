@@ -164,7 +164,8 @@ function splitKvId(id: string): [string, string] {
 
 // Rows are plain objects serialised now, at commit: the batch holds each record as it is at this moment.
 
-function executionRow(e: Execution) {
+/** Row shapes shared by the group commit and the agent ingest. */
+export function executionRow(e: Execution) {
   return {
     id: e.id,
     namespace: e.namespace,
@@ -172,7 +173,7 @@ function executionRow(e: Execution) {
     flow_revision: e.flowRevision,
     state: e.state,
     agent_id: e.agentId,
-    labels: e.labels,
+    labels: e.labels ?? {},
     // Normalised: Date.parse accepts forms that PostgreSQL may not.
     start_date: new Date(e.startDate).toISOString(),
     end_date: e.endDate === undefined ? null : new Date(e.endDate).toISOString(),
@@ -180,11 +181,11 @@ function executionRow(e: Execution) {
   };
 }
 
-function taskRunRow(t: TaskRun) {
+export function taskRunRow(t: TaskRun) {
   return { id: t.id, execution_id: t.executionId, state: t.state, doc: t };
 }
 
-function logRow(line: LogLine) {
+export function logRow(line: LogLine) {
   return {
     execution_id: line.executionId,
     task_run_id: line.taskRunId,
@@ -196,6 +197,6 @@ function logRow(line: LogLine) {
   };
 }
 
-function* chunks<T>(items: T[]): Generator<T[]> {
-  for (let i = 0; i < items.length; i += CHUNK) yield items.slice(i, i + CHUNK);
+export function* chunks<T>(items: T[], size = CHUNK): Generator<T[]> {
+  for (let i = 0; i < items.length; i += size) yield items.slice(i, i + size);
 }
