@@ -11,6 +11,7 @@
 #
 # Adding a service NAME: append it to SERVICES and define NAME_packages (Debian packages, one per
 # line), NAME_up, NAME_down, NAME_status (exit 0 when running) and NAME_env (prints `VAR value` lines).
+# A NAME_up that leaves a process running starts it through `detached`.
 set -euo pipefail
 
 SERVICES=(postgres mosquitto)
@@ -51,6 +52,15 @@ wait_for() {
 }
 
 port_open() { (exec 9<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# Starts a program that leaves a daemon behind: `detached LOG CMD...`. The daemon must hold none of
+# our descriptors: whoever reads our stdout (`$(services.sh up)`) or stderr (a CI log) waits for
+# every writer to close it, so a daemon that inherits one keeps the caller waiting for ever.
+detached() {
+  local log=$1
+  shift
+  "$@" </dev/null >>"$log" 2>&1 3>&-
+}
 
 # ---- packages ---------------------------------------------------------------------------------
 
@@ -123,7 +133,7 @@ postgres_up() {
     log "postgres: already running on 127.0.0.1:$PG_PORT"
   else
     log "postgres: starting on 127.0.0.1:$PG_PORT"
-    if ! as_pg "$bin/pg_ctl" start -D "$PG_DATA" -l "$PG_DIR/postgres.log" -w -t 60 >/dev/null; then
+    if ! detached "$PG_DIR/pg_ctl.log" as_pg "$bin/pg_ctl" start -D "$PG_DATA" -l "$PG_DIR/postgres.log" -w -t 60; then
       tail -n 20 "$PG_DIR/postgres.log" || true
       die "postgres did not start (log: $PG_DIR/postgres.log)"
     fi
@@ -184,7 +194,7 @@ set_tcp_nodelay true
 EOF
   log "mosquitto: starting on 127.0.0.1:$MQTT_PORT"
   rm -f "$MQTT_DIR/mosquitto.pid"
-  mosquitto -c "$MQTT_DIR/mosquitto.conf" -d
+  detached "$MQTT_DIR/start.log" mosquitto -c "$MQTT_DIR/mosquitto.conf" -d
   if ! wait_for 15 port_open "$MQTT_PORT"; then
     tail -n 20 "$MQTT_DIR/mosquitto.log" || true
     die "mosquitto did not start (log: $MQTT_DIR/mosquitto.log)"
