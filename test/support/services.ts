@@ -9,7 +9,9 @@ export type ServiceVariable =
   | 'TERN_TEST_PG_URL'
   | 'TERN_TEST_MQTT_URL'
   | 'TERN_TEST_KAFKA_BROKERS'
-  | 'DOCKER_HOST';
+  | 'TERN_TEST_MYSQL_URL'
+  | 'DOCKER_HOST'
+  | 'TERN_TEST_CHROMIUM';
 
 export function serviceAddress(variable: ServiceVariable): string | undefined {
   const value = process.env[variable];
