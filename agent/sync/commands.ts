@@ -14,6 +14,12 @@ export interface CommandHandlerOptions {
   refuseStart(): string | undefined;
   /** Why no command other than ping is taken now, or undefined. */
   refuseCommands(): string | undefined;
+  /**
+   * True while commands must wait for the agent's next start (it is
+   * stopping): they are neither handled nor answered, and left
+   * unacknowledged for the broker to deliver again.
+   */
+  postpone(): boolean;
   logger: Logger;
 }
 
@@ -26,21 +32,31 @@ const REMEMBERED_IDS = 1024;
  */
 export class CommandHandler {
   private chain: Promise<void> = Promise.resolve();
-  private readonly seen = new Set<string>();
+  /** The handling of each recent command, by id: a redelivery waits for the first copy's. */
+  private readonly seen = new Map<string, Promise<boolean>>();
   private readonly log: Logger;
 
   constructor(private readonly options: CommandHandlerOptions) {
     this.log = options.logger.child({ component: 'commands' });
   }
 
-  /** Queues `command`; its answer is appended to the outbox once handled. */
-  handle(command: Command): void {
-    if (this.seen.has(command.id)) {
+  /**
+   * Queues `command`. Resolves true once its answer is appended to the outbox
+   * (for a redelivered command, once its first copy's is), false when it was
+   * postponed: then it must come again.
+   */
+  handle(command: Command): Promise<boolean> {
+    const earlier = this.seen.get(command.id);
+    if (earlier) {
       this.log.debug({ commandId: command.id }, 'command delivered again; already handled');
-      return;
+      return earlier;
     }
-    this.remember(command.id);
-    this.chain = this.chain.then(async () => {
+    const answered = this.chain.then(async () => {
+      if (this.options.postpone()) {
+        this.seen.delete(command.id);
+        this.log.info({ commandId: command.id, type: command.type }, 'command left for the next start');
+        return false;
+      }
       const result = await this.execute(command).catch(
         (err: unknown): CommandResult => ({ commandId: command.id, ok: false, error: messageOf(err) }),
       );
@@ -53,7 +69,11 @@ export class CommandHandler {
       } catch (err) {
         this.log.error({ commandId: command.id, err: messageOf(err) }, 'command answer not recorded');
       }
+      return true;
     });
+    this.chain = answered.then(() => undefined);
+    this.remember(command.id, answered);
+    return answered;
   }
 
   /** Resolves once every command queued so far is answered. */
@@ -116,10 +136,10 @@ export class CommandHandler {
     }
   }
 
-  private remember(id: string): void {
-    this.seen.add(id);
+  private remember(id: string, handled: Promise<boolean>): void {
+    this.seen.set(id, handled);
     if (this.seen.size > REMEMBERED_IDS) {
-      const oldest = this.seen.values().next().value;
+      const oldest = this.seen.keys().next().value;
       if (oldest !== undefined) this.seen.delete(oldest);
     }
   }

@@ -33,7 +33,13 @@ export interface SyncClientOptions {
   /** What the periodic status carries besides state and since. */
   status(): Pick<Status, 'version' | 'load' | 'outbox'>;
   onDesired(desired: Desired): void;
-  onCommand(command: Command): void;
+  /**
+   * Handles a command; resolves once its effect and its answer are durable,
+   * with false when it was not taken and must come again. Only a taken
+   * command gets its PUBACK, and only then: a command the agent dies holding,
+   * or leaves as it stops, is delivered again instead of lost.
+   */
+  onCommand(command: Command): Promise<boolean>;
   /** Jitter source; tests pass a fixed one. */
   random?: () => number;
 }
@@ -46,6 +52,9 @@ export interface SyncStats extends DrainStats {
   invalidMessages: number;
   invalidByKind: Partial<Record<AgentTopicKind, number>>;
 }
+
+/** Tells mqtt.js to leave a message unacknowledged (it goes on reading the next one). */
+const NOT_TAKEN = new Error('command left for the next session');
 
 /** How long a clean close waits for the broker before dropping the socket. */
 const CLOSE_TIMEOUT_MS = 2000;
@@ -197,7 +206,13 @@ export class SyncClient {
     this.client = client;
     noDelay(client);
     client.on('connect', () => this.onConnect(client));
-    client.on('message', (topic, payload) => this.onMessage(topic, payload));
+    // Instead of the 'message' event: mqtt.js sends a message's PUBACK when this calls back without an error.
+    client.handleMessage = (packet, done) => {
+      const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
+      const handled = this.onMessage(packet.topic, payload);
+      if (handled) void handled.then((taken) => done(taken ? undefined : NOT_TAKEN));
+      else done();
+    };
     client.on('error', (err) => {
       if (client === this.client) this.log.warn({ err: err.message, url }, 'hub connection error');
     });
@@ -262,7 +277,8 @@ export class SyncClient {
     }, delay);
   }
 
-  private onMessage(topic: string, payload: Buffer): void {
+  /** Validates and dispatches one message; for a command, whether to acknowledge it, once known. */
+  private onMessage(topic: string, payload: Buffer): Promise<boolean> | undefined {
     const target = parseAgentTopic(topic);
     if (!target || target.agentId !== this.options.agentId) return;
     switch (target.kind) {
@@ -282,11 +298,15 @@ export class SyncClient {
       }
       case 'cmd': {
         const msg = parseMessage('cmd', payload);
-        if (msg.ok) this.deliver('cmd', () => this.options.onCommand(msg.value));
-        else {
-          this.invalid('cmd', msg.error);
-          this.refuseCommand(payload, msg.error);
-        }
+        if (msg.ok)
+          return Promise.resolve()
+            .then(() => this.options.onCommand(msg.value))
+            .catch((err: unknown) => {
+              this.log.error({ kind: 'cmd', err: (err as Error).message }, 'handling a hub message failed');
+              return true;
+            });
+        this.invalid('cmd', msg.error);
+        this.refuseCommand(payload, msg.error);
         return;
       }
       default:

@@ -12,8 +12,18 @@ const hub: BrokerIdentity = { kind: 'hub' };
 const gw1: BrokerIdentity = { kind: 'agent', agentId: 'gw-1' };
 
 describe('agent publish rules', () => {
-  it('allows topics below its own prefix', () => {
-    expect(policy.mayPublish(gw1, 'tern/v1/agents/gw-1/events')).toBe(true);
+  it('allows its own agent-to-hub topics', () => {
+    for (const kind of ['hello', 'status', 'reported', 'events'])
+      expect(policy.mayPublish(gw1, `tern/v1/agents/gw-1/${kind}`), kind).toBe(true);
+  });
+
+  it("denies the hub's topics, even its own", () => {
+    for (const kind of ['desired', 'ack', 'cmd'])
+      expect(policy.mayPublish(gw1, `tern/v1/agents/gw-1/${kind}`), kind).toBe(false);
+  });
+
+  it('denies other topics below its own prefix', () => {
+    expect(policy.mayPublish(gw1, 'tern/v1/agents/gw-1/events/extra')).toBe(false);
   });
 
   it('denies an agent whose id is a prefix of the owner', () => {

@@ -1,5 +1,14 @@
-/** Who may publish and subscribe where on the embedded broker: the hub anywhere, an agent only on its own topics. */
-import { AGENTS_TOPIC_ROOT, agentTopicPrefix } from '../../protocol/topics.js';
+/**
+ * Who may publish and subscribe where on the embedded broker: the hub
+ * anywhere; an agent publishes only its own agent-to-hub topics and reads its
+ * own topics (deploy/mosquitto/tern.acl says the same to Mosquitto).
+ */
+import {
+  AGENT_TOPIC_DIRECTIONS,
+  AGENTS_TOPIC_ROOT,
+  agentTopicPrefix,
+  isAgentTopicKind,
+} from '../../protocol/topics.js';
 
 /** An authenticated broker client: the hub's privileged client, or one agent. */
 export type BrokerIdentity = { kind: 'hub' } | { kind: 'agent'; agentId: string };
@@ -36,7 +45,7 @@ export function createAccessPolicy(sharedPrefix: string): AccessPolicy {
   return {
     mayPublish(identity, topic) {
       if (identity.kind === 'hub') return true;
-      return topicUnder(topic, agentTopicPrefix(identity.agentId)) || topicUnder(topic, sharedPrefix);
+      return isAgentToHub(topic, agentTopicPrefix(identity.agentId)) || topicUnder(topic, sharedPrefix);
     },
     maySubscribe(identity, filter) {
       if (identity.kind === 'hub') return true;
@@ -55,6 +64,18 @@ export function createAccessPolicy(sharedPrefix: string): AccessPolicy {
  */
 export function clientIdBelongsTo(agentId: string, clientId: string): boolean {
   return clientId === agentId || clientId.startsWith(`${agentId}:`);
+}
+
+/**
+ * One of the agent's own topics that the hub listens on. The hub's topics
+ * (`desired`, `ack`, `cmd`) are the hub's alone, even the agent's own: a
+ * leaked agent token must not let anyone command the agent, rewrite its
+ * retained desired flows, or acknowledge records the hub never stored.
+ */
+function isAgentToHub(topic: string, ownPrefix: string): boolean {
+  if (!topicUnder(topic, ownPrefix)) return false;
+  const kind = topic.slice(ownPrefix.length);
+  return isAgentTopicKind(kind) && AGENT_TOPIC_DIRECTIONS[kind] === 'agent-to-hub';
 }
 
 /** A topic strictly below a prefix that ends with a slash. */

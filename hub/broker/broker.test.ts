@@ -198,6 +198,25 @@ describe.each<Transport>(['tcp', 'ws'])('broker over %s', (transport) => {
     expect(got.sort()).toEqual(['elsewhere/entirely h', 'tern/v1/agents/gw-a/hello a', 'tern/v1/data/x b']);
   });
 
+  it('delivers retained messages to exact and wildcard subscriptions', async () => {
+    const h = await hub(transport);
+    const topics = ['tern/v1/agents/gw-a/desired', 'tern/v1/agents/gw-b/desired'];
+    for (const topic of topics) await h.publishAsync(topic, `r ${topic}`, { qos: 1, retain: true });
+    try {
+      const a = await agent(transport, 'gw-a');
+      const own = inbox(a);
+      await a.subscribeAsync('tern/v1/agents/gw-a/desired', { qos: 1 });
+      await vi.waitFor(() => expect(own).toEqual([`${topics[0]} r ${topics[0]}`]), WAIT);
+
+      const all = inbox(h);
+      await h.subscribeAsync('tern/v1/agents/+/desired', { qos: 1 });
+      await vi.waitFor(() => expect(all).toHaveLength(2), WAIT);
+      expect(all.sort()).toEqual(topics.map((t) => `${t} r ${t}`));
+    } finally {
+      for (const topic of topics) await h.publishAsync(topic, '', { qos: 1, retain: true });
+    }
+  });
+
   it("lets the hub publish on an agent's command topic", async () => {
     const a = await agent(transport, 'gw-a');
     const got = inbox(a);
@@ -213,9 +232,9 @@ describe.each<Transport>(['tcp', 'ws'])('broker over %s', (transport) => {
     await vi.waitFor(() => expect(delta(before, 'malformedPackets')).toBe(1), WAIT);
     const a = await agent(transport, 'gw-a');
     const got = inbox(a);
-    await a.subscribeAsync('tern/v1/agents/gw-a/ack', { qos: 1 });
-    await a.publishAsync('tern/v1/agents/gw-a/ack', 'still here', { qos: 1 });
-    await vi.waitFor(() => expect(got).toEqual(['tern/v1/agents/gw-a/ack still here']), WAIT);
+    await a.subscribeAsync('tern/v1/agents/gw-a/events', { qos: 1 });
+    await a.publishAsync('tern/v1/agents/gw-a/events', 'still here', { qos: 1 });
+    await vi.waitFor(() => expect(got).toEqual(['tern/v1/agents/gw-a/events still here']), WAIT);
   });
 
   it('closes every connection of an agent on request and no other', async () => {

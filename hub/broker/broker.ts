@@ -15,6 +15,7 @@ import {
   normaliseSharedPrefix,
 } from './access.js';
 import { isProtocolError, TopicAccessDenied } from './errors.js';
+import { indexedMemoryPersistence } from './retained-store.js';
 
 /** Username of the hub's own privileged client; no agent can hold it. */
 export const HUB_USERNAME = 'tern-hub';
@@ -100,6 +101,7 @@ export async function startBroker(options: BrokerOptions): Promise<Broker> {
   };
 
   const aedes = await Aedes.createBroker({
+    persistence: indexedMemoryPersistence(),
     preConnect(client, packet, callback) {
       // The will is published later on the client's behalf; check its topic at CONNECT, while we can refuse.
       if (packet.will) willTopics.set(client, packet.will.topic);
