@@ -49,4 +49,7 @@ export function printTable(figures: readonly Figure[]): void {
   console.log(line(header));
   console.log(line(widths.map((w) => '-'.repeat(w))));
   for (const r of rows) console.log(line(r));
+  const notes = figures.filter((f) => f.note);
+  if (notes.length > 0) console.log('\nnotes:');
+  for (const f of notes) console.log(`${f.id}  ${f.figure}: ${f.note}`);
 }

@@ -1,5 +1,5 @@
 /** The sync stream's storage (SPEC §4.2): an agent's records stored once by seq, in one transaction, before the ack. */
-import { eq, sql } from 'drizzle-orm';
+import { eq, type SQL, sql } from 'drizzle-orm';
 import type { Execution, TaskRun } from '../../protocol/execution.js';
 import type { CommandResult } from '../../protocol/messages.js';
 import type { Db } from './db.js';
@@ -47,13 +47,7 @@ export class DrizzleSyncRepository implements SyncRepository {
    */
   ingest(agentId: string, records: readonly IngestRecord[]): Promise<IngestResult> {
     return this.db.transaction(async (tx) => {
-      await tx.insert(agentSync).values({ agentId, lastSeq: 0 }).onConflictDoNothing();
-      const [mark] = await tx
-        .select({ lastSeq: agentSync.lastSeq })
-        .from(agentSync)
-        .where(eq(agentSync.agentId, agentId))
-        .for('update');
-      const last = mark?.lastSeq ?? 0;
+      const last = await lockMark(tx, agentId);
       const fresh = records.filter((r) => r.seq > last);
       const result: IngestResult = {
         lastSeq: last,
@@ -80,20 +74,54 @@ export class DrizzleSyncRepository implements SyncRepository {
       // sorting makes `task_runs.seq` follow creation, as the API's reads expect.
       result.taskRuns = [...taskRuns.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 
+      const writes: SQL[] = [];
       for (const rows of chunks(result.executions.map(executionRow), CHUNK))
-        await tx.execute(upsertExecutions(jsonText(rows)));
+        writes.push(upsertExecutions(jsonText(rows)));
       for (const rows of chunks(result.taskRuns.map(taskRunRow), CHUNK))
-        await tx.execute(upsertTaskRuns(jsonText(rows), agentId));
+        writes.push(upsertTaskRuns(jsonText(rows), agentId));
       for (const rows of chunks(result.logs.map(logRow), CHUNK))
-        await tx.execute(insertLogs(jsonText(rows), agentId));
+        writes.push(insertLogs(jsonText(rows), agentId));
       if (result.commands.length > 0)
-        await tx.execute(appendCommandResults(agentId, result.commands.slice(-KEPT_COMMAND_RESULTS)));
+        writes.push(appendCommandResults(agentId, result.commands.slice(-KEPT_COMMAND_RESULTS)));
 
       result.lastSeq = fresh.at(-1)!.seq;
-      await tx.update(agentSync).set({ lastSeq: result.lastSeq }).where(eq(agentSync.agentId, agentId));
+      await tx.execute(
+        withWrites(
+          writes,
+          sql`UPDATE agent_sync SET last_seq = ${result.lastSeq} WHERE agent_id = ${agentId}`,
+        ),
+      );
       return result;
     });
   }
+}
+
+/** The agent's high-water mark, its row created when missing and locked until the transaction ends. */
+async function lockMark(tx: Pick<Db, 'select' | 'insert'>, agentId: string): Promise<number> {
+  const locked = () =>
+    tx
+      .select({ lastSeq: agentSync.lastSeq })
+      .from(agentSync)
+      .where(eq(agentSync.agentId, agentId))
+      .for('update');
+  let [mark] = await locked();
+  if (!mark) {
+    await tx.insert(agentSync).values({ agentId, lastSeq: 0 }).onConflictDoNothing();
+    [mark] = await locked();
+  }
+  return mark?.lastSeq ?? 0;
+}
+
+/**
+ * One statement, one round trip: each write a data-modifying CTE, then `last`.
+ * Every part sees the database as it was when the statement began, not the
+ * other parts' rows; that is all {@link ownExecution} needs, since this
+ * batch's executions are the sender's own.
+ */
+function withWrites(writes: readonly SQL[], last: SQL): SQL {
+  if (writes.length === 0) return last;
+  const ctes = writes.map((write, i) => sql`${sql.identifier(`w${i}`)} AS (${write})`);
+  return sql`WITH ${sql.join(ctes, sql`, `)} ${last}`;
 }
 
 /** Upserts executions; an existing row is only updated when it belongs to the same agent. */
@@ -101,7 +129,7 @@ function upsertExecutions(payload: string) {
   return sql`INSERT INTO executions
       (id, namespace, flow_id, flow_revision, state, agent_id, labels, start_date, end_date, doc)
     SELECT id, namespace, flow_id, flow_revision, state, agent_id, labels, start_date, end_date, doc
-    FROM json_to_recordset(${payload}::json) AS r(id text, namespace text, flow_id text, flow_revision int,
+    FROM jsonb_to_recordset(${payload}::jsonb) AS r(id text, namespace text, flow_id text, flow_revision int,
       state text, agent_id text, labels jsonb, start_date timestamptz, end_date timestamptz, doc jsonb)
     ON CONFLICT (id) DO UPDATE SET namespace = excluded.namespace, flow_id = excluded.flow_id,
       flow_revision = excluded.flow_revision, state = excluded.state, labels = excluded.labels,
@@ -118,7 +146,7 @@ const ownExecution = (agentId: string) =>
 function upsertTaskRuns(payload: string, agentId: string) {
   return sql`INSERT INTO task_runs (id, execution_id, state, doc)
     SELECT r.id, r.execution_id, r.state, r.doc
-    FROM ROWS FROM (json_to_recordset(${payload}::json) AS (id text, execution_id text, state text, doc jsonb))
+    FROM ROWS FROM (jsonb_to_recordset(${payload}::jsonb) AS (id text, execution_id text, state text, doc jsonb))
       WITH ORDINALITY AS r(id, execution_id, state, doc, n)
     WHERE ${ownExecution(agentId)}
     ORDER BY r.n
@@ -129,7 +157,7 @@ function upsertTaskRuns(payload: string, agentId: string) {
 function insertLogs(payload: string, agentId: string) {
   return sql`INSERT INTO logs (execution_id, task_run_id, task_id, attempt, level, ts, message)
     SELECT r.execution_id, r.task_run_id, r.task_id, r.attempt, r.level, r.ts, r.message
-    FROM ROWS FROM (json_to_recordset(${payload}::json) AS (execution_id text, task_run_id text, task_id text,
+    FROM ROWS FROM (jsonb_to_recordset(${payload}::jsonb) AS (execution_id text, task_run_id text, task_id text,
       attempt int, level text, ts timestamptz, message text))
       WITH ORDINALITY AS r(execution_id, task_run_id, task_id, attempt, level, ts, message, n)
     WHERE ${ownExecution(agentId)}

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { checkRecord } from '../../hub/fleet/ingest.js';
 import { openHubStorage } from '../../hub/store/hub-storage.js';
 import type { HubStorage, IngestRecord } from '../../hub/store/types.js';
-import type { Execution, LogLine } from '../../protocol/execution.js';
+import type { Execution, LogLine, TaskRun } from '../../protocol/execution.js';
 import type { EventRecord } from '../../protocol/messages.js';
 
 let storage: HubStorage;
@@ -105,4 +105,50 @@ it('accepts gaps in seq (records the agent dropped)', async () => {
     records({ seq: 9, kind: 'log', data: { ...log('e-gap', 'later') } }),
   );
   expect([result.lastSeq, result.logs.length]).toEqual([9, 1]);
+});
+
+it("stores one batch's execution, task runs, logs and command answer together, task runs in creation order", async () => {
+  await storage.agents.register('a7', {});
+  const run = (id: string, taskId: string): TaskRun => ({
+    id,
+    executionId: 'e-all',
+    taskId,
+    parentTaskRunId: null,
+    value: null,
+    valuePath: [],
+    iteration: null,
+    state: 'SUCCESS',
+    attempts: [],
+    outputs: {},
+    startDate: at,
+  });
+  const result = await storage.sync.ingest(
+    'a7',
+    records(
+      { seq: 1, kind: 'execution', data: { ...execution('e-all', 'a7') } },
+      { seq: 2, kind: 'taskRun', data: { ...run('t-2', 'second') } },
+      { seq: 3, kind: 'taskRun', data: { ...run('t-1', 'first') } },
+      { seq: 4, kind: 'log', data: { ...log('e-all', 'hello') } },
+      { seq: 5, kind: 'command', data: { commandId: 'c-1', ok: true } },
+      { seq: 6, kind: 'execution', data: { ...execution('e-all', 'a7', 'SUCCESS') } },
+    ),
+  );
+  const stored = await storage.executions.get('e-all');
+  const lines = await storage.executions.logs('e-all', {});
+  const commands = (await storage.agents.get('a7'))?.status.commands as { commandId: string }[];
+  expect({
+    lastSeq: result.lastSeq,
+    state: stored?.execution.state,
+    taskRuns: stored?.taskRuns.map((t) => t.taskId),
+    logs: lines.items.map((l) => l.message),
+    commands: commands.map((c) => c.commandId),
+    mark: await storage.sync.lastSeq('a7'),
+  }).toEqual({
+    lastSeq: 6,
+    state: 'SUCCESS',
+    taskRuns: ['first', 'second'],
+    logs: ['hello'],
+    commands: ['c-1'],
+    mark: 6,
+  });
 });

@@ -1,0 +1,152 @@
+/**
+ * B7: idle memory of a real `tern agent` process (from dist/) connected to a
+ * hub that assigned it 10 flows, read from /proc/PID/status (VmRSS) once the
+ * agent has applied them and settled. Bare `node` is measured the same way.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Hub } from '../hub/hub.js';
+import { api, hubPlace, registerAgent, startBenchHub, until } from './bench-hub.js';
+import { median } from './stats.js';
+
+const CLI = join(dirname(fileURLToPath(import.meta.url)), '..', 'cli', 'main.js');
+
+/** How long the agent is left alone after applying its flows, then how samples are taken. */
+const SETTLE_MS = 3000;
+const SAMPLES = 5;
+const SAMPLE_EVERY_MS = 200;
+
+const AGENT = 'b7-agent';
+
+/**
+ * Ten flows of the kinds an edge device runs: half on a daily schedule (their
+ * triggers armed), half started on demand; logs, outputs, a condition, a loop
+ * and an HTTP call (never run while idle).
+ */
+function flowSource(i: number): string {
+  const trigger =
+    i % 2 === 0
+      ? `triggers:\n  - id: daily\n    type: schedule\n    cron: "${i} 3 * * *"\n    recoverMissedSchedules: NONE\n`
+      : '';
+  return `id: idle-${i}
+namespace: bench.b7
+runsOn:
+  agents: [${AGENT}]
+inputs:
+  - id: limit
+    type: FLOAT
+    defaults: ${i + 1}.5
+${trigger}tasks:
+  - id: read
+    type: output
+    values:
+      value: ${i * 3}
+  - id: check
+    type: if
+    condition: "{{ outputs.read.values.value > inputs.limit }}"
+    then:
+      - id: high
+        type: log
+        level: WARN
+        message: "value {{ outputs.read.values.value }} above {{ inputs.limit }}"
+    else:
+      - id: fine
+        type: log
+        message: "value {{ outputs.read.values.value }}"
+  - id: each
+    type: foreach
+    values: ["a", "b", "c"]
+    tasks:
+      - id: item
+        type: log
+        message: "item {{ taskrun.value }}"
+  - id: report
+    type: http.request
+    uri: "http://127.0.0.1:9/report/${i}"
+    method: POST
+    body: "{{ outputs.read.values | json }}"
+`;
+}
+
+/** RSS of the agent, in MB, once settled with its 10 flows; one run on a fresh hub. */
+export async function agentIdleRss(serverUrl: string | undefined): Promise<number> {
+  const place = await hubPlace(serverUrl, 'b7');
+  let hub: Hub | undefined;
+  let child: ChildProcess | undefined;
+  try {
+    hub = await startBenchHub(place);
+    const h = hub;
+    for (let i = 0; i < 10; i++) await api(h, 'POST', '/flows', { yaml: flowSource(i) });
+    const token = await registerAgent(h, AGENT);
+    child = spawn(
+      process.execPath,
+      [
+        CLI,
+        'agent',
+        `--hub=mqtt://127.0.0.1:${h.mqttPort}`,
+        `--id=${AGENT}`,
+        `--token=${token}`,
+        `--data-dir=${join(place.dataDir, 'agent')}`,
+      ],
+      { stdio: 'ignore', env: { ...process.env, TERN_LOG_LEVEL: 'warn' } },
+    );
+    const pid = child.pid!;
+    await until(
+      async () => {
+        const agent = await api<{ status: { applied?: { flows: unknown[] }; drift?: boolean } }>(
+          h,
+          'GET',
+          `/agents/${AGENT}`,
+        );
+        return agent.status.applied?.flows.length === 10 && agent.status.drift === false;
+      },
+      30_000,
+      'the agent to apply its 10 flows',
+      100,
+    );
+    return await settledRss(pid);
+  } finally {
+    if (child) await stop(child);
+    await hub?.close();
+    await place.remove();
+  }
+}
+
+/** RSS of a bare `node` process that only waits, in MB, measured like the agent. */
+export async function bareNodeRss(): Promise<number> {
+  const child = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1 << 30)'], { stdio: 'ignore' });
+  try {
+    return await settledRss(child.pid!);
+  } finally {
+    await stop(child);
+  }
+}
+
+/** Waits {@link SETTLE_MS}, then the median of a few VmRSS readings, in MB. */
+async function settledRss(pid: number): Promise<number> {
+  await new Promise((r) => setTimeout(r, SETTLE_MS));
+  const samples: number[] = [];
+  for (let i = 0; i < SAMPLES; i++) {
+    samples.push(vmRssKb(pid) / 1024);
+    await new Promise((r) => setTimeout(r, SAMPLE_EVERY_MS));
+  }
+  return median(samples);
+}
+
+function vmRssKb(pid: number): number {
+  const match = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  if (!match) throw new Error(`no VmRSS for process ${pid}`);
+  return Number(match[1]);
+}
+
+/** SIGTERM, and SIGKILL if it has not exited within 5 s. */
+async function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+  await exited;
+  clearTimeout(timer);
+}
