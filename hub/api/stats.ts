@@ -1,0 +1,67 @@
+/** `GET /stats/executions`: executions over time by state, for dashboards. */
+import { Type as T } from '@sinclair/typebox';
+import { TernError } from '../../protocol/errors.js';
+import type { StatsInterval } from '../store/types.js';
+import type { RouteTable } from './route.js';
+import { StateName } from './schemas.js';
+import type { HubServices } from './services.js';
+
+const INTERVAL_MS: Record<StatsInterval, number> = { minute: 60_000, hour: 3_600_000, day: 86_400_000 };
+/** More buckets than a chart can show is a mistake in the request. */
+const MAX_BUCKETS = 2000;
+
+const StatsSchema = T.Object({
+  from: T.String({ format: 'date-time' }),
+  to: T.String({ format: 'date-time' }),
+  interval: T.Union([T.Literal('minute'), T.Literal('hour'), T.Literal('day')]),
+  buckets: T.Array(
+    T.Object({
+      start: T.String({ format: 'date-time', description: 'Start of the bucket (UTC)' }),
+      counts: T.Record(StateName, T.Integer(), { description: 'Executions by current state' }),
+    }),
+    { description: 'Oldest first; buckets without executions are left out' },
+  ),
+});
+
+/** Registers the statistics routes. */
+export function statsRoutes(table: RouteTable, services: HubServices): void {
+  table.add(
+    {
+      method: 'get',
+      path: '/stats/executions',
+      operationId: 'executionStats',
+      tag: 'executions',
+      summary: 'Executions over time by state',
+      description:
+        'Executions counted by the UTC `interval` bucket of their start date and by their current state. Defaults: the last 24 hours, by hour.',
+      query: T.Object({
+        namespace: T.Optional(T.String({ description: 'Namespace, sub-namespaces included' })),
+        flowId: T.Optional(T.String()),
+        agent: T.Optional(T.String({ description: "Agent id, or 'hub'" })),
+        from: T.Optional(T.String({ format: 'date-time', description: 'Started at or after' })),
+        to: T.Optional(T.String({ format: 'date-time', description: 'Started before (default: now)' })),
+        interval: T.Optional(
+          T.Union([T.Literal('minute'), T.Literal('hour'), T.Literal('day')], { default: 'hour' }),
+        ),
+      }),
+      responses: { 200: { description: 'The counts', schema: StatsSchema } },
+    },
+    async (c, { query }) => {
+      const interval = query.interval ?? 'hour';
+      const to = query.to ? new Date(query.to) : new Date();
+      const from = query.from ? new Date(query.from) : new Date(to.getTime() - 86_400_000);
+      if (from >= to) throw new TernError('BAD_REQUEST', 'from must be before to');
+      if ((to.getTime() - from.getTime()) / INTERVAL_MS[interval] > MAX_BUCKETS)
+        throw new TernError('BAD_REQUEST', `more than ${MAX_BUCKETS} buckets: choose a wider interval`);
+      const range = { from: from.toISOString(), to: to.toISOString() };
+      const buckets = await services.storage.executions.stats({
+        ...range,
+        interval,
+        ...(query.namespace !== undefined && { namespace: query.namespace }),
+        ...(query.flowId !== undefined && { flowId: query.flowId }),
+        ...(query.agent !== undefined && { agent: query.agent }),
+      });
+      return c.json({ ...range, interval, buckets });
+    },
+  );
+}

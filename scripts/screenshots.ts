@@ -1,0 +1,266 @@
+/**
+ * `npm run screenshots`: starts a hub with example data (flows, executions,
+ * one agent online and one offline) on loopback, visits every page of the web
+ * UI in headless Chromium, and writes a PNG of each to docs/screenshots/.
+ *
+ * Chromium: TERN_TEST_CHROMIUM, else /usr/bin/chromium (`deploy/dev/services.sh up chromium`).
+ */
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type Page } from 'playwright-core';
+import { startAgent } from '../agent/agent.js';
+import { startHub } from '../hub/hub.js';
+
+const TOKEN = 'tern_screenshots_admin_token_0123456789';
+const root = join(import.meta.dirname, '..', '..');
+const out = join(root, 'docs', 'screenshots');
+
+const PLANT_FLOW = `id: collect
+namespace: plant.line1
+description: Read the line's sensors, check the temperature, report.
+labels:
+  team: ops
+runsOn:
+  labels:
+    site: plant1
+inputs:
+  - id: threshold
+    type: FLOAT
+    defaults: 80
+  - id: mode
+    type: SELECT
+    values: [normal, maintenance]
+    defaults: normal
+triggers:
+  - id: every-minute
+    type: schedule
+    cron: "* * * * *"
+tasks:
+  - id: read
+    type: parallel
+    tasks:
+      - id: temperature
+        type: output
+        values:
+          celsius: 72
+      - id: vibration
+        type: output
+        values:
+          rms: 0.4
+  - id: check
+    type: if
+    condition: "{{ outputs.temperature.values.celsius > inputs.threshold }}"
+    then:
+      - id: alert
+        type: log
+        level: WARN
+        message: too hot
+    else:
+      - id: fine
+        type: log
+        message: "{{ outputs.temperature.values.celsius }} °C is fine"
+  - id: route
+    type: switch
+    value: "{{ inputs.mode }}"
+    cases:
+      maintenance:
+        - id: skip
+          type: log
+          message: in maintenance
+    defaults:
+      - id: report
+        type: log
+        message: reported
+`;
+
+const FAILING = `id: nightly-export
+namespace: plant.reports
+description: "Exports the day's readings (it fails, the target is missing)."
+tasks:
+  - id: prepare
+    type: log
+    message: preparing the export
+  - id: export
+    type: shell
+    retry:
+      type: constant
+      interval: PT0.2S
+      maxAttempts: 3
+    commands:
+      - echo "writing to /nonexistent/export.csv"
+      - test -d /nonexistent
+errors:
+  - id: notify
+    type: log
+    level: ERROR
+    message: "export failed: {{ error.message }}"
+`;
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'tern-screenshots-'));
+  const hub = await startHub({
+    port: 0,
+    host: '127.0.0.1',
+    mqttPort: 0,
+    mqttHost: '127.0.0.1',
+    dataDir: join(dir, 'hub'),
+    adminToken: TOKEN,
+  });
+  const call = async (method: string, path: string, body?: { json?: unknown; yaml?: string }) => {
+    const res = await fetch(`${hub.url}/api/v1${path}`, {
+      method,
+      headers: {
+        authorization: `Bearer ${TOKEN}`,
+        ...(body?.json !== undefined && { 'content-type': 'application/json' }),
+        ...(body?.yaml !== undefined && { 'content-type': 'application/x-yaml' }),
+      },
+      body: body?.json !== undefined ? JSON.stringify(body.json) : body?.yaml,
+    });
+    const text = await res.text();
+    if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${text}`);
+    return text ? JSON.parse(text) : undefined;
+  };
+  const agents: Awaited<ReturnType<typeof startAgent>>[] = [];
+  const browser = await chromium.launch({
+    executablePath: process.env.TERN_TEST_CHROMIUM || '/usr/bin/chromium',
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'],
+  });
+  try {
+    for (const name of [
+      'hello',
+      'foreach',
+      'parallel',
+      'retries-and-errors',
+      'typed-inputs',
+      'kestra-syntax',
+    ]) {
+      await call('POST', '/flows', { yaml: readFileSync(join(root, 'examples', `${name}.yml`), 'utf8') });
+    }
+    await call('POST', '/flows', { yaml: FAILING });
+    await call('POST', '/flows', { yaml: PLANT_FLOW.replace('defaults: 80', 'defaults: 75') });
+    await call('PUT', '/flows/plant.line1/collect', { yaml: PLANT_FLOW });
+
+    const { token } = await call('POST', '/agents', {
+      json: { id: 'gw-plant1-a', labels: { site: 'plant1', role: 'gateway' } },
+    });
+    await call('POST', '/agents', { json: { id: 'gw-plant2-b', labels: { site: 'plant2' } } });
+    agents.push(
+      await startAgent({
+        id: 'gw-plant1-a',
+        token,
+        hubUrl: `mqtt://127.0.0.1:${hub.mqttPort}`,
+        dataDir: join(dir, 'agent'),
+        sync: { lingerMs: 1 },
+      }),
+    );
+
+    for (const [flow, inputs] of [
+      ['tern.examples/hello', { name: 'Ada' }],
+      ['tern.examples/foreach', {}],
+      ['tern.examples/parallel', {}],
+      ['tern.examples/retries-and-errors', {}],
+      ['plant.reports/nightly-export', {}],
+      ['tern.examples/hello', { name: 'Grace' }],
+    ] as const) {
+      await call('POST', `/executions/${flow}?wait=true`, { json: inputs }).catch(() => undefined);
+    }
+    const run = await call('POST', '/executions/plant.line1/collect?agent=gw-plant1-a', {
+      json: { threshold: 70 },
+    });
+    const agentExecution = run.executionIds[0] as string;
+    const failed = (await call('GET', '/executions?flowId=nightly-export')).items[0].id as string;
+    const retried = (await call('GET', '/executions?flowId=retries-and-errors')).items[0].id as string;
+    for (let i = 0; i < 200; i++) {
+      const e = await call('GET', `/executions/${agentExecution}`).catch(() => undefined);
+      if (e && ['SUCCESS', 'WARNING', 'FAILED'].includes(e.state)) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+
+    mkdirSync(out, { recursive: true });
+    const shoot = async (
+      name: string,
+      path: string,
+      theme: 'light' | 'dark',
+      ready?: (page: Page) => Promise<void>,
+    ) => {
+      const context = await browser.newContext({
+        viewport: { width: 1400, height: 900 },
+        deviceScaleFactor: 1,
+      });
+      // A string, not a function: this file is type-checked for Node, where there is no localStorage.
+      const token = name === 'sign-in' ? '' : TOKEN;
+      await context.addInitScript(
+        `if (${JSON.stringify(token)}) localStorage.setItem('tern.token', ${JSON.stringify(token)});
+         localStorage.setItem('tern.theme', ${JSON.stringify(theme)});`,
+      );
+      const page = await context.newPage();
+      await page.goto(hub.url + path);
+      if (name !== 'sign-in') await page.locator('[data-live="live"]').waitFor({ timeout: 15_000 });
+      await ready?.(page);
+      await page.waitForTimeout(300);
+      await page.screenshot({ path: join(out, `${name}.png`), fullPage: name !== 'execution-logs' });
+      await context.close();
+      console.log(`wrote docs/screenshots/${name}.png`);
+    };
+    const visible = (selector: string) => async (page: Page) => {
+      await page.locator(selector).first().waitFor({ timeout: 15_000 });
+    };
+
+    await shoot('sign-in', '/', 'light');
+    await shoot('dashboard', '/', 'light', visible('.chart svg'));
+    await shoot('dashboard-dark', '/', 'dark', visible('.chart svg'));
+    await shoot('flows', '/flows', 'light', visible('[data-testid="flows-table"]'));
+    await shoot('flow-editor', '/flows/plant.line1/collect', 'light', async (page) => {
+      await page.locator('.cm-content').waitFor();
+      await page.locator('.cm-line').nth(20).click();
+      await page.keyboard.press('End');
+      await page.keyboard.press('Enter');
+      await page.keyboard.press('Control+Space');
+      await page.locator('.cm-tooltip-autocomplete').waitFor({ timeout: 5000 });
+    });
+    await shoot('flow-editor-problem', '/flows/tern.examples/hello', 'dark', async (page) => {
+      await page.locator('.cm-content').waitFor();
+      await page.locator('.cm-line').nth(13).click();
+      await page.keyboard.press('End');
+      await page.keyboard.insertText('\n    level: LOUD');
+      await page.getByTestId('problems').waitFor({ timeout: 10_000 });
+    });
+    await shoot(
+      'flow-topology',
+      '/flows/plant.line1/collect?tab=topology',
+      'light',
+      visible('[data-testid="topology"]'),
+    );
+    await shoot(
+      'flow-revisions',
+      '/flows/plant.line1/collect?tab=revisions',
+      'light',
+      visible('.cm-mergeView'),
+    );
+    await shoot('flow-execute', '/flows/tern.examples/typed-inputs', 'light', async (page) => {
+      await page.getByRole('button', { name: '▶ Execute' }).click();
+      await page.getByTestId('execute-form').waitFor();
+    });
+    await shoot('executions', '/executions', 'light', visible('[data-testid="executions-table"]'));
+    await shoot('execution-gantt', `/executions/${retried}`, 'light', visible('[data-testid="gantt"]'));
+    await shoot(
+      'execution-topology',
+      `/executions/${agentExecution}?tab=topology`,
+      'light',
+      visible('[data-testid="topology"]'),
+    );
+    await shoot('execution-logs', `/executions/${failed}?tab=logs`, 'light', visible('.log'));
+    await shoot('execution-io', `/executions/${agentExecution}?tab=io`, 'light', visible('.json'));
+    await shoot('agents', '/agents', 'light', visible('[data-testid="agents-table"]'));
+    await shoot('agent', '/agents/gw-plant1-a', 'light', visible('[data-testid="agent-flows"]'));
+  } finally {
+    await browser.close();
+    for (const a of agents) await a.close();
+    await hub.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+await main();

@@ -1,0 +1,118 @@
+/**
+ * The web UI end to end: headless Chromium on a real hub (PGlite, embedded
+ * broker, engine) and a real agent, through the public API and its live streams.
+ */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { describeWithService } from '../support/services.js';
+import { startUiHarness, type UiHarness } from './support.js';
+
+const WAIT = { timeout: 15_000, interval: 50 };
+
+/** The flow as first typed: `mesage` is a typo the editor must point at (line 13). */
+const TYPED = `id: greet
+namespace: e2e.ui
+description: Greets, then waits for a gate file
+inputs:
+  - id: name
+    type: STRING
+  - id: gate
+    type: STRING
+tasks:
+  - id: hello
+    type: log
+    level: INFO
+    mesage: "Hello, {{ inputs.name }}!"
+  - id: wait
+    type: shell
+    commands:
+      - 'while [ ! -f "{{ inputs.gate }}" ]; do sleep 0.05; done'
+  - id: bye
+    type: log
+    message: done waiting
+`;
+
+/** Replaces the editor's whole document, as a paste would (no auto-indent). */
+async function setEditorText(page: Page, text: string): Promise<void> {
+  const content = page.locator('.cm-content');
+  await content.click();
+  await page.keyboard.press('ControlOrMeta+A');
+  await page.keyboard.insertText(text);
+}
+
+describeWithService('TERN_TEST_CHROMIUM', 'web UI end to end', (chromiumPath) => {
+  let ui: UiHarness;
+
+  beforeAll(async () => {
+    ui = await startUiHarness(chromiumPath);
+  }, 60_000);
+
+  afterAll(async () => {
+    await ui?.close();
+  }, 30_000);
+
+  it('writes a flow, fixes the error it shows, saves, executes it with inputs, watches it end live, reads its logs', async () => {
+    const page = await ui.open('/flows/new');
+    await page.locator('.cm-content').waitFor();
+    await setEditorText(page, TYPED);
+
+    // The hub's validation is shown at its line, in the gutter and in the list.
+    const problems = page.getByTestId('problems');
+    await expect.poll(() => problems.textContent(), WAIT).toMatch(/Line 13.*mesage/);
+    await expect.poll(() => page.locator('.cm-lint-marker-error').count(), WAIT).toBeGreaterThan(0);
+    expect(await page.getByRole('button', { name: 'Create' }).isDisabled()).toBe(true);
+
+    await setEditorText(page, TYPED.replace('mesage:', 'message:'));
+    await expect.poll(() => page.getByTestId('validity').textContent(), WAIT).toBe('valid');
+    await page.getByRole('button', { name: 'Create' }).click();
+    await page.waitForURL('**/flows/e2e.ui/greet', WAIT);
+    await expect.poll(() => page.locator('h1').textContent(), WAIT).toContain('revision 1');
+
+    // Execute through the form generated from the typed inputs.
+    const gate = join(ui.root, 'gate');
+    await page.getByRole('button', { name: '▶ Execute' }).click();
+    const form = page.getByTestId('execute-form');
+    await form.locator('#input-name').fill('Tern');
+    await form.locator('#input-gate').fill(gate);
+    await form.getByRole('button', { name: 'Execute' }).click();
+    await page.waitForURL('**/executions/*', WAIT);
+    const id = page.url().split('/executions/')[1]!.split('?')[0]!;
+    const state = page.locator('h1 .badge');
+    await expect.poll(() => state.textContent(), WAIT).toBe('RUNNING');
+    await expect.poll(() => page.locator('[data-taskrun="wait"]').count(), WAIT).toBe(1);
+
+    // The execution ends while the page is open: the follow stream brings it, no reload.
+    writeFileSync(gate, '');
+    await expect.poll(() => state.textContent(), WAIT).toBe('SUCCESS');
+    expect(page.url()).toContain(id);
+    await expect.poll(() => page.locator('[data-taskrun="bye"] .badge').textContent(), WAIT).toBe('SUCCESS');
+    const stored = await ui.api('GET', `/executions/${id}`);
+    expect(stored.inputs).toEqual({ name: 'Tern', gate });
+
+    await page.getByRole('button', { name: 'Logs' }).click();
+    expect(page.url()).toContain('tab=logs');
+    await expect.poll(() => page.getByTestId('logs').textContent(), WAIT).toContain('Hello, Tern!');
+    await page.getByLabel('Task').selectOption('bye');
+    await expect.poll(() => page.getByTestId('logs').textContent(), WAIT).not.toContain('Hello, Tern!');
+    expect(page.url()).toContain('task=bye');
+    await page.context().close();
+  });
+
+  it('shows an agent go offline when it stops and come back when it starts', async () => {
+    const agent = await ui.startAgent('gw-e2e', { site: 'e2e' });
+    const page = await ui.open('/agents');
+    const pill = page.locator('[data-agent="gw-e2e"] [data-testid="online"]');
+    await expect.poll(() => pill.getAttribute('data-online'), WAIT).toBe('true');
+    await page.locator('[data-live="live"]').waitFor(WAIT);
+
+    await agent.close();
+    await expect.poll(() => pill.getAttribute('data-online'), WAIT).toBe('false');
+    await expect.poll(() => pill.textContent(), WAIT).toBe('offline');
+
+    await ui.startAgent('gw-e2e');
+    await expect.poll(() => pill.getAttribute('data-online'), WAIT).toBe('true');
+    await page.context().close();
+  });
+});

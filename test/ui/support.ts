@@ -1,0 +1,113 @@
+/**
+ * End-to-end support for the web UI: a real hub (PGlite in a temporary
+ * directory, embedded broker, the built UI) on loopback, and headless Debian
+ * Chromium driven by playwright-core.
+ */
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { type Agent, startAgent } from '../../agent/agent.js';
+import { type Hub, startHub } from '../../hub/hub.js';
+import { defaultUiDir } from '../../hub/ui.js';
+
+export const ADMIN_TOKEN = 'tern_ui_e2e_admin_token_0123456789';
+
+export interface UiHarness {
+  hub: Hub;
+  browser: Browser;
+  root: string;
+  /** A new page, signed in, at `path`. */
+  open(path: string): Promise<Page>;
+  /** Calls the API as the admin. */
+  // biome-ignore lint/suspicious/noExplicitAny: tests read response bodies freely; the assertions check them.
+  api(method: string, path: string, body?: { json?: unknown; yaml?: string }): Promise<any>;
+  /** Registers an agent (once) and starts it; the same id reuses its token and data directory. */
+  startAgent(id: string, labels?: Record<string, string>): Promise<Agent>;
+  close(): Promise<void>;
+}
+
+/** Builds the UI when `dist/ui` is missing (a plain `vitest run` without `npm run build`). */
+async function ensureUiBuilt(): Promise<void> {
+  if (existsSync(join(defaultUiDir(), 'index.html'))) return;
+  const { build } = await import('vite');
+  await build({
+    configFile: join(import.meta.dirname, '..', '..', 'ui', 'vite.config.ts'),
+    logLevel: 'warn',
+  });
+}
+
+export async function startUiHarness(chromiumPath: string): Promise<UiHarness> {
+  await ensureUiBuilt();
+  const root = mkdtempSync(join(tmpdir(), 'tern-ui-e2e-'));
+  const hub = await startHub({
+    port: 0,
+    host: '127.0.0.1',
+    mqttPort: 0,
+    mqttHost: '127.0.0.1',
+    dataDir: join(root, 'hub'),
+    adminToken: ADMIN_TOKEN,
+  });
+  const browser = await chromium.launch({
+    executablePath: chromiumPath,
+    headless: true,
+    // Root in a container has no user namespaces for Chromium's sandbox.
+    args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'],
+  });
+  const tokens = new Map<string, string>();
+  const agents: Agent[] = [];
+  const api: UiHarness['api'] = async (method, path, body = {}) => {
+    const headers: Record<string, string> = { authorization: `Bearer ${ADMIN_TOKEN}` };
+    if (body.json !== undefined) headers['content-type'] = 'application/json';
+    if (body.yaml !== undefined) headers['content-type'] = 'application/x-yaml';
+    const res = await fetch(`${hub.url}/api/v1${path}`, {
+      method,
+      headers,
+      body: body.json !== undefined ? JSON.stringify(body.json) : body.yaml,
+    });
+    const text = await res.text();
+    const parsed = text && res.headers.get('content-type')?.includes('json') ? JSON.parse(text) : text;
+    if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${text}`);
+    return parsed;
+  };
+  return {
+    hub,
+    browser,
+    root,
+    api,
+    async open(path) {
+      const context = await browser.newContext({ viewport: { width: 1360, height: 900 } });
+      // A string, not a function: this file is type-checked for Node, where there is no localStorage.
+      await context.addInitScript(
+        `localStorage.setItem('tern.token', ${JSON.stringify(ADMIN_TOKEN)});
+         if (!localStorage.getItem('tern.theme')) localStorage.setItem('tern.theme', 'light');`,
+      );
+      const page = await context.newPage();
+      await page.goto(hub.url + path);
+      return page;
+    },
+    async startAgent(id, labels = {}) {
+      let token = tokens.get(id);
+      if (!token) {
+        token = (await api('POST', '/agents', { json: { id, labels } })).token as string;
+        tokens.set(id, token);
+      }
+      const agent = await startAgent({
+        id,
+        token,
+        hubUrl: `mqtt://127.0.0.1:${hub.mqttPort}`,
+        dataDir: join(root, 'agents', id),
+        closeGraceMs: 2000,
+        sync: { reconnectMinMs: 20, reconnectMaxMs: 200, lingerMs: 1 },
+      });
+      agents.push(agent);
+      return agent;
+    },
+    async close() {
+      await browser.close().catch(() => undefined);
+      for (const a of agents) await a.close().catch(() => undefined);
+      await hub.close();
+      rmSync(root, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,180 @@
+/** The hub's REST API as the UI calls it: bearer token from local storage, typed records, errors. */
+import type { Execution, LogLine, TaskRun } from '../../protocol/execution.js';
+import type { Flow } from '../../protocol/flow.js';
+import type { State } from '../../protocol/states.js';
+
+export type { Execution, Flow, LogLine, State, TaskRun };
+
+export const API = '/api/v1';
+const TOKEN_KEY = 'tern.token';
+
+export interface Page<T> {
+  items: T[];
+  nextCursor?: string;
+}
+
+export interface Problem {
+  path: string;
+  message: string;
+  line?: number;
+  column?: number;
+}
+
+export interface FlowRecord {
+  namespace: string;
+  id: string;
+  revision: number;
+  source: string;
+  flow: Flow;
+  deleted: boolean;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface FlowRevision {
+  namespace: string;
+  id: string;
+  revision: number;
+  source: string;
+  deleted: boolean;
+  createdAt: string;
+}
+
+export interface FlowRef {
+  namespace: string;
+  id: string;
+  revision: number;
+}
+
+export interface AgentStatus {
+  desired?: { generation: number; flows: FlowRef[]; publishedAt: string; decommissioned?: boolean };
+  applied?: {
+    generation: number;
+    flows: FlowRef[];
+    refused: (FlowRef & { reason: string })[];
+    reportedAt: string;
+  };
+  drift?: boolean;
+  outbox?: { depth?: number; bytes?: number; oldestAgeMs?: number; dropped?: number; full?: boolean };
+  load?: { running: number; queued: number; rssBytes: number };
+  startedAt?: string;
+  pluginTypes?: string[];
+  /** Trigger states, when the agent reports them. */
+  triggers?: { namespace: string; flowId: string; triggerId: string; state?: string; [k: string]: unknown }[];
+}
+
+export interface Agent {
+  id: string;
+  labels: Record<string, string>;
+  createdAt: string;
+  decommissioned: boolean;
+  online: boolean;
+  lastSeenAt: string | null;
+  version: string | null;
+  status: AgentStatus;
+}
+
+export type ExecutionWithTaskRuns = Execution & { taskRuns: TaskRun[] };
+
+export interface StatsBucket {
+  start: string;
+  counts: Partial<Record<State, number>>;
+}
+
+export interface Stats {
+  from: string;
+  to: string;
+  interval: 'minute' | 'hour' | 'day';
+  buckets: StatsBucket[];
+}
+
+/** An error answer of the API: `{error: {code, message, details}}`. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly details?: unknown,
+  ) {
+    super(message);
+  }
+
+  /** Problems with positions (invalid flows), when the answer lists them. */
+  get problems(): Problem[] {
+    return Array.isArray(this.details) ? (this.details as Problem[]) : [];
+  }
+}
+
+export const getToken = (): string | null => localStorage.getItem(TOKEN_KEY);
+export const setToken = (token: string): void => localStorage.setItem(TOKEN_KEY, token);
+
+/** Forgets the token; the app shows the sign-in page. */
+export function signOut(): void {
+  localStorage.removeItem(TOKEN_KEY);
+  window.dispatchEvent(new Event('tern:signed-out'));
+}
+
+export interface CallOptions {
+  method?: string;
+  json?: unknown;
+  yaml?: string;
+  form?: FormData;
+  query?: Record<string, string | number | boolean | string[] | undefined>;
+  signal?: AbortSignal;
+  /** Token to try instead of the stored one (sign-in). */
+  token?: string;
+}
+
+/** Builds `/api/v1{path}?query`, repeating list parameters. */
+export function apiUrl(path: string, query: CallOptions['query'] = {}): string {
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(query)) {
+    if (value === undefined || value === '') continue;
+    if (Array.isArray(value)) for (const v of value) params.append(key, v);
+    else params.set(key, String(value));
+  }
+  const qs = params.toString();
+  return `${API}${path}${qs ? `?${qs}` : ''}`;
+}
+
+/**
+ * Calls the API and returns the parsed JSON (undefined for an empty answer).
+ * A 401 signs out; every other error status throws an {@link ApiError}.
+ */
+export async function call<T>(path: string, options: CallOptions = {}): Promise<T> {
+  const headers: Record<string, string> = {};
+  const token = options.token ?? getToken();
+  if (token) headers.authorization = `Bearer ${token}`;
+  let body: BodyInit | undefined;
+  if (options.json !== undefined) {
+    headers['content-type'] = 'application/json';
+    body = JSON.stringify(options.json);
+  } else if (options.yaml !== undefined) {
+    headers['content-type'] = 'application/x-yaml';
+    body = options.yaml;
+  } else if (options.form) body = options.form;
+  const res = await fetch(apiUrl(path, options.query), {
+    method: options.method ?? (body === undefined ? 'GET' : 'POST'),
+    headers,
+    body,
+    signal: options.signal,
+  });
+  const text = await res.text();
+  const data = text && (res.headers.get('content-type') ?? '').includes('json') ? JSON.parse(text) : text;
+  if (res.ok) return (data === '' ? undefined : data) as T;
+  if (res.status === 401 && options.token === undefined) signOut();
+  const error = (data as { error?: { code: string; message: string; details?: unknown } }).error;
+  throw new ApiError(res.status, error?.code ?? 'HTTP', error?.message ?? res.statusText, error?.details);
+}
+
+/** Every page of a list, up to `max` items. */
+export async function callAll<T>(path: string, query: CallOptions['query'] = {}, max = 2000): Promise<T[]> {
+  const items: T[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await call<Page<T>>(path, { query: { ...query, limit: 500, cursor } });
+    items.push(...page.items);
+    cursor = page.nextCursor;
+  } while (cursor && items.length < max);
+  return items;
+}

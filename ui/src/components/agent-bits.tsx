@@ -1,0 +1,25 @@
+/** Pieces of the agents' pages: the online pill and the applied-versus-desired summary. */
+import type { JSX } from 'preact';
+import type { Agent } from '../api.js';
+
+export function OnlinePill({ agent }: { agent: Agent }): JSX.Element {
+  if (agent.decommissioned) return <span class="pill off">decommissioned</span>;
+  return (
+    <span class={agent.online ? 'pill on' : 'pill off'} data-testid="online" data-online={agent.online}>
+      {agent.online ? 'online' : 'offline'}
+    </span>
+  );
+}
+
+/** "g4 / g4", with the flow counts, and a drift marker while they differ. */
+export function Revisions({ agent }: { agent: Agent }): JSX.Element {
+  const { desired, applied, drift } = agent.status;
+  if (!desired) return <span class="muted">—</span>;
+  return (
+    <span title={`desired generation ${desired.generation}, applied ${applied?.generation ?? 'none'}`}>
+      {applied ? `${applied.flows.length} applied` : 'none applied'} / {desired.flows.length} desired
+      {drift && <span class="pill warn">drift</span>}
+      {(applied?.refused.length ?? 0) > 0 && <span class="pill bad">{applied!.refused.length} refused</span>}
+    </span>
+  );
+}

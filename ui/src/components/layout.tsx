@@ -1,0 +1,68 @@
+/** The frame around every page: navigation, live indicator, theme switch, sign-out. */
+import type { ComponentChildren, JSX } from 'preact';
+import { useEffect, useState } from 'preact/hooks';
+import { signOut } from '../api.js';
+import { useLiveState } from '../live.js';
+import { Link } from '../router.js';
+import { currentTheme, setTheme } from '../theme.js';
+
+const NAV: [string, string][] = [
+  ['/', 'Dashboard'],
+  ['/flows', 'Flows'],
+  ['/executions', 'Executions'],
+  ['/agents', 'Agents'],
+];
+
+function ThemeSwitch(): JSX.Element {
+  const [theme, set] = useState(currentTheme());
+  useEffect(() => {
+    const update = () => set(currentTheme());
+    window.addEventListener('tern:theme', update);
+    return () => window.removeEventListener('tern:theme', update);
+  }, []);
+  const next = theme === 'dark' ? 'light' : 'dark';
+  return (
+    <button type="button" class="ghost" title={`Switch to the ${next} theme`} onClick={() => setTheme(next)}>
+      {theme === 'dark' ? '☀ Light' : '☾ Dark'}
+    </button>
+  );
+}
+
+export function Layout({ path, children }: { path: string; children: ComponentChildren }): JSX.Element {
+  const live = useLiveState();
+  const active = (href: string) =>
+    href === '/' ? path === '/' : path === href || path.startsWith(`${href}/`);
+  return (
+    <div class="shell">
+      <nav class="sidebar">
+        <Link href="/" class="brand">
+          <img src="/favicon.svg" alt="" width="24" height="24" /> Tern
+        </Link>
+        {NAV.map(([href, label]) => (
+          <Link key={href} href={href} class={active(href) ? 'nav active' : 'nav'}>
+            {label}
+          </Link>
+        ))}
+        <div class="sidebar-foot">
+          <a class="nav" href="/api/docs" target="_blank" rel="noreferrer">
+            API docs ↗
+          </a>
+        </div>
+      </nav>
+      <div class="main">
+        <header class="topbar">
+          <span class={`live live-${live}`} data-live={live} title="Server-sent events from the hub">
+            <span class="dot" />{' '}
+            {live === 'live' ? 'Live' : live === 'connecting' ? 'Connecting…' : 'Offline'}
+          </span>
+          <span class="grow" />
+          <ThemeSwitch />
+          <button type="button" class="ghost" onClick={signOut}>
+            Sign out
+          </button>
+        </header>
+        <main class="content">{children}</main>
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,191 @@
+/** The fleet: every agent with its labels, connection, version, revisions, drift and outbox; live. */
+import type { JSX } from 'preact';
+import { useState } from 'preact/hooks';
+import { type Agent, call, callAll } from '../api.js';
+import { OnlinePill, Revisions } from '../components/agent-bits.js';
+import { Card, Empty, ErrorBox, LabelChips, Modal, RelTime, useAsync } from '../components/common.js';
+import { bytes } from '../format.js';
+import { useHubEvents } from '../live.js';
+import { Link, seg, setQuery, useLocation } from '../router.js';
+
+function RegisterDialog({ onClose }: { onClose(): void }): JSX.Element {
+  const [id, setId] = useState('');
+  const [labels, setLabels] = useState('');
+  const [token, setToken] = useState<string | undefined>(undefined);
+  const [error, setError] = useState<unknown>(undefined);
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    try {
+      const pairs = labels
+        .split(',')
+        .map((p) => p.trim())
+        .filter((p) => p.includes('='));
+      const res = await call<{ token: string }>('/agents', {
+        json: {
+          id: id.trim(),
+          labels: Object.fromEntries(
+            pairs.map((p) => [p.slice(0, p.indexOf('=')), p.slice(p.indexOf('=') + 1)]),
+          ),
+        },
+      });
+      setToken(res.token);
+    } catch (err) {
+      setError(err);
+    }
+  };
+  return (
+    <Modal title="Register an agent" onClose={onClose}>
+      {token ? (
+        <div class="form">
+          <p>The agent's token, shown only now:</p>
+          <pre class="json">{token}</pre>
+          <button type="button" class="primary" onClick={onClose}>
+            Done
+          </button>
+        </div>
+      ) : (
+        <form class="form" onSubmit={submit}>
+          <label>
+            Id
+            <input
+              value={id}
+              onInput={(e) => setId(e.currentTarget.value)}
+              required
+              pattern="[a-zA-Z0-9][a-zA-Z0-9._\-]*"
+            />
+          </label>
+          <label>
+            Labels <span class="muted small">key=value, …</span>
+            <input value={labels} onInput={(e) => setLabels(e.currentTarget.value)} />
+          </label>
+          <ErrorBox error={error} />
+          <button type="submit" class="primary">
+            Register
+          </button>
+        </form>
+      )}
+    </Modal>
+  );
+}
+
+export function AgentsPage(): JSX.Element {
+  const { query } = useLocation();
+  const labels = query.getAll('labels');
+  const online = query.get('online') ?? '';
+  const showAll = query.get('all') === '1';
+  const [registering, setRegistering] = useState(false);
+  const agents = useAsync(() => callAll<Agent>('/agents', { labels }), [labels.join('|')]);
+  useHubEvents((e) => {
+    if (e.type === 'ready') agents.reload();
+    if (e.type !== 'agent') return;
+    agents.set((list) => {
+      if (!list) return list;
+      return list.some((a) => a.id === e.data.id)
+        ? list.map((a) => (a.id === e.data.id ? e.data : a))
+        : [...list, e.data];
+    });
+  });
+  const shown = (agents.data ?? []).filter(
+    (a) => (showAll || !a.decommissioned) && (!online || (online === 'online') === a.online),
+  );
+  return (
+    <div class="page">
+      <header class="page-head">
+        <h1>Agents</h1>
+        <button type="button" class="primary" onClick={() => setRegistering(true)}>
+          Register agent
+        </button>
+      </header>
+      {registering && (
+        <RegisterDialog
+          onClose={() => {
+            setRegistering(false);
+            agents.reload();
+          }}
+        />
+      )}
+      <Card>
+        <div class="filters">
+          <input
+            type="search"
+            placeholder="Labels key:value, …"
+            aria-label="Labels"
+            value={labels.join(', ')}
+            onChange={(e) =>
+              setQuery({
+                labels: e.currentTarget.value
+                  .split(',')
+                  .map((s) => s.trim())
+                  .filter((s) => s.includes(':')),
+              })
+            }
+          />
+          <select
+            aria-label="Connection"
+            value={online}
+            onChange={(e) => setQuery({ online: e.currentTarget.value })}
+          >
+            <option value="">Online and offline</option>
+            <option value="online">Online</option>
+            <option value="offline">Offline</option>
+          </select>
+          <label class="inline">
+            <input
+              type="checkbox"
+              checked={showAll}
+              onChange={(e) => setQuery({ all: e.currentTarget.checked ? '1' : undefined })}
+            />{' '}
+            Decommissioned too
+          </label>
+        </div>
+        <ErrorBox error={agents.error} />
+        {agents.data && shown.length === 0 && (
+          <Empty>No agents. Register one, or start `tern agent` with a token.</Empty>
+        )}
+        {shown.length > 0 && (
+          <table class="table" data-testid="agents-table">
+            <thead>
+              <tr>
+                <th>Agent</th>
+                <th>State</th>
+                <th>Labels</th>
+                <th>Last seen</th>
+                <th>Version</th>
+                <th>Flows</th>
+                <th>Outbox</th>
+              </tr>
+            </thead>
+            <tbody>
+              {shown.map((a) => (
+                <tr key={a.id} data-agent={a.id}>
+                  <td>
+                    <Link href={`/agents/${seg(a.id)}`}>
+                      <b>{a.id}</b>
+                    </Link>
+                  </td>
+                  <td>
+                    <OnlinePill agent={a} />
+                  </td>
+                  <td>
+                    <LabelChips labels={a.labels} />
+                  </td>
+                  <td>
+                    <RelTime iso={a.lastSeenAt} />
+                  </td>
+                  <td>{a.version ?? <span class="muted">—</span>}</td>
+                  <td>
+                    <Revisions agent={a} />
+                  </td>
+                  <td>
+                    {a.status.outbox?.depth ?? 0}{' '}
+                    <span class="muted small">{bytes(a.status.outbox?.bytes)}</span>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </Card>
+    </div>
+  );
+}

@@ -1,0 +1,365 @@
+/**
+ * One flow (loaded on demand, with the editor): YAML editor with completion
+ * and validation, save as a new revision, revisions with a side-by-side diff
+ * and restore, the topology, its executions, and "Execute".
+ */
+import type { EditorView } from '@codemirror/view';
+import type { JSX } from 'preact';
+import { useEffect, useRef, useState } from 'preact/hooks';
+import {
+  ApiError,
+  call,
+  type Execution,
+  type FlowRecord,
+  type FlowRevision,
+  type Page,
+  type Problem,
+} from '../api.js';
+import { Card, ErrorBox, RelTime, useAsync, useThrottled } from '../components/common.js';
+import { ExecuteDialog } from '../components/execute-dialog.js';
+import { ExecutionsTable } from '../components/executions-table.js';
+import { Topology } from '../components/topology.js';
+import { createDiff, createFlowEditor, goToLine } from '../editor/yaml-editor.js';
+import { dateTime } from '../format.js';
+import { useHubEvents } from '../live.js';
+import { Link, navigate, seg, setQuery, useLocation } from '../router.js';
+
+const TEMPLATE = `id: hello
+namespace: demo
+description: A first flow
+inputs:
+  - id: name
+    type: STRING
+    defaults: world
+tasks:
+  - id: greet
+    type: log
+    message: "Hello, {{ inputs.name }}!"
+`;
+
+let schemaPromise: Promise<Record<string, unknown> | undefined> | undefined;
+const flowSchema = () => {
+  schemaPromise ??= call<Record<string, unknown>>('/schemas/flow').catch(() => undefined);
+  return schemaPromise;
+};
+
+function Editor(props: { record: FlowRecord | undefined; onSaved(record: FlowRecord): void }): JSX.Element {
+  const host = useRef<HTMLDivElement>(null);
+  const view = useRef<EditorView | undefined>(undefined);
+  const [source, setSource] = useState(props.record?.source ?? TEMPLATE);
+  const [problems, setProblems] = useState<Problem[]>([]);
+  const [error, setError] = useState<unknown>(undefined);
+  const [saved, setSaved] = useState<string | undefined>(undefined);
+  const [busy, setBusy] = useState(false);
+  const save = useRef<() => void>(() => undefined);
+  const dirty = source !== (props.record?.source ?? '');
+
+  save.current = async () => {
+    const text = view.current?.state.doc.toString() ?? source;
+    setBusy(true);
+    setError(undefined);
+    setSaved(undefined);
+    try {
+      const record = props.record
+        ? await call<FlowRecord>(`/flows/${seg(props.record.namespace)}/${seg(props.record.id)}`, {
+            method: 'PUT',
+            yaml: text,
+          })
+        : await call<FlowRecord>('/flows', { yaml: text });
+      setSaved(
+        record.revision === props.record?.revision ? 'No change' : `Saved revision ${record.revision}`,
+      );
+      props.onSaved(record);
+    } catch (err) {
+      setError(err);
+      if (err instanceof ApiError && err.problems.length > 0) setProblems(err.problems);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  useEffect(() => {
+    let cancelled = false;
+    void flowSchema().then((schema) => {
+      if (cancelled || !host.current) return;
+      view.current = createFlowEditor(host.current, {
+        doc: source,
+        schema,
+        onChange: setSource,
+        onProblems: setProblems,
+        onSave: () => save.current(),
+      });
+    });
+    return () => {
+      cancelled = true;
+      view.current?.destroy();
+    };
+    // The editor is created once; its document is the state from then on.
+  }, []);
+
+  const valid = problems.length === 0;
+  return (
+    <div class="editor-layout">
+      <div class="editor-bar">
+        <span class={valid ? 'pill on' : 'pill bad'} data-testid="validity">
+          {valid ? 'valid' : `${problems.length} problem${problems.length > 1 ? 's' : ''}`}
+        </span>
+        {dirty && <span class="muted small">unsaved changes</span>}
+        {saved && (
+          <span class="muted small" data-testid="saved">
+            {saved}
+          </span>
+        )}
+        <span class="grow" />
+        <span class="muted small">Ctrl-Space completes · Ctrl-S saves</span>
+        <button type="button" class="primary" disabled={busy || !valid} onClick={() => save.current()}>
+          {props.record ? 'Save' : 'Create'}
+        </button>
+      </div>
+      <div class="editor" ref={host} data-testid="editor" />
+      {problems.length > 0 && (
+        <ul class="problems" data-testid="problems">
+          {problems.map((p, i) => (
+            <li key={i}>
+              <button
+                type="button"
+                class="link"
+                onClick={() => view.current && p.line && goToLine(view.current, p.line, p.column)}
+              >
+                {p.line ? `Line ${p.line}${p.column ? `:${p.column}` : ''}` : 'Flow'}
+              </button>{' '}
+              {p.path && <code>{p.path}</code>} {p.message}
+            </li>
+          ))}
+        </ul>
+      )}
+      {!(error instanceof ApiError && error.problems.length > 0) && <ErrorBox error={error} />}
+    </div>
+  );
+}
+
+function Revisions({
+  record,
+  onRestored,
+}: {
+  record: FlowRecord;
+  onRestored(r: FlowRecord): void;
+}): JSX.Element {
+  const { query } = useLocation();
+  const revisions = useAsync(
+    (signal) =>
+      call<{ items: FlowRevision[] }>(`/flows/${seg(record.namespace)}/${seg(record.id)}/revisions`, {
+        signal,
+      }).then((r) => r.items),
+    [record.revision],
+  );
+  const items = revisions.data ?? [];
+  const right = Number(query.get('b') ?? record.revision);
+  const left = Number(query.get('a') ?? Math.max(1, right - 1));
+  const host = useRef<HTMLDivElement>(null);
+  const [error, setError] = useState<unknown>(undefined);
+  const a = items.find((r) => r.revision === left);
+  const b = items.find((r) => r.revision === right);
+  useEffect(() => {
+    if (!host.current || !a || !b) return;
+    const diff = createDiff(host.current, a.source, b.source);
+    return () => diff.destroy();
+  }, [a?.revision, b?.revision, items.length]);
+  const restore = async (rev: FlowRevision) => {
+    try {
+      onRestored(
+        await call<FlowRecord>(`/flows/${seg(record.namespace)}/${seg(record.id)}`, {
+          method: 'PUT',
+          yaml: rev.source,
+        }),
+      );
+    } catch (err) {
+      setError(err);
+    }
+  };
+  const pick = (name: 'a' | 'b', value: string) => setQuery({ [name]: value });
+  return (
+    <div class="revisions">
+      <ErrorBox error={error ?? revisions.error} />
+      <table class="table" data-testid="revisions">
+        <thead>
+          <tr>
+            <th>Revision</th>
+            <th>Saved</th>
+            <th>Compare</th>
+            <th />
+          </tr>
+        </thead>
+        <tbody>
+          {[...items].reverse().map((r) => (
+            <tr key={r.revision} class={r.revision === left || r.revision === right ? 'selected' : ''}>
+              <td>
+                {r.revision} {r.revision === record.revision && <span class="pill on">current</span>}
+                {r.deleted && <span class="pill off">deleted</span>}
+              </td>
+              <td title={dateTime(r.createdAt)}>
+                <RelTime iso={r.createdAt} />
+              </td>
+              <td>
+                <label class="inline">
+                  <input
+                    type="radio"
+                    name="a"
+                    checked={r.revision === left}
+                    onChange={() => pick('a', String(r.revision))}
+                  />{' '}
+                  left
+                </label>{' '}
+                <label class="inline">
+                  <input
+                    type="radio"
+                    name="b"
+                    checked={r.revision === right}
+                    onChange={() => pick('b', String(r.revision))}
+                  />{' '}
+                  right
+                </label>
+              </td>
+              <td>
+                {r.revision !== record.revision && !r.deleted && (
+                  <button type="button" class="ghost" onClick={() => restore(r)}>
+                    Restore
+                  </button>
+                )}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {a && b && (
+        <>
+          <div class="diff-head">
+            <span>Revision {a.revision}</span>
+            <span>Revision {b.revision}</span>
+          </div>
+          <div class="diff" ref={host} data-testid="diff" />
+        </>
+      )}
+    </div>
+  );
+}
+
+function FlowExecutions({ record }: { record: FlowRecord }): JSX.Element {
+  const page = useAsync(
+    (signal) =>
+      call<Page<Execution>>('/executions', {
+        query: { namespace: record.namespace, flowId: record.id, limit: 30 },
+        signal,
+      }),
+    [record.namespace, record.id],
+  );
+  const reload = useThrottled(page.reload, 500);
+  useHubEvents((e) => {
+    if (
+      e.type === 'ready' ||
+      (e.type === 'execution' && e.data.namespace === record.namespace && e.data.flowId === record.id)
+    )
+      reload();
+  });
+  return (
+    <>
+      <ErrorBox error={page.error} />
+      {page.data && <ExecutionsTable items={page.data.items} />}
+      <Link href={`/executions?namespace=${seg(record.namespace)}&flowId=${seg(record.id)}`}>
+        All executions of this flow
+      </Link>
+    </>
+  );
+}
+
+const TABS = [
+  ['editor', 'Editor'],
+  ['topology', 'Topology'],
+  ['revisions', 'Revisions'],
+  ['executions', 'Executions'],
+] as const;
+
+export function FlowPage({ namespace, id }: { namespace?: string; id?: string }): JSX.Element {
+  const { query } = useLocation();
+  const isNew = namespace === undefined || id === undefined;
+  const tab = isNew ? 'editor' : (query.get('tab') ?? 'editor');
+  const [executing, setExecuting] = useState(false);
+  const flow = useAsync(
+    (signal) =>
+      isNew
+        ? Promise.resolve(undefined)
+        : call<FlowRecord>(`/flows/${seg(namespace)}/${seg(id)}`, { signal }),
+    [namespace, id],
+  );
+  const record = flow.data;
+  const onSaved = (r: FlowRecord) => {
+    if (isNew || r.namespace !== namespace || r.id !== id)
+      navigate(`/flows/${seg(r.namespace)}/${seg(r.id)}`, { replace: true });
+    else flow.set(() => r);
+  };
+  if (!isNew && !record)
+    return (
+      <div class="page">
+        {flow.error ? <ErrorBox error={flow.error} /> : <div class="loading">Loading…</div>}
+      </div>
+    );
+
+  return (
+    <div class="page">
+      <header class="page-head">
+        <div>
+          <div class="crumbs">
+            <Link href="/flows">Flows</Link> /{' '}
+            {record && <Link href={`/flows?namespace=${seg(record.namespace)}`}>{record.namespace}</Link>}
+          </div>
+          <h1>
+            {record ? record.id : 'New flow'}{' '}
+            {record && <span class="muted small">revision {record.revision}</span>}
+          </h1>
+          {record?.flow.description && <p class="muted">{record.flow.description}</p>}
+        </div>
+        {record && (
+          <div class="actions">
+            <button
+              type="button"
+              class="primary"
+              onClick={() => setExecuting(true)}
+              disabled={record.flow.disabled === true}
+            >
+              ▶ Execute
+            </button>
+          </div>
+        )}
+      </header>
+      {executing && record && <ExecuteDialog record={record} onClose={() => setExecuting(false)} />}
+      {!isNew && (
+        <nav class="tabs">
+          {TABS.map(([key, label]) => (
+            <button
+              type="button"
+              key={key}
+              class={tab === key ? 'tab active' : 'tab'}
+              onClick={() =>
+                setQuery({ tab: key === 'editor' ? undefined : key, a: undefined, b: undefined })
+              }
+            >
+              {label}
+            </button>
+          ))}
+        </nav>
+      )}
+      <Card>
+        {tab === 'editor' && (
+          <Editor
+            key={record ? `${record.namespace}/${record.id}` : 'new'}
+            record={record}
+            onSaved={onSaved}
+          />
+        )}
+        {tab === 'topology' && record && <Topology flow={record.flow} />}
+        {tab === 'revisions' && record && <Revisions record={record} onRestored={(r) => flow.set(() => r)} />}
+        {tab === 'executions' && record && <FlowExecutions record={record} />}
+      </Card>
+    </div>
+  );
+}
