@@ -18,17 +18,23 @@ import {
 import { isTerminal } from '../protocol/states.js';
 import { type AgentOptions, type AgentOptionsInput, compileAgentOptions } from './config.js';
 import { Engine } from './engine/engine.js';
+import { RuntimeHost } from './engine/plugin-host.js';
 import type { FlowRecord, Logger } from './engine/ports.js';
 import { Renderer } from './expr/index.js';
 import { FlowDirectory } from './flow-directory.js';
+import { type AgentHttp, startAgentHttp } from './http-server.js';
+import { type LocalBroker, startLocalBroker } from './local-broker.js';
 import { builtinRegistry } from './local-runtime.js';
+import { secretSource } from './secrets.js';
 import { openSqliteStore, type SqliteStore } from './store/sqlite-store.js';
+import { SqliteTriggerStateStore } from './store/trigger-state.js';
 import { AgentState, STATE_KEYS } from './sync/agent-state.js';
 import { AssignedFlows, flowParser, planDesired } from './sync/assigned-flows.js';
 import { CommandHandler } from './sync/commands.js';
 import type { ConnectionState } from './sync/connection.js';
 import { Outbox } from './sync/outbox.js';
 import { SyncClient, type SyncStats } from './sync/sync-client.js';
+import { TriggerRuntime } from './triggers/runtime.js';
 
 /** A running agent. */
 export interface Agent {
@@ -40,6 +46,12 @@ export interface Agent {
   readonly registry: Registry;
   /** The hub session; undefined when standalone. */
   readonly sync: SyncClient | undefined;
+  /** The triggers of the flows it runs. */
+  readonly triggers: TriggerRuntime;
+  /** The local MQTT broker, when started with one. */
+  readonly localBroker: LocalBroker | undefined;
+  /** The HTTP listener serving the flows' webhooks, when started with one. */
+  readonly http: AgentHttp | undefined;
   /** The hub connection's state; STANDALONE without a hub. */
   connectionState(): ConnectionState | 'STANDALONE';
   /** Sync counters; undefined when standalone. */
@@ -99,6 +111,18 @@ export async function startAgent(input: AgentOptionsInput): Promise<Agent> {
       log.warn({ namespace: flow.namespace, flowId: flow.id, problems }, 'assigned flow no longer usable');
   }
 
+  let localBroker: LocalBroker | undefined;
+  if (options.localBroker) {
+    try {
+      localBroker = await startLocalBroker({ ...options.localBroker, logger });
+    } catch (err) {
+      store.close();
+      throw new Error(
+        `cannot start the local MQTT broker on ${options.localBroker.host}:${options.localBroker.port}: ${(err as Error).message}`,
+      );
+    }
+  }
+  const host = new RuntimeHost({ mqtt: localBroker && { url: localBroker.url } });
   const engine = new Engine({
     store,
     registry,
@@ -106,7 +130,9 @@ export async function startAgent(input: AgentOptionsInput): Promise<Agent> {
     renderer,
     logger,
     agent: { id: options.id, labels: options.labels },
+    secrets: secretSource(options.secrets),
     workRoot: join(options.dataDir, 'work'),
+    host,
   });
   const outbox = new Outbox(store, options.outbox, { logger: logger.child({ component: 'outbox' }) });
   const load = trackLoad(engine);
@@ -117,6 +143,14 @@ export async function startAgent(input: AgentOptionsInput): Promise<Agent> {
     if (outbox.full) return 'the outbox is full (pause-triggers): no new execution until the hub catches up';
     return undefined;
   };
+  const triggers = new TriggerRuntime({
+    engine,
+    state: new SqliteTriggerStateStore(store.database),
+    logger: logger.child({ agentId: options.id }),
+    refusal: startRefusal,
+  });
+  const flows = (): FlowRecord[] => (standalone ? directory.list() : assigned.list());
+
   const appliedFlows = (): AppliedFlow[] =>
     standalone
       ? directory
@@ -131,18 +165,15 @@ export async function startAgent(input: AgentOptionsInput): Promise<Agent> {
     flows: assigned,
     answer: (result) => outbox.appendCommand(result),
     refuseStart: startRefusal,
-    refuseCommands: () =>
-      stopping
-        ? `agent ${options.id} is stopping`
-        : decommissioned
-          ? `agent ${options.id} is decommissioned`
-          : undefined,
+    refuseCommands: () => (decommissioned ? `agent ${options.id} is decommissioned` : undefined),
+    postpone: () => stopping,
     logger,
   });
 
   const applyDesired = (desired: Desired): void => {
     const plan = planDesired(desired.flows, desired.decommissioned === true, assigned, parse);
     assigned.replace(plan.next);
+    void triggers.sync(assigned.list());
     decommissioned = desired.decommissioned === true;
     generation = desired.generation;
     state.set(STATE_KEYS.generation, generation);
@@ -170,6 +201,29 @@ export async function startAgent(input: AgentOptionsInput): Promise<Agent> {
   const recovered = await engine.recover();
   if (recovered.length > 0)
     log.info({ executions: recovered.map((e) => e.id) }, 'resumed unfinished executions');
+  await triggers.sync(flows());
+
+  let http: AgentHttp | undefined;
+  if (options.http) {
+    const source = standalone ? directory : assigned;
+    try {
+      http = await startAgentHttp({
+        ...options.http,
+        engine,
+        flow: (namespace, id) => source.getFlow(namespace, id),
+        refusal: startRefusal,
+        logger,
+      });
+    } catch (err) {
+      await triggers.stop();
+      await host.close();
+      await localBroker?.close();
+      store.close();
+      throw new Error(
+        `cannot listen for HTTP on ${options.http.host}:${options.http.port}: ${(err as Error).message}`,
+      );
+    }
+  }
 
   const startedAt = new Date().toISOString();
   if (!standalone) {
@@ -185,7 +239,7 @@ export async function startAgent(input: AgentOptionsInput): Promise<Agent> {
         return {
           agentId: options.id,
           version: options.version,
-          pluginTypes: registry.tasks().map((t) => t.type),
+          pluginTypes: [...registry.tasks(), ...registry.triggers()].map((t) => t.type),
           labels: options.labels,
           appliedHash: appliedStateHash(applied),
           generation,
@@ -195,7 +249,11 @@ export async function startAgent(input: AgentOptionsInput): Promise<Agent> {
       },
       status: () => ({ version: options.version, load: load.current(), outbox: outbox.stats() }),
       onDesired: applyDesired,
-      onCommand: (command) => commands.handle(command),
+      onCommand: async (command) => {
+        const taken = await commands.handle(command);
+        if (taken) await store.flush();
+        return taken;
+      },
     });
     sync.start();
   }
@@ -208,6 +266,8 @@ export async function startAgent(input: AgentOptionsInput): Promise<Agent> {
   const close = async () => {
     stopping = true;
     clearInterval(maintenance);
+    await http?.close();
+    await triggers.stop();
     await commands.idle();
     const ended = await waitFor(engine.idle(), options.closeGraceMs);
     if (!ended)
@@ -216,6 +276,10 @@ export async function startAgent(input: AgentOptionsInput): Promise<Agent> {
         'executions still running at close; they resume at the next start',
       );
     await sync?.close();
+    await host.close((key, err) =>
+      log.warn({ resource: key, err: String(err) }, 'shared resource not closed'),
+    );
+    await localBroker?.close();
     await store.flush().catch(() => undefined);
     outbox.close();
     load.stop();
@@ -233,11 +297,14 @@ export async function startAgent(input: AgentOptionsInput): Promise<Agent> {
     get sync() {
       return sync;
     },
+    triggers,
+    localBroker,
+    http,
     connectionState: () => sync?.state ?? 'STANDALONE',
     syncStats: () => sync?.stats(),
     outboxStats: () => outbox.stats(),
     appliedFlows,
-    flows: () => (standalone ? directory.list() : assigned.list()),
+    flows,
     startRefusal,
     get decommissioned() {
       return decommissioned;

@@ -39,6 +39,23 @@ export interface SyncTuning {
   statusIntervalMs: number;
 }
 
+/** The agent's own MQTT broker for local sensors. */
+export interface LocalBrokerOptions {
+  port: number;
+  /** Interface to listen on: loopback unless told otherwise, since it asks for no credentials. */
+  host: string;
+}
+
+/** The agent's HTTP listener, for the webhooks of its flows. */
+export interface AgentHttpOptions {
+  port: number;
+  /** Interface to listen on: loopback unless told otherwise. */
+  host: string;
+}
+
+/** The local broker's port when `--local-broker` is given without one. */
+export const DEFAULT_LOCAL_BROKER_PORT = 1883;
+
 export interface AgentOptions {
   id: string;
   /** mqtt://, mqtts://, ws:// or wss:// URL of the hub's broker; without it the agent runs standalone. */
@@ -48,17 +65,25 @@ export interface AgentOptions {
   dataDir: string;
   /** Standalone only: flows read from this folder. */
   flowsDir?: string;
+  /** Runs a local MQTT broker: the default `server` of this agent's `mqtt` triggers and `mqtt.publish` tasks. */
+  localBroker?: LocalBrokerOptions;
+  /** Serves the webhook route of the agent's flows. */
+  http?: AgentHttpOptions;
   version: string;
   sync: SyncTuning;
   outbox: OutboxLimits;
   /** On close, how long running executions may take to end before the store closes under them. */
   closeGraceMs: number;
+  /** What `secret('NAME')` reads on this agent (TERN_SECRET_* variables and --secrets-file), by name. */
+  secrets: Record<string, string>;
   logger?: Logger;
 }
 
 /** What {@link compileAgentOptions} accepts: the id, and any option to override. */
-export type AgentOptionsInput = Partial<Omit<AgentOptions, 'sync' | 'outbox'>> & {
+export type AgentOptionsInput = Partial<Omit<AgentOptions, 'sync' | 'outbox' | 'localBroker' | 'http'>> & {
   id: string;
+  localBroker?: { port?: number; host?: string };
+  http?: { port: number; host?: string };
   keepaliveSeconds?: number;
   sync?: Partial<SyncTuning>;
   outbox?: Partial<OutboxLimits>;
@@ -115,10 +140,16 @@ export function compileAgentOptions(input: AgentOptionsInput): AgentOptions {
     labels: { ...input.labels },
     dataDir: input.dataDir ?? join('.tern', 'agent'),
     flowsDir: input.flowsDir || undefined,
+    localBroker: input.localBroker && {
+      port: input.localBroker.port ?? DEFAULT_LOCAL_BROKER_PORT,
+      host: input.localBroker.host || '127.0.0.1',
+    },
+    http: input.http && { port: input.http.port, host: input.http.host || '127.0.0.1' },
     version: input.version ?? AGENT_VERSION,
     sync,
     outbox,
     closeGraceMs: input.closeGraceMs ?? 10_000,
+    secrets: { ...input.secrets },
     logger: input.logger,
   };
 
@@ -133,6 +164,13 @@ export function compileAgentOptions(input: AgentOptionsInput): AgentOptions {
   for (const [key, value] of Object.entries(options.labels)) {
     if (!key || typeof value !== 'string') bad(`labels: '${key}' must be a non-empty name with a text value`);
   }
+
+  const http = options.http;
+  if (http && !(Number.isInteger(http.port) && http.port >= 0 && http.port <= 65535))
+    bad(`http.port: ${http.port} is not a TCP port (0–65535)`);
+  const broker = options.localBroker;
+  if (broker && !(Number.isInteger(broker.port) && broker.port >= 0 && broker.port <= 65535))
+    bad(`localBroker.port: ${broker.port} is not a TCP port (0–65535)`);
 
   positiveInteger('keepaliveSeconds', sync.keepaliveSeconds);
   for (const key of [

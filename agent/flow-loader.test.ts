@@ -3,10 +3,10 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createRegistry } from '../plugins/registry.js';
 import { formatProblem, type Problem } from '../protocol/errors.js';
-import { testTasks, where } from '../test/fixtures/loader/support.js';
+import { testTasks, testTriggers, where } from '../test/fixtures/loader/support.js';
 import { findFlowFiles, formatPath, loadFlowFile, parseFlow } from './flow-loader.js';
 
-const registry = createRegistry(testTasks);
+const registry = createRegistry(testTasks, testTriggers);
 const fixtures = join(import.meta.dirname, '../test/fixtures/loader');
 
 /** A flow around the given task list (YAML indented by two spaces). */
@@ -237,6 +237,15 @@ describe('parseFlow: flow-wide checks', () => {
       'inputs:\n  - id: n\n    type: INT\n    defaults: "{{ 1 + 1 }}"\n',
     );
     expect(problemsOf(source)).toEqual([]);
+  });
+
+  it('reports a trigger’s own check at the property, with its line', () => {
+    const source = flowWith(
+      '  - id: a\n    type: log\n    message: hi\n',
+      "triggers:\n  - id: nightly\n    type: schedule\n    cron: '0 2 * *'\n",
+    );
+    const problem = only(problemsOf(source));
+    expect(problem).toMatchObject({ path: 'triggers[0].cron', message: 'needs 5 fields', line: 6 });
   });
 
   it('reports an input validator that is not a regular expression', () => {

@@ -221,6 +221,7 @@ function collectProblems(
     checkTaskIds(value, registry, problems);
     checkUniqueIds(value.inputs, 'inputs', 'input', problems);
     checkUniqueIds(value.triggers, 'triggers', 'trigger', problems);
+    checkTriggers(value.triggers, registry, problems);
     checkUniqueIds(value.outputs, 'outputs', 'output', problems);
     checkInputs(value.inputs, problems);
     if (options.checkExpression) checkExpressions(value, options.checkExpression, problems);
@@ -360,6 +361,27 @@ function checkUniqueIds(list: unknown, key: string, what: string, problems: Prob
         [key, i, 'id'],
         `duplicate ${what} id '${item.id}' (first declared at ${firstUse(problems, earlier)})`,
       );
+  });
+}
+
+/** Each trigger's own checks beyond its schema (a cron expression, a time zone). */
+function checkTriggers(list: unknown, registry: Registry, problems: ProblemList): void {
+  if (!Array.isArray(list)) return;
+  list.forEach((trigger, i) => {
+    if (!isObject(trigger) || typeof trigger.type !== 'string') return;
+    const def = registry.trigger(trigger.type);
+    if (!def?.check) return;
+    let found: { path: string; message: string }[];
+    try {
+      found = def.check(trigger);
+    } catch {
+      // The schema has already reported what makes the properties unreadable.
+      return;
+    }
+    for (const p of found) {
+      const path = p.path.split('.').map((s) => (/^\d+$/.test(s) ? Number(s) : s));
+      problems.add(['triggers', i, ...path], p.message);
+    }
   });
 }
 

@@ -3,10 +3,10 @@ import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
 import { createRegistry } from '../plugins/registry.js';
 import { defineTask, TASK_REF } from '../protocol/plugin.js';
-import { testTasks } from '../test/fixtures/loader/support.js';
+import { testTasks, testTriggers } from '../test/fixtures/loader/support.js';
 import { createFlowAjv, flowJsonSchema, flowSchemaValidator, TASK_DEFINITION_REF } from './flow-schema.js';
 
-const registry = createRegistry(testTasks);
+const registry = createRegistry(testTasks, testTriggers);
 
 type Schema = {
   $schema: string;
@@ -83,10 +83,44 @@ describe('flowJsonSchema', () => {
   });
 
   it('requires an id on every trigger', () => {
-    const flow = { ...validFlow, triggers: [{ type: 'schedule' }] };
+    const flow = { ...validFlow, triggers: [{ type: 'schedule', cron: '* * * * *' }] };
     expect(flowSchemaValidator(registry).check(flow)).toEqual([
       { path: ['triggers', 0], message: "missing required property 'id'" },
     ]);
+  });
+
+  it('refuses an unknown trigger type and suggests the nearest one', () => {
+    const flow = { ...validFlow, triggers: [{ id: 't', type: 'shedule', cron: '* * * * *' }] };
+    expect(flowSchemaValidator(registry).check(flow)).toEqual([
+      { path: ['triggers', 0, 'type'], message: "unknown trigger type 'shedule' (did you mean 'schedule'?)" },
+    ]);
+  });
+
+  it('validates a trigger against its plugin’s properties', () => {
+    const flow = { ...validFlow, triggers: [{ id: 't', type: 'mqtt', topic: 'a/b', sever: 'mqtt://x' }] };
+    expect(flowSchemaValidator(registry).check(flow)).toEqual([
+      {
+        path: ['triggers', 0],
+        key: 'sever',
+        message: "unknown property 'sever' (did you mean 'server'?)",
+      },
+    ]);
+  });
+
+  it('accepts expression conditions bare or in Kestra’s form, and refuses other condition types', () => {
+    const trigger = (conditions: unknown[]) => ({
+      ...validFlow,
+      triggers: [{ id: 't', type: 'mqtt', topic: 'a', conditions }],
+    });
+    const kestra = { type: 'io.kestra.plugin.core.condition.Expression', expression: '{{ true }}' };
+    expect(flowSchemaValidator(registry).check(trigger(['{{ trigger.payload > 1 }}', kestra]))).toEqual([]);
+    const other = { type: 'io.kestra.plugin.core.condition.DayWeek', dayOfWeek: 'MONDAY' };
+    expect(flowSchemaValidator(registry).validate(trigger([other]))).toBe(false);
+  });
+
+  it('lists every trigger type and alias in the trigger type enum', () => {
+    const type = schemaOf().definitions.trigger?.properties?.type as { enum: string[] };
+    expect([...type.enum].sort()).toEqual([...registry.triggerTypes()].sort());
   });
 
   it('accepts a plugin whose properties are a union of shapes', () => {

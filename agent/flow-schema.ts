@@ -1,17 +1,19 @@
 /** The full flow JSON Schema, assembled from the flow document and every plugin's properties, and its validator. */
-import { Type as T, type TUnknown } from '@sinclair/typebox';
+import { Type as T, type TProperties, type TUnknown } from '@sinclair/typebox';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import { closestName, type Registry } from '../plugins/registry.js';
 import { DURATION_PATTERN } from '../protocol/duration.js';
-import { flowSchema, ID_REGEX, TaskCommonProperties, TriggerSchema } from '../protocol/flow.js';
-import { type AnyTaskDefinition, TASK_REF } from '../protocol/plugin.js';
+import { flowSchema, ID_REGEX, TaskCommonProperties, TriggerCommonProperties } from '../protocol/flow.js';
+import { type AnyTaskDefinition, type AnyTriggerDefinition, TASK_REF } from '../protocol/plugin.js';
 
 /** Draft-07: the dialect the YAML language server and ajv's default class both handle fully. */
 const DRAFT_07 = 'http://json-schema.org/draft-07/schema#';
 
 /** Where "a task of any type" lives in the assembled schema; plugin schemas' `TASK_REF` is rewritten to it. */
 export const TASK_DEFINITION_REF = '#/definitions/task';
+/** Where "a trigger of any type" lives in the assembled schema. */
+export const TRIGGER_DEFINITION_REF = '#/definitions/trigger';
 
 /** Annotation keywords editors read; ajv must accept them in strict mode. */
 const EDITOR_KEYWORDS = ['markdownEnumDescriptions'] as const;
@@ -35,29 +37,33 @@ function rewriteTaskRefs(node: unknown): void {
 }
 
 const pointerEscape = (key: string): string => key.replaceAll('~', '~0').replaceAll('/', '~1');
-const variantKey = (def: AnyTaskDefinition): string => `task.${def.type}`;
-const typeNames = (def: AnyTaskDefinition): string[] => [def.type, ...def.aliases];
 
-function describeTask(def: AnyTaskDefinition): string {
+type Kind = 'task' | 'trigger';
+type Definition = AnyTaskDefinition | AnyTriggerDefinition;
+
+const variantKey = (kind: Kind, def: Definition): string => `${kind}.${def.type}`;
+const typeNames = (def: Definition): string[] => [def.type, ...def.aliases];
+
+function describeDefinition(def: Definition): string {
   return def.aliases.length > 0
     ? `${def.description}\n\nAlso written: ${def.aliases.join(', ')}`
     : def.description;
 }
 
-/** Schema of one task type: common properties plus the plugin's own, unknown properties refused. */
-function taskVariant(def: AnyTaskDefinition, commonNames: readonly string[]): JsonObject {
+/** Schema of one task or trigger type: common properties plus the plugin's own, unknown properties refused. */
+function variant(kind: Kind, def: Definition, commonNames: readonly string[]): JsonObject {
   const own = plain(def.properties);
   rewriteTaskRefs(own);
   // Embedded schemas must not declare their own identity or dialect.
   delete own.$id;
   delete own.$schema;
-  const header = { title: def.title, description: describeTask(def) };
+  const header = { title: def.title, description: describeDefinition(def) };
   const shared: JsonObject = {
-    // `id` and `type` are checked once, by the task definition that selects this variant.
-    id: { description: 'Unique id of the task in the flow' },
+    // `id` and `type` are checked once, by the entry definition that selects this variant.
+    id: { description: `Unique id of the ${kind} in the flow` },
     type: { enum: typeNames(def), description: def.title },
   };
-  for (const name of commonNames) shared[name] = { $ref: `#/definitions/taskCommon/properties/${name}` };
+  for (const name of commonNames) shared[name] = { $ref: `#/definitions/${kind}Common/properties/${name}` };
   const combined = ['anyOf', 'oneOf', 'allOf', 'not', 'if', '$ref'].some((k) => k in own);
   if (own.type !== 'object' || combined) {
     // A composed plugin schema cannot be merged property by property; unknown properties pass here.
@@ -72,53 +78,92 @@ function taskVariant(def: AnyTaskDefinition, commonNames: readonly string[]): Js
   };
 }
 
-interface Assembled {
-  schema: JsonObject;
-  /** The `type` property schema of a task entry: an error on it means "unknown type". */
-  taskType: JsonObject;
+interface KindParts {
+  kind: Kind;
+  defs: readonly Definition[];
+  names: readonly string[];
+  lookup(name: string): Definition | undefined;
+  common: TProperties;
+  /** How the entry is described to editors. */
+  title: string;
+  description: string;
+  typeDescription: string;
 }
 
-function assemble(registry: Registry): Assembled {
-  const defs = registry.tasks();
-  const common = plain(T.Object(TaskCommonProperties));
+interface Assembled {
+  schema: JsonObject;
+  /** The `type` property schema of each kind of entry: an error on it means "unknown type". */
+  typeSchemas: Map<unknown, Kind>;
+}
+
+/** Adds `<kind>`, `<kind>Common` and one variant per plugin to `definitions`; returns the entry's `type` schema. */
+function addKind(parts: KindParts, definitions: JsonObject): JsonObject {
+  const { kind, defs, names } = parts;
+  const common = plain(T.Object(parts.common));
   const commonProperties = isObject(common.properties) ? common.properties : {};
   const { id: idSchema, type: _type, ...otherCommon } = commonProperties;
   const commonNames = Object.keys(otherCommon);
-
-  const names = registry.taskTypes();
-  const byName = names.map((name) => ({ name, def: registry.task(name) }));
-  const taskType: JsonObject = {
+  const byName = names.map((name) => ({ name, def: parts.lookup(name) }));
+  const typeSchema: JsonObject = {
     type: 'string',
-    description: 'Task type: a short name such as `log`, or its Kestra name',
+    description: parts.typeDescription,
     // ajv refuses an empty enum; with no plugins every type is unknown.
     ...(names.length > 0 ? { enum: [...names] } : { not: {} }),
     markdownEnumDescriptions: byName.map(({ name, def }) =>
       def ? `**${def.title}**${name === def.type ? '' : ` (\`${def.type}\`)`}: ${def.description}` : name,
     ),
   };
-  const task: JsonObject = {
-    title: 'Task',
-    description: 'A task: its `type` selects the properties it accepts.',
+  definitions[kind] = {
+    title: parts.title,
+    description: parts.description,
     type: 'object',
     required: ['id', 'type'],
-    properties: { id: idSchema, type: taskType },
+    properties: { id: idSchema, type: typeSchema },
     ...(defs.length > 0 && {
       allOf: defs.map((def) => ({
         if: { type: 'object', properties: { type: { enum: typeNames(def) } }, required: ['type'] },
         // biome-ignore lint/suspicious/noThenProperty: JSON Schema's if/then keyword
-        then: { $ref: `#/definitions/${pointerEscape(variantKey(def))}` },
+        then: { $ref: `#/definitions/${pointerEscape(variantKey(kind, def))}` },
       })),
     }),
   };
-  const definitions: JsonObject = {
-    task,
-    taskCommon: { type: 'object', properties: otherCommon },
-  };
-  for (const def of defs) definitions[variantKey(def)] = taskVariant(def, commonNames);
+  definitions[`${kind}Common`] = { type: 'object', properties: otherCommon };
+  for (const def of defs) definitions[variantKey(kind, def)] = variant(kind, def, commonNames);
+  return typeSchema;
+}
 
-  // The task slot gets a `$ref`; TypeBox only needs some schema there, its static type is irrelevant here.
-  const taskSlot = T.Unsafe({ $ref: TASK_DEFINITION_REF }) as unknown as TUnknown;
-  const flow = plain(flowSchema(taskSlot, TriggerSchema));
+function assemble(registry: Registry): Assembled {
+  const definitions: JsonObject = {};
+  const taskType = addKind(
+    {
+      kind: 'task',
+      defs: registry.tasks(),
+      names: registry.taskTypes(),
+      lookup: (name) => registry.task(name),
+      common: TaskCommonProperties,
+      title: 'Task',
+      description: 'A task: its `type` selects the properties it accepts.',
+      typeDescription: 'Task type: a short name such as `log`, or its Kestra name',
+    },
+    definitions,
+  );
+  const triggerType = addKind(
+    {
+      kind: 'trigger',
+      defs: registry.triggers(),
+      names: registry.triggerTypes(),
+      lookup: (name) => registry.trigger(name),
+      common: TriggerCommonProperties,
+      title: 'Trigger',
+      description: 'A trigger: its `type` selects the properties it accepts.',
+      typeDescription: 'Trigger type: a short name such as `schedule`, or its Kestra name',
+    },
+    definitions,
+  );
+
+  // The slots get a `$ref`; TypeBox only needs some schema there, its static type is irrelevant here.
+  const slot = (ref: string) => T.Unsafe({ $ref: ref }) as unknown as TUnknown;
+  const flow = plain(flowSchema(slot(TASK_DEFINITION_REF), slot(TRIGGER_DEFINITION_REF)));
   const schema: JsonObject = {
     $schema: DRAFT_07,
     title: 'Tern flow',
@@ -126,7 +171,11 @@ function assemble(registry: Registry): Assembled {
     ...flow,
     definitions,
   };
-  return { schema, taskType };
+  const typeSchemas = new Map<unknown, Kind>([
+    [taskType, 'task'],
+    [triggerType, 'trigger'],
+  ]);
+  return { schema, typeSchemas };
 }
 
 /**
@@ -173,15 +222,16 @@ const validators = new WeakMap<Registry, FlowSchemaValidator>();
 export function flowSchemaValidator(registry: Registry): FlowSchemaValidator {
   const cached = validators.get(registry);
   if (cached) return cached;
-  const { schema, taskType } = assemble(registry);
+  const { schema, typeSchemas } = assemble(registry);
   const validate = createFlowAjv().compile(schema);
   const validator: FlowSchemaValidator = {
     validate,
     check(document) {
       if (validate(document)) return [];
       return explainSchemaErrors((validate.errors ?? []) as ErrorObject[], document, {
-        isTaskType: (schemaNode) => schemaNode === taskType,
-        suggestType: (type) => registry.suggest(type),
+        typeKind: (schemaNode) => typeSchemas.get(schemaNode),
+        suggestType: (kind, type) =>
+          kind === 'task' ? registry.suggest(type) : registry.suggestTrigger(type),
       });
     },
   };
@@ -199,9 +249,9 @@ export interface SchemaIssue {
 }
 
 interface ExplainContext {
-  /** True for the schema of a task's `type`: failing it means the type is unknown. */
-  isTaskType(schema: unknown): boolean;
-  suggestType(type: string): string | undefined;
+  /** The kind of entry whose `type` this schema checks (failing it means the type is unknown), or undefined. */
+  typeKind(schema: unknown): Kind | undefined;
+  suggestType(kind: Kind, type: string): string | undefined;
 }
 
 /** What a value failed to be when it lacks even the shape (type, constant) of an alternative. */
@@ -331,9 +381,11 @@ function explainOne(error: ErrorObject, document: unknown, context: ExplainConte
     }
     case 'enum':
     case 'not': {
-      if (context.isTaskType(error.parentSchema)) {
-        const near = typeof error.data === 'string' ? context.suggestType(error.data) : undefined;
-        return item(`unknown type ${show(error.data)}${near ? ` (did you mean '${near}'?)` : ''}`);
+      const kind = context.typeKind(error.parentSchema);
+      if (kind) {
+        const near = typeof error.data === 'string' ? context.suggestType(kind, error.data) : undefined;
+        const what = kind === 'task' ? 'type' : 'trigger type';
+        return item(`unknown ${what} ${show(error.data)}${near ? ` (did you mean '${near}'?)` : ''}`);
       }
       if (error.keyword === 'not') return item(error.message ?? 'is not allowed');
       const values = params.allowedValues as unknown[];

@@ -1,7 +1,7 @@
 /** A runtime on one machine: SQLite store, built-in plugins, flows from files, one engine. */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { builtinTasks } from '../plugins/index.js';
+import { builtinTasks, builtinTriggers } from '../plugins/index.js';
 import { createRegistry, type Registry } from '../plugins/registry.js';
 import { Engine } from './engine/engine.js';
 import type { Logger, SecretSource } from './engine/ports.js';
@@ -28,7 +28,7 @@ export interface LocalRuntime {
 /** The registry of built-in plugins, made once. */
 let builtin: Registry | undefined;
 export function builtinRegistry(): Registry {
-  builtin ??= createRegistry(builtinTasks);
+  builtin ??= createRegistry(builtinTasks, builtinTriggers);
   return builtin;
 }
 
@@ -58,6 +58,7 @@ export function openLocalRuntime(options: LocalRuntimeOptions): LocalRuntime {
     registry,
     renderer,
     async close() {
+      await engine.host.close();
       await store.flush();
       store.close();
     },

@@ -1,5 +1,6 @@
 /** Every environment variable the `tern` command reads, named once. */
 import { join } from 'node:path';
+import { secretsFromEnvironment } from '../agent/secrets.js';
 
 export interface CliEnvironment {
   /** Where `tern run` keeps its SQLite state (TERN_DATA_DIR). */
@@ -20,6 +21,12 @@ export interface CliEnvironment {
   retentionDays: number | undefined;
   /** TERN_AGENT_TOKEN: an agent's broker password, kept out of the process list. */
   agentToken: string | undefined;
+  /** TERN_SECRET_<NAME>: secrets for `secret('NAME')` (agents, `tern run`, and global ones on the hub). */
+  secrets: Record<string, string>;
+  /** TERN_SECRET_KEY: the key (or passphrase) that encrypts the hub's stored secrets. */
+  secretKey: string | undefined;
+  /** TERN_KAFKA_BRIDGE: the hub's Kafka bridge settings, a file path or inline JSON. */
+  kafkaBridge: string | undefined;
 }
 
 export function readEnvironment(env: NodeJS.ProcessEnv = process.env): CliEnvironment {
@@ -35,5 +42,8 @@ export function readEnvironment(env: NodeJS.ProcessEnv = process.env): CliEnviro
     adminToken: env.TERN_ADMIN_TOKEN || undefined,
     retentionDays: retention,
     agentToken: env.TERN_AGENT_TOKEN || undefined,
+    secrets: secretsFromEnvironment(env),
+    secretKey: env.TERN_SECRET_KEY || undefined,
+    kafkaBridge: env.TERN_KAFKA_BRIDGE || undefined,
   };
 }

@@ -1,16 +1,10 @@
 #!/usr/bin/env node
-/** The `tern` command: the composition root that wires the engine, the agent and the hub. */
+/**
+ * The `tern` command: the composition root that wires the engine, the agent and the hub.
+ * Each command loads its code when it runs, so `tern agent` never loads the hub's.
+ */
 import { Command, CommanderError, Option } from 'commander';
-import { flowJsonSchema } from '../agent/flow-schema.js';
-import { builtinRegistry } from '../agent/local-runtime.js';
-import { ApiClient } from './client.js';
-import { agentCommand } from './commands/agent.js';
-import { deployCommand } from './commands/deploy.js';
-import { hubCommand } from './commands/hub.js';
-import * as remote from './commands/remote.js';
-import { runCommand } from './commands/run.js';
-import { startCommand } from './commands/start.js';
-import { validateCommand } from './commands/validate.js';
+import type { AgentCommandOptions } from './commands/agent.js';
 import { readEnvironment } from './config.js';
 import { CliError, EXIT_FAILED, EXIT_USAGE } from './errors.js';
 import { Printer } from './format.js';
@@ -23,6 +17,15 @@ const integer = (name: string) => (v: string) => {
   if (!Number.isInteger(n) || n < 0) throw new CliError(`${name}: '${v}' is not a whole number`, EXIT_USAGE);
   return n;
 };
+
+/** The plugin commands and the registry they describe. */
+async function pluginCommands() {
+  const [commands, { builtinRegistry }] = await Promise.all([
+    import('./commands/plugins.js'),
+    import('../agent/local-runtime.js'),
+  ]);
+  return { ...commands, registry: builtinRegistry() };
+}
 
 function program(): Command {
   const env = readEnvironment();
@@ -39,10 +42,15 @@ function program(): Command {
       .addOption(new Option('--server <url>', 'hub URL (TERN_SERVER)').default(env.server))
       .addOption(new Option('--token <token>', 'API token (TERN_TOKEN)').default(env.token))
       .option('--json', 'print JSON', false);
-  const context = (o: { server: string; token?: string; json?: boolean }) => ({
-    client: new ApiClient({ server: o.server, token: o.token }),
-    out: { printer, json: o.json === true },
-  });
+  const context = async (o: { server: string; token?: string; json?: boolean }) => {
+    const [{ ApiClient }, remote, secrets] = await Promise.all([
+      import('./client.js'),
+      import('./commands/remote.js'),
+      import('./commands/secrets.js'),
+    ]);
+    const client = new ApiClient({ server: o.server, token: o.token });
+    return { client, out: { printer, json: o.json === true }, remote, secrets };
+  };
 
   cmd
     .command('run')
@@ -55,8 +63,13 @@ function program(): Command {
       '--flows <dir...>',
       'directories of flows available to subflow tasks (default: the file’s directory)',
     )
+    .option('--secrets-file <file>', "YAML or JSON map of secrets for secret('NAME') (TERN_SECRET_* too)")
     .action(
-      async (file: string, opts: { input: string[]; json: boolean; dataDir?: string; flows?: string[] }) => {
+      async (
+        file: string,
+        opts: { input: string[]; json: boolean; dataDir?: string; flows?: string[]; secretsFile?: string },
+      ) => {
+        const { runCommand } = await import('./commands/run.js');
         process.exitCode = await runCommand(file, opts, env);
       },
     );
@@ -66,14 +79,37 @@ function program(): Command {
     .description('check flow files and print every problem with its line and column')
     .argument('<paths...>', 'flow files or directories')
     .action(async (paths: string[]) => {
+      const { validateCommand } = await import('./commands/validate.js');
       process.exitCode = await validateCommand(paths, env);
     });
 
   cmd
     .command('schema')
     .description('print the flow JSON Schema (for editors and the YAML language server)')
-    .action(() => {
+    .action(async () => {
+      const [{ flowJsonSchema }, { builtinRegistry }] = await Promise.all([
+        import('../agent/flow-schema.js'),
+        import('../agent/local-runtime.js'),
+      ]);
       process.stdout.write(`${JSON.stringify(flowJsonSchema(builtinRegistry()), null, 2)}\n`);
+    });
+
+  const plugins = cmd.command('plugins').description('the task and trigger types this build knows');
+  plugins
+    .command('list')
+    .description('list every task and trigger type with its Kestra aliases')
+    .option('--json', 'print JSON', false)
+    .action(async (o: { json: boolean }) => {
+      const { pluginsList, registry } = await pluginCommands();
+      process.exitCode = pluginsList(registry, o.json);
+    });
+  plugins
+    .command('doc')
+    .description("print a type's documentation: properties, outputs and examples")
+    .argument('<type>', 'a type or a Kestra alias, e.g. docker.run')
+    .action(async (type: string) => {
+      const { pluginsDoc, registry } = await pluginCommands();
+      process.exitCode = pluginsDoc(registry, type);
     });
 
   cmd
@@ -90,6 +126,12 @@ function program(): Command {
     )
     .option('--broker <url>', 'external MQTT broker instead of the embedded one')
     .addOption(
+      new Option(
+        '--kafka-bridge <file>',
+        'forward executions, task outputs and MQTT data to Kafka (TERN_KAFKA_BRIDGE)',
+      ).default(env.kafkaBridge),
+    )
+    .addOption(
       new Option('--retention-days <days>', 'purge executions older than this (TERN_RETENTION_DAYS)')
         .argParser(integer('--retention-days'))
         .default(env.retentionDays),
@@ -102,8 +144,13 @@ function program(): Command {
         dataDir: string;
         db?: string;
         broker?: string;
+        kafkaBridge?: string;
         retentionDays?: number;
       }) => {
+        const [{ hubCommand }, { readBridgeConfig }] = await Promise.all([
+          import('./commands/hub.js'),
+          import('../hub/bridge/config.js'),
+        ]);
         await hubCommand(
           {
             port: o.port,
@@ -115,6 +162,9 @@ function program(): Command {
             adminToken: env.adminToken,
             retentionDays: o.retentionDays,
             logLevel: env.logLevel,
+            secretKey: env.secretKey,
+            secretEnvironment: env.secrets,
+            kafkaBridge: o.kafkaBridge === undefined ? undefined : readBridgeConfig(o.kafkaBridge),
           },
           printer,
         );
@@ -130,13 +180,27 @@ function program(): Command {
     .option('--labels <k=v,...>', 'labels that select which flows it runs')
     .option('--data-dir <dir>', 'local state (SQLite)', '.tern/agent')
     .option('--flows <dir>', 'run the flows of this folder, with no hub')
+    .option('--local-broker [port]', 'embed an MQTT broker for local sensors (default port 1883)')
+    .option('--local-broker-host <host>', 'interface of the local broker (default 127.0.0.1)')
+    .option('--http-port <port>', "serve the webhooks of the agent's flows on this port")
+    .option('--http-host <host>', 'interface of the HTTP listener (default 127.0.0.1)')
     .option('--keepalive <seconds>', 'MQTT keepalive')
     .option('--outbox-max-rows <n>', 'outbox limit: records')
     .option('--outbox-max-bytes <n>', 'outbox limit: bytes')
     .option('--outbox-max-age <duration>', 'outbox limit: age, ISO-8601 (e.g. P7D)')
     .option('--outbox-policy <policy>', 'when the outbox is full: drop-oldest or pause-triggers')
-    .action(async (o: Record<string, string | undefined>) => {
-      await agentCommand({ ...o, logLevel: env.logLevel, version: VERSION }, printer);
+    .option('--secrets-file <file>', "YAML or JSON map of secrets for secret('NAME') (TERN_SECRET_* too)")
+    .action(async (o: Record<string, string | boolean | undefined>) => {
+      const { agentCommand } = await import('./commands/agent.js');
+      await agentCommand(
+        {
+          ...o,
+          logLevel: env.logLevel,
+          version: VERSION,
+          secretEnvironment: env.secrets,
+        } as AgentCommandOptions,
+        printer,
+      );
     });
 
   cmd
@@ -149,8 +213,15 @@ function program(): Command {
     .option('--data-dir <dir>', 'where everything is kept', '.tern/hub')
     .option('--examples <dir>', 'flows to deploy', 'examples')
     .action(async (o: { port: number; mqttPort: number; dataDir: string; examples: string }) => {
+      const { startCommand } = await import('./commands/start.js');
       await startCommand(
-        { ...o, logLevel: env.logLevel === 'info' ? 'warn' : env.logLevel, adminToken: env.adminToken },
+        {
+          ...o,
+          logLevel: env.logLevel === 'info' ? 'warn' : env.logLevel,
+          adminToken: env.adminToken,
+          secretKey: env.secretKey,
+          secrets: env.secrets,
+        },
         printer,
       );
     });
@@ -168,7 +239,8 @@ function program(): Command {
       dir: string,
       o: { namespace?: string; prune: boolean; dryRun: boolean; server: string; token?: string },
     ) => {
-      const { client } = context(o);
+      const { deployCommand } = await import('./commands/deploy.js');
+      const { client } = await context(o);
       process.exitCode = await deployCommand(dir, o, client, printer);
     },
   );
@@ -177,13 +249,13 @@ function program(): Command {
   api(
     flows.command('list').description('list flows').option('--namespace <ns>', 'namespace (and below)'),
   ).action(async (o: { namespace?: string; server: string; token?: string; json: boolean }) => {
-    const { client, out } = context(o);
+    const { client, out, remote } = await context(o);
     process.exitCode = await remote.flowsList(client, out, o.namespace);
   });
   api(
     flows.command('show').description("print a flow's source").argument('<namespace>').argument('<id>'),
   ).action(async (ns: string, id: string, o: { server: string; token?: string; json: boolean }) => {
-    const { client, out } = context(o);
+    const { client, out, remote } = await context(o);
     process.exitCode = await remote.flowsShow(client, out, ns, id);
   });
 
@@ -204,7 +276,7 @@ function program(): Command {
         id: string,
         o: { input: string[]; wait: boolean; agent?: string; server: string; token?: string; json: boolean },
       ) => {
-        const { client, out } = context(o);
+        const { client, out, remote } = await context(o);
         process.exitCode = await remote.executionsRun(client, out, ns, id, o);
       },
     );
@@ -227,13 +299,13 @@ function program(): Command {
       token?: string;
       json: boolean;
     }) => {
-      const { client, out } = context(o);
+      const { client, out, remote } = await context(o);
       process.exitCode = await remote.executionsList(client, out, { ...o, flowId: o.flow });
     },
   );
   api(executions.command('show').description('an execution and its task runs').argument('<id>')).action(
     async (id: string, o: { server: string; token?: string; json: boolean }) => {
-      const { client, out } = context(o);
+      const { client, out, remote } = await context(o);
       process.exitCode = await remote.executionsShow(client, out, id);
     },
   );
@@ -244,29 +316,67 @@ function program(): Command {
       .argument('<id>')
       .option('-f, --follow', 'keep printing until it ends', false),
   ).action(async (id: string, o: { follow: boolean; server: string; token?: string; json: boolean }) => {
-    const { client, out } = context(o);
+    const { client, out, remote } = await context(o);
     process.exitCode = await remote.executionsLogs(client, out, id, o.follow);
   });
 
   const token = cmd.command('token').description('API tokens');
   api(token.command('create').description('create a token (printed once)').argument('<name>')).action(
     async (name: string, o: { server: string; token?: string; json: boolean }) => {
-      const { client, out } = context(o);
+      const { client, out, remote } = await context(o);
       process.exitCode = await remote.tokenCreate(client, out, name);
     },
   );
   api(token.command('list').description('list tokens')).action(
     async (o: { server: string; token?: string; json: boolean }) => {
-      const { client, out } = context(o);
+      const { client, out, remote } = await context(o);
       process.exitCode = await remote.tokenList(client, out);
     },
   );
   api(token.command('revoke').description('revoke a token').argument('<id>')).action(
     async (id: string, o: { server: string; token?: string; json: boolean }) => {
-      const { client, out } = context(o);
+      const { client, out, remote } = await context(o);
       process.exitCode = await remote.tokenRevoke(client, out, id);
     },
   );
+
+  const secretsCmd = cmd.command('secrets').description("the hub's secrets, for {{ secret('NAME') }}");
+  api(
+    secretsCmd
+      .command('list')
+      .description('list secret names (never values)')
+      .option('--namespace <ns>', "only this namespace ('' for global ones)"),
+  ).action(async (o: { namespace?: string; server: string; token?: string; json: boolean }) => {
+    const { client, out, secrets } = await context(o);
+    process.exitCode = await secrets.secretsList(client, out, o.namespace);
+  });
+  api(
+    secretsCmd
+      .command('set')
+      .description('store a secret, encrypted (the value is read from standard input when not given)')
+      .argument('<name>')
+      .argument('[value]')
+      .option('--namespace <ns>', 'for flows of this namespace and below (default: global)'),
+  ).action(
+    async (
+      name: string,
+      value: string | undefined,
+      o: { namespace?: string; server: string; token?: string; json: boolean },
+    ) => {
+      const { client, out, secrets } = await context(o);
+      process.exitCode = await secrets.secretsSet(client, out, name, value, o.namespace);
+    },
+  );
+  api(
+    secretsCmd
+      .command('delete')
+      .description('delete a secret')
+      .argument('<name>')
+      .option('--namespace <ns>', 'of this namespace (default: global)'),
+  ).action(async (name: string, o: { namespace?: string; server: string; token?: string; json: boolean }) => {
+    const { client, out, secrets } = await context(o);
+    process.exitCode = await secrets.secretsDelete(client, out, name, o.namespace);
+  });
 
   return cmd;
 }

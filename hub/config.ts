@@ -1,5 +1,7 @@
 /** The hub's options, compiled once: every default lives here. */
 import { join } from 'node:path';
+import { type BridgeSettings, compileBridgeSettings } from './bridge/config.js';
+import { normaliseSharedPrefix } from './broker/access.js';
 
 export interface HubOptions {
   /** HTTP port (API, UI, MQTT over WebSocket at /mqtt); 0 picks a free one. */
@@ -22,9 +24,18 @@ export interface HubOptions {
   /** Topic prefix every agent may use for shared data. */
   sharedDataPrefix: string;
   logLevel: string;
+  /** TERN_SECRET_KEY as given: the key (or passphrase) that encrypts stored secrets; without it none can be stored. */
+  secretKey?: string;
+  /** Global secrets from the hub's TERN_SECRET_* variables, by name. */
+  secretEnvironment: Record<string, string>;
+  /** The Kafka bridge, when configured. */
+  bridge?: BridgeSettings;
 }
 
-export type HubOptionsInput = Partial<HubOptions>;
+export type HubOptionsInput = Partial<Omit<HubOptions, 'bridge'>> & {
+  /** The Kafka bridge's settings document (YAML or JSON, parsed), compiled here. */
+  kafkaBridge?: unknown;
+};
 
 /** Fills defaults and checks values; throws an Error naming the bad option. */
 export function compileHubOptions(input: HubOptionsInput): HubOptions {
@@ -41,6 +52,8 @@ export function compileHubOptions(input: HubOptionsInput): HubOptions {
     bodyLimitBytes: input.bodyLimitBytes ?? 4 * 1024 * 1024,
     sharedDataPrefix: input.sharedDataPrefix ?? 'tern/v1/data/',
     logLevel: input.logLevel ?? 'info',
+    secretKey: input.secretKey || undefined,
+    secretEnvironment: { ...input.secretEnvironment },
   };
   for (const key of ['port', 'mqttPort'] as const) {
     const v = options[key];
@@ -55,5 +68,10 @@ export function compileHubOptions(input: HubOptionsInput): HubOptions {
   if (options.brokerUrl && !/^(mqtts?|tcp|ssl|wss?):\/\//.test(options.brokerUrl)) {
     throw new Error(`broker: '${options.brokerUrl}' is not an mqtt:// (or mqtts://, ws://) URL`);
   }
+  if (input.kafkaBridge !== undefined)
+    options.bridge = compileBridgeSettings(
+      input.kafkaBridge,
+      normaliseSharedPrefix(options.sharedDataPrefix),
+    );
   return options;
 }

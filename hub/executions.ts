@@ -4,9 +4,10 @@
  */
 
 import type { Engine } from '../agent/engine/engine.js';
-import type { FlowRecord, FlowSource } from '../agent/engine/ports.js';
+import type { FlowRecord, FlowSource, Logger } from '../agent/engine/ports.js';
 import type { Renderer } from '../agent/expr/index.js';
 import { parseFlow } from '../agent/flow-loader.js';
+import { answerWebhook } from '../agent/triggers/webhooks.js';
 import type { Registry } from '../plugins/registry.js';
 import { TernError } from '../protocol/errors.js';
 import type { Execution } from '../protocol/execution.js';
@@ -14,7 +15,7 @@ import type { Flow } from '../protocol/flow.js';
 import type { ExecutionListener, HubExecutions, StartRequest, WebhookRequest } from './api/services.js';
 import type { FlowRepository } from './store/types.js';
 
-const WEBHOOK_TYPES = new Set(['webhook', 'io.kestra.plugin.core.trigger.Webhook']);
+const silent: Logger = { debug() {}, info() {}, warn() {}, error() {}, child: () => silent };
 
 /** True for a flow the hub runs itself (no `runsOn`, or `runsOn: hub`). */
 export function runsOnHub(flow: Flow): boolean {
@@ -57,6 +58,8 @@ export interface HubExecutionsOptions {
   flows: FlowRepository;
   source: FlowSource;
   renderer: Renderer;
+  /** Where webhook triggers log why an event started nothing. */
+  logger?: Logger;
 }
 
 export function createHubExecutions(options: HubExecutionsOptions): HubExecutions {
@@ -112,27 +115,14 @@ export function createHubExecutions(options: HubExecutionsOptions): HubExecution
     },
     async webhook(namespace: string, flowId: string, key: string, request: WebhookRequest) {
       const row = await flows.get(namespace, flowId);
-      if (!row || !runsOnHub(row.flow) || row.flow.disabled) return undefined;
-      const trigger = (row.flow.triggers ?? []).find(
-        (t) => WEBHOOK_TYPES.has(t.type) && !t.disabled && (t as { key?: unknown }).key === key,
-      );
-      if (!trigger) return undefined;
-      return engine.start(
-        { flow: row.flow, revision: row.revision },
-        {
-          inputs: (trigger.inputs as Record<string, unknown> | undefined) ?? {},
-          labels: trigger.labels,
-          trigger: {
-            id: trigger.id,
-            type: trigger.type,
-            method: request.method,
-            body: request.body,
-            headers: request.headers,
-            query: request.query,
-            parameters: request.query,
-          },
-        },
-      );
+      const live = row && !row.deleted && runsOnHub(row.flow);
+      return answerWebhook({
+        engine,
+        record: live ? { flow: row.flow, revision: row.revision } : undefined,
+        key,
+        call: request,
+        logger: (options.logger ?? silent).child({ component: 'webhooks' }),
+      });
     },
   };
 }

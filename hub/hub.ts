@@ -9,18 +9,25 @@ import { join } from 'node:path';
 import { serve } from '@hono/node-server';
 import { collectDefaultMetrics, Registry as MetricsRegistry } from 'prom-client';
 import { Engine } from '../agent/engine/engine.js';
-import type { Logger } from '../agent/engine/ports.js';
+import { RuntimeHost } from '../agent/engine/plugin-host.js';
+import type { FlowRecord, Logger } from '../agent/engine/ports.js';
 import { Renderer } from '../agent/expr/index.js';
 import { builtinRegistry } from '../agent/local-runtime.js';
+import { TriggerRuntime } from '../agent/triggers/runtime.js';
 import { createApi } from './api/app.js';
 import type { HubServices } from './api/services.js';
+import { KafkaBridge } from './bridge/bridge.js';
 import { type Broker, startBroker } from './broker/broker.js';
 import { compileHubOptions, type HubOptionsInput } from './config.js';
-import { createHubExecutions, RepositoryFlowSource } from './executions.js';
+import { HubEventBus } from './events.js';
+import { createHubExecutions, RepositoryFlowSource, runsOnHub } from './executions.js';
 import { Fleet } from './fleet/fleet.js';
 import type { FleetServices } from './fleet/types.js';
+import { secretKey } from './secrets/cipher.js';
+import { HubSecrets } from './secrets/hub-secrets.js';
 import { openHubStorage } from './store/hub-storage.js';
 import type { HubStorage } from './store/types.js';
+import { defaultUiDir, uiRoutes } from './ui.js';
 
 export interface Hub {
   /** Base URL of the HTTP API, e.g. http://127.0.0.1:8080. */
@@ -28,11 +35,21 @@ export interface Hub {
   readonly port: number;
   /** The embedded broker's TCP port, or undefined with an external broker. */
   readonly mqttPort: number | undefined;
+  /**
+   * The embedded broker's login for the hub's own privileged client (random at
+   * each start), for tools running in the hub's process; undefined with an
+   * external broker.
+   */
+  readonly brokerCredentials: { username: string; password: string } | undefined;
   /** The admin token created at this start, to print once; undefined when tokens already existed. */
   readonly adminToken: string | undefined;
   readonly storage: HubStorage;
   readonly engine: Engine;
   readonly fleet: Fleet;
+  /** The triggers of the flows the hub runs itself. */
+  readonly triggers: TriggerRuntime;
+  /** Tells the fleet and the triggers that a flow was saved or deleted other than through the API. */
+  flowChanged(namespace: string, id: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -49,20 +66,66 @@ export async function startHub(input: HubOptionsInput, logger: Logger = silent):
       ? { url: options.dbUrl, filesDir: join(options.dataDir, 'files'), onWriteError }
       : { dataDir: options.dataDir, onWriteError },
   );
+  const secrets = await HubSecrets.open(storage.secrets, {
+    key: options.secretKey ? secretKey(options.secretKey) : undefined,
+    environment: options.secretEnvironment,
+  });
+  if (secrets.unreadableCount > 0)
+    log.warn(
+      { count: secrets.unreadableCount },
+      options.secretKey
+        ? 'stored secrets cannot be decrypted with this TERN_SECRET_KEY'
+        : 'stored secrets cannot be read: TERN_SECRET_KEY is not set',
+    );
   const registry = builtinRegistry();
   const renderer = new Renderer();
   const source = new RepositoryFlowSource(storage.flows, registry);
+  // No default MQTT broker: the embedded one is for agents, and its privileged identity is not for flows.
+  const pluginHost = new RuntimeHost();
   const engine = new Engine({
     store: storage.executions,
     registry,
     flows: source,
     renderer,
     logger,
+    secrets,
     workRoot: join(options.dataDir, 'work'),
+    host: pluginHost,
   });
-  const executions = createHubExecutions({ engine, flows: storage.flows, source, renderer });
+  const triggers = new TriggerRuntime({ engine, state: storage.triggers, logger });
+  const refreshTriggers = async (namespace: string, id: string) => {
+    const row = await storage.flows.get(namespace, id);
+    const live = row && !row.deleted && runsOnHub(row.flow);
+    await triggers.update(namespace, id, live ? { flow: row.flow, revision: row.revision } : undefined);
+  };
+  // Errors are logged here: callers (the API after a save) have already answered.
+  const flowChanged = async (namespace: string, id: string): Promise<void> => {
+    await Promise.all([
+      fleet
+        .flowChanged(namespace, id)
+        .catch((err: unknown) =>
+          log.error({ namespace, flowId: id, err: String(err) }, 'fleet update failed'),
+        ),
+      refreshTriggers(namespace, id).catch((err: unknown) =>
+        log.error({ namespace, flowId: id, err: String(err) }, 'trigger update failed'),
+      ),
+    ]);
+  };
+  const executions = createHubExecutions({ engine, flows: storage.flows, source, renderer, logger });
+  const events = new HubEventBus();
+  engine.on({ execution: (data) => events.emit({ type: 'execution', data }) });
   const metrics = new MetricsRegistry();
   collectDefaultMetrics({ register: metrics });
+  const bridge = options.bridge
+    ? new KafkaBridge({
+        settings: options.bridge,
+        repository: storage.bridge,
+        executions: storage.executions,
+        metrics,
+        logger,
+      })
+    : undefined;
+  if (bridge) engine.on({ execution: (e) => bridge.execution(e), taskRun: (tr, e) => bridge.taskRun(tr, e) });
 
   let adminToken: string | undefined;
   if ((await storage.tokens.count()) === 0) {
@@ -78,7 +141,11 @@ export async function startHub(input: HubOptionsInput, logger: Logger = silent):
     metrics,
     logger,
     disconnectAgent: (agentId) => broker?.disconnectAgent(agentId) ?? 0,
+    events,
+    // Hub `flow` triggers react to agents' executions too ("when the gateway's upload fails …").
+    onExecutionEnded: (execution) => pluginHost.executionEnded(execution),
   });
+  if (bridge) fleet.onIngest({ execution: (e) => bridge.execution(e), taskRun: (tr) => bridge.taskRun(tr) });
   const services: HubServices & FleetServices = {
     storage,
     registry,
@@ -97,15 +164,24 @@ export async function startHub(input: HubOptionsInput, logger: Logger = silent):
     },
     metrics,
     bodyLimitBytes: options.bodyLimitBytes,
-    onFlowChanged: (namespace, id) =>
+    events,
+    onFlowChanged: (namespace, id) => {
+      events.emit({ type: 'flow', data: { namespace, id } });
       void fleet
         .flowChanged(namespace, id)
         .catch((err: unknown) =>
           log.error({ namespace, flowId: id, err: String(err) }, 'fleet update failed'),
-        ),
+        );
+      void refreshTriggers(namespace, id).catch((err: unknown) =>
+        log.error({ namespace, flowId: id, err: String(err) }, 'trigger update failed'),
+      );
+    },
     fleet,
+    secrets,
+    bridge,
   };
   const app = createApi(services, { logger: log, version: HUB_VERSION });
+  uiRoutes(app, defaultUiDir());
   const server = await new Promise<Server>((resolve) => {
     const s = serve({ fetch: app.fetch, port: options.port, hostname: options.host }, () =>
       resolve(s as Server),
@@ -123,15 +199,19 @@ export async function startHub(input: HubOptionsInput, logger: Logger = silent):
     });
     broker.attachWebSocket(server, '/mqtt');
   }
-  await fleet.start(
-    broker
-      ? { url: `mqtt://${loopbackFor(options.mqttHost)}:${broker.port}`, ...broker.hubCredentials }
-      : { url: options.brokerUrl! },
-  );
-
   // Executions of agents are the agents' to resume: the hub only stores their records.
   const resumed = await engine.recover((e) => e.agentId === null);
   if (resumed.length > 0) log.info({ count: resumed.length }, 'resumed unfinished executions');
+  // Triggers run before agents' records come in, so that `flow` triggers see them end.
+  await triggers.sync(await hubFlows(storage));
+  const brokerConnection = broker
+    ? { url: `mqtt://${loopbackFor(options.mqttHost)}:${broker.port}`, ...broker.hubCredentials }
+    : { url: options.brokerUrl! };
+  await fleet.start(brokerConnection);
+  if (bridge) {
+    await bridge.attachMqtt(brokerConnection);
+    bridge.start();
+  }
 
   let retention: NodeJS.Timeout | undefined;
   if (options.retentionDays !== undefined) {
@@ -152,12 +232,16 @@ export async function startHub(input: HubOptionsInput, logger: Logger = silent):
     url: `http://${host}:${port}`,
     port,
     mqttPort: broker?.port,
+    brokerCredentials: broker?.hubCredentials,
     adminToken,
     storage,
     engine,
     fleet,
+    triggers,
+    flowChanged,
     async close() {
       if (retention) clearInterval(retention);
+      await triggers.stop();
       await fleet.close();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
@@ -165,9 +249,24 @@ export async function startHub(input: HubOptionsInput, logger: Logger = silent):
       await broker?.close();
       // Executions still running are resumed at the next start; give short ones a moment to end.
       await Promise.race([engine.idle(), new Promise((r) => setTimeout(r, 2000).unref())]);
+      await bridge?.close();
+      await pluginHost.close();
       await storage.close();
     },
   };
+}
+
+/** Every live flow the hub runs itself, latest revisions. */
+async function hubFlows(storage: HubStorage): Promise<FlowRecord[]> {
+  const out: FlowRecord[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await storage.flows.list({ limit: 500, cursor });
+    for (const row of page.items)
+      if (!row.deleted && runsOnHub(row.flow)) out.push({ flow: row.flow, revision: row.revision });
+    cursor = page.nextCursor;
+  } while (cursor);
+  return out;
 }
 
 /** The address to reach a listener bound to `host` from this process: loopback for a wildcard bind. */

@@ -1,7 +1,9 @@
-/** The built-in task types, in one list: what every runtime registers. */
-import type { AnyTaskDefinition } from '../protocol/plugin.js';
+/** The built-in task and trigger types, in two lists: what every runtime registers. */
+import type { AnyTaskDefinition, AnyTriggerDefinition } from '../protocol/plugin.js';
 import log from './core/log.js';
 import output from './core/output.js';
+import dockerRun from './docker/run.js';
+import fileTrigger from './file/file.js';
 import allowFailure from './flow/allow-failure.js';
 import fail from './flow/fail.js';
 import foreach from './flow/foreach.js';
@@ -11,13 +13,22 @@ import pause from './flow/pause.js';
 import sequential from './flow/sequential.js';
 import subflow from './flow/subflow.js';
 import switchTask from './flow/switch.js';
+import flowTrigger from './flow/trigger.js';
 import httpRequest from './http/request.js';
+import intervalTrigger from './interval/interval.js';
+import kafkaProduce from './kafka/produce.js';
+import kafkaTrigger from './kafka/trigger.js';
 import kvGet from './kv/get.js';
 import kvSet from './kv/set.js';
+import mqttPublish from './mqtt/publish.js';
+import mqttTrigger from './mqtt/trigger.js';
+import schedule from './schedule/schedule.js';
 import scriptNode from './script/node.js';
 import scriptPython from './script/python.js';
 import scriptShell from './script/shell.js';
 import shell from './shell/commands.js';
+import sqlQuery from './sql/query.js';
+import webhook from './webhook/webhook.js';
 
 export const builtinTasks: readonly AnyTaskDefinition[] = [
   log,
@@ -38,4 +49,18 @@ export const builtinTasks: readonly AnyTaskDefinition[] = [
   httpRequest,
   kvSet,
   kvGet,
+  mqttPublish,
+  kafkaProduce,
+  dockerRun,
+  sqlQuery,
+];
+
+export const builtinTriggers: readonly AnyTriggerDefinition[] = [
+  schedule,
+  mqttTrigger,
+  webhook,
+  fileTrigger,
+  flowTrigger,
+  intervalTrigger,
+  kafkaTrigger,
 ];

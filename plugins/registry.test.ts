@@ -1,7 +1,15 @@
 import { Type as T } from '@sinclair/typebox';
 import { describe, expect, it } from 'vitest';
 import { defineTask } from '../protocol/plugin.js';
-import { http, log, shell, testTasks } from '../test/fixtures/loader/support.js';
+import {
+  http,
+  log,
+  mqtt,
+  schedule,
+  shell,
+  testTasks,
+  testTriggers,
+} from '../test/fixtures/loader/support.js';
 import { createRegistry } from './registry.js';
 
 const plugin = (type: string, aliases: string[] = []) =>
@@ -88,5 +96,39 @@ describe('Registry.suggest', () => {
   it('suggests nothing when no name is close', () => {
     expect(registry.suggest('io.kestra.plugin.core.flow.Dag')).toBeUndefined();
     expect(registry.suggest('kubernetes')).toBeUndefined();
+  });
+});
+
+describe('Registry triggers', () => {
+  const registry = createRegistry(testTasks, testTriggers);
+
+  it('finds a trigger by its type and by its Kestra alias', () => {
+    expect(registry.trigger('schedule')).toBe(schedule);
+    expect(registry.trigger('io.kestra.plugin.mqtt.RealtimeTrigger')).toBe(mqtt);
+  });
+
+  it('keeps task and trigger names apart', () => {
+    expect(registry.task('schedule')).toBeUndefined();
+    expect(registry.trigger('log')).toBeUndefined();
+  });
+
+  it('lists every trigger type and alias', () => {
+    expect(registry.triggers()).toEqual(testTriggers);
+    expect([...registry.triggerTypes()].sort()).toEqual(
+      testTriggers.flatMap((t) => [t.type, ...t.aliases]).sort(),
+    );
+  });
+
+  it('suggests the nearest trigger type for a misspelt one', () => {
+    expect(registry.suggestTrigger('shedule')).toBe('schedule');
+    expect(registry.suggestTrigger('io.kestra.plugin.core.trigger.Schedul')).toBe(
+      'io.kestra.plugin.core.trigger.Schedule',
+    );
+  });
+
+  it('refuses two triggers with the same type', () => {
+    expect(() => createRegistry([], [schedule, schedule])).toThrow(
+      /trigger type 'schedule'.*already declared/,
+    );
   });
 });

@@ -1,8 +1,8 @@
 /** The plugin registry: every task type by name and alias, with "did you mean" suggestions. */
 import { distance } from 'fastest-levenshtein';
-import type { AnyTaskDefinition } from '../protocol/plugin.js';
+import type { AnyTaskDefinition, AnyTriggerDefinition } from '../protocol/plugin.js';
 
-/** The known plugin types. Triggers will join with the same shape (`trigger(type)`, `triggers()`). */
+/** The known plugin types: tasks and triggers, each by type and alias. */
 export interface Registry {
   /** By type or any alias. */
   task(type: string): AnyTaskDefinition | undefined;
@@ -15,9 +15,16 @@ export interface Registry {
    * `io.kestra.core.tasks.log.Log` (an older Kestra name) finds the current one.
    */
   suggest(type: string): string | undefined;
+  /** A trigger type by type or any alias. */
+  trigger(type: string): AnyTriggerDefinition | undefined;
+  triggers(): readonly AnyTriggerDefinition[];
+  /** Every accepted trigger type name (types and aliases). */
+  triggerTypes(): readonly string[];
+  /** Nearest known trigger type name for a misspelt one, as {@link suggest} does for tasks. */
+  suggestTrigger(type: string): string | undefined;
 }
 
-/** A definition with a type and aliases: tasks now, triggers later. */
+/** A definition with a type and aliases: a task or a trigger. */
 interface Named {
   readonly type: string;
   readonly aliases: readonly string[];
@@ -81,21 +88,32 @@ export function closestName(wanted: string, candidates: Iterable<string>): strin
 }
 
 /**
- * Builds a registry from task definitions. Throws when two definitions share
- * a type or an alias.
+ * Builds a registry from task and trigger definitions. Throws when two
+ * definitions of a kind share a type or an alias.
  *
  * @example
- * const registry = createRegistry([log, shell]);
+ * const registry = createRegistry([log, shell], [schedule]);
  * registry.task('io.kestra.plugin.core.log.Log') === log; // true
+ * registry.trigger('io.kestra.plugin.core.trigger.Schedule') === schedule; // true
  */
-export function createRegistry(tasks: readonly AnyTaskDefinition[]): Registry {
+export function createRegistry(
+  tasks: readonly AnyTaskDefinition[],
+  triggers: readonly AnyTriggerDefinition[] = [],
+): Registry {
   const byName = indexByName(tasks, 'task');
   const names = Object.freeze([...byName.keys()]);
   const list = Object.freeze([...tasks]);
+  const triggerByName = indexByName(triggers, 'trigger');
+  const triggerNames = Object.freeze([...triggerByName.keys()]);
+  const triggerList = Object.freeze([...triggers]);
   return {
     task: (type) => byName.get(type),
     tasks: () => list,
     taskTypes: () => names,
     suggest: (type) => (byName.has(type) ? type : closestName(type, names)),
+    trigger: (type) => triggerByName.get(type),
+    triggers: () => triggerList,
+    triggerTypes: () => triggerNames,
+    suggestTrigger: (type) => (triggerByName.has(type) ? type : closestName(type, triggerNames)),
   };
 }

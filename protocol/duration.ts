@@ -28,3 +28,17 @@ export function durationMs(text: string, what = 'duration'): number {
 export function formatDuration(ms: number): string {
   return Duration.fromMillis(ms).shiftTo('hours', 'minutes', 'seconds').toISO() ?? `PT${ms / 1000}S`;
 }
+
+const SHORT_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/**
+ * Parses a duration written either in ISO-8601 (`PT30S`) or short (`30s`,
+ * `500ms`, `5m`, `1h`, `1d`) into milliseconds; undefined when it is neither.
+ *
+ * @example parseShortOrIsoDuration('30s') // 30000
+ */
+export function parseShortOrIsoDuration(text: string): number | undefined {
+  const short = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)$/.exec(text.trim());
+  if (short) return Number(short[1]) * SHORT_UNITS[short[2]!]!;
+  return parseDuration(text);
+}

@@ -56,13 +56,40 @@ export const TaskCommonProperties = {
 export const TaskSchema = T.Object(TaskCommonProperties, { additionalProperties: true });
 export type Task = Static<typeof TaskSchema> & Record<string, unknown>;
 
+/** Type names of an expression condition: ours and Kestra's (current and older). */
+export const EXPRESSION_CONDITION_TYPES = [
+  'expression',
+  'io.kestra.plugin.core.condition.Expression',
+  'io.kestra.plugin.core.condition.ExpressionCondition',
+  'io.kestra.core.models.conditions.types.ExpressionCondition',
+] as const;
+
+/**
+ * A trigger condition: an expression that must be true for the event to start
+ * an execution, written bare or as Kestra's `{type: …Expression, expression}`.
+ */
+export const ConditionSchema = T.Union([
+  T.String({ minLength: 1, description: 'An expression, e.g. {{ trigger.payload.celsius > 8 }}' }),
+  T.Object(
+    {
+      type: T.Union(
+        EXPRESSION_CONDITION_TYPES.map((t) => T.Literal(t)),
+        { description: 'Condition type' },
+      ),
+      expression: T.String({ minLength: 1 }),
+    },
+    { additionalProperties: false },
+  ),
+]);
+export type Condition = Static<typeof ConditionSchema>;
+
 /** Properties every trigger accepts. */
 export const TriggerCommonProperties = {
   id: Id,
   type: T.String({ minLength: 1 }),
   description: T.Optional(T.String()),
   disabled: T.Optional(T.Boolean()),
-  conditions: T.Optional(T.Array(T.Unknown())),
+  conditions: T.Optional(T.Array(ConditionSchema)),
   inputs: T.Optional(T.Record(T.String(), T.Unknown())),
   labels: T.Optional(StringMap),
   stopAfter: T.Optional(T.Array(T.String())),

@@ -3,7 +3,7 @@
  * only from `protocol/`; the engine implements these interfaces.
  */
 import { type Static, Type as T, type TSchema } from '@sinclair/typebox';
-import type { LogLevel } from './execution.js';
+import type { Execution, LogLevel } from './execution.js';
 import type { Task } from './flow.js';
 import type { State } from './states.js';
 
@@ -63,6 +63,40 @@ export interface SubflowResult {
   outputs: Record<string, unknown>;
 }
 
+/** A resource kept for the runtime's life and shared by executions and triggers (a connection pool). */
+export interface SharedResource {
+  close(): Promise<void> | void;
+}
+
+/** An MQTT broker to connect to: URL and optional credentials. */
+export interface MqttEndpoint {
+  readonly url: string;
+  readonly username?: string;
+  readonly password?: string;
+}
+
+/**
+ * What the process running a plugin offers beyond the flow: resources shared
+ * across executions, and the endpoints a plugin uses when a flow names none.
+ */
+export interface PluginHost {
+  /** The MQTT broker for a flow that names no `server`: the agent's local broker; none on the hub. */
+  readonly mqtt: MqttEndpoint | undefined;
+  /**
+   * One instance per `key` for the runtime's life, made by `create` on first
+   * use and closed when the runtime stops.
+   *
+   * @example const pool = ctx.host.shared('mqtt.connections', () => new ConnectionPool());
+   */
+  shared<R extends SharedResource>(key: string, create: () => R): R;
+  /**
+   * Calls `listener` with every execution that ends from now on: those of
+   * this runtime and, on the hub, those its agents report. Returns the
+   * unsubscribe function.
+   */
+  onExecutionEnd(listener: (execution: Execution) => void): () => void;
+}
+
 /** Everything a task's `run` can use. */
 export interface TaskContext {
   readonly execution: {
@@ -87,6 +121,7 @@ export interface TaskContext {
   readonly signal: AbortSignal;
   readonly kv: KvStore;
   readonly storage: FileStorage;
+  readonly host: PluginHost;
   /** Creates (once per attempt) and returns a private working directory. */
   workingDir(): Promise<string>;
   secret(name: string): string | undefined;
@@ -164,3 +199,160 @@ export function defineTask<S extends TSchema>(def: TaskDefinitionInput<S>): Task
 /** Any task definition, whatever its property type: what registries and lists hold. */
 // biome-ignore lint/suspicious/noExplicitAny: `run` is contravariant in its props; a list of definitions needs `any` here.
 export type AnyTaskDefinition = TaskDefinition<any>;
+
+/** Time as triggers see it; tests substitute a controllable clock. */
+export interface PluginClock {
+  now(): number;
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+/** A trigger's durable memory (schedule dates, payload hashes), kept per flow and trigger id. */
+export interface TriggerState {
+  get(key: string): unknown;
+  /** Every key held, in no particular order. */
+  keys(): string[];
+  /** Stores a JSON value; `undefined` deletes the key. */
+  set(key: string, value: unknown): void;
+}
+
+export interface FireOptions {
+  /**
+   * Durable deduplication: the event is dropped when `dedupeValue` is among the
+   * last values fired under this key (e.g. a topic, and a payload's hash).
+   */
+  dedupeKey?: string;
+  /** What identifies the event under `dedupeKey`; default '' (fire once per key). */
+  dedupeValue?: string;
+  /** false: remember the value under `dedupeKey` without dropping a repeat (a live message). Default true. */
+  dropRepeat?: boolean;
+}
+
+/** An execution a trigger started. */
+export interface FiredExecution {
+  readonly executionId: string;
+  /** The execution as it was created. */
+  readonly execution: Execution;
+  /** Resolves once the execution is durably stored (a consumer may then acknowledge its source). */
+  stored(): Promise<void>;
+  /** Resolves with the execution once it has ended. */
+  ended(): Promise<Execution>;
+}
+
+/**
+ * What became of one event: an execution started, or why none did —
+ * `REFUSED` (the runtime takes no new execution now, or the trigger stops),
+ * `SKIPPED` (a condition does not hold), `DUPLICATE` (already fired under
+ * its dedupe key), `INVALID` (conditions, inputs or labels could not be
+ * rendered, or the inputs do not fit the flow), `FAILED` (the engine could
+ * not start it).
+ */
+export type FireOutcome =
+  | { readonly kind: 'STARTED'; readonly fired: FiredExecution }
+  | {
+      readonly kind: 'REFUSED' | 'SKIPPED' | 'DUPLICATE' | 'INVALID' | 'FAILED';
+      readonly reason: string;
+      /** Structured details (the inputs' problems for INVALID). */
+      readonly details?: unknown;
+    };
+
+/** Everything a trigger's `start` can use. */
+export interface TriggerContext {
+  readonly flow: { readonly namespace: string; readonly id: string; readonly revision: number };
+  readonly trigger: { readonly id: string; readonly type: string };
+  readonly agent: { readonly id: string; readonly labels: Record<string, string> } | null;
+  /** Diagnostic log of the runtime, tagged with the flow and trigger. */
+  readonly logger: TaskLogger;
+  /** Aborted when the trigger is stopped. */
+  readonly signal: AbortSignal;
+  readonly clock: PluginClock;
+  readonly state: TriggerState;
+  readonly host: PluginHost;
+  /** Renders a value with `flow`, `agent`, `labels` and the expression functions (`secret`, `kv`). */
+  render(value: unknown, extraVariables?: Record<string, unknown>): unknown;
+  /** Evaluates an expression, bare (`trigger.value > 3`) or as one `{{ … }}`, in the same scope as `render`. */
+  evaluate(expression: string, extraVariables?: Record<string, unknown>): unknown;
+  /** Executions of this flow not yet ended in this runtime, whatever started them. */
+  activeExecutions(): number;
+  /** Resolves once no execution of this flow is running or queued in this runtime. */
+  flowIdle(): Promise<void>;
+  /**
+   * Starts an execution with `variables` as `trigger.*`, once the trigger's
+   * `conditions` hold and the runtime accepts new executions; resolves with
+   * it, or with undefined when nothing was started (the reason is logged).
+   */
+  fire(variables: Record<string, unknown>, options?: FireOptions): Promise<FiredExecution | undefined>;
+  /** Like {@link fire}, saying what became of the event (a webhook answers accordingly). */
+  tryFire(variables: Record<string, unknown>, options?: FireOptions): Promise<FireOutcome>;
+}
+
+/** What `start` returns: how to stop the trigger. */
+export interface TriggerHandle {
+  stop(): Promise<void> | void;
+}
+
+/** A problem a trigger finds in its own properties, beyond the schema (e.g. a cron expression). */
+export interface PropertyProblem {
+  /** Property name (or dotted path) inside the trigger. */
+  path: string;
+  message: string;
+}
+
+/** One trigger type. Build it with {@link defineTrigger}. */
+export interface TriggerDefinition<P = Record<string, unknown>> {
+  readonly kind: 'trigger';
+  readonly type: string;
+  readonly aliases: readonly string[];
+  readonly title: string;
+  readonly description: string;
+  /** JSON Schema (object) of the plugin's own properties; common trigger properties are added by the registry. */
+  readonly properties: TSchema;
+  /** JSON Schema of the `trigger.*` variables an execution receives (for docs). */
+  readonly variables?: TSchema;
+  /**
+   * Properties handed to `start` as written, not rendered: expressions the
+   * trigger evaluates per event (an `interval` trigger's `condition`).
+   */
+  readonly raw: readonly string[];
+  readonly examples: readonly TaskExample[];
+  /** Checks the literal properties (templated values are skipped) when a flow is validated. */
+  check?(props: P): PropertyProblem[];
+  start(props: P, ctx: TriggerContext): Promise<TriggerHandle> | TriggerHandle;
+}
+
+type TriggerDefinitionInput<S extends TSchema> = {
+  type: string;
+  aliases?: readonly string[];
+  title: string;
+  description: string;
+  properties: S;
+  variables?: TSchema;
+  raw?: readonly string[];
+  examples?: readonly TaskExample[];
+  check?(props: Static<S>): PropertyProblem[];
+  start(props: Static<S>, ctx: TriggerContext): Promise<TriggerHandle> | TriggerHandle;
+};
+
+/**
+ * Declares a trigger type: like a task, its schema is the single source for
+ * validation and docs; `start` runs where the flow runs and fires executions.
+ *
+ * @example
+ * export default defineTrigger({
+ *   type: 'tick', title: 'Tick', description: 'Fires every `seconds`.',
+ *   properties: T.Object({ seconds: T.Number() }),
+ *   start(props, ctx) {
+ *     const timer = setInterval(() => void ctx.fire({ at: ctx.clock.now() }), props.seconds * 1000);
+ *     return { stop: () => clearInterval(timer) };
+ *   },
+ * });
+ */
+export function defineTrigger<S extends TSchema>(
+  def: TriggerDefinitionInput<S>,
+): TriggerDefinition<Static<S>> {
+  return { kind: 'trigger', aliases: [], raw: [], examples: [], ...def };
+}
+
+/** Any trigger definition, whatever its property type. */
+// biome-ignore lint/suspicious/noExplicitAny: `start` is contravariant in its props, as `run` is for tasks.
+export type AnyTriggerDefinition = TriggerDefinition<any>;

@@ -5,6 +5,7 @@ import type { Execution, LogLine, TaskRun } from '../../protocol/execution.js';
 import type { SubflowRequest, SubflowResult } from '../../protocol/plugin.js';
 import type { ExpressionFunctions, Renderer } from '../expr/index.js';
 import type { ExecutionRun } from './execution-run.js';
+import type { RuntimeHost } from './plugin-host.js';
 import type { Clock, ExecutionStore, SecretSource } from './ports.js';
 
 export interface EngineCore {
@@ -18,6 +19,7 @@ export interface EngineCore {
   readonly workRoot: string;
   /** How long a task that ignores an abort is waited for. */
   readonly killGraceMs: number;
+  readonly host: RuntimeHost;
   durationMs(text: string): number;
   /** The clock's time as ISO-8601 (cached per millisecond: records are stamped very often). */
   nowIso(): string;

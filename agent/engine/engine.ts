@@ -18,6 +18,7 @@ import type { EngineCore } from './engine-core.js';
 import { messageOf } from './errors.js';
 import { ExecutionRun } from './execution-run.js';
 import { resolveInputs } from './inputs.js';
+import { RuntimeHost } from './plugin-host.js';
 import {
   type Clock,
   type ExecutionStore,
@@ -40,6 +41,8 @@ export interface EngineOptions {
   agent?: { id: string; labels: Record<string, string> } | null;
   workRoot?: string;
   killGraceMs?: number;
+  /** Shared resources and default endpoints for plugins; the caller closes it. Default: one of its own. */
+  host?: RuntimeHost;
 }
 
 export interface StartOptions {
@@ -85,6 +88,7 @@ export class Engine implements EngineCore {
   readonly agent: { id: string; labels: Record<string, string> } | null;
   readonly workRoot: string;
   readonly killGraceMs: number;
+  readonly host: RuntimeHost;
   private readonly flows: FlowSource;
   private readonly logger: Logger;
   private readonly listeners = new Set<EngineListener>();
@@ -105,6 +109,7 @@ export class Engine implements EngineCore {
     this.agent = options.agent ?? null;
     this.workRoot = options.workRoot ?? join(tmpdir(), 'tern-work');
     this.killGraceMs = options.killGraceMs ?? 5000;
+    this.host = options.host ?? new RuntimeHost();
   }
 
   /** Subscribes to changes; returns the unsubscribe function. */
@@ -264,6 +269,25 @@ export class Engine implements EngineCore {
     return this.active.size;
   }
 
+  /** Executions of one flow admitted now (running, paused or queued). */
+  activeOf(namespace: string, flowId: string): number {
+    let n = 0;
+    for (const { run } of this.active.values())
+      if (run.execution.flowId === flowId && run.execution.namespace === namespace) n++;
+    return n;
+  }
+
+  /** Resolves once no execution of the flow is admitted. */
+  async flowIdle(namespace: string, flowId: string): Promise<void> {
+    for (;;) {
+      const pending = [...this.active.values()].filter(
+        ({ run }) => run.execution.flowId === flowId && run.execution.namespace === namespace,
+      );
+      if (pending.length === 0) return;
+      await Promise.all(pending.map((a) => a.done));
+    }
+  }
+
   /** Resolves when nothing is admitted any more. */
   async idle(): Promise<void> {
     while (this.active.size > 0) await Promise.all([...this.active.values()].map((a) => a.done));
@@ -317,7 +341,7 @@ export class Engine implements EngineCore {
 
   functions(execution: Execution): ExpressionFunctions {
     return {
-      secret: (name: string) => this.secrets.get(name),
+      secret: (name: string) => this.secrets.get(name, execution.namespace),
       kv: (key: string, namespace?: string) => this.store.kv.get(namespace ?? execution.namespace, key),
     };
   }
@@ -325,6 +349,7 @@ export class Engine implements EngineCore {
   saveExecution(execution: Execution): void {
     this.store.saveExecution(execution);
     for (const l of this.listeners) l.execution?.(execution);
+    if (isTerminal(execution.state)) this.host.executionEnded(execution);
   }
 
   saveTaskRun(taskRun: TaskRun, execution: Execution): void {

@@ -11,11 +11,13 @@ import { newId } from '../../protocol/ids.js';
 import type { AnyTaskDefinition, RunTasksOptions } from '../../protocol/plugin.js';
 import { isFailure, isTerminal, mergeStates, type State } from '../../protocol/states.js';
 import { isTruthy } from '../../protocol/values.js';
+import type { ExpressionFunctions } from '../expr/index.js';
 import type { EngineCore } from './engine-core.js';
 import { KilledError, messageOf, TimeoutError } from './errors.js';
 import { applyPluginDefaults } from './plugin-defaults.js';
 import type { FlowRecord } from './ports.js';
 import { compileRetry } from './retry.js';
+import { MASK, SecretMask } from './secret-mask.js';
 import { createTaskContext } from './task-context.js';
 
 /** Where in the tree a task list runs: its parent, enclosing foreach values, and the signal that stops it. */
@@ -37,6 +39,8 @@ type Outcome =
 export class ExecutionRun {
   readonly execution: Execution;
   readonly record: FlowRecord;
+  /** Secret values this run has read: masked out of its logs, errors and outputs. */
+  readonly secrets = new SecretMask();
   /** Aborted by kill: stops everything, including `errors` and `finally`. */
   private readonly killController = new AbortController();
   /** Aborted by kill or flow timeout: stops the main task list. */
@@ -46,6 +50,9 @@ export class ExecutionRun {
   private readonly resumeWaiters = new Set<() => void>();
   private pausedCount = 0;
   private errorInfo: { taskId: string; message: string } | undefined;
+  private fns: ExpressionFunctions | undefined;
+  /** The flow's variables as rendered, secrets included; the execution keeps them masked. */
+  private vars: Record<string, unknown> | undefined;
 
   constructor(
     private readonly core: EngineCore,
@@ -55,6 +62,10 @@ export class ExecutionRun {
   ) {
     this.execution = execution;
     this.record = record;
+    for (const input of record.flow.inputs ?? []) {
+      const value = execution.inputs[input.id];
+      if (input.type === 'SECRET' && typeof value === 'string') this.secrets.add(value);
+    }
     for (const tr of taskRuns) {
       this.runs.set(runKey(tr.parentTaskRunId, tr.taskId, tr.iteration), tr);
       if (isTerminal(tr.state) && Object.keys(tr.outputs).length > 0) this.setOutputs(tr);
@@ -66,6 +77,22 @@ export class ExecutionRun {
 
   get flow() {
     return this.record.flow;
+  }
+
+  /** The expression functions of this execution: `secret()` reads the flow's namespace and remembers the value to mask it. */
+  functions(): ExpressionFunctions {
+    if (!this.fns) {
+      const { kv } = this.core.functions(this.execution);
+      this.fns = { secret: (name) => this.secret(name), kv };
+    }
+    return this.fns;
+  }
+
+  /** A secret for this execution's namespace, remembered to be masked. */
+  secret(name: string): string | undefined {
+    const value = this.core.secrets.get(name, this.execution.namespace);
+    if (value !== undefined) this.secrets.add(value);
+    return value;
   }
 
   kill(): void {
@@ -86,10 +113,16 @@ export class ExecutionRun {
     this.updateExecution({ state: 'RUNNING' });
     const timer = this.startFlowTimeout();
     try {
-      if (e.variables === undefined) {
+      // Stored variables with a masked secret are rendered again: the stored copy lost the value.
+      if (e.variables === undefined || JSON.stringify(e.variables).includes(MASK)) {
         try {
-          e.variables = (this.core.renderer.render(this.flow.variables ?? {}, this.baseVariables()) ??
-            {}) as Record<string, unknown>;
+          const rendered = this.core.renderer.render(
+            this.flow.variables ?? {},
+            this.baseVariables(),
+            this.functions(),
+          );
+          this.vars = (rendered ?? {}) as Record<string, unknown>;
+          e.variables = this.secrets.value(this.vars);
         } catch (err) {
           this.log(null, 'ERROR', `variables: ${messageOf(err)}`);
           return this.finish('FAILED', `variables: ${messageOf(err)}`);
@@ -138,7 +171,7 @@ export class ExecutionRun {
   private finish(state: State, error?: string): Execution {
     this.execution.stage = 'done';
     const patch: Partial<Execution> = { state, endDate: this.nowIso() };
-    if (error !== undefined && isFailure(state)) patch.error = error;
+    if (error !== undefined && isFailure(state)) patch.error = this.secrets.text(error);
     this.updateExecution(patch);
     return this.execution;
   }
@@ -178,11 +211,7 @@ export class ExecutionRun {
           const cond =
             typeof task.runIf === 'boolean'
               ? task.runIf
-              : this.core.renderer.evaluate(
-                  task.runIf,
-                  this.variables(tr, task, scope),
-                  this.core.functions(this.execution),
-                );
+              : this.core.renderer.evaluate(task.runIf, this.variables(tr, task, scope), this.functions());
           if (!isTruthy(cond)) return this.endTaskRun(tr, 'SKIPPED');
         } catch (err) {
           return this.failTaskRun(tr, task, `runIf: ${messageOf(err)}`);
@@ -230,7 +259,7 @@ export class ExecutionRun {
     }
     attempt.state = outcome.state;
     attempt.endDate = this.nowIso();
-    tr.outputs = outcome.outputs;
+    tr.outputs = this.secrets.value(outcome.outputs);
     if (scope.signal.aborted && isKill(scope.signal)) return this.endTaskRun(tr, 'KILLED');
     if (outcome.state === 'FAILED') return this.failTaskRun(tr, task, 'a child task failed');
     return this.endTaskRun(tr, outcome.state);
@@ -286,7 +315,7 @@ export class ExecutionRun {
       attempt.endDate = this.nowIso();
       if (outcome.ok) {
         attempt.state = outcome.state;
-        tr.outputs = outcome.outputs;
+        tr.outputs = this.secrets.value(outcome.outputs);
         const retried = tr.attempts.length > 1;
         const state =
           outcome.state === 'SUCCESS' && retried && policy.warningOnRetry ? 'WARNING' : outcome.state;
@@ -294,8 +323,8 @@ export class ExecutionRun {
         return this.endTaskRun(tr, state);
       }
       attempt.state = outcome.killed ? 'KILLED' : 'FAILED';
-      attempt.error = outcome.error;
-      if (outcome.outputs) tr.outputs = outcome.outputs;
+      attempt.error = this.secrets.text(outcome.error);
+      if (outcome.outputs) tr.outputs = this.secrets.value(outcome.outputs);
       this.log(tr, 'ERROR', outcome.error);
       if (outcome.killed) return this.endTaskRun(tr, 'KILLED');
       if (!outcome.retryable) return this.failTaskRun(tr, task, outcome.error);
@@ -371,7 +400,7 @@ export class ExecutionRun {
     variables: Record<string, unknown>,
   ): Record<string, unknown> {
     const props: Record<string, unknown> = {};
-    const fns = this.core.functions(this.execution);
+    const fns = this.functions();
     for (const [k, v] of Object.entries(task)) {
       props[k] =
         ENGINE_KEYS.has(k) || def.children.includes(k) ? v : this.core.renderer.render(v, variables, fns);
@@ -450,7 +479,8 @@ export class ExecutionRun {
       : this.failTaskRun(tr, task, messageOf(signal.reason));
   }
 
-  private failTaskRun(tr: TaskRun, task: Task, error: string): State {
+  private failTaskRun(tr: TaskRun, task: Task, failure: string): State {
+    const error = this.secrets.text(failure);
     tr.error = error;
     if (tr.attempts.length === 0) this.log(tr, 'ERROR', error);
     this.errorInfo ??= { taskId: tr.taskId, message: `${tr.taskId}: ${error}` };
@@ -507,7 +537,7 @@ export class ExecutionRun {
   variables(tr: TaskRun, task: Task, scope: Scope): Record<string, unknown> {
     const vars: Record<string, unknown> = {
       ...this.baseVariables(),
-      vars: this.execution.variables ?? {},
+      vars: this.vars ?? this.execution.variables ?? {},
       outputs: this.outputs,
       task: { id: task.id, type: task.type },
       taskrun: {
@@ -524,11 +554,15 @@ export class ExecutionRun {
   }
 
   private renderFlowOutputs(): Record<string, unknown> {
-    const vars = { ...this.baseVariables(), vars: this.execution.variables ?? {}, outputs: this.outputs };
-    const fns = this.core.functions(this.execution);
+    const vars = {
+      ...this.baseVariables(),
+      vars: this.vars ?? this.execution.variables ?? {},
+      outputs: this.outputs,
+    };
+    const fns = this.functions();
     const out: Record<string, unknown> = {};
     for (const o of this.flow.outputs ?? []) out[o.id] = this.core.renderer.render(o.value, vars, fns);
-    return out;
+    return this.secrets.value(out);
   }
 
   log(tr: TaskRun | null, level: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR', message: string): void {
@@ -538,7 +572,7 @@ export class ExecutionRun {
       taskId: tr?.taskId ?? null,
       attempt: tr ? tr.attempts.length : null,
       level,
-      message,
+      message: this.secrets.text(message),
       timestamp: this.nowIso(),
     });
   }

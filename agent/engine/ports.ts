@@ -68,7 +68,11 @@ export interface FlowSource {
   ): FlowRecord | undefined | Promise<FlowRecord | undefined>;
 }
 
-/** Secrets visible to `secret()`; undefined when unknown. */
+/**
+ * Secrets visible to `secret()`; undefined when unknown. `namespace` is the
+ * flow's: a source with namespaced secrets looks there, then in each parent
+ * namespace, then among global ones; an agent's source has global ones only.
+ */
 export interface SecretSource {
-  get(name: string): string | undefined;
+  get(name: string, namespace?: string): string | undefined;
 }

@@ -9,6 +9,7 @@ import type { Task } from '../../protocol/flow.js';
 import type {
   FileStorage,
   KvStore,
+  PluginHost,
   RunTasksOptions,
   SubflowRequest,
   SubflowResult,
@@ -16,9 +17,9 @@ import type {
   TaskLogger,
 } from '../../protocol/plugin.js';
 import type { State } from '../../protocol/states.js';
-import type { ExpressionFunctions } from '../expr/index.js';
 import type { EngineCore } from './engine-core.js';
 import type { ExecutionRun, Scope } from './execution-run.js';
+import type { SecretMask } from './secret-mask.js';
 
 const LEVEL_RANK: Record<LogLevel, number> = { TRACE: 0, DEBUG: 1, INFO: 2, WARN: 3, ERROR: 4 };
 
@@ -39,6 +40,7 @@ class AttemptLogger implements TaskLogger {
     private readonly tr: TaskRun,
     private readonly attempt: number,
     private readonly minLevel: number,
+    private readonly secrets: SecretMask,
   ) {}
 
   log(level: LogLevel, message: string): void {
@@ -49,7 +51,7 @@ class AttemptLogger implements TaskLogger {
       taskId: this.tr.taskId,
       attempt: this.attempt,
       level,
-      message,
+      message: this.secrets.text(message),
       timestamp: this.core.nowIso(),
     });
   }
@@ -76,8 +78,8 @@ export class EngineTaskContext implements TaskContext {
   readonly signal: AbortSignal;
   readonly kv: KvStore;
   readonly storage: FileStorage;
+  readonly host: PluginHost;
   private dir: string | undefined;
-  private fns: ExpressionFunctions | undefined;
 
   constructor(private readonly parts: TaskContextParts) {
     const { run, core, taskRun: tr, task, attempt } = parts;
@@ -93,10 +95,11 @@ export class EngineTaskContext implements TaskContext {
     };
     this.agent = core.agent;
     const level = String(task.logLevel ?? 'TRACE').toUpperCase() as LogLevel;
-    this.logger = new AttemptLogger(core, tr, attempt, LEVEL_RANK[level] ?? 0);
+    this.logger = new AttemptLogger(core, tr, attempt, LEVEL_RANK[level] ?? 0, run.secrets);
     this.signal = parts.signal;
     this.kv = core.store.kv;
     this.storage = core.store.files;
+    this.host = core.host;
   }
 
   async workingDir(): Promise<string> {
@@ -109,13 +112,12 @@ export class EngineTaskContext implements TaskContext {
   }
 
   secret(name: string): string | undefined {
-    return this.parts.core.secrets.get(name);
+    return this.parts.run.secret(name);
   }
 
   render(value: unknown, extra?: Record<string, unknown>): unknown {
     const { core, run, variables } = this.parts;
-    this.fns ??= core.functions(run.execution);
-    return core.renderer.render(value, extra ? { ...variables, ...extra } : variables, this.fns);
+    return core.renderer.render(value, extra ? { ...variables, ...extra } : variables, run.functions());
   }
 
   runTasks(tasks: readonly Task[], options?: RunTasksOptions): Promise<State> {

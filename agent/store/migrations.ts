@@ -91,6 +91,20 @@ export const MIGRATIONS: readonly Migration[] = [
       ) WITHOUT ROWID;
     `,
   },
+  {
+    version: 3,
+    name: 'trigger state',
+    sql: `
+      CREATE TABLE trigger_state (
+        namespace TEXT NOT NULL,
+        flow_id TEXT NOT NULL,
+        trigger_id TEXT NOT NULL,
+        key TEXT NOT NULL,
+        value TEXT NOT NULL,
+        PRIMARY KEY (namespace, flow_id, trigger_id, key)
+      ) WITHOUT ROWID;
+    `,
+  },
 ];
 
 /**

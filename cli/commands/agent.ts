@@ -9,6 +9,7 @@ import {
   parseLabels,
 } from '../../agent/config.js';
 import type { Logger } from '../../agent/engine/ports.js';
+import { loadSecrets } from '../../agent/secrets.js';
 import { parseDuration } from '../../protocol/duration.js';
 import { TernError } from '../../protocol/errors.js';
 import { CliError, EXIT_USAGE } from '../errors.js';
@@ -27,6 +28,14 @@ export interface AgentCommandOptions {
   dataDir?: string;
   /** --flows DIR: run these flows standalone (no --hub). */
   flows?: string;
+  /** --local-broker [PORT]: embed an MQTT broker for local sensors (true: the default port). */
+  localBroker?: boolean | string;
+  /** --local-broker-host: its interface, loopback by default. */
+  localBrokerHost?: string;
+  /** --http-port PORT: serve the webhooks of the agent's flows. */
+  httpPort?: number | string;
+  /** --http-host: its interface, loopback by default. */
+  httpHost?: string;
   /** --keepalive seconds */
   keepalive?: number | string;
   /** --outbox-max-rows, --outbox-max-bytes, --outbox-max-age (ISO-8601 duration such as P7D), --outbox-policy */
@@ -34,6 +43,10 @@ export interface AgentCommandOptions {
   outboxMaxBytes?: number | string;
   outboxMaxAge?: string;
   outboxPolicy?: string;
+  /** --secrets-file FILE: a YAML or JSON map of secrets. */
+  secretsFile?: string;
+  /** TERN_SECRET_* variables, by name; they win over the file's. */
+  secretEnvironment?: Record<string, string>;
   /** TERN_LOG_LEVEL */
   logLevel?: string;
   version?: string;
@@ -75,6 +88,8 @@ export async function agentCommand(
       ? `Tern agent ${agent.id} connecting to ${input.hubUrl}  (data in ${agent.options.dataDir})`
       : `Tern agent ${agent.id} running standalone with ${agent.flows().length} flow(s) from ${input.flowsDir}`,
   );
+  if (agent.localBroker) printer.line(`Local MQTT broker on ${agent.localBroker.url}`);
+  if (agent.http) printer.line(`Webhooks on ${agent.http.url}/api/v1/executions/webhook/…`);
   hooks.started?.(agent);
   // Timers alone may not hold the process open (standalone, or between reconnects): this does, until stopped.
   const keepAlive = setInterval(() => {}, 1 << 30);
@@ -102,11 +117,31 @@ export function agentInput(opts: AgentCommandOptions): AgentOptionsInput {
     if (maxAgeMs === undefined)
       usage(`--outbox-max-age: '${opts.outboxMaxAge}' is not an ISO-8601 duration (e.g. P7D)`);
   }
+  let localBroker: AgentOptionsInput['localBroker'];
+  if (opts.localBroker !== undefined && opts.localBroker !== false) {
+    const port = opts.localBroker === true ? undefined : Number(opts.localBroker);
+    if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port <= 65535))
+      usage(`--local-broker: '${opts.localBroker}' is not a TCP port`);
+    localBroker = { port, host: opts.localBrokerHost };
+  } else if (opts.localBrokerHost !== undefined) usage('--local-broker-host needs --local-broker');
+  let http: AgentOptionsInput['http'];
+  if (opts.httpPort !== undefined) {
+    const port = Number(opts.httpPort);
+    if (!(Number.isInteger(port) && port >= 0 && port <= 65535))
+      usage(`--http-port: '${opts.httpPort}' is not a TCP port`);
+    http = { port, host: opts.httpHost };
+  } else if (opts.httpHost !== undefined) usage('--http-host needs --http-port');
   let labels: Record<string, string> = {};
   try {
     labels = parseLabels(opts.labels ?? '');
   } catch (err) {
     usage(`--${(err as Error).message}`);
+  }
+  let secrets: Record<string, string> = {};
+  try {
+    secrets = loadSecrets({ environment: opts.secretEnvironment, file: opts.secretsFile });
+  } catch (err) {
+    usage(`--secrets-file: ${(err as Error).message}`);
   }
   return {
     id: opts.id ?? 'local',
@@ -115,7 +150,10 @@ export function agentInput(opts: AgentCommandOptions): AgentOptionsInput {
     labels,
     dataDir: opts.dataDir,
     flowsDir: opts.flows,
+    localBroker,
+    http,
     version: opts.version,
+    secrets,
     keepaliveSeconds: count('--keepalive', opts.keepalive),
     outbox: {
       maxRows: count('--outbox-max-rows', opts.outboxMaxRows),

@@ -2,6 +2,7 @@
 import { dirname } from 'node:path';
 import { loadFlowFile } from '../../agent/flow-loader.js';
 import { openLocalRuntime } from '../../agent/local-runtime.js';
+import { loadSecrets, secretSource } from '../../agent/secrets.js';
 import { formatProblem, InputValidationError } from '../../protocol/errors.js';
 import type { Execution } from '../../protocol/execution.js';
 import { isFailure } from '../../protocol/states.js';
@@ -14,6 +15,8 @@ export interface RunOptions {
   json: boolean;
   dataDir?: string;
   flows?: string[];
+  /** A YAML or JSON map of secrets; TERN_SECRET_* variables win over it. */
+  secretsFile?: string;
 }
 
 /** Parses repeated `--input k=v` into a map. */
@@ -30,7 +33,16 @@ export function parseInputs(pairs: readonly string[]): Record<string, string> {
 export async function runCommand(file: string, options: RunOptions, env: CliEnvironment): Promise<number> {
   const inputs = parseInputs(options.input);
   const printer = new Printer(env.color && !options.json);
-  const runtime = openLocalRuntime({ dataDir: options.dataDir ?? env.runDataDir });
+  let secrets: Record<string, string>;
+  try {
+    secrets = loadSecrets({ environment: env.secrets, file: options.secretsFile });
+  } catch (err) {
+    throw new CliError(`--secrets-file: ${(err as Error).message}`, EXIT_USAGE);
+  }
+  const runtime = openLocalRuntime({
+    dataDir: options.dataDir ?? env.runDataDir,
+    secrets: secretSource(secrets),
+  });
   try {
     const check = (t: string) => runtime.renderer.check(t);
     const loaded = await loadFlowFile(file, runtime.registry, { checkExpression: check });

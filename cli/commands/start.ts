@@ -20,6 +20,10 @@ export interface StartOptions {
   examples: string;
   logLevel: string;
   adminToken?: string;
+  /** TERN_SECRET_KEY: encrypts the hub's stored secrets. */
+  secretKey?: string;
+  /** TERN_SECRET_* variables: global secrets on the hub, and the local agent's secrets. */
+  secrets?: Record<string, string>;
 }
 
 export async function startCommand(options: StartOptions, printer: Printer): Promise<void> {
@@ -33,6 +37,8 @@ export async function startCommand(options: StartOptions, printer: Printer): Pro
       mqttPort: options.mqttPort,
       dataDir: options.dataDir,
       adminToken: options.adminToken ?? known,
+      secretKey: options.secretKey,
+      secretEnvironment: options.secrets,
     },
     logger,
   );
@@ -53,6 +59,7 @@ export async function startCommand(options: StartOptions, printer: Printer): Pro
       continue;
     }
     const { outcome } = await hub.storage.flows.save(loaded.flow, loaded.source ?? '');
+    if (outcome !== 'unchanged') await hub.flowChanged(loaded.flow.namespace, loaded.flow.id);
     deployed.push(
       `${loaded.flow.namespace}.${loaded.flow.id}${outcome === 'unchanged' ? '' : ` (${outcome})`}`,
     );
@@ -63,14 +70,25 @@ export async function startCommand(options: StartOptions, printer: Printer): Pro
   if (hub.mqttPort !== undefined) {
     const { token: agentToken } = await hub.storage.agents.register('local', { host: 'local' });
     await hub.fleet.agentRegistered('local');
-    agent = await startAgent({
+    const agentOptions = {
       id: 'local',
       hubUrl: `mqtt://127.0.0.1:${hub.mqttPort}`,
       token: agentToken,
       labels: { host: 'local' },
       dataDir: join(options.dataDir, '..', 'agent'),
+      secrets: options.secrets,
       logger,
-    });
+    };
+    // The agent's own broker, for sensors: next to the hub's, on loopback.
+    const sensorPort = hub.mqttPort === 0 ? 0 : hub.mqttPort + 1;
+    agent = await startAgent({ ...agentOptions, localBroker: { port: sensorPort } }).catch(
+      async (err: unknown) => {
+        printer.line(
+          printer.style('yellow', `local agent without its MQTT broker: ${(err as Error).message}`),
+        );
+        return startAgent(agentOptions);
+      },
+    );
     // Ready means the agent has applied what the hub wants it to run (at most a few seconds).
     for (let i = 0; i < 100; i++) {
       const status = (await hub.storage.agents.get('local'))?.status as
@@ -90,6 +108,8 @@ export async function startCommand(options: StartOptions, printer: Printer): Pro
     );
   printer.line(`  Flows    ${deployed.length} example flows deployed from ${options.examples}/`);
   if (agent) printer.line('  Agent    local (labels host=local), connected over MQTT');
+  if (agent?.localBroker)
+    printer.line(`  Sensors  ${agent.localBroker.url}   (the local agent's broker, for mqtt triggers)`);
   if (token) {
     printer.line(`  Token    ${printer.style('bold', token)}   (kept in ${tokenFile})`);
     printer.line('');

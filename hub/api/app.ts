@@ -7,8 +7,10 @@ import type { Logger } from '../../agent/engine/ports.js';
 import { TernError } from '../../protocol/errors.js';
 import { agentRoutes } from './agents.js';
 import { bearerAuth } from './auth.js';
+import { bridgeRoutes } from './bridge.js';
 import { docsRoutes } from './docs.js';
 import { errorHandler, notFoundHandler } from './errors.js';
+import { eventRoutes } from './events.js';
 import { executionRoutes } from './executions.js';
 import { flowRoutes } from './flows.js';
 import { followRoutes } from './follow.js';
@@ -17,7 +19,9 @@ import { httpMetrics, metricsRoutes } from './metrics.js';
 import { openApiDocument } from './openapi.js';
 import { pluginRoutes } from './plugins.js';
 import { type ApiEnv, RouteTable } from './route.js';
+import { secretRoutes } from './secrets.js';
 import type { HubServices } from './services.js';
+import { statsRoutes } from './stats.js';
 import { tokenRoutes } from './tokens.js';
 import { webhookRoutes } from './webhooks.js';
 
@@ -65,9 +69,13 @@ export function createApi(services: HubServices, options: ApiOptions = {}): Hono
   flowRoutes(table, services);
   webhookRoutes(table, services);
   followRoutes(table, services, { heartbeatMs });
+  eventRoutes(table, services, { heartbeatMs });
+  statsRoutes(table, services);
   executionRoutes(table, services);
   agentRoutes(table, services);
   tokenRoutes(table, services);
+  secretRoutes(table, services);
+  bridgeRoutes(table, services);
   pluginRoutes(table, services);
   metricsRoutes(table, services);
 

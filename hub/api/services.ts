@@ -1,9 +1,13 @@
 /** What the REST API is given: the hub's services, each behind a small interface. */
 import type { Registry as MetricsRegistry } from 'prom-client';
 import type { Renderer } from '../../agent/expr/index.js';
+import type { WebhookCall, WebhookReply } from '../../agent/triggers/webhooks.js';
 import type { Registry } from '../../plugins/registry.js';
 import type { Execution, LogLine, TaskRun } from '../../protocol/execution.js';
+import type { HubEventSource } from '../events.js';
 import type { HubStorage } from '../store/types.js';
+import type { BridgeService } from './bridge.js';
+import type { SecretsService } from './secrets.js';
 
 export interface StartRequest {
   inputs?: Record<string, unknown>;
@@ -11,13 +15,8 @@ export interface StartRequest {
   trigger?: Record<string, unknown> | null;
 }
 
-export interface WebhookRequest {
-  method: string;
-  /** Parsed JSON when the body is JSON, the text otherwise, null when empty. */
-  body: unknown;
-  headers: Record<string, string>;
-  query: Record<string, string>;
-}
+/** A webhook call as the trigger sees it. */
+export type WebhookRequest = WebhookCall;
 
 export interface ExecutionListener {
   execution?(execution: Execution): void;
@@ -40,15 +39,11 @@ export interface HubExecutions {
   /** Live changes of one execution; returns the unsubscribe function. */
   follow(executionId: string, listener: ExecutionListener): () => void;
   /**
-   * Starts the flow whose webhook trigger has `key` (Kestra's path). Undefined when no live flow
-   * has a webhook trigger with that key (the API answers 404).
+   * Starts the flow whose webhook trigger has `key` (Kestra's path), through
+   * the trigger's conditions, inputs and labels, and says what to answer: 404
+   * when no live hub flow has a webhook trigger with that key.
    */
-  webhook(
-    namespace: string,
-    flowId: string,
-    key: string,
-    request: WebhookRequest,
-  ): Promise<Execution | undefined>;
+  webhook(namespace: string, flowId: string, key: string, request: WebhookRequest): Promise<WebhookReply>;
 }
 
 export interface HubServices {
@@ -59,6 +54,12 @@ export interface HubServices {
   metrics: MetricsRegistry;
   /** Maximum request body in bytes (413 above). */
   bodyLimitBytes: number;
+  /** Every change, for `GET /events`; without it that route answers 404. */
+  events?: HubEventSource;
   /** Called after a flow is created, updated or deleted (the fleet republishes agents' desired state). */
   onFlowChanged?(namespace: string, id: string): void;
+  /** The hub's secrets; without them `/secrets` answers 404. */
+  secrets?: SecretsService;
+  /** The Kafka bridge, when configured; without it `/bridge` reports it is off. */
+  bridge?: BridgeService;
 }

@@ -25,12 +25,16 @@ export function webhookRoutes(table: RouteTable, services: HubServices): void {
       tag: 'executions',
       summary: 'Trigger a flow through its webhook',
       description:
-        "Public: the `key` of the flow's webhook trigger is the secret. The trigger sees `method`, `body` (parsed when JSON), `headers` and `query`. An unknown flow and a wrong key both answer 404, so keys cannot be probed flow by flow.",
+        "Public: the `key` of the flow's webhook trigger is the secret. The trigger sees `method`, `body` (parsed when JSON), `headers` and `query`. An unknown flow and a wrong key both answer 404, so keys cannot be probed flow by flow. A trigger with `wait: true` answers once the execution has ended; with `returnOutputs: true`, with the flow's outputs.",
       auth: false,
       params: T.Object({ namespace: Namespace, flowId: Id, key: T.String({ minLength: 1, maxLength: 256 }) }),
       body: { raw: true, required: false, description: 'Any body' },
       responses: {
-        200: { description: 'The execution started', schema: ExecutionSchema },
+        200: {
+          description: 'The execution started (with `wait`, ended), or with `returnOutputs` its outputs',
+          schema: T.Union([ExecutionSchema, T.Record(T.String(), T.Unknown())]),
+        },
+        204: { description: 'A condition of the trigger does not hold: nothing started' },
         404: { description: 'No such flow, or no webhook trigger with this key', schema: ErrorBodySchema },
         422: { description: 'The trigger gives invalid inputs', schema: ErrorBodySchema },
       },
@@ -42,15 +46,12 @@ export function webhookRoutes(table: RouteTable, services: HubServices): void {
         headers: c.req.header(),
         query: c.req.query(),
       };
-      const execution = await services.executions.webhook(
-        params.namespace,
-        params.flowId,
-        params.key,
-        request,
-      );
-      if (!execution)
+      const reply = await services.executions.webhook(params.namespace, params.flowId, params.key, request);
+      if (reply.status === 200) return c.json(reply.body as object);
+      if (reply.status === 204) return c.body(null, 204);
+      if (reply.status === 404)
         throw new TernError('NOT_FOUND', `no webhook ${params.namespace}.${params.flowId} with this key`);
-      return c.json(execution);
+      return c.json({ error: reply.error }, reply.status);
     },
   );
 }

@@ -5,8 +5,11 @@
  */
 import type { Registry as MetricsRegistry } from 'prom-client';
 import type { Logger } from '../../agent/engine/ports.js';
+import { forEachLimit } from '../../protocol/concurrency.js';
 import type { Execution, LogLine, TaskRun } from '../../protocol/execution.js';
 import type { Desired, Hello, Messages, Reported, Status } from '../../protocol/messages.js';
+import { isTerminal } from '../../protocol/states.js';
+import type { HubEventBus } from '../events.js';
 import type { AgentRow, HubStorage, IngestResult } from '../store/types.js';
 import { type AssignableFlow, desiredFlowsFor, desiredHash, revisionsOf } from './assignment.js';
 import { FleetCommands } from './commands.js';
@@ -24,7 +27,18 @@ export interface FleetOptions {
   disconnectAgent?: (agentId: string) => number;
   /** How long a decommissioned agent may take to confirm before it is disconnected anyway. Default 5 s. */
   decommissionGraceMs?: number;
+  /** Where ingested executions and changed agents are announced (the API's `/events`). */
+  events?: HubEventBus;
+  /** Told of every ingested execution record in an end state (the hub's `flow` triggers). */
+  onExecutionEnded?(execution: Execution): void;
 }
+
+/**
+ * How many agents' desired states are published at once on a rollout: one
+ * after another, each waits for its database writes and the broker's
+ * acknowledgement, and a large fleet took tens of seconds.
+ */
+const REPUBLISH_CONCURRENCY = 64;
 
 /** Live changes of agent executions, as ingested. */
 export interface IngestListener {
@@ -47,6 +61,7 @@ export class Fleet implements FleetControl {
   /** Latest revision of every live flow that runs on agents. */
   private readonly flows = new Map<string, AssignableFlow>();
   private readonly followers = new Map<string, Set<IngestListener>>();
+  private readonly ingestListeners = new Set<IngestListener>();
   private readonly decommissioning = new Map<string, () => void>();
   private readonly commands: FleetCommands;
   private client: HubClient | undefined;
@@ -77,8 +92,9 @@ export class Fleet implements FleetControl {
       metrics: this.metrics,
       onMessage: (agentId, kind, message, retained) => this.receive(agentId, kind, message, retained),
     });
-    for await (const agent of allAgents(this.storage))
-      if (!agent.decommissioned) await this.lane(agent.id, () => this.publishDesired(agent.id, true));
+    const live: string[] = [];
+    for await (const agent of allAgents(this.storage)) if (!agent.decommissioned) live.push(agent.id);
+    await this.republish(live, true);
   }
 
   async close(): Promise<void> {
@@ -106,6 +122,12 @@ export class Fleet implements FleetControl {
     };
   }
 
+  /** Every execution, task run and log line ingested from any agent; returns the unsubscribe function. */
+  onIngest(listener: IngestListener): () => void {
+    this.ingestListeners.add(listener);
+    return () => this.ingestListeners.delete(listener);
+  }
+
   /** A flow was created, updated or deleted: republishes the desired state of the agents whose set changes. */
   async flowChanged(namespace: string, id: string): Promise<void> {
     const key = `${namespace}/${id}`;
@@ -114,12 +136,14 @@ export class Fleet implements FleetControl {
     if (row && row.flow.runsOn !== undefined && row.flow.runsOn !== 'hub') this.flows.set(key, row);
     else this.flows.delete(key);
     if (!wasAgentFlow && !this.flows.has(key)) return;
+    const changed: string[] = [];
     for await (const agent of allAgents(this.storage)) {
       if (agent.decommissioned) continue;
       const status = agent.status as AgentSyncStatus;
-      if (status.desired?.hash === desiredHash(desiredFlowsFor(agent, this.flows.values()))) continue;
-      await this.lane(agent.id, () => this.publishDesired(agent.id, false));
+      if (status.desired?.hash !== desiredHash(desiredFlowsFor(agent, this.flows.values())))
+        changed.push(agent.id);
     }
+    await this.republish(changed, false);
   }
 
   agentRegistered(agentId: string): Promise<void> {
@@ -157,6 +181,18 @@ export class Fleet implements FleetControl {
     fromTaskId?: string,
   ): Promise<SentCommand> {
     return this.commands.toExecution(execution, type, fromTaskId);
+  }
+
+  /**
+   * Publishes the desired state of many agents, {@link REPUBLISH_CONCURRENCY}
+   * at a time; each still goes through its agent's lane, so it stays in order
+   * with that agent's other messages.
+   */
+  private republish(agentIds: readonly string[], force: boolean): Promise<void> {
+    return forEachLimit(agentIds, REPUBLISH_CONCURRENCY, async (agentId) => {
+      await this.lane(agentId, () => this.publishDesired(agentId, force));
+      return false;
+    });
   }
 
   private mqtt(): HubClient {
@@ -333,9 +369,22 @@ export class Fleet implements FleetControl {
     const status: AgentSyncStatus = { ...(current.status as AgentSyncStatus), ...patch.status };
     if (status.desired) status.drift = status.applied?.hash !== status.desired.hash;
     await this.storage.agents.updateStatus(agent.id, { ...patch, status: status as Record<string, unknown> });
+    const events = this.options.events;
+    if (events?.active) {
+      const row = await this.storage.agents.get(agent.id);
+      if (row) events.emit({ type: 'agent', data: row });
+    }
   }
 
   private stored(_agentId: string, result: IngestResult): void {
+    for (const data of result.executions) this.options.events?.emit({ type: 'execution', data });
+    for (const l of this.ingestListeners) {
+      for (const e of result.executions) l.execution?.(e);
+      for (const t of result.taskRuns) l.taskRun?.(t);
+      for (const line of result.logs) l.log?.(line);
+    }
+    const ended = this.options.onExecutionEnded;
+    if (ended) for (const e of result.executions) if (isTerminal(e.state)) ended(e);
     if (this.followers.size === 0) return;
     for (const e of result.executions) for (const l of this.followers.get(e.id) ?? []) l.execution?.(e);
     for (const t of result.taskRuns) for (const l of this.followers.get(t.executionId) ?? []) l.taskRun?.(t);

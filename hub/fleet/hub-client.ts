@@ -1,4 +1,5 @@
 /** The hub's privileged MQTT client: listens on every agent's hello, status, reported and events, validates, and publishes to agents. */
+import type { Socket } from 'node:net';
 import mqtt, { type MqttClient } from 'mqtt';
 import type { Logger } from '../../agent/engine/ports.js';
 import { type Messages, parseMessage } from '../../protocol/messages.js';
@@ -51,9 +52,12 @@ export class HubClient {
     private readonly options: HubClientOptions,
   ) {
     this.log = options.logger;
+    noDelay(client);
+    // mqtt.js opens a new socket on each reconnect.
+    client.on('connect', () => noDelay(client));
     client.on('message', (topic, payload, packet) => this.receive(topic, payload, packet.retain));
     client.on('error', (err) => this.log.warn({ err: err.message }, 'MQTT client error'));
-    client.on('reconnect', () => this.log.info({ url: options.url }, 'reconnecting to the broker'));
+    client.on('reconnect', () => this.log.info({ url: loggable(options.url) }, 'reconnecting to the broker'));
   }
 
   static async connect(options: HubClientOptions): Promise<HubClient> {
@@ -70,7 +74,7 @@ export class HubClient {
       HUB_LISTENS.map((k) => allAgentsTopicFilter(k)),
       { qos: 1 },
     );
-    options.logger.info({ url: options.url }, 'connected to the broker');
+    options.logger.info({ url: loggable(options.url) }, 'connected to the broker');
     return hub;
   }
 
@@ -115,6 +119,26 @@ export class HubClient {
       );
     }
   }
+}
+
+/** The broker URL fit for a log: `--broker` may carry the hub's password. */
+function loggable(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return '(unparsable broker URL)';
+  }
+}
+
+/**
+ * Nagle off: an ack is a small write that follows the PUBACK of the batch it
+ * acknowledges; with Nagle on it waits for that PUBACK's TCP ACK, which a
+ * delayed-ACK peer holds for up to 40 ms, and the agent's drain with it.
+ */
+function noDelay(client: MqttClient): void {
+  (client.stream as Partial<Socket> | undefined)?.setNoDelay?.(true);
 }
 
 function isInbound(kind: AgentTopicKind): kind is HubInbound {

@@ -16,7 +16,14 @@ import { inNamespace, isoBound } from './filters.js';
 import type { CachedKvStore } from './kv-cache.js';
 import { decodeCursor, encodeCursor, pageLimit, toPage } from './paging.js';
 import { executions, logs, taskRuns } from './schema.js';
-import type { ExecutionFilter, ExecutionQueries, LogFilter, Page } from './types.js';
+import type {
+  ExecutionFilter,
+  ExecutionQueries,
+  ExecutionStatsFilter,
+  LogFilter,
+  Page,
+  StatsBucket,
+} from './types.js';
 import type { WriteQueue } from './write-queue.js';
 
 /**
@@ -104,14 +111,9 @@ export class ExecutionRepository implements ExecutionStore, ExecutionQueries {
    */
   async list(filter: ExecutionFilter): Promise<Page<Execution>> {
     const limit = pageLimit(filter.limit);
-    const where: (SQL | undefined)[] = [];
-    if (filter.namespace !== undefined) where.push(inNamespace(executions.namespace, filter.namespace));
-    if (filter.flowId !== undefined) where.push(eq(executions.flowId, filter.flowId));
+    const where = scope(filter);
     if (filter.state !== undefined && filter.state.length > 0)
       where.push(inArray(executions.state, filter.state));
-    if (filter.agent !== undefined) {
-      where.push(filter.agent === 'hub' ? isNull(executions.agentId) : eq(executions.agentId, filter.agent));
-    }
     if (filter.labels !== undefined && Object.keys(filter.labels).length > 0) {
       where.push(sql`${executions.labels} @> ${JSON.stringify(filter.labels)}::jsonb`);
     }
@@ -139,6 +141,36 @@ export class ExecutionRepository implements ExecutionStore, ExecutionQueries {
     );
   }
 
+  /** Executions counted by UTC bucket of their start date and by state, oldest bucket first. */
+  async stats(filter: ExecutionStatsFilter): Promise<StatsBucket[]> {
+    const from = isoBound(filter.from, 'from')!;
+    const to = isoBound(filter.to, 'to')!;
+    const where = [gte(executions.startDate, from), lt(executions.startDate, to), ...scope(filter)];
+    // The unit is one of three literals, never user text.
+    const bucket = sql`date_trunc(${sql.raw(`'${filter.interval}'`)}, ${executions.startDate} at time zone 'UTC')`;
+    await this.flush();
+    const rows = await this.db
+      .select({
+        start: sql<string>`to_char(${bucket}, 'YYYY-MM-DD"T"HH24:MI:SS"Z"')`,
+        state: executions.state,
+        count: sql<number>`count(*)::int`,
+      })
+      .from(executions)
+      .where(and(...where))
+      .groupBy(bucket, executions.state)
+      .orderBy(bucket);
+    const buckets: StatsBucket[] = [];
+    for (const row of rows) {
+      let last = buckets[buckets.length - 1];
+      if (last?.start !== row.start) {
+        last = { start: row.start, counts: {} };
+        buckets.push(last);
+      }
+      last.counts[row.state as State] = Number(row.count);
+    }
+    return buckets;
+  }
+
   /** An execution's log lines in order, at or above `level`, optionally of one task or task run. */
   async logs(executionId: string, filter: LogFilter): Promise<Page<LogLine>> {
     const limit = pageLimit(filter.limit);
@@ -159,6 +191,17 @@ export class ExecutionRepository implements ExecutionStore, ExecutionQueries {
       .limit(limit + 1);
     return toPage(rows, limit, toLogLine, (r) => encodeCursor('logs', [r.id]));
   }
+}
+
+/** The namespace, flow and agent conditions shared by the list and the stats. */
+function scope(filter: Pick<ExecutionFilter, 'namespace' | 'flowId' | 'agent'>): (SQL | undefined)[] {
+  const where: (SQL | undefined)[] = [];
+  if (filter.namespace !== undefined) where.push(inNamespace(executions.namespace, filter.namespace));
+  if (filter.flowId !== undefined) where.push(eq(executions.flowId, filter.flowId));
+  if (filter.agent !== undefined) {
+    where.push(filter.agent === 'hub' ? isNull(executions.agentId) : eq(executions.agentId, filter.agent));
+  }
+  return where;
 }
 
 function levelsFrom(level: LogLevel): LogLevel[] {

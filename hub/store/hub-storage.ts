@@ -6,13 +6,16 @@ import { and, inArray, isNotNull, lt } from 'drizzle-orm';
 import { DirectoryFileStorage } from '../../agent/store/file-storage.js';
 import { TernError } from '../../protocol/errors.js';
 import { DrizzleAgentRepository } from './agent-repository.js';
+import { DrizzleBridgeRepository } from './bridge-repository.js';
 import { type Database, type Db, openDatabase } from './db.js';
 import { ExecutionRepository } from './execution-repository.js';
 import { DrizzleFlowRepository } from './flow-repository.js';
 import { CachedKvStore } from './kv-cache.js';
 import { executions, logs, taskRuns } from './schema.js';
+import { DrizzleSecretRepository } from './secret-repository.js';
 import { DrizzleSyncRepository } from './sync-repository.js';
 import { DrizzleTokenRepository } from './token-repository.js';
+import { DrizzleTriggerStateRepository } from './trigger-state-repository.js';
 import type { HubStorage } from './types.js';
 import { WriteQueue } from './write-queue.js';
 
@@ -76,6 +79,9 @@ class DrizzleHubStorage implements HubStorage {
     readonly tokens: DrizzleTokenRepository,
     readonly agents: DrizzleAgentRepository,
     readonly sync: DrizzleSyncRepository,
+    readonly triggers: DrizzleTriggerStateRepository,
+    readonly secrets: DrizzleSecretRepository,
+    readonly bridge: DrizzleBridgeRepository,
   ) {}
 
   static async open(
@@ -110,6 +116,9 @@ class DrizzleHubStorage implements HubStorage {
       new DrizzleTokenRepository(db, now),
       new DrizzleAgentRepository(db, now),
       new DrizzleSyncRepository(db),
+      new DrizzleTriggerStateRepository(db),
+      new DrizzleSecretRepository(db, now),
+      new DrizzleBridgeRepository(db, now),
     );
   }
 

@@ -174,6 +174,72 @@ export const agentRecords = pgTable(
   (t) => [primaryKey({ columns: [t.agentId, t.seq] })],
 );
 
+/** Durable state of the hub's triggers (schedule dates, payload hashes): one row per trigger and key. */
+export const triggerState = pgTable(
+  'trigger_state',
+  {
+    namespace: ident('namespace').notNull(),
+    flowId: ident('flow_id').notNull(),
+    triggerId: ident('trigger_id').notNull(),
+    key: text('key').notNull(),
+    value: jsonb('value').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.namespace, t.flowId, t.triggerId, t.key] })],
+);
+
+/**
+ * Secrets for `secret('NAME')` on the hub, encrypted with AES-256-GCM
+ * (hub/secrets/); `namespace` is '' for a global secret.
+ */
+export const secrets = pgTable(
+  'secrets',
+  {
+    namespace: ident('namespace').notNull(),
+    name: ident('name').notNull(),
+    /** `v1:` then base64 of IV, tag and ciphertext, each separated by `:`. */
+    ciphertext: text('ciphertext').notNull(),
+    updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.namespace, t.name] })],
+);
+
+const bytea = customType<{ data: Buffer; driverData: Uint8Array }>({
+  dataType: () => 'bytea',
+  fromDriver: (value) => Buffer.from(value),
+});
+
+/** Records the Kafka bridge has yet to deliver, oldest first; deleted once Kafka acknowledged them. */
+export const bridgeQueue = pgTable(
+  'bridge_queue',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    route: text('route').notNull(),
+    topic: text('topic').notNull(),
+    key: bytea('key'),
+    value: bytea('value'),
+    headers: jsonb('headers').notNull(),
+    createdAt: createdAt(),
+    /** Sends Kafka refused (unavailability does not count). */
+    attempts: integer('attempts').notNull().default(0),
+    lastError: text('last_error'),
+  },
+  (t) => [index('bridge_queue_created_idx').on(t.createdAt)],
+);
+
+/** Records the bridge gave up on: refused too often, or queued longer than the bridge keeps them. */
+export const bridgeDeadLetters = pgTable('bridge_dead_letters', {
+  id: bigint('id', { mode: 'number' }).primaryKey(),
+  route: text('route').notNull(),
+  topic: text('topic').notNull(),
+  key: bytea('key'),
+  value: bytea('value'),
+  headers: jsonb('headers').notNull(),
+  createdAt: createdAt(),
+  attempts: integer('attempts').notNull(),
+  error: text('error').notNull(),
+  failedAt: timestamp('failed_at', { withTimezone: true, mode: 'date' }).notNull(),
+});
+
 /** Every table, for drizzle's typed queries. */
 export const schema = {
   flows,
@@ -186,4 +252,8 @@ export const schema = {
   apiTokens,
   agentSync,
   agentRecords,
+  triggerState,
+  secrets,
+  bridgeQueue,
+  bridgeDeadLetters,
 };

@@ -24,6 +24,10 @@ const TABLES = [
   'api_tokens',
   'agent_sync',
   'agent_records',
+  'trigger_state',
+  'secrets',
+  'bridge_queue',
+  'bridge_dead_letters',
 ];
 
 /** A database for one test file: shared by its tests, emptied between them. */

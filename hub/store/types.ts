@@ -5,6 +5,7 @@
  */
 
 import type { ExecutionStore } from '../../agent/engine/ports.js';
+import type { TriggerStateStore } from '../../agent/triggers/ports.js';
 import type { Execution, LogLevel, LogLine, TaskRun } from '../../protocol/execution.js';
 import type { Flow } from '../../protocol/flow.js';
 import type { CommandResult } from '../../protocol/messages.js';
@@ -94,8 +95,31 @@ export interface LogFilter extends PageRequest {
   taskRunId?: string;
 }
 
+/** Width of the buckets of {@link ExecutionQueries.stats}. */
+export type StatsInterval = 'minute' | 'hour' | 'day';
+
+export interface ExecutionStatsFilter {
+  namespace?: string;
+  flowId?: string;
+  /** Agent id, or 'hub'. */
+  agent?: string;
+  /** ISO-8601 bounds on the start date: `from` inclusive, `to` exclusive. */
+  from: string;
+  to: string;
+  interval: StatsInterval;
+}
+
+/** How many executions started in one bucket, by state; buckets without executions are left out. */
+export interface StatsBucket {
+  /** Start of the bucket (UTC, ISO-8601). */
+  start: string;
+  counts: Partial<Record<State, number>>;
+}
+
 export interface ExecutionQueries {
   list(filter: ExecutionFilter): Promise<Page<Execution>>;
+  /** Executions counted by start bucket and current state, oldest bucket first. */
+  stats(filter: ExecutionStatsFilter): Promise<StatsBucket[]>;
   get(id: string): Promise<{ execution: Execution; taskRuns: TaskRun[] } | undefined>;
   logs(executionId: string, filter: LogFilter): Promise<Page<LogLine>>;
 }
@@ -181,6 +205,75 @@ export interface SyncRepository {
   resetSeq(agentId: string, seq: number): Promise<void>;
 }
 
+/** One stored secret: encrypted, `namespace` '' when global. */
+export interface SecretRow {
+  namespace: string;
+  name: string;
+  ciphertext: string;
+  updatedAt: string;
+}
+
+/** Encrypted secrets; the hub's secret store (hub/secrets/) encrypts and decrypts. */
+export interface SecretRepository {
+  /** Every secret, by namespace then name. */
+  all(): Promise<SecretRow[]>;
+  /** Creates or replaces a secret. */
+  put(namespace: string, name: string, ciphertext: string): Promise<SecretRow>;
+  /** False when there was no such secret. */
+  delete(namespace: string, name: string): Promise<boolean>;
+}
+
+/** A record for Kafka, as the bridge queues it. */
+export interface BridgeRecord {
+  /** Name of the bridge route that made it. */
+  route: string;
+  topic: string;
+  key: Buffer | null;
+  value: Buffer | null;
+  headers: Record<string, string>;
+}
+
+/** A queued record, in queue order. */
+export interface QueuedBridgeRecord extends BridgeRecord {
+  id: number;
+  createdAt: string;
+  /** Sends Kafka refused so far. */
+  attempts: number;
+  lastError: string | null;
+}
+
+/** A record the bridge gave up on, with why. */
+export interface BridgeDeadLetter extends BridgeRecord {
+  id: number;
+  createdAt: string;
+  attempts: number;
+  error: string;
+  failedAt: string;
+}
+
+/** The Kafka bridge's durable queue and dead letters. */
+export interface BridgeRepository {
+  /** Queues records in one transaction; resolves once they are durable. */
+  enqueue(records: readonly BridgeRecord[]): Promise<void>;
+  /** Up to `limit` queued records, oldest first. */
+  next(limit: number): Promise<QueuedBridgeRecord[]>;
+  /** Deletes records Kafka acknowledged. */
+  delivered(ids: readonly number[]): Promise<void>;
+  /** Counts a refused send against each record. */
+  refused(ids: readonly number[], error: string): Promise<void>;
+  /** Moves records to the dead letters (one transaction); returns how many moved. */
+  deadLetter(ids: readonly number[], error: string): Promise<number>;
+  /** Moves records queued before `cutoff` to the dead letters; returns how many moved. */
+  expire(cutoff: Date, error: string): Promise<number>;
+  /** How many records wait, and when the oldest was queued. */
+  lag(): Promise<{ queued: number; oldestCreatedAt: string | null }>;
+  /** Dead letters, oldest first. */
+  deadLetters(page: PageRequest): Promise<Page<BridgeDeadLetter>>;
+  countDeadLetters(): Promise<number>;
+  /** Puts dead letters (all, or those of `ids`) back in the queue; returns how many. */
+  requeue(ids?: readonly number[]): Promise<number>;
+}
+
 /** The hub's whole storage. */
 export interface HubStorage {
   readonly executions: ExecutionStore & ExecutionQueries;
@@ -188,6 +281,12 @@ export interface HubStorage {
   readonly tokens: TokenRepository;
   readonly agents: AgentRepository;
   readonly sync: SyncRepository;
+  /** Durable state of the hub's triggers. */
+  readonly triggers: TriggerStateStore;
+  /** Encrypted secrets for `secret()` on the hub. */
+  readonly secrets: SecretRepository;
+  /** The Kafka bridge's queue. */
+  readonly bridge: BridgeRepository;
   /** Deletes executions (with task runs and logs) that ended more than `days` ago, `batchSize` at a time; returns how many. */
   purge(days: number, batchSize?: number): Promise<number>;
   close(): Promise<void>;

@@ -1,5 +1,6 @@
 /** Properties and outputs shared by the shell, Python and Node script tasks (Kestra's names and defaults). */
 import { type Static, Type as T } from '@sinclair/typebox';
+import { containerOptions } from '../docker/options.js';
 
 /** Runner types accepted in `taskRunner.type`: ours and Kestra's names. */
 export const PROCESS_RUNNERS = ['process', 'io.kestra.plugin.core.runner.Process'] as const;
@@ -11,10 +12,20 @@ const TaskRunnerSchema = T.Object(
   {
     type: T.Union(
       [...PROCESS_RUNNERS, ...DOCKER_RUNNERS].map((t) => T.Literal(t)),
-      { description: "Where the commands run: 'process' (default) runs them on this host" },
+      {
+        description:
+          "Where the commands run: 'process' (default) on this host, 'docker' in a container of `containerImage`",
+      },
     ),
+    ...containerOptions,
   },
-  { additionalProperties: true, description: 'Task runner; runner-specific options sit beside `type`' },
+  {
+    additionalProperties: true,
+    description:
+      'Task runner; its options sit beside `type`. The docker runner mounts the working directory at the same ' +
+      'path and reads the container options (pullPolicy, memory, cpu, user, networkMode, volumes, entryPoint); ' +
+      'the process runner ignores them',
+  },
 );
 
 const Commands = (description: string) => T.Array(T.String(), { description });
@@ -33,7 +44,8 @@ export const scriptProperties = {
   ),
   env: T.Optional(
     T.Record(T.String(), T.Union([T.String(), T.Number(), T.Boolean()]), {
-      description: 'Environment variables added to those the agent runs with',
+      description:
+        'Environment variables added to those the agent runs with; in a container (docker runner), the only ones',
     }),
   ),
   inputFiles: T.Optional(
@@ -67,10 +79,13 @@ export const scriptProperties = {
     }),
   ),
   containerImage: T.Optional(
-    T.String({ description: 'Image for container-based runners; the process runner ignores it' }),
+    T.String({ description: 'Image the docker runner runs the commands in; the process runner ignores it' }),
   ),
   docker: T.Optional(
-    T.Record(T.String(), T.Unknown(), { description: 'Deprecated Kestra docker options; accepted, unused' }),
+    T.Record(T.String(), T.Unknown(), {
+      description:
+        'Deprecated Kestra docker options: `image` stands in for `containerImage`; the rest is unused',
+    }),
   ),
   targetOS: T.Optional(T.Union([T.Literal('AUTO'), T.Literal('LINUX')])),
   outputDirectory: T.Optional(

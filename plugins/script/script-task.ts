@@ -1,6 +1,6 @@
-/** Runs a script task with the process runner: prepares the working directory, runs the shell, maps the outcome. */
+/** Runs a script task: prepares the working directory, runs the shell as a process or in a container. */
 import { mkdir, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { TaskError } from '../../protocol/errors.js';
 import type { TaskContext, TaskResult } from '../../protocol/plugin.js';
 import {
@@ -10,9 +10,10 @@ import {
   type ScriptProperties,
   shellQuote,
 } from './common.js';
-import { installRuntimeSupport, SUPPORT_DIR } from './kestra-libs.js';
+import { runInContainer } from './docker-runner.js';
+import { installRuntimeSupport, type RuntimeSupport, SUPPORT_DIR } from './kestra-libs.js';
 import { ScriptLineConsumer } from './log-protocol.js';
-import { type ProcessOutcome, runProcess } from './process-runner.js';
+import { runProcess } from './process-runner.js';
 import { collectDirectory, collectOutputFiles, inputFileMap, writeInputFiles } from './work-files.js';
 
 /** What the task runs after `beforeCommands`: commands as given, or a script file and the program that runs it. */
@@ -30,22 +31,16 @@ export type ScriptPlan = (
   prepare?(dir: string): Promise<void>;
 };
 
-/** Fails at once (no retry) unless the task asks for the process runner. */
-export function assertProcessRunner(props: ScriptProperties): void {
+/** The runner a task asks for in `taskRunner.type` (or Kestra's older `runner`); unknown ones fail, no retry. */
+export function scriptRunner(props: ScriptProperties): 'process' | 'docker' {
   const type = props.taskRunner?.type ?? (props.runner === 'DOCKER' ? 'docker' : 'process');
-  if ((DOCKER_RUNNERS as readonly string[]).includes(type)) {
-    throw new TaskError(
-      `the docker task runner is not available in this build yet (a separate container plugin will provide it); ` +
-        `use taskRunner type 'process' to run on this host`,
-      false,
-    );
-  }
-  if (!(PROCESS_RUNNERS as readonly string[]).includes(type)) {
-    throw new TaskError(`unknown task runner '${type}'; use 'process'`, false);
-  }
+  if ((DOCKER_RUNNERS as readonly string[]).includes(type)) return 'docker';
+  if ((PROCESS_RUNNERS as readonly string[]).includes(type)) return 'process';
+  throw new TaskError(`unknown task runner '${type}'; use 'process' or 'docker'`, false);
 }
 
-function abortMessage(reason: unknown): string {
+/** The message of an abort reason (a TimeoutError, a KilledError, a string). */
+export function abortMessage(reason: unknown): string {
   if (reason instanceof Error && reason.message) return reason.message;
   if (typeof reason === 'string' && reason) return reason;
   return 'the task was aborted';
@@ -85,12 +80,57 @@ export async function runScriptTask(
   }
 }
 
+/** How the shell ended, whichever runner ran it. */
+type ShellOutcome =
+  | { kind: 'exited'; exitCode: number; signal: NodeJS.Signals | null }
+  | { kind: 'aborted'; reason: unknown }
+  | { kind: 'spawn-failed'; error: NodeJS.ErrnoException };
+
+/** The process runner's environment: the agent's own, the task's `env`, and the helper paths. */
+function processEnv(
+  userEnv: Record<string, string>,
+  dir: string,
+  outputDir: string,
+  support: RuntimeSupport,
+) {
+  // Inheriting the agent's environment is what users of a process runner expect.
+  const base: NodeJS.ProcessEnv = { ...process.env, ...userEnv };
+  return {
+    ...base,
+    WORKING_DIR: dir,
+    OUTPUT_DIR: outputDir,
+    PYTHONUNBUFFERED: base.PYTHONUNBUFFERED ?? '1',
+    PYTHONPATH: pathList(base.PYTHONPATH, [support.pythonPath]),
+    NODE_PATH: pathList(base.NODE_PATH, [support.nodePath]),
+    // Last on PATH: a real `python` wins; Tern's own node serves when the host has none.
+    PATH: pathList(base.PATH, [], [dirname(process.execPath), support.binPath]),
+  };
+}
+
+/** A container's environment: only the task's `env` and the helper paths, nothing of the agent's. */
+function containerEnv(
+  userEnv: Record<string, string>,
+  dir: string,
+  outputDir: string,
+  support: RuntimeSupport,
+) {
+  return {
+    ...userEnv,
+    WORKING_DIR: dir,
+    OUTPUT_DIR: outputDir,
+    PYTHONUNBUFFERED: userEnv.PYTHONUNBUFFERED ?? '1',
+    PYTHONPATH: pathList(userEnv.PYTHONPATH, [support.pythonPath]),
+    NODE_PATH: pathList(userEnv.NODE_PATH, [support.nodePath]),
+  };
+}
+
 async function run(props: ScriptProperties, ctx: TaskContext, plan: ScriptPlan): Promise<TaskResult> {
-  assertProcessRunner(props);
+  const runner = scriptRunner(props);
   if (ctx.signal.aborted)
     throw new TaskError(abortMessage(ctx.signal.reason), true, { cause: ctx.signal.reason });
 
-  const dir = await ctx.workingDir();
+  // Absolute, so that the script's path holds in the shell's own directory and inside a container.
+  const dir = resolve(await ctx.workingDir());
   await writeInputFiles(ctx, dir, inputFileMap(props.inputFiles));
   await plan.prepare?.(dir);
   const support = await installRuntimeSupport(dir);
@@ -108,28 +148,25 @@ async function run(props: ScriptProperties, ctx: TaskContext, plan: ScriptPlan):
   }
 
   const userEnv = Object.fromEntries(Object.entries(props.env ?? {}).map(([k, v]) => [k, String(v)]));
-  // Inheriting the agent's environment is what users of a process runner expect.
-  const base: NodeJS.ProcessEnv = { ...process.env, ...userEnv };
-  const env: NodeJS.ProcessEnv = {
-    ...base,
-    WORKING_DIR: dir,
-    OUTPUT_DIR: outputDir,
-    PYTHONUNBUFFERED: base.PYTHONUNBUFFERED ?? '1',
-    PYTHONPATH: pathList(base.PYTHONPATH, [support.pythonPath]),
-    NODE_PATH: pathList(base.NODE_PATH, [support.nodePath]),
-    // Last on PATH: a real `python` wins; Tern's own node serves when the host has none.
-    PATH: pathList(base.PATH, [], [dirname(process.execPath), support.binPath]),
-  };
-
   const interpreter = props.interpreter?.length ? props.interpreter : DEFAULT_INTERPRETER;
+  const argv = [...interpreter, lines.join('\n')];
   const consumer = new ScriptLineConsumer(ctx.logger);
-  const outcome: ProcessOutcome = await runProcess({
-    argv: [...interpreter, lines.join('\n')],
-    cwd: dir,
-    env,
-    signal: ctx.signal,
-    onLine: (stream, line) => consumer.accept(stream, line),
-  });
+  const onLine = (stream: 'stdout' | 'stderr', line: string) => consumer.accept(stream, line);
+  const outcome: ShellOutcome =
+    runner === 'docker'
+      ? await runInContainer(props, ctx, {
+          argv,
+          dir,
+          env: containerEnv(userEnv, dir, outputDir, support),
+          onLine,
+        }).then((o) => (o.kind === 'exited' ? { ...o, signal: null } : o))
+      : await runProcess({
+          argv,
+          cwd: dir,
+          env: processEnv(userEnv, dir, outputDir, support),
+          signal: ctx.signal,
+          onLine,
+        });
 
   if (outcome.kind === 'spawn-failed') throw spawnFailure(interpreter[0] ?? '', outcome.error);
   if (outcome.kind === 'aborted')

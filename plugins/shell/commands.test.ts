@@ -220,18 +220,6 @@ describe('shell task', () => {
     expect(result?.outputs?.exitCode).toBe(0);
   });
 
-  it('fails without retry when the docker runner is asked for', async () => {
-    const ctx = testContext();
-    const err = await failure(
-      run(
-        { taskRunner: { type: 'io.kestra.plugin.scripts.runner.docker.Docker' }, commands: ['touch ran'] },
-        ctx,
-      ),
-    );
-    expect(err.retryable).toBe(false);
-    expect(err.message).toContain('docker task runner is not available in this build yet');
-  });
-
   it('fails without retry when the interpreter cannot be found', async () => {
     const err = await failure(run({ interpreter: ['/nonexistent/sh', '-c'], commands: ['true'] }));
     expect(err.message).toBe("cannot start '/nonexistent/sh': not found (ENOENT)");

@@ -71,6 +71,12 @@ describe('bad usage', () => {
       /hub: 'http:\/\/h:8080' is not an mqtt:\/\//,
     ],
     ['a zero keepalive', { hub: 'mqtt://h:1883', id: 'a', keepalive: '0' }, /--keepalive: '0'/],
+    ['a local broker port that is not a port', { flows: '.', localBroker: 'abc' }, /--local-broker: 'abc'/],
+    [
+      'a local broker host without the broker',
+      { flows: '.', localBrokerHost: '0.0.0.0' },
+      /needs --local-broker/,
+    ],
   ];
   for (const [what, opts, message] of cases) {
     it(`is refused with exit status 2: ${what}`, async () => {

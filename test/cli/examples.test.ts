@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tern } from '../support/cli.js';
+import { describeWithService } from '../support/services.js';
 
 interface RunJson {
   id: string;
@@ -117,11 +118,28 @@ describe('examples', () => {
     expect(Number((task(r, 'where').outputs.vars as Record<string, unknown>).uptime)).toBeGreaterThan(0);
   });
 
+  it('sensor-mqtt runs once by hand with a sample reading, publishing nothing without a message', async () => {
+    const r = await run('sensor-mqtt.yml');
+    expect(r.state).toBe('SUCCESS');
+    expect(task(r, 'alert').state).toBe('SUCCESS');
+    expect(task(r, 'fan-on').state).toBe('SKIPPED');
+    const cool = await run('sensor-mqtt.yml', 'limit=12');
+    expect(task(cool, 'fine').state).toBe('SUCCESS');
+  });
+
   it('sensor-threshold routes by zone and remembers the reading', async () => {
     const hot = await run('sensor-threshold.yml', 'reading={"zone":"cold-room","celsius":9}');
     expect(task(hot, 'alert').state).toBe('SUCCESS');
     expect(hot.outputs.last).toBe(9);
     const other = await run('sensor-threshold.yml', 'reading={"zone":"boiler","celsius":80}');
     expect(task(other, 'unknown').state).toBe('SUCCESS');
+  });
+});
+
+describeWithService('DOCKER_HOST', 'examples that need a container engine', () => {
+  it('c-in-container compiles a C program in a gcc container and runs the binary again', async () => {
+    const r = await run('c-in-container.yml', 'n=12');
+    expect(r.state).toBe('SUCCESS');
+    expect(r.outputs).toEqual({ fib: 144, fib20: 6765 });
   });
 });

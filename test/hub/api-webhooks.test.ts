@@ -16,14 +16,57 @@ tasks:
     message: hooked
 `;
 
+const ANSWERING = `id: answering
+namespace: ${NS}
+inputs:
+  - id: name
+    type: STRING
+outputs:
+  - id: greeting
+    type: STRING
+    value: "hello {{ inputs.name }}"
+triggers:
+  - id: wait
+    type: webhook
+    key: wait-key
+    wait: true
+    inputs:
+      name: "{{ trigger.body.name }}"
+  - id: outputs
+    type: webhook
+    key: outputs-key
+    wait: true
+    returnOutputs: true
+    inputs:
+      name: "{{ trigger.body.name }}"
+  - id: picky
+    type: webhook
+    key: picky-key
+    conditions:
+      - "{{ trigger.body.name == 'Ada' }}"
+    inputs:
+      name: "{{ trigger.body.name }}"
+  - id: typed
+    type: webhook
+    key: typed-key
+    inputs:
+      name: "{{ trigger.body.name }}"
+tasks:
+  - id: show
+    type: log
+    message: "{{ inputs.name }}"
+`;
+
 async function executionsOf(api: HubApi): Promise<number> {
   return (await api.storage.executions.list({ namespace: NS })).items.length;
 }
 
 describeApi('webhook API', (hub) => {
   beforeAll(async () => {
-    const res = await hub().call('POST', '/flows', { yaml: HOOKED });
-    if (res.status !== 201) throw new Error(`cannot create the test flow: ${res.text}`);
+    for (const yaml of [HOOKED, ANSWERING]) {
+      const res = await hub().call('POST', '/flows', { yaml });
+      if (res.status !== 201) throw new Error(`cannot create the test flow: ${res.text}`);
+    }
   });
 
   it('starts the flow on POST with the right key, without a token (200)', async () => {
@@ -86,5 +129,52 @@ describeApi('webhook API', (hub) => {
     expect(res.status).toBe(400);
     expect(res.body.error.code).toBe('BAD_REQUEST');
     expect(await executionsOf(api)).toBe(before);
+  });
+
+  it('with wait: true answers once the execution has ended, with its final state and outputs', async () => {
+    const res = await hub().call('POST', `/executions/webhook/${NS}/answering/wait-key`, {
+      token: null,
+      json: { name: 'Ada' },
+    });
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({
+      flowId: 'answering',
+      state: 'SUCCESS',
+      outputs: { greeting: 'hello Ada' },
+    });
+  });
+
+  it('with returnOutputs: true answers with the flow outputs', async () => {
+    const res = await hub().call('POST', `/executions/webhook/${NS}/answering/outputs-key`, {
+      token: null,
+      json: { name: 'Grace' },
+    });
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ greeting: 'hello Grace' });
+  });
+
+  it('answers 204 and starts nothing when a condition of the trigger does not hold', async () => {
+    const api = hub();
+    const before = await executionsOf(api);
+    const res = await api.call('POST', `/executions/webhook/${NS}/answering/picky-key`, {
+      token: null,
+      json: { name: 'Bob' },
+    });
+    expect(res.status).toBe(204);
+    expect(await executionsOf(api)).toBe(before);
+    const ok = await api.call('POST', `/executions/webhook/${NS}/answering/picky-key`, {
+      token: null,
+      json: { name: 'Ada' },
+    });
+    expect(ok.status).toBe(200);
+  });
+
+  it('answers 422 with the problems when the trigger gives inputs the flow refuses', async () => {
+    const res = await hub().call('POST', `/executions/webhook/${NS}/answering/typed-key`, {
+      token: null,
+      json: { other: 1 },
+    });
+    expect(res.status).toBe(422);
+    expect(res.body.error.code).toBe('INVALID_INPUT');
   });
 });

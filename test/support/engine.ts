@@ -3,7 +3,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Engine, type StartOptions } from '../../agent/engine/engine.js';
-import type { Clock, FlowRecord } from '../../agent/engine/ports.js';
+import type { RuntimeHost } from '../../agent/engine/plugin-host.js';
+import type { Clock, FlowRecord, SecretSource } from '../../agent/engine/ports.js';
 import { Renderer } from '../../agent/expr/index.js';
 import { FlowDirectory } from '../../agent/flow-directory.js';
 import { parseFlow } from '../../agent/flow-loader.js';
@@ -42,7 +43,9 @@ export function parseOrThrow(yaml: string): FlowRecord {
   return { flow: result.flow, revision: result.flow.revision ?? 1 };
 }
 
-export function engineFixture(options: { clock?: Clock; dir?: string } = {}): EngineFixture {
+export function engineFixture(
+  options: { clock?: Clock; dir?: string; host?: RuntimeHost; secrets?: SecretSource } = {},
+): EngineFixture {
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'tern-engine-'));
   const store = openSqliteStore({ path: join(dir, 'tern.db') });
   const flows = new FlowDirectory();
@@ -52,6 +55,8 @@ export function engineFixture(options: { clock?: Clock; dir?: string } = {}): En
     flows,
     renderer,
     clock: options.clock,
+    host: options.host,
+    secrets: options.secrets,
     workRoot: join(dir, 'work'),
     killGraceMs: 2000,
   });
@@ -93,6 +98,7 @@ export function engineFixture(options: { clock?: Clock; dir?: string } = {}): En
     finished,
     async close() {
       await engine.idle();
+      await engine.host.close();
       await store.flush();
       store.close();
       if (!options.dir) rmSync(dir, { recursive: true, force: true });

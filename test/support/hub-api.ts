@@ -18,6 +18,7 @@ import { Renderer } from '../../agent/expr/index.js';
 import { builtinRegistry } from '../../agent/local-runtime.js';
 import { createApi } from '../../hub/api/app.js';
 import type { HubServices } from '../../hub/api/services.js';
+import { HubEventBus } from '../../hub/events.js';
 import { createHubExecutions, RepositoryFlowSource } from '../../hub/executions.js';
 import { openHubStorage } from '../../hub/store/hub-storage.js';
 import type { HubStorage } from '../../hub/store/types.js';
@@ -116,6 +117,8 @@ export async function startHubApi(database: TestDatabase, options: HubApiOptions
   const flowChanges: string[] = [];
   const executions = createHubExecutions({ engine, flows: storage.flows, source, renderer });
   let followers = 0;
+  const events = new HubEventBus();
+  engine.on({ execution: (data) => events.emit({ type: 'execution', data }) });
   const services: HubServices = {
     storage,
     registry,
@@ -134,7 +137,11 @@ export async function startHubApi(database: TestDatabase, options: HubApiOptions
     },
     metrics: new MetricsRegistry(),
     bodyLimitBytes: options.bodyLimitBytes ?? 64 * 1024,
-    onFlowChanged: (namespace, id) => flowChanges.push(`${namespace}.${id}`),
+    events,
+    onFlowChanged: (namespace, id) => {
+      flowChanges.push(`${namespace}.${id}`);
+      events.emit({ type: 'flow', data: { namespace, id } });
+    },
   };
   const { token: adminToken } = await storage.tokens.create('admin');
   const app = createApi(services, {

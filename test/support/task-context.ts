@@ -5,6 +5,7 @@
 import { copyFileSync, mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { RuntimeHost } from '../../agent/engine/plugin-host.js';
 import type { LogLevel } from '../../protocol/execution.js';
 import type { FileStorage, KvStore, TaskContext } from '../../protocol/plugin.js';
 
@@ -53,6 +54,7 @@ export function testContext(overrides: Partial<TaskContext> = {}): TestContext {
     signal: controller.signal,
     kv,
     storage,
+    host: new RuntimeHost(),
     async workingDir() {
       dir ??= mkdtempSync(join(root, 'work-'));
       return dir;

@@ -1,0 +1,235 @@
+/**
+ * The trigger runtime: runs the triggers of every flow it is given, restarts
+ * them when a flow changes, stops them when a flow goes away or is disabled.
+ * The agent and the hub both use it, each with its own state store.
+ */
+import { type Trigger, TriggerCommonProperties } from '../../protocol/flow.js';
+import type { AnyTriggerDefinition, TriggerHandle } from '../../protocol/plugin.js';
+import type { Engine } from '../engine/engine.js';
+import { messageOf } from '../engine/errors.js';
+import type { FlowRecord, Logger } from '../engine/ports.js';
+import type { TriggerScope, TriggerStateStore } from './ports.js';
+import { RuntimeTriggerContext } from './trigger-context.js';
+
+export interface TriggerRuntimeOptions {
+  engine: Engine;
+  state: TriggerStateStore;
+  logger?: Logger;
+  /** Why new executions may not start now (the agent's outbox is full, it is stopping), or undefined. */
+  refusal?: () => string | undefined;
+}
+
+/** A trigger that runs, as {@link TriggerRuntime.list} shows it. */
+export interface RunningTriggerInfo {
+  namespace: string;
+  flowId: string;
+  triggerId: string;
+  type: string;
+  revision: number;
+}
+
+interface RunningTrigger {
+  id: string;
+  type: string;
+  controller: AbortController;
+  handle: TriggerHandle | undefined;
+}
+
+interface RunningFlow {
+  record: FlowRecord;
+  /** The flow as JSON: a change of any property restarts its triggers. */
+  fingerprint: string;
+  triggers: RunningTrigger[];
+}
+
+const COMMON = new Set(Object.keys(TriggerCommonProperties));
+
+const silent: Logger = { debug() {}, info() {}, warn() {}, error() {}, child: () => silent };
+
+const flowKey = (namespace: string, id: string): string => `${namespace}/${id}`;
+
+/**
+ * Starts and stops triggers as flows come and go. Changes are applied one at
+ * a time, in the order asked.
+ *
+ * @example
+ * const triggers = new TriggerRuntime({ engine, state: new SqliteTriggerStateStore(db) });
+ * await triggers.sync(flows.list());
+ * // …
+ * await triggers.stop();
+ */
+export class TriggerRuntime {
+  private readonly flows = new Map<string, RunningFlow>();
+  private readonly log: Logger;
+  private queue: Promise<void> = Promise.resolve();
+  private stopped = false;
+
+  constructor(private readonly options: TriggerRuntimeOptions) {
+    this.log = (options.logger ?? silent).child({ component: 'triggers' });
+  }
+
+  /** Makes `records` the whole set of flows whose triggers run. */
+  sync(records: readonly FlowRecord[]): Promise<void> {
+    return this.enqueue(async () => {
+      const wanted = new Map(records.map((r) => [flowKey(r.flow.namespace, r.flow.id), r]));
+      for (const [key, running] of [...this.flows]) {
+        if (!wanted.has(key)) await this.remove(key, running);
+      }
+      for (const [key, record] of wanted) await this.apply(key, record);
+    });
+  }
+
+  /** Applies one flow's change: a new record, or undefined when it is gone. */
+  update(namespace: string, id: string, record: FlowRecord | undefined): Promise<void> {
+    return this.enqueue(async () => {
+      const key = flowKey(namespace, id);
+      const running = this.flows.get(key);
+      if (record) await this.apply(key, record);
+      else if (running) await this.remove(key, running);
+    });
+  }
+
+  /** What runs now. */
+  list(): RunningTriggerInfo[] {
+    return [...this.flows.values()].flatMap(({ record, triggers }) =>
+      triggers.map((t) => ({
+        namespace: record.flow.namespace,
+        flowId: record.flow.id,
+        triggerId: t.id,
+        type: t.type,
+        revision: record.revision,
+      })),
+    );
+  }
+
+  /** Stops every trigger, keeping their state for the next start; later changes are ignored. */
+  stop(): Promise<void> {
+    const done = this.enqueue(async () => {
+      for (const running of this.flows.values()) await this.stopAll(running);
+      this.flows.clear();
+    });
+    this.stopped = true;
+    return done;
+  }
+
+  private enqueue(step: () => Promise<void>): Promise<void> {
+    if (this.stopped) return this.queue;
+    this.queue = this.queue.then(step, step).catch((err: unknown) => {
+      this.log.error({ err: messageOf(err) }, 'trigger change failed');
+    });
+    return this.queue;
+  }
+
+  private async apply(key: string, record: FlowRecord): Promise<void> {
+    const fingerprint = JSON.stringify(record.flow);
+    const running = this.flows.get(key);
+    if (running && running.record.revision === record.revision && running.fingerprint === fingerprint) return;
+    const previous = running?.triggers.map((t) => t.id) ?? [];
+    if (running) await this.stopAll(running);
+    const enabled = record.flow.disabled ? [] : (record.flow.triggers ?? []).filter((t) => !t.disabled);
+    // State belongs to a trigger while it exists and is enabled: a removed or disabled one starts afresh.
+    const kept = new Set(enabled.map((t) => t.id));
+    for (const id of previous) if (!kept.has(id)) await this.clearState(scopeOf(record, id));
+    for (const t of record.flow.triggers ?? [])
+      if (!kept.has(t.id)) await this.clearState(scopeOf(record, t.id));
+    if (enabled.length === 0) {
+      this.flows.delete(key);
+      return;
+    }
+    const next: RunningFlow = { record, fingerprint, triggers: [] };
+    this.flows.set(key, next);
+    for (const trigger of enabled) {
+      const started = await this.start(record, trigger);
+      if (started) next.triggers.push(started);
+    }
+  }
+
+  private async remove(key: string, running: RunningFlow): Promise<void> {
+    await this.stopAll(running);
+    this.flows.delete(key);
+    for (const t of running.triggers) await this.clearState(scopeOf(running.record, t.id));
+  }
+
+  private async start(record: FlowRecord, trigger: Trigger): Promise<RunningTrigger | undefined> {
+    const { engine } = this.options;
+    const scope = scopeOf(record, trigger.id);
+    const log = this.log.child({
+      namespace: scope.namespace,
+      flowId: scope.flowId,
+      triggerId: scope.triggerId,
+      type: trigger.type,
+    });
+    const def = engine.registry.trigger(trigger.type);
+    if (!def) {
+      log.error({}, 'unknown trigger type; not started');
+      return undefined;
+    }
+    const controller = new AbortController();
+    const running: RunningTrigger = { id: trigger.id, type: def.type, controller, handle: undefined };
+    try {
+      const loaded = await this.options.state.load(scope);
+      const ctx = new RuntimeTriggerContext({
+        engine,
+        record,
+        trigger,
+        scope,
+        loaded,
+        store: this.options.state,
+        logger: log,
+        signal: controller.signal,
+        refusal: this.options.refusal ?? (() => undefined),
+      });
+      running.handle = await def.start(pluginProperties(trigger, def, ctx), ctx);
+      log.info({ revision: record.revision }, 'trigger started');
+      return running;
+    } catch (err) {
+      controller.abort();
+      log.error({ err: messageOf(err) }, 'trigger could not start');
+      // Kept in the list without a handle, so a later change of the flow is seen and retried.
+      return running;
+    }
+  }
+
+  private async stopAll(running: RunningFlow): Promise<void> {
+    for (const t of running.triggers) {
+      t.controller.abort();
+      try {
+        await t.handle?.stop();
+      } catch (err) {
+        this.log.warn({ triggerId: t.id, err: messageOf(err) }, 'trigger did not stop cleanly');
+      }
+    }
+  }
+
+  private async clearState(scope: TriggerScope): Promise<void> {
+    try {
+      await this.options.state.clear(scope);
+    } catch (err) {
+      this.log.error({ ...scope, err: messageOf(err) }, 'trigger state not cleared');
+    }
+  }
+}
+
+function scopeOf(record: FlowRecord, triggerId: string): TriggerScope {
+  return { namespace: record.flow.namespace, flowId: record.flow.id, triggerId };
+}
+
+/**
+ * What `start` receives: the trigger entry without the common properties
+ * (those the plugin declares itself excepted, such as the `flow` trigger's
+ * Kestra `conditions`), rendered once, except its `raw` ones.
+ */
+function pluginProperties(
+  trigger: Trigger,
+  def: AnyTriggerDefinition,
+  ctx: RuntimeTriggerContext,
+): Record<string, unknown> {
+  const declared = (def.properties as { properties?: Record<string, unknown> }).properties ?? {};
+  const own = Object.entries(trigger).filter(([key]) => !COMMON.has(key) || key in declared);
+  const raw = new Set(def.raw);
+  const rendered = ctx.render(Object.fromEntries(own.filter(([key]) => !raw.has(key)))) as Record<
+    string,
+    unknown
+  >;
+  return { ...rendered, ...Object.fromEntries(own.filter(([key]) => raw.has(key))) };
+}

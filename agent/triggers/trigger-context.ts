@@ -1,0 +1,222 @@
+/**
+ * The context one running trigger gets: its durable state, a logger, and
+ * `fire`, which applies the trigger's conditions, inputs and labels and asks
+ * the engine for an execution.
+ */
+
+import { InputValidationError } from '../../protocol/errors.js';
+import { labelMap, type Trigger } from '../../protocol/flow.js';
+import type {
+  FiredExecution,
+  FireOptions,
+  FireOutcome,
+  PluginClock,
+  PluginHost,
+  TaskLogger,
+  TriggerContext,
+  TriggerState,
+} from '../../protocol/plugin.js';
+import type { Engine } from '../engine/engine.js';
+import { messageOf } from '../engine/errors.js';
+import type { FlowRecord, Logger } from '../engine/ports.js';
+import type { ExpressionFunctions } from '../expr/index.js';
+import { firstFailing } from './conditions.js';
+import type { TriggerScope, TriggerStateStore } from './ports.js';
+
+/** Prefix of the state keys `fire` keeps for deduplication. */
+const DEDUPE_PREFIX = 'dedupe:';
+
+/** Values remembered per dedupe key, newest first. */
+export const DEDUPE_HISTORY = 16;
+
+export interface TriggerContextParts {
+  engine: Engine;
+  record: FlowRecord;
+  trigger: Trigger;
+  scope: TriggerScope;
+  /** The trigger's state as loaded when it started. */
+  loaded: Map<string, unknown>;
+  store: TriggerStateStore;
+  logger: Logger;
+  signal: AbortSignal;
+  /** Why new executions may not start now, or undefined. */
+  refusal: () => string | undefined;
+}
+
+/** State read from memory, written through to the store. */
+class CachedTriggerState implements TriggerState {
+  constructor(
+    private readonly entries: Map<string, unknown>,
+    private readonly write: (key: string, value: unknown) => void,
+  ) {}
+
+  get(key: string): unknown {
+    const value = this.entries.get(key);
+    return value === undefined ? undefined : structuredClone(value);
+  }
+
+  keys(): string[] {
+    return [...this.entries.keys()];
+  }
+
+  set(key: string, value: unknown): void {
+    if (value === undefined) this.entries.delete(key);
+    else this.entries.set(key, structuredClone(value));
+    this.write(key, value);
+  }
+}
+
+const LOG_METHOD = { TRACE: 'debug', DEBUG: 'debug', INFO: 'info', WARN: 'warn', ERROR: 'error' } as const;
+
+function taskLogger(log: Logger): TaskLogger {
+  const at = (level: keyof typeof LOG_METHOD) => (message: string) => log[LOG_METHOD[level]]({}, message);
+  return {
+    log: (level, message) => at(level)(message),
+    debug: at('DEBUG'),
+    info: at('INFO'),
+    warn: at('WARN'),
+    error: at('ERROR'),
+  };
+}
+
+/** The context of one trigger for as long as it runs. */
+export class RuntimeTriggerContext implements TriggerContext {
+  readonly flow: TriggerContext['flow'];
+  readonly trigger: TriggerContext['trigger'];
+  readonly agent: TriggerContext['agent'];
+  readonly logger: TaskLogger;
+  readonly signal: AbortSignal;
+  readonly clock: PluginClock;
+  readonly state: TriggerState;
+  readonly host: PluginHost;
+  private readonly functions: ExpressionFunctions;
+  private readonly base: Record<string, unknown>;
+  private refusedLogged = false;
+
+  constructor(private readonly parts: TriggerContextParts) {
+    const { engine, record, trigger, scope, store } = parts;
+    this.flow = { namespace: record.flow.namespace, id: record.flow.id, revision: record.revision };
+    this.trigger = { id: trigger.id, type: trigger.type };
+    this.agent = engine.agent;
+    this.logger = taskLogger(parts.logger);
+    this.signal = parts.signal;
+    this.clock = engine.clock;
+    this.host = engine.host;
+    this.state = new CachedTriggerState(parts.loaded, (key, value) => {
+      Promise.resolve()
+        .then(() => store.save(scope, key, value))
+        .catch((err: unknown) => parts.logger.error({ key, err: messageOf(err) }, 'trigger state not saved'));
+    });
+    const namespace = record.flow.namespace;
+    this.functions = {
+      secret: (name: string) => engine.secrets.get(name, namespace),
+      kv: (key: string, ns?: string) => engine.store.kv.get(ns ?? namespace, key),
+    };
+    this.base = {
+      flow: { ...this.flow },
+      agent: engine.agent,
+      labels: labelMap(record.flow.labels),
+    };
+  }
+
+  render(value: unknown, extra?: Record<string, unknown>): unknown {
+    const variables = extra ? { ...this.base, ...extra } : this.base;
+    return this.parts.engine.renderer.render(value, variables, this.functions);
+  }
+
+  evaluate(expression: string, extra?: Record<string, unknown>): unknown {
+    const variables = extra ? { ...this.base, ...extra } : this.base;
+    return this.parts.engine.renderer.evaluate(expression, variables, this.functions);
+  }
+
+  private history(key: string): string[] {
+    return historyOf(this.state.get(key));
+  }
+
+  activeExecutions(): number {
+    return this.parts.engine.activeOf(this.flow.namespace, this.flow.id);
+  }
+
+  flowIdle(): Promise<void> {
+    return this.parts.engine.flowIdle(this.flow.namespace, this.flow.id);
+  }
+
+  async fire(
+    variables: Record<string, unknown>,
+    options: FireOptions = {},
+  ): Promise<FiredExecution | undefined> {
+    const outcome = await this.tryFire(variables, options);
+    return outcome.kind === 'STARTED' ? outcome.fired : undefined;
+  }
+
+  async tryFire(variables: Record<string, unknown>, options: FireOptions = {}): Promise<FireOutcome> {
+    const { engine, record, trigger, logger } = this.parts;
+    if (this.signal.aborted) return { kind: 'REFUSED', reason: 'the trigger is stopping' };
+    const refusal = this.parts.refusal();
+    if (refusal) {
+      if (!this.refusedLogged)
+        logger.warn({ reason: refusal }, 'trigger event dropped: no new execution now');
+      this.refusedLogged = true;
+      return { kind: 'REFUSED', reason: refusal };
+    }
+    this.refusedLogged = false;
+    const dedupeKey = options.dedupeKey === undefined ? undefined : DEDUPE_PREFIX + options.dedupeKey;
+    const dedupeValue = options.dedupeValue ?? '';
+    const history = dedupeKey ? this.history(dedupeKey) : [];
+    if (dedupeKey && options.dropRepeat !== false && history.includes(dedupeValue)) {
+      logger.debug({ dedupeKey: options.dedupeKey }, 'trigger event already fired; dropped');
+      return { kind: 'DUPLICATE', reason: 'this event has already started an execution' };
+    }
+    const scope = { ...this.base, trigger: variables };
+    let inputs: Record<string, unknown> | undefined;
+    let labels: Record<string, string> | undefined;
+    try {
+      const failing = firstFailing(trigger.conditions, engine.renderer, scope, this.functions);
+      if (failing !== undefined) {
+        logger.debug({ condition: failing }, 'trigger condition not met');
+        return { kind: 'SKIPPED', reason: `condition not met: ${failing}` };
+      }
+      if (trigger.inputs)
+        inputs = engine.renderer.render(trigger.inputs, scope, this.functions) as typeof inputs;
+      if (trigger.labels) labels = stringMap(engine.renderer.render(trigger.labels, scope, this.functions));
+    } catch (err) {
+      logger.warn({ err: messageOf(err) }, 'trigger conditions, inputs or labels failed; no execution');
+      return { kind: 'INVALID', reason: messageOf(err) };
+    }
+    try {
+      const execution = await engine.start(record, { inputs, labels, trigger: variables });
+      if (dedupeKey && history[0] !== dedupeValue) {
+        const next = [dedupeValue, ...history.filter((v) => v !== dedupeValue)].slice(0, DEDUPE_HISTORY);
+        this.state.set(dedupeKey, next);
+      }
+      const id = execution.id;
+      const fired: FiredExecution = {
+        executionId: id,
+        execution: structuredClone(execution),
+        stored: () => engine.store.flush(),
+        ended: () => engine.wait(id),
+      };
+      return { kind: 'STARTED', fired };
+    } catch (err) {
+      if (err instanceof InputValidationError) {
+        logger.warn({ err: err.message }, 'trigger inputs do not fit the flow; no execution');
+        return { kind: 'INVALID', reason: err.message, details: err.problems };
+      }
+      logger.error({ err: messageOf(err) }, 'trigger could not start an execution');
+      return { kind: 'FAILED', reason: messageOf(err) };
+    }
+  }
+}
+
+/** Values fired under a dedupe key, newest first. */
+function historyOf(value: unknown): string[] {
+  return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
+}
+
+/** Labels rendered from templates: every value as text. */
+function stringMap(value: unknown): Record<string, string> {
+  if (typeof value !== 'object' || value === null) return {};
+  return Object.fromEntries(
+    Object.entries(value).map(([k, v]) => [k, typeof v === 'string' ? v : String(v)]),
+  );
+}

@@ -1,0 +1,119 @@
+/**
+ * Hub `flow` triggers see every execution end: the hub's own, and those its
+ * agents report as their records are ingested ("when the gateway's upload
+ * fails, open a ticket").
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Agent, startAgent } from '../../agent/agent.js';
+import { type Hub, startHub } from '../../hub/hub.js';
+import type { Execution } from '../../protocol/execution.js';
+import { eventually } from '../triggers/harness.js';
+
+const ADMIN = 'flow-trigger-admin-token';
+const root = mkdtempSync(join(tmpdir(), 'tern-hub-flow-trigger-'));
+let hub: Hub;
+let agent: Agent;
+
+// biome-ignore lint/suspicious/noExplicitAny: tests read response bodies freely; the assertions check them.
+async function call(method: string, path: string, body?: { json?: unknown; yaml?: string }): Promise<any> {
+  const res = await fetch(`${hub.url}/api/v1${path}`, {
+    method,
+    headers: {
+      authorization: `Bearer ${ADMIN}`,
+      ...(body?.json !== undefined && { 'content-type': 'application/json' }),
+      ...(body?.yaml !== undefined && { 'content-type': 'application/x-yaml' }),
+    },
+    body: body?.json !== undefined ? JSON.stringify(body.json) : body?.yaml,
+  });
+  const text = await res.text();
+  if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${text}`);
+  return text ? JSON.parse(text) : undefined;
+}
+
+const TICKET = `id: ticket
+namespace: ops
+triggers:
+  - id: upload-failed
+    type: flow
+    dependsOn:
+      - namespace: plant
+        flowId: upload
+        states: [FAILED]
+      - namespace: ops
+        flowId: nightly
+        states: [FAILED]
+    mode: ANY
+tasks:
+  - id: open
+    type: log
+    message: "{{ trigger.flowId }} failed on {{ trigger.agentId ?? 'the hub' }}"
+`;
+
+const failing = (namespace: string, id: string, runsOn = '') => `id: ${id}
+namespace: ${namespace}
+${runsOn}tasks:
+  - id: send
+    type: fail
+    errorMessage: no network
+`;
+
+async function tickets(): Promise<Execution[]> {
+  await hub.storage.executions.flush();
+  return (await hub.storage.executions.list({ namespace: 'ops', flowId: 'ticket' })).items;
+}
+
+beforeAll(async () => {
+  hub = await startHub({
+    port: 0,
+    host: '127.0.0.1',
+    mqttPort: 0,
+    mqttHost: '127.0.0.1',
+    dataDir: join(root, 'hub'),
+    adminToken: ADMIN,
+  });
+  await call('POST', '/flows', { yaml: TICKET });
+  await call('POST', '/flows', { yaml: failing('ops', 'nightly') });
+  await call('POST', '/flows', { yaml: failing('plant', 'upload', 'runsOn:\n  labels:\n    site: plant\n') });
+  const { token } = await call('POST', '/agents', { json: { id: 'gw-plant', labels: { site: 'plant' } } });
+  agent = await startAgent({
+    id: 'gw-plant',
+    token,
+    hubUrl: `mqtt://127.0.0.1:${hub.mqttPort}`,
+    dataDir: join(root, 'gw-plant'),
+    sync: { reconnectMinMs: 20, reconnectMaxMs: 200, lingerMs: 1 },
+  });
+  await eventually(() => expect(agent.appliedFlows().map((f) => f.id)).toEqual(['upload']));
+  await eventually(() => expect(hub.triggers.list().map((t) => t.flowId)).toEqual(['ticket']));
+}, 60_000);
+
+afterAll(async () => {
+  await agent?.close();
+  await hub?.close();
+  rmSync(root, { recursive: true, force: true });
+});
+
+describe('hub flow triggers', () => {
+  it('start when a hub flow ends as asked', async () => {
+    await call('POST', '/executions/ops/nightly');
+    await eventually(async () =>
+      expect((await tickets()).map((e) => e.trigger?.flowId)).toEqual(['nightly']),
+    );
+    expect((await tickets())[0]?.trigger).toMatchObject({ state: 'FAILED', agentId: null });
+  });
+
+  it('start when an agent reports that its flow ended as asked', async () => {
+    const { executionIds } = await call('POST', '/executions/plant/upload?agent=gw-plant');
+    await eventually(async () => {
+      const upload = (await tickets()).find((e) => e.trigger?.flowId === 'upload');
+      expect(upload?.trigger).toMatchObject({
+        executionId: executionIds[0],
+        namespace: 'plant',
+        state: 'FAILED',
+        agentId: 'gw-plant',
+      });
+    }, 20_000);
+  });
+});

@@ -1,0 +1,222 @@
+/**
+ * The `flow` trigger: a flow starts when others end — `dependsOn` with its
+ * states, labels and modes, and Kestra's `conditions` and `preconditions`
+ * forms — with the upstream execution in `trigger.*`.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { parseFlow } from '../../agent/flow-loader.js';
+import { builtinRegistry } from '../../agent/local-runtime.js';
+import { eventually, type TriggerRig, triggerRig } from './harness.js';
+
+const rigs: TriggerRig[] = [];
+afterEach(async () => {
+  for (const r of rigs.splice(0)) await r.close();
+});
+
+async function rig(...downstream: string[]): Promise<TriggerRig> {
+  const r = triggerRig();
+  rigs.push(r);
+  await r.deploy(...downstream);
+  return r;
+}
+
+const upstream = (
+  id: string,
+  options: { fail?: boolean; namespace?: string; labels?: string } = {},
+) => `id: ${id}
+namespace: ${options.namespace ?? 'test.flow'}
+${options.labels ?? ''}outputs:
+  - id: date
+    type: STRING
+    value: "2025-01-0${id.length % 9}"
+  - id: ${id.replaceAll('-', '_')}_done
+    type: BOOLEAN
+    value: true
+tasks:
+  - id: work
+    type: ${options.fail ? 'fail\n    errorMessage: broken' : 'log\n    message: working'}
+`;
+
+const downstream = (trigger: string, id = 'after') => `id: ${id}
+namespace: test.flow
+triggers:
+  - id: upstream-ended
+${trigger}tasks:
+  - id: show
+    type: log
+    message: "{{ trigger.flowId }} {{ trigger.state }}"
+`;
+
+const startedBy = (r: TriggerRig, flowId = 'after') =>
+  r.started.filter((e) => e.flowId === flowId).map((e) => `${e.trigger?.flowId} ${e.trigger?.state}`);
+
+describe('flow trigger: dependsOn', () => {
+  it('starts the flow when the upstream flow succeeds, with its execution and outputs in trigger', async () => {
+    const r = await rig(
+      downstream(`    type: flow
+    inputs:
+      day: "{{ trigger.outputs.date }}"
+    dependsOn:
+      - namespace: test.flow
+        flowId: extract
+`).replace('tasks:', 'inputs:\n  - id: day\n    type: STRING\ntasks:'),
+    );
+    const { execution: upstreamRun } = await r.fx.run(upstream('extract'));
+    await eventually(() => expect(startedBy(r)).toEqual(['extract SUCCESS']));
+    const started = r.started.find((e) => e.flowId === 'after')!;
+    expect(started.trigger).toMatchObject({
+      executionId: upstreamRun.id,
+      namespace: 'test.flow',
+      flowId: 'extract',
+      flowRevision: 1,
+      state: 'SUCCESS',
+      outputs: { date: '2025-01-07', extract_done: true },
+      startDate: upstreamRun.startDate,
+      endDate: upstreamRun.endDate,
+      agentId: null,
+    });
+    expect(started.inputs).toEqual({ day: '2025-01-07' });
+  });
+
+  it('counts only SUCCESS unless told which end states count', async () => {
+    const r = await rig(
+      downstream('    type: flow\n    dependsOn:\n      - flowId: extract\n'),
+      downstream(
+        '    type: flow\n    dependsOn:\n      - flowId: extract\n        states: [FAILED, WARNING]\n',
+        'alert',
+      ),
+    );
+    await r.fx.run(upstream('extract', { fail: true }));
+    await eventually(() => expect(startedBy(r, 'alert')).toEqual(['extract FAILED']));
+    await r.fx.run(upstream('extract'));
+    await eventually(() => expect(startedBy(r, 'after')).toEqual(['extract SUCCESS']));
+    await r.fx.engine.idle();
+    expect(startedBy(r, 'alert')).toEqual(['extract FAILED']);
+  });
+
+  it('matches the upstream namespace, any flow of it without flowId, and labels', async () => {
+    const r = await rig(
+      downstream(
+        '    type: flow\n    dependsOn:\n      - namespace: plant.line1\n        labels:\n          team: ops\n',
+      ),
+    );
+    await r.fx.run(upstream('other', { namespace: 'plant.line2', labels: 'labels:\n  team: ops\n' }));
+    await r.fx.run(upstream('press', { namespace: 'plant.line1' }));
+    await r.fx.run(upstream('oven', { namespace: 'plant.line1', labels: 'labels:\n  team: ops\n' }));
+    await eventually(() => expect(startedBy(r)).toEqual(['oven SUCCESS']));
+    await r.fx.engine.idle();
+    expect(startedBy(r)).toEqual(['oven SUCCESS']);
+  });
+
+  it('with several dependencies waits for all of them (mode ALL), merges their outputs, then starts afresh', async () => {
+    const r = await rig(
+      downstream('    type: flow\n    dependsOn:\n      - flowId: bronze\n      - flowId: silver-feed\n'),
+    );
+    await r.fx.run(upstream('bronze'));
+    await r.fx.run(upstream('bronze'));
+    await r.fx.engine.idle();
+    expect(startedBy(r)).toEqual([]);
+    await r.fx.run(upstream('silver-feed'));
+    await eventually(() => expect(startedBy(r)).toEqual(['silver-feed SUCCESS']));
+    expect(r.started.find((e) => e.flowId === 'after')?.trigger?.outputs).toEqual({
+      date: '2025-01-02',
+      bronze_done: true,
+      silver_feed_done: true,
+    });
+    await r.fx.run(upstream('silver-feed'));
+    await r.fx.engine.idle();
+    expect(startedBy(r)).toHaveLength(1);
+  });
+
+  it('with mode ANY starts on each dependency that ends', async () => {
+    const r = await rig(
+      downstream(
+        '    type: flow\n    mode: ANY\n    dependsOn:\n      - flowId: bronze\n      - flowId: silver-feed\n',
+      ),
+    );
+    await r.fx.run(upstream('bronze'));
+    await r.fx.run(upstream('silver-feed'));
+    await eventually(() => expect(startedBy(r)).toEqual(['bronze SUCCESS', 'silver-feed SUCCESS']));
+  });
+});
+
+describe('flow trigger: Kestra forms', () => {
+  it('reads ExecutionFlow and ExecutionStatus conditions, next to expression conditions', async () => {
+    const r = await rig(
+      downstream(`    type: io.kestra.plugin.core.trigger.Flow
+    conditions:
+      - type: io.kestra.plugin.core.condition.ExecutionFlowCondition
+        namespace: test.flow
+        flowId: extract
+      - type: io.kestra.plugin.core.condition.ExecutionStatus
+        in: [FAILED, KILLED]
+      - "{{ trigger.outputs is empty }}"
+`),
+    );
+    await r.fx.run(upstream('extract'));
+    await r.fx.run(upstream('load', { fail: true }));
+    await r.fx.run(upstream('extract', { fail: true }));
+    await eventually(() => expect(startedBy(r)).toEqual(['extract FAILED']));
+  });
+
+  it('reads ExecutionNamespace with a prefix comparison', async () => {
+    const r = await rig(
+      downstream(`    type: flow
+    conditions:
+      - type: io.kestra.plugin.core.condition.ExecutionNamespace
+        namespace: plant.
+        comparison: PREFIX
+`),
+    );
+    await r.fx.run(upstream('elsewhere', { namespace: 'office' }));
+    await r.fx.run(upstream('press', { namespace: 'plant.line1' }));
+    await eventually(() => expect(startedBy(r)).toEqual(['press SUCCESS']));
+  });
+
+  it('reads preconditions: every flow listed must have ended', async () => {
+    const r = await rig(
+      downstream(`    type: flow
+    preconditions:
+      id: both
+      timeWindow:
+        type: SLIDING_WINDOW
+        window: PT1H
+      flows:
+        - namespace: test.flow
+          flowId: bronze
+          states: [SUCCESS]
+        - namespace: test.flow
+          flowId: silver-feed
+`),
+    );
+    await r.fx.run(upstream('silver-feed'));
+    await r.fx.engine.idle();
+    expect(startedBy(r)).toEqual([]);
+    await r.fx.run(upstream('bronze'));
+    await eventually(() => expect(startedBy(r)).toEqual(['bronze SUCCESS']));
+  });
+});
+
+describe('flow trigger validation', () => {
+  const problems = (trigger: string) =>
+    parseFlow(downstream(trigger), builtinRegistry()).problems.map((p) => `${p.path}: ${p.message}`);
+
+  it('needs to know which executions to follow', () => {
+    expect(problems('    type: flow\n')).toEqual([
+      expect.stringMatching(/^triggers\[0\]\.dependsOn: say which/),
+    ]);
+  });
+
+  it('refuses states no end can have', () => {
+    expect(
+      problems('    type: flow\n    dependsOn:\n      - flowId: x\n        states: [RUNNING]\n'),
+    ).toEqual(['triggers[0].dependsOn[0].states: RUNNING: only end states can start a flow here']);
+  });
+
+  it('accepts Kestra execution conditions on a flow trigger only', () => {
+    const kestra =
+      '    conditions:\n      - type: io.kestra.plugin.core.condition.ExecutionStatus\n        in: [FAILED]\n';
+    expect(problems(`    type: flow\n${kestra}`)).toEqual([]);
+    expect(problems(`    type: schedule\n    cron: "* * * * *"\n${kestra}`)).not.toEqual([]);
+  });
+});
