@@ -110,7 +110,8 @@ export const ReportedSchema = T.Object({
 });
 export type Reported = Static<typeof ReportedSchema>;
 
-export const RECORD_KINDS = ['execution', 'taskRun', 'log', 'command'] as const;
+/** `taskRunDeleted` ({id}): a restart dropped the task run, so the hub drops it too. */
+export const RECORD_KINDS = ['execution', 'taskRun', 'log', 'command', 'taskRunDeleted'] as const;
 export type RecordKind = (typeof RECORD_KINDS)[number];
 
 export const EventRecordSchema = T.Object({
@@ -119,7 +120,7 @@ export const EventRecordSchema = T.Object({
   kind: StringEnum(RECORD_KINDS),
   /** When the record was committed on the agent. */
   at: Iso,
-  /** An Execution, a TaskRun, a LogLine, or a {@link CommandResult}, by `kind`. */
+  /** An Execution, a TaskRun, a LogLine, a {@link CommandResult}, or `{id}` of a deleted task run, by `kind`. */
   data: Data,
 });
 export type EventRecord = Static<typeof EventRecordSchema>;

@@ -5,6 +5,7 @@ import { dirname, join, resolve } from 'node:path';
 import type { Database, Statement } from 'better-sqlite3';
 import BetterSqlite3 from 'better-sqlite3';
 import type { Execution, LogLevel, LogLine, TaskRun } from '../../protocol/execution.js';
+import type { RecordKind } from '../../protocol/messages.js';
 import type { State } from '../../protocol/states.js';
 import type { ExecutionStore } from '../engine/ports.js';
 import { DirectoryFileStorage } from './file-storage.js';
@@ -37,7 +38,7 @@ export interface SqliteStoreOptions {
 }
 
 /** What an outbox record holds; the wire's `RecordKind`. */
-export type OutboxRecordKind = 'execution' | 'taskRun' | 'log' | 'command';
+export type OutboxRecordKind = RecordKind;
 
 /** Outbox records appended by one committed batch. */
 export interface OutboxAppend {
@@ -261,7 +262,12 @@ export class SqliteStore implements ExecutionStore {
   deleteTaskRuns(ids: readonly string[]): void {
     for (const id of ids) {
       this.queued.delete(`t:${id}`);
-      this.enqueue(undefined, this.deleteTaskRun, [id]);
+      this.enqueue(
+        undefined,
+        this.deleteTaskRun,
+        [id],
+        this.insertOutbox && { kind: 'taskRunDeleted', payload: () => JSON.stringify({ id }) },
+      );
     }
   }
 

@@ -58,6 +58,10 @@ export function checkRecord(record: EventRecord): IngestRecord {
       return isLogLine(data) ? { seq, kind: 'log', data } : { seq, kind: 'skipped' };
     case 'command':
       return isCommandResult(data) ? { seq, kind: 'command', data } : { seq, kind: 'skipped' };
+    case 'taskRunDeleted':
+      return isString(data.id)
+        ? { seq, kind: 'taskRunDeleted', data: { id: data.id } }
+        : { seq, kind: 'skipped' };
     default:
       return { seq, kind: 'skipped' };
   }

@@ -57,18 +57,27 @@ export class DrizzleSyncRepository implements SyncRepository {
         taskRuns: [],
         logs: [],
         commands: [],
+        deletedTaskRuns: [],
       };
       if (fresh.length === 0) return result;
 
       // Records come in seq order: the latest state of an execution or task run wins.
       const executions = new Map<string, Execution>();
       const taskRuns = new Map<string, TaskRun>();
+      const deleted = new Set<string>();
       for (const r of fresh) {
         if (r.kind === 'execution') executions.set(r.data.id, { ...r.data, agentId });
-        else if (r.kind === 'taskRun') taskRuns.set(r.data.id, r.data);
-        else if (r.kind === 'log') result.logs.push(r.data);
+        else if (r.kind === 'taskRun') {
+          taskRuns.set(r.data.id, r.data);
+          deleted.delete(r.data.id);
+        } else if (r.kind === 'taskRunDeleted') {
+          // One statement may not both write and delete a row: a deletion cancels this batch's saves.
+          taskRuns.delete(r.data.id);
+          deleted.add(r.data.id);
+        } else if (r.kind === 'log') result.logs.push(r.data);
         else if (r.kind === 'command') result.commands.push(r.data);
       }
+      result.deletedTaskRuns = [...deleted];
       result.executions = [...executions.values()];
       // Task run ids sort by creation (`newId`); a batch holds them in the order of their latest save, so
       // sorting makes `task_runs.seq` follow creation, as the API's reads expect.
@@ -81,6 +90,7 @@ export class DrizzleSyncRepository implements SyncRepository {
         writes.push(upsertTaskRuns(jsonText(rows), agentId));
       for (const rows of chunks(result.logs.map(logRow), CHUNK))
         writes.push(insertLogs(jsonText(rows), agentId));
+      if (result.deletedTaskRuns.length > 0) writes.push(deleteTaskRuns(result.deletedTaskRuns, agentId));
       if (result.commands.length > 0)
         writes.push(appendCommandResults(agentId, result.commands.slice(-KEPT_COMMAND_RESULTS)));
 
@@ -162,6 +172,12 @@ function insertLogs(payload: string, agentId: string) {
       WITH ORDINALITY AS r(execution_id, task_run_id, task_id, attempt, level, ts, message, n)
     WHERE ${ownExecution(agentId)}
     ORDER BY r.n`;
+}
+
+/** Deletes task runs of this agent's executions. */
+function deleteTaskRuns(ids: readonly string[], agentId: string) {
+  return sql`DELETE FROM task_runs t WHERE t.id IN (SELECT jsonb_array_elements_text(${jsonText(ids)}::jsonb))
+    AND EXISTS (SELECT 1 FROM executions e WHERE e.id = t.execution_id AND e.agent_id = ${agentId})`;
 }
 
 /** Appends answers to `agents.status.commands`, keeping the newest {@link KEPT_COMMAND_RESULTS}, in one statement. */

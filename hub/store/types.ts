@@ -178,6 +178,7 @@ export type IngestRecord = { seq: number } & (
   | { kind: 'taskRun'; data: TaskRun }
   | { kind: 'log'; data: LogLine }
   | { kind: 'command'; data: CommandResult }
+  | { kind: 'taskRunDeleted'; data: { id: string } }
   | { kind: 'skipped' }
 );
 
@@ -193,6 +194,8 @@ export interface IngestResult {
   taskRuns: TaskRun[];
   logs: LogLine[];
   commands: CommandResult[];
+  /** Ids of task runs a restart on the agent dropped, deleted here too. */
+  deletedTaskRuns: string[];
 }
 
 /** The agents' sync streams: records stored idempotently by `(agentId, seq)`. */

@@ -257,6 +257,31 @@ describe('executions on agents', () => {
     });
   });
 
+  it('restarts a failed agent execution: the task runs the agent dropped are dropped on the hub too', async () => {
+    const tasks =
+      '  - id: boom\n    type: fail\nerrors:\n  - id: handler\n    type: log\n    message: handled\n';
+    await createFlow('gw-restart', 'flaky', '{agents: [gw-restart]}', tasks);
+    const { agent } = await joinAgent('gw-restart', {});
+    await eventually(() => expect(agent.appliedFlows()).toHaveLength(1));
+    const id = (await call('POST', '/executions/gw-restart/flaky?agent=gw-restart')).body.executionIds[0];
+    const hubTaskRuns = async () =>
+      ((await call('GET', `/executions/${id}`)).body.taskRuns as { id: string; taskId: string }[]) ?? [];
+    await eventually(async () =>
+      expect((await hubTaskRuns()).map((t) => t.taskId)).toEqual(['boom', 'handler']),
+    );
+    const firstHandler = (await hubTaskRuns())[1]!.id;
+
+    expect((await call('POST', `/executions/${id}/restart`)).status).toBe(202);
+    // The restart drops the errors stage's task run and runs the stage again under a new id.
+    const local = await eventually(async () => {
+      const stored = await agent.store.getExecution(id);
+      const handler = stored?.taskRuns.find((t) => t.taskId === 'handler');
+      expect(handler && handler.id !== firstHandler && handler.state === 'SUCCESS').toBe(true);
+      return stored!.taskRuns.map((t) => t.id).sort();
+    });
+    await eventually(async () => expect((await hubTaskRuns()).map((t) => t.id).sort()).toEqual(local));
+  });
+
   it('kills an execution running on an agent: 202, then the agent ends it KILLED', async () => {
     await createFlow('gw-kill', 'hold', '{agents: [gw-kill]}', '  - id: wait\n    type: pause\n');
     const { agent } = await joinAgent('gw-kill', {});
