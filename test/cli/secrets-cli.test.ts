@@ -6,33 +6,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { agentInput } from '../../cli/commands/agent.js';
-import { type CliResult, ROOT, TERN, tern } from '../support/cli.js';
+import { ROOT, TERN, tern } from '../support/cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tern-secrets-cli-'));
 const TOKEN = 'tern_secrets_cli_token_0123456789';
 let hub: { process: ChildProcess; url: string } | undefined;
-
-/** Runs `tern` with `input` on standard input. */
-function ternWithInput(args: string[], input: string): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [TERN, ...args], {
-      cwd: ROOT,
-      env: { ...process.env, NO_COLOR: '1' },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => {
-      stdout += d.toString();
-    });
-    child.stderr.on('data', (d: Buffer) => {
-      stderr += d.toString();
-    });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(input);
-  });
-}
 
 beforeAll(async () => {
   const child = spawn(
@@ -78,10 +56,9 @@ const api = (args: string[]) => ['--server', hub!.url, '--token', TOKEN, ...args
 describe('tern secrets', () => {
   it('sets secrets from an argument and from standard input, lists names only, and deletes', async () => {
     expect((await tern(['secrets', 'set', 'API_KEY', 'arg-value-1', ...api([])])).code).toBe(0);
-    const piped = await ternWithInput(
-      ['secrets', 'set', 'DB_PASSWORD', '--namespace', 'plant1', ...api([])],
-      'piped-value-2\n',
-    );
+    const piped = await tern(['secrets', 'set', 'DB_PASSWORD', '--namespace', 'plant1', ...api([])], {
+      input: 'piped-value-2\n',
+    });
     expect(piped).toMatchObject({
       code: 0,
       stdout: expect.stringContaining('secret DB_PASSWORD stored (namespace plant1)'),

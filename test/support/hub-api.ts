@@ -9,7 +9,6 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { serve } from '@hono/node-server';
-import postgres from 'postgres';
 import { Registry as MetricsRegistry } from 'prom-client';
 import { afterAll, beforeAll, describe } from 'vitest';
 import { Engine } from '../../agent/engine/engine.js';
@@ -22,6 +21,7 @@ import { HubEventBus } from '../../hub/events.js';
 import { createHubExecutions, RepositoryFlowSource } from '../../hub/executions.js';
 import { openHubStorage } from '../../hub/store/hub-storage.js';
 import type { HubStorage } from '../../hub/store/types.js';
+import { freshDatabase } from './postgres.js';
 import { describeWithService } from './services.js';
 
 /** Which database a suite runs on. */
@@ -71,28 +71,10 @@ export interface HubApiOptions {
 
 const silent: Logger = { debug() {}, info() {}, warn() {}, error() {}, child: () => silent };
 
-/** Makes an empty database next to the one at `url` and returns its URL and how to drop it. */
-async function freshPostgres(url: string): Promise<{ url: string; drop(): Promise<void> }> {
-  const name = `tern_api_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`;
-  const admin = postgres(url, { max: 1, onnotice: () => undefined });
-  await admin.unsafe(`create database ${name}`);
-  await admin.end();
-  const fresh = new URL(url);
-  fresh.pathname = `/${name}`;
-  return {
-    url: fresh.toString(),
-    async drop() {
-      const sql = postgres(url, { max: 1, onnotice: () => undefined });
-      await sql.unsafe(`drop database if exists ${name} with (force)`);
-      await sql.end();
-    },
-  };
-}
-
 /** Starts storage, engine, API and an HTTP server on 127.0.0.1 with a free port. */
 export async function startHubApi(database: TestDatabase, options: HubApiOptions = {}): Promise<HubApi> {
   const dir = mkdtempSync(join(tmpdir(), 'tern-hub-api-'));
-  const pg = database.kind === 'postgres' ? await freshPostgres(database.url) : undefined;
+  const pg = database.kind === 'postgres' ? await freshDatabase(database.url, 'tern_api') : undefined;
   let storage: HubStorage;
   try {
     storage = await openHubStorage(
