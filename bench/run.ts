@@ -11,6 +11,7 @@ import { b4, b5, b6, b7 } from './agent-figures.js';
 import { eventToFirstTask, executionsPerSecond, mqttToFirstTask } from './engine-bench.js';
 import { webhookToSuccess } from './hub-bench.js';
 import { benchPgUrl } from './pg.js';
+import { sensorAlertFigures } from './sensor-alert-figures.js';
 import { type Figure, median, printTable } from './stats.js';
 
 const ARGS = process.argv.slice(2);
@@ -63,6 +64,7 @@ async function main(): Promise<void> {
         runs,
       });
     }
+    figures.push(...(await sensorAlertFigures(repeat)));
   }
 
   if (wanted('B2')) {
