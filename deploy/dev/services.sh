@@ -28,6 +28,7 @@ if [[ $(id -u) -eq 0 ]]; then
 else
   SERVICES_DIR=${TERN_SERVICES_DIR:-$HOME/.tern-services}
 fi
+SERVICES_DIR=$(realpath -m "$SERVICES_DIR") # daemons start in /, so every path must be absolute
 PG_PORT=${TERN_PG_PORT:-55432}
 MQTT_PORT=${TERN_MQTT_PORT:-11883}
 KAFKA_PORT=${TERN_KAFKA_PORT:-19092}
@@ -86,6 +87,9 @@ detached() {
       fd=${fd##*/}
       if ((fd > 2)); then eval "exec $fd>&-"; fi
     done
+    # Nor the caller's directory: a daemon outlives it (a CI checkout removed afterwards leaves
+    # podman's conmon failing with "Failed to get working directory").
+    cd /
     "$@" </dev/null >>"$log" 2>&1
   )
 }
