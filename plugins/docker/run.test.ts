@@ -4,33 +4,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Docker from 'dockerode';
 import { afterEach, describe, expect, it } from 'vitest';
-import { TaskError } from '../../protocol/errors.js';
 import { engineFixture } from '../../test/support/engine.js';
 import { describeWithService } from '../../test/support/services.js';
-import { type TestContext, testContext } from '../../test/support/task-context.js';
+import { failure, type TestContext, testContext, waitFor } from '../../test/support/task-context.js';
 import run from './run.js';
 
 type Props = Parameters<typeof run.run>[0];
 
 const SHELL = 'tern/shell:latest';
-
-async function failure(promise: unknown): Promise<TaskError> {
-  try {
-    await promise;
-  } catch (err) {
-    if (err instanceof TaskError) return err;
-    throw err;
-  }
-  throw new Error('expected the task to fail');
-}
-
-async function waitFor(condition: () => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + 20_000;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 const logged = (ctx: TestContext) => ctx.lines.map((l) => `${l.level} ${l.message}`);
 /** What the container printed on stdout. */
@@ -145,7 +126,7 @@ describeWithService('DOCKER_HOST', 'docker.run', () => {
   it('kills the container when the task is aborted, fails with the reason, and removes it', async () => {
     const ctx = context();
     const running = start({ commands: ['sh', '-c', 'echo started; sleep 300'] }, ctx);
-    await waitFor(() => logged(ctx).includes('INFO started'), 'the container to start');
+    await waitFor(() => logged(ctx).includes('INFO started'), 'the container to start', 20_000);
     ctx.controller.abort(new Error('task timed out after PT1S'));
     const err = await failure(running);
     expect(err.message).toBe('task timed out after PT1S');

@@ -2,33 +2,14 @@
 import { readFileSync } from 'node:fs';
 import Docker from 'dockerode';
 import { afterEach, describe, expect, it } from 'vitest';
-import { TaskError } from '../../protocol/errors.js';
 import { describeWithService } from '../../test/support/services.js';
-import { type TestContext, testContext } from '../../test/support/task-context.js';
+import { failure, type TestContext, testContext, waitFor } from '../../test/support/task-context.js';
 import shell from '../shell/commands.js';
 import scriptShell from './shell.js';
 
 type ShellProps = Parameters<typeof shell.run>[0];
 
 const DOCKER = { type: 'docker', pullPolicy: 'NEVER' } as const;
-
-async function failure(promise: unknown): Promise<TaskError> {
-  try {
-    await promise;
-  } catch (err) {
-    if (err instanceof TaskError) return err;
-    throw err;
-  }
-  throw new Error('expected the task to fail');
-}
-
-async function waitFor(condition: () => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + 20_000;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 const printed = (ctx: TestContext) => ctx.lines.filter((l) => l.level === 'INFO').map((l) => l.message);
 
@@ -148,7 +129,7 @@ describeWithService('DOCKER_HOST', 'docker task runner', () => {
   it('kills the container on abort and fails with the reason', async () => {
     const ctx = context();
     const running = inContainer({ commands: ['echo started', 'sleep 300'] }, ctx);
-    await waitFor(() => printed(ctx).includes('started'), 'the container to start');
+    await waitFor(() => printed(ctx).includes('started'), 'the container to start', 20_000);
     ctx.controller.abort(new Error('killed by request'));
     expect((await failure(running)).message).toBe('killed by request');
   });

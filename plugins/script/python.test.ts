@@ -3,16 +3,8 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { TaskError } from '../../protocol/errors.js';
-import { testContext } from '../../test/support/task-context.js';
+import { testContext, waitFor } from '../../test/support/task-context.js';
 import python from './python.js';
-
-async function waitFor(condition: () => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 describe('script.python task', () => {
   it('is registered under the Kestra Script and Commands names', () => {

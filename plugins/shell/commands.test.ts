@@ -2,24 +2,13 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { TaskError } from '../../protocol/errors.js';
-import { type TestContext, testContext } from '../../test/support/task-context.js';
+import { failure, type TestContext, testContext, waitFor } from '../../test/support/task-context.js';
 import { MAX_LINE_LENGTH, TRUNCATION_MARKER } from '../script/line-splitter.js';
 import shell from './commands.js';
 
 type Props = Parameters<typeof shell.run>[0];
 
 const run = (props: Props, ctx: TestContext = testContext()) => shell.run(props, ctx);
-
-async function failure(promise: unknown): Promise<TaskError> {
-  try {
-    await promise;
-  } catch (err) {
-    if (err instanceof TaskError) return err;
-    throw err;
-  }
-  throw new Error('expected the task to fail');
-}
 
 const messages = (ctx: TestContext) => ctx.lines.map((l) => l.message);
 
@@ -30,14 +19,6 @@ function isRunning(pid: number): boolean {
     return state !== 'Z' && state !== 'X';
   } catch {
     return false;
-  }
-}
-
-async function waitFor(condition: () => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
 

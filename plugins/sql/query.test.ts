@@ -9,24 +9,13 @@ import { Renderer } from '../../agent/expr/index.js';
 import { FlowDirectory } from '../../agent/flow-directory.js';
 import { builtinRegistry } from '../../agent/local-runtime.js';
 import { openSqliteStore } from '../../agent/store/sqlite-store.js';
-import { TaskError } from '../../protocol/errors.js';
 import { parseOrThrow } from '../../test/support/engine.js';
 import { describeWithService } from '../../test/support/services.js';
-import { testContext } from '../../test/support/task-context.js';
+import { failure, testContext } from '../../test/support/task-context.js';
 import type { Dialect } from './connection.js';
 import query from './query.js';
 
 type Props = Parameters<typeof query.run>[0];
-
-async function failure(promise: unknown): Promise<TaskError> {
-  try {
-    await promise;
-  } catch (err) {
-    if (err instanceof TaskError) return err;
-    throw err;
-  }
-  throw new Error('expected the task to fail');
-}
 
 const HOSTILE = "x'); drop table readings; -- \\ :name $1 ?";
 const SLEEP: Partial<Record<Dialect, string>> = {

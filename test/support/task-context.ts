@@ -6,6 +6,7 @@ import { copyFileSync, mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RuntimeHost } from '../../agent/engine/plugin-host.js';
+import { TaskError } from '../../protocol/errors.js';
 import type { LogLevel } from '../../protocol/execution.js';
 import type { FileStorage, KvStore, TaskContext } from '../../protocol/plugin.js';
 
@@ -71,4 +72,24 @@ export function testContext(overrides: Partial<TaskContext> = {}): TestContext {
     ...overrides,
   };
   return ctx;
+}
+
+/** The TaskError a task run fails with; anything else (or success) fails the test. */
+export async function failure(promise: unknown): Promise<TaskError> {
+  try {
+    await promise;
+  } catch (err) {
+    if (err instanceof TaskError) return err;
+    throw err;
+  }
+  throw new Error('expected the task to fail');
+}
+
+/** Polls `condition` every 20 ms until it holds, failing after `timeoutMs` with `what` in the message. */
+export async function waitFor(condition: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
 }
