@@ -145,7 +145,7 @@ export async function startAgent(input: AgentOptionsInput): Promise<Agent> {
   };
   const triggers = new TriggerRuntime({
     engine,
-    state: new SqliteTriggerStateStore(store.database),
+    state: new SqliteTriggerStateStore(store),
     logger: logger.child({ agentId: options.id }),
     refusal: startRefusal,
   });

@@ -5,6 +5,7 @@
  */
 import type { EventEmitter } from 'node:events';
 import { createServer, type Socket } from 'node:net';
+import { leanMqttPackets } from '../protocol/mqtt-packets.js';
 import type { Logger } from './engine/ports.js';
 
 export interface LocalBrokerOptions {
@@ -37,6 +38,7 @@ export async function startLocalBroker(options: LocalBrokerOptions): Promise<Loc
   const log = (options.logger ?? silent).child({ component: 'local-broker' });
   const host = options.host ?? '127.0.0.1';
   const { Aedes } = await import('aedes');
+  leanMqttPackets();
   const aedes = await Aedes.createBroker();
   // Emitted for persistence failures; unhandled it would end the process.
   (aedes as EventEmitter).on('error', (err: Error) => log.error({ err: err.message }, 'broker error'));

@@ -231,7 +231,7 @@ export interface FireOptions {
 /** An execution a trigger started. */
 export interface FiredExecution {
   readonly executionId: string;
-  /** The execution as it was created. */
+  /** A copy of the execution, taken when first read. */
   readonly execution: Execution;
   /** Resolves once the execution is durably stored (a consumer may then acknowledge its source). */
   stored(): Promise<void>;

@@ -43,11 +43,13 @@ export class ExecutionRun {
   readonly secrets = new SecretMask();
   /** Aborted by kill: stops everything, including `errors` and `finally`. */
   private readonly killController = new AbortController();
-  /** Aborted by kill or flow timeout: stops the main task list. */
-  private readonly mainController = new AbortController();
+  /** Aborted by kill or flow timeout: stops the main task list. The kill controller itself without a flow timeout. */
+  private readonly mainController: AbortController;
   private readonly runs = new Map<string, TaskRun>();
   private readonly outputs: Record<string, unknown> = {};
   private readonly resumeWaiters = new Set<() => void>();
+  /** Attempts in flight, each with what to do when its signal aborts (see {@link raceAbort}). */
+  private readonly inflight = new Set<{ signal: AbortSignal; aborted(): void }>();
   private pausedCount = 0;
   private errorInfo: { taskId: string; message: string } | undefined;
   private fns: ExpressionFunctions | undefined;
@@ -70,9 +72,13 @@ export class ExecutionRun {
       this.runs.set(runKey(tr.parentTaskRunId, tr.taskId, tr.iteration), tr);
       if (isTerminal(tr.state) && Object.keys(tr.outputs).length > 0) this.setOutputs(tr);
     }
-    this.killController.signal.addEventListener('abort', () =>
-      this.mainController.abort(this.killController.signal.reason),
-    );
+    if (record.flow.timeout) {
+      const main = new AbortController();
+      this.killController.signal.addEventListener('abort', () =>
+        main.abort(this.killController.signal.reason),
+      );
+      this.mainController = main;
+    } else this.mainController = this.killController;
   }
 
   get flow() {
@@ -99,6 +105,7 @@ export class ExecutionRun {
     if (this.killController.signal.aborted) return;
     this.updateExecution({ state: 'KILLING' });
     this.killController.abort(new KilledError());
+    this.abortedSignals();
   }
 
   resume(): void {
@@ -163,7 +170,10 @@ export class ExecutionRun {
     const limit = this.core.durationMs(this.flow.timeout);
     const left = Date.parse(this.execution.startDate) + limit - this.core.clock.now();
     return this.core.clock.setTimeout(
-      () => this.mainController.abort(new TimeoutError(`flow timed out after ${this.flow.timeout}`)),
+      () => {
+        this.mainController.abort(new TimeoutError(`flow timed out after ${this.flow.timeout}`));
+        this.abortedSignals();
+      },
       Math.max(0, left),
     );
   }
@@ -362,10 +372,10 @@ export class ExecutionRun {
       scope.signal.addEventListener('abort', onAbort, { once: true });
       unlink = () => scope.signal.removeEventListener('abort', onAbort);
       const limit = this.core.durationMs(props.timeout);
-      timer = this.core.clock.setTimeout(
-        () => controller.abort(new TimeoutError(`task timed out after ${props.timeout}`)),
-        limit,
-      );
+      timer = this.core.clock.setTimeout(() => {
+        controller.abort(new TimeoutError(`task timed out after ${props.timeout}`));
+        this.abortedSignals();
+      }, limit);
       signal = controller.signal;
     }
     const ctx = createTaskContext({
@@ -379,7 +389,7 @@ export class ExecutionRun {
       variables,
     });
     try {
-      const result = await raceAbort(Promise.resolve(def.run(props, ctx)), signal, this.core.killGraceMs);
+      const result = await this.raceAbort(Promise.resolve(def.run(props, ctx)), signal);
       if (signal.aborted) throw signal.reason;
       return { ok: true, state: result?.state ?? 'SUCCESS', outputs: result?.outputs ?? {} };
     } catch (err) {
@@ -392,6 +402,44 @@ export class ExecutionRun {
       unlink?.();
       await ctx.dispose();
     }
+  }
+
+  /**
+   * Waits for a task's promise; if the task ignores an abort of `signal`, gives
+   * up on it a grace period later. Every abort of this run's signals is made in
+   * this class, which then calls {@link abortedSignals}: no listener per attempt.
+   */
+  private raceAbort<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+    if (signal.aborted) return work;
+    return new Promise<T>((resolve, reject) => {
+      let timer: NodeJS.Timeout | undefined;
+      const entry = {
+        signal,
+        aborted: () => {
+          timer ??= setTimeout(() => reject(signal.reason), this.core.killGraceMs);
+        },
+      };
+      this.inflight.add(entry);
+      const settled = () => {
+        clearTimeout(timer);
+        this.inflight.delete(entry);
+      };
+      work.then(
+        (value) => {
+          settled();
+          resolve(value);
+        },
+        (error) => {
+          settled();
+          reject(error);
+        },
+      );
+    });
+  }
+
+  /** Starts the grace period of every attempt whose signal is now aborted. */
+  private abortedSignals(): void {
+    for (const entry of this.inflight) if (entry.signal.aborted) entry.aborted();
   }
 
   private renderProps(
@@ -600,28 +648,4 @@ function isKill(signal: AbortSignal): boolean {
  */
 function runKey(parentId: string | null, taskId: string, iteration: number | null): string {
   return `${parentId ?? ''}/${taskId}/${iteration ?? ''}`;
-}
-
-/** Waits for a task's promise; if it ignores an abort, gives up after a grace period. */
-function raceAbort<T>(work: Promise<T>, signal: AbortSignal, graceMs: number): Promise<T> {
-  if (signal.aborted) return work;
-  return new Promise<T>((resolve, reject) => {
-    let timer: NodeJS.Timeout | undefined;
-    const onAbort = () => {
-      timer = setTimeout(() => reject(signal.reason), graceMs);
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-    work.then(
-      (v) => {
-        clearTimeout(timer);
-        signal.removeEventListener('abort', onAbort);
-        resolve(v);
-      },
-      (e) => {
-        clearTimeout(timer);
-        signal.removeEventListener('abort', onAbort);
-        reject(e);
-      },
-    );
-  });
 }

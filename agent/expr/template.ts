@@ -4,7 +4,7 @@ import { ExpressionError } from '../../protocol/errors.js';
 import { messageOf, shorten, toExpressionError, tolerance } from './errors.js';
 import { FILTERS } from './filters.js';
 import { FUNCTIONS, TEST_NAMES } from './functions.js';
-import { outermost, registerSource, T } from './twig-env.js';
+import { evaluateDirect, isDirect, outermost, registerSource, T } from './twig-env.js';
 import { NAMED_ARG, SET_TAG } from './twig-syntax.js';
 import type { Context, Thenable, TwigTemplate, TwigToken } from './twig-types.js';
 import { toText } from './values.js';
@@ -23,6 +23,9 @@ const NO_TEMPLATE = { options: OPTIONS };
 
 /** A parsed template (or bare expression), ready to render many times. */
 export class Compiled {
+  /** Set when every expression is simple enough for `evaluateDirect`: text parts and expressions. */
+  private readonly direct: (string | TwigToken[])[] | undefined;
+
   constructor(
     readonly source: string,
     private readonly template: TwigTemplate | undefined,
@@ -30,11 +33,23 @@ export class Compiled {
     readonly single: TwigToken[] | undefined,
     /** True when `{% set %}` can write into the context, which must then not be shared. */
     readonly writesContext: boolean,
-  ) {}
+  ) {
+    this.direct = single ? (isDirect(single) ? [single] : undefined) : directParts(template);
+  }
 
   /** Renders to text. Throws `ExpressionError`. */
   render(context: Context): string {
     if (!this.template) return toText(this.evaluate(context));
+    if (this.direct) {
+      let text = '';
+      try {
+        for (const part of this.direct)
+          text += typeof part === 'string' ? part : toText(evaluateDirect(part, context));
+      } catch (error) {
+        throw toExpressionError(error, this.source);
+      }
+      return text;
+    }
     try {
       const template = this.template;
       return outermost(() => template.render(context));
@@ -46,6 +61,13 @@ export class Compiled {
   /** Evaluates the single expression to its typed value. Throws `ExpressionError`. */
   evaluate(context: Context): unknown {
     if (!this.single) throw new Error('not a single expression');
+    if (this.direct) {
+      try {
+        return evaluateDirect(this.single, context);
+      } catch (error) {
+        throw toExpressionError(error, this.source);
+      }
+    }
     const state = new T.ParseState(this.template ?? NO_TEMPLATE);
     state.context = context;
     try {
@@ -57,8 +79,20 @@ export class Compiled {
   }
 }
 
+/** A template of text and simple `{{ … }}` only, as its parts in order; undefined for anything else. */
+function directParts(template: TwigTemplate | undefined): (string | TwigToken[])[] | undefined {
+  if (!template) return undefined;
+  const parts: (string | TwigToken[])[] = [];
+  for (const token of template.tokens) {
+    if (token.type === T.token.type.raw) parts.push(String(token.value));
+    else if (OUTPUT_TYPES.has(token.type) && token.stack && isDirect(token.stack)) parts.push(token.stack);
+    else if (token.type !== T.token.type.comment) return undefined;
+  }
+  return parts;
+}
+
 /** twig's promises settle synchronously when nothing asynchronous is involved, which is always here. */
-function settle(thenable: Thenable): unknown {
+export function settle(thenable: Thenable): unknown {
   let outcome: { value: unknown } | { error: unknown } | undefined;
   thenable.then(
     (value) => {

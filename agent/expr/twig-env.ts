@@ -5,7 +5,7 @@
 import twig from 'twig';
 import { EvalFailure, Missing, toExpressionError } from './errors.js';
 import { adaptSyntax } from './twig-syntax.js';
-import type { Thenable, TwigInternals, TwigToken } from './twig-types.js';
+import type { Context, Thenable, TwigInternals, TwigToken } from './twig-types.js';
 import { adaptEvaluation, NamedArg } from './twig-values.js';
 
 function createInstance(): TwigInternals {
@@ -51,6 +51,59 @@ T.expression.parseAsync = function (tokens, context, asParameters) {
     },
   );
 };
+
+/**
+ * Token types whose handlers finish at once, without evaluating nested tokens: literals, variables,
+ * `.key` and operators. An expression made only of these (`trigger.payload.value > 50`) is
+ * evaluated by {@link evaluateDirect}, with the same handlers but without twig's promise chain,
+ * which costs more than the expression itself. Ternaries and map keys (`?`, `:`) are left to twig.
+ */
+const DIRECT_TYPES = new Set([
+  T.expression.type.variable,
+  T.expression.type.key.period,
+  T.expression.type.number,
+  T.expression.type.string,
+  T.expression.type.bool,
+  T.expression.type._null,
+  T.expression.type.operator.unary,
+  T.expression.type.operator.binary,
+]);
+const TERNARY = new Set(['?', ':', '?:']);
+
+/** True when {@link evaluateDirect} can evaluate `tokens`. */
+export function isDirect(tokens: readonly TwigToken[]): boolean {
+  const binary = T.expression.type.operator.binary;
+  return tokens.every(
+    (token) =>
+      DIRECT_TYPES.has(token.type) &&
+      token.params === undefined &&
+      !(token.type === binary && (token.key !== undefined || TERNARY.has(String(token.value)))),
+  );
+}
+
+const DIRECT_STATE = new T.ParseState({ options: {} });
+
+/**
+ * Evaluates an expression {@link isDirect} accepts as the outermost `parseAsync` above would: the
+ * same handlers in the same order, errors named after the expression, a missing value raised.
+ */
+export function evaluateDirect(tokens: readonly TwigToken[], context: Context): unknown {
+  const located = (error: unknown) => toExpressionError(error, sources.get(tokens as TwigToken[]) ?? '');
+  const stack: unknown[] = [];
+  const handlers = T.expression.handler;
+  try {
+    for (let i = 0; i < tokens.length; i++) {
+      const token = tokens[i]!;
+      if (token.cleanup) continue;
+      handlers[token.type]!.parse!.call(DIRECT_STATE, token, stack, context);
+    }
+  } catch (error) {
+    throw located(error);
+  }
+  const value = stack.pop();
+  if (value instanceof Missing) throw located(value);
+  return value === undefined ? null : value;
+}
 
 /**
  * Runs a render or evaluation as outermost, even when called from inside another one (a KV or

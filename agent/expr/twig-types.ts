@@ -26,6 +26,8 @@ export interface TwigToken {
   base?: string;
   /** Ours: the full source path of a key access when it is known at compile time. */
   path?: string;
+  /** Set by twig on tokens it has consumed while compiling: skipped when evaluating. */
+  cleanup?: boolean;
 }
 
 export type Context = Record<string | symbol, unknown>;
@@ -88,6 +90,8 @@ export interface TwigInternals {
       operator: { unary: string; binary: string };
       string: string;
       number: string;
+      bool: string;
+      _null: string;
       slice: string;
       array: { start: string; end: string };
       object: { start: string; end: string };

@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { MIGRATIONS } from './migrations.js';
 import { openSqliteStore, type SqliteStore } from './sqlite-store.js';
 import { aLogLine, anExecution, aTaskRun } from './test-fixtures.js';
@@ -28,7 +28,6 @@ function reader(): BetterSqlite3.Database {
 
 const count = (db: BetterSqlite3.Database, table: string) =>
   (db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
-const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'tern-store-'));
@@ -82,15 +81,17 @@ describe('group commit', () => {
     expect(count(reader(), 'executions')).toBe(0);
   });
 
-  it('commits queued writes on the next turn of the event loop without a flush', async () => {
+  it('commits queued writes after the commit delay without a flush', async () => {
     const s = store();
     const execution = anExecution();
     s.saveExecution(execution);
     s.saveTaskRun(aTaskRun(execution.id));
     s.appendLog(aLogLine(execution.id));
-    await nextTurn();
     const db = reader();
-    expect([count(db, 'executions'), count(db, 'task_runs'), count(db, 'logs')]).toEqual([1, 1, 1]);
+    await vi.waitFor(
+      () => expect([count(db, 'executions'), count(db, 'task_runs'), count(db, 'logs')]).toEqual([1, 1, 1]),
+      { timeout: 1000, interval: 1 },
+    );
   });
 
   it('resolves flush once every earlier write is visible to another connection', async () => {
@@ -175,9 +176,8 @@ describe('group commit', () => {
     readers.push(other);
     other.exec('BEGIN IMMEDIATE');
     s.saveExecution(anExecution());
-    await nextTurn();
+    await vi.waitFor(() => expect(errors).toHaveLength(1), { timeout: 1000, interval: 1 });
     other.exec('COMMIT');
-    expect(errors).toHaveLength(1);
   });
 
   it('commits queued writes on close', async () => {

@@ -8,6 +8,7 @@ import type { Execution, LogLevel, LogLine, TaskRun } from '../../protocol/execu
 import type { RecordKind } from '../../protocol/messages.js';
 import type { State } from '../../protocol/states.js';
 import type { ExecutionStore } from '../engine/ports.js';
+import { WalCheckpointer } from './checkpointer.js';
 import { DirectoryFileStorage } from './file-storage.js';
 import { SqliteKvStore } from './kv-store.js';
 import { migrate } from './migrations.js';
@@ -28,6 +29,14 @@ export interface SqliteStoreOptions {
   busyTimeoutMs?: number;
   /** Time source for KV expiry. */
   clock?: { now(): number };
+  /**
+   * How long the first write of a batch waits for others before the batch
+   * commits, in ms (default 1). The saves of an execution that ends within it
+   * (a sensor event handled in a fraction of a millisecond) commit once, in
+   * their final state; under a steady stream every commit carries the writes
+   * of this long. `flush` waits for the commit.
+   */
+  commitDelayMs?: number;
   /** Called when a background group commit fails; the writes stay queued and the next flush retries them. */
   onWriteError?: (error: unknown) => void;
   /**
@@ -78,8 +87,9 @@ interface LogRow {
 
 /**
  * {@link ExecutionStore} on better-sqlite3. Saves and log lines are queued and
- * committed together in one transaction on the next turn of the event loop
- * (group commit); repeated saves of one record within a batch are coalesced.
+ * committed together in one transaction `commitDelayMs` after the first of
+ * them (group commit); repeated saves of one record within a batch are
+ * coalesced. WAL checkpoints run on a worker thread (checkpointer.ts).
  * Reads commit the pending batch first, so they always see every earlier write.
  *
  * @example
@@ -110,7 +120,10 @@ export class SqliteStore implements ExecutionStore {
   /** Latest queued write per record (`e:<id>`, `t:<id>`), for coalescing. */
   private queued = new Map<string, Write>();
   private waiters: Waiter[] = [];
-  private scheduled: NodeJS.Immediate | undefined;
+  private scheduled: NodeJS.Timeout | undefined;
+  private readonly commitDelayMs: number;
+  /** Undefined for ':memory:'. */
+  private readonly checkpointer: WalCheckpointer | undefined;
   private closed = false;
 
   constructor(options: SqliteStoreOptions) {
@@ -122,6 +135,8 @@ export class SqliteStore implements ExecutionStore {
       this.db.pragma(`synchronous = ${options.synchronous === 'FULL' ? 'FULL' : 'NORMAL'}`);
       this.db.pragma(`busy_timeout = ${Math.trunc(options.busyTimeoutMs ?? 5000)}`);
       this.db.pragma('foreign_keys = ON');
+      // Checkpoints run on a worker (see checkpointer.ts); this one is the backstop (40 MB).
+      if (!inMemory) this.db.pragma('wal_autocheckpoint = 10000');
       migrate(this.db);
     } catch (error) {
       this.db.close();
@@ -186,6 +201,13 @@ export class SqliteStore implements ExecutionStore {
       this.files = new DirectoryFileStorage(join(dirname(resolve(options.path)), 'files'));
     }
     this.onWriteError = options.onWriteError;
+    this.commitDelayMs = options.commitDelayMs ?? 1;
+    this.checkpointer = inMemory
+      ? undefined
+      : new WalCheckpointer({
+          path: resolve(options.path),
+          onError: (message) => this.onWriteError?.(new Error(`WAL checkpoint: ${message}`)),
+        });
   }
 
   /**
@@ -271,6 +293,29 @@ export class SqliteStore implements ExecutionStore {
     }
   }
 
+  /**
+   * Queues a write to one of the agent's own tables, committed in order with
+   * the next batch. A later write with the same `key` takes the place of the
+   * queued one. `fence` is a key prefix: queued writes under it are no longer
+   * replaced, so that saves after a delete land after it.
+   */
+  queueWrite(
+    statement: Statement<unknown[]>,
+    args: unknown[],
+    options: { key?: string; fence?: string } = {},
+  ): void {
+    if (options.fence !== undefined) {
+      for (const key of this.queued.keys()) if (key.startsWith(options.fence)) this.queued.delete(key);
+    }
+    this.enqueue(options.key, statement, args);
+  }
+
+  /** Commits what is queued now, so that a direct read of the database sees it. */
+  commitNow(): void {
+    if (this.scheduled) this.cancelScheduled();
+    this.commitPending();
+  }
+
   /** Resolves once everything queued before the call is committed; rejects if that commit fails. */
   flush(): Promise<void> {
     if (this.queue.length === 0) return Promise.resolve();
@@ -312,12 +357,12 @@ export class SqliteStore implements ExecutionStore {
   /** Commits what is queued, then closes the database. Removes the temporary files folder of a ':memory:' store. */
   close(): void {
     if (this.closed) return;
-    if (this.scheduled) clearImmediate(this.scheduled);
-    this.scheduled = undefined;
+    this.cancelScheduled();
     try {
       this.commitPending();
     } finally {
       this.closed = true;
+      void this.checkpointer?.close();
       this.db.close();
       if (this.ownedFilesDir) rmSync(this.ownedFilesDir, { recursive: true, force: true });
     }
@@ -347,14 +392,19 @@ export class SqliteStore implements ExecutionStore {
 
   private schedule(): void {
     if (this.scheduled || this.closed) return;
-    this.scheduled = setImmediate(() => {
+    this.scheduled = setTimeout(() => {
       this.scheduled = undefined;
       try {
         this.commitPending();
       } catch (error) {
         this.onWriteError?.(error);
       }
-    });
+    }, this.commitDelayMs);
+  }
+
+  private cancelScheduled(): void {
+    clearTimeout(this.scheduled);
+    this.scheduled = undefined;
   }
 
   /**
@@ -371,6 +421,7 @@ export class SqliteStore implements ExecutionStore {
         appended = this.commitBatch(this.queue);
         this.queue = [];
         this.queued = new Map();
+        this.checkpointer?.committed();
       }
     } catch (error) {
       for (const waiter of waiters) waiter.reject(error);

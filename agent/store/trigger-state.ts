@@ -1,25 +1,28 @@
-/** Trigger state in the agent's SQLite database (`trigger_state`): each write commits at once. */
-import type { Database, Statement } from 'better-sqlite3';
+/** Trigger state in the agent's SQLite database (`trigger_state`), written through the store's group commit. */
+import type { Statement } from 'better-sqlite3';
 import type { TriggerScope, TriggerStateStore } from '../triggers/ports.js';
+import type { SqliteStore } from './sqlite-store.js';
 
 type ScopeParams = [namespace: string, flowId: string, triggerId: string];
 
 /**
- * The agent's {@link TriggerStateStore}. Writes are single-row statements in
- * WAL mode: a trigger state change (a schedule date, a payload hash) is rare
- * next to execution records, and must survive a crash right after it.
+ * The agent's {@link TriggerStateStore}. Writes join the store's queue: a
+ * state change (a schedule date, the payload hashes of an MQTT topic) commits
+ * in the same transaction as the execution it starts, so after a crash either
+ * both are there or neither is. Repeated saves of one key in a batch write once.
  *
  * @example
- * const state = new SqliteTriggerStateStore(store.database);
+ * const state = new SqliteTriggerStateStore(store);
  * state.save({ namespace: 'plant', flowId: 'poll', triggerId: 'every-minute' }, 'until', 1700000000000);
  */
 export class SqliteTriggerStateStore implements TriggerStateStore {
   private readonly selectAll: Statement<ScopeParams, { key: string; value: string }>;
-  private readonly upsert: Statement<[...ScopeParams, string, string]>;
-  private readonly deleteOne: Statement<[...ScopeParams, string]>;
-  private readonly deleteAll: Statement<ScopeParams>;
+  private readonly upsert: Statement<unknown[]>;
+  private readonly deleteOne: Statement<unknown[]>;
+  private readonly deleteAll: Statement<unknown[]>;
 
-  constructor(db: Database) {
+  constructor(private readonly store: SqliteStore) {
+    const db = store.database;
     const where = 'namespace = ? AND flow_id = ? AND trigger_id = ?';
     this.selectAll = db.prepare(`SELECT key, value FROM trigger_state WHERE ${where}`);
     this.upsert = db.prepare(
@@ -31,20 +34,28 @@ export class SqliteTriggerStateStore implements TriggerStateStore {
   }
 
   load(scope: TriggerScope): Map<string, unknown> {
+    this.store.commitNow();
     const rows = this.selectAll.all(...params(scope));
     return new Map(rows.map((r) => [r.key, JSON.parse(r.value) as unknown]));
   }
 
   save(scope: TriggerScope, key: string, value: unknown): void {
-    if (value === undefined) this.deleteOne.run(...params(scope), key);
-    else this.upsert.run(...params(scope), key, JSON.stringify(value));
+    const at = [...params(scope), key];
+    const queueKey = `${prefix(scope)}${key}`;
+    if (value === undefined) this.store.queueWrite(this.deleteOne, at, { key: queueKey });
+    else this.store.queueWrite(this.upsert, [...at, JSON.stringify(value)], { key: queueKey });
   }
 
   clear(scope: TriggerScope): void {
-    this.deleteAll.run(...params(scope));
+    this.store.queueWrite(this.deleteAll, params(scope), { fence: prefix(scope) });
   }
 }
 
 function params(scope: TriggerScope): ScopeParams {
   return [scope.namespace, scope.flowId, scope.triggerId];
+}
+
+/** Queue key prefix of one trigger's state. */
+function prefix(scope: TriggerScope): string {
+  return `s:${JSON.stringify(params(scope))}:`;
 }

@@ -14,6 +14,7 @@ import {
   type Reported,
   type Status,
 } from '../../protocol/messages.js';
+import { leanMqttPackets } from '../../protocol/mqtt-packets.js';
 import { type AgentTopicKind, agentTopic, parseAgentTopic } from '../../protocol/topics.js';
 import type { SyncTuning } from '../config.js';
 import type { Logger } from '../engine/ports.js';
@@ -185,6 +186,7 @@ export class SyncClient {
     const will: Status = { state: 'offline', since: new Date().toISOString() };
     let client: MqttClient;
     try {
+      leanMqttPackets();
       client = mqtt.connect(url, {
         clientId: agentId,
         username: agentId,

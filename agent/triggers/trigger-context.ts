@@ -5,6 +5,7 @@
  */
 
 import { InputValidationError } from '../../protocol/errors.js';
+import type { Execution } from '../../protocol/execution.js';
 import { labelMap, type Trigger } from '../../protocol/flow.js';
 import type {
   FiredExecution,
@@ -60,8 +61,18 @@ class CachedTriggerState implements TriggerState {
   }
 
   set(key: string, value: unknown): void {
+    this.put(key, value === undefined ? undefined : structuredClone(value));
+  }
+
+  /** The value as it is, without a copy: for values nobody else holds. */
+  peek(key: string): unknown {
+    return this.entries.get(key);
+  }
+
+  /** Sets a value nobody else holds, without a copy. */
+  put(key: string, value: unknown): void {
     if (value === undefined) this.entries.delete(key);
-    else this.entries.set(key, structuredClone(value));
+    else this.entries.set(key, value);
     this.write(key, value);
   }
 }
@@ -87,7 +98,7 @@ export class RuntimeTriggerContext implements TriggerContext {
   readonly logger: TaskLogger;
   readonly signal: AbortSignal;
   readonly clock: PluginClock;
-  readonly state: TriggerState;
+  readonly state: CachedTriggerState;
   readonly host: PluginHost;
   private readonly functions: ExpressionFunctions;
   private readonly base: Record<string, unknown>;
@@ -130,7 +141,7 @@ export class RuntimeTriggerContext implements TriggerContext {
   }
 
   private history(key: string): string[] {
-    return historyOf(this.state.get(key));
+    return historyOf(this.state.peek(key));
   }
 
   activeExecutions(): number {
@@ -187,12 +198,16 @@ export class RuntimeTriggerContext implements TriggerContext {
       const execution = await engine.start(record, { inputs, labels, trigger: variables });
       if (dedupeKey && history[0] !== dedupeValue) {
         const next = [dedupeValue, ...history.filter((v) => v !== dedupeValue)].slice(0, DEDUPE_HISTORY);
-        this.state.set(dedupeKey, next);
+        this.state.put(dedupeKey, next);
       }
       const id = execution.id;
+      let copy: Execution | undefined;
       const fired: FiredExecution = {
         executionId: id,
-        execution: structuredClone(execution),
+        get execution() {
+          copy ??= structuredClone(execution);
+          return copy;
+        },
         stored: () => engine.store.flush(),
         ended: () => engine.wait(id),
       };

@@ -9,6 +9,7 @@ import type { Logger } from '../../agent/engine/ports.js';
 import { createKafka, kafkaClientSettings } from '../../plugins/kafka/client.js';
 import { topicMatches } from '../../plugins/mqtt/topics.js';
 import type { Execution, TaskRun } from '../../protocol/execution.js';
+import { leanMqttPackets } from '../../protocol/mqtt-packets.js';
 import type {
   BridgeDeadLetter,
   BridgeRepository,
@@ -131,6 +132,7 @@ export class KafkaBridge {
   async attachMqtt(connection: { url: string; username?: string; password?: string }): Promise<void> {
     const filters = [...new Set(this.routes.mqtt.map((r) => r.mqttTopic!))];
     if (filters.length === 0) return;
+    leanMqttPackets();
     const client = await mqtt.connectAsync(connection.url, {
       username: connection.username,
       password: connection.password,

@@ -7,6 +7,7 @@ import type { Duplex } from 'node:stream';
 import { Aedes, type AuthenticateError, type Client } from 'aedes';
 import { createWebSocketStream, WebSocketServer } from 'ws';
 import type { Logger } from '../../agent/engine/ports.js';
+import { leanMqttPackets } from '../../protocol/mqtt-packets.js';
 import { isValidAgentId, SHARED_DATA_PREFIX } from '../../protocol/topics.js';
 import {
   type BrokerIdentity,
@@ -100,6 +101,7 @@ export async function startBroker(options: BrokerOptions): Promise<Broker> {
     done(Object.assign(new Error(why), { returnCode: code }) as AuthenticateError, null);
   };
 
+  leanMqttPackets();
   const aedes = await Aedes.createBroker({
     persistence: indexedMemoryPersistence(),
     preConnect(client, packet, callback) {

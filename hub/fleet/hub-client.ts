@@ -3,6 +3,7 @@ import type { Socket } from 'node:net';
 import mqtt, { type MqttClient } from 'mqtt';
 import type { Logger } from '../../agent/engine/ports.js';
 import { type Messages, parseMessage } from '../../protocol/messages.js';
+import { leanMqttPackets } from '../../protocol/mqtt-packets.js';
 import {
   type AgentTopicKind,
   agentTopic,
@@ -61,6 +62,7 @@ export class HubClient {
   }
 
   static async connect(options: HubClientOptions): Promise<HubClient> {
+    leanMqttPackets();
     const client = await mqtt.connectAsync(options.url, {
       username: options.username,
       password: options.password,

@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Socket } from 'node:net';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+import { leanMqttPackets } from '../../protocol/mqtt-packets.js';
 import type { SharedResource } from '../../protocol/plugin.js';
 import { topicMatches } from './topics.js';
 
@@ -85,6 +86,7 @@ class Connection {
       connectTimeout: 10_000,
       keepalive: 30,
     };
+    leanMqttPackets();
     this.client = mqtt.connect(normaliseServerUrl(settings.url), options);
     this.client.setMaxListeners(0);
     noDelay(this.client);
@@ -163,13 +165,14 @@ export class MqttConnections implements SharedResource {
 
   lease(settings: ConnectionSettings): Lease {
     if (this.closed) throw new Error('MQTT connections are closed: the runtime is stopping');
-    const key = JSON.stringify([
+    // Taken on every publish: a plain join on U+0000, which MQTT strings may not contain.
+    const key = [
       normaliseServerUrl(settings.url),
-      settings.username ?? null,
-      settings.password ?? null,
-      settings.clientId ?? null,
+      settings.username ?? '',
+      settings.password ?? '',
+      settings.clientId ?? '',
       settings.protocolVersion ?? 4,
-    ]);
+    ].join('\u0000');
     let connection = this.connections.get(key);
     if (!connection) {
       connection = new Connection(settings);

@@ -42,7 +42,8 @@ export default defineTask({
     const pool = ctx.host.shared(CONNECTIONS_KEY, () => new MqttConnections());
     const lease = pool.lease(settings);
     try {
-      await lease.ready(connectTimeoutMs(props), ctx.signal);
+      // Connected: the packet is written in this turn, before anything else queued (the trigger's PUBACK).
+      if (!lease.client.connected) await lease.ready(connectTimeoutMs(props), ctx.signal);
       const qos = props.qos ?? 1;
       await lease.client.publishAsync(props.topic, encodePayload(props.from), {
         qos,

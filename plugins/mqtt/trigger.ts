@@ -1,5 +1,5 @@
 /** `mqtt`: one execution per MQTT message on the subscribed topics (Kestra's MQTT RealtimeTrigger). */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { Type as T } from '@sinclair/typebox';
 import { defineTrigger, type PropertyProblem } from '../../protocol/plugin.js';
 import {
@@ -26,7 +26,7 @@ const templated = (value: unknown): boolean => typeof value === 'string' && valu
 const topicsOf = (props: Props): string[] => (Array.isArray(props.topic) ? props.topic : [props.topic]);
 
 /** A short digest of a payload: what a retained message is recognised by. */
-const digest = (payload: Buffer): string => createHash('sha1').update(payload).digest('base64url');
+const digest = (payload: Buffer): string => hash('sha1', payload, 'base64url');
 
 export default defineTrigger({
   type: 'mqtt',

@@ -10,6 +10,7 @@ import { FlowDirectory } from '../../agent/flow-directory.js';
 import { parseFlow } from '../../agent/flow-loader.js';
 import { builtinRegistry } from '../../agent/local-runtime.js';
 import { openSqliteStore, type SqliteStore } from '../../agent/store/sqlite-store.js';
+import type { Registry } from '../../plugins/registry.js';
 import { formatProblem } from '../../protocol/errors.js';
 import type { Execution, LogLine, TaskRun } from '../../protocol/execution.js';
 
@@ -36,29 +37,36 @@ export interface EngineFixture {
 
 const renderer = new Renderer();
 
-export function parseOrThrow(yaml: string): FlowRecord {
-  const result = parseFlow(yaml, builtinRegistry(), { checkExpression: (t) => renderer.check(t) });
+export function parseOrThrow(yaml: string, registry: Registry = builtinRegistry()): FlowRecord {
+  const result = parseFlow(yaml, registry, { checkExpression: (t) => renderer.check(t) });
   if (!result.flow || result.problems.length > 0)
     throw new Error(result.problems.map(formatProblem).join('\n'));
   return { flow: result.flow, revision: result.flow.revision ?? 1 };
 }
 
 export function engineFixture(
-  options: { clock?: Clock; dir?: string; host?: RuntimeHost; secrets?: SecretSource } = {},
+  options: {
+    clock?: Clock;
+    dir?: string;
+    host?: RuntimeHost;
+    secrets?: SecretSource;
+    registry?: Registry;
+    killGraceMs?: number;
+  } = {},
 ): EngineFixture {
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'tern-engine-'));
   const store = openSqliteStore({ path: join(dir, 'tern.db') });
   const flows = new FlowDirectory();
   const engine = new Engine({
     store,
-    registry: builtinRegistry(),
+    registry: options.registry ?? builtinRegistry(),
     flows,
     renderer,
     clock: options.clock,
     host: options.host,
     secrets: options.secrets,
     workRoot: join(dir, 'work'),
-    killGraceMs: 2000,
+    killGraceMs: options.killGraceMs ?? 2000,
   });
   const finished = async (id: string): Promise<Finished> => {
     await store.flush();
@@ -86,7 +94,7 @@ export function engineFixture(
     flows,
     dir,
     flow(yaml) {
-      const record = parseOrThrow(yaml);
+      const record = parseOrThrow(yaml, options.registry);
       flows.add(record);
       return record;
     },

@@ -64,7 +64,7 @@ export function triggerRig(options: RigOptions = {}): TriggerRig {
   });
   const triggers = new TriggerRuntime({
     engine: fx.engine,
-    state: new SqliteTriggerStateStore(fx.store.database),
+    state: new SqliteTriggerStateStore(fx.store),
     logger: memoryLogger(logs),
     refusal: options.refusal,
   });

@@ -78,7 +78,7 @@ describe('trigger runtime: flows coming and going', () => {
     await r.triggers.sync([]);
     expect(r.triggers.list()).toEqual([]);
     expect(clock.pending).toBe(0);
-    const state = new SqliteTriggerStateStore(r.fx.store.database);
+    const state = new SqliteTriggerStateStore(r.fx.store);
     expect(state.load({ namespace: 'test.runtime', flowId: 'every-minute', triggerId: 'tick' }).size).toBe(0);
     await clock.advanceTo('2024-01-15T10:03:00Z');
     expect(r.started).toHaveLength(1);

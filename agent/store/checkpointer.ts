@@ -1,0 +1,115 @@
+/**
+ * Copies the write-ahead log back into the database file on a worker thread.
+ * SQLite's automatic checkpoint runs inside the commit that crosses its
+ * threshold and writes and fsyncs megabytes there, blocking the event loop for
+ * milliseconds; here the event loop only posts a message.
+ */
+import { createRequire } from 'node:module';
+import { Worker } from 'node:worker_threads';
+
+/** The worker: its own connection, a PASSIVE checkpoint per request (writers are never blocked). */
+const WORKER_SOURCE = `
+const { parentPort, workerData } = require('node:worker_threads');
+const Database = require(workerData.driver);
+let db;
+try {
+  db = new Database(workerData.path, { fileMustExist: true });
+  db.pragma('busy_timeout = 1000');
+} catch (err) {
+  // Errors lose their message on the way to the main thread: send it as text.
+  parentPort.postMessage({ error: 'cannot open ' + workerData.path + ': ' + err.message, fatal: true });
+  parentPort.close();
+}
+if (db) parentPort.on('message', (message) => {
+  if (message === 'close') {
+    db.close();
+    parentPort.close();
+    return;
+  }
+  let error;
+  try {
+    db.pragma('wal_checkpoint(PASSIVE)');
+  } catch (err) {
+    error = err.message;
+  }
+  parentPort.postMessage({ error });
+});
+`;
+
+export interface CheckpointerOptions {
+  /** The database file (in WAL mode). */
+  path: string;
+  /** Shortest time between two checkpoints, in ms (default 250). */
+  intervalMs?: number;
+  /** Called when a checkpoint fails; the next request tries again. */
+  onError?: (message: string) => void;
+}
+
+/**
+ * Call {@link committed} after each commit; a checkpoint runs at most every
+ * `intervalMs`, one at a time. The worker starts with the first checkpoint,
+ * so a store that is opened briefly never starts one.
+ *
+ * @example
+ * const checkpointer = new WalCheckpointer({ path: 'tern.db' });
+ * db.pragma('wal_autocheckpoint = 10000'); // only a backstop now
+ * checkpointer.committed();
+ * void checkpointer.close();
+ */
+export class WalCheckpointer {
+  private worker: Worker | undefined;
+  private busy = false;
+  private last = Number.NEGATIVE_INFINITY;
+  private closed = false;
+  private readonly intervalMs: number;
+
+  constructor(private readonly options: CheckpointerOptions) {
+    this.intervalMs = options.intervalMs ?? 250;
+  }
+
+  /** The WAL has grown: checkpoint unless one ran within the interval or is running. */
+  committed(): void {
+    if (this.busy || this.closed) return;
+    const now = performance.now();
+    if (now - this.last < this.intervalMs) return;
+    this.last = now;
+    this.busy = true;
+    this.start().postMessage('checkpoint');
+  }
+
+  /** Stops the worker after the checkpoint in progress, if any; resolves when it has exited. */
+  close(): Promise<void> {
+    this.closed = true;
+    const worker = this.worker;
+    this.worker = undefined;
+    if (!worker) return Promise.resolve();
+    const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+    worker.postMessage('close');
+    return exited;
+  }
+
+  private start(): Worker {
+    if (this.worker) return this.worker;
+    const driver = createRequire(import.meta.url).resolve('better-sqlite3');
+    const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { path: this.options.path, driver } });
+    worker.on('message', (reply: { error?: string; fatal?: boolean }) => {
+      this.busy = false;
+      // A worker that could not open the database is ending: the next request starts another.
+      if (reply.fatal && this.worker === worker) this.worker = undefined;
+      if (reply.error) this.options.onError?.(reply.error);
+    });
+    worker.on('error', (err) => {
+      this.busy = false;
+      if (this.worker === worker) this.worker = undefined;
+      this.options.onError?.(err.message);
+    });
+    // A stopped worker is started again by the next request.
+    worker.on('exit', () => {
+      if (this.worker === worker) this.worker = undefined;
+      this.busy = false;
+    });
+    worker.unref();
+    this.worker = worker;
+    return worker;
+  }
+}
