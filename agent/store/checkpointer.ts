@@ -11,6 +11,12 @@ import { Worker } from 'node:worker_threads';
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const Database = require(workerData.driver);
+const closed = new Int32Array(workerData.closed);
+const done = () => {
+  Atomics.store(closed, 0, 1);
+  Atomics.notify(closed, 0);
+  parentPort.close();
+};
 let db;
 try {
   db = new Database(workerData.path, { fileMustExist: true });
@@ -18,12 +24,12 @@ try {
 } catch (err) {
   // Errors lose their message on the way to the main thread: send it as text.
   parentPort.postMessage({ error: 'cannot open ' + workerData.path + ': ' + err.message, fatal: true });
-  parentPort.close();
+  done();
 }
 if (db) parentPort.on('message', (message) => {
   if (message === 'close') {
     db.close();
-    parentPort.close();
+    done();
     return;
   }
   let error;
@@ -35,6 +41,9 @@ if (db) parentPort.on('message', (message) => {
   parentPort.postMessage({ error });
 });
 `;
+
+/** How long `close` waits for the worker's checkpoint in progress. */
+const CLOSE_WAIT_MS = 5000;
 
 export interface CheckpointerOptions {
   /** The database file (in WAL mode). */
@@ -54,13 +63,15 @@ export interface CheckpointerOptions {
  * const checkpointer = new WalCheckpointer({ path: 'tern.db' });
  * db.pragma('wal_autocheckpoint = 10000'); // only a backstop now
  * checkpointer.committed();
- * void checkpointer.close();
+ * checkpointer.close(); // before closing the database
  */
 export class WalCheckpointer {
   private worker: Worker | undefined;
   private busy = false;
   private last = Number.NEGATIVE_INFINITY;
   private closed = false;
+  /** Set to 1 by the worker once its connection is closed. */
+  private workerClosed = new Int32Array(new SharedArrayBuffer(4));
   private readonly intervalMs: number;
 
   constructor(private readonly options: CheckpointerOptions) {
@@ -77,21 +88,29 @@ export class WalCheckpointer {
     this.start().postMessage('checkpoint');
   }
 
-  /** Stops the worker after the checkpoint in progress, if any; resolves when it has exited. */
-  close(): Promise<void> {
+  /**
+   * Stops the worker and waits (blocking, at most `CLOSE_WAIT_MS`) until its
+   * connection is closed, after the checkpoint in progress if any: the caller
+   * may close its own connection, or remove the files, right after.
+   */
+  close(): void {
     this.closed = true;
     const worker = this.worker;
     this.worker = undefined;
-    if (!worker) return Promise.resolve();
-    const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+    if (!worker) return;
     worker.postMessage('close');
-    return exited;
+    Atomics.wait(this.workerClosed, 0, 0, CLOSE_WAIT_MS);
   }
 
   private start(): Worker {
     if (this.worker) return this.worker;
     const driver = createRequire(import.meta.url).resolve('better-sqlite3');
-    const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { path: this.options.path, driver } });
+    const closed = new SharedArrayBuffer(4);
+    this.workerClosed = new Int32Array(closed);
+    const worker = new Worker(WORKER_SOURCE, {
+      eval: true,
+      workerData: { path: this.options.path, driver, closed },
+    });
     worker.on('message', (reply: { error?: string; fatal?: boolean }) => {
       this.busy = false;
       // A worker that could not open the database is ending: the next request starts another.

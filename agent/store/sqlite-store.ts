@@ -362,7 +362,7 @@ export class SqliteStore implements ExecutionStore {
       this.commitPending();
     } finally {
       this.closed = true;
-      void this.checkpointer?.close();
+      this.checkpointer?.close();
       this.db.close();
       if (this.ownedFilesDir) rmSync(this.ownedFilesDir, { recursive: true, force: true });
     }
