@@ -67,6 +67,9 @@ export interface Agent {
   close(): Promise<void>;
 }
 
+/** Shortest time between two status messages sent because a trigger changed. */
+const TRIGGER_STATUS_MS = 1000;
+
 const silentLogger: Logger = { debug() {}, info() {}, warn() {}, error() {}, child: () => silentLogger };
 
 /**
@@ -148,6 +151,7 @@ export async function startAgent(input: AgentOptionsInput): Promise<Agent> {
     state: new SqliteTriggerStateStore(store),
     logger: logger.child({ agentId: options.id }),
     refusal: startRefusal,
+    queue: options.triggerQueue,
   });
   const flows = (): FlowRecord[] => (standalone ? directory.list() : assigned.list());
 
@@ -212,6 +216,7 @@ export async function startAgent(input: AgentOptionsInput): Promise<Agent> {
         engine,
         flow: (namespace, id) => source.getFlow(namespace, id),
         refusal: startRefusal,
+        triggers,
         logger,
       });
     } catch (err) {
@@ -247,7 +252,12 @@ export async function startAgent(input: AgentOptionsInput): Promise<Agent> {
           startedAt,
         };
       },
-      status: () => ({ version: options.version, load: load.current(), outbox: outbox.stats() }),
+      status: () => ({
+        version: options.version,
+        load: load.current(),
+        outbox: outbox.stats(),
+        triggers: triggers.status(),
+      }),
       onDesired: applyDesired,
       onCommand: async (command) => {
         const taken = await commands.handle(command);
@@ -257,6 +267,16 @@ export async function startAgent(input: AgentOptionsInput): Promise<Agent> {
     });
     sync.start();
   }
+  // Triggers change with every event: the hub hears of it at most once per TRIGGER_STATUS_MS.
+  let statusTimer: NodeJS.Timeout | undefined;
+  const offTriggerChange = triggers.onChange(() => {
+    if (statusTimer || !sync) return;
+    statusTimer = setTimeout(() => {
+      statusTimer = undefined;
+      sync?.publishStatus();
+    }, TRIGGER_STATUS_MS);
+    statusTimer.unref();
+  });
   // Records also age while nothing is appended: the age limit needs a clock of its own.
   const maintenance = setInterval(() => outbox.enforce(), options.sync.statusIntervalMs);
   maintenance.unref();
@@ -266,6 +286,8 @@ export async function startAgent(input: AgentOptionsInput): Promise<Agent> {
   const close = async () => {
     stopping = true;
     clearInterval(maintenance);
+    offTriggerChange();
+    clearTimeout(statusTimer);
     await http?.close();
     await triggers.stop();
     await commands.idle();

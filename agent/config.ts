@@ -4,6 +4,7 @@ import { TernError } from '../protocol/errors.js';
 import { MAX_MESSAGE_BYTES } from '../protocol/messages.js';
 import { isValidAgentId } from '../protocol/topics.js';
 import type { Logger } from './engine/ports.js';
+import { compileTriggerQueue, type TriggerQueueOptions } from './triggers/queue.js';
 
 /** What the outbox does when a limit is reached. */
 export type OutboxPolicy = 'drop-oldest' | 'pause-triggers';
@@ -72,6 +73,8 @@ export interface AgentOptions {
   version: string;
   sync: SyncTuning;
   outbox: OutboxLimits;
+  /** The bounded queue between the agent's triggers and its executions. */
+  triggerQueue: TriggerQueueOptions;
   /** On close, how long running executions may take to end before the store closes under them. */
   closeGraceMs: number;
   /** What `secret('NAME')` reads on this agent (TERN_SECRET_* variables and --secrets-file), by name. */
@@ -80,13 +83,16 @@ export interface AgentOptions {
 }
 
 /** What {@link compileAgentOptions} accepts: the id, and any option to override. */
-export type AgentOptionsInput = Partial<Omit<AgentOptions, 'sync' | 'outbox' | 'localBroker' | 'http'>> & {
+export type AgentOptionsInput = Partial<
+  Omit<AgentOptions, 'sync' | 'outbox' | 'localBroker' | 'http' | 'triggerQueue'>
+> & {
   id: string;
   localBroker?: { port?: number; host?: string };
   http?: { port: number; host?: string };
   keepaliveSeconds?: number;
   sync?: Partial<SyncTuning>;
   outbox?: Partial<OutboxLimits>;
+  triggerQueue?: Partial<TriggerQueueOptions>;
 };
 
 /** The version agents report in `hello` and `status` unless told otherwise. */
@@ -148,6 +154,7 @@ export function compileAgentOptions(input: AgentOptionsInput): AgentOptions {
     version: input.version ?? AGENT_VERSION,
     sync,
     outbox,
+    triggerQueue: compileTriggerQueue(defined(input.triggerQueue)),
     closeGraceMs: input.closeGraceMs ?? 10_000,
     secrets: { ...input.secrets },
     logger: input.logger,

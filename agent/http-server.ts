@@ -10,6 +10,7 @@ import { type Context, Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { Engine } from './engine/engine.js';
 import type { FlowRecord, Logger } from './engine/ports.js';
+import type { TriggerRuntime } from './triggers/runtime.js';
 import { answerWebhook } from './triggers/webhooks.js';
 
 export interface AgentHttpOptions {
@@ -21,6 +22,8 @@ export interface AgentHttpOptions {
   flow(namespace: string, id: string): FlowRecord | undefined;
   /** Why no execution may start now, or undefined. */
   refusal(): string | undefined;
+  /** The agent's trigger runtime: calls count in their webhook trigger's status and queue. */
+  triggers?: TriggerRuntime;
   logger: Logger;
   /** Largest request body; default 1 MiB. */
   bodyLimitBytes?: number;
@@ -67,6 +70,7 @@ export async function startAgentHttp(options: AgentHttpOptions): Promise<AgentHt
       key,
       call: { method: c.req.method, body, headers: c.req.header(), query: c.req.query() },
       refusal: options.refusal,
+      triggers: options.triggers,
       logger: log,
     });
     if (reply.status === 200) return c.json(reply.body as object);

@@ -136,6 +136,8 @@ function program(): Command {
         .argParser(integer('--retention-days'))
         .default(env.retentionDays),
     )
+    .option('--trigger-queue <n>', 'executions started by triggers and not yet ended, at most (default 1000)')
+    .option('--trigger-queue-full <policy>', 'when that queue is full: wait (hold the source back) or drop')
     .action(
       async (o: {
         port: number;
@@ -146,10 +148,13 @@ function program(): Command {
         broker?: string;
         kafkaBridge?: string;
         retentionDays?: number;
+        triggerQueue?: string;
+        triggerQueueFull?: string;
       }) => {
-        const [{ hubCommand }, { readBridgeConfig }] = await Promise.all([
+        const [{ hubCommand }, { readBridgeConfig }, { triggerQueueInput }] = await Promise.all([
           import('./commands/hub.js'),
           import('../hub/bridge/config.js'),
+          import('./commands/agent.js'),
         ]);
         await hubCommand(
           {
@@ -161,6 +166,7 @@ function program(): Command {
             brokerUrl: o.broker,
             adminToken: env.adminToken,
             retentionDays: o.retentionDays,
+            triggerQueue: triggerQueueInput(o),
             logLevel: env.logLevel,
             secretKey: env.secretKey,
             secretEnvironment: env.secrets,
@@ -189,6 +195,8 @@ function program(): Command {
     .option('--outbox-max-bytes <n>', 'outbox limit: bytes')
     .option('--outbox-max-age <duration>', 'outbox limit: age, ISO-8601 (e.g. P7D)')
     .option('--outbox-policy <policy>', 'when the outbox is full: drop-oldest or pause-triggers')
+    .option('--trigger-queue <n>', 'executions started by triggers and not yet ended, at most (default 1000)')
+    .option('--trigger-queue-full <policy>', 'when that queue is full: wait (hold the source back) or drop')
     .option('--secrets-file <file>', "YAML or JSON map of secrets for secret('NAME') (TERN_SECRET_* too)")
     .action(async (o: Record<string, string | boolean | undefined>) => {
       const { agentCommand } = await import('./commands/agent.js');

@@ -1,5 +1,6 @@
 /** The hub's options, compiled once: every default lives here. */
 import { join } from 'node:path';
+import { compileTriggerQueue, type TriggerQueueOptions } from '../agent/triggers/queue.js';
 import { type BridgeSettings, compileBridgeSettings } from './bridge/config.js';
 import { normaliseSharedPrefix } from './broker/access.js';
 
@@ -30,9 +31,12 @@ export interface HubOptions {
   secretEnvironment: Record<string, string>;
   /** The Kafka bridge, when configured. */
   bridge?: BridgeSettings;
+  /** The bounded queue between the hub's triggers and its executions. */
+  triggerQueue: TriggerQueueOptions;
 }
 
-export type HubOptionsInput = Partial<Omit<HubOptions, 'bridge'>> & {
+export type HubOptionsInput = Partial<Omit<HubOptions, 'bridge' | 'triggerQueue'>> & {
+  triggerQueue?: Partial<TriggerQueueOptions>;
   /** The Kafka bridge's settings document (YAML or JSON, parsed), compiled here. */
   kafkaBridge?: unknown;
 };
@@ -54,6 +58,7 @@ export function compileHubOptions(input: HubOptionsInput): HubOptions {
     logLevel: input.logLevel ?? 'info',
     secretKey: input.secretKey || undefined,
     secretEnvironment: { ...input.secretEnvironment },
+    triggerQueue: compileTriggerQueue(input.triggerQueue),
   };
   for (const key of ['port', 'mqttPort'] as const) {
     const v = options[key];

@@ -7,6 +7,7 @@ import type { Engine } from '../agent/engine/engine.js';
 import type { FlowRecord, FlowSource, Logger } from '../agent/engine/ports.js';
 import type { Renderer } from '../agent/expr/index.js';
 import { parseFlow } from '../agent/flow-loader.js';
+import type { TriggerRuntime } from '../agent/triggers/runtime.js';
 import { answerWebhook } from '../agent/triggers/webhooks.js';
 import type { Registry } from '../plugins/registry.js';
 import { TernError } from '../protocol/errors.js';
@@ -60,6 +61,8 @@ export interface HubExecutionsOptions {
   renderer: Renderer;
   /** Where webhook triggers log why an event started nothing. */
   logger?: Logger;
+  /** The hub's trigger runtime: webhook calls count in their trigger's status and queue. */
+  triggers?: TriggerRuntime;
 }
 
 export function createHubExecutions(options: HubExecutionsOptions): HubExecutions {
@@ -121,6 +124,7 @@ export function createHubExecutions(options: HubExecutionsOptions): HubExecution
         record: live ? { flow: row.flow, revision: row.revision } : undefined,
         key,
         call: request,
+        triggers: options.triggers,
         logger: (options.logger ?? silent).child({ component: 'webhooks' }),
       });
     },

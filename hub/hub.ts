@@ -92,7 +92,12 @@ export async function startHub(input: HubOptionsInput, logger: Logger = silent):
     workRoot: join(options.dataDir, 'work'),
     host: pluginHost,
   });
-  const triggers = new TriggerRuntime({ engine, state: storage.triggers, logger });
+  const triggers = new TriggerRuntime({
+    engine,
+    state: storage.triggers,
+    logger,
+    queue: options.triggerQueue,
+  });
   const refreshTriggers = async (namespace: string, id: string) => {
     const row = await storage.flows.get(namespace, id);
     const live = row && !row.deleted && runsOnHub(row.flow);
@@ -111,7 +116,14 @@ export async function startHub(input: HubOptionsInput, logger: Logger = silent):
       ),
     ]);
   };
-  const executions = createHubExecutions({ engine, flows: storage.flows, source, renderer, logger });
+  const executions = createHubExecutions({
+    engine,
+    flows: storage.flows,
+    source,
+    renderer,
+    logger,
+    triggers,
+  });
   const events = new HubEventBus();
   engine.on({ execution: (data) => events.emit({ type: 'execution', data }) });
   const metrics = new MetricsRegistry();
@@ -176,6 +188,7 @@ export async function startHub(input: HubOptionsInput, logger: Logger = silent):
         log.error({ namespace, flowId: id, err: String(err) }, 'trigger update failed'),
       );
     },
+    triggerStatuses: () => triggers.status(),
     fleet,
     secrets,
     bridge,

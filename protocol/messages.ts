@@ -50,6 +50,27 @@ export const OutboxStatusSchema = T.Object({
 });
 export type OutboxStatus = Static<typeof OutboxStatusSchema>;
 
+/** How one running trigger is doing, as its runtime (an agent, or the hub) sees it. */
+export const TriggerStatusSchema = T.Object({
+  namespace: Name,
+  flowId: Name,
+  triggerId: Name,
+  type: T.String(),
+  revision: Revision,
+  /** When it last started an execution, and which one. */
+  lastFiredAt: T.Optional(Iso),
+  lastExecutionId: T.Optional(T.String()),
+  /** When it plans to fire next (schedule). */
+  next: T.Optional(Iso),
+  /** The last error or warning it logged (a broker it cannot reach, inputs that do not fit …). */
+  lastError: T.Optional(T.Object({ at: Iso, message: T.String() })),
+  /** Executions it started since the runtime started. */
+  fired: Count,
+  /** Events dropped because the trigger queue was full (see `--trigger-queue-full`). */
+  dropped: Count,
+});
+export type TriggerStatus = Static<typeof TriggerStatusSchema>;
+
 /**
  * Agent → hub (QoS 1, retained). The last will is `{state: 'offline', since}`,
  * composed at CONNECT, so its `since` is when that connection opened: the hub
@@ -61,6 +82,8 @@ export const StatusSchema = T.Object({
   version: T.Optional(T.String()),
   load: T.Optional(T.Object({ running: Count, queued: Count, rssBytes: Count })),
   outbox: T.Optional(OutboxStatusSchema),
+  /** Every trigger the agent runs. */
+  triggers: T.Optional(T.Array(TriggerStatusSchema)),
 });
 export type Status = Static<typeof StatusSchema>;
 

@@ -284,6 +284,17 @@ export interface TriggerContext {
   fire(variables: Record<string, unknown>, options?: FireOptions): Promise<FiredExecution | undefined>;
   /** Like {@link fire}, saying what became of the event (a webhook answers accordingly). */
   tryFire(variables: Record<string, unknown>, options?: FireOptions): Promise<FireOutcome>;
+  /**
+   * Undefined when the runtime's trigger queue takes an event now; else
+   * resolves once it does. A source that can hold back its producer (an MQTT
+   * subscription, a Kafka consumer) waits on it before taking the next event,
+   * so that a storm waits upstream instead of in memory. Under the `drop`
+   * policy it is always undefined: events that find the queue full are dropped
+   * and counted.
+   */
+  room(): Promise<void> | undefined;
+  /** When the trigger fires next (ms since the epoch), shown in its status; undefined when nothing is planned. */
+  setNext(next: number | undefined): void;
 }
 
 /** What `start` returns: how to stop the trigger. */

@@ -54,6 +54,8 @@ export interface StartOptions {
   originalId?: string;
   /** Use this id instead of a new one (a hub command names the execution it asks for). */
   executionId?: string;
+  /** Called once the execution has ended, whatever its state (before `wait` resolves). */
+  onEnd?: (execution: Execution) => void;
 }
 
 /** Receives every change as it happens (live views, sync outbox). */
@@ -147,7 +149,7 @@ export class Engine implements EngineCore {
       stage: 'tasks',
     };
     this.saveExecution(execution);
-    this.admit(new ExecutionRun(this, execution, record));
+    this.admit(new ExecutionRun(this, execution, record), options.onEnd);
     return execution;
   }
 
@@ -401,11 +403,17 @@ export class Engine implements EngineCore {
 
   // ----- admission -----
 
-  private admit(run: ExecutionRun): void {
-    let resolve!: (e: Execution) => void;
+  private admit(run: ExecutionRun, onEnd?: (e: Execution) => void): void {
+    let settle!: (e: Execution) => void;
     const done = new Promise<Execution>((r) => {
-      resolve = r;
+      settle = r;
     });
+    const resolve = onEnd
+      ? (e: Execution) => {
+          onEnd(e);
+          settle(e);
+        }
+      : settle;
     const active: Active = { run, done, resolve };
     this.active.set(run.execution.id, active);
     const limit = run.flow.concurrency;

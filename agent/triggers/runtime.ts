@@ -4,12 +4,14 @@
  * The agent and the hub both use it, each with its own state store.
  */
 import { type Trigger, TriggerCommonProperties } from '../../protocol/flow.js';
+import type { TriggerStatus } from '../../protocol/messages.js';
 import type { AnyTriggerDefinition, TriggerHandle } from '../../protocol/plugin.js';
 import type { Engine } from '../engine/engine.js';
 import { messageOf } from '../engine/errors.js';
 import type { FlowRecord, Logger } from '../engine/ports.js';
 import type { TriggerScope, TriggerStateStore } from './ports.js';
-import { RuntimeTriggerContext } from './trigger-context.js';
+import { TriggerQueue, type TriggerQueueOptions } from './queue.js';
+import { RuntimeTriggerContext, type TriggerStats } from './trigger-context.js';
 
 export interface TriggerRuntimeOptions {
   engine: Engine;
@@ -17,6 +19,8 @@ export interface TriggerRuntimeOptions {
   logger?: Logger;
   /** Why new executions may not start now (the agent's outbox is full, it is stopping), or undefined. */
   refusal?: () => string | undefined;
+  /** The bounded queue between triggers and executions (default: 1,000 executions, wait). */
+  queue?: Partial<TriggerQueueOptions>;
 }
 
 /** A trigger that runs, as {@link TriggerRuntime.list} shows it. */
@@ -33,6 +37,9 @@ interface RunningTrigger {
   type: string;
   controller: AbortController;
   handle: TriggerHandle | undefined;
+  /** Its context's figures; its own when it could not start. */
+  stats: TriggerStats;
+  context: RuntimeTriggerContext | undefined;
 }
 
 interface RunningFlow {
@@ -59,13 +66,54 @@ const flowKey = (namespace: string, id: string): string => `${namespace}/${id}`;
  * await triggers.stop();
  */
 export class TriggerRuntime {
+  /** Between triggers and executions: bounded, shared by every trigger of this runtime. */
+  readonly queue: TriggerQueue;
   private readonly flows = new Map<string, RunningFlow>();
   private readonly log: Logger;
-  private queue: Promise<void> = Promise.resolve();
+  private readonly changeListeners = new Set<() => void>();
+  private changes: Promise<void> = Promise.resolve();
   private stopped = false;
 
   constructor(private readonly options: TriggerRuntimeOptions) {
     this.log = (options.logger ?? silent).child({ component: 'triggers' });
+    this.queue = new TriggerQueue(options.queue);
+  }
+
+  /** Calls `listener` when a trigger fires, drops an event, logs an error or plans its next date; returns the unsubscribe function. */
+  onChange(listener: () => void): () => void {
+    this.changeListeners.add(listener);
+    return () => this.changeListeners.delete(listener);
+  }
+
+  /** The context of a trigger running for this revision of the flow, for events that reach it from outside (a webhook call). */
+  context(record: FlowRecord, triggerId: string): RuntimeTriggerContext | undefined {
+    const running = this.flows.get(flowKey(record.flow.namespace, record.flow.id));
+    if (!running || running.record.revision !== record.revision) return undefined;
+    const trigger = running.triggers.find((t) => t.id === triggerId);
+    return trigger?.handle ? trigger.context : undefined;
+  }
+
+  /** Every trigger that runs (or failed to start), with what it has done since it started. */
+  status(): TriggerStatus[] {
+    return [...this.flows.values()].flatMap(({ record, triggers }) =>
+      triggers.map(({ id, type, stats }) => {
+        const status: TriggerStatus = {
+          namespace: record.flow.namespace,
+          flowId: record.flow.id,
+          triggerId: id,
+          type,
+          revision: record.revision,
+          fired: stats.fired,
+          dropped: stats.dropped,
+        };
+        if (stats.lastFiredAt !== undefined) status.lastFiredAt = iso(stats.lastFiredAt);
+        if (stats.lastExecutionId !== undefined) status.lastExecutionId = stats.lastExecutionId;
+        if (stats.next !== undefined) status.next = iso(stats.next);
+        if (stats.lastError)
+          status.lastError = { at: iso(stats.lastError.at), message: stats.lastError.message };
+        return status;
+      }),
+    );
   }
 
   /** Makes `records` the whole set of flows whose triggers run. */
@@ -113,12 +161,16 @@ export class TriggerRuntime {
   }
 
   private enqueue(step: () => Promise<void>): Promise<void> {
-    if (this.stopped) return this.queue;
-    this.queue = this.queue.then(step, step).catch((err: unknown) => {
+    if (this.stopped) return this.changes;
+    this.changes = this.changes.then(step, step).catch((err: unknown) => {
       this.log.error({ err: messageOf(err) }, 'trigger change failed');
     });
-    return this.queue;
+    return this.changes;
   }
+
+  private changed = (): void => {
+    for (const listener of this.changeListeners) listener();
+  };
 
   private async apply(key: string, record: FlowRecord): Promise<void> {
     const fingerprint = JSON.stringify(record.flow);
@@ -165,7 +217,14 @@ export class TriggerRuntime {
       return undefined;
     }
     const controller = new AbortController();
-    const running: RunningTrigger = { id: trigger.id, type: def.type, controller, handle: undefined };
+    const running: RunningTrigger = {
+      id: trigger.id,
+      type: def.type,
+      controller,
+      handle: undefined,
+      stats: { fired: 0, dropped: 0 },
+      context: undefined,
+    };
     try {
       const loaded = await this.options.state.load(scope);
       const ctx = new RuntimeTriggerContext({
@@ -178,13 +237,19 @@ export class TriggerRuntime {
         logger: log,
         signal: controller.signal,
         refusal: this.options.refusal ?? (() => undefined),
+        queue: this.queue,
+        changed: this.changed,
       });
+      running.stats = ctx.stats;
+      running.context = ctx;
       running.handle = await def.start(pluginProperties(trigger, def, ctx), ctx);
       log.info({ revision: record.revision }, 'trigger started');
       return running;
     } catch (err) {
       controller.abort();
       log.error({ err: messageOf(err) }, 'trigger could not start');
+      running.stats.lastError = { at: engine.clock.now(), message: `could not start: ${messageOf(err)}` };
+      this.changed();
       // Kept in the list without a handle, so a later change of the flow is seen and retried.
       return running;
     }
@@ -209,6 +274,8 @@ export class TriggerRuntime {
     }
   }
 }
+
+const iso = (ms: number): string => new Date(ms).toISOString();
 
 function scopeOf(record: FlowRecord, triggerId: string): TriggerScope {
   return { namespace: record.flow.namespace, flowId: record.flow.id, triggerId };

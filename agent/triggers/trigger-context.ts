@@ -23,6 +23,7 @@ import type { FlowRecord, Logger } from '../engine/ports.js';
 import type { ExpressionFunctions } from '../expr/index.js';
 import { firstFailing } from './conditions.js';
 import type { TriggerScope, TriggerStateStore } from './ports.js';
+import type { TriggerQueue } from './queue.js';
 
 /** Prefix of the state keys `fire` keeps for deduplication. */
 const DEDUPE_PREFIX = 'dedupe:';
@@ -42,6 +43,20 @@ export interface TriggerContextParts {
   signal: AbortSignal;
   /** Why new executions may not start now, or undefined. */
   refusal: () => string | undefined;
+  /** The runtime's bounded queue between triggers and executions. */
+  queue: TriggerQueue;
+  /** Told when the trigger's {@link TriggerStats} change. */
+  changed: () => void;
+}
+
+/** What a trigger has done since it started, for its status. Times are ms since the epoch. */
+export interface TriggerStats {
+  fired: number;
+  dropped: number;
+  lastFiredAt?: number;
+  lastExecutionId?: string;
+  next?: number;
+  lastError?: { at: number; message: string };
 }
 
 /** State read from memory, written through to the store. */
@@ -79,8 +94,12 @@ class CachedTriggerState implements TriggerState {
 
 const LOG_METHOD = { TRACE: 'debug', DEBUG: 'debug', INFO: 'info', WARN: 'warn', ERROR: 'error' } as const;
 
-function taskLogger(log: Logger): TaskLogger {
-  const at = (level: keyof typeof LOG_METHOD) => (message: string) => log[LOG_METHOD[level]]({}, message);
+/** The trigger's logger; warnings and errors are also kept as its last error. */
+function taskLogger(log: Logger, noteError: (message: string) => void): TaskLogger {
+  const at = (level: keyof typeof LOG_METHOD) => (message: string) => {
+    if (level === 'WARN' || level === 'ERROR') noteError(message);
+    log[LOG_METHOD[level]]({}, message);
+  };
   return {
     log: (level, message) => at(level)(message),
     debug: at('DEBUG'),
@@ -100,16 +119,18 @@ export class RuntimeTriggerContext implements TriggerContext {
   readonly clock: PluginClock;
   readonly state: CachedTriggerState;
   readonly host: PluginHost;
+  readonly stats: TriggerStats = { fired: 0, dropped: 0 };
   private readonly functions: ExpressionFunctions;
   private readonly base: Record<string, unknown>;
   private refusedLogged = false;
+  private droppedLogged = false;
 
   constructor(private readonly parts: TriggerContextParts) {
     const { engine, record, trigger, scope, store } = parts;
     this.flow = { namespace: record.flow.namespace, id: record.flow.id, revision: record.revision };
     this.trigger = { id: trigger.id, type: trigger.type };
     this.agent = engine.agent;
-    this.logger = taskLogger(parts.logger);
+    this.logger = taskLogger(parts.logger, (message) => this.noteError(message));
     this.signal = parts.signal;
     this.clock = engine.clock;
     this.host = engine.host;
@@ -138,6 +159,22 @@ export class RuntimeTriggerContext implements TriggerContext {
   evaluate(expression: string, extra?: Record<string, unknown>): unknown {
     const variables = extra ? { ...this.base, ...extra } : this.base;
     return this.parts.engine.renderer.evaluate(expression, variables, this.functions);
+  }
+
+  setNext(next: number | undefined): void {
+    if (this.stats.next === next) return;
+    this.stats.next = next;
+    this.parts.changed();
+  }
+
+  room(): Promise<void> | undefined {
+    return this.parts.queue.room();
+  }
+
+  /** Keeps `message` as the trigger's last error. */
+  noteError(message: string): void {
+    this.stats.lastError = { at: this.clock.now(), message };
+    this.parts.changed();
   }
 
   private history(key: string): string[] {
@@ -192,34 +229,66 @@ export class RuntimeTriggerContext implements TriggerContext {
       if (trigger.labels) labels = stringMap(engine.renderer.render(trigger.labels, scope, this.functions));
     } catch (err) {
       logger.warn({ err: messageOf(err) }, 'trigger conditions, inputs or labels failed; no execution');
+      this.noteError(`conditions, inputs or labels failed: ${messageOf(err)}`);
       return { kind: 'INVALID', reason: messageOf(err) };
     }
+    const { queue } = this.parts;
+    const admitted = queue.enter();
+    if (admitted === false || (admitted !== true && !(await admitted))) return this.drop();
+    this.droppedLogged = false;
+    let execution: Execution;
     try {
-      const execution = await engine.start(record, { inputs, labels, trigger: variables });
-      if (dedupeKey && history[0] !== dedupeValue) {
-        const next = [dedupeValue, ...history.filter((v) => v !== dedupeValue)].slice(0, DEDUPE_HISTORY);
-        this.state.put(dedupeKey, next);
-      }
-      const id = execution.id;
-      let copy: Execution | undefined;
-      const fired: FiredExecution = {
-        executionId: id,
-        get execution() {
-          copy ??= structuredClone(execution);
-          return copy;
-        },
-        stored: () => engine.store.flush(),
-        ended: () => engine.wait(id),
-      };
-      return { kind: 'STARTED', fired };
+      execution = await engine.start(record, {
+        inputs,
+        labels,
+        trigger: variables,
+        onEnd: () => queue.leave(),
+      });
     } catch (err) {
+      queue.leave();
       if (err instanceof InputValidationError) {
         logger.warn({ err: err.message }, 'trigger inputs do not fit the flow; no execution');
+        this.noteError(`inputs do not fit the flow: ${err.message}`);
         return { kind: 'INVALID', reason: err.message, details: err.problems };
       }
       logger.error({ err: messageOf(err) }, 'trigger could not start an execution');
+      this.noteError(`could not start an execution: ${messageOf(err)}`);
       return { kind: 'FAILED', reason: messageOf(err) };
     }
+    if (dedupeKey && history[0] !== dedupeValue) {
+      const next = [dedupeValue, ...history.filter((v) => v !== dedupeValue)].slice(0, DEDUPE_HISTORY);
+      this.state.put(dedupeKey, next);
+    }
+    const id = execution.id;
+    let copy: Execution | undefined;
+    const fired: FiredExecution = {
+      executionId: id,
+      get execution() {
+        copy ??= structuredClone(execution);
+        return copy;
+      },
+      stored: () => engine.store.flush(),
+      ended: () => engine.wait(id),
+    };
+    const { stats } = this;
+    stats.fired++;
+    stats.lastFiredAt = this.clock.now();
+    stats.lastExecutionId = id;
+    this.parts.changed();
+    return { kind: 'STARTED', fired };
+  }
+
+  /** The queue is full: the event is dropped and counted; the first of a run of drops is logged. */
+  private drop(): FireOutcome {
+    this.stats.dropped++;
+    const { capacity, whenFull } = this.parts.queue.options;
+    const reason = `the trigger queue is full (${capacity} executions, whenFull: ${whenFull}); event dropped`;
+    if (!this.droppedLogged) {
+      this.parts.logger.warn({ capacity, whenFull }, 'trigger queue full: events are dropped');
+      this.noteError(reason);
+    } else this.parts.changed();
+    this.droppedLogged = true;
+    return { kind: 'REFUSED', reason };
   }
 }
 

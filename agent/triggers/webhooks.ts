@@ -11,6 +11,8 @@ import type { Trigger } from '../../protocol/flow.js';
 import type { Engine } from '../engine/engine.js';
 import type { FlowRecord, Logger } from '../engine/ports.js';
 import type { TriggerStateStore } from './ports.js';
+import { TriggerQueue } from './queue.js';
+import type { TriggerRuntime } from './runtime.js';
 import { RuntimeTriggerContext } from './trigger-context.js';
 
 /** The HTTP request, as the trigger sees it. */
@@ -36,6 +38,8 @@ export interface WebhookOptions {
   call: WebhookCall;
   /** Why no execution may start now (an agent's full outbox), or undefined. */
   refusal?: () => string | undefined;
+  /** The runtime that runs the flow's triggers: the call counts in its trigger's status and queue. */
+  triggers?: TriggerRuntime;
   logger: Logger;
 }
 
@@ -53,21 +57,26 @@ export async function answerWebhook(options: WebhookOptions): Promise<WebhookRep
   const { engine, record, key, call } = options;
   const trigger = record && !record.flow.disabled ? webhookTrigger(engine, record, key) : undefined;
   if (!record || !trigger) return { status: 404, error: { code: 'NOT_FOUND', message: 'no such webhook' } };
-  const ctx = new RuntimeTriggerContext({
-    engine,
-    record,
-    trigger,
-    scope: { namespace: record.flow.namespace, flowId: record.flow.id, triggerId: trigger.id },
-    loaded: new Map(),
-    store: stateless,
-    logger: options.logger.child({
-      namespace: record.flow.namespace,
-      flowId: record.flow.id,
-      triggerId: trigger.id,
-    }),
-    signal: new AbortController().signal,
-    refusal: options.refusal ?? (() => undefined),
-  });
+  const running = options.triggers?.context(record, trigger.id);
+  const ctx =
+    running ??
+    new RuntimeTriggerContext({
+      engine,
+      record,
+      trigger,
+      scope: { namespace: record.flow.namespace, flowId: record.flow.id, triggerId: trigger.id },
+      loaded: new Map(),
+      store: stateless,
+      logger: options.logger.child({
+        namespace: record.flow.namespace,
+        flowId: record.flow.id,
+        triggerId: trigger.id,
+      }),
+      signal: new AbortController().signal,
+      refusal: options.refusal ?? (() => undefined),
+      queue: options.triggers?.queue ?? new TriggerQueue(),
+      changed: () => {},
+    });
   const outcome = await ctx.tryFire({
     id: trigger.id,
     type: trigger.type,

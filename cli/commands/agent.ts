@@ -1,4 +1,5 @@
 /** `tern agent`: runs an agent, connected to a hub or standalone with a folder of flows, until SIGINT or SIGTERM. */
+
 import pino from 'pino';
 import { type Agent, startAgent } from '../../agent/agent.js';
 import {
@@ -10,6 +11,7 @@ import {
 } from '../../agent/config.js';
 import type { Logger } from '../../agent/engine/ports.js';
 import { loadSecrets } from '../../agent/secrets.js';
+import { type TriggerQueueOptions, WHEN_FULL, type WhenFull } from '../../agent/triggers/queue.js';
 import { parseDuration } from '../../protocol/duration.js';
 import { TernError } from '../../protocol/errors.js';
 import { CliError, EXIT_USAGE } from '../errors.js';
@@ -43,6 +45,9 @@ export interface AgentCommandOptions {
   outboxMaxBytes?: number | string;
   outboxMaxAge?: string;
   outboxPolicy?: string;
+  /** --trigger-queue N and --trigger-queue-full wait|drop. */
+  triggerQueue?: number | string;
+  triggerQueueFull?: string;
   /** --secrets-file FILE: a YAML or JSON map of secrets. */
   secretsFile?: string;
   /** TERN_SECRET_* variables, by name; they win over the file's. */
@@ -161,6 +166,21 @@ export function agentInput(opts: AgentCommandOptions): AgentOptionsInput {
       maxAgeMs,
       policy: policy as OutboxPolicy | undefined,
     },
+    triggerQueue: triggerQueueInput(opts),
+  };
+}
+
+/** `--trigger-queue` and `--trigger-queue-full`, for the agent and the hub alike. */
+export function triggerQueueInput(opts: {
+  triggerQueue?: number | string;
+  triggerQueueFull?: string;
+}): Partial<TriggerQueueOptions> {
+  const whenFull = opts.triggerQueueFull;
+  if (whenFull !== undefined && !WHEN_FULL.includes(whenFull as WhenFull))
+    usage(`--trigger-queue-full: '${whenFull}' is not one of ${WHEN_FULL.join(', ')}`);
+  return {
+    capacity: count('--trigger-queue', opts.triggerQueue),
+    whenFull: whenFull as WhenFull | undefined,
   };
 }
 

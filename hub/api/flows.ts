@@ -1,13 +1,15 @@
-/** Flow routes: list, create, read, update, delete, revisions and validation. */
+/** Flow routes: list, create, read (with its triggers' state), update, delete, revisions and validation. */
 import { Type as T } from '@sinclair/typebox';
 import { TernError } from '../../protocol/errors.js';
 import type { FlowRecordRow } from '../store/types.js';
 import { checkedFlow, flowProblems, sourceOf, syntaxProblems } from './flow-source.js';
+import { flowTriggerRoutes, withTriggers } from './flow-triggers.js';
 import type { BodySpec, RouteTable } from './route.js';
 import {
   ErrorBodySchema,
   FlowRecordSchema,
   FlowRevisionSchema,
+  FlowWithTriggersSchema,
   Id,
   List,
   Namespace,
@@ -135,17 +137,19 @@ export function flowRoutes(table: RouteTable, services: HubServices): void {
       operationId: 'getFlow',
       tag: 'flows',
       summary: 'Get a flow',
+      description:
+        "The latest revision, with the state of each of its triggers on the hub and on every agent that reported running it (an offline agent's last report included).",
       params: FlowKey,
       query: T.Object({ includeDeleted: T.Optional(T.Boolean({ default: false })) }),
       responses: {
-        200: { description: 'The latest revision', schema: FlowRecordSchema },
+        200: { description: 'The latest revision and its triggers', schema: FlowWithTriggersSchema },
         404: { description: 'No such flow', schema: ErrorBodySchema },
       },
     },
     async (c, { params, query }) => {
       const row = await flows.get(params.namespace, params.id, query);
       if (!row) throw notFound(params.namespace, params.id);
-      return c.json(row);
+      return c.json(await withTriggers(row, services));
     },
   );
 
@@ -255,4 +259,6 @@ export function flowRoutes(table: RouteTable, services: HubServices): void {
       return c.json(row);
     },
   );
+
+  flowTriggerRoutes(table, services);
 }

@@ -2,6 +2,7 @@
 import { type Static, Type as T, type TSchema } from '@sinclair/typebox';
 import { type Execution, LOG_LEVELS, type LogLine, type TaskRun } from '../../protocol/execution.js';
 import { ID_REGEX } from '../../protocol/flow.js';
+import type { TriggerStatus } from '../../protocol/messages.js';
 import { STATES } from '../../protocol/states.js';
 import type { AgentRow, ApiTokenInfo, FlowRecordRow, FlowRevisionRow } from '../store/types.js';
 
@@ -84,6 +85,40 @@ export const FlowRecordSchema = T.Object({
   deleted: T.Boolean(),
   createdAt: T.String({ format: 'date-time' }),
   updatedAt: T.String({ format: 'date-time' }),
+});
+
+const DateTime = T.String({ format: 'date-time' });
+
+export const TriggerRuntimeStateSchema = T.Object({
+  runtime: T.Union([T.Literal('hub'), T.Literal('agent')], {
+    description: 'Who runs the trigger: the hub itself or an agent',
+  }),
+  agentId: T.Optional(T.String()),
+  online: T.Optional(
+    T.Boolean({ description: 'Whether the agent is connected; its last report stays while it is not' }),
+  ),
+  revision: T.Integer({ description: 'The flow revision this runtime runs' }),
+  lastFiredAt: T.Optional(DateTime),
+  lastExecutionId: T.Optional(T.String()),
+  next: T.Optional(T.String({ format: 'date-time', description: 'When it plans to fire next (schedule)' })),
+  lastError: T.Optional(T.Object({ at: DateTime, message: T.String() })),
+  fired: T.Integer({ description: 'Executions started since the runtime started' }),
+  dropped: T.Integer({ description: 'Events dropped because the trigger queue was full' }),
+});
+
+export const FlowTriggerSchema = T.Object({
+  id: T.String(),
+  type: T.String(),
+  disabled: T.Boolean(),
+  runtimes: T.Array(TriggerRuntimeStateSchema, {
+    description: 'The hub and every agent that reported running it; empty when nobody runs it',
+  }),
+});
+
+/** A flow with the state of its triggers, as `GET /flows/{namespace}/{id}` answers. */
+export const FlowWithTriggersSchema = T.Object({
+  ...FlowRecordSchema.properties,
+  triggers: T.Array(FlowTriggerSchema, { description: 'The triggers of this revision, in flow order' }),
 });
 
 export const FlowRevisionSchema = T.Object({
@@ -181,6 +216,8 @@ export const NAMED_SCHEMAS: Readonly<Record<string, TSchema>> = {
   Error: ErrorBodySchema,
   Problem: ProblemSchema,
   Flow: FlowRecordSchema,
+  FlowWithTriggers: FlowWithTriggersSchema,
+  FlowTrigger: FlowTriggerSchema,
   FlowRevision: FlowRevisionSchema,
   Execution: ExecutionSchema,
   ExecutionWithTaskRuns: ExecutionWithTaskRunsSchema,
@@ -200,3 +237,9 @@ agree<Same<Static<typeof AgentSchema>, AgentRow>>();
 agree<Same<Static<typeof TokenInfoSchema>, ApiTokenInfo>>();
 agree<Same<Static<typeof FlowRevisionSchema>, FlowRevisionRow>>();
 agree<Same<Omit<Static<typeof FlowRecordSchema>, 'flow'>, Omit<FlowRecordRow, 'flow'>>>();
+agree<
+  Same<
+    Omit<Static<typeof TriggerRuntimeStateSchema>, 'runtime' | 'agentId' | 'online'>,
+    Omit<TriggerStatus, 'namespace' | 'flowId' | 'triggerId' | 'type'>
+  >
+>();

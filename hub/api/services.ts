@@ -4,6 +4,7 @@ import type { Renderer } from '../../agent/expr/index.js';
 import type { WebhookCall, WebhookReply } from '../../agent/triggers/webhooks.js';
 import type { Registry } from '../../plugins/registry.js';
 import type { Execution, LogLine, TaskRun } from '../../protocol/execution.js';
+import type { TriggerStatus } from '../../protocol/messages.js';
 import type { HubEventSource } from '../events.js';
 import type { HubStorage } from '../store/types.js';
 import type { BridgeService } from './bridge.js';
@@ -58,6 +59,8 @@ export interface HubServices {
   events?: HubEventSource;
   /** Called after a flow is created, updated or deleted (the fleet republishes agents' desired state). */
   onFlowChanged?(namespace: string, id: string): void;
+  /** Every trigger the hub runs itself, for the flow's `triggers`; without it no `hub` runtime is shown. */
+  triggerStatuses?(): TriggerStatus[];
   /** The hub's secrets; without them `/secrets` answers 404. */
   secrets?: SecretsService;
   /** The Kafka bridge, when configured; without it `/bridge` reports it is off. */

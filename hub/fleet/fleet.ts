@@ -290,12 +290,14 @@ export class Fleet implements FleetControl {
     const agent = await this.storage.agents.get(agentId);
     if (!agent) return;
     const online = message.state === 'online';
-    const status: AgentSyncStatus = {};
+    const status: AgentSyncStatus & Pick<Status, 'triggers'> = {};
     if (message.outbox) {
       status.outbox = message.outbox;
       this.metrics.outbox(agentId, message.outbox);
     }
     if (message.load) status.load = message.load;
+    // The last will carries no triggers: the last ones reported stay, shown with the agent offline.
+    if (message.triggers) status.triggers = message.triggers;
     await this.updateAgent(agent, {
       online,
       // A retained status is as old as the agent's last word: its `since`, not our clock.

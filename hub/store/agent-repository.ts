@@ -1,10 +1,11 @@
 /** Agents: their labels, status, and broker credentials (stored as SHA-256 hashes). */
 import { and, asc, eq, gt, type SQL, sql } from 'drizzle-orm';
+import type { TriggerStatus } from '../../protocol/messages.js';
 import type { Db } from './db.js';
 import { decodeCursor, encodeCursor, pageLimit, toPage } from './paging.js';
 import { agents } from './schema.js';
 import { hashToken, newToken, sameHash } from './secrets.js';
-import type { AgentRepository, AgentRow, Page, PageRequest } from './types.js';
+import type { AgentFlowTriggers, AgentRepository, AgentRow, Page, PageRequest } from './types.js';
 
 /** Compared against when an agent is unknown, so that the answer takes as long as for a known one. */
 const UNKNOWN_AGENT_HASH = hashToken('');
@@ -96,6 +97,27 @@ export class DrizzleAgentRepository implements AgentRepository {
     if (patch.status !== undefined) set.status = patch.status;
     if (Object.keys(set).length === 0) return;
     await this.db.update(agents).set(set).where(eq(agents.id, id));
+  }
+
+  /** Found by jsonb containment on `status->'triggers'`, so only the matching agents' rows are read. */
+  async flowTriggers(namespace: string, flowId: string): Promise<AgentFlowTriggers[]> {
+    const rows = await this.db
+      .select({ id: agents.id, online: agents.online, status: agents.status })
+      .from(agents)
+      .where(
+        and(
+          eq(agents.decommissioned, false),
+          sql`${agents.status}->'triggers' @> ${JSON.stringify([{ namespace, flowId }])}::jsonb`,
+        ),
+      )
+      .orderBy(asc(agents.id));
+    return rows.map((row) => ({
+      agentId: row.id,
+      online: row.online,
+      triggers: ((row.status as { triggers?: TriggerStatus[] }).triggers ?? []).filter(
+        (t) => t.namespace === namespace && t.flowId === flowId,
+      ),
+    }));
   }
 }
 

@@ -8,7 +8,7 @@ import type { ExecutionStore } from '../../agent/engine/ports.js';
 import type { TriggerStateStore } from '../../agent/triggers/ports.js';
 import type { Execution, LogLevel, LogLine, TaskRun } from '../../protocol/execution.js';
 import type { Flow } from '../../protocol/flow.js';
-import type { CommandResult } from '../../protocol/messages.js';
+import type { CommandResult, TriggerStatus } from '../../protocol/messages.js';
 import type { State } from '../../protocol/states.js';
 
 /** A page of results and the opaque cursor of the next page (absent on the last page). */
@@ -156,6 +156,13 @@ export interface AgentRow {
   status: Record<string, unknown>;
 }
 
+/** The triggers of one flow an agent last reported running (its status' `triggers`, kept while it is offline). */
+export interface AgentFlowTriggers {
+  agentId: string;
+  online: boolean;
+  triggers: TriggerStatus[];
+}
+
 export interface AgentRepository {
   /** Registers (or re-registers) an agent and returns its new broker password, shown once. */
   register(id: string, labels: Record<string, string>): Promise<{ token: string; agent: AgentRow }>;
@@ -170,6 +177,8 @@ export interface AgentRepository {
     id: string,
     patch: Partial<Pick<AgentRow, 'online' | 'lastSeenAt' | 'version' | 'status'>>,
   ): Promise<void>;
+  /** The live agents whose last status reported triggers of the flow, by id, each with those triggers. */
+  flowTriggers(namespace: string, flowId: string): Promise<AgentFlowTriggers[]>;
 }
 
 /** One record of an agent's events batch, checked and typed by kind; `skipped` holds its seq only (a placeholder or an unusable record). */

@@ -37,13 +37,24 @@ export interface ReceivedMessage {
 
 export type MessageListener = (message: ReceivedMessage) => void;
 
+/** Undefined when a subscriber takes the next message now; else a promise of when it will. */
+export type Hold = () => Promise<void> | undefined;
+
 /** One user's hold on a pooled connection. */
 export interface Lease {
   readonly client: MqttClient;
   /** Resolves once connected; rejects after `timeoutMs` or when `signal` aborts, naming the last error. */
   ready(timeoutMs: number, signal?: AbortSignal): Promise<void>;
-  /** Subscribes `filters` and hands each matching message to `listener` until released. */
-  subscribe(filters: readonly { topic: string; qos: 0 | 1 | 2 }[], listener: MessageListener): Promise<void>;
+  /**
+   * Subscribes `filters` and hands each matching message to `listener` until
+   * released. While `hold` returns a promise, the connection takes no further
+   * message (QoS 1 and 2 stay unacknowledged, so the broker holds them back).
+   */
+  subscribe(
+    filters: readonly { topic: string; qos: 0 | 1 | 2 }[],
+    listener: MessageListener,
+    hold?: Hold,
+  ): Promise<void>;
   /** Gives the connection back; its subscriptions end, and the connection closes once unused for a while. */
   release(): Promise<void>;
 }
@@ -63,6 +74,7 @@ export function serverUrlProblem(url: string): string | undefined {
 interface Subscription {
   filters: readonly { topic: string; qos: 0 | 1 | 2 }[];
   listener: MessageListener;
+  hold?: Hold;
 }
 
 /** One pooled client with the subscriptions of its users. */
@@ -85,10 +97,19 @@ class Connection {
       reconnectPeriod: 1000,
       connectTimeout: 10_000,
       keepalive: 30,
+      // mqtt.js's own debug logging formats its arguments for every packet, even when off.
+      log: () => {},
     };
     leanMqttPackets();
     this.client = mqtt.connect(normaliseServerUrl(settings.url), options);
     this.client.setMaxListeners(0);
+    // mqtt.js reads the next packet (and acknowledges this one) once this calls back, its
+    // backpressure hook: a subscriber that cannot take another message holds the connection.
+    this.client.handleMessage = (packet, callback) => {
+      const held = this.held(packet.topic);
+      if (held) void held.then(() => callback());
+      else callback();
+    };
     noDelay(this.client);
     // A reconnect makes a new socket: Nagle off on each one.
     this.client.on('connect', () => {
@@ -104,6 +125,16 @@ class Connection {
         if (sub.filters.some((f) => topicMatches(f.topic, topic))) sub.listener(message);
       }
     });
+  }
+
+  /** The first hold of a subscriber of `topic`, if any subscriber cannot take a message now. */
+  private held(topic: string): Promise<void> | undefined {
+    for (const sub of this.subscriptions) {
+      if (!sub.hold || !sub.filters.some((f) => topicMatches(f.topic, topic))) continue;
+      const held = sub.hold();
+      if (held) return held;
+    }
+    return undefined;
   }
 
   async add(sub: Subscription): Promise<void> {
@@ -187,8 +218,8 @@ export class MqttConnections implements SharedResource {
     return {
       client: conn.client,
       ready: (timeoutMs, signal) => whenConnected(conn, settings.url, timeoutMs, signal),
-      subscribe: async (filters, listener) => {
-        const sub = { filters, listener };
+      subscribe: async (filters, listener, hold) => {
+        const sub: Subscription = { filters, listener, hold };
         mine.add(sub);
         await conn.add(sub);
       },

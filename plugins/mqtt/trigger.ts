@@ -104,6 +104,7 @@ export default defineTrigger({
       .subscribe(
         topicsOf(props).map((topic) => ({ topic, qos })),
         onMessage,
+        () => ctx.room(),
       )
       .then(
         () => ctx.logger.debug(`subscribed to ${topicsOf(props).join(', ')} on ${settings.url}`),

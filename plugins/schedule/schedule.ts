@@ -141,6 +141,7 @@ class ScheduleRunner {
     if (this.ctx.signal.aborted) return;
     const now = this.ctx.clock.now();
     const next = this.cron.next(Math.max(now, this.lastQueued()));
+    this.ctx.setNext(next);
     if (next === undefined) return;
     const wait = Math.min(Math.max(next - now, 0), MAX_TIMER_MS);
     this.timer = this.ctx.clock.setTimeout(() => this.wake(), wait);

@@ -72,6 +72,12 @@ describe('bad usage', () => {
     ],
     ['a zero keepalive', { hub: 'mqtt://h:1883', id: 'a', keepalive: '0' }, /--keepalive: '0'/],
     ['a local broker port that is not a port', { flows: '.', localBroker: 'abc' }, /--local-broker: 'abc'/],
+    ['a trigger queue of zero', { flows: '.', triggerQueue: '0' }, /--trigger-queue: '0'/],
+    [
+      'an unknown trigger queue policy',
+      { flows: '.', triggerQueueFull: 'block' },
+      /--trigger-queue-full: 'block' is not one of wait, drop/,
+    ],
     [
       'a local broker host without the broker',
       { flows: '.', localBrokerHost: '0.0.0.0' },
@@ -96,8 +102,11 @@ describe('agentInput', () => {
       outboxMaxRows: '1000',
       outboxMaxAge: 'PT1H',
       outboxPolicy: 'pause-triggers',
+      triggerQueue: '50',
+      triggerQueueFull: 'drop',
     });
     expect(input).toMatchObject({
+      triggerQueue: { capacity: 50, whenFull: 'drop' },
       id: 'gw-01',
       hubUrl: 'mqtt://hub:1883',
       labels: { site: 'plant1', role: 'gateway' },

@@ -49,4 +49,35 @@ describe('agent triggers', () => {
     await r.agent.engine.idle();
     expect(started).toHaveLength(count);
   });
+
+  it('report what each trigger has done in their status, soon after it fires', async () => {
+    const r = await rig(cleanup, { localBroker: { port: 0 } });
+    const sensor = await mqtt.connectAsync(r.agent.localBroker!.url, { reconnectPeriod: 0 });
+    cleanup.add(() => sensor.endAsync());
+    const started: string[] = [];
+    r.agent.engine.on({ execution: (e) => e.state === 'CREATED' && started.push(e.id) });
+
+    await r.hub.desire(desired(1, [{ id: 'on-reading', source: onReading('room/c') }]));
+    await eventually(() => expect(r.agent.triggers.list()).toHaveLength(1));
+    await eventually(async () => {
+      await sensor.publishAsync('room/c', '{"celsius": 4}', { qos: 1 });
+      expect(started.length).toBeGreaterThan(0);
+    });
+    // Sent because the trigger fired, well before the periodic status (statusIntervalMs).
+    const reported = await eventually(() => {
+      const last = r.hub.status.at(-1)?.value.triggers?.[0];
+      expect(last?.fired).toBe(started.length);
+      return last!;
+    });
+    expect(reported).toMatchObject({
+      namespace: 'test',
+      flowId: 'on-reading',
+      triggerId: 'reading',
+      type: 'mqtt',
+      revision: 1,
+      dropped: 0,
+      lastExecutionId: started.at(-1),
+    });
+    expect(Date.parse(reported.lastFiredAt!)).toBeGreaterThan(Date.now() - 60_000);
+  });
 });

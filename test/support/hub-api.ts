@@ -135,7 +135,35 @@ export async function startHubApi(database: TestDatabase, options: HubApiOptions
   });
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
-  const call = async (method: string, path: string, call: CallOptions = {}): Promise<ApiResponse> => {
+  const call = apiCaller(url, adminToken);
+
+  return {
+    url,
+    adminToken,
+    storage,
+    services,
+    engine,
+    flowChanges,
+    openFollowers: () => followers,
+    call,
+    async close() {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections();
+      await closed;
+      await Promise.race([engine.idle(), new Promise((r) => setTimeout(r, 5000).unref())]);
+      await storage.close();
+      await pg?.drop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Calls the API at `url`: `/api/v1{path}` (or `path` itself under `/api/`), as the admin by default. */
+export function apiCaller(
+  url: string,
+  adminToken: string,
+): (method: string, path: string, options?: CallOptions) => Promise<ApiResponse> {
+  return async (method, path, call = {}) => {
     const headers: Record<string, string> = { ...call.headers };
     const token = call.token === undefined ? adminToken : call.token;
     if (token !== null) headers.authorization = `Bearer ${token}`;
@@ -157,26 +185,6 @@ export async function startHubApi(database: TestDatabase, options: HubApiOptions
       body: json ? JSON.parse(text) : text || undefined,
       text,
     };
-  };
-
-  return {
-    url,
-    adminToken,
-    storage,
-    services,
-    engine,
-    flowChanges,
-    openFollowers: () => followers,
-    call,
-    async close() {
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeAllConnections();
-      await closed;
-      await Promise.race([engine.idle(), new Promise((r) => setTimeout(r, 5000).unref())]);
-      await storage.close();
-      await pg?.drop();
-      rmSync(dir, { recursive: true, force: true });
-    },
   };
 }
 

@@ -6,6 +6,7 @@ import { expect, vi } from 'vitest';
 import type { RuntimeHost } from '../../agent/engine/plugin-host.js';
 import type { Clock, FlowRecord, Logger } from '../../agent/engine/ports.js';
 import { SqliteTriggerStateStore } from '../../agent/store/trigger-state.js';
+import type { TriggerQueueOptions } from '../../agent/triggers/queue.js';
 import { TriggerRuntime } from '../../agent/triggers/runtime.js';
 import type { Execution } from '../../protocol/execution.js';
 import { type EngineFixture, engineFixture, parseOrThrow } from '../support/engine.js';
@@ -50,6 +51,7 @@ export interface RigOptions {
   /** Reuse a directory left by an earlier rig: a restart of the same runtime. */
   dir?: string;
   refusal?: () => string | undefined;
+  queue?: Partial<TriggerQueueOptions>;
 }
 
 export function triggerRig(options: RigOptions = {}): TriggerRig {
@@ -67,6 +69,7 @@ export function triggerRig(options: RigOptions = {}): TriggerRig {
     state: new SqliteTriggerStateStore(fx.store),
     logger: memoryLogger(logs),
     refusal: options.refusal,
+    queue: options.queue,
   });
   return {
     fx,

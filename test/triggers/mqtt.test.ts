@@ -9,6 +9,7 @@ import mqtt, { type MqttClient } from 'mqtt';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { RuntimeHost } from '../../agent/engine/plugin-host.js';
 import { type LocalBroker, startLocalBroker } from '../../agent/local-broker.js';
+import type { TriggerQueueOptions } from '../../agent/triggers/queue.js';
 import { CONNECTIONS_KEY, MqttConnections } from '../../plugins/mqtt/connections.js';
 import { describeWithService } from '../support/services.js';
 import { eventually, startedCount, type TriggerRig, triggerRig } from './harness.js';
@@ -42,8 +43,12 @@ function mqttSuite(url: () => string) {
   }
 
   /** A rig whose default MQTT server is the broker under test, with the flows deployed and subscribed. */
-  async function rigWith(yamls: string[], dir?: string): Promise<TriggerRig> {
-    const r = triggerRig({ host: new RuntimeHost({ mqtt: { url: url() } }), dir });
+  async function rigWith(
+    yamls: string[],
+    dir?: string,
+    queue?: Partial<TriggerQueueOptions>,
+  ): Promise<TriggerRig> {
+    const r = triggerRig({ host: new RuntimeHost({ mqtt: { url: url() } }), dir, queue });
     rigs.push(r);
     await r.deploy(...yamls);
     await subscribed(r, yamls.length);
@@ -68,6 +73,43 @@ ${extra}tasks:
 `;
 
   const fresh = () => `t-${randomBytes(4).toString('hex')}`;
+
+  /** A flow whose executions each hold in a pause for `delay`. */
+  const slow = (topic: string, delay: string) =>
+    onMessage(topic).replace(
+      /tasks:[\s\S]*$/,
+      `tasks:\n  - id: hold\n    type: pause\n    delay: ${delay}\n`,
+    );
+
+  it('holds messages in the broker while the trigger queue is full (whenFull: wait), losing none', async () => {
+    const p = fresh();
+    const r = await rigWith([slow(`${p}/in`, 'PT0.3S')], undefined, { capacity: 1, whenFull: 'wait' });
+    for (const n of [1, 2, 3]) await publish(`${p}/in`, { n });
+    const [first] = await startedCount(r, 1);
+    // The other two are not piling up in the runtime: unacknowledged, they wait in the broker.
+    expect(r.triggers.queue.waitingCount).toBe(0);
+    const all = await startedCount(r, 3);
+    expect(all.map((e) => (e.trigger as { payload: { n: number } }).payload.n)).toEqual([1, 2, 3]);
+    // One at a time: each started once the one before had ended.
+    for (let i = 1; i < all.length; i++) {
+      const before = await r.fx.engine.wait(all[i - 1]!.id);
+      expect(all[i]!.startDate >= before.endDate!).toBe(true);
+    }
+    expect(first?.state).toBe('CREATED');
+    expect(r.triggers.status()[0]).toMatchObject({ fired: 3, dropped: 0 });
+    await r.fx.engine.idle();
+  });
+
+  it('drops messages that find the trigger queue full (whenFull: drop) and counts them', async () => {
+    const p = fresh();
+    const r = await rigWith([slow(`${p}/in`, 'PT30S')], undefined, { capacity: 1, whenFull: 'drop' });
+    for (const n of [1, 2, 3]) await publish(`${p}/in`, { n });
+    await eventually(() => expect(r.triggers.status()[0]?.dropped).toBe(2));
+    expect(r.started.map((e) => (e.trigger as { payload: { n: number } }).payload.n)).toEqual([1]);
+    expect(r.triggers.status()[0]?.lastError?.message).toMatch(/trigger queue is full/);
+    for (const e of r.started) r.fx.engine.kill(e.id);
+    await r.fx.engine.idle();
+  });
 
   it('starts one execution per message, with topic, payload, qos and retain', async () => {
     const p = fresh();

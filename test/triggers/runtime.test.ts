@@ -5,16 +5,21 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { SqliteTriggerStateStore } from '../../agent/store/trigger-state.js';
+import type { TriggerQueueOptions } from '../../agent/triggers/queue.js';
 import { ManualClock } from '../support/clock.js';
-import { startedCount, type TriggerRig, triggerRig } from './harness.js';
+import { eventually, startedCount, type TriggerRig, triggerRig } from './harness.js';
 
 const rigs: TriggerRig[] = [];
 afterEach(async () => {
   for (const rig of rigs.splice(0)) await rig.close();
 });
 
-function rig(clock: ManualClock, refusal?: () => string | undefined): TriggerRig {
-  const r = triggerRig({ clock, refusal });
+function rig(
+  clock: ManualClock,
+  refusal?: () => string | undefined,
+  queue?: Partial<TriggerQueueOptions>,
+): TriggerRig {
+  const r = triggerRig({ clock, refusal, queue });
   rigs.push(r);
   return r;
 }
@@ -176,5 +181,102 @@ describe('trigger runtime: each event', () => {
     refusal = undefined;
     await clock.advanceTo('2024-01-15T10:04:00Z');
     await startedCount(r, 1);
+  });
+});
+
+/** A schedule every minute, each execution held in a pause until killed (or an hour passes). */
+const held = flow({
+  trigger: '    allowConcurrent: true\n',
+}).replace(/tasks:[\s\S]*$/, 'tasks:\n  - id: hold\n    type: pause\n    delay: PT1H\n');
+
+const killAll = async (r: TriggerRig) => {
+  for (const e of r.started) r.fx.engine.kill(e.id);
+  await r.fx.engine.idle();
+};
+
+describe('trigger runtime: status', () => {
+  it('shows each trigger’s next date, its last execution and its counts', async () => {
+    const clock = at('2024-01-15T10:00:30Z');
+    const r = rig(clock);
+    await r.deploy(flow());
+    expect(r.triggers.status()).toEqual([
+      {
+        namespace: 'test.runtime',
+        flowId: 'every-minute',
+        triggerId: 'tick',
+        type: 'schedule',
+        revision: 1,
+        next: '2024-01-15T10:01:00.000Z',
+        fired: 0,
+        dropped: 0,
+      },
+    ]);
+    await clock.advanceTo('2024-01-15T10:01:10Z');
+    const [e] = await startedCount(r, 1);
+    await eventually(() => expect(r.triggers.status()[0]?.next).toBe('2024-01-15T10:02:00.000Z'));
+    expect(r.triggers.status()[0]).toMatchObject({
+      fired: 1,
+      dropped: 0,
+      lastFiredAt: '2024-01-15T10:01:00.000Z',
+      lastExecutionId: e?.id,
+    });
+    expect(r.triggers.status()[0]?.lastError).toBeUndefined();
+  });
+
+  it('keeps the last error a trigger met, with its time', async () => {
+    const clock = at('2024-01-15T10:00:30Z');
+    const r = rig(clock);
+    await r.deploy(flow({ trigger: '    conditions:\n      - "{{ trigger.missing > 1 }}"\n' }));
+    await clock.advanceTo('2024-01-15T10:01:00Z');
+    await eventually(() => expect(r.triggers.status()[0]?.lastError).toBeDefined());
+    const { lastError, fired } = r.triggers.status()[0]!;
+    expect(lastError?.at).toBe('2024-01-15T10:01:00.000Z');
+    expect(lastError?.message).toMatch(/trigger\.missing/);
+    expect(fired).toBe(0);
+  });
+
+  it('tells its listeners when a trigger fires', async () => {
+    const clock = at('2024-01-15T10:00:30Z');
+    const r = rig(clock);
+    let changes = 0;
+    r.triggers.onChange(() => changes++);
+    await r.deploy(flow());
+    const before = changes;
+    await clock.advanceTo('2024-01-15T10:01:00Z');
+    await startedCount(r, 1);
+    await eventually(() => expect(changes).toBeGreaterThan(before));
+  });
+});
+
+describe('trigger runtime: the bounded queue between triggers and executions', () => {
+  it('drops events that find the queue full under whenFull: drop, counts them and says so once', async () => {
+    const clock = at('2024-01-15T10:00:30Z');
+    const r = rig(clock, undefined, { capacity: 1, whenFull: 'drop' });
+    await r.deploy(held);
+    await clock.advanceTo('2024-01-15T10:03:00Z');
+    await eventually(() => expect(r.triggers.status()[0]?.dropped).toBe(2));
+    expect(r.started).toHaveLength(1);
+    expect(r.triggers.queue.dropped).toBe(2);
+    expect(r.triggers.status()[0]?.lastError?.message).toMatch(/trigger queue is full/);
+    expect(r.logs.filter((l) => l.message.startsWith('trigger queue full'))).toHaveLength(1);
+    await killAll(r);
+  });
+
+  it('holds events back under whenFull: wait and starts them as executions end, never more at once', async () => {
+    const clock = at('2024-01-15T10:00:30Z');
+    const r = rig(clock, undefined, { capacity: 1, whenFull: 'wait' });
+    await r.deploy(held);
+    await clock.advanceTo('2024-01-15T10:03:00Z');
+    const [first] = await startedCount(r, 1);
+    await eventually(() => expect(r.triggers.queue.waitingCount).toBe(1));
+    expect(r.started).toHaveLength(1);
+    r.fx.engine.kill(first!.id);
+    const [, second] = await startedCount(r, 2);
+    expect(r.triggers.queue.size).toBe(1);
+    expect(r.triggers.status()[0]?.dropped).toBe(0);
+    r.fx.engine.kill(second!.id);
+    await startedCount(r, 3);
+    expect(r.triggers.queue.size).toBe(1);
+    await killAll(r);
   });
 });
