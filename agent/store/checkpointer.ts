@@ -6,10 +6,12 @@
  */
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
+import { LOW_PRIORITY_SOURCE } from './writer.js';
 
-/** The worker: its own connection, a PASSIVE checkpoint per request (writers are never blocked). */
+/** The worker: its own connection at the lowest CPU priority, a PASSIVE checkpoint per request (writers are never blocked). */
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
+${LOW_PRIORITY_SOURCE}
 const Database = require(workerData.driver);
 const closed = new Int32Array(workerData.closed);
 const done = () => {

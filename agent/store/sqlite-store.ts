@@ -12,6 +12,7 @@ import { WalCheckpointer } from './checkpointer.js';
 import { DirectoryFileStorage } from './file-storage.js';
 import { SqliteKvStore } from './kv-store.js';
 import { migrate } from './migrations.js';
+import { type BatchReply, type BatchWrite, BatchWriter } from './writer.js';
 
 export interface SqliteStoreOptions {
   /** Database file, created with its folder when missing, or ':memory:'. */
@@ -75,6 +76,13 @@ interface Waiter {
   reject(error: unknown): void;
 }
 
+/** A batch the writer worker is committing, with the flushes waiting for it. */
+interface InFlight {
+  seq: number;
+  writes: Write[];
+  waiters: Waiter[];
+}
+
 interface LogRow {
   execution_id: string;
   task_run_id: string | null;
@@ -124,6 +132,9 @@ export class SqliteStore implements ExecutionStore {
   private readonly commitDelayMs: number;
   /** Undefined for ':memory:'. */
   private readonly checkpointer: WalCheckpointer | undefined;
+  /** Commits background batches off the event loop; undefined for ':memory:' (or if it could not open). */
+  private writer: BatchWriter | undefined;
+  private inFlight: InFlight | undefined;
   private closed = false;
 
   constructor(options: SqliteStoreOptions) {
@@ -207,6 +218,14 @@ export class SqliteStore implements ExecutionStore {
       : new WalCheckpointer({
           path: resolve(options.path),
           onError: (message) => this.onWriteError?.(new Error(`WAL checkpoint: ${message}`)),
+        });
+    this.writer = inMemory
+      ? undefined
+      : new BatchWriter({
+          path: resolve(options.path),
+          busyTimeoutMs: Math.trunc(options.busyTimeoutMs ?? 5000),
+          synchronous: options.synchronous === 'FULL' ? 'FULL' : 'NORMAL',
+          onReply: (reply) => this.settle(reply),
         });
   }
 
@@ -318,7 +337,11 @@ export class SqliteStore implements ExecutionStore {
 
   /** Resolves once everything queued before the call is committed; rejects if that commit fails. */
   flush(): Promise<void> {
-    if (this.queue.length === 0) return Promise.resolve();
+    if (this.queue.length === 0) {
+      const inFlight = this.inFlight;
+      if (!inFlight) return Promise.resolve();
+      return new Promise((resolve, reject) => inFlight.waiters.push({ resolve, reject }));
+    }
     return new Promise((resolve, reject) => {
       this.waiters.push({ resolve, reject });
       this.schedule();
@@ -362,6 +385,8 @@ export class SqliteStore implements ExecutionStore {
       this.commitPending();
     } finally {
       this.closed = true;
+      this.writer?.close();
+      this.writer = undefined;
       this.checkpointer?.close();
       this.db.close();
       if (this.ownedFilesDir) rmSync(this.ownedFilesDir, { recursive: true, force: true });
@@ -394,12 +419,77 @@ export class SqliteStore implements ExecutionStore {
     if (this.scheduled || this.closed) return;
     this.scheduled = setTimeout(() => {
       this.scheduled = undefined;
+      if (this.writer) return this.dispatch();
       try {
         this.commitPending();
       } catch (error) {
         this.onWriteError?.(error);
       }
     }, this.commitDelayMs);
+  }
+
+  /**
+   * Hands the queue to the writer worker as one batch, unless a batch is in
+   * flight: then the queue keeps growing and goes when that one is settled.
+   */
+  private dispatch(): void {
+    const writer = this.writer;
+    if (!writer || this.inFlight || this.queue.length === 0) return;
+    const writes = this.queue;
+    const batch: BatchWrite[] = [];
+    const at = this.now();
+    for (const write of writes) {
+      const args = typeof write.args === 'function' ? write.args() : write.args;
+      // Resolved once: a retry after a failure writes what this batch wrote.
+      write.args = args;
+      if (write.statement) batch.push({ sql: write.statement.source, args });
+      if (write.outbox && this.insertOutbox) {
+        const payload = write.outbox.payload(args);
+        batch.push({
+          sql: this.insertOutbox.source,
+          args: [write.outbox.kind, payload, Buffer.byteLength(payload), at],
+          outbox: true,
+        });
+      }
+    }
+    this.inFlight = { seq: writer.post(batch), writes, waiters: this.waiters };
+    this.queue = [];
+    this.queued = new Map();
+    this.waiters = [];
+  }
+
+  /** The writer's answer for the batch in flight: settles its flushes, or puts its writes back in front. */
+  private settle(reply: BatchReply): void {
+    const inFlight = this.inFlight;
+    if (reply.seq === -1 && 'error' in reply) {
+      // The worker could not open the database, or died: commits go back to this thread.
+      this.writer?.close();
+      this.writer = undefined;
+      if (!this.closed) this.onWriteError?.(new Error(`store writer: ${reply.error}`));
+      if (inFlight) {
+        this.inFlight = undefined;
+        this.queue = [...inFlight.writes, ...this.queue];
+        this.waiters.push(...inFlight.waiters);
+        this.schedule();
+      }
+      return;
+    }
+    if (!inFlight || reply.seq !== inFlight.seq) return;
+    this.inFlight = undefined;
+    if ('error' in reply) {
+      const error = Object.assign(new Error(reply.error), { code: reply.code });
+      this.queue = [...inFlight.writes, ...this.queue];
+      for (const waiter of inFlight.waiters) waiter.reject(error);
+      this.onWriteError?.(error);
+      return;
+    }
+    this.checkpointer?.committed();
+    for (const waiter of inFlight.waiters) waiter.resolve();
+    if (reply.appended.count > 0) this.notifyOutbox(reply.appended);
+    if (this.queue.length > 0 && !this.closed) {
+      // What piled up while that batch was committing goes now: it has waited long enough.
+      if (this.waiters.length > 0 || this.scheduled === undefined) this.dispatch();
+    }
   }
 
   private cancelScheduled(): void {
@@ -413,6 +503,16 @@ export class SqliteStore implements ExecutionStore {
    * waiters are rejected, and the error is rethrown to the caller.
    */
   private commitPending(): void {
+    // Batches in flight first, so that this commit lands after them (and does not wait on their lock).
+    while (this.inFlight) {
+      const { seq } = this.inFlight;
+      this.writer?.waitFor(seq);
+      if (this.inFlight?.seq !== seq) continue;
+      // No answer from the worker: its writes are committed here (upserts and deletes again, harmlessly).
+      this.queue = [...this.inFlight.writes, ...this.queue];
+      this.waiters.push(...this.inFlight.waiters);
+      this.inFlight = undefined;
+    }
     const waiters = this.waiters;
     this.waiters = [];
     let appended: OutboxAppend | undefined;

@@ -1,0 +1,116 @@
+/** BatchWriter: batches committed by a worker thread with its own connection, at the lowest CPU priority. */
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { migrate } from './migrations.js';
+import { type BatchReply, BatchWriter } from './writer.js';
+
+let dir: string;
+let path: string;
+const writers: BatchWriter[] = [];
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'tern-writer-'));
+  path = join(dir, 'tern.db');
+  const db = new BetterSqlite3(path);
+  db.pragma('journal_mode = WAL');
+  migrate(db); // the schema, as a store would have made it
+  db.close();
+});
+
+afterEach(() => {
+  for (const w of writers.splice(0)) w.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function writer(replies: BatchReply[], at = path): BatchWriter {
+  const w = new BatchWriter({
+    path: at,
+    busyTimeoutMs: 1000,
+    synchronous: 'NORMAL',
+    onReply: (r) => replies.push(r),
+  });
+  writers.push(w);
+  return w;
+}
+
+const OUTBOX = 'INSERT INTO outbox (kind, payload, bytes, created_at) VALUES (?, ?, ?, ?)';
+
+/** The nice value in a /proc stat file (the 19th field; the command name before it may hold spaces). */
+const niceOf = (stat: string) => Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
+
+/** Nice values of this process's threads (Linux). */
+function threadNiceness(): number[] {
+  return readdirSync('/proc/self/task').map((tid) =>
+    niceOf(readFileSync(`/proc/self/task/${tid}/stat`, 'utf8')),
+  );
+}
+
+describe('BatchWriter', () => {
+  it('commits a batch in one transaction on its worker, and says what it appended to the outbox', () => {
+    const replies: BatchReply[] = [];
+    const w = writer(replies);
+    const seq = w.post([
+      {
+        sql: 'INSERT INTO kv (namespace, key, value, expires_at) VALUES (?, ?, ?, ?)',
+        args: ['ns', 'k', '1', null],
+      },
+      { sql: OUTBOX, args: ['log', '{"a":1}', 7, 0], outbox: true },
+      { sql: OUTBOX, args: ['log', '{"b":22}', 8, 0], outbox: true },
+    ]);
+    w.waitFor(seq);
+    expect(replies).toEqual([{ seq, appended: { count: 2, bytes: 15, highSeq: 2 } }]);
+    const reader = new BetterSqlite3(path, { readonly: true });
+    expect(reader.prepare('SELECT count(*) AS n FROM outbox').get()).toEqual({ n: 2 });
+    expect(reader.prepare('SELECT value FROM kv').get()).toEqual({ value: '1' });
+    reader.close();
+  });
+
+  it('rolls a failing batch back whole and answers with the error', () => {
+    const replies: BatchReply[] = [];
+    const w = writer(replies);
+    const seq = w.post([
+      { sql: OUTBOX, args: ['log', '{}', 2, 0], outbox: true },
+      { sql: 'INSERT INTO no_such_table VALUES (?)', args: [1] },
+    ]);
+    w.waitFor(seq);
+    expect(replies).toMatchObject([{ seq, error: expect.stringMatching(/no such table/) }]);
+    const reader = new BetterSqlite3(path, { readonly: true });
+    expect(reader.prepare('SELECT count(*) AS n FROM outbox').get()).toEqual({ n: 0 });
+    reader.close();
+  });
+
+  it('delivers replies on the event loop when nobody waits for them', async () => {
+    const replies: BatchReply[] = [];
+    const w = writer(replies);
+    const seq = w.post([{ sql: OUTBOX, args: ['log', '{}', 2, 0], outbox: true }]);
+    await vi.waitFor(() => expect(replies).toEqual([{ seq, appended: { count: 1, bytes: 2, highSeq: 1 } }]));
+  });
+
+  it.runIf(process.platform === 'linux')(
+    'runs at the lowest CPU priority, not the rest of the process',
+    () => {
+      const lowest = () => threadNiceness().filter((n) => n === 19).length;
+      const processNice = niceOf(readFileSync('/proc/self/stat', 'utf8'));
+      const before = lowest();
+      const replies: BatchReply[] = [];
+      const w = writer(replies);
+      w.waitFor(w.post([{ sql: OUTBOX, args: ['log', '{}', 2, 0], outbox: true }]));
+      expect(lowest()).toBe(before + 1);
+      expect(processNice).not.toBe(19);
+      expect(niceOf(readFileSync('/proc/self/stat', 'utf8'))).toBe(processNice);
+    },
+  );
+
+  it('answers that it cannot open a database that is not there, and creates none', async () => {
+    const replies: BatchReply[] = [];
+    const missing = join(dir, 'missing.db');
+    writer(replies, missing);
+    await vi.waitFor(() =>
+      expect(replies).toMatchObject([{ seq: -1, error: expect.stringMatching(/cannot open/) }]),
+    );
+    expect(existsSync(missing)).toBe(false);
+  });
+});
