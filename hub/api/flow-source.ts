@@ -12,6 +12,10 @@ export interface LocatedProblem extends Problem {
 }
 
 /** The source text kept for a submission: YAML as sent, or a JSON object serialised as YAML. */
+/** The error for a flow that is not there. */
+export const flowNotFound = (namespace: string, id: string): TernError =>
+  new TernError('NOT_FOUND', `no flow ${namespace}.${id}`);
+
 export function sourceOf(body: { kind: 'yaml'; text: string } | { kind: 'json'; value: unknown }): string {
   return body.kind === 'yaml' ? body.text : stringify(body.value);
 }

@@ -8,7 +8,7 @@ import { isMap, isScalar, isSeq, type Pair, parseDocument, type YAMLMap } from '
 import { TernError } from '../../protocol/errors.js';
 import type { TriggerStatus } from '../../protocol/messages.js';
 import type { FlowRecordRow } from '../store/types.js';
-import { checkedFlow } from './flow-source.js';
+import { checkedFlow, flowNotFound } from './flow-source.js';
 import type { RouteTable } from './route.js';
 import {
   ErrorBodySchema,
@@ -28,8 +28,6 @@ export type FlowWithTriggers = Static<typeof FlowWithTriggersSchema>;
 export function flowTriggerRoutes(table: RouteTable, services: HubServices): void {
   const { flows } = services.storage;
   const changed = (row: FlowRecordRow) => services.onFlowChanged?.(row.namespace, row.id);
-  const notFound = (namespace: string, id: string) =>
-    new TernError('NOT_FOUND', `no flow ${namespace}.${id}`);
 
   table.add(
     {
@@ -53,7 +51,7 @@ export function flowTriggerRoutes(table: RouteTable, services: HubServices): voi
       if (body.kind !== 'json') throw new TernError('BAD_REQUEST', 'a JSON body `{disabled}` is required');
       const { disabled } = body.value;
       let row = await flows.get(params.namespace, params.id);
-      if (!row) throw notFound(params.namespace, params.id);
+      if (!row) throw flowNotFound(params.namespace, params.id);
       const trigger = row.flow.triggers?.find((t) => t.id === params.triggerId);
       if (!trigger)
         throw new TernError(

@@ -2,7 +2,7 @@
 import { Type as T } from '@sinclair/typebox';
 import { TernError } from '../../protocol/errors.js';
 import type { FlowRecordRow } from '../store/types.js';
-import { checkedFlow, flowProblems, sourceOf, syntaxProblems } from './flow-source.js';
+import { checkedFlow, flowNotFound, flowProblems, sourceOf, syntaxProblems } from './flow-source.js';
 import { flowTriggerRoutes, withTriggers } from './flow-triggers.js';
 import type { BodySpec, RouteTable } from './route.js';
 import {
@@ -39,8 +39,6 @@ const invalid = {
     schema: ErrorBodySchema,
   },
 };
-
-const notFound = (namespace: string, id: string) => new TernError('NOT_FOUND', `no flow ${namespace}.${id}`);
 
 /** Registers the flow routes. */
 export function flowRoutes(table: RouteTable, services: HubServices): void {
@@ -148,7 +146,7 @@ export function flowRoutes(table: RouteTable, services: HubServices): void {
     },
     async (c, { params, query }) => {
       const row = await flows.get(params.namespace, params.id, query);
-      if (!row) throw notFound(params.namespace, params.id);
+      if (!row) throw flowNotFound(params.namespace, params.id);
       return c.json(await withTriggers(row, services));
     },
   );
@@ -209,7 +207,7 @@ export function flowRoutes(table: RouteTable, services: HubServices): void {
       },
     },
     async (c, { params }) => {
-      if (!(await flows.delete(params.namespace, params.id))) throw notFound(params.namespace, params.id);
+      if (!(await flows.delete(params.namespace, params.id))) throw flowNotFound(params.namespace, params.id);
       services.onFlowChanged?.(params.namespace, params.id);
       return c.body(null, 204);
     },
@@ -231,7 +229,7 @@ export function flowRoutes(table: RouteTable, services: HubServices): void {
     },
     async (c, { params }) => {
       const items = await flows.revisions(params.namespace, params.id);
-      if (items.length === 0) throw notFound(params.namespace, params.id);
+      if (items.length === 0) throw flowNotFound(params.namespace, params.id);
       return c.json({ items });
     },
   );

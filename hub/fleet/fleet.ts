@@ -290,7 +290,7 @@ export class Fleet implements FleetControl {
     const agent = await this.storage.agents.get(agentId);
     if (!agent) return;
     const online = message.state === 'online';
-    const status: AgentSyncStatus & Pick<Status, 'triggers'> = {};
+    const status: AgentSyncStatus = {};
     if (message.outbox) {
       status.outbox = message.outbox;
       this.metrics.outbox(agentId, message.outbox);

@@ -1,6 +1,6 @@
 /** What the API sees of the fleet: agent lifecycle hooks and commands to agents. */
 import type { Execution } from '../../protocol/execution.js';
-import type { AppliedFlow, OutboxStatus, RefusedFlow } from '../../protocol/messages.js';
+import type { AppliedFlow, OutboxStatus, RefusedFlow, TriggerStatus } from '../../protocol/messages.js';
 
 /** A command published to an agent: what the API answers with. */
 export interface SentCommand {
@@ -64,6 +64,8 @@ export interface AgentSyncStatus {
   drift?: boolean;
   outbox?: Partial<OutboxStatus>;
   load?: { running: number; queued: number; rssBytes: number };
+  /** The triggers it reported running in its last online status. */
+  triggers?: TriggerStatus[];
   startedAt?: string;
   pluginTypes?: string[];
   /** The labels the agent declared in its last hello (the hub's labels are the ones that count). */

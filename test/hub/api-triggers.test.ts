@@ -12,10 +12,10 @@ import mqtt, { type MqttClient } from 'mqtt';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { parse } from 'yaml';
 import { withTriggerDisabled } from '../../hub/api/flow-triggers.js';
-import { type Hub, startHub } from '../../hub/hub.js';
+import type { Hub } from '../../hub/hub.js';
 import type { Status, TriggerStatus } from '../../protocol/messages.js';
 import { agentTopic } from '../../protocol/topics.js';
-import { type ApiResponse, apiCaller, type CallOptions } from '../support/hub-api.js';
+import { type ApiResponse, apiCaller, type CallOptions, startTestHub } from '../support/hub-api.js';
 import { type FreshDatabase, freshDatabase } from '../support/postgres.js';
 import { describeWithService } from '../support/services.js';
 
@@ -33,15 +33,7 @@ function useHub(database: { kind: 'pglite' } | { kind: 'postgres'; url: string }
   let hub: Hub | undefined;
   beforeAll(async () => {
     pg = database.kind === 'postgres' ? await freshDatabase(database.url, 'tern_triggers') : undefined;
-    hub = await startHub({
-      port: 0,
-      host: '127.0.0.1',
-      mqttPort: 0,
-      mqttHost: '127.0.0.1',
-      dataDir: join(root, 'hub'),
-      adminToken: ADMIN,
-      ...(pg && { dbUrl: pg.url }),
-    });
+    hub = await startTestHub(join(root, 'hub'), ADMIN, { ...(pg && { dbUrl: pg.url }) });
   }, 60_000);
   afterAll(async () => {
     await hub?.close();
@@ -117,6 +109,14 @@ describeHub('flow triggers API', (hub) => {
     expect(res.status).toBe(201);
   }
 
+  /** Waits until trigger `index` of the flow at `path` shows one runtime. */
+  async function runningOnce(path: string, index: number): Promise<void> {
+    await eventually(async () => {
+      const { body } = await hub().call('GET', path);
+      expect(body.triggers[index].runtimes).toHaveLength(1);
+    });
+  }
+
   /** Registers an agent through the API and connects as it to the hub's broker. */
   async function connectAgent(id: string, site: string): Promise<MqttClient> {
     const registered = await hub().call('POST', '/agents', { json: { id, labels: { site } } });
@@ -187,10 +187,7 @@ describeHub('flow triggers API', (hub) => {
 
   it('counts a webhook call in the hub runtime: fired, last fired and the execution it started', async () => {
     await create(hubFlow('trig.hub', 'fired'));
-    await eventually(async () => {
-      const { body } = await hub().call('GET', '/flows/trig.hub/fired');
-      expect(body.triggers[1].runtimes).toHaveLength(1);
-    });
+    await runningOnce('/flows/trig.hub/fired', 1);
     const started = await hub().call('POST', '/executions/webhook/trig.hub/fired/hub-hook-key', {
       token: null,
       json: {},
@@ -225,10 +222,7 @@ describeHub('flow triggers API', (hub) => {
         reported('trig.agent', 'readings', 'gone'),
       ],
     });
-    await eventually(async () => {
-      const { body } = await hub().call('GET', '/flows/trig.agent/readings');
-      expect(body.triggers[0].runtimes).toHaveLength(1);
-    });
+    await runningOnce('/flows/trig.agent/readings', 0);
     const { body } = await hub().call('GET', '/flows/trig.agent/readings');
     expect(body.triggers.map((t: { id: string }) => t.id)).toEqual(['hook', 'hourly']);
     expect(body.triggers[0].runtimes).toEqual([
@@ -257,10 +251,7 @@ describeHub('flow triggers API', (hub) => {
       since: new Date().toISOString(),
       triggers: [reported('trig.offline', 'readings', 'hook')],
     });
-    await eventually(async () => {
-      const { body } = await hub().call('GET', '/flows/trig.offline/readings');
-      expect(body.triggers[0].runtimes).toHaveLength(1);
-    });
+    await runningOnce('/flows/trig.offline/readings', 0);
     // What the last will says: no triggers.
     await publishStatus(client, 'gw-trig-b', { state: 'offline', since: new Date().toISOString() });
     await eventually(async () => {
@@ -321,10 +312,7 @@ describeHub('flow triggers API', (hub) => {
 
   it('stops the hub runtime of a disabled trigger of a hub flow', async () => {
     await create(hubFlow('trig.hub', 'stop-me'));
-    await eventually(async () => {
-      const { body } = await hub().call('GET', '/flows/trig.hub/stop-me');
-      expect(body.triggers[0].runtimes).toHaveLength(1);
-    });
+    await runningOnce('/flows/trig.hub/stop-me', 0);
     const res = await hub().call('PUT', '/flows/trig.hub/stop-me/triggers/yearly', {
       json: { disabled: true },
     });

@@ -8,8 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Agent, startAgent } from '../../agent/agent.js';
-import { type Hub, startHub } from '../../hub/hub.js';
+import type { Hub } from '../../hub/hub.js';
 import type { Execution } from '../../protocol/execution.js';
+import { startTestHub } from '../support/hub-api.js';
 import { eventually } from '../triggers/harness.js';
 
 const ADMIN = 'flow-trigger-admin-token';
@@ -66,14 +67,7 @@ async function tickets(): Promise<Execution[]> {
 }
 
 beforeAll(async () => {
-  hub = await startHub({
-    port: 0,
-    host: '127.0.0.1',
-    mqttPort: 0,
-    mqttHost: '127.0.0.1',
-    dataDir: join(root, 'hub'),
-    adminToken: ADMIN,
-  });
+  hub = await startTestHub(join(root, 'hub'), ADMIN);
   await call('POST', '/flows', { yaml: TICKET });
   await call('POST', '/flows', { yaml: failing('ops', 'nightly') });
   await call('POST', '/flows', { yaml: failing('plant', 'upload', 'runsOn:\n  labels:\n    site: plant\n') });

@@ -8,8 +8,9 @@ import { join } from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type Agent, startAgent } from '../../agent/agent.js';
-import { type Hub, startHub } from '../../hub/hub.js';
+import type { Hub } from '../../hub/hub.js';
 import { agentTopic } from '../../protocol/topics.js';
+import { startTestHub } from '../support/hub-api.js';
 
 const ADMIN = 'tern_sync_test_admin_token_0123456789';
 const root = mkdtempSync(join(tmpdir(), 'tern-sync-'));
@@ -18,14 +19,7 @@ const running: Agent[] = [];
 const clients: MqttClient[] = [];
 
 beforeAll(async () => {
-  hub = await startHub({
-    port: 0,
-    host: '127.0.0.1',
-    mqttPort: 0,
-    mqttHost: '127.0.0.1',
-    dataDir: join(root, 'hub'),
-    adminToken: ADMIN,
-  });
+  hub = await startTestHub(join(root, 'hub'), ADMIN);
 }, 60_000);
 
 afterEach(async () => {

@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalBroker, startLocalBroker } from '../../agent/local-broker.js';
-import { type Hub, startHub } from '../../hub/hub.js';
+import type { Hub } from '../../hub/hub.js';
+import { startTestHub } from '../support/hub-api.js';
 import { eventually } from '../triggers/harness.js';
 
 const ADMIN = 'triggers-admin-token';
@@ -16,14 +17,7 @@ let publisher: MqttClient;
 
 beforeAll(async () => {
   sensors = await startLocalBroker({ port: 0 });
-  hub = await startHub({
-    port: 0,
-    host: '127.0.0.1',
-    mqttPort: 0,
-    mqttHost: '127.0.0.1',
-    dataDir: join(root, 'hub'),
-    adminToken: ADMIN,
-  });
+  hub = await startTestHub(join(root, 'hub'), ADMIN);
   publisher = await mqtt.connectAsync(sensors.url, { reconnectPeriod: 0 });
 }, 60_000);
 

@@ -9,8 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Kafka, logLevel, type Producer } from 'kafkajs';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { type Hub, startHub } from '../../hub/hub.js';
+import type { Hub } from '../../hub/hub.js';
 import type { Execution } from '../../protocol/execution.js';
+import { startTestHub } from '../support/hub-api.js';
 import { type KafkaTestKit, kafkaTestKit } from '../support/kafka.js';
 import { describeWithService } from '../support/services.js';
 import { eventually } from '../triggers/harness.js';
@@ -38,14 +39,7 @@ describeWithService('TERN_TEST_KAFKA_BROKERS', 'kafka trigger on the hub', (brok
   });
 
   async function hub(): Promise<Hub> {
-    const h = await startHub({
-      port: 0,
-      host: '127.0.0.1',
-      mqttPort: 0,
-      mqttHost: '127.0.0.1',
-      dataDir: join(root, 'hub'),
-      adminToken: ADMIN,
-    });
+    const h = await startTestHub(join(root, 'hub'), ADMIN);
     hubs.push(h);
     return h;
   }

@@ -17,8 +17,10 @@ import { Renderer } from '../../agent/expr/index.js';
 import { builtinRegistry } from '../../agent/local-runtime.js';
 import { createApi } from '../../hub/api/app.js';
 import type { HubServices } from '../../hub/api/services.js';
+import type { HubOptionsInput } from '../../hub/config.js';
 import { HubEventBus } from '../../hub/events.js';
 import { createHubExecutions, RepositoryFlowSource } from '../../hub/executions.js';
+import { type Hub, startHub } from '../../hub/hub.js';
 import { openHubStorage } from '../../hub/store/hub-storage.js';
 import type { HubStorage } from '../../hub/store/types.js';
 import { freshDatabase } from './postgres.js';
@@ -186,6 +188,23 @@ export function apiCaller(
       text,
     };
   };
+}
+
+/** A whole hub (API, embedded broker, fleet, triggers) on loopback with free ports, its data under `dataDir`. */
+export function startTestHub(
+  dataDir: string,
+  adminToken: string,
+  options: HubOptionsInput = {},
+): Promise<Hub> {
+  return startHub({
+    port: 0,
+    host: '127.0.0.1',
+    mqttPort: 0,
+    mqttHost: '127.0.0.1',
+    dataDir,
+    adminToken,
+    ...options,
+  });
 }
 
 /** Resolves once `condition` holds, checking every few milliseconds; fails after `timeoutMs`. */
