@@ -407,4 +407,11 @@ async function main(argv: string[]): Promise<void> {
   }
 }
 
+// Output piped into a reader that has had enough (`tern schema | head`): the rest has nowhere to go,
+// which is no error of ours — stop quietly, as other command-line tools do.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code !== 'EPIPE') throw err;
+  process.exit(process.exitCode ?? 0);
+});
+
 await main(process.argv);

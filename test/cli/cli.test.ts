@@ -1,9 +1,10 @@
 /** The `tern` command: run, validate, schema; exit codes and positioned errors. */
+import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { tern } from '../support/cli.js';
+import { assertBuilt, TERN, tern } from '../support/cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tern-cli-'));
 const write = (name: string, text: string) => {
@@ -135,5 +136,24 @@ describe('tern schema', () => {
     expect(schema.type).toBe('object');
     for (const type of ['log', 'io.kestra.plugin.core.flow.ForEach', 'script.python', 'http.request'])
       expect(text).toContain(`"${type}"`);
+  });
+
+  it('stops quietly, exit status 0, when the reader of its output closes early (| head)', async () => {
+    // The schema is far larger than a pipe's buffer: most of it is written after `head` has gone.
+    assertBuilt();
+    const r = await new Promise<{ code: number | null; stderr: string }>((resolve, reject) => {
+      const child = spawn('bash', ['-c', 'set -o pipefail; node "$TERN" schema | head -c 10 > /dev/null'], {
+        env: { ...process.env, TERN },
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
+      let stderr = '';
+      child.stderr.on('data', (d: Buffer) => {
+        stderr += d.toString();
+      });
+      child.on('error', reject);
+      child.on('close', (code) => resolve({ code, stderr }));
+    });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
   });
 });
