@@ -448,12 +448,13 @@ export class ExecutionRun {
     variables: Record<string, unknown>,
   ): Record<string, unknown> {
     const props: Record<string, unknown> = {};
-    const fns = this.functions();
+    const rendered: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(task)) {
-      props[k] =
-        ENGINE_KEYS.has(k) || def.children.includes(k) ? v : this.core.renderer.render(v, variables, fns);
+      if (ENGINE_KEYS.has(k) || def.children.includes(k)) props[k] = v;
+      else rendered[k] = v;
     }
-    return props;
+    // One render for all of them: the expressions of a task share one context.
+    return Object.assign(props, this.core.renderer.render(rendered, variables, this.functions()));
   }
 
   /** Runs a flowable's children; called through the task context. */

@@ -60,19 +60,25 @@ try {
   db = undefined;
   replies.postMessage({ seq: -1, error: 'cannot open ' + workerData.path + ': ' + err.message });
 }
-const statements = new Map();
-const prepared = (sql) => {
-  let statement = statements.get(sql);
-  if (!statement) statements.set(sql, (statement = db.prepare(sql)));
-  return statement;
+// Statements by the number the event loop gave them; their SQL comes once, with the first batch using them.
+const statements = [];
+// Numbers stay aligned whatever fails: a statement that cannot be prepared fails each batch using it.
+const prepare = (sql) => {
+  try {
+    return db.prepare(sql);
+  } catch (err) {
+    return { run() { throw err; } };
+  }
 };
 const commit = db && db.transaction((writes) => {
   const appended = { count: 0, bytes: 0, highSeq: 0 };
-  for (const write of writes) {
-    const info = prepared(write.sql).run(...write.args);
-    if (write.outbox) {
+  for (let i = 0; i < writes.length; i += 2) {
+    const code = writes[i];
+    const args = writes[i + 1];
+    const info = statements[code >> 1].run(...args);
+    if (code & 1) {
       appended.count++;
-      appended.bytes += write.args[2];
+      appended.bytes += args[2];
       appended.highSeq = Number(info.lastInsertRowid);
     }
   }
@@ -88,6 +94,7 @@ parentPort.on('message', (message) => {
   if (!db) reply = { seq: message.seq, error: 'the writer has no connection to ' + workerData.path };
   else
     try {
+      if (message.sql) for (const sql of message.sql) statements.push(prepare(sql));
       reply = { seq: message.seq, appended: commit.immediate(message.writes) };
     } catch (err) {
       reply = { seq: message.seq, error: err.message, code: err.code };
@@ -126,6 +133,8 @@ export class BatchWriter {
   private readonly done = new Int32Array(new SharedArrayBuffer(4));
   private readonly closed = new Int32Array(new SharedArrayBuffer(4));
   private seq = 0;
+  /** The number of each statement the worker has been sent. */
+  private readonly statements = new Map<string, number>();
   /** Batches posted and not answered: while there are any, the reply port keeps the process alive. */
   private pending = 0;
   private dead = false;
@@ -154,11 +163,26 @@ export class BatchWriter {
     this.worker.unref();
   }
 
-  /** Sends a batch; returns its sequence number. */
+  /**
+   * Sends a batch; returns its sequence number. It travels as a flat list of
+   * statement numbers and arguments, each statement's SQL only the first
+   * time: copying the message is most of what posting costs.
+   */
   post(writes: BatchWrite[]): number {
     const seq = ++this.seq;
     if (this.pending++ === 0) this.replies.ref();
-    this.worker.postMessage({ seq, writes });
+    const sql: string[] = [];
+    const flat: unknown[] = [];
+    for (const write of writes) {
+      let id = this.statements.get(write.sql);
+      if (id === undefined) {
+        id = this.statements.size;
+        this.statements.set(write.sql, id);
+        sql.push(write.sql);
+      }
+      flat.push(write.outbox ? id * 2 + 1 : id * 2, write.args);
+    }
+    this.worker.postMessage(sql.length > 0 ? { seq, sql, writes: flat } : { seq, writes: flat });
     return seq;
   }
 

@@ -5,6 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Socket } from 'node:net';
+import type { Writable } from 'node:stream';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import { leanMqttPackets } from '../../protocol/mqtt-packets.js';
 import type { SharedResource } from '../../protocol/plugin.js';
@@ -97,6 +98,8 @@ class Connection {
       reconnectPeriod: 1000,
       connectTimeout: 10_000,
       keepalive: 30,
+      // Pings on a fixed beat instead of re-arming a timer for every packet sent or received.
+      reschedulePings: false,
       // mqtt.js's own debug logging formats its arguments for every packet, even when off.
       log: () => {},
     };
@@ -172,6 +175,17 @@ class Connection {
 /** Nagle off: an event must not wait for the previous packet's ACK (SPEC §8). */
 function noDelay(client: MqttClient): void {
   (client.stream as Partial<Socket> | undefined)?.setNoDelay?.(true);
+}
+
+/**
+ * Sends what the client has written so far now. mqtt-packet corks the socket
+ * for each packet and uncorks it on the next tick, which comes only after
+ * every promise continuation queued meanwhile: an alert would wait for the
+ * bookkeeping of the execution that sent it.
+ */
+export function writeNow(client: MqttClient): void {
+  const stream = client.stream as Partial<Writable> | undefined;
+  while (stream?.writableCorked) stream.uncork?.();
 }
 
 /**

@@ -3,7 +3,7 @@ import { Type as T } from '@sinclair/typebox';
 import { TaskError } from '../../protocol/errors.js';
 import { defineTask } from '../../protocol/plugin.js';
 import { connectionProperties, connectionSettings, connectTimeoutMs, QosSchema } from './common.js';
-import { CONNECTIONS_KEY, MqttConnections } from './connections.js';
+import { CONNECTIONS_KEY, MqttConnections, writeNow } from './connections.js';
 import { encodePayload, SerdeTypeSchema } from './serde.js';
 import { topicProblem } from './topics.js';
 
@@ -42,13 +42,14 @@ export default defineTask({
     const pool = ctx.host.shared(CONNECTIONS_KEY, () => new MqttConnections());
     const lease = pool.lease(settings);
     try {
-      // Connected: the packet is written in this turn, before anything else queued (the trigger's PUBACK).
       if (!lease.client.connected) await lease.ready(connectTimeoutMs(props), ctx.signal);
       const qos = props.qos ?? 1;
-      await lease.client.publishAsync(props.topic, encodePayload(props.from), {
+      const acknowledged = lease.client.publishAsync(props.topic, encodePayload(props.from), {
         qos,
         retain: props.retain ?? false,
       });
+      writeNow(lease.client);
+      await acknowledged;
       ctx.logger.debug(`published to ${props.topic} on ${settings.url} (qos ${qos})`);
       return { outputs: { messagesCount: 1 } };
     } finally {

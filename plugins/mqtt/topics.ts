@@ -8,16 +8,38 @@
  * @example topicMatches('sensors/#', 'sensors') // true
  */
 export function topicMatches(filter: string, topic: string): boolean {
-  if (topic.startsWith('$') && (filter.startsWith('+') || filter.startsWith('#'))) return false;
-  const f = filter.split('/');
-  const t = topic.split('/');
-  for (let i = 0; i < f.length; i++) {
-    const part = f[i];
-    if (part === '#') return true;
-    if (i >= t.length) return false;
-    if (part !== '+' && part !== t[i]) return false;
+  // Level by level on indexes, without splitting: this runs for every message and subscription.
+  if (topic.charCodeAt(0) === DOLLAR && (filter.charCodeAt(0) === PLUS || filter.charCodeAt(0) === HASH))
+    return false;
+  let f = 0;
+  let t = 0;
+  while (f <= filter.length) {
+    const fEnd = levelEnd(filter, f);
+    const wildcard = fEnd - f === 1 ? filter.charCodeAt(f) : 0;
+    if (wildcard === HASH) return true;
+    if (t > topic.length) return false;
+    const tEnd = levelEnd(topic, t);
+    if (wildcard !== PLUS && !sameLevel(filter, f, fEnd, topic, t, tEnd)) return false;
+    f = fEnd + 1;
+    t = tEnd + 1;
   }
-  return f.length === t.length;
+  return t > topic.length;
+}
+
+const DOLLAR = 36;
+const PLUS = 43;
+const HASH = 35;
+
+function levelEnd(text: string, from: number): number {
+  const slash = text.indexOf('/', from);
+  return slash === -1 ? text.length : slash;
+}
+
+function sameLevel(a: string, aFrom: number, aEnd: number, b: string, bFrom: number, bEnd: number): boolean {
+  if (aEnd - aFrom !== bEnd - bFrom) return false;
+  for (let i = 0; i < aEnd - aFrom; i++)
+    if (a.charCodeAt(aFrom + i) !== b.charCodeAt(bFrom + i)) return false;
+  return true;
 }
 
 /** Why `filter` is not a valid subscription filter, or undefined. */

@@ -10,7 +10,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { RuntimeHost } from '../../agent/engine/plugin-host.js';
 import { type LocalBroker, startLocalBroker } from '../../agent/local-broker.js';
 import type { TriggerQueueOptions } from '../../agent/triggers/queue.js';
-import { CONNECTIONS_KEY, MqttConnections } from '../../plugins/mqtt/connections.js';
+import { CONNECTIONS_KEY, MqttConnections, writeNow } from '../../plugins/mqtt/connections.js';
 import { describeWithService } from '../support/services.js';
 import { eventually, startedCount, type TriggerRig, triggerRig } from './harness.js';
 
@@ -265,6 +265,32 @@ tasks:
     expect(await got).toEqual({ payload: '{"state":"ON","level":3}', retain: true });
     const pool = r.fx.engine.host.shared(CONNECTIONS_KEY, () => new MqttConnections());
     expect(pool.size).toBe(1);
+  });
+
+  it('hands a publish to the socket at once, not after the continuations queued behind it', async () => {
+    const pool = new MqttConnections();
+    const lease = pool.lease({ url: url() });
+    try {
+      await lease.ready(10_000);
+      const topic = `${fresh()}/now`;
+      const listener = await client();
+      const got = new Promise<string>((resolve) =>
+        listener.on('message', (_t, payload) => resolve(`${payload}`)),
+      );
+      await listener.subscribeAsync(topic, { qos: 1 });
+      const socket = lease.client.stream as Socket;
+      const acknowledged = lease.client.publishAsync(topic, 'now', { qos: 1 });
+      // mqtt-packet corks the socket and would uncork it on the next tick.
+      expect(socket.writableCorked).toBeGreaterThan(0);
+      writeNow(lease.client);
+      expect(socket.writableCorked).toBe(0);
+      expect(socket.writableLength).toBe(0);
+      await acknowledged;
+      expect(await got).toBe('now');
+    } finally {
+      await lease.release();
+      await pool.close();
+    }
   });
 
   it('follows a flow whose topic changes, and stops when the flow goes away', async () => {
