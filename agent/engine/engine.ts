@@ -99,6 +99,9 @@ export class Engine implements EngineCore {
   private readonly queues = new Map<string, ExecutionRun[]>();
   private lastMs = -1;
   private lastIso = '';
+  /** The second of `lastIso`, and its text up to the milliseconds ('2026-12-04T23:03:29.'). */
+  private lastSecond = Number.NaN;
+  private secondPrefix = '';
 
   constructor(options: EngineOptions) {
     this.store = options.store;
@@ -333,10 +336,16 @@ export class Engine implements EngineCore {
   }
 
   nowIso(): string {
-    const ms = this.clock.now();
+    const ms = Math.floor(this.clock.now());
     if (ms !== this.lastMs) {
+      // Several times per execution: only the milliseconds change from one call to the next.
+      const second = Math.floor(ms / 1000) * 1000;
+      if (second !== this.lastSecond) {
+        this.lastSecond = second;
+        this.secondPrefix = new Date(second).toISOString().slice(0, -4);
+      }
       this.lastMs = ms;
-      this.lastIso = new Date(ms).toISOString();
+      this.lastIso = `${this.secondPrefix}${String(ms - second).padStart(3, '0')}Z`;
     }
     return this.lastIso;
   }

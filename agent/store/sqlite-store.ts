@@ -93,6 +93,13 @@ interface LogRow {
   message: string;
 }
 
+/** The queued writes that a later save of the same record or key replaces. */
+class Queued {
+  readonly executions = new Map<string, Write>();
+  readonly taskRuns = new Map<string, Write>();
+  readonly keyed = new Map<string, Write>();
+}
+
 /**
  * {@link ExecutionStore} on better-sqlite3. Saves and log lines are queued and
  * committed together in one transaction `commitDelayMs` after the first of
@@ -125,8 +132,12 @@ export class SqliteStore implements ExecutionStore {
   /** Files root to remove on close: only one we created ourselves. */
   private readonly ownedFilesDir: string | undefined;
   private queue: Write[] = [];
-  /** Latest queued write per record (`e:<id>`, `t:<id>`), for coalescing. */
-  private queued = new Map<string, Write>();
+  /**
+   * Latest queued write per execution, per task run (by id: the id strings
+   * are the records' own, their hashes already computed) and per `queueWrite`
+   * key, for coalescing.
+   */
+  private queued = new Queued();
   private waiters: Waiter[] = [];
   private scheduled: NodeJS.Timeout | undefined;
   private readonly commitDelayMs: number;
@@ -235,7 +246,8 @@ export class SqliteStore implements ExecutionStore {
    */
   saveExecution(execution: Execution): void {
     this.enqueue(
-      `e:${execution.id}`,
+      this.queued.executions,
+      execution.id,
       this.upsertExecution,
       () => [
         execution.id,
@@ -253,7 +265,8 @@ export class SqliteStore implements ExecutionStore {
   /** Queues an upsert of the task run (read at commit, like {@link saveExecution}). */
   saveTaskRun(taskRun: TaskRun): void {
     this.enqueue(
-      `t:${taskRun.id}`,
+      this.queued.taskRuns,
+      taskRun.id,
       this.upsertTaskRun,
       () => [taskRun.id, taskRun.executionId, taskRun.state, JSON.stringify(taskRun)],
       this.insertOutbox && TASK_RUN_RECORD,
@@ -263,6 +276,7 @@ export class SqliteStore implements ExecutionStore {
   /** Queues a log line; lines keep the order they were appended in. */
   appendLog(line: LogLine): void {
     this.enqueue(
+      undefined,
       undefined,
       this.insertLog,
       [line.executionId, line.taskRunId, line.taskId, line.attempt, line.timestamp, line.level, line.message],
@@ -276,7 +290,7 @@ export class SqliteStore implements ExecutionStore {
    */
   appendOutboxRecord(kind: OutboxRecordKind, data: object): void {
     if (!this.insertOutbox) throw new Error(`store ${this.db.name} was opened without the outbox`);
-    this.enqueue(undefined, undefined, [], { kind, payload: () => JSON.stringify(data) });
+    this.enqueue(undefined, undefined, undefined, [], { kind, payload: () => JSON.stringify(data) });
   }
 
   /** Calls `listener` after each commit that appended outbox records; returns the unsubscribe function. */
@@ -302,8 +316,9 @@ export class SqliteStore implements ExecutionStore {
   /** Queues the removal of task runs; a save of the same task run queued earlier is dropped with it. */
   deleteTaskRuns(ids: readonly string[]): void {
     for (const id of ids) {
-      this.queued.delete(`t:${id}`);
+      this.queued.taskRuns.delete(id);
       this.enqueue(
+        undefined,
         undefined,
         this.deleteTaskRun,
         [id],
@@ -324,9 +339,10 @@ export class SqliteStore implements ExecutionStore {
     options: { key?: string; fence?: string } = {},
   ): void {
     if (options.fence !== undefined) {
-      for (const key of this.queued.keys()) if (key.startsWith(options.fence)) this.queued.delete(key);
+      const { keyed } = this.queued;
+      for (const key of keyed.keys()) if (key.startsWith(options.fence)) keyed.delete(key);
     }
-    this.enqueue(options.key, statement, args);
+    this.enqueue(this.queued.keyed, options.key, statement, args);
   }
 
   /** Commits what is queued now, so that a direct read of the database sees it. */
@@ -394,6 +410,7 @@ export class SqliteStore implements ExecutionStore {
   }
 
   private enqueue(
+    slots: Map<string, Write> | undefined,
     key: string | undefined,
     statement: Statement<unknown[]> | undefined,
     args: Write['args'],
@@ -404,13 +421,13 @@ export class SqliteStore implements ExecutionStore {
     // records commute, and the batch commits as a whole, so the result is the
     // same as running every save in order. The outbox then gets one record for
     // the entity per batch, in its latest state: it mirrors what is durable.
-    const earlier = key === undefined ? undefined : this.queued.get(key);
+    const earlier = key === undefined ? undefined : slots?.get(key);
     if (earlier) {
       earlier.args = args;
     } else {
       const write: Write = outbox ? { statement, args, outbox } : { statement, args };
       this.queue.push(write);
-      if (key !== undefined) this.queued.set(key, write);
+      if (key !== undefined) slots?.set(key, write);
     }
     this.schedule();
   }
@@ -454,7 +471,7 @@ export class SqliteStore implements ExecutionStore {
     }
     this.inFlight = { seq: writer.post(batch), writes, waiters: this.waiters };
     this.queue = [];
-    this.queued = new Map();
+    this.queued = new Queued();
     this.waiters = [];
   }
 
@@ -520,7 +537,7 @@ export class SqliteStore implements ExecutionStore {
       if (this.queue.length > 0) {
         appended = this.commitBatch(this.queue);
         this.queue = [];
-        this.queued = new Map();
+        this.queued = new Queued();
         this.checkpointer?.committed();
       }
     } catch (error) {

@@ -40,10 +40,14 @@ export class SqliteTriggerStateStore implements TriggerStateStore {
   }
 
   save(scope: TriggerScope, key: string, value: unknown): void {
-    const at = [...params(scope), key];
+    const [namespace, flowId, triggerId] = params(scope);
     const queueKey = `${prefix(scope)}${key}`;
-    if (value === undefined) this.store.queueWrite(this.deleteOne, at, { key: queueKey });
-    else this.store.queueWrite(this.upsert, [...at, JSON.stringify(value)], { key: queueKey });
+    if (value === undefined)
+      this.store.queueWrite(this.deleteOne, [namespace, flowId, triggerId, key], { key: queueKey });
+    else
+      this.store.queueWrite(this.upsert, [namespace, flowId, triggerId, key, JSON.stringify(value)], {
+        key: queueKey,
+      });
   }
 
   clear(scope: TriggerScope): void {
@@ -55,7 +59,14 @@ function params(scope: TriggerScope): ScopeParams {
   return [scope.namespace, scope.flowId, scope.triggerId];
 }
 
-/** Queue key prefix of one trigger's state. */
+const prefixes = new WeakMap<TriggerScope, string>();
+
+/** Queue key prefix of one trigger's state (an MQTT trigger saves for every message: made once per scope). */
 function prefix(scope: TriggerScope): string {
-  return `s:${JSON.stringify(params(scope))}:`;
+  let text = prefixes.get(scope);
+  if (text === undefined) {
+    text = `s:${JSON.stringify(params(scope))}:`;
+    prefixes.set(scope, text);
+  }
+  return text;
 }

@@ -215,18 +215,22 @@ export class RuntimeTriggerContext implements TriggerContext {
       logger.debug({ dedupeKey: options.dedupeKey }, 'trigger event already fired; dropped');
       return { kind: 'DUPLICATE', reason: 'this event has already started an execution' };
     }
-    const scope = { ...this.base, trigger: variables };
     let inputs: Record<string, unknown> | undefined;
     let labels: Record<string, string> | undefined;
     try {
-      const failing = firstFailing(trigger.conditions, engine.renderer, scope, this.functions);
+      const scope =
+        trigger.conditions?.length || trigger.inputs || trigger.labels
+          ? { ...this.base, trigger: variables }
+          : undefined;
+      const failing = scope && firstFailing(trigger.conditions, engine.renderer, scope, this.functions);
       if (failing !== undefined) {
         logger.debug({ condition: failing }, 'trigger condition not met');
         return { kind: 'SKIPPED', reason: `condition not met: ${failing}` };
       }
-      if (trigger.inputs)
+      if (scope && trigger.inputs)
         inputs = engine.renderer.render(trigger.inputs, scope, this.functions) as typeof inputs;
-      if (trigger.labels) labels = stringMap(engine.renderer.render(trigger.labels, scope, this.functions));
+      if (scope && trigger.labels)
+        labels = stringMap(engine.renderer.render(trigger.labels, scope, this.functions));
     } catch (err) {
       logger.warn({ err: messageOf(err) }, 'trigger conditions, inputs or labels failed; no execution');
       this.noteError(`conditions, inputs or labels failed: ${messageOf(err)}`);
@@ -259,23 +263,12 @@ export class RuntimeTriggerContext implements TriggerContext {
       const next = [dedupeValue, ...history.filter((v) => v !== dedupeValue)].slice(0, DEDUPE_HISTORY);
       this.state.put(dedupeKey, next);
     }
-    const id = execution.id;
-    let copy: Execution | undefined;
-    const fired: FiredExecution = {
-      executionId: id,
-      get execution() {
-        copy ??= structuredClone(execution);
-        return copy;
-      },
-      stored: () => engine.store.flush(),
-      ended: () => engine.wait(id),
-    };
     const { stats } = this;
     stats.fired++;
     stats.lastFiredAt = this.clock.now();
-    stats.lastExecutionId = id;
+    stats.lastExecutionId = execution.id;
     this.parts.changed();
-    return { kind: 'STARTED', fired };
+    return { kind: 'STARTED', fired: new Fired(engine, execution) };
   }
 
   /** The queue is full: the event is dropped and counted; the first of a run of drops is logged. */
@@ -292,9 +285,36 @@ export class RuntimeTriggerContext implements TriggerContext {
   }
 }
 
-/** Values fired under a dedupe key, newest first. */
+/** An execution a trigger started (a class: one is made per event). */
+class Fired implements FiredExecution {
+  readonly executionId: string;
+  private copy: Execution | undefined;
+
+  constructor(
+    private readonly engine: Engine,
+    private readonly started: Execution,
+  ) {
+    this.executionId = started.id;
+  }
+
+  get execution(): Execution {
+    this.copy ??= structuredClone(this.started);
+    return this.copy;
+  }
+
+  stored(): Promise<void> {
+    return this.engine.store.flush();
+  }
+
+  ended(): Promise<Execution> {
+    return this.engine.wait(this.executionId);
+  }
+}
+
+/** Values fired under a dedupe key, newest first (as kept, when that is a list of strings). */
 function historyOf(value: unknown): string[] {
-  return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
+  if (!Array.isArray(value)) return [];
+  return value.every((v) => typeof v === 'string') ? value : value.filter((v) => typeof v === 'string');
 }
 
 /** Labels rendered from templates: every value as text. */

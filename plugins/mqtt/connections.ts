@@ -172,6 +172,18 @@ class Connection {
   }
 }
 
+/**
+ * What tells pooled connections apart, taken on every publish: the URL for
+ * the usual anonymous MQTT 3.1.1 connection, else everything joined on
+ * U+0000, which MQTT strings may not contain.
+ */
+function connectionKey(settings: ConnectionSettings): string {
+  const { username, password, clientId, protocolVersion = 4 } = settings;
+  const url = normaliseServerUrl(settings.url);
+  if (!username && !password && !clientId && protocolVersion === 4) return url;
+  return [url, username ?? '', password ?? '', clientId ?? '', protocolVersion].join('\u0000');
+}
+
 /** Nagle off: an event must not wait for the previous packet's ACK (SPEC §8). */
 function noDelay(client: MqttClient): void {
   (client.stream as Partial<Socket> | undefined)?.setNoDelay?.(true);
@@ -210,14 +222,7 @@ export class MqttConnections implements SharedResource {
 
   lease(settings: ConnectionSettings): Lease {
     if (this.closed) throw new Error('MQTT connections are closed: the runtime is stopping');
-    // Taken on every publish: a plain join on U+0000, which MQTT strings may not contain.
-    const key = [
-      normaliseServerUrl(settings.url),
-      settings.username ?? '',
-      settings.password ?? '',
-      settings.clientId ?? '',
-      settings.protocolVersion ?? 4,
-    ].join('\u0000');
+    const key = connectionKey(settings);
     let connection = this.connections.get(key);
     if (!connection) {
       connection = new Connection(settings);

@@ -1,6 +1,7 @@
 /** Execution lifecycle: errors/finally, runIf, disabled, pluginDefaults, inputs, outputs, labels, concurrency, pause, kill. */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { InputValidationError } from '../../protocol/errors.js';
+import { ManualClock } from '../support/clock.js';
 import { type EngineFixture, engineFixture } from '../support/engine.js';
 
 let fx: EngineFixture;
@@ -234,5 +235,23 @@ tasks:
     const r = await fx.finished(e.id);
     expect(r.run('sleeper').state).toBe('KILLED');
     expect(r.taskRuns.some((t) => t.taskId === 'never')).toBe(false);
+  });
+});
+
+describe('dates', () => {
+  it('writes the clock as Date.toISOString does, across milliseconds, seconds and years', async () => {
+    const clock = new ManualClock('2026-12-31T23:59:59.998Z');
+    const dated = engineFixture({ clock });
+    try {
+      const seen: [number, string][] = [];
+      for (const step of [0, 0, 1, 1, 7, 993, 999, 1000, 0.5, 86_399_000, 1]) {
+        await clock.advance(step);
+        seen.push([clock.now(), dated.engine.nowIso()]);
+      }
+      for (const [ms, iso] of seen) expect(iso).toBe(new Date(ms).toISOString());
+      expect(new Set(seen.map(([, iso]) => iso.slice(0, 4)))).toEqual(new Set(['2026', '2027']));
+    } finally {
+      await dated.close();
+    }
   });
 });
