@@ -29,8 +29,24 @@ export interface Scope {
   signal: AbortSignal;
 }
 
+/** The variables every expression of an execution sees. */
+type BaseVariables = {
+  flow: { id: string; namespace: string; revision: number };
+  execution: { id: string; startDate: string; originalId: string };
+  inputs: Record<string, unknown>;
+  labels: Record<string, string>;
+  trigger: Record<string, unknown> | undefined;
+  agent: EngineCore['agent'];
+};
+
 /** Keys of a task that are engine business, never handed to the renderer. */
 const ENGINE_KEYS = new Set(['id', 'type', 'retry', 'runIf', 'disabled', 'allowFailure', 'description']);
+
+/**
+ * Each task's properties split once: those the engine or the plugin takes as
+ * written (children included), and those rendered for every attempt.
+ */
+const SPLIT_PROPS = new WeakMap<Task, { kept: Record<string, unknown>; rendered: Record<string, unknown> }>();
 
 type Outcome =
   | { ok: true; state: State; outputs: Record<string, unknown> }
@@ -456,14 +472,18 @@ export class ExecutionRun {
     def: AnyTaskDefinition,
     variables: Record<string, unknown>,
   ): Record<string, unknown> {
-    const props: Record<string, unknown> = {};
-    const rendered: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(task)) {
-      if (ENGINE_KEYS.has(k) || def.children.includes(k)) props[k] = v;
-      else rendered[k] = v;
+    let split = SPLIT_PROPS.get(task);
+    if (!split) {
+      split = { kept: {}, rendered: {} };
+      for (const [k, v] of Object.entries(task)) {
+        if (ENGINE_KEYS.has(k) || def.children.includes(k)) split.kept[k] = v;
+        else split.rendered[k] = v;
+      }
+      SPLIT_PROPS.set(task, split);
     }
     // One render for all of them: the expressions of a task share one context.
-    return Object.assign(props, this.core.renderer.render(rendered, variables, this.functions()));
+    const rendered = this.core.renderer.render(split.rendered, variables, this.functions());
+    return Object.assign({}, split.kept, rendered);
   }
 
   /** Runs a flowable's children; called through the task context. */
@@ -575,10 +595,10 @@ export class ExecutionRun {
     node[tr.valuePath.at(-1)!] = tr.outputs;
   }
 
-  private base: Record<string, unknown> | undefined;
+  private base: BaseVariables | undefined;
 
   /** What every expression of this execution sees; made once, since none of it changes. */
-  private baseVariables(): Record<string, unknown> {
+  private baseVariables(): BaseVariables {
     const e = this.execution;
     this.base ??= {
       flow: { id: e.flowId, namespace: e.namespace, revision: e.flowRevision },
@@ -591,10 +611,16 @@ export class ExecutionRun {
     return this.base;
   }
 
-  /** The expression context of one task. */
+  /** The expression context of one task: a literal of fixed keys, made for every attempt. */
   variables(tr: TaskRun, task: Task, scope: Scope): Record<string, unknown> {
+    const base = this.baseVariables();
     const vars: Record<string, unknown> = {
-      ...this.baseVariables(),
+      flow: base.flow,
+      execution: base.execution,
+      inputs: base.inputs,
+      labels: base.labels,
+      trigger: base.trigger,
+      agent: base.agent,
       vars: this.vars ?? this.execution.variables ?? {},
       outputs: this.outputs,
       task: { id: task.id, type: task.type },

@@ -29,26 +29,34 @@ function data(value: unknown, path: string): unknown {
   return typeof value === 'function' ? new Missing(path, 'a function is not data') : value;
 }
 
-/** Reads `key` of `target` as plain data: own properties of plain objects, in-range list items. */
+/**
+ * Reads `key` of `target` as plain data: own properties of plain objects, in-range list items.
+ * The path for messages is only put together when the read fails: most reads succeed.
+ */
 export function member(target: unknown, key: unknown, base: string | undefined): unknown {
   if (target instanceof Missing) return target;
   if (key instanceof Missing) return key;
-  const path = pathOf(base, key);
   const where = base ?? '…';
-  if (target === null || target === undefined) return new Missing(path, `'${where}' is null`);
+  if (target === null || target === undefined) return new Missing(pathOf(base, key), `'${where}' is null`);
   if (Array.isArray(target)) {
     const index = typeof key === 'number' ? key : /^\d+$/.test(String(key)) ? Number(key) : Number.NaN;
     if (!Number.isInteger(index) || index < 0 || index >= target.length) {
-      return new Missing(path, `'${where}' has ${target.length} items`);
+      return new Missing(pathOf(base, key), `'${where}' has ${target.length} items`);
     }
-    return target[index] === undefined ? new Missing(path) : data(target[index], path);
+    const item = target[index];
+    return item === undefined ? new Missing(pathOf(base, key)) : memberData(item, base, key);
   }
   if (isPlainObject(target) && (typeof key === 'string' || typeof key === 'number')) {
-    const name = String(key);
-    if (Object.hasOwn(target, name) && target[name] !== undefined) return data(target[name], path);
-    return new Missing(path, undefined, Object.keys(target));
+    const name = typeof key === 'string' ? key : String(key);
+    const value = Object.hasOwn(target, name) ? target[name] : undefined;
+    if (value !== undefined) return memberData(value, base, key);
+    return new Missing(pathOf(base, key), undefined, Object.keys(target));
   }
-  return new Missing(path, `'${where}' is ${describeTarget(target)}`);
+  return new Missing(pathOf(base, key), `'${where}' is ${describeTarget(target)}`);
+}
+
+function memberData(value: unknown, base: string | undefined, key: unknown): unknown {
+  return typeof value === 'function' ? data(value, pathOf(base, key)) : value;
 }
 
 function describeTarget(target: unknown): string {

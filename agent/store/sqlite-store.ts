@@ -98,6 +98,12 @@ class Queued {
   readonly executions = new Map<string, Write>();
   readonly taskRuns = new Map<string, Write>();
   readonly keyed = new Map<string, Write>();
+
+  clear(): void {
+    this.executions.clear();
+    this.taskRuns.clear();
+    this.keyed.clear();
+  }
 }
 
 /**
@@ -137,7 +143,7 @@ export class SqliteStore implements ExecutionStore {
    * are the records' own, their hashes already computed) and per `queueWrite`
    * key, for coalescing.
    */
-  private queued = new Queued();
+  private readonly queued = new Queued();
   private waiters: Waiter[] = [];
   private scheduled: NodeJS.Timeout | undefined;
   private readonly commitDelayMs: number;
@@ -471,7 +477,7 @@ export class SqliteStore implements ExecutionStore {
     }
     this.inFlight = { seq: writer.post(batch), writes, waiters: this.waiters };
     this.queue = [];
-    this.queued = new Queued();
+    this.queued.clear();
     this.waiters = [];
   }
 
@@ -537,7 +543,7 @@ export class SqliteStore implements ExecutionStore {
       if (this.queue.length > 0) {
         appended = this.commitBatch(this.queue);
         this.queue = [];
-        this.queued = new Queued();
+        this.queued.clear();
         this.checkpointer?.committed();
       }
     } catch (error) {
