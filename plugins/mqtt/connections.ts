@@ -1,7 +1,8 @@
 /**
  * MQTT connections shared by the `mqtt` triggers and `mqtt.publish` tasks of
- * one runtime: one client per server, credentials and client id, kept open
- * across executions and closed a while after its last user left.
+ * one runtime: one client per server, credentials and client id for the
+ * subscriptions, another for the publishes, kept open across executions and
+ * closed a while after their last user left.
  */
 import { randomBytes } from 'node:crypto';
 import type { Socket } from 'node:net';
@@ -204,7 +205,7 @@ export function writeNow(client: MqttClient): void {
  * The pool. Get it with `ctx.host.shared(CONNECTIONS_KEY, () => new MqttConnections())`.
  *
  * @example
- * const lease = pool.lease({ url: 'mqtt://127.0.0.1:1883' });
+ * const lease = pool.lease({ url: 'mqtt://127.0.0.1:1883' }, 'publish');
  * await lease.ready(10_000);
  * await lease.client.publishAsync('sensors/cold-room', '{"celsius": 9}');
  * await lease.release();
@@ -220,9 +221,20 @@ export class MqttConnections implements SharedResource {
     return this.connections.size;
   }
 
-  lease(settings: ConnectionSettings): Lease {
+  /**
+   * A hold on the pooled connection for `settings`. Publishers and
+   * subscribers get separate connections (unless the settings name the
+   * client id, which only one connection may use): a subscription held by a
+   * full trigger queue stops its connection from reading, and the executions
+   * filling that queue could then never read the acknowledgements of what
+   * they publish.
+   */
+  lease(settings: ConnectionSettings, purpose: 'subscribe' | 'publish' = 'subscribe'): Lease {
     if (this.closed) throw new Error('MQTT connections are closed: the runtime is stopping');
-    const key = connectionKey(settings);
+    const key =
+      purpose === 'publish' && !settings.clientId
+        ? `${connectionKey(settings)}\u0000publish`
+        : connectionKey(settings);
     let connection = this.connections.get(key);
     if (!connection) {
       connection = new Connection(settings);

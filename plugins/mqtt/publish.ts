@@ -40,7 +40,7 @@ export default defineTask({
       throw new TaskError((err as Error).message, false);
     }
     const pool = ctx.host.shared(CONNECTIONS_KEY, () => new MqttConnections());
-    const lease = pool.lease(settings);
+    const lease = pool.lease(settings, 'publish');
     try {
       if (!lease.client.connected) await lease.ready(connectTimeoutMs(props), ctx.signal);
       const qos = props.qos ?? 1;

@@ -100,6 +100,31 @@ ${extra}tasks:
     await r.fx.engine.idle();
   });
 
+  it('keeps going when the trigger queue is full of executions that publish to the same broker', async () => {
+    const p = fresh();
+    // Each execution ends only once the broker has acknowledged its publish: with the
+    // subscription held, that acknowledgement must still get through.
+    const relay = onMessage(`${p}/in`).replace(
+      /tasks:[\s\S]*$/,
+      `tasks:\n  - id: out\n    type: mqtt.publish\n    topic: ${p}/out/{{ trigger.payload.n }}\n    from: "{{ trigger.payload.n }}"\n`,
+    );
+    const r = await rigWith([relay], undefined, { capacity: 2, whenFull: 'wait' });
+    const listener = await client();
+    const out = new Set<string>();
+    listener.on('message', (_t, payload) => out.add(`${payload}`));
+    await listener.subscribeAsync(`${p}/out/#`, { qos: 1 });
+    const sender = await client();
+    const total = 40;
+    await Promise.all(
+      Array.from({ length: total }, (_, n) =>
+        sender.publishAsync(`${p}/in`, JSON.stringify({ n }), { qos: 1 }),
+      ),
+    );
+    await eventually(() => expect(out.size).toBe(total), 15_000);
+    expect(r.triggers.status()[0]).toMatchObject({ fired: total, dropped: 0 });
+    await r.fx.engine.idle();
+  });
+
   it('drops messages that find the trigger queue full (whenFull: drop) and counts them', async () => {
     const p = fresh();
     const r = await rigWith([slow(`${p}/in`, 'PT30S')], undefined, { capacity: 1, whenFull: 'drop' });
@@ -225,7 +250,7 @@ ${extra}tasks:
     await startedCount(r, 2);
   });
 
-  it('publishes a string as it is and a map as JSON, retained when asked, on a shared connection', async () => {
+  it('publishes a string as it is and a map as JSON, retained when asked, on a connection the publishes share', async () => {
     const p = fresh();
     const r = await rigWith([onMessage(`${p}/in/a`), onMessage(`${p}/in/b`, '', 'second')]);
     retained.push(`${p}/out/state`);
@@ -264,7 +289,8 @@ tasks:
     await late.subscribeAsync(`${p}/out/state`, { qos: 1 });
     expect(await got).toEqual({ payload: '{"state":"ON","level":3}', retain: true });
     const pool = r.fx.engine.host.shared(CONNECTIONS_KEY, () => new MqttConnections());
-    expect(pool.size).toBe(1);
+    // The two triggers share one connection, the two publishes another.
+    expect(pool.size).toBe(2);
   });
 
   it('hands a publish to the socket at once, not after the continuations queued behind it', async () => {
