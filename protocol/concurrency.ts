@@ -12,6 +12,11 @@ export async function forEachLimit<T>(
   limit: number,
   fn: (item: T, index: number) => Promise<boolean | undefined>,
 ): Promise<void> {
+  if (limit === 1) {
+    // The usual case (a sequential task list), without the bookkeeping of running several at once.
+    for (let index = 0; index < items.length; index++) if (await fn(items[index]!, index)) return;
+    return;
+  }
   let next = 0;
   let stopped = false;
   const worker = async () => {

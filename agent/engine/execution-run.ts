@@ -214,15 +214,6 @@ export class ExecutionRun {
   /** Runs a task list: in order (stopping at the first failure), or `concurrency` at a time (0: all); no task starts after a failure. */
   async runList(tasks: readonly Task[], scope: Scope, concurrency = 1): Promise<State> {
     const states: State[] = [];
-    if (concurrency === 1) {
-      // The usual case, without the bookkeeping of running several at once.
-      for (const task of tasks) {
-        const state = await this.runTask(task, scope);
-        states.push(state);
-        if (isFailure(state)) break;
-      }
-      return mergeStates(states);
-    }
     await forEachLimit(tasks, concurrency, async (task) => {
       const state = await this.runTask(task, scope);
       states.push(state);

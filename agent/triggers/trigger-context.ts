@@ -218,19 +218,18 @@ export class RuntimeTriggerContext implements TriggerContext {
     let inputs: Record<string, unknown> | undefined;
     let labels: Record<string, string> | undefined;
     try {
-      const scope =
-        trigger.conditions?.length || trigger.inputs || trigger.labels
-          ? { ...this.base, trigger: variables }
-          : undefined;
-      const failing = scope && firstFailing(trigger.conditions, engine.renderer, scope, this.functions);
-      if (failing !== undefined) {
-        logger.debug({ condition: failing }, 'trigger condition not met');
-        return { kind: 'SKIPPED', reason: `condition not met: ${failing}` };
+      // Most triggers have none of these: no scope is made for them.
+      if (trigger.conditions?.length || trigger.inputs || trigger.labels) {
+        const scope = { ...this.base, trigger: variables };
+        const failing = firstFailing(trigger.conditions, engine.renderer, scope, this.functions);
+        if (failing !== undefined) {
+          logger.debug({ condition: failing }, 'trigger condition not met');
+          return { kind: 'SKIPPED', reason: `condition not met: ${failing}` };
+        }
+        if (trigger.inputs)
+          inputs = engine.renderer.render(trigger.inputs, scope, this.functions) as typeof inputs;
+        if (trigger.labels) labels = stringMap(engine.renderer.render(trigger.labels, scope, this.functions));
       }
-      if (scope && trigger.inputs)
-        inputs = engine.renderer.render(trigger.inputs, scope, this.functions) as typeof inputs;
-      if (scope && trigger.labels)
-        labels = stringMap(engine.renderer.render(trigger.labels, scope, this.functions));
     } catch (err) {
       logger.warn({ err: messageOf(err) }, 'trigger conditions, inputs or labels failed; no execution');
       this.noteError(`conditions, inputs or labels failed: ${messageOf(err)}`);
