@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { MIGRATIONS } from './migrations.js';
-import { openSqliteStore, type SqliteStore } from './sqlite-store.js';
+import { openSqliteStore, type SqliteStore, type SqliteStoreOptions } from './sqlite-store.js';
 import { aLogLine, anExecution, aTaskRun } from './test-fixtures.js';
 
 let dir: string;
@@ -13,7 +13,7 @@ let dbPath: string;
 const open: SqliteStore[] = [];
 const readers: BetterSqlite3.Database[] = [];
 
-function store(options: { busyTimeoutMs?: number; onWriteError?: (e: unknown) => void } = {}): SqliteStore {
+function store(options: Partial<Omit<SqliteStoreOptions, 'path'>> = {}): SqliteStore {
   const s = openSqliteStore({ path: dbPath, ...options });
   open.push(s);
   return s;
@@ -104,6 +104,30 @@ describe('group commit', () => {
     await s.flush();
     const db = reader();
     expect([count(db, 'executions'), count(db, 'task_runs')]).toEqual([50, 50]);
+  });
+
+  it('commits the writes of a whole commit delay together while nothing awaits them', async () => {
+    const s = store({ commitDelayMs: 300, outbox: true });
+    const appends: number[] = [];
+    s.onOutboxAppend((append) => appends.push(append.count));
+    const started = performance.now();
+    const executions = Array.from({ length: 5 }, () => anExecution());
+    for (const e of executions) {
+      s.saveExecution(e);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    await vi.waitFor(() => expect(appends).toEqual([5]), { timeout: 2000, interval: 5 });
+    expect(performance.now() - started).toBeGreaterThanOrEqual(295);
+    expect(count(reader(), 'executions')).toBe(5);
+  });
+
+  it('commits within the flush delay once a flush awaits, however long the commit delay', async () => {
+    const s = store({ commitDelayMs: 60_000 });
+    s.saveExecution(anExecution());
+    const started = performance.now();
+    await s.flush();
+    expect(performance.now() - started).toBeLessThan(1000);
+    expect(count(reader(), 'executions')).toBe(1);
   });
 
   it('resolves flush at once when nothing is queued', async () => {

@@ -32,12 +32,19 @@ export interface SqliteStoreOptions {
   clock?: { now(): number };
   /**
    * How long the first write of a batch waits for others before the batch
-   * commits, in ms (default 1). The saves of an execution that ends within it
-   * (a sensor event handled in a fraction of a millisecond) commit once, in
-   * their final state; under a steady stream every commit carries the writes
-   * of this long. `flush` waits for the commit.
+   * commits, in ms, while nothing awaits it (default 10). Under a steady
+   * stream of events every commit carries the writes of this long, so the
+   * writer wakes up, and the event loop hears back from it, once per window
+   * instead of once per event.
    */
   commitDelayMs?: number;
+  /**
+   * The same wait once a `flush` awaits the batch, in ms (default 1, at most
+   * `commitDelayMs`): the saves of an execution that ends within it (a sensor
+   * event handled in a fraction of a millisecond) still commit once, in their
+   * final state.
+   */
+  flushDelayMs?: number;
   /** Called when a background group commit fails; the writes stay queued and the next flush retries them. */
   onWriteError?: (error: unknown) => void;
   /**
@@ -109,9 +116,9 @@ class Queued {
 /**
  * {@link ExecutionStore} on better-sqlite3. Saves and log lines are queued and
  * committed together in one transaction `commitDelayMs` after the first of
- * them (group commit); repeated saves of one record within a batch are
- * coalesced. WAL checkpoints run on a worker thread (checkpointer.ts).
- * Reads commit the pending batch first, so they always see every earlier write.
+ * them, or `flushDelayMs` once a flush awaits them (group commit); repeated
+ * saves of one record within a batch are coalesced. WAL checkpoints run on a
+ * worker thread (checkpointer.ts). Reads commit the pending batch first, so they always see every earlier write.
  *
  * @example
  * const store = openSqliteStore({ path: '.tern/agent/tern.db' });
@@ -146,7 +153,10 @@ export class SqliteStore implements ExecutionStore {
   private readonly queued = new Queued();
   private waiters: Waiter[] = [];
   private scheduled: NodeJS.Timeout | undefined;
+  /** Whether `scheduled` is the short wait of a flush. */
+  private scheduledForFlush = false;
   private readonly commitDelayMs: number;
+  private readonly flushDelayMs: number;
   /** Undefined for ':memory:'. */
   private readonly checkpointer: WalCheckpointer | undefined;
   /** Commits background batches off the event loop; undefined for ':memory:' (or if it could not open). */
@@ -229,7 +239,8 @@ export class SqliteStore implements ExecutionStore {
       this.files = new DirectoryFileStorage(join(dirname(resolve(options.path)), 'files'));
     }
     this.onWriteError = options.onWriteError;
-    this.commitDelayMs = options.commitDelayMs ?? 1;
+    this.commitDelayMs = options.commitDelayMs ?? 10;
+    this.flushDelayMs = Math.min(options.flushDelayMs ?? 1, this.commitDelayMs);
     this.checkpointer = inMemory
       ? undefined
       : new WalCheckpointer({
@@ -337,11 +348,12 @@ export class SqliteStore implements ExecutionStore {
    * Queues a write to one of the agent's own tables, committed in order with
    * the next batch. A later write with the same `key` takes the place of the
    * queued one. `fence` is a key prefix: queued writes under it are no longer
-   * replaced, so that saves after a delete land after it.
+   * replaced, so that saves after a delete land after it. `args` may be a
+   * function, called once when the batch commits.
    */
   queueWrite(
     statement: Statement<unknown[]>,
-    args: unknown[],
+    args: Write['args'],
     options: { key?: string; fence?: string } = {},
   ): void {
     if (options.fence !== undefined) {
@@ -366,7 +378,7 @@ export class SqliteStore implements ExecutionStore {
     }
     return new Promise((resolve, reject) => {
       this.waiters.push({ resolve, reject });
-      this.schedule();
+      this.schedule(true);
     });
   }
 
@@ -438,17 +450,26 @@ export class SqliteStore implements ExecutionStore {
     this.schedule();
   }
 
-  private schedule(): void {
-    if (this.scheduled || this.closed) return;
-    this.scheduled = setTimeout(() => {
-      this.scheduled = undefined;
-      if (this.writer) return this.dispatch();
-      try {
-        this.commitPending();
-      } catch (error) {
-        this.onWriteError?.(error);
-      }
-    }, this.commitDelayMs);
+  /** Arms the commit timer; a flush shortens a background wait already armed. */
+  private schedule(forFlush = false): void {
+    if (this.closed) return;
+    if (this.scheduled) {
+      if (!forFlush || this.scheduledForFlush) return;
+      clearTimeout(this.scheduled);
+    }
+    this.scheduledForFlush = forFlush;
+    this.scheduled = setTimeout(
+      () => {
+        this.scheduled = undefined;
+        if (this.writer) return this.dispatch();
+        try {
+          this.commitPending();
+        } catch (error) {
+          this.onWriteError?.(error);
+        }
+      },
+      forFlush ? this.flushDelayMs : this.commitDelayMs,
+    );
   }
 
   /**
@@ -493,7 +514,7 @@ export class SqliteStore implements ExecutionStore {
         this.inFlight = undefined;
         this.queue = [...inFlight.writes, ...this.queue];
         this.waiters.push(...inFlight.waiters);
-        this.schedule();
+        this.schedule(this.waiters.length > 0);
       }
       return;
     }
