@@ -4,6 +4,7 @@ import type { Registry } from '../../plugins/registry.js';
 import type { Execution, LogLine, TaskRun } from '../../protocol/execution.js';
 import type { SubflowRequest, SubflowResult } from '../../protocol/plugin.js';
 import type { ExpressionFunctions, Renderer } from '../expr/index.js';
+import type { Abort } from './abort.js';
 import type { ExecutionRun } from './execution-run.js';
 import type { RuntimeHost } from './plugin-host.js';
 import type { Clock, ExecutionStore, SecretSource } from './ports.js';
@@ -31,6 +32,6 @@ export interface EngineCore {
     parent: ExecutionRun,
     taskRun: TaskRun,
     request: SubflowRequest,
-    signal: AbortSignal,
+    abort: Abort,
   ): Promise<SubflowResult>;
 }

@@ -14,6 +14,7 @@ import { newId } from '../../protocol/ids.js';
 import type { SubflowRequest, SubflowResult } from '../../protocol/plugin.js';
 import { isFailure, isTerminal, type State } from '../../protocol/states.js';
 import { type ExpressionFunctions, Renderer } from '../expr/index.js';
+import type { Abort } from './abort.js';
 import type { EngineCore } from './engine-core.js';
 import { messageOf } from './errors.js';
 import { ExecutionRun } from './execution-run.js';
@@ -377,7 +378,7 @@ export class Engine implements EngineCore {
     parent: ExecutionRun,
     tr: TaskRun,
     request: SubflowRequest,
-    signal: AbortSignal,
+    abort: Abort,
   ): Promise<SubflowResult> {
     let childId = typeof tr.outputs.executionId === 'string' ? tr.outputs.executionId : undefined;
     if (!childId) {
@@ -400,13 +401,12 @@ export class Engine implements EngineCore {
       if (request.wait === false) return { executionId: childId, state: child.state, outputs: {} };
     }
     const id = childId;
-    const onAbort = () => this.kill(id);
-    signal.addEventListener('abort', onAbort, { once: true });
+    const unlink = abort.onAbort(() => this.kill(id));
     try {
       const done = await this.wait(id);
       return { executionId: id, state: done.state, outputs: done.outputs };
     } finally {
-      signal.removeEventListener('abort', onAbort);
+      unlink();
     }
   }
 

@@ -12,6 +12,7 @@ import type { AnyTaskDefinition, RunTasksOptions } from '../../protocol/plugin.j
 import { isFailure, isTerminal, mergeStates, type State } from '../../protocol/states.js';
 import { isTruthy } from '../../protocol/values.js';
 import type { ExpressionFunctions } from '../expr/index.js';
+import { Abort } from './abort.js';
 import type { EngineCore } from './engine-core.js';
 import { KilledError, messageOf, TimeoutError } from './errors.js';
 import { applyPluginDefaults } from './plugin-defaults.js';
@@ -20,13 +21,13 @@ import { compileRetry } from './retry.js';
 import { MASK, SecretMask } from './secret-mask.js';
 import { createTaskContext } from './task-context.js';
 
-/** Where in the tree a task list runs: its parent, enclosing foreach values, and the signal that stops it. */
+/** Where in the tree a task list runs: its parent, enclosing foreach values, and what stops it. */
 export interface Scope {
   parent: TaskRun | null;
   valuePath: string[];
   value: string | null;
   iteration: number | null;
-  signal: AbortSignal;
+  abort: Abort;
 }
 
 /** The variables every expression of an execution sees. */
@@ -58,14 +59,14 @@ export class ExecutionRun {
   /** Secret values this run has read: masked out of its logs, errors and outputs. */
   readonly secrets = new SecretMask();
   /** Aborted by kill: stops everything, including `errors` and `finally`. */
-  private readonly killController = new AbortController();
-  /** Aborted by kill or flow timeout: stops the main task list. The kill controller itself without a flow timeout. */
-  private readonly mainController: AbortController;
+  private readonly killAbort = new Abort();
+  /** Aborted by kill or flow timeout: stops the main task list. The kill abort itself without a flow timeout. */
+  private readonly mainAbort: Abort;
   private readonly runs = new Map<string, TaskRun>();
   private readonly outputs: Record<string, unknown> = {};
   private readonly resumeWaiters = new Set<() => void>();
-  /** Attempts in flight, each with what to do when its signal aborts (see {@link raceAbort}). */
-  private readonly inflight = new Set<{ signal: AbortSignal; aborted(): void }>();
+  /** Attempts in flight, each with what to do when it is aborted (see {@link raceAbort}). */
+  private readonly inflight = new Set<{ abort: Abort; aborted(): void }>();
   private pausedCount = 0;
   private errorInfo: { taskId: string; message: string } | undefined;
   private fns: ExpressionFunctions | undefined;
@@ -88,13 +89,7 @@ export class ExecutionRun {
       this.runs.set(runKey(tr.parentTaskRunId, tr.taskId, tr.iteration), tr);
       if (isTerminal(tr.state) && Object.keys(tr.outputs).length > 0) this.setOutputs(tr);
     }
-    if (record.flow.timeout) {
-      const main = new AbortController();
-      this.killController.signal.addEventListener('abort', () =>
-        main.abort(this.killController.signal.reason),
-      );
-      this.mainController = main;
-    } else this.mainController = this.killController;
+    this.mainAbort = record.flow.timeout ? this.killAbort.child().abort : this.killAbort;
   }
 
   get flow() {
@@ -118,9 +113,9 @@ export class ExecutionRun {
   }
 
   kill(): void {
-    if (this.killController.signal.aborted) return;
+    if (this.killAbort.aborted) return;
     this.updateExecution({ state: 'KILLING' });
-    this.killController.abort(new KilledError());
+    this.killAbort.abort(new KilledError());
     this.abortedSignals();
   }
 
@@ -151,22 +146,19 @@ export class ExecutionRun {
           return this.finish('FAILED', `variables: ${messageOf(err)}`);
         }
       }
-      const main = await this.runList(this.flow.tasks as Task[], this.rootScope(this.mainController.signal));
-      if (this.killController.signal.aborted) return this.finish('KILLED');
+      const main = await this.runList(this.flow.tasks as Task[], this.rootScope(this.mainAbort));
+      if (this.killAbort.aborted) return this.finish('KILLED');
       let state = main;
       if (isFailure(main) && this.flow.errors?.length) {
         this.execution.stage = 'errors';
-        await this.runList(this.flow.errors as Task[], this.rootScope(this.killController.signal));
+        await this.runList(this.flow.errors as Task[], this.rootScope(this.killAbort));
       }
       if (this.flow.finally?.length) {
         this.execution.stage = 'finally';
-        const fin = await this.runList(
-          this.flow.finally as Task[],
-          this.rootScope(this.killController.signal),
-        );
+        const fin = await this.runList(this.flow.finally as Task[], this.rootScope(this.killAbort));
         state = mergeStates([state, fin]);
       }
-      if (this.killController.signal.aborted) return this.finish('KILLED');
+      if (this.killAbort.aborted) return this.finish('KILLED');
       if (!isFailure(state) && this.flow.outputs?.length) {
         try {
           this.execution.outputs = this.renderFlowOutputs();
@@ -187,7 +179,7 @@ export class ExecutionRun {
     const left = Date.parse(this.execution.startDate) + limit - this.core.clock.now();
     return this.core.clock.setTimeout(
       () => {
-        this.mainController.abort(new TimeoutError(`flow timed out after ${this.flow.timeout}`));
+        this.mainAbort.abort(new TimeoutError(`flow timed out after ${this.flow.timeout}`));
         this.abortedSignals();
       },
       Math.max(0, left),
@@ -207,8 +199,8 @@ export class ExecutionRun {
     this.core.saveExecution(this.execution);
   }
 
-  private rootScope(signal: AbortSignal): Scope {
-    return { parent: null, valuePath: [], value: null, iteration: null, signal };
+  private rootScope(abort: Abort): Scope {
+    return { parent: null, valuePath: [], value: null, iteration: null, abort };
   }
 
   /** Runs a task list: in order (stopping at the first failure), or `concurrency` at a time (0: all); no task starts after a failure. */
@@ -286,7 +278,7 @@ export class ExecutionRun {
     attempt.state = outcome.state;
     attempt.endDate = this.nowIso();
     tr.outputs = this.secrets.value(outcome.outputs);
-    if (scope.signal.aborted && isKill(scope.signal)) return this.endTaskRun(tr, 'KILLED');
+    if (scope.abort.killed) return this.endTaskRun(tr, 'KILLED');
     if (outcome.state === 'FAILED') return this.failTaskRun(tr, task, 'a child task failed');
     return this.endTaskRun(tr, outcome.state);
   }
@@ -325,9 +317,9 @@ export class ExecutionRun {
             `retrying in ${Math.round(delay)} ms (attempt ${next} of ${policy.maxAttempts})`,
           );
         }
-        await this.sleepUntil(Date.parse(tr.resumeAt), scope.signal);
+        await this.sleepUntil(Date.parse(tr.resumeAt), scope.abort);
         tr.resumeAt = undefined;
-        if (scope.signal.aborted) return this.abortedTaskRun(tr, task, scope.signal);
+        if (scope.abort.aborted) return this.abortedTaskRun(tr, task, scope.abort);
       }
       let attempt: Attempt;
       if (resumingPause && last) attempt = last;
@@ -354,7 +346,7 @@ export class ExecutionRun {
       this.log(tr, 'ERROR', outcome.error);
       if (outcome.killed) return this.endTaskRun(tr, 'KILLED');
       if (!outcome.retryable) return this.failTaskRun(tr, task, outcome.error);
-      if (scope.signal.aborted) return this.abortedTaskRun(tr, task, scope.signal);
+      if (scope.abort.aborted) return this.abortedTaskRun(tr, task, scope.abort);
     }
   }
 
@@ -366,9 +358,9 @@ export class ExecutionRun {
     scope: Scope,
     attemptNo: number,
   ): Promise<Outcome> {
-    if (scope.signal.aborted) {
-      const killed = isKill(scope.signal);
-      return { ok: false, error: messageOf(scope.signal.reason), retryable: false, killed };
+    if (scope.abort.aborted) {
+      const { killed, reason } = scope.abort;
+      return { ok: false, error: messageOf(reason), retryable: false, killed };
     }
     const variables = this.variables(tr, task, scope);
     let props: Record<string, unknown>;
@@ -378,21 +370,19 @@ export class ExecutionRun {
       // Re-rendering gives the same result: an expression error is not worth a retry.
       return { ok: false, error: `${messageOf(err)} in task '${task.id}'`, retryable: false, killed: false };
     }
-    // Only an attempt with a timeout needs a signal of its own; others share their scope's.
-    let signal = scope.signal;
+    // Only an attempt with a timeout needs an abort of its own; others share their scope's.
+    let abort = scope.abort;
     let timer: unknown;
     let unlink: (() => void) | undefined;
     if (typeof props.timeout === 'string') {
-      const controller = new AbortController();
-      const onAbort = () => controller.abort(scope.signal.reason);
-      scope.signal.addEventListener('abort', onAbort, { once: true });
-      unlink = () => scope.signal.removeEventListener('abort', onAbort);
+      const own = scope.abort.child();
+      unlink = own.unlink;
       const limit = this.core.durationMs(props.timeout);
       timer = this.core.clock.setTimeout(() => {
-        controller.abort(new TimeoutError(`task timed out after ${props.timeout}`));
+        own.abort.abort(new TimeoutError(`task timed out after ${props.timeout}`));
         this.abortedSignals();
       }, limit);
-      signal = controller.signal;
+      abort = own.abort;
     }
     const ctx = createTaskContext({
       run: this,
@@ -401,38 +391,39 @@ export class ExecutionRun {
       task,
       attempt: attemptNo,
       scope,
-      signal,
+      abort,
       variables,
     });
     try {
-      const result = await this.raceAbort(Promise.resolve(def.run(props, ctx)), signal);
-      if (signal.aborted) throw signal.reason;
+      const result = await this.raceAbort(Promise.resolve(def.run(props, ctx)), abort);
+      if (abort.aborted) throw abort.reason;
       return { ok: true, state: result?.state ?? 'SUCCESS', outputs: result?.outputs ?? {} };
     } catch (err) {
-      const reason = signal.aborted ? signal.reason : err;
+      const reason = abort.aborted ? abort.reason : err;
       const killed = reason instanceof KilledError;
       const retryable = !(err instanceof TaskError && !err.retryable) && !killed;
       return { ok: false, error: messageOf(reason), retryable, killed, outputs: failedOutputs(err) };
     } finally {
       if (timer !== undefined) this.core.clock.clearTimeout(timer);
       unlink?.();
-      await ctx.dispose();
+      const disposing = ctx.dispose();
+      if (disposing) await disposing;
     }
   }
 
   /**
-   * Waits for a task's promise; if the task ignores an abort of `signal`, gives
-   * up on it a grace period later. Every abort of this run's signals is made in
-   * this class, which then calls {@link abortedSignals}: no listener per attempt.
+   * Waits for a task's promise; if the task ignores `abort`, gives up on it a
+   * grace period later. Every abort of this run is made in this class, which
+   * then calls {@link abortedSignals}: no listener per attempt.
    */
-  private raceAbort<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
-    if (signal.aborted) return work;
+  private raceAbort<T>(work: Promise<T>, abort: Abort): Promise<T> {
+    if (abort.aborted) return work;
     return new Promise<T>((resolve, reject) => {
       let timer: NodeJS.Timeout | undefined;
       const entry = {
-        signal,
+        abort,
         aborted: () => {
-          timer ??= setTimeout(() => reject(signal.reason), this.core.killGraceMs);
+          timer ??= setTimeout(() => reject(abort.reason), this.core.killGraceMs);
         },
       };
       this.inflight.add(entry);
@@ -453,9 +444,9 @@ export class ExecutionRun {
     });
   }
 
-  /** Starts the grace period of every attempt whose signal is now aborted. */
+  /** Starts the grace period of every attempt now aborted. */
   private abortedSignals(): void {
-    for (const entry of this.inflight) if (entry.signal.aborted) entry.aborted();
+    for (const entry of this.inflight) if (entry.abort.aborted) entry.aborted();
   }
 
   private renderProps(
@@ -481,7 +472,7 @@ export class ExecutionRun {
   runChildren(
     parent: TaskRun,
     scope: Scope,
-    signal: AbortSignal,
+    abort: Abort,
     tasks: readonly Task[],
     options: RunTasksOptions = {},
   ): Promise<State> {
@@ -492,14 +483,14 @@ export class ExecutionRun {
             valuePath: [...scope.valuePath, options.value],
             value: options.value,
             iteration: options.iteration ?? null,
-            signal,
+            abort,
           }
-        : { ...scope, parent, signal };
+        : { ...scope, parent, abort };
     return this.runList(tasks, child, options.concurrency ?? 1);
   }
 
   /** Waits until `until`, or (without it) until resumed; the pause is durable across restarts. */
-  async pause(tr: TaskRun, signal: AbortSignal, until?: number): Promise<void> {
+  async pause(tr: TaskRun, abort: Abort, until?: number): Promise<void> {
     if (tr.state !== 'PAUSED') {
       tr.resumeAt = until !== undefined ? new Date(until).toISOString() : undefined;
       this.setTaskRunState(tr, 'PAUSED');
@@ -507,45 +498,42 @@ export class ExecutionRun {
     this.pausedCount++;
     if (this.pausedCount === 1) this.updateExecution({ state: 'PAUSED' });
     try {
-      if (tr.resumeAt) await this.sleepUntil(Date.parse(tr.resumeAt), signal);
+      if (tr.resumeAt) await this.sleepUntil(Date.parse(tr.resumeAt), abort);
       else
         await new Promise<void>((resolve) => {
           const wake = () => {
-            signal.removeEventListener('abort', wake);
+            unlink();
             this.resumeWaiters.delete(wake);
             resolve();
           };
           this.resumeWaiters.add(wake);
-          signal.addEventListener('abort', wake, { once: true });
+          const unlink = abort.onAbort(wake);
         });
     } finally {
       this.pausedCount--;
       tr.resumeAt = undefined;
-      if (this.pausedCount === 0 && !this.killController.signal.aborted)
-        this.updateExecution({ state: 'RUNNING' });
+      if (this.pausedCount === 0 && !this.killAbort.aborted) this.updateExecution({ state: 'RUNNING' });
     }
-    if (signal.aborted) throw signal.reason;
+    if (abort.aborted) throw abort.reason;
     this.setTaskRunState(tr, 'RUNNING');
   }
 
-  private sleepUntil(deadline: number, signal: AbortSignal): Promise<void> {
+  private sleepUntil(deadline: number, abort: Abort): Promise<void> {
     const ms = deadline - this.core.clock.now();
-    if (ms <= 0 || signal.aborted) return Promise.resolve();
+    if (ms <= 0 || abort.aborted) return Promise.resolve();
     return new Promise((resolve) => {
       const done = () => {
         this.core.clock.clearTimeout(timer);
-        signal.removeEventListener('abort', done);
+        unlink();
         resolve();
       };
       const timer = this.core.clock.setTimeout(done, ms);
-      signal.addEventListener('abort', done, { once: true });
+      const unlink = abort.onAbort(done);
     });
   }
 
-  private abortedTaskRun(tr: TaskRun, task: Task, signal: AbortSignal): State {
-    return isKill(signal)
-      ? this.endTaskRun(tr, 'KILLED')
-      : this.failTaskRun(tr, task, messageOf(signal.reason));
+  private abortedTaskRun(tr: TaskRun, task: Task, abort: Abort): State {
+    return abort.killed ? this.endTaskRun(tr, 'KILLED') : this.failTaskRun(tr, task, messageOf(abort.reason));
   }
 
   private failTaskRun(tr: TaskRun, task: Task, failure: string): State {
@@ -663,10 +651,6 @@ function failedOutputs(err: unknown): Record<string, unknown> | undefined {
   const details = err.details as { outputs?: unknown } | undefined;
   const outputs = details?.outputs;
   return typeof outputs === 'object' && outputs !== null ? (outputs as Record<string, unknown>) : undefined;
-}
-
-function isKill(signal: AbortSignal): boolean {
-  return signal.reason instanceof KilledError;
 }
 
 /**

@@ -17,6 +17,7 @@ import type {
   TaskLogger,
 } from '../../protocol/plugin.js';
 import type { State } from '../../protocol/states.js';
+import type { Abort } from './abort.js';
 import type { EngineCore } from './engine-core.js';
 import type { ExecutionRun, Scope } from './execution-run.js';
 import type { SecretMask } from './secret-mask.js';
@@ -30,7 +31,7 @@ export interface TaskContextParts {
   task: Task;
   attempt: number;
   scope: Scope;
-  signal: AbortSignal;
+  abort: Abort;
   variables: Record<string, unknown>;
 }
 
@@ -75,7 +76,6 @@ export class EngineTaskContext implements TaskContext {
   readonly taskRun: TaskContext['taskRun'];
   readonly agent: TaskContext['agent'];
   readonly logger: TaskLogger;
-  readonly signal: AbortSignal;
   readonly kv: KvStore;
   readonly storage: FileStorage;
   readonly host: PluginHost;
@@ -96,10 +96,14 @@ export class EngineTaskContext implements TaskContext {
     this.agent = core.agent;
     const level = String(task.logLevel ?? 'TRACE').toUpperCase() as LogLevel;
     this.logger = new AttemptLogger(core, tr, attempt, LEVEL_RANK[level] ?? 0, run.secrets);
-    this.signal = parts.signal;
     this.kv = core.store.kv;
     this.storage = core.store.files;
     this.host = core.host;
+  }
+
+  /** Made on first use: most tasks never read it. */
+  get signal(): AbortSignal {
+    return this.parts.abort.signal;
   }
 
   async workingDir(): Promise<string> {
@@ -121,22 +125,23 @@ export class EngineTaskContext implements TaskContext {
   }
 
   runTasks(tasks: readonly Task[], options?: RunTasksOptions): Promise<State> {
-    const { run, taskRun, scope, signal } = this.parts;
-    return run.runChildren(taskRun, scope, signal, tasks, options);
+    const { run, taskRun, scope, abort } = this.parts;
+    return run.runChildren(taskRun, scope, abort, tasks, options);
   }
 
   runSubflow(request: SubflowRequest): Promise<SubflowResult> {
-    const { core, run, taskRun, signal } = this.parts;
-    return core.runSubflow(run, taskRun, request, signal);
+    const { core, run, taskRun, abort } = this.parts;
+    return core.runSubflow(run, taskRun, request, abort);
   }
 
   pause(until?: number): Promise<void> {
-    const { run, taskRun, signal } = this.parts;
-    return run.pause(taskRun, signal, until);
+    const { run, taskRun, abort } = this.parts;
+    return run.pause(taskRun, abort, until);
   }
 
-  async dispose(): Promise<void> {
-    if (this.dir) await rm(this.dir, { recursive: true, force: true });
+  /** Removes the attempt's working folder, if it made one; undefined (nothing to wait for) if not. */
+  dispose(): Promise<void> | undefined {
+    return this.dir === undefined ? undefined : rm(this.dir, { recursive: true, force: true });
   }
 }
 

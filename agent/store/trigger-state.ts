@@ -44,8 +44,9 @@ export class SqliteTriggerStateStore implements TriggerStateStore {
     const queueKey = `${prefix(scope)}${key}`;
     if (value === undefined)
       this.store.queueWrite(this.deleteOne, [namespace, flowId, triggerId, key], { key: queueKey });
+    // Serialised when its batch commits: a value saved again before then is serialised once.
     else
-      this.store.queueWrite(this.upsert, [namespace, flowId, triggerId, key, JSON.stringify(value)], {
+      this.store.queueWrite(this.upsert, () => [namespace, flowId, triggerId, key, JSON.stringify(value)], {
         key: queueKey,
       });
   }

@@ -134,10 +134,14 @@ export class RuntimeTriggerContext implements TriggerContext {
     this.signal = parts.signal;
     this.clock = engine.clock;
     this.host = engine.host;
+    const notSaved = (key: string, err: unknown) =>
+      parts.logger.error({ key, err: messageOf(err) }, 'trigger state not saved');
     this.state = new CachedTriggerState(parts.loaded, (key, value) => {
-      Promise.resolve()
-        .then(() => store.save(scope, key, value))
-        .catch((err: unknown) => parts.logger.error({ key, err: messageOf(err) }, 'trigger state not saved'));
+      try {
+        store.save(scope, key, value)?.catch((err: unknown) => notSaved(key, err));
+      } catch (err) {
+        notSaved(key, err);
+      }
     });
     const namespace = record.flow.namespace;
     this.functions = {
