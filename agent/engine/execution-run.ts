@@ -49,6 +49,12 @@ const ENGINE_KEYS = new Set(['id', 'type', 'retry', 'runIf', 'disabled', 'allowF
  */
 const SPLIT_PROPS = new WeakMap<Task, { kept: Record<string, unknown>; rendered: Record<string, unknown> }>();
 
+/**
+ * Each task of a flow with `pluginDefaults`, merged with them once: the same
+ * object every run, so that its properties are split once too.
+ */
+const WITH_DEFAULTS = new WeakMap<Task, Task>();
+
 type Outcome =
   | { ok: true; state: State; outputs: Record<string, unknown> }
   | { ok: false; error: string; retryable: boolean; killed: boolean; outputs?: Record<string, unknown> };
@@ -219,7 +225,7 @@ export class ExecutionRun {
     let tr = this.runs.get(key);
     if (tr && isTerminal(tr.state)) return tr.state;
     const definition = this.core.registry.task(raw.type);
-    const task = applyPluginDefaults(raw, definition, this.flow.pluginDefaults);
+    const task = this.flow.pluginDefaults?.length ? this.withDefaults(raw, definition) : raw;
     if (!tr) {
       tr = this.newTaskRun(task, scope);
       this.runs.set(key, tr);
@@ -241,6 +247,15 @@ export class ExecutionRun {
     return definition.children.length > 0
       ? this.runFlowable(tr, task, definition, scope)
       : this.runAttempts(tr, task, definition, scope);
+  }
+
+  private withDefaults(raw: Task, definition: AnyTaskDefinition | undefined): Task {
+    let task = WITH_DEFAULTS.get(raw);
+    if (!task) {
+      task = applyPluginDefaults(raw, definition, this.flow.pluginDefaults);
+      WITH_DEFAULTS.set(raw, task);
+    }
+    return task;
   }
 
   private newTaskRun(task: Task, scope: Scope): TaskRun {
