@@ -234,6 +234,12 @@ async function main(): Promise<void> {
       visible('[data-testid="topology"]'),
     );
     await shoot(
+      'flow-triggers',
+      '/flows/plant.line1/collect?tab=triggers',
+      'light',
+      visible('[data-runtime="gw-plant1-a"]'),
+    );
+    await shoot(
       'flow-revisions',
       '/flows/plant.line1/collect?tab=revisions',
       'light',

@@ -100,6 +100,44 @@ describeWithService('TERN_TEST_CHROMIUM', 'web UI end to end', (chromiumPath) =>
     await page.context().close();
   });
 
+  it('shows where a trigger runs and what it did, and disables and enables it', async () => {
+    await ui.api('POST', '/flows', {
+      yaml: `id: tick
+namespace: e2e.ui
+triggers:
+  - id: every-second
+    type: schedule
+    cron: "* * * * * *"
+    withSeconds: true
+tasks:
+  - id: hello
+    type: log
+    message: tick
+`,
+    });
+    const page = await ui.open('/flows/e2e.ui/tick?tab=triggers');
+    const trigger = page.locator('[data-trigger="every-second"]');
+    const fired = trigger.locator('[data-runtime="hub"] [data-testid="fired"]');
+    // The hub's runtime, updated live as the schedule fires.
+    await expect.poll(async () => Number(await fired.textContent()), WAIT).toBeGreaterThanOrEqual(2);
+    await trigger.getByRole('link', { name: 'execution' }).waitFor(WAIT);
+
+    await trigger.getByRole('button', { name: 'Disable' }).click();
+    const state = trigger.getByTestId('trigger-state');
+    await expect.poll(() => state.textContent(), WAIT).toBe('disabled');
+    await expect.poll(() => page.locator('h1').textContent(), WAIT).toContain('revision 2');
+    const disabled = await ui.api('GET', '/flows/e2e.ui/tick');
+    expect([disabled.revision, disabled.triggers[0].disabled]).toEqual([2, true]);
+    expect(disabled.source).toMatch(/disabled: true/);
+
+    await trigger.getByRole('button', { name: 'Enable' }).click();
+    await expect.poll(() => state.textContent(), WAIT).toBe('enabled');
+    await expect.poll(() => page.locator('h1').textContent(), WAIT).toContain('revision 3');
+    expect((await ui.api('GET', '/flows/e2e.ui/tick')).triggers[0].disabled).toBe(false);
+    await ui.api('DELETE', '/flows/e2e.ui/tick');
+    await page.context().close();
+  });
+
   it('shows an agent go offline when it stops and come back when it starts', async () => {
     const agent = await ui.startAgent('gw-e2e', { site: 'e2e' });
     const page = await ui.open('/agents');

@@ -31,6 +31,31 @@ export interface FlowRecord {
   updatedAt: string;
 }
 
+/** One runtime of a trigger: the hub, or an agent that reported it. */
+export interface TriggerRuntime {
+  runtime: 'hub' | 'agent';
+  agentId?: string;
+  online?: boolean;
+  revision: number;
+  lastFiredAt?: string;
+  lastExecutionId?: string;
+  next?: string;
+  lastError?: { at: string; message: string };
+  fired: number;
+  dropped: number;
+}
+
+/** A trigger of a flow's revision with its runtimes, as `GET /flows/{namespace}/{id}` gives it. */
+export interface FlowTrigger {
+  id: string;
+  type: string;
+  disabled: boolean;
+  runtimes: TriggerRuntime[];
+}
+
+/** A flow record with its triggers' state. */
+export type FlowWithTriggers = FlowRecord & { triggers: FlowTrigger[] };
+
 export interface FlowRevision {
   namespace: string;
   id: string;

@@ -1,7 +1,8 @@
 /**
  * One flow (loaded on demand, with the editor): YAML editor with completion
  * and validation, save as a new revision, revisions with a side-by-side diff
- * and restore, the topology, its executions, and "Execute".
+ * and restore, the topology, its triggers (state on the hub and each agent,
+ * enable and disable), its executions, and "Execute".
  */
 import type { EditorView } from '@codemirror/view';
 import type { JSX } from 'preact';
@@ -12,10 +13,12 @@ import {
   type Execution,
   type FlowRecord,
   type FlowRevision,
+  type FlowTrigger,
+  type FlowWithTriggers,
   type Page,
   type Problem,
 } from '../api.js';
-import { Card, ErrorBox, RelTime, useAsync, useThrottled } from '../components/common.js';
+import { Card, Empty, ErrorBox, RelTime, useAsync, useThrottled } from '../components/common.js';
 import { ExecuteDialog } from '../components/execute-dialog.js';
 import { ExecutionsTable } from '../components/executions-table.js';
 import { Topology } from '../components/topology.js';
@@ -272,9 +275,141 @@ function FlowExecutions({ record }: { record: FlowRecord }): JSX.Element {
   );
 }
 
+/** Who runs a trigger: the hub, or an agent (with a link, and whether it is connected). */
+function RuntimeName({ runtime }: { runtime: FlowTrigger['runtimes'][number] }): JSX.Element {
+  if (runtime.runtime === 'hub') return <span>hub</span>;
+  const id = runtime.agentId ?? '?';
+  return (
+    <span>
+      agent <Link href={`/agents/${seg(id)}`}>{id}</Link>
+      {runtime.online === false && <span class="pill off">offline</span>}
+    </span>
+  );
+}
+
+function TriggerCard(props: {
+  record: FlowRecord;
+  trigger: FlowTrigger;
+  onChanged(record: FlowWithTriggers): void;
+}): JSX.Element {
+  const { record, trigger } = props;
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(undefined);
+  const toggle = async () => {
+    setBusy(true);
+    setError(undefined);
+    try {
+      const path = `/flows/${seg(record.namespace)}/${seg(record.id)}/triggers/${seg(trigger.id)}`;
+      props.onChanged(
+        await call<FlowWithTriggers>(path, { method: 'PUT', json: { disabled: !trigger.disabled } }),
+      );
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <section class="trigger" data-trigger={trigger.id}>
+      <header class="trigger-head">
+        <h3>
+          {trigger.id} <span class="muted small">{trigger.type}</span>{' '}
+          <span class={trigger.disabled ? 'pill off' : 'pill on'} data-testid="trigger-state">
+            {trigger.disabled ? 'disabled' : 'enabled'}
+          </span>
+        </h3>
+        <button type="button" onClick={toggle} disabled={busy}>
+          {trigger.disabled ? 'Enable' : 'Disable'}
+        </button>
+      </header>
+      <ErrorBox error={error} />
+      {trigger.runtimes.length === 0 ? (
+        <Empty>Nobody runs this trigger at the moment.</Empty>
+      ) : (
+        <table class="table">
+          <thead>
+            <tr>
+              <th>Runs on</th>
+              <th>Revision</th>
+              <th>Fired</th>
+              <th>Dropped</th>
+              <th>Last fired</th>
+              <th>Next</th>
+              <th>Last error</th>
+            </tr>
+          </thead>
+          <tbody>
+            {trigger.runtimes.map((r) => (
+              <tr key={r.agentId ?? 'hub'} data-runtime={r.agentId ?? 'hub'}>
+                <td>
+                  <RuntimeName runtime={r} />
+                </td>
+                <td>{r.revision}</td>
+                <td data-testid="fired">{r.fired}</td>
+                <td>{r.dropped}</td>
+                <td>
+                  {r.lastFiredAt ? <RelTime iso={r.lastFiredAt} /> : <span class="muted">—</span>}
+                  {r.lastExecutionId && (
+                    <>
+                      {' '}
+                      <Link href={`/executions/${seg(r.lastExecutionId)}`}>execution</Link>
+                    </>
+                  )}
+                </td>
+                <td>{r.next ? dateTime(r.next) : <span class="muted">—</span>}</td>
+                <td>
+                  {r.lastError ? (
+                    <span title={dateTime(r.lastError.at)}>{r.lastError.message}</span>
+                  ) : (
+                    <span class="muted">—</span>
+                  )}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </section>
+  );
+}
+
+/** The triggers of the flow's revision and their state everywhere they run; live. */
+function FlowTriggers(props: { record: FlowRecord; onChanged(record: FlowRecord): void }): JSX.Element {
+  const { namespace, id } = props.record;
+  const state = useAsync(
+    (signal) => call<FlowWithTriggers>(`/flows/${seg(namespace)}/${seg(id)}`, { signal }),
+    [namespace, id],
+  );
+  const reload = useThrottled(state.reload, 1000);
+  useHubEvents((e) => {
+    if (
+      e.type === 'ready' ||
+      e.type === 'agent' ||
+      (e.type === 'flow' && e.data.namespace === namespace && e.data.id === id) ||
+      (e.type === 'execution' && e.data.namespace === namespace && e.data.flowId === id)
+    )
+      reload();
+  });
+  const changed = (record: FlowWithTriggers) => {
+    state.set(() => record);
+    props.onChanged(record);
+  };
+  const triggers = state.data?.triggers;
+  return (
+    <>
+      <ErrorBox error={state.error} />
+      {triggers && triggers.length === 0 && <Empty>This flow has no triggers.</Empty>}
+      {triggers?.map((t) => (
+        <TriggerCard key={t.id} record={props.record} trigger={t} onChanged={changed} />
+      ))}
+    </>
+  );
+}
+
 const TABS = [
   ['editor', 'Editor'],
   ['topology', 'Topology'],
+  ['triggers', 'Triggers'],
   ['revisions', 'Revisions'],
   ['executions', 'Executions'],
 ] as const;
@@ -357,6 +492,9 @@ export function FlowPage({ namespace, id }: { namespace?: string; id?: string })
           />
         )}
         {tab === 'topology' && record && <Topology flow={record.flow} />}
+        {tab === 'triggers' && record && (
+          <FlowTriggers record={record} onChanged={(r) => flow.set(() => r)} />
+        )}
         {tab === 'revisions' && record && <Revisions record={record} onRestored={(r) => flow.set(() => r)} />}
         {tab === 'executions' && record && <FlowExecutions record={record} />}
       </Card>
