@@ -1,5 +1,5 @@
 /** Watching a started container: its output line by line, and its exit code. */
-import { Writable } from 'node:stream';
+import { Readable, Writable } from 'node:stream';
 import type Docker from 'dockerode';
 import { LineSplitter } from '../script/line-splitter.js';
 
@@ -57,7 +57,7 @@ export async function streamLogs(
   let stream: (NodeJS.ReadableStream & { destroy(): void }) | undefined;
   let cut = false;
   const pump = (async () => {
-    const opened = (await container.logs({ follow: true, stdout: true, stderr: true })) as typeof stream;
+    const opened = await openLogs(container, exited);
     if (!opened) return;
     if (cut) return opened.destroy();
     stream = opened;
@@ -81,6 +81,26 @@ export async function streamLogs(
     stream?.destroy();
     out.end();
     err.end();
+  }
+}
+
+type LogStream = NodeJS.ReadableStream & { destroy(): void };
+
+/**
+ * The container's log stream, followed. Podman refuses to follow the logs of
+ * a container that is exiting at that very moment (a 500, "read
+ * /proc/PID/cgroup: no such process"); nothing has been read then, so the
+ * whole log is read once the container has stopped.
+ */
+async function openLogs(container: Docker.Container, exited: Promise<unknown>): Promise<LogStream> {
+  try {
+    return (await container.logs({ follow: true, stdout: true, stderr: true })) as LogStream;
+  } catch (error) {
+    await exited.catch(() => undefined);
+    const whole = await container.logs({ follow: false, stdout: true, stderr: true }).catch(() => {
+      throw error;
+    });
+    return Readable.from([whole], { objectMode: false }) as LogStream;
   }
 }
 
