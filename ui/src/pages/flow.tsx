@@ -324,7 +324,7 @@ function TriggerCard(props: {
       </header>
       <ErrorBox error={error} />
       {trigger.runtimes.length === 0 ? (
-        <Empty>Nobody runs this trigger at the moment.</Empty>
+        <Empty>Neither the hub nor an agent has reported running this trigger yet.</Empty>
       ) : (
         <table class="table">
           <thead>
