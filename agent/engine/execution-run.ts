@@ -122,7 +122,7 @@ export class ExecutionRun {
     if (this.killAbort.aborted) return;
     this.updateExecution({ state: 'KILLING' });
     this.killAbort.abort(new KilledError());
-    this.abortedSignals();
+    this.abortedAttempts();
   }
 
   resume(): void {
@@ -186,7 +186,7 @@ export class ExecutionRun {
     return this.core.clock.setTimeout(
       () => {
         this.mainAbort.abort(new TimeoutError(`flow timed out after ${this.flow.timeout}`));
-        this.abortedSignals();
+        this.abortedAttempts();
       },
       Math.max(0, left),
     );
@@ -395,7 +395,7 @@ export class ExecutionRun {
       const limit = this.core.durationMs(props.timeout);
       timer = this.core.clock.setTimeout(() => {
         own.abort.abort(new TimeoutError(`task timed out after ${props.timeout}`));
-        this.abortedSignals();
+        this.abortedAttempts();
       }, limit);
       abort = own.abort;
     }
@@ -429,7 +429,7 @@ export class ExecutionRun {
   /**
    * Waits for a task's promise; if the task ignores `abort`, gives up on it a
    * grace period later. Every abort of this run is made in this class, which
-   * then calls {@link abortedSignals}: no listener per attempt.
+   * then calls {@link abortedAttempts}: no listener per attempt.
    */
   private raceAbort<T>(work: Promise<T>, abort: Abort): Promise<T> {
     if (abort.aborted) return work;
@@ -460,7 +460,7 @@ export class ExecutionRun {
   }
 
   /** Starts the grace period of every attempt now aborted. */
-  private abortedSignals(): void {
+  private abortedAttempts(): void {
     for (const entry of this.inflight) if (entry.abort.aborted) entry.aborted();
   }
 

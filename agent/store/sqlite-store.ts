@@ -118,7 +118,8 @@ class Queued {
  * committed together in one transaction `commitDelayMs` after the first of
  * them, or `flushDelayMs` once a flush awaits them (group commit); repeated
  * saves of one record within a batch are coalesced. WAL checkpoints run on a
- * worker thread (checkpointer.ts). Reads commit the pending batch first, so they always see every earlier write.
+ * worker thread (checkpointer.ts). Reads commit the pending batch first, so
+ * they always see every earlier write.
  *
  * @example
  * const store = openSqliteStore({ path: '.tern/agent/tern.db' });

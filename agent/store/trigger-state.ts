@@ -42,9 +42,9 @@ export class SqliteTriggerStateStore implements TriggerStateStore {
   save(scope: TriggerScope, key: string, value: unknown): void {
     const [namespace, flowId, triggerId] = params(scope);
     const queueKey = `${prefix(scope)}${key}`;
+    // A value is serialised when its batch commits: one saved again before then is serialised once.
     if (value === undefined)
       this.store.queueWrite(this.deleteOne, [namespace, flowId, triggerId, key], { key: queueKey });
-    // Serialised when its batch commits: a value saved again before then is serialised once.
     else
       this.store.queueWrite(this.upsert, () => [namespace, flowId, triggerId, key, JSON.stringify(value)], {
         key: queueKey,

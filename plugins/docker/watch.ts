@@ -19,6 +19,8 @@ function lineSink(splitter: LineSplitter): Writable {
   });
 }
 
+type LogStream = NodeJS.ReadableStream & { destroy(): void };
+
 /** Resolves after `ms`, or at once when `cancel` is called; never holds the process open. */
 function pause(ms: number): { done: Promise<void>; cancel(): void } {
   let cancel = () => {};
@@ -54,11 +56,10 @@ export async function streamLogs(
   };
   const out = new LineSplitter(deliver('stdout'));
   const err = new LineSplitter(deliver('stderr'));
-  let stream: (NodeJS.ReadableStream & { destroy(): void }) | undefined;
+  let stream: LogStream | undefined;
   let cut = false;
   const pump = (async () => {
     const opened = await openLogs(container, exited);
-    if (!opened) return;
     if (cut) return opened.destroy();
     stream = opened;
     docker.modem.demuxStream(opened, lineSink(out), lineSink(err));
@@ -83,8 +84,6 @@ export async function streamLogs(
     err.end();
   }
 }
-
-type LogStream = NodeJS.ReadableStream & { destroy(): void };
 
 /**
  * The container's log stream, followed. Podman refuses to follow the logs of
