@@ -4,6 +4,7 @@
  * Each command loads its code when it runs, so `tern agent` never loads the hub's.
  */
 import { Command, CommanderError, Option } from 'commander';
+import { lowerHelperThreads } from '../protocol/thread-priority.js';
 import type { AgentCommandOptions } from './commands/agent.js';
 import { readEnvironment } from './config.js';
 import { CliError, EXIT_FAILED, EXIT_USAGE } from './errors.js';
@@ -151,6 +152,8 @@ function program(): Command {
         triggerQueue?: string;
         triggerQueueFull?: string;
       }) => {
+        // V8's background threads give way to the event loop and the broker (docs/decisions.md).
+        void lowerHelperThreads();
         const [{ hubCommand }, { readBridgeConfig }, { triggerQueueInput }] = await Promise.all([
           import('./commands/hub.js'),
           import('../hub/bridge/config.js'),
@@ -199,6 +202,7 @@ function program(): Command {
     .option('--trigger-queue-full <policy>', 'when that queue is full: wait (hold the source back) or drop')
     .option('--secrets-file <file>', "YAML or JSON map of secrets for secret('NAME') (TERN_SECRET_* too)")
     .action(async (o: Record<string, string | boolean | undefined>) => {
+      void lowerHelperThreads();
       const { agentCommand } = await import('./commands/agent.js');
       await agentCommand(
         {
@@ -221,6 +225,7 @@ function program(): Command {
     .option('--data-dir <dir>', 'where everything is kept', '.tern/hub')
     .option('--examples <dir>', 'flows to deploy', 'examples')
     .action(async (o: { port: number; mqttPort: number; dataDir: string; examples: string }) => {
+      void lowerHelperThreads();
       const { startCommand } = await import('./commands/start.js');
       await startCommand(
         {

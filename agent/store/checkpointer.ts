@@ -6,7 +6,7 @@
  */
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
-import { LOW_PRIORITY_SOURCE } from './writer.js';
+import { LOW_PRIORITY_SOURCE } from '../../protocol/thread-priority.js';
 
 /** The worker: its own connection at the lowest CPU priority, a PASSIVE checkpoint per request (writers are never blocked). */
 const WORKER_SOURCE = `

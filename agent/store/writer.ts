@@ -6,23 +6,7 @@
  */
 import { createRequire } from 'node:module';
 import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from 'node:worker_threads';
-
-/**
- * Lowers the calling worker thread to nice 19 and, where `chrt` is there,
- * to SCHED_IDLE: any other thread that wakes up on its core takes the core
- * at once, where nice 19 alone only weighs it down. Linux only, where a
- * thread has its own priority; elsewhere `setPriority` would lower the whole
- * process, so it is left alone. Source text, for `eval` workers.
- */
-export const LOW_PRIORITY_SOURCE = `
-if (process.platform === 'linux') {
-  try { require('node:os').setPriority(19); } catch {}
-  try {
-    const tid = require('node:fs').readlinkSync('/proc/thread-self').split('/').pop();
-    require('node:child_process').execFileSync('chrt', ['--idle', '--pid', '0', tid], { stdio: 'ignore', timeout: 5000 });
-  } catch {}
-}
-`;
+import { LOW_PRIORITY_SOURCE } from '../../protocol/thread-priority.js';
 
 /** One statement of a batch; `outbox` marks an insert into the outbox, counted in the reply. */
 export interface BatchWrite {

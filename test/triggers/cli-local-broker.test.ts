@@ -1,10 +1,11 @@
 /** `tern agent --flows DIR --local-broker PORT` as a real process: a message on its broker starts a flow. */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
 import { afterEach, describe, expect, it } from 'vitest';
+import { threadScheduling } from '../../protocol/thread-priority.js';
 import { assertBuilt, ROOT, TERN } from '../support/cli.js';
 import { eventually } from './harness.js';
 
@@ -75,6 +76,16 @@ describe('tern agent --local-broker', () => {
     }
     expect(replies[0]).toEqual({ topic: 'replies/cold-room', payload: { celsius: 9, agent: 'local' } });
     await client.endAsync();
+
+    if (process.platform === 'linux' && proc.pid !== undefined) {
+      // V8's helper threads and the store's writer yield the CPU; the event loop keeps its priority.
+      const pid = proc.pid;
+      const lowered = readdirSync(`/proc/${pid}/task`).filter(
+        (tid) => threadScheduling(Number(tid), pid).nice === 19,
+      );
+      expect(lowered.length).toBeGreaterThanOrEqual(5);
+      expect(lowered).not.toContain(String(pid));
+    }
 
     const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
     proc.kill('SIGTERM');
