@@ -100,17 +100,18 @@ interface LogRow {
   message: string;
 }
 
-/** The queued writes that a later save of the same record or key replaces. */
+/**
+ * The queued writes that a later save of the same record or key replaces.
+ * Each batch gets new ones rather than clearing these: a cleared Map keeps a
+ * link from its old table to the new one (for iterators still on it). Once
+ * an old table had reached the old generation, that link kept every write
+ * queued after it alive through young collections, records and all: 650 KB
+ * promoted per scavenge at 500 events/s, against 10 KB with new Maps.
+ */
 class Queued {
   readonly executions = new Map<string, Write>();
   readonly taskRuns = new Map<string, Write>();
   readonly keyed = new Map<string, Write>();
-
-  clear(): void {
-    this.executions.clear();
-    this.taskRuns.clear();
-    this.keyed.clear();
-  }
 }
 
 /**
@@ -151,7 +152,7 @@ export class SqliteStore implements ExecutionStore {
    * are the records' own, their hashes already computed) and per `queueWrite`
    * key, for coalescing.
    */
-  private readonly queued = new Queued();
+  private queued = new Queued();
   private waiters: Waiter[] = [];
   private scheduled: NodeJS.Timeout | undefined;
   /** Whether `scheduled` is the short wait of a flush. */
@@ -499,7 +500,7 @@ export class SqliteStore implements ExecutionStore {
     }
     this.inFlight = { seq: writer.post(batch), writes, waiters: this.waiters };
     this.queue = [];
-    this.queued.clear();
+    this.queued = new Queued();
     this.waiters = [];
   }
 
@@ -565,7 +566,7 @@ export class SqliteStore implements ExecutionStore {
       if (this.queue.length > 0) {
         appended = this.commitBatch(this.queue);
         this.queue = [];
-        this.queued.clear();
+        this.queued = new Queued();
         this.checkpointer?.committed();
       }
     } catch (error) {
