@@ -127,6 +127,23 @@ describe('tern validate', () => {
   });
 });
 
+describe('tern', () => {
+  it('runs as an executable, as its bin link and `npx tern` run it', async () => {
+    assertBuilt();
+    const r = await new Promise<{ code: number | null; stdout: string }>((resolve, reject) => {
+      const child = spawn(TERN, ['--version'], { stdio: ['ignore', 'pipe', 'ignore'] });
+      let stdout = '';
+      child.stdout.on('data', (d: Buffer) => {
+        stdout += d.toString();
+      });
+      child.on('error', reject);
+      child.on('close', (code) => resolve({ code, stdout }));
+    });
+    expect(r.stdout.trim()).toMatch(/^\d+\.\d+\.\d+/);
+    expect(r.code).toBe(0);
+  });
+});
+
 describe('tern schema', () => {
   it('prints a JSON Schema that knows every built-in type', async () => {
     const r = await tern(['schema']);
