@@ -227,7 +227,7 @@ export class SqliteStore implements ExecutionStore {
         }
       }
       return appended;
-    });
+    }).immediate;
 
     const clock = options.clock;
     this.now = clock ? () => clock.now() : Date.now;

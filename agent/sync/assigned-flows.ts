@@ -47,7 +47,7 @@ export class AssignedFlows implements FlowSource {
     this.replaceAll = db.transaction((flows: readonly DesiredFlow[]) => {
       clear.run();
       for (const f of flows) insert.run(f.namespace, f.id, f.revision, f.hash, f.source);
-    });
+    }).immediate;
   }
 
   /**

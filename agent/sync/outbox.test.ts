@@ -1,7 +1,9 @@
 /** The sync outbox on real SQLite files: written with the state it mirrors, read in order, trimmed, kept within limits. */
+import { once } from 'node:events';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import BetterSqlite3 from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseMessage } from '../../protocol/messages.js';
@@ -165,6 +167,29 @@ describe('reading and trimming', () => {
     await logs(s, 5);
     expect(o.trim(3)).toBe(3);
     expect(rows(s).map((r) => r.seq)).toEqual([4, 5]);
+  });
+
+  it('waits for a write held by another connection instead of failing', async () => {
+    const s = store();
+    const o = outboxOf(s);
+    await logs(s, 5);
+    // Another thread takes the write lock and keeps it for 200 ms: trimming blocks this thread meanwhile.
+    const holder = new Worker(
+      `const { workerData, parentPort } = require('node:worker_threads');
+       const db = new (require('better-sqlite3'))(workerData);
+       db.exec('BEGIN IMMEDIATE');
+       db.exec("INSERT INTO agent_state (key, value) VALUES ('held', '1')");
+       parentPort.postMessage('locked');
+       Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 200);
+       db.exec('COMMIT');
+       db.close();`,
+      { eval: true, workerData: dbPath },
+    );
+    await once(holder, 'message');
+    expect(o.trim(3)).toBe(3);
+    await once(holder, 'exit');
+    expect(rows(s).map((r) => r.seq)).toEqual([4, 5]);
+    expect(other().prepare("SELECT value FROM agent_state WHERE key = 'held'").get()).toEqual({ value: '1' });
   });
 
   it('remembers the acked seq across a reopen', async () => {

@@ -85,12 +85,14 @@ export class Outbox {
     );
     this.deleteUpTo = db.prepare('DELETE FROM outbox WHERE seq <= ?');
     this.scanOldest = db.prepare('SELECT seq, bytes, created_at AS createdAt FROM outbox ORDER BY seq');
+    // IMMEDIATE: a transaction that reads first and then writes cannot wait for the store's writer
+    // (SQLite returns SQLITE_BUSY at once rather than risk a deadlock); one that takes the lock first can.
     this.removeThrough = db.transaction((seq: number, record: (removed: Removed) => void) => {
       const removed = this.sumUpTo.get(seq) ?? { n: 0, b: 0 };
       this.deleteUpTo.run(seq);
       record(removed);
       return removed;
-    });
+    }).immediate;
 
     const totals = db.prepare('SELECT COUNT(*) AS n, COALESCE(SUM(bytes), 0) AS b FROM outbox').get() as {
       n: number;

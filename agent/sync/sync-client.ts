@@ -211,7 +211,13 @@ export class SyncClient {
     // Instead of the 'message' event: mqtt.js sends a message's PUBACK when this calls back without an error.
     client.handleMessage = (packet, done) => {
       const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
-      const handled = this.onMessage(packet.topic, payload);
+      let handled: Promise<boolean> | undefined;
+      try {
+        handled = this.onMessage(packet.topic, payload);
+      } catch (err) {
+        // Nothing the hub sends may stop the agent; acks are cumulative and batches unacked are sent again.
+        this.log.error({ err: (err as Error).message, topic: packet.topic }, 'cannot handle a hub message');
+      }
       if (handled) void handled.then((taken) => done(taken ? undefined : NOT_TAKEN));
       else done();
     };

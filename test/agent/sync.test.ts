@@ -3,10 +3,12 @@
  * status, commands and their answers, records in seq order, acks, back
  * pressure, outbox policies and malformed messages.
  */
+import BetterSqlite3 from 'better-sqlite3';
 import mqtt from 'mqtt';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Status } from '../../protocol/messages.js';
 import { agentTopic } from '../../protocol/topics.js';
+import { type Logged, recordingLogger } from '../support/logger.js';
 import { AGENT_ID, Cleanup, command, eventually, rig, settle, startTestAgent } from './harness.js';
 import { desired, tempDir } from './hub-stand-in.js';
 
@@ -211,6 +213,28 @@ describe('a hub that stops acking', () => {
     );
     await r.hub.ack(r.agent.outboxStats().highSeq);
     await eventually(() => expect(r.agent.outboxStats().depth).toBe(0));
+  });
+});
+
+describe('a store that cannot take an ack', () => {
+  it('keeps the agent serving, and trims on a later ack', async () => {
+    const errors: Logged[] = [];
+    const r = await rig(cleanup, { logger: recordingLogger(errors) }, { autoAck: false });
+    await assign(r);
+    await r.agent.engine.run(hello(r));
+    await settle(r);
+    const high = r.agent.outboxStats().highSeq;
+    // Another connection keeps the write lock longer than the agent waits for it (here, not at all).
+    r.agent.store.database.pragma('busy_timeout = 0');
+    const lock = new BetterSqlite3(r.agent.store.database.name);
+    cleanup.add(() => lock.close());
+    lock.exec('BEGIN IMMEDIATE');
+    await r.hub.ack(high);
+    await eventually(() => expect(errors.map((e) => e.msg)).toContain('cannot handle a hub message'));
+    lock.exec('ROLLBACK');
+    expect([r.agent.connectionState(), r.agent.outboxStats().ackedSeq]).toEqual(['ACTIVE', 0]);
+    await r.hub.ack(high);
+    await eventually(() => expect(r.agent.outboxStats()).toMatchObject({ depth: 0, ackedSeq: high }));
   });
 });
 

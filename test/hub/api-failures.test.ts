@@ -1,21 +1,9 @@
 /** What clients see when the hub itself fails: a generic 500 (the cause is logged), and an unhealthy /healthz. */
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { Logger } from '../../agent/engine/ports.js';
 import { describeApi, type HubApi } from '../support/hub-api.js';
+import { type Logged, recordingLogger } from '../support/logger.js';
 
-/** Keeps what the API logs at error level. */
-function recordingLogger(errors: { obj: object; msg?: string }[]): Logger {
-  const logger: Logger = {
-    debug() {},
-    info() {},
-    warn() {},
-    error: (obj, msg) => errors.push({ obj, msg }),
-    child: () => logger,
-  };
-  return logger;
-}
-
-const logged: { obj: object; msg?: string }[] = [];
+const logged: Logged[] = [];
 
 describeApi(
   'API with its database gone',
