@@ -5,8 +5,9 @@
  * milliseconds; here the event loop only posts a message.
  */
 import { createRequire } from 'node:module';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { LOW_PRIORITY_SOURCE } from '../../protocol/thread-priority.js';
+import { sourceWorker } from './source-worker.js';
 
 /** The worker: its own connection at the lowest CPU priority, a PASSIVE checkpoint per request (writers are never blocked). */
 const WORKER_SOURCE = `
@@ -109,10 +110,7 @@ export class WalCheckpointer {
     const driver = createRequire(import.meta.url).resolve('better-sqlite3');
     const closed = new SharedArrayBuffer(4);
     this.workerClosed = new Int32Array(closed);
-    const worker = new Worker(WORKER_SOURCE, {
-      eval: true,
-      workerData: { path: this.options.path, driver, closed },
-    });
+    const worker = sourceWorker(WORKER_SOURCE, { workerData: { path: this.options.path, driver, closed } });
     worker.on('message', (reply: { error?: string; fatal?: boolean }) => {
       this.busy = false;
       // A worker that could not open the database is ending: the next request starts another.

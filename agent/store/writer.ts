@@ -5,8 +5,9 @@
  * broker and clients the machine also runs.
  */
 import { createRequire } from 'node:module';
-import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from 'node:worker_threads';
+import { MessageChannel, type MessagePort, receiveMessageOnPort, type Worker } from 'node:worker_threads';
 import { LOW_PRIORITY_SOURCE } from '../../protocol/thread-priority.js';
+import { sourceWorker } from './source-worker.js';
 
 /** One statement of a batch; `outbox` marks an insert into the outbox, counted in the reply. */
 export interface BatchWrite {
@@ -134,8 +135,7 @@ export class BatchWriter {
     this.replies = port1;
     this.replies.on('message', (reply: BatchReply) => this.deliver(reply));
     this.replies.unref();
-    this.worker = new Worker(WORKER_SOURCE, {
-      eval: true,
+    this.worker = sourceWorker(WORKER_SOURCE, {
       workerData: {
         path: options.path,
         driver: createRequire(import.meta.url).resolve('better-sqlite3'),

@@ -15,7 +15,7 @@ forEachBroker('the hub killed during a burst', (broker) => {
   it('loses and duplicates nothing while it is down and after it returns', async () => {
     const stand = await FaultStand.open(broker);
     const agent = await stand.startAgent('gw-hubless');
-    await stand.deployBurst(agent, 6, 'PT0.4S');
+    await stand.deployBurst(agent, 8, 'PT0.5S');
     const ids = await stand.burst(agent, EXECUTIONS);
     await until(async () => expect((await stand.hubProgress(agent.id)).listed).toBe(EXECUTIONS));
 

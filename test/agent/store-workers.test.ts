@@ -1,0 +1,50 @@
+/**
+ * The store's writer and checkpointer run CommonJS source text on worker
+ * threads. A process started with `--input-type=module` (as `node -e` with
+ * top-level await needs) must not turn that text into a module: the store
+ * would lose its writer and every checkpoint would fail.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect, it } from 'vitest';
+import { assertBuilt, ROOT } from '../support/cli.js';
+
+/** Writes a few hundred KB through the store, then waits for a checkpoint to reach the database file or for an error. */
+const SCRIPT = `
+import { statSync } from 'node:fs';
+const { openSqliteStore } = await import(process.env.STORE_MODULE);
+const { aLogLine } = await import(process.env.FIXTURES_MODULE);
+const errors = [];
+const store = openSqliteStore({ path: process.env.DB, onWriteError: (e) => errors.push(e.message) });
+const before = statSync(process.env.DB).size;
+for (let i = 0; i < 1000; i++) store.appendLog(aLogLine('e1', { message: 'x'.repeat(400) + i }));
+await store.flush();
+const deadline = Date.now() + 20_000;
+while (errors.length === 0 && statSync(process.env.DB).size === before && Date.now() < deadline)
+  await new Promise((resolve) => setTimeout(resolve, 20));
+const checkpointed = statSync(process.env.DB).size > before;
+store.close();
+process.stdout.write(JSON.stringify({ errors, checkpointed }));
+`;
+
+it('keeps its writer and checkpoints in a process started with --input-type=module', async () => {
+  assertBuilt();
+  const dir = mkdtempSync(join(tmpdir(), 'tern-store-module-'));
+  const child = spawn(process.execPath, ['--input-type=module', '-e', SCRIPT], {
+    env: {
+      ...process.env,
+      STORE_MODULE: join(ROOT, 'dist', 'agent', 'store', 'sqlite-store.js'),
+      FIXTURES_MODULE: join(ROOT, 'dist', 'agent', 'store', 'test-fixtures.js'),
+      DB: join(dir, 'tern.db'),
+    },
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk) => (stdout += chunk));
+  child.stderr.on('data', (chunk) => (stderr += chunk));
+  const code = await new Promise((resolve) => child.on('close', resolve));
+  expect(code, stderr).toBe(0);
+  expect(JSON.parse(stdout)).toEqual({ errors: [], checkpointed: true });
+});
