@@ -23,6 +23,8 @@ export class TcpProxy {
   private readonly pairs = new Set<Pair>();
   /** Connections accepted during a black hole: they never reach the target. */
   private readonly swallowed = new Set<Socket>();
+  /** Closes that happened on one side during a black hole: a dead link carries them to the other side only once healed. */
+  private held: Array<() => void> = [];
   private holed = false;
 
   private constructor(
@@ -67,7 +69,10 @@ export class TcpProxy {
     }
   }
 
-  /** Forwards again: what waited is delivered; connections opened during the black hole are dropped. */
+  /**
+   * Forwards again: what waited is delivered, closes held back reach the other
+   * side, and connections opened during the black hole are dropped.
+   */
   restore(): void {
     this.holed = false;
     for (const socket of this.swallowed) socket.destroy();
@@ -76,6 +81,7 @@ export class TcpProxy {
       client.resume();
       upstream.resume();
     }
+    for (const close of this.held.splice(0)) close();
   }
 
   async close(): Promise<void> {
@@ -85,6 +91,7 @@ export class TcpProxy {
       upstream.destroy();
     }
     for (const socket of this.swallowed) socket.destroy();
+    for (const close of this.held.splice(0)) close();
     await closed;
   }
 
@@ -102,12 +109,14 @@ export class TcpProxy {
     upstream.setNoDelay(true);
     const pair = { client, upstream };
     this.pairs.add(pair);
+    // A side that closes during a black hole (the broker's own keepalive giving up) must not close the other.
+    const pass = (close: () => void) => (this.holed ? this.held.push(close) : close());
     const forward = (from: Socket, to: Socket) => {
       from.on('data', (chunk) => to.write(chunk));
-      from.on('end', () => to.end());
-      from.on('error', () => to.destroy());
+      from.on('end', () => pass(() => to.end()));
+      from.on('error', () => pass(() => to.destroy()));
       from.on('close', () => {
-        to.destroy();
+        pass(() => to.destroy());
         this.pairs.delete(pair);
       });
     };
