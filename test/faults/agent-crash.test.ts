@@ -17,11 +17,16 @@ forEachBroker('an agent restarted during a burst', (broker) => {
     await stand.deployBurst(agent);
 
     let runningBeforeKill = 0;
+    let looked: Promise<void> | undefined;
     let killed: Promise<void> | undefined;
     // Killed while run commands keep coming: some are being handled, the rest wait for the agent in its session.
+    // The other requests go on meanwhile, so the kill waits for the look at what runs (slow on a busy machine).
     const ids = await stand.burst(agent, EXECUTIONS, async (sent) => {
-      if (sent === 30) runningBeforeKill = (await agent.process.snapshot()).running;
-      if (sent === 40) killed = agent.process.stop('SIGKILL');
+      if (sent === 30)
+        looked = agent.process.snapshot().then((s) => {
+          runningBeforeKill = s.running;
+        });
+      if (sent === 40) killed = looked!.then(() => agent.process.stop('SIGKILL'));
     });
     await killed;
     expect(runningBeforeKill).toBeGreaterThan(0);
