@@ -7,6 +7,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
 import { describe, expect, it, vi } from 'vitest';
 import { openSqliteStore } from '../../agent/store/sqlite-store.js';
 import { TERN, tern } from '../support/cli.js';
@@ -28,6 +29,18 @@ ${retry ? '    retry: { type: constant, interval: PT0.01S, maxAttempts: 2 }' : '
 `;
 }
 
+/** Executions and task runs committed as RUNNING, read from another connection. */
+function runningInStore(path: string): { executions: number; taskRuns: number } {
+  const db = new BetterSqlite3(path, { readonly: true, fileMustExist: true });
+  try {
+    const count = (table: string) =>
+      (db.prepare(`SELECT count(*) AS n FROM ${table} WHERE state = 'RUNNING'`).get() as { n: number }).n;
+    return { executions: count('executions'), taskRuns: count('task_runs') };
+  } finally {
+    db.close();
+  }
+}
+
 async function crashMidExecution(retry: boolean) {
   const dir = mkdtempSync(join(tmpdir(), 'tern-crash-'));
   const file = join(dir, 'crash.yml');
@@ -36,10 +49,15 @@ async function crashMidExecution(retry: boolean) {
   const child = spawn(process.execPath, [TERN, 'run', file, '--data-dir', dataDir, '--input', `dir=${dir}`], {
     stdio: 'ignore',
   });
-  await vi.waitFor(() => expect(existsSync(join(dir, 'started'))).toBe(true), {
-    timeout: 10_000,
-    interval: 20,
-  });
+  // The crash comes once the task runs and its start is durable: the store commits within a few
+  // milliseconds, later on a busy machine, and an execution killed before that has left no trace.
+  await vi.waitFor(
+    () => {
+      expect(existsSync(join(dir, 'started'))).toBe(true);
+      expect(runningInStore(join(dataDir, 'tern.db'))).toEqual({ executions: 1, taskRuns: 1 });
+    },
+    { timeout: 10_000, interval: 20 },
+  );
   child.kill('SIGKILL');
   await new Promise((r) => child.once('exit', r));
   // The task's own process group outlives the runner; stop it so the test leaves nothing behind.
