@@ -1,9 +1,10 @@
 /** BatchWriter: batches committed by a worker thread with its own connection, at the lowest CPU priority. */
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { SCHED_IDLE, threadScheduling } from '../../protocol/thread-priority.js';
 import { migrate } from './migrations.js';
 import { type BatchReply, BatchWriter } from './writer.js';
 
@@ -38,20 +39,15 @@ function writer(replies: BatchReply[], at = path): BatchWriter {
 
 const OUTBOX = 'INSERT INTO outbox (kind, payload, bytes, created_at) VALUES (?, ?, ?, ?)';
 
-/** The nice value in a /proc stat file (the 19th field; the command name before it may hold spaces). */
-const statFields = (stat: string) => stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-const niceOf = (stat: string) => Number(statFields(stat)[16]);
-/** SCHED_IDLE, as /proc gives a thread's scheduling policy. */
-const SCHED_IDLE = 5;
 const CHRT = ['/usr/bin/chrt', '/bin/chrt'].some((path) => existsSync(path));
 
 /** Nice value and scheduling policy of each of this process's threads (Linux). */
 function threadPriorities(): { tid: string; nice: number; policy: number }[] {
-  return readdirSync('/proc/self/task').map((tid) => {
-    const fields = statFields(readFileSync(`/proc/self/task/${tid}/stat`, 'utf8'));
-    return { tid, nice: Number(fields[16]), policy: Number(fields[38]) };
-  });
+  return readdirSync('/proc/self/task').map((tid) => ({ tid, ...threadScheduling(Number(tid)) }));
 }
+
+/** The process's nice value: its main thread's. */
+const processNiceOf = () => threadScheduling(process.pid).nice;
 
 describe('BatchWriter', () => {
   it('commits a batch in one transaction on its worker, and says what it appended to the outbox', () => {
@@ -102,7 +98,7 @@ describe('BatchWriter', () => {
         threadPriorities()
           .filter((t) => t.nice === 19 && (!CHRT || t.policy === SCHED_IDLE))
           .map((t) => t.tid);
-      const processNice = niceOf(readFileSync('/proc/self/stat', 'utf8'));
+      const processNice = processNiceOf();
       // Threads of earlier tests may still be exiting: only the threads this writer adds count.
       const before = new Set(threads());
       const replies: BatchReply[] = [];
@@ -110,7 +106,7 @@ describe('BatchWriter', () => {
       w.waitFor(w.post([{ sql: OUTBOX, args: ['log', '{}', 2, 0], outbox: true }]));
       expect(lowest().filter((tid) => !before.has(tid))).toHaveLength(1);
       expect(processNice).not.toBe(19);
-      expect(niceOf(readFileSync('/proc/self/stat', 'utf8'))).toBe(processNice);
+      expect(processNiceOf()).toBe(processNice);
     },
   );
 
