@@ -555,7 +555,7 @@ debian_mirror() {
   [[ -n $uri ]] ||
     uri=$(awk '$1 == "deb" && $2 !~ /security/ { print $2 }' /etc/apt/sources.list 2>/dev/null || true)
   uri=${uri%%$'\n'*}
-  echo "${uri:-http://deb.debian.org/debian}"
+  [[ -n $uri ]] && echo "$uri"
 }
 
 # `podman_import ROOTFS NAME` makes an image of a root filesystem.
@@ -573,7 +573,8 @@ podman_images() {
   ((have_shell && have_gcc)) && return 0
   local build=$PODMAN_DIR/build suite mirror
   suite=$(. /etc/os-release && echo "${VERSION_CODENAME:-bookworm}")
-  mirror=$(debian_mirror)
+  mirror=$(debian_mirror) ||
+    die "no Debian mirror in apt's sources (/etc/apt/sources.list.d/*.sources, /etc/apt/sources.list): add one"
   rm -rf "$build"
   mkdir -p "$build" "$PODMAN_DIR/debs"
   log "podman: building tern/shell ($suite from $mirror)"
