@@ -1,5 +1,6 @@
 /** Expression functions (`now()`, `secret()`, `kv()` …) and tests (`is null`, `is empty` …). */
 import { randomUUID } from 'node:crypto';
+import { activeBudget } from './budget.js';
 import { toDateTime } from './dates.js';
 import { fail } from './errors.js';
 import { isEmpty, isPlainObject } from './values.js';
@@ -33,6 +34,7 @@ export function range(start: unknown, end: unknown, step: unknown = 1): number[]
   if (step === 0) return fail('range step cannot be 0');
   const count = Math.floor((end - start) / step) + 1;
   if (count > MAX_RANGE) return fail(`range of ${count} items is larger than ${MAX_RANGE}`);
+  if (count > 0) activeBudget()?.iterate(count);
   const out: number[] = [];
   for (let i = 0; i < count; i++) out.push(start + i * step);
   return out;

@@ -33,6 +33,13 @@
  *   trigger data, secrets, KV values) are data and are never parsed.
  */
 import { ExpressionError } from '../../protocol/errors.js';
+import {
+  DEFAULT_RENDER_LIMITS,
+  type RenderBounds,
+  RenderBudget,
+  type RenderLimits,
+  underBudget,
+} from './budget.js';
 import { LruCache } from './cache.js';
 import { messageOf } from './errors.js';
 import type { ExpressionFunctions, Runtime } from './functions.js';
@@ -41,6 +48,12 @@ import type { Context } from './twig-types.js';
 import { RUNTIME } from './twig-values.js';
 import { isPlainObject, toText } from './values.js';
 
+export {
+  DEFAULT_RENDER_LIMITS,
+  type RenderBounds,
+  type RenderLimits,
+  RenderStopped,
+} from './budget.js';
 export type { ExpressionFunctions } from './functions.js';
 export { isTruthy } from './values.js';
 
@@ -105,9 +118,19 @@ class Scope {
   }
 }
 
+/** How a {@link Renderer} is set up. */
+export interface RendererOptions {
+  /** Compiled templates kept, least recently used first out. */
+  cacheSize?: number;
+  /** The work budget of each render call; unset limits keep their defaults. */
+  limits?: Partial<RenderLimits>;
+}
+
 /**
  * Renders flow properties and evaluates conditions. Compiled templates are cached by their
- * text (least recently used first out).
+ * text (least recently used first out). Each call runs under a work budget (see budget.ts): a
+ * template that loops too long, builds too much or runs past `bounds` stops with an
+ * `ExpressionError` whose message starts with "render stopped:".
  *
  * @example
  * const r = new Renderer();
@@ -117,33 +140,50 @@ class Scope {
 export class Renderer {
   private readonly templates: LruCache<string, Compiled | ExpressionError>;
   private readonly expressions: LruCache<string, Compiled | ExpressionError>;
+  /** The limits each call runs under. */
+  readonly limits: Readonly<RenderLimits>;
 
-  constructor(options: { cacheSize?: number } = {}) {
+  constructor(options: RendererOptions = {}) {
     const size = options.cacheSize ?? DEFAULT_CACHE_SIZE;
     this.templates = new LruCache(size);
     this.expressions = new LruCache(Math.max(1, Math.floor(size / 10)));
+    this.limits = Object.freeze({ ...DEFAULT_RENDER_LIMITS, ...options.limits });
   }
 
   /**
    * Deep-renders a value: strings containing `{{` or `{%` are rendered; arrays and plain objects
    * are walked (object keys are rendered too when they contain `{{`); other values are returned
    * as they are. A string that is exactly one `{{ expr }}` (surrounding whitespace allowed)
-   * returns the expression's typed value instead of a string.
+   * returns the expression's typed value instead of a string. The whole call is one render for
+   * its budget; `bounds` can stop it sooner (a task's deadline, its abort).
    */
-  render(value: unknown, vars: Record<string, unknown>, fns?: ExpressionFunctions): unknown {
+  render(
+    value: unknown,
+    vars: Record<string, unknown>,
+    fns?: ExpressionFunctions,
+    bounds?: RenderBounds,
+  ): unknown {
     if (typeof value === 'string' && !isTemplate(value)) return value;
-    return this.walk(value, new Scope(vars, fns));
+    const scope = new Scope(vars, fns);
+    return underBudget(new RenderBudget(this.limits, bounds), () => this.walk(value, scope));
   }
 
   /**
    * Evaluates a bare expression (no braces), e.g. `inputs.x > 3`, returning its typed value. Also
-   * accepts a string that is a single `{{ … }}`.
+   * accepts a string that is a single `{{ … }}`. Runs under a budget as {@link render} does.
    */
-  evaluate(expression: string, vars: Record<string, unknown>, fns?: ExpressionFunctions): unknown {
+  evaluate(
+    expression: string,
+    vars: Record<string, unknown>,
+    fns?: ExpressionFunctions,
+    bounds?: RenderBounds,
+  ): unknown {
     const scope = new Scope(vars, fns);
-    if (isTemplate(expression)) return this.renderString(expression, scope, true);
-    const compiled = this.compile(this.expressions, expression, compileExpression);
-    return this.run(compiled, scope, true);
+    return underBudget(new RenderBudget(this.limits, bounds), () => {
+      if (isTemplate(expression)) return this.renderString(expression, scope, true);
+      const compiled = this.compile(this.expressions, expression, compileExpression);
+      return this.run(compiled, scope, true);
+    });
   }
 
   /** Parses without rendering; returns an error message for a syntax error, else undefined. */

@@ -4,6 +4,7 @@
  */
 import twig from 'twig';
 import { EvalFailure, Missing, toExpressionError } from './errors.js';
+import { adaptBudget } from './twig-budget.js';
 import { adaptSyntax } from './twig-syntax.js';
 import type { Context, Thenable, TwigInternals, TwigToken } from './twig-types.js';
 import { adaptEvaluation, NamedArg } from './twig-values.js';
@@ -22,6 +23,7 @@ function createInstance(): TwigInternals {
 export const T = createInstance();
 adaptSyntax(T);
 adaptEvaluation(T);
+adaptBudget(T);
 
 // The outermost evaluation of each expression decides about missing values and names the
 // expression in errors; nested ones (arguments, keys, groups) pass values through untouched.

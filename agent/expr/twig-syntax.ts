@@ -1,5 +1,5 @@
 /** Adapts twig.js's template and expression syntax to Pebble's: tags, tokenizer, literals, `contains`, named arguments. */
-import type { ExpressionDefinition, TwigInternals } from './twig-types.js';
+import type { ExpressionDefinition, TokenDefinition, TwigInternals } from './twig-types.js';
 import { NamedArg } from './twig-values.js';
 
 /** Token type of a `name=` named argument. */
@@ -24,8 +24,106 @@ function adaptTags(T: TwigInternals): void {
   };
 }
 
-/** `{{ {'a': {'b': 1}} }}` must not end at the first `}}`: find the end counting braces, skipping quotes. */
+/**
+ * Where each tag's opening and closing text next occurs in the template being split. twig searches
+ * for every kind of tag from the current position to the end, once per tag it finds: quadratic,
+ * 35 s for 160 KB of `{{ a }}`. The answers are the same when each search resumes where the
+ * previous one for the same text stopped, since the rest of the template only shrinks.
+ */
+class NextOccurrences {
+  private readonly found = new Map<string, number>();
+
+  constructor(private readonly template: string) {}
+
+  /** The position of `needle` in `rest`, a suffix of the template, or -1. */
+  in(rest: string, needle: string): number {
+    const offset = this.template.length - rest.length;
+    let at = this.found.get(needle);
+    if (at === undefined || (at !== -1 && at < offset)) {
+      at = this.template.indexOf(needle, offset);
+      this.found.set(needle, at);
+    }
+    return at === -1 ? -1 : at - offset;
+  }
+}
+
+/**
+ * The token list twig's compiler consumes: it takes tokens one by one with `shift()`, which V8
+ * makes a copy of the rest for a long list (quadratic again). The same operations, in constant time.
+ */
+class TokenQueue {
+  private head = 0;
+
+  constructor(private readonly items: unknown[]) {
+    Object.defineProperty(this, 0, { get: () => this.items[this.head] });
+  }
+
+  get length(): number {
+    return this.items.length - this.head;
+  }
+
+  shift(): unknown {
+    return this.head < this.items.length ? this.items[this.head++] : undefined;
+  }
+
+  /** twig puts back only the token it has just taken. */
+  unshift(item: unknown): number {
+    if (this.head > 0) this.items[--this.head] = item;
+    else this.items.unshift(item);
+    return this.length;
+  }
+}
+
+/** twig's choice of the tag that starts first (the more specific one on a tie), with remembered searches. */
+function findStart(
+  definitions: readonly TokenDefinition[],
+  rest: string,
+  next: NextOccurrences,
+): { position: number | null; def: TokenDefinition | null } {
+  let position: number | null = null;
+  let def: TokenDefinition | null = null;
+  let closeAt = -1;
+  for (const candidate of definitions) {
+    const open = next.in(rest, candidate.open);
+    if (open < 0) continue;
+    const close = next.in(rest, candidate.close);
+    // A tag whose two ends differ in length counts only when its closing text is there at all.
+    if (candidate.open.length !== candidate.close.length && close < 0) continue;
+    const earlier = position === null || open < position;
+    const moreSpecific =
+      open === position &&
+      def !== null &&
+      (candidate.open.length > def.open.length ||
+        (candidate.open.length === def.open.length && close >= 0 && close < closeAt));
+    if (earlier || moreSpecific) [position, def, closeAt] = [open, candidate, close];
+  }
+  return { position, def };
+}
+
+/**
+ * Splits templates in linear time (see {@link NextOccurrences}), and finds the end of
+ * `{{ {'a': {'b': 1}} }}` counting braces and skipping quotes, not at the first `}}`.
+ */
 function adaptTokenizer(T: TwigInternals): void {
+  let next: NextOccurrences | undefined;
+  const baseTokenize = T.tokenize;
+  T.tokenize = function (template) {
+    const outer = next;
+    next = new NextOccurrences(template);
+    try {
+      return baseTokenize.call(this, template);
+    } finally {
+      next = outer;
+    }
+  };
+  const baseFindStart = T.token.findStart;
+  T.token.findStart = (rest) =>
+    next ? findStart(T.token.definitions, rest, next) : baseFindStart.call(T.token, rest);
+  const baseCompile = T.compile;
+  T.compile = function (tokens) {
+    return baseCompile.call(this, new TokenQueue(tokens) as unknown as unknown[]);
+  };
+
   const braced = new Set(
     ['output', 'outputWhitespacePre', 'outputWhitespacePost', 'outputWhitespaceBoth', 'logic'].map(
       (k) => T.token.type[k],

@@ -75,9 +75,17 @@ export interface TwigInternals {
   ParseState: new (template: ParseState['template']) => ParseState;
   output: (this: unknown, output: unknown[]) => string;
   Promise: { resolve(value: unknown): Thenable };
+  /** twig's one loop: over template tokens, expression tokens and `for` items alike. */
+  async: { forEach(items: readonly unknown[], each: (item: unknown, index: number) => unknown): Thenable };
   lib: { boolval: (value: unknown) => boolean };
+  /** Splits a template into raw text and tags; `template` shrinks from the front as it goes. */
+  tokenize: (this: unknown, template: string) => unknown[];
+  /** Turns the tokens of {@link tokenize} into a tree, consuming the list. */
+  compile: (this: unknown, tokens: unknown[]) => unknown[];
   token: {
     type: Record<string, string>;
+    definitions: TokenDefinition[];
+    findStart: (template: string) => { position: number | null; def: TokenDefinition | null };
     findEnd: (this: unknown, template: string, def: TokenDefinition, start: number) => number;
   };
   logic: {

@@ -2,6 +2,7 @@
  * How the adapted twig evaluates: strict own-property lookups that yield `Missing`, calls into our
  * filter/function/test tables (never twig's), Pebble's operators and Pebble's output of values.
  */
+import { activeBudget } from './budget.js';
 import { fail, Missing } from './errors.js';
 import { ABSORBS_MISSING, FILTERS } from './filters.js';
 import { FUNCTIONS, type Runtime, TESTS } from './functions.js';
@@ -168,7 +169,9 @@ export function adaptEvaluation(T: TwigInternals): void {
     const fn = FUNCTIONS.get(name) ?? fail(`unknown function '${name}'`);
     return callArgs(this, token.params, context).then((call) => {
       const { args, named } = call as Call;
-      stack.push(firstMissing(call as Call) ?? fn(args, named, runtimeOf(context)));
+      const result = firstMissing(call as Call) ?? fn(args, named, runtimeOf(context));
+      activeBudget()?.made(result);
+      stack.push(result);
     });
   };
 
@@ -183,7 +186,9 @@ export function adaptEvaluation(T: TwigInternals): void {
         : input instanceof Missing
           ? input
           : firstMissing(call as Call);
-      stack.push(poisoned ?? filter(input, args, named));
+      const result = poisoned ?? filter(input, args, named);
+      activeBudget()?.made(result);
+      stack.push(result);
     });
   };
 
