@@ -11,15 +11,16 @@ import { newId } from '../../protocol/ids.js';
 import type { AnyTaskDefinition, RunTasksOptions } from '../../protocol/plugin.js';
 import { isFailure, isTerminal, mergeStates, type State } from '../../protocol/states.js';
 import { isTruthy } from '../../protocol/values.js';
-import type { ExpressionFunctions } from '../expr/index.js';
+import type { Deadline, ExpressionFunctions, RenderBounds } from '../expr/index.js';
 import { Abort } from './abort.js';
 import type { EngineCore } from './engine-core.js';
 import { KilledError, messageOf, TimeoutError } from './errors.js';
+import { eventLoopTurn } from './event-loop.js';
 import { applyPluginDefaults } from './plugin-defaults.js';
 import type { FlowRecord } from './ports.js';
 import { compileRetry } from './retry.js';
 import { MASK, SecretMask } from './secret-mask.js';
-import { createTaskContext } from './task-context.js';
+import { createTaskContext, type EngineTaskContext } from './task-context.js';
 
 /** Where in the tree a task list runs: its parent, enclosing foreach values, and what stops it. */
 export interface Scope {
@@ -28,6 +29,8 @@ export interface Scope {
   value: string | null;
   iteration: number | null;
   abort: Abort;
+  /** When the enclosing flow or flowable times out: renders stop there, since they cannot hear the timer. */
+  deadline?: Deadline;
 }
 
 /** The variables every expression of an execution sees. */
@@ -78,6 +81,10 @@ export class ExecutionRun {
   private fns: ExpressionFunctions | undefined;
   /** The flow's variables as rendered, secrets included; the execution keeps them masked. */
   private vars: Record<string, unknown> | undefined;
+  /** When the flow's timeout aborts the main task list, if it has one. */
+  private flowDeadline: Deadline | undefined;
+  /** Set once the first task has been looked at: from then on tasks give the event loop its turns. */
+  private ranTask = false;
 
   constructor(
     private readonly core: EngineCore,
@@ -144,6 +151,7 @@ export class ExecutionRun {
             this.flow.variables ?? {},
             this.baseVariables(),
             this.functions(),
+            { deadline: this.flowDeadline, signal: this.mainAbort },
           );
           this.vars = (rendered ?? {}) as Record<string, unknown>;
           e.variables = this.secrets.value(this.vars);
@@ -152,7 +160,10 @@ export class ExecutionRun {
           return this.finish('FAILED', `variables: ${messageOf(err)}`);
         }
       }
-      const main = await this.runList(this.flow.tasks as Task[], this.rootScope(this.mainAbort));
+      const main = await this.runList(
+        this.flow.tasks as Task[],
+        this.rootScope(this.mainAbort, this.flowDeadline),
+      );
       if (this.killAbort.aborted) return this.finish('KILLED');
       let state = main;
       if (isFailure(main) && this.flow.errors?.length) {
@@ -183,6 +194,10 @@ export class ExecutionRun {
     if (!this.flow.timeout) return undefined;
     const limit = this.core.durationMs(this.flow.timeout);
     const left = Date.parse(this.execution.startDate) + limit - this.core.clock.now();
+    this.flowDeadline = {
+      at: Date.now() + Math.max(0, left),
+      reason: `flow timed out after ${this.flow.timeout}`,
+    };
     return this.core.clock.setTimeout(
       () => {
         this.mainAbort.abort(new TimeoutError(`flow timed out after ${this.flow.timeout}`));
@@ -205,8 +220,8 @@ export class ExecutionRun {
     this.core.saveExecution(this.execution);
   }
 
-  private rootScope(abort: Abort): Scope {
-    return { parent: null, valuePath: [], value: null, iteration: null, abort };
+  private rootScope(abort: Abort, deadline?: Deadline): Scope {
+    return { parent: null, valuePath: [], value: null, iteration: null, abort, deadline };
   }
 
   /** Runs a task list: in order (stopping at the first failure), or `concurrency` at a time (0: all); no task starts after a failure. */
@@ -221,6 +236,11 @@ export class ExecutionRun {
   }
 
   private async runTask(raw: Task, scope: Scope): Promise<State> {
+    // The first task starts at once (its latency is the trigger's); later ones let requests and kills in.
+    if (this.ranTask) {
+      const turn = eventLoopTurn();
+      if (turn) await turn;
+    } else this.ranTask = true;
     const key = runKey(scope.parent?.id ?? null, raw.id, scope.iteration);
     let tr = this.runs.get(key);
     if (tr && isTerminal(tr.state)) return tr.state;
@@ -235,7 +255,10 @@ export class ExecutionRun {
           const cond =
             typeof task.runIf === 'boolean'
               ? task.runIf
-              : this.core.renderer.evaluate(task.runIf, this.variables(tr, task, scope), this.functions());
+              : this.core.renderer.evaluate(task.runIf, this.variables(tr, task, scope), this.functions(), {
+                  deadline: scope.deadline,
+                  signal: scope.abort,
+                });
           if (!isTruthy(cond)) return this.endTaskRun(tr, 'SKIPPED');
         } catch (err) {
           return this.failTaskRun(tr, task, `runIf: ${messageOf(err)}`);
@@ -373,43 +396,58 @@ export class ExecutionRun {
     scope: Scope,
     attemptNo: number,
   ): Promise<Outcome> {
-    if (scope.abort.aborted) {
-      const { killed, reason } = scope.abort;
-      return { ok: false, error: messageOf(reason), retryable: false, killed };
-    }
+    if (scope.abort.aborted) return abortedOutcome(scope.abort);
     const variables = this.variables(tr, task, scope);
-    let props: Record<string, unknown>;
+    let timeout: unknown;
     try {
-      props = this.renderProps(task, def, variables);
+      // The timeout first: it bounds the rendering of the other properties too.
+      timeout =
+        task.timeout === undefined
+          ? undefined
+          : this.core.renderer.render(task.timeout, variables, this.functions(), {
+              deadline: scope.deadline,
+              signal: scope.abort,
+            });
     } catch (err) {
-      // Re-rendering gives the same result: an expression error is not worth a retry.
-      return { ok: false, error: `${messageOf(err)} in task '${task.id}'`, retryable: false, killed: false };
+      return renderFailure(err, task, scope.abort);
     }
     // Only an attempt with a timeout needs an abort of its own; others share their scope's.
     let abort = scope.abort;
+    let deadline = scope.deadline;
     let timer: unknown;
     let unlink: (() => void) | undefined;
-    if (typeof props.timeout === 'string') {
+    if (typeof timeout === 'string') {
       const own = scope.abort.child();
       unlink = own.unlink;
-      const limit = this.core.durationMs(props.timeout);
+      const limit = this.core.durationMs(timeout);
+      const reason = `task timed out after ${timeout}`;
       timer = this.core.clock.setTimeout(() => {
-        own.abort.abort(new TimeoutError(`task timed out after ${props.timeout}`));
+        own.abort.abort(new TimeoutError(reason));
         this.abortedAttempts();
       }, limit);
       abort = own.abort;
+      deadline = earlier(deadline, { at: Date.now() + limit, reason });
     }
-    const ctx = createTaskContext({
-      run: this,
-      core: this.core,
-      taskRun: tr,
-      task,
-      attempt: attemptNo,
-      scope,
-      abort,
-      variables,
-    });
+    let ctx: EngineTaskContext | undefined;
     try {
+      const bounds: RenderBounds = { deadline, signal: abort };
+      let props: Record<string, unknown>;
+      try {
+        props = this.renderProps(task, def, variables, bounds);
+      } catch (err) {
+        return renderFailure(err, task, abort);
+      }
+      ctx = createTaskContext({
+        run: this,
+        core: this.core,
+        taskRun: tr,
+        task,
+        attempt: attemptNo,
+        scope,
+        abort,
+        bounds,
+        variables,
+      });
       const result = await this.raceAbort(Promise.resolve(def.run(props, ctx)), abort);
       if (abort.aborted) throw abort.reason;
       return { ok: true, state: result?.state ?? 'SUCCESS', outputs: result?.outputs ?? {} };
@@ -421,7 +459,7 @@ export class ExecutionRun {
     } finally {
       if (timer !== undefined) this.core.clock.clearTimeout(timer);
       unlink?.();
-      const disposing = ctx.dispose();
+      const disposing = ctx?.dispose();
       if (disposing) await disposing;
     }
   }
@@ -468,6 +506,7 @@ export class ExecutionRun {
     task: Task,
     def: AnyTaskDefinition,
     variables: Record<string, unknown>,
+    bounds: RenderBounds,
   ): Record<string, unknown> {
     let split = SPLIT_PROPS.get(task);
     if (!split) {
@@ -479,15 +518,16 @@ export class ExecutionRun {
       SPLIT_PROPS.set(task, split);
     }
     // One render for all of them: the expressions of a task share one context.
-    const rendered = this.core.renderer.render(split.rendered, variables, this.functions());
+    const rendered = this.core.renderer.render(split.rendered, variables, this.functions(), bounds);
     return Object.assign({}, split.kept, rendered);
   }
 
-  /** Runs a flowable's children; called through the task context. */
+  /** Runs a flowable's children, under its attempt's abort and deadline; called through the task context. */
   runChildren(
     parent: TaskRun,
     scope: Scope,
     abort: Abort,
+    deadline: Deadline | undefined,
     tasks: readonly Task[],
     options: RunTasksOptions = {},
   ): Promise<State> {
@@ -499,8 +539,9 @@ export class ExecutionRun {
             value: options.value,
             iteration: options.iteration ?? null,
             abort,
+            deadline,
           }
-        : { ...scope, parent, abort };
+        : { ...scope, parent, abort, deadline };
     return this.runList(tasks, child, options.concurrency ?? 1);
   }
 
@@ -639,7 +680,9 @@ export class ExecutionRun {
     };
     const fns = this.functions();
     const out: Record<string, unknown> = {};
-    for (const o of this.flow.outputs ?? []) out[o.id] = this.core.renderer.render(o.value, vars, fns);
+    const bounds = { signal: this.killAbort };
+    for (const o of this.flow.outputs ?? [])
+      out[o.id] = this.core.renderer.render(o.value, vars, fns, bounds);
     return this.secrets.value(out);
   }
 
@@ -658,6 +701,22 @@ export class ExecutionRun {
   private nowIso(): string {
     return this.core.nowIso();
   }
+}
+
+/** The outcome of an attempt stopped before it ran. */
+function abortedOutcome(abort: Abort): Outcome {
+  return { ok: false, error: messageOf(abort.reason), retryable: false, killed: abort.killed };
+}
+
+/** A property that cannot be rendered fails the attempt; rendering again would give the same result. */
+function renderFailure(err: unknown, task: Task, abort: Abort): Outcome {
+  if (abort.aborted) return abortedOutcome(abort);
+  return { ok: false, error: `${messageOf(err)} in task '${task.id}'`, retryable: false, killed: false };
+}
+
+/** The deadline that comes first. */
+function earlier(a: Deadline | undefined, b: Deadline): Deadline {
+  return a !== undefined && a.at <= b.at ? a : b;
 }
 
 /** Outputs a failing task attached to its error (a script's exitCode, say), kept for `errors` handlers. */

@@ -17,6 +17,7 @@ import type {
   TaskLogger,
 } from '../../protocol/plugin.js';
 import type { State } from '../../protocol/states.js';
+import type { RenderBounds } from '../expr/index.js';
 import type { Abort } from './abort.js';
 import type { EngineCore } from './engine-core.js';
 import type { ExecutionRun, Scope } from './execution-run.js';
@@ -32,6 +33,8 @@ export interface TaskContextParts {
   attempt: number;
   scope: Scope;
   abort: Abort;
+  /** What stops the attempt's renders: its deadline and its abort. */
+  bounds: RenderBounds;
   variables: Record<string, unknown>;
 }
 
@@ -120,13 +123,14 @@ export class EngineTaskContext implements TaskContext {
   }
 
   render(value: unknown, extra?: Record<string, unknown>): unknown {
-    const { core, run, variables } = this.parts;
-    return core.renderer.render(value, extra ? { ...variables, ...extra } : variables, run.functions());
+    const { core, run, variables, bounds } = this.parts;
+    const vars = extra ? { ...variables, ...extra } : variables;
+    return core.renderer.render(value, vars, run.functions(), bounds);
   }
 
   runTasks(tasks: readonly Task[], options?: RunTasksOptions): Promise<State> {
-    const { run, taskRun, scope, abort } = this.parts;
-    return run.runChildren(taskRun, scope, abort, tasks, options);
+    const { run, taskRun, scope, abort, bounds } = this.parts;
+    return run.runChildren(taskRun, scope, abort, bounds.deadline, tasks, options);
   }
 
   runSubflow(request: SubflowRequest): Promise<SubflowResult> {

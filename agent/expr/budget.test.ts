@@ -75,8 +75,7 @@ describe('the render budget', () => {
     const deadline = Date.now() + 50;
     const { message, ms } = stopped(() =>
       new Renderer().render(NESTED_4000, {}, undefined, {
-        deadline,
-        deadlineReason: 'task timed out after PT0.05S',
+        deadline: { at: deadline, reason: 'task timed out after PT0.05S' },
       }),
     );
     expect(message).toMatch(/^render stopped: task timed out after PT0\.05S in expression/);

@@ -21,12 +21,16 @@ export const DEFAULT_RENDER_LIMITS: Readonly<RenderLimits> = Object.freeze({
   maxMillis: 500,
 });
 
+/** A time after which work stops, and what it is, for the message: `task timed out after PT2S`. */
+export interface Deadline {
+  /** Epoch milliseconds. */
+  at: number;
+  reason: string;
+}
+
 /** What can stop a render from outside: the deadline of the task it renders for, and its abort. */
 export interface RenderBounds {
-  /** Epoch milliseconds. */
-  deadline?: number;
-  /** What the deadline is, for the message: `task timed out after PT2S`. */
-  deadlineReason?: string;
+  deadline?: Deadline;
   /** An AbortSignal, or anything that reads like one. */
   signal?: { readonly aborted: boolean; readonly reason?: unknown };
 }
@@ -97,10 +101,10 @@ export class RenderBudget {
   /** The clock starts with the first step: the renders that take no steps (plain `{{ a.b }}`) never read it. */
   private start(): void {
     const own = Date.now() + this.limits.maxMillis;
-    const { deadline, deadlineReason } = this.bounds;
-    if (deadline !== undefined && deadline < own) {
-      this.deadline = deadline;
-      this.deadlineReason = deadlineReason ?? 'its deadline passed';
+    const { deadline } = this.bounds;
+    if (deadline !== undefined && deadline.at < own) {
+      this.deadline = deadline.at;
+      this.deadlineReason = deadline.reason;
     } else {
       this.deadline = own;
       this.deadlineReason = `it took longer than ${this.limits.maxMillis} ms`;

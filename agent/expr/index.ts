@@ -50,6 +50,7 @@ import { isPlainObject, toText } from './values.js';
 
 export {
   DEFAULT_RENDER_LIMITS,
+  type Deadline,
   type RenderBounds,
   type RenderLimits,
   RenderStopped,
