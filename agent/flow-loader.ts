@@ -3,6 +3,7 @@ import type { Dirent } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import {
+  type Alias,
   type Document,
   isAlias,
   isMap,
@@ -19,6 +20,7 @@ import { InputValidationError, type Problem } from '../protocol/errors.js';
 import { type Flow, INPUT_TYPES, type Input, type PluginDefault, type Task } from '../protocol/flow.js';
 import { resolveInputs } from './engine/inputs.js';
 import { applyPluginDefaults } from './engine/plugin-defaults.js';
+import { aliasTargets, duplicateKeyProblems, expandedSizeProblem, sourceSizeProblem } from './flow-limits.js';
 import { flowSchemaValidator } from './flow-schema.js';
 
 /** A flow together with the text it was read from. */
@@ -75,7 +77,8 @@ export function formatPath(path: Path): string {
 class Locator {
   constructor(
     private readonly doc: Document,
-    private readonly lines: LineCounter,
+    private readonly targets: ReadonlyMap<Alias, Node>,
+    private readonly at: (offset: number) => Position,
   ) {}
 
   /** Position of the node at `path` (or of `key` in the map there); the nearest existing ancestor otherwise. */
@@ -91,18 +94,16 @@ class Locator {
       const pair = this.child(node, key);
       if (pair?.key) found = pair.key;
     }
-    return this.at(found);
+    return this.nodeAt(found);
   }
 
-  private at(node: unknown): Position | undefined {
+  private nodeAt(node: unknown): Position | undefined {
     const range = (node as Node | undefined)?.range;
-    if (!range) return undefined;
-    const { line, col } = this.lines.linePos(range[0]);
-    return { line, column: col };
+    return range ? this.at(range[0]) : undefined;
   }
 
   private resolve(node: unknown, depth = 0): unknown {
-    return isAlias(node) && depth < 50 ? this.resolve(node.resolve(this.doc), depth + 1) : node;
+    return isAlias(node) && depth < 50 ? this.resolve(this.targets.get(node), depth + 1) : node;
   }
 
   private child(
@@ -174,21 +175,64 @@ export function parseFlow(source: string, registry: Registry, options: ParseOpti
   }
 }
 
+/** YAML documents as read from a flow's source, with every syntax problem located; none are read past the size limit. */
+export interface FlowDocuments {
+  docs: Document[];
+  /** Where an offset of the source is. */
+  at(offset: number): Position;
+  /** Syntax problems, duplicate keys and a source over the size limit. */
+  syntax: Problem[];
+}
+
+/**
+ * Reads the YAML documents of a flow's source, refusing a source over the size limit before
+ * reading it. Duplicate keys are found here rather than by the `yaml` library, which takes time
+ * in the square of a map's size to find them.
+ */
+export function readFlowDocuments(source: string, file?: string): FlowDocuments {
+  const tooLong = sourceSizeProblem(source);
+  if (tooLong) {
+    const at = (offset: number) => positionIn(source, offset);
+    return { docs: [], at, syntax: [located('', tooLong.message, file, at(tooLong.at))] };
+  }
+  const lines = new LineCounter();
+  const parsed = parseAllDocuments(source, {
+    lineCounter: lines,
+    prettyErrors: false,
+    merge: true,
+    uniqueKeys: false,
+  });
+  const docs = Array.isArray(parsed) ? parsed : [];
+  const at = (offset: number): Position => {
+    const { line, col } = lines.linePos(offset);
+    return { line, column: col };
+  };
+  const syntax = docs
+    .flatMap((doc) => [
+      ...doc.errors.map((e) => ({ message: e.message, at: e.pos[0] })),
+      ...duplicateKeyProblems(doc),
+    ])
+    .map((p) => located('', p.message, file, at(p.at)));
+  return { docs, at, syntax };
+}
+
+/** Line and column (1-based) of an offset, counted in the text itself. */
+function positionIn(text: string, offset: number): Position {
+  let line = 1;
+  let start = 0;
+  for (let i = text.indexOf('\n'); i !== -1 && i < offset; i = text.indexOf('\n', i + 1)) {
+    line++;
+    start = i + 1;
+  }
+  return { line, column: offset - start + 1 };
+}
+
 function collectProblems(
   source: string,
   registry: Registry,
   options: ParseOptions,
 ): { flow?: Flow; list: Problem[] } {
-  const lines = new LineCounter();
-  const docs = parseAllDocuments(source, { lineCounter: lines, prettyErrors: false, merge: true });
-  const list = Array.isArray(docs) ? docs : [];
-  const at = (offset: number): Position => {
-    const { line, col } = lines.linePos(offset);
-    return { line, column: col };
-  };
-  const syntax = list
-    .flatMap((doc) => doc.errors)
-    .map((e) => located('', e.message, options.file, at(e.pos[0])));
+  const { docs: list, at, syntax } = readFlowDocuments(source, options.file);
   if (syntax.length > 0) return { list: syntax };
   const filled = list.filter(
     (doc) => !(doc.contents === null || (isScalar(doc.contents) && doc.contents.value === null)),
@@ -205,10 +249,13 @@ function collectProblems(
       list: [located('', 'one flow per file: a second YAML document starts here', options.file, start)],
     };
   }
-  const aliases = aliasProblems(doc).map((a) => located('', a.message, options.file, at(a.at)));
+  const targets = aliasTargets(doc);
+  const aliases = aliasProblems(doc, targets).map((a) => located('', a.message, options.file, at(a.at)));
   if (aliases.length > 0) return { list: aliases };
+  const tooLarge = expandedSizeProblem(doc, targets);
+  if (tooLarge) return { list: [located('', tooLarge.message, options.file, at(tooLarge.at))] };
   const value: unknown = doc.toJS({ maxAliasCount: 1000 });
-  const problems = new ProblemList(new Locator(doc, lines), options.file);
+  const problems = new ProblemList(new Locator(doc, targets, at), options.file);
   const effective = isObject(value) ? withPluginDefaults(value, registry) : value;
   for (const issue of flowSchemaValidator(registry).check(effective)) {
     const where = issue.key === undefined ? issue.path : [...issue.path, issue.key];
@@ -230,11 +277,11 @@ function collectProblems(
 }
 
 /** Aliases that name no anchor, or that would make the flow contain itself. */
-function aliasProblems(doc: Document): { message: string; at: number }[] {
+function aliasProblems(doc: Document, targets: ReadonlyMap<Alias, Node>): { message: string; at: number }[] {
   const found: { message: string; at: number }[] = [];
   visit(doc, {
     Alias(_key, alias, ancestors) {
-      const target = alias.resolve(doc);
+      const target = targets.get(alias);
       const at = alias.range?.[0] ?? 0;
       if (!target)
         found.push({ message: `alias *${alias.source} refers to no anchor defined before it`, at });

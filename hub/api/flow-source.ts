@@ -1,6 +1,6 @@
 /** Turns a submitted flow (YAML text or a JSON object) into its stored source and a validated flow. */
-import { LineCounter, parseAllDocuments, stringify } from 'yaml';
-import { parseFlow } from '../../agent/flow-loader.js';
+import { stringify } from 'yaml';
+import { parseFlow, readFlowDocuments } from '../../agent/flow-loader.js';
 import { FlowValidationError, type Problem, TernError } from '../../protocol/errors.js';
 import type { Flow } from '../../protocol/flow.js';
 import type { HubServices } from './services.js';
@@ -20,20 +20,12 @@ export function sourceOf(body: { kind: 'yaml'; text: string } | { kind: 'json'; 
   return body.kind === 'yaml' ? body.text : stringify(body.value);
 }
 
-/** YAML syntax errors of `source`, each with its line and column; empty when it parses. */
-export function syntaxProblems(source: string): LocatedProblem[] {
-  const lines = new LineCounter();
-  const docs = parseAllDocuments(source, { lineCounter: lines, prettyErrors: false });
-  const list = Array.isArray(docs) ? docs : [];
-  return list.flatMap((doc) =>
-    doc.errors.map((e) => {
-      const { line, col } = lines.linePos(e.pos[0]);
-      return { path: '', message: e.message, line, column: col };
-    }),
-  );
-}
-
 const locate = (p: Problem): LocatedProblem => ({ ...p, line: p.line ?? 1, column: p.column ?? 1 });
+
+/** YAML syntax errors of `source` (a source over the size limit is one), each with its line and column; empty when it parses. */
+export function syntaxProblems(source: string): LocatedProblem[] {
+  return readFlowDocuments(source).syntax.map(locate);
+}
 
 /** Every problem of a flow document, syntax included; empty when the flow is valid. */
 export function flowProblems(

@@ -120,6 +120,22 @@ describe('tern validate', () => {
     expect(r.stdout).toMatch(/expr\.yml:6:\d+: tasks\[0\]\.message/);
   });
 
+  it('refuses an alias bomb at once, at the alias that makes it too large', async () => {
+    const list = `[${Array(1000).fill(0).join(',')}]`;
+    const uses = Array.from({ length: 999 }, (_, i) => `  v${i}: *l\n`).join('');
+    const file = write(
+      'bomb.yml',
+      `id: b\nnamespace: t\ntasks:\n  - { id: a, type: log, message: x }\nvariables:\n  list: &l ${list}\n${uses}`,
+    );
+    const start = Date.now();
+    const r = await tern(['validate', file]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(
+      /bomb\.yml:\d+:\d+: the flow is too large once its aliases are expanded: more than 100,000 values by alias \*l/,
+    );
+    expect(Date.now() - start).toBeLessThan(10_000);
+  });
+
   it('accepts every example and exits 0', async () => {
     const r = await tern(['validate', 'examples']);
     expect(r.stdout).toMatch(/\d+ valid, 0 invalid/);
