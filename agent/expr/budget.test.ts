@@ -112,4 +112,15 @@ describe('compiling', () => {
     expect(new Renderer().check(template)).toBeUndefined();
     expect(Date.now() - start).toBeLessThan(3000);
   });
+
+  it('refuses a tag longer than 8,192 characters, whose compiling would take time in its square', () => {
+    const chained = `{{ a${' | default(1)'.repeat(8000)} }}`;
+    const start = Date.now();
+    expect(new Renderer().check(chained)).toMatch(
+      /^invalid expression '.*': the tag opened at position 0 is longer than 8,192 characters; keep long data in a variable or an input$/,
+    );
+    expect(Date.now() - start).toBeLessThan(500);
+    expect(new Renderer().check(`{{ [${'1,'.repeat(4000)}1] }}`)).toBeUndefined();
+    expect(new Renderer().check(`{# ${'x'.repeat(20_000)} #}`)).toBeUndefined();
+  });
 });

@@ -6,6 +6,8 @@ import { NamedArg } from './twig-values.js';
 export const NAMED_ARG = 'Twig.expression.type.namedArg';
 /** Logic type of `{% set %}`, the one tag that writes into the context. */
 export const SET_TAG = 'Twig.logic.type.set';
+/** Characters between a tag's `{{`/`{%` and its end: far above real expressions, small enough to compile fast. */
+export const MAX_TAG_LENGTH = 8192;
 
 const KEPT_TAGS = new Set(
   ['if', 'elseif', 'else', 'endif', 'for', 'endfor', 'set'].map((n) => `Twig.logic.type.${n}`),
@@ -129,12 +131,23 @@ function adaptTokenizer(T: TwigInternals): void {
       (k) => T.token.type[k],
     ),
   );
+  // Comments and raw blocks are text; every other tag is compiled, in time that grows with the square of its length.
+  const text = new Set([T.token.type.comment, T.token.type.raw]);
+  const tooLong = (start: number) =>
+    new T.Error(
+      `the tag opened at position ${start} is longer than ${MAX_TAG_LENGTH.toLocaleString('en')} characters; keep long data in a variable or an input`,
+    );
   const baseFindEnd = T.token.findEnd;
   T.token.findEnd = function (template, def, start) {
-    if (!braced.has(def.type)) return baseFindEnd.call(this, template, def, start);
+    if (!braced.has(def.type)) {
+      const end = baseFindEnd.call(this, template, def, start);
+      if (end > MAX_TAG_LENGTH && !text.has(def.type)) throw tooLong(start - def.open.length);
+      return end;
+    }
     let depth = 0;
     let quote = '';
     for (let i = 0; i < template.length; i++) {
+      if (i > MAX_TAG_LENGTH) throw tooLong(start - def.open.length);
       const ch = template.charAt(i);
       if (quote) {
         if (ch === '\\') i++;
