@@ -34,6 +34,8 @@ export interface LoadedFlow {
 export interface LoadResult {
   flow?: Flow;
   problems: Problem[];
+  /** True when the source is not readable YAML at all: the problems are syntax errors. */
+  malformed?: boolean;
 }
 
 /** What {@link loadFlowFile} returns: also the file's text, when it could be read. */
@@ -167,34 +169,27 @@ function located(path: string, message: string, file?: string, at?: Position): P
 export function parseFlow(source: string, registry: Registry, options: ParseOptions = {}): LoadResult {
   try {
     const result = sortProblems(collectProblems(source, registry, options));
-    return result.flow && result.list.length === 0
-      ? { flow: result.flow, problems: [] }
-      : { problems: result.list };
+    if (result.flow && result.list.length === 0) return { flow: result.flow, problems: [] };
+    return { problems: result.list, ...(result.malformed && { malformed: true }) };
   } catch (err) {
     return { problems: [located('', `cannot read the flow: ${(err as Error).message}`, options.file)] };
   }
 }
 
-/** YAML documents as read from a flow's source, with every syntax problem located; none are read past the size limit. */
-export interface FlowDocuments {
+/** YAML documents as read from a flow's source, with every syntax problem located. */
+interface FlowDocuments {
   docs: Document[];
   /** Where an offset of the source is. */
   at(offset: number): Position;
-  /** Syntax problems, duplicate keys and a source over the size limit. */
+  /** Syntax problems and duplicate keys. */
   syntax: Problem[];
 }
 
 /**
- * Reads the YAML documents of a flow's source, refusing a source over the size limit before
- * reading it. Duplicate keys are found here rather than by the `yaml` library, which takes time
- * in the square of a map's size to find them.
+ * Reads the YAML documents of a flow's source. Duplicate keys are found here rather than by the
+ * `yaml` library, which takes time in the square of a map's size to find them.
  */
-export function readFlowDocuments(source: string, file?: string): FlowDocuments {
-  const tooLong = sourceSizeProblem(source);
-  if (tooLong) {
-    const at = (offset: number) => positionIn(source, offset);
-    return { docs: [], at, syntax: [located('', tooLong.message, file, at(tooLong.at))] };
-  }
+function readFlowDocuments(source: string, file?: string): FlowDocuments {
   const lines = new LineCounter();
   const parsed = parseAllDocuments(source, {
     lineCounter: lines,
@@ -227,13 +222,15 @@ function positionIn(text: string, offset: number): Position {
   return { line, column: offset - start + 1 };
 }
 
-function collectProblems(
-  source: string,
-  registry: Registry,
-  options: ParseOptions,
-): { flow?: Flow; list: Problem[] } {
+type Collected = { flow?: Flow; list: Problem[]; malformed?: boolean };
+
+function collectProblems(source: string, registry: Registry, options: ParseOptions): Collected {
+  // A source over the size limit is not read at all.
+  const tooLong = sourceSizeProblem(source);
+  if (tooLong)
+    return { list: [located('', tooLong.message, options.file, positionIn(source, tooLong.at))] };
   const { docs: list, at, syntax } = readFlowDocuments(source, options.file);
-  if (syntax.length > 0) return { list: syntax };
+  if (syntax.length > 0) return { list: syntax, malformed: true };
   const filled = list.filter(
     (doc) => !(doc.contents === null || (isScalar(doc.contents) && doc.contents.value === null)),
   );
@@ -292,7 +289,7 @@ function aliasProblems(doc: Document, targets: ReadonlyMap<Alias, Node>): { mess
   return found;
 }
 
-function sortProblems(result: { flow?: Flow; list: Problem[] }): { flow?: Flow; list: Problem[] } {
+function sortProblems(result: Collected): Collected {
   const seen = new Set<string>();
   const unique = result.list.filter((p) => {
     const key = `${p.line}:${p.column}:${p.path}:${p.message}`;

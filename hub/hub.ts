@@ -15,6 +15,7 @@ import { Renderer } from '../agent/expr/index.js';
 import { builtinRegistry } from '../agent/local-runtime.js';
 import { TriggerRuntime } from '../agent/triggers/runtime.js';
 import { createApi } from './api/app.js';
+import { FlowCheckPool } from './api/flow-check.js';
 import type { HubServices } from './api/services.js';
 import { KafkaBridge } from './bridge/bridge.js';
 import { type Broker, startBroker } from './broker/broker.js';
@@ -79,6 +80,8 @@ export async function startHub(input: HubOptionsInput, logger: Logger = silent):
     );
   const registry = builtinRegistry();
   const renderer = new Renderer();
+  // Its worker has the built-in plugins, as `registry` has.
+  const flowChecker = new FlowCheckPool(registry, renderer);
   const source = new RepositoryFlowSource(storage.flows, registry);
   // No default MQTT broker: the embedded one is for agents, and its privileged identity is not for flows.
   const pluginHost = new RuntimeHost();
@@ -192,6 +195,7 @@ export async function startHub(input: HubOptionsInput, logger: Logger = silent):
     fleet,
     secrets,
     bridge,
+    flowChecker,
   };
   const app = createApi(services, { logger: log, version: HUB_VERSION });
   uiRoutes(app, defaultUiDir());
@@ -259,6 +263,7 @@ export async function startHub(input: HubOptionsInput, logger: Logger = silent):
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
       await closed;
+      await flowChecker.close();
       await broker?.close();
       // Executions still running are resumed at the next start; give short ones a moment to end.
       await Promise.race([engine.idle(), new Promise((r) => setTimeout(r, 2000).unref())]);

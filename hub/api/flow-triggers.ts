@@ -8,7 +8,8 @@ import { isMap, isScalar, isSeq, type Pair, parseDocument, type YAMLMap } from '
 import { TernError } from '../../protocol/errors.js';
 import type { TriggerStatus } from '../../protocol/messages.js';
 import type { FlowRecordRow } from '../store/types.js';
-import { checkedFlow, flowNotFound } from './flow-source.js';
+import { flowCheckerOf } from './flow-check.js';
+import { acceptedFlow, flowNotFound } from './flow-source.js';
 import type { RouteTable } from './route.js';
 import {
   ErrorBodySchema,
@@ -65,7 +66,8 @@ export function flowTriggerRoutes(table: RouteTable, services: HubServices): voi
             'CONFLICT',
             `trigger ${params.triggerId} is not an entry of the source's \`triggers\`; update the flow instead`,
           );
-        const saved = await flows.save(checkedFlow(source, services), source);
+        const checked = await flowCheckerOf(services).check({ kind: 'yaml', text: source });
+        const saved = await flows.save(acceptedFlow(checked), source);
         row = saved.row;
         if (saved.outcome !== 'unchanged') changed(row);
       }

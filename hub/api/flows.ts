@@ -2,7 +2,8 @@
 import { Type as T } from '@sinclair/typebox';
 import { TernError } from '../../protocol/errors.js';
 import type { FlowRecordRow } from '../store/types.js';
-import { checkedFlow, flowNotFound, flowProblems, sourceOf, syntaxProblems } from './flow-source.js';
+import { flowCheckerOf } from './flow-check.js';
+import { acceptedFlow, flowNotFound } from './flow-source.js';
 import { flowTriggerRoutes, withTriggers } from './flow-triggers.js';
 import type { BodySpec, RouteTable } from './route.js';
 import {
@@ -87,8 +88,9 @@ export function flowRoutes(table: RouteTable, services: HubServices): void {
     async (c, { body }) => {
       if (body.kind !== 'yaml' && body.kind !== 'json')
         throw new TernError('BAD_REQUEST', 'a flow body is required');
-      const source = sourceOf(body);
-      const flow = checkedFlow(source, services);
+      const checked = await flowCheckerOf(services).check(body);
+      const flow = acceptedFlow(checked);
+      const { source } = checked;
       if (await flows.get(flow.namespace, flow.id)) {
         throw new TernError(
           'CONFLICT',
@@ -121,9 +123,7 @@ export function flowRoutes(table: RouteTable, services: HubServices): void {
     async (c, { body }) => {
       if (body.kind !== 'yaml' && body.kind !== 'json')
         throw new TernError('BAD_REQUEST', 'a flow body is required');
-      const source = sourceOf(body);
-      const syntax = syntaxProblems(source);
-      const problems = syntax.length > 0 ? syntax : flowProblems(source, services).problems;
+      const { problems } = await flowCheckerOf(services).check(body);
       return c.json({ valid: problems.length === 0, problems });
     },
   );
@@ -171,8 +171,9 @@ export function flowRoutes(table: RouteTable, services: HubServices): void {
     async (c, { params, body }) => {
       if (body.kind !== 'yaml' && body.kind !== 'json')
         throw new TernError('BAD_REQUEST', 'a flow body is required');
-      const source = sourceOf(body);
-      const flow = checkedFlow(source, services);
+      const checked = await flowCheckerOf(services).check(body);
+      const flow = acceptedFlow(checked);
+      const { source } = checked;
       if (flow.namespace !== params.namespace || flow.id !== params.id) {
         throw new TernError(
           'BAD_REQUEST',

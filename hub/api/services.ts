@@ -8,6 +8,7 @@ import type { TriggerStatus } from '../../protocol/messages.js';
 import type { HubEventSource } from '../events.js';
 import type { HubStorage } from '../store/types.js';
 import type { BridgeService } from './bridge.js';
+import type { FlowChecker } from './flow-check.js';
 import type { SecretsService } from './secrets.js';
 
 export interface StartRequest {
@@ -65,4 +66,6 @@ export interface HubServices {
   secrets?: SecretsService;
   /** The Kafka bridge, when configured; without it `/bridge` reports it is off. */
   bridge?: BridgeService;
+  /** Checks submitted flows; without it they are checked on the event loop with `registry` and `renderer`. */
+  flowChecker?: FlowChecker;
 }

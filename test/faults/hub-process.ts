@@ -109,6 +109,11 @@ export class HubProcess {
     return new HubProcess(child, url);
   }
 
+  /** The process id, to read its memory from /proc. */
+  get pid(): number {
+    return this.child.pid!;
+  }
+
   get alive(): boolean {
     return this.child.exitCode === null && this.child.signalCode === null;
   }
