@@ -96,7 +96,7 @@ export async function startAgent(input: AgentOptionsInput): Promise<Agent> {
   });
   const state = new AgentState(store.database);
   const registry = builtinRegistry();
-  const renderer = new Renderer();
+  const renderer = new Renderer({ limits: options.renderLimits });
   const parse = flowParser(registry, (t) => renderer.check(t));
   const assigned = new AssignedFlows(store.database);
   const directory = new FlowDirectory();

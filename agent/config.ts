@@ -4,6 +4,7 @@ import { TernError } from '../protocol/errors.js';
 import { MAX_MESSAGE_BYTES } from '../protocol/messages.js';
 import { isValidAgentId } from '../protocol/topics.js';
 import type { Logger } from './engine/ports.js';
+import { compileRenderLimits, type RenderLimits } from './expr/index.js';
 import { compileTriggerQueue, type TriggerQueueOptions } from './triggers/queue.js';
 
 /** What the outbox does when a limit is reached. */
@@ -75,6 +76,8 @@ export interface AgentOptions {
   outbox: OutboxLimits;
   /** The bounded queue between the agent's triggers and its executions. */
   triggerQueue: TriggerQueueOptions;
+  /** The work budget of each render of the agent's flows. */
+  renderLimits: RenderLimits;
   /** On close, how long running executions may take to end before the store closes under them. */
   closeGraceMs: number;
   /** What `secret('NAME')` reads on this agent (TERN_SECRET_* variables and --secrets-file), by name. */
@@ -84,8 +87,9 @@ export interface AgentOptions {
 
 /** What {@link compileAgentOptions} accepts: the id, and any option to override. */
 export type AgentOptionsInput = Partial<
-  Omit<AgentOptions, 'sync' | 'outbox' | 'localBroker' | 'http' | 'triggerQueue'>
+  Omit<AgentOptions, 'sync' | 'outbox' | 'localBroker' | 'http' | 'triggerQueue' | 'renderLimits'>
 > & {
+  renderLimits?: Partial<RenderLimits>;
   id: string;
   localBroker?: { port?: number; host?: string };
   http?: { port: number; host?: string };
@@ -155,6 +159,7 @@ export function compileAgentOptions(input: AgentOptionsInput): AgentOptions {
     sync,
     outbox,
     triggerQueue: compileTriggerQueue(defined(input.triggerQueue)),
+    renderLimits: renderLimitsOf(input.renderLimits),
     closeGraceMs: input.closeGraceMs ?? 10_000,
     secrets: { ...input.secrets },
     logger: input.logger,
@@ -229,6 +234,15 @@ function positiveInteger(name: string, value: number): void {
 /** Drops keys given as undefined, so that they do not hide defaults when spread. */
 function defined<T extends object>(partial: T | undefined): Partial<T> {
   return Object.fromEntries(Object.entries(partial ?? {}).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+/** The render limits, a bad one reported like every other bad option. */
+function renderLimitsOf(input: Partial<RenderLimits> | undefined): RenderLimits {
+  try {
+    return compileRenderLimits(defined(input));
+  } catch (err) {
+    return bad((err as Error).message);
+  }
 }
 
 function bad(message: string): never {

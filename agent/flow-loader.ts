@@ -227,8 +227,7 @@ type Collected = { flow?: Flow; list: Problem[]; malformed?: boolean };
 function collectProblems(source: string, registry: Registry, options: ParseOptions): Collected {
   // A source over the size limit is not read at all.
   const tooLong = sourceSizeProblem(source);
-  if (tooLong)
-    return { list: [located('', tooLong.message, options.file, positionIn(source, tooLong.at))] };
+  if (tooLong) return { list: [located('', tooLong.message, options.file, positionIn(source, tooLong.at))] };
   const { docs: list, at, syntax } = readFlowDocuments(source, options.file);
   if (syntax.length > 0) return { list: syntax, malformed: true };
   const filled = list.filter(

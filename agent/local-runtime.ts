@@ -5,7 +5,7 @@ import { builtinTasks, builtinTriggers } from '../plugins/index.js';
 import { createRegistry, type Registry } from '../plugins/registry.js';
 import { Engine } from './engine/engine.js';
 import type { Logger, SecretSource } from './engine/ports.js';
-import { Renderer } from './expr/index.js';
+import { Renderer, type RenderLimits } from './expr/index.js';
 import { FlowDirectory } from './flow-directory.js';
 import { openSqliteStore, type SqliteStore } from './store/sqlite-store.js';
 
@@ -14,6 +14,8 @@ export interface LocalRuntimeOptions {
   logger?: Logger;
   secrets?: SecretSource;
   agent?: { id: string; labels: Record<string, string> } | null;
+  /** The work budget of each render; defaults where unset. */
+  renderLimits?: Partial<RenderLimits>;
 }
 
 export interface LocalRuntime {
@@ -40,7 +42,7 @@ export function openLocalRuntime(options: LocalRuntimeOptions): LocalRuntime {
   });
   const registry = builtinRegistry();
   const flows = new FlowDirectory();
-  const renderer = new Renderer();
+  const renderer = new Renderer({ limits: options.renderLimits });
   const engine = new Engine({
     store,
     registry,

@@ -1,5 +1,6 @@
 /** Every environment variable the `tern` command reads, named once. */
 import { join } from 'node:path';
+import type { RenderLimits } from '../agent/expr/index.js';
 import { secretsFromEnvironment } from '../agent/secrets.js';
 
 export interface CliEnvironment {
@@ -27,6 +28,25 @@ export interface CliEnvironment {
   secretKey: string | undefined;
   /** TERN_KAFKA_BRIDGE: the hub's Kafka bridge settings, a file path or inline JSON. */
   kafkaBridge: string | undefined;
+  /** TERN_RENDER_MAX_MS, _ITERATIONS, _TEXT, _LIST: the work budget of each render (hub, agent, `tern run`). */
+  renderLimits: Partial<RenderLimits>;
+}
+
+const RENDER_LIMIT_VARIABLES = {
+  TERN_RENDER_MAX_MS: 'maxMillis',
+  TERN_RENDER_MAX_ITERATIONS: 'maxIterations',
+  TERN_RENDER_MAX_TEXT: 'maxTextLength',
+  TERN_RENDER_MAX_LIST: 'maxListLength',
+} as const;
+
+/** The render limits set in the environment; checked where they are compiled (`compileRenderLimits`). */
+function renderLimits(env: NodeJS.ProcessEnv): Partial<RenderLimits> {
+  const limits: Partial<RenderLimits> = {};
+  for (const [variable, key] of Object.entries(RENDER_LIMIT_VARIABLES)) {
+    const text = env[variable];
+    if (text) limits[key] = Number(text);
+  }
+  return limits;
 }
 
 export function readEnvironment(env: NodeJS.ProcessEnv = process.env): CliEnvironment {
@@ -45,5 +65,6 @@ export function readEnvironment(env: NodeJS.ProcessEnv = process.env): CliEnviro
     secrets: secretsFromEnvironment(env),
     secretKey: env.TERN_SECRET_KEY || undefined,
     kafkaBridge: env.TERN_KAFKA_BRIDGE || undefined,
+    renderLimits: renderLimits(env),
   };
 }

@@ -173,6 +173,7 @@ function program(): Command {
             logLevel: env.logLevel,
             secretKey: env.secretKey,
             secretEnvironment: env.secrets,
+            renderLimits: env.renderLimits,
             kafkaBridge: o.kafkaBridge === undefined ? undefined : readBridgeConfig(o.kafkaBridge),
           },
           printer,
@@ -210,6 +211,7 @@ function program(): Command {
           logLevel: env.logLevel,
           version: VERSION,
           secretEnvironment: env.secrets,
+          renderLimits: env.renderLimits,
         } as AgentCommandOptions,
         printer,
       );

@@ -1,5 +1,6 @@
 /** The hub's options, compiled once: every default lives here. */
 import { join } from 'node:path';
+import { compileRenderLimits, type RenderLimits } from '../agent/expr/index.js';
 import { compileTriggerQueue, type TriggerQueueOptions } from '../agent/triggers/queue.js';
 import { type BridgeSettings, compileBridgeSettings } from './bridge/config.js';
 import { normaliseSharedPrefix } from './broker/access.js';
@@ -33,10 +34,13 @@ export interface HubOptions {
   bridge?: BridgeSettings;
   /** The bounded queue between the hub's triggers and its executions. */
   triggerQueue: TriggerQueueOptions;
+  /** The work budget of each render of the hub's flows and webhooks. */
+  renderLimits: RenderLimits;
 }
 
-export type HubOptionsInput = Partial<Omit<HubOptions, 'bridge' | 'triggerQueue'>> & {
+export type HubOptionsInput = Partial<Omit<HubOptions, 'bridge' | 'triggerQueue' | 'renderLimits'>> & {
   triggerQueue?: Partial<TriggerQueueOptions>;
+  renderLimits?: Partial<RenderLimits>;
   /** The Kafka bridge's settings document (YAML or JSON, parsed), compiled here. */
   kafkaBridge?: unknown;
 };
@@ -59,6 +63,7 @@ export function compileHubOptions(input: HubOptionsInput): HubOptions {
     secretKey: input.secretKey || undefined,
     secretEnvironment: { ...input.secretEnvironment },
     triggerQueue: compileTriggerQueue(input.triggerQueue),
+    renderLimits: compileRenderLimits(input.renderLimits),
   };
   for (const key of ['port', 'mqttPort'] as const) {
     const v = options[key];

@@ -79,7 +79,7 @@ export async function startHub(input: HubOptionsInput, logger: Logger = silent):
         : 'stored secrets cannot be read: TERN_SECRET_KEY is not set',
     );
   const registry = builtinRegistry();
-  const renderer = new Renderer();
+  const renderer = new Renderer({ limits: options.renderLimits });
   // Its worker has the built-in plugins, as `registry` has.
   const flowChecker = new FlowCheckPool(registry, renderer);
   const source = new RepositoryFlowSource(storage.flows, registry);

@@ -21,6 +21,24 @@ export const DEFAULT_RENDER_LIMITS: Readonly<RenderLimits> = Object.freeze({
   maxMillis: 500,
 });
 
+/**
+ * The limits with defaults filled in; throws an Error naming a limit that is not a positive
+ * whole number.
+ *
+ * @example compileRenderLimits({ maxMillis: 2000 }) // the defaults, with 2 s per render
+ */
+export function compileRenderLimits(input: Partial<RenderLimits> = {}): RenderLimits {
+  const limits = { ...DEFAULT_RENDER_LIMITS };
+  for (const key of Object.keys(limits) as (keyof RenderLimits)[]) {
+    const value = input[key];
+    if (value === undefined) continue;
+    if (!Number.isSafeInteger(value) || value <= 0)
+      throw new Error(`renderLimits.${key}: ${value} is not a positive whole number`);
+    limits[key] = value;
+  }
+  return limits;
+}
+
 /** A time after which work stops, and what it is, for the message: `task timed out after PT2S`. */
 export interface Deadline {
   /** Epoch milliseconds. */

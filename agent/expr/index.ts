@@ -34,7 +34,7 @@
  */
 import { ExpressionError } from '../../protocol/errors.js';
 import {
-  DEFAULT_RENDER_LIMITS,
+  compileRenderLimits,
   type RenderBounds,
   RenderBudget,
   type RenderLimits,
@@ -49,6 +49,7 @@ import { RUNTIME } from './twig-values.js';
 import { isPlainObject, toText } from './values.js';
 
 export {
+  compileRenderLimits,
   DEFAULT_RENDER_LIMITS,
   type Deadline,
   type RenderBounds,
@@ -148,7 +149,7 @@ export class Renderer {
     const size = options.cacheSize ?? DEFAULT_CACHE_SIZE;
     this.templates = new LruCache(size);
     this.expressions = new LruCache(Math.max(1, Math.floor(size / 10)));
-    this.limits = Object.freeze({ ...DEFAULT_RENDER_LIMITS, ...options.limits });
+    this.limits = Object.freeze(compileRenderLimits(options.limits));
   }
 
   /**

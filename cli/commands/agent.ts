@@ -10,6 +10,7 @@ import {
   parseLabels,
 } from '../../agent/config.js';
 import type { Logger } from '../../agent/engine/ports.js';
+import type { RenderLimits } from '../../agent/expr/index.js';
 import { loadSecrets } from '../../agent/secrets.js';
 import { type TriggerQueueOptions, WHEN_FULL, type WhenFull } from '../../agent/triggers/queue.js';
 import { parseDuration } from '../../protocol/duration.js';
@@ -52,6 +53,8 @@ export interface AgentCommandOptions {
   secretsFile?: string;
   /** TERN_SECRET_* variables, by name; they win over the file's. */
   secretEnvironment?: Record<string, string>;
+  /** TERN_RENDER_MAX_* variables: the work budget of each render. */
+  renderLimits?: Partial<RenderLimits>;
   /** TERN_LOG_LEVEL */
   logLevel?: string;
   version?: string;
@@ -167,6 +170,7 @@ export function agentInput(opts: AgentCommandOptions): AgentOptionsInput {
       policy: policy as OutboxPolicy | undefined,
     },
     triggerQueue: triggerQueueInput(opts),
+    renderLimits: opts.renderLimits,
   };
 }
 

@@ -42,6 +42,7 @@ export async function runCommand(file: string, options: RunOptions, env: CliEnvi
   const runtime = openLocalRuntime({
     dataDir: options.dataDir ?? env.runDataDir,
     secrets: secretSource(secrets),
+    renderLimits: env.renderLimits,
   });
   try {
     const check = (t: string) => runtime.renderer.check(t);

@@ -61,6 +61,21 @@ describe('tern run', () => {
     expect(r.stderr).not.toMatch(/\n\s+at /);
   });
 
+  it('renders under the limits set by TERN_RENDER_MAX_* variables', async () => {
+    const file = write(
+      'loop.yml',
+      'id: loop\nnamespace: t\ntasks:\n  - id: a\n    type: log\n    message: "{% for i in range(1, 20) %}{{ i }}{% endfor %}"\n',
+    );
+    const data = ['--data-dir', join(dir, 'data')];
+    const limited = await tern(['run', file, ...data], { env: { TERN_RENDER_MAX_ITERATIONS: '10' } });
+    expect(limited.code).toBe(1);
+    expect(limited.stdout).toMatch(/render stopped: more than 10 loop iterations in expression/);
+    expect((await tern(['run', file, ...data])).code).toBe(0);
+    const bad = await tern(['run', file, ...data], { env: { TERN_RENDER_MAX_MS: 'soon' } });
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toMatch(/renderLimits\.maxMillis: NaN is not a positive whole number/);
+  });
+
   it('exits 2 on bad usage', async () => {
     const file = write('u.yml', 'id: u\nnamespace: t\ntasks:\n  - { id: a, type: log, message: x }\n');
     expect((await tern(['run', file, '--input', 'novalue'])).code).toBe(2);
