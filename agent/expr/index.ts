@@ -31,6 +31,14 @@
  *   JSON. A string that is exactly one `{{ … }}` is evaluated instead of rendered, keeping its type.
  * - Render once: only the flow's own strings are templates. Context values (inputs, outputs,
  *   trigger data, secrets, KV values) are data and are never parsed.
+ * - Budget (budget.ts, twig-budget.ts): each `render`/`evaluate` call runs under a RenderBudget,
+ *   the one in progress kept in a module variable since rendering is synchronous. twig's one loop
+ *   (`Twig.async.forEach`) counts a step per token and iteration and looks at the clock and the
+ *   abort every 1,024 steps; a marker token appended to each `for` expression charges the loop's
+ *   items before it starts; `range` charges its items; joined text, operator results and filter
+ *   and function results are measured. The budget knows nothing of twig, so it carries over to
+ *   another engine. Templates split in linear time (twig's own search is quadratic) and a tag is
+ *   at most 8,192 characters, since twig compiles an expression in time that grows with its square.
  */
 import { ExpressionError } from '../../protocol/errors.js';
 import {
