@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import { type Context, Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
+import { MAX_JSON_DEPTH, tooDeep } from '../protocol/json-depth.js';
 import type { Engine } from './engine/engine.js';
 import type { FlowRecord, Logger } from './engine/ports.js';
 import type { TriggerRuntime } from './triggers/runtime.js';
@@ -58,6 +59,8 @@ export async function startAgentHttp(options: AgentHttpOptions): Promise<AgentHt
     const type = (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
     let body: unknown = text === '' ? null : text;
     if (text !== '' && (type === 'application/json' || type.endsWith('+json'))) {
+      if (tooDeep(text) !== undefined)
+        return error(c, 400, 'BAD_REQUEST', `the body is nested more than ${MAX_JSON_DEPTH} levels deep`);
       try {
         body = JSON.parse(text);
       } catch (err) {

@@ -2,6 +2,7 @@
 import type { Context } from 'hono';
 import { type ParseError, parseTree } from 'jsonc-parser';
 import { TernError } from '../../protocol/errors.js';
+import { MAX_JSON_DEPTH, tooDeep } from '../../protocol/json-depth.js';
 
 /** Media types accepted for YAML documents (there is no single registered one). */
 export const YAML_TYPES = ['application/x-yaml', 'application/yaml', 'text/yaml', 'text/x-yaml'] as const;
@@ -48,11 +49,22 @@ function errorOffset(text: string): number | undefined {
 }
 
 /**
- * Parses JSON text, turning a syntax error into a 400 that says where.
+ * Parses JSON text, turning a syntax error, or nesting deeper than {@link MAX_JSON_DEPTH}, into
+ * a 400 that says where.
  *
  * @example parseJsonBody('{"a":}') // throws TernError BAD_REQUEST, details [{ line: 1, column: 6, … }]
  */
 export function parseJsonBody(text: string): unknown {
+  const deep = tooDeep(text);
+  if (deep !== undefined) {
+    const at = positionOf(text, deep);
+    const message = `nested more than ${MAX_JSON_DEPTH} levels deep`;
+    throw new TernError(
+      'BAD_REQUEST',
+      `the JSON body is ${message} at line ${at.line}, column ${at.column}`,
+      [{ in: 'body', path: '', message, ...at }],
+    );
+  }
   try {
     return JSON.parse(text);
   } catch (err) {

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Agent, startAgent } from '../../agent/agent.js';
 import { agentInput } from '../../cli/commands/agent.js';
 import type { Execution } from '../../protocol/execution.js';
+import { MAX_JSON_DEPTH } from '../../protocol/json-depth.js';
 
 const FLOW = `id: door
 namespace: site
@@ -115,6 +116,19 @@ describe('agent webhooks', () => {
       body: '{"parcel":',
     });
     expect(res.status).toBe(400);
+  });
+
+  it('answer 400 for a JSON body nested too deep, and go on answering', async () => {
+    const deep = await hook('site/door/ring-ring', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: `${'['.repeat(400_000)}${']'.repeat(400_000)}`,
+    });
+    expect(deep.status).toBe(400);
+    expect(await deep.json()).toMatchObject({
+      error: { message: `the body is nested more than ${MAX_JSON_DEPTH} levels deep` },
+    });
+    expect((await hook('site/door/ring-ring?who=Bo', { method: 'POST' })).status).toBe(200);
   });
 });
 
