@@ -141,7 +141,9 @@ function freezeSuite(database: () => Promise<{ url?: string; drop(): Promise<voi
   }, 60_000);
 
   it('kills a flow that keeps the engine busy, and answers meanwhile', async () => {
-    const flow = `id: busy\nnamespace: attack\ntasks:\n  - id: each\n    type: foreach\n    values: "{{ range(1, 500) }}"\n    tasks:\n      - id: work\n        type: log\n        message: "{% for i in range(1, 20000) %}{% endfor %}done"\n`;
+    // Thousands of tasks of a few milliseconds each: without turns of the event loop between them the
+    // hub would hear neither the kill nor the health checks until the flow ended, a minute later.
+    const flow = `id: busy\nnamespace: attack\ntasks:\n  - id: each\n    type: foreach\n    values: "{{ range(1, 5000) }}"\n    tasks:\n      - id: work\n        type: log\n        message: "{% for i in range(1, 5000) %}{% endfor %}done"\n`;
     expect((await api.call('POST', '/flows', flow)).status).toBe(201);
     const started = await api.call('POST', '/executions/attack/busy');
     expect(started.status).toBe(201);
