@@ -44,20 +44,8 @@ export class ApiClient {
     const text = await res.text();
     const data: unknown = text ? safeJson(text) : undefined;
     if (!res.ok) {
-      const error = (data as { error?: { code?: string; message?: string; details?: unknown } } | undefined)
-        ?.error;
-      const details = Array.isArray(error?.details)
-        ? `\n${(error.details as { path?: string; message?: string; line?: number; column?: number }[])
-            .map(
-              (d) =>
-                `  ${d.line ? `${d.line}:${d.column ?? 0}: ` : ''}${d.path ? `${d.path}: ` : ''}${d.message ?? ''}`,
-            )
-            .join('\n')}`
-        : '';
-      throw new CliError(
-        `${method} ${path}: ${res.status} ${error?.code ?? ''} ${error?.message ?? text}`.trim() + details,
-        EXIT_FAILED,
-      );
+      const error = (data as { error?: ApiErrorBody } | undefined)?.error;
+      throw new CliError(`${method} ${path}: ${res.status} ${describeError(error, text)}`, EXIT_FAILED);
     }
     return data as T;
   }
@@ -106,6 +94,33 @@ export class ApiClient {
     } while (cursor);
     return items;
   }
+}
+
+interface ApiErrorBody {
+  code?: string;
+  message?: string;
+  details?: { path?: string; message?: string; line?: number; column?: number }[];
+}
+
+/**
+ * An API error as one line of code and message, then each problem of its
+ * details on a line of its own. The message of an error with details lists
+ * them too (for readers of the raw body); here each is printed once.
+ */
+function describeError(error: ApiErrorBody | undefined, text: string): string {
+  const problems = Array.isArray(error?.details)
+    ? error.details.map(
+        (d) =>
+          `${d.line ? `${d.line}:${d.column ?? 0}: ` : ''}${d.path ? `${d.path}: ` : ''}${d.message ?? ''}`,
+      )
+    : [];
+  const repeated = new Set(problems.map((p) => p.trim()));
+  const message = (error?.message ?? text)
+    .split('\n')
+    .filter((line) => !repeated.has(line.trim()))
+    .join('\n');
+  const head = `${error?.code ?? ''} ${message || `${problems.length} problem(s):`}`.trim();
+  return [head, ...problems.map((p) => `  ${p}`)].join('\n');
 }
 
 function safeJson(text: string): unknown {
