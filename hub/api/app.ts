@@ -20,6 +20,7 @@ import { openApiDocument } from './openapi.js';
 import { pluginRoutes } from './plugins.js';
 import { type ApiEnv, RouteTable } from './route.js';
 import { secretRoutes } from './secrets.js';
+import { securityHeaders } from './security-headers.js';
 import type { HubServices } from './services.js';
 import { statsRoutes } from './stats.js';
 import { tokenRoutes } from './tokens.js';
@@ -35,9 +36,11 @@ export interface ApiOptions {
   heartbeatMs?: number;
   /** Version shown in the OpenAPI document. */
   version?: string;
+  /** Whether the API is served over HTTPS: only then does it send HSTS. Defaults to false. */
+  https?: boolean;
 }
 
-const DEFAULTS = { heartbeatMs: 15_000, version: '0.1.0' } satisfies Omit<ApiOptions, 'logger'>;
+const DEFAULTS = { heartbeatMs: 15_000, version: '0.1.0', https: false } satisfies Omit<ApiOptions, 'logger'>;
 
 /**
  * Builds the API on the hub's services. Every route needs a bearer token
@@ -48,9 +51,11 @@ const DEFAULTS = { heartbeatMs: 15_000, version: '0.1.0' } satisfies Omit<ApiOpt
  * serve({ fetch: app.fetch, port: 8080 });
  */
 export function createApi(services: HubServices, options: ApiOptions = {}): Hono<ApiEnv> {
-  const { heartbeatMs, version } = { ...DEFAULTS, ...options };
+  const { heartbeatMs, version, https } = { ...DEFAULTS, ...options };
   const log = (options.logger ?? (pino() as unknown as Logger)).child({ component: 'api' });
   const app = new Hono<ApiEnv>();
+  // First, so that errors, 404s and the UI the hub adds later get the headers too.
+  app.use('*', securityHeaders({ https, apiPrefix: API_BASE, docsPath: DOCS_PATH }));
   app.use('*', httpMetrics(services.metrics));
   app.use(
     '/api/*',

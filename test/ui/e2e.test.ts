@@ -5,7 +5,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import { describeWithService } from '../support/services.js';
 import { startUiHarness, type UiHarness } from './support.js';
 
@@ -52,6 +52,39 @@ describeWithService('TERN_TEST_CHROMIUM', 'web UI end to end', (chromiumPath) =>
   afterAll(async () => {
     await ui?.close();
   }, 30_000);
+
+  // Every test also shows that the hub's Content-Security-Policy lets the UI do what it does.
+  afterEach(() => {
+    expect(ui.cspViolations.splice(0)).toEqual([]);
+  });
+
+  it('loads every page, the flow editor and the API docs under the Content-Security-Policy with no violation', async () => {
+    const page = await ui.open('/');
+    const response = await page.reload();
+    expect(response?.headers()['content-security-policy']).toContain("script-src 'self'");
+    // The theme script (a file, no longer inline) ran before the app.
+    expect(await page.evaluate('document.documentElement.dataset.theme')).toBe('light');
+    await page.locator('nav.sidebar').waitFor(WAIT);
+    for (const path of ['/flows', '/executions', '/agents']) {
+      await page.goto(ui.hub.url + path);
+      await page.locator('h1').waitFor(WAIT);
+    }
+    await page.goto(`${ui.hub.url}/flows/new`);
+    await page.locator('.cm-content').waitFor(WAIT);
+    await setEditorText(
+      page,
+      'id: csp\nnamespace: e2e.ui\ntasks:\n  - id: a\n    type: log\n    message: hi\n',
+    );
+    await expect.poll(() => page.getByTestId('validity').textContent(), WAIT).toBe('valid');
+    await page.goto(`${ui.hub.url}/api/docs`);
+    await expect
+      .poll(() => page.locator('.swagger-ui .info .title').textContent(), WAIT)
+      .toContain('Tern hub API');
+    await page.locator('.opblock').first().click();
+    await page.locator('.opblock-body').first().waitFor(WAIT);
+    await page.context().close();
+    expect(ui.cspViolations).toEqual([]);
+  });
 
   it('writes a flow, fixes the error it shows, saves, executes it with inputs, watches it end live, reads its logs', async () => {
     const page = await ui.open('/flows/new');

@@ -19,6 +19,8 @@ export interface UiHarness {
   root: string;
   /** A new page, signed in, at `path`. */
   open(path: string): Promise<Page>;
+  /** Every Content-Security-Policy violation any page opened by {@link open} reported on its console. */
+  cspViolations: string[];
   /** Calls the API as the admin. */
   // biome-ignore lint/suspicious/noExplicitAny: tests read response bodies freely; the assertions check them.
   api(method: string, path: string, body?: { json?: unknown; yaml?: string }): Promise<any>;
@@ -56,6 +58,7 @@ export async function startUiHarness(chromiumPath: string): Promise<UiHarness> {
   });
   const tokens = new Map<string, string>();
   const agents: Agent[] = [];
+  const cspViolations: string[] = [];
   const api: UiHarness['api'] = async (method, path, body = {}) => {
     const headers: Record<string, string> = { authorization: `Bearer ${ADMIN_TOKEN}` };
     if (body.json !== undefined) headers['content-type'] = 'application/json';
@@ -75,6 +78,7 @@ export async function startUiHarness(chromiumPath: string): Promise<UiHarness> {
     browser,
     root,
     api,
+    cspViolations,
     async open(path) {
       const context = await browser.newContext({ viewport: { width: 1360, height: 900 } });
       // A string, not a function: this file is type-checked for Node, where there is no localStorage.
@@ -83,6 +87,11 @@ export async function startUiHarness(chromiumPath: string): Promise<UiHarness> {
          if (!localStorage.getItem('tern.theme')) localStorage.setItem('tern.theme', 'light');`,
       );
       const page = await context.newPage();
+      // Chromium reports each blocked script, style, image or connection on the console.
+      page.on('console', (message) => {
+        if (/Content.Security.Policy/i.test(message.text()))
+          cspViolations.push(`${page.url()}: ${message.text()}`);
+      });
       await page.goto(hub.url + path);
       return page;
     },
