@@ -4,6 +4,7 @@
  * that syncs agents through it.
  */
 import type { Server } from 'node:http';
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { serve } from '@hono/node-server';
@@ -27,14 +28,18 @@ import { secretKey } from './secrets/cipher.js';
 import { HubSecrets } from './secrets/hub-secrets.js';
 import { openHubStorage } from './store/hub-storage.js';
 import type { HubStorage } from './store/types.js';
+import { type WatchedCertificates, watchCertificates } from './tls/certificates.js';
+import { followCertificates, HANDSHAKE_TIMEOUT_MS } from './tls/listener.js';
 import { defaultUiDir, uiRoutes } from './ui.js';
 
 export interface Hub {
-  /** Base URL of the HTTP API, e.g. http://127.0.0.1:8080. */
+  /** Base URL of the HTTP API, e.g. http://127.0.0.1:8080 (https:// with TLS). */
   readonly url: string;
   readonly port: number;
   /** The embedded broker's TCP port, or undefined with an external broker. */
   readonly mqttPort: number | undefined;
+  /** The embedded broker's MQTT-over-TLS port, when the hub has a certificate. */
+  readonly mqttsPort: number | undefined;
   /**
    * The embedded broker's login for the hub's own privileged client (random at
    * each start), for tools running in the hub's process; undefined with an
@@ -193,19 +198,22 @@ export async function startHub(input: HubOptionsInput, logger: Logger = silent):
     secrets,
     bridge,
   };
-  const app = createApi(services, { logger: log, version: HUB_VERSION });
+  const app = createApi(services, { logger: log, version: HUB_VERSION, https: options.tls !== undefined });
   uiRoutes(app, defaultUiDir());
-  const server = await new Promise<Server>((resolve) => {
-    const s = serve({ fetch: app.fetch, port: options.port, hostname: options.host }, () =>
-      resolve(s as Server),
-    );
-  });
+  const certificates = options.tls && (await watchCertificates(options.tls, logger));
+  const server = await listenHttp(app.fetch, options, certificates);
   const port = (server.address() as AddressInfo).port;
 
   if (!options.brokerUrl) {
+    if (certificates && !isLoopback(options.mqttHost))
+      log.warn(
+        { mqttHost: options.mqttHost, mqttPort: options.mqttPort },
+        'plain MQTT is reachable from the network: tokens of agents that use it cross it in clear',
+      );
     broker = await startBroker({
       host: options.mqttHost,
       port: options.mqttPort,
+      tls: certificates && { port: options.mqttsPort, host: options.mqttsHost, certificates },
       sharedPrefix: options.sharedDataPrefix,
       authenticateAgent: (id, token) => storage.agents.verifyCredentials(id, token),
       logger,
@@ -240,11 +248,21 @@ export async function startHub(input: HubOptionsInput, logger: Logger = silent):
   }
 
   const host = loopbackFor(options.host);
-  log.info({ port, mqttPort: broker?.port, db: options.dbUrl ? 'postgres' : 'pglite' }, 'hub started');
+  log.info(
+    {
+      port,
+      https: certificates !== undefined,
+      mqttPort: broker?.port,
+      mqttsPort: broker?.tlsPort,
+      db: options.dbUrl ? 'postgres' : 'pglite',
+    },
+    'hub started',
+  );
   return {
-    url: `http://${host}:${port}`,
+    url: `${certificates ? 'https' : 'http'}://${host}:${port}`,
     port,
     mqttPort: broker?.port,
+    mqttsPort: broker?.tlsPort,
     brokerCredentials: broker?.hubCredentials,
     adminToken,
     storage,
@@ -260,6 +278,7 @@ export async function startHub(input: HubOptionsInput, logger: Logger = silent):
       server.closeAllConnections();
       await closed;
       await broker?.close();
+      certificates?.close();
       // Executions still running are resumed at the next start; give short ones a moment to end.
       await Promise.race([engine.idle(), new Promise((r) => setTimeout(r, 2000).unref())]);
       await bridge?.close();
@@ -280,6 +299,34 @@ async function hubFlows(storage: HubStorage): Promise<FlowRecord[]> {
     cursor = page.nextCursor;
   } while (cursor);
   return out;
+}
+
+/** The API and UI over HTTP, or HTTPS on `certificates` (following their renewals). */
+function listenHttp(
+  fetch: (request: Request) => Response | Promise<Response>,
+  options: { port: number; host: string },
+  certificates: WatchedCertificates | undefined,
+): Promise<Server> {
+  return new Promise<Server>((resolve) => {
+    const listening = () => resolve(s as Server);
+    const s = certificates
+      ? serve(
+          {
+            fetch,
+            port: options.port,
+            hostname: options.host,
+            createServer: createHttpsServer,
+            serverOptions: { ...certificates.current(), handshakeTimeout: HANDSHAKE_TIMEOUT_MS },
+          },
+          listening,
+        )
+      : serve({ fetch, port: options.port, hostname: options.host }, listening);
+    if (certificates) followCertificates(s as HttpsServer, certificates);
+  });
+}
+
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host.startsWith('127.');
 }
 
 /** The address to reach a listener bound to `host` from this process: loopback for a wildcard bind. */

@@ -1,14 +1,17 @@
-/** The hub's embedded MQTT broker (aedes) over TCP and WebSocket, with per-agent credentials and topic access. */
+/** The hub's embedded MQTT broker (aedes) over TCP, TLS and WebSocket, with per-agent credentials and topic access. */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { EventEmitter } from 'node:events';
 import type { Server as HttpServer, IncomingMessage } from 'node:http';
 import { createServer, type Server, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
+import type { Server as TlsServer } from 'node:tls';
 import { Aedes, type AuthenticateError, type Client } from 'aedes';
 import { createWebSocketStream, WebSocketServer } from 'ws';
 import type { Logger } from '../../agent/engine/ports.js';
 import { leanMqttPackets } from '../../protocol/mqtt-packets.js';
 import { isValidAgentId, SHARED_DATA_PREFIX } from '../../protocol/topics.js';
+import type { ServerCertificates } from '../tls/certificates.js';
+import { tlsServer } from '../tls/listener.js';
 import {
   type BrokerIdentity,
   clientIdBelongsTo,
@@ -26,6 +29,8 @@ export interface BrokerOptions {
   host?: string;
   /** TCP port; 0 picks a free one. */
   port: number;
+  /** MQTT over TLS: a second listener serving `certificates` (and their renewals). */
+  tls?: { port: number; host?: string; certificates: ServerCertificates };
   /** Verifies an agent's credentials (username = agent id, password = its token). */
   authenticateAgent(agentId: string, token: string): Promise<boolean>;
   /** Topic prefix any authenticated agent may use for shared data. Default 'tern/v1/data/'. */
@@ -47,6 +52,8 @@ export interface BrokerStats {
 export interface Broker {
   /** The bound TCP port. */
   readonly port: number;
+  /** The bound MQTT-over-TLS port, when `tls` was given. */
+  readonly tlsPort: number | undefined;
   /** Credentials of the hub's own privileged client (random per start). */
   readonly hubCredentials: { username: string; password: string };
   /** Attaches MQTT-over-WebSocket at `path` (default '/mqtt') to an existing HTTP server. */
@@ -199,22 +206,36 @@ export async function startBroker(options: BrokerOptions): Promise<Broker> {
     conn.once('close', () => openSockets.delete(conn));
   };
 
-  const tcp = createServer((socket) => {
+  // Plain and TLS sockets alike: TLS ones arrive here once their handshake is done.
+  const onSocket = (socket: Socket) => {
     socket.setNoDelay(true);
     track(socket);
     aedes.handle(socket);
-  });
+  };
+  const tcp = createServer(onSocket);
   tcp.on('error', (err) => log.error({ err }, 'TCP listener error'));
   await listen(tcp, options.port, options.host);
-  const address = tcp.address();
-  const port = typeof address === 'object' && address ? address.port : options.port;
+  const port = boundPort(tcp, options.port);
   log.info({ host: options.host, port }, 'MQTT broker listening');
+  let secure: TlsServer | undefined;
+  if (options.tls) {
+    secure = tlsServer(options.tls.certificates, onSocket, log);
+    secure.on('error', (err) => log.error({ err }, 'TLS listener error'));
+    // From the first byte, so close() also ends sockets still in their handshake.
+    secure.on('connection', track);
+    await listen(secure, options.tls.port, options.tls.host);
+    log.info(
+      { host: options.tls.host, port: boundPort(secure, options.tls.port) },
+      'MQTT over TLS listening',
+    );
+  }
 
   const detachers: Array<() => void> = [];
   let closing: Promise<void> | undefined;
 
   return {
     port,
+    tlsPort: secure && boundPort(secure, options.tls!.port),
     hubCredentials: { username: HUB_USERNAME, password: hubPassword },
     attachWebSocket(server, path = '/mqtt') {
       const wss = new WebSocketServer({ noServer: true });
@@ -259,6 +280,7 @@ export async function startBroker(options: BrokerOptions): Promise<Broker> {
         await new Promise<void>((resolve) => aedes.close(() => resolve()));
         for (const conn of openSockets) conn.destroy();
         await new Promise<void>((resolve) => tcp.close(() => resolve()));
+        if (secure) await new Promise<void>((resolve) => secure.close(() => resolve()));
         log.info({ port }, 'MQTT broker closed');
       })();
       return closing;
@@ -272,7 +294,12 @@ function sameSecret(given: Buffer, expected: string): boolean {
   return given.length === want.length && timingSafeEqual(given, want);
 }
 
-function listen(server: Server, port: number, host: string | undefined): Promise<void> {
+function boundPort(server: Server | TlsServer, asked: number): number {
+  const address = server.address();
+  return typeof address === 'object' && address ? address.port : asked;
+}
+
+function listen(server: Server | TlsServer, port: number, host: string | undefined): Promise<void> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {
