@@ -4,6 +4,7 @@ import { TernError } from '../protocol/errors.js';
 import { MAX_MESSAGE_BYTES } from '../protocol/messages.js';
 import { isValidAgentId } from '../protocol/topics.js';
 import type { Logger } from './engine/ports.js';
+import { checkHubTrust, type HubTrustOptions } from './hub-trust.js';
 import { compileTriggerQueue, type TriggerQueueOptions } from './triggers/queue.js';
 
 /** What the outbox does when a limit is reached. */
@@ -62,6 +63,8 @@ export interface AgentOptions {
   /** mqtt://, mqtts://, ws:// or wss:// URL of the hub's broker; without it the agent runs standalone. */
   hubUrl?: string;
   token?: string;
+  /** How the hub's certificate is verified on mqtts:// and wss://: a CA file, pins, or (loudly) not at all. */
+  tls?: HubTrustOptions;
   labels: Record<string, string>;
   dataDir: string;
   /** Standalone only: flows read from this folder. */
@@ -143,6 +146,7 @@ export function compileAgentOptions(input: AgentOptionsInput): AgentOptions {
     id: input.id,
     hubUrl: input.hubUrl || undefined,
     token: input.token || undefined,
+    tls: hasTrustOptions(input.tls) ? input.tls : undefined,
     labels: { ...input.labels },
     dataDir: input.dataDir ?? join('.tern', 'agent'),
     flowsDir: input.flowsDir || undefined,
@@ -162,6 +166,17 @@ export function compileAgentOptions(input: AgentOptionsInput): AgentOptions {
 
   if (options.hubUrl && !/^(mqtts?|tcp|ssl|wss?):\/\//.test(options.hubUrl))
     bad(`hub: '${options.hubUrl}' is not an mqtt:// (or mqtts://, ws://, wss://) URL`);
+  if (options.tls) {
+    if (!options.hubUrl || !/^(mqtts|ssl|wss):\/\//.test(options.hubUrl))
+      bad(
+        `tls: a CA file, pins or skipping verification apply to a hub reached over TLS (mqtts:// or wss://), not '${options.hubUrl ?? 'no hub'}'`,
+      );
+    try {
+      checkHubTrust(options.tls);
+    } catch (err) {
+      bad((err as Error).message);
+    }
+  }
   if (!options.hubUrl && !options.flowsDir)
     bad('hub: give the hub to connect to, or a flows folder to run standalone');
   if (options.hubUrl && options.flowsDir)
@@ -220,6 +235,10 @@ export function parseLabels(text: string): Record<string, string> {
     labels[pair.slice(0, eq).trim()] = pair.slice(eq + 1).trim();
   }
   return labels;
+}
+
+function hasTrustOptions(tls: HubTrustOptions | undefined): tls is HubTrustOptions {
+  return Boolean(tls && (tls.caFile || tls.pins?.length || tls.insecureSkipVerify));
 }
 
 function positiveInteger(name: string, value: number): void {

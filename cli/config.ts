@@ -27,6 +27,13 @@ export interface CliEnvironment {
   secretKey: string | undefined;
   /** TERN_KAFKA_BRIDGE: the hub's Kafka bridge settings, a file path or inline JSON. */
   kafkaBridge: string | undefined;
+  /** TERN_TLS_CERT / TERN_TLS_KEY: the hub's certificate (with its chain) and key, PEM files. */
+  tlsCertFile: string | undefined;
+  tlsKeyFile: string | undefined;
+  /** TERN_CA_FILE: the CA that signed the hub's certificate, for agents and API commands. */
+  caFile: string | undefined;
+  /** TERN_TLS_PIN: pins of the hub's certificate, comma-separated. */
+  tlsPins: string[];
 }
 
 export function readEnvironment(env: NodeJS.ProcessEnv = process.env): CliEnvironment {
@@ -45,5 +52,12 @@ export function readEnvironment(env: NodeJS.ProcessEnv = process.env): CliEnviro
     secrets: secretsFromEnvironment(env),
     secretKey: env.TERN_SECRET_KEY || undefined,
     kafkaBridge: env.TERN_KAFKA_BRIDGE || undefined,
+    tlsCertFile: env.TERN_TLS_CERT || undefined,
+    tlsKeyFile: env.TERN_TLS_KEY || undefined,
+    caFile: env.TERN_CA_FILE || undefined,
+    tlsPins: (env.TERN_TLS_PIN ?? '')
+      .split(',')
+      .map((pin) => pin.trim())
+      .filter((pin) => pin !== ''),
   };
 }

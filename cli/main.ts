@@ -37,19 +37,44 @@ function program(): Command {
     .exitOverride()
     .showHelpAfterError();
 
-  /** Adds --server/--token (defaults from TERN_SERVER/TERN_TOKEN) and --json to an API command. */
-  const api = (c: Command) =>
+  /** --ca-file and --tls-pin (defaults from TERN_CA_FILE and TERN_TLS_PIN): how the hub's certificate is checked. */
+  const hubTrust = (c: Command) =>
     c
-      .addOption(new Option('--server <url>', 'hub URL (TERN_SERVER)').default(env.server))
-      .addOption(new Option('--token <token>', 'API token (TERN_TOKEN)').default(env.token))
-      .option('--json', 'print JSON', false);
-  const context = async (o: { server: string; token?: string; json?: boolean }) => {
+      .addOption(
+        new Option('--ca-file <file>', "the hub's CA certificate, PEM (TERN_CA_FILE)").default(env.caFile),
+      )
+      .addOption(
+        new Option(
+          '--tls-pin <pin>',
+          'accept only this hub certificate: sha256/<base64 of its public key> or its SHA-256 fingerprint (repeatable; TERN_TLS_PIN)',
+        )
+          // Pins given as flags replace those of TERN_TLS_PIN rather than adding to them.
+          .argParser((pin: string, pins: string[] | undefined) =>
+            pins === env.tlsPins || pins === undefined ? [pin] : [...pins, pin],
+          )
+          .default(env.tlsPins.length > 0 ? env.tlsPins : undefined),
+      );
+  /** Adds --server/--token (defaults from TERN_SERVER/TERN_TOKEN), the hub's CA and pins, and --json to an API command. */
+  const api = (c: Command) =>
+    hubTrust(
+      c
+        .addOption(new Option('--server <url>', 'hub URL (TERN_SERVER)').default(env.server))
+        .addOption(new Option('--token <token>', 'API token (TERN_TOKEN)').default(env.token)),
+    ).option('--json', 'print JSON', false);
+  const context = async (o: {
+    server: string;
+    token?: string;
+    json?: boolean;
+    caFile?: string;
+    tlsPin?: string[];
+  }) => {
     const [{ ApiClient }, remote, secrets] = await Promise.all([
       import('./client.js'),
       import('./commands/remote.js'),
       import('./commands/secrets.js'),
     ]);
-    const client = new ApiClient({ server: o.server, token: o.token });
+    const tls = o.caFile || o.tlsPin?.length ? { caFile: o.caFile, pins: o.tlsPin } : undefined;
+    const client = new ApiClient({ server: o.server, token: o.token, tls });
     return { client, out: { printer, json: o.json === true }, remote, secrets };
   };
 
@@ -119,6 +144,15 @@ function program(): Command {
     .option('--port <port>', 'HTTP port', integer('--port'), 8080)
     .option('--host <host>', 'address to listen on', '0.0.0.0')
     .option('--mqtt-port <port>', 'embedded MQTT broker port', integer('--mqtt-port'), 1883)
+    .option('--mqtt-host <host>', 'address of the plain MQTT listener (default --host; 127.0.0.1 with TLS)')
+    .addOption(
+      new Option(
+        '--tls-cert <file>',
+        'certificate (with its chain) for HTTPS and MQTT over TLS, PEM; reloaded when it changes (TERN_TLS_CERT)',
+      ).default(env.tlsCertFile),
+    )
+    .addOption(new Option('--tls-key <file>', 'its private key, PEM (TERN_TLS_KEY)').default(env.tlsKeyFile))
+    .option('--mqtts-port <port>', 'MQTT over TLS port, with --tls-cert', integer('--mqtts-port'), 8883)
     .option('--data-dir <dir>', 'embedded database and files', '.tern/hub')
     .addOption(
       new Option('--db <url>', 'PostgreSQL URL instead of the embedded database (DATABASE_URL)').default(
@@ -144,6 +178,10 @@ function program(): Command {
         port: number;
         host: string;
         mqttPort: number;
+        mqttHost?: string;
+        tlsCert?: string;
+        tlsKey?: string;
+        mqttsPort: number;
         dataDir: string;
         db?: string;
         broker?: string;
@@ -164,6 +202,9 @@ function program(): Command {
             port: o.port,
             host: o.host,
             mqttPort: o.mqttPort,
+            mqttHost: o.mqttHost,
+            tls: { certFile: o.tlsCert, keyFile: o.tlsKey },
+            mqttsPort: o.mqttsPort,
             dataDir: o.dataDir,
             dbUrl: o.db,
             brokerUrl: o.broker,
@@ -180,10 +221,10 @@ function program(): Command {
       },
     );
 
-  cmd
+  const agent = cmd
     .command('agent')
     .description('run an agent: connected to a hub over MQTT, or standalone with --flows')
-    .option('--hub <url>', 'the hub’s MQTT broker, e.g. mqtt://hub:1883')
+    .option('--hub <url>', 'the hub’s MQTT broker, e.g. mqtts://hub:8883 or mqtt://hub:1883')
     .option('--id <id>', 'this agent’s id (as registered with POST /api/v1/agents)')
     .addOption(new Option('--token <token>', 'this agent’s token (TERN_AGENT_TOKEN)').default(env.agentToken))
     .option('--labels <k=v,...>', 'labels that select which flows it runs')
@@ -200,7 +241,12 @@ function program(): Command {
     .option('--outbox-policy <policy>', 'when the outbox is full: drop-oldest or pause-triggers')
     .option('--trigger-queue <n>', 'executions started by triggers and not yet ended, at most (default 1000)')
     .option('--trigger-queue-full <policy>', 'when that queue is full: wait (hold the source back) or drop')
-    .option('--secrets-file <file>', "YAML or JSON map of secrets for secret('NAME') (TERN_SECRET_* too)")
+    .option('--secrets-file <file>', "YAML or JSON map of secrets for secret('NAME') (TERN_SECRET_* too)");
+  hubTrust(agent)
+    .option(
+      '--insecure-skip-tls-verify',
+      "accept any certificate from the hub: encrypted, but anyone in between can read the agent's token",
+    )
     .action(async (o: Record<string, string | boolean | undefined>) => {
       void lowerHelperThreads();
       const { agentCommand } = await import('./commands/agent.js');

@@ -24,6 +24,12 @@ export interface AgentCommandOptions {
   /** --id gw-01 (required with --hub; standalone defaults to `local`) */
   id?: string;
   token?: string;
+  /** --ca-file (TERN_CA_FILE): the hub's CA, for mqtts:// and wss://. */
+  caFile?: string;
+  /** --tls-pin, repeatable (TERN_TLS_PIN, comma-separated): accepted hub certificates. */
+  tlsPin?: string[];
+  /** --insecure-skip-tls-verify: accept any hub certificate. */
+  insecureSkipTlsVerify?: boolean;
   /** --labels site=plant1,role=gateway */
   labels?: string;
   /** --data-dir, default .tern/agent */
@@ -152,6 +158,7 @@ export function agentInput(opts: AgentCommandOptions): AgentOptionsInput {
     id: opts.id ?? 'local',
     hubUrl: opts.hub,
     token: opts.token,
+    tls: { caFile: opts.caFile, pins: opts.tlsPin, insecureSkipVerify: opts.insecureSkipTlsVerify },
     labels,
     dataDir: opts.dataDir,
     flowsDir: opts.flows,
