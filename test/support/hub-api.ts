@@ -195,16 +195,20 @@ export function startTestHub(
   dataDir: string,
   adminToken: string,
   options: HubOptionsInput = {},
+  logger?: Logger,
 ): Promise<Hub> {
-  return startHub({
-    port: 0,
-    host: '127.0.0.1',
-    mqttPort: 0,
-    mqttHost: '127.0.0.1',
-    dataDir,
-    adminToken,
-    ...options,
-  });
+  return startHub(
+    {
+      port: 0,
+      host: '127.0.0.1',
+      mqttPort: 0,
+      mqttHost: '127.0.0.1',
+      dataDir,
+      adminToken,
+      ...options,
+    },
+    logger,
+  );
 }
 
 /** Resolves once `condition` holds, checking every few milliseconds; fails after `timeoutMs`. */
