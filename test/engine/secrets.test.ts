@@ -156,6 +156,16 @@ tasks:
     expect(stored(r)).not.toContain(TOKEN);
   });
 
+  it('cannot mask a transformed value: a base64 copy is stored as it is (a documented limit)', async () => {
+    fx = engineFixture({ secrets });
+    const r = await fx.run(
+      flow(
+        `  - { id: say, type: log, message: "{{ secret('API_TOKEN') | base64encode }} {{ secret('API_TOKEN') }}" }`,
+      ),
+    );
+    expect(r.messages('say')).toEqual([`${Buffer.from(TOKEN).toString('base64')} ******`]);
+  });
+
   it('leaves logs alone when no secret was read', async () => {
     fx = engineFixture({ secrets });
     const r = await fx.run(flow(`  - { id: say, type: log, message: "${TOKEN}" }`));
