@@ -101,7 +101,10 @@ export function executionRoutes(table: RouteTable, services: HubServices & Fleet
         200: { description: 'The execution, running again', schema: ExecutionSchema },
         202: Sent202,
         404: { description: 'No such execution', schema: ErrorBodySchema },
-        409: { description: 'Not ended, or nothing failed', schema: ErrorBodySchema },
+        409: {
+          description: 'Not ended, nothing failed, or its inputs held secrets (never stored)',
+          schema: ErrorBodySchema,
+        },
       },
     },
     async (c, { params }) => {
@@ -129,7 +132,10 @@ export function executionRoutes(table: RouteTable, services: HubServices & Fleet
         201: { description: 'The new execution', schema: ExecutionSchema },
         202: Sent202,
         404: { description: 'No such execution', schema: ErrorBodySchema },
-        409: { description: 'The execution has not ended', schema: ErrorBodySchema },
+        409: {
+          description: 'The execution has not ended, or its inputs held secrets (never stored)',
+          schema: ErrorBodySchema,
+        },
       },
     },
     async (c, { params, body }) => {
