@@ -15,7 +15,7 @@ export interface CliEnvironment {
   token: string | undefined;
   /** DATABASE_URL: the hub's PostgreSQL. */
   databaseUrl: string | undefined;
-  /** TERN_ADMIN_TOKEN: the admin token to create at the hub's first start. */
+  /** TERN_ADMIN_TOKEN: an admin token the hub stores at start unless it already has it (a revoked one stays refused). */
   adminToken: string | undefined;
   /** TERN_RETENTION_DAYS: purge executions older than this many days. */
   retentionDays: number | undefined;

@@ -15,6 +15,7 @@ import type { FlowRecord, Logger } from '../agent/engine/ports.js';
 import { Renderer } from '../agent/expr/index.js';
 import { builtinRegistry } from '../agent/local-runtime.js';
 import { TriggerRuntime } from '../agent/triggers/runtime.js';
+import { ensureAdminToken } from './admin-token.js';
 import { createApi } from './api/app.js';
 import type { HubServices } from './api/services.js';
 import { KafkaBridge } from './bridge/bridge.js';
@@ -144,12 +145,7 @@ export async function startHub(input: HubOptionsInput, logger: Logger = silent):
     : undefined;
   if (bridge) engine.on({ execution: (e) => bridge.execution(e), taskRun: (tr, e) => bridge.taskRun(tr, e) });
 
-  let adminToken: string | undefined;
-  if ((await storage.tokens.count()) === 0) {
-    adminToken = (await storage.tokens.create('admin', options.adminToken)).token;
-  } else if (options.adminToken && !(await storage.tokens.verify(options.adminToken))) {
-    await storage.tokens.create('admin (TERN_ADMIN_TOKEN)', options.adminToken);
-  }
+  const adminToken = await ensureAdminToken(storage.tokens, options.adminToken, log);
 
   // The broker's port and credentials are known only once it runs: the fleet connects after the server starts.
   let broker: Broker | undefined;

@@ -4,7 +4,8 @@
  * every other trigger (conditions, inputs, labels, refusal), and the reply
  * follows Kestra's: 200 with the execution (or, with `wait`, the ended one,
  * or with `returnOutputs` its outputs), 204 when a condition does not hold,
- * 404 for an unknown flow or key, 422 for inputs that do not fit.
+ * 404 for an unknown flow or key, 422 for inputs that do not fit. Headers
+ * that carry credentials never reach the trigger (webhook-headers.ts).
  */
 import { timingSafeEqual } from 'node:crypto';
 import type { Trigger } from '../../protocol/flow.js';
@@ -14,6 +15,7 @@ import type { TriggerStateStore } from './ports.js';
 import { TriggerQueue } from './queue.js';
 import type { TriggerRuntime } from './runtime.js';
 import { RuntimeTriggerContext } from './trigger-context.js';
+import { withoutCredentials } from './webhook-headers.js';
 
 /** The HTTP request, as the trigger sees it. */
 export interface WebhookCall {
@@ -82,7 +84,8 @@ export async function answerWebhook(options: WebhookOptions): Promise<WebhookRep
     type: trigger.type,
     method: call.method,
     body: call.body,
-    headers: call.headers,
+    // Credentials would be stored with the execution, shown and synced: the URL's key authenticates the call.
+    headers: withoutCredentials(call.headers),
     query: call.query,
     parameters: call.query,
   });

@@ -42,7 +42,9 @@ export async function startCommand(options: StartOptions, printer: Printer): Pro
     },
     logger,
   );
-  const token = hub.adminToken ?? options.adminToken ?? known;
+  const given = options.adminToken ?? known;
+  // A revoked token is not worth showing: the hub has logged what to do about it.
+  const token = hub.adminToken ?? (given && (await hub.storage.tokens.verify(given)) ? given : undefined);
   if (hub.adminToken) {
     writeFileSync(tokenFile, `${hub.adminToken}\n`);
     chmodSync(tokenFile, 0o600);

@@ -18,6 +18,7 @@ import { healthRoutes } from './health.js';
 import { httpMetrics, metricsRoutes } from './metrics.js';
 import { openApiDocument } from './openapi.js';
 import { pluginRoutes } from './plugins.js';
+import { TokenRevocations } from './revocations.js';
 import { type ApiEnv, RouteTable } from './route.js';
 import { secretRoutes } from './secrets.js';
 import { securityHeaders } from './security-headers.js';
@@ -69,7 +70,8 @@ export function createApi(services: HubServices, options: ApiOptions = {}): Hono
     }),
   );
 
-  const table = new RouteTable(app, API_BASE, bearerAuth(services.storage.tokens));
+  const revocations = new TokenRevocations();
+  const table = new RouteTable(app, API_BASE, bearerAuth(services.storage.tokens, revocations));
   healthRoutes(table, services);
   flowRoutes(table, services);
   webhookRoutes(table, services);
@@ -78,7 +80,7 @@ export function createApi(services: HubServices, options: ApiOptions = {}): Hono
   statsRoutes(table, services);
   executionRoutes(table, services);
   agentRoutes(table, services);
-  tokenRoutes(table, services);
+  tokenRoutes(table, services, revocations);
   secretRoutes(table, services);
   bridgeRoutes(table, services);
   pluginRoutes(table, services);

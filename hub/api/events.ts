@@ -24,7 +24,7 @@ export function eventRoutes(table: RouteTable, services: HubServices, options: E
       tag: 'operations',
       summary: 'Every change, live (server-sent events)',
       description:
-        'A `ready` event first, then `execution` (an execution without its task runs, after each change, on the hub or ingested from an agent), `agent` (an agent after its status, labels or connection changed) and `flow` (`{namespace, id}` after a flow was saved or deleted) events as they happen. Comment lines are sent as a heartbeat. The stream does not replay history: read the lists after `ready`.',
+        'A `ready` event first, then `execution` (an execution without its task runs, after each change, on the hub or ingested from an agent), `agent` (an agent after its status, labels or connection changed) and `flow` (`{namespace, id}` after a flow was saved or deleted) events as they happen. Comment lines are sent as a heartbeat. The stream does not replay history: read the lists after `ready`. It ends at once when the token it was opened with is revoked.',
       responses: {
         200: { description: 'The event stream', schema: T.String(), mediaType: 'text/event-stream' },
       },
@@ -41,12 +41,15 @@ export function eventRoutes(table: RouteTable, services: HubServices, options: E
         wake?.();
       });
       c.header('X-Accel-Buffering', 'no');
+      const onRevoked = c.get('onRevoked');
       return streamSSE(c, async (stream) => {
         let closed = false;
         stream.onAbort(() => {
           closed = true;
           wake?.();
         });
+        // Aborting ends the response even while a write waits on a slow client.
+        const stopWatching = onRevoked(() => stream.abort());
         const heartbeat = setInterval(() => {
           stream.write(': heartbeat\n\n').catch(() => undefined);
         }, options.heartbeatMs);
@@ -65,6 +68,7 @@ export function eventRoutes(table: RouteTable, services: HubServices, options: E
           }
         } finally {
           clearInterval(heartbeat);
+          stopWatching();
           unsubscribe();
         }
       });

@@ -3,6 +3,7 @@ import { Type as T } from '@sinclair/typebox';
 import { TernError } from '../../protocol/errors.js';
 import type { Execution } from '../../protocol/execution.js';
 import type { FleetControl, FleetServices } from '../fleet/types.js';
+import { unlessRevoked } from './revocations.js';
 import type { RouteTable } from './route.js';
 import {
   ErrorBodySchema,
@@ -100,7 +101,10 @@ export function executionRoutes(table: RouteTable, services: HubServices & Fleet
         200: { description: 'The execution, running again', schema: ExecutionSchema },
         202: Sent202,
         404: { description: 'No such execution', schema: ErrorBodySchema },
-        409: { description: 'Not ended, or nothing failed', schema: ErrorBodySchema },
+        409: {
+          description: 'Not ended, nothing failed, or its inputs held secrets (never stored)',
+          schema: ErrorBodySchema,
+        },
       },
     },
     async (c, { params }) => {
@@ -128,7 +132,10 @@ export function executionRoutes(table: RouteTable, services: HubServices & Fleet
         201: { description: 'The new execution', schema: ExecutionSchema },
         202: Sent202,
         404: { description: 'No such execution', schema: ErrorBodySchema },
-        409: { description: 'The execution has not ended', schema: ErrorBodySchema },
+        409: {
+          description: 'The execution has not ended, or its inputs held secrets (never stored)',
+          schema: ErrorBodySchema,
+        },
       },
     },
     async (c, { params, body }) => {
@@ -147,7 +154,7 @@ export function executionRoutes(table: RouteTable, services: HubServices & Fleet
       tag: 'executions',
       summary: 'Start an execution of a hub flow, or on agents',
       description:
-        'Inputs as a JSON object, or as `multipart/form-data` fields (a file field becomes the path of a FILE input). With `wait=true` the answer comes when the execution has ended. Invalid inputs create no execution. A flow whose id is `kill`, `restart` or `replay` cannot be started through this path. With `agent`, a flow that runs on agents is started there: the hub names each execution and sends a `run` command (202); the agent checks the inputs.',
+        'Inputs as a JSON object, or as `multipart/form-data` fields (a file field becomes the path of a FILE input). With `wait=true` the answer comes when the execution has ended (401 if the token is revoked meanwhile; the execution goes on). Invalid inputs create no execution. A flow whose id is `kill`, `restart` or `replay` cannot be started through this path. With `agent`, a flow that runs on agents is started there: the hub names each execution and sends a `run` command (202); the agent checks the inputs.',
       params: T.Object({ namespace: Namespace, flowId: Id }),
       query: T.Object({
         wait: T.Optional(T.Boolean({ default: false, description: 'Answer when the execution has ended' })),
@@ -200,7 +207,7 @@ export function executionRoutes(table: RouteTable, services: HubServices & Fleet
         await form?.discard();
         throw err;
       }
-      if (query.wait) execution = await executions.wait(execution.id);
+      if (query.wait) execution = await unlessRevoked(c, executions.wait(execution.id));
       return c.json(execution, 201);
     },
   );

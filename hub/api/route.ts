@@ -7,6 +7,7 @@ import { type Static, Type as T, type TObject, type TSchema } from '@sinclair/ty
 import type { Context, Hono, MiddlewareHandler } from 'hono';
 import type { ApiTokenInfo } from '../store/types.js';
 import { type BodyKinds, type RequestBody, readBody } from './body.js';
+import type { RevokedListener } from './revocations.js';
 import { compileCheck, rejectProblems } from './validation.js';
 
 /** What the API's middleware leave on the context. */
@@ -16,6 +17,12 @@ export interface ApiEnv {
     route: string;
     /** The caller's token, on authenticated routes. */
     token: ApiTokenInfo;
+    /**
+     * On authenticated routes: calls the listener when the caller's token is
+     * revoked, until the returned function is called. Requests that outlive
+     * their handler (event streams, waits) end with it.
+     */
+    onRevoked: (listener: RevokedListener) => () => void;
   };
 }
 

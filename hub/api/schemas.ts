@@ -161,6 +161,12 @@ export const ExecutionSchema = T.Object({
   flowRevision: T.Integer(),
   state: StateName,
   inputs: Json,
+  secretInputs: T.Optional(
+    T.Array(T.String(), {
+      description:
+        'Inputs stored masked (`******`): a SECRET input, or a secret passed by the parent execution. Their values are never stored, so the execution cannot be restarted or replayed',
+    }),
+  ),
   outputs: Json,
   labels: Labels,
   variables: T.Optional(Json),

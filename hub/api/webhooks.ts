@@ -25,7 +25,7 @@ export function webhookRoutes(table: RouteTable, services: HubServices): void {
       tag: 'executions',
       summary: 'Trigger a flow through its webhook',
       description:
-        "Public: the `key` of the flow's webhook trigger is the secret. The trigger sees `method`, `body` (parsed when JSON), `headers` and `query`. An unknown flow and a wrong key both answer 404, so keys cannot be probed flow by flow. A trigger with `wait: true` answers once the execution has ended; with `returnOutputs: true`, with the flow's outputs.",
+        "Public: the `key` of the flow's webhook trigger is the secret. The trigger sees `method`, `body` (parsed when JSON), `headers` and `query`; headers that carry credentials (a name holding `auth`, `token`, `secret`, `password`, `api-key`, `session`, `credential` or `cookie`: `Authorization`, `Cookie`, `X-Api-Key`…) are dropped and never stored. An unknown flow and a wrong key both answer 404, so keys cannot be probed flow by flow. A trigger with `wait: true` answers once the execution has ended; with `returnOutputs: true`, with the flow's outputs.",
       auth: false,
       params: T.Object({ namespace: Namespace, flowId: Id, key: T.String({ minLength: 1, maxLength: 256 }) }),
       body: { raw: true, required: false, description: 'Any body' },

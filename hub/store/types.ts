@@ -134,13 +134,26 @@ export interface ApiTokenInfo {
   revokedAt: string | null;
 }
 
+/** What revoking a token did: `last-live-token` is refused, the hub would have no live token left. */
+export type RevokeOutcome = 'revoked' | 'not-found' | 'last-live-token';
+
+/** A chosen token made sure of: its stored info (`revokedAt` set when it no longer works), and whether it was new. */
+export interface AdoptedToken {
+  info: ApiTokenInfo;
+  created: boolean;
+}
+
 export interface TokenRepository {
   /** Creates a token; the secret is returned only here, only its hash is stored. */
   create(name: string, token?: string): Promise<{ token: string; info: ApiTokenInfo }>;
+  /** Stores a chosen token unless it already is (live or revoked), and says which. */
+  adopt(name: string, token: string): Promise<AdoptedToken>;
   /** The live token's info, or undefined (unknown or revoked). */
   verify(token: string): Promise<ApiTokenInfo | undefined>;
   list(): Promise<ApiTokenInfo[]>;
-  revoke(id: string): Promise<boolean>;
+  /** Revokes a live token; never the last live one. */
+  revoke(id: string): Promise<RevokeOutcome>;
+  /** How many live tokens there are. */
   count(): Promise<number>;
 }
 

@@ -88,6 +88,29 @@ describe('agent webhooks', () => {
     expect(ended.state).toBe('SUCCESS');
   });
 
+  it('never store the credential headers of the call', async () => {
+    const credentials = {
+      authorization: 'Bearer agent-bearer-1234',
+      cookie: 'sid=agent-cookie-5678',
+      'proxy-authorization': 'Basic YWdlbnQtcHJveHk=',
+      'x-api-key': 'agent-api-key-9012',
+    };
+    const res = await hook('site/door/ring-ring?who=Ada', {
+      method: 'POST',
+      headers: { ...credentials, 'x-visitor': 'courier' },
+    });
+    expect(res.status).toBe(200);
+    const execution = (await res.json()) as Execution;
+    await agent.engine.wait(execution.id);
+    await agent.store.flush();
+    const stored = await agent.store.getExecution(execution.id);
+    expect(stored?.execution.trigger?.headers).toMatchObject({ 'x-visitor': 'courier' });
+    for (const name of Object.keys(credentials))
+      expect(stored?.execution.trigger?.headers).not.toHaveProperty(name);
+    const text = JSON.stringify([execution, stored]);
+    for (const value of Object.values(credentials)) expect(text).not.toContain(value);
+  });
+
   it('with wait and returnOutputs answers with the flow outputs once it has ended', async () => {
     const res = await hook('site/door/talk-to-me', {
       method: 'PUT',
