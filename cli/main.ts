@@ -268,22 +268,25 @@ function program(): Command {
     )
     .option('--port <port>', 'HTTP port', integer('--port'), 8080)
     .option('--mqtt-port <port>', 'embedded MQTT broker port', integer('--mqtt-port'), 1883)
+    .option('--host <address>', 'address the hub listens on (0.0.0.0: every interface)', '127.0.0.1')
     .option('--data-dir <dir>', 'where everything is kept', '.tern/hub')
     .option('--examples <dir>', 'flows to deploy', 'examples')
-    .action(async (o: { port: number; mqttPort: number; dataDir: string; examples: string }) => {
-      void lowerHelperThreads();
-      const { startCommand } = await import('./commands/start.js');
-      await startCommand(
-        {
-          ...o,
-          logLevel: env.logLevel === 'info' ? 'warn' : env.logLevel,
-          adminToken: env.adminToken,
-          secretKey: env.secretKey,
-          secrets: env.secrets,
-        },
-        printer,
-      );
-    });
+    .action(
+      async (o: { port: number; mqttPort: number; host: string; dataDir: string; examples: string }) => {
+        void lowerHelperThreads();
+        const { startCommand } = await import('./commands/start.js');
+        await startCommand(
+          {
+            ...o,
+            logLevel: env.logLevel === 'info' ? 'warn' : env.logLevel,
+            adminToken: env.adminToken,
+            secretKey: env.secretKey,
+            secrets: env.secrets,
+          },
+          printer,
+        );
+      },
+    );
 
   api(
     cmd
