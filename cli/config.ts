@@ -27,6 +27,8 @@ export interface CliEnvironment {
   secretKey: string | undefined;
   /** TERN_KAFKA_BRIDGE: the hub's Kafka bridge settings, a file path or inline JSON. */
   kafkaBridge: string | undefined;
+  /** TERN_MQTT_LIMITS: the embedded broker's limits that differ from the defaults, as a JSON object. */
+  mqttLimits: string | undefined;
 }
 
 export function readEnvironment(env: NodeJS.ProcessEnv = process.env): CliEnvironment {
@@ -45,5 +47,6 @@ export function readEnvironment(env: NodeJS.ProcessEnv = process.env): CliEnviro
     secrets: secretsFromEnvironment(env),
     secretKey: env.TERN_SECRET_KEY || undefined,
     kafkaBridge: env.TERN_KAFKA_BRIDGE || undefined,
+    mqttLimits: env.TERN_MQTT_LIMITS || undefined,
   };
 }

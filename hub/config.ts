@@ -1,5 +1,6 @@
 /** The hub's options, compiled once: every default lives here. */
 import { join } from 'node:path';
+import { compileLimits, HUB_BROKER_DEFAULTS, type HubBrokerLimits } from '../agent/broker-guard/limits.js';
 import { compileTriggerQueue, type TriggerQueueOptions } from '../agent/triggers/queue.js';
 import { type BridgeSettings, compileBridgeSettings } from './bridge/config.js';
 import { normaliseSharedPrefix } from './broker/access.js';
@@ -11,6 +12,8 @@ export interface HubOptions {
   /** Embedded broker TCP port; 0 picks a free one. Ignored with `brokerUrl`. */
   mqttPort: number;
   mqttHost: string;
+  /** The embedded broker's packet sizes, connect timeout and caps on unauthenticated connections. */
+  mqttLimits: HubBrokerLimits;
   /** PGlite data and files live here; files too when PostgreSQL is used. */
   dataDir: string;
   /** PostgreSQL URL; without it the embedded PGlite database is used. */
@@ -35,8 +38,10 @@ export interface HubOptions {
   triggerQueue: TriggerQueueOptions;
 }
 
-export type HubOptionsInput = Partial<Omit<HubOptions, 'bridge' | 'triggerQueue'>> & {
+export type HubOptionsInput = Partial<Omit<HubOptions, 'bridge' | 'triggerQueue' | 'mqttLimits'>> & {
   triggerQueue?: Partial<TriggerQueueOptions>;
+  /** Limits that differ from the defaults (`--mqtt-limits`, TERN_MQTT_LIMITS); unknown keys are refused. */
+  mqttLimits?: Readonly<Record<string, unknown>>;
   /** The Kafka bridge's settings document (YAML or JSON, parsed), compiled here. */
   kafkaBridge?: unknown;
 };
@@ -48,6 +53,7 @@ export function compileHubOptions(input: HubOptionsInput): HubOptions {
     host: input.host ?? '0.0.0.0',
     mqttPort: input.mqttPort ?? 1883,
     mqttHost: input.mqttHost ?? input.host ?? '0.0.0.0',
+    mqttLimits: compileLimits(input.mqttLimits, HUB_BROKER_DEFAULTS, 'mqttLimits'),
     dataDir: input.dataDir ?? join('.tern', 'hub'),
     dbUrl: input.dbUrl || undefined,
     brokerUrl: input.brokerUrl || undefined,

@@ -207,6 +207,8 @@ export async function startHub(input: HubOptionsInput, logger: Logger = silent):
       host: options.mqttHost,
       port: options.mqttPort,
       sharedPrefix: options.sharedDataPrefix,
+      limits: options.mqttLimits,
+      metrics,
       authenticateAgent: (id, token) => storage.agents.verifyCredentials(id, token),
       logger,
     });

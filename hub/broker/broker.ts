@@ -5,7 +5,11 @@ import type { Server as HttpServer, IncomingMessage } from 'node:http';
 import { createServer, type Server, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { Aedes, type AuthenticateError, type Client } from 'aedes';
+import type { Registry } from 'prom-client';
 import { createWebSocketStream, WebSocketServer } from 'ws';
+import { BrokerGuard } from '../../agent/broker-guard/guard.js';
+import { compileLimits, HUB_BROKER_DEFAULTS, type HubBrokerLimits } from '../../agent/broker-guard/limits.js';
+import { MAX_FIXED_HEADER_BYTES } from '../../agent/broker-guard/packet-size.js';
 import type { Logger } from '../../agent/engine/ports.js';
 import { leanMqttPackets } from '../../protocol/mqtt-packets.js';
 import { isValidAgentId, SHARED_DATA_PREFIX } from '../../protocol/topics.js';
@@ -15,7 +19,8 @@ import {
   createAccessPolicy,
   normaliseSharedPrefix,
 } from './access.js';
-import { isProtocolError, TopicAccessDenied } from './errors.js';
+import { isConnectTimeout, isProtocolError, TopicAccessDenied } from './errors.js';
+import { BrokerMetrics } from './metrics.js';
 import { indexedMemoryPersistence } from './retained-store.js';
 
 /** Username of the hub's own privileged client; no agent can hold it. */
@@ -30,6 +35,10 @@ export interface BrokerOptions {
   authenticateAgent(agentId: string, token: string): Promise<boolean>;
   /** Topic prefix any authenticated agent may use for shared data. Default 'tern/v1/data/'. */
   sharedPrefix?: string;
+  /** Packet sizes, connect timeout and connection caps; each one missing takes its default. */
+  limits?: Partial<HubBrokerLimits>;
+  /** Where the broker's refusals are counted (Prometheus). */
+  metrics?: Registry;
   logger?: Logger;
 }
 
@@ -42,6 +51,14 @@ export interface BrokerStats {
   deniedSubscribes: number;
   /** Connections dropped for bytes that are not MQTT or packets that break the protocol. */
   malformedPackets: number;
+  /** Connections refused at accept time: caps on unauthenticated connections, connect rate per address. */
+  refusedAtAccept: number;
+  /** Connections closed for declaring a packet above their limit. */
+  packetsTooLarge: number;
+  /** Connections closed for sending no CONNECT in time. */
+  connectTimeouts: number;
+  /** Connections accepted and not yet authenticated, now. */
+  pendingConnections: number;
 }
 
 export interface Broker {
@@ -76,7 +93,10 @@ const silentLogger: Logger = {
  * {@link Broker.hubCredentials}, an agent with its id and token. A denied
  * publish closes the agent's connection (MQTT 3.1.1 lets a broker either
  * acknowledge and drop or disconnect; aedes supports the latter); a denied
- * subscription is granted QoS 128.
+ * subscription is granted QoS 128. Before authentication a connection is
+ * bounded by `limits` (see {@link BrokerGuard}): refused at accept time over
+ * the caps, closed without a CONNECT in time or for a packet declared above
+ * the limit of its role.
  *
  * @example
  * const broker = await startBroker({ port: 1883, authenticateAgent: (id, token) => agents.verify(id, token) });
@@ -88,7 +108,16 @@ export async function startBroker(options: BrokerOptions): Promise<Broker> {
   const hubPassword = randomBytes(24).toString('base64url');
   const identities = new WeakMap<Client, BrokerIdentity>();
   const willTopics = new WeakMap<Client, string>();
-  const counters = { rejectedConnections: 0, deniedPublishes: 0, deniedSubscribes: 0, malformedPackets: 0 };
+  const limits = compileLimits(options.limits, HUB_BROKER_DEFAULTS, 'limits');
+  const counters = {
+    rejectedConnections: 0,
+    deniedPublishes: 0,
+    deniedSubscribes: 0,
+    malformedPackets: 0,
+    refusedAtAccept: 0,
+    packetsTooLarge: 0,
+    connectTimeouts: 0,
+  };
 
   const refuse = (
     done: (e: AuthenticateError, ok: null) => void,
@@ -97,6 +126,7 @@ export async function startBroker(options: BrokerOptions): Promise<Broker> {
     why: string,
   ) => {
     counters.rejectedConnections++;
+    brokerMetrics?.loginRefused();
     log.warn({ ...fields, returnCode: code }, `connection refused: ${why}`);
     done(Object.assign(new Error(why), { returnCode: code }) as AuthenticateError, null);
   };
@@ -104,6 +134,7 @@ export async function startBroker(options: BrokerOptions): Promise<Broker> {
   leanMqttPackets();
   const aedes = await Aedes.createBroker({
     persistence: indexedMemoryPersistence(),
+    connectTimeout: limits.connectTimeoutMs,
     preConnect(client, packet, callback) {
       // The will is published later on the client's behalf; check its topic at CONNECT, while we can refuse.
       if (packet.will) willTopics.set(client, packet.will.topic);
@@ -169,9 +200,31 @@ export async function startBroker(options: BrokerOptions): Promise<Broker> {
       callback(null, null);
     },
   });
+  const brokerMetrics = options.metrics && new BrokerMetrics(options.metrics, () => guard.pending);
+  const guard = new BrokerGuard(aedes, limits, {
+    logger: log,
+    packetLimitOf: (client) =>
+      identities.get(client)?.kind === 'hub' ? limits.hubPacketBytes : limits.agentPacketBytes,
+    onRefused(reason) {
+      counters.refusedAtAccept++;
+      brokerMetrics?.refusedAtAccept(reason);
+    },
+    onTooLarge(err, client, authenticated) {
+      counters.packetsTooLarge++;
+      brokerMetrics?.closedConnection('packet_too_large');
+      log.warn(
+        { clientId: client?.id, authenticated, declaredBytes: err.declaredBytes, limitBytes: err.limitBytes },
+        'packet above the limit; connection closed',
+      );
+    },
+  });
 
   const onClientError = (client: Client | undefined, err: Error) => {
-    if (isProtocolError(err)) {
+    if (isConnectTimeout(err)) {
+      counters.connectTimeouts++;
+      brokerMetrics?.closedConnection('connect_timeout');
+      log.debug({ err: err.message }, 'no CONNECT in time; connection closed');
+    } else if (isProtocolError(err)) {
       counters.malformedPackets++;
       log.warn({ clientId: client?.id, err: err.message }, 'malformed MQTT traffic; connection closed');
     } else {
@@ -200,9 +253,11 @@ export async function startBroker(options: BrokerOptions): Promise<Broker> {
   };
 
   const tcp = createServer((socket) => {
+    const pending = guard.admit(socket);
+    if (!pending) return socket.destroy();
     socket.setNoDelay(true);
     track(socket);
-    aedes.handle(socket);
+    guard.handle(socket, pending);
   });
   tcp.on('error', (err) => log.error({ err }, 'TCP listener error'));
   await listen(tcp, options.port, options.host);
@@ -217,11 +272,10 @@ export async function startBroker(options: BrokerOptions): Promise<Broker> {
     port,
     hubCredentials: { username: HUB_USERNAME, password: hubPassword },
     attachWebSocket(server, path = '/mqtt') {
-      const wss = new WebSocketServer({ noServer: true });
-      wss.on('connection', (ws, req: IncomingMessage) => {
-        const stream = createWebSocketStream(ws);
-        track(stream);
-        aedes.handle(stream, req);
+      // ws gathers a whole message before the broker sees a byte: no message may exceed what an agent may send.
+      const wss = new WebSocketServer({
+        noServer: true,
+        maxPayload: limits.agentPacketBytes + MAX_FIXED_HEADER_BYTES,
       });
       const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
         if (new URL(req.url ?? '/', 'http://localhost').pathname !== path) {
@@ -229,8 +283,18 @@ export async function startBroker(options: BrokerOptions): Promise<Broker> {
           if (server.listenerCount('upgrade') === 1) socket.destroy();
           return;
         }
+        const pending = guard.admit(socket as Socket);
+        if (!pending) {
+          socket.write('HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+          socket.destroy();
+          return;
+        }
         (socket as Socket).setNoDelay?.(true);
-        wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
+        wss.handleUpgrade(req, socket, head, (ws) => {
+          const stream = createWebSocketStream(ws);
+          track(stream);
+          guard.handle(stream, pending, req);
+        });
       };
       server.on('upgrade', onUpgrade);
       detachers.push(() => {
@@ -240,7 +304,11 @@ export async function startBroker(options: BrokerOptions): Promise<Broker> {
       });
       log.info({ path }, 'MQTT over WebSocket attached');
     },
-    stats: () => ({ connectedClients: aedes.connectedClients, ...counters }),
+    stats: () => ({
+      connectedClients: aedes.connectedClients,
+      pendingConnections: guard.pending,
+      ...counters,
+    }),
     disconnectAgent(agentId) {
       let closed = 0;
       for (const client of agentClients) {
