@@ -152,7 +152,7 @@ export async function startHub(input: HubOptionsInput, logger: Logger = silent):
     storage,
     metrics,
     logger,
-    disconnectAgent: (agentId) => broker?.disconnectAgent(agentId) ?? 0,
+    endAgentSessions: (agentId, farewell) => broker?.endAgentSessions(agentId, farewell) ?? 0,
     events,
     // Hub `flow` triggers react to agents' executions too ("when the gateway's upload fails …").
     onExecutionEnded: (execution) => pluginHost.executionEnded(execution),

@@ -22,6 +22,7 @@ import {
 import { isConnectTimeout, isProtocolError, TopicAccessDenied } from './errors.js';
 import { BrokerMetrics } from './metrics.js';
 import { indexedMemoryPersistence } from './retained-store.js';
+import { AgentSessions, type Farewell } from './sessions.js';
 
 /** Username of the hub's own privileged client; no agent can hold it. */
 export const HUB_USERNAME = 'tern-hub';
@@ -69,8 +70,14 @@ export interface Broker {
   /** Attaches MQTT-over-WebSocket at `path` (default '/mqtt') to an existing HTTP server. */
   attachWebSocket(server: HttpServer, path?: string): void;
   stats(): BrokerStats;
-  /** Closes every connection of one agent, e.g. after its token was revoked; returns how many. */
-  disconnectAgent(agentId: string): number;
+  /**
+   * Ends every session of one agent at once, e.g. when it is decommissioned
+   * (invalidate its credentials first): from this call on the broker reads
+   * nothing more from its connections and forwards nothing to them but
+   * `farewell`, written to each before it closes; a check of its credentials
+   * already under way is refused. Returns how many connections it had.
+   */
+  endAgentSessions(agentId: string, farewell?: Farewell): number;
   close(): Promise<void>;
 }
 
@@ -149,6 +156,7 @@ export async function startBroker(options: BrokerOptions): Promise<Broker> {
           return;
         }
         identities.set(client, identity);
+        if (identity.kind === 'agent') sessions.add(identity.agentId, client);
         done(null, true);
       };
       if (username === HUB_USERNAME) {
@@ -171,12 +179,20 @@ export async function startBroker(options: BrokerOptions): Promise<Broker> {
       }
       // Through a promise chain so a check that throws synchronously is refused like one that rejects.
       const token = password.toString('utf8');
+      const generation = sessions.generation(username);
       Promise.resolve()
         .then(() => options.authenticateAgent(username, token))
         .then(
           (ok) => {
-            if (ok) admit({ kind: 'agent', agentId: username });
-            else refuse(done, BAD_CREDENTIALS, fields, 'unknown agent or wrong token');
+            if (!ok) refuse(done, BAD_CREDENTIALS, fields, 'unknown agent or wrong token');
+            else if (sessions.endedSince(username, generation))
+              refuse(
+                done,
+                BAD_CREDENTIALS,
+                fields,
+                'agent decommissioned while its credentials were checked',
+              );
+            else admit({ kind: 'agent', agentId: username });
           },
           (err: unknown) => {
             log.error({ ...fields, err }, 'agent credential check failed');
@@ -187,18 +203,22 @@ export async function startBroker(options: BrokerOptions): Promise<Broker> {
     authorizePublish(client, packet, callback) {
       // A null client is the broker replaying a stored will, whose topic was checked at CONNECT.
       const identity = client ? identities.get(client) : { kind: 'hub' as const };
-      if (identity && policy.mayPublish(identity, packet.topic)) return callback(null);
+      // An ended session publishes nothing more; its will (published once it is closed) still tells it went away.
+      const ended = client !== null && sessions.isEnded(client) && !client.closed;
+      if (identity && !ended && policy.mayPublish(identity, packet.topic)) return callback(null);
       counters.deniedPublishes++;
       log.warn({ clientId: client?.id, topic: packet.topic }, 'publish denied');
       callback(new TopicAccessDenied('publish', packet.topic));
     },
     authorizeSubscribe(client, subscription, callback) {
       const identity = identities.get(client);
-      if (identity && policy.maySubscribe(identity, subscription.topic)) return callback(null, subscription);
+      if (identity && !sessions.isEnded(client) && policy.maySubscribe(identity, subscription.topic))
+        return callback(null, subscription);
       counters.deniedSubscribes++;
       log.warn({ clientId: client.id, filter: subscription.topic }, 'subscribe denied');
       callback(null, null);
     },
+    authorizeForward: (client, packet) => (sessions.mayReceive(client, packet.topic) ? packet : null),
   });
   const brokerMetrics = options.metrics && new BrokerMetrics(options.metrics, () => guard.pending);
   const guard = new BrokerGuard(aedes, limits, {
@@ -218,6 +238,7 @@ export async function startBroker(options: BrokerOptions): Promise<Broker> {
       );
     },
   });
+  const sessions = new AgentSessions((client) => guard.mute(client));
 
   const onClientError = (client: Client | undefined, err: Error) => {
     if (isConnectTimeout(err)) {
@@ -235,15 +256,8 @@ export async function startBroker(options: BrokerOptions): Promise<Broker> {
   aedes.on('connectionError', onClientError);
   // Not in aedes' typed events, but emitted for persistence failures; unhandled it would crash the process.
   (aedes as EventEmitter).on('error', (err: Error) => log.error({ err }, 'broker error'));
-  const agentClients = new Set<Client>();
-  aedes.on('clientReady', (client) => {
-    if (identities.get(client)?.kind === 'agent') agentClients.add(client);
-    log.debug({ clientId: client.id }, 'client connected');
-  });
-  aedes.on('clientDisconnect', (client) => {
-    agentClients.delete(client);
-    log.debug({ clientId: client.id }, 'client disconnected');
-  });
+  aedes.on('clientReady', (client) => log.debug({ clientId: client.id }, 'client connected'));
+  aedes.on('clientDisconnect', (client) => log.debug({ clientId: client.id }, 'client disconnected'));
 
   // Tracked so close() can end connections that never sent CONNECT (aedes only knows registered clients).
   const openSockets = new Set<Socket | Duplex>();
@@ -309,17 +323,10 @@ export async function startBroker(options: BrokerOptions): Promise<Broker> {
       pendingConnections: guard.pending,
       ...counters,
     }),
-    disconnectAgent(agentId) {
-      let closed = 0;
-      for (const client of agentClients) {
-        const identity = identities.get(client);
-        if (identity?.kind !== 'agent' || identity.agentId !== agentId) continue;
-        agentClients.delete(client);
-        client.close();
-        closed++;
-      }
-      if (closed > 0) log.info({ agentId, connections: closed }, 'agent disconnected by the hub');
-      return closed;
+    endAgentSessions(agentId, farewell) {
+      const ended = sessions.end(agentId, farewell);
+      log.info({ agentId, connections: ended }, 'agent sessions ended by the hub');
+      return ended;
     },
     close() {
       closing ??= (async () => {
