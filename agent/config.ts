@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { TernError } from '../protocol/errors.js';
 import { MAX_MESSAGE_BYTES } from '../protocol/messages.js';
 import { isValidAgentId } from '../protocol/topics.js';
+import { compileLimits, LOCAL_BROKER_DEFAULTS, type LocalBrokerLimits } from './broker-guard/limits.js';
 import type { Logger } from './engine/ports.js';
 import { checkHubTrust, type HubTrustOptions } from './hub-trust.js';
 import { compileTriggerQueue, type TriggerQueueOptions } from './triggers/queue.js';
@@ -46,6 +47,8 @@ export interface LocalBrokerOptions {
   port: number;
   /** Interface to listen on: loopback unless told otherwise, since it asks for no credentials. */
   host: string;
+  /** Packet sizes, connect timeout and caps on connections that have not connected yet. */
+  limits: LocalBrokerLimits;
 }
 
 /** The agent's HTTP listener, for the webhooks of its flows. */
@@ -90,7 +93,7 @@ export type AgentOptionsInput = Partial<
   Omit<AgentOptions, 'sync' | 'outbox' | 'localBroker' | 'http' | 'triggerQueue'>
 > & {
   id: string;
-  localBroker?: { port?: number; host?: string };
+  localBroker?: { port?: number; host?: string; limits?: Readonly<Record<string, unknown>> };
   http?: { port: number; host?: string };
   keepaliveSeconds?: number;
   sync?: Partial<SyncTuning>;
@@ -153,6 +156,7 @@ export function compileAgentOptions(input: AgentOptionsInput): AgentOptions {
     localBroker: input.localBroker && {
       port: input.localBroker.port ?? DEFAULT_LOCAL_BROKER_PORT,
       host: input.localBroker.host || '127.0.0.1',
+      limits: localBrokerLimits(input.localBroker.limits),
     },
     http: input.http && { port: input.http.port, host: input.http.host || '127.0.0.1' },
     version: input.version ?? AGENT_VERSION,
@@ -248,6 +252,15 @@ function positiveInteger(name: string, value: number): void {
 /** Drops keys given as undefined, so that they do not hide defaults when spread. */
 function defined<T extends object>(partial: T | undefined): Partial<T> {
   return Object.fromEntries(Object.entries(partial ?? {}).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+/** The local broker's limits, checked here so that a bad one stops the agent before it starts anything. */
+function localBrokerLimits(input: Readonly<Record<string, unknown>> | undefined): LocalBrokerLimits {
+  try {
+    return compileLimits(input, LOCAL_BROKER_DEFAULTS, 'localBroker.limits');
+  } catch (err) {
+    bad((err as Error).message);
+  }
 }
 
 function bad(message: string): never {

@@ -34,6 +34,8 @@ export interface CliEnvironment {
   caFile: string | undefined;
   /** TERN_TLS_PIN: pins of the hub's certificate, comma-separated. */
   tlsPins: string[];
+  /** TERN_MQTT_LIMITS: the embedded broker's limits that differ from the defaults, as a JSON object. */
+  mqttLimits: string | undefined;
 }
 
 export function readEnvironment(env: NodeJS.ProcessEnv = process.env): CliEnvironment {
@@ -59,5 +61,6 @@ export function readEnvironment(env: NodeJS.ProcessEnv = process.env): CliEnviro
       .split(',')
       .map((pin) => pin.trim())
       .filter((pin) => pin !== ''),
+    mqttLimits: env.TERN_MQTT_LIMITS || undefined,
   };
 }

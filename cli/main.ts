@@ -173,6 +173,12 @@ function program(): Command {
     )
     .option('--trigger-queue <n>', 'executions started by triggers and not yet ended, at most (default 1000)')
     .option('--trigger-queue-full <policy>', 'when that queue is full: wait (hold the source back) or drop')
+    .addOption(
+      new Option(
+        '--mqtt-limits <json>',
+        'embedded broker limits to change, e.g. \'{"connectsPerSecondPerAddress": 100}\' (TERN_MQTT_LIMITS; docs/security.md)',
+      ).default(env.mqttLimits),
+    )
     .action(
       async (o: {
         port: number;
@@ -189,14 +195,17 @@ function program(): Command {
         retentionDays?: number;
         triggerQueue?: string;
         triggerQueueFull?: string;
+        mqttLimits?: string;
       }) => {
         // V8's background threads give way to the event loop and the broker (docs/decisions.md).
         void lowerHelperThreads();
-        const [{ hubCommand }, { readBridgeConfig }, { triggerQueueInput }] = await Promise.all([
-          import('./commands/hub.js'),
-          import('../hub/bridge/config.js'),
-          import('./commands/agent.js'),
-        ]);
+        const [{ hubCommand }, { readBridgeConfig }, { triggerQueueInput }, { parseLimits }] =
+          await Promise.all([
+            import('./commands/hub.js'),
+            import('../hub/bridge/config.js'),
+            import('./commands/agent.js'),
+            import('../agent/broker-guard/limits.js'),
+          ]);
         await hubCommand(
           {
             port: o.port,
@@ -215,6 +224,7 @@ function program(): Command {
             secretKey: env.secretKey,
             secretEnvironment: env.secrets,
             kafkaBridge: o.kafkaBridge === undefined ? undefined : readBridgeConfig(o.kafkaBridge),
+            mqttLimits: o.mqttLimits === undefined ? undefined : parseLimits(o.mqttLimits, '--mqtt-limits'),
           },
           printer,
         );
@@ -232,6 +242,10 @@ function program(): Command {
     .option('--flows <dir>', 'run the flows of this folder, with no hub')
     .option('--local-broker [port]', 'embed an MQTT broker for local sensors (default port 1883)')
     .option('--local-broker-host <host>', 'interface of the local broker (default 127.0.0.1)')
+    .option(
+      '--local-broker-limits <json>',
+      'local broker limits to change, e.g. \'{"clientPacketBytes": 4194304}\' (docs/security.md)',
+    )
     .option('--http-port <port>', "serve the webhooks of the agent's flows on this port")
     .option('--http-host <host>', 'interface of the HTTP listener (default 127.0.0.1)')
     .option('--keepalive <seconds>', 'MQTT keepalive')

@@ -1,5 +1,6 @@
 /** The hub's options, compiled once: every default lives here. */
 import { join } from 'node:path';
+import { compileLimits, HUB_BROKER_DEFAULTS, type HubBrokerLimits } from '../agent/broker-guard/limits.js';
 import { compileTriggerQueue, type TriggerQueueOptions } from '../agent/triggers/queue.js';
 import { type BridgeSettings, compileBridgeSettings } from './bridge/config.js';
 import { normaliseSharedPrefix } from './broker/access.js';
@@ -22,6 +23,8 @@ export interface HubOptions {
   /** The embedded broker's MQTT-over-TLS port, with `tls`; 0 picks a free one. */
   mqttsPort: number;
   mqttsHost: string;
+  /** The embedded broker's packet sizes, connect timeout and caps on unauthenticated connections. */
+  mqttLimits: HubBrokerLimits;
   /** PGlite data and files live here; files too when PostgreSQL is used. */
   dataDir: string;
   /** PostgreSQL URL; without it the embedded PGlite database is used. */
@@ -46,10 +49,12 @@ export interface HubOptions {
   triggerQueue: TriggerQueueOptions;
 }
 
-export type HubOptionsInput = Partial<Omit<HubOptions, 'bridge' | 'triggerQueue' | 'tls'>> & {
+export type HubOptionsInput = Partial<Omit<HubOptions, 'bridge' | 'triggerQueue' | 'tls' | 'mqttLimits'>> & {
   /** Both files, or neither. */
   tls?: Partial<TlsFiles>;
   triggerQueue?: Partial<TriggerQueueOptions>;
+  /** Limits that differ from the defaults (`--mqtt-limits`, TERN_MQTT_LIMITS); unknown keys are refused. */
+  mqttLimits?: Readonly<Record<string, unknown>>;
   /** The Kafka bridge's settings document (YAML or JSON, parsed), compiled here. */
   kafkaBridge?: unknown;
 };
@@ -65,6 +70,7 @@ export function compileHubOptions(input: HubOptionsInput): HubOptions {
     tls,
     mqttsPort: input.mqttsPort ?? 8883,
     mqttsHost: input.mqttsHost ?? input.host ?? '0.0.0.0',
+    mqttLimits: compileLimits(input.mqttLimits, HUB_BROKER_DEFAULTS, 'mqttLimits'),
     dataDir: input.dataDir ?? join('.tern', 'hub'),
     dbUrl: input.dbUrl || undefined,
     brokerUrl: input.brokerUrl || undefined,

@@ -153,7 +153,7 @@ export async function startHub(input: HubOptionsInput, logger: Logger = silent):
     storage,
     metrics,
     logger,
-    disconnectAgent: (agentId) => broker?.disconnectAgent(agentId) ?? 0,
+    endAgentSessions: (agentId, farewell) => broker?.endAgentSessions(agentId, farewell) ?? 0,
     events,
     // Hub `flow` triggers react to agents' executions too ("when the gateway's upload fails …").
     onExecutionEnded: (execution) => pluginHost.executionEnded(execution),
@@ -211,6 +211,8 @@ export async function startHub(input: HubOptionsInput, logger: Logger = silent):
       port: options.mqttPort,
       tls: certificates && { port: options.mqttsPort, host: options.mqttsHost, certificates },
       sharedPrefix: options.sharedDataPrefix,
+      limits: options.mqttLimits,
+      metrics,
       authenticateAgent: (id, token) => storage.agents.verifyCredentials(id, token),
       logger,
     });

@@ -9,6 +9,7 @@ import { forEachLimit } from '../../protocol/concurrency.js';
 import type { Execution, LogLine, TaskRun } from '../../protocol/execution.js';
 import type { Desired, Hello, Messages, Reported, Status } from '../../protocol/messages.js';
 import { isTerminal } from '../../protocol/states.js';
+import { agentTopic } from '../../protocol/topics.js';
 import type { HubEventBus } from '../events.js';
 import type { AgentRow, HubStorage, IngestResult } from '../store/types.js';
 import { type AssignableFlow, desiredFlowsFor, desiredHash, revisionsOf } from './assignment.js';
@@ -23,10 +24,12 @@ export interface FleetOptions {
   storage: HubStorage;
   metrics: MetricsRegistry;
   logger: Logger;
-  /** Closes an agent's connections (the embedded broker's `disconnectAgent`); absent with an external broker. */
-  disconnectAgent?: (agentId: string) => number;
-  /** How long a decommissioned agent may take to confirm before it is disconnected anyway. Default 5 s. */
-  decommissionGraceMs?: number;
+  /**
+   * Ends an agent's sessions at once, writing `farewell` to each first (the
+   * embedded broker's `endAgentSessions`); absent with an external broker,
+   * which the hub cannot make drop a client.
+   */
+  endAgentSessions?: (agentId: string, farewell: { topic: string; payload: string }) => number;
   /** Where ingested executions and changed agents are announced (the API's `/events`). */
   events?: HubEventBus;
   /** Told of every ingested execution record in an end state (the hub's `flow` triggers). */
@@ -62,7 +65,6 @@ export class Fleet implements FleetControl {
   private readonly flows = new Map<string, AssignableFlow>();
   private readonly followers = new Map<string, Set<IngestListener>>();
   private readonly ingestListeners = new Set<IngestListener>();
-  private readonly decommissioning = new Map<string, () => void>();
   private readonly commands: FleetCommands;
   private client: HubClient | undefined;
 
@@ -98,7 +100,6 @@ export class Fleet implements FleetControl {
   }
 
   async close(): Promise<void> {
-    for (const release of this.decommissioning.values()) release();
     await Promise.all([...this.lanes.values()]);
     await this.client?.close();
   }
@@ -154,21 +155,21 @@ export class Fleet implements FleetControl {
     return this.lane(agentId, () => this.publishDesired(agentId, false));
   }
 
+  /**
+   * The agent was decommissioned (its credentials are gone): its sessions end
+   * at once, outside its lane, so that nothing it sends from now on reaches the
+   * hub however busy the lane is; each is told `decommissioned` just before it
+   * closes. The same notice is then published retained, as every desired state.
+   */
   async agentDecommissioned(agentId: string): Promise<void> {
+    const end = this.options.endAgentSessions;
+    const agent = end && (await this.storage.agents.get(agentId));
+    if (end && agent) {
+      const notice = this.desiredOf(agent).desired;
+      end(agentId, { topic: agentTopic(agentId, 'desired'), payload: JSON.stringify(notice) });
+    }
     await this.lane(agentId, () => this.publishDesired(agentId, false));
     this.metrics.remove(agentId);
-    const disconnect = this.options.disconnectAgent;
-    if (!disconnect) return;
-    // Give the agent a moment to receive `decommissioned` and confirm; its credentials are gone already.
-    const release = () => {
-      clearTimeout(timer);
-      this.decommissioning.delete(agentId);
-      disconnect(agentId);
-    };
-    const timer = setTimeout(release, this.options.decommissionGraceMs ?? 5000);
-    timer.unref();
-    this.decommissioning.get(agentId)?.();
-    this.decommissioning.set(agentId, release);
   }
 
   run(namespace: string, flowId: string, agent: string, request: RunRequest): Promise<SentCommand[]> {
@@ -319,7 +320,6 @@ export class Fleet implements FleetControl {
       },
     });
     if (refused.length > 0) this.log.warn({ agentId, generation, refused }, 'agent refused flows');
-    if (reported.decommissioned) this.decommissioning.get(agentId)?.();
   }
 
   /**
@@ -330,21 +330,10 @@ export class Fleet implements FleetControl {
   private async publishDesired(agentId: string, force: boolean): Promise<void> {
     const agent = await this.storage.agents.get(agentId);
     if (!agent) return;
-    const status = agent.status as AgentSyncStatus;
-    const flows = agent.decommissioned ? [] : desiredFlowsFor(agent, this.flows.values());
-    const hash = desiredHash(flows);
-    const previous = status.desired;
-    const same = previous?.hash === hash && (previous.decommissioned ?? false) === agent.decommissioned;
+    const { desired, hash, same } = this.desiredOf(agent);
     if (same && !force) return;
     if (!this.client) return;
-    const generation = same && previous ? previous.generation : (status.generation ?? 0) + 1;
-    const publishedAt = new Date().toISOString();
-    const desired: Desired = {
-      generation,
-      flows,
-      publishedAt,
-      ...(agent.decommissioned && { decommissioned: true }),
-    };
+    const { generation, flows, publishedAt } = desired;
     await this.client.publish(agentId, 'desired', desired, true);
     await this.updateAgent(agent, {
       status: {
@@ -359,6 +348,27 @@ export class Fleet implements FleetControl {
       },
     });
     this.log.info({ agentId, generation, flows: flows.length }, 'desired flows published');
+  }
+
+  /**
+   * The agent's desired state as it stands: its flows (none once
+   * decommissioned), their hash, and whether that equals the last one
+   * published (then with the same generation, else the next one).
+   */
+  private desiredOf(agent: AgentRow): { desired: Desired; hash: string; same: boolean } {
+    const status = agent.status as AgentSyncStatus;
+    const flows = agent.decommissioned ? [] : desiredFlowsFor(agent, this.flows.values());
+    const hash = desiredHash(flows);
+    const previous = status.desired;
+    const same = previous?.hash === hash && (previous.decommissioned ?? false) === agent.decommissioned;
+    const generation = same && previous ? previous.generation : (status.generation ?? 0) + 1;
+    const desired: Desired = {
+      generation,
+      flows,
+      publishedAt: new Date().toISOString(),
+      ...(agent.decommissioned && { decommissioned: true }),
+    };
+    return { desired, hash, same };
   }
 
   /** Merges a patch into the agent's row (in its lane) and recomputes drift. */

@@ -3,8 +3,8 @@ import { Counter, Gauge, type Registry } from 'prom-client';
 import type { OutboxStatus } from '../../protocol/messages.js';
 import type { AgentTopicKind } from '../../protocol/topics.js';
 
-/** One metric per name per registry, so that two fleets on one registry (tests) share them. */
-function metric<M>(registry: Registry, name: string, make: () => M): M {
+/** One metric per name per registry, so that two fleets (or brokers) on one registry (tests) share them. */
+export function metric<M>(registry: Registry, name: string, make: () => M): M {
   return (registry.getSingleMetric(name) as M | undefined) ?? make();
 }
 

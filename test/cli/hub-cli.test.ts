@@ -176,3 +176,14 @@ describe('restart on the same data', () => {
     expect(JSON.parse(after.stdout)).toEqual(JSON.parse(before.stdout));
   }, 60_000);
 });
+
+describe('tern hub --mqtt-limits', () => {
+  it('refuses a limit it does not know or a value that is not a positive integer, naming it', async () => {
+    const hubArgs = ['hub', '--port', '0', '--mqtt-port', '0', '--data-dir', join(dir, 'limits')];
+    const unknown = await tern([...hubArgs, '--mqtt-limits', '{"maxPendng": 5}']);
+    const fromEnv = await tern(hubArgs, { env: { TERN_MQTT_LIMITS: '{"maxPending": -1}' } });
+    expect([unknown.code, fromEnv.code]).toEqual([1, 1]);
+    expect(unknown.stderr).toMatch(/mqttLimits\.maxPendng: unknown limit/);
+    expect(fromEnv.stderr).toMatch(/mqttLimits\.maxPending: must be a positive integer, got -1/);
+  });
+});
