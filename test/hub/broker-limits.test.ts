@@ -3,18 +3,20 @@
  * authenticate, over real sockets: the real hub (PGlite) in this process, so
  * that its memory is this process's, and a real agent beside them.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { connect as tlsConnect } from 'node:tls';
 import mqtt, { type MqttClient } from 'mqtt';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { WebSocket } from 'ws';
 import { type Agent, startAgent } from '../../agent/agent.js';
 import type { HubBrokerLimits } from '../../agent/broker-guard/limits.js';
-import type { Hub } from '../../hub/hub.js';
+import { type Hub, startHub as startHubWith } from '../../hub/hub.js';
 import { agentTopic } from '../../protocol/topics.js';
 import { HubApiClient } from '../faults/hub-process.js';
+import { issueServerCertificate, makeCa } from '../support/certificates.js';
 import { startTestHub } from '../support/hub-api.js';
 import {
   closedWithin,
@@ -215,5 +217,54 @@ describe('caps at accept time', () => {
       ws.once('open', () => resolve(101));
     });
     expect(status).toBe(503);
+  });
+});
+
+describe('MQTT over TLS', () => {
+  let hub: Hub;
+  let caFile: string;
+  beforeAll(async () => {
+    const ca = makeCa(root, 'ca');
+    caFile = ca.certFile;
+    const server = issueServerCertificate(ca, join(root, 'tls'), 'hub');
+    hub = await startHubWith({
+      port: 0,
+      host: '127.0.0.1',
+      mqttPort: 0,
+      mqttsPort: 0,
+      dataDir: join(root, 'tls-hub'),
+      adminToken: ADMIN,
+      tls: { certFile: server.certFile, keyFile: server.keyFile },
+      mqttLimits: { maxPendingPerAddress: 2 },
+    });
+  }, 60_000);
+  afterAll(() => hub?.close());
+
+  /** A TLS connection to the hub's MQTT-over-TLS port, its handshake done. */
+  async function openTls(): Promise<Socket> {
+    const socket = tlsConnect({ host: '127.0.0.1', port: hub.mqttsPort!, ca: readFileSync(caFile) });
+    sockets.push(socket);
+    await new Promise<void>((resolve, reject) => {
+      socket.once('secureConnect', resolve);
+      socket.once('error', reject);
+    });
+    return socket;
+  }
+
+  it('cuts a CONNECT declaring 256 MB at its header, as on plain MQTT', async () => {
+    const socket = await openTls();
+    const sent = await floodConnect(socket, 16 * MiB);
+    expect(await closedWithin(socket, 5000)).toBe(true);
+    expect(sent).toBeLessThan(16 * MiB);
+  });
+
+  it('counts connections still in their handshake against the per-address cap', async () => {
+    const first = await openSocket(hub.mqttsPort!);
+    const second = await openSocket(hub.mqttsPort!);
+    sockets.push(first, second);
+    const third = await openSocket(hub.mqttsPort!);
+    sockets.push(third);
+    expect(await closedWithin(third, 5000)).toBe(true);
+    expect(await closedWithin(first, 200)).toBe(false);
   });
 });
