@@ -120,6 +120,16 @@ describe('tern validate', () => {
     expect(r.stdout).toMatch(/expr\.yml:6:\d+: tasks\[0\]\.message/);
   });
 
+  it('refuses a webhook key shorter than 16 characters, naming it', async () => {
+    const file = write(
+      'hook.yml',
+      'id: h\nnamespace: t\ntriggers:\n  - id: in\n    type: webhook\n    key: abc\ntasks:\n  - { id: a, type: log, message: x }\n',
+    );
+    const r = await tern(['validate', file]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/hook\.yml:6:\d+: triggers\[0\]\.key: must be at least 16 characters \(got 3\)/);
+  });
+
   it('accepts every example and exits 0', async () => {
     const r = await tern(['validate', 'examples']);
     expect(r.stdout).toMatch(/\d+ valid, 0 invalid/);
