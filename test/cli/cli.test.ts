@@ -28,6 +28,17 @@ describe('tern run', () => {
     ]);
   });
 
+  it("takes a local path for a FILE input: the file is its user's own", async () => {
+    const local = write('local.txt', 'local content 7\n');
+    const file = write(
+      'file-input.yml',
+      'id: f\nnamespace: t\ninputs:\n  - { id: doc, type: FILE }\ntasks:\n  - id: read\n    type: shell\n    commands: [\'cat "{{ inputs.doc }}"\']\n',
+    );
+    const r = await tern(['run', file, '--json', '--data-dir', join(dir, 'data'), '--input', `doc=${local}`]);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout).state).toBe('SUCCESS');
+  });
+
   it('exits 1 when the execution fails and shows the task tree', async () => {
     const file = write(
       'bad.yml',
