@@ -75,6 +75,17 @@ export const ErrorBodySchema = T.Object({
   }),
 });
 
+/** One event of a `text/event-stream` answer, as a client parses it; heartbeats are comment lines. */
+export const ServerSentEventSchema = T.Object(
+  {
+    event: T.String({ description: 'The event name' }),
+    data: T.String({ description: 'The payload: JSON, as text' }),
+    id: T.Optional(T.String()),
+    retry: T.Optional(T.Integer()),
+  },
+  { description: 'One server-sent event' },
+);
+
 export const ProblemSchema = T.Object({
   path: T.String(),
   message: T.String(),

@@ -81,4 +81,12 @@ describeApi('API edge limits', (hub) => {
     expect(counts.SUCCESS).toBe(1);
     expect(counts.FAILED).toBe(0);
   });
+
+  it('documents each event of its streams as a server-sent event, as clients parse them', async () => {
+    const doc = (await hub().call('GET', '/openapi.json', { token: null })).body;
+    for (const path of ['/api/v1/events', '/api/v1/executions/{id}/follow']) {
+      const schema = doc.paths[path].get.responses['200'].content['text/event-stream'].schema;
+      expect(schema).toMatchObject({ type: 'object', required: ['event', 'data'] });
+    }
+  });
 });
