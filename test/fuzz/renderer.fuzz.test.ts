@@ -1,13 +1,13 @@
 /**
  * Property-based fuzz of the expression renderer: for any template built from
  * Pebble's pieces (and stray braces and text), and any context, rendering
- * gives plain data or throws an `ExpressionError`, never anything else, and
+ * gives plain data or throws one of Tern's typed errors (an `ExpressionError`), never anything else, and
  * leaves the context as it was. Runs are bounded so the file takes seconds.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { isTemplate, Renderer } from '../../agent/expr/index.js';
-import { ExpressionError } from '../../protocol/errors.js';
+import { TernError } from '../../protocol/errors.js';
 
 const renderer = new Renderer();
 
@@ -130,12 +130,15 @@ const context = fc.record({
   flow: fc.record({ namespace: fc.string({ maxLength: 8 }) }),
 });
 
-/** Renders, returning the value or the ExpressionError; anything else thrown fails the property. */
-function attempt(run: () => unknown): { value: unknown } | { error: ExpressionError } {
+/**
+ * Renders, returning the value or the typed error (an `ExpressionError`, or another `TernError` such
+ * as a spent render budget); anything else thrown fails the property.
+ */
+function attempt(run: () => unknown): { value: unknown } | { error: TernError } {
   try {
     return { value: run() };
   } catch (error) {
-    if (error instanceof ExpressionError) return { error };
+    if (error instanceof TernError) return { error };
     throw error;
   }
 }
@@ -155,7 +158,7 @@ function expectPlainData(value: unknown, depth = 0): void {
 }
 
 describe('expression renderer fuzz', () => {
-  it('renders any template to plain data or throws an ExpressionError, and leaves the context unchanged', () => {
+  it('renders any template to plain data or throws a typed error, and leaves the context unchanged', () => {
     fc.assert(
       fc.property(template, context, (t, ctx) => {
         const before = structuredClone(ctx);
@@ -167,7 +170,7 @@ describe('expression renderer fuzz', () => {
     );
   });
 
-  it('evaluates any bare expression to plain data or throws an ExpressionError', () => {
+  it('evaluates any bare expression to plain data or throws a typed error', () => {
     fc.assert(
       fc.property(expression, context, (e, ctx) => {
         const outcome = attempt(() => renderer.evaluate(e, ctx));
