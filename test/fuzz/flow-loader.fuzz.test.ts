@@ -11,15 +11,11 @@ import { Renderer } from '../../agent/expr/index.js';
 import { type LoadResult, parseFlow } from '../../agent/flow-loader.js';
 import { builtinRegistry } from '../../agent/local-runtime.js';
 import { INPUT_TYPES } from '../../protocol/flow.js';
+import { runs } from './runs.js';
 
 const registry = builtinRegistry();
 const renderer = new Renderer();
 const options = { checkExpression: (t: string) => renderer.check(t), saving: true };
-
-/** Reproducible by default; FUZZ_SEED picks another sequence, FUZZ_RUNS scales every property's runs. */
-const SEED = Number(process.env.FUZZ_SEED ?? 14);
-const SCALE = Number(process.env.FUZZ_RUNS ?? 1);
-const runs = (n: number) => ({ seed: SEED, numRuns: Math.max(1, Math.round(n * SCALE)) });
 
 /** The loader's contract: a flow with no problems, or problems (each a located message) and no flow. */
 function expectWellFormed(result: LoadResult): void {

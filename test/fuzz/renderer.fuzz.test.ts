@@ -8,13 +8,9 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { isTemplate, Renderer } from '../../agent/expr/index.js';
 import { TernError } from '../../protocol/errors.js';
+import { runs } from './runs.js';
 
 const renderer = new Renderer();
-
-/** Reproducible by default; FUZZ_SEED picks another sequence, FUZZ_RUNS scales every property's runs. */
-const SEED = Number(process.env.FUZZ_SEED ?? 14);
-const SCALE = Number(process.env.FUZZ_RUNS ?? 1);
-const runs = (n: number) => ({ seed: SEED, numRuns: Math.max(1, Math.round(n * SCALE)) });
 
 const FILTERS = [
   'upper',
