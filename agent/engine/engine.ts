@@ -11,6 +11,7 @@ import { TaskError, TernError } from '../../protocol/errors.js';
 import type { Execution, LogLine, TaskRun } from '../../protocol/execution.js';
 import { labelMap } from '../../protocol/flow.js';
 import { newId } from '../../protocol/ids.js';
+import { capLogLine, MAX_LOG_LINE_BYTES } from '../../protocol/log-cap.js';
 import type { SubflowRequest, SubflowResult } from '../../protocol/plugin.js';
 import { isFailure, isTerminal, type State } from '../../protocol/states.js';
 import { Renderer } from '../expr/index.js';
@@ -45,6 +46,8 @@ export interface EngineOptions {
   killGraceMs?: number;
   /** Shared resources and default endpoints for plugins; the caller closes it. Default: one of its own. */
   host?: RuntimeHost;
+  /** Longest log message kept whole, in UTF-8 bytes (default 64 KiB); longer ones are cut and marked. */
+  maxLogLineBytes?: number;
 }
 
 export interface StartOptions {
@@ -101,6 +104,7 @@ export class Engine implements EngineCore {
   readonly host: RuntimeHost;
   private readonly flows: FlowSource;
   private readonly logger: Logger;
+  private readonly maxLogLineBytes: number;
   private readonly listeners = new Set<EngineListener>();
   private readonly active = new Map<string, Active>();
   private readonly running = new Map<string, number>();
@@ -123,6 +127,7 @@ export class Engine implements EngineCore {
     this.workRoot = options.workRoot ?? join(tmpdir(), 'tern-work');
     this.killGraceMs = options.killGraceMs ?? 5000;
     this.host = options.host ?? new RuntimeHost();
+    this.maxLogLineBytes = options.maxLogLineBytes ?? MAX_LOG_LINE_BYTES;
   }
 
   /** Subscribes to changes; returns the unsubscribe function. */
@@ -380,8 +385,10 @@ export class Engine implements EngineCore {
   }
 
   log(line: LogLine): void {
-    this.store.appendLog(line);
-    for (const l of this.listeners) l.log?.(line);
+    // One line is one stored row and one synced record: a runaway message must not make either huge.
+    const capped = capLogLine(line, this.maxLogLineBytes);
+    this.store.appendLog(capped);
+    for (const l of this.listeners) l.log?.(capped);
   }
 
   async runSubflow(

@@ -1,9 +1,9 @@
 /** `GET /events`: every execution, agent and flow change as server-sent events, for live views. */
-import { Type as T } from '@sinclair/typebox';
 import { streamSSE } from 'hono/streaming';
 import { TernError } from '../../protocol/errors.js';
 import type { HubEvent } from '../events.js';
 import type { RouteTable } from './route.js';
+import { ServerSentEventSchema } from './schemas.js';
 import type { HubServices } from './services.js';
 
 /** Events kept for a slow client before it is disconnected (it reconnects and reloads). */
@@ -26,7 +26,11 @@ export function eventRoutes(table: RouteTable, services: HubServices, options: E
       description:
         'A `ready` event first, then `execution` (an execution without its task runs, after each change, on the hub or ingested from an agent), `agent` (an agent after its status, labels or connection changed) and `flow` (`{namespace, id}` after a flow was saved or deleted) events as they happen. Comment lines are sent as a heartbeat. The stream does not replay history: read the lists after `ready`. It ends at once when the token it was opened with is revoked.',
       responses: {
-        200: { description: 'The event stream', schema: T.String(), mediaType: 'text/event-stream' },
+        200: {
+          description: 'The event stream',
+          schema: ServerSentEventSchema,
+          mediaType: 'text/event-stream',
+        },
       },
     },
     (c) => {

@@ -42,6 +42,7 @@ export function flowProblems(
 ): { flow?: Flow; problems: LocatedProblem[] } {
   const { flow, problems } = parseFlow(source, services.registry, {
     checkExpression: (t) => services.renderer.check(t),
+    saving: true,
   });
   return { ...(flow && { flow }), problems: problems.map(locate) };
 }

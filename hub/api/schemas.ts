@@ -15,6 +15,12 @@ export const Namespace = T.String({ pattern: ID_REGEX, maxLength: 256, descripti
 export const ExecutionIdParams = T.Object({
   id: T.String({ pattern: ID_REGEX, maxLength: 128, description: 'Execution id' }),
 });
+/** Largest value of a PostgreSQL `integer` column (flow revisions): a larger number names nothing stored. */
+export const INT32_MAX = 2_147_483_647;
+/** A flow revision number, as a path parameter. */
+export const Revision = T.Integer({ minimum: 1, maximum: INT32_MAX, description: 'Flow revision, from 1' });
+/** Text without NUL (U+0000), which no text column can store; `validation.ts` names it in its message. */
+export const NO_NUL_PATTERN = '^[^\\u0000]*$';
 export const StateName = T.Union(
   STATES.map((s) => T.Literal(s)),
   { description: 'Execution or task-run state' },
@@ -68,6 +74,17 @@ export const ErrorBodySchema = T.Object({
     ),
   }),
 });
+
+/** One event of a `text/event-stream` answer, as a client parses it; heartbeats are comment lines. */
+export const ServerSentEventSchema = T.Object(
+  {
+    event: T.String({ description: 'The event name' }),
+    data: T.String({ description: 'The payload: JSON, as text' }),
+    id: T.Optional(T.String()),
+    retry: T.Optional(T.Integer()),
+  },
+  { description: 'One server-sent event' },
+);
 
 export const ProblemSchema = T.Object({
   path: T.String(),

@@ -3,7 +3,7 @@ import { Type as T } from '@sinclair/typebox';
 import { TernError } from '../../protocol/errors.js';
 import type { TokenRevocations } from './revocations.js';
 import type { RouteTable } from './route.js';
-import { ErrorBodySchema, List, TokenInfoSchema } from './schemas.js';
+import { ErrorBodySchema, List, NO_NUL_PATTERN, TokenInfoSchema } from './schemas.js';
 import type { HubServices } from './services.js';
 
 /** Registers the token routes; a revocation is told to `revocations`, which ends the token's open streams. */
@@ -34,7 +34,10 @@ export function tokenRoutes(table: RouteTable, services: HubServices, revocation
       summary: 'Create an API token',
       description: 'The token is in this response only; the hub keeps its hash.',
       body: {
-        json: T.Object({ name: T.String({ minLength: 1, maxLength: 200 }) }, { additionalProperties: false }),
+        json: T.Object(
+          { name: T.String({ minLength: 1, maxLength: 200, pattern: NO_NUL_PATTERN }) },
+          { additionalProperties: false },
+        ),
       },
       responses: {
         201: {

@@ -1,6 +1,8 @@
 /** Ingest: an agent's events batch checked record by record, stored once by seq in one transaction, then acknowledged. */
+
 import type { Logger } from '../../agent/engine/ports.js';
 import { type Execution, LOG_LEVELS, type LogLine, type TaskRun } from '../../protocol/execution.js';
+import { capLogLine } from '../../protocol/log-cap.js';
 import type { CommandResult, EventRecord } from '../../protocol/messages.js';
 import { STATES } from '../../protocol/states.js';
 import type { IngestRecord, IngestResult, SyncRepository } from '../store/types.js';
@@ -55,7 +57,8 @@ export function checkRecord(record: EventRecord): IngestRecord {
     case 'taskRun':
       return isTaskRun(data) ? { seq, kind: 'taskRun', data } : { seq, kind: 'skipped' };
     case 'log':
-      return isLogLine(data) ? { seq, kind: 'log', data } : { seq, kind: 'skipped' };
+      // An agent's own cap may be larger, or missing: the hub keeps lines within its own.
+      return isLogLine(data) ? { seq, kind: 'log', data: capLogLine(data) } : { seq, kind: 'skipped' };
     case 'command':
       return isCommandResult(data) ? { seq, kind: 'command', data } : { seq, kind: 'skipped' };
     case 'taskRunDeleted':

@@ -71,7 +71,7 @@ triggers:
   # called by the line controller
   - id: hook
     type: webhook
-    key: hook-key-123
+    key: hook-key-1234567890
   - id: hourly
     type: schedule
     cron: "0 * * * *" # every hour
@@ -91,7 +91,7 @@ triggers:
     cron: "0 0 1 1 *"
   - id: hook
     type: webhook
-    key: hub-hook-key
+    key: hub-hook-key-0123456789
 tasks:
   - id: say
     type: log
@@ -188,7 +188,7 @@ describeHub('flow triggers API', (hub) => {
   it('counts a webhook call in the hub runtime: fired, last fired and the execution it started', async () => {
     await create(hubFlow('trig.hub', 'fired'));
     await runningOnce('/flows/trig.hub/fired', 1);
-    const started = await hub().call('POST', '/executions/webhook/trig.hub/fired/hub-hook-key', {
+    const started = await hub().call('POST', '/executions/webhook/trig.hub/fired/hub-hook-key-0123456789', {
       token: null,
       json: {},
     });

@@ -104,7 +104,13 @@ export async function startHubApi(database: TestDatabase, options: HubApiOptions
     killGraceMs: 2000,
   });
   const flowChanges: string[] = [];
-  const executions = createHubExecutions({ engine, flows: storage.flows, source, renderer });
+  const executions = createHubExecutions({
+    engine,
+    flows: storage.flows,
+    source,
+    renderer,
+    ...(options.logger && { logger: options.logger }),
+  });
   let followers = 0;
   const events = new HubEventBus();
   engine.on({ execution: (data) => events.emit({ type: 'execution', data }) });
