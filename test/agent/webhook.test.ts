@@ -95,7 +95,7 @@ describe('agent webhooks', () => {
       'proxy-authorization': 'Basic YWdlbnQtcHJveHk=',
       'x-api-key': 'agent-api-key-9012',
     };
-    const res = await hook('site/door/ring-ring?who=Ada', {
+    const res = await hook('site/door/ring-ring-ring-ring?who=Ada', {
       method: 'POST',
       headers: { ...credentials, 'x-visitor': 'courier' },
     });
