@@ -11,7 +11,14 @@ import type { Desired, Hello, Messages, Reported, Status } from '../../protocol/
 import { isTerminal } from '../../protocol/states.js';
 import type { HubEventBus } from '../events.js';
 import type { AgentRow, HubStorage, IngestResult } from '../store/types.js';
-import { type AssignableFlow, desiredFlowsFor, desiredHash, revisionsOf } from './assignment.js';
+import {
+  type AssignableFlow,
+  assignedFlowsAfter,
+  desiredFlowsFor,
+  desiredHash,
+  reportScope,
+  revisionsOf,
+} from './assignment.js';
 import { FleetCommands } from './commands.js';
 import { HubClient, type HubInbound } from './hub-client.js';
 import { ingestBatch } from './ingest.js';
@@ -227,7 +234,8 @@ export class Fleet implements FleetControl {
           return this.onStatus(agentId, message as Status, retained);
         case 'reported':
           return this.onReported(agentId, message as Reported);
-        case 'events':
+        case 'events': {
+          const agent = await this.storage.agents.get(agentId);
           await ingestBatch(
             {
               sync: this.storage.sync,
@@ -237,8 +245,10 @@ export class Fleet implements FleetControl {
               onStored: (id, result) => this.stored(id, result),
             },
             agentId,
-            (message as Messages['events']).records,
+            message as Messages['events'],
+            reportScope((agent?.status ?? {}) as AgentSyncStatus),
           );
+        }
       }
     });
   }
@@ -349,6 +359,7 @@ export class Fleet implements FleetControl {
     await this.updateAgent(agent, {
       status: {
         generation,
+        assignedFlows: assignedFlowsAfter(status, flows),
         desired: {
           generation,
           hash,
@@ -385,8 +396,13 @@ export class Fleet implements FleetControl {
       for (const t of result.taskRuns) l.taskRun?.(t);
       for (const line of result.logs) l.log?.(line);
     }
+    // Flow triggers fire on records stored as the agent sent them: a placeholder's state is the hub's, not the run's.
     const ended = this.options.onExecutionEnded;
-    if (ended) for (const e of result.executions) if (isTerminal(e.state)) ended(e);
+    const placeholders = new Set(
+      result.placeholders.filter((p) => p.kind === 'execution').map((p) => p.executionId),
+    );
+    if (ended)
+      for (const e of result.executions) if (isTerminal(e.state) && !placeholders.has(e.id)) ended(e);
     if (this.followers.size === 0) return;
     for (const e of result.executions) for (const l of this.followers.get(e.id) ?? []) l.execution?.(e);
     for (const t of result.taskRuns) for (const l of this.followers.get(t.executionId) ?? []) l.taskRun?.(t);

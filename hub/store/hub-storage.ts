@@ -122,7 +122,7 @@ class DrizzleHubStorage implements HubStorage {
       new DrizzleFlowRepository(db, now),
       new DrizzleTokenRepository(db, now),
       new DrizzleAgentRepository(db, now),
-      new DrizzleSyncRepository(db),
+      new DrizzleSyncRepository(db, now),
       new DrizzleTriggerStateRepository(db),
       new DrizzleSecretRepository(db, now),
       new DrizzleBridgeRepository(db, now),
