@@ -75,6 +75,14 @@ function isolationSuite(backend: StorageBackend): void {
       expect((await storage.tokens.list())[0]?.name).toBe('ci\uFFFD\uFFFD');
       expect((await storage.agents.get('gw-text'))?.labels).toEqual({ site: 'a\uFFFDb' });
     });
+
+    it('finds nothing, instead of failing, when looked up by such text', async () => {
+      const { storage } = await openRecording();
+      expect([await storage.flows.get('plant\u0000', 'read'), await storage.agents.get('gw\ud800')]).toEqual([
+        undefined,
+        undefined,
+      ]);
+    });
   });
 
   describe('a record the database refuses', () => {
