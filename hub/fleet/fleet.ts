@@ -272,6 +272,14 @@ export class Fleet implements FleetControl {
         'agent store was reset; seq restarts',
       );
       await this.storage.sync.resetSeq(agentId, hello.outbox.ackedSeq);
+    } else if (hello.outbox.ackedSeq > lastSeq) {
+      // Acked records the hub no longer holds (its database restored or replaced): the agent deleted them,
+      // and its next batch follows them. Without this, every batch would wait for records that never come.
+      this.log.warn(
+        { agentId, ackedSeq: hello.outbox.ackedSeq, lastSeq },
+        'agent acked records this hub no longer holds; its mark moves up to them',
+      );
+      await this.storage.sync.resetSeq(agentId, hello.outbox.ackedSeq);
     }
     let labelsAdopted = false;
     if (Object.keys(agent.labels).length === 0 && Object.keys(hello.labels).length > 0) {

@@ -11,10 +11,12 @@
 export function isStorableDate(value: unknown): value is string {
   if (typeof value !== 'string') return false;
   const ms = Date.parse(value);
-  if (Number.isNaN(ms)) return false;
-  const year = new Date(ms).getUTCFullYear();
-  return year >= 1 && year <= 9999;
+  return ms >= FIRST_STORABLE_MS && ms <= LAST_STORABLE_MS;
 }
+
+/** 0001-01-01T00:00:00.000Z and 9999-12-31T23:59:59.999Z. */
+const FIRST_STORABLE_MS = -62_135_596_800_000;
+export const LAST_STORABLE_MS = 253_402_300_799_999;
 
 /** Throws a TypeError naming `what` unless {@link isStorableDate}. */
 export function checkStorableDate(value: string, what: string): void {

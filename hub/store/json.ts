@@ -16,6 +16,9 @@ const MAX_PLACES = 10;
  */
 const SUSPECT_ESCAPE = /\\u(?:0000|d[89a-f])/;
 
+/** The scan: a plain search first, since most JSON text holds no `\u` escape at all. */
+const suspect = (json: string): boolean => json.includes('\\u') && SUSPECT_ESCAPE.test(json);
+
 /** True when PostgreSQL can store `text` as it is: no NUL, no unpaired surrogate. */
 export function isStorableText(text: string): boolean {
   return text.isWellFormed() && !text.includes('\0');
@@ -48,7 +51,7 @@ export interface StorableJson {
 export function storableJson(value: unknown): StorableJson {
   const json = JSON.stringify(value);
   if (json === undefined) throw new TypeError(`a ${typeof value} value cannot be stored as JSON`);
-  if (!SUSPECT_ESCAPE.test(json)) return { json, replaced: [] };
+  if (!suspect(json)) return { json, replaced: [] };
   const replaced: string[] = [];
   const clean = JSON.stringify(scrub(value, '', replaced));
   return { json: replaced.length === 0 ? json : clean, replaced };
@@ -65,7 +68,7 @@ export function jsonText(value: unknown): string {
  */
 export function rowsJson<R>(rows: readonly R[], onReplaced: (row: R, places: string[]) => void): string {
   const json = JSON.stringify(rows);
-  if (!SUSPECT_ESCAPE.test(json)) return json;
+  if (!suspect(json)) return json;
   const parts = rows.map((row) => {
     const stored = storableJson(row);
     if (stored.replaced.length > 0) onReplaced(row, stored.replaced);

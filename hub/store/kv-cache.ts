@@ -1,12 +1,10 @@
 /** The hub's KV store: synchronous reads from memory, writes through to PostgreSQL with the group commit. */
 import type { KvStore } from '../../protocol/plugin.js';
+import { LAST_STORABLE_MS } from './dates.js';
 import type { Db } from './db.js';
 import { isStorableText, jsonText } from './json.js';
 import { kv } from './schema.js';
 import { type KvEntry, kvId } from './write-batch.js';
-
-/** The last instant an expiry date may have (see `isStorableDate`). */
-const LAST_STORABLE_MS = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
 
 /**
  * `kv()` is called inside expressions, which are synchronous, so the whole KV

@@ -68,8 +68,9 @@ export class DrizzleSyncRepository implements SyncRepository {
     const { records } = batch;
     const total = emptyResult(0, 'stored');
     const afterOf = (i: number) => (i === 0 ? batch.after : records[i - 1]!.seq);
+    const ids = executionIdsOf(records);
     const part = async (from: number, slice: readonly IngestRecord[]) =>
-      mergeResult(total, await this.ingestPart(agentId, afterOf(from), slice, records, scope));
+      mergeResult(total, await this.ingestPart(agentId, afterOf(from), slice, { records, ids }, scope));
     try {
       await part(0, records);
     } catch (error) {
@@ -101,12 +102,12 @@ export class DrizzleSyncRepository implements SyncRepository {
     return total;
   }
 
-  /** One transaction: `slice` (part of `batch`, following seq `after`) stored after the mark. */
+  /** One transaction: `slice` (part of `batch`, whose records name executions `ids`, following seq `after`) stored after the mark. */
   private ingestPart(
     agentId: string,
     after: number,
     slice: readonly IngestRecord[],
-    batch: readonly IngestRecord[],
+    batch: { records: readonly IngestRecord[]; ids: ReadonlySet<string> },
     scope: ReportScope,
   ): Promise<IngestResult> {
     return this.db.transaction(async (tx) => {
@@ -118,10 +119,11 @@ export class DrizzleSyncRepository implements SyncRepository {
       result.duplicates = slice.length - fresh.length;
       if (fresh.length === 0) return result;
 
-      const owners = await executionOwners(tx, executionIdsOf(batch));
+      const owners = await executionOwners(tx, batch.ids);
       const known = { agentId, scope, owners };
       const now = new Date(this.now()).toISOString();
-      const sorted = sortRecords(fresh, { ...known, acceptedInBatch: acceptedExecutions(batch, known), now });
+      const acceptedInBatch = acceptedExecutions(batch.records, known);
+      const sorted = sortRecords(fresh, { ...known, acceptedInBatch, now });
       result.stored = fresh.length;
       result.executions = [...sorted.executions.values()];
       // Task run ids sort by creation (`newId`); a batch holds them in the order of their latest save, so
@@ -208,6 +210,11 @@ function emptyResult(lastSeq: number, outcome: IngestResult['outcome']): IngestR
 
 /** Adds one part's result to the batch's; the latest state of an execution or task run wins. */
 function mergeResult(total: IngestResult, part: IngestResult): void {
+  if (total.stored === 0 && total.duplicates === 0) {
+    // The first part (most often the whole batch): nothing to merge with.
+    Object.assign(total, part);
+    return;
+  }
   if (part.outcome !== 'stored') total.outcome = part.outcome;
   total.lastSeq = Math.max(total.lastSeq, part.lastSeq);
   total.stored += part.stored;

@@ -122,6 +122,26 @@ function isolationSuite(backend: StorageBackend): void {
       });
     });
 
+    it('stores an execution refused at every save as FAILED each time, with one ERROR line and one report', async () => {
+      const { storage, refusals } = await openRecording();
+      await withCheck('executions', "doc->'outputs'->>'poison' IS NOT NULL", async () => {
+        const execution = anExecution({ outputs: { poison: 'yes' } });
+        storage.executions.saveExecution(execution);
+        await storage.executions.flush();
+        storage.executions.saveExecution({
+          ...execution,
+          state: 'SUCCESS',
+          endDate: new Date().toISOString(),
+        });
+        await storage.executions.flush();
+        expect([
+          (await storage.executions.get(execution.id))?.execution.state,
+          (await storage.executions.listLogs(execution.id)).map((l) => l.level),
+          refusals.length,
+        ]).toEqual(['FAILED', ['ERROR'], 1]);
+      });
+    });
+
     it('stores a log line it refuses as an ERROR line with the reason, in its place', async () => {
       const { storage } = await openRecording();
       await withCheck('logs', "message LIKE '%poison%'", async () => {

@@ -208,49 +208,19 @@ export class WriteQueue {
   }
 
   /**
-   * Stores what stands for a record the database refused: an execution or a task run becomes FAILED
-   * with the reason, with an ERROR line on the execution's log; a log line becomes an ERROR line
-   * carrying the reason. A KV key is forgotten (the cache drops it and the database deletes it), so
-   * reads agree with what is stored. When even the placeholder is refused, or for a task run deletion,
-   * nothing more can be stored: the refusal is reported (the hub logs it) and the writer goes on.
+   * Stores what stands for a record the database refused (see {@link placeholderOf}). When even the
+   * placeholder is refused, or for a task run deletion, nothing more can be stored: the refusal is
+   * reported and the writer goes on. A record refused again at its next save (the engine saves an
+   * execution at every change) gets its placeholder again, but its ERROR line and report only once.
    */
   private async storeRefused(record: BatchRecord, error: unknown): Promise<void> {
     const reason = writeErrorReason(error);
     const now = new Date(this.options.now()).toISOString();
-    let what: string;
-    let instead: BatchRecord[] = [];
-    if (record.kind === 'execution') {
-      const e = record.execution;
-      what = `execution ${e.id}`;
-      const line = noticeLine(e.id, 'ERROR', `the database refused this execution's record: ${reason}`, now);
-      instead = [
-        { kind: 'execution', execution: failedExecution({ ...e }, reason, now) },
-        { kind: 'log', line },
-      ];
-    } else if (record.kind === 'taskRun') {
-      const t = record.taskRun;
-      what = `task run ${t.id} of execution ${t.executionId}`;
-      const line = noticeLine(
-        t.executionId,
-        'ERROR',
-        `the database refused the record of task run ${t.taskId} (${t.id}): ${reason}`,
-        now,
-      );
-      instead = [
-        { kind: 'taskRun', taskRun: failedTaskRun({ ...t }, reason, now) },
-        { kind: 'log', line },
-      ];
-    } else if (record.kind === 'log') {
-      what = `log line of execution ${record.line.executionId}`;
-      instead = [{ kind: 'log', line: placeholderLine({ ...record.line }, reason, now) }];
-    } else if (record.kind === 'kv') {
-      what = `kv ${record.id.replace('\u0000', '/')} (forgotten)`;
-      this.options.kv.refused(record.id);
-      // The cache has no entry any more: this deletes the key.
-      instead = [record];
-    } else {
-      what = `deletion of task run ${record.id}`;
-    }
+    if (record.kind === 'kv') this.options.kv.refused(record.id);
+    const { what, instead, notice } = placeholderOf(record, reason, now);
+    const key = `refused:${what}:${reason}`;
+    const firstTime = !this.told.has(key);
+    if (notice && firstTime) instead.push({ kind: 'log', line: notice });
     let stored: RecordRefusal['stored'] =
       instead.length > 0 && record.kind !== 'kv' ? 'placeholder' : 'nothing';
     try {
@@ -259,7 +229,8 @@ export class WriteQueue {
       if (!isRecordRefusal(failure)) throw failure;
       stored = 'nothing';
     }
-    this.options.onRecordRefused({ record: what, reason, stored });
+    this.told.add([key]);
+    if (firstTime) this.options.onRecordRefused({ record: what, reason, stored });
   }
 
   private retryLater(): void {
@@ -270,5 +241,45 @@ export class WriteQueue {
       this.schedule();
     }, delay);
     this.retryTimer.unref();
+  }
+}
+
+/**
+ * What stands for a refused record: an execution or a task run becomes FAILED with the reason, with an
+ * ERROR `notice` for the execution's log; a log line becomes an ERROR line carrying the reason. A KV
+ * key is written as the cache now has it (forgotten: deleted), so reads agree with what is stored.
+ */
+function placeholderOf(
+  record: BatchRecord,
+  reason: string,
+  now: string,
+): { what: string; instead: BatchRecord[]; notice?: LogLine } {
+  switch (record.kind) {
+    case 'execution': {
+      const e = record.execution;
+      return {
+        what: `execution ${e.id}`,
+        instead: [{ kind: 'execution', execution: failedExecution({ ...e }, reason, now) }],
+        notice: noticeLine(e.id, 'ERROR', `the database refused this execution's record: ${reason}`, now),
+      };
+    }
+    case 'taskRun': {
+      const t = record.taskRun;
+      const notice = `the database refused the record of task run ${t.taskId} (${t.id}): ${reason}`;
+      return {
+        what: `task run ${t.id} of execution ${t.executionId}`,
+        instead: [{ kind: 'taskRun', taskRun: failedTaskRun({ ...t }, reason, now) }],
+        notice: noticeLine(t.executionId, 'ERROR', notice, now),
+      };
+    }
+    case 'log':
+      return {
+        what: `log line of execution ${record.line.executionId}`,
+        instead: [{ kind: 'log', line: placeholderLine({ ...record.line }, reason, now) }],
+      };
+    case 'kv':
+      return { what: `kv ${record.id.replace('\u0000', '/')} (forgotten)`, instead: [record] };
+    case 'taskRunDeleted':
+      return { what: `deletion of task run ${record.id}`, instead: [] };
   }
 }

@@ -149,6 +149,25 @@ function suite(database: Parameters<typeof useHub>[0]): void {
         (await h.state.call('GET', '/executions/e-first')).status,
       ]).toEqual([404, 200]);
     });
+
+    it('goes on storing an agent whose acked records the hub no longer holds (its database restored)', async () => {
+      await h.createFlow(flow('restored', 'f', '{agents: [gw-restored]}'));
+      const token = await h.register('gw-restored');
+      const first = await h.start('gw-restored', token);
+      await eventually(() => expect(first.appliedFlows().map((f) => f.id)).toEqual(['f']));
+      await first.engine.run(first.flows()[0]!);
+      await eventually(() => {
+        const { highSeq, ackedSeq } = first.outboxStats();
+        expect([highSeq > 0, ackedSeq]).toEqual([true, highSeq]);
+      });
+      await first.close();
+      await h.state.hub.storage.sync.resetSeq('gw-restored', 0);
+      const again = await h.start('gw-restored', token);
+      const later = await again.engine.run(again.flows()[0]!);
+      await eventually(async () =>
+        expect((await h.state.call('GET', `/executions/${later.id}`)).status).toBe(200),
+      );
+    });
   });
 
   describe('what an agent may report', () => {
