@@ -154,10 +154,14 @@ const FIELD_LISTS = Object.fromEntries(
   Object.entries(FIELDS).map(([kind, fields]) => [kind, Object.entries(fields)]),
 ) as Record<EventRecord['kind'], [string, Check][]>;
 
-function invalidFields(data: Record<string, unknown>, kind: EventRecord['kind']): string[] {
+function invalidFields(data: Record<string, unknown>, kind: EventRecord['kind']): readonly string[] {
   let bad: string[] | undefined;
-  for (const [name, check] of FIELD_LISTS[kind]) if (!check(data[name])) (bad ??= []).push(name);
+  for (const [name, check] of FIELD_LISTS[kind]) {
+    if (check(data[name])) continue;
+    bad ??= [];
+    bad.push(name);
+  }
   return bad ?? NONE;
 }
 
-const NONE: string[] = [];
+const NONE: readonly string[] = [];
