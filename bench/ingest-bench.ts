@@ -48,20 +48,23 @@ export async function ingestStorageOnly(serverUrl: string, shape = DEFAULT_INGES
   const storage = await openHubStorage({ url: database.url });
   try {
     const options = { sync: storage.sync, metrics: new FleetMetrics(new Registry()), logger: silent };
-    // The records are executions of `bench.bench`, a flow assigned to each agent.
-    const scope = { flows: new Set([`${BENCH_FLOW.namespace}/${BENCH_FLOW.id}`]) };
+    // The records are executions of `bench.bench`, a flow assigned to each agent (as the fleet notes it).
+    const assignedFlows = [`${BENCH_FLOW.namespace}/${BENCH_FLOW.id}`];
     const work = Array.from({ length: shape.agents }, (_, i) => {
       const agentId = `b4-${i}`;
       return { agentId, batches: batches(agentRecords(agentId, shape.recordsPerAgent), shape.batchSize) };
     });
-    for (const { agentId } of work) await storage.agents.register(agentId, {});
+    for (const { agentId } of work) {
+      await storage.agents.register(agentId, {});
+      await storage.agents.updateStatus(agentId, { status: { assignedFlows } });
+    }
     let acked = 0;
     const clock = startClock();
     await Promise.all(
       work.map(async ({ agentId, batches }) => {
         let after = 0;
         for (const records of batches) {
-          await ingestBatch({ ...options, ack: async () => {} }, agentId, { after, records }, scope);
+          await ingestBatch({ ...options, ack: async () => {} }, agentId, { after, records });
           after = records.at(-1)!.seq;
           acked += records.length;
         }

@@ -3,7 +3,6 @@ import { createHash } from 'node:crypto';
 import type { Flow } from '../../protocol/flow.js';
 import { type AppliedFlow, appliedStateHash, type DesiredFlow } from '../../protocol/messages.js';
 import { flowKey } from '../store/sync-records.js';
-import type { ReportScope } from '../store/types.js';
 import type { AgentSyncStatus } from './types.js';
 
 /** What assignment needs to know about an agent. */
@@ -71,20 +70,10 @@ export function desiredHash(flows: readonly DesiredFlow[]): string {
 /**
  * `status.assignedFlows` once `flows` are published to the agent: the flows it was ever assigned, these
  * included. Grows with the flows assigned, never shrinks: an agent may still hold records of a flow
- * taken away from it, of executions it legitimately ran.
+ * taken away from it, of executions it legitimately ran. The sync repository reads it (`reportScope`).
  */
 export function assignedFlowsAfter(status: AgentSyncStatus, flows: readonly DesiredFlow[]): string[] {
-  const keys = new Set(reportScope(status).flows);
-  for (const f of flows) keys.add(flowKey(f.namespace, f.id));
+  const keys = new Set(status.assignedFlows ?? []);
+  for (const f of [...(status.desired?.flows ?? []), ...flows]) keys.add(flowKey(f.namespace, f.id));
   return [...keys].sort();
-}
-
-/**
- * Which executions the agent may report: those of flows it was ever assigned (see
- * {@link assignedFlowsAfter}; before the hub kept that list, the flows last published to it).
- */
-export function reportScope(status: AgentSyncStatus): ReportScope {
-  const flows = new Set(status.assignedFlows ?? []);
-  for (const f of status.desired?.flows ?? []) flows.add(flowKey(f.namespace, f.id));
-  return { flows };
 }

@@ -16,7 +16,6 @@ import {
   assignedFlowsAfter,
   desiredFlowsFor,
   desiredHash,
-  reportScope,
   revisionsOf,
 } from './assignment.js';
 import { FleetCommands } from './commands.js';
@@ -234,8 +233,7 @@ export class Fleet implements FleetControl {
           return this.onStatus(agentId, message as Status, retained);
         case 'reported':
           return this.onReported(agentId, message as Reported);
-        case 'events': {
-          const agent = await this.storage.agents.get(agentId);
+        case 'events':
           await ingestBatch(
             {
               sync: this.storage.sync,
@@ -246,9 +244,7 @@ export class Fleet implements FleetControl {
             },
             agentId,
             message as Messages['events'],
-            reportScope((agent?.status ?? {}) as AgentSyncStatus),
           );
-        }
       }
     });
   }

@@ -4,13 +4,7 @@ import { LOG_LEVELS } from '../../protocol/execution.js';
 import type { EventRecord, Events } from '../../protocol/messages.js';
 import { STATES } from '../../protocol/states.js';
 import { isInt32, isStorableDate } from '../store/dates.js';
-import type {
-  IngestRecord,
-  IngestResult,
-  RecordNotStored,
-  ReportScope,
-  SyncRepository,
-} from '../store/types.js';
+import type { IngestRecord, IngestResult, RecordNotStored, SyncRepository } from '../store/types.js';
 import type { FleetMetrics } from './metrics.js';
 
 export interface IngestOptions {
@@ -37,11 +31,10 @@ export async function ingestBatch(
   options: IngestOptions,
   agentId: string,
   events: Events,
-  scope: ReportScope,
 ): Promise<IngestResult> {
   const { metrics, logger } = options;
   const records = events.records.map((r) => checkRecord(r));
-  const result = await options.sync.ingest(agentId, { after: events.after, records }, scope);
+  const result = await options.sync.ingest(agentId, { after: events.after, records });
   if (result.outcome === 'agent-gone') {
     metrics.recordsRefused('agent-gone', records.length);
     logger.warn(

@@ -36,6 +36,18 @@ type Verdict = { code: RefusalCode; reason: string } | undefined;
 /** The key of a flow in a {@link ReportScope}. */
 export const flowKey = (namespace: string, flowId: string): string => `${namespace}/${flowId}`;
 
+/**
+ * Which executions an agent may report: those of flows the hub ever assigned it. The fleet keeps them
+ * in the agent's status (`assignedFlows`, see hub/fleet/types.ts); the flows of its last `desired`
+ * count too, for agents whose status predates that list.
+ */
+export function reportScope(known: {
+  assignedFlows: readonly string[];
+  desiredFlows: readonly string[];
+}): ReportScope {
+  return { flows: new Set([...known.assignedFlows, ...known.desiredFlows]) };
+}
+
 /** Every execution id the records name, to look their owners up. */
 export function executionIdsOf(records: readonly IngestRecord[]): Set<string> {
   const ids = new Set<string>();

@@ -1,12 +1,12 @@
 /** The sync stream's storage (SPEC §4.2): an agent's records stored once by seq, in one transaction, before the ack. */
 import { eq, type SQL, sql } from 'drizzle-orm';
-import { type Db, firstRow, resultRows } from './db.js';
+import { type Db, firstRow } from './db.js';
 import { isRecordRefusal, writeErrorReason } from './db-errors.js';
 import { isolateRefused, WriteInterrupted } from './isolate.js';
 import { jsonText, rowsJson } from './json.js';
 import { NoticesTold, ReplacedTextNotices } from './placeholders.js';
 import { agentSync } from './schema.js';
-import { acceptedExecutions, executionIdsOf, sortRecords } from './sync-records.js';
+import { acceptedExecutions, executionIdsOf, reportScope, sortRecords } from './sync-records.js';
 import {
   appendCommandResults,
   deleteTaskRuns,
@@ -64,13 +64,13 @@ export class DrizzleSyncRepository implements SyncRepository {
    * record is alone; it is stored as a placeholder, or refused when even that
    * fails.
    */
-  async ingest(agentId: string, batch: IngestBatch, scope: ReportScope): Promise<IngestResult> {
+  async ingest(agentId: string, batch: IngestBatch): Promise<IngestResult> {
     const { records } = batch;
     const total = emptyResult(0, 'stored');
     const afterOf = (i: number) => (i === 0 ? batch.after : records[i - 1]!.seq);
     const ids = executionIdsOf(records);
     const part = async (from: number, slice: readonly IngestRecord[]) =>
-      mergeResult(total, await this.ingestPart(agentId, afterOf(from), slice, { records, ids }, scope));
+      mergeResult(total, await this.ingestPart(agentId, afterOf(from), slice, { records, ids }));
     try {
       await part(0, records);
     } catch (error) {
@@ -108,10 +108,9 @@ export class DrizzleSyncRepository implements SyncRepository {
     after: number,
     slice: readonly IngestRecord[],
     batch: { records: readonly IngestRecord[]; ids: ReadonlySet<string> },
-    scope: ReportScope,
   ): Promise<IngestResult> {
     return this.db.transaction(async (tx) => {
-      const { last, live } = await lockMark(tx, agentId);
+      const { last, live, scope, owners } = await lockMark(tx, agentId, batch.ids);
       if (!live) return emptyResult(last, 'agent-gone');
       if (after > last) return emptyResult(last, 'gap');
       const fresh = slice.filter((r) => r.seq > last);
@@ -119,7 +118,6 @@ export class DrizzleSyncRepository implements SyncRepository {
       result.duplicates = slice.length - fresh.length;
       if (fresh.length === 0) return result;
 
-      const owners = await executionOwners(tx, batch.ids);
       const known = { agentId, scope, owners };
       const now = new Date(this.now()).toISOString();
       const acceptedInBatch = acceptedExecutions(batch.records, known);
@@ -231,33 +229,50 @@ function mergeResult(total: IngestResult, part: IngestResult): void {
   total.refused.push(...part.refused);
 }
 
+/** What one ingest reads first, in one round trip with the mark locked. */
+interface Mark {
+  last: number;
+  /** Registered and not decommissioned. */
+  live: boolean;
+  scope: ReportScope;
+  /** Owner of each stored execution among those the batch names: an agent id, or null for the hub's. */
+  owners: Map<string, string | null>;
+}
+
 /**
- * The agent's high-water mark, its row created when missing and locked until the transaction ends, and
- * whether the agent is live (registered, not decommissioned).
+ * The agent's high-water mark, its row created when missing and locked until the transaction ends;
+ * whether the agent is live; which flows it may report (`reportScope` of its status); and who owns
+ * the executions `ids` names. One statement: the ingest of a batch keeps its round trips.
  */
-async function lockMark(tx: Db, agentId: string): Promise<{ last: number; live: boolean }> {
+async function lockMark(tx: Db, agentId: string, ids: ReadonlySet<string>): Promise<Mark> {
   const locked = async () =>
-    firstRow<{ last_seq: number | string; live: boolean }>(
-      await tx.execute(sql`SELECT last_seq,
-          EXISTS (SELECT 1 FROM agents WHERE id = ${agentId} AND NOT decommissioned) AS live
-        FROM agent_sync WHERE agent_id = ${agentId} FOR UPDATE`),
+    firstRow<{
+      last_seq: number | string;
+      live: boolean;
+      assigned: string[] | null;
+      desired: string[] | null;
+      owners: [string, string | null][];
+    }>(
+      await tx.execute(sql`SELECT s.last_seq,
+          coalesce(NOT a.decommissioned, false) AS live,
+          a.status->'assignedFlows' AS assigned,
+          (SELECT jsonb_agg((f->>'namespace') || '/' || (f->>'id'))
+            FROM jsonb_array_elements(coalesce(a.status->'desired'->'flows', '[]'::jsonb)) AS f) AS desired,
+          (SELECT coalesce(json_agg(json_build_array(e.id, e.agent_id)), '[]'::json) FROM executions e
+            WHERE e.id IN (SELECT jsonb_array_elements_text(${jsonText([...ids])}::jsonb))) AS owners
+        FROM agent_sync s LEFT JOIN agents a ON a.id = s.agent_id
+        WHERE s.agent_id = ${agentId}
+        FOR UPDATE OF s`),
     );
   let mark = await locked();
   if (!mark) {
     await tx.insert(agentSync).values({ agentId, lastSeq: 0 }).onConflictDoNothing();
     mark = await locked();
   }
-  return { last: Number(mark?.last_seq ?? 0), live: mark?.live === true };
-}
-
-/** Who owns each of these executions, for those the hub holds: an agent id, or null for the hub's. */
-async function executionOwners(tx: Db, ids: ReadonlySet<string>): Promise<Map<string, string | null>> {
-  const owners = new Map<string, string | null>();
-  if (ids.size === 0) return owners;
-  const rows = resultRows<{ id: string; agent_id: string | null }>(
-    await tx.execute(sql`SELECT id, agent_id FROM executions
-      WHERE id IN (SELECT jsonb_array_elements_text(${jsonText([...ids])}::jsonb))`),
-  );
-  for (const row of rows) owners.set(row.id, row.agent_id);
-  return owners;
+  return {
+    last: Number(mark?.last_seq ?? 0),
+    live: mark?.live === true,
+    scope: reportScope({ assignedFlows: mark?.assigned ?? [], desiredFlows: mark?.desired ?? [] }),
+    owners: new Map(mark?.owners ?? []),
+  };
 }

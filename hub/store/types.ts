@@ -203,7 +203,7 @@ export interface IngestBatch {
   records: readonly IngestRecord[];
 }
 
-/** Which executions an agent may report: those of flows among `flows`, and its own executions already stored. */
+/** Which executions an agent may report: those of flows among `flows` (and its own executions already stored). */
 export interface ReportScope {
   /** `namespace/flowId` of every flow the hub assigned to the agent, now or before. */
   flows: ReadonlySet<string>;
@@ -259,7 +259,7 @@ export interface SyncRepository {
    * Stores a batch (records in seq order); records at or below the mark change nothing. A record the
    * database refuses is isolated (see `isolateRefused`); the others are stored.
    */
-  ingest(agentId: string, batch: IngestBatch, scope: ReportScope): Promise<IngestResult>;
+  ingest(agentId: string, batch: IngestBatch): Promise<IngestResult>;
   /** The agent's high-water mark; 0 before its first record. */
   lastSeq(agentId: string): Promise<number>;
   /** Sets the mark, e.g. when an agent comes back with a fresh store whose seqs start again. */

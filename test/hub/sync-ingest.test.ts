@@ -7,7 +7,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { aTaskRun } from '../../agent/store/test-fixtures.js';
 import { checkRecord } from '../../hub/fleet/ingest.js';
 import { pgliteBackend, postgresBackend, type StorageBackend } from '../../hub/store/test-backends.js';
-import type { HubStorage, IngestBatch, ReportScope } from '../../hub/store/types.js';
+import type { HubStorage, IngestBatch } from '../../hub/store/types.js';
 import type { Execution, LogLine, TaskRun } from '../../protocol/execution.js';
 import type { EventRecord } from '../../protocol/messages.js';
 import { describeWithService } from '../support/services.js';
@@ -53,8 +53,8 @@ const batch = (after: number, ...rs: Omit<EventRecord, 'at'>[]): IngestBatch => 
   records: rs.map((r) => checkRecord({ ...r, at })),
 });
 
-/** The flow `ns/f` is (or was) assigned to the agent. */
-const ASSIGNED: ReportScope = { flows: new Set(['ns/f']) };
+/** The flow `ns/f` is (or was) assigned to every agent of these tests; `ns/not-mine` to none. */
+const ASSIGNED = { assignedFlows: ['ns/f'] };
 
 function ingestSuite(backend: StorageBackend): void {
   let storage: HubStorage;
@@ -62,7 +62,10 @@ function ingestSuite(backend: StorageBackend): void {
   beforeEach(async () => {
     await backend.reset();
     storage = await backend.open();
-    for (const id of ['a1', 'a2', 'a3', 'a4']) await storage.agents.register(id, {});
+    for (const id of ['a1', 'a2', 'a3', 'a4']) {
+      await storage.agents.register(id, {});
+      await storage.agents.updateStatus(id, { status: ASSIGNED });
+    }
   });
   afterAll(() => backend.teardown());
 
@@ -76,8 +79,8 @@ function ingestSuite(backend: StorageBackend): void {
         { seq: 1, kind: 'execution', data: { ...execution('e-dup', 'a1') } },
         { seq: 2, kind: 'log', data: { ...log('e-dup', 'one') } },
       );
-      await storage.sync.ingest('a1', b, ASSIGNED);
-      const again = await storage.sync.ingest('a1', b, ASSIGNED);
+      await storage.sync.ingest('a1', b);
+      const again = await storage.sync.ingest('a1', b);
       expect([again.duplicates, again.lastSeq, (await messages('e-dup')).length]).toEqual([2, 2, 1]);
     });
 
@@ -85,12 +88,10 @@ function ingestSuite(backend: StorageBackend): void {
       await storage.sync.ingest(
         'a1',
         batch(0, { seq: 3, kind: 'execution', data: { ...execution('e-gap', 'a1') } }),
-        ASSIGNED,
       );
       const result = await storage.sync.ingest(
         'a1',
         batch(3, { seq: 9, kind: 'log', data: { ...log('e-gap', 'later') } }),
-        ASSIGNED,
       );
       expect([result.outcome, result.lastSeq, result.logs.length]).toEqual(['stored', 9, 1]);
     });
@@ -99,13 +100,11 @@ function ingestSuite(backend: StorageBackend): void {
       await storage.sync.ingest(
         'a1',
         batch(0, { seq: 1, kind: 'execution', data: { ...execution('e-lost', 'a1') } }),
-        ASSIGNED,
       );
       // Records 2 to 5 never arrived (their batch failed): this one must not be stored, or its ack would cover them.
       const result = await storage.sync.ingest(
         'a1',
         batch(5, { seq: 6, kind: 'log', data: { ...log('e-lost', 'after the hole') } }),
-        ASSIGNED,
       );
       expect([
         result.outcome,
@@ -127,7 +126,6 @@ function ingestSuite(backend: StorageBackend): void {
           { seq: 5, kind: 'command', data: { commandId: 'c-1', ok: true } },
           { seq: 6, kind: 'execution', data: { ...execution('e-all', 'a1', 'SUCCESS') } },
         ),
-        ASSIGNED,
       );
       const stored = await storage.executions.get('e-all');
       const commands = (await storage.agents.get('a1'))?.status.commands as { commandId: string }[];
@@ -154,7 +152,6 @@ function ingestSuite(backend: StorageBackend): void {
       await storage.sync.ingest(
         'a2',
         batch(0, { seq: 1, kind: 'execution', data: { ...execution('e-claim', 'someone-else') } }),
-        ASSIGNED,
       );
       expect((await storage.executions.get('e-claim'))?.execution.agentId).toBe('a2');
     });
@@ -163,7 +160,6 @@ function ingestSuite(backend: StorageBackend): void {
       await storage.sync.ingest(
         'a3',
         batch(0, { seq: 1, kind: 'execution', data: { ...execution('e-owned', 'a3') } }),
-        ASSIGNED,
       );
       const result = await storage.sync.ingest(
         'a4',
@@ -172,7 +168,6 @@ function ingestSuite(backend: StorageBackend): void {
           { seq: 1, kind: 'execution', data: { ...execution('e-owned', 'a4', 'FAILED') } },
           { seq: 2, kind: 'log', data: { ...log('e-owned', 'intruder') } },
         ),
-        ASSIGNED,
       );
       const stored = await storage.executions.get('e-owned');
       expect({
@@ -207,7 +202,6 @@ function ingestSuite(backend: StorageBackend): void {
           { seq: 3, kind: 'log', data: { ...log('e-forged', 'forged') } },
           { seq: 4, kind: 'log', data: { ...log('e-never-seen', 'orphan') } },
         ),
-        ASSIGNED,
       );
       expect({
         stored: await storage.executions.get('e-forged'),
@@ -230,8 +224,8 @@ function ingestSuite(backend: StorageBackend): void {
     it('stores nothing from a decommissioned agent, nor from one never registered, and keeps the mark', async () => {
       await storage.agents.decommission('a1');
       const b = batch(0, { seq: 1, kind: 'execution', data: { ...execution('e-late', 'a1') } });
-      const gone = await storage.sync.ingest('a1', b, ASSIGNED);
-      const stranger = await storage.sync.ingest('nobody', b, ASSIGNED);
+      const gone = await storage.sync.ingest('a1', b);
+      const stranger = await storage.sync.ingest('nobody', b);
       expect([gone.outcome, stranger.outcome, gone.lastSeq, await storage.executions.get('e-late')]).toEqual([
         'agent-gone',
         'agent-gone',
@@ -255,7 +249,6 @@ function ingestSuite(backend: StorageBackend): void {
           },
           { seq: 3, kind: 'log', data: { executionId: 'e-big', tooLarge: true, bytes: 1_500_000 } },
         ),
-        ASSIGNED,
       );
       const stored = (await storage.executions.get('e-big'))?.execution;
       expect({
@@ -292,7 +285,6 @@ function ingestSuite(backend: StorageBackend): void {
           },
           { seq: 2, kind: 'log', data: { ...log('e-odd', 'fine'), attempt: 2 ** 40 } },
         ),
-        ASSIGNED,
       );
       const stored = (await storage.executions.get('e-odd'))?.execution;
       expect([stored?.state, stored?.error, await messages('e-odd')]).toEqual([
@@ -313,7 +305,6 @@ function ingestSuite(backend: StorageBackend): void {
           { seq: 1, kind: 'execution', data: { ...execution('e-text', 'a1'), inputs: { a: '\ud800' } } },
           { seq: 2, kind: 'log', data: { ...log('e-text', 'x\u0000y') } },
         ),
-        ASSIGNED,
       );
       expect([(await storage.executions.get('e-text'))?.execution.inputs, await messages('e-text')]).toEqual([
         { a: '\uFFFD' },
@@ -338,7 +329,6 @@ function ingestSuite(backend: StorageBackend): void {
             { seq: 4, kind: 'log', data: { ...log('e-poison', 'three') } },
             { seq: 5, kind: 'execution', data: { ...execution('e-poison', 'a1', 'SUCCESS') } },
           ),
-          ASSIGNED,
         );
         expect({
           outcome: result.outcome,
