@@ -226,7 +226,9 @@ describe('acks', () => {
     const r = await rig(cleanup, { sync: { maxInFlight: 1, batchMaxRecords: 3 } });
     await assign(r);
     for (let i = 0; i < 3; i++) await r.agent.engine.run(hello(r));
-    await settle(r);
+    await r.agent.store.flush();
+    const high = r.agent.outboxStats().highSeq;
+    await eventually(() => expect(r.agent.outboxStats()).toMatchObject({ depth: 0, ackedSeq: high }));
     const follows = r.hub.batches.map((b, i) => [r.hub.afters[i], b[0]!.seq]);
     expect(follows.length).toBeGreaterThan(1);
     expect(follows.every(([after, first]) => after === first! - 1)).toBe(true);
