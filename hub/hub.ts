@@ -27,8 +27,10 @@ import { Fleet } from './fleet/fleet.js';
 import type { FleetServices } from './fleet/types.js';
 import { secretKey } from './secrets/cipher.js';
 import { HubSecrets } from './secrets/hub-secrets.js';
+import { writeErrorReason } from './store/db-errors.js';
 import { openHubStorage } from './store/hub-storage.js';
 import type { HubStorage } from './store/types.js';
+import type { RecordRefusal } from './store/write-queue.js';
 import { type WatchedCertificates, watchCertificates } from './tls/certificates.js';
 import { followCertificates, HANDSHAKE_TIMEOUT_MS } from './tls/listener.js';
 import { defaultUiDir, uiRoutes } from './ui.js';
@@ -66,11 +68,16 @@ const silent: Logger = { debug() {}, info() {}, warn() {}, error() {}, child: ()
 export async function startHub(input: HubOptionsInput, logger: Logger = silent): Promise<Hub> {
   const options = compileHubOptions(input);
   const log = logger.child({ component: 'hub' });
-  const onWriteError = (err: unknown) => log.error({ err: String(err) }, 'storage write failed; will retry');
+  const writeHooks = {
+    onWriteError: (err: unknown) =>
+      log.error({ err: writeErrorReason(err) }, 'storage write failed; it is tried again'),
+    onRecordRefused: (refusal: RecordRefusal) =>
+      log.error({ ...refusal }, 'the database refused a record; the others are stored'),
+  };
   const storage = await openHubStorage(
     options.dbUrl
-      ? { url: options.dbUrl, filesDir: join(options.dataDir, 'files'), onWriteError }
-      : { dataDir: options.dataDir, onWriteError },
+      ? { url: options.dbUrl, filesDir: join(options.dataDir, 'files'), ...writeHooks }
+      : { dataDir: options.dataDir, ...writeHooks },
   );
   const secrets = await HubSecrets.open(storage.secrets, {
     key: options.secretKey ? secretKey(options.secretKey) : undefined,

@@ -12,7 +12,13 @@ import { isTerminal } from '../../protocol/states.js';
 import { agentTopic } from '../../protocol/topics.js';
 import type { HubEventBus } from '../events.js';
 import type { AgentRow, HubStorage, IngestResult } from '../store/types.js';
-import { type AssignableFlow, desiredFlowsFor, desiredHash, revisionsOf } from './assignment.js';
+import {
+  type AssignableFlow,
+  assignedFlowsAfter,
+  desiredFlowsFor,
+  desiredHash,
+  revisionsOf,
+} from './assignment.js';
 import { FleetCommands } from './commands.js';
 import { HubClient, type HubInbound } from './hub-client.js';
 import { ingestBatch } from './ingest.js';
@@ -238,7 +244,7 @@ export class Fleet implements FleetControl {
               onStored: (id, result) => this.stored(id, result),
             },
             agentId,
-            (message as Messages['events']).records,
+            message as Messages['events'],
           );
       }
     });
@@ -261,6 +267,14 @@ export class Fleet implements FleetControl {
       this.log.warn(
         { agentId, highSeq: hello.outbox.highSeq, lastSeq },
         'agent store was reset; seq restarts',
+      );
+      await this.storage.sync.resetSeq(agentId, hello.outbox.ackedSeq);
+    } else if (hello.outbox.ackedSeq > lastSeq) {
+      // Acked records the hub no longer holds (its database restored or replaced): the agent deleted them,
+      // and its next batch follows them. Without this, every batch would wait for records that never come.
+      this.log.warn(
+        { agentId, ackedSeq: hello.outbox.ackedSeq, lastSeq },
+        'agent acked records this hub no longer holds; its mark moves up to them',
       );
       await this.storage.sync.resetSeq(agentId, hello.outbox.ackedSeq);
     }
@@ -338,6 +352,7 @@ export class Fleet implements FleetControl {
     await this.updateAgent(agent, {
       status: {
         generation,
+        assignedFlows: assignedFlowsAfter(agent.status as AgentSyncStatus, flows),
         desired: {
           generation,
           hash,
@@ -395,8 +410,13 @@ export class Fleet implements FleetControl {
       for (const t of result.taskRuns) l.taskRun?.(t);
       for (const line of result.logs) l.log?.(line);
     }
+    // Flow triggers fire on records stored as the agent sent them: a placeholder's state is the hub's, not the run's.
     const ended = this.options.onExecutionEnded;
-    if (ended) for (const e of result.executions) if (isTerminal(e.state)) ended(e);
+    const placeholders = new Set(
+      result.placeholders.filter((p) => p.kind === 'execution').map((p) => p.executionId),
+    );
+    if (ended)
+      for (const e of result.executions) if (isTerminal(e.state) && !placeholders.has(e.id)) ended(e);
     if (this.followers.size === 0) return;
     for (const e of result.executions) for (const l of this.followers.get(e.id) ?? []) l.execution?.(e);
     for (const t of result.taskRuns) for (const l of this.followers.get(t.executionId) ?? []) l.taskRun?.(t);

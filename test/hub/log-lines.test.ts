@@ -67,10 +67,16 @@ describeApi(
         message: text,
         timestamp: at,
       };
-      await api.storage.sync.ingest('agent-1', [
-        checkRecord({ seq: 1, kind: 'execution', at, data: execution }),
-        checkRecord({ seq: 2, kind: 'log', at, data: line }),
-      ]);
+      // The agent reports an execution of a flow it was assigned: only such records are stored.
+      await api.storage.agents.register('agent-1', {});
+      await api.storage.agents.updateStatus('agent-1', { status: { assignedFlows: [`${NS}/chatty`] } });
+      await api.storage.sync.ingest('agent-1', {
+        after: 0,
+        records: [
+          checkRecord({ seq: 1, kind: 'execution', at, data: execution }),
+          checkRecord({ seq: 2, kind: 'log', at, data: line }),
+        ],
+      });
       const logs = await api.call('GET', `/executions/${execution.id}/logs`);
       const [stored] = logs.body.items as LogLine[];
       expect(Buffer.byteLength(stored!.message)).toBeLessThanOrEqual(MAX_LOG_LINE_BYTES);
