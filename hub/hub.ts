@@ -185,8 +185,10 @@ export async function startHub(input: HubOptionsInput, logger: Logger = silent):
         .catch((err: unknown) =>
           log.error({ namespace, flowId: id, err: String(err) }, 'fleet update failed'),
         );
-      void refreshTriggers(namespace, id).catch((err: unknown) =>
-        log.error({ namespace, flowId: id, err: String(err) }, 'trigger update failed'),
+      void refreshTriggers(namespace, id).then(
+        // Once more when the hub holds the new revision's triggers: their state on the flow changed too.
+        () => events.emit({ type: 'flow', data: { namespace, id } }),
+        (err: unknown) => log.error({ namespace, flowId: id, err: String(err) }, 'trigger update failed'),
       );
     },
     triggerStatuses: () => triggers.status(),
