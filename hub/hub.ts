@@ -17,6 +17,7 @@ import { builtinRegistry } from '../agent/local-runtime.js';
 import { TriggerRuntime } from '../agent/triggers/runtime.js';
 import { ensureAdminToken } from './admin-token.js';
 import { createApi } from './api/app.js';
+import { type BrokerListener, listenerOfUrl } from './api/info.js';
 import type { HubServices } from './api/services.js';
 import { KafkaBridge } from './bridge/bridge.js';
 import { type Broker, startBroker } from './broker/broker.js';
@@ -192,6 +193,18 @@ export async function startHub(input: HubOptionsInput, logger: Logger = silent):
       );
     },
     triggerStatuses: () => triggers.status(),
+    // Read at each request: the broker and the HTTP server start after the API is built.
+    brokerListeners: (): BrokerListener[] => {
+      if (!broker) return options.brokerUrl ? [listenerOfUrl(options.brokerUrl)] : [];
+      const tlsPort = broker.tlsPort;
+      return [
+        { scheme: 'mqtt', host: options.mqttHost, port: broker.port },
+        ...(tlsPort !== undefined
+          ? [{ scheme: 'mqtts' as const, host: options.mqttsHost, port: tlsPort }]
+          : []),
+        { scheme: certificates ? 'wss' : 'ws', host: options.host, port, path: '/mqtt' },
+      ];
+    },
     fleet,
     secrets,
     bridge,
