@@ -258,7 +258,7 @@ export function AgentPage({ id }: { id: string }): JSX.Element {
                   );
                   return (
                     <tr key={`${key(flow)}/${trigger.id}`} data-trigger={`${key(flow)}/${trigger.id}`}>
-                      <td>{trigger.id}</td>
+                      <td class="nowrap">{trigger.id}</td>
                       <td>{trigger.type}</td>
                       <td>
                         {flow.namespace}.{flow.id}

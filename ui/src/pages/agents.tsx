@@ -41,8 +41,8 @@ function Registered({ id, token, onClose }: { id: string; token: string; onClose
       </div>
       <p>On the device, run:</p>
       {urls.length > 1 && (
-        <label class="inline">
-          Reach the hub through
+        <label>
+          The hub, as the device reaches it
           <select value={hubUrl} onChange={(e) => setChosen(e.currentTarget.value)}>
             {urls.map((u) => (
               <option key={u} value={u}>

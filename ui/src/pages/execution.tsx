@@ -213,8 +213,7 @@ export function ExecutionPage({ id }: { id: string }): JSX.Element {
             <Link href="/executions">Executions</Link> /{' '}
             <Link href={`/executions?namespace=${seg(execution.namespace)}&flowId=${seg(execution.flowId)}`}>
               {execution.flowId}
-            </Link>{' '}
-            /
+            </Link>
           </div>
           <h1>
             <span>

@@ -144,7 +144,7 @@ function Editor(props: { record: FlowRecord | undefined; onSaved(record: FlowRec
           </span>
         )}
         <span class="grow" />
-        <span class="muted small">Ctrl-Space completes · Ctrl-S saves</span>
+        <span class="muted small keys-hint">Ctrl-Space completes · Ctrl-S saves</span>
         <button type="button" class="primary" disabled={busy || !valid} onClick={() => save.current()}>
           {props.record ? 'Save' : 'Create'}
         </button>
@@ -314,7 +314,7 @@ function RuntimeName({ runtime }: { runtime: FlowTrigger['runtimes'][number] }):
   if (runtime.runtime === 'hub') return <span>hub</span>;
   const id = runtime.agentId ?? '?';
   return (
-    <span>
+    <span class="nowrap">
       agent <Link href={`/agents/${seg(id)}`}>{id}</Link>
       {runtime.online === false && <span class="pill off">offline</span>}
     </span>
