@@ -17,6 +17,7 @@ import { builtinRegistry } from '../agent/local-runtime.js';
 import { TriggerRuntime } from '../agent/triggers/runtime.js';
 import { ensureAdminToken } from './admin-token.js';
 import { createApi } from './api/app.js';
+import { type BrokerListener, listenerOfUrl } from './api/info.js';
 import type { HubServices } from './api/services.js';
 import { KafkaBridge } from './bridge/bridge.js';
 import { type Broker, startBroker } from './broker/broker.js';
@@ -192,11 +193,25 @@ export async function startHub(input: HubOptionsInput, logger: Logger = silent):
         .catch((err: unknown) =>
           log.error({ namespace, flowId: id, err: String(err) }, 'fleet update failed'),
         );
-      void refreshTriggers(namespace, id).catch((err: unknown) =>
-        log.error({ namespace, flowId: id, err: String(err) }, 'trigger update failed'),
+      void refreshTriggers(namespace, id).then(
+        // Once more when the hub holds the new revision's triggers: their state on the flow changed too.
+        () => events.emit({ type: 'flow', data: { namespace, id } }),
+        (err: unknown) => log.error({ namespace, flowId: id, err: String(err) }, 'trigger update failed'),
       );
     },
     triggerStatuses: () => triggers.status(),
+    // Read at each request: the broker and the HTTP server start after the API is built.
+    brokerListeners: (): BrokerListener[] => {
+      if (!broker) return options.brokerUrl ? [listenerOfUrl(options.brokerUrl)] : [];
+      const tlsPort = broker.tlsPort;
+      return [
+        { scheme: 'mqtt', host: options.mqttHost, port: broker.port },
+        ...(tlsPort !== undefined
+          ? [{ scheme: 'mqtts' as const, host: options.mqttsHost, port: tlsPort }]
+          : []),
+        { scheme: certificates ? 'wss' : 'ws', host: options.host, port, path: '/mqtt' },
+      ];
+    },
     fleet,
     secrets,
     bridge,

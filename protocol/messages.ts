@@ -63,6 +63,8 @@ export const TriggerStatusSchema = T.Object({
   triggerId: Name,
   type: T.String(),
   revision: Revision,
+  /** That revision disables the trigger (or the whole flow): it does not run. */
+  disabled: T.Optional(T.Boolean()),
   /** When it last started an execution, and which one. */
   lastFiredAt: T.Optional(Iso),
   lastExecutionId: T.Optional(T.String()),

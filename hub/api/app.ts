@@ -15,6 +15,7 @@ import { executionRoutes } from './executions.js';
 import { flowRoutes } from './flows.js';
 import { followRoutes } from './follow.js';
 import { healthRoutes } from './health.js';
+import { infoRoutes } from './info.js';
 import { httpMetrics, metricsRoutes } from './metrics.js';
 import { openApiDocument } from './openapi.js';
 import { pluginRoutes } from './plugins.js';
@@ -73,6 +74,7 @@ export function createApi(services: HubServices, options: ApiOptions = {}): Hono
   const revocations = new TokenRevocations();
   const table = new RouteTable(app, API_BASE, bearerAuth(services.storage.tokens, revocations));
   healthRoutes(table, services);
+  infoRoutes(table, services, version);
   flowRoutes(table, services);
   webhookRoutes(table, services);
   followRoutes(table, services, { heartbeatMs });

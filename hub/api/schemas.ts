@@ -115,6 +115,12 @@ export const TriggerRuntimeStateSchema = T.Object({
     T.Boolean({ description: 'Whether the agent is connected; its last report stays while it is not' }),
   ),
   revision: T.Integer({ description: 'The flow revision this runtime runs' }),
+  disabled: T.Optional(
+    T.Boolean({
+      description:
+        'True when that revision disables the trigger (or the whole flow): the runtime holds it but does not run it',
+    }),
+  ),
   lastFiredAt: T.Optional(DateTime),
   lastExecutionId: T.Optional(T.String()),
   next: T.Optional(T.String({ format: 'date-time', description: 'When it plans to fire next (schedule)' })),
@@ -128,7 +134,8 @@ export const FlowTriggerSchema = T.Object({
   type: T.String(),
   disabled: T.Boolean(),
   runtimes: T.Array(TriggerRuntimeStateSchema, {
-    description: 'The hub and every agent that reported running it; empty when nobody runs it',
+    description:
+      'The hub and every agent that reported holding it, running or disabled; empty when nobody holds it',
   }),
 });
 

@@ -8,6 +8,7 @@ import type { TriggerStatus } from '../../protocol/messages.js';
 import type { HubEventSource } from '../events.js';
 import type { HubStorage } from '../store/types.js';
 import type { BridgeService } from './bridge.js';
+import type { BrokerListener } from './info.js';
 import type { SecretsService } from './secrets.js';
 
 export interface StartRequest {
@@ -61,6 +62,8 @@ export interface HubServices {
   onFlowChanged?(namespace: string, id: string): void;
   /** Every trigger the hub runs itself, for the flow's `triggers`; without it no `hub` runtime is shown. */
   triggerStatuses?(): TriggerStatus[];
+  /** Where agents reach the hub's MQTT broker, for `GET /info`; without it the list is empty. */
+  brokerListeners?(): BrokerListener[];
   /** The hub's secrets; without them `/secrets` answers 404. */
   secrets?: SecretsService;
   /** The Kafka bridge, when configured; without it `/bridge` reports it is off. */

@@ -243,6 +243,50 @@ describeHub('flow triggers API', (hub) => {
     ]);
   });
 
+  it('shows a trigger an agent reported disabled as disabled, at the revision the agent holds', async () => {
+    await create(agentFlow('trig.agent', 'quiet', 'plant-c'));
+    const client = await connectAgent('gw-trig-c', 'plant-c');
+    await publishStatus(client, 'gw-trig-c', {
+      state: 'online',
+      since: new Date().toISOString(),
+      triggers: [
+        {
+          namespace: 'trig.agent',
+          flowId: 'quiet',
+          triggerId: 'hook',
+          type: 'webhook',
+          revision: 1,
+          fired: 0,
+          dropped: 0,
+        },
+        {
+          namespace: 'trig.agent',
+          flowId: 'quiet',
+          triggerId: 'hourly',
+          type: 'schedule',
+          revision: 1,
+          disabled: true,
+          fired: 0,
+          dropped: 0,
+        },
+      ],
+    });
+    await runningOnce('/flows/trig.agent/quiet', 1);
+    const { body } = await hub().call('GET', '/flows/trig.agent/quiet');
+    expect(body.triggers[0].runtimes[0]).not.toHaveProperty('disabled');
+    expect(body.triggers[1].runtimes).toEqual([
+      {
+        runtime: 'agent',
+        agentId: 'gw-trig-c',
+        online: true,
+        revision: 1,
+        disabled: true,
+        fired: 0,
+        dropped: 0,
+      },
+    ]);
+  });
+
   it("keeps an offline agent's last report, shown offline, and leaves out a decommissioned agent", async () => {
     await create(agentFlow('trig.offline', 'readings', 'plant-b'));
     const client = await connectAgent('gw-trig-b', 'plant-b');
@@ -310,7 +354,7 @@ describeHub('flow triggers API', (hub) => {
     expect(res.body.triggers[0].disabled).toBe(false);
   });
 
-  it('stops the hub runtime of a disabled trigger of a hub flow', async () => {
+  it('stops the hub runtime of a disabled trigger of a hub flow, shown disabled at the new revision', async () => {
     await create(hubFlow('trig.hub', 'stop-me'));
     await runningOnce('/flows/trig.hub/stop-me', 0);
     const res = await hub().call('PUT', '/flows/trig.hub/stop-me/triggers/yearly', {
@@ -319,8 +363,12 @@ describeHub('flow triggers API', (hub) => {
     expect(res.status).toBe(200);
     await eventually(async () => {
       const { body } = await hub().call('GET', '/flows/trig.hub/stop-me');
-      expect(body.triggers[0]).toMatchObject({ id: 'yearly', disabled: true, runtimes: [] });
+      expect(body.triggers[0]).toMatchObject({ id: 'yearly', disabled: true });
+      expect(body.triggers[0].runtimes).toEqual([
+        { runtime: 'hub', revision: 2, disabled: true, fired: 0, dropped: 0 },
+      ]);
       expect(body.triggers[1].runtimes[0]).toMatchObject({ runtime: 'hub', revision: 2 });
+      expect(body.triggers[1].runtimes[0]).not.toHaveProperty('disabled');
     });
   });
 

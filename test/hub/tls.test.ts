@@ -229,6 +229,21 @@ describe('MQTT over TLS', () => {
   });
 });
 
+describe('where agents reach a hub with a certificate', () => {
+  it('GET /info gives mqtts:// and wss:// before plain MQTT, and an agent given the first one joins', async () => {
+    const info = await call('GET', '/info');
+    expect(info.status).toBe(200);
+    expect(info.body.agentUrls).toEqual([
+      `mqtts://127.0.0.1:${hub.mqttsPort}`,
+      `wss://127.0.0.1:${hub.port}/mqtt`,
+      `mqtt://127.0.0.1:${hub.mqttPort}`,
+    ]);
+    const agent = await joinAgent('gw-info-tls', info.body.agentUrls[0], { caFile: ca.certFile });
+    await eventually(() => expect(agent.appliedFlows().map((f) => f.id)).toEqual(['greet']));
+    await runOnAgent('gw-info-tls');
+  });
+});
+
 describe('skipping verification', () => {
   it('connects only when asked by name, and warns that anyone in between can read the token', async () => {
     const lines: LogEntry[] = [];
