@@ -5,5 +5,6 @@ export default defineConfig({
     include: ['{protocol,agent,plugins,hub,cli,test}/**/*.test.ts'],
     testTimeout: 30_000,
     hookTimeout: 30_000,
+    reporters: ['default', './test/support/skipped-services-reporter.ts'],
   },
 });

@@ -23,6 +23,7 @@ import type { FlowRecord, Logger } from './engine/ports.js';
 import { Renderer } from './expr/index.js';
 import { FlowDirectory } from './flow-directory.js';
 import { type AgentHttp, startAgentHttp } from './http-server.js';
+import { loadHubTrust } from './hub-trust.js';
 import { type LocalBroker, startLocalBroker } from './local-broker.js';
 import { builtinRegistry } from './local-runtime.js';
 import { secretSource } from './secrets.js';
@@ -86,6 +87,8 @@ export async function startAgent(input: AgentOptionsInput): Promise<Agent> {
   const logger = options.logger ?? silentLogger;
   const log = logger.child({ component: 'agent', agentId: options.id });
   const standalone = !options.hubUrl;
+  // Read before anything opens, so that an unreadable CA file leaves nothing behind.
+  const hubTls = options.tls && loadHubTrust(options.tls);
   mkdirSync(options.dataDir, { recursive: true });
   const store = openSqliteStore({
     path: join(options.dataDir, 'tern.db'),
@@ -234,6 +237,7 @@ export async function startAgent(input: AgentOptionsInput): Promise<Agent> {
   if (!standalone) {
     sync = new SyncClient({
       url: options.hubUrl!,
+      tls: hubTls,
       agentId: options.id,
       token: options.token,
       tuning: options.sync,

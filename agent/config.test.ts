@@ -54,6 +54,29 @@ describe('compileAgentOptions', () => {
     );
   });
 
+  it('takes a CA file and pins for a hub reached over TLS', () => {
+    const tls = { caFile: 'ca.pem', pins: ['sha256/47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU='] };
+    expect(compileAgentOptions({ id: 'gw-01', hubUrl: 'mqtts://hub:8883', tls }).tls).toEqual(tls);
+    expect(compileAgentOptions({ id: 'gw-01', hubUrl: 'wss://hub/mqtt', tls }).tls).toEqual(tls);
+    expect(compileAgentOptions({ ...hub, tls: { pins: [] } }).tls).toBeUndefined();
+  });
+
+  it('refuses TLS options for a hub reached in clear, where they would protect nothing', () => {
+    expect(() => compileAgentOptions({ ...hub, tls: { caFile: 'ca.pem' } })).toThrow(
+      /over TLS \(mqtts:\/\/ or wss:\/\/\), not 'mqtt:\/\/127.0.0.1:1883'/,
+    );
+  });
+
+  it('refuses skipping verification together with a CA or pins it would not check', () => {
+    expect(() =>
+      compileAgentOptions({
+        id: 'gw-01',
+        hubUrl: 'mqtts://hub:8883',
+        tls: { caFile: 'ca.pem', insecureSkipVerify: true },
+      }),
+    ).toThrow(/insecure-skip-tls-verify: with verification off/);
+  });
+
   it('accepts a standalone agent with a flows folder and no hub', () => {
     expect(compileAgentOptions({ id: 'local', flowsDir: 'flows' }).hubUrl).toBeUndefined();
   });

@@ -3,8 +3,10 @@ import { join } from 'node:path';
 import { TernError } from '../protocol/errors.js';
 import { MAX_MESSAGE_BYTES } from '../protocol/messages.js';
 import { isValidAgentId } from '../protocol/topics.js';
+import { compileLimits, LOCAL_BROKER_DEFAULTS, type LocalBrokerLimits } from './broker-guard/limits.js';
 import type { Logger } from './engine/ports.js';
 import { compileRenderLimits, type RenderLimits } from './expr/index.js';
+import { checkHubTrust, type HubTrustOptions } from './hub-trust.js';
 import { compileTriggerQueue, type TriggerQueueOptions } from './triggers/queue.js';
 
 /** What the outbox does when a limit is reached. */
@@ -46,6 +48,8 @@ export interface LocalBrokerOptions {
   port: number;
   /** Interface to listen on: loopback unless told otherwise, since it asks for no credentials. */
   host: string;
+  /** Packet sizes, connect timeout and caps on connections that have not connected yet. */
+  limits: LocalBrokerLimits;
 }
 
 /** The agent's HTTP listener, for the webhooks of its flows. */
@@ -63,6 +67,8 @@ export interface AgentOptions {
   /** mqtt://, mqtts://, ws:// or wss:// URL of the hub's broker; without it the agent runs standalone. */
   hubUrl?: string;
   token?: string;
+  /** How the hub's certificate is verified on mqtts:// and wss://: a CA file, pins, or (loudly) not at all. */
+  tls?: HubTrustOptions;
   labels: Record<string, string>;
   dataDir: string;
   /** Standalone only: flows read from this folder. */
@@ -91,7 +97,7 @@ export type AgentOptionsInput = Partial<
 > & {
   renderLimits?: Partial<RenderLimits>;
   id: string;
-  localBroker?: { port?: number; host?: string };
+  localBroker?: { port?: number; host?: string; limits?: Readonly<Record<string, unknown>> };
   http?: { port: number; host?: string };
   keepaliveSeconds?: number;
   sync?: Partial<SyncTuning>;
@@ -147,12 +153,14 @@ export function compileAgentOptions(input: AgentOptionsInput): AgentOptions {
     id: input.id,
     hubUrl: input.hubUrl || undefined,
     token: input.token || undefined,
+    tls: hasTrustOptions(input.tls) ? input.tls : undefined,
     labels: { ...input.labels },
     dataDir: input.dataDir ?? join('.tern', 'agent'),
     flowsDir: input.flowsDir || undefined,
     localBroker: input.localBroker && {
       port: input.localBroker.port ?? DEFAULT_LOCAL_BROKER_PORT,
       host: input.localBroker.host || '127.0.0.1',
+      limits: localBrokerLimits(input.localBroker.limits),
     },
     http: input.http && { port: input.http.port, host: input.http.host || '127.0.0.1' },
     version: input.version ?? AGENT_VERSION,
@@ -167,6 +175,17 @@ export function compileAgentOptions(input: AgentOptionsInput): AgentOptions {
 
   if (options.hubUrl && !/^(mqtts?|tcp|ssl|wss?):\/\//.test(options.hubUrl))
     bad(`hub: '${options.hubUrl}' is not an mqtt:// (or mqtts://, ws://, wss://) URL`);
+  if (options.tls) {
+    if (!options.hubUrl || !/^(mqtts|ssl|wss):\/\//.test(options.hubUrl))
+      bad(
+        `tls: a CA file, pins or skipping verification apply to a hub reached over TLS (mqtts:// or wss://), not '${options.hubUrl ?? 'no hub'}'`,
+      );
+    try {
+      checkHubTrust(options.tls);
+    } catch (err) {
+      bad((err as Error).message);
+    }
+  }
   if (!options.hubUrl && !options.flowsDir)
     bad('hub: give the hub to connect to, or a flows folder to run standalone');
   if (options.hubUrl && options.flowsDir)
@@ -227,6 +246,10 @@ export function parseLabels(text: string): Record<string, string> {
   return labels;
 }
 
+function hasTrustOptions(tls: HubTrustOptions | undefined): tls is HubTrustOptions {
+  return Boolean(tls && (tls.caFile || tls.pins?.length || tls.insecureSkipVerify));
+}
+
 function positiveInteger(name: string, value: number): void {
   if (!(Number.isInteger(value) && value > 0)) bad(`${name}: ${value} is not a positive whole number`);
 }
@@ -242,6 +265,15 @@ function renderLimitsOf(input: Partial<RenderLimits> | undefined): RenderLimits 
     return compileRenderLimits(defined(input));
   } catch (err) {
     return bad((err as Error).message);
+  }
+}
+
+/** The local broker's limits, checked here so that a bad one stops the agent before it starts anything. */
+function localBrokerLimits(input: Readonly<Record<string, unknown>> | undefined): LocalBrokerLimits {
+  try {
+    return compileLimits(input, LOCAL_BROKER_DEFAULTS, 'localBroker.limits');
+  } catch (err) {
+    bad((err as Error).message);
   }
 }
 

@@ -49,6 +49,11 @@ export interface ParseOptions {
   file?: string;
   /** Returns a syntax error message for a template, or undefined when it parses. */
   checkExpression?: (template: string) => string | undefined;
+  /**
+   * The flow is being written (hub API, `tern validate`, `tern deploy`): rules
+   * tightened after flows were stored apply too (see `PropertyCheckContext`).
+   */
+  saving?: boolean;
 }
 
 type Path = (string | number)[];
@@ -264,7 +269,7 @@ function collectProblems(source: string, registry: Registry, options: ParseOptio
     checkTaskIds(value, registry, problems);
     checkUniqueIds(value.inputs, 'inputs', 'input', problems);
     checkUniqueIds(value.triggers, 'triggers', 'trigger', problems);
-    checkTriggers(value.triggers, registry, problems);
+    checkTriggers(value.triggers, registry, problems, options.saving === true);
     checkUniqueIds(value.outputs, 'outputs', 'output', problems);
     checkInputs(value.inputs, problems);
     if (options.checkExpression) checkExpressions(value, options.checkExpression, problems);
@@ -408,7 +413,7 @@ function checkUniqueIds(list: unknown, key: string, what: string, problems: Prob
 }
 
 /** Each trigger's own checks beyond its schema (a cron expression, a time zone). */
-function checkTriggers(list: unknown, registry: Registry, problems: ProblemList): void {
+function checkTriggers(list: unknown, registry: Registry, problems: ProblemList, saving: boolean): void {
   if (!Array.isArray(list)) return;
   list.forEach((trigger, i) => {
     if (!isObject(trigger) || typeof trigger.type !== 'string') return;
@@ -416,7 +421,7 @@ function checkTriggers(list: unknown, registry: Registry, problems: ProblemList)
     if (!def?.check) return;
     let found: { path: string; message: string }[];
     try {
-      found = def.check(trigger);
+      found = def.check(trigger, { saving });
     } catch {
       // The schema has already reported what makes the properties unreadable.
       return;

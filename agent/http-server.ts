@@ -1,7 +1,8 @@
 /**
  * The agent's own HTTP listener (`tern agent --http-port`): the webhook
  * route of the flows it runs, as the hub serves it, so that a device on the
- * agent's network can start a flow without going through the hub.
+ * agent's network can start a flow without going through the hub. Failed
+ * calls are limited per address as on the hub.
  */
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -11,6 +12,7 @@ import { bodyLimit } from 'hono/body-limit';
 import { MAX_JSON_DEPTH, tooDeep } from '../protocol/json-depth.js';
 import type { Engine } from './engine/engine.js';
 import type { FlowRecord, Logger } from './engine/ports.js';
+import { clientAddress, FailureLimiter } from './triggers/failure-limiter.js';
 import type { TriggerRuntime } from './triggers/runtime.js';
 import { answerWebhook } from './triggers/webhooks.js';
 
@@ -40,7 +42,7 @@ export interface AgentHttp {
 
 const WEBHOOK_PATH = '/api/v1/executions/webhook/:namespace/:flowId/:key';
 
-const error = (c: Context, status: 400 | 404 | 413, code: string, message: string) =>
+const error = (c: Context, status: 400 | 404 | 413 | 429, code: string, message: string) =>
   c.json({ error: { code, message } }, status);
 
 /** Starts the listener; rejects when the port cannot be bound. */
@@ -53,7 +55,19 @@ export async function startAgentHttp(options: AgentHttpOptions): Promise<AgentHt
       onError: (c) => error(c, 413, 'PAYLOAD_TOO_LARGE', 'the request body is too large'),
     }),
   );
+  const failures = new FailureLimiter();
   app.on(['GET', 'POST', 'PUT'], WEBHOOK_PATH, async (c) => {
+    const address = clientAddress(c);
+    const wait = failures.retryAfterSeconds(address);
+    if (wait > 0) {
+      c.header('Retry-After', String(wait));
+      return error(
+        c,
+        429,
+        'TOO_MANY_REQUESTS',
+        `too many failed webhook calls from ${address}: retry in ${wait} s`,
+      );
+    }
     const { namespace, flowId, key } = c.req.param();
     const text = await c.req.text();
     const type = (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
@@ -78,8 +92,10 @@ export async function startAgentHttp(options: AgentHttpOptions): Promise<AgentHt
     });
     if (reply.status === 200) return c.json(reply.body as object);
     if (reply.status === 204) return c.body(null, 204);
-    if (reply.status === 404)
+    if (reply.status === 404) {
+      failures.recordFailure(address);
       return error(c, 404, 'NOT_FOUND', `no webhook ${namespace}.${flowId} with this key`);
+    }
     return c.json({ error: reply.error }, reply.status);
   });
   app.notFound((c) => error(c, 404, 'NOT_FOUND', `no route ${c.req.method} ${c.req.path}`));

@@ -6,6 +6,8 @@
 import type { EventEmitter } from 'node:events';
 import { createServer, type Socket } from 'node:net';
 import { leanMqttPackets } from '../protocol/mqtt-packets.js';
+import { BrokerGuard } from './broker-guard/guard.js';
+import { compileLimits, LOCAL_BROKER_DEFAULTS, type LocalBrokerLimits } from './broker-guard/limits.js';
 import type { Logger } from './engine/ports.js';
 
 export interface LocalBrokerOptions {
@@ -13,6 +15,8 @@ export interface LocalBrokerOptions {
   port: number;
   /** Interface to listen on; default 127.0.0.1. */
   host?: string;
+  /** Packet sizes, connect timeout and caps on connections that have not connected yet; defaults for the rest. */
+  limits?: Partial<LocalBrokerLimits>;
   logger?: Logger;
 }
 
@@ -27,7 +31,10 @@ export interface LocalBroker {
 const silent: Logger = { debug() {}, info() {}, warn() {}, error() {}, child: () => silent };
 
 /**
- * Starts the broker; rejects when the port is taken.
+ * Starts the broker; rejects when the port is taken. With no logins, every
+ * client is bounded as the hub's broker bounds one before authentication
+ * (caps at accept, connect timeout, a small CONNECT), then by
+ * `clientPacketBytes`.
  *
  * @example
  * const broker = await startLocalBroker({ port: 1883 });
@@ -37,9 +44,19 @@ const silent: Logger = { debug() {}, info() {}, warn() {}, error() {}, child: ()
 export async function startLocalBroker(options: LocalBrokerOptions): Promise<LocalBroker> {
   const log = (options.logger ?? silent).child({ component: 'local-broker' });
   const host = options.host ?? '127.0.0.1';
+  const limits = compileLimits(options.limits, LOCAL_BROKER_DEFAULTS, 'localBroker.limits');
   const { Aedes } = await import('aedes');
   leanMqttPackets();
-  const aedes = await Aedes.createBroker();
+  const aedes = await Aedes.createBroker({ connectTimeout: limits.connectTimeoutMs });
+  const guard = new BrokerGuard(aedes, limits, {
+    logger: log,
+    packetLimitOf: () => limits.clientPacketBytes,
+    onTooLarge: (err, client) =>
+      log.warn(
+        { clientId: client?.id, declaredBytes: err.declaredBytes, limitBytes: err.limitBytes },
+        'packet above the limit; connection closed',
+      ),
+  });
   // Emitted for persistence failures; unhandled it would end the process.
   (aedes as EventEmitter).on('error', (err: Error) => log.error({ err: err.message }, 'broker error'));
   aedes.on('clientError', (client, err) =>
@@ -47,10 +64,12 @@ export async function startLocalBroker(options: LocalBrokerOptions): Promise<Loc
   );
   const sockets = new Set<Socket>();
   const server = createServer((socket) => {
+    const pending = guard.admit(socket);
+    if (!pending) return socket.destroy();
     socket.setNoDelay(true);
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
-    aedes.handle(socket);
+    guard.handle(socket, pending);
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -92,5 +92,5 @@ export function loadSecrets(options: {
 /** `secret()` over a fixed map of values (namespaces do not matter on an agent). */
 export function secretSource(values: Readonly<Record<string, string>>): SecretSource {
   const map = new Map(Object.entries(values));
-  return { get: (name) => map.get(name) };
+  return { get: (name) => map.get(name), visibleValues: () => map.values() };
 }

@@ -14,7 +14,7 @@ namespace: bench
 triggers:
   - id: hook
     type: webhook
-    key: bench-key
+    key: bench-key-0123456789
 tasks:
   - id: hello
     type: log
@@ -63,7 +63,7 @@ export async function webhookToSuccess(
         if (e.state === 'SUCCESS') doneAt.set(e.id, performance.now());
       },
     });
-    const url = new URL(`${hub.url}/api/v1/executions/webhook/bench/b3/bench-key`);
+    const url = new URL(`${hub.url}/api/v1/executions/webhook/bench/b3/bench-key-0123456789`);
     const fire = (n: number) =>
       new Promise<void>((resolve) => {
         const started = performance.now();

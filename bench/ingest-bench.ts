@@ -12,9 +12,9 @@ import { FleetMetrics } from '../hub/fleet/metrics.js';
 import { openHubStorage } from '../hub/store/hub-storage.js';
 import type { EventRecord } from '../protocol/messages.js';
 import { agentTopic } from '../protocol/topics.js';
-import { hubPlace, registerAgent, startBenchHub } from './bench-hub.js';
+import { api, hubPlace, registerAgent, startBenchHub } from './bench-hub.js';
 import { freshDatabase } from './pg.js';
-import { agentRecords, batches } from './records.js';
+import { agentRecords, BENCH_FLOW, batches } from './records.js';
 
 export interface IngestShape {
   /** Agents sending side by side (the hub runs one lane per agent). */
@@ -48,17 +48,25 @@ export async function ingestStorageOnly(serverUrl: string, shape = DEFAULT_INGES
   const storage = await openHubStorage({ url: database.url });
   try {
     const options = { sync: storage.sync, metrics: new FleetMetrics(new Registry()), logger: silent };
+    // The records are executions of `bench.bench`, a flow assigned to each agent (as the fleet notes it).
+    const assignedFlows = [`${BENCH_FLOW.namespace}/${BENCH_FLOW.id}`];
     const work = Array.from({ length: shape.agents }, (_, i) => {
       const agentId = `b4-${i}`;
       return { agentId, batches: batches(agentRecords(agentId, shape.recordsPerAgent), shape.batchSize) };
     });
+    for (const { agentId } of work) {
+      await storage.agents.register(agentId, {});
+      await storage.agents.updateStatus(agentId, { status: { assignedFlows } });
+    }
     let acked = 0;
     const clock = startClock();
     await Promise.all(
       work.map(async ({ agentId, batches }) => {
-        for (const batch of batches) {
-          await ingestBatch({ ...options, ack: async () => {} }, agentId, batch);
-          acked += batch.length;
+        let after = 0;
+        for (const records of batches) {
+          await ingestBatch({ ...options, ack: async () => {} }, agentId, { after, records });
+          after = records.at(-1)!.seq;
+          acked += records.length;
         }
       }),
     );
@@ -75,6 +83,8 @@ export async function ingestOverMqtt(serverUrl: string, shape = DEFAULT_INGEST):
   const hub = await startBenchHub(place);
   const clients: MqttClient[] = [];
   try {
+    // Assigned to every agent: the hub stores only records of flows assigned to their agent.
+    await api(hub, 'POST', '/flows', { yaml: BENCH_FLOW.yaml });
     const senders: Sender[] = [];
     for (let i = 0; i < shape.agents; i++) {
       const agentId = `b4-${i}`;
@@ -87,7 +97,9 @@ export async function ingestOverMqtt(serverUrl: string, shape = DEFAULT_INGEST):
       });
       clients.push(client);
       await client.subscribeAsync(agentTopic(agentId, 'ack'), { qos: 1 });
-      const payloads = batches(agentRecords(agentId, shape.recordsPerAgent), shape.batchSize).map(encode);
+      const payloads = batches(agentRecords(agentId, shape.recordsPerAgent), shape.batchSize).map(
+        (b, n, all) => encode(b, n === 0 ? 0 : all[n - 1]!.at(-1)!.seq),
+      );
       senders.push(new Sender(client, agentId, payloads, shape.inFlight));
     }
     const clock = startClock();
@@ -118,9 +130,9 @@ interface Payload {
   count: number;
 }
 
-function encode(records: EventRecord[]): Payload {
+function encode(records: EventRecord[], after: number): Payload {
   return {
-    text: JSON.stringify({ records }),
+    text: JSON.stringify({ after, records }),
     lastSeq: records.at(-1)!.seq,
     count: records.length,
   };

@@ -7,6 +7,13 @@ import type { Execution, LogLine, TaskRun } from '../protocol/execution.js';
 import { newId } from '../protocol/ids.js';
 import type { EventRecord } from '../protocol/messages.js';
 
+/** The flow the records are executions of: it must be assigned to the sending agents (any agent matches). */
+export const BENCH_FLOW = {
+  namespace: 'bench',
+  id: 'bench',
+  yaml: 'id: bench\nnamespace: bench\nrunsOn: {labels: {}}\ntasks:\n  - id: hello\n    type: log\n    message: hi\n',
+};
+
 /** Records per execution in {@link agentRecords}. */
 export const RECORDS_PER_EXECUTION = 4;
 

@@ -1,18 +1,24 @@
 /** A small client for the hub's REST API, used by every command that talks to a hub. */
+import { describeCertificateError, type HubTrustOptions, loadHubTrust } from '../agent/hub-trust.js';
 import { CliError, EXIT_FAILED, EXIT_USAGE } from './errors.js';
+import { httpsFetch } from './https-fetch.js';
 
 export interface ClientOptions {
   server: string;
   token?: string;
+  /** The hub's CA and pins, for an https:// server (without them: the system's CAs and NODE_EXTRA_CA_CERTS). */
+  tls?: HubTrustOptions;
 }
 
 export class ApiClient {
   private readonly base: string;
+  private readonly fetch: typeof fetch;
 
   constructor(private readonly options: ClientOptions) {
     if (!/^https?:\/\//.test(options.server))
       throw new CliError(`--server '${options.server}' is not an http(s) URL`, EXIT_USAGE);
     this.base = `${options.server.replace(/\/+$/, '')}/api/v1`;
+    this.fetch = options.tls ? trustedFetch(options.server, options.tls) : fetch;
   }
 
   /** Sends a request; a non-2xx answer becomes a CliError with the API's message. Undefined for 404 when `allow404`. */
@@ -34,30 +40,16 @@ export class ApiClient {
     }
     let res: Response;
     try {
-      res = await fetch(`${this.base}${path}`, { method, headers, body: payload });
+      res = await this.fetch(`${this.base}${path}`, { method, headers, body: payload });
     } catch (err) {
-      throw new CliError(
-        `cannot reach the hub at ${this.options.server}: ${(err as Error).cause ?? (err as Error).message}`,
-      );
+      throw this.unreachable(err as Error);
     }
     if (res.status === 404 && allow404) return undefined;
     const text = await res.text();
     const data: unknown = text ? safeJson(text) : undefined;
     if (!res.ok) {
-      const error = (data as { error?: { code?: string; message?: string; details?: unknown } } | undefined)
-        ?.error;
-      const details = Array.isArray(error?.details)
-        ? `\n${(error.details as { path?: string; message?: string; line?: number; column?: number }[])
-            .map(
-              (d) =>
-                `  ${d.line ? `${d.line}:${d.column ?? 0}: ` : ''}${d.path ? `${d.path}: ` : ''}${d.message ?? ''}`,
-            )
-            .join('\n')}`
-        : '';
-      throw new CliError(
-        `${method} ${path}: ${res.status} ${error?.code ?? ''} ${error?.message ?? text}`.trim() + details,
-        EXIT_FAILED,
-      );
+      const error = (data as { error?: ApiErrorBody } | undefined)?.error;
+      throw new CliError(`${method} ${path}: ${res.status} ${describeError(error, text)}`, EXIT_FAILED);
     }
     return data as T;
   }
@@ -66,7 +58,9 @@ export class ApiClient {
   async *events(path: string): AsyncGenerator<{ event: string; data: string }> {
     const headers: Record<string, string> = { accept: 'text/event-stream' };
     if (this.options.token) headers.authorization = `Bearer ${this.options.token}`;
-    const res = await fetch(`${this.base}${path}`, { headers });
+    const res = await this.fetch(`${this.base}${path}`, { headers }).catch((err: Error) => {
+      throw this.unreachable(err);
+    });
     if (!res.ok || !res.body) throw new CliError(`GET ${path}: ${res.status} ${await res.text()}`);
     const decoder = new TextDecoder();
     let buffer = '';
@@ -88,6 +82,13 @@ export class ApiClient {
     }
   }
 
+  /** Why the hub could not be reached: for a certificate, what is wrong with it and what to do. */
+  private unreachable(err: Error): CliError {
+    const cause = err.cause instanceof Error ? err.cause : undefined;
+    const why = (cause && describeCertificateError(cause)) ?? cause ?? err.message;
+    return new CliError(`cannot reach the hub at ${this.options.server}: ${why}`);
+  }
+
   async get<T>(path: string): Promise<T> {
     return (await this.request<T>('GET', path)) as T;
   }
@@ -105,6 +106,44 @@ export class ApiClient {
       cursor = page.nextCursor;
     } while (cursor);
     return items;
+  }
+}
+
+interface ApiErrorBody {
+  code?: string;
+  message?: string;
+  details?: { path?: string; message?: string; line?: number; column?: number }[];
+}
+
+/**
+ * An API error as one line of code and message, then each problem of its
+ * details on a line of its own. The message of an error with details lists
+ * them too (for readers of the raw body); here each is printed once.
+ */
+function describeError(error: ApiErrorBody | undefined, text: string): string {
+  const problems = Array.isArray(error?.details)
+    ? error.details.map(
+        (d) =>
+          `${d.line ? `${d.line}:${d.column ?? 0}: ` : ''}${d.path ? `${d.path}: ` : ''}${d.message ?? ''}`,
+      )
+    : [];
+  const repeated = new Set(problems.map((p) => p.trim()));
+  const message = (error?.message ?? text)
+    .split('\n')
+    .filter((line) => !repeated.has(line.trim()))
+    .join('\n');
+  const head = `${error?.code ?? ''} ${message || `${problems.length} problem(s):`}`.trim();
+  return [head, ...problems.map((p) => `  ${p}`)].join('\n');
+}
+
+/** fetch with the hub's CA and pins; refuses them for an http:// server, where they would protect nothing. */
+function trustedFetch(server: string, tls: HubTrustOptions): typeof fetch {
+  if (!server.startsWith('https://'))
+    throw new CliError(`--ca-file and --tls-pin apply to an https:// server, not '${server}'`, EXIT_USAGE);
+  try {
+    return httpsFetch(loadHubTrust(tls));
+  } catch (err) {
+    throw new CliError(`--${(err as Error).message}`, EXIT_USAGE);
   }
 }
 

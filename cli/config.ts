@@ -16,7 +16,7 @@ export interface CliEnvironment {
   token: string | undefined;
   /** DATABASE_URL: the hub's PostgreSQL. */
   databaseUrl: string | undefined;
-  /** TERN_ADMIN_TOKEN: the admin token to create at the hub's first start. */
+  /** TERN_ADMIN_TOKEN: an admin token the hub stores at start unless it already has it (a revoked one stays refused). */
   adminToken: string | undefined;
   /** TERN_RETENTION_DAYS: purge executions older than this many days. */
   retentionDays: number | undefined;
@@ -30,6 +30,15 @@ export interface CliEnvironment {
   kafkaBridge: string | undefined;
   /** TERN_RENDER_MAX_MS, _ITERATIONS, _TEXT, _LIST: the work budget of each render (hub, agent, `tern run`). */
   renderLimits: Partial<RenderLimits>;
+  /** TERN_TLS_CERT / TERN_TLS_KEY: the hub's certificate (with its chain) and key, PEM files. */
+  tlsCertFile: string | undefined;
+  tlsKeyFile: string | undefined;
+  /** TERN_CA_FILE: the CA that signed the hub's certificate, for agents and API commands. */
+  caFile: string | undefined;
+  /** TERN_TLS_PIN: pins of the hub's certificate, comma-separated. */
+  tlsPins: string[];
+  /** TERN_MQTT_LIMITS: the embedded broker's limits that differ from the defaults, as a JSON object. */
+  mqttLimits: string | undefined;
 }
 
 const RENDER_LIMIT_VARIABLES = {
@@ -66,5 +75,13 @@ export function readEnvironment(env: NodeJS.ProcessEnv = process.env): CliEnviro
     secretKey: env.TERN_SECRET_KEY || undefined,
     kafkaBridge: env.TERN_KAFKA_BRIDGE || undefined,
     renderLimits: renderLimits(env),
+    tlsCertFile: env.TERN_TLS_CERT || undefined,
+    tlsKeyFile: env.TERN_TLS_KEY || undefined,
+    caFile: env.TERN_CA_FILE || undefined,
+    tlsPins: (env.TERN_TLS_PIN ?? '')
+      .split(',')
+      .map((pin) => pin.trim())
+      .filter((pin) => pin !== ''),
+    mqttLimits: env.TERN_MQTT_LIMITS || undefined,
   };
 }

@@ -37,19 +37,44 @@ function program(): Command {
     .exitOverride()
     .showHelpAfterError();
 
-  /** Adds --server/--token (defaults from TERN_SERVER/TERN_TOKEN) and --json to an API command. */
-  const api = (c: Command) =>
+  /** --ca-file and --tls-pin (defaults from TERN_CA_FILE and TERN_TLS_PIN): how the hub's certificate is checked. */
+  const hubTrust = (c: Command) =>
     c
-      .addOption(new Option('--server <url>', 'hub URL (TERN_SERVER)').default(env.server))
-      .addOption(new Option('--token <token>', 'API token (TERN_TOKEN)').default(env.token))
-      .option('--json', 'print JSON', false);
-  const context = async (o: { server: string; token?: string; json?: boolean }) => {
+      .addOption(
+        new Option('--ca-file <file>', "the hub's CA certificate, PEM (TERN_CA_FILE)").default(env.caFile),
+      )
+      .addOption(
+        new Option(
+          '--tls-pin <pin>',
+          'accept only this hub certificate: sha256/<base64 of its public key> or its SHA-256 fingerprint (repeatable; TERN_TLS_PIN)',
+        )
+          // Pins given as flags replace those of TERN_TLS_PIN rather than adding to them.
+          .argParser((pin: string, pins: string[] | undefined) =>
+            pins === env.tlsPins || pins === undefined ? [pin] : [...pins, pin],
+          )
+          .default(env.tlsPins.length > 0 ? env.tlsPins : undefined),
+      );
+  /** Adds --server/--token (defaults from TERN_SERVER/TERN_TOKEN), the hub's CA and pins, and --json to an API command. */
+  const api = (c: Command) =>
+    hubTrust(
+      c
+        .addOption(new Option('--server <url>', 'hub URL (TERN_SERVER)').default(env.server))
+        .addOption(new Option('--token <token>', 'API token (TERN_TOKEN)').default(env.token)),
+    ).option('--json', 'print JSON', false);
+  const context = async (o: {
+    server: string;
+    token?: string;
+    json?: boolean;
+    caFile?: string;
+    tlsPin?: string[];
+  }) => {
     const [{ ApiClient }, remote, secrets] = await Promise.all([
       import('./client.js'),
       import('./commands/remote.js'),
       import('./commands/secrets.js'),
     ]);
-    const client = new ApiClient({ server: o.server, token: o.token });
+    const tls = o.caFile || o.tlsPin?.length ? { caFile: o.caFile, pins: o.tlsPin } : undefined;
+    const client = new ApiClient({ server: o.server, token: o.token, tls });
     return { client, out: { printer, json: o.json === true }, remote, secrets };
   };
 
@@ -119,6 +144,15 @@ function program(): Command {
     .option('--port <port>', 'HTTP port', integer('--port'), 8080)
     .option('--host <host>', 'address to listen on', '0.0.0.0')
     .option('--mqtt-port <port>', 'embedded MQTT broker port', integer('--mqtt-port'), 1883)
+    .option('--mqtt-host <host>', 'address of the plain MQTT listener (default --host; 127.0.0.1 with TLS)')
+    .addOption(
+      new Option(
+        '--tls-cert <file>',
+        'certificate (with its chain) for HTTPS and MQTT over TLS, PEM; reloaded when it changes (TERN_TLS_CERT)',
+      ).default(env.tlsCertFile),
+    )
+    .addOption(new Option('--tls-key <file>', 'its private key, PEM (TERN_TLS_KEY)').default(env.tlsKeyFile))
+    .option('--mqtts-port <port>', 'MQTT over TLS port, with --tls-cert', integer('--mqtts-port'), 8883)
     .option('--data-dir <dir>', 'embedded database and files', '.tern/hub')
     .addOption(
       new Option('--db <url>', 'PostgreSQL URL instead of the embedded database (DATABASE_URL)').default(
@@ -139,11 +173,21 @@ function program(): Command {
     )
     .option('--trigger-queue <n>', 'executions started by triggers and not yet ended, at most (default 1000)')
     .option('--trigger-queue-full <policy>', 'when that queue is full: wait (hold the source back) or drop')
+    .addOption(
+      new Option(
+        '--mqtt-limits <json>',
+        'embedded broker limits to change, e.g. \'{"connectsPerSecondPerAddress": 100}\' (TERN_MQTT_LIMITS; docs/security.md)',
+      ).default(env.mqttLimits),
+    )
     .action(
       async (o: {
         port: number;
         host: string;
         mqttPort: number;
+        mqttHost?: string;
+        tlsCert?: string;
+        tlsKey?: string;
+        mqttsPort: number;
         dataDir: string;
         db?: string;
         broker?: string;
@@ -151,19 +195,25 @@ function program(): Command {
         retentionDays?: number;
         triggerQueue?: string;
         triggerQueueFull?: string;
+        mqttLimits?: string;
       }) => {
         // V8's background threads give way to the event loop and the broker (docs/decisions.md).
         void lowerHelperThreads();
-        const [{ hubCommand }, { readBridgeConfig }, { triggerQueueInput }] = await Promise.all([
-          import('./commands/hub.js'),
-          import('../hub/bridge/config.js'),
-          import('./commands/agent.js'),
-        ]);
+        const [{ hubCommand }, { readBridgeConfig }, { triggerQueueInput }, { parseLimits }] =
+          await Promise.all([
+            import('./commands/hub.js'),
+            import('../hub/bridge/config.js'),
+            import('./commands/agent.js'),
+            import('../agent/broker-guard/limits.js'),
+          ]);
         await hubCommand(
           {
             port: o.port,
             host: o.host,
             mqttPort: o.mqttPort,
+            mqttHost: o.mqttHost,
+            tls: { certFile: o.tlsCert, keyFile: o.tlsKey },
+            mqttsPort: o.mqttsPort,
             dataDir: o.dataDir,
             dbUrl: o.db,
             brokerUrl: o.broker,
@@ -175,16 +225,17 @@ function program(): Command {
             secretEnvironment: env.secrets,
             renderLimits: env.renderLimits,
             kafkaBridge: o.kafkaBridge === undefined ? undefined : readBridgeConfig(o.kafkaBridge),
+            mqttLimits: o.mqttLimits === undefined ? undefined : parseLimits(o.mqttLimits, '--mqtt-limits'),
           },
           printer,
         );
       },
     );
 
-  cmd
+  const agent = cmd
     .command('agent')
     .description('run an agent: connected to a hub over MQTT, or standalone with --flows')
-    .option('--hub <url>', 'the hub’s MQTT broker, e.g. mqtt://hub:1883')
+    .option('--hub <url>', 'the hub’s MQTT broker, e.g. mqtts://hub:8883 or mqtt://hub:1883')
     .option('--id <id>', 'this agent’s id (as registered with POST /api/v1/agents)')
     .addOption(new Option('--token <token>', 'this agent’s token (TERN_AGENT_TOKEN)').default(env.agentToken))
     .option('--labels <k=v,...>', 'labels that select which flows it runs')
@@ -192,6 +243,10 @@ function program(): Command {
     .option('--flows <dir>', 'run the flows of this folder, with no hub')
     .option('--local-broker [port]', 'embed an MQTT broker for local sensors (default port 1883)')
     .option('--local-broker-host <host>', 'interface of the local broker (default 127.0.0.1)')
+    .option(
+      '--local-broker-limits <json>',
+      'local broker limits to change, e.g. \'{"clientPacketBytes": 4194304}\' (docs/security.md)',
+    )
     .option('--http-port <port>', "serve the webhooks of the agent's flows on this port")
     .option('--http-host <host>', 'interface of the HTTP listener (default 127.0.0.1)')
     .option('--keepalive <seconds>', 'MQTT keepalive')
@@ -201,7 +256,12 @@ function program(): Command {
     .option('--outbox-policy <policy>', 'when the outbox is full: drop-oldest or pause-triggers')
     .option('--trigger-queue <n>', 'executions started by triggers and not yet ended, at most (default 1000)')
     .option('--trigger-queue-full <policy>', 'when that queue is full: wait (hold the source back) or drop')
-    .option('--secrets-file <file>', "YAML or JSON map of secrets for secret('NAME') (TERN_SECRET_* too)")
+    .option('--secrets-file <file>', "YAML or JSON map of secrets for secret('NAME') (TERN_SECRET_* too)");
+  hubTrust(agent)
+    .option(
+      '--insecure-skip-tls-verify',
+      "accept any certificate from the hub: encrypted, but anyone in between can read the agent's token",
+    )
     .action(async (o: Record<string, string | boolean | undefined>) => {
       void lowerHelperThreads();
       const { agentCommand } = await import('./commands/agent.js');
@@ -224,22 +284,25 @@ function program(): Command {
     )
     .option('--port <port>', 'HTTP port', integer('--port'), 8080)
     .option('--mqtt-port <port>', 'embedded MQTT broker port', integer('--mqtt-port'), 1883)
+    .option('--host <address>', 'address the hub listens on (0.0.0.0: every interface)', '127.0.0.1')
     .option('--data-dir <dir>', 'where everything is kept', '.tern/hub')
     .option('--examples <dir>', 'flows to deploy', 'examples')
-    .action(async (o: { port: number; mqttPort: number; dataDir: string; examples: string }) => {
-      void lowerHelperThreads();
-      const { startCommand } = await import('./commands/start.js');
-      await startCommand(
-        {
-          ...o,
-          logLevel: env.logLevel === 'info' ? 'warn' : env.logLevel,
-          adminToken: env.adminToken,
-          secretKey: env.secretKey,
-          secrets: env.secrets,
-        },
-        printer,
-      );
-    });
+    .action(
+      async (o: { port: number; mqttPort: number; host: string; dataDir: string; examples: string }) => {
+        void lowerHelperThreads();
+        const { startCommand } = await import('./commands/start.js');
+        await startCommand(
+          {
+            ...o,
+            logLevel: env.logLevel === 'info' ? 'warn' : env.logLevel,
+            adminToken: env.adminToken,
+            secretKey: env.secretKey,
+            secrets: env.secrets,
+          },
+          printer,
+        );
+      },
+    );
 
   api(
     cmd

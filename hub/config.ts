@@ -1,17 +1,31 @@
 /** The hub's options, compiled once: every default lives here. */
 import { join } from 'node:path';
+import { compileLimits, HUB_BROKER_DEFAULTS, type HubBrokerLimits } from '../agent/broker-guard/limits.js';
 import { compileRenderLimits, type RenderLimits } from '../agent/expr/index.js';
 import { compileTriggerQueue, type TriggerQueueOptions } from '../agent/triggers/queue.js';
 import { type BridgeSettings, compileBridgeSettings } from './bridge/config.js';
 import { normaliseSharedPrefix } from './broker/access.js';
+import type { TlsFiles } from './tls/certificates.js';
 
 export interface HubOptions {
-  /** HTTP port (API, UI, MQTT over WebSocket at /mqtt); 0 picks a free one. */
+  /** HTTP port (API, UI, MQTT over WebSocket at /mqtt), HTTPS with `tls`; 0 picks a free one. */
   port: number;
   host: string;
-  /** Embedded broker TCP port; 0 picks a free one. Ignored with `brokerUrl`. */
+  /** Embedded broker TCP port (plain MQTT); 0 picks a free one. Ignored with `brokerUrl`. */
   mqttPort: number;
+  /** Interface of the plain MQTT listener: `host`, or loopback with `tls` so that no token crosses a network in clear. */
   mqttHost: string;
+  /**
+   * Certificate and key files: the HTTP port serves HTTPS (and WebSocket over
+   * TLS at /mqtt) and the embedded broker listens for MQTT over TLS on
+   * `mqttsPort`. The files are watched and a renewed pair is taken without a restart.
+   */
+  tls?: TlsFiles;
+  /** The embedded broker's MQTT-over-TLS port, with `tls`; 0 picks a free one. */
+  mqttsPort: number;
+  mqttsHost: string;
+  /** The embedded broker's packet sizes, connect timeout and caps on unauthenticated connections. */
+  mqttLimits: HubBrokerLimits;
   /** PGlite data and files live here; files too when PostgreSQL is used. */
   dataDir: string;
   /** PostgreSQL URL; without it the embedded PGlite database is used. */
@@ -38,8 +52,14 @@ export interface HubOptions {
   renderLimits: RenderLimits;
 }
 
-export type HubOptionsInput = Partial<Omit<HubOptions, 'bridge' | 'triggerQueue' | 'renderLimits'>> & {
+export type HubOptionsInput = Partial<
+  Omit<HubOptions, 'bridge' | 'triggerQueue' | 'tls' | 'mqttLimits' | 'renderLimits'>
+> & {
+  /** Both files, or neither. */
+  tls?: Partial<TlsFiles>;
   triggerQueue?: Partial<TriggerQueueOptions>;
+  /** Limits that differ from the defaults (`--mqtt-limits`, TERN_MQTT_LIMITS); unknown keys are refused. */
+  mqttLimits?: Readonly<Record<string, unknown>>;
   renderLimits?: Partial<RenderLimits>;
   /** The Kafka bridge's settings document (YAML or JSON, parsed), compiled here. */
   kafkaBridge?: unknown;
@@ -47,11 +67,16 @@ export type HubOptionsInput = Partial<Omit<HubOptions, 'bridge' | 'triggerQueue'
 
 /** Fills defaults and checks values; throws an Error naming the bad option. */
 export function compileHubOptions(input: HubOptionsInput): HubOptions {
+  const tls = compileTls(input.tls);
   const options: HubOptions = {
     port: input.port ?? 8080,
     host: input.host ?? '0.0.0.0',
     mqttPort: input.mqttPort ?? 1883,
-    mqttHost: input.mqttHost ?? input.host ?? '0.0.0.0',
+    mqttHost: input.mqttHost ?? (tls ? '127.0.0.1' : (input.host ?? '0.0.0.0')),
+    tls,
+    mqttsPort: input.mqttsPort ?? 8883,
+    mqttsHost: input.mqttsHost ?? input.host ?? '0.0.0.0',
+    mqttLimits: compileLimits(input.mqttLimits, HUB_BROKER_DEFAULTS, 'mqttLimits'),
     dataDir: input.dataDir ?? join('.tern', 'hub'),
     dbUrl: input.dbUrl || undefined,
     brokerUrl: input.brokerUrl || undefined,
@@ -65,7 +90,7 @@ export function compileHubOptions(input: HubOptionsInput): HubOptions {
     triggerQueue: compileTriggerQueue(input.triggerQueue),
     renderLimits: compileRenderLimits(input.renderLimits),
   };
-  for (const key of ['port', 'mqttPort'] as const) {
+  for (const key of ['port', 'mqttPort', 'mqttsPort'] as const) {
     const v = options[key];
     if (!Number.isInteger(v) || v < 0 || v > 65535) throw new Error(`${key}: ${v} is not a port number`);
   }
@@ -84,4 +109,14 @@ export function compileHubOptions(input: HubOptionsInput): HubOptions {
       normaliseSharedPrefix(options.sharedDataPrefix),
     );
   return options;
+}
+
+/** Both files or none: a certificate without its key (or the reverse) is a mistake worth stopping for. */
+function compileTls(tls: Partial<TlsFiles> | undefined): TlsFiles | undefined {
+  const certFile = tls?.certFile || undefined;
+  const keyFile = tls?.keyFile || undefined;
+  if (!certFile && !keyFile) return undefined;
+  if (!certFile) throw new Error('tls: a key file was given without its certificate (--tls-cert)');
+  if (!keyFile) throw new Error('tls: a certificate was given without its key file (--tls-key)');
+  return { certFile, keyFile };
 }

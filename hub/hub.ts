@@ -4,6 +4,7 @@
  * that syncs agents through it.
  */
 import type { Server } from 'node:http';
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { serve } from '@hono/node-server';
@@ -14,8 +15,10 @@ import type { FlowRecord, Logger } from '../agent/engine/ports.js';
 import { Renderer } from '../agent/expr/index.js';
 import { builtinRegistry } from '../agent/local-runtime.js';
 import { TriggerRuntime } from '../agent/triggers/runtime.js';
+import { ensureAdminToken } from './admin-token.js';
 import { createApi } from './api/app.js';
 import { FlowCheckPool } from './api/flow-check.js';
+import { type BrokerListener, listenerOfUrl } from './api/info.js';
 import type { HubServices } from './api/services.js';
 import { KafkaBridge } from './bridge/bridge.js';
 import { type Broker, startBroker } from './broker/broker.js';
@@ -26,16 +29,22 @@ import { Fleet } from './fleet/fleet.js';
 import type { FleetServices } from './fleet/types.js';
 import { secretKey } from './secrets/cipher.js';
 import { HubSecrets } from './secrets/hub-secrets.js';
+import { writeErrorReason } from './store/db-errors.js';
 import { openHubStorage } from './store/hub-storage.js';
 import type { HubStorage } from './store/types.js';
+import type { RecordRefusal } from './store/write-queue.js';
+import { type WatchedCertificates, watchCertificates } from './tls/certificates.js';
+import { followCertificates, HANDSHAKE_TIMEOUT_MS } from './tls/listener.js';
 import { defaultUiDir, uiRoutes } from './ui.js';
 
 export interface Hub {
-  /** Base URL of the HTTP API, e.g. http://127.0.0.1:8080. */
+  /** Base URL of the HTTP API, e.g. http://127.0.0.1:8080 (https:// with TLS). */
   readonly url: string;
   readonly port: number;
   /** The embedded broker's TCP port, or undefined with an external broker. */
   readonly mqttPort: number | undefined;
+  /** The embedded broker's MQTT-over-TLS port, when the hub has a certificate. */
+  readonly mqttsPort: number | undefined;
   /**
    * The embedded broker's login for the hub's own privileged client (random at
    * each start), for tools running in the hub's process; undefined with an
@@ -61,11 +70,16 @@ const silent: Logger = { debug() {}, info() {}, warn() {}, error() {}, child: ()
 export async function startHub(input: HubOptionsInput, logger: Logger = silent): Promise<Hub> {
   const options = compileHubOptions(input);
   const log = logger.child({ component: 'hub' });
-  const onWriteError = (err: unknown) => log.error({ err: String(err) }, 'storage write failed; will retry');
+  const writeHooks = {
+    onWriteError: (err: unknown) =>
+      log.error({ err: writeErrorReason(err) }, 'storage write failed; it is tried again'),
+    onRecordRefused: (refusal: RecordRefusal) =>
+      log.error({ ...refusal }, 'the database refused a record; the others are stored'),
+  };
   const storage = await openHubStorage(
     options.dbUrl
-      ? { url: options.dbUrl, filesDir: join(options.dataDir, 'files'), onWriteError }
-      : { dataDir: options.dataDir, onWriteError },
+      ? { url: options.dbUrl, filesDir: join(options.dataDir, 'files'), ...writeHooks }
+      : { dataDir: options.dataDir, ...writeHooks },
   );
   const secrets = await HubSecrets.open(storage.secrets, {
     key: options.secretKey ? secretKey(options.secretKey) : undefined,
@@ -142,12 +156,7 @@ export async function startHub(input: HubOptionsInput, logger: Logger = silent):
     : undefined;
   if (bridge) engine.on({ execution: (e) => bridge.execution(e), taskRun: (tr, e) => bridge.taskRun(tr, e) });
 
-  let adminToken: string | undefined;
-  if ((await storage.tokens.count()) === 0) {
-    adminToken = (await storage.tokens.create('admin', options.adminToken)).token;
-  } else if (options.adminToken && !(await storage.tokens.verify(options.adminToken))) {
-    await storage.tokens.create('admin (TERN_ADMIN_TOKEN)', options.adminToken);
-  }
+  const adminToken = await ensureAdminToken(storage.tokens, options.adminToken, log);
 
   // The broker's port and credentials are known only once it runs: the fleet connects after the server starts.
   let broker: Broker | undefined;
@@ -155,7 +164,7 @@ export async function startHub(input: HubOptionsInput, logger: Logger = silent):
     storage,
     metrics,
     logger,
-    disconnectAgent: (agentId) => broker?.disconnectAgent(agentId) ?? 0,
+    endAgentSessions: (agentId, farewell) => broker?.endAgentSessions(agentId, farewell) ?? 0,
     events,
     // Hub `flow` triggers react to agents' executions too ("when the gateway's upload fails …").
     onExecutionEnded: (execution) => pluginHost.executionEnded(execution),
@@ -187,30 +196,49 @@ export async function startHub(input: HubOptionsInput, logger: Logger = silent):
         .catch((err: unknown) =>
           log.error({ namespace, flowId: id, err: String(err) }, 'fleet update failed'),
         );
-      void refreshTriggers(namespace, id).catch((err: unknown) =>
-        log.error({ namespace, flowId: id, err: String(err) }, 'trigger update failed'),
+      void refreshTriggers(namespace, id).then(
+        // Once more when the hub holds the new revision's triggers: their state on the flow changed too.
+        () => events.emit({ type: 'flow', data: { namespace, id } }),
+        (err: unknown) => log.error({ namespace, flowId: id, err: String(err) }, 'trigger update failed'),
       );
     },
     triggerStatuses: () => triggers.status(),
+    // Read at each request: the broker and the HTTP server start after the API is built.
+    brokerListeners: (): BrokerListener[] => {
+      if (!broker) return options.brokerUrl ? [listenerOfUrl(options.brokerUrl)] : [];
+      const tlsPort = broker.tlsPort;
+      return [
+        { scheme: 'mqtt', host: options.mqttHost, port: broker.port },
+        ...(tlsPort !== undefined
+          ? [{ scheme: 'mqtts' as const, host: options.mqttsHost, port: tlsPort }]
+          : []),
+        { scheme: certificates ? 'wss' : 'ws', host: options.host, port, path: '/mqtt' },
+      ];
+    },
     fleet,
     secrets,
     bridge,
     flowChecker,
   };
-  const app = createApi(services, { logger: log, version: HUB_VERSION });
+  const app = createApi(services, { logger: log, version: HUB_VERSION, https: options.tls !== undefined });
   uiRoutes(app, defaultUiDir());
-  const server = await new Promise<Server>((resolve) => {
-    const s = serve({ fetch: app.fetch, port: options.port, hostname: options.host }, () =>
-      resolve(s as Server),
-    );
-  });
+  const certificates = options.tls && (await watchCertificates(options.tls, logger));
+  const server = await listenHttp(app.fetch, options, certificates);
   const port = (server.address() as AddressInfo).port;
 
   if (!options.brokerUrl) {
+    if (certificates && !isLoopback(options.mqttHost))
+      log.warn(
+        { mqttHost: options.mqttHost, mqttPort: options.mqttPort },
+        'plain MQTT is reachable from the network: tokens of agents that use it cross it in clear',
+      );
     broker = await startBroker({
       host: options.mqttHost,
       port: options.mqttPort,
+      tls: certificates && { port: options.mqttsPort, host: options.mqttsHost, certificates },
       sharedPrefix: options.sharedDataPrefix,
+      limits: options.mqttLimits,
+      metrics,
       authenticateAgent: (id, token) => storage.agents.verifyCredentials(id, token),
       logger,
     });
@@ -244,11 +272,21 @@ export async function startHub(input: HubOptionsInput, logger: Logger = silent):
   }
 
   const host = loopbackFor(options.host);
-  log.info({ port, mqttPort: broker?.port, db: options.dbUrl ? 'postgres' : 'pglite' }, 'hub started');
+  log.info(
+    {
+      port,
+      https: certificates !== undefined,
+      mqttPort: broker?.port,
+      mqttsPort: broker?.tlsPort,
+      db: options.dbUrl ? 'postgres' : 'pglite',
+    },
+    'hub started',
+  );
   return {
-    url: `http://${host}:${port}`,
+    url: `${certificates ? 'https' : 'http'}://${host}:${port}`,
     port,
     mqttPort: broker?.port,
+    mqttsPort: broker?.tlsPort,
     brokerCredentials: broker?.hubCredentials,
     adminToken,
     storage,
@@ -265,6 +303,7 @@ export async function startHub(input: HubOptionsInput, logger: Logger = silent):
       await closed;
       await flowChecker.close();
       await broker?.close();
+      certificates?.close();
       // Executions still running are resumed at the next start; give short ones a moment to end.
       await Promise.race([engine.idle(), new Promise((r) => setTimeout(r, 2000).unref())]);
       await bridge?.close();
@@ -285,6 +324,34 @@ async function hubFlows(storage: HubStorage): Promise<FlowRecord[]> {
     cursor = page.nextCursor;
   } while (cursor);
   return out;
+}
+
+/** The API and UI over HTTP, or HTTPS on `certificates` (following their renewals). */
+function listenHttp(
+  fetch: (request: Request) => Response | Promise<Response>,
+  options: { port: number; host: string },
+  certificates: WatchedCertificates | undefined,
+): Promise<Server> {
+  return new Promise<Server>((resolve) => {
+    const listening = () => resolve(s as Server);
+    const s = certificates
+      ? serve(
+          {
+            fetch,
+            port: options.port,
+            hostname: options.host,
+            createServer: createHttpsServer,
+            serverOptions: { ...certificates.current(), handshakeTimeout: HANDSHAKE_TIMEOUT_MS },
+          },
+          listening,
+        )
+      : serve({ fetch, port: options.port, hostname: options.host }, listening);
+    if (certificates) followCertificates(s as HttpsServer, certificates);
+  });
+}
+
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host.startsWith('127.');
 }
 
 /** The address to reach a listener bound to `host` from this process: loopback for a wildcard bind. */

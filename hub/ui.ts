@@ -72,7 +72,6 @@ function send(c: Context<ApiEnv>, asset: Asset): Response {
     'Content-Type': asset.type,
     'Cache-Control': asset.cache,
     Vary: 'Accept-Encoding',
-    'X-Content-Type-Options': 'nosniff',
   };
   if (gzip) headers['Content-Encoding'] = 'gzip';
   return c.body(gzip ? asset.gzip! : asset.body, 200, headers);

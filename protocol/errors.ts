@@ -17,6 +17,7 @@ export const ERROR_CODES = [
   'FORBIDDEN',
   'BAD_REQUEST',
   'PAYLOAD_TOO_LARGE',
+  'TOO_MANY_REQUESTS',
   'INTERNAL',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];

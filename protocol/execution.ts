@@ -38,7 +38,14 @@ export interface Execution {
   flowId: string;
   flowRevision: number;
   state: State;
+  /** As stored: the value of a `SECRET` input, or a secret passed by a parent execution, masked. */
   inputs: Record<string, unknown>;
+  /**
+   * Inputs whose stored value is masked. Their real values live only in the
+   * memory of the process running the execution: it cannot be resumed after
+   * a restart, restarted or replayed.
+   */
+  secretInputs?: string[];
   outputs: Record<string, unknown>;
   labels: Record<string, string>;
   variables?: Record<string, unknown>;

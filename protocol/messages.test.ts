@@ -33,6 +33,7 @@ const valid: Messages = {
     refused: [{ namespace: 'a', id: 'b', revision: 1, reason: 'r' }],
   },
   events: {
+    after: 0,
     records: [
       { seq: 1, kind: 'execution', at, data: { id: 'e1' } },
       { seq: 2, kind: 'log', at, data: { message: 'hi' } },
@@ -68,7 +69,7 @@ describe('parseMessage', () => {
   });
 
   it('names a nested field with the wrong type by its path', () => {
-    const events = { records: [{ seq: 1.5, kind: 'log', at, data: {} }] };
+    const events = { after: 0, records: [{ seq: 1.5, kind: 'log', at, data: {} }] };
     expect(parse('events', events)).toEqual({ ok: false, error: 'events: records[0].seq must be integer' });
   });
 
@@ -80,12 +81,13 @@ describe('parseMessage', () => {
   });
 
   it('refuses a seq below 1', () => {
-    const events = { records: [{ seq: 0, kind: 'log', at, data: {} }] };
+    const events = { after: 0, records: [{ seq: 0, kind: 'log', at, data: {} }] };
     expect(parse('events', events)).toEqual({ ok: false, error: 'events: records[0].seq must be >= 1' });
   });
 
   it('refuses records whose seq does not increase within a batch', () => {
     const events = {
+      after: 0,
       records: [
         { seq: 5, kind: 'log', at, data: {} },
         { seq: 5, kind: 'log', at, data: {} },
@@ -97,15 +99,39 @@ describe('parseMessage', () => {
     });
   });
 
+  it('refuses a seq beyond 2^53 - 1, whose JSON number cannot be told from its neighbours', () => {
+    const events = `{"after":0,"records":[{"seq":9007199254740993,"kind":"log","at":"${at}","data":{}}]}`;
+    expect(parseMessage('events', events)).toEqual({
+      ok: false,
+      error: 'events: records[0].seq must be <= 9007199254740991',
+    });
+    expect(parseMessage('ack', '{"seq":9007199254740992}').ok).toBe(false);
+  });
+
+  it('refuses a batch whose first record does not follow its after mark', () => {
+    const events = { after: 7, records: [{ seq: 7, kind: 'log', at, data: {} }] };
+    expect(parse('events', events)).toEqual({
+      ok: false,
+      error: 'events: records[0].seq 7 does not follow after 7',
+    });
+  });
+
+  it('refuses an events batch without the seq it follows', () => {
+    expect(parse('events', { records: valid.events.records })).toEqual({
+      ok: false,
+      error: 'events: after is required',
+    });
+  });
+
   it('refuses an empty events batch', () => {
-    expect(parse('events', { records: [] })).toEqual({
+    expect(parse('events', { after: 0, records: [] })).toEqual({
       ok: false,
       error: 'events: records must NOT have fewer than 1 items',
     });
   });
 
   it('refuses a record time that is not an ISO date-time', () => {
-    const events = { records: [{ seq: 1, kind: 'log', at: 'yesterday', data: {} }] };
+    const events = { after: 0, records: [{ seq: 1, kind: 'log', at: 'yesterday', data: {} }] };
     expect(parse('events', events)).toEqual({
       ok: false,
       error: 'events: records[0].at must match format "date-time"',
@@ -159,7 +185,7 @@ describe('parseMessage', () => {
 
   it('lists at most five problems and counts the rest', () => {
     const records = Array.from({ length: 8 }, (_, i) => ({ seq: i + 1, kind: 'nope', at, data: {} }));
-    const result = parse('events', { records });
+    const result = parse('events', { after: 0, records });
     expect(!result.ok && result.error).toMatch(/; and 3 more$/);
   });
 });

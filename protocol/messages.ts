@@ -20,6 +20,12 @@ const Iso = T.String({ format: 'date-time', description: 'ISO-8601 date and time
 const Name = T.String({ minLength: 1 });
 const Labels = T.Record(T.String(), T.String());
 const Count = T.Integer({ minimum: 0 });
+/**
+ * A record's seq, or a seq mark (0 before the first record). Integers beyond 2^53 − 1 are refused: JSON
+ * numbers past it lose precision, so two records could share a seq and an ack could cover what it never saw.
+ */
+const SeqMark = T.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER });
+const Seq = T.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER });
 const Revision = T.Integer({ minimum: 1 });
 const Data = T.Unsafe<Record<string, unknown>>({ type: 'object', description: 'A JSON object' });
 
@@ -34,7 +40,7 @@ export const HelloSchema = T.Object({
   appliedHash: T.String(),
   /** Generation of the last `desired` the agent applied; 0 before the first. */
   generation: T.Optional(Count),
-  outbox: T.Object({ highSeq: Count, ackedSeq: Count, depth: Count }),
+  outbox: T.Object({ highSeq: SeqMark, ackedSeq: SeqMark, depth: Count }),
   startedAt: Iso,
 });
 export type Hello = Static<typeof HelloSchema>;
@@ -44,8 +50,8 @@ export const OutboxStatusSchema = T.Object({
   bytes: Count,
   oldestAgeMs: Count,
   dropped: Count,
-  highSeq: Count,
-  ackedSeq: Count,
+  highSeq: SeqMark,
+  ackedSeq: SeqMark,
   full: T.Boolean(),
 });
 export type OutboxStatus = Static<typeof OutboxStatusSchema>;
@@ -57,6 +63,8 @@ export const TriggerStatusSchema = T.Object({
   triggerId: Name,
   type: T.String(),
   revision: Revision,
+  /** That revision disables the trigger (or the whole flow): it does not run. */
+  disabled: T.Optional(T.Boolean()),
   /** When it last started an execution, and which one. */
   lastFiredAt: T.Optional(Iso),
   lastExecutionId: T.Optional(T.String()),
@@ -139,7 +147,7 @@ export type RecordKind = (typeof RECORD_KINDS)[number];
 
 export const EventRecordSchema = T.Object({
   /** Per agent, strictly increasing; the hub stores records idempotently by (agentId, seq). */
-  seq: T.Integer({ minimum: 1 }),
+  seq: Seq,
   kind: StringEnum(RECORD_KINDS),
   /** When the record was committed on the agent. */
   at: Iso,
@@ -148,12 +156,23 @@ export const EventRecordSchema = T.Object({
 });
 export type EventRecord = Static<typeof EventRecordSchema>;
 
-/** Agent → hub (QoS 1): a batch of outbox records, in seq order. */
-export const EventsSchema = T.Object({ records: T.Array(EventRecordSchema, { minItems: 1 }) });
+/**
+ * Agent → hub (QoS 1): a batch of outbox records, in seq order. `after` is the seq the batch follows:
+ * the agent holds no record between it and the first one sent (any gap is records it dropped). The hub
+ * stores a batch only when it has stored everything up to `after`, so an ack never covers a batch it
+ * failed to store.
+ */
+export const EventsSchema = T.Object({
+  after: SeqMark,
+  records: T.Array(EventRecordSchema, { minItems: 1 }),
+});
 export type Events = Static<typeof EventsSchema>;
 
-/** Hub → agent (QoS 1): every record up to `seq` is stored durably. */
-export const AckSchema = T.Object({ seq: Count });
+/**
+ * Hub → agent (QoS 1): every record up to `seq` is stored durably (or, for a record the hub cannot
+ * store or does not accept, handled as docs/security.md says). Never above what the agent sent.
+ */
+export const AckSchema = T.Object({ seq: SeqMark });
 export type Ack = Static<typeof AckSchema>;
 
 export const COMMAND_TYPES = ['run', 'kill', 'restart', 'replay', 'ping'] as const;
@@ -278,7 +297,8 @@ export function appliedStateHash(flows: readonly AppliedFlow[]): string {
 /** Rules a JSON Schema cannot say simply: seq order within a batch, and what each command needs. */
 function semanticCheck(kind: AgentTopicKind, value: unknown): string | undefined {
   if (kind === 'events') {
-    const { records } = value as Events;
+    const { after, records } = value as Events;
+    if (records[0]!.seq <= after) return `records[0].seq ${records[0]!.seq} does not follow after ${after}`;
     for (let i = 1; i < records.length; i++) {
       if (records[i]!.seq <= records[i - 1]!.seq)
         return `records[${i}].seq ${records[i]!.seq} does not follow ${records[i - 1]!.seq}: seq must increase`;

@@ -309,6 +309,17 @@ export interface PropertyProblem {
   message: string;
 }
 
+/** Where a trigger's properties are being checked. */
+export interface PropertyCheckContext {
+  /**
+   * True when the flow is being written (the hub's API, `tern validate`,
+   * `tern deploy`); false when a stored or assigned flow is read again. A rule
+   * tightened after flows were stored checks only then, so that those flows
+   * keep loading (the trigger refuses to act on them at run time instead).
+   */
+  saving: boolean;
+}
+
 /** One trigger type. Build it with {@link defineTrigger}. */
 export interface TriggerDefinition<P = Record<string, unknown>> {
   readonly kind: 'trigger';
@@ -327,7 +338,7 @@ export interface TriggerDefinition<P = Record<string, unknown>> {
   readonly raw: readonly string[];
   readonly examples: readonly TaskExample[];
   /** Checks the literal properties (templated values are skipped) when a flow is validated. */
-  check?(props: P): PropertyProblem[];
+  check?(props: P, context: PropertyCheckContext): PropertyProblem[];
   start(props: P, ctx: TriggerContext): Promise<TriggerHandle> | TriggerHandle;
 }
 
@@ -340,7 +351,7 @@ type TriggerDefinitionInput<S extends TSchema> = {
   variables?: TSchema;
   raw?: readonly string[];
   examples?: readonly TaskExample[];
-  check?(props: Static<S>): PropertyProblem[];
+  check?(props: Static<S>, context: PropertyCheckContext): PropertyProblem[];
   start(props: Static<S>, ctx: TriggerContext): Promise<TriggerHandle> | TriggerHandle;
 };
 

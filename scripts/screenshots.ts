@@ -1,7 +1,8 @@
 /**
  * `npm run screenshots`: starts a hub with example data (flows, executions,
  * one agent online and one offline) on loopback, visits every page of the web
- * UI in headless Chromium, and writes a PNG of each to docs/screenshots/.
+ * UI in headless Chromium, and writes a PNG of each to docs/screenshots/: at
+ * desktop width, and at phone width (390 px) as `*-phone.png`.
  *
  * Chromium: TERN_TEST_CHROMIUM, else /usr/bin/chromium (`deploy/dev/services.sh up chromium`).
  */
@@ -185,22 +186,25 @@ async function main(): Promise<void> {
       theme: 'light' | 'dark',
       ready?: (page: Page) => Promise<void>,
     ) => {
+      const phone = name.endsWith('-phone');
       const context = await browser.newContext({
-        viewport: { width: 1400, height: 900 },
+        viewport: phone ? { width: 390, height: 844 } : { width: 1400, height: 900 },
         deviceScaleFactor: 1,
       });
       // A string, not a function: this file is type-checked for Node, where there is no localStorage.
-      const token = name === 'sign-in' ? '' : TOKEN;
+      const token = name.startsWith('sign-in') ? '' : TOKEN;
       await context.addInitScript(
         `if (${JSON.stringify(token)}) localStorage.setItem('tern.token', ${JSON.stringify(token)});
          localStorage.setItem('tern.theme', ${JSON.stringify(theme)});`,
       );
       const page = await context.newPage();
       await page.goto(hub.url + path);
-      if (name !== 'sign-in') await page.locator('[data-live="live"]').waitFor({ timeout: 15_000 });
+      if (!name.startsWith('sign-in')) await page.locator('[data-live="live"]').waitFor({ timeout: 15_000 });
       await ready?.(page);
       await page.waitForTimeout(300);
-      await page.screenshot({ path: join(out, `${name}.png`), fullPage: name !== 'execution-logs' });
+      // Dialogs and the log box are shown as the window shows them.
+      const fullPage = !/^(execution-logs|agent-register)/.test(name);
+      await page.screenshot({ path: join(out, `${name}.png`), fullPage });
       await context.close();
       console.log(`wrote docs/screenshots/${name}.png`);
     };
@@ -208,59 +212,90 @@ async function main(): Promise<void> {
       await page.locator(selector).first().waitFor({ timeout: 15_000 });
     };
 
-    await shoot('sign-in', '/', 'light');
-    await shoot('dashboard', '/', 'light', visible('.chart svg'));
-    await shoot('dashboard-dark', '/', 'dark', visible('.chart svg'));
-    await shoot('flows', '/flows', 'light', visible('[data-testid="flows-table"]'));
-    await shoot('flow-editor', '/flows/plant.line1/collect', 'light', async (page) => {
-      await page.locator('.cm-content').waitFor();
-      await page.locator('.cm-line').nth(20).click();
-      await page.keyboard.press('End');
-      await page.keyboard.press('Enter');
-      await page.keyboard.press('Control+Space');
-      await page.locator('.cm-tooltip-autocomplete').waitFor({ timeout: 5000 });
+    /** Every page (with a tab, a dialog or an editor state), shot at desktop width and at phone width. */
+    const pages: [string, string, 'light' | 'dark', ((page: Page) => Promise<void>)?][] = [
+      ['sign-in', '/', 'light'],
+      ['dashboard', '/', 'light', visible('.chart svg')],
+      ['dashboard-dark', '/', 'dark', visible('.chart svg')],
+      ['flows', '/flows', 'light', visible('[data-testid="flows-table"]')],
+      [
+        'flow-editor',
+        '/flows/plant.line1/collect',
+        'light',
+        async (page) => {
+          await page.locator('.cm-content').waitFor();
+          await page.locator('.cm-line').nth(20).click();
+          await page.keyboard.press('End');
+          await page.keyboard.press('Enter');
+          await page.keyboard.press('Control+Space');
+          await page.locator('.cm-tooltip-autocomplete').waitFor({ timeout: 5000 });
+        },
+      ],
+      [
+        'flow-editor-problem',
+        '/flows/tern.examples/hello',
+        'dark',
+        async (page) => {
+          await page.locator('.cm-content').waitFor();
+          await page.locator('.cm-line').nth(13).click();
+          await page.keyboard.press('End');
+          await page.keyboard.insertText('\n    level: LOUD');
+          await page.getByTestId('problems').waitFor({ timeout: 10_000 });
+        },
+      ],
+      [
+        'flow-topology',
+        '/flows/plant.line1/collect?tab=topology',
+        'light',
+        visible('[data-testid="topology"]'),
+      ],
+      [
+        'flow-triggers',
+        '/flows/plant.line1/collect?tab=triggers',
+        'light',
+        visible('[data-runtime="gw-plant1-a"]'),
+      ],
+      ['flow-revisions', '/flows/plant.line1/collect?tab=revisions', 'light', visible('.cm-mergeView')],
+      [
+        'flow-execute',
+        '/flows/tern.examples/typed-inputs',
+        'light',
+        async (page) => {
+          await page.getByRole('button', { name: '▶ Execute' }).click();
+          await page.getByTestId('execute-form').waitFor();
+        },
+      ],
+      ['executions', '/executions', 'light', visible('[data-testid="executions-table"]')],
+      ['execution-gantt', `/executions/${retried}`, 'light', visible('[data-testid="gantt"]')],
+      [
+        'execution-topology',
+        `/executions/${agentExecution}?tab=topology`,
+        'light',
+        visible('[data-testid="topology"]'),
+      ],
+      ['execution-logs', `/executions/${failed}?tab=logs`, 'light', visible('.log')],
+      ['execution-io', `/executions/${agentExecution}?tab=io`, 'light', visible('.json')],
+      ['agents', '/agents', 'light', visible('[data-testid="agents-table"]')],
+      ['agent', '/agents/gw-plant1-a', 'light', visible('[data-testid="agent-flows"]')],
+    ];
+    for (const [name, path, theme, ready] of pages) {
+      await shoot(name, path, theme, ready);
+      await shoot(`${name}-phone`, path, theme, ready);
+    }
+    await shoot('menu-phone', '/', 'light', async (page) => {
+      await page.getByRole('button', { name: 'Menu' }).click();
     });
-    await shoot('flow-editor-problem', '/flows/tern.examples/hello', 'dark', async (page) => {
-      await page.locator('.cm-content').waitFor();
-      await page.locator('.cm-line').nth(13).click();
-      await page.keyboard.press('End');
-      await page.keyboard.insertText('\n    level: LOUD');
-      await page.getByTestId('problems').waitFor({ timeout: 10_000 });
-    });
-    await shoot(
-      'flow-topology',
-      '/flows/plant.line1/collect?tab=topology',
-      'light',
-      visible('[data-testid="topology"]'),
-    );
-    await shoot(
-      'flow-triggers',
-      '/flows/plant.line1/collect?tab=triggers',
-      'light',
-      visible('[data-runtime="gw-plant1-a"]'),
-    );
-    await shoot(
-      'flow-revisions',
-      '/flows/plant.line1/collect?tab=revisions',
-      'light',
-      visible('.cm-mergeView'),
-    );
-    await shoot('flow-execute', '/flows/tern.examples/typed-inputs', 'light', async (page) => {
-      await page.getByRole('button', { name: '▶ Execute' }).click();
-      await page.getByTestId('execute-form').waitFor();
-    });
-    await shoot('executions', '/executions', 'light', visible('[data-testid="executions-table"]'));
-    await shoot('execution-gantt', `/executions/${retried}`, 'light', visible('[data-testid="gantt"]'));
-    await shoot(
-      'execution-topology',
-      `/executions/${agentExecution}?tab=topology`,
-      'light',
-      visible('[data-testid="topology"]'),
-    );
-    await shoot('execution-logs', `/executions/${failed}?tab=logs`, 'light', visible('.log'));
-    await shoot('execution-io', `/executions/${agentExecution}?tab=io`, 'light', visible('.json'));
-    await shoot('agents', '/agents', 'light', visible('[data-testid="agents-table"]'));
-    await shoot('agent', '/agents/gw-plant1-a', 'light', visible('[data-testid="agent-flows"]'));
+    // Last: each registers one more agent.
+    for (const name of ['agent-register', 'agent-register-phone']) {
+      await shoot(name, '/agents', 'light', async (page) => {
+        await page.getByRole('button', { name: 'Register agent' }).click();
+        const dialog = page.getByRole('dialog');
+        await dialog.getByLabel('Id').fill(name === 'agent-register' ? 'gw-plant3-c' : 'gw-plant4-d');
+        await dialog.getByLabel(/Labels/).fill('site=plant3');
+        await dialog.getByRole('button', { name: 'Register' }).click();
+        await dialog.getByTestId('agent-command').waitFor();
+      });
+    }
   } finally {
     await browser.close();
     for (const a of agents) await a.close();

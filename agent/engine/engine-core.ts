@@ -3,7 +3,7 @@
 import type { Registry } from '../../plugins/registry.js';
 import type { Execution, LogLine, TaskRun } from '../../protocol/execution.js';
 import type { SubflowRequest, SubflowResult } from '../../protocol/plugin.js';
-import type { ExpressionFunctions, Renderer } from '../expr/index.js';
+import type { Renderer } from '../expr/index.js';
 import type { Abort } from './abort.js';
 import type { ExecutionRun } from './execution-run.js';
 import type { RuntimeHost } from './plugin-host.js';
@@ -24,7 +24,6 @@ export interface EngineCore {
   durationMs(text: string): number;
   /** The clock's time as ISO-8601 (cached per millisecond: records are stamped very often). */
   nowIso(): string;
-  functions(execution: Execution): ExpressionFunctions;
   saveExecution(execution: Execution): void;
   saveTaskRun(taskRun: TaskRun, execution: Execution): void;
   log(line: LogLine): void;

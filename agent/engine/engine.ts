@@ -11,9 +11,10 @@ import { TaskError, TernError } from '../../protocol/errors.js';
 import type { Execution, LogLine, TaskRun } from '../../protocol/execution.js';
 import { labelMap } from '../../protocol/flow.js';
 import { newId } from '../../protocol/ids.js';
+import { capLogLine, MAX_LOG_LINE_BYTES } from '../../protocol/log-cap.js';
 import type { SubflowRequest, SubflowResult } from '../../protocol/plugin.js';
 import { isFailure, isTerminal, type State } from '../../protocol/states.js';
-import { type ExpressionFunctions, Renderer } from '../expr/index.js';
+import { Renderer } from '../expr/index.js';
 import type { Abort } from './abort.js';
 import type { EngineCore } from './engine-core.js';
 import { messageOf } from './errors.js';
@@ -30,6 +31,7 @@ import {
   systemClock,
 } from './ports.js';
 import { planReplay, planRestart } from './restart.js';
+import { lostSecretInputs, splitSecretInputs } from './secret-inputs.js';
 
 export interface EngineOptions {
   store: ExecutionStore;
@@ -44,6 +46,8 @@ export interface EngineOptions {
   killGraceMs?: number;
   /** Shared resources and default endpoints for plugins; the caller closes it. Default: one of its own. */
   host?: RuntimeHost;
+  /** Longest log message kept whole, in UTF-8 bytes (default 64 KiB); longer ones are cut and marked. */
+  maxLogLineBytes?: number;
 }
 
 export interface StartOptions {
@@ -57,6 +61,12 @@ export interface StartOptions {
   executionId?: string;
   /** Called once the execution has ended, whatever its state (before `wait` resolves). */
   onEnd?: (execution: Execution) => void;
+  /**
+   * Secret values the inputs and labels may hold (those a parent execution
+   * or a trigger read): masked wherever they occur in what the execution
+   * stores, shows and logs, while its tasks read the inputs as they are.
+   */
+  secrets?: readonly string[];
 }
 
 /** Receives every change as it happens (live views, sync outbox). */
@@ -94,6 +104,7 @@ export class Engine implements EngineCore {
   readonly host: RuntimeHost;
   private readonly flows: FlowSource;
   private readonly logger: Logger;
+  private readonly maxLogLineBytes: number;
   private readonly listeners = new Set<EngineListener>();
   private readonly active = new Map<string, Active>();
   private readonly running = new Map<string, number>();
@@ -116,6 +127,7 @@ export class Engine implements EngineCore {
     this.workRoot = options.workRoot ?? join(tmpdir(), 'tern-work');
     this.killGraceMs = options.killGraceMs ?? 5000;
     this.host = options.host ?? new RuntimeHost();
+    this.maxLogLineBytes = options.maxLogLineBytes ?? MAX_LOG_LINE_BYTES;
   }
 
   /** Subscribes to changes; returns the unsubscribe function. */
@@ -135,6 +147,7 @@ export class Engine implements EngineCore {
     const labels = { ...labelMap(flow.labels), ...options.labels };
     const base = { flow: { id: flow.id, namespace: flow.namespace, revision: record.revision }, labels };
     const inputs = resolveInputs(flow.inputs, options.inputs ?? {}, (v) => this.renderer.render(v, base));
+    const split = splitSecretInputs(flow.inputs, inputs, options.secrets ?? []);
     const id = options.executionId ?? newId();
     const execution: Execution = {
       id,
@@ -142,9 +155,10 @@ export class Engine implements EngineCore {
       flowId: flow.id,
       flowRevision: record.revision,
       state: 'CREATED',
-      inputs,
+      inputs: split.stored,
+      ...(split.masked.length > 0 && { secretInputs: split.masked }),
       outputs: {},
-      labels,
+      labels: split.mask.value(labels),
       trigger: options.trigger ?? null,
       originalId: options.originalId ?? id,
       parentExecutionId: options.parentExecutionId ?? null,
@@ -153,7 +167,7 @@ export class Engine implements EngineCore {
       stage: 'tasks',
     };
     this.saveExecution(execution);
-    this.admit(new ExecutionRun(this, execution, record), options.onEnd);
+    this.admit(new ExecutionRun(this, execution, record, [], { inputs, secrets: split.mask }), options.onEnd);
     return execution;
   }
 
@@ -201,6 +215,8 @@ export class Engine implements EngineCore {
     const stored = await this.store.getExecution(executionId);
     if (!stored) throw new TernError('NOT_FOUND', `execution ${executionId} not found`);
     const { execution, taskRuns } = stored;
+    const lost = lostSecretInputs(execution);
+    if (lost) throw new TernError('CONFLICT', `execution ${executionId} cannot be restarted: ${lost}`);
     if (!isFailure(execution.state)) {
       throw new TernError(
         'CONFLICT',
@@ -238,6 +254,8 @@ export class Engine implements EngineCore {
     if (!stored) throw new TernError('NOT_FOUND', `execution ${executionId} not found`);
     const source = stored.execution;
     if (!isTerminal(source.state)) throw new TernError('CONFLICT', `execution ${executionId} has not ended`);
+    const lost = lostSecretInputs(source);
+    if (lost) throw new TernError('CONFLICT', `execution ${executionId} cannot be replayed: ${lost}`);
     const record = await this.flows.getFlow(source.namespace, source.flowId, source.flowRevision);
     if (!record)
       throw new TernError(
@@ -313,13 +331,17 @@ export class Engine implements EngineCore {
       const stored = await this.store.getExecution(e.id);
       if (!stored) continue;
       const record = await this.flows.getFlow(e.namespace, e.flowId, e.flowRevision);
-      const run = record ? new ExecutionRun(this, stored.execution, record, stored.taskRuns) : undefined;
+      const lost = lostSecretInputs(stored.execution);
+      const run =
+        record && !lost ? new ExecutionRun(this, stored.execution, record, stored.taskRuns) : undefined;
       this.logger.info({ executionId: e.id, state: e.state }, 'recovering execution');
       if (!run) {
         Object.assign(stored.execution, {
           state: 'FAILED',
           endDate: this.nowIso(),
-          error: `flow ${e.namespace}.${e.flowId} revision ${e.flowRevision} is no longer known`,
+          error: lost
+            ? `cannot be resumed after a restart: ${lost}`
+            : `flow ${e.namespace}.${e.flowId} revision ${e.flowRevision} is no longer known`,
         });
         this.saveExecution(stored.execution);
         continue;
@@ -351,13 +373,6 @@ export class Engine implements EngineCore {
     return this.lastIso;
   }
 
-  functions(execution: Execution): ExpressionFunctions {
-    return {
-      secret: (name: string) => this.secrets.get(name, execution.namespace),
-      kv: (key: string, namespace?: string) => this.store.kv.get(namespace ?? execution.namespace, key),
-    };
-  }
-
   saveExecution(execution: Execution): void {
     this.store.saveExecution(execution);
     for (const l of this.listeners) l.execution?.(execution);
@@ -370,8 +385,10 @@ export class Engine implements EngineCore {
   }
 
   log(line: LogLine): void {
-    this.store.appendLog(line);
-    for (const l of this.listeners) l.log?.(line);
+    // One line is one stored row and one synced record: a runaway message must not make either huge.
+    const capped = capLogLine(line, this.maxLogLineBytes);
+    this.store.appendLog(capped);
+    for (const l of this.listeners) l.log?.(capped);
   }
 
   async runSubflow(
@@ -386,6 +403,8 @@ export class Engine implements EngineCore {
       if (!record) throw new TaskError(`subflow ${request.namespace}.${request.flowId} not found`, false);
       const child = await this.start(record, {
         inputs: request.inputs,
+        // The child stores what it is given: the parent's secrets in it are masked there too, and still used.
+        secrets: parent.secrets.within({ inputs: request.inputs, labels: request.labels }),
         labels: request.labels,
         parentExecutionId: parent.execution.id,
         trigger: {

@@ -8,7 +8,7 @@ import { TaskError } from '../../protocol/errors.js';
 import type { Attempt, Execution, TaskRun } from '../../protocol/execution.js';
 import type { Task } from '../../protocol/flow.js';
 import { newId } from '../../protocol/ids.js';
-import type { AnyTaskDefinition, RunTasksOptions } from '../../protocol/plugin.js';
+import type { AnyTaskDefinition, KvStore, RunTasksOptions } from '../../protocol/plugin.js';
 import { isFailure, isTerminal, mergeStates, type State } from '../../protocol/states.js';
 import { isTruthy } from '../../protocol/values.js';
 import type { Deadline, ExpressionFunctions, RenderBounds } from '../expr/index.js';
@@ -65,8 +65,8 @@ type Outcome =
 export class ExecutionRun {
   readonly execution: Execution;
   readonly record: FlowRecord;
-  /** Secret values this run has read: masked out of its logs, errors and outputs. */
-  readonly secrets = new SecretMask();
+  /** Secret values this run has read or was given: masked out of its logs, errors and outputs. */
+  readonly secrets: SecretMask;
   /** Aborted by kill: stops everything, including `errors` and `finally`. */
   private readonly killAbort = new Abort();
   /** Aborted by kill or flow timeout: stops the main task list. The kill abort itself without a flow timeout. */
@@ -79,6 +79,9 @@ export class ExecutionRun {
   private pausedCount = 0;
   private errorInfo: { taskId: string; message: string } | undefined;
   private fns: ExpressionFunctions | undefined;
+  /** The inputs as the tasks read them, secrets included; the execution keeps them masked. */
+  private readonly inputs: Record<string, unknown>;
+  private kvView: KvStore | undefined;
   /** The flow's variables as rendered, secrets included; the execution keeps them masked. */
   private vars: Record<string, unknown> | undefined;
   /** When the flow's timeout aborts the main task list, if it has one. */
@@ -86,17 +89,26 @@ export class ExecutionRun {
   /** Set once the first task has been looked at: from then on tasks give the event loop its turns. */
   private ranTask = false;
 
+  /**
+   * @param live a new execution's inputs as given, secrets unmasked (the
+   *   stored execution has them masked), and the mask of the secrets it was
+   *   given. Without it, the run reads the stored inputs.
+   */
   constructor(
     private readonly core: EngineCore,
     execution: Execution,
     record: FlowRecord,
     taskRuns: readonly TaskRun[] = [],
+    live?: { inputs: Record<string, unknown>; secrets: SecretMask },
   ) {
     this.execution = execution;
     this.record = record;
+    this.inputs = live?.inputs ?? execution.inputs;
+    this.secrets = live?.secrets ?? new SecretMask();
+    // Executions stored before SECRET inputs were masked still hold their values.
     for (const input of record.flow.inputs ?? []) {
       const value = execution.inputs[input.id];
-      if (input.type === 'SECRET' && typeof value === 'string') this.secrets.add(value);
+      if (input.type === 'SECRET' && typeof value === 'string' && value !== MASK) this.secrets.add(value);
     }
     for (const tr of taskRuns) {
       this.runs.set(runKey(tr.parentTaskRunId, tr.taskId, tr.iteration), tr);
@@ -111,11 +123,36 @@ export class ExecutionRun {
 
   /** The expression functions of this execution: `secret()` reads the flow's namespace and remembers the value to mask it. */
   functions(): ExpressionFunctions {
-    if (!this.fns) {
-      const { kv } = this.core.functions(this.execution);
-      this.fns = { secret: (name) => this.secret(name), kv };
-    }
+    this.fns ??= {
+      secret: (name) => this.secret(name),
+      kv: (key, namespace) => this.kv.get(namespace ?? this.execution.namespace, key),
+    };
     return this.fns;
+  }
+
+  /**
+   * The KV store as this execution sees it (`kv()` and tasks' `ctx.kv`): a
+   * value read back that holds a secret of the reader's namespace, or of the
+   * key's, is masked from then on in what the execution logs and stores.
+   */
+  get kv(): KvStore {
+    if (!this.kvView) {
+      const { store, secrets } = this.core;
+      this.kvView = {
+        get: (namespace, key) => {
+          const value = store.kv.get(namespace, key);
+          if (value !== undefined && secrets.visibleValues) {
+            this.secrets.learnFrom(value, secrets.visibleValues(this.execution.namespace));
+            if (namespace !== this.execution.namespace)
+              this.secrets.learnFrom(value, secrets.visibleValues(namespace));
+          }
+          return value;
+        },
+        set: (namespace, key, value, ttlMs) => store.kv.set(namespace, key, value, ttlMs),
+        delete: (namespace, key) => store.kv.delete(namespace, key),
+      };
+    }
+    return this.kvView;
   }
 
   /** A secret for this execution's namespace, remembered to be masked. */
@@ -638,7 +675,7 @@ export class ExecutionRun {
     this.base ??= {
       flow: { id: e.flowId, namespace: e.namespace, revision: e.flowRevision },
       execution: { id: e.id, startDate: e.startDate, originalId: e.originalId },
-      inputs: e.inputs,
+      inputs: this.inputs,
       labels: e.labels,
       trigger: e.trigger ?? undefined,
       agent: this.core.agent,

@@ -75,4 +75,10 @@ export interface FlowSource {
  */
 export interface SecretSource {
   get(name: string, namespace?: string): string | undefined;
+  /**
+   * Every value `get` could give a flow of `namespace`. A value an execution
+   * reads back from the KV store is checked against them, and masked where it
+   * holds one. Without it, only what `secret()` handed out is masked.
+   */
+  visibleValues?(namespace?: string): Iterable<string>;
 }

@@ -24,4 +24,22 @@ describe('SecretMask', () => {
     mask.add('ab');
     expect({ empty: mask.empty, text: mask.text('abab') }).toEqual({ empty: true, text: 'abab' });
   });
+
+  it('says which of its secrets a value carries, in strings, lists and keys', () => {
+    const mask = new SecretMask();
+    mask.add('s3cr3t');
+    mask.add('other-secret');
+    mask.add('unused-secret');
+    expect(mask.within({ auth: ['Bearer s3cr3t'], 'other-secret': 1, n: 2 }).sort()).toEqual([
+      'other-secret',
+      's3cr3t',
+    ]);
+    expect(mask.within('nothing here')).toEqual([]);
+  });
+
+  it('learns the candidates a value read back holds, and only those', () => {
+    const mask = new SecretMask();
+    mask.learnFrom({ token: 'Bearer s3cr3t' }, ['s3cr3t', 'absent-secret', 'ab']);
+    expect(mask.text('s3cr3t absent-secret ab')).toBe('****** absent-secret ab');
+  });
 });

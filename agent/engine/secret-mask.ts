@@ -37,6 +37,27 @@ export class SecretMask {
     return out;
   }
 
+  /** The secret values that occur in some string of `value` (map keys included): what a value handed on carries. */
+  within(value: unknown): string[] {
+    if (this.values.length === 0) return [];
+    const texts = stringsOf(value);
+    return this.values.filter((secret) => texts.some((text) => text.includes(secret)));
+  }
+
+  /**
+   * Adds each of `candidates` that occurs in some string of `value`: a value
+   * read back from storage (the KV store) is masked where it holds a secret.
+   */
+  learnFrom(value: unknown, candidates: Iterable<string>): void {
+    let texts: string[] | undefined;
+    for (const candidate of candidates) {
+      if (candidate.length < MIN_MASKED_LENGTH || this.values.includes(candidate)) continue;
+      texts ??= stringsOf(value);
+      if (texts.length === 0) return;
+      if (texts.some((text) => text.includes(candidate))) this.add(candidate);
+    }
+  }
+
   /** A copy of `value` with secrets masked in every string (map keys included); `value` itself when none is found. */
   value<T>(value: T): T {
     if (this.values.length === 0) return value;
@@ -67,6 +88,18 @@ export class SecretMask {
     }
     return value;
   }
+}
+
+/** Every string in `value`: itself, or the items of its lists and the keys and values of its maps. */
+function stringsOf(value: unknown, out: string[] = []): string[] {
+  if (typeof value === 'string') out.push(value);
+  else if (Array.isArray(value)) for (const item of value) stringsOf(item, out);
+  else if (value !== null && typeof value === 'object' && isPlainMap(value))
+    for (const [key, item] of Object.entries(value)) {
+      out.push(key);
+      stringsOf(item, out);
+    }
+  return out;
 }
 
 function isPlainMap(value: object): boolean {

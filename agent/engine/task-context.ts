@@ -99,7 +99,7 @@ export class EngineTaskContext implements TaskContext {
     this.agent = core.agent;
     const level = String(task.logLevel ?? 'TRACE').toUpperCase() as LogLevel;
     this.logger = new AttemptLogger(core, tr, attempt, LEVEL_RANK[level] ?? 0, run.secrets);
-    this.kv = core.store.kv;
+    this.kv = run.kv;
     this.storage = core.store.files;
     this.host = core.host;
   }

@@ -39,7 +39,7 @@ export class DirectoryFileStorage implements FileStorage {
 
   /** True when `value` is a well-formed storage URI (whether or not the file still exists). */
   isUri(value: string): boolean {
-    return parseUri(value) !== undefined;
+    return isStorageUri(value);
   }
 
   /** The local path of a stored file; throws on anything that is not a storage URI. */
@@ -50,6 +50,16 @@ export class DirectoryFileStorage implements FileStorage {
     }
     return join(this.root, ...segments);
   }
+}
+
+/**
+ * True when `value` is a well-formed storage URI, whichever storage made it.
+ *
+ * @example isStorageUri('tern:///e1/t1/report.csv') // true
+ * @example isStorageUri('/etc/passwd') // false
+ */
+export function isStorageUri(value: string): boolean {
+  return parseUri(value) !== undefined;
 }
 
 /** Splits a URI into safe, decoded path segments: execution, task run, then at least one name segment. */

@@ -19,6 +19,8 @@ export interface DrainStats {
   inFlight: number;
   /** Highest seq sent on the current session. */
   sentSeq: number;
+  /** Acks refused because they named a seq above any this process sent. */
+  refusedAcks: number;
 }
 
 type Tuning = Pick<
@@ -34,17 +36,24 @@ type Tuning = Pick<
 export class Drain {
   private publish: PublishEvents | undefined;
   private sentSeq = 0;
+  /**
+   * Highest seq sent to the hub by this process, on any session: an ack above it cannot be true (the
+   * hub cannot have stored what it never received), so it is refused rather than trimming the outbox.
+   */
+  private highestSent: number;
   /** Last seq of each unacknowledged batch, oldest first. */
   private inFlight: number[] = [];
   private lingerTimer: NodeJS.Timeout | undefined;
   private ackTimer: NodeJS.Timeout | undefined;
-  private readonly counters = { batchesSent: 0, recordsSent: 0, resends: 0 };
+  private readonly counters = { batchesSent: 0, recordsSent: 0, resends: 0, refusedAcks: 0 };
 
   constructor(
     private readonly outbox: Outbox,
     private readonly tuning: Tuning,
     private readonly log: Logger,
-  ) {}
+  ) {
+    this.highestSent = outbox.ackedSeq;
+  }
 
   /** A session is up: send everything not acknowledged, from the acked seq on. */
   begin(publish: PublishEvents): void {
@@ -69,8 +78,22 @@ export class Drain {
     this.lingerTimer = setTimeout(() => this.pump(), this.tuning.lingerMs);
   }
 
-  /** The hub stored everything up to `seq`: trim, and send more. Stale or repeated acks change nothing. */
+  /**
+   * The hub stored everything up to `seq`: trim, and send more. Stale or repeated acks change nothing.
+   * An ack above every seq this process sent is refused and logged, the outbox untouched: a hub (or a
+   * client with a stolen hub login) acking what it never received would otherwise delete records that
+   * were never stored. After a restart, an ack of records the previous process sent is refused too; the
+   * records go again and the hub, which deduplicates them, acks them again.
+   */
   acked(seq: number): void {
+    if (seq > this.highestSent) {
+      this.counters.refusedAcks++;
+      this.log.warn(
+        { ackSeq: seq, highestSent: this.highestSent, ackedSeq: this.outbox.ackedSeq },
+        'ack above every record sent; refused, outbox untouched',
+      );
+      return;
+    }
     const before = this.outbox.ackedSeq;
     this.outbox.trim(seq);
     const acked = this.outbox.ackedSeq;
@@ -93,9 +116,10 @@ export class Drain {
     while (this.inFlight.length < maxInFlight) {
       const batch = this.outbox.read(this.sentSeq, batchMaxRecords, batchMaxBytes);
       if (!batch) break;
-      publish(encodeEvents(batch.rows), batch.lastSeq);
+      publish(encodeEvents(batch.rows, this.sentSeq), batch.lastSeq);
       this.inFlight.push(batch.lastSeq);
       this.sentSeq = batch.lastSeq;
+      this.highestSent = Math.max(this.highestSent, batch.lastSeq);
       this.counters.batchesSent++;
       this.counters.recordsSent += batch.rows.length;
     }

@@ -363,14 +363,18 @@ describe('encodeEvents', () => {
     createdAt: Date.UTC(2025, 0, 2, 3, 4, 5, 6),
   });
 
-  it('builds a valid events message holding each stored record as data', () => {
-    const msg = parseMessage('events', encodeEvents([row(1, '{"message":"a"}'), row(2, '{"message":"b"}')]));
+  it('builds a valid events message holding each stored record as data, and the seq it follows', () => {
+    const msg = parseMessage(
+      'events',
+      encodeEvents([row(4, '{"message":"a"}'), row(5, '{"message":"b"}')], 2),
+    );
     expect(msg).toEqual({
       ok: true,
       value: {
+        after: 2,
         records: [
-          { seq: 1, kind: 'log', at: '2025-01-02T03:04:05.006Z', data: { message: 'a' } },
-          { seq: 2, kind: 'log', at: '2025-01-02T03:04:05.006Z', data: { message: 'b' } },
+          { seq: 4, kind: 'log', at: '2025-01-02T03:04:05.006Z', data: { message: 'a' } },
+          { seq: 5, kind: 'log', at: '2025-01-02T03:04:05.006Z', data: { message: 'b' } },
         ],
       },
     });
@@ -378,7 +382,7 @@ describe('encodeEvents', () => {
 
   it('sends a placeholder with the ids and size of a record too large for any message', () => {
     const payload = JSON.stringify({ id: 'e1', executionId: 'x1', big: 'z'.repeat(MAX_RECORD_BYTES) });
-    const msg = parseMessage('events', encodeEvents([row(1, payload)]));
+    const msg = parseMessage('events', encodeEvents([row(1, payload)], 0));
     expect(msg.ok && msg.value.records[0]?.data).toEqual({
       id: 'e1',
       executionId: 'x1',

@@ -287,17 +287,18 @@ function isoOf(ms: number): string {
 }
 
 /**
- * The events message for `rows`, built as text around each stored JSON
- * payload (no parse and re-serialise of every record).
+ * The events message for `rows`, which follow seq `after` (nothing the outbox
+ * holds lies between), built as text around each stored JSON payload (no
+ * parse and re-serialise of every record).
  */
-export function encodeEvents(rows: readonly OutboxRow[]): string {
+export function encodeEvents(rows: readonly OutboxRow[], after: number): string {
   const parts = rows.map(
     (row) =>
       `{"seq":${row.seq},"kind":${JSON.stringify(row.kind)},"at":"${isoOf(row.createdAt)}","data":${
         row.bytes > MAX_RECORD_BYTES ? placeholder(row) : row.payload
       }}`,
   );
-  return `{"records":[${parts.join(',')}]}`;
+  return `{"after":${after},"records":[${parts.join(',')}]}`;
 }
 
 /** What goes instead of a record too big for any message: its ids, its size, and a flag. */

@@ -5,7 +5,7 @@
  * `desired`, `ack` and `cmd` messages validated on receipt.
  */
 import type { Socket } from 'node:net';
-import mqtt, { type MqttClient } from 'mqtt';
+import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import {
   type Command,
   type Desired,
@@ -18,12 +18,15 @@ import { leanMqttPackets } from '../../protocol/mqtt-packets.js';
 import { type AgentTopicKind, agentTopic, parseAgentTopic } from '../../protocol/topics.js';
 import type { SyncTuning } from '../config.js';
 import type { Logger } from '../engine/ports.js';
+import { describeCertificateError, type TlsClientOptions } from '../hub-trust.js';
 import { backoffDelay, Connection, type ConnectionState, type TransitionListener } from './connection.js';
 import { Drain, type DrainStats } from './drain.js';
 import type { Outbox } from './outbox.js';
 
 export interface SyncClientOptions {
   url: string;
+  /** How the hub's certificate is verified over mqtts:// and wss:// (default: the system's CAs). */
+  tls?: TlsClientOptions;
   agentId: string;
   token?: string;
   tuning: SyncTuning;
@@ -93,6 +96,11 @@ export class SyncClient {
     this.connection.onTransition((to, from, event) =>
       this.log.debug({ from, to, event }, 'connection state'),
     );
+    if (options.tls?.rejectUnauthorized === false)
+      this.log.warn(
+        { url: options.url },
+        "TLS certificate verification is OFF (insecure-skip-tls-verify): anyone between this agent and the hub can pose as the hub and read the agent's token",
+      );
   }
 
   get state(): ConnectionState {
@@ -182,7 +190,7 @@ export class SyncClient {
   }
 
   private connect(): void {
-    const { url, agentId, token, tuning } = this.options;
+    const { url, agentId, token, tuning, tls } = this.options;
     const will: Status = { state: 'offline', since: new Date().toISOString() };
     let client: MqttClient;
     try {
@@ -198,6 +206,10 @@ export class SyncClient {
         reconnectPeriod: 0,
         resubscribe: false,
         will: { topic: this.topics.status, payload: Buffer.from(JSON.stringify(will)), qos: 1, retain: true },
+        // mqtts:// reads these from the options, wss:// from wsOptions; plain URLs ignore both. ws hands
+        // its options to tls.connect, whose checkServerIdentity returns an Error, not ws's typed boolean.
+        ...tls,
+        ...(tls && { wsOptions: { ...tls } as IClientOptions['wsOptions'] }),
       });
     } catch (err) {
       this.log.error({ err: (err as Error).message, url }, 'cannot connect to the hub');
@@ -222,7 +234,14 @@ export class SyncClient {
       else done();
     };
     client.on('error', (err) => {
-      if (client === this.client) this.log.warn({ err: err.message, url }, 'hub connection error');
+      if (client !== this.client) return;
+      const refused = describeCertificateError(err);
+      if (refused)
+        this.log.error(
+          { url, reason: refused },
+          "refusing to connect: the hub's TLS certificate is not trusted",
+        );
+      else this.log.warn({ err: err.message, url }, 'hub connection error');
     });
     client.on('close', () => this.onClose(client));
   }

@@ -47,6 +47,8 @@ interface RunningFlow {
   /** The flow as JSON: a change of any property restarts its triggers. */
   fingerprint: string;
   triggers: RunningTrigger[];
+  /** Triggers this revision disables (all of them in a disabled flow): not run, but reported as disabled. */
+  disabled: { id: string; type: string }[];
 }
 
 const COMMON = new Set(Object.keys(TriggerCommonProperties));
@@ -93,10 +95,15 @@ export class TriggerRuntime {
     return trigger?.handle ? trigger.context : undefined;
   }
 
-  /** Every trigger that runs (or failed to start), with what it has done since it started. */
+  /**
+   * Every trigger that runs (or failed to start), with what it has done since
+   * it started, and every trigger its flow's revision disables, marked
+   * `disabled`: so whoever reads the status sees a disabled trigger as
+   * disabled here, at that revision, rather than not at all.
+   */
   status(): TriggerStatus[] {
-    return [...this.flows.values()].flatMap(({ record, triggers }) =>
-      triggers.map(({ id, type, stats }) => {
+    return [...this.flows.values()].flatMap(({ record, triggers, disabled }) => [
+      ...triggers.map(({ id, type, stats }) => {
         const status: TriggerStatus = {
           namespace: record.flow.namespace,
           flowId: record.flow.id,
@@ -113,7 +120,17 @@ export class TriggerRuntime {
           status.lastError = { at: iso(stats.lastError.at), message: stats.lastError.message };
         return status;
       }),
-    );
+      ...disabled.map(({ id, type }) => ({
+        namespace: record.flow.namespace,
+        flowId: record.flow.id,
+        triggerId: id,
+        type,
+        revision: record.revision,
+        disabled: true,
+        fired: 0,
+        dropped: 0,
+      })),
+    ]);
   }
 
   /** Makes `records` the whole set of flows whose triggers run. */
@@ -184,22 +201,27 @@ export class TriggerRuntime {
     for (const id of previous) if (!kept.has(id)) await this.clearState(scopeOf(record, id));
     for (const t of record.flow.triggers ?? [])
       if (!kept.has(t.id)) await this.clearState(scopeOf(record, t.id));
-    if (enabled.length === 0) {
-      this.flows.delete(key);
-      return;
+    const disabled = (record.flow.triggers ?? [])
+      .filter((t) => !kept.has(t.id))
+      .map((t) => ({ id: t.id, type: this.options.engine.registry.trigger(t.type)?.type ?? t.type }));
+    if (enabled.length === 0 && disabled.length === 0) this.flows.delete(key);
+    else {
+      const next: RunningFlow = { record, fingerprint, triggers: [], disabled };
+      this.flows.set(key, next);
+      for (const trigger of enabled) {
+        const started = await this.start(record, trigger);
+        if (started) next.triggers.push(started);
+      }
     }
-    const next: RunningFlow = { record, fingerprint, triggers: [] };
-    this.flows.set(key, next);
-    for (const trigger of enabled) {
-      const started = await this.start(record, trigger);
-      if (started) next.triggers.push(started);
-    }
+    // What runs changed, or its revision did: the status tells it.
+    this.changed();
   }
 
   private async remove(key: string, running: RunningFlow): Promise<void> {
     await this.stopAll(running);
     this.flows.delete(key);
     for (const t of running.triggers) await this.clearState(scopeOf(running.record, t.id));
+    this.changed();
   }
 
   private async start(record: FlowRecord, trigger: Trigger): Promise<RunningTrigger | undefined> {

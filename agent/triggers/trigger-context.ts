@@ -121,6 +121,8 @@ export class RuntimeTriggerContext implements TriggerContext {
   readonly host: PluginHost;
   readonly stats: TriggerStats = { fired: 0, dropped: 0 };
   private readonly functions: ExpressionFunctions;
+  /** While one event's inputs and labels render: the secret values they read, to be masked in the execution. */
+  private secretsRead: string[] | undefined;
   private readonly base: Record<string, unknown>;
   private refusedLogged = false;
   private droppedLogged = false;
@@ -145,7 +147,11 @@ export class RuntimeTriggerContext implements TriggerContext {
     });
     const namespace = record.flow.namespace;
     this.functions = {
-      secret: (name: string) => engine.secrets.get(name, namespace),
+      secret: (name: string) => {
+        const value = engine.secrets.get(name, namespace);
+        if (value !== undefined) this.secretsRead?.push(value);
+        return value;
+      },
       kv: (key: string, ns?: string) => engine.store.kv.get(ns ?? namespace, key),
     };
     this.base = {
@@ -221,6 +227,8 @@ export class RuntimeTriggerContext implements TriggerContext {
     }
     let inputs: Record<string, unknown> | undefined;
     let labels: Record<string, string> | undefined;
+    const secretsRead: string[] = [];
+    this.secretsRead = secretsRead;
     try {
       // Most triggers have none of these: no scope is made for them.
       if (trigger.conditions?.length || trigger.inputs || trigger.labels) {
@@ -238,6 +246,8 @@ export class RuntimeTriggerContext implements TriggerContext {
       logger.warn({ err: messageOf(err) }, 'trigger conditions, inputs or labels failed; no execution');
       this.noteError(`conditions, inputs or labels failed: ${messageOf(err)}`);
       return { kind: 'INVALID', reason: messageOf(err) };
+    } finally {
+      this.secretsRead = undefined;
     }
     const { queue } = this.parts;
     const admitted = queue.enter();
@@ -248,6 +258,7 @@ export class RuntimeTriggerContext implements TriggerContext {
       execution = await engine.start(record, {
         inputs,
         labels,
+        secrets: secretsRead,
         trigger: variables,
         onEnd: () => queue.leave(),
       });

@@ -4,9 +4,13 @@
  * every other trigger (conditions, inputs, labels, refusal), and the reply
  * follows Kestra's: 200 with the execution (or, with `wait`, the ended one,
  * or with `returnOutputs` its outputs), 204 when a condition does not hold,
- * 404 for an unknown flow or key, 422 for inputs that do not fit.
+ * 404 for an unknown flow or key, 422 for inputs that do not fit. A key
+ * shorter than the minimum (a flow stored before there was one) is a 404
+ * too, with a warning saying why. Headers that carry credentials never reach
+ * the trigger (webhook-headers.ts).
  */
 import { timingSafeEqual } from 'node:crypto';
+import { MIN_WEBHOOK_KEY_LENGTH } from '../../plugins/webhook/webhook.js';
 import type { Trigger } from '../../protocol/flow.js';
 import type { Engine } from '../engine/engine.js';
 import type { FlowRecord, Logger } from '../engine/ports.js';
@@ -14,6 +18,7 @@ import type { TriggerStateStore } from './ports.js';
 import { TriggerQueue } from './queue.js';
 import type { TriggerRuntime } from './runtime.js';
 import { RuntimeTriggerContext } from './trigger-context.js';
+import { withoutCredentials } from './webhook-headers.js';
 
 /** The HTTP request, as the trigger sees it. */
 export interface WebhookCall {
@@ -43,6 +48,11 @@ export interface WebhookOptions {
   logger: Logger;
 }
 
+const NO_SUCH_WEBHOOK: WebhookReply = {
+  status: 404,
+  error: { code: 'NOT_FOUND', message: 'no such webhook' },
+};
+
 /** A webhook's state is nothing: a store that keeps none. */
 const stateless: TriggerStateStore = { load: () => new Map(), save() {}, clear() {} };
 
@@ -56,7 +66,15 @@ const stateless: TriggerStateStore = { load: () => new Map(), save() {}, clear()
 export async function answerWebhook(options: WebhookOptions): Promise<WebhookReply> {
   const { engine, record, key, call } = options;
   const trigger = record && !record.flow.disabled ? webhookTrigger(engine, record, key) : undefined;
-  if (!record || !trigger) return { status: 404, error: { code: 'NOT_FOUND', message: 'no such webhook' } };
+  if (!record || !trigger) return NO_SUCH_WEBHOOK;
+  if (key.length < MIN_WEBHOOK_KEY_LENGTH) {
+    // A flow stored before keys had a minimum length: it loads, but its webhook is not served.
+    options.logger.warn(
+      { namespace: record.flow.namespace, flowId: record.flow.id, triggerId: trigger.id },
+      `webhook call refused: the trigger's key is shorter than ${MIN_WEBHOOK_KEY_LENGTH} characters; save the flow with a longer key`,
+    );
+    return NO_SUCH_WEBHOOK;
+  }
   const running = options.triggers?.context(record, trigger.id);
   const ctx =
     running ??
@@ -82,7 +100,8 @@ export async function answerWebhook(options: WebhookOptions): Promise<WebhookRep
     type: trigger.type,
     method: call.method,
     body: call.body,
-    headers: call.headers,
+    // Credentials would be stored with the execution, shown and synced: the URL's key authenticates the call.
+    headers: withoutCredentials(call.headers),
     query: call.query,
     parameters: call.query,
   });

@@ -2,6 +2,7 @@
 
 import pino from 'pino';
 import { type Agent, startAgent } from '../../agent/agent.js';
+import { parseLimits } from '../../agent/broker-guard/limits.js';
 import {
   type AgentOptionsInput,
   compileAgentOptions,
@@ -25,6 +26,12 @@ export interface AgentCommandOptions {
   /** --id gw-01 (required with --hub; standalone defaults to `local`) */
   id?: string;
   token?: string;
+  /** --ca-file (TERN_CA_FILE): the hub's CA, for mqtts:// and wss://. */
+  caFile?: string;
+  /** --tls-pin, repeatable (TERN_TLS_PIN, comma-separated): accepted hub certificates. */
+  tlsPin?: string[];
+  /** --insecure-skip-tls-verify: accept any hub certificate. */
+  insecureSkipTlsVerify?: boolean;
   /** --labels site=plant1,role=gateway */
   labels?: string;
   /** --data-dir, default .tern/agent */
@@ -35,6 +42,8 @@ export interface AgentCommandOptions {
   localBroker?: boolean | string;
   /** --local-broker-host: its interface, loopback by default. */
   localBrokerHost?: string;
+  /** --local-broker-limits JSON: its limits that differ from the defaults. */
+  localBrokerLimits?: string;
   /** --http-port PORT: serve the webhooks of the agent's flows. */
   httpPort?: number | string;
   /** --http-host: its interface, loopback by default. */
@@ -130,8 +139,16 @@ export function agentInput(opts: AgentCommandOptions): AgentOptionsInput {
     const port = opts.localBroker === true ? undefined : Number(opts.localBroker);
     if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port <= 65535))
       usage(`--local-broker: '${opts.localBroker}' is not a TCP port`);
-    localBroker = { port, host: opts.localBrokerHost };
+    let limits: Record<string, unknown> | undefined;
+    try {
+      if (opts.localBrokerLimits !== undefined)
+        limits = parseLimits(opts.localBrokerLimits, '--local-broker-limits');
+    } catch (err) {
+      usage((err as Error).message);
+    }
+    localBroker = { port, host: opts.localBrokerHost, limits };
   } else if (opts.localBrokerHost !== undefined) usage('--local-broker-host needs --local-broker');
+  else if (opts.localBrokerLimits !== undefined) usage('--local-broker-limits needs --local-broker');
   let http: AgentOptionsInput['http'];
   if (opts.httpPort !== undefined) {
     const port = Number(opts.httpPort);
@@ -155,6 +172,7 @@ export function agentInput(opts: AgentCommandOptions): AgentOptionsInput {
     id: opts.id ?? 'local',
     hubUrl: opts.hub,
     token: opts.token,
+    tls: { caFile: opts.caFile, pins: opts.tlsPin, insecureSkipVerify: opts.insecureSkipTlsVerify },
     labels,
     dataDir: opts.dataDir,
     flowsDir: opts.flows,

@@ -43,7 +43,10 @@ export async function deployCommand(
   const local = new Map<string, { flow: Flow; source: string; file: string }>();
   const problems: string[] = [];
   for (const file of files) {
-    const r = await loadFlowFile(file, registry, { checkExpression: (t) => renderer.check(t) });
+    const r = await loadFlowFile(file, registry, {
+      checkExpression: (t) => renderer.check(t),
+      saving: true,
+    });
     if (!r.flow || r.problems.length > 0) {
       problems.push(...r.problems.map(formatProblem));
       continue;

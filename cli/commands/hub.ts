@@ -12,6 +12,7 @@ export async function hubCommand(options: HubOptionsInput, printer: Printer): Pr
     printer.line(
       `Embedded MQTT broker on port ${hub.mqttPort} (WebSocket at ${hub.url.replace(/^http/, 'ws')}/mqtt)`,
     );
+  if (hub.mqttsPort !== undefined) printer.line(`MQTT over TLS on port ${hub.mqttsPort}`);
   if (hub.adminToken) {
     printer.line('');
     printer.line(`Admin token (shown once, keep it): ${printer.style('bold', hub.adminToken)}`);

@@ -72,8 +72,15 @@ export async function executionsRun(
       json: inputs,
     },
   )) as Execution;
-  emit(out, e, () => out.printer.line(`${e.namespace}.${e.flowId} ${e.id} ${out.printer.state(e.state)}`));
-  return opts.wait && isFailure(e.state) ? EXIT_FAILED : EXIT_OK;
+  if (!opts.wait) {
+    return emit(out, e, () =>
+      out.printer.line(`${e.namespace}.${e.flowId} ${e.id} ${out.printer.state(e.state)}`),
+    );
+  }
+  // Waited for: what it did, as `tern executions show` prints it — task runs, their errors, the outputs.
+  if (out.json) emit(out, e, () => {});
+  else await executionsShow(client, out, e.id);
+  return isFailure(e.state) ? EXIT_FAILED : EXIT_OK;
 }
 
 export async function executionsList(

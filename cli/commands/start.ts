@@ -16,6 +16,8 @@ import type { Printer } from '../format.js';
 export interface StartOptions {
   port: number;
   mqttPort: number;
+  /** Where the hub's HTTP and MQTT listeners bind: loopback unless asked otherwise. */
+  host: string;
   dataDir: string;
   examples: string;
   logLevel: string;
@@ -35,6 +37,7 @@ export async function startCommand(options: StartOptions, printer: Printer): Pro
     {
       port: options.port,
       mqttPort: options.mqttPort,
+      host: options.host,
       dataDir: options.dataDir,
       adminToken: options.adminToken ?? known,
       secretKey: options.secretKey,
@@ -42,7 +45,9 @@ export async function startCommand(options: StartOptions, printer: Printer): Pro
     },
     logger,
   );
-  const token = hub.adminToken ?? options.adminToken ?? known;
+  const given = options.adminToken ?? known;
+  // A revoked token is not worth showing: the hub has logged what to do about it.
+  const token = hub.adminToken ?? (given && (await hub.storage.tokens.verify(given)) ? given : undefined);
   if (hub.adminToken) {
     writeFileSync(tokenFile, `${hub.adminToken}\n`);
     chmodSync(tokenFile, 0o600);

@@ -19,7 +19,10 @@ export async function validateCommand(paths: string[], env: CliEnvironment): Pro
   const renderer = new Renderer();
   let invalid = 0;
   for (const file of files) {
-    const result = await loadFlowFile(file, registry, { checkExpression: (t) => renderer.check(t) });
+    const result = await loadFlowFile(file, registry, {
+      checkExpression: (t) => renderer.check(t),
+      saving: true,
+    });
     if (result.problems.length === 0) {
       printer.line(`${printer.style('green', '✓')} ${file}`);
       continue;

@@ -15,11 +15,14 @@ import { executionRoutes } from './executions.js';
 import { flowRoutes } from './flows.js';
 import { followRoutes } from './follow.js';
 import { healthRoutes } from './health.js';
+import { infoRoutes } from './info.js';
 import { httpMetrics, metricsRoutes } from './metrics.js';
 import { openApiDocument } from './openapi.js';
 import { pluginRoutes } from './plugins.js';
+import { TokenRevocations } from './revocations.js';
 import { type ApiEnv, RouteTable } from './route.js';
 import { secretRoutes } from './secrets.js';
+import { securityHeaders } from './security-headers.js';
 import type { HubServices } from './services.js';
 import { statsRoutes } from './stats.js';
 import { tokenRoutes } from './tokens.js';
@@ -35,9 +38,11 @@ export interface ApiOptions {
   heartbeatMs?: number;
   /** Version shown in the OpenAPI document. */
   version?: string;
+  /** Whether the API is served over HTTPS: only then does it send HSTS. Defaults to false. */
+  https?: boolean;
 }
 
-const DEFAULTS = { heartbeatMs: 15_000, version: '0.1.0' } satisfies Omit<ApiOptions, 'logger'>;
+const DEFAULTS = { heartbeatMs: 15_000, version: '0.1.0', https: false } satisfies Omit<ApiOptions, 'logger'>;
 
 /**
  * Builds the API on the hub's services. Every route needs a bearer token
@@ -48,9 +53,11 @@ const DEFAULTS = { heartbeatMs: 15_000, version: '0.1.0' } satisfies Omit<ApiOpt
  * serve({ fetch: app.fetch, port: 8080 });
  */
 export function createApi(services: HubServices, options: ApiOptions = {}): Hono<ApiEnv> {
-  const { heartbeatMs, version } = { ...DEFAULTS, ...options };
+  const { heartbeatMs, version, https } = { ...DEFAULTS, ...options };
   const log = (options.logger ?? (pino() as unknown as Logger)).child({ component: 'api' });
   const app = new Hono<ApiEnv>();
+  // First, so that errors, 404s and the UI the hub adds later get the headers too.
+  app.use('*', securityHeaders({ https, apiPrefix: API_BASE, docsPath: DOCS_PATH }));
   app.use('*', httpMetrics(services.metrics));
   app.use(
     '/api/*',
@@ -64,8 +71,10 @@ export function createApi(services: HubServices, options: ApiOptions = {}): Hono
     }),
   );
 
-  const table = new RouteTable(app, API_BASE, bearerAuth(services.storage.tokens));
+  const revocations = new TokenRevocations();
+  const table = new RouteTable(app, API_BASE, bearerAuth(services.storage.tokens, revocations));
   healthRoutes(table, services);
+  infoRoutes(table, services, version);
   flowRoutes(table, services);
   webhookRoutes(table, services);
   followRoutes(table, services, { heartbeatMs });
@@ -73,7 +82,7 @@ export function createApi(services: HubServices, options: ApiOptions = {}): Hono
   statsRoutes(table, services);
   executionRoutes(table, services);
   agentRoutes(table, services);
-  tokenRoutes(table, services);
+  tokenRoutes(table, services, revocations);
   secretRoutes(table, services);
   bridgeRoutes(table, services);
   pluginRoutes(table, services);

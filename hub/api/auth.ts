@@ -2,18 +2,23 @@
 import type { MiddlewareHandler } from 'hono';
 import { TernError } from '../../protocol/errors.js';
 import type { TokenRepository } from '../store/types.js';
+import type { TokenRevocations } from './revocations.js';
 import type { ApiEnv } from './route.js';
 
 const BEARER = /^Bearer\s+(\S+)\s*$/i;
 
 /**
  * Checks `Authorization: Bearer <token>` against the token store and leaves
- * the token's info on the context. Missing, malformed, unknown and revoked
- * tokens all answer 401 (the message says which, the token is never echoed).
+ * the token's info on the context, with `onRevoked` to hear of its
+ * revocation. Missing, malformed, unknown and revoked tokens all answer 401
+ * (the message says which, the token is never echoed).
  *
- * @example app.get('/api/v1/flows', bearerAuth(storage.tokens), handler)
+ * @example app.get('/api/v1/flows', bearerAuth(storage.tokens, revocations), handler)
  */
-export function bearerAuth(tokens: TokenRepository): MiddlewareHandler<ApiEnv> {
+export function bearerAuth(
+  tokens: TokenRepository,
+  revocations: TokenRevocations,
+): MiddlewareHandler<ApiEnv> {
   return async (c, next) => {
     const header = c.req.header('authorization');
     if (!header) {
@@ -30,6 +35,20 @@ export function bearerAuth(tokens: TokenRepository): MiddlewareHandler<ApiEnv> {
       );
     }
     c.set('token', info);
-    await next();
+    // A revocation between this check and a stream's own watch (body reading, a snapshot read) is not missed.
+    let revoked = false;
+    const stopWatching = revocations.watch(info.id, () => {
+      revoked = true;
+    });
+    c.set('onRevoked', (listener) => {
+      if (!revoked) return revocations.watch(info.id, listener);
+      listener();
+      return () => {};
+    });
+    try {
+      await next();
+    } finally {
+      stopWatching();
+    }
   };
 }

@@ -98,7 +98,11 @@ export function bridgeRoutes(table: RouteTable, services: HubServices): void {
       body: {
         required: false,
         json: T.Object(
-          { ids: T.Optional(T.Array(T.Integer({ minimum: 1 }), { maxItems: 10_000 })) },
+          {
+            ids: T.Optional(
+              T.Array(T.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }), { maxItems: 10_000 }),
+            ),
+          },
           { additionalProperties: false },
         ),
       },

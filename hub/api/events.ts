@@ -1,9 +1,9 @@
 /** `GET /events`: every execution, agent and flow change as server-sent events, for live views. */
-import { Type as T } from '@sinclair/typebox';
 import { streamSSE } from 'hono/streaming';
 import { TernError } from '../../protocol/errors.js';
 import type { HubEvent } from '../events.js';
 import type { RouteTable } from './route.js';
+import { ServerSentEventSchema } from './schemas.js';
 import type { HubServices } from './services.js';
 
 /** Events kept for a slow client before it is disconnected (it reconnects and reloads). */
@@ -24,9 +24,13 @@ export function eventRoutes(table: RouteTable, services: HubServices, options: E
       tag: 'operations',
       summary: 'Every change, live (server-sent events)',
       description:
-        'A `ready` event first, then `execution` (an execution without its task runs, after each change, on the hub or ingested from an agent), `agent` (an agent after its status, labels or connection changed) and `flow` (`{namespace, id}` after a flow was saved or deleted) events as they happen. Comment lines are sent as a heartbeat. The stream does not replay history: read the lists after `ready`.',
+        'A `ready` event first, then `execution` (an execution without its task runs, after each change, on the hub or ingested from an agent), `agent` (an agent after its status, labels or connection changed) and `flow` (`{namespace, id}` after a flow was saved or deleted) events as they happen. Comment lines are sent as a heartbeat. The stream does not replay history: read the lists after `ready`. It ends at once when the token it was opened with is revoked.',
       responses: {
-        200: { description: 'The event stream', schema: T.String(), mediaType: 'text/event-stream' },
+        200: {
+          description: 'The event stream',
+          schema: ServerSentEventSchema,
+          mediaType: 'text/event-stream',
+        },
       },
     },
     (c) => {
@@ -41,12 +45,15 @@ export function eventRoutes(table: RouteTable, services: HubServices, options: E
         wake?.();
       });
       c.header('X-Accel-Buffering', 'no');
+      const onRevoked = c.get('onRevoked');
       return streamSSE(c, async (stream) => {
         let closed = false;
         stream.onAbort(() => {
           closed = true;
           wake?.();
         });
+        // Aborting ends the response even while a write waits on a slow client.
+        const stopWatching = onRevoked(() => stream.abort());
         const heartbeat = setInterval(() => {
           stream.write(': heartbeat\n\n').catch(() => undefined);
         }, options.heartbeatMs);
@@ -65,6 +72,7 @@ export function eventRoutes(table: RouteTable, services: HubServices, options: E
           }
         } finally {
           clearInterval(heartbeat);
+          stopWatching();
           unsubscribe();
         }
       });

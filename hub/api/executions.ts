@@ -3,6 +3,8 @@ import { Type as T } from '@sinclair/typebox';
 import { TernError } from '../../protocol/errors.js';
 import type { Execution } from '../../protocol/execution.js';
 import type { FleetControl, FleetServices } from '../fleet/types.js';
+import { fileInputProblems } from './file-inputs.js';
+import { unlessRevoked } from './revocations.js';
 import type { RouteTable } from './route.js';
 import {
   ErrorBodySchema,
@@ -21,8 +23,10 @@ import {
 } from './schemas.js';
 import type { HubServices } from './services.js';
 import { formInputs } from './uploads.js';
+import { rejectProblems } from './validation.js';
 
 const notFound = (id: string) => new TernError('NOT_FOUND', `no execution ${id}`);
+const NO_UPLOADS: ReadonlySet<string> = new Set();
 const Problem422 = {
   description: 'Invalid inputs: INVALID_INPUT, every problem listed',
   schema: ErrorBodySchema,
@@ -100,7 +104,10 @@ export function executionRoutes(table: RouteTable, services: HubServices & Fleet
         200: { description: 'The execution, running again', schema: ExecutionSchema },
         202: Sent202,
         404: { description: 'No such execution', schema: ErrorBodySchema },
-        409: { description: 'Not ended, or nothing failed', schema: ErrorBodySchema },
+        409: {
+          description: 'Not ended, nothing failed, or its inputs held secrets (never stored)',
+          schema: ErrorBodySchema,
+        },
       },
     },
     async (c, { params }) => {
@@ -128,7 +135,10 @@ export function executionRoutes(table: RouteTable, services: HubServices & Fleet
         201: { description: 'The new execution', schema: ExecutionSchema },
         202: Sent202,
         404: { description: 'No such execution', schema: ErrorBodySchema },
-        409: { description: 'The execution has not ended', schema: ErrorBodySchema },
+        409: {
+          description: 'The execution has not ended, or its inputs held secrets (never stored)',
+          schema: ErrorBodySchema,
+        },
       },
     },
     async (c, { params, body }) => {
@@ -147,7 +157,7 @@ export function executionRoutes(table: RouteTable, services: HubServices & Fleet
       tag: 'executions',
       summary: 'Start an execution of a hub flow, or on agents',
       description:
-        'Inputs as a JSON object, or as `multipart/form-data` fields (a file field becomes the path of a FILE input). With `wait=true` the answer comes when the execution has ended. Invalid inputs create no execution. A flow whose id is `kill`, `restart` or `replay` cannot be started through this path. With `agent`, a flow that runs on agents is started there: the hub names each execution and sends a `run` command (202); the agent checks the inputs.',
+        'Inputs as a JSON object, or as `multipart/form-data` fields (a file field becomes the path of a FILE input). With `wait=true` the answer comes when the execution has ended (401 if the token is revoked meanwhile; the execution goes on). Invalid inputs create no execution. A flow whose id is `kill`, `restart` or `replay` cannot be started through this path. With `agent`, a flow that runs on agents is started there: the hub names each execution and sends a `run` command (202); the agent checks the inputs.',
       params: T.Object({ namespace: Namespace, flowId: Id }),
       query: T.Object({
         wait: T.Optional(T.Boolean({ default: false, description: 'Answer when the execution has ended' })),
@@ -161,7 +171,10 @@ export function executionRoutes(table: RouteTable, services: HubServices & Fleet
       }),
       body: {
         required: false,
-        json: T.Record(T.String(), T.Unknown(), { description: 'Inputs by id' }),
+        json: T.Record(T.String(), T.Unknown(), {
+          description:
+            'Inputs by id; a FILE input takes a `tern:///` storage URI (or upload the file as multipart)',
+        }),
         form: T.Record(T.String(), T.String(), { description: 'Inputs by id; files for FILE inputs' }),
       },
       responses: {
@@ -170,6 +183,10 @@ export function executionRoutes(table: RouteTable, services: HubServices & Fleet
           description: 'With `agent`: the executions the agents were told to run',
           schema: T.Object({ executionIds: T.Array(T.String()), commands: T.Array(SentCommandSchema) }),
         },
+        400: {
+          description: 'A FILE input given as a path or URL rather than an uploaded file or a storage URI',
+          schema: ErrorBodySchema,
+        },
         404: { description: 'No such flow (or, with `agent`, no such agent)', schema: ErrorBodySchema },
         409: { description: 'The flow does not run on the hub, or is disabled', schema: ErrorBodySchema },
         422: Problem422,
@@ -177,11 +194,13 @@ export function executionRoutes(table: RouteTable, services: HubServices & Fleet
     },
     async (c, { params, query, body }) => {
       const labels = labelFilter(query.labels);
+      const declared = (await services.storage.flows.get(params.namespace, params.flowId))?.flow.inputs;
       if (query.agent !== undefined) {
         if (query.wait) throw new TernError('BAD_REQUEST', 'wait=true is not supported with agent');
         if (body.kind === 'form')
           throw new TernError('BAD_REQUEST', 'send the inputs of an agent run as JSON');
         const inputs = body.kind === 'json' ? body.value : undefined;
+        rejectProblems(fileInputProblems(declared, inputs ?? {}, NO_UPLOADS));
         const commands = await fleet().run(params.namespace, params.flowId, query.agent, {
           ...(inputs !== undefined && { inputs }),
           ...(labels && { labels }),
@@ -192,6 +211,7 @@ export function executionRoutes(table: RouteTable, services: HubServices & Fleet
       const inputs = body.kind === 'json' ? body.value : (form?.inputs ?? {});
       let execution: Execution;
       try {
+        rejectProblems(fileInputProblems(declared, inputs, form?.uploaded ?? NO_UPLOADS));
         execution = await executions.start(params.namespace, params.flowId, {
           inputs,
           ...(labels && { labels }),
@@ -200,7 +220,7 @@ export function executionRoutes(table: RouteTable, services: HubServices & Fleet
         await form?.discard();
         throw err;
       }
-      if (query.wait) execution = await executions.wait(execution.id);
+      if (query.wait) execution = await unlessRevoked(c, executions.wait(execution.id));
       return c.json(execution, 201);
     },
   );

@@ -67,6 +67,7 @@ export function checkSubmission(
   const source = submission.kind === 'yaml' ? submission.text : stringify(submission.value);
   const { flow, problems, malformed } = parseFlow(source, registry, {
     checkExpression: (t) => renderer.check(t),
+    saving: true,
   });
   return { source, ...(flow && { flow }), problems: problems.map(locate), malformed: malformed === true };
 }

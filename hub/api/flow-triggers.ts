@@ -103,6 +103,7 @@ export async function withTriggers(row: FlowRecordRow, services: HubServices): P
 function stateOf(s: TriggerStatus): Omit<TriggerRuntimeState, 'runtime' | 'agentId' | 'online'> {
   return {
     revision: s.revision,
+    ...(s.disabled === true && { disabled: true }),
     ...(s.lastFiredAt !== undefined && { lastFiredAt: s.lastFiredAt }),
     ...(s.lastExecutionId !== undefined && { lastExecutionId: s.lastExecutionId }),
     ...(s.next !== undefined && { next: s.next }),

@@ -17,6 +17,7 @@ import {
   Page,
   PageQuery,
   ProblemSchema,
+  Revision,
 } from './schemas.js';
 import type { HubServices } from './services.js';
 
@@ -242,7 +243,7 @@ export function flowRoutes(table: RouteTable, services: HubServices): void {
       operationId: 'getFlowRevision',
       tag: 'flows',
       summary: 'Get one revision of a flow',
-      params: T.Object({ namespace: Namespace, id: Id, revision: T.Integer({ minimum: 1 }) }),
+      params: T.Object({ namespace: Namespace, id: Id, revision: Revision }),
       responses: {
         200: { description: 'The revision', schema: FlowRevisionSchema },
         404: { description: 'No such flow or revision', schema: ErrorBodySchema },

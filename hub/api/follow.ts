@@ -1,10 +1,9 @@
 /** `GET /executions/{id}/follow`: an execution's changes as server-sent events, until it ends. */
-import { Type as T } from '@sinclair/typebox';
 import { streamSSE } from 'hono/streaming';
 import { TernError } from '../../protocol/errors.js';
 import { isTerminal } from '../../protocol/states.js';
 import type { RouteTable } from './route.js';
-import { ErrorBodySchema, ExecutionIdParams } from './schemas.js';
+import { ErrorBodySchema, ExecutionIdParams, ServerSentEventSchema } from './schemas.js';
 import type { HubServices } from './services.js';
 
 type EventName = 'execution' | 'taskRun' | 'log';
@@ -26,10 +25,14 @@ export function followRoutes(table: RouteTable, services: HubServices, options: 
       tag: 'executions',
       summary: 'Follow an execution live (server-sent events)',
       description:
-        'First an `execution` event with the current execution and its `taskRuns`; then `execution`, `taskRun` and `log` events as they happen; then an `end` event (`{id, state}`) once the execution has ended, and the stream closes. Comment lines are sent as a heartbeat.',
+        'First an `execution` event with the current execution and its `taskRuns`; then `execution`, `taskRun` and `log` events as they happen; then an `end` event (`{id, state}`) once the execution has ended, and the stream closes. Comment lines are sent as a heartbeat. The stream ends at once, without `end`, when the token it was opened with is revoked.',
       params: ExecutionIdParams,
       responses: {
-        200: { description: 'The event stream', schema: T.String(), mediaType: 'text/event-stream' },
+        200: {
+          description: 'The event stream',
+          schema: ServerSentEventSchema,
+          mediaType: 'text/event-stream',
+        },
         404: { description: 'No such execution', schema: ErrorBodySchema },
       },
     },
@@ -62,12 +65,15 @@ export function followRoutes(table: RouteTable, services: HubServices, options: 
 
       // Reverse proxies (nginx) would otherwise buffer the stream and deliver events late.
       c.header('X-Accel-Buffering', 'no');
+      const onRevoked = c.get('onRevoked');
       return streamSSE(c, async (stream) => {
         let closed = false;
         stream.onAbort(() => {
           closed = true;
           wake?.();
         });
+        // Aborting ends the response even while a write waits on a slow client.
+        const stopWatching = onRevoked(() => stream.abort());
         const heartbeat = setInterval(() => {
           stream.write(': heartbeat\n\n').catch(() => undefined);
         }, options.heartbeatMs);
@@ -92,6 +98,7 @@ export function followRoutes(table: RouteTable, services: HubServices, options: 
             await stream.writeSSE({ event: 'end', data: JSON.stringify({ id: params.id, state }) });
         } finally {
           clearInterval(heartbeat);
+          stopWatching();
           unsubscribe();
         }
       });

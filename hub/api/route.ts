@@ -7,7 +7,8 @@ import { type Static, Type as T, type TObject, type TSchema } from '@sinclair/ty
 import type { Context, Hono, MiddlewareHandler } from 'hono';
 import type { ApiTokenInfo } from '../store/types.js';
 import { type BodyKinds, type RequestBody, readBody } from './body.js';
-import { compileCheck, rejectProblems } from './validation.js';
+import type { RevokedListener } from './revocations.js';
+import { compileCheck, nulProblems, rejectProblems } from './validation.js';
 
 /** What the API's middleware leave on the context. */
 export interface ApiEnv {
@@ -16,6 +17,12 @@ export interface ApiEnv {
     route: string;
     /** The caller's token, on authenticated routes. */
     token: ApiTokenInfo;
+    /**
+     * On authenticated routes: calls the listener when the caller's token is
+     * revoked, until the returned function is called. Requests that outlive
+     * their handler (event streams, waits) end with it.
+     */
+    onRevoked: (listener: RevokedListener) => () => void;
   };
 }
 
@@ -116,9 +123,9 @@ export class RouteTable {
     const path = this.base + spec.path;
     const run: MiddlewareHandler<ApiEnv> = async (c) => {
       const params: Record<string, unknown> = { ...c.req.param() };
-      const problems = checkParams(params);
+      const problems = [...nulProblems(params, 'path'), ...checkParams(params)];
       const query = checkQuery ? queryObject(c, lists, comma) : {};
-      if (checkQuery) problems.push(...checkQuery(query));
+      if (checkQuery) problems.push(...nulProblems(query, 'query'), ...checkQuery(query));
       rejectProblems(problems);
       const body = spec.body
         ? await readBody(c, kinds, spec.body.required !== false)

@@ -15,6 +15,12 @@ export const Namespace = T.String({ pattern: ID_REGEX, maxLength: 256, descripti
 export const ExecutionIdParams = T.Object({
   id: T.String({ pattern: ID_REGEX, maxLength: 128, description: 'Execution id' }),
 });
+/** Largest value of a PostgreSQL `integer` column (flow revisions): a larger number names nothing stored. */
+export const INT32_MAX = 2_147_483_647;
+/** A flow revision number, as a path parameter. */
+export const Revision = T.Integer({ minimum: 1, maximum: INT32_MAX, description: 'Flow revision, from 1' });
+/** Text without NUL (U+0000), which no text column can store; `validation.ts` names it in its message. */
+export const NO_NUL_PATTERN = '^[^\\u0000]*$';
 export const StateName = T.Union(
   STATES.map((s) => T.Literal(s)),
   { description: 'Execution or task-run state' },
@@ -69,6 +75,17 @@ export const ErrorBodySchema = T.Object({
   }),
 });
 
+/** One event of a `text/event-stream` answer, as a client parses it; heartbeats are comment lines. */
+export const ServerSentEventSchema = T.Object(
+  {
+    event: T.String({ description: 'The event name' }),
+    data: T.String({ description: 'The payload: JSON, as text' }),
+    id: T.Optional(T.String()),
+    retry: T.Optional(T.Integer()),
+  },
+  { description: 'One server-sent event' },
+);
+
 export const ProblemSchema = T.Object({
   path: T.String(),
   message: T.String(),
@@ -98,6 +115,12 @@ export const TriggerRuntimeStateSchema = T.Object({
     T.Boolean({ description: 'Whether the agent is connected; its last report stays while it is not' }),
   ),
   revision: T.Integer({ description: 'The flow revision this runtime runs' }),
+  disabled: T.Optional(
+    T.Boolean({
+      description:
+        'True when that revision disables the trigger (or the whole flow): the runtime holds it but does not run it',
+    }),
+  ),
   lastFiredAt: T.Optional(DateTime),
   lastExecutionId: T.Optional(T.String()),
   next: T.Optional(T.String({ format: 'date-time', description: 'When it plans to fire next (schedule)' })),
@@ -111,7 +134,8 @@ export const FlowTriggerSchema = T.Object({
   type: T.String(),
   disabled: T.Boolean(),
   runtimes: T.Array(TriggerRuntimeStateSchema, {
-    description: 'The hub and every agent that reported running it; empty when nobody runs it',
+    description:
+      'The hub and every agent that reported holding it, running or disabled; empty when nobody holds it',
   }),
 });
 
@@ -161,6 +185,12 @@ export const ExecutionSchema = T.Object({
   flowRevision: T.Integer(),
   state: StateName,
   inputs: Json,
+  secretInputs: T.Optional(
+    T.Array(T.String(), {
+      description:
+        'Inputs stored masked (`******`): a SECRET input, or a secret passed by the parent execution. Their values are never stored, so the execution cannot be restarted or replayed',
+    }),
+  ),
   outputs: Json,
   labels: Labels,
   variables: T.Optional(Json),

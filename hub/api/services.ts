@@ -9,6 +9,7 @@ import type { HubEventSource } from '../events.js';
 import type { HubStorage } from '../store/types.js';
 import type { BridgeService } from './bridge.js';
 import type { FlowChecker } from './flow-check.js';
+import type { BrokerListener } from './info.js';
 import type { SecretsService } from './secrets.js';
 
 export interface StartRequest {
@@ -62,6 +63,8 @@ export interface HubServices {
   onFlowChanged?(namespace: string, id: string): void;
   /** Every trigger the hub runs itself, for the flow's `triggers`; without it no `hub` runtime is shown. */
   triggerStatuses?(): TriggerStatus[];
+  /** Where agents reach the hub's MQTT broker, for `GET /info`; without it the list is empty. */
+  brokerListeners?(): BrokerListener[];
   /** The hub's secrets; without them `/secrets` answers 404. */
   secrets?: SecretsService;
   /** The Kafka bridge, when configured; without it `/bridge` reports it is off. */

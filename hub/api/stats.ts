@@ -1,12 +1,15 @@
 /** `GET /stats/executions`: executions over time by state, for dashboards. */
 import { Type as T } from '@sinclair/typebox';
 import { TernError } from '../../protocol/errors.js';
+import { STATES, type State } from '../../protocol/states.js';
 import type { StatsInterval } from '../store/types.js';
 import type { RouteTable } from './route.js';
 import { StateName } from './schemas.js';
 import type { HubServices } from './services.js';
 
 const INTERVAL_MS: Record<StatsInterval, number> = { minute: 60_000, hour: 3_600_000, day: 86_400_000 };
+/** Counts of a bucket before its executions are added: every state, at 0. */
+const NO_COUNTS = Object.fromEntries(STATES.map((state) => [state, 0])) as Record<State, number>;
 /** More buckets than a chart can show is a mistake in the request. */
 const MAX_BUCKETS = 2000;
 
@@ -33,7 +36,7 @@ export function statsRoutes(table: RouteTable, services: HubServices): void {
       tag: 'executions',
       summary: 'Executions over time by state',
       description:
-        'Executions counted by the UTC `interval` bucket of their start date and by their current state. Defaults: the last 24 hours, by hour.',
+        'Executions counted by the UTC `interval` bucket of their start date and by their current state (every state named, 0 included). Defaults: the last 24 hours, by hour.',
       query: T.Object({
         namespace: T.Optional(T.String({ description: 'Namespace, sub-namespaces included' })),
         flowId: T.Optional(T.String()),
@@ -61,7 +64,9 @@ export function statsRoutes(table: RouteTable, services: HubServices): void {
         ...(query.flowId !== undefined && { flowId: query.flowId }),
         ...(query.agent !== undefined && { agent: query.agent }),
       });
-      return c.json({ ...range, interval, buckets });
+      // Every state is named in each bucket, 0 included: the documented shape, and no guessing for charts.
+      const filled = buckets.map((b) => ({ ...b, counts: { ...NO_COUNTS, ...b.counts } }));
+      return c.json({ ...range, interval, buckets: filled });
     },
   );
 }

@@ -1,12 +1,13 @@
 /** API token routes: list, create (the secret is shown once) and revoke. */
 import { Type as T } from '@sinclair/typebox';
 import { TernError } from '../../protocol/errors.js';
+import type { TokenRevocations } from './revocations.js';
 import type { RouteTable } from './route.js';
-import { ErrorBodySchema, List, TokenInfoSchema } from './schemas.js';
+import { ErrorBodySchema, List, NO_NUL_PATTERN, TokenInfoSchema } from './schemas.js';
 import type { HubServices } from './services.js';
 
-/** Registers the token routes. */
-export function tokenRoutes(table: RouteTable, services: HubServices): void {
+/** Registers the token routes; a revocation is told to `revocations`, which ends the token's open streams. */
+export function tokenRoutes(table: RouteTable, services: HubServices, revocations: TokenRevocations): void {
   const { tokens } = services.storage;
 
   table.add(
@@ -33,7 +34,10 @@ export function tokenRoutes(table: RouteTable, services: HubServices): void {
       summary: 'Create an API token',
       description: 'The token is in this response only; the hub keeps its hash.',
       body: {
-        json: T.Object({ name: T.String({ minLength: 1, maxLength: 200 }) }, { additionalProperties: false }),
+        json: T.Object(
+          { name: T.String({ minLength: 1, maxLength: 200, pattern: NO_NUL_PATTERN }) },
+          { additionalProperties: false },
+        ),
       },
       responses: {
         201: {
@@ -56,14 +60,27 @@ export function tokenRoutes(table: RouteTable, services: HubServices): void {
       operationId: 'revokeToken',
       tag: 'tokens',
       summary: 'Revoke an API token',
+      description:
+        'The token is refused from now on, and the requests still open under it (`/events` and `follow` streams, `wait=true`) end at once. The last live token cannot be revoked: create another one first.',
       params: T.Object({ id: T.String({ minLength: 1, maxLength: 200 }) }),
       responses: {
         204: { description: 'Revoked' },
         404: { description: 'No such live token', schema: ErrorBodySchema },
+        409: {
+          description: 'The last live token: revoking it would leave nobody able to use the API',
+          schema: ErrorBodySchema,
+        },
       },
     },
     async (c, { params }) => {
-      if (!(await tokens.revoke(params.id))) throw new TernError('NOT_FOUND', `no live token ${params.id}`);
+      const outcome = await tokens.revoke(params.id);
+      if (outcome === 'not-found') throw new TernError('NOT_FOUND', `no live token ${params.id}`);
+      if (outcome === 'last-live-token')
+        throw new TernError(
+          'CONFLICT',
+          `token ${params.id} is the last live token: revoking it would leave nobody able to use the API; create another token first (POST /api/v1/tokens)`,
+        );
+      revocations.revoked(params.id);
       return c.body(null, 204);
     },
   );

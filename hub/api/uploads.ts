@@ -7,6 +7,8 @@ import type { FormFields } from './body.js';
 /** Inputs read from a form, and how to remove the files they name when no execution will read them. */
 export interface FormInputs {
   inputs: Record<string, unknown>;
+  /** The paths of the files written for this request: the only paths a FILE input may hold. */
+  uploaded: ReadonlySet<string>;
   discard(): Promise<void>;
 }
 
@@ -26,11 +28,13 @@ const safeName = (name: string): string =>
 export async function formInputs(fields: FormFields): Promise<FormInputs> {
   let dir: string | undefined;
   let count = 0;
+  const uploaded = new Set<string>();
   const store = async (value: string | File): Promise<string> => {
     if (typeof value === 'string') return value;
     dir ??= await mkdtemp(join(tmpdir(), 'tern-upload-'));
     const path = join(dir, `${count++}-${safeName(value.name)}`);
     await writeFile(path, new Uint8Array(await value.arrayBuffer()), { mode: 0o600 });
+    uploaded.add(path);
     return path;
   };
   const inputs: Record<string, unknown> = {};
@@ -45,5 +49,5 @@ export async function formInputs(fields: FormFields): Promise<FormInputs> {
     await discard();
     throw err;
   }
-  return { inputs, discard };
+  return { inputs, uploaded, discard };
 }

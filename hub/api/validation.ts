@@ -3,6 +3,7 @@ import type { TSchema } from '@sinclair/typebox';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import { TernError } from '../../protocol/errors.js';
+import { NO_NUL_PATTERN } from './schemas.js';
 
 /** Where a value came from, as problems name it. */
 export type Location = 'path' | 'query' | 'body';
@@ -45,6 +46,25 @@ export function compileCheck(schema: TSchema, where: Location): Check {
   return (value) => (validate(value) ? [] : explain(validate.errors ?? [], where));
 }
 
+const NO_NUL_MESSAGE = 'must not contain NUL (U+0000)';
+
+/**
+ * Problems for every path or query value holding NUL (U+0000). No text column
+ * can store it, so no stored record can match such a value: refusing it here
+ * keeps it from reaching (and failing) a database query.
+ *
+ * @example nulProblems({ q: 'a\0b' }, 'query') // [{ in: 'query', path: 'q', message: "query parameter 'q' must not contain NUL (U+0000)" }]
+ */
+export function nulProblems(values: Record<string, unknown>, where: 'path' | 'query'): RequestProblem[] {
+  const out: RequestProblem[] = [];
+  for (const [name, value] of Object.entries(values)) {
+    const texts = Array.isArray(value) ? value : [value];
+    if (texts.some((text) => typeof text === 'string' && text.includes('\0')))
+      out.push({ in: where, path: name, message: `${NOUN[where]} '${name}' ${NO_NUL_MESSAGE}` });
+  }
+  return out;
+}
+
 /** Throws a 400 BAD_REQUEST listing `problems` when there are any. */
 export function rejectProblems(problems: readonly RequestProblem[]): void {
   if (problems.length === 0) return;
@@ -80,6 +100,8 @@ function explain(errors: readonly ErrorObject[], where: Location): RequestProble
     } else if (error.keyword === 'required') {
       path = [base, String(params.missingProperty)].filter(Boolean).join('.');
       message = `${NOUN[where]} '${path}' is required`;
+    } else if (error.keyword === 'pattern' && params.pattern === NO_NUL_PATTERN) {
+      message = `${path ? `${NOUN[where]} '${path}'` : 'the body'} ${NO_NUL_MESSAGE}`;
     } else {
       const allowed = Array.isArray(params.allowedValues) ? `: ${params.allowedValues.join(', ')}` : '';
       const subject = path ? `${NOUN[where]} '${path}'` : where === 'body' ? 'the body' : NOUN[where];

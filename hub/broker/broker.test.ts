@@ -237,15 +237,31 @@ describe.each<Transport>(['tcp', 'ws'])('broker over %s', (transport) => {
     await vi.waitFor(() => expect(got).toEqual(['tern/v1/agents/gw-a/events still here']), WAIT);
   });
 
-  it('closes every connection of an agent on request and no other', async () => {
+  it('ends every session of an agent on request, each told the farewell first, and no other', async () => {
     const a1 = await agent(transport, 'gw-a');
     const a2 = await agent(transport, 'gw-a', { clientId: 'gw-a:second' });
     const b = await agent(transport, 'gw-b');
+    const told = [inbox(a1), inbox(a2)];
     const closed = Promise.all([closedOnce(a1), closedOnce(a2)]);
-    expect(broker.disconnectAgent('gw-a')).toBe(2);
+    const farewell = { topic: 'tern/v1/agents/gw-a/desired', payload: 'bye' };
+    expect(broker.endAgentSessions('gw-a', farewell)).toBe(2);
     await closed;
+    expect(told).toEqual([['tern/v1/agents/gw-a/desired bye'], ['tern/v1/agents/gw-a/desired bye']]);
     await b.publishAsync('tern/v1/agents/gw-b/hello', 'still connected', { qos: 1 });
     expect(b.connected).toBe(true);
+  });
+
+  it('forwards nothing an ended session sends after the end, nor anything to it', async () => {
+    const a = await agent(transport, 'gw-a');
+    const watcher = await hub(transport);
+    const watched = inbox(watcher);
+    await watcher.subscribeAsync(['tern/v1/agents/gw-a/events', 'tern/v1/data/marker'], { qos: 1 });
+    const closed = closedOnce(a);
+    broker.endAgentSessions('gw-a');
+    a.publish('tern/v1/agents/gw-a/events', 'too late', { qos: 0 });
+    await closed;
+    await watcher.publishAsync('tern/v1/data/marker', 'after', { qos: 1 });
+    await vi.waitFor(() => expect(watched).toEqual(['tern/v1/data/marker after']), WAIT);
   });
 
   it('counts refused connections', async () => {
@@ -290,6 +306,34 @@ describe('broker lifecycle', () => {
       await expect(attempt).rejects.toMatchObject({ code: 3 });
     } finally {
       await failing.close();
+    }
+  });
+
+  it('refuses an agent whose credential check was under way when its sessions were ended', async () => {
+    let checking!: () => void;
+    let answer!: (ok: boolean) => void;
+    const started = new Promise<void>((resolve) => (checking = resolve));
+    const gated = await startBroker({
+      host: '127.0.0.1',
+      port: 0,
+      authenticateAgent: () => {
+        checking();
+        return new Promise((resolve) => (answer = resolve));
+      },
+    });
+    try {
+      const attempt = mqtt.connectAsync(`mqtt://127.0.0.1:${gated.port}`, {
+        clientId: 'gw-a',
+        username: 'gw-a',
+        password: 'token-a',
+        reconnectPeriod: 0,
+      });
+      await started;
+      gated.endAgentSessions('gw-a');
+      answer(true);
+      await expect(attempt).rejects.toMatchObject({ code: 4 });
+    } finally {
+      await gated.close();
     }
   });
 

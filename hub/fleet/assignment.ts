@@ -2,6 +2,8 @@
 import { createHash } from 'node:crypto';
 import type { Flow } from '../../protocol/flow.js';
 import { type AppliedFlow, appliedStateHash, type DesiredFlow } from '../../protocol/messages.js';
+import { flowKey } from '../store/sync-records.js';
+import type { AgentSyncStatus } from './types.js';
 
 /** What assignment needs to know about an agent. */
 export interface AgentTarget {
@@ -63,4 +65,15 @@ export function revisionsOf(flows: readonly DesiredFlow[]): AppliedFlow[] {
 /** {@link appliedStateHash} of a desired set: equal to the agent's reported hash once it applied all of it. */
 export function desiredHash(flows: readonly DesiredFlow[]): string {
   return appliedStateHash(revisionsOf(flows));
+}
+
+/**
+ * `status.assignedFlows` once `flows` are published to the agent: the flows it was ever assigned, these
+ * included. Grows with the flows assigned, never shrinks: an agent may still hold records of a flow
+ * taken away from it, of executions it legitimately ran. The sync repository reads it (`reportScope`).
+ */
+export function assignedFlowsAfter(status: AgentSyncStatus, flows: readonly DesiredFlow[]): string[] {
+  const keys = new Set(status.assignedFlows ?? []);
+  for (const f of [...(status.desired?.flows ?? []), ...flows]) keys.add(flowKey(f.namespace, f.id));
+  return [...keys].sort();
 }

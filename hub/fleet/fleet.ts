@@ -9,9 +9,16 @@ import { forEachLimit } from '../../protocol/concurrency.js';
 import type { Execution, LogLine, TaskRun } from '../../protocol/execution.js';
 import type { Desired, Hello, Messages, Reported, Status } from '../../protocol/messages.js';
 import { isTerminal } from '../../protocol/states.js';
+import { agentTopic } from '../../protocol/topics.js';
 import type { HubEventBus } from '../events.js';
 import type { AgentRow, HubStorage, IngestResult } from '../store/types.js';
-import { type AssignableFlow, desiredFlowsFor, desiredHash, revisionsOf } from './assignment.js';
+import {
+  type AssignableFlow,
+  assignedFlowsAfter,
+  desiredFlowsFor,
+  desiredHash,
+  revisionsOf,
+} from './assignment.js';
 import { FleetCommands } from './commands.js';
 import { HubClient, type HubInbound } from './hub-client.js';
 import { ingestBatch } from './ingest.js';
@@ -23,10 +30,12 @@ export interface FleetOptions {
   storage: HubStorage;
   metrics: MetricsRegistry;
   logger: Logger;
-  /** Closes an agent's connections (the embedded broker's `disconnectAgent`); absent with an external broker. */
-  disconnectAgent?: (agentId: string) => number;
-  /** How long a decommissioned agent may take to confirm before it is disconnected anyway. Default 5 s. */
-  decommissionGraceMs?: number;
+  /**
+   * Ends an agent's sessions at once, writing `farewell` to each first (the
+   * embedded broker's `endAgentSessions`); absent with an external broker,
+   * which the hub cannot make drop a client.
+   */
+  endAgentSessions?: (agentId: string, farewell: { topic: string; payload: string }) => number;
   /** Where ingested executions and changed agents are announced (the API's `/events`). */
   events?: HubEventBus;
   /** Told of every ingested execution record in an end state (the hub's `flow` triggers). */
@@ -62,7 +71,6 @@ export class Fleet implements FleetControl {
   private readonly flows = new Map<string, AssignableFlow>();
   private readonly followers = new Map<string, Set<IngestListener>>();
   private readonly ingestListeners = new Set<IngestListener>();
-  private readonly decommissioning = new Map<string, () => void>();
   private readonly commands: FleetCommands;
   private client: HubClient | undefined;
 
@@ -98,7 +106,6 @@ export class Fleet implements FleetControl {
   }
 
   async close(): Promise<void> {
-    for (const release of this.decommissioning.values()) release();
     await Promise.all([...this.lanes.values()]);
     await this.client?.close();
   }
@@ -154,21 +161,21 @@ export class Fleet implements FleetControl {
     return this.lane(agentId, () => this.publishDesired(agentId, false));
   }
 
+  /**
+   * The agent was decommissioned (its credentials are gone): its sessions end
+   * at once, outside its lane, so that nothing it sends from now on reaches the
+   * hub however busy the lane is; each is told `decommissioned` just before it
+   * closes. The same notice is then published retained, as every desired state.
+   */
   async agentDecommissioned(agentId: string): Promise<void> {
+    const end = this.options.endAgentSessions;
+    const agent = end && (await this.storage.agents.get(agentId));
+    if (end && agent) {
+      const notice = this.desiredOf(agent).desired;
+      end(agentId, { topic: agentTopic(agentId, 'desired'), payload: JSON.stringify(notice) });
+    }
     await this.lane(agentId, () => this.publishDesired(agentId, false));
     this.metrics.remove(agentId);
-    const disconnect = this.options.disconnectAgent;
-    if (!disconnect) return;
-    // Give the agent a moment to receive `decommissioned` and confirm; its credentials are gone already.
-    const release = () => {
-      clearTimeout(timer);
-      this.decommissioning.delete(agentId);
-      disconnect(agentId);
-    };
-    const timer = setTimeout(release, this.options.decommissionGraceMs ?? 5000);
-    timer.unref();
-    this.decommissioning.get(agentId)?.();
-    this.decommissioning.set(agentId, release);
   }
 
   run(namespace: string, flowId: string, agent: string, request: RunRequest): Promise<SentCommand[]> {
@@ -237,7 +244,7 @@ export class Fleet implements FleetControl {
               onStored: (id, result) => this.stored(id, result),
             },
             agentId,
-            (message as Messages['events']).records,
+            message as Messages['events'],
           );
       }
     });
@@ -260,6 +267,14 @@ export class Fleet implements FleetControl {
       this.log.warn(
         { agentId, highSeq: hello.outbox.highSeq, lastSeq },
         'agent store was reset; seq restarts',
+      );
+      await this.storage.sync.resetSeq(agentId, hello.outbox.ackedSeq);
+    } else if (hello.outbox.ackedSeq > lastSeq) {
+      // Acked records the hub no longer holds (its database restored or replaced): the agent deleted them,
+      // and its next batch follows them. Without this, every batch would wait for records that never come.
+      this.log.warn(
+        { agentId, ackedSeq: hello.outbox.ackedSeq, lastSeq },
+        'agent acked records this hub no longer holds; its mark moves up to them',
       );
       await this.storage.sync.resetSeq(agentId, hello.outbox.ackedSeq);
     }
@@ -319,7 +334,6 @@ export class Fleet implements FleetControl {
       },
     });
     if (refused.length > 0) this.log.warn({ agentId, generation, refused }, 'agent refused flows');
-    if (reported.decommissioned) this.decommissioning.get(agentId)?.();
   }
 
   /**
@@ -330,25 +344,15 @@ export class Fleet implements FleetControl {
   private async publishDesired(agentId: string, force: boolean): Promise<void> {
     const agent = await this.storage.agents.get(agentId);
     if (!agent) return;
-    const status = agent.status as AgentSyncStatus;
-    const flows = agent.decommissioned ? [] : desiredFlowsFor(agent, this.flows.values());
-    const hash = desiredHash(flows);
-    const previous = status.desired;
-    const same = previous?.hash === hash && (previous.decommissioned ?? false) === agent.decommissioned;
+    const { desired, hash, same } = this.desiredOf(agent);
     if (same && !force) return;
     if (!this.client) return;
-    const generation = same && previous ? previous.generation : (status.generation ?? 0) + 1;
-    const publishedAt = new Date().toISOString();
-    const desired: Desired = {
-      generation,
-      flows,
-      publishedAt,
-      ...(agent.decommissioned && { decommissioned: true }),
-    };
+    const { generation, flows, publishedAt } = desired;
     await this.client.publish(agentId, 'desired', desired, true);
     await this.updateAgent(agent, {
       status: {
         generation,
+        assignedFlows: assignedFlowsAfter(agent.status as AgentSyncStatus, flows),
         desired: {
           generation,
           hash,
@@ -359,6 +363,27 @@ export class Fleet implements FleetControl {
       },
     });
     this.log.info({ agentId, generation, flows: flows.length }, 'desired flows published');
+  }
+
+  /**
+   * The agent's desired state as it stands: its flows (none once
+   * decommissioned), their hash, and whether that equals the last one
+   * published (then with the same generation, else the next one).
+   */
+  private desiredOf(agent: AgentRow): { desired: Desired; hash: string; same: boolean } {
+    const status = agent.status as AgentSyncStatus;
+    const flows = agent.decommissioned ? [] : desiredFlowsFor(agent, this.flows.values());
+    const hash = desiredHash(flows);
+    const previous = status.desired;
+    const same = previous?.hash === hash && (previous.decommissioned ?? false) === agent.decommissioned;
+    const generation = same && previous ? previous.generation : (status.generation ?? 0) + 1;
+    const desired: Desired = {
+      generation,
+      flows,
+      publishedAt: new Date().toISOString(),
+      ...(agent.decommissioned && { decommissioned: true }),
+    };
+    return { desired, hash, same };
   }
 
   /** Merges a patch into the agent's row (in its lane) and recomputes drift. */
@@ -385,8 +410,13 @@ export class Fleet implements FleetControl {
       for (const t of result.taskRuns) l.taskRun?.(t);
       for (const line of result.logs) l.log?.(line);
     }
+    // Flow triggers fire on records stored as the agent sent them: a placeholder's state is the hub's, not the run's.
     const ended = this.options.onExecutionEnded;
-    if (ended) for (const e of result.executions) if (isTerminal(e.state)) ended(e);
+    const placeholders = new Set(
+      result.placeholders.filter((p) => p.kind === 'execution').map((p) => p.executionId),
+    );
+    if (ended)
+      for (const e of result.executions) if (isTerminal(e.state) && !placeholders.has(e.id)) ended(e);
     if (this.followers.size === 0) return;
     for (const e of result.executions) for (const l of this.followers.get(e.id) ?? []) l.execution?.(e);
     for (const t of result.taskRuns) for (const l of this.followers.get(t.executionId) ?? []) l.taskRun?.(t);

@@ -1,9 +1,11 @@
-/** Ingest: an agent's events batch checked record by record, stored once by seq in one transaction, then acknowledged. */
+/** Ingest: an agent's events batch checked record by record, stored once by seq, then acknowledged for exactly what was handled. */
 import type { Logger } from '../../agent/engine/ports.js';
-import { type Execution, LOG_LEVELS, type LogLine, type TaskRun } from '../../protocol/execution.js';
-import type { CommandResult, EventRecord } from '../../protocol/messages.js';
+import { LOG_LEVELS, type LogLine } from '../../protocol/execution.js';
+import { capLogLine } from '../../protocol/log-cap.js';
+import type { EventRecord, Events } from '../../protocol/messages.js';
 import { STATES } from '../../protocol/states.js';
-import type { IngestRecord, IngestResult, SyncRepository } from '../store/types.js';
+import { isInt32, isStorableDate } from '../store/dates.js';
+import type { IngestRecord, IngestResult, RecordNotStored, SyncRepository } from '../store/types.js';
 import type { FleetMetrics } from './metrics.js';
 
 export interface IngestOptions {
@@ -16,93 +18,146 @@ export interface IngestOptions {
   onStored?(agentId: string, result: IngestResult): void;
 }
 
+/** At most this many refused or placeholder records are listed in one log line. */
+const LISTED = 10;
+
 /**
- * Stores a batch and then acks the agent's high-water mark. Records that
- * cannot be stored (a placeholder for a record too large to send, or one
- * that lacks the fields its kind needs) are logged and skipped, but their
- * seq still counts: otherwise the agent would send them for ever.
+ * Stores a batch, then acks its last seq: every record up to it is stored, stored as a placeholder
+ * (a record the hub cannot store as sent), or refused (a record the agent may not report: logged and
+ * counted, never stored). A batch that follows records the hub has not stored (an earlier batch
+ * failed) is not stored, and the ack names only the hub's mark, so the agent sends everything after it
+ * again. Nothing of a decommissioned or unknown agent is stored or acked.
  */
 export async function ingestBatch(
   options: IngestOptions,
   agentId: string,
-  records: readonly EventRecord[],
+  events: Events,
 ): Promise<IngestResult> {
-  const checked = records.map((r) => checkRecord(r));
-  const skipped = checked.filter((r) => r.kind === 'skipped');
-  if (skipped.length > 0)
-    options.logger.warn(
-      { agentId, seqs: skipped.map((r) => r.seq).slice(0, 10), count: skipped.length },
-      'agent records not stored: placeholders for oversized records, or missing fields',
+  const { metrics, logger } = options;
+  const records = events.records.map((r) => checkRecord(r));
+  const result = await options.sync.ingest(agentId, { after: events.after, records });
+  if (result.outcome === 'agent-gone') {
+    metrics.recordsRefused('agent-gone', records.length);
+    logger.warn(
+      { agentId, count: records.length },
+      'records from an agent that is decommissioned or not registered: refused, not acked',
     );
-  const result = await options.sync.ingest(agentId, checked);
-  options.metrics.duplicateRecords(result.duplicates);
-  options.metrics.recordsIngested('execution', result.executions.length);
-  options.metrics.recordsIngested('taskRun', result.taskRuns.length);
-  options.metrics.recordsIngested('log', result.logs.length);
-  options.metrics.recordsIngested('command', result.commands.length);
+    return result;
+  }
+  if (result.outcome === 'gap') {
+    logger.warn(
+      { agentId, after: events.after, lastSeq: result.lastSeq },
+      'batch follows records not stored yet: nothing stored; the agent sends them again',
+    );
+    await options.ack(agentId, result.lastSeq);
+    return result;
+  }
+  metrics.duplicateRecords(result.duplicates);
+  metrics.recordsIngested('execution', result.executions.length);
+  metrics.recordsIngested('taskRun', result.taskRuns.length);
+  metrics.recordsIngested('log', result.logs.length);
+  metrics.recordsIngested('command', result.commands.length);
+  for (const r of result.refused) metrics.recordsRefused(r.code, 1);
+  metrics.placeholders(result.placeholders.length);
+  if (result.refused.length > 0)
+    logger.warn(
+      { agentId, count: result.refused.length, refused: listed(result.refused) },
+      'agent records refused: not stored, their seq acknowledged',
+    );
+  if (result.placeholders.length > 0)
+    logger.warn(
+      { agentId, count: result.placeholders.length, records: listed(result.placeholders) },
+      'agent records stored as placeholders carrying why',
+    );
   options.onStored?.(agentId, result);
-  await options.ack(agentId, result.lastSeq);
+  await options.ack(agentId, events.records.at(-1)!.seq);
   return result;
 }
 
-/** The record typed by its kind, or `skipped` when its data cannot be stored as that kind. */
+function listed(records: readonly RecordNotStored[]) {
+  return records.slice(0, LISTED).map(({ seq, kind, reason }) => ({ seq, kind, reason }));
+}
+
+/**
+ * The record typed by its kind, or `unusable` with the reason when its data cannot be stored as that
+ * kind: a placeholder for a record too large to send, a field missing or of the wrong type, a date
+ * outside the years 1 to 9999, an integer beyond a PostgreSQL `integer`.
+ */
 export function checkRecord(record: EventRecord): IngestRecord {
-  const { seq, data } = record;
-  if (data.tooLarge === true) return { seq, kind: 'skipped' };
-  switch (record.kind) {
-    case 'execution':
-      return isExecution(data) ? { seq, kind: 'execution', data } : { seq, kind: 'skipped' };
-    case 'taskRun':
-      return isTaskRun(data) ? { seq, kind: 'taskRun', data } : { seq, kind: 'skipped' };
+  const { seq, data, kind } = record;
+  const unusable = (reason: string): IngestRecord => ({
+    seq,
+    kind: 'unusable',
+    recordKind: kind,
+    reason,
+    data,
+  });
+  if (data.tooLarge === true)
+    return unusable(`the agent's record of ${Number(data.bytes)} bytes was too large to send`);
+  const bad = invalidFields(data, kind);
+  if (bad.length > 0) return unusable(`missing or invalid: ${bad.join(', ')}`);
+  switch (kind) {
     case 'log':
-      return isLogLine(data) ? { seq, kind: 'log', data } : { seq, kind: 'skipped' };
+      // An agent's own cap may be larger, or missing: the hub keeps lines within its own.
+      return { seq, kind, data: capLogLine(data as unknown as LogLine) };
+    case 'execution':
+    case 'taskRun':
     case 'command':
-      return isCommandResult(data) ? { seq, kind: 'command', data } : { seq, kind: 'skipped' };
+      return { seq, kind, data } as IngestRecord;
     case 'taskRunDeleted':
-      return isString(data.id)
-        ? { seq, kind: 'taskRunDeleted', data: { id: data.id } }
-        : { seq, kind: 'skipped' };
-    default:
-      return { seq, kind: 'skipped' };
+      return { seq, kind, data: { id: data.id as string } };
   }
 }
 
-const STATE_SET: ReadonlySet<string> = new Set(STATES);
-const LEVEL_SET: ReadonlySet<string> = new Set(LOG_LEVELS);
+type Check = (v: unknown) => boolean;
 
-const isString = (v: unknown): v is string => typeof v === 'string' && v.length > 0;
-const isDate = (v: unknown): boolean => typeof v === 'string' && !Number.isNaN(Date.parse(v));
-const isOptionalDate = (v: unknown): boolean => v === undefined || v === null || isDate(v);
-const isObject = (v: unknown): boolean => typeof v === 'object' && v !== null && !Array.isArray(v);
+const STATE_SET: ReadonlySet<unknown> = new Set(STATES);
+const LEVEL_SET: ReadonlySet<unknown> = new Set(LOG_LEVELS);
+
+const isText: Check = (v) => typeof v === 'string' && v.length > 0;
+const isObject: Check = (v) => typeof v === 'object' && v !== null && !Array.isArray(v);
+const optional =
+  (check: Check): Check =>
+  (v) =>
+    v === undefined || v === null || check(v);
 
 // Only what the tables' columns need is checked: the rest of the record is kept as the agent sent it.
+const FIELDS: Record<EventRecord['kind'], Record<string, Check>> = {
+  execution: {
+    id: isText,
+    namespace: isText,
+    flowId: isText,
+    flowRevision: isInt32,
+    state: (v) => STATE_SET.has(v),
+    startDate: isStorableDate,
+    endDate: optional(isStorableDate),
+    labels: optional(isObject),
+  },
+  taskRun: { id: isText, executionId: isText, state: (v) => STATE_SET.has(v) },
+  log: {
+    executionId: isText,
+    level: (v) => LEVEL_SET.has(v),
+    message: (v) => typeof v === 'string',
+    timestamp: isStorableDate,
+    attempt: optional(isInt32),
+  },
+  command: { commandId: isText, ok: (v) => typeof v === 'boolean' },
+  taskRunDeleted: { id: isText },
+};
 
-function isExecution(d: Record<string, unknown>): d is Record<string, unknown> & Execution {
-  return (
-    isString(d.id) &&
-    isString(d.namespace) &&
-    isString(d.flowId) &&
-    Number.isInteger(d.flowRevision) &&
-    STATE_SET.has(d.state as string) &&
-    isDate(d.startDate) &&
-    isOptionalDate(d.endDate) &&
-    (d.labels === undefined || isObject(d.labels))
-  );
+/** The checks as lists, walked once per record without allocating. */
+const FIELD_LISTS = Object.fromEntries(
+  Object.entries(FIELDS).map(([kind, fields]) => [kind, Object.entries(fields)]),
+) as Record<EventRecord['kind'], [string, Check][]>;
+
+function invalidFields(data: Record<string, unknown>, kind: EventRecord['kind']): readonly string[] {
+  let bad: string[] | undefined;
+  for (const [name, check] of FIELD_LISTS[kind]) {
+    if (check(data[name])) continue;
+    bad ??= [];
+    bad.push(name);
+  }
+  return bad ?? NONE;
 }
 
-function isTaskRun(d: Record<string, unknown>): d is Record<string, unknown> & TaskRun {
-  return isString(d.id) && isString(d.executionId) && STATE_SET.has(d.state as string);
-}
-
-function isLogLine(d: Record<string, unknown>): d is Record<string, unknown> & LogLine {
-  return (
-    isString(d.executionId) &&
-    LEVEL_SET.has(d.level as string) &&
-    typeof d.message === 'string' &&
-    isDate(d.timestamp)
-  );
-}
-
-function isCommandResult(d: Record<string, unknown>): d is Record<string, unknown> & CommandResult {
-  return isString(d.commandId) && typeof d.ok === 'boolean';
-}
+const NONE: readonly string[] = [];

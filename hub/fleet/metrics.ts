@@ -3,8 +3,8 @@ import { Counter, Gauge, type Registry } from 'prom-client';
 import type { OutboxStatus } from '../../protocol/messages.js';
 import type { AgentTopicKind } from '../../protocol/topics.js';
 
-/** One metric per name per registry, so that two fleets on one registry (tests) share them. */
-function metric<M>(registry: Registry, name: string, make: () => M): M {
+/** One metric per name per registry, so that two fleets (or brokers) on one registry (tests) share them. */
+export function metric<M>(registry: Registry, name: string, make: () => M): M {
   return (registry.getSingleMetric(name) as M | undefined) ?? make();
 }
 
@@ -13,6 +13,8 @@ export class FleetMetrics {
   private readonly invalid: Counter<'kind'>;
   private readonly ingested: Counter<'kind'>;
   private readonly duplicates: Counter;
+  private readonly refused: Counter<'reason'>;
+  private readonly placeholder: Counter;
   private readonly depth: Gauge<'agent'>;
   private readonly oldestAge: Gauge<'agent'>;
   private readonly dropped: Gauge<'agent'>;
@@ -49,6 +51,27 @@ export class FleetMetrics {
         new Counter({
           name: 'tern_sync_records_duplicate_total',
           help: 'Agent records received again after they were stored (resent batches), ignored',
+          registers,
+        }),
+    );
+    this.refused = metric(
+      registry,
+      'tern_sync_records_refused_total',
+      () =>
+        new Counter({
+          name: 'tern_sync_records_refused_total',
+          help: 'Agent records not stored, by reason: not-assigned, foreign, unknown-execution, unusable, database, agent-gone',
+          labelNames: ['reason'],
+          registers,
+        }),
+    );
+    this.placeholder = metric(
+      registry,
+      'tern_sync_records_placeholder_total',
+      () =>
+        new Counter({
+          name: 'tern_sync_records_placeholder_total',
+          help: 'Agent records stored as placeholders carrying why they could not be stored as sent',
           registers,
         }),
     );
@@ -108,6 +131,15 @@ export class FleetMetrics {
 
   duplicateRecords(count: number): void {
     if (count > 0) this.duplicates.inc(count);
+  }
+
+  /** `reason`: a `RefusalCode`, or `agent-gone` for a batch of a decommissioned or unknown agent. */
+  recordsRefused(reason: string, count: number): void {
+    if (count > 0) this.refused.inc({ reason }, count);
+  }
+
+  placeholders(count: number): void {
+    if (count > 0) this.placeholder.inc(count);
   }
 
   outbox(agent: string, status: Pick<OutboxStatus, 'depth' | 'oldestAgeMs' | 'dropped'>): void {

@@ -60,6 +60,11 @@ export interface AgentSyncStatus {
     refused: RefusedFlow[];
     reportedAt: string;
   };
+  /**
+   * `namespace/id` of every flow ever published to the agent in `desired`: the flows whose executions
+   * it may report (records of executions it started before a flow was taken away from it are accepted).
+   */
+  assignedFlows?: string[];
   /** True while the agent has not applied exactly what it should run. */
   drift?: boolean;
   outbox?: Partial<OutboxStatus>;

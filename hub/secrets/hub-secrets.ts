@@ -99,6 +99,13 @@ export class HubSecrets implements SecretSource {
     return this.environment[name];
   }
 
+  /** Every value `get` could give a flow of `namespace`: its namespace's, its parents', global ones and the environment's. */
+  *visibleValues(namespace?: string): Iterable<string> {
+    const visible = new Set(lookupOrder(namespace));
+    for (const [key, { value }] of this.values) if (visible.has(key.slice(0, key.indexOf('\0')))) yield value;
+    yield* Object.values(this.environment);
+  }
+
   /** Names of the secrets, stored ones (of `namespace` only, when given; '' for global ones) then the environment's. */
   list(namespace?: string): SecretInfo[] {
     const stored: SecretInfo[] = [];

@@ -36,12 +36,46 @@ function credentialSuite(backend: StorageBackend): void {
 
     it('refuses a revoked token, still listing it as revoked', async () => {
       const storage = await backend.open();
+      await storage.tokens.create('admin');
       const { token, info } = await storage.tokens.create('ci');
-      expect(await storage.tokens.revoke(info.id)).toBe(true);
-      expect(await storage.tokens.revoke(info.id)).toBe(false);
+      expect(await storage.tokens.revoke(info.id)).toBe('revoked');
+      expect(await storage.tokens.revoke(info.id)).toBe('not-found');
       expect(await storage.tokens.verify(token)).toBeUndefined();
-      expect((await storage.tokens.list())[0]?.revokedAt).not.toBeNull();
-      expect(await storage.tokens.count()).toBe(0);
+      expect((await storage.tokens.list())[1]?.revokedAt).not.toBeNull();
+      expect(await storage.tokens.count()).toBe(1);
+    });
+
+    it('never revokes the last live token', async () => {
+      const storage = await backend.open();
+      const { token, info } = await storage.tokens.create('admin');
+      expect(await storage.tokens.revoke(info.id)).toBe('last-live-token');
+      expect((await storage.tokens.verify(token))?.id).toBe(info.id);
+      expect(await storage.tokens.revoke('no-such-token')).toBe('not-found');
+    });
+
+    it('leaves one live token when every token is revoked at once', async () => {
+      const storage = await backend.open();
+      const created = await Promise.all(Array.from({ length: 8 }, (_, i) => storage.tokens.create(`t${i}`)));
+      const outcomes = await Promise.all(created.map(({ info }) => storage.tokens.revoke(info.id)));
+      expect(outcomes.filter((o) => o === 'revoked')).toHaveLength(7);
+      expect(outcomes.filter((o) => o === 'last-live-token')).toHaveLength(1);
+      expect(await storage.tokens.count()).toBe(1);
+    });
+
+    it('adopts a chosen token once, and says when it was revoked', async () => {
+      const storage = await backend.open();
+      await storage.tokens.create('other');
+      const chosen = 'admin-secret-from-env';
+      const first = await storage.tokens.adopt('admin', chosen);
+      expect(first).toMatchObject({ created: true, info: { name: 'admin', revokedAt: null } });
+      const again = await storage.tokens.adopt('admin again', chosen);
+      expect(again).toMatchObject({ created: false, info: { id: first.info.id, name: 'admin' } });
+      expect(await storage.tokens.revoke(first.info.id)).toBe('revoked');
+      const revoked = await storage.tokens.adopt('admin', chosen);
+      expect(revoked.created).toBe(false);
+      expect(revoked.info.revokedAt).not.toBeNull();
+      expect(await storage.tokens.verify(chosen)).toBeUndefined();
+      expect(await storage.tokens.list()).toHaveLength(2);
     });
 
     it('accepts a chosen token, showing a prefix of at most a quarter of it', async () => {

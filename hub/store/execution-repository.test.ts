@@ -72,13 +72,17 @@ function executionSuite(backend: StorageBackend): void {
       expect(await storage.executions.listExecutionsByState(['RUNNING', 'PAUSED'])).toEqual([old, recent]);
     });
 
-    it('stores text holding a NUL character with U+FFFD in its place', async () => {
+    it('stores text holding a NUL character with U+FFFD in its place, and says so on the execution log', async () => {
       const storage = await backend.open();
       const execution = anExecution({ outputs: { raw: 'a\u0000b' } });
       storage.executions.saveExecution(execution);
       storage.executions.appendLog(aLogLine(execution.id, { message: 'x\u0000y' }));
       expect((await storage.executions.get(execution.id))?.execution.outputs).toEqual({ raw: 'a\uFFFDb' });
-      expect((await storage.executions.listLogs(execution.id)).map((l) => l.message)).toEqual(['x\uFFFDy']);
+      expect((await storage.executions.listLogs(execution.id)).map((l) => l.message)).toEqual([
+        'x\uFFFDy',
+        expect.stringMatching(/replaced with U\+FFFD in the execution's record, at outputs\.raw$/),
+        expect.stringMatching(/replaced with U\+FFFD in a log line, at message$/),
+      ]);
     });
 
     it('refuses a record whose date cannot be read, when it is saved', async () => {

@@ -17,7 +17,7 @@ import { DrizzleSyncRepository } from './sync-repository.js';
 import { DrizzleTokenRepository } from './token-repository.js';
 import { DrizzleTriggerStateRepository } from './trigger-state-repository.js';
 import type { HubStorage } from './types.js';
-import { WriteQueue } from './write-queue.js';
+import { type RecordRefusal, WriteQueue } from './write-queue.js';
 
 export interface HubStorageOptions {
   /** Root of the hub's data: PGlite's files go to `<dataDir>/pgdata`, execution files to `<dataDir>/files`. */
@@ -30,8 +30,10 @@ export interface HubStorageOptions {
   filesDir?: string;
   /** Time source for KV expiry, token use and purge cut-offs, and the dates stored on flows, tokens and agents. */
   clock?: { now(): number };
-  /** Called when a background group commit fails; its writes stay queued and the next write or flush retries them. */
+  /** Called when a background group commit fails for a reason other than its data; its writes stay queued and are tried again. */
   onWriteError?: (error: unknown) => void;
+  /** Called when the database refuses a record for good; the others are stored, and a placeholder where it can be. */
+  onRecordRefused?: (refusal: RecordRefusal) => void;
 }
 
 const DAY_MS = 86_400_000;
@@ -92,10 +94,15 @@ class DrizzleHubStorage implements HubStorage {
     const db = database.db;
     const clock = options.clock;
     const now = clock ? () => clock.now() : Date.now;
-    const onWriteError = options.onWriteError ?? warnWriteError;
     // The queue and the KV cache refer to each other: the cache queues its changes, the queue reads entries at commit.
     let kv: CachedKvStore | undefined;
-    const queue = new WriteQueue(db, (id) => kv?.entry(id), onWriteError);
+    const queue = new WriteQueue({
+      db,
+      kv: { entry: (id) => kv?.entry(id), refused: (id) => kv?.forget(id) },
+      now,
+      onWriteError: options.onWriteError ?? warnWriteError,
+      onRecordRefused: options.onRecordRefused ?? warnRecordRefused,
+    });
     kv = new CachedKvStore(now, (id) => queue.touchKv(id));
     await kv.load(db);
 
@@ -115,7 +122,7 @@ class DrizzleHubStorage implements HubStorage {
       new DrizzleFlowRepository(db, now),
       new DrizzleTokenRepository(db, now),
       new DrizzleAgentRepository(db, now),
-      new DrizzleSyncRepository(db),
+      new DrizzleSyncRepository(db, now),
       new DrizzleTriggerStateRepository(db),
       new DrizzleSecretRepository(db, now),
       new DrizzleBridgeRepository(db, now),
@@ -159,7 +166,14 @@ class DrizzleHubStorage implements HubStorage {
 function warnWriteError(error: unknown): void {
   const message = error instanceof Error ? error.message : String(error);
   process.emitWarning(
-    `a group commit failed; its writes stay queued for the next flush: ${message}`,
+    `a group commit failed; its writes stay queued and are tried again: ${message}`,
+    'TernStorageWarning',
+  );
+}
+
+function warnRecordRefused(refusal: RecordRefusal): void {
+  process.emitWarning(
+    `the database refused ${refusal.record} (${refusal.reason}); stored instead: ${refusal.stored}`,
     'TernStorageWarning',
   );
 }

@@ -1,7 +1,8 @@
 /** The hub's KV store: synchronous reads from memory, writes through to PostgreSQL with the group commit. */
 import type { KvStore } from '../../protocol/plugin.js';
+import { LAST_STORABLE_MS } from './dates.js';
 import type { Db } from './db.js';
-import { jsonText } from './json.js';
+import { isStorableText, jsonText } from './json.js';
 import { kv } from './schema.js';
 import { type KvEntry, kvId } from './write-batch.js';
 
@@ -50,6 +51,11 @@ export class CachedKvStore implements KvStore {
     return this.entries.get(id);
   }
 
+  /** Drops a key the database refused to store, without queueing a write: reads then agree with the database. */
+  forget(id: string): void {
+    this.entries.delete(id);
+  }
+
   /** The stored value, or undefined when the key is missing or expired. */
   get(namespace: string, key: string): unknown {
     const id = kvId(namespace, key);
@@ -65,9 +71,9 @@ export class CachedKvStore implements KvStore {
 
   /** Stores a JSON-serialisable value, replacing any earlier one; `ttlMs` makes it expire. */
   set(namespace: string, key: string, value: unknown, ttlMs?: number): void {
-    if (namespace.includes('\0') || key.includes('\0')) {
+    if (!isStorableText(namespace) || !isStorableText(key)) {
       throw new TypeError(
-        `kv ${JSON.stringify(namespace)}/${JSON.stringify(key)}: names cannot hold NUL characters`,
+        `kv ${JSON.stringify(namespace)}/${JSON.stringify(key)}: names cannot hold NUL characters or UTF-16 surrogates without their pair`,
       );
     }
     let json: string;
@@ -81,8 +87,11 @@ export class CachedKvStore implements KvStore {
         `kv ${namespace}/${key}: time to live must be a positive number of ms, got ${ttlMs}`,
       );
     }
-    const id = kvId(namespace, key);
     const expiresAt = ttlMs === undefined ? null : this.now() + ttlMs;
+    if (expiresAt !== null && !(expiresAt <= LAST_STORABLE_MS)) {
+      throw new RangeError(`kv ${namespace}/${key}: time to live of ${ttlMs} ms ends after the year 9999`);
+    }
+    const id = kvId(namespace, key);
     this.entries.set(id, { namespace, key, json, expiresAt });
     this.changed(id);
   }

@@ -46,7 +46,9 @@ export function decodeCursor<const S extends readonly ('string' | 'number')[]>(
   const key = parsed.slice(1);
   key.forEach((part, i) => {
     const type = shape[i];
-    if (typeof part !== type || (type === 'number' && !Number.isSafeInteger(part))) throw invalid();
+    if (typeof part !== type) throw invalid();
+    // NUL cannot be in a text column, so no row has it: a query with it would fail, not find nothing.
+    if (type === 'number' ? !Number.isSafeInteger(part) : (part as string).includes('\0')) throw invalid();
   });
   return key as { [I in keyof S]: S[I] extends 'number' ? number : string };
 }

@@ -8,15 +8,14 @@ import {
   integer,
   pgTable,
   primaryKey,
-  text,
   timestamp,
 } from 'drizzle-orm/pg-core';
-import { jsonText } from './json.js';
+import { jsonText, storableText } from './json.js';
 
 // Rows that hold a whole record keep it as JSON in `doc` (or `flow`); the other
 // columns are copies of the fields we filter, sort or join on.
 
-/** `jsonb` written with {@link jsonText}, so that a NUL in a record cannot fail its batch. */
+/** `jsonb` written with {@link jsonText}, so that a NUL or a lone surrogate in a record cannot fail its batch. */
 // Results need no mapping: PGlite and postgres.js both parse jsonb.
 const jsonb = customType<{ data: unknown; driverData: unknown }>({
   dataType: () => 'jsonb',
@@ -24,12 +23,21 @@ const jsonb = customType<{ data: unknown; driverData: unknown }>({
 });
 
 /**
+ * `text` written with {@link storableText}: NUL and unpaired surrogates, which PostgreSQL refuses, become
+ * U+FFFD. Comparisons in queries go through it too, so a filter holding them matches nothing instead of failing.
+ */
+const text = customType<{ data: string }>({ dataType: () => 'text', toDriver: storableText });
+
+/**
  * Identifiers (namespaces, flow, execution and agent ids) compare byte by
  * byte, whatever the database's locale: lists sort the same on every server,
  * ids made by `newId` sort by creation time, and a plain btree index serves
  * `LIKE 'prefix%'`.
  */
-const ident = customType<{ data: string }>({ dataType: () => 'text COLLATE "C"' });
+const ident = customType<{ data: string }>({
+  dataType: () => 'text COLLATE "C"',
+  toDriver: storableText,
+});
 
 const createdAt = () => timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull();
 

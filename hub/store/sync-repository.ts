@@ -1,15 +1,23 @@
 /** The sync stream's storage (SPEC §4.2): an agent's records stored once by seq, in one transaction, before the ack. */
 import { eq, type SQL, sql } from 'drizzle-orm';
-import type { Execution, TaskRun } from '../../protocol/execution.js';
-import type { CommandResult } from '../../protocol/messages.js';
-import type { Db } from './db.js';
-import { jsonText } from './json.js';
+import { type Db, firstRow } from './db.js';
+import { isRecordRefusal, writeErrorReason } from './db-errors.js';
+import { isolateRefused, WriteInterrupted } from './isolate.js';
+import { jsonText, rowsJson } from './json.js';
+import { NoticesTold, ReplacedTextNotices } from './placeholders.js';
 import { agentSync } from './schema.js';
-import type { IngestRecord, IngestResult, SyncRepository } from './types.js';
+import { acceptedExecutions, executionIdsOf, reportScope, sortRecords } from './sync-records.js';
+import {
+  appendCommandResults,
+  deleteTaskRuns,
+  insertLogs,
+  KEPT_COMMAND_RESULTS,
+  upsertExecutions,
+  upsertTaskRuns,
+  withWrites,
+} from './sync-statements.js';
+import type { IngestBatch, IngestRecord, IngestResult, ReportScope, SyncRepository } from './types.js';
 import { chunks, executionRow, logRow, taskRunRow } from './write-batch.js';
-
-/** Command answers kept per agent in `agents.status.commands`, newest last. */
-export const KEPT_COMMAND_RESULTS = 50;
 
 /** Rows per statement: one JSON parameter each, so only the statement's size bounds it. */
 const CHUNK = 2000;
@@ -19,10 +27,17 @@ const CHUNK = 2000;
  * in `agent_sync`: an agent's seq strictly increases, so a record at or below
  * it was stored before (gaps, from an agent that dropped records, are fine).
  * The mark row is locked for the transaction, so two batches of one agent
- * never interleave, whichever hub process receives them.
+ * never interleave, whichever hub process receives them. A batch is stored
+ * only when the mark has reached the seq it follows: the mark never passes a
+ * batch that was not stored.
  */
 export class DrizzleSyncRepository implements SyncRepository {
-  constructor(private readonly db: Db) {}
+  private readonly told = new NoticesTold();
+
+  constructor(
+    private readonly db: Db,
+    private readonly now: () => number = Date.now,
+  ) {}
 
   async lastSeq(agentId: string): Promise<number> {
     const [row] = await this.db
@@ -41,55 +56,103 @@ export class DrizzleSyncRepository implements SyncRepository {
 
   /**
    * Stores the records after the agent's high-water mark and raises the mark,
-   * in one transaction. Executions are upserted with `agentId` forced to the
-   * sending agent and never overwrite another agent's or the hub's; task runs
-   * and logs of such foreign executions are ignored too.
+   * in one transaction. Only records the agent may report are stored (see
+   * `sortRecords`); executions are upserted with `agentId` forced to the
+   * sending agent and never overwrite another agent's or the hub's. When the
+   * database refuses the batch for a record's data, the batch is written
+   * again in parts (each its own transaction, raising the mark) until that
+   * record is alone; it is stored as a placeholder, or refused when even that
+   * fails.
    */
-  ingest(agentId: string, records: readonly IngestRecord[]): Promise<IngestResult> {
+  async ingest(agentId: string, batch: IngestBatch): Promise<IngestResult> {
+    const { records } = batch;
+    const total = emptyResult(0, 'stored');
+    const afterOf = (i: number) => (i === 0 ? batch.after : records[i - 1]!.seq);
+    const ids = executionIdsOf(records);
+    const part = async (from: number, slice: readonly IngestRecord[]) =>
+      mergeResult(total, await this.ingestPart(agentId, afterOf(from), slice, { records, ids }));
+    try {
+      await part(0, records);
+    } catch (error) {
+      if (!isRecordRefusal(error)) throw error;
+      try {
+        await isolateRefused(
+          records.map((_, i) => i),
+          error,
+          (slice) =>
+            part(
+              slice[0]!,
+              slice.map((i) => records[i]!),
+            ),
+          async (i, refusal) => {
+            const reason = writeErrorReason(refusal);
+            try {
+              await part(i, [fallback(records[i]!, reason)]);
+            } catch (again) {
+              if (!isRecordRefusal(again)) throw again;
+              await part(i, [refused(records[i]!, reason)]);
+            }
+          },
+        );
+      } catch (failure) {
+        // Parts already written stay written (the mark says so); the rest comes again with the agent's resend.
+        throw failure instanceof WriteInterrupted ? failure.cause : failure;
+      }
+    }
+    return total;
+  }
+
+  /** One transaction: `slice` (part of `batch`, whose records name executions `ids`, following seq `after`) stored after the mark. */
+  private ingestPart(
+    agentId: string,
+    after: number,
+    slice: readonly IngestRecord[],
+    batch: { records: readonly IngestRecord[]; ids: ReadonlySet<string> },
+  ): Promise<IngestResult> {
     return this.db.transaction(async (tx) => {
-      const last = await lockMark(tx, agentId);
-      const fresh = records.filter((r) => r.seq > last);
-      const result: IngestResult = {
-        lastSeq: last,
-        stored: fresh.length,
-        duplicates: records.length - fresh.length,
-        executions: [],
-        taskRuns: [],
-        logs: [],
-        commands: [],
-        deletedTaskRuns: [],
-      };
+      const { last, live, scope, owners } = await lockMark(tx, agentId, batch.ids);
+      if (!live) return emptyResult(last, 'agent-gone');
+      if (after > last) return emptyResult(last, 'gap');
+      const fresh = slice.filter((r) => r.seq > last);
+      const result = emptyResult(last, 'stored');
+      result.duplicates = slice.length - fresh.length;
       if (fresh.length === 0) return result;
 
-      // Records come in seq order: the latest state of an execution or task run wins.
-      const executions = new Map<string, Execution>();
-      const taskRuns = new Map<string, TaskRun>();
-      const deleted = new Set<string>();
-      for (const r of fresh) {
-        if (r.kind === 'execution') executions.set(r.data.id, { ...r.data, agentId });
-        else if (r.kind === 'taskRun') {
-          taskRuns.set(r.data.id, r.data);
-          deleted.delete(r.data.id);
-        } else if (r.kind === 'taskRunDeleted') {
-          // One statement may not both write and delete a row: a deletion cancels this batch's saves.
-          taskRuns.delete(r.data.id);
-          deleted.add(r.data.id);
-        } else if (r.kind === 'log') result.logs.push(r.data);
-        else if (r.kind === 'command') result.commands.push(r.data);
-      }
-      result.deletedTaskRuns = [...deleted];
-      result.executions = [...executions.values()];
+      const known = { agentId, scope, owners };
+      const now = new Date(this.now()).toISOString();
+      const acceptedInBatch = acceptedExecutions(batch.records, known);
+      const sorted = sortRecords(fresh, { ...known, acceptedInBatch, now });
+      result.stored = fresh.length;
+      result.executions = [...sorted.executions.values()];
       // Task run ids sort by creation (`newId`); a batch holds them in the order of their latest save, so
       // sorting makes `task_runs.seq` follow creation, as the API's reads expect.
-      result.taskRuns = [...taskRuns.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+      result.taskRuns = [...sorted.taskRuns.values()].sort((a, b) =>
+        a.id < b.id ? -1 : a.id > b.id ? 1 : 0,
+      );
+      result.deletedTaskRuns = [...sorted.deletedTaskRuns];
+      result.commands = sorted.commands;
+      result.placeholders = sorted.placeholders;
+      result.refused = sorted.refused;
 
+      const notices = new ReplacedTextNotices(this.told, now);
       const writes: SQL[] = [];
       for (const rows of chunks(result.executions.map(executionRow), CHUNK))
-        writes.push(upsertExecutions(jsonText(rows)));
+        writes.push(upsertExecutions(rowsJson(rows, (row, places) => notices.execution(row, places))));
       for (const rows of chunks(result.taskRuns.map(taskRunRow), CHUNK))
-        writes.push(upsertTaskRuns(jsonText(rows), agentId));
-      for (const rows of chunks(result.logs.map(logRow), CHUNK))
-        writes.push(insertLogs(jsonText(rows), agentId));
+        writes.push(
+          upsertTaskRuns(
+            rowsJson(rows, (row, places) => notices.taskRun(row, places)),
+            agentId,
+          ),
+        );
+      const logPayloads = [...chunks(sorted.logs.map(logRow), CHUNK)].map((rows) =>
+        rowsJson(rows, (row, places) => notices.log(row, places)),
+      );
+      result.logs = [...sorted.logs, ...notices.lines];
+      // In the last statement of logs: the parts of one statement run in no set order, and lines keep theirs.
+      if (notices.lines.length > 0)
+        logPayloads.push(joinArrays(logPayloads.pop() ?? '[]', jsonText(notices.lines.map(logRow))));
+      for (const payload of logPayloads) writes.push(insertLogs(payload, agentId));
       if (result.deletedTaskRuns.length > 0) writes.push(deleteTaskRuns(result.deletedTaskRuns, agentId));
       if (result.commands.length > 0)
         writes.push(appendCommandResults(agentId, result.commands.slice(-KEPT_COMMAND_RESULTS)));
@@ -101,93 +164,115 @@ export class DrizzleSyncRepository implements SyncRepository {
           sql`UPDATE agent_sync SET last_seq = ${result.lastSeq} WHERE agent_id = ${agentId}`,
         ),
       );
+      this.told.add(notices.keys);
       return result;
     });
   }
 }
 
-/** The agent's high-water mark, its row created when missing and locked until the transaction ends. */
-async function lockMark(tx: Pick<Db, 'select' | 'insert'>, agentId: string): Promise<number> {
-  const locked = () =>
-    tx
-      .select({ lastSeq: agentSync.lastSeq })
-      .from(agentSync)
-      .where(eq(agentSync.agentId, agentId))
-      .for('update');
-  let [mark] = await locked();
-  if (!mark) {
-    await tx.insert(agentSync).values({ agentId, lastSeq: 0 }).onConflictDoNothing();
-    [mark] = await locked();
+/** What stands for a record the database refused: its data as an unusable record, so a placeholder is tried. */
+function fallback(record: IngestRecord, reason: string): IngestRecord {
+  if (record.kind === 'execution' || record.kind === 'taskRun' || record.kind === 'log')
+    return { seq: record.seq, kind: 'unusable', recordKind: record.kind, reason, data: { ...record.data } };
+  return refused(record, reason);
+}
+
+/** The record counted as refused by the database: nothing of it is stored. */
+function refused(record: IngestRecord, reason: string): IngestRecord {
+  const recordKind =
+    record.kind === 'unusable' || record.kind === 'refused' ? record.recordKind : record.kind;
+  return { seq: record.seq, kind: 'refused', recordKind, code: 'database', reason };
+}
+
+/** Two JSON arrays as one. */
+function joinArrays(a: string, b: string): string {
+  if (a === '[]') return b;
+  return b === '[]' ? a : `${a.slice(0, -1)},${b.slice(1)}`;
+}
+
+function emptyResult(lastSeq: number, outcome: IngestResult['outcome']): IngestResult {
+  return {
+    outcome,
+    lastSeq,
+    stored: 0,
+    duplicates: 0,
+    executions: [],
+    taskRuns: [],
+    logs: [],
+    commands: [],
+    deletedTaskRuns: [],
+    placeholders: [],
+    refused: [],
+  };
+}
+
+/** Adds one part's result to the batch's; the latest state of an execution or task run wins. */
+function mergeResult(total: IngestResult, part: IngestResult): void {
+  if (total.stored === 0 && total.duplicates === 0) {
+    // The first part (most often the whole batch): nothing to merge with.
+    Object.assign(total, part);
+    return;
   }
-  return mark?.lastSeq ?? 0;
+  if (part.outcome !== 'stored') total.outcome = part.outcome;
+  total.lastSeq = Math.max(total.lastSeq, part.lastSeq);
+  total.stored += part.stored;
+  total.duplicates += part.duplicates;
+  const latest = <T extends { id: string }>(a: T[], b: T[]) => [
+    ...new Map([...a, ...b].map((x) => [x.id, x])).values(),
+  ];
+  total.executions = latest(total.executions, part.executions);
+  total.taskRuns = latest(total.taskRuns, part.taskRuns);
+  total.logs.push(...part.logs);
+  total.commands.push(...part.commands);
+  total.deletedTaskRuns.push(...part.deletedTaskRuns);
+  total.placeholders.push(...part.placeholders);
+  total.refused.push(...part.refused);
+}
+
+/** What one ingest reads first, in one round trip with the mark locked. */
+interface Mark {
+  last: number;
+  /** Registered and not decommissioned. */
+  live: boolean;
+  scope: ReportScope;
+  /** Owner of each stored execution among those the batch names: an agent id, or null for the hub's. */
+  owners: Map<string, string | null>;
 }
 
 /**
- * One statement, one round trip: each write a data-modifying CTE, then `last`.
- * Every part sees the database as it was when the statement began, not the
- * other parts' rows; that is all {@link ownExecution} needs, since this
- * batch's executions are the sender's own.
+ * The agent's high-water mark, its row created when missing and locked until the transaction ends;
+ * whether the agent is live; which flows it may report (`reportScope` of its status); and who owns
+ * the executions `ids` names. One statement: the ingest of a batch keeps its round trips.
  */
-function withWrites(writes: readonly SQL[], last: SQL): SQL {
-  if (writes.length === 0) return last;
-  const ctes = writes.map((write, i) => sql`${sql.identifier(`w${i}`)} AS (${write})`);
-  return sql`WITH ${sql.join(ctes, sql`, `)} ${last}`;
-}
-
-/** Upserts executions; an existing row is only updated when it belongs to the same agent. */
-function upsertExecutions(payload: string) {
-  return sql`INSERT INTO executions
-      (id, namespace, flow_id, flow_revision, state, agent_id, labels, start_date, end_date, doc)
-    SELECT id, namespace, flow_id, flow_revision, state, agent_id, labels, start_date, end_date, doc
-    FROM jsonb_to_recordset(${payload}::jsonb) AS r(id text, namespace text, flow_id text, flow_revision int,
-      state text, agent_id text, labels jsonb, start_date timestamptz, end_date timestamptz, doc jsonb)
-    ON CONFLICT (id) DO UPDATE SET namespace = excluded.namespace, flow_id = excluded.flow_id,
-      flow_revision = excluded.flow_revision, state = excluded.state, labels = excluded.labels,
-      start_date = excluded.start_date, end_date = excluded.end_date, doc = excluded.doc
-    WHERE executions.agent_id = excluded.agent_id`;
-}
-
-// The anti-join may reorder rows: ORDER BY the ordinality keeps `task_runs.seq` and `logs.id` in batch order.
-
-/** True for rows whose execution is absent or this agent's (an execution may arrive after its task runs when records were dropped). */
-const ownExecution = (agentId: string) =>
-  sql`NOT EXISTS (SELECT 1 FROM executions e WHERE e.id = r.execution_id AND e.agent_id IS DISTINCT FROM ${agentId})`;
-
-function upsertTaskRuns(payload: string, agentId: string) {
-  return sql`INSERT INTO task_runs (id, execution_id, state, doc)
-    SELECT r.id, r.execution_id, r.state, r.doc
-    FROM ROWS FROM (jsonb_to_recordset(${payload}::jsonb) AS (id text, execution_id text, state text, doc jsonb))
-      WITH ORDINALITY AS r(id, execution_id, state, doc, n)
-    WHERE ${ownExecution(agentId)}
-    ORDER BY r.n
-    ON CONFLICT (id) DO UPDATE SET state = excluded.state, doc = excluded.doc
-    WHERE task_runs.execution_id = excluded.execution_id`;
-}
-
-function insertLogs(payload: string, agentId: string) {
-  return sql`INSERT INTO logs (execution_id, task_run_id, task_id, attempt, level, ts, message)
-    SELECT r.execution_id, r.task_run_id, r.task_id, r.attempt, r.level, r.ts, r.message
-    FROM ROWS FROM (jsonb_to_recordset(${payload}::jsonb) AS (execution_id text, task_run_id text, task_id text,
-      attempt int, level text, ts timestamptz, message text))
-      WITH ORDINALITY AS r(execution_id, task_run_id, task_id, attempt, level, ts, message, n)
-    WHERE ${ownExecution(agentId)}
-    ORDER BY r.n`;
-}
-
-/** Deletes task runs of this agent's executions. */
-function deleteTaskRuns(ids: readonly string[], agentId: string) {
-  return sql`DELETE FROM task_runs t WHERE t.id IN (SELECT jsonb_array_elements_text(${jsonText(ids)}::jsonb))
-    AND EXISTS (SELECT 1 FROM executions e WHERE e.id = t.execution_id AND e.agent_id = ${agentId})`;
-}
-
-/** Appends answers to `agents.status.commands`, keeping the newest {@link KEPT_COMMAND_RESULTS}, in one statement. */
-function appendCommandResults(agentId: string, results: CommandResult[]) {
-  const at = new Date().toISOString();
-  const added = jsonText(results.map((r) => ({ ...r, answeredAt: at })));
-  return sql`UPDATE agents SET status = jsonb_set(status, '{commands}', (
-      SELECT coalesce(jsonb_agg(c ORDER BY n), '[]'::jsonb) FROM (
-        SELECT c, n FROM jsonb_array_elements(coalesce(agents.status->'commands', '[]'::jsonb) || ${added}::jsonb)
-          WITH ORDINALITY AS t(c, n)
-        ORDER BY n DESC LIMIT ${KEPT_COMMAND_RESULTS}) AS recent))
-    WHERE id = ${agentId}`;
+async function lockMark(tx: Db, agentId: string, ids: ReadonlySet<string>): Promise<Mark> {
+  const locked = async () =>
+    firstRow<{
+      last_seq: number | string;
+      live: boolean;
+      assigned: string[] | null;
+      desired: string[] | null;
+      owners: [string, string | null][];
+    }>(
+      await tx.execute(sql`SELECT s.last_seq,
+          coalesce(NOT a.decommissioned, false) AS live,
+          a.status->'assignedFlows' AS assigned,
+          (SELECT jsonb_agg((f->>'namespace') || '/' || (f->>'id'))
+            FROM jsonb_array_elements(coalesce(a.status->'desired'->'flows', '[]'::jsonb)) AS f) AS desired,
+          (SELECT coalesce(json_agg(json_build_array(e.id, e.agent_id)), '[]'::json) FROM executions e
+            WHERE e.id IN (SELECT jsonb_array_elements_text(${jsonText([...ids])}::jsonb))) AS owners
+        FROM agent_sync s LEFT JOIN agents a ON a.id = s.agent_id
+        WHERE s.agent_id = ${agentId}
+        FOR UPDATE OF s`),
+    );
+  let mark = await locked();
+  if (!mark) {
+    await tx.insert(agentSync).values({ agentId, lastSeq: 0 }).onConflictDoNothing();
+    mark = await locked();
+  }
+  return {
+    last: Number(mark?.last_seq ?? 0),
+    live: mark?.live === true,
+    scope: reportScope({ assignedFlows: mark?.assigned ?? [], desiredFlows: mark?.desired ?? [] }),
+    owners: new Map(mark?.owners ?? []),
+  };
 }

@@ -5,7 +5,7 @@ import { newId } from '../../protocol/ids.js';
 import type { Db } from './db.js';
 import { apiTokens } from './schema.js';
 import { hashToken, newToken, tokenPrefix } from './secrets.js';
-import type { ApiTokenInfo, TokenRepository } from './types.js';
+import type { AdoptedToken, ApiTokenInfo, RevokeOutcome, TokenRepository } from './types.js';
 
 /** How stale `last_used_at` may get: one write a minute per token at most, not one per request. */
 export const LAST_USED_RESOLUTION_MS = 60_000;
@@ -22,6 +22,30 @@ export class DrizzleTokenRepository implements TokenRepository {
 
   /** Creates a token, random unless `token` is given (an administrator's chosen token); the secret is returned only here. */
   async create(name: string, token: string = newToken()): Promise<{ token: string; info: ApiTokenInfo }> {
+    const row = await this.insert(name, token);
+    if (!row) throw new TernError('CONFLICT', 'this token already exists');
+    return { token, info: toInfo(row) };
+  }
+
+  /**
+   * Makes sure a chosen token (TERN_ADMIN_TOKEN) is stored: creates it under
+   * `name` unless its hash is already there, and answers with the stored
+   * token's info either way. Its `revokedAt` says whether it still works; two
+   * hubs starting at once on one database store it once.
+   */
+  async adopt(name: string, token: string): Promise<AdoptedToken> {
+    const row = await this.insert(name, token);
+    if (row) return { info: toInfo(row), created: true };
+    const [stored] = await this.db
+      .select()
+      .from(apiTokens)
+      .where(eq(apiTokens.hash, hashToken(token)));
+    if (!stored) throw new TernError('INTERNAL', 'a token was neither stored nor found');
+    return { info: toInfo(stored), created: false };
+  }
+
+  /** Stores a token's hash; undefined when that hash is already stored. */
+  private async insert(name: string, token: string): Promise<typeof apiTokens.$inferSelect | undefined> {
     if (token === '') throw new TernError('BAD_REQUEST', 'a token cannot be empty');
     const [row] = await this.db
       .insert(apiTokens)
@@ -34,8 +58,7 @@ export class DrizzleTokenRepository implements TokenRepository {
       })
       .onConflictDoNothing({ target: apiTokens.hash })
       .returning();
-    if (!row) throw new TernError('CONFLICT', 'this token already exists');
-    return { token, info: toInfo(row) };
+    return row;
   }
 
   /** The live token's info, recording its use (at most once a minute); undefined when unknown or revoked. */
@@ -59,14 +82,29 @@ export class DrizzleTokenRepository implements TokenRepository {
     return rows.map(toInfo);
   }
 
-  /** Revokes a live token; false when there is no such token or it was already revoked. */
-  async revoke(id: string): Promise<boolean> {
-    const rows = await this.db
-      .update(apiTokens)
-      .set({ revokedAt: new Date(this.now()) })
-      .where(and(eq(apiTokens.id, id), isNull(apiTokens.revokedAt)))
-      .returning({ id: apiTokens.id });
-    return rows.length > 0;
+  /**
+   * Revokes a live token, unless it is the last one: a hub without a live
+   * token could not be administered any more. Every live token is locked
+   * first, so two revocations at once cannot each leave the other's token as
+   * the last and both go through.
+   */
+  async revoke(id: string): Promise<RevokeOutcome> {
+    return this.db.transaction(async (tx) => {
+      const live = await tx
+        .select({ id: apiTokens.id })
+        .from(apiTokens)
+        .where(isNull(apiTokens.revokedAt))
+        // One order for every transaction: two revocations wait for each other rather than deadlock.
+        .orderBy(asc(apiTokens.id))
+        .for('update');
+      if (!live.some((row) => row.id === id)) return 'not-found';
+      if (live.length === 1) return 'last-live-token';
+      await tx
+        .update(apiTokens)
+        .set({ revokedAt: new Date(this.now()) })
+        .where(eq(apiTokens.id, id));
+      return 'revoked';
+    });
   }
 
   /** How many live (not revoked) tokens there are. */

@@ -134,13 +134,26 @@ export interface ApiTokenInfo {
   revokedAt: string | null;
 }
 
+/** What revoking a token did: `last-live-token` is refused, the hub would have no live token left. */
+export type RevokeOutcome = 'revoked' | 'not-found' | 'last-live-token';
+
+/** A chosen token made sure of: its stored info (`revokedAt` set when it no longer works), and whether it was new. */
+export interface AdoptedToken {
+  info: ApiTokenInfo;
+  created: boolean;
+}
+
 export interface TokenRepository {
   /** Creates a token; the secret is returned only here, only its hash is stored. */
   create(name: string, token?: string): Promise<{ token: string; info: ApiTokenInfo }>;
+  /** Stores a chosen token unless it already is (live or revoked), and says which. */
+  adopt(name: string, token: string): Promise<AdoptedToken>;
   /** The live token's info, or undefined (unknown or revoked). */
   verify(token: string): Promise<ApiTokenInfo | undefined>;
   list(): Promise<ApiTokenInfo[]>;
-  revoke(id: string): Promise<boolean>;
+  /** Revokes a live token; never the last live one. */
+  revoke(id: string): Promise<RevokeOutcome>;
+  /** How many live tokens there are. */
   count(): Promise<number>;
 }
 
@@ -181,21 +194,63 @@ export interface AgentRepository {
   flowTriggers(namespace: string, flowId: string): Promise<AgentFlowTriggers[]>;
 }
 
-/** One record of an agent's events batch, checked and typed by kind; `skipped` holds its seq only (a placeholder or an unusable record). */
+/**
+ * One record of an agent's events batch, checked and typed by kind. `unusable`: a record the hub cannot
+ * store as sent (a placeholder for one too large to send, missing fields, values the database cannot
+ * take, or the database refused it); the hub stores a placeholder in its place when it can tell which
+ * execution it belongs to. `refused`: nothing of it is stored; its seq still counts.
+ */
 export type IngestRecord = { seq: number } & (
   | { kind: 'execution'; data: Execution }
   | { kind: 'taskRun'; data: TaskRun }
   | { kind: 'log'; data: LogLine }
   | { kind: 'command'; data: CommandResult }
   | { kind: 'taskRunDeleted'; data: { id: string } }
-  | { kind: 'skipped' }
+  | { kind: 'unusable'; recordKind: string; reason: string; data: Record<string, unknown> }
+  | { kind: 'refused'; recordKind: string; code: RefusalCode; reason: string }
 );
 
-/** What one ingest stored: only records after the agent's previous high-water mark. */
+/** An agent's events batch as the hub ingests it: records in seq order, following seq `after`. */
+export interface IngestBatch {
+  after: number;
+  records: readonly IngestRecord[];
+}
+
+/** Which executions an agent may report: those of flows among `flows` (and its own executions already stored). */
+export interface ReportScope {
+  /** `namespace/flowId` of every flow the hub assigned to the agent, now or before. */
+  flows: ReadonlySet<string>;
+}
+
+/**
+ * Why a record was not stored as sent (a metric label): `not-assigned` (its flow was never assigned to
+ * the agent), `foreign` (the execution is another agent's or the hub's), `unknown-execution` (a task
+ * run or log line of an execution the hub does not hold as the agent's), `unusable` (malformed, no
+ * execution to put a placeholder in), `database` (the database refused it and its placeholder).
+ */
+export type RefusalCode = 'not-assigned' | 'foreign' | 'unknown-execution' | 'unusable' | 'database';
+
+/** A record not stored as sent, and why. */
+export interface RecordNotStored {
+  seq: number;
+  kind: string;
+  code: RefusalCode;
+  reason: string;
+  /** The execution's id (execution records) or the record's execution. */
+  executionId?: string;
+}
+
+/**
+ * What one ingest did. `stored`: the records after the agent's previous mark are handled (stored, stored
+ * as placeholders, or refused) and the mark is raised. `gap`: the hub has not stored everything up to the
+ * batch's `after` (an earlier batch failed): nothing is stored. `agent-gone`: the agent is unknown or
+ * decommissioned: nothing is stored.
+ */
 export interface IngestResult {
-  /** The agent's high-water mark after the batch: what the hub acks. */
+  outcome: 'stored' | 'gap' | 'agent-gone';
+  /** The agent's high-water mark after the batch. */
   lastSeq: number;
-  /** Records newly stored (skipped ones included: their seq counts as seen). */
+  /** Records newly handled (stored, placeholders and refused alike: their seq counts as seen). */
   stored: number;
   /** Records at or below the mark: seen before, ignored. */
   duplicates: number;
@@ -205,12 +260,19 @@ export interface IngestResult {
   commands: CommandResult[];
   /** Ids of task runs a restart on the agent dropped, deleted here too. */
   deletedTaskRuns: string[];
+  /** Records stored as placeholders: a FAILED execution or task run, or an ERROR log line. */
+  placeholders: RecordNotStored[];
+  /** Records not stored at all. */
+  refused: RecordNotStored[];
 }
 
 /** The agents' sync streams: records stored idempotently by `(agentId, seq)`. */
 export interface SyncRepository {
-  /** Stores a batch (records in seq order) in one transaction; records at or below the mark change nothing. */
-  ingest(agentId: string, records: readonly IngestRecord[]): Promise<IngestResult>;
+  /**
+   * Stores a batch (records in seq order); records at or below the mark change nothing. A record the
+   * database refuses is isolated (see `isolateRefused`); the others are stored.
+   */
+  ingest(agentId: string, batch: IngestBatch): Promise<IngestResult>;
   /** The agent's high-water mark; 0 before its first record. */
   lastSeq(agentId: string): Promise<number>;
   /** Sets the mark, e.g. when an agent comes back with a fresh store whose seqs start again. */

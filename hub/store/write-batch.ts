@@ -2,7 +2,8 @@
 import { inArray, sql } from 'drizzle-orm';
 import type { Execution, LogLine, TaskRun } from '../../protocol/execution.js';
 import type { Db } from './db.js';
-import { jsonText } from './json.js';
+import { jsonText, rowsJson } from './json.js';
+import { type NoticesTold, ReplacedTextNotices } from './placeholders.js';
 import { taskRuns } from './schema.js';
 
 /** A KV entry as the cache holds it; undefined when the key is gone. */
@@ -74,19 +75,65 @@ export function mergeBatches(failed: Batch, newer: Batch): Batch {
   return merged;
 }
 
+/** One record of a batch, for writing a batch's records apart when the database refuses one of them. */
+export type BatchRecord =
+  | { kind: 'execution'; execution: Execution }
+  | { kind: 'taskRunDeleted'; id: string }
+  | { kind: 'taskRun'; taskRun: TaskRun }
+  | { kind: 'log'; line: LogLine }
+  | { kind: 'kv'; id: string };
+
+/** The batch's records in the order its statements write them. */
+export function recordsOf(batch: Batch): BatchRecord[] {
+  return [
+    ...[...batch.executions.values()].map((execution) => ({ kind: 'execution' as const, execution })),
+    ...[...batch.deletedTaskRuns].map((id) => ({ kind: 'taskRunDeleted' as const, id })),
+    ...[...batch.taskRuns.values()].map((taskRun) => ({ kind: 'taskRun' as const, taskRun })),
+    ...batch.logs.map((line) => ({ kind: 'log' as const, line })),
+    ...[...batch.kvKeys].map((id) => ({ kind: 'kv' as const, id })),
+  ];
+}
+
+/** A batch (without waiters) of `records`, written in their order when they come in {@link recordsOf}'s. */
+export function batchOf(records: readonly BatchRecord[]): Batch {
+  const batch = emptyBatch();
+  for (const r of records) {
+    if (r.kind === 'execution') batch.executions.set(r.execution.id, r.execution);
+    else if (r.kind === 'taskRunDeleted') batch.deletedTaskRuns.add(r.id);
+    else if (r.kind === 'taskRun') batch.taskRuns.set(r.taskRun.id, r.taskRun);
+    else if (r.kind === 'log') batch.logs.push(r.line);
+    else batch.kvKeys.add(r.id);
+  }
+  return batch;
+}
+
 /** Rows per statement; deletes bind one parameter per row, far below PostgreSQL's 65,535. */
 const CHUNK = 1000;
+
+/** The statements that write a batch, and the keys of the notices among them (told once committed). */
+export interface BatchWrite {
+  statements: Statement[];
+  notices: string[];
+}
 
 /**
  * The statements that write `batch`, its records serialised now, at the call.
  * Each table's rows travel as one JSON document, expanded by
  * `json_to_recordset`: one parameter per statement instead of one per
- * value, which both drivers bind and PostgreSQL parses much faster.
+ * value, which both drivers bind and PostgreSQL parses much faster. Text the
+ * database cannot store is replaced (see `storableJson`), and the execution
+ * gets a WARN line saying where, once per record (`told`).
  */
-export function batchStatements(batch: Batch, kvEntry: (id: string) => KvEntry | undefined): Statement[] {
+export function batchStatements(
+  batch: Batch,
+  kvEntry: (id: string) => KvEntry | undefined,
+  told: NoticesTold,
+  now: string,
+): BatchWrite {
   const out: Statement[] = [];
+  const notices = new ReplacedTextNotices(told, now);
   for (const rows of chunks([...batch.executions.values()].map(executionRow))) {
-    const payload = jsonText(rows);
+    const payload = rowsJson(rows, (row, places) => notices.execution(row, places));
     out.push((db) =>
       db.execute(sql`INSERT INTO executions
           (id, namespace, flow_id, flow_revision, state, agent_id, labels, start_date, end_date, doc)
@@ -103,7 +150,7 @@ export function batchStatements(batch: Batch, kvEntry: (id: string) => KvEntry |
     out.push((db) => db.delete(taskRuns).where(inArray(taskRuns.id, ids)));
   }
   for (const rows of chunks([...batch.taskRuns.values()].map(taskRunRow))) {
-    const payload = jsonText(rows);
+    const payload = rowsJson(rows, (row, places) => notices.taskRun(row, places));
     // Rows come out of json_to_recordset in array order, so `seq` follows the order of first saves.
     out.push((db) =>
       db.execute(sql`INSERT INTO task_runs (id, execution_id, state, doc)
@@ -113,17 +160,19 @@ export function batchStatements(batch: Batch, kvEntry: (id: string) => KvEntry |
           doc = excluded.doc`),
     );
   }
-  for (const rows of chunks(batch.logs.map(logRow))) {
-    const payload = jsonText(rows);
-    out.push((db) =>
-      db.execute(sql`INSERT INTO logs (execution_id, task_run_id, task_id, attempt, level, ts, message)
-        SELECT execution_id, task_run_id, task_id, attempt, level, ts, message
-        FROM json_to_recordset(${payload}::json) AS r(execution_id text, task_run_id text, task_id text,
-          attempt int, level text, ts timestamptz, message text)`),
-    );
-  }
+  for (const rows of chunks(batch.logs.map(logRow)))
+    out.push(insertLogs(rowsJson(rows, (row, places) => notices.log(row, places))));
+  if (notices.lines.length > 0) out.push(insertLogs(jsonText(notices.lines.map(logRow))));
   out.push(...kvStatements(batch.kvKeys, kvEntry));
-  return out;
+  return { statements: out, notices: notices.keys };
+}
+
+function insertLogs(payload: string): Statement {
+  return (db) =>
+    db.execute(sql`INSERT INTO logs (execution_id, task_run_id, task_id, attempt, level, ts, message)
+      SELECT execution_id, task_run_id, task_id, attempt, level, ts, message
+      FROM json_to_recordset(${payload}::json) AS r(execution_id text, task_run_id text, task_id text,
+        attempt int, level text, ts timestamptz, message text)`);
 }
 
 function kvStatements(ids: Set<string>, kvEntry: (id: string) => KvEntry | undefined): Statement[] {

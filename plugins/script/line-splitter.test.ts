@@ -1,6 +1,7 @@
 /** LineSplitter: lines as they arrive, the last line without a newline, and the length bound. */
 import { describe, expect, it } from 'vitest';
-import { LineSplitter, MAX_LINE_LENGTH, TRUNCATION_MARKER } from './line-splitter.js';
+import { MAX_LOG_LINE_BYTES } from '../../protocol/log-cap.js';
+import { LineSplitter, MAX_LINE_LENGTH } from './line-splitter.js';
 
 function splitter() {
   const lines: string[] = [];
@@ -45,12 +46,27 @@ describe('LineSplitter', () => {
     expect(lines).toEqual(['température 21°C']);
   });
 
-  it('cuts an over-long line, marks it, and resumes at the next line', () => {
+  it('cuts an over-long line to the log line cap, marks how many bytes were dropped, and resumes at the next line', () => {
     const { lines, s } = splitter();
     const long = 'x'.repeat(MAX_LINE_LENGTH + 1000);
     s.push(Buffer.from(long.slice(0, 40_000)));
     s.push(Buffer.from(`${long.slice(40_000)}\nnext\n`));
-    expect(lines).toEqual([`${'x'.repeat(MAX_LINE_LENGTH)}${TRUNCATION_MARKER}`, 'next']);
+    const [cut, next] = lines;
+    const [, kept, dropped] = /^(x+) … \[truncated (\d+) bytes\]$/.exec(cut!) ?? [];
+    expect(kept!.length + Number(dropped)).toBe(long.length);
+    expect(Buffer.byteLength(cut!)).toBeLessThanOrEqual(MAX_LOG_LINE_BYTES);
+    expect(next).toBe('next');
+  });
+
+  it('counts every dropped byte of a line far longer than it holds', () => {
+    const { lines, s } = splitter();
+    for (let i = 0; i < 100; i++) s.push(Buffer.from('é'.repeat(10_000)));
+    s.end();
+    const [line] = lines;
+    expect(Buffer.byteLength(line!)).toBeLessThanOrEqual(MAX_LOG_LINE_BYTES);
+    const kept = line!.slice(0, line!.indexOf(' … '));
+    const dropped = Number(/\[truncated (\d+) bytes\]$/.exec(line!)?.[1]);
+    expect(Buffer.byteLength(kept) + dropped).toBe(2_000_000);
   });
 
   it('keeps a long ::{...}:: data line whole', () => {

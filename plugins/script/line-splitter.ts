@@ -1,7 +1,12 @@
 /** Splits a byte stream into text lines as the bytes arrive, with a bound on line length. */
 import { StringDecoder } from 'node:string_decoder';
+import { capLogMessage, MAX_LOG_LINE_BYTES } from '../../protocol/log-cap.js';
 
-/** Longest log line kept whole, in characters; longer lines are cut and marked. */
+/**
+ * Longest line held while it arrives, in characters. The rest of a longer
+ * line is only counted, and the line is cut to the log line cap (64 KiB) with
+ * a marker saying how many bytes were dropped.
+ */
 export const MAX_LINE_LENGTH = 64 * 1024;
 
 /**
@@ -10,9 +15,6 @@ export const MAX_LINE_LENGTH = 64 * 1024;
  * the agent's memory.
  */
 export const MAX_DATA_LINE_LENGTH = 8 * 1024 * 1024;
-
-/** Appended to a line that was cut at {@link MAX_LINE_LENGTH}. */
-export const TRUNCATION_MARKER = ' … [line truncated]';
 
 /**
  * Turns chunks into lines and hands each one to `onLine` as soon as its
@@ -29,6 +31,8 @@ export class LineSplitter {
   private pending = '';
   /** True while skipping the rest of a line that was already cut. */
   private dropping = false;
+  /** UTF-8 bytes of the current line skipped so far. */
+  private dropped = 0;
   private ended = false;
 
   constructor(private readonly onLine: (line: string) => void) {}
@@ -59,22 +63,26 @@ export class LineSplitter {
   }
 
   private append(piece: string): void {
-    if (this.dropping || piece.length === 0) return;
+    if (piece.length === 0) return;
+    if (this.dropping) {
+      this.dropped += Buffer.byteLength(piece);
+      return;
+    }
     this.pending += piece;
     const limit = this.pending.startsWith('::') ? MAX_DATA_LINE_LENGTH : MAX_LINE_LENGTH;
     if (this.pending.length > limit) {
-      this.onLine(this.pending.slice(0, MAX_LINE_LENGTH) + TRUNCATION_MARKER);
-      this.pending = '';
+      // Only the start is kept: the line is delivered, cut and marked, when it ends.
+      this.dropped = Buffer.byteLength(this.pending.slice(MAX_LINE_LENGTH));
+      this.pending = this.pending.slice(0, MAX_LINE_LENGTH);
       this.dropping = true;
     }
   }
 
   private completeLine(): void {
-    if (!this.dropping) {
-      const line = this.pending.endsWith('\r') ? this.pending.slice(0, -1) : this.pending;
-      this.onLine(line);
-    }
+    if (this.dropping) this.onLine(capLogMessage(this.pending, MAX_LOG_LINE_BYTES, this.dropped));
+    else this.onLine(this.pending.endsWith('\r') ? this.pending.slice(0, -1) : this.pending);
     this.pending = '';
     this.dropping = false;
+    this.dropped = 0;
   }
 }

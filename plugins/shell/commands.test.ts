@@ -2,8 +2,9 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { MAX_LOG_LINE_BYTES } from '../../protocol/log-cap.js';
 import { failure, type TestContext, testContext, waitFor } from '../../test/support/task-context.js';
-import { MAX_LINE_LENGTH, TRUNCATION_MARKER } from '../script/line-splitter.js';
+import { MAX_LINE_LENGTH } from '../script/line-splitter.js';
 import shell from './commands.js';
 
 type Props = Parameters<typeof shell.run>[0];
@@ -78,7 +79,11 @@ describe('shell task', () => {
       { commands: [`head -c ${MAX_LINE_LENGTH + 10} /dev/zero | tr '\\0' a`, 'echo', 'echo next'] },
       ctx,
     );
-    expect(messages(ctx)).toEqual([`${'a'.repeat(MAX_LINE_LENGTH)}${TRUNCATION_MARKER}`, 'next']);
+    const [cut, next] = messages(ctx);
+    const [, kept, dropped] = /^(a+) … \[truncated (\d+) bytes\]$/.exec(cut!) ?? [];
+    expect(kept!.length + Number(dropped)).toBe(MAX_LINE_LENGTH + 10);
+    expect(Buffer.byteLength(cut!)).toBeLessThanOrEqual(MAX_LOG_LINE_BYTES);
+    expect(next).toBe('next');
   });
 
   it('fails with a retryable error naming the exit code, keeping the outputs', async () => {

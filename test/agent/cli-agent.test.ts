@@ -114,6 +114,18 @@ describe('agentInput', () => {
       outbox: { maxRows: 1000, maxAgeMs: 3600_000, policy: 'pause-triggers' },
     });
   });
+
+  it('passes the local broker its limits, and refuses limits that are not a JSON object', () => {
+    const limits = '{"clientPacketBytes": 4194304}';
+    expect(agentInput({ flows: 'f', localBroker: true, localBrokerLimits: limits }).localBroker).toEqual({
+      port: undefined,
+      host: undefined,
+      limits: { clientPacketBytes: 4194304 },
+    });
+    expect(() => agentInput({ flows: 'f', localBroker: true, localBrokerLimits: 'big' })).toThrow(
+      /--local-broker-limits: not JSON/,
+    );
+  });
 });
 
 describe('running', () => {

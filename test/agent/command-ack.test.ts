@@ -60,7 +60,7 @@ async function setup(onCommand: (command: Command) => Promise<boolean>) {
     const statuses = hub.status.length;
     client.publishStatus();
     await eventually(() => expect(hub.status.length).toBeGreaterThan(statuses));
-    broker.disconnectAgent(AGENT_ID);
+    broker.endAgentSessions(AGENT_ID);
   };
   return { hub, client, reconnect };
 }

@@ -37,6 +37,8 @@ export class HubStandIn {
   readonly reported: Reported[] = [];
   /** Every events batch as received, duplicates included. */
   readonly batches: EventRecord[][] = [];
+  /** The `after` of each batch in {@link batches}: the seq it follows. */
+  readonly afters: number[] = [];
   readonly records: Map<number, EventRecord>;
   /** Messages the stand-in could not parse: would be a protocol violation by the agent. */
   readonly invalid: string[] = [];
@@ -131,6 +133,7 @@ export class HubStandIn {
           return;
         }
         this.batches.push(m.value.records);
+        this.afters.push(m.value.after);
         for (const r of m.value.records) if (!this.records.has(r.seq)) this.records.set(r.seq, r);
         // An ack lost to a closing connection is what a real hub can suffer too: the agent sends again.
         if (this.autoAck) this.ack(m.value.records.at(-1)!.seq).catch(() => undefined);

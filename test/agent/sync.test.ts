@@ -201,6 +201,40 @@ describe('back pressure', () => {
   });
 });
 
+describe('acks', () => {
+  it('refuses an ack above every record sent, logged, and leaves the outbox untouched', async () => {
+    const r = await rig(cleanup, {}, { autoAck: false });
+    await assign(r);
+    await r.agent.engine.run(hello(r));
+    await settle(r);
+    const before = r.agent.outboxStats();
+    await r.hub.ack(Number.MAX_SAFE_INTEGER);
+    await eventually(() => expect(r.agent.syncStats()?.refusedAcks).toBe(1));
+    expect(r.agent.outboxStats()).toMatchObject({ depth: before.depth, ackedSeq: 0 });
+    expect(before.depth).toBeGreaterThan(0);
+  });
+
+  it('counts as invalid an ack beyond 2^53 - 1, which JSON cannot say exactly', async () => {
+    const r = await rig(cleanup, {}, { autoAck: false });
+    const before = r.agent.syncStats()?.invalidByKind.ack ?? 0;
+    await r.hub.publishRaw('ack', '{"seq":9007199254740993}');
+    await eventually(() => expect(r.agent.syncStats()?.invalidByKind.ack).toBe(before + 1));
+    expect(r.agent.outboxStats().ackedSeq).toBe(0);
+  });
+
+  it('tells the hub in each batch which seq it follows', async () => {
+    const r = await rig(cleanup, { sync: { maxInFlight: 1, batchMaxRecords: 3 } });
+    await assign(r);
+    for (let i = 0; i < 3; i++) await r.agent.engine.run(hello(r));
+    await r.agent.store.flush();
+    const high = r.agent.outboxStats().highSeq;
+    await eventually(() => expect(r.agent.outboxStats()).toMatchObject({ depth: 0, ackedSeq: high }));
+    const follows = r.hub.batches.map((b, i) => [r.hub.afters[i], b[0]!.seq]);
+    expect(follows.length).toBeGreaterThan(1);
+    expect(follows.every(([after, first]) => after === first! - 1)).toBe(true);
+  });
+});
+
 describe('a hub that stops acking', () => {
   it('gets the unacknowledged batches again after ackTimeoutMs', async () => {
     const r = await rig(cleanup, { sync: { ackTimeoutMs: 100 } }, { autoAck: false });

@@ -21,12 +21,12 @@ outputs:
 triggers:
   - id: bell
     type: webhook
-    key: ring-ring
+    key: ring-ring-ring-ring
     inputs:
       who: "{{ trigger.query.who ?? 'nobody' }}"
   - id: intercom
     type: webhook
-    key: talk-to-me
+    key: talk-to-me-talk-to-me
     wait: true
     returnOutputs: true
     inputs:
@@ -66,7 +66,7 @@ describe('agent webhooks', () => {
   });
 
   it('start the flow with method, body, headers and query in trigger, and answer with the execution', async () => {
-    const res = await hook('site/door/ring-ring?who=Ada', {
+    const res = await hook('site/door/ring-ring-ring-ring?who=Ada', {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'x-visitor': 'courier' },
       body: JSON.stringify({ parcel: 3 }),
@@ -89,8 +89,31 @@ describe('agent webhooks', () => {
     expect(ended.state).toBe('SUCCESS');
   });
 
+  it('never store the credential headers of the call', async () => {
+    const credentials = {
+      authorization: 'Bearer agent-bearer-1234',
+      cookie: 'sid=agent-cookie-5678',
+      'proxy-authorization': 'Basic YWdlbnQtcHJveHk=',
+      'x-api-key': 'agent-api-key-9012',
+    };
+    const res = await hook('site/door/ring-ring-ring-ring?who=Ada', {
+      method: 'POST',
+      headers: { ...credentials, 'x-visitor': 'courier' },
+    });
+    expect(res.status).toBe(200);
+    const execution = (await res.json()) as Execution;
+    await agent.engine.wait(execution.id);
+    await agent.store.flush();
+    const stored = await agent.store.getExecution(execution.id);
+    expect(stored?.execution.trigger?.headers).toMatchObject({ 'x-visitor': 'courier' });
+    for (const name of Object.keys(credentials))
+      expect(stored?.execution.trigger?.headers).not.toHaveProperty(name);
+    const text = JSON.stringify([execution, stored]);
+    for (const value of Object.values(credentials)) expect(text).not.toContain(value);
+  });
+
   it('with wait and returnOutputs answers with the flow outputs once it has ended', async () => {
-    const res = await hook('site/door/talk-to-me', {
+    const res = await hook('site/door/talk-to-me-talk-to-me', {
       method: 'PUT',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ name: 'Grace' }),
@@ -101,7 +124,7 @@ describe('agent webhooks', () => {
 
   it('answer 404 for a wrong key or an unknown flow, and start nothing', async () => {
     const before = agent.engine.activeCount;
-    for (const path of ['site/door/wrong', 'site/nope/ring-ring']) {
+    for (const path of ['site/door/wrong', 'site/nope/ring-ring-ring-ring']) {
       const res = await hook(path, { method: 'POST' });
       expect(res.status).toBe(404);
       expect(((await res.json()) as { error: { code: string } }).error.code).toBe('NOT_FOUND');
@@ -110,7 +133,7 @@ describe('agent webhooks', () => {
   });
 
   it('answer 400 for a JSON body that does not parse', async () => {
-    const res = await hook('site/door/ring-ring', {
+    const res = await hook('site/door/ring-ring-ring-ring', {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: '{"parcel":',

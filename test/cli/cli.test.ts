@@ -28,6 +28,17 @@ describe('tern run', () => {
     ]);
   });
 
+  it("takes a local path for a FILE input: the file is its user's own", async () => {
+    const local = write('local.txt', 'local content 7\n');
+    const file = write(
+      'file-input.yml',
+      'id: f\nnamespace: t\ninputs:\n  - { id: doc, type: FILE }\ntasks:\n  - id: read\n    type: shell\n    commands: [\'cat "{{ inputs.doc }}"\']\n',
+    );
+    const r = await tern(['run', file, '--json', '--data-dir', join(dir, 'data'), '--input', `doc=${local}`]);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout).state).toBe('SUCCESS');
+  });
+
   it('exits 1 when the execution fails and shows the task tree', async () => {
     const file = write(
       'bad.yml',
@@ -149,6 +160,16 @@ describe('tern validate', () => {
       /bomb\.yml:\d+:\d+: the flow is too large once its aliases are expanded: more than 100,000 values by alias \*l/,
     );
     expect(Date.now() - start).toBeLessThan(10_000);
+  });
+
+  it('refuses a webhook key shorter than 16 characters, naming it', async () => {
+    const file = write(
+      'hook.yml',
+      'id: h\nnamespace: t\ntriggers:\n  - id: in\n    type: webhook\n    key: abc\ntasks:\n  - { id: a, type: log, message: x }\n',
+    );
+    const r = await tern(['validate', file]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/hook\.yml:6:\d+: triggers\[0\]\.key: must be at least 16 characters \(got 3\)/);
   });
 
   it('accepts every example and exits 0', async () => {

@@ -122,6 +122,39 @@ describe('API commands', () => {
     expect((JSON.parse(list.stdout) as { id: string }[]).map((e) => e.id)).toContain(execution.id);
   });
 
+  it('waits for a run and shows its task runs, failed task errors and outputs', async () => {
+    const flow = [
+      'id: waited',
+      'namespace: tern.cli',
+      'tasks:',
+      '  - id: compute',
+      '    type: output',
+      '    values: { answer: 42 }',
+      '  - id: boom',
+      '    type: fail',
+      '    errorMessage: the sensor is unplugged',
+    ].join('\n');
+    const saved = await fetch(`${hub.url}/api/v1/flows`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/x-yaml' },
+      body: flow,
+    });
+    expect(saved.status).toBe(201);
+    const run = await api(['flows', 'run', 'tern.cli', 'waited', '--wait']);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toMatch(/tern\.cli\.waited \S+ FAILED/);
+    expect(run.stdout).toMatch(/compute SUCCESS[^\n]*\n\s+outputs \{"values":\{"answer":42\}\}/);
+    expect(run.stdout).toMatch(/boom FAILED[^\n]*\n\s+the sensor is unplugged/);
+  });
+
+  it('prints each problem of a refused request once', async () => {
+    const r = await api(['flows', 'run', 'tern.examples', 'typed-inputs', '--input', 'site=nowhere']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/422 INVALID_INPUT/);
+    const site = r.stderr.split('\n').filter((line) => line.includes('nowhere'));
+    expect(site).toHaveLength(1);
+  });
+
   it('refuses a wrong token with a clear message', async () => {
     const r = await tern(['flows', 'list', '--server', hub.url, '--token', 'wrong']);
     expect(r.code).toBe(1);
@@ -142,4 +175,15 @@ describe('restart on the same data', () => {
     const after = await api(['executions', 'list', '--json']);
     expect(JSON.parse(after.stdout)).toEqual(JSON.parse(before.stdout));
   }, 60_000);
+});
+
+describe('tern hub --mqtt-limits', () => {
+  it('refuses a limit it does not know or a value that is not a positive integer, naming it', async () => {
+    const hubArgs = ['hub', '--port', '0', '--mqtt-port', '0', '--data-dir', join(dir, 'limits')];
+    const unknown = await tern([...hubArgs, '--mqtt-limits', '{"maxPendng": 5}']);
+    const fromEnv = await tern(hubArgs, { env: { TERN_MQTT_LIMITS: '{"maxPending": -1}' } });
+    expect([unknown.code, fromEnv.code]).toEqual([1, 1]);
+    expect(unknown.stderr).toMatch(/mqttLimits\.maxPendng: unknown limit/);
+    expect(fromEnv.stderr).toMatch(/mqttLimits\.maxPending: must be a positive integer, got -1/);
+  });
 });

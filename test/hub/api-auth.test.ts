@@ -204,8 +204,11 @@ describeApi(
       const api = hub();
       const page = await api.call('GET', '/api/docs', { token: null });
       expect(page.status).toBe(200);
-      expect(page.text).toContain('/api/v1/openapi.json');
+      expect(page.text).toContain('/api/docs/swagger-initializer.js');
       expect(page.text).not.toMatch(/https?:\/\//);
+      const initializer = await api.call('GET', '/api/docs/swagger-initializer.js', { token: null });
+      expect(initializer.text).toContain('/api/v1/openapi.json');
+      expect(initializer.text).not.toMatch(/https?:\/\//);
       const bundle = await fetch(`${api.url}/api/docs/swagger-ui-bundle.js`);
       expect(bundle.status).toBe(200);
       expect(bundle.headers.get('content-type')).toContain('javascript');

@@ -1,5 +1,6 @@
 /** The global event stream and execution statistics, over real HTTP on the real engine. */
 import { beforeAll, expect, it } from 'vitest';
+import { STATES } from '../../protocol/states.js';
 import { describeApi, openEventStream } from '../support/hub-api.js';
 
 const NS = 'events.t';
@@ -51,7 +52,8 @@ describeApi('events and stats API', (hub) => {
     expect(res.body.interval).toBe('day');
     expect(res.body.buckets).toHaveLength(1);
     expect(res.body.buckets[0].start).toMatch(/T00:00:00Z$/);
-    expect(res.body.buckets[0].counts).toEqual({ FAILED: 1 });
+    const none = Object.fromEntries(STATES.map((state) => [state, 0]));
+    expect(res.body.buckets[0].counts).toEqual({ ...none, FAILED: 1 });
     const all = await api.call(
       'GET',
       `/stats/executions?namespace=${NS}&interval=minute&from=${from}&to=${to}`,

@@ -71,7 +71,7 @@ triggers:
   # called by the line controller
   - id: hook
     type: webhook
-    key: hook-key-123
+    key: hook-key-1234567890
   - id: hourly
     type: schedule
     cron: "0 * * * *" # every hour
@@ -91,7 +91,7 @@ triggers:
     cron: "0 0 1 1 *"
   - id: hook
     type: webhook
-    key: hub-hook-key
+    key: hub-hook-key-0123456789
 tasks:
   - id: say
     type: log
@@ -188,7 +188,7 @@ describeHub('flow triggers API', (hub) => {
   it('counts a webhook call in the hub runtime: fired, last fired and the execution it started', async () => {
     await create(hubFlow('trig.hub', 'fired'));
     await runningOnce('/flows/trig.hub/fired', 1);
-    const started = await hub().call('POST', '/executions/webhook/trig.hub/fired/hub-hook-key', {
+    const started = await hub().call('POST', '/executions/webhook/trig.hub/fired/hub-hook-key-0123456789', {
       token: null,
       json: {},
     });
@@ -240,6 +240,50 @@ describeHub('flow triggers API', (hub) => {
     ]);
     expect(body.triggers[1].runtimes).toEqual([
       expect.objectContaining({ runtime: 'agent', agentId: 'gw-trig-a', next: '2099-01-01T00:00:00.000Z' }),
+    ]);
+  });
+
+  it('shows a trigger an agent reported disabled as disabled, at the revision the agent holds', async () => {
+    await create(agentFlow('trig.agent', 'quiet', 'plant-c'));
+    const client = await connectAgent('gw-trig-c', 'plant-c');
+    await publishStatus(client, 'gw-trig-c', {
+      state: 'online',
+      since: new Date().toISOString(),
+      triggers: [
+        {
+          namespace: 'trig.agent',
+          flowId: 'quiet',
+          triggerId: 'hook',
+          type: 'webhook',
+          revision: 1,
+          fired: 0,
+          dropped: 0,
+        },
+        {
+          namespace: 'trig.agent',
+          flowId: 'quiet',
+          triggerId: 'hourly',
+          type: 'schedule',
+          revision: 1,
+          disabled: true,
+          fired: 0,
+          dropped: 0,
+        },
+      ],
+    });
+    await runningOnce('/flows/trig.agent/quiet', 1);
+    const { body } = await hub().call('GET', '/flows/trig.agent/quiet');
+    expect(body.triggers[0].runtimes[0]).not.toHaveProperty('disabled');
+    expect(body.triggers[1].runtimes).toEqual([
+      {
+        runtime: 'agent',
+        agentId: 'gw-trig-c',
+        online: true,
+        revision: 1,
+        disabled: true,
+        fired: 0,
+        dropped: 0,
+      },
     ]);
   });
 
@@ -310,7 +354,7 @@ describeHub('flow triggers API', (hub) => {
     expect(res.body.triggers[0].disabled).toBe(false);
   });
 
-  it('stops the hub runtime of a disabled trigger of a hub flow', async () => {
+  it('stops the hub runtime of a disabled trigger of a hub flow, shown disabled at the new revision', async () => {
     await create(hubFlow('trig.hub', 'stop-me'));
     await runningOnce('/flows/trig.hub/stop-me', 0);
     const res = await hub().call('PUT', '/flows/trig.hub/stop-me/triggers/yearly', {
@@ -319,8 +363,12 @@ describeHub('flow triggers API', (hub) => {
     expect(res.status).toBe(200);
     await eventually(async () => {
       const { body } = await hub().call('GET', '/flows/trig.hub/stop-me');
-      expect(body.triggers[0]).toMatchObject({ id: 'yearly', disabled: true, runtimes: [] });
+      expect(body.triggers[0]).toMatchObject({ id: 'yearly', disabled: true });
+      expect(body.triggers[0].runtimes).toEqual([
+        { runtime: 'hub', revision: 2, disabled: true, fired: 0, dropped: 0 },
+      ]);
       expect(body.triggers[1].runtimes[0]).toMatchObject({ runtime: 'hub', revision: 2 });
+      expect(body.triggers[1].runtimes[0]).not.toHaveProperty('disabled');
     });
   });
 

@@ -9,7 +9,7 @@ namespace: ${NS}
 triggers:
   - id: hook
     type: webhook
-    key: s3cret-key
+    key: s3cret-key-0123456789
 tasks:
   - id: show
     type: log
@@ -28,27 +28,27 @@ outputs:
 triggers:
   - id: wait
     type: webhook
-    key: wait-key
+    key: wait-key-0123456789
     wait: true
     inputs:
       name: "{{ trigger.body.name }}"
   - id: outputs
     type: webhook
-    key: outputs-key
+    key: outputs-key-0123456789
     wait: true
     returnOutputs: true
     inputs:
       name: "{{ trigger.body.name }}"
   - id: picky
     type: webhook
-    key: picky-key
+    key: picky-key-0123456789
     conditions:
       - "{{ trigger.body.name == 'Ada' }}"
     inputs:
       name: "{{ trigger.body.name }}"
   - id: typed
     type: webhook
-    key: typed-key
+    key: typed-key-0123456789
     inputs:
       name: "{{ trigger.body.name }}"
 tasks:
@@ -71,7 +71,7 @@ describeApi('webhook API', (hub) => {
 
   it('starts the flow on POST with the right key, without a token (200)', async () => {
     const api = hub();
-    const res = await api.call('POST', `/executions/webhook/${NS}/hooked/s3cret-key`, {
+    const res = await api.call('POST', `/executions/webhook/${NS}/hooked/s3cret-key-0123456789`, {
       token: null,
       json: { value: 'from the hook' },
     });
@@ -81,15 +81,19 @@ describeApi('webhook API', (hub) => {
   });
 
   it('starts the flow on GET, with the query in the trigger', async () => {
-    const res = await hub().call('GET', `/executions/webhook/${NS}/hooked/s3cret-key?source=probe`, {
-      token: null,
-    });
+    const res = await hub().call(
+      'GET',
+      `/executions/webhook/${NS}/hooked/s3cret-key-0123456789?source=probe`,
+      {
+        token: null,
+      },
+    );
     expect(res.status).toBe(200);
     expect(res.body.trigger).toMatchObject({ method: 'GET', query: { source: 'probe' }, body: null });
   });
 
   it('starts the flow on PUT with a text body', async () => {
-    const res = await hub().call('PUT', `/executions/webhook/${NS}/hooked/s3cret-key`, {
+    const res = await hub().call('PUT', `/executions/webhook/${NS}/hooked/s3cret-key-0123456789`, {
       token: null,
       body: 'plain text',
       headers: { 'content-type': 'text/plain' },
@@ -111,7 +115,7 @@ describeApi('webhook API', (hub) => {
   });
 
   it('answers 404 for an unknown flow', async () => {
-    const res = await hub().call('POST', `/executions/webhook/${NS}/no-such-flow/s3cret-key`, {
+    const res = await hub().call('POST', `/executions/webhook/${NS}/no-such-flow/s3cret-key-0123456789`, {
       token: null,
     });
     expect(res.status).toBe(404);
@@ -121,7 +125,7 @@ describeApi('webhook API', (hub) => {
   it('answers 400 with the position for a malformed JSON body, and starts nothing', async () => {
     const api = hub();
     const before = await executionsOf(api);
-    const res = await api.call('POST', `/executions/webhook/${NS}/hooked/s3cret-key`, {
+    const res = await api.call('POST', `/executions/webhook/${NS}/hooked/s3cret-key-0123456789`, {
       token: null,
       body: '{"value": ',
       headers: { 'content-type': 'application/json' },
@@ -132,7 +136,7 @@ describeApi('webhook API', (hub) => {
   });
 
   it('with wait: true answers once the execution has ended, with its final state and outputs', async () => {
-    const res = await hub().call('POST', `/executions/webhook/${NS}/answering/wait-key`, {
+    const res = await hub().call('POST', `/executions/webhook/${NS}/answering/wait-key-0123456789`, {
       token: null,
       json: { name: 'Ada' },
     });
@@ -145,7 +149,7 @@ describeApi('webhook API', (hub) => {
   });
 
   it('with returnOutputs: true answers with the flow outputs', async () => {
-    const res = await hub().call('POST', `/executions/webhook/${NS}/answering/outputs-key`, {
+    const res = await hub().call('POST', `/executions/webhook/${NS}/answering/outputs-key-0123456789`, {
       token: null,
       json: { name: 'Grace' },
     });
@@ -156,13 +160,13 @@ describeApi('webhook API', (hub) => {
   it('answers 204 and starts nothing when a condition of the trigger does not hold', async () => {
     const api = hub();
     const before = await executionsOf(api);
-    const res = await api.call('POST', `/executions/webhook/${NS}/answering/picky-key`, {
+    const res = await api.call('POST', `/executions/webhook/${NS}/answering/picky-key-0123456789`, {
       token: null,
       json: { name: 'Bob' },
     });
     expect(res.status).toBe(204);
     expect(await executionsOf(api)).toBe(before);
-    const ok = await api.call('POST', `/executions/webhook/${NS}/answering/picky-key`, {
+    const ok = await api.call('POST', `/executions/webhook/${NS}/answering/picky-key-0123456789`, {
       token: null,
       json: { name: 'Ada' },
     });
@@ -170,7 +174,7 @@ describeApi('webhook API', (hub) => {
   });
 
   it('answers 422 with the problems when the trigger gives inputs the flow refuses', async () => {
-    const res = await hub().call('POST', `/executions/webhook/${NS}/answering/typed-key`, {
+    const res = await hub().call('POST', `/executions/webhook/${NS}/answering/typed-key-0123456789`, {
       token: null,
       json: { other: 1 },
     });

@@ -1,16 +1,19 @@
-/** Ingest on real storage (PGlite): records stored once by (agent, seq), and never over another agent's or the hub's. */
-import { afterAll, beforeAll, expect, it } from 'vitest';
+/**
+ * Ingest on real storage, PGlite and PostgreSQL: records stored once by (agent, seq), never over another
+ * agent's or the hub's, only for flows the agent was assigned, a batch only after the one it follows, and
+ * a record the database refuses isolated and stored as a placeholder.
+ */
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { aTaskRun } from '../../agent/store/test-fixtures.js';
 import { checkRecord } from '../../hub/fleet/ingest.js';
-import { openHubStorage } from '../../hub/store/hub-storage.js';
-import type { HubStorage, IngestRecord } from '../../hub/store/types.js';
+import { pgliteBackend, postgresBackend, type StorageBackend } from '../../hub/store/test-backends.js';
+import type { HubStorage, IngestBatch } from '../../hub/store/types.js';
 import type { Execution, LogLine, TaskRun } from '../../protocol/execution.js';
 import type { EventRecord } from '../../protocol/messages.js';
+import { describeWithService } from '../support/services.js';
 
-let storage: HubStorage;
-beforeAll(async () => {
-  storage = await openHubStorage();
-}, 60_000);
-afterAll(() => storage?.close());
+describe('ingest on PGlite', () => ingestSuite(pgliteBackend()));
+describeWithService('TERN_TEST_PG_URL', 'ingest on PostgreSQL', (url) => ingestSuite(postgresBackend(url)));
 
 const at = '2025-01-01T00:00:00.000Z';
 
@@ -41,114 +44,317 @@ const log = (executionId: string, message: string): LogLine => ({
   timestamp: at,
 });
 
-const records = (...rs: Omit<EventRecord, 'at'>[]): IngestRecord[] =>
-  rs.map((r) => checkRecord({ ...r, at }));
+const run = (id: string, executionId: string, taskId: string): TaskRun =>
+  aTaskRun(executionId, { id, taskId, state: 'SUCCESS', attempts: [], startDate: at });
 
-it('stores a batch sent twice only once', async () => {
-  const batch = records(
-    { seq: 1, kind: 'execution', data: { ...execution('e-dup', 'a1') } },
-    { seq: 2, kind: 'log', data: { ...log('e-dup', 'one') } },
-  );
-  await storage.sync.ingest('a1', batch);
-  const again = await storage.sync.ingest('a1', batch);
-  const lines = await storage.executions.logs('e-dup', {});
-  expect([again.duplicates, again.lastSeq, lines.items.length]).toEqual([2, 2, 1]);
+/** A batch following `after`, its records checked as the fleet checks them. */
+const batch = (after: number, ...rs: Omit<EventRecord, 'at'>[]): IngestBatch => ({
+  after,
+  records: rs.map((r) => checkRecord({ ...r, at })),
 });
 
-it('sets the execution agent to the agent that sent it', async () => {
-  await storage.sync.ingest(
-    'a2',
-    records({ seq: 1, kind: 'execution', data: { ...execution('e-claim', 'someone-else') } }),
-  );
-  expect((await storage.executions.get('e-claim'))?.execution.agentId).toBe('a2');
-});
+/** The flow `ns/f` is (or was) assigned to every agent of these tests; `ns/not-mine` to none. */
+const ASSIGNED = { assignedFlows: ['ns/f'] };
 
-it("never overwrites another agent's execution, nor adds logs to it", async () => {
-  await storage.sync.ingest(
-    'a3',
-    records({ seq: 1, kind: 'execution', data: { ...execution('e-owned', 'a3') } }),
-  );
-  await storage.sync.ingest(
-    'a4',
-    records(
-      { seq: 1, kind: 'execution', data: { ...execution('e-owned', 'a4', 'FAILED') } },
-      { seq: 2, kind: 'log', data: { ...log('e-owned', 'intruder') } },
-    ),
-  );
-  const stored = await storage.executions.get('e-owned');
-  const lines = await storage.executions.logs('e-owned', {});
-  expect([stored?.execution.state, stored?.execution.agentId, lines.items.length]).toEqual([
-    'RUNNING',
-    'a3',
-    0,
-  ]);
-});
-
-it('counts the seq of a record it cannot store, so that the agent does not send it again', async () => {
-  const result = await storage.sync.ingest(
-    'a5',
-    records(
-      { seq: 1, kind: 'execution', data: { id: 'e-big', tooLarge: true, bytes: 2_000_000 } },
-      { seq: 2, kind: 'log', data: { executionId: 'e-big' } },
-    ),
-  );
-  expect([result.lastSeq, result.stored, result.logs.length]).toEqual([2, 2, 0]);
-});
-
-it('accepts gaps in seq (records the agent dropped)', async () => {
-  await storage.sync.ingest(
-    'a6',
-    records({ seq: 3, kind: 'execution', data: { ...execution('e-gap', 'a6') } }),
-  );
-  const result = await storage.sync.ingest(
-    'a6',
-    records({ seq: 9, kind: 'log', data: { ...log('e-gap', 'later') } }),
-  );
-  expect([result.lastSeq, result.logs.length]).toEqual([9, 1]);
-});
-
-it("stores one batch's execution, task runs, logs and command answer together, task runs in creation order", async () => {
-  await storage.agents.register('a7', {});
-  const run = (id: string, taskId: string): TaskRun => ({
-    id,
-    executionId: 'e-all',
-    taskId,
-    parentTaskRunId: null,
-    value: null,
-    valuePath: [],
-    iteration: null,
-    state: 'SUCCESS',
-    attempts: [],
-    outputs: {},
-    startDate: at,
+function ingestSuite(backend: StorageBackend): void {
+  let storage: HubStorage;
+  beforeAll(() => backend.setup());
+  beforeEach(async () => {
+    await backend.reset();
+    storage = await backend.open();
+    for (const id of ['a1', 'a2', 'a3', 'a4']) {
+      await storage.agents.register(id, {});
+      await storage.agents.updateStatus(id, { status: ASSIGNED });
+    }
   });
-  const result = await storage.sync.ingest(
-    'a7',
-    records(
-      { seq: 1, kind: 'execution', data: { ...execution('e-all', 'a7') } },
-      { seq: 2, kind: 'taskRun', data: { ...run('t-2', 'second') } },
-      { seq: 3, kind: 'taskRun', data: { ...run('t-1', 'first') } },
-      { seq: 4, kind: 'log', data: { ...log('e-all', 'hello') } },
-      { seq: 5, kind: 'command', data: { commandId: 'c-1', ok: true } },
-      { seq: 6, kind: 'execution', data: { ...execution('e-all', 'a7', 'SUCCESS') } },
-    ),
-  );
-  const stored = await storage.executions.get('e-all');
-  const lines = await storage.executions.logs('e-all', {});
-  const commands = (await storage.agents.get('a7'))?.status.commands as { commandId: string }[];
-  expect({
-    lastSeq: result.lastSeq,
-    state: stored?.execution.state,
-    taskRuns: stored?.taskRuns.map((t) => t.taskId),
-    logs: lines.items.map((l) => l.message),
-    commands: commands.map((c) => c.commandId),
-    mark: await storage.sync.lastSeq('a7'),
-  }).toEqual({
-    lastSeq: 6,
-    state: 'SUCCESS',
-    taskRuns: ['first', 'second'],
-    logs: ['hello'],
-    commands: ['c-1'],
-    mark: 6,
+  afterAll(() => backend.teardown());
+
+  const messages = async (id: string) =>
+    (await storage.executions.logs(id, {})).items.map((l) => [l.level, l.message]);
+
+  describe('exactly once', () => {
+    it('stores a batch sent twice only once', async () => {
+      const b = batch(
+        0,
+        { seq: 1, kind: 'execution', data: { ...execution('e-dup', 'a1') } },
+        { seq: 2, kind: 'log', data: { ...log('e-dup', 'one') } },
+      );
+      await storage.sync.ingest('a1', b);
+      const again = await storage.sync.ingest('a1', b);
+      expect([again.duplicates, again.lastSeq, (await messages('e-dup')).length]).toEqual([2, 2, 1]);
+    });
+
+    it('accepts gaps in seq (records the agent dropped)', async () => {
+      await storage.sync.ingest(
+        'a1',
+        batch(0, { seq: 3, kind: 'execution', data: { ...execution('e-gap', 'a1') } }),
+      );
+      const result = await storage.sync.ingest(
+        'a1',
+        batch(3, { seq: 9, kind: 'log', data: { ...log('e-gap', 'later') } }),
+      );
+      expect([result.outcome, result.lastSeq, result.logs.length]).toEqual(['stored', 9, 1]);
+    });
+
+    it('stores nothing of a batch that follows records it has not stored, and keeps its mark', async () => {
+      await storage.sync.ingest(
+        'a1',
+        batch(0, { seq: 1, kind: 'execution', data: { ...execution('e-lost', 'a1') } }),
+      );
+      // Records 2 to 5 never arrived (their batch failed): this one must not be stored, or its ack would cover them.
+      const result = await storage.sync.ingest(
+        'a1',
+        batch(5, { seq: 6, kind: 'log', data: { ...log('e-lost', 'after the hole') } }),
+      );
+      expect([
+        result.outcome,
+        result.lastSeq,
+        await storage.sync.lastSeq('a1'),
+        await messages('e-lost'),
+      ]).toEqual(['gap', 1, 1, []]);
+    });
+
+    it("stores one batch's execution, task runs, logs and command answer together, task runs in creation order", async () => {
+      const result = await storage.sync.ingest(
+        'a1',
+        batch(
+          0,
+          { seq: 1, kind: 'execution', data: { ...execution('e-all', 'a1') } },
+          { seq: 2, kind: 'taskRun', data: { ...run('t-2', 'e-all', 'second') } },
+          { seq: 3, kind: 'taskRun', data: { ...run('t-1', 'e-all', 'first') } },
+          { seq: 4, kind: 'log', data: { ...log('e-all', 'hello') } },
+          { seq: 5, kind: 'command', data: { commandId: 'c-1', ok: true } },
+          { seq: 6, kind: 'execution', data: { ...execution('e-all', 'a1', 'SUCCESS') } },
+        ),
+      );
+      const stored = await storage.executions.get('e-all');
+      const commands = (await storage.agents.get('a1'))?.status.commands as { commandId: string }[];
+      expect({
+        lastSeq: result.lastSeq,
+        state: stored?.execution.state,
+        taskRuns: stored?.taskRuns.map((t) => t.taskId),
+        logs: await messages('e-all'),
+        commands: commands.map((c) => c.commandId),
+        mark: await storage.sync.lastSeq('a1'),
+      }).toEqual({
+        lastSeq: 6,
+        state: 'SUCCESS',
+        taskRuns: ['first', 'second'],
+        logs: [['INFO', 'hello']],
+        commands: ['c-1'],
+        mark: 6,
+      });
+    });
   });
-});
+
+  describe('what an agent may report', () => {
+    it('sets the execution agent to the agent that sent it', async () => {
+      await storage.sync.ingest(
+        'a2',
+        batch(0, { seq: 1, kind: 'execution', data: { ...execution('e-claim', 'someone-else') } }),
+      );
+      expect((await storage.executions.get('e-claim'))?.execution.agentId).toBe('a2');
+    });
+
+    it("never overwrites another agent's execution, nor adds logs to it, and says why", async () => {
+      await storage.sync.ingest(
+        'a3',
+        batch(0, { seq: 1, kind: 'execution', data: { ...execution('e-owned', 'a3') } }),
+      );
+      const result = await storage.sync.ingest(
+        'a4',
+        batch(
+          0,
+          { seq: 1, kind: 'execution', data: { ...execution('e-owned', 'a4', 'FAILED') } },
+          { seq: 2, kind: 'log', data: { ...log('e-owned', 'intruder') } },
+        ),
+      );
+      const stored = await storage.executions.get('e-owned');
+      expect({
+        state: stored?.execution.state,
+        agent: stored?.execution.agentId,
+        logs: await messages('e-owned'),
+        refused: result.refused.map((r) => [r.seq, r.code, r.reason]),
+        lastSeq: result.lastSeq,
+      }).toEqual({
+        state: 'RUNNING',
+        agent: 'a3',
+        logs: [],
+        refused: [
+          [1, 'foreign', 'execution e-owned belongs to agent a3'],
+          [2, 'foreign', 'execution e-owned belongs to agent a3'],
+        ],
+        lastSeq: 2,
+      });
+    });
+
+    it('refuses executions of a flow the agent was never assigned, with their task runs and logs, and acks past them', async () => {
+      const result = await storage.sync.ingest(
+        'a1',
+        batch(
+          0,
+          {
+            seq: 1,
+            kind: 'execution',
+            data: { ...execution('e-forged', 'a1', 'FAILED'), flowId: 'not-mine' },
+          },
+          { seq: 2, kind: 'taskRun', data: { ...run('t-forged', 'e-forged', 'x') } },
+          { seq: 3, kind: 'log', data: { ...log('e-forged', 'forged') } },
+          { seq: 4, kind: 'log', data: { ...log('e-never-seen', 'orphan') } },
+        ),
+      );
+      expect({
+        stored: await storage.executions.get('e-forged'),
+        executions: result.executions,
+        refused: result.refused.map((r) => [r.seq, r.code]),
+        lastSeq: result.lastSeq,
+      }).toEqual({
+        stored: undefined,
+        executions: [],
+        refused: [
+          [1, 'not-assigned'],
+          [2, 'unknown-execution'],
+          [3, 'unknown-execution'],
+          [4, 'unknown-execution'],
+        ],
+        lastSeq: 4,
+      });
+    });
+
+    it('stores nothing from a decommissioned agent, nor from one never registered, and keeps the mark', async () => {
+      await storage.agents.decommission('a1');
+      const b = batch(0, { seq: 1, kind: 'execution', data: { ...execution('e-late', 'a1') } });
+      const gone = await storage.sync.ingest('a1', b);
+      const stranger = await storage.sync.ingest('nobody', b);
+      expect([gone.outcome, stranger.outcome, gone.lastSeq, await storage.executions.get('e-late')]).toEqual([
+        'agent-gone',
+        'agent-gone',
+        0,
+        undefined,
+      ]);
+    });
+  });
+
+  describe('records the hub cannot store as sent', () => {
+    it('stores a FAILED placeholder for an execution record too large to send, and an ERROR line for a log line', async () => {
+      const result = await storage.sync.ingest(
+        'a1',
+        batch(
+          0,
+          { seq: 1, kind: 'execution', data: { ...execution('e-big', 'a1') } },
+          {
+            seq: 2,
+            kind: 'execution',
+            data: { id: 'e-big', namespace: 'ns', flowId: 'f', tooLarge: true, bytes: 2_000_000 },
+          },
+          { seq: 3, kind: 'log', data: { executionId: 'e-big', tooLarge: true, bytes: 1_500_000 } },
+        ),
+      );
+      const stored = (await storage.executions.get('e-big'))?.execution;
+      expect({
+        state: stored?.state,
+        error: stored?.error,
+        logs: await messages('e-big'),
+        placeholders: result.placeholders.map((p) => p.seq),
+        lastSeq: result.lastSeq,
+      }).toEqual({
+        state: 'FAILED',
+        error:
+          "this execution's record could not be stored: the agent's record of 2000000 bytes was too large to send",
+        logs: [
+          ['ERROR', expect.stringMatching(/record of this execution could not be stored/)],
+          [
+            'ERROR',
+            "[a log line could not be stored: the agent's record of 1500000 bytes was too large to send]",
+          ],
+        ],
+        placeholders: [2, 3],
+        lastSeq: 3,
+      });
+    });
+
+    it('stores a placeholder for a record whose date or integer the database cannot take', async () => {
+      await storage.sync.ingest(
+        'a1',
+        batch(
+          0,
+          {
+            seq: 1,
+            kind: 'execution',
+            data: { ...execution('e-odd', 'a1'), endDate: '+275760-09-13T00:00:00.000Z' },
+          },
+          { seq: 2, kind: 'log', data: { ...log('e-odd', 'fine'), attempt: 2 ** 40 } },
+        ),
+      );
+      const stored = (await storage.executions.get('e-odd'))?.execution;
+      expect([stored?.state, stored?.error, await messages('e-odd')]).toEqual([
+        'FAILED',
+        expect.stringMatching(/missing or invalid: endDate$/),
+        [
+          ['ERROR', expect.stringMatching(/could not be stored/)],
+          ['ERROR', '[a log line could not be stored: missing or invalid: attempt]'],
+        ],
+      ]);
+    });
+
+    it('stores text holding lone surrogates with U+FFFD, and says so on the execution log', async () => {
+      await storage.sync.ingest(
+        'a1',
+        batch(
+          0,
+          { seq: 1, kind: 'execution', data: { ...execution('e-text', 'a1'), inputs: { a: '\ud800' } } },
+          { seq: 2, kind: 'log', data: { ...log('e-text', 'x\u0000y') } },
+        ),
+      );
+      expect([(await storage.executions.get('e-text'))?.execution.inputs, await messages('e-text')]).toEqual([
+        { a: '\uFFFD' },
+        [
+          ['INFO', 'x\uFFFDy'],
+          ['WARN', expect.stringMatching(/U\+FFFD in the execution's record, at inputs\.a$/)],
+          ['WARN', expect.stringMatching(/U\+FFFD in a log line, at message$/)],
+        ],
+      ]);
+    });
+
+    it('stores every other record of a batch the database refuses, the refused one as a placeholder, and raises the mark past it', async () => {
+      await backend.rows("ALTER TABLE logs ADD CONSTRAINT test_refusal CHECK (message <> 'poison')");
+      try {
+        const result = await storage.sync.ingest(
+          'a1',
+          batch(
+            0,
+            { seq: 1, kind: 'execution', data: { ...execution('e-poison', 'a1') } },
+            { seq: 2, kind: 'log', data: { ...log('e-poison', 'one') } },
+            { seq: 3, kind: 'log', data: { ...log('e-poison', 'poison') } },
+            { seq: 4, kind: 'log', data: { ...log('e-poison', 'three') } },
+            { seq: 5, kind: 'execution', data: { ...execution('e-poison', 'a1', 'SUCCESS') } },
+          ),
+        );
+        expect({
+          outcome: result.outcome,
+          lastSeq: result.lastSeq,
+          mark: await storage.sync.lastSeq('a1'),
+          state: (await storage.executions.get('e-poison'))?.execution.state,
+          logs: await messages('e-poison'),
+          placeholders: result.placeholders.map((p) => [p.seq, p.code]),
+        }).toEqual({
+          outcome: 'stored',
+          lastSeq: 5,
+          mark: 5,
+          state: 'SUCCESS',
+          logs: [
+            ['INFO', 'one'],
+            [
+              'ERROR',
+              expect.stringMatching(/^\[a log line could not be stored: .*test_refusal.*SQLSTATE 23514/),
+            ],
+            ['INFO', 'three'],
+          ],
+          placeholders: [[3, 'unusable']],
+        });
+      } finally {
+        await backend.rows('ALTER TABLE logs DROP CONSTRAINT test_refusal');
+      }
+    });
+  });
+}

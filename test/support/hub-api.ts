@@ -21,6 +21,7 @@ import type { HubOptionsInput } from '../../hub/config.js';
 import { HubEventBus } from '../../hub/events.js';
 import { createHubExecutions, RepositoryFlowSource } from '../../hub/executions.js';
 import { type Hub, startHub } from '../../hub/hub.js';
+import { HubSecrets } from '../../hub/secrets/hub-secrets.js';
 import { openHubStorage } from '../../hub/store/hub-storage.js';
 import type { HubStorage } from '../../hub/store/types.js';
 import { freshDatabase } from './postgres.js';
@@ -69,6 +70,8 @@ export interface HubApiOptions {
   heartbeatMs?: number;
   /** Receives what the API logs; silent by default. */
   logger?: Logger;
+  /** The hub's `TERN_SECRET_*` secrets, by name: what hub flows read with `secret()`. */
+  secrets?: Record<string, string>;
 }
 
 const silent: Logger = { debug() {}, info() {}, warn() {}, error() {}, child: () => silent };
@@ -90,16 +93,24 @@ export async function startHubApi(database: TestDatabase, options: HubApiOptions
   const registry = builtinRegistry();
   const renderer = new Renderer();
   const source = new RepositoryFlowSource(storage.flows, registry);
+  const secrets = await HubSecrets.open(storage.secrets, { environment: options.secrets });
   const engine = new Engine({
     store: storage.executions,
     registry,
     flows: source,
     renderer,
+    secrets,
     workRoot: join(dir, 'work'),
     killGraceMs: 2000,
   });
   const flowChanges: string[] = [];
-  const executions = createHubExecutions({ engine, flows: storage.flows, source, renderer });
+  const executions = createHubExecutions({
+    engine,
+    flows: storage.flows,
+    source,
+    renderer,
+    ...(options.logger && { logger: options.logger }),
+  });
   let followers = 0;
   const events = new HubEventBus();
   engine.on({ execution: (data) => events.emit({ type: 'execution', data }) });
@@ -122,6 +133,7 @@ export async function startHubApi(database: TestDatabase, options: HubApiOptions
     metrics: new MetricsRegistry(),
     bodyLimitBytes: options.bodyLimitBytes ?? 64 * 1024,
     events,
+    secrets,
     onFlowChanged: (namespace, id) => {
       flowChanges.push(`${namespace}.${id}`);
       events.emit({ type: 'flow', data: { namespace, id } });
@@ -195,16 +207,20 @@ export function startTestHub(
   dataDir: string,
   adminToken: string,
   options: HubOptionsInput = {},
+  logger?: Logger,
 ): Promise<Hub> {
-  return startHub({
-    port: 0,
-    host: '127.0.0.1',
-    mqttPort: 0,
-    mqttHost: '127.0.0.1',
-    dataDir,
-    adminToken,
-    ...options,
-  });
+  return startHub(
+    {
+      port: 0,
+      host: '127.0.0.1',
+      mqttPort: 0,
+      mqttHost: '127.0.0.1',
+      dataDir,
+      adminToken,
+      ...options,
+    },
+    logger,
+  );
 }
 
 /** Resolves once `condition` holds, checking every few milliseconds; fails after `timeoutMs`. */

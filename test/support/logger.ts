@@ -17,3 +17,25 @@ export function recordingLogger(errors: Logged[]): Logger {
   };
   return logger;
 }
+
+/** One logged line of any level, with the bindings of the child logger that wrote it among its fields. */
+export interface LogEntry {
+  level: 'debug' | 'info' | 'warn' | 'error';
+  fields: Record<string, unknown>;
+  message: string;
+}
+
+/** Keeps every line at every level in `into`, for tests that check what a component said and why. */
+export function memoryLogger(into: LogEntry[], bindings: Record<string, unknown> = {}): Logger {
+  const at =
+    (level: LogEntry['level']) =>
+    (obj: object, message = '') =>
+      void into.push({ level, fields: { ...bindings, ...obj }, message });
+  return {
+    debug: at('debug'),
+    info: at('info'),
+    warn: at('warn'),
+    error: at('error'),
+    child: (more) => memoryLogger(into, { ...bindings, ...more }),
+  };
+}

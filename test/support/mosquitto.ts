@@ -3,7 +3,8 @@
  * shared one at TERN_TEST_MQTT_URL serves other test files at the same time).
  * Configured as docs/mosquitto.md says a Tern deployment should be: no
  * anonymous clients, a password file, the ACL of deploy/mosquitto/tern.acl,
- * client ids taken from usernames, persistence on.
+ * client ids taken from usernames, persistence on, packet size, memory and
+ * connections bounded.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
@@ -93,6 +94,12 @@ export class PrivateMosquitto {
     }
   }
 
+  /** Removes a user from the password file and makes the running broker read it again. */
+  removeUser(username: string): void {
+    execFileSync('mosquitto_passwd', ['-D', join(this.dir, 'passwd'), username]);
+    this.child?.kill('SIGHUP');
+  }
+
   /** Stops the broker: SIGTERM saves its state first, SIGKILL is a crash. */
   async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
     const child = this.child;
@@ -127,6 +134,9 @@ export class PrivateMosquitto {
       'persistence true',
       `persistence_location ${join(this.dir, 'data')}/`,
       'set_tcp_nodelay true',
+      'max_packet_size 16842752',
+      'memory_limit 1073741824',
+      'max_connections 20000',
       'log_dest stderr',
       'log_type error',
       'log_type warning',

@@ -4,14 +4,9 @@
  * with TERN_REQUIRE_SERVICES=1 a missing service is a failure.
  */
 import { describe, it } from 'vitest';
+import { type ServiceVariable, SKIPPED_MARK, UNREACHABLE } from './service-names.js';
 
-export type ServiceVariable =
-  | 'TERN_TEST_PG_URL'
-  | 'TERN_TEST_MQTT_URL'
-  | 'TERN_TEST_KAFKA_BROKERS'
-  | 'TERN_TEST_MYSQL_URL'
-  | 'DOCKER_HOST'
-  | 'TERN_TEST_CHROMIUM';
+export type { ServiceVariable } from './service-names.js';
 
 export function serviceAddress(variable: ServiceVariable): string | undefined {
   const value = process.env[variable];
@@ -41,5 +36,6 @@ export function describeWithService(
     });
     return;
   }
-  describe.skip(`${title} — skipped: ${variable} is not set (deploy/dev/services.sh up)`, () => suite(''));
+  describe.skip(`${title}${SKIPPED_MARK}${variable} is not set (deploy/dev/services.sh up)`, () =>
+    suite(UNREACHABLE[variable]));
 }

@@ -4,34 +4,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, vi } from 'vitest';
 import type { RuntimeHost } from '../../agent/engine/plugin-host.js';
-import type { Clock, FlowRecord, Logger } from '../../agent/engine/ports.js';
+import type { Clock, FlowRecord } from '../../agent/engine/ports.js';
 import { SqliteTriggerStateStore } from '../../agent/store/trigger-state.js';
 import type { TriggerQueueOptions } from '../../agent/triggers/queue.js';
 import { TriggerRuntime } from '../../agent/triggers/runtime.js';
 import type { Execution } from '../../protocol/execution.js';
 import { type EngineFixture, engineFixture, parseOrThrow } from '../support/engine.js';
+import { type LogEntry, memoryLogger } from '../support/logger.js';
 
 /** Log lines the runtime wrote, for tests that look for a warning. */
-export interface LogEntry {
-  level: 'debug' | 'info' | 'warn' | 'error';
-  fields: Record<string, unknown>;
-  message: string;
-}
-
-export function memoryLogger(into: LogEntry[], bindings: Record<string, unknown> = {}): Logger {
-  const at =
-    (level: LogEntry['level']) =>
-    (obj: object, message = '') =>
-      void into.push({ level, fields: { ...bindings, ...obj }, message });
-  return {
-    debug: at('debug'),
-    info: at('info'),
-    warn: at('warn'),
-    error: at('error'),
-    child: (more) => memoryLogger(into, { ...bindings, ...more }),
-  };
-}
-
 export interface TriggerRig {
   fx: EngineFixture;
   triggers: TriggerRuntime;

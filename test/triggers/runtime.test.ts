@@ -235,6 +235,33 @@ describe('trigger runtime: status', () => {
     expect(fired).toBe(0);
   });
 
+  it('reports a disabled trigger, and every trigger of a disabled flow, as disabled at its revision', async () => {
+    const r = rig(at('2024-01-15T10:00:30Z'));
+    await r.deploy(
+      flow({ id: 'off', flow: 'disabled: true\n' }),
+      flow({ id: 'quiet', trigger: '    disabled: true\n' }),
+    );
+    const disabled = { namespace: 'test.runtime', triggerId: 'tick', type: 'schedule', revision: 1 };
+    expect(r.triggers.status()).toEqual([
+      { ...disabled, flowId: 'off', disabled: true, fired: 0, dropped: 0 },
+      { ...disabled, flowId: 'quiet', disabled: true, fired: 0, dropped: 0 },
+    ]);
+    expect(r.triggers.list()).toEqual([]);
+  });
+
+  it('tells its listeners when a change disables a trigger, reported at the new revision', async () => {
+    const r = rig(at('2024-01-15T10:00:30Z'));
+    await r.deploy(flow());
+    let changes = 0;
+    r.triggers.onChange(() => changes++);
+    const [quiet] = await r.deploy(flow({ trigger: '    disabled: true\n' }));
+    await r.triggers.update('test.runtime', 'every-minute', { ...quiet!, revision: 2 });
+    expect(changes).toBeGreaterThan(0);
+    expect(r.triggers.status()).toEqual([
+      expect.objectContaining({ flowId: 'every-minute', triggerId: 'tick', revision: 2, disabled: true }),
+    ]);
+  });
+
   it('tells its listeners when a trigger fires', async () => {
     const clock = at('2024-01-15T10:00:30Z');
     const r = rig(clock);

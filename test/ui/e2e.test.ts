@@ -4,10 +4,9 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { describeWithService } from '../support/services.js';
-import { startUiHarness, type UiHarness } from './support.js';
+import { setEditorText, useUiHarness } from './support.js';
 
 const WAIT = { timeout: 15_000, interval: 50 };
 
@@ -34,27 +33,39 @@ tasks:
     message: done waiting
 `;
 
-/** Replaces the editor's whole document, as a paste would (no auto-indent). */
-async function setEditorText(page: Page, text: string): Promise<void> {
-  const content = page.locator('.cm-content');
-  await content.click();
-  await page.keyboard.press('ControlOrMeta+A');
-  await page.keyboard.insertText(text);
-}
-
 describeWithService('TERN_TEST_CHROMIUM', 'web UI end to end', (chromiumPath) => {
-  let ui: UiHarness;
+  const ui = useUiHarness(chromiumPath);
 
-  beforeAll(async () => {
-    ui = await startUiHarness(chromiumPath);
-  }, 60_000);
-
-  afterAll(async () => {
-    await ui?.close();
-  }, 30_000);
+  it('loads every page, the flow editor and the API docs under the Content-Security-Policy with no violation', async () => {
+    const page = await ui().open('/');
+    const response = await page.reload();
+    expect(response?.headers()['content-security-policy']).toContain("script-src 'self'");
+    // The theme script (a file, no longer inline) ran before the app.
+    expect(await page.evaluate('document.documentElement.dataset.theme')).toBe('light');
+    await page.locator('nav.sidebar').waitFor(WAIT);
+    for (const path of ['/flows', '/executions', '/agents']) {
+      await page.goto(ui().hub.url + path);
+      await page.locator('h1').waitFor(WAIT);
+    }
+    await page.goto(`${ui().hub.url}/flows/new`);
+    await page.locator('.cm-content').waitFor(WAIT);
+    await setEditorText(
+      page,
+      'id: csp\nnamespace: e2e.ui\ntasks:\n  - id: a\n    type: log\n    message: hi\n',
+    );
+    await expect.poll(() => page.getByTestId('validity').textContent(), WAIT).toBe('valid');
+    await page.goto(`${ui().hub.url}/api/docs`);
+    await expect
+      .poll(() => page.locator('.swagger-ui .info .title').textContent(), WAIT)
+      .toContain('Tern hub API');
+    await page.locator('.opblock').first().click();
+    await page.locator('.opblock-body').first().waitFor(WAIT);
+    await page.context().close();
+    expect(ui().cspViolations).toEqual([]);
+  });
 
   it('writes a flow, fixes the error it shows, saves, executes it with inputs, watches it end live, reads its logs', async () => {
-    const page = await ui.open('/flows/new');
+    const page = await ui().open('/flows/new');
     await page.locator('.cm-content').waitFor();
     await setEditorText(page, TYPED);
 
@@ -71,7 +82,7 @@ describeWithService('TERN_TEST_CHROMIUM', 'web UI end to end', (chromiumPath) =>
     await expect.poll(() => page.locator('h1').textContent(), WAIT).toContain('revision 1');
 
     // Execute through the form generated from the typed inputs.
-    const gate = join(ui.root, 'gate');
+    const gate = join(ui().root, 'gate');
     await page.getByRole('button', { name: '▶ Execute' }).click();
     const form = page.getByTestId('execute-form');
     await form.locator('#input-name').fill('Tern');
@@ -88,10 +99,10 @@ describeWithService('TERN_TEST_CHROMIUM', 'web UI end to end', (chromiumPath) =>
     await expect.poll(() => state.textContent(), WAIT).toBe('SUCCESS');
     expect(page.url()).toContain(id);
     await expect.poll(() => page.locator('[data-taskrun="bye"] .badge').textContent(), WAIT).toBe('SUCCESS');
-    const stored = await ui.api('GET', `/executions/${id}`);
+    const stored = await ui().api('GET', `/executions/${id}`);
     expect(stored.inputs).toEqual({ name: 'Tern', gate });
 
-    await page.getByRole('button', { name: 'Logs' }).click();
+    await page.getByRole('tab', { name: 'Logs' }).click();
     expect(page.url()).toContain('tab=logs');
     await expect.poll(() => page.getByTestId('logs').textContent(), WAIT).toContain('Hello, Tern!');
     await page.getByLabel('Task').selectOption('bye');
@@ -101,7 +112,7 @@ describeWithService('TERN_TEST_CHROMIUM', 'web UI end to end', (chromiumPath) =>
   });
 
   it('shows where a trigger runs and what it did, and disables and enables it', async () => {
-    await ui.api('POST', '/flows', {
+    await ui().api('POST', '/flows', {
       yaml: `id: tick
 namespace: e2e.ui
 triggers:
@@ -115,7 +126,7 @@ tasks:
     message: tick
 `,
     });
-    const page = await ui.open('/flows/e2e.ui/tick?tab=triggers');
+    const page = await ui().open('/flows/e2e.ui/tick?tab=triggers');
     const trigger = page.locator('[data-trigger="every-second"]');
     const fired = trigger.locator('[data-runtime="hub"] [data-testid="fired"]');
     // The hub's runtime, updated live as the schedule fires.
@@ -126,21 +137,21 @@ tasks:
     const state = trigger.getByTestId('trigger-state');
     await expect.poll(() => state.textContent(), WAIT).toBe('disabled');
     await expect.poll(() => page.locator('h1').textContent(), WAIT).toContain('revision 2');
-    const disabled = await ui.api('GET', '/flows/e2e.ui/tick');
+    const disabled = await ui().api('GET', '/flows/e2e.ui/tick');
     expect([disabled.revision, disabled.triggers[0].disabled]).toEqual([2, true]);
     expect(disabled.source).toMatch(/disabled: true/);
 
     await trigger.getByRole('button', { name: 'Enable' }).click();
     await expect.poll(() => state.textContent(), WAIT).toBe('enabled');
     await expect.poll(() => page.locator('h1').textContent(), WAIT).toContain('revision 3');
-    expect((await ui.api('GET', '/flows/e2e.ui/tick')).triggers[0].disabled).toBe(false);
-    await ui.api('DELETE', '/flows/e2e.ui/tick');
+    expect((await ui().api('GET', '/flows/e2e.ui/tick')).triggers[0].disabled).toBe(false);
+    await ui().api('DELETE', '/flows/e2e.ui/tick');
     await page.context().close();
   });
 
   it('shows an agent go offline when it stops and come back when it starts', async () => {
-    const agent = await ui.startAgent('gw-e2e', { site: 'e2e' });
-    const page = await ui.open('/agents');
+    const agent = await ui().startAgent('gw-e2e', { site: 'e2e' });
+    const page = await ui().open('/agents');
     const pill = page.locator('[data-agent="gw-e2e"] [data-testid="online"]');
     await expect.poll(() => pill.getAttribute('data-online'), WAIT).toBe('true');
     await page.locator('[data-live="live"]').waitFor(WAIT);
@@ -149,7 +160,7 @@ tasks:
     await expect.poll(() => pill.getAttribute('data-online'), WAIT).toBe('false');
     await expect.poll(() => pill.textContent(), WAIT).toBe('offline');
 
-    await ui.startAgent('gw-e2e');
+    await ui().startAgent('gw-e2e');
     await expect.poll(() => pill.getAttribute('data-online'), WAIT).toBe('true');
     await page.context().close();
   });

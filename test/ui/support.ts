@@ -7,18 +7,35 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, expect } from 'vitest';
 import { type Agent, startAgent } from '../../agent/agent.js';
 import { type Hub, startHub } from '../../hub/hub.js';
 import { defaultUiDir } from '../../hub/ui.js';
 
 export const ADMIN_TOKEN = 'tern_ui_e2e_admin_token_0123456789';
 
+/** The desktop window the tests use unless told otherwise. */
+export const DESKTOP = { width: 1360, height: 900 };
+/** A phone held upright (an iPhone 12 to 15): the narrowest width the UI is laid out for. */
+export const PHONE = { width: 390, height: 844 };
+
+export interface OpenOptions {
+  /** The window's size (default {@link DESKTOP}). */
+  viewport?: { width: number; height: number };
+  /** Browser permissions granted to the hub's origin, e.g. `clipboard-read`. */
+  permissions?: string[];
+  /** Open signed out (no token in the browser). */
+  signedOut?: boolean;
+}
+
 export interface UiHarness {
   hub: Hub;
   browser: Browser;
   root: string;
-  /** A new page, signed in, at `path`. */
-  open(path: string): Promise<Page>;
+  /** A new page in a new browser context, signed in unless told otherwise, at `path`. */
+  open(path: string, options?: OpenOptions): Promise<Page>;
+  /** Every Content-Security-Policy violation any page opened by {@link open} reported on its console. */
+  cspViolations: string[];
   /** Calls the API as the admin. */
   // biome-ignore lint/suspicious/noExplicitAny: tests read response bodies freely; the assertions check them.
   api(method: string, path: string, body?: { json?: unknown; yaml?: string }): Promise<any>;
@@ -56,6 +73,7 @@ export async function startUiHarness(chromiumPath: string): Promise<UiHarness> {
   });
   const tokens = new Map<string, string>();
   const agents: Agent[] = [];
+  const cspViolations: string[] = [];
   const api: UiHarness['api'] = async (method, path, body = {}) => {
     const headers: Record<string, string> = { authorization: `Bearer ${ADMIN_TOKEN}` };
     if (body.json !== undefined) headers['content-type'] = 'application/json';
@@ -75,14 +93,22 @@ export async function startUiHarness(chromiumPath: string): Promise<UiHarness> {
     browser,
     root,
     api,
-    async open(path) {
-      const context = await browser.newContext({ viewport: { width: 1360, height: 900 } });
+    cspViolations,
+    async open(path, options = {}) {
+      const context = await browser.newContext({ viewport: options.viewport ?? DESKTOP });
+      if (options.permissions) await context.grantPermissions(options.permissions, { origin: hub.url });
       // A string, not a function: this file is type-checked for Node, where there is no localStorage.
+      const token = options.signedOut ? '' : ADMIN_TOKEN;
       await context.addInitScript(
-        `localStorage.setItem('tern.token', ${JSON.stringify(ADMIN_TOKEN)});
+        `if (${JSON.stringify(token)}) localStorage.setItem('tern.token', ${JSON.stringify(token)});
          if (!localStorage.getItem('tern.theme')) localStorage.setItem('tern.theme', 'light');`,
       );
       const page = await context.newPage();
+      // Chromium reports each blocked script, style, image or connection on the console.
+      page.on('console', (message) => {
+        if (/Content.Security.Policy/i.test(message.text()))
+          cspViolations.push(`${page.url()}: ${message.text()}`);
+      });
       await page.goto(hub.url + path);
       return page;
     },
@@ -110,4 +136,38 @@ export async function startUiHarness(chromiumPath: string): Promise<UiHarness> {
       rmSync(root, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Starts a harness (then runs `setup` on it) before the enclosing suite and
+ * closes it after. After each test it checks that no page reported a
+ * Content-Security-Policy violation: every test also shows that the hub's
+ * policy lets the UI do what it does. The getter returns the harness in tests.
+ */
+export function useUiHarness(
+  chromiumPath: string,
+  setup?: (ui: UiHarness) => Promise<void>,
+): () => UiHarness {
+  let ui: UiHarness | undefined;
+  beforeAll(async () => {
+    ui = await startUiHarness(chromiumPath);
+    await setup?.(ui);
+  }, 60_000);
+  afterAll(async () => {
+    await ui?.close();
+  }, 30_000);
+  afterEach(() => {
+    expect(ui?.cspViolations.splice(0)).toEqual([]);
+  });
+  return () => {
+    if (!ui) throw new Error('the UI harness is not started');
+    return ui;
+  };
+}
+
+/** Replaces the flow editor's whole document, as a paste would (no auto-indent). */
+export async function setEditorText(page: Page, text: string): Promise<void> {
+  await page.locator('.cm-content').click();
+  await page.keyboard.press('ControlOrMeta+A');
+  await page.keyboard.insertText(text);
 }

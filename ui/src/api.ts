@@ -37,6 +37,8 @@ export interface TriggerRuntime {
   agentId?: string;
   online?: boolean;
   revision: number;
+  /** It holds the trigger disabled in that revision (or the whole flow is): it does not run. */
+  disabled?: boolean;
   lastFiredAt?: string;
   lastExecutionId?: string;
   next?: string;
@@ -44,6 +46,14 @@ export interface TriggerRuntime {
   fired: number;
   dropped: number;
 }
+
+/** A trigger as an agent reports it in its status. */
+export type TriggerStatus = Omit<TriggerRuntime, 'runtime' | 'agentId' | 'online'> & {
+  namespace: string;
+  flowId: string;
+  triggerId: string;
+  type: string;
+};
 
 /** A trigger of a flow's revision with its runtimes, as `GET /flows/{namespace}/{id}` gives it. */
 export interface FlowTrigger {
@@ -84,8 +94,14 @@ export interface AgentStatus {
   load?: { running: number; queued: number; rssBytes: number };
   startedAt?: string;
   pluginTypes?: string[];
-  /** Trigger states, when the agent reports them. */
-  triggers?: { namespace: string; flowId: string; triggerId: string; state?: string; [k: string]: unknown }[];
+  /** Every trigger of its flows, as it last reported them. */
+  triggers?: TriggerStatus[];
+}
+
+/** `GET /info`: the hub, and the URLs agents can take as `--hub`, preferred first. */
+export interface HubInfo {
+  version: string;
+  agentUrls: string[];
 }
 
 export interface Agent {

@@ -78,14 +78,19 @@ export function setQuery(changes: Record<string, string | string[] | undefined>)
   navigate(withQuery(changes), { replace: true });
 }
 
-/** `<a>` that navigates in the app (a modified click still opens a new tab). */
-export function Link(props: AnchorHTMLAttributes & { href: string }): JSX.Element {
+/**
+ * `<a>` that navigates in the app (a modified click still opens a new tab);
+ * `onFollow` hears of every click on it.
+ */
+export function Link(props: AnchorHTMLAttributes & { href: string; onFollow?: () => void }): JSX.Element {
+  const { onFollow, ...attributes } = props;
   const onClick = (e: MouseEvent) => {
+    onFollow?.();
     if (e.defaultPrevented || e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) return;
     e.preventDefault();
     navigate(props.href);
   };
-  return h('a', { ...props, onClick });
+  return h('a', { ...attributes, onClick });
 }
 
 /** Path segment encoding for ids and namespaces. */

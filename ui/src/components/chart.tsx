@@ -1,6 +1,8 @@
 /** Executions over time: one stacked bar per time bucket, a segment per state. */
 import type { JSX } from 'preact';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import type { State, Stats } from '../api.js';
+import { countTicks } from '../ticks.js';
 
 const ORDER: State[] = [
   'SUCCESS',
@@ -35,25 +37,49 @@ function label(t: number, interval: Stats['interval']): string {
   return d.toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit', hour12: false });
 }
 
+/** The element's width in CSS pixels, followed as it changes (`fallback` until it is measured). */
+function useWidth(fallback: number): [{ current: HTMLDivElement | null }, number] {
+  const ref = useRef<HTMLDivElement>(null);
+  const [width, setWidth] = useState(fallback);
+  useEffect(() => {
+    if (!ref.current) return;
+    const observer = new ResizeObserver(([entry]) => {
+      if (entry && entry.contentRect.width > 0) setWidth(Math.round(entry.contentRect.width));
+    });
+    observer.observe(ref.current);
+    return () => observer.disconnect();
+  }, []);
+  return [ref, width];
+}
+
 export function ExecutionsChart({ stats }: { stats: Stats }): JSX.Element {
+  // Drawn at the size it is shown, so that labels keep their size on a phone as on a desktop.
+  const [box, W] = useWidth(800);
   const data = slots(stats);
   const totals = data.map((d) => Object.values(d.counts).reduce((a, b) => a + (b ?? 0), 0));
-  const max = Math.max(1, ...totals);
-  const W = 800;
-  const H = 200;
+  const ticks = countTicks(Math.max(0, ...totals));
+  const max = ticks[ticks.length - 1]!;
+  const H = W < 500 ? 170 : 200;
   const pad = { l: 32, b: 22, t: 8 };
   const bw = (W - pad.l) / Math.max(1, data.length);
   const y = (n: number) => ((H - pad.b - pad.t) * n) / max;
-  const every = Math.ceil(data.length / 8);
+  // A time label is about 40 px wide: one every 60 px at most.
+  const every = Math.ceil(data.length / Math.max(1, Math.floor((W - pad.l) / 60)));
   const present = ORDER.filter((s) => data.some((d) => d.counts[s]));
   return (
-    <div class="chart">
-      <svg viewBox={`0 0 ${W} ${H}`} role="img" aria-label="Executions over time by state">
-        {[0, 0.5, 1].map((f) => (
-          <g key={f}>
-            <line class="grid" x1={pad.l} x2={W} y1={H - pad.b - y(max * f)} y2={H - pad.b - y(max * f)} />
-            <text class="axis" x={pad.l - 4} y={H - pad.b - y(max * f) + 4} text-anchor="end">
-              {Math.round(max * f)}
+    <div class="chart" ref={box}>
+      <svg
+        viewBox={`0 0 ${W} ${H}`}
+        width={W}
+        height={H}
+        role="img"
+        aria-label="Executions over time by state"
+      >
+        {ticks.map((n) => (
+          <g key={n}>
+            <line class="grid" x1={pad.l} x2={W} y1={H - pad.b - y(n)} y2={H - pad.b - y(n)} />
+            <text class="axis" x={pad.l - 4} y={H - pad.b - y(n) + 4} text-anchor="end">
+              {n}
             </text>
           </g>
         ))}

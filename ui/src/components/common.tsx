@@ -23,6 +23,13 @@ export function RelTime({ iso }: { iso: string | null | undefined }): JSX.Elemen
   return <time title={dateTime(iso)}>{ago(iso)}</time>;
 }
 
+/** Names the browser tab after the page shown: "`what` · Tern" (just "Tern" while `what` is unknown). */
+export function usePageTitle(what: string | undefined): void {
+  useEffect(() => {
+    document.title = what ? `${what} · Tern` : 'Tern';
+  }, [what]);
+}
+
 /** `key=value` chips. */
 export function LabelChips({ labels }: { labels: Record<string, string> | undefined }): JSX.Element {
   const entries = Object.entries(labels ?? {});
@@ -48,8 +55,13 @@ export function ErrorBox({ error }: { error: unknown }): JSX.Element | null {
   );
 }
 
-export function Empty({ children }: { children: ComponentChildren }): JSX.Element {
-  return <div class="empty">{children}</div>;
+/** What a list shows when it has nothing: say why, and what to do about it. */
+export function Empty({ children, testId }: { children: ComponentChildren; testId?: string }): JSX.Element {
+  return (
+    <div class="empty" data-testid={testId}>
+      {children}
+    </div>
+  );
 }
 
 export function Card(props: {

@@ -20,8 +20,12 @@ export function Gantt({
     start + 1,
   );
   const total = end - start;
-  const pct = (t: number) => `${(((t - start) / total) * 100).toFixed(3)}%`;
-  const width = (a: number, b: number) => `${Math.max(0.3, ((b - a) / total) * 100).toFixed(3)}%`;
+  /** Where a span from `a` to `b` sits on the track: at least 2 px wide, so a short one shows, and inside it. */
+  const place = (a: number, b: number) => {
+    const width = `max(2px, ${Math.min(100, ((b - a) / total) * 100).toFixed(3)}%)`;
+    const left = Math.max(0, ((a - start) / total) * 100).toFixed(3);
+    return { left: `min(${left}%, calc(100% - ${width}))`, width };
+  };
   const rows = [...taskRuns].sort(
     (a, b) => a.startDate.localeCompare(b.startDate) || a.id.localeCompare(b.id),
   );
@@ -54,7 +58,7 @@ export function Gantt({
               {r.value !== null && <span class="muted small"> [{r.value}]</span>}
             </div>
             <div class="gantt-track">
-              <div class="gantt-span" style={{ left: pct(rs), width: width(rs, re) }} />
+              <div class="gantt-span" style={place(rs, re)} />
               {attempts.map((a, i) => {
                 const as = Date.parse(a.startDate);
                 const ae = a.endDate ? Date.parse(a.endDate) : now;
@@ -62,7 +66,7 @@ export function Gantt({
                   <div
                     key={i}
                     class={`gantt-bar fill-${a.state.toLowerCase()}`}
-                    style={{ left: pct(as), width: width(as, ae) }}
+                    style={place(as, ae)}
                     title={`${r.taskId} attempt ${i + 1}: ${a.state}\n${dateTime(a.startDate)} → ${dateTime(a.endDate)}${'error' in a && a.error ? `\n${a.error}` : ''}`}
                   />
                 );

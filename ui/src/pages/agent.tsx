@@ -3,8 +3,9 @@ import type { JSX } from 'preact';
 import { useState } from 'preact/hooks';
 import { type Agent, call, type Execution, type FlowRecord, type FlowRef, type Page } from '../api.js';
 import { OnlinePill, Revisions } from '../components/agent-bits.js';
-import { Card, Empty, ErrorBox, LabelChips, RelTime, useAsync } from '../components/common.js';
+import { Card, Empty, ErrorBox, LabelChips, RelTime, useAsync, usePageTitle } from '../components/common.js';
 import { ExecutionsTable } from '../components/executions-table.js';
+import { RuntimeStatePill } from '../components/trigger-state.js';
 import { bytes, dateTime, duration } from '../format.js';
 import { useHubEvents } from '../live.js';
 import { Link, seg } from '../router.js';
@@ -75,7 +76,9 @@ function LabelsEditor({ agent, onSaved }: { agent: Agent; onSaved(a: Agent): voi
           Save labels
         </button>
       </div>
-      <p class="muted small">Changing labels changes which flows the agent runs (their `runsOn`).</p>
+      <p class="muted small">
+        Changing labels changes which flows the agent runs (their <code>runsOn</code>).
+      </p>
       <ErrorBox error={error} />
     </div>
   );
@@ -84,6 +87,7 @@ function LabelsEditor({ agent, onSaved }: { agent: Agent; onSaved(a: Agent): voi
 const key = (f: { namespace: string; id: string }) => `${f.namespace}/${f.id}`;
 
 export function AgentPage({ id }: { id: string }): JSX.Element {
+  usePageTitle(`${id} · agent`);
   const agent = useAsync((signal) => call<Agent>(`/agents/${seg(id)}`, { signal }), [id]);
   const executions = useAsync(
     (signal) => call<Page<Execution>>('/executions', { query: { agent: id, limit: 20 }, signal }),
@@ -184,95 +188,106 @@ export function AgentPage({ id }: { id: string }): JSX.Element {
         {all.size === 0 ? (
           <Empty>No flow targets this agent.</Empty>
         ) : (
-          <table class="table" data-testid="agent-flows">
-            <thead>
-              <tr>
-                <th>Flow</th>
-                <th>Desired revision</th>
-                <th>Applied revision</th>
-                <th>State</th>
-              </tr>
-            </thead>
-            <tbody>
-              {[...all.values()].map((f) => {
-                const want = desired.find((d) => key(d) === key(f));
-                const got = applied.get(key(f));
-                const no = refused.get(key(f));
-                return (
-                  <tr key={key(f)}>
-                    <td>
-                      <Link href={`/flows/${seg(f.namespace)}/${seg(f.id)}`}>
-                        {f.namespace}.{f.id}
-                      </Link>
-                    </td>
-                    <td>{want?.revision ?? '—'}</td>
-                    <td>{got?.revision ?? '—'}</td>
-                    <td>
-                      {no ? (
-                        <span class="pill bad" title={no.reason}>
-                          refused: {no.reason}
-                        </span>
-                      ) : !want ? (
-                        <span class="pill warn">to remove</span>
-                      ) : got?.revision === want.revision ? (
-                        <span class="pill on">applied</span>
-                      ) : (
-                        <span class="pill warn">pending</span>
-                      )}
-                    </td>
-                  </tr>
-                );
-              })}
-            </tbody>
-          </table>
+          <div class="table-wrap">
+            <table class="table" data-testid="agent-flows">
+              <thead>
+                <tr>
+                  <th>Flow</th>
+                  <th>Desired revision</th>
+                  <th>Applied revision</th>
+                  <th>State</th>
+                </tr>
+              </thead>
+              <tbody>
+                {[...all.values()].map((f) => {
+                  const want = desired.find((d) => key(d) === key(f));
+                  const got = applied.get(key(f));
+                  const no = refused.get(key(f));
+                  return (
+                    <tr key={key(f)}>
+                      <td>
+                        <Link href={`/flows/${seg(f.namespace)}/${seg(f.id)}`}>
+                          {f.namespace}.{f.id}
+                        </Link>
+                      </td>
+                      <td>{want?.revision ?? '—'}</td>
+                      <td>{got?.revision ?? '—'}</td>
+                      <td>
+                        {no ? (
+                          <span class="pill bad" title={no.reason}>
+                            refused: {no.reason}
+                          </span>
+                        ) : !want ? (
+                          <span class="pill warn">to remove</span>
+                        ) : got?.revision === want.revision ? (
+                          <span class="pill on">applied</span>
+                        ) : (
+                          <span class="pill warn">pending</span>
+                        )}
+                      </td>
+                    </tr>
+                  );
+                })}
+              </tbody>
+            </table>
+          </div>
         )}
       </Card>
       <Card title="Triggers">
         {triggers.length === 0 ? (
           <Empty>The agent's flows have no triggers.</Empty>
         ) : (
-          <table class="table">
-            <thead>
-              <tr>
-                <th>Trigger</th>
-                <th>Type</th>
-                <th>Flow</th>
-                <th>State</th>
-              </tr>
-            </thead>
-            <tbody>
-              {triggers.map(({ flow, trigger }) => {
-                const state = reported.find(
-                  (r) => r.namespace === flow.namespace && r.flowId === flow.id && r.triggerId === trigger.id,
-                );
-                return (
-                  <tr key={`${key(flow)}/${trigger.id}`}>
-                    <td>{trigger.id}</td>
-                    <td>{trigger.type}</td>
-                    <td>
-                      {flow.namespace}.{flow.id}
-                    </td>
-                    <td>
-                      {trigger.disabled ? (
-                        <span class="pill off">disabled</span>
-                      ) : state ? (
-                        <code class="small">{state.state ?? JSON.stringify(state)}</code>
-                      ) : applied.has(key(flow)) ? (
-                        <span class="pill on">armed</span>
-                      ) : (
-                        <span class="pill warn">not applied</span>
-                      )}
-                    </td>
-                  </tr>
-                );
-              })}
-            </tbody>
-          </table>
+          <div class="table-wrap">
+            <table class="table">
+              <thead>
+                <tr>
+                  <th>Trigger</th>
+                  <th>Type</th>
+                  <th>Flow</th>
+                  <th>State</th>
+                  <th>Revision</th>
+                  <th>Fired</th>
+                  <th>Next</th>
+                </tr>
+              </thead>
+              <tbody>
+                {triggers.map(({ flow, trigger }) => {
+                  const state = reported.find(
+                    (r) =>
+                      r.namespace === flow.namespace && r.flowId === flow.id && r.triggerId === trigger.id,
+                  );
+                  return (
+                    <tr key={`${key(flow)}/${trigger.id}`} data-trigger={`${key(flow)}/${trigger.id}`}>
+                      <td class="nowrap">{trigger.id}</td>
+                      <td>{trigger.type}</td>
+                      <td>
+                        {flow.namespace}.{flow.id}
+                      </td>
+                      <td>
+                        {state ? (
+                          <RuntimeStatePill disabled={state.disabled} />
+                        ) : applied.has(key(flow)) ? (
+                          <span class="pill warn">not reported yet</span>
+                        ) : (
+                          <span class="pill warn">not applied</span>
+                        )}
+                      </td>
+                      <td>{state?.revision ?? <span class="muted">—</span>}</td>
+                      <td>{state?.fired ?? <span class="muted">—</span>}</td>
+                      <td>{state?.next ? dateTime(state.next) : <span class="muted">—</span>}</td>
+                    </tr>
+                  );
+                })}
+              </tbody>
+            </table>
+          </div>
         )}
       </Card>
       <Card title="Recent executions" actions={<Link href={`/executions?agent=${seg(id)}`}>All</Link>}>
         <ErrorBox error={executions.error} />
-        {executions.data && <ExecutionsTable items={executions.data.items} compact />}
+        {executions.data && (
+          <ExecutionsTable items={executions.data.items} compact empty="This agent has run nothing yet." />
+        )}
       </Card>
     </div>
   );

@@ -1,17 +1,82 @@
 /** The fleet: every agent with its labels, connection, version, revisions, drift and outbox; live. */
 import type { JSX } from 'preact';
 import { useState } from 'preact/hooks';
-import { type Agent, call, callAll } from '../api.js';
+import { type Agent, call, callAll, type HubInfo } from '../api.js';
 import { OnlinePill, Revisions } from '../components/agent-bits.js';
-import { Card, Empty, ErrorBox, LabelChips, Modal, RelTime, useAsync } from '../components/common.js';
+import {
+  Card,
+  Empty,
+  ErrorBox,
+  LabelChips,
+  Modal,
+  RelTime,
+  useAsync,
+  usePageTitle,
+} from '../components/common.js';
+import { CopyButton } from '../components/copy-button.js';
 import { bytes } from '../format.js';
 import { useHubEvents } from '../live.js';
 import { Link, seg, setQuery, useLocation } from '../router.js';
 
+/** `tern agent …` as a device runs it; the values are ids, URLs and tokens, which need no shell quoting. */
+const agentCommand = (hubUrl: string, id: string, token: string) =>
+  `tern agent --hub ${hubUrl} --id ${id} --token ${token}`;
+
+/** After registration: the token, shown once, and the command to run on the device, each to copy. */
+function Registered({ id, token, onClose }: { id: string; token: string; onClose(): void }): JSX.Element {
+  const info = useAsync((signal) => call<HubInfo>('/info', { signal }), []);
+  const urls = info.data?.agentUrls ?? [];
+  const [chosen, setChosen] = useState<string | undefined>(undefined);
+  const hubUrl = chosen ?? urls[0] ?? '<the hub’s MQTT URL>';
+  const command = agentCommand(hubUrl, id, token);
+  const secure = /^(mqtts|wss):/.test(hubUrl);
+  return (
+    <div class="form">
+      <p>
+        <b>{id}</b> is registered. Its token is shown only now:
+      </p>
+      <div class="copy-field">
+        <code data-testid="agent-token">{token}</code>
+        <CopyButton text={token} label="Copy token" />
+      </div>
+      <p>On the device, run:</p>
+      {urls.length > 1 && (
+        <label>
+          The hub, as the device reaches it
+          <select value={hubUrl} onChange={(e) => setChosen(e.currentTarget.value)}>
+            {urls.map((u) => (
+              <option key={u} value={u}>
+                {u}
+              </option>
+            ))}
+          </select>
+        </label>
+      )}
+      <div class="copy-field">
+        <code data-testid="agent-command">{command}</code>
+        <CopyButton text={command} label="Copy command" />
+      </div>
+      <ErrorBox error={info.error} />
+      <p class="muted small">
+        {secure && (
+          <>
+            Add <code>--ca-file ca.pem</code> when the hub’s certificate comes from your own CA.{' '}
+          </>
+        )}
+        <code>TERN_AGENT_TOKEN</code> in the environment instead of <code>--token</code> keeps the token out
+        of the device’s process list.
+      </p>
+      <button type="button" class="primary" onClick={onClose}>
+        Done
+      </button>
+    </div>
+  );
+}
+
 function RegisterDialog({ onClose }: { onClose(): void }): JSX.Element {
   const [id, setId] = useState('');
   const [labels, setLabels] = useState('');
-  const [token, setToken] = useState<string | undefined>(undefined);
+  const [registered, setRegistered] = useState<{ id: string; token: string } | undefined>(undefined);
   const [error, setError] = useState<unknown>(undefined);
   const submit = async (e: Event) => {
     e.preventDefault();
@@ -20,7 +85,7 @@ function RegisterDialog({ onClose }: { onClose(): void }): JSX.Element {
         .split(',')
         .map((p) => p.trim())
         .filter((p) => p.includes('='));
-      const res = await call<{ token: string }>('/agents', {
+      const res = await call<{ agent: Agent; token: string }>('/agents', {
         json: {
           id: id.trim(),
           labels: Object.fromEntries(
@@ -28,21 +93,15 @@ function RegisterDialog({ onClose }: { onClose(): void }): JSX.Element {
           ),
         },
       });
-      setToken(res.token);
+      setRegistered({ id: res.agent.id, token: res.token });
     } catch (err) {
       setError(err);
     }
   };
   return (
     <Modal title="Register an agent" onClose={onClose}>
-      {token ? (
-        <div class="form">
-          <p>The agent's token, shown only now:</p>
-          <pre class="json">{token}</pre>
-          <button type="button" class="primary" onClick={onClose}>
-            Done
-          </button>
-        </div>
+      {registered ? (
+        <Registered id={registered.id} token={registered.token} onClose={onClose} />
       ) : (
         <form class="form" onSubmit={submit}>
           <label>
@@ -69,6 +128,7 @@ function RegisterDialog({ onClose }: { onClose(): void }): JSX.Element {
 }
 
 export function AgentsPage(): JSX.Element {
+  usePageTitle('Agents');
   const { query } = useLocation();
   const labels = query.getAll('labels');
   const online = query.get('online') ?? '';
@@ -139,51 +199,62 @@ export function AgentsPage(): JSX.Element {
           </label>
         </div>
         <ErrorBox error={agents.error} />
-        {agents.data && shown.length === 0 && (
-          <Empty>No agents. Register one, or start `tern agent` with a token.</Empty>
+        {agents.data && agents.data.length === 0 && labels.length === 0 && (
+          <Empty testId="agents-empty">
+            No agents yet —{' '}
+            <button type="button" class="link" onClick={() => setRegistering(true)}>
+              register one
+            </button>
+            , then run the <code>tern agent</code> command it gives on the device.
+          </Empty>
+        )}
+        {agents.data && shown.length === 0 && (agents.data.length > 0 || labels.length > 0) && (
+          <Empty>No agent matches these filters.</Empty>
         )}
         {shown.length > 0 && (
-          <table class="table" data-testid="agents-table">
-            <thead>
-              <tr>
-                <th>Agent</th>
-                <th>State</th>
-                <th>Labels</th>
-                <th>Last seen</th>
-                <th>Version</th>
-                <th>Flows</th>
-                <th>Outbox</th>
-              </tr>
-            </thead>
-            <tbody>
-              {shown.map((a) => (
-                <tr key={a.id} data-agent={a.id}>
-                  <td>
-                    <Link href={`/agents/${seg(a.id)}`}>
-                      <b>{a.id}</b>
-                    </Link>
-                  </td>
-                  <td>
-                    <OnlinePill agent={a} />
-                  </td>
-                  <td>
-                    <LabelChips labels={a.labels} />
-                  </td>
-                  <td>
-                    <RelTime iso={a.lastSeenAt} />
-                  </td>
-                  <td>{a.version ?? <span class="muted">—</span>}</td>
-                  <td>
-                    <Revisions agent={a} />
-                  </td>
-                  <td>
-                    {a.status.outbox?.depth ?? 0}{' '}
-                    <span class="muted small">{bytes(a.status.outbox?.bytes)}</span>
-                  </td>
+          <div class="table-wrap">
+            <table class="table" data-testid="agents-table">
+              <thead>
+                <tr>
+                  <th>Agent</th>
+                  <th>State</th>
+                  <th>Labels</th>
+                  <th>Last seen</th>
+                  <th>Version</th>
+                  <th>Flows</th>
+                  <th>Outbox</th>
                 </tr>
-              ))}
-            </tbody>
-          </table>
+              </thead>
+              <tbody>
+                {shown.map((a) => (
+                  <tr key={a.id} data-agent={a.id}>
+                    <td>
+                      <Link href={`/agents/${seg(a.id)}`}>
+                        <b>{a.id}</b>
+                      </Link>
+                    </td>
+                    <td>
+                      <OnlinePill agent={a} />
+                    </td>
+                    <td>
+                      <LabelChips labels={a.labels} />
+                    </td>
+                    <td>
+                      <RelTime iso={a.lastSeenAt} />
+                    </td>
+                    <td>{a.version ?? <span class="muted">—</span>}</td>
+                    <td>
+                      <Revisions agent={a} />
+                    </td>
+                    <td>
+                      {a.status.outbox?.depth ?? 0}{' '}
+                      <span class="muted small">{bytes(a.status.outbox?.bytes)}</span>
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
         )}
       </Card>
     </div>

@@ -2,7 +2,15 @@
 import type { JSX } from 'preact';
 import { type Agent, call, callAll, type Execution, type Page, type Stats } from '../api.js';
 import { ExecutionsChart } from '../components/chart.js';
-import { Card, Empty, ErrorBox, RelTime, useAsync, useThrottled } from '../components/common.js';
+import {
+  Card,
+  Empty,
+  ErrorBox,
+  RelTime,
+  useAsync,
+  usePageTitle,
+  useThrottled,
+} from '../components/common.js';
 import { ExecutionsTable } from '../components/executions-table.js';
 import { bytes } from '../format.js';
 import { useHubEvents } from '../live.js';
@@ -17,6 +25,7 @@ const RANGES: Record<string, { ms: number; interval: Stats['interval']; label: s
 const FAILED = ['FAILED', 'KILLED', 'WARNING'];
 
 export function DashboardPage(): JSX.Element {
+  usePageTitle('Dashboard');
   const { query } = useLocation();
   const rangeKey = RANGES[query.get('range') ?? ''] ? query.get('range')! : '24h';
   const range = RANGES[rangeKey]!;
@@ -87,7 +96,7 @@ export function DashboardPage(): JSX.Element {
           actions={<Link href={`/executions?state=${FAILED.join(',')}`}>All</Link>}
         >
           <ErrorBox error={failures.error} />
-          {failures.data && <ExecutionsTable items={failures.data.items} compact />}
+          {failures.data && <ExecutionsTable items={failures.data.items} compact empty="No failures." />}
         </Card>
         <div class="stack">
           <Card title="Fleet" actions={<Link href="/agents">Agents</Link>}>
@@ -104,30 +113,32 @@ export function DashboardPage(): JSX.Element {
             {backlog.length === 0 ? (
               <Empty>No agent has records waiting.</Empty>
             ) : (
-              <table class="table">
-                <thead>
-                  <tr>
-                    <th>Agent</th>
-                    <th>Records</th>
-                    <th>Size</th>
-                    <th>Last seen</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {backlog.map((a) => (
-                    <tr key={a.id}>
-                      <td>
-                        <Link href={`/agents/${seg(a.id)}`}>{a.id}</Link>
-                      </td>
-                      <td>{a.status.outbox?.depth}</td>
-                      <td>{bytes(a.status.outbox?.bytes)}</td>
-                      <td>
-                        <RelTime iso={a.lastSeenAt} />
-                      </td>
+              <div class="table-wrap">
+                <table class="table">
+                  <thead>
+                    <tr>
+                      <th>Agent</th>
+                      <th>Records</th>
+                      <th>Size</th>
+                      <th>Last seen</th>
                     </tr>
-                  ))}
-                </tbody>
-              </table>
+                  </thead>
+                  <tbody>
+                    {backlog.map((a) => (
+                      <tr key={a.id}>
+                        <td>
+                          <Link href={`/agents/${seg(a.id)}`}>{a.id}</Link>
+                        </td>
+                        <td>{a.status.outbox?.depth}</td>
+                        <td>{bytes(a.status.outbox?.bytes)}</td>
+                        <td>
+                          <RelTime iso={a.lastSeenAt} />
+                        </td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              </div>
             )}
           </Card>
         </div>

@@ -14,8 +14,17 @@ import {
   type State,
   type TaskRun,
 } from '../api.js';
-import { Card, ErrorBox, LabelChips, RelTime, StateBadge, useAsync } from '../components/common.js';
+import {
+  Card,
+  ErrorBox,
+  LabelChips,
+  RelTime,
+  StateBadge,
+  useAsync,
+  usePageTitle,
+} from '../components/common.js';
 import { Gantt } from '../components/gantt.js';
+import { TabPanel, Tabs } from '../components/tabs.js';
 import { Topology } from '../components/topology.js';
 import { dateTime, duration, span } from '../format.js';
 import { Link, navigate, seg, setQuery, useLocation } from '../router.js';
@@ -27,6 +36,7 @@ const TABS = [
   ['logs', 'Logs'],
   ['io', 'Inputs & outputs'],
 ] as const;
+type TabKey = (typeof TABS)[number][0];
 
 const logKey = (l: LogLine) => `${l.timestamp}|${l.taskRunId}|${l.attempt}|${l.message}`;
 
@@ -147,12 +157,16 @@ const Json = ({ value }: { value: unknown }) => <pre class="json">{JSON.stringif
 
 export function ExecutionPage({ id }: { id: string }): JSX.Element {
   const { query } = useLocation();
-  const tab = query.get('tab') ?? 'gantt';
+  const asked = query.get('tab');
+  const tab: TabKey = TABS.find(([key]) => key === asked)?.[0] ?? 'gantt';
   const [generation, setGeneration] = useState(0);
   const { execution, taskRuns, logs, error } = useLiveExecution(id, generation);
   const [actionError, setActionError] = useState<unknown>(undefined);
   const [now, setNow] = useState(Date.now());
   const running = execution !== undefined && !isTerminal(execution.state);
+  usePageTitle(
+    execution && `${execution.namespace}.${execution.flowId} · execution ${execution.id.slice(0, 8)}`,
+  );
   useEffect(() => {
     if (!running) return;
     const t = setInterval(() => setNow(Date.now()), 500);
@@ -196,11 +210,21 @@ export function ExecutionPage({ id }: { id: string }): JSX.Element {
       <header class="page-head">
         <div>
           <div class="crumbs">
-            <Link href="/executions">Executions</Link> /
+            <Link href="/executions">Executions</Link> /{' '}
+            <Link href={`/executions?namespace=${seg(execution.namespace)}&flowId=${seg(execution.flowId)}`}>
+              {execution.flowId}
+            </Link>
           </div>
-          <h1 class="mono">
-            {execution.id} <StateBadge state={execution.state} />
+          <h1>
+            <span>
+              <span class="muted">{execution.namespace}.</span>
+              {execution.flowId}
+            </span>{' '}
+            <StateBadge state={execution.state} />
           </h1>
+          <div class="subtitle">
+            execution <span class="mono">{execution.id}</span>
+          </div>
         </div>
         <div class="actions">
           <button type="button" class="danger" disabled={!running} onClick={() => act('kill')}>
@@ -271,65 +295,63 @@ export function ExecutionPage({ id }: { id: string }): JSX.Element {
         </dl>
         {execution.error && <div class="error-box">{execution.error}</div>}
       </Card>
-      <nav class="tabs">
-        {TABS.map(([key, label]) => (
-          <button
-            type="button"
-            key={key}
-            class={tab === key ? 'tab active' : 'tab'}
-            onClick={() => setQuery({ tab: key === 'gantt' ? undefined : key })}
-          >
-            {label}
-          </button>
-        ))}
-      </nav>
-      <Card>
-        {tab === 'gantt' && <Gantt execution={execution} taskRuns={taskRuns} now={now} />}
-        {tab === 'topology' &&
-          (flow.data ? (
-            <>
-              {flow.data.revision !== execution.flowRevision && (
-                <p class="muted small">
-                  Shown: revision {flow.data.revision}; this execution ran revision {execution.flowRevision}.
-                </p>
-              )}
-              <Topology
-                flow={flow.data.flow}
-                states={states}
-                onSelect={(t) => setQuery({ tab: 'logs', task: t })}
-              />
-            </>
-          ) : (
-            <ErrorBox error={flow.error} />
-          ))}
-        {tab === 'logs' && <Logs logs={logs} taskIds={taskIds} />}
-        {tab === 'io' && (
-          <div class="grid-2">
-            <div>
-              <h3>Inputs</h3>
-              <Json value={execution.inputs} />
-              {execution.trigger && (
-                <>
-                  <h3>Trigger</h3>
-                  <Json value={execution.trigger} />
-                </>
-              )}
-            </div>
-            <div>
-              <h3>Outputs</h3>
-              <Json value={execution.outputs} />
-              <h3>Task outputs</h3>
-              <Json
-                value={Object.fromEntries(
-                  taskRuns
-                    .filter((t) => Object.keys(t.outputs).length > 0)
-                    .map((t) => [t.value === null ? t.taskId : `${t.taskId}[${t.value}]`, t.outputs]),
+      <Tabs
+        id="execution"
+        label="Execution views"
+        tabs={TABS}
+        selected={tab}
+        onSelect={(key) => setQuery({ tab: key === 'gantt' ? undefined : key })}
+      />
+      <TabPanel id="execution" selected={tab}>
+        <Card>
+          {tab === 'gantt' && <Gantt execution={execution} taskRuns={taskRuns} now={now} />}
+          {tab === 'topology' &&
+            (flow.data ? (
+              <>
+                {flow.data.revision !== execution.flowRevision && (
+                  <p class="muted small">
+                    Shown: revision {flow.data.revision}; this execution ran revision {execution.flowRevision}
+                    .
+                  </p>
                 )}
-              />
+                <Topology
+                  flow={flow.data.flow}
+                  states={states}
+                  onSelect={(t) => setQuery({ tab: 'logs', task: t })}
+                />
+              </>
+            ) : (
+              <ErrorBox error={flow.error} />
+            ))}
+          {tab === 'logs' && <Logs logs={logs} taskIds={taskIds} />}
+          {tab === 'io' && (
+            <div class="grid-2">
+              <div>
+                <h3>Inputs</h3>
+                <Json value={execution.inputs} />
+                {execution.trigger && (
+                  <>
+                    <h3>Trigger</h3>
+                    <Json value={execution.trigger} />
+                  </>
+                )}
+              </div>
+              <div>
+                <h3>Outputs</h3>
+                <Json value={execution.outputs} />
+                <h3>Task outputs</h3>
+                <Json
+                  value={Object.fromEntries(
+                    taskRuns
+                      .filter((t) => Object.keys(t.outputs).length > 0)
+                      .map((t) => [t.value === null ? t.taskId : `${t.taskId}[${t.value}]`, t.outputs]),
+                  )}
+                />
+              </div>
             </div>
-          </div>
-        )}
-      </Card>
+          )}
+        </Card>
+      </TabPanel>
     </div>
   );
 }

@@ -3,10 +3,10 @@ import type { JSX } from 'preact';
 import { useState } from 'preact/hooks';
 import { STATES } from '../../../protocol/states.js';
 import { call, type Execution, type Page, type State } from '../api.js';
-import { Card, ErrorBox, useAsync } from '../components/common.js';
+import { Card, ErrorBox, useAsync, usePageTitle } from '../components/common.js';
 import { ExecutionsTable } from '../components/executions-table.js';
 import { useHubEvents } from '../live.js';
-import { setQuery, useLocation } from '../router.js';
+import { Link, setQuery, useLocation } from '../router.js';
 
 interface Filter {
   state: State[];
@@ -70,6 +70,7 @@ const STATE_CHOICES: State[] = [
 ];
 
 export function ExecutionsPage(): JSX.Element {
+  usePageTitle('Executions');
   const { query } = useLocation();
   const filter = readFilter(query);
   const key = JSON.stringify(filter);
@@ -132,6 +133,7 @@ export function ExecutionsPage(): JSX.Element {
         ',',
       ),
     });
+  const filtered = key !== JSON.stringify(readFilter(new URLSearchParams()));
   const text = (name: keyof Filter, placeholder: string) => (
     <input
       type="search"
@@ -195,7 +197,7 @@ export function ExecutionsPage(): JSX.Element {
               {s}
             </button>
           ))}
-          {key !== JSON.stringify(readFilter(new URLSearchParams())) && (
+          {filtered && (
             <button
               type="button"
               class="ghost"
@@ -216,7 +218,21 @@ export function ExecutionsPage(): JSX.Element {
           )}
         </div>
         <ErrorBox error={page.error} />
-        {page.data && <ExecutionsTable items={[...page.data, ...more.items]} />}
+        {page.data && (
+          <ExecutionsTable
+            items={[...page.data, ...more.items]}
+            empty={
+              filtered ? (
+                'No execution matches these filters.'
+              ) : (
+                <>
+                  No executions yet — open a <Link href="/flows">flow</Link> and Execute it, or run{' '}
+                  <code>tern flows run</code>; a flow's triggers start them too.
+                </>
+              )
+            }
+          />
+        )}
         {more.cursor && (
           <button type="button" class="ghost more" onClick={loadMore}>
             Load more

@@ -18,10 +18,20 @@ import {
   type Page,
   type Problem,
 } from '../api.js';
-import { Card, Empty, ErrorBox, RelTime, useAsync, useThrottled } from '../components/common.js';
+import {
+  Card,
+  Empty,
+  ErrorBox,
+  RelTime,
+  useAsync,
+  usePageTitle,
+  useThrottled,
+} from '../components/common.js';
 import { ExecuteDialog } from '../components/execute-dialog.js';
 import { ExecutionsTable } from '../components/executions-table.js';
+import { TabPanel, Tabs } from '../components/tabs.js';
 import { Topology } from '../components/topology.js';
+import { RuntimeStatePill } from '../components/trigger-state.js';
 import { createDiff, createFlowEditor, goToLine } from '../editor/yaml-editor.js';
 import { dateTime } from '../format.js';
 import { useHubEvents } from '../live.js';
@@ -46,13 +56,27 @@ const flowSchema = () => {
   return schemaPromise;
 };
 
+/**
+ * What a save that moved to another page said ("Created revision 1"), for the
+ * editor of that page to show: creating a flow navigates to its own page,
+ * which mounts a new editor.
+ */
+let carried: { path: string; text: string } | undefined;
+
+/** The message carried to the page now shown, once. */
+function takeCarried(): string | undefined {
+  const text = carried?.path === window.location.pathname ? carried.text : undefined;
+  carried = undefined;
+  return text;
+}
+
 function Editor(props: { record: FlowRecord | undefined; onSaved(record: FlowRecord): void }): JSX.Element {
   const host = useRef<HTMLDivElement>(null);
   const view = useRef<EditorView | undefined>(undefined);
   const [source, setSource] = useState(props.record?.source ?? TEMPLATE);
   const [problems, setProblems] = useState<Problem[]>([]);
   const [error, setError] = useState<unknown>(undefined);
-  const [saved, setSaved] = useState<string | undefined>(undefined);
+  const [saved, setSaved] = useState<string | undefined>(takeCarried);
   const [busy, setBusy] = useState(false);
   const save = useRef<() => void>(() => undefined);
   const dirty = source !== (props.record?.source ?? '');
@@ -69,9 +93,15 @@ function Editor(props: { record: FlowRecord | undefined; onSaved(record: FlowRec
             yaml: text,
           })
         : await call<FlowRecord>('/flows', { yaml: text });
-      setSaved(
-        record.revision === props.record?.revision ? 'No change' : `Saved revision ${record.revision}`,
-      );
+      if (props.record)
+        setSaved(
+          record.revision === props.record.revision ? 'No change' : `Saved revision ${record.revision}`,
+        );
+      else
+        carried = {
+          path: `/flows/${seg(record.namespace)}/${seg(record.id)}`,
+          text: `Created revision ${record.revision}`,
+        };
       props.onSaved(record);
     } catch (err) {
       setError(err);
@@ -114,7 +144,7 @@ function Editor(props: { record: FlowRecord | undefined; onSaved(record: FlowRec
           </span>
         )}
         <span class="grow" />
-        <span class="muted small">Ctrl-Space completes · Ctrl-S saves</span>
+        <span class="muted small keys-hint">Ctrl-Space completes · Ctrl-S saves</span>
         <button type="button" class="primary" disabled={busy || !valid} onClick={() => save.current()}>
           {props.record ? 'Save' : 'Create'}
         </button>
@@ -184,56 +214,58 @@ function Revisions({
   return (
     <div class="revisions">
       <ErrorBox error={error ?? revisions.error} />
-      <table class="table" data-testid="revisions">
-        <thead>
-          <tr>
-            <th>Revision</th>
-            <th>Saved</th>
-            <th>Compare</th>
-            <th />
-          </tr>
-        </thead>
-        <tbody>
-          {[...items].reverse().map((r) => (
-            <tr key={r.revision} class={r.revision === left || r.revision === right ? 'selected' : ''}>
-              <td>
-                {r.revision} {r.revision === record.revision && <span class="pill on">current</span>}
-                {r.deleted && <span class="pill off">deleted</span>}
-              </td>
-              <td title={dateTime(r.createdAt)}>
-                <RelTime iso={r.createdAt} />
-              </td>
-              <td>
-                <label class="inline">
-                  <input
-                    type="radio"
-                    name="a"
-                    checked={r.revision === left}
-                    onChange={() => pick('a', String(r.revision))}
-                  />{' '}
-                  left
-                </label>{' '}
-                <label class="inline">
-                  <input
-                    type="radio"
-                    name="b"
-                    checked={r.revision === right}
-                    onChange={() => pick('b', String(r.revision))}
-                  />{' '}
-                  right
-                </label>
-              </td>
-              <td>
-                {r.revision !== record.revision && !r.deleted && (
-                  <button type="button" class="ghost" onClick={() => restore(r)}>
-                    Restore
-                  </button>
-                )}
-              </td>
+      <div class="table-wrap">
+        <table class="table" data-testid="revisions">
+          <thead>
+            <tr>
+              <th>Revision</th>
+              <th>Saved</th>
+              <th>Compare</th>
+              <th />
             </tr>
-          ))}
-        </tbody>
-      </table>
+          </thead>
+          <tbody>
+            {[...items].reverse().map((r) => (
+              <tr key={r.revision} class={r.revision === left || r.revision === right ? 'selected' : ''}>
+                <td>
+                  {r.revision} {r.revision === record.revision && <span class="pill on">current</span>}
+                  {r.deleted && <span class="pill off">deleted</span>}
+                </td>
+                <td title={dateTime(r.createdAt)}>
+                  <RelTime iso={r.createdAt} />
+                </td>
+                <td>
+                  <label class="inline">
+                    <input
+                      type="radio"
+                      name="a"
+                      checked={r.revision === left}
+                      onChange={() => pick('a', String(r.revision))}
+                    />{' '}
+                    left
+                  </label>{' '}
+                  <label class="inline">
+                    <input
+                      type="radio"
+                      name="b"
+                      checked={r.revision === right}
+                      onChange={() => pick('b', String(r.revision))}
+                    />{' '}
+                    right
+                  </label>
+                </td>
+                <td>
+                  {r.revision !== record.revision && !r.deleted && (
+                    <button type="button" class="ghost" onClick={() => restore(r)}>
+                      Restore
+                    </button>
+                  )}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
       {a && b && (
         <>
           <div class="diff-head">
@@ -267,7 +299,9 @@ function FlowExecutions({ record }: { record: FlowRecord }): JSX.Element {
   return (
     <>
       <ErrorBox error={page.error} />
-      {page.data && <ExecutionsTable items={page.data.items} />}
+      {page.data && (
+        <ExecutionsTable items={page.data.items} empty="This flow has not run yet: ▶ Execute starts it." />
+      )}
       <Link href={`/executions?namespace=${seg(record.namespace)}&flowId=${seg(record.id)}`}>
         All executions of this flow
       </Link>
@@ -280,7 +314,7 @@ function RuntimeName({ runtime }: { runtime: FlowTrigger['runtimes'][number] }):
   if (runtime.runtime === 'hub') return <span>hub</span>;
   const id = runtime.agentId ?? '?';
   return (
-    <span>
+    <span class="nowrap">
       agent <Link href={`/agents/${seg(id)}`}>{id}</Link>
       {runtime.online === false && <span class="pill off">offline</span>}
     </span>
@@ -326,48 +360,61 @@ function TriggerCard(props: {
       {trigger.runtimes.length === 0 ? (
         <Empty>Neither the hub nor an agent has reported running this trigger yet.</Empty>
       ) : (
-        <table class="table">
-          <thead>
-            <tr>
-              <th>Runs on</th>
-              <th>Revision</th>
-              <th>Fired</th>
-              <th>Dropped</th>
-              <th>Last fired</th>
-              <th>Next</th>
-              <th>Last error</th>
-            </tr>
-          </thead>
-          <tbody>
-            {trigger.runtimes.map((r) => (
-              <tr key={r.agentId ?? 'hub'} data-runtime={r.agentId ?? 'hub'}>
-                <td>
-                  <RuntimeName runtime={r} />
-                </td>
-                <td>{r.revision}</td>
-                <td data-testid="fired">{r.fired}</td>
-                <td>{r.dropped}</td>
-                <td>
-                  {r.lastFiredAt ? <RelTime iso={r.lastFiredAt} /> : <span class="muted">—</span>}
-                  {r.lastExecutionId && (
-                    <>
-                      {' '}
-                      <Link href={`/executions/${seg(r.lastExecutionId)}`}>execution</Link>
-                    </>
-                  )}
-                </td>
-                <td>{r.next ? dateTime(r.next) : <span class="muted">—</span>}</td>
-                <td>
-                  {r.lastError ? (
-                    <span title={dateTime(r.lastError.at)}>{r.lastError.message}</span>
-                  ) : (
-                    <span class="muted">—</span>
-                  )}
-                </td>
+        <div class="table-wrap">
+          <table class="table">
+            <thead>
+              <tr>
+                <th>Runs on</th>
+                <th>State</th>
+                <th>Revision</th>
+                <th>Fired</th>
+                <th>Dropped</th>
+                <th>Last fired</th>
+                <th>Next</th>
+                <th>Last error</th>
               </tr>
-            ))}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {trigger.runtimes.map((r) => (
+                <tr key={r.agentId ?? 'hub'} data-runtime={r.agentId ?? 'hub'}>
+                  <td>
+                    <RuntimeName runtime={r} />
+                  </td>
+                  <td>
+                    <RuntimeStatePill disabled={r.disabled} />
+                  </td>
+                  <td>
+                    <span data-testid="runtime-revision">{r.revision}</span>
+                    {r.revision < record.revision && (
+                      <span class="pill warn" title={`revision ${record.revision} is on its way`}>
+                        updating
+                      </span>
+                    )}
+                  </td>
+                  <td data-testid="fired">{r.fired}</td>
+                  <td>{r.dropped}</td>
+                  <td>
+                    {r.lastFiredAt ? <RelTime iso={r.lastFiredAt} /> : <span class="muted">—</span>}
+                    {r.lastExecutionId && (
+                      <>
+                        {' '}
+                        <Link href={`/executions/${seg(r.lastExecutionId)}`}>execution</Link>
+                      </>
+                    )}
+                  </td>
+                  <td>{r.next ? dateTime(r.next) : <span class="muted">—</span>}</td>
+                  <td>
+                    {r.lastError ? (
+                      <span title={dateTime(r.lastError.at)}>{r.lastError.message}</span>
+                    ) : (
+                      <span class="muted">—</span>
+                    )}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
       )}
     </section>
   );
@@ -413,11 +460,13 @@ const TABS = [
   ['revisions', 'Revisions'],
   ['executions', 'Executions'],
 ] as const;
+type TabKey = (typeof TABS)[number][0];
 
 export function FlowPage({ namespace, id }: { namespace?: string; id?: string }): JSX.Element {
   const { query } = useLocation();
   const isNew = namespace === undefined || id === undefined;
-  const tab = isNew ? 'editor' : (query.get('tab') ?? 'editor');
+  const asked = query.get('tab');
+  const tab: TabKey = isNew ? 'editor' : (TABS.find(([key]) => key === asked)?.[0] ?? 'editor');
   const [executing, setExecuting] = useState(false);
   const flow = useAsync(
     (signal) =>
@@ -427,6 +476,7 @@ export function FlowPage({ namespace, id }: { namespace?: string; id?: string })
     [namespace, id],
   );
   const record = flow.data;
+  usePageTitle(record ? `${record.namespace}.${record.id}` : isNew ? 'New flow' : undefined);
   const onSaved = (r: FlowRecord) => {
     if (isNew || r.namespace !== namespace || r.id !== id)
       navigate(`/flows/${seg(r.namespace)}/${seg(r.id)}`, { replace: true });
@@ -468,36 +518,35 @@ export function FlowPage({ namespace, id }: { namespace?: string; id?: string })
       </header>
       {executing && record && <ExecuteDialog record={record} onClose={() => setExecuting(false)} />}
       {!isNew && (
-        <nav class="tabs">
-          {TABS.map(([key, label]) => (
-            <button
-              type="button"
-              key={key}
-              class={tab === key ? 'tab active' : 'tab'}
-              onClick={() =>
-                setQuery({ tab: key === 'editor' ? undefined : key, a: undefined, b: undefined })
-              }
-            >
-              {label}
-            </button>
-          ))}
-        </nav>
+        <Tabs
+          id="flow"
+          label="Flow views"
+          tabs={TABS}
+          selected={tab}
+          onSelect={(key) =>
+            setQuery({ tab: key === 'editor' ? undefined : key, a: undefined, b: undefined })
+          }
+        />
       )}
-      <Card>
-        {tab === 'editor' && (
-          <Editor
-            key={record ? `${record.namespace}/${record.id}` : 'new'}
-            record={record}
-            onSaved={onSaved}
-          />
-        )}
-        {tab === 'topology' && record && <Topology flow={record.flow} />}
-        {tab === 'triggers' && record && (
-          <FlowTriggers record={record} onChanged={(r) => flow.set(() => r)} />
-        )}
-        {tab === 'revisions' && record && <Revisions record={record} onRestored={(r) => flow.set(() => r)} />}
-        {tab === 'executions' && record && <FlowExecutions record={record} />}
-      </Card>
+      <TabPanel id="flow" selected={tab}>
+        <Card>
+          {tab === 'editor' && (
+            <Editor
+              key={record ? `${record.namespace}/${record.id}` : 'new'}
+              record={record}
+              onSaved={onSaved}
+            />
+          )}
+          {tab === 'topology' && record && <Topology flow={record.flow} />}
+          {tab === 'triggers' && record && (
+            <FlowTriggers record={record} onChanged={(r) => flow.set(() => r)} />
+          )}
+          {tab === 'revisions' && record && (
+            <Revisions record={record} onRestored={(r) => flow.set(() => r)} />
+          )}
+          {tab === 'executions' && record && <FlowExecutions record={record} />}
+        </Card>
+      </TabPanel>
     </div>
   );
 }

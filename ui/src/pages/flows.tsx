@@ -1,7 +1,16 @@
 /** Flows: a namespace tree beside the list, with search and filters kept in the URL. */
 import type { JSX } from 'preact';
 import { callAll, type FlowRecord } from '../api.js';
-import { Card, Empty, ErrorBox, LabelChips, RelTime, useAsync, useThrottled } from '../components/common.js';
+import {
+  Card,
+  Empty,
+  ErrorBox,
+  LabelChips,
+  RelTime,
+  useAsync,
+  usePageTitle,
+  useThrottled,
+} from '../components/common.js';
 import { useHubEvents } from '../live.js';
 import { Link, navigate, seg, setQuery, useLocation } from '../router.js';
 
@@ -62,6 +71,7 @@ const runsOnText = (f: FlowRecord) => {
 };
 
 export function FlowsPage(): JSX.Element {
+  usePageTitle('Flows');
   const { query } = useLocation();
   const namespace = query.get('namespace') ?? '';
   const q = (query.get('q') ?? '').toLowerCase();
@@ -133,45 +143,55 @@ export function FlowsPage(): JSX.Element {
             </select>
           </div>
           <ErrorBox error={flows.error} />
-          {flows.data && shown.length === 0 && <Empty>No flow matches.</Empty>}
+          {flows.data && all.length === 0 && (
+            <Empty testId="flows-empty">
+              No flows yet — <Link href="/flows/new">create one</Link>, or <code>tern deploy</code> a folder
+              of flow files.
+            </Empty>
+          )}
+          {all.length > 0 && shown.length === 0 && <Empty>No flow matches.</Empty>}
           {shown.length > 0 && (
-            <table class="table" data-testid="flows-table">
-              <thead>
-                <tr>
-                  <th>Flow</th>
-                  <th>Runs on</th>
-                  <th>Triggers</th>
-                  <th>Labels</th>
-                  <th>Revision</th>
-                  <th>Updated</th>
-                </tr>
-              </thead>
-              <tbody>
-                {shown.map((f) => (
-                  <tr key={`${f.namespace}/${f.id}`}>
-                    <td>
-                      <Link href={`/flows/${seg(f.namespace)}/${seg(f.id)}`}>
-                        <span class="muted">{f.namespace}.</span>
-                        <b>{f.id}</b>
-                      </Link>
-                      {f.flow.disabled && <span class="chip">disabled</span>}
-                      {f.flow.description && <div class="muted small">{f.flow.description}</div>}
-                    </td>
-                    <td>{runsOnText(f)}</td>
-                    <td>
-                      {(f.flow.triggers ?? []).map((t) => t.type).join(', ') || <span class="muted">—</span>}
-                    </td>
-                    <td>
-                      <LabelChips labels={Array.isArray(f.flow.labels) ? undefined : f.flow.labels} />
-                    </td>
-                    <td>{f.revision}</td>
-                    <td>
-                      <RelTime iso={f.updatedAt} />
-                    </td>
+            <div class="table-wrap">
+              <table class="table" data-testid="flows-table">
+                <thead>
+                  <tr>
+                    <th>Flow</th>
+                    <th>Runs on</th>
+                    <th>Triggers</th>
+                    <th>Labels</th>
+                    <th>Revision</th>
+                    <th>Updated</th>
                   </tr>
-                ))}
-              </tbody>
-            </table>
+                </thead>
+                <tbody>
+                  {shown.map((f) => (
+                    <tr key={`${f.namespace}/${f.id}`}>
+                      <td>
+                        <Link href={`/flows/${seg(f.namespace)}/${seg(f.id)}`}>
+                          <span class="muted">{f.namespace}.</span>
+                          <b>{f.id}</b>
+                        </Link>
+                        {f.flow.disabled && <span class="chip">disabled</span>}
+                        {f.flow.description && <div class="muted small">{f.flow.description}</div>}
+                      </td>
+                      <td>{runsOnText(f)}</td>
+                      <td>
+                        {(f.flow.triggers ?? []).map((t) => t.type).join(', ') || (
+                          <span class="muted">—</span>
+                        )}
+                      </td>
+                      <td>
+                        <LabelChips labels={Array.isArray(f.flow.labels) ? undefined : f.flow.labels} />
+                      </td>
+                      <td>{f.revision}</td>
+                      <td>
+                        <RelTime iso={f.updatedAt} />
+                      </td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
           )}
         </Card>
       </div>

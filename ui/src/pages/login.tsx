@@ -2,8 +2,10 @@
 import type { JSX } from 'preact';
 import { useState } from 'preact/hooks';
 import { ApiError, call, setToken } from '../api.js';
+import { usePageTitle } from '../components/common.js';
 
 export function LoginPage({ onSignedIn }: { onSignedIn(): void }): JSX.Element {
+  usePageTitle('Sign in');
   const [token, setValue] = useState('');
   const [error, setError] = useState<string | undefined>(undefined);
   const [busy, setBusy] = useState(false);
