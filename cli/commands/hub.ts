@@ -13,7 +13,11 @@ export async function hubCommand(options: HubOptionsInput, printer: Printer): Pr
       `Embedded MQTT broker on port ${hub.mqttPort} (WebSocket at ${hub.url.replace(/^http/, 'ws')}/mqtt)`,
     );
   if (hub.mqttsPort !== undefined) printer.line(`MQTT over TLS on port ${hub.mqttsPort}`);
-  if (hub.adminToken) {
+  if (hub.adminToken && options.adminToken !== undefined) {
+    // The operator chose it: it is not written out, to a terminal or to a log collector.
+    printer.line('');
+    printer.line('Admin token: the one given in TERN_ADMIN_TOKEN');
+  } else if (hub.adminToken) {
     printer.line('');
     printer.line(`Admin token (shown once, keep it): ${printer.style('bold', hub.adminToken)}`);
     printer.line(`  export TERN_SERVER=${hub.url} TERN_TOKEN=${hub.adminToken}`);

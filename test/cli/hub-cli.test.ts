@@ -155,6 +155,11 @@ describe('API commands', () => {
     expect(site).toHaveLength(1);
   });
 
+  it('never prints the TERN_ADMIN_TOKEN it was given', () => {
+    expect(hub.output()).toMatch(/Admin token: the one given in TERN_ADMIN_TOKEN/);
+    expect(hub.output()).not.toContain(TOKEN);
+  });
+
   it('refuses a wrong token with a clear message', async () => {
     const r = await tern(['flows', 'list', '--server', hub.url, '--token', 'wrong']);
     expect(r.code).toBe(1);
