@@ -474,6 +474,12 @@ async function main(argv: string[]): Promise<void> {
     }
     process.stderr.write(`tern: ${(err as Error).message ?? String(err)}\n`);
     process.exitCode = EXIT_FAILED;
+    // A hub that could not listen has its storage open already: nothing more will happen, so end here.
+    if (
+      (err as NodeJS.ErrnoException).code === 'EADDRINUSE' ||
+      (err as NodeJS.ErrnoException).code === 'EACCES'
+    )
+      process.exit(EXIT_FAILED);
   }
 }
 

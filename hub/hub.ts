@@ -27,6 +27,7 @@ import { HubEventBus } from './events.js';
 import { createHubExecutions, RepositoryFlowSource, runsOnHub } from './executions.js';
 import { Fleet } from './fleet/fleet.js';
 import type { FleetServices } from './fleet/types.js';
+import { listenError } from './listen-error.js';
 import { secretKey } from './secrets/cipher.js';
 import { HubSecrets } from './secrets/hub-secrets.js';
 import { writeErrorReason } from './store/db-errors.js';
@@ -332,8 +333,12 @@ function listenHttp(
   options: { port: number; host: string },
   certificates: WatchedCertificates | undefined,
 ): Promise<Server> {
-  return new Promise<Server>((resolve) => {
-    const listening = () => resolve(s as Server);
+  return new Promise<Server>((resolve, reject) => {
+    const listening = () => {
+      s.off('error', failed);
+      resolve(s as Server);
+    };
+    const failed = (err: Error) => reject(listenError(err, 'HTTP', options, '--port'));
     const s = certificates
       ? serve(
           {
@@ -346,6 +351,7 @@ function listenHttp(
           listening,
         )
       : serve({ fetch, port: options.port, hostname: options.host }, listening);
+    s.once('error', failed);
     if (certificates) followCertificates(s as HttpsServer, certificates);
   });
 }

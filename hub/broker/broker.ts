@@ -15,6 +15,7 @@ import { MAX_FIXED_HEADER_BYTES } from '../../agent/broker-guard/packet-size.js'
 import type { Logger } from '../../agent/engine/ports.js';
 import { leanMqttPackets } from '../../protocol/mqtt-packets.js';
 import { isValidAgentId, SHARED_DATA_PREFIX } from '../../protocol/topics.js';
+import { listenError } from '../listen-error.js';
 import type { ServerCertificates } from '../tls/certificates.js';
 import { tlsServer } from '../tls/listener.js';
 import {
@@ -282,8 +283,9 @@ export async function startBroker(options: BrokerOptions): Promise<Broker> {
     guard.handle(socket, pending);
   };
   const tcp = createServer((socket) => onSocket(socket));
+  await listen(tcp, options.port, options.host, (err) => listenError(err, 'MQTT', options, '--mqtt-port'));
+  // Errors once listening; one while starting is the start's to report.
   tcp.on('error', (err) => log.error({ err }, 'TCP listener error'));
-  await listen(tcp, options.port, options.host);
   const port = boundPort(tcp, options.port);
   log.info({ host: options.host, port }, 'MQTT broker listening');
   let secure: TlsServer | undefined;
@@ -301,7 +303,6 @@ export async function startBroker(options: BrokerOptions): Promise<Broker> {
       },
       log,
     );
-    secure.on('error', (err) => log.error({ err }, 'TLS listener error'));
     secure.on('connection', (raw: Socket) => {
       track(raw);
       const pending = guard.admit(raw);
@@ -310,7 +311,9 @@ export async function startBroker(options: BrokerOptions): Promise<Broker> {
       admitted.set(key, pending);
       raw.once('close', () => admitted.delete(key));
     });
-    await listen(secure, options.tls.port, options.tls.host);
+    const at = options.tls;
+    await listen(secure, at.port, at.host, (err) => listenError(err, 'MQTT over TLS', at, '--mqtts-port'));
+    secure.on('error', (err) => log.error({ err }, 'TLS listener error'));
     log.info(
       { host: options.tls.host, port: boundPort(secure, options.tls.port) },
       'MQTT over TLS listening',
@@ -392,11 +395,17 @@ function boundPort(server: Server | TlsServer, asked: number): number {
   return typeof address === 'object' && address ? address.port : asked;
 }
 
-function listen(server: Server | TlsServer, port: number, host: string | undefined): Promise<void> {
+function listen(
+  server: Server | TlsServer,
+  port: number,
+  host: string | undefined,
+  fail: (err: NodeJS.ErrnoException) => Error,
+): Promise<void> {
   return new Promise((resolve, reject) => {
-    server.once('error', reject);
+    const failed = (err: NodeJS.ErrnoException) => reject(fail(err));
+    server.once('error', failed);
     server.listen(port, host, () => {
-      server.off('error', reject);
+      server.off('error', failed);
       resolve();
     });
   });

@@ -1,10 +1,11 @@
 /** `tern start` (what `npm start` runs), as a real process: what it binds to, and how it says a port is taken. */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, expect, it } from 'vitest';
-import { ROOT, TERN } from '../support/cli.js';
+import { ROOT, TERN, tern } from '../support/cli.js';
 
 const dirs: string[] = [];
 const children: ChildProcess[] = [];
@@ -94,3 +95,32 @@ it('listens on every interface with --host 0.0.0.0', async () => {
   const port = new URL(url).port;
   expect(listeningAddresses(child.pid!)).toContain(`0.0.0.0:${port}`);
 });
+
+/** A port held by another listener on loopback, as a first `tern start` holds its own. */
+async function takenPort(): Promise<{ port: number; server: Server }> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { port: (server.address() as { port: number }).port, server };
+}
+
+it.each([
+  ['HTTP', '--port', ['--mqtt-port', '0']],
+  ['MQTT', '--mqtt-port', ['--port', '0']],
+])(
+  'says in one line that its %s port is taken, and which option changes it',
+  async (what, option, others) => {
+    const { port, server } = await takenPort();
+    try {
+      const dir = mkdtempSync(join(tmpdir(), 'tern-start-'));
+      dirs.push(dir);
+      const r = await tern(['start', option, String(port), ...others, '--data-dir', join(dir, 'hub')]);
+      expect(r.code).toBe(1);
+      const lines = r.stderr.trim().split('\n');
+      expect(lines).toEqual([
+        `tern: the ${what} port ${port} on 127.0.0.1 is already in use (is another hub running?): choose another with ${option}`,
+      ]);
+    } finally {
+      server.close();
+    }
+  },
+);
