@@ -5,8 +5,10 @@
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { builtinRegistry } from '../plugins/builtin.js';
 import type { Registry } from '../plugins/registry.js';
 import type { Execution } from '../protocol/execution.js';
+import { type Logger, silentLogger } from '../protocol/logger.js';
 import {
   type AppliedFlow,
   appliedStateHash,
@@ -16,17 +18,17 @@ import {
   type Reported,
 } from '../protocol/messages.js';
 import { isTerminal } from '../protocol/states.js';
+import { Engine } from '../runtime/engine/engine.js';
+import { RuntimeHost } from '../runtime/engine/plugin-host.js';
+import type { FlowRecord } from '../runtime/engine/ports.js';
+import { Renderer } from '../runtime/expr/index.js';
+import { FlowDirectory } from '../runtime/flow-directory.js';
+import { secretSource } from '../runtime/secrets.js';
+import { TriggerRuntime } from '../runtime/triggers/runtime.js';
 import { type AgentOptions, type AgentOptionsInput, compileAgentOptions } from './config.js';
-import { Engine } from './engine/engine.js';
-import { RuntimeHost } from './engine/plugin-host.js';
-import type { FlowRecord, Logger } from './engine/ports.js';
-import { Renderer } from './expr/index.js';
-import { FlowDirectory } from './flow-directory.js';
 import { type AgentHttp, startAgentHttp } from './http-server.js';
 import { loadHubTrust } from './hub-trust.js';
 import { type LocalBroker, startLocalBroker } from './local-broker.js';
-import { builtinRegistry } from './local-runtime.js';
-import { secretSource } from './secrets.js';
 import { openSqliteStore, type SqliteStore } from './store/sqlite-store.js';
 import { SqliteTriggerStateStore } from './store/trigger-state.js';
 import { AgentState, STATE_KEYS } from './sync/agent-state.js';
@@ -35,7 +37,6 @@ import { CommandHandler } from './sync/commands.js';
 import type { ConnectionState } from './sync/connection.js';
 import { Outbox } from './sync/outbox.js';
 import { SyncClient, type SyncStats } from './sync/sync-client.js';
-import { TriggerRuntime } from './triggers/runtime.js';
 
 /** A running agent. */
 export interface Agent {
@@ -70,8 +71,6 @@ export interface Agent {
 
 /** Shortest time between two status messages sent because a trigger changed. */
 const TRIGGER_STATUS_MS = 1000;
-
-const silentLogger: Logger = { debug() {}, info() {}, warn() {}, error() {}, child: () => silentLogger };
 
 /**
  * Starts an agent: opens its store, restores its flows, resumes unfinished

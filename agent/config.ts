@@ -1,13 +1,17 @@
 /** The agent's options, compiled once: every default and every check lives here. */
 import { join } from 'node:path';
 import { TernError } from '../protocol/errors.js';
+import type { Logger } from '../protocol/logger.js';
 import { MAX_MESSAGE_BYTES } from '../protocol/messages.js';
 import { isValidAgentId } from '../protocol/topics.js';
-import { compileLimits, LOCAL_BROKER_DEFAULTS, type LocalBrokerLimits } from './broker-guard/limits.js';
-import type { Logger } from './engine/ports.js';
-import { compileRenderLimits, type RenderLimits } from './expr/index.js';
+import {
+  compileLimits,
+  LOCAL_BROKER_DEFAULTS,
+  type LocalBrokerLimits,
+} from '../runtime/broker-guard/limits.js';
+import { compileRenderLimits, type RenderLimits } from '../runtime/expr/index.js';
+import { compileTriggerQueue, type TriggerQueueOptions } from '../runtime/triggers/queue.js';
 import { checkHubTrust, type HubTrustOptions } from './hub-trust.js';
-import { compileTriggerQueue, type TriggerQueueOptions } from './triggers/queue.js';
 
 /** What the outbox does when a limit is reached. */
 export type OutboxPolicy = 'drop-oldest' | 'pause-triggers';

@@ -10,11 +10,12 @@ import { serve } from '@hono/node-server';
 import { type Context, Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { MAX_JSON_DEPTH, tooDeep } from '../protocol/json-depth.js';
-import type { Engine } from './engine/engine.js';
-import type { FlowRecord, Logger } from './engine/ports.js';
-import { clientAddress, FailureLimiter } from './triggers/failure-limiter.js';
-import type { TriggerRuntime } from './triggers/runtime.js';
-import { answerWebhook } from './triggers/webhooks.js';
+import type { Logger } from '../protocol/logger.js';
+import type { Engine } from '../runtime/engine/engine.js';
+import type { FlowRecord } from '../runtime/engine/ports.js';
+import { clientAddress, FailureLimiter } from '../runtime/triggers/failure-limiter.js';
+import type { TriggerRuntime } from '../runtime/triggers/runtime.js';
+import { answerWebhook } from '../runtime/triggers/webhooks.js';
 
 export interface AgentHttpOptions {
   host: string;

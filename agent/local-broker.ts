@@ -5,10 +5,14 @@
  */
 import type { EventEmitter } from 'node:events';
 import { createServer, type Socket } from 'node:net';
+import { type Logger, silentLogger } from '../protocol/logger.js';
 import { leanMqttPackets } from '../protocol/mqtt-packets.js';
-import { BrokerGuard } from './broker-guard/guard.js';
-import { compileLimits, LOCAL_BROKER_DEFAULTS, type LocalBrokerLimits } from './broker-guard/limits.js';
-import type { Logger } from './engine/ports.js';
+import { BrokerGuard } from '../runtime/broker-guard/guard.js';
+import {
+  compileLimits,
+  LOCAL_BROKER_DEFAULTS,
+  type LocalBrokerLimits,
+} from '../runtime/broker-guard/limits.js';
 
 export interface LocalBrokerOptions {
   /** TCP port; 0 picks a free one. */
@@ -28,8 +32,6 @@ export interface LocalBroker {
   close(): Promise<void>;
 }
 
-const silent: Logger = { debug() {}, info() {}, warn() {}, error() {}, child: () => silent };
-
 /**
  * Starts the broker; rejects when the port is taken. With no logins, every
  * client is bounded as the hub's broker bounds one before authentication
@@ -42,7 +44,7 @@ const silent: Logger = { debug() {}, info() {}, warn() {}, error() {}, child: ()
  * await broker.close();
  */
 export async function startLocalBroker(options: LocalBrokerOptions): Promise<LocalBroker> {
-  const log = (options.logger ?? silent).child({ component: 'local-broker' });
+  const log = (options.logger ?? silentLogger).child({ component: 'local-broker' });
   const host = options.host ?? '127.0.0.1';
   const limits = compileLimits(options.limits, LOCAL_BROKER_DEFAULTS, 'localBroker.limits');
   const { Aedes } = await import('aedes');

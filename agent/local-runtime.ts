@@ -1,12 +1,13 @@
 /** A runtime on one machine: SQLite store, built-in plugins, flows from files, one engine. */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { builtinTasks, builtinTriggers } from '../plugins/index.js';
-import { createRegistry, type Registry } from '../plugins/registry.js';
-import { Engine } from './engine/engine.js';
-import type { Logger, SecretSource } from './engine/ports.js';
-import { Renderer, type RenderLimits } from './expr/index.js';
-import { FlowDirectory } from './flow-directory.js';
+import { builtinRegistry } from '../plugins/builtin.js';
+import type { Registry } from '../plugins/registry.js';
+import type { Logger } from '../protocol/logger.js';
+import { Engine } from '../runtime/engine/engine.js';
+import type { SecretSource } from '../runtime/engine/ports.js';
+import { Renderer, type RenderLimits } from '../runtime/expr/index.js';
+import { FlowDirectory } from '../runtime/flow-directory.js';
 import { openSqliteStore, type SqliteStore } from './store/sqlite-store.js';
 
 export interface LocalRuntimeOptions {
@@ -25,13 +26,6 @@ export interface LocalRuntime {
   registry: Registry;
   renderer: Renderer;
   close(): Promise<void>;
-}
-
-/** The registry of built-in plugins, made once. */
-let builtin: Registry | undefined;
-export function builtinRegistry(): Registry {
-  builtin ??= createRegistry(builtinTasks, builtinTriggers);
-  return builtin;
 }
 
 export function openLocalRuntime(options: LocalRuntimeOptions): LocalRuntime {

@@ -9,10 +9,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
 import { startAgent } from '../agent/agent.js';
-import type { Engine } from '../agent/engine/engine.js';
-import type { FlowRecord } from '../agent/engine/ports.js';
-import { parseFlow } from '../agent/flow-loader.js';
 import { type LocalRuntime, openLocalRuntime } from '../agent/local-runtime.js';
+import type { Engine } from '../runtime/engine/engine.js';
+import type { FlowRecord } from '../runtime/engine/ports.js';
+import { parseFlow } from '../runtime/flow-loader.js';
 import { percentile } from './stats.js';
 
 const TWO_TASKS = `

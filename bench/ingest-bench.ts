@@ -6,10 +6,10 @@
  */
 import mqtt, { type MqttClient } from 'mqtt';
 import { Registry } from 'prom-client';
-import type { Logger } from '../agent/engine/ports.js';
 import { ingestBatch } from '../hub/fleet/ingest.js';
 import { FleetMetrics } from '../hub/fleet/metrics.js';
 import { openHubStorage } from '../hub/store/hub-storage.js';
+import { type Logger, silentLogger } from '../protocol/logger.js';
 import type { EventRecord } from '../protocol/messages.js';
 import { agentTopic } from '../protocol/topics.js';
 import { api, hubPlace, registerAgent, startBenchHub } from './bench-hub.js';
@@ -40,14 +40,12 @@ export interface IngestFigures {
   cpuMicrosPerRecord: number;
 }
 
-const silent: Logger = { debug() {}, info() {}, warn() {}, error() {}, child: () => silent };
-
 /** Records/s through `ingestBatch` on a fresh PostgreSQL database, every agent's batches in order. */
 export async function ingestStorageOnly(serverUrl: string, shape = DEFAULT_INGEST): Promise<IngestFigures> {
   const database = await freshDatabase(serverUrl);
   const storage = await openHubStorage({ url: database.url });
   try {
-    const options = { sync: storage.sync, metrics: new FleetMetrics(new Registry()), logger: silent };
+    const options = { sync: storage.sync, metrics: new FleetMetrics(new Registry()), logger: silentLogger };
     // The records are executions of `bench.bench`, a flow assigned to each agent (as the fleet notes it).
     const assignedFlows = [`${BENCH_FLOW.namespace}/${BENCH_FLOW.id}`];
     const work = Array.from({ length: shape.agents }, (_, i) => {

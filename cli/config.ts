@@ -1,7 +1,7 @@
 /** Every environment variable the `tern` command reads, named once. */
 import { join } from 'node:path';
-import type { RenderLimits } from '../agent/expr/index.js';
-import { secretsFromEnvironment } from '../agent/secrets.js';
+import type { RenderLimits } from '../runtime/expr/index.js';
+import { secretsFromEnvironment } from '../runtime/secrets.js';
 
 export interface CliEnvironment {
   /** Where `tern run` keeps its SQLite state (TERN_DATA_DIR). */

@@ -4,7 +4,7 @@
  * Each command loads its code when it runs, so `tern agent` never loads the hub's.
  */
 import { Command, CommanderError, Option } from 'commander';
-import { lowerHelperThreads } from '../protocol/thread-priority.js';
+import { lowerHelperThreads } from '../runtime/thread-priority.js';
 import type { AgentCommandOptions } from './commands/agent.js';
 import { readEnvironment } from './config.js';
 import { CliError, EXIT_FAILED, EXIT_USAGE } from './errors.js';
@@ -23,7 +23,7 @@ const integer = (name: string) => (v: string) => {
 async function pluginCommands() {
   const [commands, { builtinRegistry }] = await Promise.all([
     import('./commands/plugins.js'),
-    import('../agent/local-runtime.js'),
+    import('../plugins/builtin.js'),
   ]);
   return { ...commands, registry: builtinRegistry() };
 }
@@ -114,8 +114,8 @@ function program(): Command {
     .description('print the flow JSON Schema (for editors and the YAML language server)')
     .action(async () => {
       const [{ flowJsonSchema }, { builtinRegistry }] = await Promise.all([
-        import('../agent/flow-schema.js'),
-        import('../agent/local-runtime.js'),
+        import('../runtime/flow-schema.js'),
+        import('../plugins/builtin.js'),
       ]);
       process.stdout.write(`${JSON.stringify(flowJsonSchema(builtinRegistry()), null, 2)}\n`);
     });
@@ -204,7 +204,7 @@ function program(): Command {
             import('./commands/hub.js'),
             import('../hub/bridge/config.js'),
             import('./commands/agent.js'),
-            import('../agent/broker-guard/limits.js'),
+            import('../runtime/broker-guard/limits.js'),
           ]);
         await hubCommand(
           {

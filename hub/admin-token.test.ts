@@ -1,9 +1,9 @@
 /** The admin token at start, on PGlite and PostgreSQL: made once, TERN_ADMIN_TOKEN adopted, a revoked one reported. */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { Logger } from '../agent/engine/ports.js';
+import type { Logger } from '../protocol/logger.js';
+import { pgliteBackend, postgresBackend, type StorageBackend } from '../test/support/backends.js';
 import { describeWithService } from '../test/support/services.js';
 import { ensureAdminToken } from './admin-token.js';
-import { pgliteBackend, postgresBackend, type StorageBackend } from './store/test-backends.js';
 
 describe('admin token on PGlite', () => adminTokenSuite(pgliteBackend()));
 describeWithService('TERN_TEST_PG_URL', 'admin token on PostgreSQL', (url) =>

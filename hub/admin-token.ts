@@ -1,5 +1,5 @@
 /** The admin token at the hub's start: made at the first start, TERN_ADMIN_TOKEN adopted, a revoked one reported. */
-import type { Logger } from '../agent/engine/ports.js';
+import type { Logger } from '../protocol/logger.js';
 import type { TokenRepository } from './store/types.js';
 
 /**

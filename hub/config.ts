@@ -1,8 +1,8 @@
 /** The hub's options, compiled once: every default lives here. */
 import { join } from 'node:path';
-import { compileLimits, HUB_BROKER_DEFAULTS, type HubBrokerLimits } from '../agent/broker-guard/limits.js';
-import { compileRenderLimits, type RenderLimits } from '../agent/expr/index.js';
-import { compileTriggerQueue, type TriggerQueueOptions } from '../agent/triggers/queue.js';
+import { compileLimits, HUB_BROKER_DEFAULTS, type HubBrokerLimits } from '../runtime/broker-guard/limits.js';
+import { compileRenderLimits, type RenderLimits } from '../runtime/expr/index.js';
+import { compileTriggerQueue, type TriggerQueueOptions } from '../runtime/triggers/queue.js';
 import { type BridgeSettings, compileBridgeSettings } from './bridge/config.js';
 import { normaliseSharedPrefix } from './broker/access.js';
 import type { TlsFiles } from './tls/certificates.js';

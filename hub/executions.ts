@@ -3,20 +3,19 @@
  * hub's PostgreSQL storage behind it: the `HubExecutions` the API uses.
  */
 
-import type { Engine } from '../agent/engine/engine.js';
-import type { FlowRecord, FlowSource, Logger } from '../agent/engine/ports.js';
-import type { Renderer } from '../agent/expr/index.js';
-import { parseFlow } from '../agent/flow-loader.js';
-import type { TriggerRuntime } from '../agent/triggers/runtime.js';
-import { answerWebhook } from '../agent/triggers/webhooks.js';
 import type { Registry } from '../plugins/registry.js';
 import { TernError } from '../protocol/errors.js';
 import type { Execution } from '../protocol/execution.js';
 import type { Flow } from '../protocol/flow.js';
+import { type Logger, silentLogger } from '../protocol/logger.js';
+import type { Engine } from '../runtime/engine/engine.js';
+import type { FlowRecord, FlowSource } from '../runtime/engine/ports.js';
+import type { Renderer } from '../runtime/expr/index.js';
+import { parseFlow } from '../runtime/flow-loader.js';
+import type { TriggerRuntime } from '../runtime/triggers/runtime.js';
+import { answerWebhook } from '../runtime/triggers/webhooks.js';
 import type { ExecutionListener, HubExecutions, StartRequest, WebhookRequest } from './api/services.js';
 import type { FlowRepository } from './store/types.js';
-
-const silent: Logger = { debug() {}, info() {}, warn() {}, error() {}, child: () => silent };
 
 /** True for a flow the hub runs itself (no `runsOn`, or `runsOn: hub`). */
 export function runsOnHub(flow: Flow): boolean {
@@ -125,7 +124,7 @@ export function createHubExecutions(options: HubExecutionsOptions): HubExecution
         key,
         call: request,
         triggers: options.triggers,
-        logger: (options.logger ?? silent).child({ component: 'webhooks' }),
+        logger: (options.logger ?? silentLogger).child({ component: 'webhooks' }),
       });
     },
   };

@@ -9,12 +9,13 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { serve } from '@hono/node-server';
 import { collectDefaultMetrics, Registry as MetricsRegistry } from 'prom-client';
-import { Engine } from '../agent/engine/engine.js';
-import { RuntimeHost } from '../agent/engine/plugin-host.js';
-import type { FlowRecord, Logger } from '../agent/engine/ports.js';
-import { Renderer } from '../agent/expr/index.js';
-import { builtinRegistry } from '../agent/local-runtime.js';
-import { TriggerRuntime } from '../agent/triggers/runtime.js';
+import { builtinRegistry } from '../plugins/builtin.js';
+import { type Logger, silentLogger } from '../protocol/logger.js';
+import { Engine } from '../runtime/engine/engine.js';
+import { RuntimeHost } from '../runtime/engine/plugin-host.js';
+import type { FlowRecord } from '../runtime/engine/ports.js';
+import { Renderer } from '../runtime/expr/index.js';
+import { TriggerRuntime } from '../runtime/triggers/runtime.js';
 import { ensureAdminToken } from './admin-token.js';
 import { createApi } from './api/app.js';
 import { FlowCheckPool } from './api/flow-check.js';
@@ -66,9 +67,7 @@ export interface Hub {
 
 const HUB_VERSION = '0.1.0';
 
-const silent: Logger = { debug() {}, info() {}, warn() {}, error() {}, child: () => silent };
-
-export async function startHub(input: HubOptionsInput, logger: Logger = silent): Promise<Hub> {
+export async function startHub(input: HubOptionsInput, logger: Logger = silentLogger): Promise<Hub> {
   const options = compileHubOptions(input);
   const log = logger.child({ component: 'hub' });
   const writeHooks = {

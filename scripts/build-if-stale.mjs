@@ -4,7 +4,7 @@ import { existsSync, readdirSync, statSync, utimesSync, writeFileSync } from 'no
 import { join } from 'node:path';
 
 const STAMP = 'dist/.build-stamp';
-const SOURCES = ['protocol', 'plugins', 'agent', 'hub', 'cli', 'bench', 'scripts', 'ui'];
+const SOURCES = ['protocol', 'plugins', 'runtime', 'agent', 'hub', 'cli', 'bench', 'scripts', 'ui'];
 const FILES = ['package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json'];
 
 /** The newest modification time under `path`, skipping tests and what the build writes. */

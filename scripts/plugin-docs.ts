@@ -2,7 +2,7 @@
 import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { builtinRegistry } from '../agent/local-runtime.js';
+import { builtinRegistry } from '../plugins/builtin.js';
 import { pluginsMarkdown } from '../plugins/plugin-docs.js';
 
 /** docs/plugins.md, from the source tree or from its build under dist/. */

@@ -6,7 +6,7 @@
  */
 import { createRequire } from 'node:module';
 import type { Worker } from 'node:worker_threads';
-import { LOW_PRIORITY_SOURCE } from '../../protocol/thread-priority.js';
+import { LOW_PRIORITY_SOURCE } from '../../runtime/thread-priority.js';
 import { sourceWorker } from './source-worker.js';
 
 /** The worker: its own connection at the lowest CPU priority, a PASSIVE checkpoint per request (writers are never blocked). */

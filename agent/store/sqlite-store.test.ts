@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { aLogLine, anExecution, aTaskRun } from '../../test/support/fixtures.js';
 import { MIGRATIONS } from './migrations.js';
 import { openSqliteStore, type SqliteStore, type SqliteStoreOptions } from './sqlite-store.js';
-import { aLogLine, anExecution, aTaskRun } from './test-fixtures.js';
 
 let dir: string;
 let dbPath: string;

@@ -1,6 +1,6 @@
 /** Trigger state in the agent's SQLite database (`trigger_state`), written through the store's group commit. */
 import type { Statement } from 'better-sqlite3';
-import type { TriggerScope, TriggerStateStore } from '../triggers/ports.js';
+import type { TriggerScope, TriggerStateStore } from '../../runtime/triggers/ports.js';
 import type { SqliteStore } from './sqlite-store.js';
 
 type ScopeParams = [namespace: string, flowId: string, triggerId: string];

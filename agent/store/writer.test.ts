@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { SCHED_IDLE, threadScheduling } from '../../protocol/thread-priority.js';
+import { SCHED_IDLE, threadScheduling } from '../../runtime/thread-priority.js';
 import { migrate } from './migrations.js';
 import { type BatchReply, BatchWriter } from './writer.js';
 

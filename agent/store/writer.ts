@@ -6,7 +6,7 @@
  */
 import { createRequire } from 'node:module';
 import { MessageChannel, type MessagePort, receiveMessageOnPort, type Worker } from 'node:worker_threads';
-import { LOW_PRIORITY_SOURCE } from '../../protocol/thread-priority.js';
+import { LOW_PRIORITY_SOURCE } from '../../runtime/thread-priority.js';
 import { sourceWorker } from './source-worker.js';
 
 /** One statement of a batch; `outbox` marks an insert into the outbox, counted in the reply. */

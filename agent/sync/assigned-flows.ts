@@ -4,8 +4,8 @@ import type { Registry } from '../../plugins/registry.js';
 import { formatProblem } from '../../protocol/errors.js';
 import type { Flow } from '../../protocol/flow.js';
 import type { AppliedFlow, DesiredFlow } from '../../protocol/messages.js';
-import type { FlowRecord, FlowSource } from '../engine/ports.js';
-import { parseFlow } from '../flow-loader.js';
+import type { FlowRecord, FlowSource } from '../../runtime/engine/ports.js';
+import { parseFlow } from '../../runtime/flow-loader.js';
 
 /** An applied flow: what the hub sent, and the validated flow made from it. */
 export interface AssignedFlow {

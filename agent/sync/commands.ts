@@ -1,8 +1,9 @@
 /** The hub's commands to an agent (run, kill, restart, replay, ping), each answered with a `command` outbox record. */
 import { formatProblem, InputValidationError } from '../../protocol/errors.js';
+import type { Logger } from '../../protocol/logger.js';
 import type { Command, CommandResult } from '../../protocol/messages.js';
-import type { Engine } from '../engine/engine.js';
-import type { FlowSource, Logger } from '../engine/ports.js';
+import type { Engine } from '../../runtime/engine/engine.js';
+import type { FlowSource } from '../../runtime/engine/ports.js';
 
 export interface CommandHandlerOptions {
   agentId: string;

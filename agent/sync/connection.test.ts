@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { backoffDelay } from '../../protocol/backoff.js';
 import {
-  backoffDelay,
   CONNECTION_EVENTS,
   CONNECTION_STATES,
   Connection,

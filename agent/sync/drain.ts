@@ -3,8 +3,9 @@
  * most `maxInFlight` unacknowledged, more on each ack, everything
  * unacknowledged again when acks stop coming.
  */
+
+import type { Logger } from '../../protocol/logger.js';
 import type { SyncTuning } from '../config.js';
-import type { Logger } from '../engine/ports.js';
 import { encodeEvents, type Outbox } from './outbox.js';
 
 /** Sends one events message; delivery is confirmed by the hub's ack, not here. */

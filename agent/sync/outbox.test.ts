@@ -7,9 +7,9 @@ import { Worker } from 'node:worker_threads';
 import BetterSqlite3 from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseMessage } from '../../protocol/messages.js';
+import { aLogLine, anExecution, aTaskRun } from '../../test/support/fixtures.js';
 import type { OutboxLimits } from '../config.js';
 import { openSqliteStore, type SqliteStore } from '../store/sqlite-store.js';
-import { aLogLine, anExecution, aTaskRun } from '../store/test-fixtures.js';
 import { encodeEvents, MAX_RECORD_BYTES, Outbox, type OutboxRow } from './outbox.js';
 
 let dir: string;

@@ -4,10 +4,10 @@
  * trimmed once acknowledged, and kept within limits.
  */
 import type { Statement } from 'better-sqlite3';
+import type { Logger } from '../../protocol/logger.js';
 import type { CommandResult, OutboxStatus, RecordKind } from '../../protocol/messages.js';
 import { MAX_MESSAGE_BYTES } from '../../protocol/messages.js';
 import type { OutboxLimits } from '../config.js';
-import type { Logger } from '../engine/ports.js';
 import type { OutboxAppend, SqliteStore } from '../store/sqlite-store.js';
 import { AgentState, STATE_KEYS } from './agent-state.js';
 

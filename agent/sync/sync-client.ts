@@ -6,6 +6,8 @@
  */
 import type { Socket } from 'node:net';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+import { backoffDelay } from '../../protocol/backoff.js';
+import type { Logger } from '../../protocol/logger.js';
 import {
   type Command,
   type Desired,
@@ -17,9 +19,8 @@ import {
 import { leanMqttPackets } from '../../protocol/mqtt-packets.js';
 import { type AgentTopicKind, agentTopic, parseAgentTopic } from '../../protocol/topics.js';
 import type { SyncTuning } from '../config.js';
-import type { Logger } from '../engine/ports.js';
 import { describeCertificateError, type TlsClientOptions } from '../hub-trust.js';
-import { backoffDelay, Connection, type ConnectionState, type TransitionListener } from './connection.js';
+import { Connection, type ConnectionState, type TransitionListener } from './connection.js';
 import { Drain, type DrainStats } from './drain.js';
 import type { Outbox } from './outbox.js';
 

@@ -2,7 +2,6 @@
 
 import pino from 'pino';
 import { type Agent, startAgent } from '../../agent/agent.js';
-import { parseLimits } from '../../agent/broker-guard/limits.js';
 import {
   type AgentOptionsInput,
   compileAgentOptions,
@@ -10,12 +9,13 @@ import {
   type OutboxPolicy,
   parseLabels,
 } from '../../agent/config.js';
-import type { Logger } from '../../agent/engine/ports.js';
-import type { RenderLimits } from '../../agent/expr/index.js';
-import { loadSecrets } from '../../agent/secrets.js';
-import { type TriggerQueueOptions, WHEN_FULL, type WhenFull } from '../../agent/triggers/queue.js';
 import { parseDuration } from '../../protocol/duration.js';
 import { TernError } from '../../protocol/errors.js';
+import type { Logger } from '../../protocol/logger.js';
+import { parseLimits } from '../../runtime/broker-guard/limits.js';
+import type { RenderLimits } from '../../runtime/expr/index.js';
+import { loadSecrets } from '../../runtime/secrets.js';
+import { type TriggerQueueOptions, WHEN_FULL, type WhenFull } from '../../runtime/triggers/queue.js';
 import { CliError, EXIT_USAGE } from '../errors.js';
 import type { Printer } from '../format.js';
 

@@ -3,11 +3,11 @@
  * local flow is validated first; nothing is sent if one is invalid.
  */
 
-import { Renderer } from '../../agent/expr/index.js';
-import { findFlowFiles, loadFlowFile } from '../../agent/flow-loader.js';
-import { builtinRegistry } from '../../agent/local-runtime.js';
+import { builtinRegistry } from '../../plugins/builtin.js';
 import { formatProblem } from '../../protocol/errors.js';
 import type { Flow } from '../../protocol/flow.js';
+import { Renderer } from '../../runtime/expr/index.js';
+import { findFlowFiles, loadFlowFile } from '../../runtime/flow-loader.js';
 import { type ApiClient, enc } from '../client.js';
 import { CliError, EXIT_FAILED, EXIT_OK, EXIT_USAGE } from '../errors.js';
 import type { Printer } from '../format.js';

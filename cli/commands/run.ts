@@ -1,11 +1,11 @@
 /** `tern run FILE`: runs one flow once, locally, with durable state, and reports how it went. */
 import { dirname } from 'node:path';
-import { loadFlowFile } from '../../agent/flow-loader.js';
 import { openLocalRuntime } from '../../agent/local-runtime.js';
-import { loadSecrets, secretSource } from '../../agent/secrets.js';
 import { formatProblem, InputValidationError } from '../../protocol/errors.js';
 import type { Execution } from '../../protocol/execution.js';
 import { isFailure } from '../../protocol/states.js';
+import { loadFlowFile } from '../../runtime/flow-loader.js';
+import { loadSecrets, secretSource } from '../../runtime/secrets.js';
 import type { CliEnvironment } from '../config.js';
 import { CliError, EXIT_FAILED, EXIT_OK, EXIT_USAGE } from '../errors.js';
 import { Printer } from '../format.js';

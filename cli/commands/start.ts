@@ -7,10 +7,10 @@ import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pino from 'pino';
 import { startAgent } from '../../agent/agent.js';
-import { findFlowFiles, loadFlowFile } from '../../agent/flow-loader.js';
-import { builtinRegistry } from '../../agent/local-runtime.js';
 import { startHub } from '../../hub/hub.js';
+import { builtinRegistry } from '../../plugins/builtin.js';
 import { formatProblem } from '../../protocol/errors.js';
+import { findFlowFiles, loadFlowFile } from '../../runtime/flow-loader.js';
 import type { Printer } from '../format.js';
 
 export interface StartOptions {

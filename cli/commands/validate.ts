@@ -1,9 +1,9 @@
 /** `tern validate FILE|DIR…`: checks flow files and prints every problem with its position. */
 
-import { Renderer } from '../../agent/expr/index.js';
-import { findFlowFiles, loadFlowFile } from '../../agent/flow-loader.js';
-import { builtinRegistry } from '../../agent/local-runtime.js';
+import { builtinRegistry } from '../../plugins/builtin.js';
 import { formatProblem } from '../../protocol/errors.js';
+import { Renderer } from '../../runtime/expr/index.js';
+import { findFlowFiles, loadFlowFile } from '../../runtime/flow-loader.js';
 import type { CliEnvironment } from '../config.js';
 import { CliError, EXIT_FAILED, EXIT_OK, EXIT_USAGE } from '../errors.js';
 import { Printer } from '../format.js';

@@ -2,8 +2,8 @@
 import type { Context, ErrorHandler, NotFoundHandler } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import type { Logger } from '../../agent/engine/ports.js';
 import { type ErrorCode, TernError } from '../../protocol/errors.js';
+import type { Logger } from '../../protocol/logger.js';
 
 /** The wire shape of every error the API answers with. */
 export interface ErrorBody {

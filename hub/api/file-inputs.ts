@@ -1,6 +1,7 @@
 /** FILE inputs given through the API: a file uploaded with the request or a storage URI, never a path on the hub. */
-import { isStorageUri } from '../../agent/store/file-storage.js';
+
 import type { Input } from '../../protocol/flow.js';
+import { isStorageUri } from '../../runtime/file-storage.js';
 import type { RequestProblem } from './validation.js';
 
 /**

@@ -1,7 +1,7 @@
 /** The worker thread of `FlowCheckPool` (flow-check.ts): checks submitted flows with the built-in plugins. */
 import { parentPort } from 'node:worker_threads';
-import { Renderer } from '../../agent/expr/index.js';
-import { builtinRegistry } from '../../agent/local-runtime.js';
+import { builtinRegistry } from '../../plugins/builtin.js';
+import { Renderer } from '../../runtime/expr/index.js';
 import { checkSubmission, type FlowSubmission } from './flow-source.js';
 
 const registry = builtinRegistry();

@@ -6,8 +6,8 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import type { Renderer } from '../../agent/expr/index.js';
 import type { Registry } from '../../plugins/registry.js';
+import type { Renderer } from '../../runtime/expr/index.js';
 import { type CheckedFlow, checkSubmission, type FlowSubmission } from './flow-source.js';
 
 /** Checks submitted flows, each with every problem located. */

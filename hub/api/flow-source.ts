@@ -1,11 +1,11 @@
 /** Turns a submitted flow (YAML text or a JSON object) into its stored source and a validated flow. */
 import { stringify } from 'yaml';
-import type { Renderer } from '../../agent/expr/index.js';
-import { FLOW_LIMITS } from '../../agent/flow-limits.js';
-import { parseFlow } from '../../agent/flow-loader.js';
 import type { Registry } from '../../plugins/registry.js';
 import { FlowValidationError, type Problem, TernError } from '../../protocol/errors.js';
 import type { Flow } from '../../protocol/flow.js';
+import type { Renderer } from '../../runtime/expr/index.js';
+import { FLOW_LIMITS } from '../../runtime/flow-limits.js';
+import { parseFlow } from '../../runtime/flow-loader.js';
 
 /** A problem as the API reports it: always located (the document start when nothing nearer is known). */
 export interface LocatedProblem extends Problem {

@@ -1,7 +1,7 @@
 /** Plugin routes: the task types the hub knows, and the flow JSON Schema editors use. */
 import { Type as T } from '@sinclair/typebox';
-import { flowJsonSchema } from '../../agent/flow-schema.js';
 import type { AnyTaskDefinition } from '../../protocol/plugin.js';
+import { flowJsonSchema } from '../../runtime/flow-schema.js';
 import type { RouteTable } from './route.js';
 import { List } from './schemas.js';
 import type { HubServices } from './services.js';

@@ -1,10 +1,10 @@
 /** What the REST API is given: the hub's services, each behind a small interface. */
 import type { Registry as MetricsRegistry } from 'prom-client';
-import type { Renderer } from '../../agent/expr/index.js';
-import type { WebhookCall, WebhookReply } from '../../agent/triggers/webhooks.js';
 import type { Registry } from '../../plugins/registry.js';
 import type { Execution, LogLine, TaskRun } from '../../protocol/execution.js';
 import type { TriggerStatus } from '../../protocol/messages.js';
+import type { Renderer } from '../../runtime/expr/index.js';
+import type { WebhookCall, WebhookReply } from '../../runtime/triggers/webhooks.js';
 import type { HubEventSource } from '../events.js';
 import type { HubStorage } from '../store/types.js';
 import type { BridgeService } from './bridge.js';

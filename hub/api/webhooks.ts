@@ -1,12 +1,12 @@
 /** Webhook route: starts the flow whose webhook trigger has the key in the path. The key is the secret: no token. */
 import { Type as T } from '@sinclair/typebox';
 import type { Context } from 'hono';
+import { TernError } from '../../protocol/errors.js';
 import {
   clientAddress,
   FailureLimiter,
   WEBHOOK_FAILURE_LIMITS,
-} from '../../agent/triggers/failure-limiter.js';
-import { TernError } from '../../protocol/errors.js';
+} from '../../runtime/triggers/failure-limiter.js';
 import { mediaType, parseJsonBody } from './body.js';
 import type { RouteTable } from './route.js';
 import { ErrorBodySchema, ExecutionSchema, Id, Namespace } from './schemas.js';

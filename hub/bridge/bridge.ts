@@ -5,10 +5,10 @@
  */
 import mqtt, { type MqttClient } from 'mqtt';
 import type { Registry } from 'prom-client';
-import type { Logger } from '../../agent/engine/ports.js';
 import { createKafka, kafkaClientSettings } from '../../plugins/kafka/client.js';
 import { topicMatches } from '../../plugins/mqtt/topics.js';
 import type { Execution, TaskRun } from '../../protocol/execution.js';
+import type { Logger } from '../../protocol/logger.js';
 import { leanMqttPackets } from '../../protocol/mqtt-packets.js';
 import type {
   BridgeDeadLetter,

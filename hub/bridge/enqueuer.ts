@@ -2,7 +2,7 @@
  * Gathers the bridge's records for a few milliseconds and writes them to the
  * durable queue in one transaction: one insert per burst, not per event.
  */
-import type { Logger } from '../../agent/engine/ports.js';
+import type { Logger } from '../../protocol/logger.js';
 import type { BridgeRecord, BridgeRepository } from '../store/types.js';
 
 export interface EnqueuerOptions {

@@ -6,7 +6,7 @@
  * `deadLetterAfter` are dead-lettered too.
  */
 import type { Kafka, Message, Producer } from 'kafkajs';
-import type { Logger } from '../../agent/engine/ports.js';
+import type { Logger } from '../../protocol/logger.js';
 import type { BridgeRepository, QueuedBridgeRecord } from '../store/types.js';
 import type { BridgeSettings } from './config.js';
 

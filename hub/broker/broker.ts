@@ -8,13 +8,17 @@ import type { Server as TlsServer } from 'node:tls';
 import { Aedes, type AuthenticateError, type Client } from 'aedes';
 import type { Registry } from 'prom-client';
 import { createWebSocketStream, WebSocketServer } from 'ws';
-import type { PendingConnection } from '../../agent/broker-guard/admission.js';
-import { BrokerGuard } from '../../agent/broker-guard/guard.js';
-import { compileLimits, HUB_BROKER_DEFAULTS, type HubBrokerLimits } from '../../agent/broker-guard/limits.js';
-import { MAX_FIXED_HEADER_BYTES } from '../../agent/broker-guard/packet-size.js';
-import type { Logger } from '../../agent/engine/ports.js';
+import { type Logger, silentLogger } from '../../protocol/logger.js';
 import { leanMqttPackets } from '../../protocol/mqtt-packets.js';
 import { isValidAgentId, SHARED_DATA_PREFIX } from '../../protocol/topics.js';
+import type { PendingConnection } from '../../runtime/broker-guard/admission.js';
+import { BrokerGuard } from '../../runtime/broker-guard/guard.js';
+import {
+  compileLimits,
+  HUB_BROKER_DEFAULTS,
+  type HubBrokerLimits,
+} from '../../runtime/broker-guard/limits.js';
+import { MAX_FIXED_HEADER_BYTES } from '../../runtime/broker-guard/packet-size.js';
 import { listenError } from '../listen-error.js';
 import type { ServerCertificates } from '../tls/certificates.js';
 import { tlsServer } from '../tls/listener.js';
@@ -95,14 +99,6 @@ const IDENTIFIER_REJECTED = 2;
 const SERVER_UNAVAILABLE = 3;
 const BAD_CREDENTIALS = 4;
 const NOT_AUTHORIZED = 5;
-
-const silentLogger: Logger = {
-  debug() {},
-  info() {},
-  warn() {},
-  error() {},
-  child: () => silentLogger,
-};
 
 /**
  * Starts the broker on TCP. Every client must authenticate: the hub with

@@ -1,6 +1,7 @@
 /** Errors of the embedded broker, and how to tell a client's protocol fault from a transport failure. */
-import { PacketTooLarge } from '../../agent/broker-guard/packet-size.js';
+
 import { TernError } from '../../protocol/errors.js';
+import { PacketTooLarge } from '../../runtime/broker-guard/packet-size.js';
 
 /** A client tried to publish or subscribe outside the topics it may use. */
 export class TopicAccessDenied extends TernError {

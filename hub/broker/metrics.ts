@@ -1,6 +1,6 @@
 /** The embedded broker's Prometheus metrics: connections refused at accept time or closed before they could do harm. */
 import { Counter, Gauge, type Registry } from 'prom-client';
-import type { Refusal } from '../../agent/broker-guard/admission.js';
+import type { Refusal } from '../../runtime/broker-guard/admission.js';
 import { metric } from '../fleet/metrics.js';
 
 /** Why the broker closed a connection it had accepted, before or regardless of its credentials. */

@@ -4,9 +4,9 @@
  * kept in `agents`, their events ingested, and the hub's commands sent.
  */
 import type { Registry as MetricsRegistry } from 'prom-client';
-import type { Logger } from '../../agent/engine/ports.js';
 import { forEachLimit } from '../../protocol/concurrency.js';
 import type { Execution, LogLine, TaskRun } from '../../protocol/execution.js';
+import type { Logger } from '../../protocol/logger.js';
 import type { Desired, Hello, Messages, Reported, Status } from '../../protocol/messages.js';
 import { isTerminal } from '../../protocol/states.js';
 import { agentTopic } from '../../protocol/topics.js';

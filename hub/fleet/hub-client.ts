@@ -1,7 +1,7 @@
 /** The hub's privileged MQTT client: listens on every agent's hello, status, reported and events, validates, and publishes to agents. */
 import type { Socket } from 'node:net';
 import mqtt, { type MqttClient } from 'mqtt';
-import type { Logger } from '../../agent/engine/ports.js';
+import type { Logger } from '../../protocol/logger.js';
 import { type Messages, parseMessage } from '../../protocol/messages.js';
 import { leanMqttPackets } from '../../protocol/mqtt-packets.js';
 import {

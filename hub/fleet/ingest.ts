@@ -1,7 +1,8 @@
 /** Ingest: an agent's events batch checked record by record, stored once by seq, then acknowledged for exactly what was handled. */
-import type { Logger } from '../../agent/engine/ports.js';
+
 import { LOG_LEVELS, type LogLine } from '../../protocol/execution.js';
 import { capLogLine } from '../../protocol/log-cap.js';
+import type { Logger } from '../../protocol/logger.js';
 import type { EventRecord, Events } from '../../protocol/messages.js';
 import { STATES } from '../../protocol/states.js';
 import { isInt32, isStorableDate } from '../store/dates.js';

@@ -3,9 +3,10 @@
  * memory (`secret()` is synchronous), looked up from the flow's namespace
  * up to the global ones, then among `TERN_SECRET_*` variables of the hub.
  */
-import type { SecretSource } from '../../agent/engine/ports.js';
-import { SECRET_NAME } from '../../agent/secrets.js';
+
 import { TernError } from '../../protocol/errors.js';
+import type { SecretSource } from '../../runtime/engine/ports.js';
+import { SECRET_NAME } from '../../runtime/secrets.js';
 import type { SecretRepository } from '../store/types.js';
 import { SecretCipher } from './cipher.js';
 

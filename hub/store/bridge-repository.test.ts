@@ -1,7 +1,7 @@
 /** The Kafka bridge's queue and dead letters on PGlite and PostgreSQL: order, refusals, moves both ways, lag. */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { pgliteBackend, postgresBackend, type StorageBackend } from '../../test/support/backends.js';
 import { describeWithService } from '../../test/support/services.js';
-import { pgliteBackend, postgresBackend, type StorageBackend } from './test-backends.js';
 import type { BridgeRecord } from './types.js';
 
 describe('bridge queue on PGlite', () => queueSuite(pgliteBackend()));

@@ -1,7 +1,7 @@
 /** API tokens and agent credentials: hashed at rest, verified, revoked and rotated, on PGlite and PostgreSQL. */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { pgliteBackend, postgresBackend, type StorageBackend } from '../../test/support/backends.js';
 import { describeWithService } from '../../test/support/services.js';
-import { pgliteBackend, postgresBackend, type StorageBackend } from './test-backends.js';
 import { LAST_USED_RESOLUTION_MS } from './token-repository.js';
 
 describe('credentials on PGlite', () => credentialSuite(pgliteBackend()));

@@ -1,9 +1,9 @@
 /** Executions, task runs and logs: round trips, the API's filters and pagination, on PGlite and PostgreSQL. */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { aLogLine, anExecution, aTaskRun } from '../../agent/store/test-fixtures.js';
 import type { Execution } from '../../protocol/execution.js';
+import { pgliteBackend, postgresBackend, type StorageBackend } from '../../test/support/backends.js';
+import { aLogLine, anExecution, aTaskRun } from '../../test/support/fixtures.js';
 import { describeWithService } from '../../test/support/services.js';
-import { pgliteBackend, postgresBackend, type StorageBackend } from './test-backends.js';
 import type { HubStorage } from './types.js';
 
 describe('executions on PGlite', () => executionSuite(pgliteBackend()));

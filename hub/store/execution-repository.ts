@@ -1,7 +1,5 @@
 /** Executions, task runs and logs in PostgreSQL: the engine's `ExecutionStore` and the API's queries. */
 import { and, asc, desc, eq, gt, gte, inArray, isNull, lt, type SQL, sql } from 'drizzle-orm';
-import type { ExecutionStore } from '../../agent/engine/ports.js';
-import type { DirectoryFileStorage } from '../../agent/store/file-storage.js';
 import { TernError } from '../../protocol/errors.js';
 import {
   type Execution,
@@ -11,6 +9,8 @@ import {
   type TaskRun,
 } from '../../protocol/execution.js';
 import type { State } from '../../protocol/states.js';
+import type { ExecutionStore } from '../../runtime/engine/ports.js';
+import type { DirectoryFileStorage } from '../../runtime/file-storage.js';
 import type { Db } from './db.js';
 import { inNamespace, isoBound } from './filters.js';
 import type { CachedKvStore } from './kv-cache.js';

@@ -1,8 +1,8 @@
 /** Flows: revisions, soft delete, unchanged saves, list filters and pagination, on PGlite and PostgreSQL. */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Flow } from '../../protocol/flow.js';
+import { pgliteBackend, postgresBackend, type StorageBackend } from '../../test/support/backends.js';
 import { describeWithService } from '../../test/support/services.js';
-import { pgliteBackend, postgresBackend, type StorageBackend } from './test-backends.js';
 
 describe('flows on PGlite', () => flowSuite(pgliteBackend()));
 describeWithService('TERN_TEST_PG_URL', 'flows on PostgreSQL', (url) => flowSuite(postgresBackend(url)));

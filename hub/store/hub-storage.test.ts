@@ -3,12 +3,12 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { aLogLine, anExecution, aTaskRun } from '../../agent/store/test-fixtures.js';
 import type { Flow } from '../../protocol/flow.js';
+import { pgliteBackend, postgresBackend, type StorageBackend } from '../../test/support/backends.js';
+import { aLogLine, anExecution, aTaskRun } from '../../test/support/fixtures.js';
 import { describeWithService } from '../../test/support/services.js';
 import { migrationsFolder, openDatabase } from './db.js';
 import { openHubStorage } from './hub-storage.js';
-import { pgliteBackend, postgresBackend, type StorageBackend } from './test-backends.js';
 import type { HubStorage } from './types.js';
 
 describe('hub storage on PGlite', () => storageSuite(pgliteBackend()));

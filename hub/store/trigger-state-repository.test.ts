@@ -1,8 +1,8 @@
 /** Trigger state on PGlite and PostgreSQL: per trigger, kept across a restart, cleared as a whole. */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { pgliteBackend, postgresBackend, type StorageBackend } from '../../test/support/backends.js';
 import { describeWithService } from '../../test/support/services.js';
 import { openHubStorage } from './hub-storage.js';
-import { pgliteBackend, postgresBackend, type StorageBackend } from './test-backends.js';
 
 describe('trigger state on PGlite', () => stateSuite(pgliteBackend()));
 describeWithService('TERN_TEST_PG_URL', 'trigger state on PostgreSQL', (url) =>

@@ -1,6 +1,6 @@
 /** The hub's trigger state in PostgreSQL (`trigger_state`), written in the order asked. */
 import { and, eq } from 'drizzle-orm';
-import type { TriggerScope, TriggerStateStore } from '../../agent/triggers/ports.js';
+import type { TriggerScope, TriggerStateStore } from '../../runtime/triggers/ports.js';
 import type { Db } from './db.js';
 import { triggerState } from './schema.js';
 

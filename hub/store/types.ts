@@ -4,12 +4,12 @@
  * postgres.js.
  */
 
-import type { ExecutionStore } from '../../agent/engine/ports.js';
-import type { TriggerStateStore } from '../../agent/triggers/ports.js';
 import type { Execution, LogLevel, LogLine, TaskRun } from '../../protocol/execution.js';
 import type { Flow } from '../../protocol/flow.js';
 import type { CommandResult, TriggerStatus } from '../../protocol/messages.js';
 import type { State } from '../../protocol/states.js';
+import type { ExecutionStore } from '../../runtime/engine/ports.js';
+import type { TriggerStateStore } from '../../runtime/triggers/ports.js';
 
 /** A page of results and the opaque cursor of the next page (absent on the last page). */
 export interface Page<T> {

@@ -4,9 +4,9 @@
  * its commit is stored. (A commit that fails for another reason: hub-storage.test.ts.)
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { aLogLine, anExecution, aTaskRun } from '../../agent/store/test-fixtures.js';
+import { pgliteBackend, postgresBackend, type StorageBackend } from '../../test/support/backends.js';
+import { aLogLine, anExecution, aTaskRun } from '../../test/support/fixtures.js';
 import { describeWithService } from '../../test/support/services.js';
-import { pgliteBackend, postgresBackend, type StorageBackend } from './test-backends.js';
 import type { RecordRefusal } from './write-queue.js';
 
 describe('refused writes on PGlite', () => isolationSuite(pgliteBackend()));

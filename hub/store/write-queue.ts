@@ -1,5 +1,5 @@
 /** Group commit: execution, task run, log and KV writes queued in memory and committed together, one transaction per turn. */
-import { backoffDelay } from '../../agent/sync/connection.js';
+import { backoffDelay } from '../../protocol/backoff.js';
 import type { Execution, LogLine, TaskRun } from '../../protocol/execution.js';
 import { checkStorableDate } from './dates.js';
 import type { Db } from './db.js';

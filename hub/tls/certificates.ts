@@ -4,7 +4,7 @@ import { type FSWatcher, watch } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { basename, dirname, resolve } from 'node:path';
 import { createSecureContext } from 'node:tls';
-import type { Logger } from '../../agent/engine/ports.js';
+import type { Logger } from '../../protocol/logger.js';
 
 /** Where the certificate (with its chain, leaf first) and its private key are, as PEM files. */
 export interface TlsFiles {

@@ -1,7 +1,7 @@
 /** TLS servers that follow the hub's certificate: a renewal reaches new connections, open ones keep theirs. */
 import type { Socket } from 'node:net';
 import { createServer, type Server, type TLSSocket } from 'node:tls';
-import type { Logger } from '../../agent/engine/ports.js';
+import type { Logger } from '../../protocol/logger.js';
 import type { ServerCertificates } from './certificates.js';
 
 /** How long a client may take to finish the handshake: a socket that never does holds no resources for long. */

@@ -5,7 +5,7 @@ import { defineTrigger, type PropertyProblem } from '../../protocol/plugin.js';
 /**
  * Shortest webhook key taken: the key is the webhook's only secret, and the
  * route is public. Checked when a flow is saved; a stored flow with a shorter
- * key still loads, but its webhook answers 404 (see `agent/triggers/webhooks.ts`).
+ * key still loads, but its webhook answers 404 (see `runtime/triggers/webhooks.ts`).
  */
 export const MIN_WEBHOOK_KEY_LENGTH = 16;
 

@@ -7,15 +7,13 @@
 import { join } from 'node:path';
 import { afterEach, expect, it } from 'vitest';
 import { DEFAULT_OUTBOX, DEFAULT_SYNC } from '../../agent/config.js';
-import type { Logger } from '../../agent/engine/ports.js';
 import { openSqliteStore } from '../../agent/store/sqlite-store.js';
 import { Outbox } from '../../agent/sync/outbox.js';
 import { SyncClient } from '../../agent/sync/sync-client.js';
+import { type Logger, silentLogger } from '../../protocol/logger.js';
 import type { Command } from '../../protocol/messages.js';
 import { AGENT_ID, Cleanup, eventually, TEST_SYNC, TOKEN } from './harness.js';
 import { brokerUrl, HubStandIn, tempDir, testBroker } from './hub-stand-in.js';
-
-const silent: Logger = { debug() {}, info() {}, warn() {}, error() {}, child: () => silent };
 
 const cleanup = new Cleanup();
 afterEach(() => cleanup.run());
@@ -38,7 +36,7 @@ async function setup(onCommand: (command: Command) => Promise<boolean>) {
     token: TOKEN,
     tuning: { ...DEFAULT_SYNC, ...TEST_SYNC },
     outbox,
-    logger: silent,
+    logger: silentLogger,
     hello: () => ({
       agentId: AGENT_ID,
       version: 'test',

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { compileRetry } from '../../agent/engine/retry.js';
+import { compileRetry } from '../../runtime/engine/retry.js';
 import { type EngineFixture, engineFixture } from '../support/engine.js';
 
 let fx: EngineFixture;

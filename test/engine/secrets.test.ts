@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { SecretSource } from '../../agent/engine/ports.js';
+import type { SecretSource } from '../../runtime/engine/ports.js';
 import { type EngineFixture, engineFixture, type Finished } from '../support/engine.js';
 
 const TOKEN = 'tok-7f3a9c1e55';

@@ -5,8 +5,8 @@
  * the embedded broker, the same port.
  */
 import pino from 'pino';
-import type { Logger } from '../../agent/engine/ports.js';
 import { type Hub, startHub } from '../../hub/hub.js';
+import type { Logger } from '../../protocol/logger.js';
 import { HubApiClient, HubProcess, type HubProcessOptions } from './hub-process.js';
 
 export type HubMode = 'process' | 'in-process';

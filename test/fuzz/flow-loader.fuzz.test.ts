@@ -7,10 +7,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { Renderer } from '../../agent/expr/index.js';
-import { type LoadResult, parseFlow } from '../../agent/flow-loader.js';
-import { builtinRegistry } from '../../agent/local-runtime.js';
+import { builtinRegistry } from '../../plugins/builtin.js';
 import { INPUT_TYPES } from '../../protocol/flow.js';
+import { Renderer } from '../../runtime/expr/index.js';
+import { type LoadResult, parseFlow } from '../../runtime/flow-loader.js';
 import { runs } from './runs.js';
 
 const registry = builtinRegistry();

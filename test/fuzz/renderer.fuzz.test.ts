@@ -6,8 +6,8 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { isTemplate, Renderer } from '../../agent/expr/index.js';
 import { TernError } from '../../protocol/errors.js';
+import { isTemplate, Renderer } from '../../runtime/expr/index.js';
 import { runs } from './runs.js';
 
 const renderer = new Renderer();

@@ -1,7 +1,7 @@
 /** Webhook keys long enough to be secrets, and addresses that fail too often made to wait, on the real hub API. */
 import { beforeAll, expect, it } from 'vitest';
-import type { Logger } from '../../agent/engine/ports.js';
-import { parseFlow } from '../../agent/flow-loader.js';
+import type { Logger } from '../../protocol/logger.js';
+import { parseFlow } from '../../runtime/flow-loader.js';
 import { describeApi } from '../support/hub-api.js';
 
 const NS = 'hook.limits';

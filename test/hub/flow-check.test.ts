@@ -4,10 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Renderer } from '../../agent/expr/index.js';
-import { builtinRegistry } from '../../agent/local-runtime.js';
 import { FlowCheckPool, INLINE_BELOW_CHARS } from '../../hub/api/flow-check.js';
 import { checkSubmission } from '../../hub/api/flow-source.js';
+import { builtinRegistry } from '../../plugins/builtin.js';
+import { Renderer } from '../../runtime/expr/index.js';
 import { assertBuilt, ROOT } from '../support/cli.js';
 
 const registry = builtinRegistry();

@@ -4,12 +4,12 @@
  * a record the database refuses isolated and stored as a placeholder.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { aTaskRun } from '../../agent/store/test-fixtures.js';
 import { checkRecord } from '../../hub/fleet/ingest.js';
-import { pgliteBackend, postgresBackend, type StorageBackend } from '../../hub/store/test-backends.js';
 import type { HubStorage, IngestBatch } from '../../hub/store/types.js';
 import type { Execution, LogLine, TaskRun } from '../../protocol/execution.js';
 import type { EventRecord } from '../../protocol/messages.js';
+import { pgliteBackend, postgresBackend, type StorageBackend } from '../support/backends.js';
+import { aTaskRun } from '../support/fixtures.js';
 import { describeWithService } from '../support/services.js';
 
 describe('ingest on PGlite', () => ingestSuite(pgliteBackend()));

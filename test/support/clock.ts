@@ -1,5 +1,5 @@
 /** A clock tests move by hand: timers fire, in order, only when time is advanced past them. */
-import type { Clock } from '../../agent/engine/ports.js';
+import type { Clock } from '../../runtime/engine/ports.js';
 
 interface Timer {
   id: number;

@@ -2,17 +2,17 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Engine, type StartOptions } from '../../agent/engine/engine.js';
-import type { RuntimeHost } from '../../agent/engine/plugin-host.js';
-import type { Clock, FlowRecord, SecretSource } from '../../agent/engine/ports.js';
-import { Renderer } from '../../agent/expr/index.js';
-import { FlowDirectory } from '../../agent/flow-directory.js';
-import { parseFlow } from '../../agent/flow-loader.js';
-import { builtinRegistry } from '../../agent/local-runtime.js';
 import { openSqliteStore, type SqliteStore } from '../../agent/store/sqlite-store.js';
+import { builtinRegistry } from '../../plugins/builtin.js';
 import type { Registry } from '../../plugins/registry.js';
 import { formatProblem } from '../../protocol/errors.js';
 import type { Execution, LogLine, TaskRun } from '../../protocol/execution.js';
+import { Engine, type StartOptions } from '../../runtime/engine/engine.js';
+import type { RuntimeHost } from '../../runtime/engine/plugin-host.js';
+import type { Clock, FlowRecord, SecretSource } from '../../runtime/engine/ports.js';
+import { Renderer } from '../../runtime/expr/index.js';
+import { FlowDirectory } from '../../runtime/flow-directory.js';
+import { parseFlow } from '../../runtime/flow-loader.js';
 
 export interface Finished {
   execution: Execution;

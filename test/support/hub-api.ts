@@ -11,10 +11,6 @@ import { join } from 'node:path';
 import { serve } from '@hono/node-server';
 import { Registry as MetricsRegistry } from 'prom-client';
 import { afterAll, beforeAll, describe } from 'vitest';
-import { Engine } from '../../agent/engine/engine.js';
-import type { Logger } from '../../agent/engine/ports.js';
-import { Renderer } from '../../agent/expr/index.js';
-import { builtinRegistry } from '../../agent/local-runtime.js';
 import { createApi } from '../../hub/api/app.js';
 import type { HubServices } from '../../hub/api/services.js';
 import type { HubOptionsInput } from '../../hub/config.js';
@@ -24,6 +20,10 @@ import { type Hub, startHub } from '../../hub/hub.js';
 import { HubSecrets } from '../../hub/secrets/hub-secrets.js';
 import { openHubStorage } from '../../hub/store/hub-storage.js';
 import type { HubStorage } from '../../hub/store/types.js';
+import { builtinRegistry } from '../../plugins/builtin.js';
+import { type Logger, silentLogger } from '../../protocol/logger.js';
+import { Engine } from '../../runtime/engine/engine.js';
+import { Renderer } from '../../runtime/expr/index.js';
 import { freshDatabase } from './postgres.js';
 import { describeWithService } from './services.js';
 
@@ -68,13 +68,11 @@ export interface HubApi {
 export interface HubApiOptions {
   bodyLimitBytes?: number;
   heartbeatMs?: number;
-  /** Receives what the API logs; silent by default. */
+  /** Receives what the API logs; silentLogger by default. */
   logger?: Logger;
   /** The hub's `TERN_SECRET_*` secrets, by name: what hub flows read with `secret()`. */
   secrets?: Record<string, string>;
 }
-
-const silent: Logger = { debug() {}, info() {}, warn() {}, error() {}, child: () => silent };
 
 /** Starts storage, engine, API and an HTTP server on 127.0.0.1 with a free port. */
 export async function startHubApi(database: TestDatabase, options: HubApiOptions = {}): Promise<HubApi> {
@@ -141,7 +139,7 @@ export async function startHubApi(database: TestDatabase, options: HubApiOptions
   };
   const { token: adminToken } = await storage.tokens.create('admin');
   const app = createApi(services, {
-    logger: options.logger ?? silent,
+    logger: options.logger ?? silentLogger,
     heartbeatMs: options.heartbeatMs ?? 15_000,
   });
   const server = await new Promise<Server>((resolve) => {

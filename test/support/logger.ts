@@ -1,5 +1,5 @@
 /** A logger that keeps what is logged at error level, for tests that check a failure was reported. */
-import type { Logger } from '../../agent/engine/ports.js';
+import type { Logger } from '../../protocol/logger.js';
 
 export interface Logged {
   obj: object;

@@ -5,10 +5,10 @@
 import { copyFileSync, mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { RuntimeHost } from '../../agent/engine/plugin-host.js';
 import { TaskError } from '../../protocol/errors.js';
 import type { LogLevel } from '../../protocol/execution.js';
 import type { FileStorage, KvStore, TaskContext } from '../../protocol/plugin.js';
+import { RuntimeHost } from '../../runtime/engine/plugin-host.js';
 
 export interface TestContext extends TaskContext {
   readonly lines: { level: LogLevel; message: string }[];

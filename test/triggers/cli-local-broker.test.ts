@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
 import { afterEach, describe, expect, it } from 'vitest';
-import { threadScheduling } from '../../protocol/thread-priority.js';
+import { threadScheduling } from '../../runtime/thread-priority.js';
 import { assertBuilt, ROOT, TERN } from '../support/cli.js';
 import { eventually } from './harness.js';
 

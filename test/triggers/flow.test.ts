@@ -4,8 +4,8 @@
  * forms — with the upstream execution in `trigger.*`.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { parseFlow } from '../../agent/flow-loader.js';
-import { builtinRegistry } from '../../agent/local-runtime.js';
+import { builtinRegistry } from '../../plugins/builtin.js';
+import { parseFlow } from '../../runtime/flow-loader.js';
 import { eventually, type TriggerRig, triggerRig } from './harness.js';
 
 const rigs: TriggerRig[] = [];

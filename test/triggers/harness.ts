@@ -3,12 +3,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, vi } from 'vitest';
-import type { RuntimeHost } from '../../agent/engine/plugin-host.js';
-import type { Clock, FlowRecord } from '../../agent/engine/ports.js';
 import { SqliteTriggerStateStore } from '../../agent/store/trigger-state.js';
-import type { TriggerQueueOptions } from '../../agent/triggers/queue.js';
-import { TriggerRuntime } from '../../agent/triggers/runtime.js';
 import type { Execution } from '../../protocol/execution.js';
+import type { RuntimeHost } from '../../runtime/engine/plugin-host.js';
+import type { Clock, FlowRecord } from '../../runtime/engine/ports.js';
+import type { TriggerQueueOptions } from '../../runtime/triggers/queue.js';
+import { TriggerRuntime } from '../../runtime/triggers/runtime.js';
 import { type EngineFixture, engineFixture, parseOrThrow } from '../support/engine.js';
 import { type LogEntry, memoryLogger } from '../support/logger.js';
 

@@ -150,8 +150,8 @@ describe('interval trigger', () => {
 
 describe('interval trigger validation', () => {
   it('needs one source, a positive interval, and a condition with fireOn CONDITION', async () => {
-    const { parseFlow } = await import('../../agent/flow-loader.js');
-    const { builtinRegistry } = await import('../../agent/local-runtime.js');
+    const { parseFlow } = await import('../../runtime/flow-loader.js');
+    const { builtinRegistry } = await import('../../plugins/builtin.js');
     const result = parseFlow(
       `id: bad
 namespace: test.interval

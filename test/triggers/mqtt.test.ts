@@ -7,10 +7,10 @@ import { randomBytes } from 'node:crypto';
 import type { Socket } from 'node:net';
 import mqtt, { type MqttClient } from 'mqtt';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { RuntimeHost } from '../../agent/engine/plugin-host.js';
 import { type LocalBroker, startLocalBroker } from '../../agent/local-broker.js';
-import type { TriggerQueueOptions } from '../../agent/triggers/queue.js';
 import { CONNECTIONS_KEY, MqttConnections, writeNow } from '../../plugins/mqtt/connections.js';
+import { RuntimeHost } from '../../runtime/engine/plugin-host.js';
+import type { TriggerQueueOptions } from '../../runtime/triggers/queue.js';
 import { describeWithService } from '../support/services.js';
 import { eventually, startedCount, type TriggerRig, triggerRig } from './harness.js';
 

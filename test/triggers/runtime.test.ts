@@ -5,7 +5,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { SqliteTriggerStateStore } from '../../agent/store/trigger-state.js';
-import type { TriggerQueueOptions } from '../../agent/triggers/queue.js';
+import type { TriggerQueueOptions } from '../../runtime/triggers/queue.js';
 import { ManualClock } from '../support/clock.js';
 import { eventually, startedCount, type TriggerRig, triggerRig } from './harness.js';
 

@@ -3,8 +3,8 @@
  * seconds, shortcuts, no overlap, and recovery of dates missed while stopped.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { parseFlow } from '../../agent/flow-loader.js';
-import { builtinRegistry } from '../../agent/local-runtime.js';
+import { builtinRegistry } from '../../plugins/builtin.js';
+import { parseFlow } from '../../runtime/flow-loader.js';
 import { ManualClock } from '../support/clock.js';
 import { startedCount, type TriggerRig, triggerRig } from './harness.js';
 

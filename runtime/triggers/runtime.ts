@@ -4,11 +4,12 @@
  * The agent and the hub both use it, each with its own state store.
  */
 import { type Trigger, TriggerCommonProperties } from '../../protocol/flow.js';
+import { type Logger, silentLogger } from '../../protocol/logger.js';
 import type { TriggerStatus } from '../../protocol/messages.js';
 import type { AnyTriggerDefinition, TriggerHandle } from '../../protocol/plugin.js';
 import type { Engine } from '../engine/engine.js';
 import { messageOf } from '../engine/errors.js';
-import type { FlowRecord, Logger } from '../engine/ports.js';
+import type { FlowRecord } from '../engine/ports.js';
 import type { TriggerScope, TriggerStateStore } from './ports.js';
 import { TriggerQueue, type TriggerQueueOptions } from './queue.js';
 import { RuntimeTriggerContext, type TriggerStats } from './trigger-context.js';
@@ -53,8 +54,6 @@ interface RunningFlow {
 
 const COMMON = new Set(Object.keys(TriggerCommonProperties));
 
-const silent: Logger = { debug() {}, info() {}, warn() {}, error() {}, child: () => silent };
-
 const flowKey = (namespace: string, id: string): string => `${namespace}/${id}`;
 
 /**
@@ -77,7 +76,7 @@ export class TriggerRuntime {
   private stopped = false;
 
   constructor(private readonly options: TriggerRuntimeOptions) {
-    this.log = (options.logger ?? silent).child({ component: 'triggers' });
+    this.log = (options.logger ?? silentLogger).child({ component: 'triggers' });
     this.queue = new TriggerQueue(options.queue);
   }
 

@@ -12,8 +12,9 @@
 import { timingSafeEqual } from 'node:crypto';
 import { MIN_WEBHOOK_KEY_LENGTH } from '../../plugins/webhook/webhook.js';
 import type { Trigger } from '../../protocol/flow.js';
+import type { Logger } from '../../protocol/logger.js';
 import type { Engine } from '../engine/engine.js';
-import type { FlowRecord, Logger } from '../engine/ports.js';
+import type { FlowRecord } from '../engine/ports.js';
 import type { TriggerStateStore } from './ports.js';
 import { TriggerQueue } from './queue.js';
 import type { TriggerRuntime } from './runtime.js';

@@ -12,6 +12,7 @@ import type { Execution, LogLine, TaskRun } from '../../protocol/execution.js';
 import { labelMap } from '../../protocol/flow.js';
 import { newId } from '../../protocol/ids.js';
 import { capLogLine, MAX_LOG_LINE_BYTES } from '../../protocol/log-cap.js';
+import { type Logger, silentLogger } from '../../protocol/logger.js';
 import type { SubflowRequest, SubflowResult } from '../../protocol/plugin.js';
 import { isFailure, isTerminal, type State } from '../../protocol/states.js';
 import { Renderer } from '../expr/index.js';
@@ -26,7 +27,6 @@ import {
   type ExecutionStore,
   type FlowRecord,
   type FlowSource,
-  type Logger,
   type SecretSource,
   systemClock,
 } from './ports.js';
@@ -83,14 +83,6 @@ interface Active {
 }
 
 const UNFINISHED: readonly State[] = ['CREATED', 'QUEUED', 'RUNNING', 'PAUSED', 'RETRYING', 'KILLING'];
-
-const silentLogger: Logger = {
-  debug() {},
-  info() {},
-  warn() {},
-  error() {},
-  child: () => silentLogger,
-};
 
 export class Engine implements EngineCore {
   readonly store: ExecutionStore;

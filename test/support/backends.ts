@@ -9,9 +9,9 @@ import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
 import { readMigrationFiles } from 'drizzle-orm/migrator';
 import postgres from 'postgres';
-import { type Database, migrationsFolder, openDatabase, resultRows } from './db.js';
-import { type HubStorageOptions, openHubStorage } from './hub-storage.js';
-import type { HubStorage } from './types.js';
+import { type Database, migrationsFolder, openDatabase, resultRows } from '../../hub/store/db.js';
+import { type HubStorageOptions, openHubStorage } from '../../hub/store/hub-storage.js';
+import type { HubStorage } from '../../hub/store/types.js';
 
 const TABLES = [
   'flows',

@@ -43,15 +43,6 @@ export const systemClock: Clock = {
   clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
 };
 
-/** Structured diagnostic logger (pino's shape): data first, then the message. */
-export interface Logger {
-  debug(obj: object, msg?: string): void;
-  info(obj: object, msg?: string): void;
-  warn(obj: object, msg?: string): void;
-  error(obj: object, msg?: string): void;
-  child(bindings: Record<string, unknown>): Logger;
-}
-
 /** A validated flow together with its source revision. */
 export interface FlowRecord {
   flow: Flow;

@@ -3,7 +3,7 @@
  * byte is read: caps on connections not yet authenticated (in total and per
  * address) and a connect rate per address (a token bucket).
  */
-import type { Logger } from '../engine/ports.js';
+import type { Logger } from '../../protocol/logger.js';
 
 /** The caps {@link Admission} enforces; every field is required (defaults live in `limits.ts`). */
 export interface AdmissionLimits {

@@ -1,8 +1,8 @@
 /** Execution file storage in a local directory, addressed by `tern:///<execution>/<task run>/<name>` URIs. */
 import { copyFile, mkdir } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import { TernError } from '../../protocol/errors.js';
-import type { FileStorage } from '../../protocol/plugin.js';
+import { TernError } from '../protocol/errors.js';
+import type { FileStorage } from '../protocol/plugin.js';
 
 /** Every URI made by {@link DirectoryFileStorage} starts with this. */
 export const FILE_URI_PREFIX = 'tern:///';

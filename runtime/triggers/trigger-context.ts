@@ -7,6 +7,7 @@
 import { InputValidationError } from '../../protocol/errors.js';
 import type { Execution } from '../../protocol/execution.js';
 import { labelMap, type Trigger } from '../../protocol/flow.js';
+import type { Logger } from '../../protocol/logger.js';
 import type {
   FiredExecution,
   FireOptions,
@@ -19,7 +20,7 @@ import type {
 } from '../../protocol/plugin.js';
 import type { Engine } from '../engine/engine.js';
 import { messageOf } from '../engine/errors.js';
-import type { FlowRecord, Logger } from '../engine/ports.js';
+import type { FlowRecord } from '../engine/ports.js';
 import type { ExpressionFunctions } from '../expr/index.js';
 import { firstFailing } from './conditions.js';
 import type { TriggerScope, TriggerStateStore } from './ports.js';

@@ -7,7 +7,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Aedes, Client } from 'aedes';
-import type { Logger } from '../engine/ports.js';
+import type { Logger } from '../../protocol/logger.js';
 import { Admission, type PendingConnection, type Refusal } from './admission.js';
 import type { GuardLimits } from './limits.js';
 import { assertReadsByPull, limitPacketSize, type PacketTooLarge, type ReadTap } from './packet-size.js';

@@ -1,6 +1,6 @@
 /** Admission at accept time: caps on pending connections and a connect rate per address, on a clock moved by hand. */
 import { describe, expect, it } from 'vitest';
-import type { Logger } from '../engine/ports.js';
+import type { Logger } from '../../protocol/logger.js';
 import { Admission, type AdmissionLimits, addressKey, type Refusal } from './admission.js';
 
 const LIMITS: AdmissionLimits = {
