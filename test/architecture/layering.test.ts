@@ -72,3 +72,11 @@ describe('source layering', () => {
     expect(violations()).toEqual([]);
   });
 });
+
+describe('test discovery', () => {
+  it('runs the tests of every source folder', async () => {
+    const { default: config } = await import('../../vitest.config.js');
+    const include = config.test?.include?.join(' ') ?? '';
+    for (const folder of Object.keys(ALLOWED).filter((f) => f !== 'ui')) expect(include).toContain(folder);
+  });
+});
