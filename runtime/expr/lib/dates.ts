@@ -198,6 +198,11 @@ function formatterFor(format: string, locale: string | undefined): DateTimeForma
 
 function ofPattern(pattern: string): DateTimeFormatter {
   const { DateTimeFormatter } = joda();
+  // js-joda prints `Europe/Paris` for z where Java prints `CEST`: refuse rather than differ.
+  if (/[zv]/.test(pattern.replace(/'[^']*'/g, '')))
+    throw new Error(
+      `date: zone names (z, v) are not supported in '${pattern}' (use VV for the zone id or XXX for the offset)`,
+    );
   try {
     if (!needsText(pattern)) return DateTimeFormatter.ofPattern(pattern);
     const locale = usLocale(); // installs the text printers before the pattern is compiled
@@ -214,7 +219,7 @@ function ofPattern(pattern: string): DateTimeFormatter {
 /** Whether a pattern prints names (months, days, AM/PM, eras, zones), which need locale data. */
 function needsText(pattern: string): boolean {
   const unquoted = pattern.replace(/'[^']*'/g, '');
-  return /[GEaBzvO]|[MLQqec]{3,}/.test(unquoted);
+  return /[GEaBO]|[MLQqec]{3,}/.test(unquoted);
 }
 
 function checkLocale(locale: string | undefined): void {

@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { formatNumber } from './number-format.js';
 
 const PEBBLE_DOC = 'Pebble numberformat documentation (3.141592653 there)';
-const JAVA_DOC = 'java.text.DecimalFormat documentation';
+// Every expected value below was also printed by java.text.DecimalFormat (OpenJDK 17, Locale.US).
+const JAVA_DOC = 'java.text.DecimalFormat';
 
 describe('numberFormat', () => {
   it.each([
@@ -14,7 +15,14 @@ describe('numberFormat', () => {
     [`${JAVA_DOC}: HALF_EVEN on the binary value (1.005 is below the tie)`, 1.005, '0.00', '1.00'],
     [`${JAVA_DOC}: HALF_EVEN to an even integer`, 2.5, '#', '2'],
     [`${JAVA_DOC}: HALF_EVEN to an even integer`, 3.5, '#', '4'],
-    [`${JAVA_DOC}: # prints no leading zero`, 0.456, '#.##', '.46'],
+    [`${JAVA_DOC}: #.## keeps one integer digit`, 0.456, '#.##', '0.46'],
+    [`${JAVA_DOC}: .## keeps none`, 0.456, '.##', '.46'],
+    [`${JAVA_DOC}: # alone prints a zero`, 0.5, '#', '0'],
+    [`${JAVA_DOC}: negative zero keeps its sign`, -0, '0.0', '-0.0'],
+    [`${JAVA_DOC}: scientific keeps minimum fraction digits`, 1.5, '0.00E0', '1.50E0'],
+    [`${JAVA_DOC}: scientific rounds to maxInt + maxFrac digits`, 123.456, '0.0###E0', '1.2346E2'],
+    [`${JAVA_DOC}: engineering small values`, 0.0001, '##0.##E0', '100E-6'],
+    [`${JAVA_DOC}: large doubles print every digit`, 1e20, '#,##0', '100,000,000,000,000,000,000'],
     [`${JAVA_DOC}: a zero is printed rather than nothing`, 0, '#.##', '0'],
     [`${JAVA_DOC}: minimum integer digits`, 7, '000', '007'],
     [`${JAVA_DOC}: grouping size from the last comma`, 1234567, '#,###', '1,234,567'],
@@ -32,7 +40,12 @@ describe('numberFormat', () => {
     [`${JAVA_DOC}: scientific with two integer digits`, 0.00123, '00.###E0', '12.3E-4'],
     [`${JAVA_DOC}: engineering notation`, 12345, '##0.#####E0', '12.345E3'],
     [`${JAVA_DOC}: engineering notation`, 123456, '##0.#####E0', '123.456E3'],
-    [`${JAVA_DOC}: engineering significant digits`, 12345, '##0.##E0', '12.3E3'],
+    [
+      `${JAVA_DOC}: engineering significant digits (the javadoc's 12.3E3 is not what Java prints)`,
+      12345,
+      '##0.##E0',
+      '12.345E3',
+    ],
     [`${JAVA_DOC}: scientific zero`, 0, '0.###E0', '0E0'],
     [`${JAVA_DOC}: exponent digits`, 0.00001234, '0.00E00', '1.23E-05'],
     [

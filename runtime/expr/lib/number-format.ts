@@ -83,7 +83,7 @@ export function compilePattern(source: string): DecimalPattern {
     positiveSuffix: pos.suffix,
     negativePrefix: neg ? neg.prefix : `-${pos.prefix}`,
     negativeSuffix: neg ? neg.suffix : pos.suffix,
-    minInt: (digits.match(/0/g) ?? []).length,
+    minInt: minimumIntegerDigits(digits, pointAt >= 0),
     maxInt: exponentAt < 0 ? Number.MAX_SAFE_INTEGER : digits.length,
     minFrac: (fraction.match(/0/g) ?? []).length,
     maxFrac: fraction.length,
@@ -92,6 +92,12 @@ export function compilePattern(source: string): DecimalPattern {
     multiplier,
     exponentDigits: exponent.length,
   };
+}
+
+/** Java gives `#.##` one integer digit (it prints `0.46`), while `#` and `.##` keep none. */
+function minimumIntegerDigits(digits: string, hasPoint: boolean): number {
+  const zeros = (digits.match(/0/g) ?? []).length;
+  return zeros === 0 && hasPoint && digits.length > 0 ? 1 : zeros;
 }
 
 function splitSubpatterns(source: string): [string, string | undefined] {
@@ -203,7 +209,8 @@ function group(integer: string, size: number): string {
 function scientific(value: Decimal, pattern: DecimalPattern): string {
   const engineering = pattern.maxInt > 1 && pattern.maxInt > pattern.minInt;
   const minInt = engineering ? 1 : pattern.minInt;
-  const rounded = round(value, minInt + pattern.maxFrac);
+  // Java rounds to maxInt + maxFrac significant digits (`##0.##E0` prints 12345 as 12.345E3).
+  const rounded = round(value, pattern.maxInt + pattern.maxFrac);
   const { digits, point } = rounded;
   let exponent: number;
   if (digits === '') exponent = 0;
