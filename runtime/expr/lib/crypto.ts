@@ -24,14 +24,9 @@ export function decrypt(key: unknown, encrypted: unknown): string {
   if (typeof encrypted !== 'string') throw new Error("decrypt: the 'encrypted' argument must be a string");
   const input = base64('decrypt', 'encrypted', encrypted);
   if (input.length < IV_LENGTH + TAG_LENGTH) throw new Error('decrypt: the encrypted value is too short');
-  const decipher = createDecipheriv(
-    `aes-${keyBytes.length * 8}-gcm`,
-    keyBytes,
-    input.subarray(0, IV_LENGTH),
-    {
-      authTagLength: TAG_LENGTH,
-    },
-  );
+  const decipher = createDecipheriv(gcm(keyBytes), keyBytes, input.subarray(0, IV_LENGTH), {
+    authTagLength: TAG_LENGTH,
+  });
   decipher.setAuthTag(input.subarray(input.length - TAG_LENGTH));
   try {
     return Buffer.concat([
