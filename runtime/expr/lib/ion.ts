@@ -1,8 +1,5 @@
-/**
- * Kestra's `toIon` filter and `fromIon` function over Amazon Ion text: a writer producing what Kestra's
- * Jackson Ion mapper prints for plain values, and a reader for Ion text values (annotations are dropped,
- * timestamps stay text, blobs and clobs are refused).
- */
+/** Kestra's `toIon` filter and `fromIon` function: compact Amazon Ion text out, Ion text values in. */
+import { javaDoubleString } from './java-values.js';
 
 const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
 const TIMESTAMP =
@@ -24,7 +21,10 @@ export function toIon(value: unknown): string {
   throw new Error(`toIon: unable to transform a ${typeof value} to ion`);
 }
 
-/** Pebble: `fromIon(ion, allRows=false)` — the first Ion value of the text, or every value with `allRows`. */
+/**
+ * Pebble: `fromIon(ion, allRows=false)` — the first Ion value of the text, or every value with `allRows`.
+ * Annotations are dropped, timestamps stay text (the date filters read them), blobs and clobs are refused.
+ */
 export function fromIon(text: unknown, allRows = false): unknown {
   if (text === null || text === undefined) return null;
   if (typeof text !== 'string') throw new Error("fromIon: the 'ion' argument must be a string");
@@ -53,10 +53,8 @@ function ionNumber(value: number): string {
   if (Number.isNaN(value)) return 'nan';
   if (!Number.isFinite(value)) return value > 0 ? '+inf' : '-inf';
   if (Number.isInteger(value) && Math.abs(value) < 1e21) return String(value);
-  const abs = Math.abs(value);
-  if (abs >= 1e-3 && abs < 1e7) return `${value}e0`;
-  const [mantissa, exponent] = value.toExponential().split('e') as [string, string];
-  return `${mantissa.includes('.') ? mantissa : `${mantissa}.0`}e${exponent.replace('+', '')}`;
+  const digits = javaDoubleString(value);
+  return digits.includes('E') ? digits.replace('E', 'e') : `${digits}e0`;
 }
 
 /** A recursive-descent reader for Ion text. */

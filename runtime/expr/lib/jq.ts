@@ -1,8 +1,4 @@
-/**
- * Kestra's `jq` filter over real jq (jq-wasm's WebAssembly build), run synchronously: the module is
- * compiled and instantiated once, at first use, with `new WebAssembly.Instance`, and jq's file reads and
- * writes are served from memory so a render never waits on a promise.
- */
+/** Kestra's `jq` filter over real jq (jq-wasm's WebAssembly build), run synchronously with its files served from memory. */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 
@@ -115,7 +111,10 @@ function compile(): NonNullable<typeof compiled> {
   return compiled;
 }
 
-/** A running jq instance, started synchronously through Emscripten's `instantiateWasm` hook. */
+/**
+ * A running jq instance, started synchronously: Emscripten's `instantiateWasm` hook lets us instantiate
+ * with `new WebAssembly.Instance`, and its `postRun` hook hands over the module once the runtime is up.
+ */
 function start(): Runtime {
   if (runtime) return runtime;
   const { module: wasm, factory } = compile();
