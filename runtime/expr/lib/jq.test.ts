@@ -30,6 +30,18 @@ describe('jq', () => {
     ],
     ['jq manual: string interpolation', { name: 'tern' }, '"hello \\(.name)"', ['hello tern']],
     ['64-bit integers reach jq exactly', { id: 9007199254740993n }, '.id | tostring', ['9007199254740993']],
+    [
+      'jq 1.7 manual: unchanged number literals keep their precision',
+      { id: 9007199254740993n },
+      '.id',
+      [9007199254740993n],
+    ],
+    [
+      'jq manual: long digit runs inside strings stay strings',
+      { s: '12345678901234567890' },
+      '.s',
+      ['12345678901234567890'],
+    ],
   ])('%s: %o | jq(%o)', (_source, value, program, expected) => {
     expect(jq(value, program)).toEqual(expected);
   });

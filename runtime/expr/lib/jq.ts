@@ -1,6 +1,7 @@
 /** Kestra's `jq` filter over real jq (jq-wasm's WebAssembly build), run synchronously with its files served from memory. */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { fromYaml } from './yaml.js';
 
 type WasmFunction = (...args: number[]) => number;
 
@@ -78,7 +79,12 @@ export function jq(value: unknown, program: string): unknown[] | null {
   return out
     .split('\n')
     .filter((line) => line !== '')
-    .map((line) => JSON.parse(line) as unknown);
+    .map(readResult);
+}
+
+/** One result line; integers too long for a double (jq 1.7 keeps them exact) are read as bigint. */
+function readResult(line: string): unknown {
+  return /\d{16,}/.test(line) ? fromYaml(line) : JSON.parse(line);
 }
 
 /** JSON text of a template value; 64-bit integers (bigint) are written as exact numbers. */
