@@ -58,6 +58,12 @@ describe('jq', () => {
     expect(() => jq({ a: 1 }, 'error("boom")')).toThrow(/jq: cannot apply .*boom/);
   });
 
+  it('leaves the process exit code alone when jq fails', () => {
+    const before = process.exitCode;
+    expect(() => jq({ a: 1 }, 'error("boom")')).toThrow(/boom/);
+    expect(process.exitCode).toBe(before);
+  });
+
   it('refuses a string that is not JSON, as Kestra does', () => {
     expect(() => jq('not json', '.')).toThrow(/jq: cannot apply '\.' to not json/);
   });

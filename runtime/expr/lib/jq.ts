@@ -62,11 +62,15 @@ export function jq(value: unknown, program: string): unknown[] | null {
   jqRuntime.stderr = [];
   jqRuntime.runs++;
   let status: number;
+  // Emscripten's exit path sets process.exitCode to jq's status: keep the host process's own.
+  const exitCode = process.exitCode;
   try {
     status = jqRuntime.module.callMain(['-c', '-M', program, INPUT_PATH]);
   } catch (error) {
     runtime = undefined; // an aborted instance cannot run again
     throw new Error(`jq: cannot apply '${program}' to ${preview(json)}: ${(error as Error).message}`);
+  } finally {
+    process.exitCode = exitCode;
   }
   if (jqRuntime.runs >= RUNS_PER_INSTANCE) runtime = undefined;
   const out = decode(jqRuntime.stdout);
