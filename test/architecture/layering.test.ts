@@ -36,7 +36,7 @@ function sources(folder: string): string[] {
 }
 
 /** Every relative module specifier of a file: static imports, re-exports, dynamic imports, worker URLs. */
-export function relativeSpecifiers(text: string): string[] {
+function relativeSpecifiers(text: string): string[] {
   const pattern = /(?:\bfrom\s*|\bimport\s*\(\s*|\bnew URL\(\s*)['"](\.{1,2}\/[^'"]+)['"]/g;
   return [...text.matchAll(pattern)].map((m) => m[1]!);
 }
