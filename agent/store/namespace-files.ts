@@ -1,12 +1,12 @@
 /** Namespace files in the agent's `namespace_files` table: those the hub synced, and those tasks wrote here. */
 import type { Database, Statement } from 'better-sqlite3';
 import { TernError } from '../../protocol/errors.js';
-import type { NamespaceFileInfo, NamespaceFileStore } from '../../protocol/plugin.js';
 import {
   checkNamespaceFileSize,
   MAX_NAMESPACE_BYTES,
   namespaceFilePath,
-} from '../../runtime/namespace-files.js';
+} from '../../protocol/namespace-files.js';
+import type { NamespaceFileInfo, NamespaceFileStore } from '../../protocol/plugin.js';
 
 interface InfoRow {
   path: string;

@@ -2,7 +2,7 @@
 import { Type as T } from '@sinclair/typebox';
 import type { Context } from 'hono';
 import { TernError } from '../../protocol/errors.js';
-import { MAX_NAMESPACE_FILE_BYTES, namespaceFilePath } from '../../runtime/namespace-files.js';
+import { MAX_NAMESPACE_FILE_BYTES, namespaceFilePath } from '../../protocol/namespace-files.js';
 import { type FormFields, mediaType } from './body.js';
 import type { ApiEnv, RouteTable } from './route.js';
 import { ErrorBodySchema, INT32_MAX, List, Namespace } from './schemas.js';

@@ -2,7 +2,7 @@
 
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { openHubStorage } from '../../hub/store/hub-storage.js';
-import { MAX_NAMESPACE_FILE_BYTES } from '../../runtime/namespace-files.js';
+import { MAX_NAMESPACE_FILE_BYTES } from '../../protocol/namespace-files.js';
 import { pgliteBackend, postgresBackend, type StorageBackend } from '../../test/support/backends.js';
 import { describeWithService } from '../../test/support/services.js';
 

@@ -1,7 +1,8 @@
 /** Namespace files on the hub: every write a revision, a delete a tombstone; live files held in memory for reads. */
 import { and, asc, eq, type SQL, sql } from 'drizzle-orm';
+import { namespaceFilePath } from '../../protocol/namespace-files.js';
 import type { NamespaceFileInfo } from '../../protocol/plugin.js';
-import { MemoryNamespaceFiles, namespaceFilePath } from '../../runtime/namespace-files.js';
+import { MemoryNamespaceFiles } from '../../runtime/namespace-files.js';
 import type { Db } from './db.js';
 import { namespaceFileRevisions, namespaceFiles } from './schema.js';
 import type { NamespaceFileRepository, NamespaceFileRevision } from './types.js';

@@ -94,3 +94,35 @@ describeApi(
   },
   { bodyLimitBytes: 256 * 1024 },
 );
+
+const USES = `id: uses
+namespace: ${NS}
+tasks:
+  - id: run
+    type: io.kestra.plugin.scripts.shell.Commands
+    namespaceFiles:
+      include: ["scripts/**"]
+    commands:
+      - sh scripts/hello.sh
+    outputFiles: [out.txt]
+  - id: keep
+    type: io.kestra.plugin.core.namespace.UploadFiles
+    namespace: ${NS}
+    filesMap:
+      made/by-flow.txt: "{{ outputs.run.outputFiles['out.txt'] }}"
+`;
+
+describeApi('namespace files in executions on the hub', (hub) => {
+  it('copies the files a script task includes and stores what an upload task writes, as revisions', async () => {
+    const api = hub();
+    await put(api, '/scripts/hello.sh', 'echo "hello from the namespace" | tee out.txt\n');
+    expect((await api.call('POST', '/flows', { yaml: USES })).status).toBe(201);
+    const res = await api.call('POST', `/executions/${NS}/uses?wait=true`, { json: {} });
+    expect(res.body.state).toBe('SUCCESS');
+    expect(Buffer.from((await bytesOf(api, 'path=made/by-flow.txt')).bytes).toString()).toBe(
+      'hello from the namespace\n',
+    );
+    const revisions = await api.call('GET', `/namespaces/${NS}/files/revisions?path=made/by-flow.txt`);
+    expect(revisions.body.items).toHaveLength(1);
+  });
+});
