@@ -307,10 +307,15 @@ function program(): Command {
   api(
     cmd
       .command('deploy')
-      .description("make the hub's flows match a folder: create, update and (with --prune) delete")
+      .description(
+        "make the hub's flows, and the namespace files of its _files/ folders, match a folder: create, update and (with --prune) delete",
+      )
       .argument('<dir>', 'folder of flow files')
-      .option('--namespace <ns>', 'only this namespace (and those below it)')
-      .option('--prune', 'delete hub flows that are not in the folder', false)
+      .option(
+        '--namespace <ns>',
+        'only this namespace (and those below it); also the namespace of a _files/ folder with no flow beside it',
+      )
+      .option('--prune', 'delete hub flows and namespace files that are not in the folder', false)
       .option('--dry-run', 'show what would change, change nothing', false),
   ).action(
     async (
