@@ -202,6 +202,11 @@ export async function startHub(input: HubOptionsInput, logger: Logger = silentLo
         (err: unknown) => log.error({ namespace, flowId: id, err: String(err) }, 'trigger update failed'),
       );
     },
+    onNamespaceFilesChanged: (namespace) => {
+      void fleet
+        .namespaceFilesChanged(namespace)
+        .catch((err: unknown) => log.error({ namespace, err: String(err) }, 'fleet update failed'));
+    },
     triggerStatuses: () => triggers.status(),
     // Read at each request: the broker and the HTTP server start after the API is built.
     brokerListeners: (): BrokerListener[] => {

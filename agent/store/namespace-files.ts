@@ -94,6 +94,9 @@ export class SqliteNamespaceFiles implements NamespaceFileStore {
    * it are deleted, the others written with the hub's revision.
    */
   replaceNamespace(namespace: string, files: readonly SyncedNamespaceFile[]): void {
+    // A path the hub could not have stored is refused before anything changes.
+    for (const f of files)
+      if (namespaceFilePath(f.path) !== f.path) throw new Error(`unusable path '${f.path}'`);
     this.db.transaction(() => {
       const keep = new Set(files.map((f) => f.path));
       for (const held of this.list(namespace))

@@ -83,7 +83,9 @@ export async function writeNamespaceFiles(
     for (const path of selectPaths(paths, option.include, option.exclude)) {
       const content = ctx.namespaceFiles.get(namespace, path);
       if (content === undefined) continue;
-      const target = option.folderPerNamespace ? join(dir, namespace, path) : join(dir, path);
+      const relative = option.folderPerNamespace ? join(namespace, path) : path;
+      assertRelativePath(relative, 'namespaceFiles:');
+      const target = join(dir, relative);
       await mkdir(dirname(target), { recursive: true });
       await writeFile(target, content);
       copied++;
