@@ -160,6 +160,24 @@ describe('tern deploy with _files/ folders', () => {
   });
 });
 
+describe('tern namespaces files', () => {
+  it('puts a local file, lists it, prints its bytes and deletes it', async () => {
+    const local = join(dir, 'etl.py');
+    writeFileSync(local, 'print("etl")\n');
+    const put = await api(['namespaces', 'files', 'put', 'files.cli', '/scripts/etl.py', local]);
+    expect(put.code).toBe(0);
+    expect(put.stdout).toMatch(/files\.cli:\/scripts\/etl\.py stored \(revision 1, 13 B\)/);
+    const list = await api(['namespaces', 'files', 'list', 'files.cli', '--json']);
+    expect((JSON.parse(list.stdout) as { path: string }[]).map((f) => f.path)).toEqual(['scripts/etl.py']);
+    const get = await api(['namespaces', 'files', 'get', 'files.cli', 'scripts/etl.py']);
+    expect(get.stdout).toBe('print("etl")\n');
+    expect((await api(['namespaces', 'files', 'delete', 'files.cli', '/scripts/etl.py'])).code).toBe(0);
+    const missing = await api(['namespaces', 'files', 'get', 'files.cli', 'scripts/etl.py']);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/no namespace file 'scripts\/etl\.py' in files\.cli/);
+  });
+});
+
 describe('API commands', () => {
   it('runs a hub flow, waits for it, and prints its logs', async () => {
     const run = await api(['flows', 'run', 'tern.examples', 'hello', '--wait', '--json']);
