@@ -112,7 +112,45 @@ tasks:
       made/by-flow.txt: "{{ outputs.run.outputFiles['out.txt'] }}"
 `;
 
+const MAKE = `id: make
+namespace: ${NS}
+tasks:
+  - id: out
+    type: shell
+    outputFiles: [out.txt]
+    commands: ['echo "made by make" > out.txt']
+`;
+
+const TAKE = `id: take
+namespace: ${NS}
+inputs:
+  - id: doc
+    type: FILE
+tasks:
+  - id: read
+    type: shell
+    inputFiles:
+      copy.txt: "{{ inputs.doc }}"
+    commands: ['cat copy.txt']
+`;
+
 describeApi('namespace files in executions on the hub', (hub) => {
+  it("takes a FILE input given as Kestra's kestra:/// URI: the same stored file as tern:///", async () => {
+    const api = hub();
+    for (const yaml of [MAKE, TAKE]) expect((await api.call('POST', '/flows', { yaml })).status).toBe(201);
+    const ended = await api.call('POST', `/executions/${NS}/make?wait=true`, { json: {} });
+    const made = await api.call('GET', `/executions/${ended.body.id}`);
+    const uri = made.body.taskRuns.find((t: { taskId: string }) => t.taskId === 'out').outputs.outputFiles[
+      'out.txt'
+    ];
+    const taken = await api.call('POST', `/executions/${NS}/take?wait=true`, {
+      json: { doc: uri.replace('tern:///', 'kestra:///') },
+    });
+    expect(taken.body.state).toBe('SUCCESS');
+    const logs = await api.call('GET', `/executions/${taken.body.id}/logs?taskId=read`);
+    expect(logs.body.items.map((l: { message: string }) => l.message)).toContain('made by make');
+  });
+
   it('copies the files a script task includes and stores what an upload task writes, as revisions', async () => {
     const api = hub();
     await put(api, '/scripts/hello.sh', 'echo "hello from the namespace" | tee out.txt\n');
