@@ -30,7 +30,7 @@ const NamespaceFileRevisionSchema = T.Object({
 
 const limits =
   `A file holds at most ${MAX_NAMESPACE_FILE_BYTES} bytes (10 MiB), and no more than the hub's request body ` +
-  'limit (`--body-limit`, 4 MiB by default); a namespace at most 100 MiB of live files.';
+  'limit (4 MiB); a namespace at most 100 MiB of live files.';
 
 /** Registers `/namespaces/{namespace}/files` routes. */
 export function namespaceFileRoutes(table: RouteTable, services: HubServices): void {
