@@ -3,10 +3,11 @@ import { createHash } from 'node:crypto';
 import { type DesiredFlow, type DesiredNamespaceFiles, MAX_DESIRED_BYTES } from '../../protocol/messages.js';
 import type { NamespaceFileStore } from '../../protocol/plugin.js';
 
-/** Room kept in `desired` for everything but file contents (flows are counted apart). */
-const ENVELOPE_BYTES = 64 * 1024;
-/** What one file costs in the message beside its base64 content: path, revision, date, JSON punctuation. */
-const PER_FILE_BYTES = 1200;
+/** Room kept in `desired` for its generation, date and punctuation. */
+const ENVELOPE_BYTES = 4 * 1024;
+
+/** Bytes of a value as JSON text: what it adds to the message. */
+const jsonBytes = (value: unknown): number => Buffer.byteLength(JSON.stringify(value));
 
 /** The files of an agent's desired state, and what was left out for room. */
 export interface DesiredFiles {
@@ -27,17 +28,16 @@ export function desiredFilesFor(
   flows: readonly DesiredFlow[],
 ): DesiredFiles {
   const namespaces = [...new Set(flows.map((f) => f.namespace))].sort();
-  let room = MAX_DESIRED_BYTES - ENVELOPE_BYTES - flows.reduce((n, f) => n + f.source.length * 2 + 512, 0);
+  let room = MAX_DESIRED_BYTES - ENVELOPE_BYTES - jsonBytes(flows);
   const sets: DesiredNamespaceFiles[] = [];
   const omitted: string[] = [];
   for (const namespace of namespaces) {
     const listed = files.list(namespace);
-    const cost = listed.reduce((n, f) => n + Math.ceil(f.size / 3) * 4 + PER_FILE_BYTES, 0);
-    if (cost > room) {
+    // A cheap bound first (base64 is 4/3 of the bytes), so a namespace far too large is never encoded.
+    if (listed.reduce((n, f) => n + Math.ceil(f.size / 3) * 4, 0) > room) {
       omitted.push(namespace);
       continue;
     }
-    room -= cost;
     const out: DesiredNamespaceFiles['files'] = [];
     for (const f of listed) {
       const content = files.get(namespace, f.path);
@@ -49,7 +49,14 @@ export function desiredFilesFor(
         content: Buffer.from(content.buffer, content.byteOffset, content.byteLength).toString('base64'),
       });
     }
-    sets.push({ namespace, files: out });
+    const set = { namespace, files: out };
+    const cost = jsonBytes(set) + 1;
+    if (cost > room) {
+      omitted.push(namespace);
+      continue;
+    }
+    room -= cost;
+    sets.push(set);
   }
   const summary = sets.map((s) => [s.namespace, s.files.map((f) => [f.path, f.revision])]);
   const hash = createHash('sha256').update(JSON.stringify({ summary, omitted })).digest('hex');
