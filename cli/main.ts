@@ -198,7 +198,7 @@ function program(): Command {
         triggerQueueFull?: string;
         mqttLimits?: string;
       }) => {
-        // V8's background threads give way to the event loop and the broker (docs/decisions.md).
+        // V8's background threads give way to the event loop and the broker (docs/decisions/store.md).
         void lowerHelperThreads();
         const [{ hubCommand }, { readBridgeConfig }, { triggerQueueInput }, { parseLimits }] =
           await Promise.all([

@@ -1,4 +1,4 @@
-/** The hub ↔ agent wire messages (SPEC §4.2): one schema per message, types derived, and one parser for both sides. */
+/** The hub ↔ agent wire messages (docs/protocol.md): one schema per message, types derived, and one parser for both sides. */
 import { createHash } from 'node:crypto';
 import { type Static, Type as T, type TSchema } from '@sinclair/typebox';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';

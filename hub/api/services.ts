@@ -67,6 +67,8 @@ export interface HubServices {
   triggerStatuses?(): TriggerStatus[];
   /** Where agents reach the hub's MQTT broker, for `GET /info`; without it the list is empty. */
   brokerListeners?(): BrokerListener[];
+  /** Whether the hub's connection to its MQTT broker is up, for `/healthz`; without it no broker is reported. */
+  brokerConnected?(): boolean;
   /** The hub's secrets; without them `/secrets` answers 404. */
   secrets?: SecretsService;
   /** The Kafka bridge, when configured; without it `/bridge` reports it is off. */

@@ -106,6 +106,11 @@ export class Fleet implements FleetControl {
     await this.republish(live, true);
   }
 
+  /** Whether the hub's own MQTT client is connected to the broker now. */
+  get connected(): boolean {
+    return this.client?.connected ?? false;
+  }
+
   async close(): Promise<void> {
     await Promise.all([...this.lanes.values()]);
     await this.client?.close();

@@ -166,7 +166,7 @@ export const apiTokens = pgTable('api_tokens', {
   revokedAt: timestamp('revoked_at', { withTimezone: true, mode: 'date' }),
 });
 
-/** Highest record `seq` stored per agent: what the hub acks (SPEC §4.2). */
+/** Highest record `seq` stored per agent: what the hub acks (docs/protocol.md). */
 export const agentSync = pgTable('agent_sync', {
   agentId: text('agent_id').primaryKey(),
   lastSeq: bigint('last_seq', { mode: 'number' }).notNull(),
