@@ -227,6 +227,11 @@ async function startServices(
         (err: unknown) => log.error({ namespace, flowId: id, err: String(err) }, 'trigger update failed'),
       );
     },
+    onNamespaceFilesChanged: (namespace) => {
+      void fleet
+        .namespaceFilesChanged(namespace)
+        .catch((err: unknown) => log.error({ namespace, err: String(err) }, 'fleet update failed'));
+    },
     triggerStatuses: () => triggers.status(),
     brokerConnected: () => fleet.connected,
     // Read at each request: the broker and the HTTP server start after the API is built.

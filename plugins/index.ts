@@ -22,6 +22,9 @@ import kvGet from './kv/get.js';
 import kvSet from './kv/set.js';
 import mqttPublish from './mqtt/publish.js';
 import mqttTrigger from './mqtt/trigger.js';
+import namespaceDelete from './namespace/delete-files.js';
+import namespaceDownload from './namespace/download-files.js';
+import namespaceUpload from './namespace/upload-files.js';
 import schedule from './schedule/schedule.js';
 import scriptNode from './script/node.js';
 import scriptPython from './script/python.js';
@@ -49,6 +52,9 @@ export const builtinTasks: readonly AnyTaskDefinition[] = [
   httpRequest,
   kvSet,
   kvGet,
+  namespaceUpload,
+  namespaceDownload,
+  namespaceDelete,
   mqttPublish,
   kafkaProduce,
   dockerRun,

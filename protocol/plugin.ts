@@ -30,6 +30,29 @@ export interface KvStore {
   delete(namespace: string, key: string): boolean;
 }
 
+/** One namespace file as listed: its path (`/`-separated, no leading slash), size in bytes and revision. */
+export interface NamespaceFileInfo {
+  readonly path: string;
+  readonly size: number;
+  readonly revision: number;
+  readonly updatedAt: string;
+}
+
+/**
+ * Files kept per namespace (scripts, SQL, configs) that flows of the namespace use. Reads are synchronous
+ * so that expressions (`read()`) can use them; paths are normalised by `namespaceFilePath`.
+ */
+export interface NamespaceFileStore {
+  /** The file's bytes, or undefined when there is no such live file. */
+  get(namespace: string, path: string): Uint8Array | undefined;
+  /** The namespace's live files, sorted by path. */
+  list(namespace: string): NamespaceFileInfo[];
+  /** Stores the bytes as the file's new revision. */
+  put(namespace: string, path: string, content: Uint8Array): Promise<NamespaceFileInfo>;
+  /** Deletes the file (a tombstone revision where revisions are kept); false when there was none. */
+  delete(namespace: string, path: string): Promise<boolean>;
+}
+
 /** Execution file storage: task output files become URIs other tasks can read. */
 export interface FileStorage {
   /** Copies a local file into storage and returns its URI. */
@@ -121,6 +144,8 @@ export interface TaskContext {
   readonly signal: AbortSignal;
   readonly kv: KvStore;
   readonly storage: FileStorage;
+  /** The namespace files of this runtime (the hub's, or those synced to the agent). */
+  readonly namespaceFiles: NamespaceFileStore;
   readonly host: PluginHost;
   /** Creates (once per attempt) and returns a private working directory. */
   workingDir(): Promise<string>;

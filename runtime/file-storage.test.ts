@@ -62,6 +62,13 @@ describe('DirectoryFileStorage', () => {
     await expect(files.put('exec1', 'a/b', 'report.csv', source)).rejects.toThrow(/task run id/);
   });
 
+  it("reads Kestra's kestra:/// URI as the same stored file as tern:///", async () => {
+    const uri = await files.put('exec1', 'run1', 'report.csv', source);
+    const kestra = uri.replace('tern:///', 'kestra:///');
+    expect(files.isUri(kestra)).toBe(true);
+    expect(files.localPath(kestra)).toBe(files.localPath(uri));
+  });
+
   it('recognises its own URIs', async () => {
     expect(files.isUri(await files.put('exec1', 'run1', 'report.csv', source))).toBe(true);
   });

@@ -1,4 +1,7 @@
-/** Execution file storage in a local directory, addressed by `tern:///<execution>/<task run>/<name>` URIs. */
+/**
+ * Execution file storage in a local directory, addressed by `tern:///<execution>/<task run>/<name>` URIs
+ * (`kestra:///…` names the same files).
+ */
 import { copyFile, mkdir } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { TernError } from '../protocol/errors.js';
@@ -6,6 +9,9 @@ import type { FileStorage } from '../protocol/plugin.js';
 
 /** Every URI made by {@link DirectoryFileStorage} starts with this. */
 export const FILE_URI_PREFIX = 'tern:///';
+
+/** Kestra's prefix for the same storage: `kestra:///e/t/name` and `tern:///e/t/name` are one file. */
+export const KESTRA_URI_PREFIX = 'kestra:///';
 
 /**
  * Stores a task's output files under `<root>/<executionId>/<taskRunId>/<name>`.
@@ -62,10 +68,14 @@ export function isStorageUri(value: string): boolean {
   return parseUri(value) !== undefined;
 }
 
-/** Splits a URI into safe, decoded path segments: execution, task run, then at least one name segment. */
+/**
+ * Splits a URI (`tern:///` or Kestra's `kestra:///`) into safe, decoded path segments: execution, task run,
+ * then at least one name segment.
+ */
 function parseUri(uri: string): string[] | undefined {
-  if (!uri.startsWith(FILE_URI_PREFIX)) return undefined;
-  const raw = uri.slice(FILE_URI_PREFIX.length).split('/');
+  const prefix = [FILE_URI_PREFIX, KESTRA_URI_PREFIX].find((p) => uri.startsWith(p));
+  if (prefix === undefined) return undefined;
+  const raw = uri.slice(prefix.length).split('/');
   if (raw.length < 3) return undefined;
   const segments: string[] = [];
   for (const part of raw) {

@@ -12,6 +12,7 @@ import { DirectoryFileStorage } from '../../runtime/file-storage.js';
 import { WalCheckpointer } from './checkpointer.js';
 import { SqliteKvStore } from './kv-store.js';
 import { migrate } from './migrations.js';
+import { SqliteNamespaceFiles } from './namespace-files.js';
 import { type BatchReply, type BatchWrite, BatchWriter } from './writer.js';
 
 export interface SqliteStoreOptions {
@@ -130,6 +131,7 @@ class Queued {
 export class SqliteStore implements ExecutionStore {
   readonly kv: SqliteKvStore;
   readonly files: DirectoryFileStorage;
+  readonly namespaceFiles: SqliteNamespaceFiles;
   private readonly db: Database;
   private readonly upsertExecution: Statement<unknown[]>;
   private readonly upsertTaskRun: Statement<unknown[]>;
@@ -232,6 +234,7 @@ export class SqliteStore implements ExecutionStore {
     const clock = options.clock;
     this.now = clock ? () => clock.now() : Date.now;
     this.kv = new SqliteKvStore(this.db, this.now);
+    this.namespaceFiles = new SqliteNamespaceFiles(this.db, this.now);
     if (options.filesDir !== undefined) {
       this.files = new DirectoryFileStorage(options.filesDir);
     } else if (inMemory) {

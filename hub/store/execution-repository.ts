@@ -8,6 +8,7 @@ import {
   type LogLine,
   type TaskRun,
 } from '../../protocol/execution.js';
+import type { NamespaceFileStore } from '../../protocol/plugin.js';
 import type { State } from '../../protocol/states.js';
 import type { ExecutionStore } from '../../runtime/engine/ports.js';
 import type { DirectoryFileStorage } from '../../runtime/file-storage.js';
@@ -37,6 +38,7 @@ export class ExecutionRepository implements ExecutionStore, ExecutionQueries {
     private readonly queue: WriteQueue,
     readonly kv: CachedKvStore,
     readonly files: DirectoryFileStorage,
+    readonly namespaceFiles: NamespaceFileStore,
   ) {}
 
   /** Queues an upsert of the execution; it is serialised when its batch commits. */

@@ -16,6 +16,7 @@ import { Abort } from './abort.js';
 import type { EngineCore } from './engine-core.js';
 import { KilledError, messageOf, TimeoutError } from './errors.js';
 import { eventLoopTurn } from './event-loop.js';
+import { expressionFiles } from './expression-files.js';
 import { applyPluginDefaults } from './plugin-defaults.js';
 import type { FlowRecord } from './ports.js';
 import { compileRetry } from './retry.js';
@@ -121,11 +122,15 @@ export class ExecutionRun {
     return this.record.flow;
   }
 
-  /** The expression functions of this execution: `secret()` reads the flow's namespace and remembers the value to mask it. */
+  /**
+   * The expression functions of this execution: `secret()` reads the flow's namespace and remembers the value
+   * to mask it; `files` reads the namespace's files and internal storage.
+   */
   functions(): ExpressionFunctions {
     this.fns ??= {
       secret: (name) => this.secret(name),
       kv: (key, namespace) => this.kv.get(namespace ?? this.execution.namespace, key),
+      files: expressionFiles(this.core.store.files, this.core.store.namespaceFiles, this.execution.namespace),
     };
     return this.fns;
   }

@@ -4,7 +4,7 @@
  */
 import type { Execution, LogLine, TaskRun } from '../../protocol/execution.js';
 import type { Flow } from '../../protocol/flow.js';
-import type { FileStorage, KvStore } from '../../protocol/plugin.js';
+import type { FileStorage, KvStore, NamespaceFileStore } from '../../protocol/plugin.js';
 import type { State } from '../../protocol/states.js';
 
 /**
@@ -25,6 +25,8 @@ export interface ExecutionStore {
   listLogs(executionId: string): Promise<LogLine[]>;
   readonly kv: KvStore;
   readonly files: FileStorage;
+  /** Files kept per namespace: `namespaceFiles` on script tasks, `read()` in expressions, the namespace.* tasks. */
+  readonly namespaceFiles: NamespaceFileStore;
 }
 
 /** Time source; tests substitute a controllable one. */

@@ -9,6 +9,7 @@ import type { Task } from '../../protocol/flow.js';
 import type {
   FileStorage,
   KvStore,
+  NamespaceFileStore,
   PluginHost,
   RunTasksOptions,
   SubflowRequest,
@@ -81,6 +82,7 @@ export class EngineTaskContext implements TaskContext {
   readonly logger: TaskLogger;
   readonly kv: KvStore;
   readonly storage: FileStorage;
+  readonly namespaceFiles: NamespaceFileStore;
   readonly host: PluginHost;
   private dir: string | undefined;
 
@@ -101,6 +103,7 @@ export class EngineTaskContext implements TaskContext {
     this.logger = new AttemptLogger(core, tr, attempt, LEVEL_RANK[level] ?? 0, run.secrets);
     this.kv = run.kv;
     this.storage = core.store.files;
+    this.namespaceFiles = core.store.namespaceFiles;
     this.host = core.host;
   }
 

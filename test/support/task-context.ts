@@ -2,6 +2,7 @@
  * A stand-alone TaskContext for testing a plugin's `run` without the engine:
  * real temporary directories, logs collected in memory.
  */
+
 import { copyFileSync, mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,6 +10,7 @@ import { TaskError } from '../../protocol/errors.js';
 import type { LogLevel } from '../../protocol/execution.js';
 import type { FileStorage, KvStore, TaskContext } from '../../protocol/plugin.js';
 import { RuntimeHost } from '../../runtime/engine/plugin-host.js';
+import { MemoryNamespaceFiles } from '../../runtime/namespace-files.js';
 
 export interface TestContext extends TaskContext {
   readonly lines: { level: LogLevel; message: string }[];
@@ -55,6 +57,7 @@ export function testContext(overrides: Partial<TaskContext> = {}): TestContext {
     signal: controller.signal,
     kv,
     storage,
+    namespaceFiles: new MemoryNamespaceFiles(),
     host: new RuntimeHost(),
     async workingDir() {
       dir ??= mkdtempSync(join(root, 'work-'));
