@@ -3,6 +3,10 @@ import type { AnyTaskDefinition, AnyTriggerDefinition } from '../protocol/plugin
 import log from './core/log.js';
 import output from './core/output.js';
 import dockerRun from './docker/run.js';
+import executionAssert from './execution/assert.js';
+import executionExit from './execution/exit.js';
+import executionLabels from './execution/labels.js';
+import executionResume from './execution/resume.js';
 import fileTrigger from './file/file.js';
 import allowFailure from './flow/allow-failure.js';
 import fail from './flow/fail.js';
@@ -40,6 +44,10 @@ export const builtinTasks: readonly AnyTaskDefinition[] = [
   foreach,
   allowFailure,
   fail,
+  executionLabels,
+  executionExit,
+  executionAssert,
+  executionResume,
   pause,
   subflow,
   shell,

@@ -3,7 +3,7 @@
  * only from `protocol/`; the engine implements these interfaces.
  */
 import { type Static, Type as T, type TSchema } from '@sinclair/typebox';
-import type { Execution, LogLevel } from './execution.js';
+import type { Execution, LogLevel, LogLine } from './execution.js';
 import type { Task } from './flow.js';
 import type { State } from './states.js';
 
@@ -97,6 +97,24 @@ export interface PluginHost {
   onExecutionEnd(listener: (execution: Execution) => void): () => void;
 }
 
+/** The states `execution.exit` can end an execution in (Kestra's ExitState). */
+export type ExitState = 'SUCCESS' | 'WARNING' | 'FAILED' | 'KILLED' | 'CANCELLED';
+
+/** What a task can do to the running execution, and to others of its runtime, beyond its own outputs. */
+export interface ExecutionControl {
+  /** Adds labels to the running execution, replacing those of the same key; stored at once. */
+  addLabels(labels: Record<string, string>): void;
+  /**
+   * Ends the running execution in `state` once the calling task ends: no
+   * further task starts, nor `errors` or `finally`; KILLED kills what runs.
+   */
+  exit(state: ExitState): void;
+  /** Resumes the paused tasks of an execution run by this runtime; false when it runs none such. */
+  resume(executionId: string): boolean;
+  /** Every log line of an execution stored by this runtime, oldest first (the running one's included). */
+  logs(executionId: string): Promise<LogLine[]>;
+}
+
 /** Everything a task's `run` can use. */
 export interface TaskContext {
   readonly execution: {
@@ -122,6 +140,8 @@ export interface TaskContext {
   readonly kv: KvStore;
   readonly storage: FileStorage;
   readonly host: PluginHost;
+  /** Labels, early exit, resuming and logs of executions. */
+  readonly executions: ExecutionControl;
   /** Creates (once per attempt) and returns a private working directory. */
   workingDir(): Promise<string>;
   secret(name: string): string | undefined;

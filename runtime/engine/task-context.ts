@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import type { LogLevel, TaskRun } from '../../protocol/execution.js';
 import type { Task } from '../../protocol/flow.js';
 import type {
+  ExecutionControl,
   FileStorage,
   KvStore,
   PluginHost,
@@ -116,6 +117,11 @@ export class EngineTaskContext implements TaskContext {
       await mkdir(this.dir, { recursive: true });
     }
     return this.dir;
+  }
+
+  /** Made on first use: few tasks act on executions. */
+  get executions(): ExecutionControl {
+    return this.parts.run.control(this.parts.taskRun);
   }
 
   secret(name: string): string | undefined {

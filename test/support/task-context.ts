@@ -69,6 +69,16 @@ export function testContext(overrides: Partial<TaskContext> = {}): TestContext {
       throw new Error('runSubflow is not available in a stand-alone test context');
     },
     pause: async () => {},
+    executions: {
+      addLabels: () => {
+        throw new Error('labels are not available in a stand-alone test context');
+      },
+      exit: () => {
+        throw new Error('exit is not available in a stand-alone test context');
+      },
+      resume: () => false,
+      logs: async () => [],
+    },
     ...overrides,
   };
   return ctx;

@@ -1,0 +1,263 @@
+/** Kestra's execution.* tasks on the real engine: Labels, Exit, Assert, Fail with a condition, Resume. */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { type EngineFixture, engineFixture } from '../support/engine.js';
+import { waitFor } from '../support/task-context.js';
+
+let fx: EngineFixture;
+beforeEach(() => {
+  fx = engineFixture();
+});
+afterEach(async () => {
+  await fx.close();
+});
+
+describe('execution.Labels', () => {
+  it('adds labels from a map and a list, replacing one of the flow, and later tasks see them', async () => {
+    const r = await fx.run(`
+id: labels
+namespace: test
+labels:
+  team: ops
+  stage: draft
+tasks:
+  - id: by_map
+    type: io.kestra.plugin.core.execution.Labels
+    labels:
+      stage: final
+      order: "{{ 40 + 2 }}"
+  - id: by_list
+    type: io.kestra.plugin.core.execution.Labels
+    labels:
+      - key: customer
+        value: acme
+      - key: meta
+        value: { region: eu }
+  - id: show
+    type: output
+    values:
+      stage: "{{ labels.stage }}"
+`);
+    expect(r.execution.state).toBe('SUCCESS');
+    expect(r.execution.labels).toEqual({
+      team: 'ops',
+      stage: 'final',
+      order: '42',
+      customer: 'acme',
+      meta: '{"region":"eu"}',
+    });
+    expect(r.run('show').outputs).toEqual({ values: { stage: 'final' } });
+  });
+
+  it('accepts labels as JSON text', async () => {
+    const r = await fx.run(`
+id: labels-json
+namespace: test
+tasks:
+  - id: tag
+    type: io.kestra.plugin.core.execution.Labels
+    labels: '{"a": "1", "b": "2"}'
+`);
+    expect(r.execution.labels).toEqual({ a: '1', b: '2' });
+  });
+
+  it('refuses a system label and leaves the labels as they were', async () => {
+    const r = await fx.run(`
+id: labels-system
+namespace: test
+tasks:
+  - id: tag
+    type: io.kestra.plugin.core.execution.Labels
+    labels:
+      system.correlationId: forged
+`);
+    expect([r.execution.state, r.run('tag').error, r.execution.labels]).toEqual([
+      'FAILED',
+      'labels: system labels can only be set by Tern itself, offending label: system.correlationId=forged',
+      {},
+    ]);
+  });
+});
+
+describe('execution.Exit', () => {
+  const exitFlow = (state: string) => `
+id: exit-${state.toLowerCase()}
+namespace: test
+tasks:
+  - id: first
+    type: log
+    message: before
+  - id: group
+    type: io.kestra.plugin.core.flow.Sequential
+    tasks:
+      - id: exit
+        type: io.kestra.plugin.core.execution.Exit
+        state: ${state}
+      - id: skipped_inside
+        type: log
+        message: never
+  - id: after
+    type: log
+    message: never
+finally:
+  - id: cleanup
+    type: log
+    message: never
+`;
+
+  it.each([
+    ['SUCCESS', 'SUCCESS'],
+    ['WARNING', 'WARNING'],
+    ['FAILED', 'FAILED'],
+    ['CANCELED', 'CANCELLED'],
+  ])('with state %s ends the execution %s and starts no further task', async (state, expected) => {
+    const r = await fx.run(exitFlow(state));
+    expect([r.execution.state, r.taskRuns.map((t) => t.taskId).sort()]).toEqual([
+      expected,
+      ['exit', 'first', 'group'],
+    ]);
+  });
+
+  it('with state KILLED kills the tasks still running', async () => {
+    const r = await fx.run(`
+id: exit-killed
+namespace: test
+tasks:
+  - id: both
+    type: io.kestra.plugin.core.flow.Parallel
+    tasks:
+      - id: long
+        type: shell
+        commands: ['sleep 30']
+      - id: exit
+        type: io.kestra.plugin.core.execution.Exit
+        state: KILLED
+`);
+    expect([r.execution.state, r.run('long').state]).toEqual(['KILLED', 'KILLED']);
+  });
+
+  it('ends SUCCESS by default', async () => {
+    const r = await fx.run(`
+id: exit-default
+namespace: test
+tasks:
+  - id: exit
+    type: io.kestra.plugin.core.execution.Exit
+  - id: after
+    type: fail
+`);
+    expect([r.execution.state, r.taskRuns.length]).toEqual(['SUCCESS', 1]);
+  });
+});
+
+describe('execution.Assert', () => {
+  const assertFlow = `
+id: assert
+namespace: test
+inputs:
+  - id: param
+    type: STRING
+tasks:
+  - id: check
+    type: io.kestra.plugin.core.execution.Assert
+    conditions:
+      - "{{ inputs.param == 'ok' }}"
+      - "{{ 1 + 1 == 3 }}"
+      - "{{ 1 + 1 == 2 }}"
+    errorMessage: bad inputs
+`;
+
+  it('fails with the count of false conditions and the error message, logging each', async () => {
+    const r = await fx.run(assertFlow, { inputs: { param: 'ko' } });
+    expect([r.execution.state, r.run('check').error, r.messages('check').slice(0, 2)]).toEqual([
+      'FAILED',
+      '2 assertions failed!\nbad inputs',
+      ['Assertion 1 failed! (it gave false)', 'Assertion 2 failed! (it gave false)'],
+    ]);
+  });
+
+  it('succeeds when every condition holds', async () => {
+    const r = await fx.run(assertFlow.replace('1 + 1 == 3', '1 + 2 == 3'), { inputs: { param: 'ok' } });
+    expect(r.execution.state).toBe('SUCCESS');
+  });
+});
+
+describe('execution.Fail', () => {
+  it('fails only when its condition is true', async () => {
+    const flow = `
+id: fail-condition
+namespace: test
+inputs:
+  - id: param
+    type: STRING
+tasks:
+  - id: fail
+    type: io.kestra.plugin.core.execution.Fail
+    condition: '{{ inputs.param == "fail" }}'
+  - id: after
+    type: log
+    message: after
+`;
+    const passed = await fx.run(flow, { inputs: { param: 'go' } });
+    const failed = await fx.run(flow, { inputs: { param: 'fail' } });
+    expect([passed.execution.state, failed.execution.state, failed.run('fail').error]).toEqual([
+      'SUCCESS',
+      'FAILED',
+      'Task failure',
+    ]);
+  });
+});
+
+describe('execution.Resume', () => {
+  it('resumes another paused execution by its id', async () => {
+    const states = new Map<string, string>();
+    fx.engine.on({ execution: (e) => void states.set(e.id, e.state) });
+    const paused = await fx.engine.start(
+      fx.flow(`
+id: paused
+namespace: test
+tasks:
+  - id: pause
+    type: io.kestra.plugin.core.flow.Pause
+  - id: resumed
+    type: log
+    message: resumed
+`),
+    );
+    await waitFor(() => states.get(paused.id) === 'PAUSED', 'the execution to pause');
+    const resumer = await fx.run(
+      `
+id: resumer
+namespace: test
+inputs:
+  - id: target
+    type: STRING
+tasks:
+  - id: resume
+    type: io.kestra.plugin.core.execution.Resume
+    executionId: "{{ inputs.target }}"
+`,
+      { inputs: { target: paused.id } },
+    );
+    await fx.engine.wait(paused.id);
+    const r = await fx.finished(paused.id);
+    expect([resumer.execution.state, r.execution.state, r.run('resumed').state]).toEqual([
+      'SUCCESS',
+      'SUCCESS',
+      'SUCCESS',
+    ]);
+  });
+
+  it('fails naming an execution this runtime does not run', async () => {
+    const r = await fx.run(`
+id: resume-other
+namespace: test
+tasks:
+  - id: resume
+    type: io.kestra.plugin.core.execution.Resume
+    executionId: nosuchexecution
+`);
+    expect(r.run('resume').error).toBe(
+      'execution nosuchexecution is not running here: there is nothing to resume',
+    );
+  });
+});
