@@ -1,5 +1,7 @@
 /** The built-in task and trigger types, in two lists: what every runtime registers. */
 import type { AnyTaskDefinition, AnyTriggerDefinition } from '../protocol/plugin.js';
+import echo from './core/echo.js';
+import logFetch from './core/fetch.js';
 import log from './core/log.js';
 import output from './core/output.js';
 import dockerRun from './docker/run.js';
@@ -32,6 +34,9 @@ import scriptPython from './script/python.js';
 import scriptShell from './script/shell.js';
 import shell from './shell/commands.js';
 import sqlQuery from './sql/query.js';
+import stateDelete from './state/delete.js';
+import stateGet from './state/get.js';
+import stateSet from './state/set.js';
 import webhook from './webhook/webhook.js';
 
 export const builtinTasks: readonly AnyTaskDefinition[] = [
@@ -57,6 +62,11 @@ export const builtinTasks: readonly AnyTaskDefinition[] = [
   httpRequest,
   kvSet,
   kvGet,
+  stateSet,
+  stateGet,
+  stateDelete,
+  logFetch,
+  echo,
   mqttPublish,
   kafkaProduce,
   dockerRun,
