@@ -1,6 +1,7 @@
 /** `state.set`: merges data into a state document (Kestra's older state store, state.Set). */
 import { Type as T } from '@sinclair/typebox';
 import { defineTask } from '../../protocol/plugin.js';
+import { deepMerge } from '../../protocol/values.js';
 import { readState, stateKey, stateProperties } from './state-key.js';
 
 export default defineTask({
@@ -38,16 +39,3 @@ export default defineTask({
     return { outputs: { count: Object.keys(merged).length, key } };
   },
 });
-
-const isMap = (v: unknown): v is Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v);
-
-/** `update` over `base`: maps merge key by key, anything else replaces. */
-function deepMerge(base: Record<string, unknown>, update: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = { ...base };
-  for (const [key, value] of Object.entries(update)) {
-    const current = out[key];
-    out[key] = isMap(current) && isMap(value) ? deepMerge(current, value) : value;
-  }
-  return out;
-}
