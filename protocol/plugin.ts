@@ -178,6 +178,12 @@ export interface TaskDefinition<P = Record<string, unknown>> {
   readonly outputs?: TSchema;
   /** Properties that hold nested tasks: not rendered, validated as task lists. */
   readonly children: readonly string[];
+  /**
+   * Properties the engine passes as written, expressions unrendered: the
+   * plugin renders them itself with `ctx.render`, with variables of its own
+   * (an item of a file, say).
+   */
+  readonly raw: readonly string[];
   readonly examples: readonly TaskExample[];
   run(props: P, ctx: TaskContext): Promise<TaskResult | undefined> | TaskResult | undefined;
 }
@@ -190,6 +196,7 @@ type TaskDefinitionInput<S extends TSchema> = {
   properties: S;
   outputs?: TSchema;
   children?: readonly string[];
+  raw?: readonly string[];
   examples?: readonly TaskExample[];
   run(props: Static<S>, ctx: TaskContext): Promise<TaskResult | undefined> | TaskResult | undefined;
 };
@@ -211,6 +218,7 @@ export function defineTask<S extends TSchema>(def: TaskDefinitionInput<S>): Task
     kind: 'task',
     aliases: [],
     children: [],
+    raw: [],
     examples: [],
     ...def,
   };

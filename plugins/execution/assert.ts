@@ -13,9 +13,12 @@ export default defineTask({
     'and logs an error for each false one; when any is false the task fails with "N assertion(s) failed!", ' +
     'followed by `errorMessage` on a new line.',
   properties: T.Object({
-    conditions: T.Array(T.Unknown(), { description: 'Expressions that must all be true' }),
+    conditions: T.Array(T.Unknown(), {
+      description: 'Expressions that must all be true; one that cannot be rendered counts as false',
+    }),
     errorMessage: T.Optional(T.String({ description: 'Added to the error when an assertion fails' })),
   }),
+  raw: ['conditions'],
   examples: [
     {
       title: 'Check inputs before going on',
@@ -31,11 +34,20 @@ export default defineTask({
   ],
   run(props, ctx) {
     let failed = 0;
-    props.conditions.forEach((condition, index) => {
-      if (isTruthy(condition)) return;
+    for (const condition of props.conditions) {
+      const text = typeof condition === 'string' ? condition : JSON.stringify(condition);
+      let value: unknown;
+      try {
+        value = ctx.render(condition);
+      } catch (err) {
+        failed++;
+        ctx.logger.error(`Assertion \`${text}\` failed, failed to render \`${(err as Error).message}\``);
+        continue;
+      }
+      if (isTruthy(value)) continue;
       failed++;
-      ctx.logger.error(`Assertion ${index + 1} failed! (it gave ${JSON.stringify(condition)})`);
-    });
+      ctx.logger.error(`Assertion \`${text}\` failed!`);
+    }
     if (failed === 0) return undefined;
     const extra = props.errorMessage === undefined ? '' : `\n${props.errorMessage}`;
     throw new TaskError(`${failed} assertion${failed > 1 ? 's' : ''} failed!${extra}`, false);

@@ -589,7 +589,7 @@ export class ExecutionRun {
     if (!split) {
       split = { kept: {}, rendered: {} };
       for (const [k, v] of Object.entries(task)) {
-        if (ENGINE_KEYS.has(k) || def.children.includes(k)) split.kept[k] = v;
+        if (ENGINE_KEYS.has(k) || def.children.includes(k) || def.raw.includes(k)) split.kept[k] = v;
         else split.rendered[k] = v;
       }
       SPLIT_PROPS.set(task, split);

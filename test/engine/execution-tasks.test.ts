@@ -163,20 +163,33 @@ tasks:
       - "{{ inputs.param == 'ok' }}"
       - "{{ 1 + 1 == 3 }}"
       - "{{ 1 + 1 == 2 }}"
+      - "{{ outputs.nothing.here }}"
     errorMessage: bad inputs
 `;
 
   it('fails with the count of false conditions and the error message, logging each', async () => {
     const r = await fx.run(assertFlow, { inputs: { param: 'ko' } });
-    expect([r.execution.state, r.run('check').error, r.messages('check').slice(0, 2)]).toEqual([
+    expect([r.execution.state, r.run('check').error, r.messages('check')]).toEqual([
       'FAILED',
-      '2 assertions failed!\nbad inputs',
-      ['Assertion 1 failed! (it gave false)', 'Assertion 2 failed! (it gave false)'],
+      '3 assertions failed!\nbad inputs',
+      [
+        "Assertion `{{ inputs.param == 'ok' }}` failed!",
+        'Assertion `{{ 1 + 1 == 3 }}` failed!',
+        "Assertion `{{ outputs.nothing.here }}` failed, failed to render `undefined variable 'outputs.nothing' in expression '{{ outputs.nothing.here }}'`",
+        '3 assertions failed!\nbad inputs',
+      ],
     ]);
   });
 
   it('succeeds when every condition holds', async () => {
-    const r = await fx.run(assertFlow.replace('1 + 1 == 3', '1 + 2 == 3'), { inputs: { param: 'ok' } });
+    const r = await fx.run(`
+id: assert-ok
+namespace: test
+tasks:
+  - id: check
+    type: io.kestra.plugin.core.execution.Assert
+    conditions: ["{{ 1 + 1 == 2 }}", "{{ 'yes' }}"]
+`);
     expect(r.execution.state).toBe('SUCCESS');
   });
 });
