@@ -37,6 +37,15 @@ import sqlQuery from './sql/query.js';
 import stateDelete from './state/delete.js';
 import stateGet from './state/get.js';
 import stateSet from './state/set.js';
+import storageConcat from './storage/concat.js';
+import storageDeduplicateItems from './storage/deduplicate-items.js';
+import storageDelete from './storage/delete.js';
+import storageFilterItems from './storage/filter-items.js';
+import storageLocalFiles from './storage/local-files.js';
+import storagePurgeCurrentExecutionFiles from './storage/purge-current-execution-files.js';
+import storageReverse from './storage/reverse.js';
+import storageSize from './storage/size.js';
+import storageSplit from './storage/split.js';
 import webhook from './webhook/webhook.js';
 
 export const builtinTasks: readonly AnyTaskDefinition[] = [
@@ -67,6 +76,15 @@ export const builtinTasks: readonly AnyTaskDefinition[] = [
   stateDelete,
   logFetch,
   echo,
+  storageLocalFiles,
+  storageConcat,
+  storageSplit,
+  storageSize,
+  storageDelete,
+  storageReverse,
+  storageDeduplicateItems,
+  storageFilterItems,
+  storagePurgeCurrentExecutionFiles,
   mqttPublish,
   kafkaProduce,
   dockerRun,

@@ -38,6 +38,8 @@ export interface FileStorage {
   isUri(value: string): boolean;
   /** The local path of a stored file. */
   localPath(uri: string): string;
+  /** Removes every file stored for an execution and returns their URIs. */
+  deleteExecutionFiles(executionId: string): Promise<string[]>;
 }
 
 export interface RunTasksOptions {

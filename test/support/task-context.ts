@@ -2,7 +2,7 @@
  * A stand-alone TaskContext for testing a plugin's `run` without the engine:
  * real temporary directories, logs collected in memory.
  */
-import { copyFileSync, mkdirSync, mkdtempSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TaskError } from '../../protocol/errors.js';
@@ -37,6 +37,12 @@ export function testContext(overrides: Partial<TaskContext> = {}): TestContext {
     },
     isUri: (value) => value.startsWith(`file://${root}/storage/`),
     localPath: (uri) => uri.slice('file://'.length),
+    async deleteExecutionFiles(executionId) {
+      const dir = join(root, 'storage', executionId);
+      const files = readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile());
+      rmSync(dir, { recursive: true, force: true });
+      return files.map((e) => `file://${join(e.parentPath, e.name)}`);
+    },
   };
   const ctx: TestContext = {
     lines,
