@@ -46,6 +46,7 @@ import storagePurgeCurrentExecutionFiles from './storage/purge-current-execution
 import storageReverse from './storage/reverse.js';
 import storageSize from './storage/size.js';
 import storageSplit from './storage/split.js';
+import templatedTask from './templating/templated-task.js';
 import webhook from './webhook/webhook.js';
 
 export const builtinTasks: readonly AnyTaskDefinition[] = [
@@ -85,6 +86,7 @@ export const builtinTasks: readonly AnyTaskDefinition[] = [
   storageDeduplicateItems,
   storageFilterItems,
   storagePurgeCurrentExecutionFiles,
+  templatedTask,
   mqttPublish,
   kafkaProduce,
   dockerRun,

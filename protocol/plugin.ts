@@ -155,6 +155,12 @@ export interface TaskContext {
   runSubflow(request: SubflowRequest): Promise<SubflowResult>;
   /** Waits until `until` (epoch ms) or, without it, until the execution is resumed; survives restarts. */
   pause(until?: number): Promise<void>;
+  /**
+   * Runs, within this attempt, the runnable task that the YAML `spec`
+   * describes (checked as a flow's task is) and gives its result: its
+   * outputs become this task's.
+   */
+  runTaskSpec(spec: string): Promise<TaskResult | undefined>;
 }
 
 export interface TaskResult {

@@ -75,6 +75,9 @@ export function testContext(overrides: Partial<TaskContext> = {}): TestContext {
       throw new Error('runSubflow is not available in a stand-alone test context');
     },
     pause: async () => {},
+    runTaskSpec: async () => {
+      throw new Error('runTaskSpec is not available in a stand-alone test context');
+    },
     executions: {
       addLabels: () => {
         throw new Error('labels are not available in a stand-alone test context');
