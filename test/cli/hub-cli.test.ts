@@ -52,8 +52,10 @@ const dir = mkdtempSync(join(tmpdir(), 'tern-hub-cli-'));
 const dataDir = join(dir, 'hub');
 const flowsDir = join(dir, 'flows');
 const TOKEN = 'tern_cli_test_token_0123456789';
-/** How many flows examples/ holds: the deploy counts follow it as examples are added. */
-const EXAMPLES = readdirSync(join(ROOT, 'examples')).filter((f) => /\.ya?ml$/.test(f)).length;
+/** How many flows examples/ holds, in its subfolders too: the deploy counts follow it as examples are added. */
+const EXAMPLES = readdirSync(join(ROOT, 'examples'), { recursive: true }).filter((f) =>
+  /\.ya?ml$/.test(String(f)),
+).length;
 const counts = (created: number, updated: number, unchanged: number, deleted: number) =>
   new RegExp(`${created} created, ${updated} updated, ${unchanged} unchanged, ${deleted} deleted`);
 let hub: RunningHub;
