@@ -8,6 +8,7 @@ import dockerRun from './docker/run.js';
 import executionAssert from './execution/assert.js';
 import executionExit from './execution/exit.js';
 import executionLabels from './execution/labels.js';
+import executionPurgeExecutions from './execution/purge-executions.js';
 import executionResume from './execution/resume.js';
 import fileTrigger from './file/file.js';
 import allowFailure from './flow/allow-failure.js';
@@ -63,6 +64,7 @@ export const builtinTasks: readonly AnyTaskDefinition[] = [
   executionExit,
   executionAssert,
   executionResume,
+  executionPurgeExecutions,
   pause,
   subflow,
   shell,

@@ -3,7 +3,7 @@
  * only from `protocol/`; the engine implements these interfaces.
  */
 import { type Static, Type as T, type TSchema } from '@sinclair/typebox';
-import type { Execution, LogLevel, LogLine } from './execution.js';
+import type { Execution, LogLevel, LogLine, PurgeCounts, PurgeRequest } from './execution.js';
 import type { Task } from './flow.js';
 import type { State } from './states.js';
 
@@ -115,6 +115,8 @@ export interface ExecutionControl {
   resume(executionId: string): boolean;
   /** Every log line of an execution stored by this runtime, oldest first (the running one's included). */
   logs(executionId: string): Promise<LogLine[]>;
+  /** Removes ended executions stored by this runtime, or their logs or files, as `request` says. */
+  purge(request: PurgeRequest): Promise<PurgeCounts>;
 }
 
 /** Everything a task's `run` can use. */

@@ -199,6 +199,7 @@ export class ExecutionRun {
         await core.store.flush();
         return core.store.listLogs(executionId);
       },
+      purge: (request) => core.store.purgeExecutions(request),
     };
   }
 

@@ -1,4 +1,5 @@
 /** Kestra's execution.* tasks on the real engine: Labels, Exit, Assert, Fail with a condition, Resume. */
+import { existsSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type EngineFixture, engineFixture } from '../support/engine.js';
 import { waitFor } from '../support/task-context.js';
@@ -272,5 +273,83 @@ tasks:
     expect(r.run('resume').error).toBe(
       'execution nosuchexecution is not running here: there is nothing to resume',
     );
+  });
+});
+
+describe('execution.PurgeExecutions', () => {
+  const purgeFlow = (props: string) => `
+id: purge
+namespace: ops
+tasks:
+  - id: purge
+    type: io.kestra.plugin.core.execution.PurgeExecutions
+    endDate: "{{ now() | dateAdd(1, 'DAYS') }}"
+${props}
+`;
+  const seed = async () => {
+    const ok = await fx.run(`
+id: ok
+namespace: plant.line1
+tasks:
+  - id: say
+    type: log
+    message: hello
+  - id: file
+    type: io.kestra.plugin.scripts.shell.Commands
+    commands: ['echo data > out.txt']
+    outputFiles: [out.txt]
+`);
+    const failed = await fx.run('id: bad\nnamespace: plant\ntasks:\n  - { id: boom, type: fail }');
+    const other = await fx.run(
+      'id: other\nnamespace: office\ntasks:\n  - { id: say, type: log, message: hi }',
+    );
+    return { ok, failed, other };
+  };
+  const exists = async (id: string) => (await fx.store.getExecution(id)) !== undefined;
+
+  it('removes the ended executions of a namespace and its sub-namespaces, with their logs and files', async () => {
+    const { ok, failed, other } = await seed();
+    const file = (ok.run('file').outputs.outputFiles as Record<string, string>)['out.txt']!;
+    const r = await fx.run(purgeFlow('    namespace: plant'));
+    expect(r.run('purge').outputs).toEqual({
+      executionsCount: 2,
+      logsCount: ok.logs.length + failed.logs.length,
+      storagesCount: 1,
+      metricsCount: 0,
+      taskOutputsCount: 0,
+    });
+    expect([
+      await exists(ok.execution.id),
+      await exists(failed.execution.id),
+      await exists(other.execution.id),
+      existsSync(fx.store.files.localPath(file)),
+      (await fx.store.listLogs(ok.execution.id)).length,
+    ]).toEqual([false, false, true, false, 0]);
+  });
+
+  it('keeps what its flags and states leave out', async () => {
+    const { ok, failed } = await seed();
+    const r = await fx.run(purgeFlow('    states: [FAILED]\n    purgeLog: false\n    purgeStorage: false'));
+    expect([
+      r.run('purge').outputs.executionsCount,
+      r.run('purge').outputs.logsCount,
+      await exists(ok.execution.id),
+      await exists(failed.execution.id),
+      (await fx.store.listLogs(failed.execution.id)).length,
+    ]).toEqual([1, 0, true, false, failed.logs.length]);
+  });
+
+  it('purges one flow, and never an execution that has not ended', async () => {
+    const { ok, failed } = await seed();
+    const r = await fx.run(purgeFlow('    namespace: plant.line1\n    flowId: ok'));
+    expect([r.run('purge').outputs.executionsCount, await exists(failed.execution.id)]).toEqual([1, true]);
+    const all = await fx.run(purgeFlow(''));
+    // The second purge removes everything ended, the first purge's execution included, but not itself.
+    expect([
+      all.run('purge').outputs.executionsCount,
+      await exists(all.execution.id),
+      await exists(failed.execution.id),
+      await exists(ok.execution.id),
+    ]).toEqual([3, true, false, false]);
   });
 });

@@ -149,4 +149,13 @@ describe('examples/kestra (core tasks)', () => {
       r.run('templated_return').outputs,
     ]).toEqual([[['ERROR', 'logged at ERROR']], { value: 'error' }]);
   });
+
+  it('core-purge-executions removes no execution younger than a week', async () => {
+    const failed = await run('core-assert.yml', { inputs: { param: 'nope' } });
+    const r = await run('core-purge-executions.yml');
+    expect([
+      r.run('purge').outputs.executionsCount,
+      (await fx.store.getExecution(failed.execution.id))?.execution.state,
+    ]).toEqual([0, 'FAILED']);
+  });
 });

@@ -53,6 +53,17 @@ tasks:
     errorMessage: arithmetic
 `;
 
+const PURGE = `id: purge
+namespace: ${NS}
+tasks:
+  - id: purge
+    type: io.kestra.plugin.core.execution.PurgeExecutions
+    namespace: ${NS}
+    flowId: assert
+    endDate: "{{ now() | dateAdd(1, 'DAYS') }}"
+    states: [FAILED]
+`;
+
 async function run(api: HubApi, flowId: string, inputs: Record<string, unknown> = {}) {
   const started = await api.call('POST', `/executions/${NS}/${flowId}?wait=true`, { json: inputs });
   if (started.status !== 201) throw new Error(`cannot run ${flowId}: ${started.text}`);
@@ -61,7 +72,7 @@ async function run(api: HubApi, flowId: string, inputs: Record<string, unknown> 
 
 describeApi('Kestra core tasks on the hub', (hub) => {
   beforeAll(async () => {
-    for (const yaml of [LABELS, STATE, ASSERT]) {
+    for (const yaml of [LABELS, STATE, ASSERT, PURGE]) {
       const res = await hub().call('POST', '/flows', { yaml });
       if (res.status !== 201) throw new Error(`cannot create the test flow: ${res.text}`);
     }
@@ -100,5 +111,20 @@ describeApi('Kestra core tasks on the hub', (hub) => {
   it('fails an execution whose assertion is false, with the error message', async () => {
     const e = await run(hub(), 'assert');
     expect([e.state, e.taskRuns[0].error]).toEqual(['FAILED', '1 assertion failed!\narithmetic']);
+  });
+
+  it('purges the failed executions of a flow from the hub database', async () => {
+    const failed = await run(hub(), 'assert');
+    const labelled = await run(hub(), 'labels');
+    const { items } = await hub().storage.executions.list({ namespace: NS, flowId: 'assert' });
+    let lines = 0;
+    for (const e of items) lines += (await hub().storage.executions.listLogs(e.id)).length;
+    const purge = await run(hub(), 'purge');
+    const { executionsCount, logsCount } = purge.taskRuns[0].outputs;
+    expect([
+      [executionsCount, logsCount],
+      (await hub().call('GET', `/executions/${failed.id}`)).status,
+      (await hub().call('GET', `/executions/${labelled.id}`)).status,
+    ]).toEqual([[items.length, lines], 404, 200]);
   });
 });

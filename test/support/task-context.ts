@@ -87,6 +87,9 @@ export function testContext(overrides: Partial<TaskContext> = {}): TestContext {
       },
       resume: () => false,
       logs: async () => [],
+      purge: async () => {
+        throw new Error('purge is not available in a stand-alone test context');
+      },
     },
     ...overrides,
   };
