@@ -48,6 +48,7 @@ import storageReverse from './storage/reverse.js';
 import storageSize from './storage/size.js';
 import storageSplit from './storage/split.js';
 import templatedTask from './templating/templated-task.js';
+import triggerToggle from './trigger/toggle.js';
 import webhook from './webhook/webhook.js';
 
 export const builtinTasks: readonly AnyTaskDefinition[] = [
@@ -89,6 +90,7 @@ export const builtinTasks: readonly AnyTaskDefinition[] = [
   storageFilterItems,
   storagePurgeCurrentExecutionFiles,
   templatedTask,
+  triggerToggle,
   mqttPublish,
   kafkaProduce,
   dockerRun,

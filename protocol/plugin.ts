@@ -77,6 +77,12 @@ export interface MqttEndpoint {
   readonly password?: string;
 }
 
+/** Enables and disables the triggers of stored flows: the hub's, whose flows it keeps. */
+export interface TriggerSwitch {
+  /** Saves the flow with the trigger disabled (or enabled again); throws a TernError naming what is missing. */
+  setDisabled(namespace: string, flowId: string, triggerId: string, disabled: boolean): Promise<void>;
+}
+
 /**
  * What the process running a plugin offers beyond the flow: resources shared
  * across executions, and the endpoints a plugin uses when a flow names none.
@@ -84,6 +90,8 @@ export interface MqttEndpoint {
 export interface PluginHost {
   /** The MQTT broker for a flow that names no `server`: the agent's local broker; none on the hub. */
   readonly mqtt: MqttEndpoint | undefined;
+  /** Triggers of stored flows, on the hub; undefined where flows come from elsewhere (an agent, `tern run`). */
+  readonly triggers: TriggerSwitch | undefined;
   /**
    * One instance per `key` for the runtime's life, made by `create` on first
    * use and closed when the runtime stops.

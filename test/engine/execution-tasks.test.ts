@@ -353,3 +353,20 @@ tasks:
     ]).toEqual([3, true, false, false]);
   });
 });
+
+describe('trigger.Toggle', () => {
+  it('fails on a runtime that does not keep the flows, saying where it runs', async () => {
+    const r = await fx.run(`
+id: toggle
+namespace: test
+tasks:
+  - id: toggle
+    type: io.kestra.plugin.core.trigger.Toggle
+    trigger: nightly
+`);
+    expect([r.execution.state, r.run('toggle').error]).toEqual([
+      'FAILED',
+      'trigger.toggle runs on the hub, which keeps the flows; here (an agent, or tern run) flows come from elsewhere',
+    ]);
+  });
+});

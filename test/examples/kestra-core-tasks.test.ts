@@ -158,4 +158,9 @@ describe('examples/kestra (core tasks)', () => {
       (await fx.store.getExecution(failed.execution.id))?.execution.state,
     ]).toEqual([0, 'FAILED']);
   });
+
+  it('core-trigger-toggle says, outside the hub, that it runs on the hub', async () => {
+    const r = await run('core-trigger-toggle.yml');
+    expect(r.run('toggle').error).toMatch(/^trigger\.toggle runs on the hub/);
+  });
 });

@@ -64,6 +64,34 @@ tasks:
     states: [FAILED]
 `;
 
+const SCHEDULED = `id: scheduled
+namespace: ${NS}
+tasks:
+  - id: tick
+    type: io.kestra.plugin.core.log.Log
+    message: tick
+triggers:
+  - id: nightly
+    type: io.kestra.plugin.core.trigger.Schedule
+    cron: "0 2 * * *"
+`;
+
+const TOGGLE = `id: toggle
+namespace: ${NS}
+inputs:
+  - id: enabled
+    type: BOOLEAN
+  - id: trigger
+    type: STRING
+    defaults: nightly
+tasks:
+  - id: toggle
+    type: io.kestra.plugin.core.trigger.Toggle
+    flowId: scheduled
+    trigger: "{{ inputs.trigger }}"
+    enabled: "{{ inputs.enabled }}"
+`;
+
 async function run(api: HubApi, flowId: string, inputs: Record<string, unknown> = {}) {
   const started = await api.call('POST', `/executions/${NS}/${flowId}?wait=true`, { json: inputs });
   if (started.status !== 201) throw new Error(`cannot run ${flowId}: ${started.text}`);
@@ -72,7 +100,7 @@ async function run(api: HubApi, flowId: string, inputs: Record<string, unknown> 
 
 describeApi('Kestra core tasks on the hub', (hub) => {
   beforeAll(async () => {
-    for (const yaml of [LABELS, STATE, ASSERT, PURGE]) {
+    for (const yaml of [LABELS, STATE, ASSERT, PURGE, SCHEDULED, TOGGLE]) {
       const res = await hub().call('POST', '/flows', { yaml });
       if (res.status !== 201) throw new Error(`cannot create the test flow: ${res.text}`);
     }
@@ -126,5 +154,26 @@ describeApi('Kestra core tasks on the hub', (hub) => {
       (await hub().call('GET', `/executions/${failed.id}`)).status,
       (await hub().call('GET', `/executions/${labelled.id}`)).status,
     ]).toEqual([[items.length, lines], 404, 200]);
+  });
+
+  it('disables a trigger of a flow as a new revision, and enables it again', async () => {
+    const trigger = async () => (await hub().storage.flows.get(NS, 'scheduled'))!;
+    const before = await trigger();
+    const off = await run(hub(), 'toggle', { enabled: false });
+    const disabled = await trigger();
+    const on = await run(hub(), 'toggle', { enabled: true });
+    const enabled = await trigger();
+    expect([
+      [off.state, disabled.flow.triggers?.[0]?.disabled, disabled.revision],
+      [on.state, enabled.flow.triggers?.[0]?.disabled, enabled.revision],
+    ]).toEqual([
+      ['SUCCESS', true, before.revision + 1],
+      ['SUCCESS', undefined, before.revision + 2],
+    ]);
+  });
+
+  it('fails naming a trigger the flow does not have', async () => {
+    const e = await run(hub(), 'toggle', { enabled: false, trigger: 'hourly' });
+    expect([e.state, e.taskRuns[0].error]).toEqual(['FAILED', `flow ${NS}.scheduled has no trigger hourly`]);
   });
 });
