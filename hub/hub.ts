@@ -20,6 +20,7 @@ import { TriggerRuntime } from '../runtime/triggers/runtime.js';
 import { ensureAdminToken } from './admin-token.js';
 import { createApi } from './api/app.js';
 import { FlowCheckPool } from './api/flow-check.js';
+import { setTriggerDisabled } from './api/flow-triggers.js';
 import { type BrokerListener, listenerOfUrl } from './api/info.js';
 import type { HubServices } from './api/services.js';
 import { KafkaBridge } from './bridge/bridge.js';
@@ -250,6 +251,12 @@ async function startServices(
     secrets,
     bridge,
     flowChecker,
+  };
+  // trigger.Toggle on the hub edits a stored flow as `PUT /flows/{namespace}/{id}/triggers/{trigger}` does.
+  pluginHost.triggers = {
+    setDisabled: async (namespace, flowId, triggerId, disabled) => {
+      await setTriggerDisabled(services, namespace, flowId, triggerId, disabled);
+    },
   };
   const app = createApi(services, { logger: log, version: HUB_VERSION, https: options.tls !== undefined });
   uiRoutes(app, defaultUiDir());

@@ -2,8 +2,8 @@
  * Execution file storage in a local directory, addressed by `tern:///<execution>/<task run>/<name>` URIs
  * (`kestra:///…` names the same files).
  */
-import { copyFile, mkdir } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import { copyFile, mkdir, readdir, rm } from 'node:fs/promises';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import { TernError } from '../protocol/errors.js';
 import type { FileStorage } from '../protocol/plugin.js';
 
@@ -55,6 +55,20 @@ export class DirectoryFileStorage implements FileStorage {
       throw new TernError('BAD_REQUEST', `'${uri}' is not a file storage URI (${FILE_URI_PREFIX}…)`);
     }
     return join(this.root, ...segments);
+  }
+
+  /** Removes the folder of an execution's files and returns the URIs of the files it held. */
+  async deleteExecutionFiles(executionId: string): Promise<string[]> {
+    const [segment] = checkedSegments(executionId, 'execution id', false);
+    const dir = join(this.root, segment!);
+    const entries = await readdir(dir, { recursive: true, withFileTypes: true }).catch(() => []);
+    const uris = entries
+      .filter((entry) => entry.isFile())
+      .map((entry) => relative(this.root, join(entry.parentPath, entry.name)).split(sep))
+      .map((parts) => FILE_URI_PREFIX + parts.map(encodeURIComponent).join('/'))
+      .sort();
+    await rm(dir, { recursive: true, force: true });
+    return uris;
   }
 }
 

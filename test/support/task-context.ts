@@ -3,7 +3,7 @@
  * real temporary directories, logs collected in memory.
  */
 
-import { copyFileSync, mkdirSync, mkdtempSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TaskError } from '../../protocol/errors.js';
@@ -39,6 +39,12 @@ export function testContext(overrides: Partial<TaskContext> = {}): TestContext {
     },
     isUri: (value) => value.startsWith(`file://${root}/storage/`),
     localPath: (uri) => uri.slice('file://'.length),
+    async deleteExecutionFiles(executionId) {
+      const dir = join(root, 'storage', executionId);
+      const files = readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile());
+      rmSync(dir, { recursive: true, force: true });
+      return files.map((e) => `file://${join(e.parentPath, e.name)}`);
+    },
   };
   const ctx: TestContext = {
     lines,
@@ -72,6 +78,22 @@ export function testContext(overrides: Partial<TaskContext> = {}): TestContext {
       throw new Error('runSubflow is not available in a stand-alone test context');
     },
     pause: async () => {},
+    runTaskSpec: async () => {
+      throw new Error('runTaskSpec is not available in a stand-alone test context');
+    },
+    executions: {
+      addLabels: () => {
+        throw new Error('labels are not available in a stand-alone test context');
+      },
+      exit: () => {
+        throw new Error('exit is not available in a stand-alone test context');
+      },
+      resume: () => false,
+      logs: async () => [],
+      purge: async () => {
+        throw new Error('purge is not available in a stand-alone test context');
+      },
+    },
     ...overrides,
   };
   return ctx;
