@@ -24,6 +24,7 @@ import { type BrokerListener, listenerOfUrl } from './api/info.js';
 import type { HubServices } from './api/services.js';
 import { KafkaBridge } from './bridge/bridge.js';
 import { type Broker, startBroker } from './broker/broker.js';
+import { EVERY_REPLICA_TRIGGERS, joinReplicas } from './cluster/replicas.js';
 import { compileHubOptions, type HubOptions, type HubOptionsInput } from './config.js';
 import { HubEventBus } from './events.js';
 import { createHubExecutions, RepositoryFlowSource, runsOnHub } from './executions.js';
@@ -131,12 +132,17 @@ async function startServices(
     workRoot: join(options.dataDir, 'work'),
     host: pluginHost,
   });
+  // With PostgreSQL, other replicas may share the database: schedules and retention run on one of them.
+  const { leadership, alone } = await joinReplicas(options, log);
+  closers.add('leadership', () => leadership.close());
   const triggers = new TriggerRuntime({
     engine,
     state: storage.triggers,
     logger,
     queue: options.triggerQueue,
+    holds: (type) => leadership.leader || EVERY_REPLICA_TRIGGERS.has(type),
   });
+  leadership.onChange(() => void triggers.reconsider());
   const refreshTriggers = async (namespace: string, id: string) => {
     const row = await storage.flows.get(namespace, id);
     const live = row && !row.deleted && runsOnHub(row.flow);
@@ -274,9 +280,12 @@ async function startServices(
     broker.attachWebSocket(server, '/mqtt');
   }
   closers.add('http', () => closeHttpServer(server));
-  // Executions of agents are the agents' to resume: the hub only stores their records.
-  const resumed = await engine.recover((e) => e.agentId === null);
-  if (resumed.length > 0) log.info({ count: resumed.length }, 'resumed unfinished executions');
+  // Executions of agents are the agents' to resume: the hub only stores their records. Those of the hub
+  // are resumed by a replica that starts alone: another replica running may be running them.
+  if (alone) {
+    const resumed = await engine.recover((e) => e.agentId === null);
+    if (resumed.length > 0) log.info({ count: resumed.length }, 'resumed unfinished executions');
+  }
   // Triggers run before agents' records come in, so that `flow` triggers see them end.
   closers.add('triggers', () => triggers.stop());
   await triggers.sync(await hubFlows(storage));
@@ -294,6 +303,7 @@ async function startServices(
   if (options.retentionDays !== undefined) {
     const days = options.retentionDays;
     const purge = () =>
+      leadership.leader &&
       storage.purge(days).then(
         (n) => n > 0 && log.info({ purged: n, days }, 'purged old executions'),
         (err: unknown) => log.error({ err: String(err) }, 'retention purge failed'),
@@ -302,6 +312,8 @@ async function startServices(
     retention.unref();
     closers.add('retention', () => clearInterval(retention));
     void purge();
+    // A replica that takes over from a leader purges at once, as a leader does at its start.
+    leadership.onChange((leader) => leader && void purge());
   }
   port = await listenHttp(server, options);
 
