@@ -24,7 +24,7 @@ import { type BrokerListener, listenerOfUrl } from './api/info.js';
 import type { HubServices } from './api/services.js';
 import { KafkaBridge } from './bridge/bridge.js';
 import { type Broker, startBroker } from './broker/broker.js';
-import { EVERY_REPLICA_TRIGGERS, joinReplicas } from './cluster/replicas.js';
+import { EVERY_REPLICA_TRIGGERS, joinReplicas, REPLICA_SHARE_GROUP } from './cluster/replicas.js';
 import { compileHubOptions, type HubOptions, type HubOptionsInput } from './config.js';
 import { HubEventBus } from './events.js';
 import { createHubExecutions, RepositoryFlowSource, runsOnHub } from './executions.js';
@@ -180,6 +180,7 @@ async function startServices(
         executions: storage.executions,
         metrics,
         logger,
+        sends: () => leadership.leader,
       })
     : undefined;
   if (bridge) engine.on({ execution: (e) => bridge.execution(e), taskRun: (tr, e) => bridge.taskRun(tr, e) });
@@ -290,8 +291,13 @@ async function startServices(
   closers.add('triggers', () => triggers.stop());
   await triggers.sync(await hubFlows(storage));
   const brokerConnection = broker
-    ? { url: `mqtt://${loopbackFor(options.mqttHost)}:${broker.port}`, ...broker.hubCredentials }
-    : { url: options.brokerUrl! };
+    ? { url: `mqtt://${loopbackFor(options.mqttHost)}:${broker.port}`, ...broker.hubCredentials, alone }
+    : {
+        url: options.brokerUrl!,
+        alone,
+        // Replicas on one PostgreSQL database take each agent message once, from one shared subscription.
+        ...(options.dbUrl && { shareGroup: REPLICA_SHARE_GROUP }),
+      };
   closers.add('fleet', () => fleet.close());
   await fleet.start(brokerConnection);
   if (bridge) {

@@ -11,6 +11,9 @@ import { type Leadership, PostgresLeadership, soleLeadership } from './leadershi
  */
 export const EVERY_REPLICA_TRIGGERS: ReadonlySet<string> = new Set(['webhook', 'flow']);
 
+/** The MQTT 5 shared-subscription group of the hub replicas (`$share/tern-hub/tern/v1/agents/+/events`). */
+export const REPLICA_SHARE_GROUP = 'tern-hub';
+
 /**
  * The replica's leadership and whether it started alone. On PGlite a hub is
  * alone by construction (its data folder is locked).
