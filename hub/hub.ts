@@ -24,11 +24,14 @@ import { type BrokerListener, listenerOfUrl } from './api/info.js';
 import type { HubServices } from './api/services.js';
 import { KafkaBridge } from './bridge/bridge.js';
 import { type Broker, startBroker } from './broker/broker.js';
+import { noReplicaChanges, PostgresReplicaChanges } from './cluster/changes.js';
+import { fanOut } from './cluster/fan-out.js';
+import { RemoteFollowers } from './cluster/remote-follow.js';
 import { EVERY_REPLICA_TRIGGERS, joinReplicas, REPLICA_SHARE_GROUP } from './cluster/replicas.js';
 import { compileHubOptions, type HubOptions, type HubOptionsInput } from './config.js';
 import { HubEventBus } from './events.js';
 import { createHubExecutions, RepositoryFlowSource, runsOnHub } from './executions.js';
-import { Fleet } from './fleet/fleet.js';
+import { Fleet, type IngestListener } from './fleet/fleet.js';
 import type { FleetServices } from './fleet/types.js';
 import { listenError } from './listen-error.js';
 import { secretKey } from './secrets/cipher.js';
@@ -102,9 +105,16 @@ async function startServices(
   log: Logger,
   logger: Logger,
 ): Promise<Hub> {
+  // Other replicas on the same PostgreSQL hear of what this one changes, and the other way round.
+  let resync = (): void => undefined;
+  const changes = options.dbUrl
+    ? await PostgresReplicaChanges.start({ url: options.dbUrl, logger: log, onResync: () => resync() })
+    : noReplicaChanges();
+  closers.add('replica changes', () => changes.close());
   const secrets = await HubSecrets.open(storage.secrets, {
     key: options.secretKey ? secretKey(options.secretKey) : undefined,
     environment: options.secretEnvironment,
+    onChanged: () => changes.publish({ kind: 'secrets' }),
   });
   if (secrets.unreadableCount > 0)
     log.warn(
@@ -150,6 +160,7 @@ async function startServices(
   };
   // Errors are logged here: callers (the API after a save) have already answered.
   const flowChanged = async (namespace: string, id: string): Promise<void> => {
+    changes.publish({ kind: 'flow', namespace, id });
     await Promise.all([
       fleet
         .flowChanged(namespace, id)
@@ -202,6 +213,36 @@ async function startServices(
     onExecutionEnded: (execution) => pluginHost.executionEnded(execution),
   });
   if (bridge) fleet.onIngest({ execution: (e) => bridge.execution(e), taskRun: (tr) => bridge.taskRun(tr) });
+  const remote = new RemoteFollowers(storage.executions, log);
+  const fan = fanOut({
+    changes,
+    storage,
+    secrets,
+    events,
+    remote,
+    logger: log,
+    flowChanged: async (namespace, id) => {
+      await fleet.flowChanged(namespace, id, false);
+      await refreshTriggers(namespace, id);
+    },
+  });
+  if (options.dbUrl) {
+    const changed: IngestListener = {
+      execution: (e) => fan.executionsChanged(e.id),
+      taskRun: (tr) => fan.executionsChanged(tr.executionId),
+      log: (line) => fan.executionsChanged(line.executionId),
+    };
+    engine.on(changed);
+    fleet.onIngest(changed);
+  }
+  resync = () => {
+    void storage.reloadKv().catch(() => undefined);
+    void secrets.reload().catch(() => undefined);
+    void hubFlows(storage).then(
+      (flows) => triggers.sync(flows),
+      () => undefined,
+    );
+  };
   const services: HubServices & FleetServices = {
     storage,
     registry,
@@ -212,9 +253,12 @@ async function startServices(
       follow(id, listener) {
         const offEngine = executions.follow(id, listener);
         const offFleet = fleet.follow(id, listener);
+        // Changes another replica stored, whether it runs the execution or ingests the agent's records.
+        const offRemote = remote.follow(id, listener);
         return () => {
           offEngine();
           offFleet();
+          offRemote();
         };
       },
     },
@@ -222,6 +266,7 @@ async function startServices(
     bodyLimitBytes: options.bodyLimitBytes,
     events,
     onFlowChanged: (namespace, id) => {
+      changes.publish({ kind: 'flow', namespace, id });
       events.emit({ type: 'flow', data: { namespace, id } });
       void fleet
         .flowChanged(namespace, id)

@@ -163,14 +163,18 @@ export class Fleet implements FleetControl {
     return () => this.ingestListeners.delete(listener);
   }
 
-  /** A flow was created, updated or deleted: republishes the desired state of the agents whose set changes. */
-  async flowChanged(namespace: string, id: string): Promise<void> {
+  /**
+   * A flow was created, updated or deleted: republishes the desired state of the agents whose set
+   * changes. With `publish` false (another hub replica saved it, and publishes) only this replica's
+   * view of the agents' flows is brought up to date.
+   */
+  async flowChanged(namespace: string, id: string, publish = true): Promise<void> {
     const key = `${namespace}/${id}`;
     const row = await this.storage.flows.get(namespace, id);
     const wasAgentFlow = this.flows.has(key);
     if (row && row.flow.runsOn !== undefined && row.flow.runsOn !== 'hub') this.flows.set(key, row);
     else this.flows.delete(key);
-    if (!wasAgentFlow && !this.flows.has(key)) return;
+    if (!publish || (!wasAgentFlow && !this.flows.has(key))) return;
     const changed: string[] = [];
     for await (const agent of allAgents(this.storage)) {
       if (agent.decommissioned) continue;
