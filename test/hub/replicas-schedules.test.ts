@@ -22,6 +22,8 @@ triggers:
     type: schedule
     cron: "* * * * * *"
     withSeconds: true
+    # A tick is never skipped for a run still going: a gap can only come from the handover.
+    allowConcurrent: true
 tasks:
   - id: hello
     type: log
@@ -71,6 +73,7 @@ describeWithService('TERN_TEST_PG_URL', 'hub replicas on one PostgreSQL', (pgUrl
 
     const leader = hubs.find(running)!;
     hubs.splice(hubs.indexOf(leader), 1);
+    const handoverAt = Date.now() / 1000;
     await leader.close();
     const before = (await fired()).length;
     await until(() => hubs.filter(running).length === 1, 'another replica runs the schedule', 10_000);
@@ -78,8 +81,28 @@ describeWithService('TERN_TEST_PG_URL', 'hub replicas on one PostgreSQL', (pgUrl
 
     const rows = await fired();
     expect(rows.filter((r) => r.n > 1)).toEqual([]);
-    // One execution per second from the first tick to the last: none doubled, none missed at the handover.
-    const seconds = rows.map((r) => Date.parse(r.date) / 1000);
-    expect(seconds.at(-1)! - seconds[0]! + 1).toBe(rows.length);
+    // Every second from the first tick through the handover fired: the new leader recovered what the old one
+    // had not fired. (Later, a schedule woken late by more than its period fires only the latest date.)
+    const seconds = new Set(rows.map((r) => Date.parse(r.date) / 1000));
+    const firstTick = Math.min(...seconds);
+    const through = Math.floor(handoverAt) + 1;
+    const missing: string[] = [];
+    for (let s = firstTick; s <= through; s++)
+      if (!seconds.has(s)) missing.push(new Date(s * 1000).toISOString());
+    expect(missing).toEqual([]);
   }, 90_000);
+
+  it('moves the schedule when the leader loses its database session, and stops it on the old leader', async () => {
+    await until(() => hubs.filter(running).length === 1, 'one replica runs the schedule', 10_000);
+    const leader = hubs.find(running)!;
+    // What PostgreSQL does to a session whose client vanished: the lock goes with it.
+    await sql`SELECT pg_terminate_backend(pid) FROM pg_locks
+      WHERE locktype = 'advisory' AND classid = ${0x7465726e} AND objid = 1 AND granted`;
+    await until(() => !running(leader), 'the old leader stops the schedule', 10_000);
+    await until(() => hubs.filter(running).length === 1, 'one replica runs the schedule again', 10_000);
+    const before = (await fired()).length;
+    await until(async () => (await fired()).length >= before + 2, 'two more ticks fired', 20_000);
+    const rows = await fired();
+    expect(rows.filter((r) => r.n > 1)).toEqual([]);
+  }, 60_000);
 });
