@@ -21,6 +21,7 @@ import { ensureAdminToken } from './admin-token.js';
 import { createApi } from './api/app.js';
 import { FlowCheckPool } from './api/flow-check.js';
 import { type BrokerListener, listenerOfUrl } from './api/info.js';
+import { TokenRevocations } from './api/revocations.js';
 import type { HubServices } from './api/services.js';
 import { KafkaBridge } from './bridge/bridge.js';
 import { type Broker, startBroker } from './broker/broker.js';
@@ -214,7 +215,9 @@ async function startServices(
   });
   if (bridge) fleet.onIngest({ execution: (e) => bridge.execution(e), taskRun: (tr) => bridge.taskRun(tr) });
   const remote = new RemoteFollowers(storage.executions, log);
+  const revocations = new TokenRevocations((id) => changes.publish({ kind: 'token', id }));
   const fan = fanOut({
+    revocations,
     changes,
     storage,
     secrets,
@@ -297,6 +300,7 @@ async function startServices(
     secrets,
     bridge,
     flowChecker,
+    revocations,
   };
   const app = createApi(services, { logger: log, version: HUB_VERSION, https: options.tls !== undefined });
   uiRoutes(app, defaultUiDir());

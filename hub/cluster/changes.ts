@@ -11,7 +11,9 @@ export type ReplicaChange =
   | { kind: 'secrets' }
   /** Executions whose record, task runs or logs changed. */
   | { kind: 'executions'; ids: string[] }
-  | { kind: 'agent'; id: string };
+  | { kind: 'agent'; id: string }
+  /** An API token revoked: its open streams and waits end. */
+  | { kind: 'token'; id: string };
 
 /** The channel every replica of one database listens on. */
 const CHANNEL = 'tern_replica_changes';

@@ -1,5 +1,6 @@
 /** Wires a hub replica to the others: what it changes goes out through PostgreSQL, what they change comes in. */
 import type { Logger } from '../../protocol/logger.js';
+import type { TokenRevocations } from '../api/revocations.js';
 import type { HubEventBus } from '../events.js';
 import type { HubSecrets } from '../secrets/hub-secrets.js';
 import type { HubStorage } from '../store/types.js';
@@ -12,6 +13,7 @@ export interface FanOutParts {
   secrets: HubSecrets;
   events: HubEventBus;
   remote: RemoteFollowers;
+  revocations: TokenRevocations;
   /** A flow another replica saved: this replica's triggers and view of the agents' flows follow it. */
   flowChanged(namespace: string, id: string): Promise<void>;
   logger: Logger;
@@ -46,6 +48,9 @@ export function fanOut(parts: FanOutParts): { executionsChanged(id: string): voi
       case 'executions':
         void remote.changed(change.ids);
         if (events.active) void emitExecutions(storage, events, change.ids).catch(failed('execution'));
+        return;
+      case 'token':
+        parts.revocations.revokedElsewhere(change.id);
         return;
       case 'agent':
         if (events.active)

@@ -2,7 +2,8 @@
  * Two hub replicas on one PostgreSQL database and one Mosquitto: what one
  * changes reaches the other through LISTEN/NOTIFY — a flow saved on A runs its
  * webhook on B and is published to agents once, KV keys and secrets written
- * on A are read on B, and B's live streams show A's executions.
+ * on A are read on B, B's live streams show A's executions, and a token
+ * revoked on A ends its streams on B.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -136,5 +137,19 @@ describeWithService('TERN_TEST_MQTT_URL', 'hub replicas tell each other what cha
     }
     events.close();
     follow.close();
+  });
+
+  it('ends at once the streams on one replica of a token revoked through the other', async () => {
+    const created = await apiCaller(a.url, ADMIN)('POST', '/tokens', { json: { name: 'dashboard' } });
+    expect(created.status).toBe(201);
+    const stream = await openEventStream({ url: b.url, adminToken: ADMIN }, '/events', created.body.token);
+    expect((await stream.next()).event).toBe('ready');
+    expect((await apiCaller(a.url, ADMIN)('DELETE', `/tokens/${created.body.info.id}`)).status).toBe(204);
+    // Heartbeats come every 15 s: the stream ends long before the first one, with nothing else sent.
+    const ended = await stream.next().then(
+      (e) => `still open: ${e.event}`,
+      () => 'ended',
+    );
+    expect(ended).toBe('ended');
   });
 });
