@@ -55,6 +55,11 @@ export interface HubOptions {
    * and the one that does checks it still is (ms): the longest a dead leader's work waits for another.
    */
   leaderCheckMs: number;
+  /**
+   * With PostgreSQL, the age below which an unfinished hub execution is never taken over from a
+   * replica gone (ms): the time its replica has to claim it after it starts.
+   */
+  takeOverGraceMs: number;
 }
 
 export type HubOptionsInput = Partial<
@@ -95,6 +100,7 @@ export function compileHubOptions(input: HubOptionsInput): HubOptions {
     triggerQueue: compileTriggerQueue(input.triggerQueue),
     renderLimits: compileRenderLimits(input.renderLimits),
     leaderCheckMs: input.leaderCheckMs ?? 2000,
+    takeOverGraceMs: input.takeOverGraceMs ?? 10_000,
   };
   for (const key of ['port', 'mqttPort', 'mqttsPort'] as const) {
     const v = options[key];

@@ -26,6 +26,7 @@ import type { HubServices } from './api/services.js';
 import { KafkaBridge } from './bridge/bridge.js';
 import { type Broker, startBroker } from './broker/broker.js';
 import { noReplicaChanges, PostgresReplicaChanges } from './cluster/changes.js';
+import { ExecutionClaims } from './cluster/execution-claims.js';
 import { fanOut } from './cluster/fan-out.js';
 import { RemoteFollowers } from './cluster/remote-follow.js';
 import { EVERY_REPLICA_TRIGGERS, joinReplicas, REPLICA_SHARE_GROUP } from './cluster/replicas.js';
@@ -146,6 +147,12 @@ async function startServices(
   // With PostgreSQL, other replicas may share the database: schedules and retention run on one of them.
   const { leadership, alone } = await joinReplicas(options, log);
   closers.add('leadership', () => leadership.close());
+  // Each replica claims the hub executions it runs; the leader takes over those of a replica gone.
+  const claims = options.dbUrl
+    ? await ExecutionClaims.start({ url: options.dbUrl, graceMs: options.takeOverGraceMs, logger: log })
+    : undefined;
+  closers.add('execution claims', () => claims?.close());
+  if (claims) engine.on({ execution: (e) => e.agentId === null && claims.follow(e) });
   const triggers = new TriggerRuntime({
     engine,
     state: storage.triggers,
@@ -334,7 +341,23 @@ async function startServices(
   // are resumed by a replica that starts alone: another replica running may be running them.
   if (alone) {
     const resumed = await engine.recover((e) => e.agentId === null);
+    for (const e of resumed) claims?.follow(e);
     if (resumed.length > 0) log.info({ count: resumed.length }, 'resumed unfinished executions');
+  }
+  if (claims) {
+    const takeOver = async () => {
+      if (!leadership.leader) return;
+      const ids = await claims.takeOver();
+      if (ids.size === 0) return;
+      const resumed = await engine.recover((e) => ids.has(e.id));
+      log.info({ count: resumed.length }, 'took over the executions of a replica gone');
+    };
+    const sweep = setInterval(
+      () => void takeOver().catch((err: unknown) => log.error({ err: String(err) }, 'take-over failed')),
+      options.leaderCheckMs,
+    );
+    sweep.unref();
+    closers.add('take-over', () => clearInterval(sweep));
   }
   // Triggers run before agents' records come in, so that `flow` triggers see them end.
   closers.add('triggers', () => triggers.stop());

@@ -50,7 +50,7 @@ export class PostgresLeadership implements Leadership {
   private readonly listeners = new Set<(leader: boolean) => void>();
 
   private constructor(private readonly options: PostgresLeadershipOptions) {
-    this.sql = session(options.url);
+    this.sql = dedicatedSession(options.url, 'tern-hub-leadership');
   }
 
   /**
@@ -113,7 +113,7 @@ export class PostgresLeadership implements Leadership {
       this.options.logger.warn({ err: String(err) }, 'leader lock check failed; starting a new session');
       this.set(false);
       const old = this.sql;
-      this.sql = session(this.options.url);
+      this.sql = dedicatedSession(this.options.url, 'tern-hub-leadership');
       await old.end({ timeout: 1 }).catch(() => undefined);
       await this.sql`SELECT pg_advisory_lock_shared(${LOCK_CLASS}::int, ${PRESENCE_LOCK}::int)`.catch(
         () => undefined,
@@ -134,13 +134,13 @@ export class PostgresLeadership implements Leadership {
   }
 }
 
-/** One connection kept for the life of the replica: its locks live as long as it does. */
-function session(url: string): postgres.Sql {
+/** One connection kept for the life of the replica (never recycled): its session locks live as long as it does. */
+export function dedicatedSession(url: string, applicationName: string): postgres.Sql {
   return postgres(url, {
     max: 1,
     idle_timeout: 0,
     max_lifetime: null,
     onnotice: () => undefined,
-    connection: { application_name: 'tern-hub-leadership' },
+    connection: { application_name: applicationName },
   });
 }
