@@ -50,6 +50,16 @@ export interface HubOptions {
   triggerQueue: TriggerQueueOptions;
   /** The work budget of each render of the hub's flows and webhooks. */
   renderLimits: RenderLimits;
+  /**
+   * With PostgreSQL, how often a replica tries to become the one that runs schedules and retention,
+   * and the one that does checks it still is (ms): the longest a dead leader's work waits for another.
+   */
+  leaderCheckMs: number;
+  /**
+   * With PostgreSQL, the age below which an unfinished hub execution is never taken over from a
+   * replica gone (ms): the time its replica has to claim it after it starts.
+   */
+  takeOverGraceMs: number;
 }
 
 export type HubOptionsInput = Partial<
@@ -89,10 +99,15 @@ export function compileHubOptions(input: HubOptionsInput): HubOptions {
     secretEnvironment: { ...input.secretEnvironment },
     triggerQueue: compileTriggerQueue(input.triggerQueue),
     renderLimits: compileRenderLimits(input.renderLimits),
+    leaderCheckMs: input.leaderCheckMs ?? 2000,
+    takeOverGraceMs: input.takeOverGraceMs ?? 10_000,
   };
   for (const key of ['port', 'mqttPort', 'mqttsPort'] as const) {
     const v = options[key];
     if (!Number.isInteger(v) || v < 0 || v > 65535) throw new Error(`${key}: ${v} is not a port number`);
+  }
+  if (!(options.leaderCheckMs >= 10)) {
+    throw new Error(`leaderCheckMs: must be at least 10 ms, got ${options.leaderCheckMs}`);
   }
   if (options.retentionDays !== undefined && !(options.retentionDays > 0)) {
     throw new Error(`retentionDays: must be a positive number of days, got ${options.retentionDays}`);

@@ -22,13 +22,19 @@ import { createApi } from './api/app.js';
 import { FlowCheckPool } from './api/flow-check.js';
 import { setTriggerDisabled } from './api/flow-triggers.js';
 import { type BrokerListener, listenerOfUrl } from './api/info.js';
+import { TokenRevocations } from './api/revocations.js';
 import type { HubServices } from './api/services.js';
 import { KafkaBridge } from './bridge/bridge.js';
 import { type Broker, startBroker } from './broker/broker.js';
+import { noReplicaChanges, PostgresReplicaChanges } from './cluster/changes.js';
+import { ExecutionClaims } from './cluster/execution-claims.js';
+import { fanOut } from './cluster/fan-out.js';
+import { RemoteFollowers } from './cluster/remote-follow.js';
+import { EVERY_REPLICA_TRIGGERS, joinReplicas, REPLICA_SHARE_GROUP } from './cluster/replicas.js';
 import { compileHubOptions, type HubOptions, type HubOptionsInput } from './config.js';
 import { HubEventBus } from './events.js';
 import { createHubExecutions, RepositoryFlowSource, runsOnHub } from './executions.js';
-import { Fleet } from './fleet/fleet.js';
+import { Fleet, type IngestListener } from './fleet/fleet.js';
 import type { FleetServices } from './fleet/types.js';
 import { listenError } from './listen-error.js';
 import { secretKey } from './secrets/cipher.js';
@@ -102,9 +108,16 @@ async function startServices(
   log: Logger,
   logger: Logger,
 ): Promise<Hub> {
+  // Other replicas on the same PostgreSQL hear of what this one changes, and the other way round.
+  let resync = (): void => undefined;
+  const changes = options.dbUrl
+    ? await PostgresReplicaChanges.start({ url: options.dbUrl, logger: log, onResync: () => resync() })
+    : noReplicaChanges();
+  closers.add('replica changes', () => changes.close());
   const secrets = await HubSecrets.open(storage.secrets, {
     key: options.secretKey ? secretKey(options.secretKey) : undefined,
     environment: options.secretEnvironment,
+    onChanged: () => changes.publish({ kind: 'secrets' }),
   });
   if (secrets.unreadableCount > 0)
     log.warn(
@@ -132,12 +145,23 @@ async function startServices(
     workRoot: join(options.dataDir, 'work'),
     host: pluginHost,
   });
+  // With PostgreSQL, other replicas may share the database: schedules and retention run on one of them.
+  const { leadership, alone } = await joinReplicas(options, log);
+  closers.add('leadership', () => leadership.close());
+  // Each replica claims the hub executions it runs; the leader takes over those of a replica gone.
+  const claims = options.dbUrl
+    ? await ExecutionClaims.start({ url: options.dbUrl, graceMs: options.takeOverGraceMs, logger: log })
+    : undefined;
+  closers.add('execution claims', () => claims?.close());
+  if (claims) engine.on({ execution: (e) => e.agentId === null && claims.follow(e) });
   const triggers = new TriggerRuntime({
     engine,
     state: storage.triggers,
     logger,
     queue: options.triggerQueue,
+    holds: (type) => leadership.leader || EVERY_REPLICA_TRIGGERS.has(type),
   });
+  leadership.onChange(() => void triggers.reconsider());
   const refreshTriggers = async (namespace: string, id: string) => {
     const row = await storage.flows.get(namespace, id);
     const live = row && !row.deleted && runsOnHub(row.flow);
@@ -145,6 +169,7 @@ async function startServices(
   };
   // Errors are logged here: callers (the API after a save) have already answered.
   const flowChanged = async (namespace: string, id: string): Promise<void> => {
+    changes.publish({ kind: 'flow', namespace, id });
     await Promise.all([
       fleet
         .flowChanged(namespace, id)
@@ -175,6 +200,7 @@ async function startServices(
         executions: storage.executions,
         metrics,
         logger,
+        sends: () => leadership.leader,
       })
     : undefined;
   if (bridge) engine.on({ execution: (e) => bridge.execution(e), taskRun: (tr, e) => bridge.taskRun(tr, e) });
@@ -196,6 +222,38 @@ async function startServices(
     onExecutionEnded: (execution) => pluginHost.executionEnded(execution),
   });
   if (bridge) fleet.onIngest({ execution: (e) => bridge.execution(e), taskRun: (tr) => bridge.taskRun(tr) });
+  const remote = new RemoteFollowers(storage.executions, log);
+  const revocations = new TokenRevocations((id) => changes.publish({ kind: 'token', id }));
+  const fan = fanOut({
+    revocations,
+    changes,
+    storage,
+    secrets,
+    events,
+    remote,
+    logger: log,
+    flowChanged: async (namespace, id) => {
+      await fleet.flowChanged(namespace, id, false);
+      await refreshTriggers(namespace, id);
+    },
+  });
+  if (options.dbUrl) {
+    const changed: IngestListener = {
+      execution: (e) => fan.executionsChanged(e.id),
+      taskRun: (tr) => fan.executionsChanged(tr.executionId),
+      log: (line) => fan.executionsChanged(line.executionId),
+    };
+    engine.on(changed);
+    fleet.onIngest(changed);
+  }
+  resync = () => {
+    void storage.reloadKv().catch(() => undefined);
+    void secrets.reload().catch(() => undefined);
+    void hubFlows(storage).then(
+      (flows) => triggers.sync(flows),
+      () => undefined,
+    );
+  };
   const services: HubServices & FleetServices = {
     storage,
     registry,
@@ -206,9 +264,12 @@ async function startServices(
       follow(id, listener) {
         const offEngine = executions.follow(id, listener);
         const offFleet = fleet.follow(id, listener);
+        // Changes another replica stored, whether it runs the execution or ingests the agent's records.
+        const offRemote = remote.follow(id, listener);
         return () => {
           offEngine();
           offFleet();
+          offRemote();
         };
       },
     },
@@ -216,6 +277,7 @@ async function startServices(
     bodyLimitBytes: options.bodyLimitBytes,
     events,
     onFlowChanged: (namespace, id) => {
+      changes.publish({ kind: 'flow', namespace, id });
       events.emit({ type: 'flow', data: { namespace, id } });
       void fleet
         .flowChanged(namespace, id)
@@ -251,6 +313,7 @@ async function startServices(
     secrets,
     bridge,
     flowChecker,
+    revocations,
   };
   // trigger.Toggle on the hub edits a stored flow as `PUT /flows/{namespace}/{id}/triggers/{trigger}` does.
   pluginHost.triggers = {
@@ -286,15 +349,39 @@ async function startServices(
     broker.attachWebSocket(server, '/mqtt');
   }
   closers.add('http', () => closeHttpServer(server));
-  // Executions of agents are the agents' to resume: the hub only stores their records.
-  const resumed = await engine.recover((e) => e.agentId === null);
-  if (resumed.length > 0) log.info({ count: resumed.length }, 'resumed unfinished executions');
+  // Executions of agents are the agents' to resume: the hub only stores their records. Those of the hub
+  // are resumed by a replica that starts alone: another replica running may be running them.
+  if (alone) {
+    const resumed = await engine.recover((e) => e.agentId === null);
+    for (const e of resumed) claims?.follow(e);
+    if (resumed.length > 0) log.info({ count: resumed.length }, 'resumed unfinished executions');
+  }
+  if (claims) {
+    const takeOver = async () => {
+      if (!leadership.leader) return;
+      const ids = await claims.takeOver();
+      if (ids.size === 0) return;
+      const resumed = await engine.recover((e) => ids.has(e.id));
+      log.info({ count: resumed.length }, 'took over the executions of a replica gone');
+    };
+    const sweep = setInterval(
+      () => void takeOver().catch((err: unknown) => log.error({ err: String(err) }, 'take-over failed')),
+      options.leaderCheckMs,
+    );
+    sweep.unref();
+    closers.add('take-over', () => clearInterval(sweep));
+  }
   // Triggers run before agents' records come in, so that `flow` triggers see them end.
   closers.add('triggers', () => triggers.stop());
   await triggers.sync(await hubFlows(storage));
   const brokerConnection = broker
-    ? { url: `mqtt://${loopbackFor(options.mqttHost)}:${broker.port}`, ...broker.hubCredentials }
-    : { url: options.brokerUrl! };
+    ? { url: `mqtt://${loopbackFor(options.mqttHost)}:${broker.port}`, ...broker.hubCredentials, alone }
+    : {
+        url: options.brokerUrl!,
+        alone,
+        // Replicas on one PostgreSQL database take each agent message once, from one shared subscription.
+        ...(options.dbUrl && { shareGroup: REPLICA_SHARE_GROUP }),
+      };
   closers.add('fleet', () => fleet.close());
   await fleet.start(brokerConnection);
   if (bridge) {
@@ -306,6 +393,7 @@ async function startServices(
   if (options.retentionDays !== undefined) {
     const days = options.retentionDays;
     const purge = () =>
+      leadership.leader &&
       storage.purge(days).then(
         (n) => n > 0 && log.info({ purged: n, days }, 'purged old executions'),
         (err: unknown) => log.error({ err: String(err) }, 'retention purge failed'),
@@ -314,6 +402,8 @@ async function startServices(
     retention.unref();
     closers.add('retention', () => clearInterval(retention));
     void purge();
+    // A replica that takes over from a leader purges at once, as a leader does at its start.
+    leadership.onChange((leader) => leader && void purge());
   }
   port = await listenHttp(server, options);
 

@@ -72,7 +72,7 @@ export function createApi(services: HubServices, options: ApiOptions = {}): Hono
     }),
   );
 
-  const revocations = new TokenRevocations();
+  const revocations = services.revocations ?? new TokenRevocations();
   const table = new RouteTable(app, API_BASE, bearerAuth(services.storage.tokens, revocations));
   healthRoutes(table, services);
   infoRoutes(table, services, version);

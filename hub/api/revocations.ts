@@ -11,8 +11,9 @@ export type RevokedListener = () => void;
  * listener of that token at once, so a stream authenticated by it ends now
  * rather than at its next request, which for `/events` may never come.
  *
- * One hub process: a token revoked through another hub on the same database
- * ends that hub's streams, not this one's.
+ * Hub replicas on one database tell each other (`tell`, and
+ * {@link revokedElsewhere} on the others), so a revocation through any
+ * replica ends the token's streams on all of them.
  *
  * @example
  * const stop = revocations.watch(token.id, () => stream.abort());
@@ -21,6 +22,9 @@ export type RevokedListener = () => void;
  */
 export class TokenRevocations {
   private readonly listeners = new Map<string, Set<RevokedListener>>();
+
+  /** @param tell told of each revocation made here, for the other hub replicas. */
+  constructor(private readonly tell?: (tokenId: string) => void) {}
 
   /** Calls `listener` when the token `tokenId` is revoked; returns the function that stops watching. */
   watch(tokenId: string, listener: RevokedListener): () => void {
@@ -37,8 +41,14 @@ export class TokenRevocations {
     };
   }
 
-  /** Tells every open request of `tokenId` that it was revoked; returns how many there were. */
+  /** Tells every open request of `tokenId` that it was revoked, here and on the other replicas; returns how many were here. */
   revoked(tokenId: string): number {
+    this.tell?.(tokenId);
+    return this.revokedElsewhere(tokenId);
+  }
+
+  /** Another replica revoked `tokenId`: its open requests here end; returns how many there were. */
+  revokedElsewhere(tokenId: string): number {
     const set = this.listeners.get(tokenId);
     if (!set) return 0;
     this.listeners.delete(tokenId);

@@ -1,4 +1,5 @@
 /** What the REST API is given: the hub's services, each behind a small interface. */
+
 import type { Registry as MetricsRegistry } from 'prom-client';
 import type { Registry } from '../../plugins/registry.js';
 import type { Execution, LogLine, TaskRun } from '../../protocol/execution.js';
@@ -10,6 +11,7 @@ import type { HubStorage } from '../store/types.js';
 import type { BridgeService } from './bridge.js';
 import type { FlowChecker } from './flow-check.js';
 import type { BrokerListener } from './info.js';
+import type { TokenRevocations } from './revocations.js';
 import type { SecretsService } from './secrets.js';
 
 export interface StartRequest {
@@ -63,6 +65,8 @@ export interface HubServices {
   onFlowChanged?(namespace: string, id: string): void;
   /** Called after a namespace file is written or deleted (the fleet sends agents running the namespace its files). */
   onNamespaceFilesChanged?(namespace: string): void;
+  /** Revocation notices for open requests; the hub gives its own, shared with the other replicas. Default: this API's. */
+  revocations?: TokenRevocations;
   /** Every trigger the hub runs itself, for the flow's `triggers`; without it no `hub` runtime is shown. */
   triggerStatuses?(): TriggerStatus[];
   /** Where agents reach the hub's MQTT broker, for `GET /info`; without it the list is empty. */

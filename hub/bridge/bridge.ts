@@ -30,6 +30,8 @@ export interface KafkaBridgeOptions {
   executions: Pick<ExecutionQueries, 'get'>;
   metrics: Registry;
   logger: Logger;
+  /** Whether this hub sends the queue now: of several replicas, only the leader does. Default: always. */
+  sends?: () => boolean;
 }
 
 /** What `GET /bridge` answers. */
@@ -72,6 +74,7 @@ export class KafkaBridge {
         sent: (route, n) => metrics?.sent(route, n),
         failed: (reason) => metrics?.failed(reason),
         deadLettered: (n) => metrics?.deadLettered(n),
+        sends: () => options.sends?.() ?? true,
       },
       this.log,
     );
@@ -129,15 +132,22 @@ export class KafkaBridge {
   }
 
   /** Subscribes the mqtt routes' filters on the hub's broker (nothing without mqtt routes). */
-  async attachMqtt(connection: { url: string; username?: string; password?: string }): Promise<void> {
-    const filters = [...new Set(this.routes.mqtt.map((r) => r.mqttTopic!))];
+  async attachMqtt(connection: {
+    url: string;
+    username?: string;
+    password?: string;
+    /** Hub replicas take each message once, through this MQTT 5 shared-subscription group. */
+    shareGroup?: string;
+  }): Promise<void> {
+    const share = connection.shareGroup === undefined ? '' : `$share/${connection.shareGroup}-bridge/`;
+    const filters = [...new Set(this.routes.mqtt.map((r) => share + r.mqttTopic!))];
     if (filters.length === 0) return;
     leanMqttPackets();
     const client = await mqtt.connectAsync(connection.url, {
       username: connection.username,
       password: connection.password,
       clientId: `tern-hub-bridge-${Math.random().toString(36).slice(2, 10)}`,
-      protocolVersion: 4,
+      protocolVersion: connection.shareGroup === undefined ? 4 : 5,
       reconnectPeriod: 1000,
     });
     client.on('message', (topic, payload) => this.mqttMessage(topic, payload));

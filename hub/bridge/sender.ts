@@ -15,6 +15,8 @@ export interface SenderEvents {
   sent(route: string, count: number): void;
   failed(reason: 'unavailable' | 'refused', error: string): void;
   deadLettered(count: number): void;
+  /** Whether this process sends the queue now: of several hub replicas, only the leader does, in queue order. */
+  sends?(): boolean;
 }
 
 /** Kafka's state as the loop last saw it. */
@@ -125,6 +127,10 @@ export class BridgeSender {
       let waitMs = 0;
       let idle = false;
       try {
+        if (this.events.sends?.() === false) {
+          await this.sleep(1000, true);
+          continue;
+        }
         await this.expire();
         this.pending = false;
         const batch = await this.repository.next(this.isolate ? 1 : this.settings.batchSize);

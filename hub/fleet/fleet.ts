@@ -43,6 +43,26 @@ export interface FleetOptions {
   onExecutionEnded?(execution: Execution): void;
 }
 
+/** How the fleet connects, and whether other hub replicas share its broker and database. */
+export interface FleetConnection {
+  url: string;
+  username?: string;
+  password?: string;
+  /**
+   * Hub replicas share agent messages through this MQTT 5 shared-subscription group (an external
+   * broker). Shared subscriptions get no retained messages: agents' statuses come back with their
+   * next periodic status instead.
+   */
+  shareGroup?: string;
+  /**
+   * No other replica runs (default): every agent is marked offline until it says otherwise, and
+   * every live agent's desired state is published again, for a broker that forgot what was
+   * retained (the embedded one, at each start). Another replica running has kept both right:
+   * only the desired states that changed are published.
+   */
+  alone?: boolean;
+}
+
 /**
  * How many agents' desired states are published at once on a rollout: one
  * after another, each waits for its database writes and the broker's
@@ -89,21 +109,24 @@ export class Fleet implements FleetControl {
    * Loads the agents' flows, marks every agent offline until it says
    * otherwise (retained statuses arrive on subscribe), connects, and
    * publishes every live agent's desired state: an embedded broker has
-   * forgotten what was retained before the restart.
+   * forgotten what was retained before the restart. A replica that joins
+   * running ones does neither (see {@link FleetConnection.alone}).
    */
-  async start(connection: { url: string; username?: string; password?: string }): Promise<void> {
+  async start(connection: FleetConnection): Promise<void> {
+    const { alone = true, ...login } = connection;
     for await (const row of agentFlows(this.storage)) this.flows.set(`${row.namespace}/${row.id}`, row);
-    for await (const agent of allAgents(this.storage))
-      if (agent.online) await this.storage.agents.updateStatus(agent.id, { online: false });
+    if (alone)
+      for await (const agent of allAgents(this.storage))
+        if (agent.online) await this.storage.agents.updateStatus(agent.id, { online: false });
     this.client = await HubClient.connect({
-      ...connection,
+      ...login,
       logger: this.log,
       metrics: this.metrics,
       onMessage: (agentId, kind, message, retained) => this.receive(agentId, kind, message, retained),
     });
     const live: string[] = [];
     for await (const agent of allAgents(this.storage)) if (!agent.decommissioned) live.push(agent.id);
-    await this.republish(live, true);
+    await this.republish(live, alone);
   }
 
   /** Whether the hub's own MQTT client is connected to the broker now. */
@@ -141,14 +164,18 @@ export class Fleet implements FleetControl {
     return () => this.ingestListeners.delete(listener);
   }
 
-  /** A flow was created, updated or deleted: republishes the desired state of the agents whose set changes. */
-  async flowChanged(namespace: string, id: string): Promise<void> {
+  /**
+   * A flow was created, updated or deleted: republishes the desired state of the agents whose set
+   * changes. With `publish` false (another hub replica saved it, and publishes) only this replica's
+   * view of the agents' flows is brought up to date.
+   */
+  async flowChanged(namespace: string, id: string, publish = true): Promise<void> {
     const key = `${namespace}/${id}`;
     const row = await this.storage.flows.get(namespace, id);
     const wasAgentFlow = this.flows.has(key);
     if (row && row.flow.runsOn !== undefined && row.flow.runsOn !== 'hub') this.flows.set(key, row);
     else this.flows.delete(key);
-    if (!wasAgentFlow && !this.flows.has(key)) return;
+    if (!publish || (!wasAgentFlow && !this.flows.has(key))) return;
     const changed: string[] = [];
     for await (const agent of allAgents(this.storage)) {
       if (agent.decommissioned) continue;

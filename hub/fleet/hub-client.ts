@@ -33,6 +33,12 @@ export interface HubClientOptions {
   logger: Logger;
   metrics: FleetMetrics;
   onMessage: InboundHandler;
+  /**
+   * Subscribes as one member of this MQTT 5 shared-subscription group (`$share/<group>/…`):
+   * the broker hands each agent message to one hub replica of the group. Unset: every message
+   * comes here (one hub, or the embedded broker, which speaks MQTT 3.1.1 only).
+   */
+  shareGroup?: string;
 }
 
 /**
@@ -69,7 +75,7 @@ export class HubClient {
         password: options.password,
         // Unique per start: two hub processes must not take each other's session.
         clientId: `tern-hub-${Math.random().toString(36).slice(2, 10)}`,
-        protocolVersion: 4,
+        protocolVersion: options.shareGroup === undefined ? 4 : 5,
         reconnectPeriod: 1000,
       })
       .catch((err: Error) => {
@@ -77,10 +83,19 @@ export class HubClient {
         throw new Error(`cannot connect to the MQTT broker at ${loggable(options.url)}: ${err.message}`);
       });
     const hub = new HubClient(client, options);
-    await client.subscribeAsync(
-      HUB_LISTENS.map((k) => allAgentsTopicFilter(k)),
+    const share = options.shareGroup === undefined ? '' : `$share/${options.shareGroup}/`;
+    const granted = await client.subscribeAsync(
+      HUB_LISTENS.map((k) => share + allAgentsTopicFilter(k)),
       { qos: 1 },
     );
+    // A broker without shared subscriptions refuses them (0x9E): every replica would then get every message.
+    const refused = granted.filter((g) => g.qos > 2);
+    if (refused.length > 0) {
+      await client.endAsync(true);
+      throw new Error(
+        `the MQTT broker at ${loggable(options.url)} refused the subscription ${refused[0]!.topic} (reason ${refused[0]!.qos}): it must support MQTT 5 shared subscriptions`,
+      );
+    }
     options.logger.info({ url: loggable(options.url) }, 'connected to the broker');
     return hub;
   }

@@ -53,34 +53,51 @@ export class HubSecrets implements SecretSource {
     private readonly repository: SecretRepository,
     private readonly cipher: SecretCipher | undefined,
     private readonly environment: Record<string, string>,
+    private readonly onChanged: (() => void) | undefined,
   ) {}
 
-  /** Loads and decrypts every stored secret. Without `key`, stored secrets cannot be read and none can be set. */
-  static async open(
-    repository: SecretRepository,
-    options: { key?: Buffer; environment?: Record<string, string> } = {},
-  ): Promise<HubSecrets> {
-    const secrets = new HubSecrets(repository, options.key ? new SecretCipher(options.key) : undefined, {
-      ...options.environment,
-    });
-    for (const row of await repository.all()) {
+  /** Reads and decrypts every stored secret again (at open, and when another hub replica changed one). */
+  async reload(): Promise<void> {
+    const rows = await this.repository.all();
+    this.values.clear();
+    this.unreadable.clear();
+    for (const row of rows) {
       const key = id(row.namespace, row.name);
-      if (!secrets.cipher) {
-        secrets.unreadable.set(
+      if (!this.cipher) {
+        this.unreadable.set(
           key,
           `secret ${row.name} is stored encrypted, and the hub has no TERN_SECRET_KEY`,
         );
         continue;
       }
       try {
-        secrets.values.set(key, {
-          value: secrets.cipher.decrypt(row.namespace, row.name, row.ciphertext),
+        this.values.set(key, {
+          value: this.cipher.decrypt(row.namespace, row.name, row.ciphertext),
           updatedAt: row.updatedAt,
         });
       } catch (err) {
-        secrets.unreadable.set(key, (err as Error).message);
+        this.unreadable.set(key, (err as Error).message);
       }
     }
+  }
+
+  /** Loads and decrypts every stored secret. Without `key`, stored secrets cannot be read and none can be set. */
+  static async open(
+    repository: SecretRepository,
+    options: {
+      key?: Buffer;
+      environment?: Record<string, string>;
+      /** Told after each `set` and `delete` (other hub replicas then reload). */
+      onChanged?: () => void;
+    } = {},
+  ): Promise<HubSecrets> {
+    const secrets = new HubSecrets(
+      repository,
+      options.key ? new SecretCipher(options.key) : undefined,
+      { ...options.environment },
+      options.onChanged,
+    );
+    await secrets.reload();
     return secrets;
   }
 
@@ -150,6 +167,7 @@ export class HubSecrets implements SecretSource {
     const row = await this.repository.put(ns, name, this.cipher.encrypt(ns, name, value));
     this.values.set(id(ns, name), { value, updatedAt: row.updatedAt });
     this.unreadable.delete(id(ns, name));
+    this.onChanged?.();
     return { namespace: ns === '' ? null : ns, name, source: 'store', updatedAt: row.updatedAt };
   }
 
@@ -159,6 +177,7 @@ export class HubSecrets implements SecretSource {
     const deleted = await this.repository.delete(ns, name);
     this.values.delete(id(ns, name));
     this.unreadable.delete(id(ns, name));
+    if (deleted) this.onChanged?.();
     return deleted;
   }
 }

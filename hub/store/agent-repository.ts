@@ -2,6 +2,7 @@
 import { and, asc, eq, gt, type SQL, sql } from 'drizzle-orm';
 import type { TriggerStatus } from '../../protocol/messages.js';
 import type { Db } from './db.js';
+import { jsonText } from './json.js';
 import { decodeCursor, encodeCursor, pageLimit, toPage } from './paging.js';
 import { agents } from './schema.js';
 import { hashToken, newToken, sameHash } from './secrets.js';
@@ -94,7 +95,9 @@ export class DrizzleAgentRepository implements AgentRepository {
     if (patch.lastSeenAt !== undefined)
       set.lastSeenAt = patch.lastSeenAt === null ? null : new Date(patch.lastSeenAt);
     if (patch.version !== undefined) set.version = patch.version;
-    if (patch.status !== undefined) set.status = patch.status;
+    // `commands` is ingest's alone (appended in SQL, by whichever hub replica stores the batch): kept as stored.
+    if (patch.status !== undefined)
+      set.status = sql`(${jsonText(patch.status)}::jsonb - 'commands') || jsonb_strip_nulls(jsonb_build_object('commands', ${agents.status}->'commands'))`;
     if (Object.keys(set).length === 0) return;
     await this.db.update(agents).set(set).where(eq(agents.id, id));
   }

@@ -76,6 +76,8 @@ class DrizzleHubStorage implements HubStorage {
     private readonly ownsDatabase: boolean,
     private readonly ownedFilesDir: string | undefined,
     private readonly queue: WriteQueue,
+    private readonly kv: CachedKvStore,
+    private readonly kvCommitted: Set<(ids: string[]) => void>,
     private readonly now: () => number,
     readonly executions: ExecutionRepository,
     readonly flows: DrizzleFlowRepository,
@@ -98,9 +100,13 @@ class DrizzleHubStorage implements HubStorage {
     const now = clock ? () => clock.now() : Date.now;
     // The queue and the KV cache refer to each other: the cache queues its changes, the queue reads entries at commit.
     let kv: CachedKvStore | undefined;
+    const kvCommitted = new Set<(ids: string[]) => void>();
     const queue = new WriteQueue({
       db,
       kv: { entry: (id) => kv?.entry(id), refused: (id) => kv?.forget(id) },
+      onKvCommitted: (ids) => {
+        for (const listener of kvCommitted) listener(ids);
+      },
       now,
       onWriteError: options.onWriteError ?? warnWriteError,
       onRecordRefused: options.onRecordRefused ?? warnRecordRefused,
@@ -121,6 +127,8 @@ class DrizzleHubStorage implements HubStorage {
       ownsDatabase,
       ownedFilesDir,
       queue,
+      kv,
+      kvCommitted,
       now,
       new ExecutionRepository(db, queue, kv, files, namespaceFiles),
       new DrizzleFlowRepository(db, now),
@@ -152,6 +160,15 @@ class DrizzleHubStorage implements HubStorage {
       purged += deleted;
       if (deleted < batchSize) return purged;
     }
+  }
+
+  onKvCommitted(listener: (ids: string[]) => void): () => void {
+    this.kvCommitted.add(listener);
+    return () => this.kvCommitted.delete(listener);
+  }
+
+  reloadKv(ids?: readonly string[]): Promise<void> {
+    return this.kv.reload(this.database.db, ids, (id) => this.queue.queuesKv(id));
   }
 
   /** Commits queued writes, then closes the database (unless it was handed in) and removes a temporary files folder. */

@@ -1,4 +1,6 @@
 /** The hub's KV store: synchronous reads from memory, writes through to PostgreSQL with the group commit. */
+
+import { and, eq, or } from 'drizzle-orm';
 import type { KvStore } from '../../protocol/plugin.js';
 import { LAST_STORABLE_MS } from './dates.js';
 import type { Db } from './db.js';
@@ -12,8 +14,8 @@ import { type KvEntry, kvId } from './write-batch.js';
  * next group commit. Values are kept as JSON text and parsed on each read, so
  * a caller can never change the stored value by mutating what it got.
  *
- * One hub process owns its KV: another process writing the same database
- * is not seen until restart.
+ * Another hub replica's writes are read again with {@link reload} when it
+ * says so (hub/cluster/changes.ts).
  *
  * @example
  * kv.set('plant1', 'last_reading', { temp: 21.5 }, 60_000);
@@ -30,7 +32,28 @@ export class CachedKvStore implements KvStore {
 
   /** Loads every live entry; expired ones are deleted from the database at the next commit. */
   async load(db: Db): Promise<void> {
-    const rows = await db.select().from(kv);
+    this.keep(await db.select().from(kv));
+  }
+
+  /**
+   * Reads `ids` again (every key when undefined), as another process wrote them; keys for which
+   * `queued` says this process has a write on its way keep the value it wrote.
+   */
+  async reload(db: Db, ids: readonly string[] | undefined, queued: (id: string) => boolean): Promise<void> {
+    const wanted = ids?.filter((id) => !queued(id));
+    if (wanted?.length === 0) return;
+    const pairs = wanted?.map((id) => id.split('\u0000') as [string, string]);
+    const rows = await db
+      .select()
+      .from(kv)
+      .where(
+        pairs && or(...pairs.map(([namespace, key]) => and(eq(kv.namespace, namespace), eq(kv.key, key)))),
+      );
+    for (const id of wanted ?? [...this.entries.keys()]) if (!queued(id)) this.entries.delete(id);
+    this.keep(rows.filter((row) => !queued(kvId(row.namespace, row.key))));
+  }
+
+  private keep(rows: (typeof kv.$inferSelect)[]): void {
     const now = this.now();
     for (const row of rows) {
       const expiresAt = row.expiresAt === null ? null : row.expiresAt.getTime();

@@ -384,5 +384,12 @@ export interface HubStorage {
   readonly namespaceFiles: NamespaceFileRepository;
   /** Deletes executions (with task runs and logs) that ended more than `days` ago, `batchSize` at a time; returns how many. */
   purge(days: number, batchSize?: number): Promise<number>;
+  /** Calls `listener` with the KV keys of each committed batch (ids `namespace\0key`); returns the unsubscribe function. */
+  onKvCommitted(listener: (ids: string[]) => void): () => void;
+  /**
+   * Reads KV keys again from the database (another hub replica wrote them), or every key when
+   * `ids` is undefined. A key this process has a write queued for keeps its own value.
+   */
+  reloadKv(ids?: readonly string[]): Promise<void>;
   close(): Promise<void>;
 }

@@ -31,6 +31,8 @@ export interface WriteQueueOptions {
   db: Db;
   /** The KV cache: the entry to write for a key, and `refused` to forget one the database refused. */
   kv: { entry(id: string): KvEntry | undefined; refused(id: string): void };
+  /** Told the KV keys of each batch once it is committed (other hub replicas reload them). */
+  onKvCommitted?: (ids: string[]) => void;
   now: () => number;
   /** A commit failed for a reason other than its data; its writes stay queued and are tried again. */
   onWriteError(error: unknown): void;
@@ -113,6 +115,11 @@ export class WriteQueue {
     this.schedule();
   }
 
+  /** Whether a write of KV key `id` is queued or being committed. */
+  queuesKv(id: string): boolean {
+    return this.pending.kvKeys.has(id) || (this.inflight?.kvKeys.has(id) ?? false);
+  }
+
   /** Resolves once everything queued before the call is committed; rejects if that commit fails. */
   flush(): Promise<void> {
     const batch = !isEmpty(this.pending) ? this.pending : this.inflight;
@@ -155,6 +162,7 @@ export class WriteQueue {
     try {
       await this.commit(batch);
       this.failures = 0;
+      if (batch.kvKeys.size > 0) this.options.onKvCommitted?.([...batch.kvKeys]);
       for (const w of batch.waiters) w.resolve();
       this.inflight = undefined;
       if (!isEmpty(this.pending)) this.schedule();

@@ -22,6 +22,12 @@ export interface TriggerRuntimeOptions {
   refusal?: () => string | undefined;
   /** The bounded queue between triggers and executions (default: 1,000 executions, wait). */
   queue?: Partial<TriggerQueueOptions>;
+  /**
+   * Whether this runtime runs triggers of this (canonical) type now; default: all. Hub replicas
+   * share one database, and a schedule must fire on one of them only: the others hold it back,
+   * leaving its state alone, until {@link TriggerRuntime.reconsider} finds it theirs.
+   */
+  holds?: (type: string) => boolean;
 }
 
 /** A trigger that runs, as {@link TriggerRuntime.list} shows it. */
@@ -50,6 +56,8 @@ interface RunningFlow {
   triggers: RunningTrigger[];
   /** Triggers this revision disables (all of them in a disabled flow): not run, but reported as disabled. */
   disabled: { id: string; type: string }[];
+  /** Ids of the enabled triggers this runtime held back (`holds`) when it last applied the flow. */
+  heldBack: string[];
 }
 
 const COMMON = new Set(Object.keys(TriggerCommonProperties));
@@ -153,6 +161,13 @@ export class TriggerRuntime {
     });
   }
 
+  /** Applies every flow again after `holds` changed its answer: starts the triggers now held, stops the others. */
+  reconsider(): Promise<void> {
+    return this.enqueue(async () => {
+      for (const [key, running] of [...this.flows]) await this.apply(key, running.record);
+    });
+  }
+
   /** What runs now. */
   list(): RunningTriggerInfo[] {
     return [...this.flows.values()].flatMap(({ record, triggers }) =>
@@ -191,10 +206,17 @@ export class TriggerRuntime {
   private async apply(key: string, record: FlowRecord): Promise<void> {
     const fingerprint = JSON.stringify(record.flow);
     const running = this.flows.get(key);
-    if (running && running.record.revision === record.revision && running.fingerprint === fingerprint) return;
-    const previous = running?.triggers.map((t) => t.id) ?? [];
-    if (running) await this.stopAll(running);
     const enabled = record.flow.disabled ? [] : (record.flow.triggers ?? []).filter((t) => !t.disabled);
+    const heldBack = enabled.filter((t) => !this.held(t)).map((t) => t.id);
+    if (
+      running &&
+      running.record.revision === record.revision &&
+      running.fingerprint === fingerprint &&
+      running.heldBack.join('\n') === heldBack.join('\n')
+    )
+      return;
+    const previous = [...(running?.triggers.map((t) => t.id) ?? []), ...(running?.heldBack ?? [])];
+    if (running) await this.stopAll(running);
     // State belongs to a trigger while it exists and is enabled: a removed or disabled one starts afresh.
     const kept = new Set(enabled.map((t) => t.id));
     for (const id of previous) if (!kept.has(id)) await this.clearState(scopeOf(record, id));
@@ -205,9 +227,11 @@ export class TriggerRuntime {
       .map((t) => ({ id: t.id, type: this.options.engine.registry.trigger(t.type)?.type ?? t.type }));
     if (enabled.length === 0 && disabled.length === 0) this.flows.delete(key);
     else {
-      const next: RunningFlow = { record, fingerprint, triggers: [], disabled };
+      const next: RunningFlow = { record, fingerprint, triggers: [], disabled, heldBack };
       this.flows.set(key, next);
+      const skipped = new Set(heldBack);
       for (const trigger of enabled) {
+        if (skipped.has(trigger.id)) continue;
         const started = await this.start(record, trigger);
         if (started) next.triggers.push(started);
       }
@@ -216,10 +240,18 @@ export class TriggerRuntime {
     this.changed();
   }
 
+  /** Whether this runtime runs `trigger` now (an unknown type is started, to be logged as unknown). */
+  private held(trigger: Trigger): boolean {
+    const holds = this.options.holds;
+    if (!holds) return true;
+    return holds(this.options.engine.registry.trigger(trigger.type)?.type ?? trigger.type);
+  }
+
   private async remove(key: string, running: RunningFlow): Promise<void> {
     await this.stopAll(running);
     this.flows.delete(key);
     for (const t of running.triggers) await this.clearState(scopeOf(running.record, t.id));
+    for (const id of running.heldBack) await this.clearState(scopeOf(running.record, id));
     this.changed();
   }
 

@@ -41,7 +41,7 @@ const ADMIN_TOKEN = 'tern_fault_admin_token_0123456789abcdef';
 const OPERATOR = { username: 'tern-ops', password: 'ops-secret-for-fault-tests' };
 
 /** Fast reconnects, resends and statuses, so that each fault heals within a test's time. */
-const FAULT_SYNC = {
+export const FAULT_SYNC = {
   reconnectMinMs: 50,
   reconnectMaxMs: 500,
   connectTimeoutMs: 2000,

@@ -292,7 +292,7 @@ export interface EventStream {
 
 /** Opens a server-sent event stream at `/api/v1{path}` and parses it block by block. */
 export async function openEventStream(
-  api: HubApi,
+  api: Pick<HubApi, 'url' | 'adminToken'>,
   path: string,
   token: string | null = api.adminToken,
 ): Promise<EventStream> {
