@@ -43,9 +43,16 @@ export interface FileStorage {
 export interface RunTasksOptions {
   /** Iteration value inside `foreach` (outputs are keyed by it). */
   value?: string;
+  /**
+   * The iteration's number (`taskrun.iteration`). Without `value`, each
+   * iteration is a pass of a loop (`waitFor`): its task runs are new, and its
+   * outputs replace the previous pass's instead of being keyed.
+   */
   iteration?: number;
   /** How many child tasks run at once: 1 (default) runs them in order; 0 means no limit. */
   concurrency?: number;
+  /** A folder the children share as their working directory (`workingDirectory`), instead of one each. */
+  workingDir?: string;
 }
 
 export interface SubflowRequest {
@@ -55,6 +62,12 @@ export interface SubflowRequest {
   inputs?: Record<string, unknown>;
   labels?: Record<string, string>;
   wait?: boolean;
+  /**
+   * Tells apart several subflows one task run starts (a batch's number in
+   * `forEachItem`): each is remembered under its key, so that a restart waits
+   * for it instead of starting it again. Without it, the task run starts one.
+   */
+  key?: string;
 }
 
 export interface SubflowResult {
@@ -127,6 +140,12 @@ export interface TaskContext {
   secret(name: string): string | undefined;
   /** Renders a raw value in this task's expression scope. */
   render(value: unknown, extraVariables?: Record<string, unknown>): unknown;
+  /**
+   * Makes `outputs` this task's outputs now, while it runs, so that its
+   * children see them (a loop's `iterationCount`); what `run` returns still
+   * replaces them at the end.
+   */
+  publishOutputs(outputs: Record<string, unknown>): void;
   /** Runs child tasks (flowable tasks only) and returns their merged state. */
   runTasks(tasks: readonly Task[], options?: RunTasksOptions): Promise<State>;
   /** Starts another flow's execution, waiting for it unless `wait: false`. */
@@ -158,7 +177,14 @@ export interface TaskDefinition<P = Record<string, unknown>> {
   readonly outputs?: TSchema;
   /** Properties that hold nested tasks: not rendered, validated as task lists. */
   readonly children: readonly string[];
+  /**
+   * Properties handed to `run` as written, not rendered: expressions the task
+   * renders itself, with variables of its own (`forEachItem`'s `inputs` per batch).
+   */
+  readonly raw: readonly string[];
   readonly examples: readonly TaskExample[];
+  /** Checks the properties beyond the schema when a flow is validated (a `dag`'s dependencies). */
+  check?(props: P): PropertyProblem[];
   run(props: P, ctx: TaskContext): Promise<TaskResult | undefined> | TaskResult | undefined;
 }
 
@@ -170,7 +196,9 @@ type TaskDefinitionInput<S extends TSchema> = {
   properties: S;
   outputs?: TSchema;
   children?: readonly string[];
+  raw?: readonly string[];
   examples?: readonly TaskExample[];
+  check?(props: Static<S>): PropertyProblem[];
   run(props: Static<S>, ctx: TaskContext): Promise<TaskResult | undefined> | TaskResult | undefined;
 };
 
@@ -191,6 +219,7 @@ export function defineTask<S extends TSchema>(def: TaskDefinitionInput<S>): Task
     kind: 'task',
     aliases: [],
     children: [],
+    raw: [],
     examples: [],
     ...def,
   };

@@ -389,7 +389,7 @@ export class Engine implements EngineCore {
     request: SubflowRequest,
     abort: Abort,
   ): Promise<SubflowResult> {
-    let childId = typeof tr.outputs.executionId === 'string' ? tr.outputs.executionId : undefined;
+    let childId = startedSubflow(tr, request.key);
     if (!childId) {
       const record = await this.flows.getFlow(request.namespace, request.flowId, request.revision);
       if (!record) throw new TaskError(`subflow ${request.namespace}.${request.flowId} not found`, false);
@@ -407,7 +407,10 @@ export class Engine implements EngineCore {
       });
       childId = child.id;
       // Remembered before waiting, so a restart waits for this child instead of starting another.
-      tr.outputs = { executionId: childId };
+      tr.outputs =
+        request.key === undefined
+          ? { executionId: childId }
+          : { ...tr.outputs, executions: { ...keyedSubflows(tr), [request.key]: childId } };
       this.saveTaskRun(tr, parent.execution);
       if (request.wait === false) return { executionId: childId, state: child.state, outputs: {} };
     }
@@ -498,4 +501,16 @@ export class Engine implements EngineCore {
 
 function flowKey(e: Execution): string {
   return `${e.namespace}/${e.flowId}`;
+}
+
+/** Subflows a task run started under keys (`SubflowRequest.key`): key → execution id. */
+function keyedSubflows(tr: TaskRun): Record<string, string> {
+  const executions = tr.outputs.executions;
+  return typeof executions === 'object' && executions !== null ? (executions as Record<string, string>) : {};
+}
+
+/** The execution a task run already started for `key` (or its only subflow, without one). */
+function startedSubflow(tr: TaskRun, key: string | undefined): string | undefined {
+  const id = key === undefined ? tr.outputs.executionId : keyedSubflows(tr)[key];
+  return typeof id === 'string' ? id : undefined;
 }

@@ -31,6 +31,8 @@ export interface Scope {
   abort: Abort;
   /** When the enclosing flow or flowable times out: renders stop there, since they cannot hear the timer. */
   deadline?: Deadline;
+  /** The folder an enclosing `workingDirectory` shares with its tasks. */
+  workingDir?: string;
 }
 
 /** The variables every expression of an execution sees. */
@@ -348,6 +350,7 @@ export class ExecutionRun {
     if (!outcome.ok) {
       attempt.state = outcome.killed ? 'KILLED' : 'FAILED';
       attempt.endDate = this.nowIso();
+      if (outcome.outputs) tr.outputs = this.secrets.value(outcome.outputs);
       return outcome.killed ? this.endTaskRun(tr, 'KILLED') : this.failTaskRun(tr, task, outcome.error);
     }
     attempt.state = outcome.state;
@@ -549,7 +552,7 @@ export class ExecutionRun {
     if (!split) {
       split = { kept: {}, rendered: {} };
       for (const [k, v] of Object.entries(task)) {
-        if (ENGINE_KEYS.has(k) || def.children.includes(k)) split.kept[k] = v;
+        if (ENGINE_KEYS.has(k) || def.children.includes(k) || def.raw.includes(k)) split.kept[k] = v;
         else split.rendered[k] = v;
       }
       SPLIT_PROPS.set(task, split);
@@ -577,9 +580,20 @@ export class ExecutionRun {
             iteration: options.iteration ?? null,
             abort,
             deadline,
+            workingDir: scope.workingDir,
           }
         : { ...scope, parent, abort, deadline };
+    // A loop's pass: new task runs (keyed by the iteration), outputs not keyed.
+    if (options.value === undefined && options.iteration !== undefined) child.iteration = options.iteration;
+    if (options.workingDir !== undefined) child.workingDir = options.workingDir;
     return this.runList(tasks, child, options.concurrency ?? 1);
+  }
+
+  /** Stores a running task's outputs now, where its children's expressions read them. */
+  publishOutputs(tr: TaskRun, outputs: Record<string, unknown>): void {
+    tr.outputs = this.secrets.value(outputs);
+    this.setOutputs(tr);
+    this.core.saveTaskRun(tr, this.execution);
   }
 
   /** Waits until `until`, or (without it) until resumed; the pause is durable across restarts. */

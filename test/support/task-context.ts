@@ -69,6 +69,7 @@ export function testContext(overrides: Partial<TaskContext> = {}): TestContext {
       throw new Error('runSubflow is not available in a stand-alone test context');
     },
     pause: async () => {},
+    publishOutputs: () => {},
     ...overrides,
   };
   return ctx;

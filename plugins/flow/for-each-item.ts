@@ -1,0 +1,135 @@
+/** `forEachItem`: splits a file of items into batches and runs one subflow execution per batch. */
+import { writeFile } from 'node:fs/promises';
+import { extname, join } from 'node:path';
+import { Type as T } from '@sinclair/typebox';
+import { TaskError } from '../../protocol/errors.js';
+import { defineTask, type SubflowResult, TaskList } from '../../protocol/plugin.js';
+import { isFailure } from '../../protocol/states.js';
+import { readItems, splitLines, writeBatches } from './split-items.js';
+
+const Batch = T.Object(
+  {
+    rows: T.Optional(T.Integer({ minimum: 1, default: 1, description: 'Items per batch' })),
+    bytes: T.Optional(
+      T.Union([T.String(), T.Integer({ minimum: 1 })], { description: 'Batch size, e.g. 10MB' }),
+    ),
+    partitions: T.Optional(T.Integer({ minimum: 1, description: 'Number of batches, filled in turn' })),
+    separator: T.Optional(T.String({ default: '\n', description: 'Written after each item' })),
+  },
+  { additionalProperties: false },
+);
+
+const Labels = T.Union([
+  T.Record(T.String(), T.String()),
+  T.Array(T.Object({ key: T.String(), value: T.String() }, { additionalProperties: false })),
+]);
+
+export default defineTask({
+  type: 'forEachItem',
+  aliases: ['io.kestra.plugin.core.flow.ForEachItem', 'io.kestra.core.tasks.flows.ForEachItem'],
+  title: 'For each item',
+  description:
+    'Splits the file `items` (a stored file’s URI; one item per line, such as JSON lines) into batches — `batch.rows` items each (1 by default), or `batch.bytes` bytes each, or `batch.partitions` batches — and starts one execution of the subflow `namespace`.`flowId` per batch, all at once. `inputs` are rendered per batch, with `taskrun.items` the URI of the batch’s file and `taskrun.iteration` its index. With `wait` (default true) the task waits for every execution and, with `transmitFailed` (default true), fails if one of them fails; `errors` run then. Outputs: `numberOfBatches`, `iterations` (how many executions ended in each state) and `uri`, a file of the subflows’ outputs, one JSON line per batch in batch order (when they have outputs).',
+  properties: T.Object({
+    items: T.String({
+      minLength: 1,
+      description: 'URI of the file of items, e.g. {{ outputs.extract.uri }}',
+    }),
+    batch: T.Optional(Batch),
+    namespace: T.String({ minLength: 1 }),
+    flowId: T.String({ minLength: 1 }),
+    revision: T.Optional(T.Integer({ minimum: 1 })),
+    inputs: T.Optional(
+      T.Record(T.String(), T.Unknown(), { description: 'Rendered per batch: `{{ taskrun.items }}`' }),
+    ),
+    labels: T.Optional(Labels),
+    wait: T.Optional(T.Boolean({ default: true })),
+    transmitFailed: T.Optional(T.Boolean({ default: true })),
+    inheritLabels: T.Optional(T.Boolean({ default: false })),
+    restartBehavior: T.Optional(T.Union([T.Literal('RETRY_FAILED'), T.Literal('NEW_EXECUTION')])),
+    errors: T.Optional(TaskList()),
+  }),
+  children: ['errors'],
+  raw: ['inputs'],
+  outputs: T.Object({
+    numberOfBatches: T.Integer(),
+    iterations: T.Record(T.String(), T.Integer(), { description: 'Executions by state, e.g. {SUCCESS: 3}' }),
+    uri: T.Optional(T.String({ description: "The subflows' outputs, one JSON line per batch" })),
+  }),
+  examples: [
+    {
+      title: 'One execution per line',
+      code: '- id: each\n  type: forEachItem\n  items: "{{ outputs.extract.outputFiles[\'orders.jsonl\'] }}"\n  batch:\n    rows: 100\n  namespace: shop\n  flowId: process-orders\n  inputs:\n    orders: "{{ taskrun.items }}"',
+    },
+  ],
+  async run(props, ctx) {
+    if (!ctx.storage.isUri(props.items))
+      throw new TaskError(
+        `items: '${props.items}' is not the URI of a stored file (a task's output file or a FILE input)`,
+        false,
+      );
+    const source = ctx.storage.localPath(props.items);
+    const separator = props.batch?.separator ?? '\n';
+    const batches = splitLines(await readItems(source), props.batch ?? {});
+    const paths = await writeBatches(
+      join(await ctx.workingDir(), 'batches'),
+      batches,
+      extname(source),
+      separator,
+    );
+    const uris: string[] = [];
+    for (const [i, path] of paths.entries())
+      uris.push(
+        await ctx.storage.put(ctx.execution.id, ctx.taskRun.id, `batches/${i}${extname(source)}`, path),
+      );
+    const wait = props.wait ?? true;
+    const labels = labelMap(props.labels);
+    const results = await Promise.all(
+      uris.map((items, iteration) =>
+        ctx.runSubflow({
+          namespace: props.namespace,
+          flowId: props.flowId,
+          revision: props.revision,
+          inputs: ctx.render(props.inputs ?? {}, {
+            taskrun: { id: ctx.taskRun.id, value: ctx.taskRun.value, iteration, items },
+          }) as Record<string, unknown>,
+          labels,
+          wait,
+          key: String(iteration),
+        }),
+      ),
+    );
+    const outputs: Record<string, unknown> = {
+      numberOfBatches: uris.length,
+      iterations: countStates(results),
+    };
+    if (wait && results.some((r) => Object.keys(r.outputs).length > 0)) {
+      const merged = join(await ctx.workingDir(), 'outputs.ion');
+      await writeFile(merged, results.map((r) => `${JSON.stringify(r.outputs)}\n`).join(''));
+      outputs.uri = await ctx.storage.put(ctx.execution.id, ctx.taskRun.id, 'outputs.ion', merged);
+    }
+    const failed = results.filter((r) => isFailure(r.state));
+    if (wait && (props.transmitFailed ?? true) && failed.length > 0) {
+      if (props.errors?.length) await ctx.runTasks(props.errors);
+      throw new TaskError(
+        `${failed.length} of ${results.length} executions of ${props.namespace}.${props.flowId} failed: ${failed.map((r) => `${r.executionId} ${r.state}`).join(', ')}`,
+        false,
+        { details: { outputs } },
+      );
+    }
+    return { outputs };
+  },
+});
+
+/** How many executions are in each state. */
+function countStates(results: readonly SubflowResult[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const r of results) counts[r.state] = (counts[r.state] ?? 0) + 1;
+  return counts;
+}
+
+/** Labels written as a map or as Kestra's list of `{key, value}`. */
+function labelMap(labels: Record<string, string> | { key: string; value: string }[] | undefined) {
+  if (!Array.isArray(labels)) return labels;
+  return Object.fromEntries(labels.map((l) => [l.key, l.value]));
+}
