@@ -318,6 +318,8 @@ export class Engine implements EngineCore {
   async recover(accept: (e: Execution) => boolean = () => true): Promise<Execution[]> {
     const pending = await this.store.listExecutionsByState(UNFINISHED);
     const resumed: Execution[] = [];
+    // Admitted together once all are read: a parent waiting for a subflow finds it running, not as stored.
+    const runs: ExecutionRun[] = [];
     for (const e of pending) {
       if (this.active.has(e.id) || !accept(e)) continue;
       const stored = await this.store.getExecution(e.id);
@@ -338,9 +340,10 @@ export class Engine implements EngineCore {
         this.saveExecution(stored.execution);
         continue;
       }
-      this.admit(run);
+      runs.push(run);
       resumed.push(run.execution);
     }
+    for (const run of runs) this.admit(run);
     return resumed;
   }
 

@@ -1,5 +1,7 @@
 /** Kestra's flowable tasks on the real engine: dag, sleep, waitFor, workingDirectory, forEachItem, eachSequential/eachParallel. */
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { builtinRegistry } from '../../plugins/builtin.js';
 import type { TaskRun } from '../../protocol/execution.js';
@@ -418,6 +420,70 @@ tasks:
 `);
     expect(r.execution.state).toBe('FAILED');
     expect(r.run('each').error).toMatch(/^items: '\/etc\/passwd' is not the URI of a stored file/);
+  });
+});
+
+describe('forEachItem after a restart', () => {
+  it('waits for the subflow executions it had started instead of starting them again', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tern-foreachitem-restart-'));
+    const child = `
+id: held
+namespace: test.items
+inputs:
+  - { id: items, type: STRING }
+tasks:
+  - { id: hold, type: pause }
+  - { id: out, type: output, values: { batch: "{{ inputs.items }}" } }
+outputs:
+  - { id: batch, type: STRING, value: "{{ outputs.out.values.batch }}" }
+`;
+    const parent = `
+id: parent
+namespace: test
+tasks:
+  - id: extract
+    type: shell
+    commands: ['printf "a\\nb\\nc\\n" > items.txt']
+    outputFiles: [items.txt]
+  - id: each
+    type: forEachItem
+    items: "{{ outputs.extract.outputFiles['items.txt'] }}"
+    namespace: test.items
+    flowId: held
+    inputs: { items: "{{ taskrun.items }}" }
+`;
+    const heldChildren = async (f: EngineFixture) => {
+      await f.store.flush();
+      return (await f.store.listExecutionsByState(['PAUSED'])).filter((e) => e.flowId === 'held');
+    };
+    try {
+      const before = engineFixture({ dir });
+      before.flow(child);
+      const started = await before.engine.start(before.flow(parent));
+      await vi.waitFor(async () => expect(await heldChildren(before)).toHaveLength(3), { timeout: 15_000 });
+      // The process stops here, its three subflows paused.
+      before.store.close();
+      fx = engineFixture({ dir });
+      fx.flow(child);
+      fx.flow(parent);
+      await fx.engine.recover();
+      const held = await heldChildren(fx);
+      expect(held).toHaveLength(3);
+      for (const e of held) fx.engine.resume(e.id);
+      const end = await fx.engine.wait(started.id);
+      expect(end.state).toBe('SUCCESS');
+      const r = await fx.finished(started.id);
+      expect(r.run('each').outputs.iterations).toEqual({ SUCCESS: 3 });
+      const all = await fx.store.listExecutionsByState(['SUCCESS']);
+      expect(
+        all
+          .filter((e) => e.flowId === 'held')
+          .map((e) => e.id)
+          .sort(),
+      ).toEqual(held.map((e) => e.id).sort());
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
