@@ -1,12 +1,11 @@
 /** `waitFor`: runs its tasks again and again until a condition holds, within limits of count and time. */
 import { setTimeout as delay } from 'node:timers/promises';
 import { Type as T } from '@sinclair/typebox';
-import { durationMs } from '../../protocol/duration.js';
 import { TaskError } from '../../protocol/errors.js';
-import { DurationSchema } from '../../protocol/flow.js';
 import { defineTask, TaskList } from '../../protocol/plugin.js';
 import { flowableState, isFailure, type State } from '../../protocol/states.js';
 import { isTruthy } from '../../protocol/values.js';
+import { DynamicDuration, renderedDurationMs } from './dynamic-duration.js';
 
 /** Kestra's WaitFor defaults (LoopUntil, its later name, dropped the limits in 0.23). */
 const DEFAULTS = { maxIterations: 100, maxDuration: 'PT1H', interval: 'PT1S' } as const;
@@ -32,8 +31,8 @@ export default defineTask({
       T.Object(
         {
           maxIterations: T.Optional(T.Integer({ minimum: 1, default: DEFAULTS.maxIterations })),
-          maxDuration: T.Optional({ ...DurationSchema, default: DEFAULTS.maxDuration }),
-          interval: T.Optional({ ...DurationSchema, default: DEFAULTS.interval }),
+          maxDuration: T.Optional(DynamicDuration('How long the loop may last', DEFAULTS.maxDuration)),
+          interval: T.Optional(DynamicDuration('Wait between two passes', DEFAULTS.interval)),
         },
         { additionalProperties: false },
       ),
@@ -51,8 +50,8 @@ export default defineTask({
   async run(props, ctx) {
     const frequency = props.checkFrequency ?? {};
     const maxIterations = frequency.maxIterations ?? DEFAULTS.maxIterations;
-    const intervalMs = readDuration(frequency.interval ?? DEFAULTS.interval, 'checkFrequency.interval');
-    const maxDurationMs = readDuration(
+    const intervalMs = renderedDurationMs(frequency.interval ?? DEFAULTS.interval, 'checkFrequency.interval');
+    const maxDurationMs = renderedDurationMs(
       frequency.maxDuration ?? DEFAULTS.maxDuration,
       'checkFrequency.maxDuration',
     );
@@ -83,11 +82,3 @@ export default defineTask({
     }
   },
 });
-
-function readDuration(text: string, what: string): number {
-  try {
-    return durationMs(text, what);
-  } catch (err) {
-    throw new TaskError((err as Error).message, false);
-  }
-}

@@ -146,6 +146,24 @@ tasks:
     expect(states.has('PAUSED')).toBe(false);
   });
 
+  it('takes its duration from an expression, and fails naming a rendered value that is not one', async () => {
+    const r = await fx.run(`
+id: sleep-expr
+namespace: test
+inputs:
+  - { id: wait, type: STRING, defaults: PT0.1S }
+  - { id: bad, type: STRING, defaults: soon }
+tasks:
+  - { id: nap, type: sleep, duration: "{{ inputs.wait }}" }
+  - { id: broken, type: sleep, duration: "{{ inputs.bad }}" }
+`);
+    expect(r.run('nap').state).toBe('SUCCESS');
+    expect(ms(r.run('nap').endDate) - ms(r.run('nap').startDate)).toBeGreaterThanOrEqual(100);
+    expect(r.run('broken').state).toBe('FAILED');
+    expect(r.run('broken').error).toBe("duration: 'soon' is not an ISO-8601 duration such as PT30S");
+    expect(r.run('broken').attempts).toHaveLength(1);
+  });
+
   it('ends at once when the execution is killed', async () => {
     const record = fx.flow(`
 id: sleep-kill
@@ -228,7 +246,7 @@ tasks:
     type: waitFor
     condition: "{{ false }}"
     failOnMaxReached: true
-    checkFrequency: { maxDuration: PT0.3S, interval: PT0.1S }
+    checkFrequency: { maxDuration: PT0.3S, interval: "{{ 'PT0.1S' }}" }
     tasks:
       - { id: step, type: log, message: tick }
 `);
