@@ -1,9 +1,9 @@
 /** `forEachItem`: splits a file of items into batches and runs one subflow execution per batch. */
-import { writeFile } from 'node:fs/promises';
-import { extname, join } from 'node:path';
+import { stat, writeFile } from 'node:fs/promises';
+import { extname, isAbsolute, join } from 'node:path';
 import { Type as T } from '@sinclair/typebox';
 import { TaskError } from '../../protocol/errors.js';
-import { defineTask, type SubflowResult, TaskList } from '../../protocol/plugin.js';
+import { defineTask, type SubflowResult, type TaskContext, TaskList } from '../../protocol/plugin.js';
 import { isFailure } from '../../protocol/states.js';
 import { readItems, splitLines, writeBatches } from './split-items.js';
 
@@ -29,7 +29,7 @@ export default defineTask({
   aliases: ['io.kestra.plugin.core.flow.ForEachItem', 'io.kestra.core.tasks.flows.ForEachItem'],
   title: 'For each item',
   description:
-    'Splits the file `items` (a stored file’s URI; one item per line, such as JSON lines) into batches — `batch.rows` items each (1 by default), or `batch.bytes` bytes each, or `batch.partitions` batches — and starts one execution of the subflow `namespace`.`flowId` per batch, all at once. `inputs` are rendered per batch, with `taskrun.items` the URI of the batch’s file and `taskrun.iteration` its index. With `wait` (default true) the task waits for every execution and, with `transmitFailed` (default true), fails if one of them fails; `errors` run then. Outputs: `numberOfBatches`, `iterations` (how many executions ended in each state) and `uri`, a file of the subflows’ outputs, one JSON line per batch in batch order (when they have outputs).',
+    'Splits the file `items` (a stored file’s URI, or a FILE input; one item per line, such as JSON lines) into batches — `batch.rows` items each (1 by default), or `batch.bytes` bytes each, or `batch.partitions` batches — and starts one execution of the subflow `namespace`.`flowId` per batch, all at once. `inputs` are rendered per batch, with `taskrun.items` the URI of the batch’s file and `taskrun.iteration` its index. With `wait` (default true) the task waits for every execution and, with `transmitFailed` (default true), fails if one of them fails; `errors` run then. Outputs: `numberOfBatches`, `iterations` (how many executions ended in each state) and `uri`, a file of the subflows’ outputs, one JSON line per batch in batch order (when they have outputs).',
   properties: T.Object({
     items: T.String({
       minLength: 1,
@@ -63,12 +63,7 @@ export default defineTask({
     },
   ],
   async run(props, ctx) {
-    if (!ctx.storage.isUri(props.items))
-      throw new TaskError(
-        `items: '${props.items}' is not the URI of a stored file (a task's output file or a FILE input)`,
-        false,
-      );
-    const source = ctx.storage.localPath(props.items);
+    const source = await itemsFile(ctx, props.items);
     const separator = props.batch?.separator ?? '\n';
     const batches = splitLines(await readItems(source), props.batch ?? {});
     const paths = await writeBatches(
@@ -120,6 +115,25 @@ export default defineTask({
     return { outputs };
   },
 });
+
+/**
+ * The local file `items` names: a stored file's URI, or the path a FILE
+ * input holds (an uploaded file, or `tern run --input` of a local file).
+ */
+async function itemsFile(ctx: TaskContext, items: string): Promise<string> {
+  const path = ctx.storage.isUri(items)
+    ? ctx.storage.localPath(items)
+    : isAbsolute(items)
+      ? items
+      : undefined;
+  const found = path === undefined ? undefined : await stat(path).catch(() => undefined);
+  if (!found?.isFile())
+    throw new TaskError(
+      `items: '${items}' is neither the URI of a stored file (a task's output file) nor a FILE input's file`,
+      false,
+    );
+  return path!;
+}
 
 /** How many executions are in each state. */
 function countStates(results: readonly SubflowResult[]): Record<string, number> {

@@ -1,5 +1,5 @@
 /** Kestra's flowable tasks on the real engine: dag, sleep, waitFor, workingDirectory, forEachItem, eachSequential/eachParallel. */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -424,7 +424,36 @@ tasks:
     expect(lenient.run('each').outputs.iterations).toEqual({ SUCCESS: 4, FAILED: 1 });
   });
 
-  it('refuses items that are not a stored file', async () => {
+  it("reads a FILE input's file", async () => {
+    fx.flow(child);
+    const dir = mkdtempSync(join(tmpdir(), 'tern-foreachitem-input-'));
+    try {
+      const file = join(dir, 'items.txt');
+      writeFileSync(file, 'x\ny\n');
+      const r = await fx.run(
+        `
+id: from-input
+namespace: test
+inputs:
+  - { id: file, type: FILE }
+tasks:
+  - id: each
+    type: forEachItem
+    items: "{{ inputs.file }}"
+    namespace: test.items
+    flowId: child
+    inputs: { items: "{{ taskrun.items }}" }
+`,
+        { inputs: { file } },
+      );
+      expect(r.execution.state).toBe('SUCCESS');
+      expect(r.run('each').outputs.iterations).toEqual({ SUCCESS: 2 });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses items that name no file, saying what it expects', async () => {
     fx.flow(child);
     const r = await fx.run(`
 id: not-a-file
@@ -432,12 +461,14 @@ namespace: test
 tasks:
   - id: each
     type: forEachItem
-    items: /etc/passwd
+    items: orders.jsonl
     namespace: test.items
     flowId: child
 `);
     expect(r.execution.state).toBe('FAILED');
-    expect(r.run('each').error).toMatch(/^items: '\/etc\/passwd' is not the URI of a stored file/);
+    expect(r.run('each').error).toBe(
+      "items: 'orders.jsonl' is neither the URI of a stored file (a task's output file) nor a FILE input's file",
+    );
   });
 });
 
