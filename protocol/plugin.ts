@@ -185,6 +185,12 @@ export interface TaskDefinition<P = Record<string, unknown>> {
   readonly examples: readonly TaskExample[];
   /** Checks the properties beyond the schema when a flow is validated (a `dag`'s dependencies). */
   check?(props: P): PropertyProblem[];
+  /**
+   * Outputs also shown under `<taskId><suffix>`, made from the task's own
+   * outputs: Kestra shows some tasks' inner steps as tasks of their own
+   * (`forEachItem`'s `<id>_items`, `<id>_merge`), and flows read them there.
+   */
+  siblingOutputs?(outputs: Record<string, unknown>): Record<string, Record<string, unknown>>;
   run(props: P, ctx: TaskContext): Promise<TaskResult | undefined> | TaskResult | undefined;
 }
 
@@ -199,6 +205,7 @@ type TaskDefinitionInput<S extends TSchema> = {
   raw?: readonly string[];
   examples?: readonly TaskExample[];
   check?(props: Static<S>): PropertyProblem[];
+  siblingOutputs?(outputs: Record<string, unknown>): Record<string, Record<string, unknown>>;
   run(props: Static<S>, ctx: TaskContext): Promise<TaskResult | undefined> | TaskResult | undefined;
 };
 

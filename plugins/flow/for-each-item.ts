@@ -29,7 +29,7 @@ export default defineTask({
   aliases: ['io.kestra.plugin.core.flow.ForEachItem', 'io.kestra.core.tasks.flows.ForEachItem'],
   title: 'For each item',
   description:
-    'Splits the file `items` (a stored file’s URI, or a FILE input; one item per line, such as JSON lines) into batches — `batch.rows` items each (1 by default), or `batch.bytes` bytes each, or `batch.partitions` batches — and starts one execution of the subflow `namespace`.`flowId` per batch, all at once. `inputs` are rendered per batch, with `taskrun.items` the URI of the batch’s file and `taskrun.iteration` its index. With `wait` (default true) the task waits for every execution and, with `transmitFailed` (default true), fails if one of them fails; `errors` run then. Outputs: `numberOfBatches`, `iterations` (how many executions ended in each state) and `uri`, a file of the subflows’ outputs, one JSON line per batch in batch order (when they have outputs).',
+    'Splits the file `items` (a stored file’s URI, or a FILE input; one item per line, such as JSON lines) into batches — `batch.rows` items each (1 by default), or `batch.bytes` bytes each, or `batch.partitions` batches — and starts one execution of the subflow `namespace`.`flowId` per batch, all at once. `inputs` are rendered per batch, with `taskrun.items` the URI of the batch’s file and `taskrun.iteration` its index. With `wait` (default true) the task waits for every execution and, with `transmitFailed` (default true), fails if one of them fails; `errors` run then. Outputs: `splits` (a file of the batches’ URIs), `numberOfBatches`, `iterations` (how many executions ended in each state) and `uri`, a file of the subflows’ outputs, one JSON line per batch in batch order (when they have outputs); as in Kestra, they are also read as `outputs.<id>_split.splits`, `outputs.<id>_items.iterations` and `outputs.<id>_merge.subflowOutputs`.',
   properties: T.Object({
     items: T.String({
       minLength: 1,
@@ -52,6 +52,7 @@ export default defineTask({
   children: ['errors'],
   raw: ['inputs'],
   outputs: T.Object({
+    splits: T.String({ description: "A file of the batches' URIs, one per line" }),
     numberOfBatches: T.Integer(),
     iterations: T.Record(T.String(), T.Integer(), { description: 'Executions by state, e.g. {SUCCESS: 3}' }),
     uri: T.Optional(T.String({ description: "The subflows' outputs, one JSON line per batch" })),
@@ -62,6 +63,12 @@ export default defineTask({
       code: '- id: each\n  type: forEachItem\n  items: "{{ outputs.extract.outputFiles[\'orders.jsonl\'] }}"\n  batch:\n    rows: 100\n  namespace: shop\n  flowId: process-orders\n  inputs:\n    orders: "{{ taskrun.items }}"',
     },
   ],
+  // Kestra runs the task as three steps, `<id>_split`, `<id>_items` and `<id>_merge`, and flows read their outputs.
+  siblingOutputs: (outputs) => ({
+    _split: { splits: outputs.splits },
+    _items: { numberOfBatches: outputs.numberOfBatches, iterations: outputs.iterations },
+    ...(outputs.uri === undefined ? {} : { _merge: { subflowOutputs: outputs.uri } }),
+  }),
   async run(props, ctx) {
     const source = await itemsFile(ctx, props.items);
     const separator = props.batch?.separator ?? '\n';
@@ -95,14 +102,16 @@ export default defineTask({
       ),
     );
     const outputs: Record<string, unknown> = {
+      splits: await storeText(ctx, 'splits.txt', uris.map((uri) => `${uri}\n`).join('')),
       numberOfBatches: uris.length,
       iterations: countStates(results),
     };
-    if (wait && results.some((r) => Object.keys(r.outputs).length > 0)) {
-      const merged = join(await ctx.workingDir(), 'outputs.ion');
-      await writeFile(merged, results.map((r) => `${JSON.stringify(r.outputs)}\n`).join(''));
-      outputs.uri = await ctx.storage.put(ctx.execution.id, ctx.taskRun.id, 'outputs.ion', merged);
-    }
+    if (wait && results.some((r) => Object.keys(r.outputs).length > 0))
+      outputs.uri = await storeText(
+        ctx,
+        'outputs.ion',
+        results.map((r) => `${JSON.stringify(r.outputs)}\n`).join(''),
+      );
     const failed = results.filter((r) => isFailure(r.state));
     if (wait && (props.transmitFailed ?? true) && failed.length > 0) {
       if (props.errors?.length) await ctx.runTasks(props.errors);
@@ -133,6 +142,13 @@ async function itemsFile(ctx: TaskContext, items: string): Promise<string> {
       false,
     );
   return path!;
+}
+
+/** Stores `text` as this task run's file `name`; returns its URI. */
+async function storeText(ctx: TaskContext, name: string, text: string): Promise<string> {
+  const path = join(await ctx.workingDir(), name);
+  await writeFile(path, text);
+  return ctx.storage.put(ctx.execution.id, ctx.taskRun.id, name, path);
 }
 
 /** How many executions are in each state. */

@@ -21,6 +21,7 @@ import type { FlowRecord } from './ports.js';
 import { compileRetry } from './retry.js';
 import { MASK, SecretMask } from './secret-mask.js';
 import { createTaskContext, type EngineTaskContext } from './task-context.js';
+import { taskTypesById } from './task-types.js';
 
 /** Where in the tree a task list runs: its parent, enclosing foreach values, and what stops it. */
 export interface Scope {
@@ -663,10 +664,27 @@ export class ExecutionRun {
     this.core.saveTaskRun(tr, this.execution);
   }
 
-  /** Outputs are keyed by task id, then by each enclosing foreach value: `outputs.t['a'].x`. */
+  /** A task run's outputs where expressions read them, with those its definition shows under other ids. */
   private setOutputs(tr: TaskRun): void {
-    if (tr.valuePath.length === 0) {
-      this.outputs[tr.taskId] = tr.outputs;
+    this.placeOutputs(tr.taskId, tr.valuePath, tr.outputs);
+    const siblings = this.definitionOf(tr.taskId)?.siblingOutputs?.(tr.outputs);
+    for (const [suffix, outputs] of Object.entries(siblings ?? {}))
+      this.placeOutputs(tr.taskId + suffix, tr.valuePath, outputs);
+  }
+
+  private typesById: Map<string, string> | undefined;
+
+  /** The definition of the task `taskId`, for the few that show outputs under other ids. */
+  private definitionOf(taskId: string): AnyTaskDefinition | undefined {
+    this.typesById ??= taskTypesById(this.flow);
+    const type = this.typesById.get(taskId);
+    return type === undefined ? undefined : this.core.registry.task(type);
+  }
+
+  /** Outputs are keyed by task id, then by each enclosing foreach value: `outputs.t['a'].x`. */
+  private placeOutputs(taskId: string, valuePath: readonly string[], outputs: Record<string, unknown>): void {
+    if (valuePath.length === 0) {
+      this.outputs[taskId] = outputs;
       return;
     }
     const child = (parent: Record<string, unknown>, key: string): Record<string, unknown> => {
@@ -676,9 +694,9 @@ export class ExecutionRun {
       parent[key] = created;
       return created;
     };
-    let node = child(this.outputs, tr.taskId);
-    for (const v of tr.valuePath.slice(0, -1)) node = child(node, v);
-    node[tr.valuePath.at(-1)!] = tr.outputs;
+    let node = child(this.outputs, taskId);
+    for (const v of valuePath.slice(0, -1)) node = child(node, v);
+    node[valuePath.at(-1)!] = outputs;
   }
 
   private base: BaseVariables | undefined;

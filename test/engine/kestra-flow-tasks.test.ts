@@ -374,8 +374,14 @@ ${extra}
 
   it('runs one subflow execution per batch of rows and merges their outputs', async () => {
     fx.flow(child);
-    const r = await fx.run(parent('    batch: { rows: 2 }'));
+    const r = await fx.run(
+      parent(`    batch: { rows: 2 }
+  - id: report
+    type: log
+    message: "{{ outputs.each_items.iterations.SUCCESS }}/{{ outputs.each_items.numberOfBatches }} {{ outputs.each_merge.subflowOutputs == outputs.each.uri }} {{ outputs.each_split.splits == outputs.each.splits }}"`),
+    );
     expect(r.execution.state).toBe('SUCCESS');
+    expect(r.messages('report')).toEqual(['3/3 true true']);
     const out = r.run('each').outputs;
     expect(out.numberOfBatches).toBe(3);
     expect(out.iterations).toEqual({ SUCCESS: 3 });
@@ -386,6 +392,8 @@ ${extra}
     expect(merged).toHaveLength(3);
     const batches = merged.map((m) => readFileSync(fx.store.files.localPath(m.file), 'utf8'));
     expect(batches).toEqual(['{"n":1}\n{"n":2}\n', '{"n":3}\n{"n":4}\n', '{"n":5}\n']);
+    const splits = readFileSync(fx.store.files.localPath(out.splits as string), 'utf8');
+    expect(splits).toBe(merged.map((m) => `${m.file}\n`).join(''));
   });
 
   it('splits into partitions, filled in turn', async () => {
@@ -472,51 +480,60 @@ tasks:
   });
 });
 
-describe('forEachItem after a restart', () => {
-  it('waits for the subflow executions it had started instead of starting them again', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'tern-foreachitem-restart-'));
-    const child = `
-id: held
+describe('forEachItem across a restart', () => {
+  /** A subflow that passes its batch on, pausing first when `hold`. */
+  const batchFlow = (hold: boolean) => `
+id: batch
 namespace: test.items
 inputs:
   - { id: items, type: STRING }
 tasks:
-  - { id: hold, type: pause }
-  - { id: out, type: output, values: { batch: "{{ inputs.items }}" } }
+${hold ? '  - { id: hold, type: pause }\n' : ''}  - { id: out, type: output, values: { batch: "{{ inputs.items }}" } }
 outputs:
   - { id: batch, type: STRING, value: "{{ outputs.out.values.batch }}" }
 `;
-    const parent = `
+
+  /** A flow running `batch` once per line of a file of `lines` lines, then the tasks of `after`. */
+  const parentFlow = (lines: number, after = '') => `
 id: parent
 namespace: test
 tasks:
   - id: extract
     type: shell
-    commands: ['printf "a\\nb\\nc\\n" > items.txt']
+    commands: ['seq ${lines} > items.txt']
     outputFiles: [items.txt]
   - id: each
     type: forEachItem
     items: "{{ outputs.extract.outputFiles['items.txt'] }}"
     namespace: test.items
-    flowId: held
+    flowId: batch
     inputs: { items: "{{ taskrun.items }}" }
-`;
-    const heldChildren = async (f: EngineFixture) => {
-      await f.store.flush();
-      return (await f.store.listExecutionsByState(['PAUSED'])).filter((e) => e.flowId === 'held');
-    };
+${after}`;
+
+  /** Stops the process of `before` (its store closes) and recovers its executions in a new one. */
+  async function restart(before: EngineFixture, dir: string, flows: string[]): Promise<void> {
+    before.store.close();
+    fx = engineFixture({ dir });
+    for (const flow of flows) fx.flow(flow);
+    await fx.engine.recover();
+  }
+
+  const pausedBatches = async (f: EngineFixture) => {
+    await f.store.flush();
+    return (await f.store.listExecutionsByState(['PAUSED'])).filter((e) => e.flowId === 'batch');
+  };
+
+  it('waits for the subflow executions it had started instead of starting them again', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tern-foreachitem-restart-'));
+    const flows = [batchFlow(true), parentFlow(3)];
     try {
       const before = engineFixture({ dir });
-      before.flow(child);
-      const started = await before.engine.start(before.flow(parent));
-      await vi.waitFor(async () => expect(await heldChildren(before)).toHaveLength(3), { timeout: 15_000 });
+      before.flow(flows[0]!);
+      const started = await before.engine.start(before.flow(flows[1]!));
+      await vi.waitFor(async () => expect(await pausedBatches(before)).toHaveLength(3), { timeout: 15_000 });
       // The process stops here, its three subflows paused.
-      before.store.close();
-      fx = engineFixture({ dir });
-      fx.flow(child);
-      fx.flow(parent);
-      await fx.engine.recover();
-      const held = await heldChildren(fx);
+      await restart(before, dir, flows);
+      const held = await pausedBatches(fx);
       expect(held).toHaveLength(3);
       for (const e of held) fx.engine.resume(e.id);
       const end = await fx.engine.wait(started.id);
@@ -526,10 +543,44 @@ tasks:
       const all = await fx.store.listExecutionsByState(['SUCCESS']);
       expect(
         all
-          .filter((e) => e.flowId === 'held')
+          .filter((e) => e.flowId === 'batch')
           .map((e) => e.id)
           .sort(),
       ).toEqual(held.map((e) => e.id).sort());
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('shows its outputs again under <id>_items and <id>_merge to the tasks after it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tern-foreachitem-outputs-'));
+    const flows = [
+      batchFlow(false),
+      parentFlow(
+        2,
+        `  - { id: gate, type: pause }
+  - id: report
+    type: log
+    message: "{{ outputs.each_items.iterations.SUCCESS }} {{ outputs.each_merge.subflowOutputs == outputs.each.uri }}"
+`,
+      ),
+    ];
+    try {
+      const before = engineFixture({ dir });
+      before.flow(flows[0]!);
+      const started = await before.engine.start(before.flow(flows[1]!));
+      await vi.waitFor(async () =>
+        expect((await before.finished(started.id)).run('gate').state).toBe('PAUSED'),
+      );
+      // The process stops here, after forEachItem has ended.
+      await restart(before, dir, flows);
+      // The recovered run pauses again at `gate` a moment after recover returns: resume until it has.
+      await vi.waitFor(async () => {
+        fx.engine.resume(started.id);
+        expect((await fx.finished(started.id)).run('gate').state).toBe('SUCCESS');
+      });
+      expect((await fx.engine.wait(started.id)).state).toBe('SUCCESS');
+      expect((await fx.finished(started.id)).messages('report')).toEqual(['2 true']);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
