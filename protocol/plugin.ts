@@ -127,6 +127,8 @@ export interface TaskContext {
     readonly attempt: number;
     readonly value: string | null;
     readonly iteration: number | null;
+    /** Outputs stored so far: after a restart, those the task published before it (`publishOutputs`). */
+    readonly outputs?: Readonly<Record<string, unknown>>;
   };
   readonly agent: { readonly id: string; readonly labels: Record<string, string> } | null;
   readonly logger: TaskLogger;

@@ -56,6 +56,9 @@ export default defineTask({
       'checkFrequency.maxDuration',
     );
     const started = Date.now();
+    // After a restart, the passes run before it are walked again without waiting between them.
+    const ranBefore = ctx.taskRun.outputs?.iterationCount;
+    const resumedPasses = typeof ranBefore === 'number' ? ranBefore : 0;
     let state: State = 'SUCCESS';
     for (let iterationCount = 1; ; iterationCount++) {
       const outputs = { iterationCount };
@@ -78,7 +81,7 @@ export default defineTask({
         ctx.logger.warn(message);
         return { state: flowableState(state), outputs };
       }
-      await delay(intervalMs, undefined, { signal: ctx.signal });
+      if (iterationCount >= resumedPasses) await delay(intervalMs, undefined, { signal: ctx.signal });
     }
   },
 });

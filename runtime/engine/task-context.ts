@@ -95,6 +95,7 @@ export class EngineTaskContext implements TaskContext {
       attempt,
       value: tr.value,
       iteration: tr.iteration,
+      outputs: tr.outputs,
     };
     this.agent = core.agent;
     const level = String(task.logLevel ?? 'TRACE').toUpperCase() as LogLevel;

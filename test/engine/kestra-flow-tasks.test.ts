@@ -24,6 +24,14 @@ function problems(yaml: string): string[] {
   return parseFlow(yaml, builtinRegistry()).problems.map((p) => `${p.path}: ${p.message}`);
 }
 
+/** Stops the process of `before` (its store closes) and recovers its executions in a new one. */
+async function restart(before: EngineFixture, dir: string, flows: string[]): Promise<void> {
+  before.store.close();
+  fx = engineFixture({ dir });
+  for (const flow of flows) fx.flow(flow);
+  await fx.engine.recover();
+}
+
 describe('dag', () => {
   it('starts each task as soon as its dependencies have ended, not waiting for unrelated ones', async () => {
     const r = await fx.run(`
@@ -277,6 +285,51 @@ tasks:
   });
 });
 
+describe('waitFor after a restart', () => {
+  it('walks the passes it had run again without waiting between them', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tern-waitfor-restart-'));
+    const flow = `
+id: loop-restart
+namespace: test
+tasks:
+  - id: loop
+    type: waitFor
+    condition: "{{ outputs.loop.iterationCount >= 3 }}"
+    checkFrequency: { interval: PT2S }
+    tasks:
+      - { id: step, type: log, message: "pass {{ taskrun.iteration }}" }
+      - { id: hold, type: pause, runIf: "{{ taskrun.iteration == 3 }}" }
+`;
+    try {
+      const before = engineFixture({ dir });
+      const started = await before.engine.start(before.flow(flow));
+      await vi.waitFor(
+        async () => {
+          const runs = (await before.finished(started.id)).taskRuns;
+          expect(runs.find((t) => t.taskId === 'hold' && t.iteration === 3)?.state).toBe('PAUSED');
+        },
+        { timeout: 15_000 },
+      );
+      // The process stops here, in the third pass.
+      await restart(before, dir, [flow]);
+      const resumedAt = Date.now();
+      await vi.waitFor(async () => {
+        fx.engine.resume(started.id);
+        const runs = (await fx.finished(started.id)).taskRuns;
+        expect(runs.find((t) => t.taskId === 'hold' && t.iteration === 3)?.state).toBe('SUCCESS');
+      }, 10_000);
+      expect((await fx.engine.wait(started.id)).state).toBe('SUCCESS');
+      // Two intervals of PT2S would have been waited again without the stored pass count.
+      expect(Date.now() - resumedAt).toBeLessThan(2000);
+      const r = await fx.finished(started.id);
+      expect(r.run('loop').outputs).toEqual({ iterationCount: 3 });
+      expect(r.taskRuns.filter((t) => t.taskId === 'step')).toHaveLength(3);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('workingDirectory', () => {
   it('gives its tasks one shared folder, with inputFiles and outputFiles', async () => {
     const r = await fx.run(`
@@ -509,14 +562,6 @@ tasks:
     flowId: batch
     inputs: { items: "{{ taskrun.items }}" }
 ${after}`;
-
-  /** Stops the process of `before` (its store closes) and recovers its executions in a new one. */
-  async function restart(before: EngineFixture, dir: string, flows: string[]): Promise<void> {
-    before.store.close();
-    fx = engineFixture({ dir });
-    for (const flow of flows) fx.flow(flow);
-    await fx.engine.recover();
-  }
 
   const pausedBatches = async (f: EngineFixture) => {
     await f.store.flush();

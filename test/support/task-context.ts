@@ -43,7 +43,15 @@ export function testContext(overrides: Partial<TaskContext> = {}): TestContext {
     controller,
     kvData,
     execution: { id: 'exec1', namespace: 'test', flowId: 'flow', flowRevision: 1, originalId: 'exec1' },
-    taskRun: { id: 'run1', taskId: 'task', type: 'test', attempt: 1, value: null, iteration: null },
+    taskRun: {
+      id: 'run1',
+      taskId: 'task',
+      type: 'test',
+      attempt: 1,
+      value: null,
+      iteration: null,
+      outputs: {},
+    },
     agent: null,
     logger: {
       log,
