@@ -1,21 +1,14 @@
 /** `workingDirectory`: its tasks share one folder, seeded with `inputFiles`; `outputFiles` are stored at the end. */
 import { Type as T } from '@sinclair/typebox';
-import { TaskError } from '../../protocol/errors.js';
 import { defineTask, type PropertyProblem, TaskList } from '../../protocol/plugin.js';
 import { flowableState, isFailure } from '../../protocol/states.js';
-import { collectOutputFiles, inputFileMap, writeInputFiles } from '../script/work-files.js';
-
-const NamespaceFiles = T.Object(
-  {
-    enabled: T.Optional(T.Boolean({ default: true })),
-    include: T.Optional(T.Array(T.String())),
-    exclude: T.Optional(T.Array(T.String())),
-    folderPerNamespace: T.Optional(T.Boolean({ default: false })),
-    ifExists: T.Optional(T.String()),
-    namespaces: T.Optional(T.Array(T.String())),
-  },
-  { description: "Kestra's namespace files to copy into the folder" },
-);
+import { NamespaceFilesSchema } from '../script/common.js';
+import {
+  collectOutputFiles,
+  inputFileMap,
+  writeInputFiles,
+  writeNamespaceFiles,
+} from '../script/work-files.js';
 
 const Cache = T.Object(
   { patterns: T.Array(T.String()), ttl: T.Optional(T.String()) },
@@ -33,7 +26,7 @@ export default defineTask({
   ],
   title: 'Working directory',
   description:
-    'Runs `tasks` one after another in one shared folder: what a script or shell task writes there, the next one reads. `inputFiles` (a map of file name to content, or to the URI of a stored file) are written into it first; after the tasks, the files matching `outputFiles` (globs) are stored and given as `outputs.<id>.outputFiles` (name → URI). `errors` run if a task fails. The folder is removed at the end. `namespaceFiles` is accepted but fails the task when enabled, since namespace files are not available yet; `cache` is refused when the flow is validated.',
+    'Runs `tasks` one after another in one shared folder: what a script or shell task writes there, the next one reads. `namespaceFiles` (the namespace files selected, as for script tasks) and then `inputFiles` (a map of file name to content, or to the URI of a stored file, winning on the same name) are written into it first; after the tasks, the files matching `outputFiles` (globs) are stored and given as `outputs.<id>.outputFiles` (name → URI). `errors` run if a task fails. The folder is removed at the end. `cache` is refused when the flow is validated.',
   properties: T.Object({
     tasks: TaskList({ minItems: 1 }),
     errors: T.Optional(TaskList()),
@@ -43,7 +36,7 @@ export default defineTask({
       }),
     ),
     outputFiles: T.Optional(T.Array(T.String(), { description: 'Globs of files to store after the tasks' })),
-    namespaceFiles: T.Optional(NamespaceFiles),
+    namespaceFiles: T.Optional(NamespaceFilesSchema),
     cache: T.Optional(Cache),
   }),
   children: ['tasks', 'errors'],
@@ -58,12 +51,8 @@ export default defineTask({
   ],
   check: (props) => cacheProblems(props.cache),
   async run(props, ctx) {
-    if (props.namespaceFiles && props.namespaceFiles.enabled !== false)
-      throw new TaskError(
-        'namespaceFiles: namespace files are not available on this runtime yet; remove the property or set enabled: false',
-        false,
-      );
     const dir = await ctx.workingDir();
+    await writeNamespaceFiles(ctx, dir, props.namespaceFiles);
     await writeInputFiles(ctx, dir, inputFileMap(props.inputFiles));
     const state = await ctx.runTasks(props.tasks, { workingDir: dir });
     if (isFailure(state)) {

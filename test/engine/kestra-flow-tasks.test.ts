@@ -372,19 +372,25 @@ tasks:
     ]);
   });
 
-  it('fails with a clear error when namespaceFiles are enabled', async () => {
+  it("copies the namespace's files into the shared folder, inputFiles winning on the same name", async () => {
+    const bytes = (text: string) => new TextEncoder().encode(text);
+    await fx.store.namespaceFiles.put('test', 'scripts/hello.sh', bytes('echo hello from the namespace\n'));
+    await fx.store.namespaceFiles.put('test', 'conf/site.txt', bytes('north\n'));
     const r = await fx.run(`
 id: wd-ns
 namespace: test
 tasks:
   - id: wd
     type: workingDirectory
-    namespaceFiles: { enabled: true }
+    namespaceFiles: { enabled: true, include: ['scripts/**', 'conf/**'] }
+    inputFiles: { conf/site.txt: south }
     tasks:
-      - { id: a, type: log, message: a }
+      - { id: first, type: shell, commands: ['sh scripts/hello.sh'] }
+      - { id: second, type: shell, commands: ['cat conf/site.txt'] }
 `);
-    expect(r.execution.state).toBe('FAILED');
-    expect(r.run('wd').error).toMatch(/^namespaceFiles: namespace files are not available/);
+    expect(r.execution.state).toBe('SUCCESS');
+    expect(r.messages('first')).toEqual(['hello from the namespace']);
+    expect(r.messages('second')).toEqual(['south']);
   });
 });
 
