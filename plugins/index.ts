@@ -12,15 +12,22 @@ import executionPurgeExecutions from './execution/purge-executions.js';
 import executionResume from './execution/resume.js';
 import fileTrigger from './file/file.js';
 import allowFailure from './flow/allow-failure.js';
+import dag from './flow/dag.js';
+import eachParallel from './flow/each-parallel.js';
+import eachSequential from './flow/each-sequential.js';
 import fail from './flow/fail.js';
+import forEachItem from './flow/for-each-item.js';
 import foreach from './flow/foreach.js';
 import ifTask from './flow/if.js';
 import parallel from './flow/parallel.js';
 import pause from './flow/pause.js';
 import sequential from './flow/sequential.js';
+import sleep from './flow/sleep.js';
 import subflow from './flow/subflow.js';
 import switchTask from './flow/switch.js';
 import flowTrigger from './flow/trigger.js';
+import waitFor from './flow/wait-for.js';
+import workingDirectory from './flow/working-directory.js';
 import httpRequest from './http/request.js';
 import intervalTrigger from './interval/interval.js';
 import kafkaProduce from './kafka/produce.js';
@@ -62,6 +69,11 @@ export const builtinTasks: readonly AnyTaskDefinition[] = [
   ifTask,
   switchTask,
   foreach,
+  eachSequential,
+  eachParallel,
+  dag,
+  waitFor,
+  workingDirectory,
   allowFailure,
   fail,
   executionLabels,
@@ -70,7 +82,9 @@ export const builtinTasks: readonly AnyTaskDefinition[] = [
   executionResume,
   executionPurgeExecutions,
   pause,
+  sleep,
   subflow,
+  forEachItem,
   shell,
   scriptShell,
   scriptPython,

@@ -68,9 +68,16 @@ export interface FileStorage {
 export interface RunTasksOptions {
   /** Iteration value inside `foreach` (outputs are keyed by it). */
   value?: string;
+  /**
+   * The iteration's number (`taskrun.iteration`). Without `value`, each
+   * iteration is a pass of a loop (`waitFor`): its task runs are new, and its
+   * outputs replace the previous pass's instead of being keyed.
+   */
   iteration?: number;
   /** How many child tasks run at once: 1 (default) runs them in order; 0 means no limit. */
   concurrency?: number;
+  /** A folder the children share as their working directory (`workingDirectory`), instead of one each. */
+  workingDir?: string;
 }
 
 export interface SubflowRequest {
@@ -80,6 +87,12 @@ export interface SubflowRequest {
   inputs?: Record<string, unknown>;
   labels?: Record<string, string>;
   wait?: boolean;
+  /**
+   * Tells apart several subflows one task run starts (a batch's number in
+   * `forEachItem`): each is remembered under its key, so that a restart waits
+   * for it instead of starting it again. Without it, the task run starts one.
+   */
+  key?: string;
 }
 
 export interface SubflowResult {
@@ -167,6 +180,8 @@ export interface TaskContext {
     readonly attempt: number;
     readonly value: string | null;
     readonly iteration: number | null;
+    /** Outputs stored so far: after a restart, those the task published before it (`publishOutputs`). */
+    readonly outputs?: Readonly<Record<string, unknown>>;
   };
   readonly agent: { readonly id: string; readonly labels: Record<string, string> } | null;
   readonly logger: TaskLogger;
@@ -184,6 +199,12 @@ export interface TaskContext {
   secret(name: string): string | undefined;
   /** Renders a raw value in this task's expression scope. */
   render(value: unknown, extraVariables?: Record<string, unknown>): unknown;
+  /**
+   * Makes `outputs` this task's outputs now, while it runs, so that its
+   * children see them (a loop's `iterationCount`); what `run` returns still
+   * replaces them at the end.
+   */
+  publishOutputs(outputs: Record<string, unknown>): void;
   /** Runs child tasks (flowable tasks only) and returns their merged state. */
   runTasks(tasks: readonly Task[], options?: RunTasksOptions): Promise<State>;
   /** Starts another flow's execution, waiting for it unless `wait: false`. */
@@ -228,6 +249,14 @@ export interface TaskDefinition<P = Record<string, unknown>> {
    */
   readonly raw: readonly string[];
   readonly examples: readonly TaskExample[];
+  /** Checks the properties beyond the schema when a flow is validated (a `dag`'s dependencies). */
+  check?(props: P): PropertyProblem[];
+  /**
+   * Outputs also shown under `<taskId><suffix>`, made from the task's own
+   * outputs: Kestra shows some tasks' inner steps as tasks of their own
+   * (`forEachItem`'s `<id>_items`, `<id>_merge`), and flows read them there.
+   */
+  siblingOutputs?(outputs: Record<string, unknown>): Record<string, Record<string, unknown>>;
   run(props: P, ctx: TaskContext): Promise<TaskResult | undefined> | TaskResult | undefined;
 }
 
@@ -241,6 +270,8 @@ type TaskDefinitionInput<S extends TSchema> = {
   children?: readonly string[];
   raw?: readonly string[];
   examples?: readonly TaskExample[];
+  check?(props: Static<S>): PropertyProblem[];
+  siblingOutputs?(outputs: Record<string, unknown>): Record<string, Record<string, unknown>>;
   run(props: Static<S>, ctx: TaskContext): Promise<TaskResult | undefined> | TaskResult | undefined;
 };
 

@@ -267,6 +267,7 @@ function collectProblems(source: string, registry: Registry, options: ParseOptio
   }
   if (isObject(value)) {
     checkTaskIds(value, registry, problems);
+    checkTasks(value, registry, problems);
     checkUniqueIds(value.inputs, 'inputs', 'input', problems);
     checkUniqueIds(value.triggers, 'triggers', 'trigger', problems);
     checkTriggers(value.triggers, registry, problems, options.saving === true);
@@ -324,8 +325,15 @@ function mapTasks(flow: Json, registry: Registry, replace: (task: Json, path: Pa
     }
     return result;
   };
+  // A `dag` lists its tasks wrapped: `{task: {…}, dependsOn: […]}`.
+  const entry = (item: Json, path: Path): Json =>
+    typeof item.type !== 'string' && isObject(item.task)
+      ? { ...item, task: task(item.task, [...path, 'task']) }
+      : task(item, path);
   const list = (value: unknown, path: Path): unknown =>
-    Array.isArray(value) ? value.map((item, i) => (isObject(item) ? task(item, [...path, i]) : item)) : value;
+    Array.isArray(value)
+      ? value.map((item, i) => (isObject(item) ? entry(item, [...path, i]) : item))
+      : value;
   const single = (value: unknown, path: Path): unknown =>
     Array.isArray(value)
       ? list(value, path)
@@ -397,6 +405,26 @@ function checkTaskIds(flow: Json, registry: Registry, problems: ProblemList): vo
   }
 }
 
+/** Each task's own checks beyond its schema (a `dag`'s unknown or cyclic dependencies). */
+function checkTasks(flow: Json, registry: Registry, problems: ProblemList): void {
+  for (const { task, path } of collectTasks(flow, registry)) {
+    const def = typeof task.type === 'string' ? registry.task(task.type) : undefined;
+    if (!def?.check) continue;
+    let found: { path: string; message: string }[];
+    try {
+      found = def.check(task);
+    } catch {
+      // The schema has already reported what makes the properties unreadable.
+      continue;
+    }
+    for (const p of found) problems.add([...path, ...splitPath(p.path)], p.message);
+  }
+}
+
+/** A dotted property path (`tasks.2.dependsOn`) as path segments, list indexes as numbers. */
+const splitPath = (dotted: string): Path =>
+  dotted === '' ? [] : dotted.split('.').map((s) => (/^\d+$/.test(s) ? Number(s) : s));
+
 function checkUniqueIds(list: unknown, key: string, what: string, problems: ProblemList): void {
   if (!Array.isArray(list)) return;
   const first = new Map<string, Path>();
@@ -426,10 +454,7 @@ function checkTriggers(list: unknown, registry: Registry, problems: ProblemList,
       // The schema has already reported what makes the properties unreadable.
       return;
     }
-    for (const p of found) {
-      const path = p.path.split('.').map((s) => (/^\d+$/.test(s) ? Number(s) : s));
-      problems.add(['triggers', i, ...path], p.message);
-    }
+    for (const p of found) problems.add(['triggers', i, ...splitPath(p.path)], p.message);
   });
 }
 

@@ -5,7 +5,7 @@ import { isFailure } from '../../protocol/states.js';
 
 export default defineTask({
   type: 'allowFailure',
-  aliases: ['io.kestra.plugin.core.flow.AllowFailure'],
+  aliases: ['io.kestra.plugin.core.flow.AllowFailure', 'io.kestra.core.tasks.flows.AllowFailure'],
   title: 'Allow failure',
   description: 'Runs tasks in order; if one fails, this task ends in WARNING and the flow carries on.',
   properties: T.Object({ tasks: TaskList({ minItems: 1 }) }),

@@ -6,7 +6,7 @@ import { isTruthy } from '../../protocol/values.js';
 
 export default defineTask({
   type: 'if',
-  aliases: ['io.kestra.plugin.core.flow.If'],
+  aliases: ['io.kestra.plugin.core.flow.If', 'io.kestra.core.tasks.flows.If'],
   title: 'If',
   description: 'Evaluates `condition` and runs `then` when it is true, `else` otherwise.',
   properties: T.Object({

@@ -5,7 +5,7 @@ import { flowableState } from '../../protocol/states.js';
 
 export default defineTask({
   type: 'parallel',
-  aliases: ['io.kestra.plugin.core.flow.Parallel'],
+  aliases: ['io.kestra.plugin.core.flow.Parallel', 'io.kestra.core.tasks.flows.Parallel'],
   title: 'Parallel',
   description:
     'Runs tasks concurrently. `concurrent` caps how many run at once (0, the default, means all). After a failure no new task starts; running ones finish.',

@@ -6,7 +6,7 @@ import { defineTask } from '../../protocol/plugin.js';
 
 export default defineTask({
   type: 'pause',
-  aliases: ['io.kestra.plugin.core.flow.Pause'],
+  aliases: ['io.kestra.plugin.core.flow.Pause', 'io.kestra.core.tasks.flows.Pause'],
   title: 'Pause',
   description:
     'Pauses the execution: for `delay` (or `pauseDuration`) when given, otherwise until it is resumed. The pause survives a restart.',

@@ -5,7 +5,7 @@ import { flowableState, isFailure } from '../../protocol/states.js';
 
 export default defineTask({
   type: 'sequential',
-  aliases: ['io.kestra.plugin.core.flow.Sequential'],
+  aliases: ['io.kestra.plugin.core.flow.Sequential', 'io.kestra.core.tasks.flows.Sequential'],
   title: 'Sequential',
   description: 'Runs tasks one after another, stopping at the first failure; `errors` run if one fails.',
   properties: T.Object({

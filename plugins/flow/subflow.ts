@@ -6,7 +6,13 @@ import { isFailure } from '../../protocol/states.js';
 
 export default defineTask({
   type: 'subflow',
-  aliases: ['io.kestra.plugin.core.flow.Subflow'],
+  aliases: [
+    'io.kestra.plugin.core.flow.Subflow',
+    'io.kestra.core.tasks.flows.Subflow',
+    // Kestra's older subflow task, still accepted.
+    'io.kestra.plugin.core.flow.Flow',
+    'io.kestra.core.tasks.flows.Flow',
+  ],
   title: 'Subflow',
   description:
     'Starts an execution of another flow. With `wait` (default true) it waits, exposes `outputs.<id>.outputs`, and fails when the subflow fails (unless `transmitFailed: false`).',

@@ -6,7 +6,7 @@ import { asKey } from '../../protocol/values.js';
 
 export default defineTask({
   type: 'switch',
-  aliases: ['io.kestra.plugin.core.flow.Switch'],
+  aliases: ['io.kestra.plugin.core.flow.Switch', 'io.kestra.core.tasks.flows.Switch'],
   title: 'Switch',
   description:
     'Renders `value` and runs the tasks of the matching `cases` entry, or `defaults` when none matches.',

@@ -318,6 +318,8 @@ export class Engine implements EngineCore {
   async recover(accept: (e: Execution) => boolean = () => true): Promise<Execution[]> {
     const pending = await this.store.listExecutionsByState(UNFINISHED);
     const resumed: Execution[] = [];
+    // Admitted together once all are read: a parent waiting for a subflow finds it running, not as stored.
+    const runs: ExecutionRun[] = [];
     for (const e of pending) {
       if (this.active.has(e.id) || !accept(e)) continue;
       const stored = await this.store.getExecution(e.id);
@@ -338,9 +340,10 @@ export class Engine implements EngineCore {
         this.saveExecution(stored.execution);
         continue;
       }
-      this.admit(run);
+      runs.push(run);
       resumed.push(run.execution);
     }
+    for (const run of runs) this.admit(run);
     return resumed;
   }
 
@@ -389,7 +392,7 @@ export class Engine implements EngineCore {
     request: SubflowRequest,
     abort: Abort,
   ): Promise<SubflowResult> {
-    let childId = typeof tr.outputs.executionId === 'string' ? tr.outputs.executionId : undefined;
+    let childId = startedSubflow(tr, request.key);
     if (!childId) {
       const record = await this.flows.getFlow(request.namespace, request.flowId, request.revision);
       if (!record) throw new TaskError(`subflow ${request.namespace}.${request.flowId} not found`, false);
@@ -407,7 +410,10 @@ export class Engine implements EngineCore {
       });
       childId = child.id;
       // Remembered before waiting, so a restart waits for this child instead of starting another.
-      tr.outputs = { executionId: childId };
+      tr.outputs =
+        request.key === undefined
+          ? { executionId: childId }
+          : { ...tr.outputs, executions: { ...keyedSubflows(tr), [request.key]: childId } };
       this.saveTaskRun(tr, parent.execution);
       if (request.wait === false) return { executionId: childId, state: child.state, outputs: {} };
     }
@@ -498,4 +504,16 @@ export class Engine implements EngineCore {
 
 function flowKey(e: Execution): string {
   return `${e.namespace}/${e.flowId}`;
+}
+
+/** Subflows a task run started under keys (`SubflowRequest.key`): key → execution id. */
+function keyedSubflows(tr: TaskRun): Record<string, string> {
+  const executions = tr.outputs.executions;
+  return typeof executions === 'object' && executions !== null ? (executions as Record<string, string>) : {};
+}
+
+/** The execution a task run already started for `key` (or its only subflow, without one). */
+function startedSubflow(tr: TaskRun, key: string | undefined): string | undefined {
+  const id = key === undefined ? tr.outputs.executionId : keyedSubflows(tr)[key];
+  return typeof id === 'string' ? id : undefined;
 }

@@ -28,6 +28,7 @@ import type { FlowRecord } from './ports.js';
 import { compileRetry } from './retry.js';
 import { MASK, SecretMask } from './secret-mask.js';
 import { createTaskContext, type EngineTaskContext } from './task-context.js';
+import { taskTypesById } from './task-types.js';
 
 /** Where in the tree a task list runs: its parent, enclosing foreach values, and what stops it. */
 export interface Scope {
@@ -38,6 +39,8 @@ export interface Scope {
   abort: Abort;
   /** When the enclosing flow or flowable times out: renders stop there, since they cannot hear the timer. */
   deadline?: Deadline;
+  /** The folder an enclosing `workingDirectory` shares with its tasks. */
+  workingDir?: string;
 }
 
 /** The variables every expression of an execution sees. */
@@ -394,6 +397,7 @@ export class ExecutionRun {
     if (!outcome.ok) {
       attempt.state = outcome.killed ? 'KILLED' : 'FAILED';
       attempt.endDate = this.nowIso();
+      if (outcome.outputs) tr.outputs = this.secrets.value(outcome.outputs);
       return outcome.killed ? this.endTaskRun(tr, 'KILLED') : this.failTaskRun(tr, task, outcome.error);
     }
     attempt.state = outcome.state;
@@ -623,9 +627,20 @@ export class ExecutionRun {
             iteration: options.iteration ?? null,
             abort,
             deadline,
+            workingDir: scope.workingDir,
           }
         : { ...scope, parent, abort, deadline };
+    // A loop's pass: new task runs (keyed by the iteration), outputs not keyed.
+    if (options.value === undefined && options.iteration !== undefined) child.iteration = options.iteration;
+    if (options.workingDir !== undefined) child.workingDir = options.workingDir;
     return this.runList(tasks, child, options.concurrency ?? 1);
+  }
+
+  /** Stores a running task's outputs now, where its children's expressions read them. */
+  publishOutputs(tr: TaskRun, outputs: Record<string, unknown>): void {
+    tr.outputs = this.secrets.value(outputs);
+    this.setOutputs(tr);
+    this.core.saveTaskRun(tr, this.execution);
   }
 
   /** Waits until `until`, or (without it) until resumed; the pause is durable across restarts. */
@@ -695,10 +710,27 @@ export class ExecutionRun {
     this.core.saveTaskRun(tr, this.execution);
   }
 
-  /** Outputs are keyed by task id, then by each enclosing foreach value: `outputs.t['a'].x`. */
+  /** A task run's outputs where expressions read them, with those its definition shows under other ids. */
   private setOutputs(tr: TaskRun): void {
-    if (tr.valuePath.length === 0) {
-      this.outputs[tr.taskId] = tr.outputs;
+    this.placeOutputs(tr.taskId, tr.valuePath, tr.outputs);
+    const siblings = this.definitionOf(tr.taskId)?.siblingOutputs?.(tr.outputs);
+    for (const [suffix, outputs] of Object.entries(siblings ?? {}))
+      this.placeOutputs(tr.taskId + suffix, tr.valuePath, outputs);
+  }
+
+  private typesById: Map<string, string> | undefined;
+
+  /** The definition of the task `taskId`, for the few that show outputs under other ids. */
+  private definitionOf(taskId: string): AnyTaskDefinition | undefined {
+    this.typesById ??= taskTypesById(this.flow);
+    const type = this.typesById.get(taskId);
+    return type === undefined ? undefined : this.core.registry.task(type);
+  }
+
+  /** Outputs are keyed by task id, then by each enclosing foreach value: `outputs.t['a'].x`. */
+  private placeOutputs(taskId: string, valuePath: readonly string[], outputs: Record<string, unknown>): void {
+    if (valuePath.length === 0) {
+      this.outputs[taskId] = outputs;
       return;
     }
     const child = (parent: Record<string, unknown>, key: string): Record<string, unknown> => {
@@ -708,9 +740,9 @@ export class ExecutionRun {
       parent[key] = created;
       return created;
     };
-    let node = child(this.outputs, tr.taskId);
-    for (const v of tr.valuePath.slice(0, -1)) node = child(node, v);
-    node[tr.valuePath.at(-1)!] = tr.outputs;
+    let node = child(this.outputs, taskId);
+    for (const v of valuePath.slice(0, -1)) node = child(node, v);
+    node[valuePath.at(-1)!] = outputs;
   }
 
   private base: BaseVariables | undefined;

@@ -101,6 +101,7 @@ export class EngineTaskContext implements TaskContext {
       attempt,
       value: tr.value,
       iteration: tr.iteration,
+      outputs: tr.outputs,
     };
     this.agent = core.agent;
     const level = String(task.logLevel ?? 'TRACE').toUpperCase() as LogLevel;
@@ -117,6 +118,9 @@ export class EngineTaskContext implements TaskContext {
   }
 
   async workingDir(): Promise<string> {
+    // Inside a `workingDirectory`, tasks share its folder; it removes the folder itself.
+    const shared = this.parts.scope.workingDir;
+    if (shared !== undefined) return shared;
     if (!this.dir) {
       const { core, run, taskRun } = this.parts;
       this.dir = join(core.workRoot, run.execution.id, `${taskRun.id}-${this.parts.attempt}`);
@@ -148,6 +152,10 @@ export class EngineTaskContext implements TaskContext {
   runSubflow(request: SubflowRequest): Promise<SubflowResult> {
     const { core, run, taskRun, abort } = this.parts;
     return core.runSubflow(run, taskRun, request, abort);
+  }
+
+  publishOutputs(outputs: Record<string, unknown>): void {
+    this.parts.run.publishOutputs(this.parts.taskRun, outputs);
   }
 
   pause(until?: number): Promise<void> {

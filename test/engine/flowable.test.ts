@@ -1,5 +1,6 @@
 /** Flowable tasks: sequential, parallel, if, switch, foreach, allowFailure, fail, subflow. */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { trackConcurrency as watchConcurrency } from '../support/concurrency.js';
 import { type EngineFixture, engineFixture } from '../support/engine.js';
 
 let fx: EngineFixture;
@@ -11,21 +12,7 @@ afterEach(async () => {
 });
 
 /** Highest number of task runs of `ids` that were RUNNING at the same time. */
-function trackConcurrency(ids: (taskId: string) => boolean) {
-  let current = 0;
-  let max = 0;
-  const seen = new Map<string, string>();
-  fx.engine.on({
-    taskRun(tr) {
-      if (!ids(tr.taskId)) return;
-      const before = seen.get(tr.id);
-      seen.set(tr.id, tr.state);
-      if (tr.state === 'RUNNING' && before !== 'RUNNING') max = Math.max(max, ++current);
-      if (before === 'RUNNING' && tr.state !== 'RUNNING') current--;
-    },
-  });
-  return () => max;
-}
+const trackConcurrency = (ids: (taskId: string) => boolean) => watchConcurrency(fx.engine, ids);
 
 describe('sequential', () => {
   it('runs tasks in order and stops at the first failure', async () => {

@@ -51,7 +51,15 @@ export function testContext(overrides: Partial<TaskContext> = {}): TestContext {
     controller,
     kvData,
     execution: { id: 'exec1', namespace: 'test', flowId: 'flow', flowRevision: 1, originalId: 'exec1' },
-    taskRun: { id: 'run1', taskId: 'task', type: 'test', attempt: 1, value: null, iteration: null },
+    taskRun: {
+      id: 'run1',
+      taskId: 'task',
+      type: 'test',
+      attempt: 1,
+      value: null,
+      iteration: null,
+      outputs: {},
+    },
     agent: null,
     logger: {
       log,
@@ -78,6 +86,7 @@ export function testContext(overrides: Partial<TaskContext> = {}): TestContext {
       throw new Error('runSubflow is not available in a stand-alone test context');
     },
     pause: async () => {},
+    publishOutputs: () => {},
     runTaskSpec: async () => {
       throw new Error('runTaskSpec is not available in a stand-alone test context');
     },

@@ -1,7 +1,8 @@
 /**
  * A flow's structure: triggers, then its tasks top to bottom; `parallel`
- * branches side by side, `if`/`switch` branches as labelled columns, `foreach`
- * as a loop box. Given task-run states, each task is coloured by its state.
+ * branches side by side, `if`/`switch` branches as labelled columns, a `dag`'s
+ * tasks side by side labelled with what they wait for, `foreach` and `waitFor`
+ * as loop boxes. Given task-run states, each task is coloured by its state.
  */
 import type { JSX } from 'preact';
 import type { Flow, State } from '../api.js';
@@ -17,6 +18,11 @@ const KIND: Record<string, string> = {
   eachsequential: 'foreach',
   eachparallel: 'foreach',
   allowfailure: 'allowFailure',
+  dag: 'dag',
+  waitfor: 'waitFor',
+  loopuntil: 'waitFor',
+  workingdirectory: 'workingDirectory',
+  worker: 'workingDirectory',
 };
 
 /** `parallel`, `io.kestra.plugin.core.flow.Parallel` → 'parallel'; other types → undefined. */
@@ -73,6 +79,8 @@ function Group({ task, props }: { task: Task; props: Props }): JSX.Element {
   let detail = '';
   if (kind === 'parallel') {
     body = <Branches branches={tasksOf(task.tasks).map((t) => ['', [t]])} props={props} />;
+  } else if (kind === 'dag') {
+    body = <Branches branches={dagBranches(task.tasks)} props={props} />;
   } else if (kind === 'if') {
     detail = text(task.condition);
     body = (
@@ -91,7 +99,8 @@ function Group({ task, props }: { task: Task; props: Props }): JSX.Element {
     );
     body = <Branches branches={[...cases, ['defaults', tasksOf(task.defaults)]]} props={props} />;
   } else {
-    if (kind === 'foreach') detail = `↻ ${text(task.values ?? task.items ?? '')}`;
+    if (kind === 'foreach') detail = `↻ ${text(task.values ?? task.value ?? task.items ?? '')}`;
+    if (kind === 'waitFor') detail = `↻ until ${text(task.condition)}`;
     body = <Sequence tasks={tasksOf(task.tasks)} props={props} />;
   }
   return (
@@ -115,6 +124,15 @@ function Group({ task, props }: { task: Task; props: Props }): JSX.Element {
       )}
     </div>
   );
+}
+
+/** A dag's entries (`{task, dependsOn}`) as one branch each, labelled with what the task waits for. */
+function dagBranches(entries: unknown): [string, Task[]][] {
+  if (!Array.isArray(entries)) return [];
+  return entries.map((entry: { task?: Task; dependsOn?: string[] }) => [
+    entry.dependsOn?.length ? `after ${entry.dependsOn.join(', ')}` : 'first',
+    entry.task ? [entry.task] : [],
+  ]);
 }
 
 function Sequence({ tasks, props }: { tasks: Task[]; props: Props }): JSX.Element {

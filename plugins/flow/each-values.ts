@@ -1,0 +1,49 @@
+/** What `foreach`, `eachSequential` and `eachParallel` share: reading the values and running one iteration per value. */
+import { forEachLimit } from '../../protocol/concurrency.js';
+import { TaskError } from '../../protocol/errors.js';
+import type { Task } from '../../protocol/flow.js';
+import type { TaskContext } from '../../protocol/plugin.js';
+import { flowableState, isFailure, mergeStates, type State } from '../../protocol/states.js';
+import { asKey } from '../../protocol/values.js';
+
+/**
+ * The values to iterate over, as Kestra reads them: a list, or text holding a
+ * JSON list (what an expression such as `{{ outputs.x.body }}` renders to).
+ *
+ * @example eachValues('["a", {"b": 1}]', 'value') // ['a', {b: 1}]
+ */
+export function eachValues(values: unknown, property: string): unknown[] {
+  if (Array.isArray(values)) return values;
+  if (typeof values === 'string') {
+    try {
+      const parsed: unknown = JSON.parse(values);
+      if (Array.isArray(parsed)) return parsed;
+    } catch {
+      // fall through to the error below
+    }
+  }
+  throw new TaskError(`${property} must be a list or a JSON list, got ${JSON.stringify(values)}`, false);
+}
+
+/**
+ * Runs `tasks` once per value, `concurrency` iterations at a time (0: all),
+ * then `errors` if an iteration failed. Each iteration's `taskrun.value` is
+ * the value as text (maps and lists as JSON, as Kestra gives them).
+ */
+export async function runEach(
+  ctx: TaskContext,
+  values: readonly unknown[],
+  tasks: readonly Task[],
+  concurrency: number,
+  errors?: readonly Task[],
+): Promise<{ state: 'SUCCESS' | 'WARNING' | 'FAILED' }> {
+  const states: State[] = [];
+  await forEachLimit(values, concurrency, async (value, iteration) => {
+    const state = await ctx.runTasks(tasks, { value: asKey(value), iteration });
+    states.push(state);
+    return isFailure(state);
+  });
+  const merged = mergeStates(states);
+  if (isFailure(merged) && errors?.length) await ctx.runTasks(errors);
+  return { state: flowableState(merged) };
+}

@@ -1,0 +1,44 @@
+/**
+ * Kestra's flowable tasks on an agent: flows assigned by the hub (stand-in)
+ * and run on a `run` command — a Dag, and a ForEachItem whose subflow
+ * executions run on the agent too.
+ */
+import { readFileSync } from 'node:fs';
+import { afterEach, expect, it } from 'vitest';
+import { Cleanup, command, eventually, rig } from './harness.js';
+import { desired } from './hub-stand-in.js';
+
+const cleanup = new Cleanup();
+afterEach(() => cleanup.run());
+
+const NS = 'company.team';
+const example = (id: string) => ({
+  id,
+  namespace: NS,
+  source: readFileSync(`examples/kestra/${id}.yml`, 'utf8'),
+});
+
+it('runs a Dag and a ForEachItem with its subflows on the agent', async () => {
+  const r = await rig(cleanup);
+  const flows = [example('flow-dag'), example('flow-for-each-item'), example('flow-for-each-item-batch')];
+  await r.hub.desire(desired(1, flows));
+  await eventually(() => expect(r.hub.reported.at(-1)?.applied.length).toBe(3));
+
+  for (const [flowId, executionId] of [
+    ['flow-dag', 'ex-dag'],
+    ['flow-for-each-item', 'ex-items'],
+  ] as const) {
+    const answer = await command(r.hub, { type: 'run', namespace: NS, flowId, executionId });
+    expect(answer.ok).toBe(true);
+    expect((await r.agent.engine.wait(executionId)).state).toBe('SUCCESS');
+  }
+  await r.agent.store.flush();
+  const dag = await r.agent.store.getExecution('ex-dag');
+  expect(dag?.execution.outputs).toEqual({ result: 'enriched 3 and loaded' });
+  const items = await r.agent.store.getExecution('ex-items');
+  const each = items?.taskRuns.find((t) => t.taskId === 'each');
+  expect(each?.outputs.iterations).toEqual({ SUCCESS: 3 });
+  expect(readFileSync(r.agent.store.files.localPath(each?.outputs.uri as string), 'utf8')).toBe(
+    '{"orders":2}\n{"orders":2}\n{"orders":1}\n',
+  );
+});
