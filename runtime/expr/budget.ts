@@ -67,7 +67,7 @@ const CHECK_EVERY = 1024;
 /**
  * Counts one render's work and stops it, by throwing {@link RenderStopped}, when it goes over a
  * limit, past its deadline, or is aborted. The renderer calls it from its loop machinery; nothing
- * in it knows about twig.
+ * in it knows about the parser.
  */
 export class RenderBudget {
   private iterations = 0;
