@@ -2,8 +2,43 @@
 import { Missing } from './errors.js';
 import { describe, isPlainObject } from './values.js';
 
-/** A scope: variables as own properties, outer scopes on the prototype chain, which ends at null. */
+/**
+ * A scope: variables set by the template (`set`, loop variables) as own properties, outer scopes
+ * on the prototype chain, which ends at null; the render's variables under {@link VARS}, read
+ * as own properties only, so that they need no copy.
+ */
 export type Frame = Record<string | symbol, unknown>;
+
+/** Where a frame keeps the variables the render was given. */
+export const VARS = Symbol('vars');
+
+/**
+ * Root frames are made by a constructor whose prototype has no prototype: V8 gives them a fixed
+ * shape (an `Object.create(null)` object is a slower dictionary), and no name reaches
+ * `Object.prototype` through them.
+ */
+const Root = function (this: Frame, vars: unknown, runtime: unknown, runtimeKey: symbol) {
+  this[VARS] = vars;
+  this[runtimeKey] = runtime;
+} as unknown as new (
+  vars: unknown,
+  runtime: unknown,
+  runtimeKey: symbol,
+) => Frame;
+Root.prototype = Object.create(null);
+
+/** A root frame over `vars`. */
+export function rootFrame(vars: Record<string, unknown>, runtime: unknown, runtimeKey: symbol): Frame {
+  return new Root(vars, runtime, runtimeKey);
+}
+
+/** The value of variable `name`, or undefined: a template's own variables first, then the render's. */
+export function lookup(frame: Frame, name: string): unknown {
+  const value = frame[name];
+  if (value !== undefined) return value;
+  const vars = frame[VARS] as Record<string, unknown>;
+  return Object.hasOwn(vars, name) ? vars[name] : undefined;
+}
 
 /** The path of `base[key]` as written: `inputs.name`, `items[0]`, `outputs['a-b']`. */
 export function pathOf(base: string | undefined, key: unknown): string {
@@ -19,13 +54,13 @@ function data(value: unknown, path: () => string): unknown {
 
 /** A variable of `frame` or of a scope around it, or a {@link Missing} naming it. */
 export function variable(frame: Frame, name: string): unknown {
-  const value = frame[name];
+  const value = lookup(frame, name);
   if (value === undefined) return new Missing(name, undefined, visibleNames(frame));
   return typeof value === 'function' ? data(value, () => name) : value;
 }
 
 function visibleNames(frame: Frame): string[] {
-  const names: string[] = [];
+  const names: string[] = Object.keys(frame[VARS] as object);
   for (const key in frame) names.push(key);
   return names;
 }

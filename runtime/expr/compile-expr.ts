@@ -1,6 +1,6 @@
 /** Compiles expression trees into closures over a {@link Frame}, checking names once, up front. */
 import { distance } from 'fastest-levenshtein';
-import { type Frame, member, pathOf, variable } from './access.js';
+import { type Frame, lookup, member, pathOf, variable } from './access.js';
 import { type Args, type Expr, literalKey } from './ast.js';
 import { fail, Missing, tolerance } from './errors.js';
 import { FILTERS } from './filters.js';
@@ -98,7 +98,7 @@ export function compileExpr(expr: Expr, defs: Definitions): Eval {
     case 'variable': {
       const name = expr.name;
       return (frame) => {
-        const value = frame[name];
+        const value = lookup(frame, name);
         return value === undefined || typeof value === 'function' ? variable(frame, name) : value;
       };
     }
@@ -277,13 +277,13 @@ function compileFilter(name: string, input: Eval, argExprs: Args, defs: Definiti
   if (def.absorbsMissing)
     return (frame) => {
       const values = evalArgs(args, frame);
-      return values instanceof Missing ? values : run(input(frame), values, callOf(frame));
+      return values instanceof Missing ? values : run(input(frame), values, frame);
     };
   return (frame) => {
     const value = input(frame);
     if (value instanceof Missing) return value;
     const values = args.length === 0 ? NO_VALUES : evalArgs(args, frame);
-    return values instanceof Missing ? values : made(run(value, values, callOf(frame)));
+    return values instanceof Missing ? values : made(run(value, values, frame));
   };
 }
 

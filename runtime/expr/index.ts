@@ -5,9 +5,10 @@
  */
 
 import { ExpressionError } from '../../protocol/errors.js';
-import type { Frame } from './access.js';
+import { type Frame, rootFrame } from './access.js';
 import {
   compileRenderLimits,
+  enterBudget,
   type RenderBounds,
   RenderBudget,
   type RenderLimits,
@@ -92,9 +93,7 @@ class Scope {
   }
 
   private fresh(): Frame {
-    const frame: Frame = Object.assign(Object.create(null) as Frame, this.vars);
-    frame[RUNTIME] = this.runtime;
-    return frame;
+    return rootFrame(this.vars, this.runtime, RUNTIME);
   }
 }
 
@@ -143,9 +142,15 @@ export class Renderer {
     fns?: ExpressionFunctions,
     bounds?: RenderBounds,
   ): unknown {
-    if (typeof value === 'string' && !isTemplate(value)) return value;
+    const isString = typeof value === 'string';
+    if (isString && !isTemplate(value)) return value;
     const scope = new Scope(vars, fns, this.renderInFrame);
-    return underBudget(new RenderBudget(this.limits, bounds), () => this.walk(value, scope));
+    const outer = enterBudget(new RenderBudget(this.limits, bounds));
+    try {
+      return isString ? this.renderString(value, scope, true) : this.walk(value, scope);
+    } finally {
+      enterBudget(outer);
+    }
   }
 
   /**

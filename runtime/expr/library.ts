@@ -27,7 +27,8 @@ export interface Call {
  */
 export interface FilterDef {
   params: readonly string[];
-  run: (input: unknown, args: unknown[], call: Call) => unknown;
+  /** `frame` is the scope of the call, for the few filters that read it. */
+  run: (input: unknown, args: unknown[], frame: Frame) => unknown;
   /** True for `default`: it receives a missing input instead of failing with it. */
   absorbsMissing?: boolean;
 }

@@ -1,6 +1,6 @@
 /** Compiles parsed templates into closures: text, `{{ }}` and the tags, rendered under the budget. */
 import { ExpressionError } from '../../protocol/errors.js';
-import type { Frame } from './access.js';
+import { type Frame, rootFrame } from './access.js';
 import type { Expr, Node } from './ast.js';
 import { activeBudget, RenderStopped } from './budget.js';
 import { checkCalls, compileExpr, type Definitions, type Eval, RUNTIME } from './compile-expr.js';
@@ -198,8 +198,7 @@ function compileNode(node: Node, defs: Definitions): Render {
       }));
       const names = params.map((p) => p.name);
       defs.macros.set(node.name, (args, named, caller) => {
-        const frame: Frame = Object.create(null);
-        frame[RUNTIME] = caller[RUNTIME];
+        const frame = rootFrame({}, caller[RUNTIME], RUNTIME);
         for (const key of named.keys())
           if (!names.includes(key)) fail(`unknown argument '${key}' for macro '${node.name}'`);
         params.forEach((p, i) => {
