@@ -1,0 +1,37 @@
+/** How Java would name and print plain template values: `toString()` and `getClass().getName()`. */
+
+/** Java's `String.valueOf(value)` for template values: lists as `[a, b]`, maps as `{k=v}`. */
+export function javaToString(value: unknown): string {
+  if (value === null || value === undefined) return 'null';
+  if (typeof value === 'string') return value;
+  if (Array.isArray(value)) return `[${value.map(javaToString).join(', ')}]`;
+  if (typeof value === 'object')
+    return `{${Object.entries(value)
+      .map(([k, v]) => `${k}=${javaToString(v)}`)
+      .join(', ')}}`;
+  return String(value);
+}
+
+/**
+ * Pebble: `value | className` — the Java class Kestra holds such a value as. JSON numbers become
+ * `Integer` when they fit 32 bits, else `Long` (Jackson's choice, as Kestra's JqFilterTest shows); decimals
+ * `Double`. A number literal written in a template is a `Long` in Pebble: the engine passes `literal`.
+ */
+export function className(value: unknown, literal = false): string | null {
+  if (value === null || value === undefined) return null;
+  switch (typeof value) {
+    case 'string':
+      return 'java.lang.String';
+    case 'boolean':
+      return 'java.lang.Boolean';
+    case 'bigint':
+      return value >= -(2n ** 63n) && value < 2n ** 63n ? 'java.lang.Long' : 'java.math.BigInteger';
+    case 'number':
+      if (!Number.isInteger(value)) return 'java.lang.Double';
+      return !literal && value >= -(2 ** 31) && value < 2 ** 31 ? 'java.lang.Integer' : 'java.lang.Long';
+    default:
+      if (Array.isArray(value)) return 'java.util.ArrayList';
+      if (value instanceof Date) return 'java.time.ZonedDateTime';
+      return 'java.util.LinkedHashMap';
+  }
+}
