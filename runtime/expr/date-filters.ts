@@ -1,55 +1,47 @@
-/** Kestra's date filters: `date`, `dateAdd`, `timestamp` and its finer units. */
-import { DEFAULT_DATE_FORMAT, formatDate, toDateTime } from './dates.js';
-import { fail } from './errors.js';
-import { type FilterDef, filter, integerArg } from './library.js';
+/** Kestra's date filters: `date`, `dateAdd`, `timestamp` and its finer units, over lib/dates.ts (java.time). */
+import * as dates from './lib/dates.js';
+import { type FilterDef, filter } from './library.js';
+import { plain } from './numbers.js';
 import { toText } from './values.js';
 
-const DATE_UNITS: Readonly<Record<string, string>> = {
-  MILLIS: 'milliseconds',
-  SECONDS: 'seconds',
-  MINUTES: 'minutes',
-  HOURS: 'hours',
-  DAYS: 'days',
-  WEEKS: 'weeks',
-  MONTHS: 'months',
-  YEARS: 'years',
-};
+const DATE_PARAMS = ['format', 'timeZone', 'existingFormat', 'locale'] as const;
 
-const optionalText = (value: unknown): string | undefined =>
-  value === undefined || value === null ? undefined : toText(value);
+/** The named options of a date call, from its lined-up arguments starting at `from`. */
+export function dateOptions(
+  args: unknown[],
+  from: number,
+  names: readonly string[] = DATE_PARAMS,
+): dates.DateOptions {
+  const options: Record<string, string> = {};
+  names.forEach((name, i) => {
+    const value = args[from + i];
+    if (value !== undefined && value !== null) options[name] = toText(value);
+  });
+  return options;
+}
+
+const TIMESTAMP_PARAMS = ['timeZone', 'existingFormat'] as const;
+const timestampFilter = (run: (input: unknown, options: dates.DateOptions) => unknown): FilterDef =>
+  filter(TIMESTAMP_PARAMS, (input, args) => run(plain(input), dateOptions(args, 0, TIMESTAMP_PARAMS)));
 
 /** Date filters, by name. */
 export const DATE_FILTERS: [string, FilterDef][] = [
-  [
-    'date',
-    filter(['format', 'timeZone', 'existingFormat', 'locale'], (input, [format, zone]) => {
-      if (input === null || input === undefined) return null;
-      return formatDate(toDateTime(input, optionalText(zone)), optionalText(format) ?? DEFAULT_DATE_FORMAT);
-    }),
-  ],
+  ['date', filter(DATE_PARAMS, (input, args) => dates.formatDate(plain(input), dateOptions(args, 0)))],
   [
     'dateAdd',
-    filter(
-      ['amount', 'unit', 'format', 'timeZone', 'existingFormat', 'locale'],
-      (input, [amount, unit, , zone]) => {
-        const step = integerArg(amount, 'dateAdd', Number.NaN);
-        const luxonUnit = DATE_UNITS[toText(unit).toUpperCase()];
-        if (Number.isNaN(step) || !luxonUnit)
-          return fail("dateAdd needs an amount and a unit, e.g. dateAdd(-1, 'DAYS')");
-        return toDateTime(input, optionalText(zone))
-          .plus({ [luxonUnit]: step })
-          .toISO();
-      },
+    filter(['amount', 'unit', ...DATE_PARAMS], (input, args) =>
+      dates.dateAdd(plain(input), plain(args[0]) as number, args[1] as string, dateOptions(args, 2)),
     ),
   ],
-  [
-    'timestamp',
-    filter(['timeZone', 'existingFormat'], (input) => Math.floor(toDateTime(input).toMillis() / 1000)),
-  ],
-  ['timestampMilli', filter(['timeZone', 'existingFormat'], (input) => toDateTime(input).toMillis())],
-  ['timestampMicro', filter(['timeZone', 'existingFormat'], (input) => toDateTime(input).toMillis() * 1000)],
-  [
-    'timestampNano',
-    filter(['timeZone', 'existingFormat'], (input) => BigInt(toDateTime(input).toMillis()) * 1_000_000n),
-  ],
+  ['timestamp', timestampFilter(dates.timestamp)],
+  ['timestampMilli', timestampFilter(dates.timestampMilli)],
+  ['timestampMicro', timestampFilter((input, options) => toLong(dates.timestampMicro(input, options)))],
+  ['timestampNano', timestampFilter((input, options) => toLong(dates.timestampNano(input, options)))],
 ];
+
+/** Kestra's timestamps are longs: exact as a bigint past 2^53. */
+function toLong(value: string | null): bigint | number | null {
+  if (value === null) return null;
+  const big = BigInt(value);
+  return big <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(big) : big;
+}

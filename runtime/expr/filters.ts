@@ -1,5 +1,4 @@
 /** Filters with Pebble's and Kestra's names, arguments and semantics. Nothing outside this table is callable. */
-import { createHash } from 'node:crypto';
 import { DATE_FILTERS } from './date-filters.js';
 import { fail, Missing } from './errors.js';
 import { jsonText, parseJson } from './json.js';
@@ -13,7 +12,7 @@ import {
   parseJavaNumber,
   toJsNumber,
 } from './numbers.js';
-import { STRING_FILTERS } from './string-filters.js';
+import { LIBRARY_FILTERS } from './string-filters.js';
 import { deepEquals, describe, isEmpty, isPlainObject, toText } from './values.js';
 
 /** Rounds half up to `digits` decimals without the binary drift of `x * 10^n`. */
@@ -95,14 +94,6 @@ function fromJson(input: unknown): unknown {
   }
 }
 
-function merge(input: unknown, [other]: unknown[]): unknown {
-  if (Array.isArray(input)) return [...input, ...(Array.isArray(other) ? other : [other])];
-  if (isPlainObject(input) && isPlainObject(other)) return { ...input, ...other };
-  return fail(`merge needs two lists or two maps, got ${describe(input)} and ${describe(other)}`);
-}
-
-const hash = (algorithm: string) => onText([], (s) => createHash(algorithm).update(s, 'utf8').digest('hex'));
-
 /** The filters expressions may use, by name. */
 export const FILTERS: ReadonlyMap<string, FilterDef> = new Map<string, FilterDef>([
   ['upper', onText([], (s) => s.toUpperCase())],
@@ -147,7 +138,6 @@ export const FILTERS: ReadonlyMap<string, FilterDef> = new Map<string, FilterDef
   ['toJson', filter([], (input) => jsonText(input))],
   ['fromJson', filter([], fromJson)],
   ['sort', filter([], (input) => sortList(input, 'sort'))],
-  ['rsort', filter([], (input) => sortList(input, 'rsort').reverse())],
   [
     'reverse',
     filter([], (input) =>
@@ -163,22 +153,15 @@ export const FILTERS: ReadonlyMap<string, FilterDef> = new Map<string, FilterDef
       return listInput(input, 'slice').slice(from, to);
     }),
   ],
-  ['merge', filter(['items'], merge)],
   [
     'distinct',
     filter([], (input) =>
       listInput(input, 'distinct').filter((x, i, all) => all.findIndex((y) => deepEquals(x, y)) === i),
     ),
   ],
-  ['base64encode', onText([], (s) => Buffer.from(s, 'utf8').toString('base64'))],
-  ['base64decode', onText([], (s) => Buffer.from(s, 'base64').toString('utf8'))],
-  ['md5', hash('md5')],
-  ['sha1', hash('sha1')],
-  ['sha256', hash('sha256')],
-  ['sha512', hash('sha512')],
   ['nl2br', onText([], (s) => s.replace(/\r\n|\n|\r/g, '<br />'))],
   ['string', filter([], (input) => toText(input))],
   ['raw', filter([], (input) => input)],
-  ...STRING_FILTERS,
+  ...LIBRARY_FILTERS,
   ...DATE_FILTERS,
 ]);

@@ -1,8 +1,11 @@
 /** Expression functions (`now()`, `secret()`, `kv()`, `range()` …) and what they may reach outside the render. */
 import { randomUUID } from 'node:crypto';
-import { toDateTime } from './dates.js';
+import { dateOptions } from './date-filters.js';
 import { fail } from './errors.js';
 import { parseJson } from './json.js';
+import { decrypt, encrypt } from './lib/crypto.js';
+import { now } from './lib/dates.js';
+import { fromYaml } from './lib/yaml.js';
 import { type Call, type FunctionDef, fn } from './library.js';
 import { compareNumbers, isNumber, type JavaNumber } from './numbers.js';
 import { range } from './operators.js';
@@ -61,12 +64,13 @@ const pathArg = (value: unknown, what: string): string =>
 export const FUNCTIONS: ReadonlyMap<string, FunctionDef> = new Map<string, FunctionDef>([
   [
     'now',
-    fn(['timeZone', 'format'], ([zone]) =>
-      zone === undefined || zone === null
-        ? new Date().toISOString()
-        : toDateTime(Date.now(), toText(zone)).toISO(),
+    fn(['format', 'timeZone', 'locale'], (args) =>
+      now(dateOptions(args, 0, ['format', 'timeZone', 'locale'])),
     ),
   ],
+  ['yaml', fn(['yaml'], ([text]) => fromYaml(text))],
+  ['encrypt', fn(['key', 'plaintext'], ([key, plaintext]) => encrypt(key, plaintext))],
+  ['decrypt', fn(['key', 'encrypted'], ([key, encrypted]) => decrypt(key, encrypted))],
   [
     'secret',
     fn(['key'], ([key], { rt }) => {

@@ -148,3 +148,28 @@ export function parseJavaNumber(text: string): JavaNumber | undefined {
 export function isBigInt(value: unknown): value is bigint {
   return typeof value === 'bigint';
 }
+
+/** A value with its number marks removed, all the way down, for code that knows only plain JS values. */
+export function plain(value: unknown): unknown {
+  if (value instanceof JavaDouble) return value.value;
+  if (Array.isArray(value)) return value.some(hasMarks) ? value.map(plain) : value;
+  if (value !== null && typeof value === 'object' && hasMarks(value)) {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value))
+      Object.defineProperty(out, k, {
+        value: plain(v),
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+    return out;
+  }
+  return value;
+}
+
+function hasMarks(value: unknown): boolean {
+  if (value instanceof JavaDouble) return true;
+  if (Array.isArray(value)) return value.some(hasMarks);
+  if (value !== null && typeof value === 'object') return Object.values(value).some(hasMarks);
+  return false;
+}
