@@ -154,6 +154,25 @@ export class Renderer {
   }
 
   /**
+   * Renders a template to text, as Kestra does everywhere: a single `{{ … }}` is printed, not
+   * returned typed (`{{ 1.5 + 1.5 }}` is `'3.0'`). Runs under a budget as {@link render} does.
+   *
+   * @example new Renderer().renderText('{{ [1, 2.0] }}', {}) // '[1,2.0]'
+   */
+  renderText(
+    template: string,
+    vars: Record<string, unknown>,
+    fns?: ExpressionFunctions,
+    bounds?: RenderBounds,
+  ): string {
+    if (!isTemplate(template)) return template;
+    const scope = new Scope(vars, fns, this.renderInFrame);
+    return underBudget(new RenderBudget(this.limits, bounds), () =>
+      toText(this.renderString(template, scope, false)),
+    );
+  }
+
+  /**
    * Evaluates a bare expression (no braces), e.g. `inputs.x > 3`, returning its typed value. Also
    * accepts a string that is a single `{{ … }}`. Runs under a budget as {@link render} does.
    */
