@@ -40,6 +40,15 @@ export function lookup(frame: Frame, name: string): unknown {
   return Object.hasOwn(vars, name) ? vars[name] : undefined;
 }
 
+/** Every variable visible in `frame`, as one map: the render's, then the template's own. */
+export function contextOf(frame: Frame): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  const vars = frame[VARS] as Record<string, unknown>;
+  for (const key of Object.keys(vars)) out[key] = vars[key];
+  for (const key in frame) out[key] = frame[key];
+  return out;
+}
+
 /** The path of `base[key]` as written: `inputs.name`, `items[0]`, `outputs['a-b']`. */
 export function pathOf(base: string | undefined, key: unknown): string {
   const prefix = base ?? '…';

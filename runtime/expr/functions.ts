@@ -1,5 +1,7 @@
 /** Expression functions (`now()`, `secret()`, `kv()`, `range()` …) and what they may reach outside the render. */
 import { randomUUID } from 'node:crypto';
+import { lookup } from './access.js';
+import { CONTEXT_FUNCTIONS } from './context-functions.js';
 import { dateOptions } from './date-filters.js';
 import { fail } from './errors.js';
 import { parseJson } from './json.js';
@@ -9,7 +11,7 @@ import { fromYaml } from './lib/yaml.js';
 import { type Call, type FunctionDef, fn } from './library.js';
 import { compareNumbers, isNumber, type JavaNumber } from './numbers.js';
 import { range } from './operators.js';
-import { describe, toText } from './values.js';
+import { describe, isPlainObject, toText } from './values.js';
 
 /** What expressions may reach outside the render context: secrets, the KV store, files. */
 export interface ExpressionFunctions {
@@ -117,6 +119,18 @@ export const FUNCTIONS: ReadonlyMap<string, FunctionDef> = new Map<string, Funct
     fn(['path'], ([path], call) => files(call, 'fileExists').exists(pathArg(path, 'fileExists'))),
   ],
   ['fileSize', fn(['path'], ([path], call) => files(call, 'fileSize').size(pathArg(path, 'fileSize')))],
+  [
+    'fileURI',
+    fn(['path'], ([path], call) => {
+      const file = pathArg(path, 'fileURI');
+      if (/^(kestra|tern):\/\//.test(file)) return file;
+      if (!files(call, 'fileURI').exists(file)) return fail(`fileURI(): no namespace file '${file}'`);
+      const flow = lookup(call.frame, 'flow');
+      const namespace = isPlainObject(flow) ? toText(flow.namespace) : '';
+      return `tern:///${namespace.replaceAll('.', '/')}/_files/${file.replace(/^\//, '')}`;
+    }),
+  ],
+  ...CONTEXT_FUNCTIONS,
   [
     'isFileEmpty',
     fn(['path'], ([path], call) => files(call, 'isFileEmpty').size(pathArg(path, 'isFileEmpty')) === 0),

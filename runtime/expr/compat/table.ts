@@ -6,6 +6,7 @@
 import { FILTER_CASES } from './filter-cases.js';
 import { FUNCTION_CASES } from './function-cases.js';
 import { GRAMMAR_CASES } from './grammar-cases.js';
+import { LIBRARY_CASES } from './library-cases.js';
 import { TAG_CASES } from './tag-cases.js';
 
 /** What a case renders to: its text, or an error whose message contains `error`. */
@@ -39,7 +40,7 @@ export const CONTEXT: Readonly<Record<string, unknown>> = Object.freeze({
   price: 1.5,
   text: 'Hello World',
   json: '{"a": [1, 2]}',
-  when: '2024-05-01T10:15:30.123456Z',
+  kestraNow: '2013-09-08T15:19:12.123456Z',
 });
 
 /** Every section, in the document's order. */
@@ -47,6 +48,7 @@ export const SECTIONS: readonly Section[] = [
   ...GRAMMAR_CASES,
   ...TAG_CASES,
   ...FILTER_CASES,
+  ...LIBRARY_CASES,
   ...FUNCTION_CASES,
 ];
 
