@@ -140,7 +140,7 @@ export const GRAMMAR_CASES: readonly Section[] = [
       ['{{ true and false }}', 'false', PEBBLE_OPERATORS],
       ['{{ true or false }}', 'true', PEBBLE_OPERATORS],
       ['{{ not true }}', 'false', PEBBLE_OPERATORS],
-      ['{{ not false and false }}', 'false', PEBBLE_OPERATORS],
+      ['{{ not false and false }}', 'false', 'Pebble source: CoreExtension (not binds at 500)'],
       ['{{ true or false and false }}', 'true', PEBBLE_OPERATORS],
       ['{{ num > 3 and num < 10 }}', 'true', PEBBLE_OPERATORS],
       ['{{ (1 > 2) or (2 > 1) }}', 'true', PEBBLE_OPERATORS],
