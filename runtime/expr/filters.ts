@@ -79,7 +79,7 @@ function defaultFilter(input: unknown, [fallback]: unknown[]): unknown {
 function length(input: unknown): number {
   if (input === null || input === undefined) return 0;
   if (Array.isArray(input)) return input.length;
-  if (typeof input === 'string') return [...input].length;
+  if (typeof input === 'string') return input.length; // Java counts UTF-16 units, as JS does
   if (isPlainObject(input)) return Object.keys(input).length;
   return toText(input).length;
 }
