@@ -1,7 +1,4 @@
-/**
- * Kestra's `encrypt`/`decrypt` functions, byte for byte as its EncryptionService: AES/GCM/NoPadding with a
- * base64 key, a random 12-byte IV, a 128-bit tag, output base64(IV ‖ ciphertext ‖ tag).
- */
+/** Kestra's `encrypt`/`decrypt`, byte for byte as its EncryptionService: AES/GCM, base64(IV ‖ ciphertext ‖ tag). */
 import { type CipherGCMTypes, createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 
 const IV_LENGTH = 12;

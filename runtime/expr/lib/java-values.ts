@@ -35,3 +35,13 @@ export function className(value: unknown, literal = false): string | null {
       return 'java.util.LinkedHashMap';
   }
 }
+
+/** Java's `Double.toString` for a decimal: plain between 10^-3 and 10^7, else `1.0E-4` style; integers stay integers. */
+export function javaDoubleString(value: number): string {
+  if (Number.isInteger(value) && Math.abs(value) < 1e21) return String(value);
+  if (!Number.isFinite(value)) return Number.isNaN(value) ? 'NaN' : value > 0 ? 'Infinity' : '-Infinity';
+  const abs = Math.abs(value);
+  if (abs >= 1e-3 && abs < 1e7) return String(value);
+  const [mantissa, exponent] = value.toExponential().split('e') as [string, string];
+  return `${mantissa.includes('.') ? mantissa : `${mantissa}.0`}E${exponent.replace('+', '')}`;
+}

@@ -30,6 +30,18 @@ describe('jq', () => {
     ],
     ['jq manual: string interpolation', { name: 'tern' }, '"hello \\(.name)"', ['hello tern']],
     ['64-bit integers reach jq exactly', { id: 9007199254740993n }, '.id | tostring', ['9007199254740993']],
+    [
+      'jq 1.7 manual: unchanged number literals keep their precision',
+      { id: 9007199254740993n },
+      '.id',
+      [9007199254740993n],
+    ],
+    [
+      'jq manual: long digit runs inside strings stay strings',
+      { s: '12345678901234567890' },
+      '.s',
+      ['12345678901234567890'],
+    ],
   ])('%s: %o | jq(%o)', (_source, value, program, expected) => {
     expect(jq(value, program)).toEqual(expected);
   });
@@ -44,6 +56,12 @@ describe('jq', () => {
 
   it('reports a runtime error raised by the program', () => {
     expect(() => jq({ a: 1 }, 'error("boom")')).toThrow(/jq: cannot apply .*boom/);
+  });
+
+  it('leaves the process exit code alone when jq fails', () => {
+    const before = process.exitCode;
+    expect(() => jq({ a: 1 }, 'error("boom")')).toThrow(/boom/);
+    expect(process.exitCode).toBe(before);
   });
 
   it('refuses a string that is not JSON, as Kestra does', () => {

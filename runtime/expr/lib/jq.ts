@@ -1,10 +1,7 @@
-/**
- * Kestra's `jq` filter over real jq (jq-wasm's WebAssembly build), run synchronously: the module is
- * compiled and instantiated once, at first use, with `new WebAssembly.Instance`, and jq's file reads and
- * writes are served from memory so a render never waits on a promise.
- */
+/** Kestra's `jq` filter over real jq (jq-wasm's WebAssembly build), run synchronously with its files served from memory. */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { fromYaml } from './yaml.js';
 
 type WasmFunction = (...args: number[]) => number;
 
@@ -65,11 +62,15 @@ export function jq(value: unknown, program: string): unknown[] | null {
   jqRuntime.stderr = [];
   jqRuntime.runs++;
   let status: number;
+  // Emscripten's exit path sets process.exitCode to jq's status: keep the host process's own.
+  const exitCode = process.exitCode;
   try {
     status = jqRuntime.module.callMain(['-c', '-M', program, INPUT_PATH]);
   } catch (error) {
     runtime = undefined; // an aborted instance cannot run again
     throw new Error(`jq: cannot apply '${program}' to ${preview(json)}: ${(error as Error).message}`);
+  } finally {
+    process.exitCode = exitCode;
   }
   if (jqRuntime.runs >= RUNS_PER_INSTANCE) runtime = undefined;
   const out = decode(jqRuntime.stdout);
@@ -82,7 +83,12 @@ export function jq(value: unknown, program: string): unknown[] | null {
   return out
     .split('\n')
     .filter((line) => line !== '')
-    .map((line) => JSON.parse(line) as unknown);
+    .map(readResult);
+}
+
+/** One result line; integers too long for a double (jq 1.7 keeps them exact) are read as bigint. */
+function readResult(line: string): unknown {
+  return /\d{16,}/.test(line) ? fromYaml(line) : JSON.parse(line);
 }
 
 /** JSON text of a template value; 64-bit integers (bigint) are written as exact numbers. */
@@ -115,7 +121,10 @@ function compile(): NonNullable<typeof compiled> {
   return compiled;
 }
 
-/** A running jq instance, started synchronously through Emscripten's `instantiateWasm` hook. */
+/**
+ * A running jq instance, started synchronously: Emscripten's `instantiateWasm` hook lets us instantiate
+ * with `new WebAssembly.Instance`, and its `postRun` hook hands over the module once the runtime is up.
+ */
 function start(): Runtime {
   if (runtime) return runtime;
   const { module: wasm, factory } = compile();

@@ -1,16 +1,16 @@
-/**
- * Kestra's `yaml` filter (a value written as YAML the way its Jackson YAMLMapper writes it: minimal quotes,
- * sequences indented by one, literal blocks for multi-line text) and `yaml(text)` function (YAML read into
- * plain values, integers past 2^53 as bigint).
- */
+/** Kestra's `yaml` filter (Jackson YAMLMapper's output) and `yaml(text)` function (YAML into plain values). */
 import { parse } from 'yaml';
+import { javaDoubleString } from './java-values.js';
 
 const RESERVED = new Set(['true', 'false', 'yes', 'no', 'y', 'n', 'on', 'off', 'null', '~']);
 const NUMBER_LIKE =
   /^[-+]?(?:\d[\d_]*(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?$|^0x[0-9a-fA-F]+$|^0o?[0-7]+$|^[-+]?\.(?:inf|Inf|INF)$|^\.(?:nan|NaN|NAN)$/;
 const FIRST_NEEDS_QUOTES = /^[-?:,[\]{}#&*!|>'"%@`\s]/;
 
-/** Pebble: `value | yaml` — null is the text `null`; anything else ends with a newline, as Jackson writes it. */
+/**
+ * Pebble: `value | yaml` — as Kestra's YAMLMapper writes it: minimal quotes (double quotes where YAML would
+ * read another type), dashes indented by one, literal blocks for multi-line text; null is the text `null`.
+ */
 export function toYaml(value: unknown): string {
   if (value === null || value === undefined) return 'null';
   return `${block(value, '').join('\n')}\n`;
@@ -84,7 +84,7 @@ function isCollection(value: unknown): boolean {
 function scalar(value: unknown, indent: string): string {
   if (value === null || value === undefined) return 'null';
   if (typeof value === 'boolean' || typeof value === 'bigint') return String(value);
-  if (typeof value === 'number') return javaDouble(value);
+  if (typeof value === 'number') return javaDoubleString(value);
   if (value instanceof Date) return value.toISOString();
   if (Array.isArray(value)) return '[]';
   if (typeof value === 'object') return '{}';
@@ -124,14 +124,4 @@ function literal(text: string, indent: string): string {
   const body = trailing === 0 ? text : text.slice(0, trailing === 1 ? -1 : text.length);
   const lines = (trailing > 1 ? body.replace(/\n$/, '') : body).split('\n');
   return [`|${chomp}`, ...lines.map((line) => (line === '' ? '' : `${indent || '  '}${line}`))].join('\n');
-}
-
-/** Java's `Double.toString` for decimals (`1.0E-4`, `1.0E21`); integers print as integers. */
-function javaDouble(value: number): string {
-  if (Number.isInteger(value) && Math.abs(value) < 1e21) return String(value);
-  if (!Number.isFinite(value)) return Number.isNaN(value) ? 'NaN' : value > 0 ? 'Infinity' : '-Infinity';
-  const abs = Math.abs(value);
-  if (abs >= 1e-3 && abs < 1e7) return String(value);
-  const [mantissa, exponent] = value.toExponential().split('e') as [string, string];
-  return `${mantissa.includes('.') ? mantissa : `${mantissa}.0`}E${exponent.replace('+', '')}`;
 }
