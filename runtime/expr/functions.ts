@@ -7,6 +7,7 @@ import { fail } from './errors.js';
 import { parseJson } from './json.js';
 import { decrypt, encrypt } from './lib/crypto.js';
 import { now } from './lib/dates.js';
+import { fromIon } from './lib/ion.js';
 import { fromYaml } from './lib/yaml.js';
 import { type Call, type FunctionDef, fn } from './library.js';
 import { compareNumbers, isNumber, type JavaNumber } from './numbers.js';
@@ -71,6 +72,7 @@ export const FUNCTIONS: ReadonlyMap<string, FunctionDef> = new Map<string, Funct
     ),
   ],
   ['yaml', fn(['yaml'], ([text]) => fromYaml(text))],
+  ['fromIon', fn(['ion', 'allRows'], ([text, allRows]) => fromIon(text, allRows === true))],
   ['encrypt', fn(['key', 'plaintext'], ([key, plaintext]) => encrypt(key, plaintext))],
   ['decrypt', fn(['key', 'encrypted'], ([key, encrypted]) => decrypt(key, encrypted))],
   [

@@ -1,6 +1,7 @@
 /** Kestra's and Pebble's text and collection filters, wired to the Java-exact library in lib/. */
 import { chunk, flatten, merge, rsort } from './lib/collections.js';
 import { base64decode, base64encode, md5, sha1, sha256, sha512 } from './lib/hashing.js';
+import { toIon } from './lib/ion.js';
 import { className } from './lib/java-values.js';
 import { jq } from './lib/jq.js';
 import { formatNumber } from './lib/number-format.js';
@@ -51,6 +52,7 @@ export const LIBRARY_FILTERS: [string, FilterDef][] = [
   ['jq', lib(['expression'], (input, program) => jq(input, String(program)))],
   ['numberFormat', lib(['format'], (input, format) => formatNumber(input, format as string | undefined))],
   ['numberformat', lib(['format'], (input, format) => formatNumber(input, format as string | undefined))],
+  ['toIon', lib([], toIon)],
   ['yaml', lib([], toYaml)],
   ['toYaml', lib([], toYaml)],
 ];

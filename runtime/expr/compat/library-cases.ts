@@ -132,6 +132,8 @@ export const LIBRARY_CASES: readonly Section[] = [
       ['{{ user.tags | yaml }}', ' - admin\n - ops\n', K('YamlFilterTest')],
       ["{{ yaml('b: [x, y]').b[1] }}", 'y', 'Kestra test: YamlFunctionTest'],
       ['{{ nothing | yaml }}', 'null', K('YamlFilterTest')],
+      ["{{ {'a': 1, 'b': 'x'} | toIon }}", '{a:1,b:"x"}', K('ToIonFilterTest')],
+      ['{{ fromIon(\'{a:1,b:"x"}\').b }}', 'x', K('FromIonFunctionTest')],
       ["{{ \"L'été\" | escapeChar('single') }}", "L\\'été", K('EscapeCharFilterTest')],
       ["{{ 'say \"hi\"' | escapeChar('double') }}", 'say \\"hi\\"', K('EscapeCharFilterTest')],
       ["{{ \"it's\" | escapeChar('shell') }}", "it'\\''s", K('EscapeCharFilterTest')],
