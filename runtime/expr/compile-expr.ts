@@ -8,7 +8,7 @@ import { FUNCTIONS } from './functions.js';
 import { SyntaxFailure } from './lexer.js';
 import type { Call, Runtime } from './library.js';
 import { arithmetic } from './numbers.js';
-import { add, compare, concatenate, contains, made, range, subtract } from './operators.js';
+import { add, compare, concatenate, contains, isIn, made, range, subtract } from './operators.js';
 import { TESTS } from './tests.js';
 import { deepEquals, isTruthy } from './values.js';
 
@@ -222,6 +222,8 @@ const STRICT: Readonly<Record<string, (a: unknown, b: unknown) => unknown>> = {
   contains,
   in: (a, b) => contains(b, a),
   'not in': (a, b) => !contains(b, a),
+  isIn,
+  isNotIn: (a, b) => !isIn(a, b),
 };
 
 function compileBinary(operator: string, left: Eval, right: Eval): Eval {

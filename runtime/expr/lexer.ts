@@ -49,7 +49,8 @@ const SYMBOL_OPERATORS = [
   '|',
   '~',
 ];
-const WORD_OPERATOR = /^(?:is\s+not|not\s+in|and|or|not|is|contains|equals|in)(?![\p{L}\p{N}_])/u;
+const WORD_OPERATOR =
+  /^(?:is\s+not|not\s+in|isNotIn|isIn|and|or|not|is|contains|equals|in)(?![\p{L}\p{N}_])/u;
 const NAME = /^[\p{L}_][\p{L}\p{N}_]*/u;
 const NUMBER = /^[0-9]+(?:\.[0-9]+)?L?/;
 const PUNCTUATION = '()[]{}?:.,|=';

@@ -7,6 +7,15 @@ import { fail } from './errors.js';
 import { arithmetic, compareNumbers, isNumber, type JavaNumber, toJsNumber } from './numbers.js';
 import { deepEquals, describe, isPlainObject, toText } from './values.js';
 
+/** Kestra's `isIn`: an item of a list, or a key or a value of a map. */
+export function isIn(item: unknown, container: unknown): boolean {
+  if (isPlainObject(container))
+    return (
+      Object.hasOwn(container, toText(item)) || Object.values(container).some((v) => deepEquals(v, item))
+    );
+  return contains(container, item);
+}
+
 /** Pebble's `contains`: element of a list (or all elements of a list), key of a map, substring. */
 export function contains(container: unknown, item: unknown): boolean {
   if (container === null || container === undefined) return false;

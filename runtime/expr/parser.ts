@@ -12,6 +12,8 @@ const BINARY: Readonly<Record<string, number>> = {
   contains: 20,
   in: 20,
   'not in': 20,
+  isIn: 20,
+  isNotIn: 20,
   '==': 30,
   equals: 30,
   '!=': 30,

@@ -151,6 +151,11 @@ export const GRAMMAR_CASES: readonly Section[] = [
       ["{{ 'hello' contains 'ell' }}", 'true', PEBBLE_OPERATORS],
       ["{{ map contains 'a' }}", 'true', PEBBLE_OPERATORS],
       ["{{ user.tags contains 'ops' and num == 5 }}", 'true', PEBBLE_OPERATORS],
+      ["{{ 'SUCCESS' isIn ['SUCCESS', 'WARNING'] }}", 'true', 'Kestra test: InExpressionTest'],
+      ["{{ 'SUCCESS' isIn ['FAILED', 'KILLED'] }}", 'false', 'Kestra test: InExpressionTest'],
+      ["{{ 'a' isIn map }}", 'true', 'Kestra test: InExpressionTest'],
+      ['{{ 2 isIn map }}', 'true', 'Kestra test: InExpressionTest'],
+      ["{{ 'SUCCESS' isNotIn ['FAILED', 'KILLED'] }}", 'true', 'Kestra test: NotInExpressionTest'],
     ],
   },
   {
