@@ -6,6 +6,7 @@ import { fail, Missing, tolerance } from './errors.js';
 import { FILTERS } from './filters.js';
 import { FUNCTIONS } from './functions.js';
 import { SyntaxFailure } from './lexer.js';
+import { className } from './lib/java-values.js';
 import type { Call, Runtime } from './library.js';
 import { arithmetic } from './numbers.js';
 import { add, compare, concatenate, contains, isIn, made, range, subtract } from './operators.js';
@@ -137,6 +138,15 @@ export function compileExpr(expr: Expr, defs: Definitions): Eval {
       };
     }
     case 'filter':
+      if (
+        expr.name === 'className' &&
+        expr.input.kind === 'literal' &&
+        typeof expr.input.value === 'number'
+      ) {
+        // Pebble parses a number written in the template as a Long, where data holds an Integer.
+        const name = className(expr.input.value, true);
+        return () => name;
+      }
       return compileFilter(expr.name, compileExpr(expr.input, defs), expr.args, defs);
     case 'test':
       return compileTest(expr, defs);

@@ -147,6 +147,7 @@ export const LIBRARY_CASES: readonly Section[] = [
       ["{{ 'a\nb' | indent(1, prefix='-') }}", 'a\n-b', K('IndentFilterTest')],
       ["{{ 'text' | className }}", 'java.lang.String', 'Kestra source: ClassNameFilter'],
       ['{{ user.age | className }}', 'java.lang.Integer', 'Kestra source: ClassNameFilter'],
+      ['{{ 1 | className }}', 'java.lang.Long', 'Pebble source: ExpressionParser (number literals are Long)'],
       ['{{ price | className }}', 'java.lang.Double', 'Kestra source: ClassNameFilter'],
       ['{{ fruits | className }}', 'java.util.ArrayList', 'Kestra source: ClassNameFilter'],
       ['{{ map | className }}', 'java.util.LinkedHashMap', 'Kestra source: ClassNameFilter'],
