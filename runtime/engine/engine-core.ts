@@ -27,6 +27,8 @@ export interface EngineCore {
   saveExecution(execution: Execution): void;
   saveTaskRun(taskRun: TaskRun, execution: Execution): void;
   log(line: LogLine): void;
+  /** Resumes the paused tasks of an execution this engine runs; false when it runs no such execution. */
+  resume(executionId: string): boolean;
   runSubflow(
     parent: ExecutionRun,
     taskRun: TaskRun,
