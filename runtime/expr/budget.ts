@@ -67,7 +67,7 @@ const CHECK_EVERY = 1024;
 /**
  * Counts one render's work and stops it, by throwing {@link RenderStopped}, when it goes over a
  * limit, past its deadline, or is aborted. The renderer calls it from its loop machinery; nothing
- * in it knows about twig.
+ * in it knows about the parser.
  */
 export class RenderBudget {
   private iterations = 0;
@@ -145,11 +145,20 @@ export function activeBudget(): RenderBudget | undefined {
 
 /** Runs `render` under `budget`; a render nested in it (a secret source that renders) has its own. */
 export function underBudget<R>(budget: RenderBudget, render: () => R): R {
-  const outer = active;
-  active = budget;
+  const outer = enterBudget(budget);
   try {
     return render();
   } finally {
-    active = outer;
+    enterBudget(outer);
   }
+}
+
+/**
+ * Makes `budget` the active one and returns the one it replaces, which the caller puts back in a
+ * `finally`: {@link underBudget} without a closure, for the renderer's hot path.
+ */
+export function enterBudget(budget: RenderBudget | undefined): RenderBudget | undefined {
+  const outer = active;
+  active = budget;
+  return outer;
 }

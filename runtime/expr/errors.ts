@@ -11,6 +11,8 @@ export class EvalFailure extends Error {
   constructor(
     message: string,
     readonly code: 'INVALID_EXPRESSION' | 'UNDEFINED_VARIABLE' = 'INVALID_EXPRESSION',
+    /** Said after the expression is named: "(did you mean 'upper'?)". */
+    readonly hint?: string,
   ) {
     super(message);
   }
@@ -80,10 +82,13 @@ export function toExpressionError(error: unknown, expression: string): Expressio
   if (error instanceof Missing)
     return new ExpressionError(expression, error.message(shown), 'UNDEFINED_VARIABLE');
   const code = error instanceof EvalFailure ? error.code : 'INVALID_EXPRESSION';
-  return new ExpressionError(expression, `${messageOf(error)} in expression '${shown}'`, code);
+  const hint = error instanceof EvalFailure && error.hint ? ` ${error.hint}` : '';
+  if (error instanceof RangeError)
+    return new ExpressionError(expression, `expression nested too deeply in expression '${shown}'`);
+  return new ExpressionError(expression, `${messageOf(error)} in expression '${shown}'${hint}`, code);
 }
 
-/** The message of anything thrown: twig throws plain objects with a `message`. */
+/** The message of anything thrown, Error or not. */
 export function messageOf(error: unknown): string {
   if (error && typeof error === 'object' && 'message' in error && typeof error.message === 'string') {
     return error.message;

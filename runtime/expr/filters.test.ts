@@ -46,7 +46,7 @@ describe('filters', () => {
     ["'a,b,c' | split(',', 2)", ['a', 'b,c']],
     ["'a-b-c' | replace({'-': '_'})", 'a_b_c'],
     ["'a-b' | replace({'a': '$&', 'b': 'x'})", '$&-x'],
-    ["'2024-05' | replace('-', '/')", '2024/05'],
+    ["'2024-05' | replace({'-': '/'})", '2024/05'],
     ['-3 | abs', 3],
     ["'42' | number", 42],
     ["' 2.5 ' | number", 2.5],
@@ -82,8 +82,9 @@ describe('filters', () => {
     expect(() => ev("'{oops' | fromJson")).toThrow(/invalid JSON .* in expression/);
   });
 
-  it('fails replace without a map', () => {
-    expect(() => ev("'a' | replace(1)")).toThrow(/replace needs a map/);
+  it('fails replace without a map, as Kestra does for replace(from, to)', () => {
+    expect(() => ev("'a' | replace(1)")).toThrow(/'replace_pairs' is required and must be a map/);
+    expect(() => ev("'2024-05' | replace('-', '/')")).toThrow(/must be a map/);
   });
 
   it('passes a missing input on, so that the error names the variable', () => {
@@ -100,12 +101,12 @@ describe('date filter', () => {
     expect(ev("inputs.when | date('HH:mm XXX', timeZone='Asia/Kolkata')")).toBe('15:45 +05:30');
   });
 
-  it('accepts epoch milliseconds', () => {
-    expect(ev("1714558530250 | date('yyyy-MM-dd HH:mm:ss')")).toBe('2024-05-01 10:15:30');
+  it('reads an integer as epoch seconds, as Kestra does', () => {
+    expect(ev("1714558530 | date('yyyy-MM-dd HH:mm:ss')")).toBe('2024-05-01 10:15:30');
   });
 
-  it('uses ISO-8601 when given no pattern', () => {
-    expect(ev('inputs.when | date')).toBe('2024-05-01T10:15:30.250Z');
+  it("uses Kestra's iso format, with microseconds, when given no pattern", () => {
+    expect(ev('inputs.when | date')).toBe('2024-05-01T10:15:30.250000Z');
   });
 
   it('accepts the output of now()', () => {
@@ -116,11 +117,13 @@ describe('date filter', () => {
   });
 
   it('fails on text that is not a date', () => {
-    expect(() => ev("'soon' | date('yyyy')")).toThrow(/cannot read a date from 'soon'/);
+    expect(() => ev("'soon' | date('yyyy')")).toThrow(/date: cannot parse 'soon'/);
   });
 
   it('fails on an unknown time zone', () => {
-    expect(() => ev("inputs.when | date('yyyy', timeZone='Mars/Olympus')")).toThrow(/unknown time zone/);
+    expect(() => ev("inputs.when | date('yyyy', timeZone='Mars/Olympus')")).toThrow(
+      /unknown timeZone 'Mars\/Olympus'/,
+    );
   });
 
   it('adds to a date with dateAdd', () => {

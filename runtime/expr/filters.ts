@@ -1,36 +1,19 @@
-/** Filters with Pebble's (and Kestra's) names and semantics. Nothing outside this table is callable. */
-import { createHash } from 'node:crypto';
-import { DEFAULT_DATE_FORMAT, formatDate, toDateTime } from './dates.js';
+/** Filters with Pebble's and Kestra's names, arguments and semantics. Nothing outside this table is callable. */
+import { DATE_FILTERS } from './date-filters.js';
 import { fail, Missing } from './errors.js';
-import { describe, isEmpty, isPlainObject, toText } from './values.js';
-
-/** A filter body: `input | name(args…, key=value…)`. */
-export type Filter = (input: unknown, args: unknown[], named: Record<string, unknown>) => unknown;
-
-/** Filters that receive missing values instead of propagating them. */
-export const ABSORBS_MISSING: ReadonlySet<string> = new Set(['default']);
-
-/** A string filter: null stays null, other scalars are read as their text. */
-const onText =
-  (fn: (text: string, args: unknown[], named: Record<string, unknown>) => unknown): Filter =>
-  (input, args, named) =>
-    input === null || input === undefined ? null : fn(toText(input), args, named);
-
-function numberInput(input: unknown, filter: string): number {
-  if (typeof input === 'number') return input;
-  return fail(`${filter} needs a number, got ${describe(input)}`);
-}
-
-function listInput(input: unknown, filter: string): unknown[] {
-  if (Array.isArray(input)) return input;
-  return fail(`${filter} needs a list, got ${describe(input)}`);
-}
-
-function integerArg(value: unknown, filter: string, fallback: number): number {
-  if (value === undefined || value === null) return fallback;
-  if (typeof value === 'number' && Number.isInteger(value)) return value;
-  return fail(`${filter} needs an integer argument, got ${describe(value)}`);
-}
+import { jsonText, parseJson } from './json.js';
+import { type FilterDef, filter, integerArg, listInput, onText } from './library.js';
+import {
+  arithmetic,
+  double,
+  isDouble,
+  isNumber,
+  type JavaNumber,
+  parseJavaNumber,
+  toJsNumber,
+} from './numbers.js';
+import { LIBRARY_FILTERS } from './string-filters.js';
+import { deepEquals, describe, isEmpty, isPlainObject, toText } from './values.js';
 
 /** Rounds half up to `digits` decimals without the binary drift of `x * 10^n`. */
 function roundTo(value: number, digits: number): number {
@@ -42,38 +25,22 @@ function roundTo(value: number, digits: number): number {
 }
 
 const INTEGER_TYPES = new Set(['INT', 'INTEGER', 'LONG', 'SHORT', 'BYTE', 'BIGINTEGER']);
+const DECIMAL_TYPES = new Set(['FLOAT', 'DOUBLE', 'BIGDECIMAL']);
 
-function toNumber(input: unknown, args: unknown[], named: Record<string, unknown>): unknown {
+/** Kestra's `number(type)`: a long for a whole number, a double otherwise, or the type asked for. */
+function toNumber(input: unknown, [type]: unknown[]): unknown {
   if (input === null || input === undefined) return null;
-  let n: number;
-  if (typeof input === 'number') n = input;
-  else if (typeof input === 'string' && input.trim() !== '') n = Number(input.trim());
-  else return fail(`number cannot read a number from ${describe(input)}`);
-  if (Number.isNaN(n)) return fail(`number cannot read a number from '${toText(input)}'`);
-  const type = String(args[0] ?? named.type ?? '').toUpperCase();
-  if (INTEGER_TYPES.has(type) && !Number.isInteger(n))
-    return fail(`number: '${toText(input)}' is not an integer`);
+  const n = isNumber(input) ? input : typeof input === 'string' ? parseJavaNumber(input) : undefined;
+  if (n === undefined)
+    return fail(
+      typeof input === 'string'
+        ? `number cannot read a number from '${input}'`
+        : `number cannot read a number from ${describe(input)}`,
+    );
+  const wanted = type === undefined || type === null ? '' : toText(type).toUpperCase();
+  if (INTEGER_TYPES.has(wanted) && isDouble(n)) return fail(`number: '${toText(input)}' is not an integer`);
+  if (DECIMAL_TYPES.has(wanted)) return double(toJsNumber(n));
   return n;
-}
-
-function split(text: string, args: unknown[]): string[] {
-  const delimiter = args[0];
-  if (typeof delimiter !== 'string') return fail('split needs a delimiter string');
-  const limit = integerArg(args[1], 'split', 0);
-  const parts = text.split(delimiter);
-  // Java's limit keeps the remainder in the last part instead of dropping it.
-  if (limit > 0 && parts.length > limit)
-    return [...parts.slice(0, limit - 1), parts.slice(limit - 1).join(delimiter)];
-  return parts;
-}
-
-function replace(text: string, args: unknown[]): string {
-  const [what, by] = args;
-  if (typeof what === 'string' && args.length >= 2) return text.replaceAll(what, () => toText(by));
-  if (!isPlainObject(what)) return fail("replace needs a map of replacements, e.g. replace({'-': '_'})");
-  let out = text;
-  for (const [from, to] of Object.entries(what)) out = out.replaceAll(from, () => toText(to));
-  return out;
 }
 
 function firstOrLast(input: unknown, which: 'first' | 'last'): unknown {
@@ -96,144 +63,105 @@ function keysOrValues(input: unknown, which: 'keys' | 'values'): unknown[] {
   return fail(`${which} needs a map, got ${describe(input)}`);
 }
 
-function sortList(input: unknown): unknown[] {
-  const list = [...listInput(input, 'sort')];
-  if (list.every((x) => typeof x === 'number')) return (list as number[]).sort((a, b) => a - b);
+/** Pebble's `sort`: numbers by value, strings in order; a mix is an error as in Java. */
+export function sortList(input: unknown, name: string): unknown[] {
+  const list = [...listInput(input, name)];
+  if (list.every(isNumber))
+    return list.sort((a, b) => toJsNumber(a as JavaNumber) - toJsNumber(b as JavaNumber));
   if (list.every((x) => typeof x === 'string')) return (list as string[]).sort();
-  return fail('sort needs a list of numbers or a list of strings');
+  return fail(`${name} needs a list of numbers or a list of strings`);
 }
 
-const DATE_UNITS: Readonly<Record<string, string>> = {
-  MILLIS: 'milliseconds',
-  SECONDS: 'seconds',
-  MINUTES: 'minutes',
-  HOURS: 'hours',
-  DAYS: 'days',
-  WEEKS: 'weeks',
-  MONTHS: 'months',
-  YEARS: 'years',
-};
+function defaultFilter(input: unknown, [fallback]: unknown[]): unknown {
+  return input instanceof Missing || isEmpty(input) ? (fallback === undefined ? '' : fallback) : input;
+}
 
-function dateArgs(args: unknown[], named: Record<string, unknown>): { format: string; zone?: string } {
-  const format = args[0] ?? named.format ?? DEFAULT_DATE_FORMAT;
-  const zone = args[1] ?? named.timeZone;
-  return { format: toText(format), zone: zone === undefined || zone === null ? undefined : toText(zone) };
+function length(input: unknown): number {
+  if (input === null || input === undefined) return 0;
+  if (Array.isArray(input)) return input.length;
+  if (typeof input === 'string') return input.length; // Java counts UTF-16 units, as JS does
+  if (isPlainObject(input)) return Object.keys(input).length;
+  return toText(input).length;
+}
+
+function fromJson(input: unknown): unknown {
+  if (input === null || input === undefined) return null;
+  if (typeof input !== 'string') return input;
+  try {
+    return parseJson(input);
+  } catch (err) {
+    return fail(`fromJson: invalid JSON (${(err as Error).message})`);
+  }
 }
 
 /** The filters expressions may use, by name. */
-export const FILTERS: ReadonlyMap<string, Filter> = new Map<string, Filter>([
-  ['upper', onText((s) => s.toUpperCase())],
-  ['lower', onText((s) => s.toLowerCase())],
-  ['trim', onText((s) => s.trim())],
-  ['capitalize', onText((s) => s.charAt(0).toUpperCase() + s.slice(1))],
-  [
-    'title',
-    onText((s) => s.replace(/(^|\s)(\S)/g, (_m, space: string, c: string) => space + c.toUpperCase())),
-  ],
-  [
-    'default',
-    (input, args) => (input instanceof Missing || isEmpty(input) ? (args.length > 0 ? args[0] : '') : input),
-  ],
-  [
-    'length',
-    (input) => {
-      if (input === null || input === undefined) return 0;
-      if (Array.isArray(input) || typeof input === 'string') return input.length;
-      if (isPlainObject(input)) return Object.keys(input).length;
-      return toText(input).length;
-    },
-  ],
-  ['first', (input) => firstOrLast(input, 'first')],
-  ['last', (input) => firstOrLast(input, 'last')],
-  ['keys', (input) => keysOrValues(input, 'keys')],
-  ['values', (input) => keysOrValues(input, 'values')],
+export const FILTERS: ReadonlyMap<string, FilterDef> = new Map<string, FilterDef>([
+  ['upper', onText([], (s) => s.toUpperCase())],
+  ['lower', onText([], (s) => s.toLowerCase())],
+  ['trim', onText([], (s) => s.trim())],
+  ['default', { params: ['default'], run: defaultFilter, absorbsMissing: true }],
+  ['length', filter([], length)],
+  ['first', filter([], (input) => firstOrLast(input, 'first'))],
+  ['last', filter([], (input) => firstOrLast(input, 'last'))],
+  ['keys', filter([], (input) => keysOrValues(input, 'keys'))],
+  ['values', filter([], (input) => keysOrValues(input, 'values'))],
   [
     'join',
-    (input, [separator]) =>
+    filter(['separator'], (input, [separator]) =>
       input === null || input === undefined
         ? null
         : listInput(input, 'join')
             .map(toText)
-            .join(separator === undefined ? '' : toText(separator)),
-  ],
-  ['split', onText((s, args) => split(s, args))],
-  ['replace', onText((s, args) => replace(s, args))],
-  ['abs', (input) => Math.abs(numberInput(input, 'abs'))],
-  ['number', toNumber],
-  ['round', (input, [digits]) => roundTo(numberInput(input, 'round'), integerArg(digits, 'round', 0))],
-  [
-    'date',
-    (input, args, named) => {
-      if (input === null || input === undefined) return null;
-      const { format, zone } = dateArgs(args, named);
-      return formatDate(toDateTime(input, zone), format);
-    },
-  ],
-  [
-    'dateAdd',
-    (input, [amount, unit], named) => {
-      const step = integerArg(amount, 'dateAdd', Number.NaN);
-      const luxonUnit = DATE_UNITS[toText(unit).toUpperCase()];
-      if (Number.isNaN(step) || !luxonUnit)
-        return fail("dateAdd needs an amount and a unit, e.g. dateAdd(-1, 'DAYS')");
-      const zone = named.timeZone === undefined ? undefined : toText(named.timeZone);
-      return toDateTime(input, zone)
-        .plus({ [luxonUnit]: step })
-        .toISO();
-    },
-  ],
-  ['timestamp', (input) => Math.floor(toDateTime(input).toMillis() / 1000)],
-  ['timestampMilli', (input) => toDateTime(input).toMillis()],
-  [
-    'slugify',
-    onText((s) =>
-      s
-        .normalize('NFKD')
-        .replace(/[\u0300-\u036f]/g, '')
-        .toLowerCase()
-        .replace(/[^a-z0-9]+/g, '-')
-        .replace(/^-+|-+$/g, ''),
+            .join(separator === undefined || separator === null ? '' : toText(separator)),
     ),
   ],
-  ['json', (input) => JSON.stringify(input ?? null)],
-  ['toJson', (input) => JSON.stringify(input ?? null)],
   [
-    'fromJson',
-    (input) => {
-      if (input === null || input === undefined) return null;
-      if (typeof input !== 'string') return input;
-      try {
-        return JSON.parse(input);
-      } catch (err) {
-        return fail(`fromJson: invalid JSON (${(err as Error).message})`);
-      }
-    },
+    'abs',
+    filter([], (input) =>
+      isNumber(input) && toJsNumber(input) < 0
+        ? arithmetic(-1, input, '*')
+        : isNumber(input)
+          ? input
+          : fail(`abs needs a number, got ${describe(input)}`),
+    ),
   ],
-  ['sort', sortList],
+  ['number', filter(['type'], toNumber)],
+  [
+    'round',
+    filter(['precision'], (input, [digits]) => {
+      if (!isNumber(input)) return fail(`round needs a number, got ${describe(input)}`);
+      const rounded = roundTo(toJsNumber(input), integerArg(digits, 'round', 0));
+      return isDouble(input) && digits !== undefined ? double(rounded) : rounded;
+    }),
+  ],
+  ['json', filter([], (input) => jsonText(input))],
+  ['toJson', filter([], (input) => jsonText(input))],
+  ['fromJson', filter([], fromJson)],
+  ['sort', filter([], (input) => sortList(input, 'sort'))],
   [
     'reverse',
-    (input) =>
+    filter([], (input) =>
       typeof input === 'string' ? [...input].reverse().join('') : [...listInput(input, 'reverse')].reverse(),
+    ),
   ],
   [
     'slice',
-    (input, [start, end]) => {
+    filter(['fromIndex', 'toIndex'], (input, [start, end]) => {
       const from = integerArg(start, 'slice', 0);
       const to = end === undefined ? undefined : integerArg(end, 'slice', 0);
       if (typeof input === 'string') return input.slice(from, to);
       return listInput(input, 'slice').slice(from, to);
-    },
+    }),
   ],
-  ['abbreviate', onText((s, [max]) => abbreviate(s, integerArg(max, 'abbreviate', 0)))],
-  ['urlencode', onText((s) => encodeURIComponent(s).replace(/%20/g, '+'))],
-  ['base64encode', onText((s) => Buffer.from(s, 'utf8').toString('base64'))],
-  ['base64decode', onText((s) => Buffer.from(s, 'base64').toString('utf8'))],
-  ['sha256', onText((s) => createHash('sha256').update(s, 'utf8').digest('hex'))],
-  ['raw', (input) => input],
+  [
+    'distinct',
+    filter([], (input) =>
+      listInput(input, 'distinct').filter((x, i, all) => all.findIndex((y) => deepEquals(x, y)) === i),
+    ),
+  ],
+  ['nl2br', onText([], (s) => s.replace(/\r\n|\n|\r/g, '<br />'))],
+  ['string', filter([], (input) => toText(input))],
+  ['raw', filter([], (input) => input)],
+  ...LIBRARY_FILTERS,
+  ...DATE_FILTERS,
 ]);
-
-function abbreviate(text: string, max: number): string {
-  if (max < 0) return fail('abbreviate needs a positive length');
-  if (text.length <= max) return text;
-  return max <= 3 ? text.slice(0, max) : `${text.slice(0, max - 3)}...`;
-}

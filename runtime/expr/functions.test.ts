@@ -98,3 +98,46 @@ describe('functions that render', () => {
     );
   });
 });
+
+describe("Kestra's context functions", () => {
+  const r = new Renderer();
+
+  it('currentEachOutput reads the output of the iteration in progress', () => {
+    const vars = {
+      taskrun: { value: 'b' },
+      parent: { taskrun: { value: 'x' } },
+      outputs: { t: { x: { a: { v: 1 }, b: { v: 2 } } } },
+    };
+    expect(r.render('{{ currentEachOutput(outputs.t).v }}', vars)).toBe(2);
+  });
+
+  it('fetchContext gives every variable, printContext the same as JSON', () => {
+    const vars = { flow: { id: 'f' }, inputs: { n: 1 } };
+    expect(r.render("{% set x = 'y' %}{{ fetchContext() | keys }}", vars)).toBe('["flow","inputs","x"]');
+    expect(r.render('{{ printContext() }}', vars)).toBe('{"flow":{"id":"f"},"inputs":{"n":1}}');
+  });
+
+  it('randomInt stays in [lower, upper) and id() is 22 base-62 characters', () => {
+    expect(r.render('{{ randomInt(5, 6) }}', {})).toBe(5);
+    expect(r.render('{{ id() }}', {})).toMatch(/^[0-9A-Za-z]{22}$/);
+  });
+
+  it('errorLogs names what to use instead', () => {
+    expect(() => r.render('{{ errorLogs() }}', {})).toThrow(/errorLogs\(\) is not available in Tern/);
+  });
+
+  it('reads files through fns.files, and says so when there are none', () => {
+    const files = {
+      read: (p: string) => `text of ${p}`,
+      exists: (p: string) => p === 'a.txt',
+      size: () => 0,
+    };
+    const fns = { secret: () => undefined, kv: () => undefined, files };
+    const vars = { flow: { namespace: 'company.team' } };
+    expect(r.render("{{ read('a.txt') }}", vars, fns)).toBe('text of a.txt');
+    expect(r.render("{{ fileExists('b.txt') }}", vars, fns)).toBe(false);
+    expect(r.render("{{ isFileEmpty('a.txt') }}", vars, fns)).toBe(true);
+    expect(r.render("{{ fileURI('a.txt') }}", vars, fns)).toBe('tern:///company/team/_files/a.txt');
+    expect(() => r.render("{{ fileSize('a.txt') }}", vars)).toThrow(/fileSize\(\) is not available here/);
+  });
+});

@@ -1,11 +1,20 @@
-/** Expression functions (`now()`, `secret()`, `kv()` …) and tests (`is null`, `is empty` …). */
+/** Expression functions (`now()`, `secret()`, `kv()`, `range()` …) and what they may reach outside the render. */
 import { randomUUID } from 'node:crypto';
-import { activeBudget } from './budget.js';
-import { toDateTime } from './dates.js';
+import { lookup } from './access.js';
+import { CONTEXT_FUNCTIONS } from './context-functions.js';
+import { dateOptions } from './date-filters.js';
 import { fail } from './errors.js';
-import { isEmpty, isPlainObject } from './values.js';
+import { parseJson } from './json.js';
+import { decrypt, encrypt } from './lib/crypto.js';
+import { now } from './lib/dates.js';
+import { fromIon } from './lib/ion.js';
+import { fromYaml } from './lib/yaml.js';
+import { type Call, type FunctionDef, fn } from './library.js';
+import { compareNumbers, isNumber, type JavaNumber } from './numbers.js';
+import { range } from './operators.js';
+import { describe, isPlainObject, toText } from './values.js';
 
-/** What expressions may reach outside the render context: secrets and the KV store. */
+/** What expressions may reach outside the render context: secrets, the KV store, files. */
 export interface ExpressionFunctions {
   /** secret('NAME') */
   secret(name: string): string | undefined;
@@ -21,110 +30,111 @@ export interface ExpressionFunctions {
   };
 }
 
-/** Per-render state the functions see. */
-export interface Runtime {
-  readonly fns: ExpressionFunctions | undefined;
-  /** Secret values read during this render, masked out of error messages. */
-  readonly secrets: string[];
-}
-
-/** A function body: positional arguments, named arguments (`now(timeZone='UTC')`), the runtime. */
-export type ExpressionFunction = (args: unknown[], named: Record<string, unknown>, rt: Runtime) => unknown;
-
-/** Upper bound on `range()` and `a..b`, so that a typo cannot allocate the machine away. */
-export const MAX_RANGE = 100_000;
-
-/** Inclusive integer range, as Pebble's `range(a, b, step)` and `a..b`. */
-export function range(start: unknown, end: unknown, step: unknown = 1): number[] {
-  if (typeof start !== 'number' || typeof end !== 'number' || typeof step !== 'number') {
-    return fail('range needs numbers');
-  }
-  if (step === 0) return fail('range step cannot be 0');
-  const count = Math.floor((end - start) / step) + 1;
-  if (count > MAX_RANGE) return fail(`range of ${count} items is larger than ${MAX_RANGE}`);
-  if (count > 0) activeBudget()?.iterate(count);
-  const out: number[] = [];
-  for (let i = 0; i < count; i++) out.push(start + i * step);
-  return out;
-}
-
 function name(value: unknown, what: string): string {
   if (typeof value !== 'string' || value === '') return fail(`${what} needs a name`);
   return value;
 }
 
-function parseJson(value: unknown): unknown {
-  if (value === null || value === undefined) return null;
-  if (typeof value !== 'string') return fail('fromJson needs a string');
+function jsonArg(text: unknown): unknown {
+  if (text === null || text === undefined) return null;
+  if (typeof text !== 'string') return fail(`fromJson needs a string, got ${describe(text)}`);
   try {
-    return JSON.parse(value);
+    return parseJson(text);
   } catch (err) {
     return fail(`fromJson: invalid JSON (${(err as Error).message})`);
   }
 }
 
-function numbers(args: unknown[], what: string): number[] {
+/** Pebble's `max`/`min`: numbers compared by value, the winner returned as it was. */
+function extreme(args: unknown[], what: string, sign: 1 | -1): unknown {
   const list = args.length === 1 && Array.isArray(args[0]) ? args[0] : args;
-  if (list.length === 0 || !list.every((x) => typeof x === 'number')) return fail(`${what} needs numbers`);
-  return list as number[];
+  if (list.length === 0 || !list.every(isNumber)) return fail(`${what} needs numbers`);
+  return (list as JavaNumber[]).reduce((best, x) => (compareNumbers(x, best) * sign > 0 ? x : best));
 }
 
+/** The files of the render, or an error naming the function that needs them. */
+function files(call: Call, what: string): NonNullable<ExpressionFunctions['files']> {
+  return (
+    call.rt.fns?.files ??
+    fail(`${what}() is not available here: no namespace files or storage are configured`)
+  );
+}
+
+const pathArg = (value: unknown, what: string): string =>
+  typeof value === 'string' && value !== '' ? value : fail(`${what}() needs a file path or URI`);
+
 /** The functions expressions may call, by name. Nothing else is callable. */
-export const FUNCTIONS: ReadonlyMap<string, ExpressionFunction> = new Map<string, ExpressionFunction>([
+export const FUNCTIONS: ReadonlyMap<string, FunctionDef> = new Map<string, FunctionDef>([
   [
     'now',
-    (_args, named) => {
-      const zone = named.timeZone;
-      if (zone === undefined) return new Date().toISOString();
-      return toDateTime(Date.now(), String(zone)).toISO();
-    },
+    fn(['format', 'timeZone', 'locale'], (args) =>
+      now(dateOptions(args, 0, ['format', 'timeZone', 'locale'])),
+    ),
   ],
+  ['yaml', fn(['yaml'], ([text]) => fromYaml(text))],
+  ['fromIon', fn(['ion', 'allRows'], ([text, allRows]) => fromIon(text, allRows === true))],
+  ['encrypt', fn(['key', 'plaintext'], ([key, plaintext]) => encrypt(key, plaintext))],
+  ['decrypt', fn(['key', 'encrypted'], ([key, encrypted]) => decrypt(key, encrypted))],
   [
     'secret',
-    ([key], _named, rt) => {
+    fn(['key'], ([key], { rt }) => {
       const secretName = name(key, 'secret()');
       if (!rt.fns) return fail(`secret '${secretName}' is not available: no secret source is configured`);
       const value = rt.fns.secret(secretName);
       if (value === undefined) return fail(`secret '${secretName}' is not defined`);
       rt.secrets.push(value);
       return value;
-    },
+    }),
   ],
   [
     'kv',
-    ([key, namespace], named, rt) => {
+    fn(['key', 'namespace', 'errorOnMissing'], ([key, ns, errorOnMissing], { rt }) => {
       const keyName = name(key, 'kv()');
-      const ns = namespace ?? named.namespace;
       if (!rt.fns) return fail(`kv key '${keyName}' is not available: no KV store is configured`);
-      const value = rt.fns.kv(keyName, ns === undefined || ns === null ? undefined : String(ns));
+      const value = rt.fns.kv(keyName, ns === undefined || ns === null ? undefined : toText(ns));
       if (value !== undefined) return value;
-      if (named.errorOnMissing === false) return null;
-      return fail(`kv key '${keyName}' does not exist${ns ? ` in namespace '${String(ns)}'` : ''}`);
-    },
+      if (errorOnMissing === false) return null;
+      return fail(`kv key '${keyName}' does not exist${ns ? ` in namespace '${toText(ns)}'` : ''}`);
+    }),
   ],
-  ['fromJson', ([text]) => parseJson(text)],
-  ['json', ([text]) => parseJson(text)],
-  ['uuid', () => randomUUID()],
-  ['range', ([start, end, step]) => range(start, end, step)],
-  ['max', (args) => Math.max(...numbers(args, 'max()'))],
-  ['min', (args) => Math.min(...numbers(args, 'min()'))],
+  ['fromJson', fn(['json'], ([text]) => jsonArg(text))],
+  ['json', fn(['json'], ([text]) => jsonArg(text))],
+  ['uuid', fn([], () => randomUUID())],
+  ['range', fn(['start', 'end', 'step'], ([start, end, step]) => range(start, end, step ?? 1))],
+  ['max', { params: [], variadic: true, run: (args) => extreme(args, 'max()', 1) }],
+  ['min', { params: [], variadic: true, run: (args) => extreme(args, 'min()', -1) }],
+  [
+    'render',
+    fn(['toRender', 'recursive'], ([source], { rt, frame }) =>
+      typeof source === 'string' ? rt.render(source, frame) : source,
+    ),
+  ],
+  [
+    'renderOnce',
+    fn(['toRender'], ([source], { rt, frame }) =>
+      typeof source === 'string' ? rt.render(source, frame) : source,
+    ),
+  ],
+  ['read', fn(['path'], ([path], call) => files(call, 'read').read(pathArg(path, 'read')))],
+  [
+    'fileExists',
+    fn(['path'], ([path], call) => files(call, 'fileExists').exists(pathArg(path, 'fileExists'))),
+  ],
+  ['fileSize', fn(['path'], ([path], call) => files(call, 'fileSize').size(pathArg(path, 'fileSize')))],
+  [
+    'fileURI',
+    fn(['path'], ([path], call) => {
+      const file = pathArg(path, 'fileURI');
+      if (/^(kestra|tern):\/\//.test(file)) return file;
+      if (!files(call, 'fileURI').exists(file)) return fail(`fileURI(): no namespace file '${file}'`);
+      const flow = lookup(call.frame, 'flow');
+      const namespace = isPlainObject(flow) ? toText(flow.namespace) : '';
+      return `tern:///${namespace.replaceAll('.', '/')}/_files/${file.replace(/^\//, '')}`;
+    }),
+  ],
+  ...CONTEXT_FUNCTIONS,
+  [
+    'isFileEmpty',
+    fn(['path'], ([path], call) => files(call, 'isFileEmpty').size(pathArg(path, 'isFileEmpty')) === 0),
+  ],
 ]);
-
-/** A test body: `value is name(args)`. `defined` is handled by the evaluator, which sees missing values. */
-export type ExpressionTest = (value: unknown, args: unknown[]) => boolean;
-
-const isNull: ExpressionTest = (value) => value === null || value === undefined;
-
-/** Pebble's tests, by name. */
-export const TESTS: ReadonlyMap<string, ExpressionTest> = new Map<string, ExpressionTest>([
-  ['null', isNull],
-  ['none', isNull],
-  ['empty', (value) => isEmpty(value)],
-  ['even', (value) => typeof value === 'number' && value % 2 === 0],
-  ['odd', (value) => typeof value === 'number' && Math.abs(value % 2) === 1],
-  ['iterable', (value) => Array.isArray(value) || isPlainObject(value)],
-  ['map', (value) => isPlainObject(value)],
-]);
-
-/** Names accepted after `is`, for validation. */
-export const TEST_NAMES: ReadonlySet<string> = new Set([...TESTS.keys(), 'defined']);

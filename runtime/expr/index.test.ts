@@ -58,8 +58,8 @@ describe('Renderer.render', () => {
     expect(r.render('l={{ inputs.list }} m={{ outputs.inner.b }}', vars)).toBe('l=[1,2,3] m={"value":7}');
   });
 
-  it('renders whole numbers without a decimal part and null as nothing', () => {
-    expect(r.render('{{ 2.0 }}|{{ 1.5 }}|{{ null }}|', vars)).toBe('2|1.5||');
+  it('renders doubles as Java does (2.0 stays 2.0) and null as nothing', () => {
+    expect(r.render('{{ 2.0 }}|{{ 1.5 }}|{{ null }}|', vars)).toBe('2.0|1.5||');
   });
 
   it('does not escape HTML or quotes', () => {

@@ -1,59 +1,26 @@
-/** Tern's expression renderer: Kestra's Pebble syntax on a private, adapted twig.js instance. */
-
-/*
- * How twig.js is adapted (twig-env.ts, twig-syntax.ts, twig-values.ts), and why:
- *
- * - Instance: `twig.factory()` gives a private copy whose internals we patch; nothing else shares it.
- * - Tags: only if/elseif/else/endif, for/endfor and set remain. include, extends, import, embed and
- *   macro are removed (they read files). Autoescape is off: flows render shell, JSON and SQL.
- * - Tokenizer: the end of `{{ … }}` is found counting braces and skipping quotes, so map literals
- *   such as `{{ {'a': {'b': 1}} }}` work. `_context` and the `[a:b]` slice syntax are removed.
- * - Lookups: variables and `.key` / `['key']` read own properties of plain objects and in-range
- *   list items only, never prototypes, getters or methods; nothing found in data is ever called.
- *   twig's strict mode is off; instead a missing variable or key evaluates to a `Missing` value
- *   that carries its source path (`inputs.nmae`). `default`, `??` and `is (not) defined` absorb
- *   it, `and`/`or` short-circuit past it, every other operator, filter or function passes it on,
- *   and whatever is still `Missing` when an expression ends raises UNDEFINED_VARIABLE naming the
- *   variable and the expression (with a "did you mean" hint). This is how
- *   `{{ outputs.a.b.c | default(1) }}`, `missing ?? 'x'` and `x is defined and x > 1` work
- *   strictly, which twig's own strict mode cannot do.
- * - Names: filters, functions and tests come from our tables (filters.ts, functions.ts) with
- *   Pebble/Kestra names and semantics; twig's tables are never consulted. Unknown names, method
- *   calls (`'a'.toUpperCase()`) and stray `=` are rejected when the template compiles.
- * - Syntax added: Pebble's `contains` operator, named arguments (`date('yyyy', timeZone='UTC')`),
- *   and a leading unary minus. Operators follow Pebble (lists compare by content, `+` adds numbers
- *   or concatenates strings, `~` concatenates text); truthiness is Kestra's (see `isTruthy`).
- *   Loosened or fixed to match Pebble: every escaped quote in a string is unescaped, `|  f` and
- *   `not(x)` parse, empty expressions and dangling operators are errors, `loop.index` counts from 0.
- * - Kept from twig as it is: `{{- -}}` / `{%- -%}` whitespace control, the newline after a tag
- *   being dropped (Pebble does the same), `{# comments #}`, `{% verbatim %}` and `{% raw %}`.
- * - Output: values inside text render as Pebble does in Kestra: null as nothing, lists and maps as
- *   JSON. A string that is exactly one `{{ … }}` is evaluated instead of rendered, keeping its type.
- * - Render once: only the flow's own strings are templates. Context values (inputs, outputs,
- *   trigger data, secrets, KV values) are data and are never parsed.
- * - Budget (budget.ts, twig-budget.ts): each `render`/`evaluate` call runs under a RenderBudget,
- *   the one in progress kept in a module variable since rendering is synchronous. twig's one loop
- *   (`Twig.async.forEach`) counts a step per token and iteration and looks at the clock and the
- *   abort every 1,024 steps; a marker token appended to each `for` expression charges the loop's
- *   items before it starts; `range` charges its items; joined text, operator results and filter
- *   and function results are measured. The budget knows nothing of twig, so it carries over to
- *   another engine. Templates split in linear time (twig's own search is quadratic) and a tag is
- *   at most 8,192 characters, since twig compiles an expression in time that grows with its square.
+/**
+ * Tern's expression renderer: Kestra's Pebble, our own engine. A template is tokenized (lexer.ts),
+ * parsed by precedence climbing over Pebble's operator table (parser.ts) and compiled once into
+ * closures (template.ts, compile-expr.ts); see ARCHITECTURE.md in this folder.
  */
+
 import { ExpressionError } from '../../protocol/errors.js';
+import { type Frame, rootFrame } from './access.js';
 import {
   compileRenderLimits,
+  enterBudget,
   type RenderBounds,
   RenderBudget,
   type RenderLimits,
   underBudget,
 } from './budget.js';
 import { LruCache } from './cache.js';
+import { RUNTIME } from './compile-expr.js';
 import { messageOf } from './errors.js';
-import type { ExpressionFunctions, Runtime } from './functions.js';
+import type { ExpressionFunctions } from './functions.js';
+import type { Runtime } from './library.js';
+import { isBigInt, unmark } from './numbers.js';
 import { type Compiled, compileExpression, compileTemplate } from './template.js';
-import type { Context } from './twig-types.js';
-import { RUNTIME } from './twig-values.js';
 import { isPlainObject, toText } from './values.js';
 
 export {
@@ -85,10 +52,13 @@ function define(target: Record<string, unknown>, key: string, value: unknown): v
   else target[key] = value;
 }
 
-/** Copies lists and maps so that callers cannot modify the context through a typed result. */
+/**
+ * Copies lists and maps so that callers cannot modify the context through a typed result, and
+ * hands numbers out as JS numbers: `3.0` as 3, a long beyond 2^53 as its exact decimal text.
+ */
 function copyData(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(copyData);
-  if (!isPlainObject(value)) return value;
+  if (!isPlainObject(value)) return isBigInt(value) ? value.toString() : unmark(value);
   const out: Record<string, unknown> = {};
   for (const key of Object.keys(value)) define(out, key, copyData(value[key]));
   return out;
@@ -96,18 +66,19 @@ function copyData(value: unknown): unknown {
 
 /** The variables and functions of one `render`/`evaluate` call. */
 class Scope {
-  private shared: Context | undefined;
+  private shared: Frame | undefined;
   private readonly runtime: Runtime;
 
   constructor(
     private readonly vars: Record<string, unknown>,
     fns: ExpressionFunctions | undefined,
+    render: Runtime['render'],
   ) {
-    this.runtime = { fns, secrets: [] };
+    this.runtime = { fns, secrets: [], render };
   }
 
-  /** The context for `compiled`: shared, or a private copy when the template may `{% set %}`. */
-  contextFor(compiled: Compiled): Context {
+  /** The frame for `compiled`: shared, or a private copy when the template may `{% set %}`. */
+  frameFor(compiled: Compiled): Frame {
     if (compiled.writesContext) return this.fresh();
     this.shared ??= this.fresh();
     return this.shared;
@@ -121,10 +92,8 @@ class Scope {
     return message === error.message ? error : new ExpressionError(error.expression, message, error.code);
   }
 
-  private fresh(): Context {
-    const context: Context = Object.assign(Object.create(null) as Context, this.vars);
-    context[RUNTIME] = this.runtime;
-    return context;
+  private fresh(): Frame {
+    return rootFrame(this.vars, this.runtime, RUNTIME);
   }
 }
 
@@ -173,9 +142,34 @@ export class Renderer {
     fns?: ExpressionFunctions,
     bounds?: RenderBounds,
   ): unknown {
-    if (typeof value === 'string' && !isTemplate(value)) return value;
-    const scope = new Scope(vars, fns);
-    return underBudget(new RenderBudget(this.limits, bounds), () => this.walk(value, scope));
+    const isString = typeof value === 'string';
+    if (isString && !isTemplate(value)) return value;
+    const scope = new Scope(vars, fns, this.renderInFrame);
+    const outer = enterBudget(new RenderBudget(this.limits, bounds));
+    try {
+      return isString ? this.renderString(value, scope, true) : this.walk(value, scope);
+    } finally {
+      enterBudget(outer);
+    }
+  }
+
+  /**
+   * Renders a template to text, as Kestra does everywhere: a single `{{ … }}` is printed, not
+   * returned typed (`{{ 1.5 + 1.5 }}` is `'3.0'`). Runs under a budget as {@link render} does.
+   *
+   * @example new Renderer().renderText('{{ [1, 2.0] }}', {}) // '[1,2.0]'
+   */
+  renderText(
+    template: string,
+    vars: Record<string, unknown>,
+    fns?: ExpressionFunctions,
+    bounds?: RenderBounds,
+  ): string {
+    if (!isTemplate(template)) return template;
+    const scope = new Scope(vars, fns, this.renderInFrame);
+    return underBudget(new RenderBudget(this.limits, bounds), () =>
+      toText(this.renderString(template, scope, false)),
+    );
   }
 
   /**
@@ -188,7 +182,7 @@ export class Renderer {
     fns?: ExpressionFunctions,
     bounds?: RenderBounds,
   ): unknown {
-    const scope = new Scope(vars, fns);
+    const scope = new Scope(vars, fns, this.renderInFrame);
     return underBudget(new RenderBudget(this.limits, bounds), () => {
       if (isTemplate(expression)) return this.renderString(expression, scope, true);
       const compiled = this.compile(this.expressions, expression, compileExpression);
@@ -207,6 +201,13 @@ export class Renderer {
     }
   }
 
+  /** The `render()` function: a text rendered as a template with the caller's variables. */
+  private readonly renderInFrame = (source: string, frame: Frame): unknown => {
+    if (!isTemplate(source)) return source;
+    const compiled = this.compile(this.templates, source, compileTemplate);
+    return compiled.single ? compiled.evaluate(frame) : compiled.render(frame);
+  };
+
   private walk(value: unknown, scope: Scope): unknown {
     if (typeof value === 'string') return isTemplate(value) ? this.renderString(value, scope, true) : value;
     if (Array.isArray(value)) return value.map((item) => this.walk(item, scope));
@@ -224,9 +225,9 @@ export class Renderer {
   }
 
   private run(compiled: Compiled, scope: Scope, typed: boolean): unknown {
-    const context = scope.contextFor(compiled);
+    const frame = scope.frameFor(compiled);
     try {
-      return typed && compiled.single ? copyData(compiled.evaluate(context)) : compiled.render(context);
+      return typed && compiled.single ? copyData(compiled.evaluate(frame)) : compiled.render(frame);
     } catch (error) {
       throw error instanceof ExpressionError ? scope.redact(error) : error;
     }

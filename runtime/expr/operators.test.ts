@@ -24,7 +24,8 @@ describe('operators', () => {
     ['inputs.n + 1', 6],
     ['inputs.n - 1', 4],
     ['inputs.n * 2', 10],
-    ['inputs.n / 2', 2.5],
+    ['inputs.n / 2', 2],
+    ['inputs.n / 2.0', 2.5],
     ['inputs.n % 2', 1],
     ['-inputs.n + 1', -4],
     ["'a' ~ 1 ~ inputs.s", 'a1abc'],
@@ -140,8 +141,8 @@ describe('tags', () => {
     expect(render('{% set y = inputs.n * 2 %}{{ y }}')).toBe('10');
   });
 
-  it('drops the newline after a tag, as Pebble does', () => {
-    expect(render('{% if inputs.t %}\nyes\n{% endif %}\nend')).toBe('yes\nend');
+  it('keeps the newline after a tag, as Kestra configures Pebble (newLineTrimming false)', () => {
+    expect(render('{% if inputs.t %}\nyes\n{% endif %}\nend')).toBe('\nyes\n\nend');
   });
 
   it('ignores comments', () => {

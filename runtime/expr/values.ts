@@ -1,4 +1,7 @@
 /** Value semantics shared by operators, filters and output: truthiness, text, equality, emptiness. */
+import { isTruthy as protocolTruthy } from '../../protocol/values.js';
+import { jsonText } from './json.js';
+import { compareNumbers, isNumber, JavaDouble, numberText } from './numbers.js';
 
 /** True for `{}`-style objects (or null-prototype ones): the only maps expressions may look into. */
 export function isPlainObject(value: unknown): value is Record<string, unknown> {
@@ -7,29 +10,34 @@ export function isPlainObject(value: unknown): value is Record<string, unknown> 
   return proto === Object.prototype || proto === null;
 }
 
-/** Truthiness is shared with plugins (if, fail): one definition, in protocol/. */
-export { isTruthy } from '../../protocol/values.js';
+/**
+ * Truthiness as Kestra's conditions see it (one definition, in protocol/), with marked doubles
+ * read as their value.
+ */
+export function isTruthy(value: unknown): boolean {
+  return protocolTruthy(value instanceof JavaDouble ? value.value : value);
+}
 
 /**
- * A value as it appears inside text: null as nothing, lists and maps as JSON (as Kestra renders
- * them), numbers without a trailing `.0`.
+ * A value as it appears inside text, as Pebble prints it in Kestra: null as nothing, numbers as
+ * Java prints them (`3`, `3.0`, `1.0E7`), lists and maps as JSON.
  */
 export function toText(value: unknown): string {
   if (value === null || value === undefined) return '';
   if (typeof value === 'string') return value;
-  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint')
-    return String(value);
-  if (value instanceof String) return value.valueOf();
+  if (typeof value === 'boolean') return String(value);
+  if (isNumber(value)) return numberText(value);
   if (value instanceof Date) return value.toISOString();
-  return JSON.stringify(value) ?? '';
+  return jsonText(value);
 }
 
-/** Pebble's `==`: numbers by value, lists and maps by content, everything else by identity. */
+/** Pebble's `==`: numbers by value (`1 == 1.0`), lists and maps by content, everything else by identity. */
 export function deepEquals(a: unknown, b: unknown): boolean {
   if (a === b) return true;
   const aNull = a === null || a === undefined;
   const bNull = b === null || b === undefined;
   if (aNull || bNull) return aNull && bNull;
+  if (isNumber(a)) return isNumber(b) && compareNumbers(a, b) === 0;
   if (Array.isArray(a)) {
     return Array.isArray(b) && a.length === b.length && a.every((item, i) => deepEquals(item, b[i]));
   }
@@ -56,6 +64,7 @@ export function describe(value: unknown): string {
   if (value === null || value === undefined) return 'null';
   if (Array.isArray(value)) return 'a list';
   if (isPlainObject(value)) return 'a map';
+  if (isNumber(value)) return 'a number';
   if (typeof value === 'object') return 'an object';
   return `a ${typeof value}`;
 }

@@ -166,7 +166,8 @@ export function replace(value: unknown, pairs: unknown, regexp = false): unknown
   );
   return mapStrings(value, (text) =>
     entries.reduce(
-      (data, [from, to]) => (regexp ? replaceAll(data, from, to, 'replace') : data.replaceAll(from, to)),
+      (data, [from, to]) =>
+        regexp ? replaceAll(data, from, to, 'replace') : data.replaceAll(from, () => to),
       text,
     ),
   );

@@ -1,0 +1,66 @@
+/** Kestra's functions that read the render's own context: `fetchContext`, `printContext`, `currentEachOutput`, `fileURI` … */
+import { randomInt as cryptoRandomInt, randomUUID } from 'node:crypto';
+import { contextOf, lookup } from './access.js';
+import { fail } from './errors.js';
+import { jsonText } from './json.js';
+import { type FunctionDef, fn, integerArg } from './library.js';
+import { isPlainObject, toText } from './values.js';
+
+/** Kestra's short ids: a random UUID's 128 bits in base 62 (22 characters). */
+function shortId(): string {
+  const alphabet = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+  let n = BigInt(`0x${randomUUID().replace(/-/g, '')}`);
+  let out = '';
+  while (n > 0n) {
+    out = alphabet[Number(n % 62n)] + out;
+    n /= 62n;
+  }
+  return out.padStart(22, '0');
+}
+
+/** The value of the iteration in progress, outermost first: `parent.taskrun.value`, `taskrun.value`. */
+function iterationValues(frame: Record<string | symbol, unknown>): unknown[] {
+  const values: unknown[] = [];
+  const parent = lookup(frame, 'parent');
+  const parentRun = isPlainObject(parent) ? parent.taskrun : undefined;
+  if (isPlainObject(parentRun) && parentRun.value !== undefined && parentRun.value !== null)
+    values.push(parentRun.value);
+  const taskrun = lookup(frame, 'taskrun');
+  if (isPlainObject(taskrun) && taskrun.value !== undefined && taskrun.value !== null)
+    values.push(taskrun.value);
+  return values;
+}
+
+/** Functions over the render's context, by name. */
+export const CONTEXT_FUNCTIONS: [string, FunctionDef][] = [
+  ['id', fn([], () => shortId())],
+  [
+    'randomInt',
+    fn(['lower', 'upper'], ([lower, upper]) => {
+      const [from, to] = [integerArg(lower, 'randomInt', 0), integerArg(upper, 'randomInt', Number.NaN)];
+      if (!(to > from)) return fail('randomInt needs a lower bound below its upper bound');
+      return cryptoRandomInt(from, to);
+    }),
+  ],
+  ['fetchContext', fn([], (_args, { frame }) => contextOf(frame))],
+  ['printContext', fn([], (_args, { frame }) => jsonText(contextOf(frame)))],
+  [
+    'currentEachOutput',
+    fn(['outputs'], ([outputs], { frame }) => {
+      let value = outputs;
+      for (const key of iterationValues(frame)) {
+        if (!isPlainObject(value) || !Object.hasOwn(value, toText(key))) break;
+        value = value[toText(key)];
+      }
+      return value;
+    }),
+  ],
+  [
+    'errorLogs',
+    fn([], () =>
+      fail(
+        "errorLogs() is not available in Tern: read the failed task's error from the 'error' variable instead",
+      ),
+    ),
+  ],
+];
