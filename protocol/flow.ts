@@ -46,6 +46,10 @@ export const TaskCommonProperties = {
   timeout: T.Optional(DurationSchema),
   retry: T.Optional(RetrySchema),
   allowFailure: T.Optional(T.Boolean()),
+  allowWarning: T.Optional(T.Boolean({ description: 'A task ending in WARNING counts as a success' })),
+  logToFile: T.Optional(
+    T.Boolean({ description: "Kestra's option to keep logs in a file; Tern stores every log line anyway" }),
+  ),
   disabled: T.Optional(T.Boolean()),
   runIf: T.Optional(T.Union([T.String(), T.Boolean()])),
   logLevel: T.Optional(T.String()),

@@ -131,14 +131,23 @@ export interface TaskContext {
   runTasks(tasks: readonly Task[], options?: RunTasksOptions): Promise<State>;
   /** Starts another flow's execution, waiting for it unless `wait: false`. */
   runSubflow(request: SubflowRequest): Promise<SubflowResult>;
-  /** Waits until `until` (epoch ms) or, without it, until the execution is resumed; survives restarts. */
-  pause(until?: number): Promise<void>;
+  /**
+   * Waits until `until` (epoch ms) or until the execution is resumed
+   * (without `until`, only then); survives restarts.
+   */
+  pause(until?: number): Promise<PauseOutcome>;
+}
+
+/** How a pause ended: resumed (with the `onResume` inputs given), or its time ran out. */
+export interface PauseOutcome {
+  resumed: boolean;
+  inputs?: Record<string, unknown>;
 }
 
 export interface TaskResult {
   outputs?: Record<string, unknown>;
-  /** Defaults to SUCCESS; a task may end in WARNING or FAILED without throwing. */
-  state?: 'SUCCESS' | 'WARNING' | 'FAILED';
+  /** Defaults to SUCCESS; a task may end in WARNING or FAILED without throwing, or cancel its execution. */
+  state?: 'SUCCESS' | 'WARNING' | 'FAILED' | 'CANCELLED';
 }
 
 export interface TaskExample {

@@ -317,7 +317,9 @@ function mapTasks(flow: Json, registry: Registry, replace: (task: Json, path: Pa
   const task = (original: Json, path: Path): Json => {
     const result = { ...replace(original, path) };
     const def = typeof original.type === 'string' ? registry.task(original.type) : undefined;
-    for (const child of def?.children ?? []) {
+    // Every flowable takes `errors` (see the flow schema), whether or not its plugin names it.
+    const children = def?.children.length ? new Set([...def.children, 'errors']) : [];
+    for (const child of children) {
       // `cases.<key>` style entries name the property holding the lists.
       const name = child.split('.')[0] ?? child;
       if (name in original) result[name] = nested(original[name], [...path, name]);

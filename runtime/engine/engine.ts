@@ -31,6 +31,7 @@ import {
   systemClock,
 } from './ports.js';
 import { planReplay, planRestart } from './restart.js';
+import { resumeInputs } from './resume.js';
 import { lostSecretInputs, splitSecretInputs } from './secret-inputs.js';
 
 export interface EngineOptions {
@@ -189,11 +190,22 @@ export class Engine implements EngineCore {
     return true;
   }
 
-  /** Resumes an execution's paused tasks (those paused without a delay). */
-  resume(executionId: string): boolean {
+  /**
+   * Resumes a paused execution run by this engine, with inputs for its paused
+   * tasks' `onResume` (InputValidationError when they do not fit). False when
+   * the execution is not running here; CONFLICT when it is not paused.
+   */
+  resume(executionId: string, inputs: Record<string, unknown> = {}): boolean {
     const active = this.active.get(executionId);
     if (!active) return false;
-    active.run.resume();
+    const { run } = active;
+    const paused = run.pausedTaskIds();
+    if (paused.length === 0)
+      throw new TernError(
+        'CONFLICT',
+        `execution ${executionId} is not paused (state ${run.execution.state})`,
+      );
+    run.resume(resumeInputs(run.flow, paused, inputs));
     return true;
   }
 

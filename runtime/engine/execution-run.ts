@@ -8,7 +8,7 @@ import { TaskError } from '../../protocol/errors.js';
 import type { Attempt, Execution, TaskRun } from '../../protocol/execution.js';
 import type { Task } from '../../protocol/flow.js';
 import { newId } from '../../protocol/ids.js';
-import type { AnyTaskDefinition, KvStore, RunTasksOptions } from '../../protocol/plugin.js';
+import type { AnyTaskDefinition, KvStore, PauseOutcome, RunTasksOptions } from '../../protocol/plugin.js';
 import { isFailure, isTerminal, mergeStates, type State } from '../../protocol/states.js';
 import { isTruthy } from '../../protocol/values.js';
 import type { Deadline, ExpressionFunctions, RenderBounds } from '../expr/index.js';
@@ -18,7 +18,7 @@ import { KilledError, messageOf, TimeoutError } from './errors.js';
 import { eventLoopTurn } from './event-loop.js';
 import { applyPluginDefaults } from './plugin-defaults.js';
 import type { FlowRecord } from './ports.js';
-import { compileRetry } from './retry.js';
+import { compileRetry, type RetryPolicy } from './retry.js';
 import { MASK, SecretMask } from './secret-mask.js';
 import { createTaskContext, type EngineTaskContext } from './task-context.js';
 
@@ -44,7 +44,19 @@ type BaseVariables = {
 };
 
 /** Keys of a task that are engine business, never handed to the renderer. */
-const ENGINE_KEYS = new Set(['id', 'type', 'retry', 'runIf', 'disabled', 'allowFailure', 'description']);
+const ENGINE_KEYS = new Set([
+  'id',
+  'type',
+  'retry',
+  'runIf',
+  'disabled',
+  'allowFailure',
+  'allowWarning',
+  'logToFile',
+  'description',
+  'errors',
+  'finally',
+]);
 
 /**
  * Each task's properties split once: those the engine or the plugin takes as
@@ -73,10 +85,14 @@ export class ExecutionRun {
   private readonly mainAbort: Abort;
   private readonly runs = new Map<string, TaskRun>();
   private readonly outputs: Record<string, unknown> = {};
-  private readonly resumeWaiters = new Set<() => void>();
+  private readonly resumeWaiters = new Set<{ taskId: string; wake(outcome: PauseOutcome): void }>();
+  /** A resume asked for before the pause was reached again (after a restart). */
+  private pendingResume: Record<string, unknown> | undefined;
   /** Attempts in flight, each with what to do when it is aborted (see {@link raceAbort}). */
   private readonly inflight = new Set<{ abort: Abort; aborted(): void }>();
   private pausedCount = 0;
+  /** Set when a task cancelled the execution (a Pause with `behavior: CANCEL` that ran out its time). */
+  private cancelled = false;
   private errorInfo: { taskId: string; message: string } | undefined;
   private fns: ExpressionFunctions | undefined;
   /** The inputs as the tasks read them, secrets included; the execution keeps them masked. */
@@ -169,9 +185,16 @@ export class ExecutionRun {
     this.abortedAttempts();
   }
 
-  resume(): void {
-    for (const wake of this.resumeWaiters) wake();
-    this.resumeWaiters.clear();
+  /**
+   * Resumes the paused tasks with `onResume` inputs already validated; a
+   * pause not reached yet (an execution being recovered) takes them when it is.
+   */
+  resume(inputs: Record<string, unknown> = {}): void {
+    if (this.resumeWaiters.size === 0) {
+      this.pendingResume = inputs;
+      return;
+    }
+    for (const waiter of [...this.resumeWaiters]) waiter.wake({ resumed: true, inputs });
   }
 
   /** Runs (or resumes) the execution to its end. */
@@ -213,6 +236,7 @@ export class ExecutionRun {
         state = mergeStates([state, fin]);
       }
       if (this.killAbort.aborted) return this.finish('KILLED');
+      if (this.cancelled) return this.finish('CANCELLED');
       if (!isFailure(state) && this.flow.outputs?.length) {
         try {
           this.execution.outputs = this.renderFlowOutputs();
@@ -284,9 +308,10 @@ export class ExecutionRun {
     const definition = this.core.registry.task(raw.type);
     const task = this.flow.pluginDefaults?.length ? this.withDefaults(raw, definition) : raw;
     if (!tr) {
+      // As in Kestra, a disabled task is not there at all: no task run, nothing to show.
+      if (task.disabled) return 'SKIPPED';
       tr = this.newTaskRun(task, scope);
       this.runs.set(key, tr);
-      if (task.disabled) return this.endTaskRun(tr, 'SKIPPED');
       if (task.runIf !== undefined) {
         try {
           const cond =
@@ -336,26 +361,93 @@ export class ExecutionRun {
     return tr;
   }
 
-  /** A flowable task: runs once (children carry their own retries), its state follows its children. */
+  /**
+   * A flowable task: its state follows its children's. When they fail, its
+   * own `errors` run (unless the plugin runs them itself) and a declared
+   * retry runs every child again from scratch.
+   */
   private async runFlowable(tr: TaskRun, task: Task, def: AnyTaskDefinition, scope: Scope): Promise<State> {
-    let attempt = tr.attempts.at(-1);
-    if (attempt?.state !== 'RUNNING') {
-      attempt = { state: 'RUNNING', startDate: this.nowIso() };
-      tr.attempts.push(attempt);
-    }
-    this.setTaskRunState(tr, 'RUNNING');
-    const outcome = await this.attempt(tr, task, def, scope, tr.attempts.length);
-    if (!outcome.ok) {
-      attempt.state = outcome.killed ? 'KILLED' : 'FAILED';
+    const policy = compileRetry(task.retry ?? this.flow.retry);
+    for (;;) {
+      let attempt = tr.attempts.at(-1);
+      if (attempt?.state !== 'RUNNING') {
+        attempt = { state: 'RUNNING', startDate: this.nowIso() };
+        tr.attempts.push(attempt);
+      }
+      // A paused flowable (a Pause with children) keeps its state, and the time it resumes at, until it wakes.
+      if (tr.state !== 'PAUSED') this.setTaskRunState(tr, 'RUNNING');
+      const outcome = await this.attempt(tr, task, def, scope, tr.attempts.length);
       attempt.endDate = this.nowIso();
-      return outcome.killed ? this.endTaskRun(tr, 'KILLED') : this.failTaskRun(tr, task, outcome.error);
+      if (outcome.ok) {
+        attempt.state = outcome.state;
+        tr.outputs = this.secrets.value(outcome.outputs);
+        if (scope.abort.killed) return this.endTaskRun(tr, 'KILLED');
+        if (outcome.state !== 'FAILED' && outcome.state !== 'CANCELLED')
+          return this.endTaskRun(tr, settled(task, outcome.state));
+      } else {
+        attempt.state = outcome.killed ? 'KILLED' : 'FAILED';
+        attempt.error = this.secrets.text(outcome.error);
+        if (outcome.killed) return this.endTaskRun(tr, 'KILLED');
+      }
+      const failure = outcome.ok ? 'a child task failed' : outcome.error;
+      if (outcome.ok && outcome.state === 'CANCELLED') return this.cancel(tr);
+      if (scope.abort.aborted) return this.abortedTaskRun(tr, task, scope.abort);
+      const delay = this.retryDelay(tr, policy, tr.retryBase ?? 0);
+      if (delay === undefined) {
+        const handlers = task.errors;
+        if (Array.isArray(handlers) && handlers.length > 0 && !def.children.includes('errors'))
+          await this.runChildren(tr, scope, scope.abort, scope.deadline, handlers as Task[]);
+        return this.failTaskRun(tr, task, failure);
+      }
+      await this.waitForRetry(tr, policy, delay, scope.abort);
+      if (scope.abort.aborted) return this.abortedTaskRun(tr, task, scope.abort);
+      this.forgetChildren(tr);
     }
-    attempt.state = outcome.state;
-    attempt.endDate = this.nowIso();
-    tr.outputs = this.secrets.value(outcome.outputs);
-    if (scope.abort.killed) return this.endTaskRun(tr, 'KILLED');
-    if (outcome.state === 'FAILED') return this.failTaskRun(tr, task, 'a child task failed');
-    return this.endTaskRun(tr, outcome.state);
+  }
+
+  /** Drops a flowable's child task runs (and theirs), so that a retry runs them afresh. */
+  private forgetChildren(tr: TaskRun): void {
+    const gone = new Set([tr.id]);
+    // Parents are created before their children: one pass in insertion order finds every descendant.
+    for (const [key, run] of this.runs) {
+      if (run.parentTaskRunId === null || !gone.has(run.parentTaskRunId)) continue;
+      gone.add(run.id);
+      this.runs.delete(key);
+    }
+    gone.delete(tr.id);
+    if (gone.size > 0) this.core.store.deleteTaskRuns([...gone]);
+  }
+
+  /** The delay before the next attempt under the policy, or undefined when none is left. */
+  private retryDelay(tr: TaskRun, policy: RetryPolicy, base: number): number | undefined {
+    const next = tr.attempts.length + 1 - base;
+    const since = tr.attempts[base]?.startDate ?? tr.startDate;
+    const elapsed = this.core.clock.now() - Date.parse(since);
+    const delay = tr.resumeAt ? Date.parse(tr.resumeAt) - this.core.clock.now() : policy.delayMs(next);
+    const allowed =
+      next <= policy.maxAttempts &&
+      (policy.maxDurationMs === undefined || elapsed + delay <= policy.maxDurationMs);
+    return allowed ? delay : undefined;
+  }
+
+  /** Waits out a retry's delay; the time it ends at is stored, so that a restart keeps it. */
+  private async waitForRetry(tr: TaskRun, policy: RetryPolicy, delay: number, abort: Abort): Promise<void> {
+    if (!tr.resumeAt) {
+      tr.resumeAt = new Date(this.core.clock.now() + delay).toISOString();
+      // What the failed attempt left (a subflow's execution id) is not the next attempt's.
+      tr.outputs = {};
+      this.setTaskRunState(tr, 'RETRYING');
+      const next = tr.attempts.length + 1 - (tr.retryBase ?? 0);
+      this.log(tr, 'WARN', `retrying in ${Math.round(delay)} ms (attempt ${next} of ${policy.maxAttempts})`);
+    }
+    await this.sleepUntil(Date.parse(tr.resumeAt), abort);
+    tr.resumeAt = undefined;
+  }
+
+  /** A task run that cancels its execution (a Pause whose `behavior` is CANCEL). */
+  private cancel(tr: TaskRun): State {
+    this.cancelled = true;
+    return this.endTaskRun(tr, 'CANCELLED');
   }
 
   /** A runnable task: attempts with the retry policy, each attempt under its own timeout. */
@@ -375,25 +467,9 @@ export class ExecutionRun {
       last = tr.attempts.at(-1);
       const resumingPause = tr.state === 'PAUSED' && last?.state === 'RUNNING';
       if (last && !resumingPause && tr.attempts.length > base) {
-        const next = tr.attempts.length + 1 - base;
-        const since = tr.attempts[base]?.startDate ?? tr.startDate;
-        const elapsed = this.core.clock.now() - Date.parse(since);
-        const delay = tr.resumeAt ? Date.parse(tr.resumeAt) - this.core.clock.now() : policy.delayMs(next);
-        const allowed =
-          next <= policy.maxAttempts &&
-          (policy.maxDurationMs === undefined || elapsed + delay <= policy.maxDurationMs);
-        if (!allowed) return this.failTaskRun(tr, task, last.error ?? 'failed');
-        if (!tr.resumeAt) {
-          tr.resumeAt = new Date(this.core.clock.now() + delay).toISOString();
-          this.setTaskRunState(tr, 'RETRYING');
-          this.log(
-            tr,
-            'WARN',
-            `retrying in ${Math.round(delay)} ms (attempt ${next} of ${policy.maxAttempts})`,
-          );
-        }
-        await this.sleepUntil(Date.parse(tr.resumeAt), scope.abort);
-        tr.resumeAt = undefined;
+        const delay = this.retryDelay(tr, policy, base);
+        if (delay === undefined) return this.failTaskRun(tr, task, last.error ?? 'failed');
+        await this.waitForRetry(tr, policy, delay, scope.abort);
         if (scope.abort.aborted) return this.abortedTaskRun(tr, task, scope.abort);
       }
       let attempt: Attempt;
@@ -412,8 +488,9 @@ export class ExecutionRun {
         const retried = tr.attempts.length > 1;
         const state =
           outcome.state === 'SUCCESS' && retried && policy.warningOnRetry ? 'WARNING' : outcome.state;
+        if (state === 'CANCELLED') return this.cancel(tr);
         if (state === 'FAILED') return this.failTaskRun(tr, task, 'the task reported FAILED');
-        return this.endTaskRun(tr, state);
+        return this.endTaskRun(tr, settled(task, state));
       }
       attempt.state = outcome.killed ? 'KILLED' : 'FAILED';
       attempt.error = this.secrets.text(outcome.error);
@@ -491,8 +568,8 @@ export class ExecutionRun {
     } catch (err) {
       const reason = abort.aborted ? abort.reason : err;
       const killed = reason instanceof KilledError;
-      const retryable = !(err instanceof TaskError && !err.retryable) && !killed;
-      return { ok: false, error: messageOf(reason), retryable, killed, outputs: failedOutputs(err) };
+      // A declared retry applies to any failure, as in Kestra; only a kill or a timeout of the enclosing scope stops it.
+      return { ok: false, error: messageOf(reason), retryable: !killed, killed, outputs: failedOutputs(err) };
     } finally {
       if (timer !== undefined) this.core.clock.clearTimeout(timer);
       unlink?.();
@@ -582,25 +659,39 @@ export class ExecutionRun {
     return this.runList(tasks, child, options.concurrency ?? 1);
   }
 
-  /** Waits until `until`, or (without it) until resumed; the pause is durable across restarts. */
-  async pause(tr: TaskRun, abort: Abort, until?: number): Promise<void> {
+  /**
+   * Waits until `until`, or until resumed (without `until`, only then); the
+   * pause is durable across restarts. Says whether it was resumed, and with
+   * which `onResume` inputs.
+   */
+  async pause(tr: TaskRun, abort: Abort, until?: number): Promise<PauseOutcome> {
     if (tr.state !== 'PAUSED') {
       tr.resumeAt = until !== undefined ? new Date(until).toISOString() : undefined;
       this.setTaskRunState(tr, 'PAUSED');
     }
     this.pausedCount++;
     if (this.pausedCount === 1) this.updateExecution({ state: 'PAUSED' });
+    let outcome: PauseOutcome = { resumed: false };
     try {
-      if (tr.resumeAt) await this.sleepUntil(Date.parse(tr.resumeAt), abort);
+      const pending = this.pendingResume;
+      this.pendingResume = undefined;
+      if (pending) outcome = { resumed: true, inputs: pending };
       else
-        await new Promise<void>((resolve) => {
-          const wake = () => {
+        outcome = await new Promise<PauseOutcome>((resolve) => {
+          let timer: unknown;
+          const wake = (result: PauseOutcome) => {
+            if (timer !== undefined) this.core.clock.clearTimeout(timer);
             unlink();
-            this.resumeWaiters.delete(wake);
-            resolve();
+            this.resumeWaiters.delete(waiter);
+            resolve(result);
           };
-          this.resumeWaiters.add(wake);
-          const unlink = abort.onAbort(wake);
+          const waiter = { taskId: tr.taskId, wake };
+          this.resumeWaiters.add(waiter);
+          const unlink = abort.onAbort(() => wake({ resumed: false }));
+          if (tr.resumeAt) {
+            const ms = Date.parse(tr.resumeAt) - this.core.clock.now();
+            timer = this.core.clock.setTimeout(() => wake({ resumed: false }), Math.max(0, ms));
+          }
         });
     } finally {
       this.pausedCount--;
@@ -609,6 +700,15 @@ export class ExecutionRun {
     }
     if (abort.aborted) throw abort.reason;
     this.setTaskRunState(tr, 'RUNNING');
+    return outcome;
+  }
+
+  /** Task runs of this execution paused now (or left paused by an earlier process). */
+  pausedTaskIds(): string[] {
+    const ids = new Set<string>();
+    for (const waiter of this.resumeWaiters) ids.add(waiter.taskId);
+    for (const tr of this.runs.values()) if (tr.state === 'PAUSED') ids.add(tr.taskId);
+    return [...ids];
   }
 
   private sleepUntil(deadline: number, abort: Abort): Promise<void> {
@@ -634,7 +734,7 @@ export class ExecutionRun {
     tr.error = error;
     if (tr.attempts.length === 0) this.log(tr, 'ERROR', error);
     this.errorInfo ??= { taskId: tr.taskId, message: `${tr.taskId}: ${error}` };
-    return this.endTaskRun(tr, task.allowFailure ? 'WARNING' : 'FAILED');
+    return this.endTaskRun(tr, task.allowFailure ? (task.allowWarning ? 'SUCCESS' : 'WARNING') : 'FAILED');
   }
 
   private endTaskRun(tr: TaskRun, state: State): State {
@@ -740,15 +840,20 @@ export class ExecutionRun {
   }
 }
 
+/** `allowWarning` makes a task that ended in WARNING count as a success, as in Kestra. */
+function settled(task: Task, state: State): State {
+  return state === 'WARNING' && task.allowWarning === true ? 'SUCCESS' : state;
+}
+
 /** The outcome of an attempt stopped before it ran. */
 function abortedOutcome(abort: Abort): Outcome {
   return { ok: false, error: messageOf(abort.reason), retryable: false, killed: abort.killed };
 }
 
-/** A property that cannot be rendered fails the attempt; rendering again would give the same result. */
+/** A property that cannot be rendered fails the attempt; a declared retry renders it again (its inputs may have changed: kv, time). */
 function renderFailure(err: unknown, task: Task, abort: Abort): Outcome {
   if (abort.aborted) return abortedOutcome(abort);
-  return { ok: false, error: `${messageOf(err)} in task '${task.id}'`, retryable: false, killed: false };
+  return { ok: false, error: `${messageOf(err)} in task '${task.id}'`, retryable: true, killed: false };
 }
 
 /** The deadline that comes first. */

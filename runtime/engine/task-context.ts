@@ -9,6 +9,7 @@ import type { Task } from '../../protocol/flow.js';
 import type {
   FileStorage,
   KvStore,
+  PauseOutcome,
   PluginHost,
   RunTasksOptions,
   SubflowRequest,
@@ -138,7 +139,7 @@ export class EngineTaskContext implements TaskContext {
     return core.runSubflow(run, taskRun, request, abort);
   }
 
-  pause(until?: number): Promise<void> {
+  pause(until?: number): Promise<PauseOutcome> {
     const { run, taskRun, abort } = this.parts;
     return run.pause(taskRun, abort, until);
   }

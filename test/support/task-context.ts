@@ -68,7 +68,7 @@ export function testContext(overrides: Partial<TaskContext> = {}): TestContext {
     runSubflow: async () => {
       throw new Error('runSubflow is not available in a stand-alone test context');
     },
-    pause: async () => {},
+    pause: async () => ({ resumed: false }),
     ...overrides,
   };
   return ctx;
