@@ -23,6 +23,16 @@ function findTask(node: unknown, id: string): Record<string, unknown> | undefine
   return undefined;
 }
 
+/** The `onResume` inputs the paused tasks declare. */
+export function onResumeInputs(flow: Flow, pausedTaskIds: readonly string[]): Input[] {
+  const declared: Input[] = [];
+  for (const taskId of pausedTaskIds) {
+    const onResume = findTask([flow.tasks, flow.errors, flow.finally], taskId)?.onResume;
+    if (Array.isArray(onResume)) declared.push(...(onResume as Input[]));
+  }
+  return declared;
+}
+
 /**
  * Validates resume inputs as flow inputs are validated (types, defaults,
  * required), against the `onResume` inputs of the paused tasks. A name no
@@ -35,11 +45,7 @@ export function resumeInputs(
   pausedTaskIds: readonly string[],
   given: Record<string, unknown>,
 ): Record<string, unknown> {
-  const declared: Input[] = [];
-  for (const taskId of pausedTaskIds) {
-    const onResume = findTask([flow.tasks, flow.errors, flow.finally], taskId)?.onResume;
-    if (Array.isArray(onResume)) declared.push(...(onResume as Input[]));
-  }
+  const declared = onResumeInputs(flow, pausedTaskIds);
   const unknown = Object.keys(given).filter((name) => !declared.some((input) => input.id === name));
   if (unknown.length > 0)
     throw new InputValidationError(
