@@ -113,6 +113,7 @@ export const INPUT_TYPES = [
   'TIME',
   'DURATION',
   'JSON',
+  'YAML',
   'URI',
   'SECRET',
   'ARRAY',
