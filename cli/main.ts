@@ -6,7 +6,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { lowerHelperThreads } from '../runtime/thread-priority.js';
 import type { AgentCommandOptions } from './commands/agent.js';
-import { readEnvironment } from './config.js';
+import { processVariables, readEnvironment } from './config.js';
 import { CliError, EXIT_FAILED, EXIT_USAGE } from './errors.js';
 import { Printer } from './format.js';
 
@@ -232,6 +232,7 @@ function program(): Command {
             secretKey: env.secretKey,
             secretEnvironment: env.secrets,
             renderLimits: env.renderLimits,
+            variables: processVariables(env),
             kafkaBridge: o.kafkaBridge === undefined ? undefined : readBridgeConfig(o.kafkaBridge),
             mqttLimits: o.mqttLimits === undefined ? undefined : parseLimits(o.mqttLimits, '--mqtt-limits'),
           },
@@ -280,6 +281,7 @@ function program(): Command {
           version: VERSION,
           secretEnvironment: env.secrets,
           renderLimits: env.renderLimits,
+          variables: processVariables(env),
         } as AgentCommandOptions,
         printer,
       );

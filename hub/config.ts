@@ -1,6 +1,8 @@
 /** The hub's options, compiled once: every default lives here. */
+
 import { join } from 'node:path';
 import { compileLimits, HUB_BROKER_DEFAULTS, type HubBrokerLimits } from '../runtime/broker-guard/limits.js';
+import type { ProcessVariables } from '../runtime/engine/process-variables.js';
 import { compileRenderLimits, type RenderLimits } from '../runtime/expr/index.js';
 import { compileTriggerQueue, type TriggerQueueOptions } from '../runtime/triggers/queue.js';
 import { type BridgeSettings, compileBridgeSettings } from './bridge/config.js';
@@ -50,6 +52,8 @@ export interface HubOptions {
   triggerQueue: TriggerQueueOptions;
   /** The work budget of each render of the hub's flows and webhooks. */
   renderLimits: RenderLimits;
+  /** `envs` and `globals` for every execution on the hub. */
+  variables?: ProcessVariables;
 }
 
 export type HubOptionsInput = Partial<
@@ -89,6 +93,7 @@ export function compileHubOptions(input: HubOptionsInput): HubOptions {
     secretEnvironment: { ...input.secretEnvironment },
     triggerQueue: compileTriggerQueue(input.triggerQueue),
     renderLimits: compileRenderLimits(input.renderLimits),
+    variables: input.variables,
   };
   for (const key of ['port', 'mqttPort', 'mqttsPort'] as const) {
     const v = options[key];

@@ -108,6 +108,7 @@ export async function startHub(input: HubOptionsInput, logger: Logger = silentLo
     secrets,
     workRoot: join(options.dataDir, 'work'),
     host: pluginHost,
+    variables: options.variables,
   });
   const triggers = new TriggerRuntime({
     engine,

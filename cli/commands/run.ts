@@ -8,7 +8,7 @@ import { isFailure } from '../../protocol/states.js';
 import { resumeInputs } from '../../runtime/engine/resume.js';
 import { loadFlowFile } from '../../runtime/flow-loader.js';
 import { loadSecrets, secretSource } from '../../runtime/secrets.js';
-import type { CliEnvironment } from '../config.js';
+import { type CliEnvironment, processVariables } from '../config.js';
 import { CliError, EXIT_FAILED, EXIT_OK, EXIT_PAUSED, EXIT_USAGE } from '../errors.js';
 import { Printer } from '../format.js';
 import { runJson } from './run-json.js';
@@ -49,6 +49,7 @@ export async function runCommand(file: string, options: RunOptions, env: CliEnvi
     dataDir: options.dataDir ?? env.runDataDir,
     secrets: secretSource(secrets),
     renderLimits: env.renderLimits,
+    variables: loadVariables(env),
   });
   try {
     const check = (t: string) => runtime.renderer.check(t);
@@ -183,5 +184,14 @@ async function checkResume(
     resumeInputs(flow, paused, inputs);
   } catch (err) {
     throw inputProblems(err, file);
+  }
+}
+
+/** `envs` and `globals`; a bad TERN_GLOBALS_FILE is a usage error. */
+function loadVariables(env: CliEnvironment) {
+  try {
+    return processVariables(env);
+  } catch (err) {
+    throw new CliError((err as Error).message, EXIT_USAGE);
   }
 }

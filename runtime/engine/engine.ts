@@ -30,6 +30,7 @@ import {
   type SecretSource,
   systemClock,
 } from './ports.js';
+import { NO_PROCESS_VARIABLES, type ProcessVariables } from './process-variables.js';
 import { planReplay, planRestart } from './restart.js';
 import { resumeInputs } from './resume.js';
 import { lostSecretInputs, splitSecretInputs } from './secret-inputs.js';
@@ -49,6 +50,8 @@ export interface EngineOptions {
   host?: RuntimeHost;
   /** Longest log message kept whole, in UTF-8 bytes (default 64 KiB); longer ones are cut and marked. */
   maxLogLineBytes?: number;
+  /** `envs` and `globals` for every execution (default: none). */
+  variables?: ProcessVariables;
 }
 
 export interface StartOptions {
@@ -95,6 +98,7 @@ export class Engine implements EngineCore {
   readonly workRoot: string;
   readonly killGraceMs: number;
   readonly host: RuntimeHost;
+  readonly variables: ProcessVariables;
   private readonly flows: FlowSource;
   private readonly logger: Logger;
   private readonly maxLogLineBytes: number;
@@ -121,6 +125,7 @@ export class Engine implements EngineCore {
     this.killGraceMs = options.killGraceMs ?? 5000;
     this.host = options.host ?? new RuntimeHost();
     this.maxLogLineBytes = options.maxLogLineBytes ?? MAX_LOG_LINE_BYTES;
+    this.variables = options.variables ?? NO_PROCESS_VARIABLES;
   }
 
   /** Subscribes to changes; returns the unsubscribe function. */
@@ -137,11 +142,13 @@ export class Engine implements EngineCore {
   async start(record: FlowRecord, options: StartOptions = {}): Promise<Execution> {
     const { flow } = record;
     if (flow.disabled) throw new TernError('CONFLICT', `flow ${flow.namespace}.${flow.id} is disabled`);
+    const id = options.executionId ?? newId();
+    // Kestra's correlation id: a subflow's execution carries its parent's (passed in its labels), others their own id.
     const labels = { ...labelMap(flow.labels), ...options.labels };
+    labels[CORRELATION_ID] ??= id;
     const base = { flow: { id: flow.id, namespace: flow.namespace, revision: record.revision }, labels };
     const inputs = resolveInputs(flow.inputs, options.inputs ?? {}, (v) => this.renderer.render(v, base));
     const split = splitSecretInputs(flow.inputs, inputs, options.secrets ?? []);
-    const id = options.executionId ?? newId();
     const execution: Execution = {
       id,
       namespace: flow.namespace,
@@ -407,9 +414,12 @@ export class Engine implements EngineCore {
       if (!record) throw new TaskError(`subflow ${request.namespace}.${request.flowId} not found`, false);
       const child = await this.start(record, {
         inputs: request.inputs,
+        labels: {
+          ...request.labels,
+          [CORRELATION_ID]: parent.execution.labels[CORRELATION_ID] ?? parent.execution.id,
+        },
         // The child stores what it is given: the parent's secrets in it are masked there too, and still used.
         secrets: parent.secrets.within({ inputs: request.inputs, labels: request.labels }),
-        labels: request.labels,
         parentExecutionId: parent.execution.id,
         trigger: {
           executionId: parent.execution.id,
@@ -507,6 +517,9 @@ export class Engine implements EngineCore {
     if (q && i >= 0) q.splice(i, 1);
   }
 }
+
+/** The label naming the first execution of a chain of subflows, as in Kestra. */
+const CORRELATION_ID = 'system.correlationId';
 
 function flowKey(e: Execution): string {
   return `${e.namespace}/${e.flowId}`;

@@ -41,6 +41,8 @@ type BaseVariables = {
   labels: Record<string, string>;
   trigger: Record<string, unknown> | undefined;
   agent: EngineCore['agent'];
+  envs: Record<string, string>;
+  globals: Record<string, unknown>;
 };
 
 /** Keys of a task that are engine business, never handed to the renderer. */
@@ -779,6 +781,8 @@ export class ExecutionRun {
       labels: e.labels,
       trigger: e.trigger ?? undefined,
       agent: this.core.agent,
+      envs: this.core.variables.envs,
+      globals: this.core.variables.globals,
     };
     return this.base;
   }
@@ -793,6 +797,8 @@ export class ExecutionRun {
       labels: base.labels,
       trigger: base.trigger,
       agent: base.agent,
+      envs: base.envs,
+      globals: base.globals,
       vars: this.vars ?? this.execution.variables ?? {},
       outputs: this.outputs,
       task: { id: task.id, type: task.type },
@@ -804,7 +810,15 @@ export class ExecutionRun {
         iteration: scope.iteration,
       },
     };
-    if (scope.valuePath.length > 1) vars.parent = { taskrun: { value: scope.valuePath.at(-2) } };
+    if (scope.valuePath.length > 1) {
+      // Kestra's `parents`: the enclosing iterations, nearest first; `parent` is the first of them.
+      const parents = scope.valuePath
+        .slice(0, -1)
+        .reverse()
+        .map((value) => ({ taskrun: { value } }));
+      vars.parent = parents[0];
+      vars.parents = parents;
+    }
     if (this.execution.stage === 'errors' && this.errorInfo) vars.error = this.errorInfo;
     return vars;
   }

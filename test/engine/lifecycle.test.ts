@@ -146,7 +146,7 @@ outputs:
       { inputs: { who: 'edge' }, labels: { run: 'r1' } },
     );
     expect(r.execution.outputs).toEqual({ message: 'hello edge ops r1', n: 7 });
-    expect(r.execution.labels).toEqual({ team: 'ops', run: 'r1' });
+    expect(r.execution.labels).toEqual({ team: 'ops', run: 'r1', 'system.correlationId': r.execution.id });
   });
 });
 
