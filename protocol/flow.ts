@@ -182,6 +182,28 @@ export const PluginDefaultSchema = T.Object(
 );
 export type PluginDefault = Static<typeof PluginDefaultSchema>;
 
+/** Kestra's flow SLA: a longest duration, or an assertion checked when the execution ends. */
+export const SlaSchema = T.Object(
+  {
+    id: Id,
+    type: T.Union([T.Literal('MAX_DURATION'), T.Literal('EXECUTION_ASSERTION')], {
+      description:
+        'MAX_DURATION: the execution runs at most `duration`; EXECUTION_ASSERTION: `assert` holds at its end',
+    }),
+    behavior: T.Optional(
+      T.Union([T.Literal('FAIL'), T.Literal('CANCEL'), T.Literal('NONE')], {
+        default: 'FAIL',
+        description: 'On a breach: fail the execution, cancel it, or only add `labels`',
+      }),
+    ),
+    duration: T.Optional(DurationSchema),
+    assert: T.Optional(T.String({ description: 'Expression that must be true when the execution ends' })),
+    labels: T.Optional(T.Union([StringMap, T.Array(T.Object({ key: T.String(), value: T.String() }))])),
+  },
+  { additionalProperties: false },
+);
+export type Sla = Static<typeof SlaSchema>;
+
 /** Builds the flow schema around given task and trigger schemas. */
 export function flowSchema<TTask extends TSchema, TTrigger extends TSchema>(task: TTask, trigger: TTrigger) {
   const tasks = T.Array(task, { minItems: 1 });
@@ -203,6 +225,7 @@ export function flowSchema<TTask extends TSchema, TTrigger extends TSchema>(task
       outputs: T.Optional(T.Array(FlowOutputSchema)),
       retry: T.Optional(RetrySchema),
       timeout: T.Optional(DurationSchema),
+      sla: T.Optional(T.Array(SlaSchema)),
       concurrency: T.Optional(ConcurrencySchema),
       pluginDefaults: T.Optional(T.Array(PluginDefaultSchema)),
       disabled: T.Optional(T.Boolean()),

@@ -20,6 +20,7 @@ import { applyPluginDefaults } from './plugin-defaults.js';
 import type { FlowRecord } from './ports.js';
 import { compileRetry, type RetryPolicy } from './retry.js';
 import { MASK, SecretMask } from './secret-mask.js';
+import { firstMaxDuration, type SlaBreach, slaBreach } from './sla.js';
 import { createTaskContext, type EngineTaskContext } from './task-context.js';
 
 /** Where in the tree a task list runs: its parent, enclosing foreach values, and what stops it. */
@@ -93,6 +94,8 @@ export class ExecutionRun {
   /** Attempts in flight, each with what to do when it is aborted (see {@link raceAbort}). */
   private readonly inflight = new Set<{ abort: Abort; aborted(): void }>();
   private pausedCount = 0;
+  /** The first SLA breach that fails or cancels the execution. */
+  private breach: SlaBreach | undefined;
   /** Set when a task cancelled the execution (a Pause with `behavior: CANCEL` that ran out its time). */
   private cancelled = false;
   private errorInfo: { taskId: string; message: string } | undefined;
@@ -132,7 +135,8 @@ export class ExecutionRun {
       this.runs.set(runKey(tr.parentTaskRunId, tr.taskId, tr.iteration), tr);
       if (isTerminal(tr.state) && Object.keys(tr.outputs).length > 0) this.setOutputs(tr);
     }
-    this.mainAbort = record.flow.timeout ? this.killAbort.child().abort : this.killAbort;
+    const bounded = record.flow.timeout || record.flow.sla?.some((s) => s.type === 'MAX_DURATION');
+    this.mainAbort = bounded ? this.killAbort.child().abort : this.killAbort;
   }
 
   get flow() {
@@ -205,6 +209,7 @@ export class ExecutionRun {
     if (e.state === 'KILLING') return this.finish('KILLED');
     this.updateExecution({ state: 'RUNNING' });
     const timer = this.startFlowTimeout();
+    const slaTimer = this.startSlaTimer();
     try {
       // Stored variables with a masked secret are rendered again: the stored copy lost the value.
       if (e.variables === undefined || JSON.stringify(e.variables).includes(MASK)) {
@@ -238,6 +243,7 @@ export class ExecutionRun {
         state = mergeStates([state, fin]);
       }
       if (this.killAbort.aborted) return this.finish('KILLED');
+      if (this.breach?.state) return this.finish(this.breach.state, this.breach.message);
       if (this.cancelled) return this.finish('CANCELLED');
       if (!isFailure(state) && this.flow.outputs?.length) {
         try {
@@ -247,9 +253,12 @@ export class ExecutionRun {
           return this.finish('FAILED', `outputs: ${messageOf(err)}`);
         }
       }
+      const asserted = this.checkAssertions();
+      if (asserted?.state) return this.finish(asserted.state, asserted.message);
       return this.finish(state, this.errorInfo?.message);
     } finally {
       if (timer !== undefined) this.core.clock.clearTimeout(timer);
+      if (slaTimer !== undefined) this.core.clock.clearTimeout(slaTimer);
     }
   }
 
@@ -268,6 +277,55 @@ export class ExecutionRun {
       },
       Math.max(0, left),
     );
+  }
+
+  /** The flow's shortest MAX_DURATION SLA: on a breach, labels, and (FAIL, CANCEL) the main tasks stopped. */
+  private startSlaTimer(): unknown {
+    const first = firstMaxDuration(this.flow.sla, (t) => this.core.durationMs(t));
+    if (!first) return undefined;
+    const left = Date.parse(this.execution.startDate) + first.ms - this.core.clock.now();
+    return this.core.clock.setTimeout(
+      () => {
+        const breach = this.breached(
+          slaBreach(first.sla, `the execution ran longer than ${first.sla.duration}`),
+        );
+        if (!breach.state) return;
+        this.mainAbort.abort(new TimeoutError(breach.message));
+        this.abortedAttempts();
+      },
+      Math.max(0, left),
+    );
+  }
+
+  /** EXECUTION_ASSERTION SLAs, checked once the execution has ended; the first breach that changes its state. */
+  private checkAssertions(): SlaBreach | undefined {
+    let decisive: SlaBreach | undefined;
+    for (const sla of this.flow.sla ?? []) {
+      if (sla.type !== 'EXECUTION_ASSERTION' || sla.assert === undefined) continue;
+      let holds: boolean;
+      let why = `${sla.assert} is false`;
+      try {
+        const vars = { ...this.baseVariables(), vars: this.vars ?? {}, outputs: this.outputs };
+        holds = isTruthy(
+          this.core.renderer.evaluate(sla.assert, vars, this.functions(), { signal: this.killAbort }),
+        );
+      } catch (err) {
+        holds = false;
+        why = messageOf(err);
+      }
+      if (holds) continue;
+      const breach = this.breached(slaBreach(sla, why));
+      decisive ??= breach.state ? breach : undefined;
+    }
+    return decisive;
+  }
+
+  /** Records a breach: its labels on the execution, a log line; the first one with a state decides the end. */
+  private breached(breach: SlaBreach): SlaBreach {
+    this.log(null, 'WARN', breach.message);
+    this.updateExecution({ labels: { ...this.execution.labels, ...breach.labels } });
+    if (breach.state) this.breach ??= breach;
+    return breach;
   }
 
   private finish(state: State, error?: string): Execution {

@@ -90,4 +90,19 @@ describe('examples/kestra/semantics-*.yml', () => {
     expect(where.sort()).toEqual(['north/a/1', 'south/a/1']);
     expect(r.run('ids').outputs.values).toEqual({ correlation: r.execution.id, team: 'data', revision: 1 });
   });
+
+  it('sla: past its MAX_DURATION the execution is cancelled and labelled', async () => {
+    const r = await run('sla');
+    expect(r.execution.state).toBe('CANCELLED');
+    expect(r.execution.labels).toMatchObject({ sla: 'miss', reason: 'durationExceeded' });
+    expect(r.taskRuns.some((t) => t.taskId === 'never_executed_task')).toBe(false);
+  });
+
+  it('sla-assertion: an assertion false at the end fails the execution and labels it; true, it succeeds', async () => {
+    const missed = await run('sla-assertion');
+    expect([missed.execution.state, missed.execution.labels.sla]).toEqual(['FAILED', 'missed']);
+    expect(missed.execution.error).toContain("SLA 'enough_rows' breached");
+    const met = await run('sla-assertion', { rows: 12 });
+    expect([met.execution.state, met.execution.labels.sla]).toEqual(['SUCCESS', undefined]);
+  });
 });
