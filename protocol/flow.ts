@@ -245,3 +245,28 @@ export function labelMap(labels: Flow['labels']): Record<string, string> {
   if (Array.isArray(labels)) return Object.fromEntries(labels.map((l) => [l.key, l.value]));
   return { ...labels };
 }
+
+/**
+ * The task with this id anywhere under `node` (a flow's task lists, nested
+ * flowables included), or undefined.
+ *
+ * @example findTask([flow.tasks, flow.errors, flow.finally], 'approve')?.onResume
+ */
+export function findTask(node: unknown, id: string): Record<string, unknown> | undefined {
+  if (Array.isArray(node)) {
+    for (const item of node) {
+      const found = findTask(item, id);
+      if (found) return found;
+    }
+    return undefined;
+  }
+  if (typeof node !== 'object' || node === null) return undefined;
+  const entry = node as Record<string, unknown>;
+  if (entry.id === id && typeof entry.type === 'string') return entry;
+  for (const [key, value] of Object.entries(entry))
+    if (key !== 'inputs' && key !== 'onResume' && typeof value === 'object') {
+      const found = findTask(value, id);
+      if (found) return found;
+    }
+  return undefined;
+}

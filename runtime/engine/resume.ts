@@ -1,27 +1,7 @@
 /** The inputs a paused execution is resumed with, checked against its paused tasks' `onResume` declarations. */
 import { InputValidationError } from '../../protocol/errors.js';
-import type { Flow, Input } from '../../protocol/flow.js';
+import { type Flow, findTask, type Input } from '../../protocol/flow.js';
 import { resolveInputs } from './inputs.js';
-
-/** The task with this id anywhere in the flow (nested in flowables, errors and finally included). */
-function findTask(node: unknown, id: string): Record<string, unknown> | undefined {
-  if (Array.isArray(node)) {
-    for (const item of node) {
-      const found = findTask(item, id);
-      if (found) return found;
-    }
-    return undefined;
-  }
-  if (typeof node !== 'object' || node === null) return undefined;
-  const entry = node as Record<string, unknown>;
-  if (entry.id === id && typeof entry.type === 'string') return entry;
-  for (const [key, value] of Object.entries(entry))
-    if (key !== 'inputs' && key !== 'onResume' && typeof value === 'object') {
-      const found = findTask(value, id);
-      if (found) return found;
-    }
-  return undefined;
-}
 
 /** The `onResume` inputs the paused tasks declare. */
 export function onResumeInputs(flow: Flow, pausedTaskIds: readonly string[]): Input[] {
