@@ -9,15 +9,26 @@ export type RunStop = { ended: Execution } | { paused: Execution; taskIds: strin
 
 /**
  * Waits for the execution to end, or to be paused by a task that waits for a
- * resume (a timed pause is waited out). Subscribe before the execution starts:
- * its first task may pause before `start` returns.
+ * resume (a timed pause is waited out). An execution ended RETRIED is followed
+ * by the one that retries it. Subscribe before the execution starts: its
+ * first task may pause before `start` returns.
  */
 export function watchPauses(engine: Engine): { until(executionId: string): Promise<RunStop>; stop(): void } {
   /** Per execution, its task runs paused with no time to wake at. */
   const waiting = new Map<string, Map<string, string>>();
   const pausedNow = new Map<string, Execution>();
   const listeners = new Map<string, (stop: RunStop) => void>();
+  /** Retries in a new execution, by `originalId#attemptNumber`; and who waits for one not started yet. */
+  const attempts = new Map<string, string>();
+  const awaited = new Map<string, (id: string) => void>();
+  const attemptKey = (e: Execution, n = e.attemptNumber ?? 1) => `${e.originalId}#${n}`;
   const check = (e: Execution) => {
+    if (e.attemptNumber !== undefined && !attempts.has(attemptKey(e))) {
+      attempts.set(attemptKey(e), e.id);
+      // Told as it is created, before the engine admits it: waiting for it must come after.
+      const follow = awaited.get(attemptKey(e));
+      if (follow) queueMicrotask(() => follow(e.id));
+    }
     const tasks = waiting.get(e.id);
     if (e.state !== 'PAUSED' || !tasks || tasks.size === 0) return;
     pausedNow.set(e.id, e);
@@ -35,13 +46,22 @@ export function watchPauses(engine: Engine): { until(executionId: string): Promi
   return {
     until(executionId) {
       return new Promise<RunStop>((resolve) => {
-        listeners.set(executionId, resolve);
-        const now = pausedNow.get(executionId);
-        if (now) check(now);
-        engine.wait(executionId).then(
-          (ended) => resolve({ ended }),
-          () => undefined,
-        );
+        const follow = (id: string) => {
+          listeners.set(id, resolve);
+          const now = pausedNow.get(id);
+          if (now) check(now);
+          engine.wait(id).then(
+            (ended) => {
+              if (ended.state !== 'RETRIED') return resolve({ ended });
+              const next = attemptKey(ended, (ended.attemptNumber ?? 1) + 1);
+              const started = attempts.get(next);
+              if (started) follow(started);
+              else awaited.set(next, follow);
+            },
+            () => undefined,
+          );
+        };
+        follow(executionId);
       });
     },
     stop: off,

@@ -30,6 +30,8 @@ export interface EngineCore {
   saveExecution(execution: Execution): void;
   saveTaskRun(taskRun: TaskRun, execution: Execution): void;
   log(line: LogLine): void;
+  /** Starts, after `delayMs`, the execution that retries an execution ended RETRIED. */
+  retryInNewExecution(run: ExecutionRun, delayMs: number): void;
   runSubflow(
     parent: ExecutionRun,
     taskRun: TaskRun,

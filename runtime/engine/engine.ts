@@ -59,8 +59,10 @@ export interface StartOptions {
   labels?: Record<string, string>;
   trigger?: Record<string, unknown> | null;
   parentExecutionId?: string;
-  /** Set for a replay: the execution this one replays. */
+  /** Set for a replay or a retry: the execution this one replays or retries. */
   originalId?: string;
+  /** For a retry in a new execution: which attempt it is (from 1). */
+  attemptNumber?: number;
   /** Use this id instead of a new one (a hub command names the execution it asks for). */
   executionId?: string;
   /** Called once the execution has ended, whatever its state (before `wait` resolves). */
@@ -161,6 +163,7 @@ export class Engine implements EngineCore {
       labels: split.mask.value(labels),
       trigger: options.trigger ?? null,
       originalId: options.originalId ?? id,
+      ...(options.attemptNumber !== undefined && { attemptNumber: options.attemptNumber }),
       parentExecutionId: options.parentExecutionId ?? null,
       agentId: this.agent?.id ?? null,
       startDate: this.nowIso(),
@@ -400,6 +403,29 @@ export class Engine implements EngineCore {
     const capped = capLogLine(line, this.maxLogLineBytes);
     this.store.appendLog(capped);
     for (const l of this.listeners) l.log?.(capped);
+  }
+
+  retryInNewExecution(run: ExecutionRun, delayMs: number): void {
+    const e = run.execution;
+    this.clock.setTimeout(
+      () => {
+        this.start(run.record, {
+          inputs: run.liveInputs,
+          labels: e.labels,
+          trigger: e.trigger,
+          originalId: e.originalId,
+          attemptNumber: (e.attemptNumber ?? 1) + 1,
+          ...(e.parentExecutionId ? { parentExecutionId: e.parentExecutionId } : {}),
+          secrets: run.secrets.within({ inputs: run.liveInputs, labels: e.labels }),
+        }).catch((err: unknown) =>
+          this.logger.error(
+            { executionId: e.id, err: messageOf(err) },
+            'the retry in a new execution could not start',
+          ),
+        );
+      },
+      Math.max(0, delayMs),
+    );
   }
 
   async runSubflow(

@@ -94,6 +94,8 @@ export class ExecutionRun {
   /** Attempts in flight, each with what to do when it is aborted (see {@link raceAbort}). */
   private readonly inflight = new Set<{ abort: Abort; aborted(): void }>();
   private pausedCount = 0;
+  /** Set when a failed task asks for a new execution (`retry.behavior: CREATE_NEW_EXECUTION`): the delay before it. */
+  private retryDelayMs: number | undefined;
   /** The first SLA breach that fails or cancels the execution. */
   private breach: SlaBreach | undefined;
   /** Set when a task cancelled the execution (a Pause with `behavior: CANCEL` that ran out its time). */
@@ -141,6 +143,11 @@ export class ExecutionRun {
 
   get flow() {
     return this.record.flow;
+  }
+
+  /** The inputs as the tasks read them, secrets included (a retry in a new execution takes them). */
+  get liveInputs(): Record<string, unknown> {
+    return this.inputs;
   }
 
   /** The expression functions of this execution: `secret()` reads the flow's namespace and remembers the value to mask it. */
@@ -232,6 +239,12 @@ export class ExecutionRun {
         this.rootScope(this.mainAbort, this.flowDeadline),
       );
       if (this.killAbort.aborted) return this.finish('KILLED');
+      if (this.retryDelayMs !== undefined) {
+        // Kestra's CREATE_NEW_EXECUTION: this execution ends RETRIED, a new one (same inputs and labels) goes on.
+        const ended = this.finish('RETRIED', this.errorInfo?.message);
+        this.core.retryInNewExecution(this, this.retryDelayMs);
+        return ended;
+      }
       let state = main;
       if (isFailure(main) && this.flow.errors?.length) {
         this.execution.stage = 'errors';
@@ -331,7 +344,8 @@ export class ExecutionRun {
   private finish(state: State, error?: string): Execution {
     this.execution.stage = 'done';
     const patch: Partial<Execution> = { state, endDate: this.nowIso() };
-    if (error !== undefined && isFailure(state)) patch.error = this.secrets.text(error);
+    if (error !== undefined && (isFailure(state) || state === 'RETRIED'))
+      patch.error = this.secrets.text(error);
     this.updateExecution(patch);
     return this.execution;
   }
@@ -480,6 +494,7 @@ export class ExecutionRun {
 
   /** The delay before the next attempt under the policy, or undefined when none is left. */
   private retryDelay(tr: TaskRun, policy: RetryPolicy, base: number): number | undefined {
+    if (policy.newExecution) return undefined;
     const next = tr.attempts.length + 1 - base;
     const since = tr.attempts[base]?.startDate ?? tr.startDate;
     const elapsed = this.core.clock.now() - Date.parse(since);
@@ -794,6 +809,10 @@ export class ExecutionRun {
     tr.error = error;
     if (tr.attempts.length === 0) this.log(tr, 'ERROR', error);
     this.errorInfo ??= { taskId: tr.taskId, message: `${tr.taskId}: ${error}` };
+    const policy = compileRetry(task.retry ?? this.flow.retry);
+    const attempt = this.execution.attemptNumber ?? 1;
+    if (policy.newExecution && !task.allowFailure && !this.killAbort.aborted && attempt < policy.maxAttempts)
+      this.retryDelayMs ??= policy.delayMs(attempt + 1);
     return this.endTaskRun(tr, task.allowFailure ? (task.allowWarning ? 'SUCCESS' : 'WARNING') : 'FAILED');
   }
 

@@ -103,3 +103,25 @@ describe('tern run inputs and --json', () => {
     expect(json.taskRuns[0].error).toContain('outputs.missing.value');
   });
 });
+
+describe('tern run and a retry in a new execution', () => {
+  it('follows the execution that retries one ended RETRIED, and reports the last', async () => {
+    const file = write(
+      'anew.yml',
+      `id: anew
+namespace: t
+tasks:
+  - id: boom
+    type: io.kestra.plugin.core.execution.Fail
+    condition: "{{ execution.id == execution.originalId }}"
+    retry: { type: constant, interval: PT0.01S, maxAttempts: 2, behavior: CREATE_NEW_EXECUTION }
+`,
+    );
+    const r = await tern(['run', file, '--json', '--data-dir', join(dir, 'data-anew')]);
+    expect(r.code).toBe(0);
+    const json = JSON.parse(r.stdout);
+    expect(json.state).toBe('SUCCESS');
+    expect(json.originalId).not.toBe(json.id);
+    expect(json.labels['system.correlationId']).toBe(json.originalId);
+  });
+});

@@ -181,3 +181,33 @@ tasks:
     expect(r.run('wait').state).toBe('SUCCESS');
   });
 });
+
+describe('retry behavior CREATE_NEW_EXECUTION', () => {
+  it('ends the execution RETRIED and starts a new one linked to it, until the attempts run out', async () => {
+    const first = await fx.run(`
+id: anew
+namespace: test
+tasks:
+  - id: boom
+    type: fail
+    errorMessage: "attempt {{ execution.id == execution.originalId ? 'first' : 'later' }}"
+    retry: { type: constant, interval: PT0.01S, maxAttempts: 3, behavior: CREATE_NEW_EXECUTION }
+`);
+    expect(first.execution.state).toBe('RETRIED');
+    expect(first.run('boom').attempts).toHaveLength(1);
+    await vi.waitFor(async () => {
+      const failed = await fx.store.listExecutionsByState(['FAILED']);
+      expect(failed.filter((e) => e.flowId === 'anew')).toHaveLength(1);
+    });
+    const retried = await fx.store.listExecutionsByState(['RETRIED']);
+    const chain = [...retried, ...(await fx.store.listExecutionsByState(['FAILED']))].filter(
+      (e) => e.flowId === 'anew',
+    );
+    expect(chain.map((e) => [e.state, e.attemptNumber ?? 1, e.originalId])).toEqual([
+      ['RETRIED', 1, first.execution.id],
+      ['RETRIED', 2, first.execution.id],
+      ['FAILED', 3, first.execution.id],
+    ]);
+    expect(chain[2]!.error).toBe('boom: attempt later');
+  });
+});
