@@ -88,6 +88,8 @@ export class ExecutionRun {
   private readonly mainAbort: Abort;
   private readonly runs = new Map<string, TaskRun>();
   private readonly outputs: Record<string, unknown> = {};
+  /** Outputs that held a secret, as the task gave them (stored masked); after a restart only the masked copy is left. */
+  private readonly liveOutputs = new Map<string, Record<string, unknown>>();
   private readonly resumeWaiters = new Set<{ taskId: string; wake(outcome: PauseOutcome): void }>();
   /** A resume asked for before the pause was reached again (after a restart). */
   private pendingResume: Record<string, unknown> | undefined;
@@ -454,7 +456,7 @@ export class ExecutionRun {
       attempt.endDate = this.nowIso();
       if (outcome.ok) {
         attempt.state = outcome.state;
-        tr.outputs = this.secrets.value(outcome.outputs);
+        this.keepOutputs(tr, outcome.outputs);
         if (scope.abort.killed) return this.endTaskRun(tr, 'KILLED');
         if (outcome.state !== 'FAILED' && outcome.state !== 'CANCELLED')
           return this.endTaskRun(tr, settled(task, outcome.state));
@@ -559,7 +561,7 @@ export class ExecutionRun {
       attempt.endDate = this.nowIso();
       if (outcome.ok) {
         attempt.state = outcome.state;
-        tr.outputs = this.secrets.value(outcome.outputs);
+        this.keepOutputs(tr, outcome.outputs);
         const retried = tr.attempts.length > 1;
         const state =
           outcome.state === 'SUCCESS' && retried && policy.warningOnRetry ? 'WARNING' : outcome.state;
@@ -569,7 +571,7 @@ export class ExecutionRun {
       }
       attempt.state = outcome.killed ? 'KILLED' : 'FAILED';
       attempt.error = this.secrets.text(outcome.error);
-      if (outcome.outputs) tr.outputs = this.secrets.value(outcome.outputs);
+      if (outcome.outputs) this.keepOutputs(tr, outcome.outputs);
       this.log(tr, 'ERROR', outcome.error);
       if (outcome.killed) return this.endTaskRun(tr, 'KILLED');
       if (!outcome.retryable) return this.failTaskRun(tr, task, outcome.error);
@@ -829,9 +831,19 @@ export class ExecutionRun {
   }
 
   /** Outputs are keyed by task id, then by each enclosing foreach value: `outputs.t['a'].x`. */
+  /**
+   * A task run's outputs: stored with secrets masked, while later tasks of
+   * this process read them as they are (a header that carries a token works).
+   */
+  private keepOutputs(tr: TaskRun, outputs: Record<string, unknown>): void {
+    tr.outputs = this.secrets.value(outputs);
+    if (tr.outputs !== outputs) this.liveOutputs.set(tr.id, outputs);
+  }
+
   private setOutputs(tr: TaskRun): void {
+    const outputs = this.liveOutputs.get(tr.id) ?? tr.outputs;
     if (tr.valuePath.length === 0) {
-      this.outputs[tr.taskId] = tr.outputs;
+      this.outputs[tr.taskId] = outputs;
       return;
     }
     const child = (parent: Record<string, unknown>, key: string): Record<string, unknown> => {
@@ -843,7 +855,7 @@ export class ExecutionRun {
     };
     let node = child(this.outputs, tr.taskId);
     for (const v of tr.valuePath.slice(0, -1)) node = child(node, v);
-    node[tr.valuePath.at(-1)!] = tr.outputs;
+    node[tr.valuePath.at(-1)!] = outputs;
   }
 
   private base: BaseVariables | undefined;
