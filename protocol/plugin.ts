@@ -7,6 +7,13 @@ import type { Execution, LogLevel } from './execution.js';
 import type { Task } from './flow.js';
 import type { State } from './states.js';
 
+/**
+ * Where, inside an attempt's working directory, a task puts the files it
+ * hands on: script tasks' `$OUTPUT_DIR`, and Kestra's `{{ outputDir }}` in
+ * every task's expressions.
+ */
+export const OUTPUT_DIR = '.tern/output';
+
 /** `$ref` used inside plugin schemas for "a task of any type"; resolved when the flow schema is assembled. */
 export const TASK_REF = '#/$defs/task';
 

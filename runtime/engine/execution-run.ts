@@ -3,12 +3,19 @@
  * by its place in the tree, so walking again after a restart skips what has
  * ended and picks up what had not: resume is the same code path as run.
  */
+import { join } from 'node:path';
 import { forEachLimit } from '../../protocol/concurrency.js';
 import { TaskError } from '../../protocol/errors.js';
 import type { Attempt, Execution, TaskRun } from '../../protocol/execution.js';
 import type { Task } from '../../protocol/flow.js';
 import { newId } from '../../protocol/ids.js';
-import type { AnyTaskDefinition, KvStore, PauseOutcome, RunTasksOptions } from '../../protocol/plugin.js';
+import {
+  type AnyTaskDefinition,
+  type KvStore,
+  OUTPUT_DIR,
+  type PauseOutcome,
+  type RunTasksOptions,
+} from '../../protocol/plugin.js';
 import { isFailure, isTerminal, mergeStates, type State } from '../../protocol/states.js';
 import { isTruthy } from '../../protocol/values.js';
 import type { Deadline, ExpressionFunctions, RenderBounds } from '../expr/index.js';
@@ -21,7 +28,7 @@ import type { FlowRecord } from './ports.js';
 import { compileRetry, type RetryPolicy } from './retry.js';
 import { MASK, SecretMask } from './secret-mask.js';
 import { firstMaxDuration, type SlaBreach, slaBreach } from './sla.js';
-import { createTaskContext, type EngineTaskContext } from './task-context.js';
+import { attemptDir, createTaskContext, type EngineTaskContext } from './task-context.js';
 
 /** Where in the tree a task list runs: its parent, enclosing foreach values, and what stops it. */
 export interface Scope {
@@ -891,6 +898,8 @@ export class ExecutionRun {
       vars: this.vars ?? this.execution.variables ?? {},
       outputs: this.outputs,
       task: { id: task.id, type: task.type },
+      // Kestra's `outputDir`: where a script task's files are collected from (its `$OUTPUT_DIR`).
+      outputDir: join(attemptDir(this.core.workRoot, tr.executionId, tr.id, tr.attempts.length), OUTPUT_DIR),
       taskrun: {
         id: tr.id,
         startDate: tr.startDate,

@@ -113,7 +113,7 @@ export class EngineTaskContext implements TaskContext {
   async workingDir(): Promise<string> {
     if (!this.dir) {
       const { core, run, taskRun } = this.parts;
-      this.dir = join(core.workRoot, run.execution.id, `${taskRun.id}-${this.parts.attempt}`);
+      this.dir = attemptDir(core.workRoot, run.execution.id, taskRun.id, this.parts.attempt);
       await mkdir(this.dir, { recursive: true });
     }
     return this.dir;
@@ -148,6 +148,16 @@ export class EngineTaskContext implements TaskContext {
   dispose(): Promise<void> | undefined {
     return this.dir === undefined ? undefined : rm(this.dir, { recursive: true, force: true });
   }
+}
+
+/** The working directory of one attempt of a task run (made on first use). */
+export function attemptDir(
+  workRoot: string,
+  executionId: string,
+  taskRunId: string,
+  attempt: number,
+): string {
+  return join(workRoot, executionId, `${taskRunId}-${attempt}`);
 }
 
 export function createTaskContext(parts: TaskContextParts): EngineTaskContext {

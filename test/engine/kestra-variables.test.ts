@@ -1,4 +1,5 @@
 /** The variables Kestra gives expressions: parent/parents, labels with system.correlationId, envs and globals. */
+import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { envsFrom } from '../../runtime/engine/process-variables.js';
 import { type EngineFixture, engineFixture } from '../support/engine.js';
@@ -64,5 +65,24 @@ tasks:
   - { id: say, type: log, message: "{{ envs.plant_name }} {{ globals.site.code }}" }
 `);
     expect(r.messages('say')).toEqual(['north 7']);
+  });
+});
+
+describe('outputDir', () => {
+  it('names the folder a script task collects its output files from, as {{ outputDir }}', async () => {
+    fx = engineFixture();
+    const r = await fx.run(`
+id: outdir
+namespace: test
+tasks:
+  - id: write
+    type: io.kestra.plugin.scripts.shell.Commands
+    commands:
+      - echo hello > "{{ outputDir }}/greeting.txt"
+`);
+    expect([r.execution.state, r.execution.error]).toEqual(['SUCCESS', undefined]);
+    const files = r.run('write').outputs.outputFiles as Record<string, string>;
+    expect(Object.keys(files)).toEqual(['greeting.txt']);
+    expect(readFileSync(fx.store.files.localPath(files['greeting.txt']!), 'utf8')).toBe('hello\n');
   });
 });
