@@ -107,7 +107,11 @@ export function executionRoutes(table: RouteTable, services: HubServices & Fleet
         form: T.Record(T.String(), T.String(), { description: 'onResume inputs by id' }),
       },
       responses: {
-        202: { description: 'Resumed; follow the execution to see it go on' },
+        202: {
+          description:
+            'Resumed; follow the execution to see it go on. For an execution run by an agent, the command sent to it (the agent checks the inputs and answers with its events)',
+          schema: SentCommandSchema,
+        },
         404: { description: 'No such execution', schema: ErrorBodySchema },
         409: {
           description: 'The execution is not paused, or not running on the hub',
@@ -124,6 +128,8 @@ export function executionRoutes(table: RouteTable, services: HubServices & Fleet
             ? Object.fromEntries(Object.entries(body.fields).filter(([, v]) => typeof v === 'string'))
             : {};
       if (await executions.resume(params.id, inputs)) return c.body(null, 202);
+      const agentRun = await onAgent(params.id);
+      if (agentRun) return c.json(await fleet().command(agentRun, 'resume', undefined, inputs), 202);
       const execution = await existing(params.id);
       const where = execution.agentId !== null ? `on agent ${execution.agentId}` : 'not running on the hub';
       throw new TernError(
