@@ -35,6 +35,7 @@ import { AgentState, STATE_KEYS } from './sync/agent-state.js';
 import { AssignedFlows, flowParser, planDesired } from './sync/assigned-flows.js';
 import { CommandHandler } from './sync/commands.js';
 import type { ConnectionState } from './sync/connection.js';
+import { applyNamespaceFiles } from './sync/namespace-files.js';
 import { Outbox } from './sync/outbox.js';
 import { SyncClient, type SyncStats } from './sync/sync-client.js';
 
@@ -180,6 +181,7 @@ export async function startAgent(input: AgentOptionsInput): Promise<Agent> {
   const applyDesired = (desired: Desired): void => {
     const plan = planDesired(desired.flows, desired.decommissioned === true, assigned, parse);
     assigned.replace(plan.next);
+    applyNamespaceFiles(store.namespaceFiles, desired.namespaceFiles ?? [], log);
     void triggers.sync(assigned.list());
     decommissioned = desired.decommissioned === true;
     generation = desired.generation;

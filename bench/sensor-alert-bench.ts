@@ -146,7 +146,7 @@ function nodeRedFlows(url: URL): unknown[] {
   ];
 }
 
-/** Sets TCP_NODELAY on every socket of the child, as Tern does on its own (see SPEC §8). */
+/** Sets TCP_NODELAY on every socket of the child, as Tern does on its own (see bench/README.md). */
 const NO_DELAY = `const net = require('node:net');
 const connect = net.Socket.prototype.connect;
 net.Socket.prototype.connect = function (...args) { this.setNoDelay(true); return connect.apply(this, args); };

@@ -25,13 +25,16 @@ export class ApiClient {
   async request<T>(
     method: string,
     path: string,
-    body?: { json?: unknown; yaml?: string },
+    body?: { json?: unknown; yaml?: string; bytes?: Uint8Array },
     allow404 = false,
   ): Promise<T | undefined> {
     const headers: Record<string, string> = { accept: 'application/json' };
     if (this.options.token) headers.authorization = `Bearer ${this.options.token}`;
-    let payload: string | undefined;
-    if (body?.yaml !== undefined) {
+    let payload: string | Uint8Array | undefined;
+    if (body?.bytes !== undefined) {
+      headers['content-type'] = 'application/octet-stream';
+      payload = body.bytes;
+    } else if (body?.yaml !== undefined) {
       headers['content-type'] = 'application/x-yaml';
       payload = body.yaml;
     } else if (body?.json !== undefined) {
@@ -87,6 +90,18 @@ export class ApiClient {
     const cause = err.cause instanceof Error ? err.cause : undefined;
     const why = (cause && describeCertificateError(cause)) ?? cause ?? err.message;
     return new CliError(`cannot reach the hub at ${this.options.server}: ${why}`);
+  }
+
+  /** The body of a GET as bytes; undefined for 404. */
+  async bytes(path: string): Promise<Uint8Array | undefined> {
+    const headers: Record<string, string> = {};
+    if (this.options.token) headers.authorization = `Bearer ${this.options.token}`;
+    const res = await this.fetch(`${this.base}${path}`, { headers }).catch((err: Error) => {
+      throw this.unreachable(err);
+    });
+    if (res.status === 404) return undefined;
+    if (!res.ok) throw new CliError(`GET ${path}: ${res.status} ${await res.text()}`, EXIT_FAILED);
+    return new Uint8Array(await res.arrayBuffer());
   }
 
   async get<T>(path: string): Promise<T> {

@@ -1,4 +1,4 @@
-/** How the CLI ends: exit codes of SPEC §5 and errors that are the user's, printed without a stack. */
+/** How the CLI ends: exit codes (README, "Command line") and the user's errors, printed without a stack. */
 
 export const EXIT_OK = 0;
 export const EXIT_FAILED = 1;

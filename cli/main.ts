@@ -68,14 +68,15 @@ function program(): Command {
     caFile?: string;
     tlsPin?: string[];
   }) => {
-    const [{ ApiClient }, remote, secrets] = await Promise.all([
+    const [{ ApiClient }, remote, secrets, files] = await Promise.all([
       import('./client.js'),
       import('./commands/remote.js'),
       import('./commands/secrets.js'),
+      import('./commands/namespace-files.js'),
     ]);
     const tls = o.caFile || o.tlsPin?.length ? { caFile: o.caFile, pins: o.tlsPin } : undefined;
     const client = new ApiClient({ server: o.server, token: o.token, tls });
-    return { client, out: { printer, json: o.json === true }, remote, secrets };
+    return { client, out: { printer, json: o.json === true }, remote, secrets, files };
   };
 
   cmd
@@ -205,7 +206,7 @@ function program(): Command {
         triggerQueueFull?: string;
         mqttLimits?: string;
       }) => {
-        // V8's background threads give way to the event loop and the broker (docs/decisions.md).
+        // V8's background threads give way to the event loop and the broker (docs/decisions/store.md).
         void lowerHelperThreads();
         const [{ hubCommand }, { readBridgeConfig }, { triggerQueueInput }, { parseLimits }] =
           await Promise.all([
@@ -317,10 +318,15 @@ function program(): Command {
   api(
     cmd
       .command('deploy')
-      .description("make the hub's flows match a folder: create, update and (with --prune) delete")
+      .description(
+        "make the hub's flows, and the namespace files of its _files/ folders, match a folder: create, update and (with --prune) delete",
+      )
       .argument('<dir>', 'folder of flow files')
-      .option('--namespace <ns>', 'only this namespace (and those below it)')
-      .option('--prune', 'delete hub flows that are not in the folder', false)
+      .option(
+        '--namespace <ns>',
+        'only this namespace (and those below it); also the namespace of a _files/ folder with no flow beside it',
+      )
+      .option('--prune', 'delete hub flows and namespace files that are not in the folder', false)
       .option('--dry-run', 'show what would change, change nothing', false),
   ).action(
     async (
@@ -475,6 +481,46 @@ function program(): Command {
   ).action(async (name: string, o: { namespace?: string; server: string; token?: string; json: boolean }) => {
     const { client, out, secrets } = await context(o);
     process.exitCode = await secrets.secretsDelete(client, out, name, o.namespace);
+  });
+
+  const filesCmd = cmd
+    .command('namespaces')
+    .description('namespaces on the hub')
+    .command('files')
+    .description("a namespace's files (scripts, SQL, configuration) that its flows use");
+  type ApiOptions = { server: string; token?: string; json: boolean };
+  api(filesCmd.command('list').description('list the live files').argument('<namespace>')).action(
+    async (namespace: string, o: ApiOptions) => {
+      const { client, out, files } = await context(o);
+      process.exitCode = await files.filesList(client, out, namespace);
+    },
+  );
+  api(
+    filesCmd.command('get').description("print a file's bytes").argument('<namespace>').argument('<path>'),
+  ).action(async (namespace: string, path: string, o: ApiOptions) => {
+    const { client, files } = await context(o);
+    process.exitCode = await files.filesGet(client, namespace, path);
+  });
+  api(
+    filesCmd
+      .command('put')
+      .description('store a local file as a namespace file (a new revision when it differs)')
+      .argument('<namespace>')
+      .argument('<path>', 'path in the namespace, e.g. /scripts/etl.py')
+      .argument('<file>', 'local file'),
+  ).action(async (namespace: string, path: string, file: string, o: ApiOptions) => {
+    const { client, out, files } = await context(o);
+    process.exitCode = await files.filesPut(client, out, namespace, path, file);
+  });
+  api(
+    filesCmd
+      .command('delete')
+      .description('delete a file (its revisions stay on the hub)')
+      .argument('<namespace>')
+      .argument('<path>'),
+  ).action(async (namespace: string, path: string, o: ApiOptions) => {
+    const { client, out, files } = await context(o);
+    process.exitCode = await files.filesDelete(client, out, namespace, path);
   });
 
   return cmd;

@@ -7,10 +7,11 @@ import type { Server } from 'node:http';
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { serve } from '@hono/node-server';
+import { createAdaptorServer } from '@hono/node-server';
 import { collectDefaultMetrics, Registry as MetricsRegistry } from 'prom-client';
 import { builtinRegistry } from '../plugins/builtin.js';
 import { type Logger, silentLogger } from '../protocol/logger.js';
+import { Closers } from '../runtime/closers.js';
 import { Engine } from '../runtime/engine/engine.js';
 import { RuntimeHost } from '../runtime/engine/plugin-host.js';
 import type { FlowRecord } from '../runtime/engine/ports.js';
@@ -19,11 +20,12 @@ import { TriggerRuntime } from '../runtime/triggers/runtime.js';
 import { ensureAdminToken } from './admin-token.js';
 import { createApi } from './api/app.js';
 import { FlowCheckPool } from './api/flow-check.js';
+import { setTriggerDisabled } from './api/flow-triggers.js';
 import { type BrokerListener, listenerOfUrl } from './api/info.js';
 import type { HubServices } from './api/services.js';
 import { KafkaBridge } from './bridge/bridge.js';
 import { type Broker, startBroker } from './broker/broker.js';
-import { compileHubOptions, type HubOptionsInput } from './config.js';
+import { compileHubOptions, type HubOptions, type HubOptionsInput } from './config.js';
 import { HubEventBus } from './events.js';
 import { createHubExecutions, RepositoryFlowSource, runsOnHub } from './executions.js';
 import { Fleet } from './fleet/fleet.js';
@@ -81,6 +83,25 @@ export async function startHub(input: HubOptionsInput, logger: Logger = silentLo
       ? { url: options.dbUrl, filesDir: join(options.dataDir, 'files'), ...writeHooks }
       : { dataDir: options.dataDir, ...writeHooks },
   );
+  // Whatever starts registers how it stops: `close()` runs these newest first, and so does a start that fails.
+  const closers = new Closers(log);
+  closers.add('storage', () => storage.close());
+  try {
+    return await startServices(options, storage, closers, log, logger);
+  } catch (err) {
+    await closers.close();
+    throw err;
+  }
+}
+
+/** Everything after the storage: engine, triggers, API, broker, fleet, bridge; HTTP listens last. */
+async function startServices(
+  options: HubOptions,
+  storage: HubStorage,
+  closers: Closers,
+  log: Logger,
+  logger: Logger,
+): Promise<Hub> {
   const secrets = await HubSecrets.open(storage.secrets, {
     key: options.secretKey ? secretKey(options.secretKey) : undefined,
     environment: options.secretEnvironment,
@@ -96,9 +117,11 @@ export async function startHub(input: HubOptionsInput, logger: Logger = silentLo
   const renderer = new Renderer({ limits: options.renderLimits });
   // Its worker has the built-in plugins, as `registry` has.
   const flowChecker = new FlowCheckPool(registry, renderer);
+  closers.add('flow checker', () => flowChecker.close());
   const source = new RepositoryFlowSource(storage.flows, registry);
   // No default MQTT broker: the embedded one is for agents, and its privileged identity is not for flows.
   const pluginHost = new RuntimeHost();
+  closers.add('plugin host', () => pluginHost.close());
   const engine = new Engine({
     store: storage.executions,
     registry,
@@ -156,6 +179,9 @@ export async function startHub(input: HubOptionsInput, logger: Logger = silentLo
       })
     : undefined;
   if (bridge) engine.on({ execution: (e) => bridge.execution(e), taskRun: (tr, e) => bridge.taskRun(tr, e) });
+  closers.add('bridge', () => bridge?.close());
+  // Executions still running are resumed at the next start; give short ones a moment to end, bridged.
+  closers.add('engine', () => Promise.race([engine.idle(), new Promise((r) => setTimeout(r, 2000).unref())]));
 
   const adminToken = await ensureAdminToken(storage.tokens, options.adminToken, log);
 
@@ -203,7 +229,13 @@ export async function startHub(input: HubOptionsInput, logger: Logger = silentLo
         (err: unknown) => log.error({ namespace, flowId: id, err: String(err) }, 'trigger update failed'),
       );
     },
+    onNamespaceFilesChanged: (namespace) => {
+      void fleet
+        .namespaceFilesChanged(namespace)
+        .catch((err: unknown) => log.error({ namespace, err: String(err) }, 'fleet update failed'));
+    },
     triggerStatuses: () => triggers.status(),
+    brokerConnected: () => fleet.connected,
     // Read at each request: the broker and the HTTP server start after the API is built.
     brokerListeners: (): BrokerListener[] => {
       if (!broker) return options.brokerUrl ? [listenerOfUrl(options.brokerUrl)] : [];
@@ -221,11 +253,19 @@ export async function startHub(input: HubOptionsInput, logger: Logger = silentLo
     bridge,
     flowChecker,
   };
+  // trigger.Toggle on the hub edits a stored flow as `PUT /flows/{namespace}/{id}/triggers/{trigger}` does.
+  pluginHost.triggers = {
+    setDisabled: async (namespace, flowId, triggerId, disabled) => {
+      await setTriggerDisabled(services, namespace, flowId, triggerId, disabled);
+    },
+  };
   const app = createApi(services, { logger: log, version: HUB_VERSION, https: options.tls !== undefined });
   uiRoutes(app, defaultUiDir());
   const certificates = options.tls && (await watchCertificates(options.tls, logger));
-  const server = await listenHttp(app.fetch, options, certificates);
-  const port = (server.address() as AddressInfo).port;
+  closers.add('certificates', () => certificates?.close());
+  // Made now for the broker's WebSocket listener; it listens last, once the hub is ready to answer.
+  const server = createHttpServer(app.fetch, certificates);
+  let port = options.port;
 
   if (!options.brokerUrl) {
     if (certificates && !isLoopback(options.mqttHost))
@@ -243,16 +283,20 @@ export async function startHub(input: HubOptionsInput, logger: Logger = silentLo
       authenticateAgent: (id, token) => storage.agents.verifyCredentials(id, token),
       logger,
     });
+    closers.add('broker', () => broker?.close());
     broker.attachWebSocket(server, '/mqtt');
   }
+  closers.add('http', () => closeHttpServer(server));
   // Executions of agents are the agents' to resume: the hub only stores their records.
   const resumed = await engine.recover((e) => e.agentId === null);
   if (resumed.length > 0) log.info({ count: resumed.length }, 'resumed unfinished executions');
   // Triggers run before agents' records come in, so that `flow` triggers see them end.
+  closers.add('triggers', () => triggers.stop());
   await triggers.sync(await hubFlows(storage));
   const brokerConnection = broker
     ? { url: `mqtt://${loopbackFor(options.mqttHost)}:${broker.port}`, ...broker.hubCredentials }
     : { url: options.brokerUrl! };
+  closers.add('fleet', () => fleet.close());
   await fleet.start(brokerConnection);
   if (bridge) {
     await bridge.attachMqtt(brokerConnection);
@@ -269,8 +313,10 @@ export async function startHub(input: HubOptionsInput, logger: Logger = silentLo
       );
     retention = setInterval(purge, 60 * 60 * 1000);
     retention.unref();
+    closers.add('retention', () => clearInterval(retention));
     void purge();
   }
+  port = await listenHttp(server, options);
 
   const host = loopbackFor(options.host);
   log.info(
@@ -295,22 +341,7 @@ export async function startHub(input: HubOptionsInput, logger: Logger = silentLo
     fleet,
     triggers,
     flowChanged,
-    async close() {
-      if (retention) clearInterval(retention);
-      await triggers.stop();
-      await fleet.close();
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeAllConnections();
-      await closed;
-      await flowChecker.close();
-      await broker?.close();
-      certificates?.close();
-      // Executions still running are resumed at the next start; give short ones a moment to end.
-      await Promise.race([engine.idle(), new Promise((r) => setTimeout(r, 2000).unref())]);
-      await bridge?.close();
-      await pluginHost.close();
-      await storage.close();
-    },
+    close: () => closers.close(),
   };
 }
 
@@ -327,33 +358,39 @@ async function hubFlows(storage: HubStorage): Promise<FlowRecord[]> {
   return out;
 }
 
-/** The API and UI over HTTP, or HTTPS on `certificates` (following their renewals). */
-function listenHttp(
+/** The API and UI over HTTP, or HTTPS on `certificates` (following their renewals); not listening yet. */
+function createHttpServer(
   fetch: (request: Request) => Response | Promise<Response>,
-  options: { port: number; host: string },
   certificates: WatchedCertificates | undefined,
-): Promise<Server> {
-  return new Promise<Server>((resolve, reject) => {
-    const listening = () => {
-      s.off('error', failed);
-      resolve(s as Server);
-    };
-    const failed = (err: Error) => reject(listenError(err, 'HTTP', options, '--port'));
-    const s = certificates
-      ? serve(
-          {
-            fetch,
-            port: options.port,
-            hostname: options.host,
-            createServer: createHttpsServer,
-            serverOptions: { ...certificates.current(), handshakeTimeout: HANDSHAKE_TIMEOUT_MS },
-          },
-          listening,
-        )
-      : serve({ fetch, port: options.port, hostname: options.host }, listening);
-    s.once('error', failed);
-    if (certificates) followCertificates(s as HttpsServer, certificates);
+): Server {
+  if (!certificates) return createAdaptorServer({ fetch }) as Server;
+  const server = createAdaptorServer({
+    fetch,
+    createServer: createHttpsServer,
+    serverOptions: { ...certificates.current(), handshakeTimeout: HANDSHAKE_TIMEOUT_MS },
   });
+  followCertificates(server as HttpsServer, certificates);
+  return server as Server;
+}
+
+/** Listens on `options.port` (0: any free port); resolves with the port, or rejects with one clear line. */
+function listenHttp(server: Server, options: { port: number; host: string }): Promise<number> {
+  return new Promise<number>((resolve, reject) => {
+    const failed = (err: Error) => reject(listenError(err, 'HTTP', options, '--port'));
+    server.once('error', failed);
+    server.listen(options.port, options.host, () => {
+      server.off('error', failed);
+      resolve((server.address() as AddressInfo).port);
+    });
+  });
+}
+
+/** Stops accepting, ends open connections (event streams included), and waits until it is closed. */
+async function closeHttpServer(server: Server): Promise<void> {
+  if (!server.listening) return;
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  server.closeAllConnections();
+  await closed;
 }
 
 function isLoopback(host: string): boolean {

@@ -1,8 +1,15 @@
 /** The built-in task and trigger types, in two lists: what every runtime registers. */
 import type { AnyTaskDefinition, AnyTriggerDefinition } from '../protocol/plugin.js';
+import echo from './core/echo.js';
+import logFetch from './core/fetch.js';
 import log from './core/log.js';
 import output from './core/output.js';
 import dockerRun from './docker/run.js';
+import executionAssert from './execution/assert.js';
+import executionExit from './execution/exit.js';
+import executionLabels from './execution/labels.js';
+import executionPurgeExecutions from './execution/purge-executions.js';
+import executionResume from './execution/resume.js';
 import fileTrigger from './file/file.js';
 import allowFailure from './flow/allow-failure.js';
 import fail from './flow/fail.js';
@@ -22,12 +29,29 @@ import kvGet from './kv/get.js';
 import kvSet from './kv/set.js';
 import mqttPublish from './mqtt/publish.js';
 import mqttTrigger from './mqtt/trigger.js';
+import namespaceDelete from './namespace/delete-files.js';
+import namespaceDownload from './namespace/download-files.js';
+import namespaceUpload from './namespace/upload-files.js';
 import schedule from './schedule/schedule.js';
 import scriptNode from './script/node.js';
 import scriptPython from './script/python.js';
 import scriptShell from './script/shell.js';
 import shell from './shell/commands.js';
 import sqlQuery from './sql/query.js';
+import stateDelete from './state/delete.js';
+import stateGet from './state/get.js';
+import stateSet from './state/set.js';
+import storageConcat from './storage/concat.js';
+import storageDeduplicateItems from './storage/deduplicate-items.js';
+import storageDelete from './storage/delete.js';
+import storageFilterItems from './storage/filter-items.js';
+import storageLocalFiles from './storage/local-files.js';
+import storagePurgeCurrentExecutionFiles from './storage/purge-current-execution-files.js';
+import storageReverse from './storage/reverse.js';
+import storageSize from './storage/size.js';
+import storageSplit from './storage/split.js';
+import templatedTask from './templating/templated-task.js';
+import triggerToggle from './trigger/toggle.js';
 import webhook from './webhook/webhook.js';
 
 export const builtinTasks: readonly AnyTaskDefinition[] = [
@@ -40,6 +64,11 @@ export const builtinTasks: readonly AnyTaskDefinition[] = [
   foreach,
   allowFailure,
   fail,
+  executionLabels,
+  executionExit,
+  executionAssert,
+  executionResume,
+  executionPurgeExecutions,
   pause,
   subflow,
   shell,
@@ -49,6 +78,25 @@ export const builtinTasks: readonly AnyTaskDefinition[] = [
   httpRequest,
   kvSet,
   kvGet,
+  namespaceUpload,
+  namespaceDownload,
+  namespaceDelete,
+  stateSet,
+  stateGet,
+  stateDelete,
+  logFetch,
+  echo,
+  storageLocalFiles,
+  storageConcat,
+  storageSplit,
+  storageSize,
+  storageDelete,
+  storageReverse,
+  storageDeduplicateItems,
+  storageFilterItems,
+  storagePurgeCurrentExecutionFiles,
+  templatedTask,
+  triggerToggle,
   mqttPublish,
   kafkaProduce,
   dockerRun,

@@ -76,3 +76,32 @@ export interface LogLine {
   message: string;
   timestamp: string;
 }
+
+/**
+ * Which ended executions to purge, and what of them (Kestra's PurgeExecutions).
+ * An execution that has not ended is never purged.
+ */
+export interface PurgeRequest {
+  /** With `flowId`, that flow's namespace; without, the namespace and its sub-namespaces; none: all. */
+  namespace?: string;
+  flowId?: string;
+  /** Executions started at or after this instant (ISO-8601). */
+  startDate?: string;
+  /** Executions started at or before this instant (ISO-8601). */
+  endDate: string;
+  /** Only executions in these states; every ended state when absent. */
+  states?: readonly State[];
+  /** Remove the executions and their task runs. */
+  executions: boolean;
+  /** Remove their log lines. */
+  logs: boolean;
+  /** Remove their stored files. */
+  storage: boolean;
+}
+
+/** What a purge removed. */
+export interface PurgeCounts {
+  executionsCount: number;
+  logsCount: number;
+  storagesCount: number;
+}

@@ -1,5 +1,5 @@
 /**
- * The flow document (SPEC §2.1) as JSON Schema, with TypeScript types derived
+ * The flow document (docs/flow-language.md) as JSON Schema, with TypeScript types derived
  * from it. Task and trigger entries are open here: each plugin contributes the
  * schema of its own properties, and the full flow schema is assembled from them
  * (see `plugins/registry.ts`).

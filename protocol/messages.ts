@@ -1,4 +1,4 @@
-/** The hub ↔ agent wire messages (SPEC §4.2): one schema per message, types derived, and one parser for both sides. */
+/** The hub ↔ agent wire messages (docs/protocol.md): one schema per message, types derived, and one parser for both sides. */
 import { createHash } from 'node:crypto';
 import { type Static, Type as T, type TSchema } from '@sinclair/typebox';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
@@ -105,11 +105,32 @@ export const DesiredFlowSchema = T.Object({
 });
 export type DesiredFlow = Static<typeof DesiredFlowSchema>;
 
+/** One namespace file as `desired` carries it: its hub revision and its bytes. */
+export const DesiredNamespaceFileSchema = T.Object({
+  path: Name,
+  revision: Revision,
+  updatedAt: Iso,
+  content: T.String({ description: 'base64' }),
+});
+export type DesiredNamespaceFile = Static<typeof DesiredNamespaceFileSchema>;
+
+/** Every live file of one namespace: the agent's files of that namespace become exactly these. */
+export const DesiredNamespaceFilesSchema = T.Object({
+  namespace: Name,
+  files: T.Array(DesiredNamespaceFileSchema),
+});
+export type DesiredNamespaceFiles = Static<typeof DesiredNamespaceFilesSchema>;
+
 /** Hub → agent (QoS 1, retained): every flow assigned to the agent. Flows not listed are removed. */
 export const DesiredSchema = T.Object({
   generation: Count,
   decommissioned: T.Optional(T.Boolean()),
   flows: T.Array(DesiredFlowSchema),
+  /**
+   * The namespace files of the namespaces of `flows`, one entry per namespace. A namespace not listed keeps
+   * the files the agent holds (the hub left it out to keep the message under its size limit).
+   */
+  namespaceFiles: T.Optional(T.Array(DesiredNamespaceFilesSchema)),
   publishedAt: Iso,
 });
 export type Desired = Static<typeof DesiredSchema>;

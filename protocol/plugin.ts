@@ -3,7 +3,7 @@
  * only from `protocol/`; the engine implements these interfaces.
  */
 import { type Static, Type as T, type TSchema } from '@sinclair/typebox';
-import type { Execution, LogLevel } from './execution.js';
+import type { Execution, LogLevel, LogLine, PurgeCounts, PurgeRequest } from './execution.js';
 import type { Task } from './flow.js';
 import type { State } from './states.js';
 
@@ -37,6 +37,29 @@ export interface KvStore {
   delete(namespace: string, key: string): boolean;
 }
 
+/** One namespace file as listed: its path (`/`-separated, no leading slash), size in bytes and revision. */
+export interface NamespaceFileInfo {
+  readonly path: string;
+  readonly size: number;
+  readonly revision: number;
+  readonly updatedAt: string;
+}
+
+/**
+ * Files kept per namespace (scripts, SQL, configs) that flows of the namespace use. Reads are synchronous
+ * so that expressions (`read()`) can use them; paths are normalised by `namespaceFilePath`.
+ */
+export interface NamespaceFileStore {
+  /** The file's bytes, or undefined when there is no such live file. */
+  get(namespace: string, path: string): Uint8Array | undefined;
+  /** The namespace's live files, sorted by path. */
+  list(namespace: string): NamespaceFileInfo[];
+  /** Stores the bytes as the file's new revision. */
+  put(namespace: string, path: string, content: Uint8Array): Promise<NamespaceFileInfo>;
+  /** Deletes the file (a tombstone revision where revisions are kept); false when there was none. */
+  delete(namespace: string, path: string): Promise<boolean>;
+}
+
 /** Execution file storage: task output files become URIs other tasks can read. */
 export interface FileStorage {
   /** Copies a local file into storage and returns its URI. */
@@ -45,6 +68,8 @@ export interface FileStorage {
   isUri(value: string): boolean;
   /** The local path of a stored file. */
   localPath(uri: string): string;
+  /** Removes every file stored for an execution and returns their URIs. */
+  deleteExecutionFiles(executionId: string): Promise<string[]>;
 }
 
 export interface RunTasksOptions {
@@ -82,6 +107,12 @@ export interface MqttEndpoint {
   readonly password?: string;
 }
 
+/** Enables and disables the triggers of stored flows: the hub's, whose flows it keeps. */
+export interface TriggerSwitch {
+  /** Saves the flow with the trigger disabled (or enabled again); throws a TernError naming what is missing. */
+  setDisabled(namespace: string, flowId: string, triggerId: string, disabled: boolean): Promise<void>;
+}
+
 /**
  * What the process running a plugin offers beyond the flow: resources shared
  * across executions, and the endpoints a plugin uses when a flow names none.
@@ -89,6 +120,8 @@ export interface MqttEndpoint {
 export interface PluginHost {
   /** The MQTT broker for a flow that names no `server`: the agent's local broker; none on the hub. */
   readonly mqtt: MqttEndpoint | undefined;
+  /** Triggers of stored flows, on the hub; undefined where flows come from elsewhere (an agent, `tern run`). */
+  readonly triggers: TriggerSwitch | undefined;
   /**
    * One instance per `key` for the runtime's life, made by `create` on first
    * use and closed when the runtime stops.
@@ -102,6 +135,26 @@ export interface PluginHost {
    * unsubscribe function.
    */
   onExecutionEnd(listener: (execution: Execution) => void): () => void;
+}
+
+/** The states `execution.exit` can end an execution in (Kestra's ExitState). */
+export type ExitState = 'SUCCESS' | 'WARNING' | 'FAILED' | 'KILLED' | 'CANCELLED';
+
+/** What a task can do to the running execution, and to others of its runtime, beyond its own outputs. */
+export interface ExecutionControl {
+  /** Adds labels to the running execution, replacing those of the same key; stored at once. */
+  addLabels(labels: Record<string, string>): void;
+  /**
+   * Ends the running execution in `state` once the calling task ends: no
+   * further task starts, nor `errors` or `finally`; KILLED kills what runs.
+   */
+  exit(state: ExitState): void;
+  /** Resumes the paused tasks of an execution run by this runtime; false when it runs none such. */
+  resume(executionId: string): boolean;
+  /** Every log line of an execution stored by this runtime, oldest first (the running one's included). */
+  logs(executionId: string): Promise<LogLine[]>;
+  /** Removes ended executions stored by this runtime, or their logs or files, as `request` says. */
+  purge(request: PurgeRequest): Promise<PurgeCounts>;
 }
 
 /** Everything a task's `run` can use. */
@@ -128,7 +181,11 @@ export interface TaskContext {
   readonly signal: AbortSignal;
   readonly kv: KvStore;
   readonly storage: FileStorage;
+  /** The namespace files of this runtime (the hub's, or those synced to the agent). */
+  readonly namespaceFiles: NamespaceFileStore;
   readonly host: PluginHost;
+  /** Labels, early exit, resuming and logs of executions. */
+  readonly executions: ExecutionControl;
   /** Creates (once per attempt) and returns a private working directory. */
   workingDir(): Promise<string>;
   secret(name: string): string | undefined;
@@ -143,6 +200,12 @@ export interface TaskContext {
    * (without `until`, only then); survives restarts.
    */
   pause(until?: number): Promise<PauseOutcome>;
+  /**
+   * Runs, within this attempt, the runnable task that the YAML `spec`
+   * describes (checked as a flow's task is) and gives its result: its
+   * outputs become this task's.
+   */
+  runTaskSpec(spec: string): Promise<TaskResult | undefined>;
 }
 
 /** How a pause ended: resumed (with the `onResume` inputs given), or its time ran out. */
@@ -174,6 +237,12 @@ export interface TaskDefinition<P = Record<string, unknown>> {
   readonly outputs?: TSchema;
   /** Properties that hold nested tasks: not rendered, validated as task lists. */
   readonly children: readonly string[];
+  /**
+   * Properties the engine passes as written, expressions unrendered: the
+   * plugin renders them itself with `ctx.render`, with variables of its own
+   * (an item of a file, say).
+   */
+  readonly raw: readonly string[];
   readonly examples: readonly TaskExample[];
   run(props: P, ctx: TaskContext): Promise<TaskResult | undefined> | TaskResult | undefined;
 }
@@ -186,6 +255,7 @@ type TaskDefinitionInput<S extends TSchema> = {
   properties: S;
   outputs?: TSchema;
   children?: readonly string[];
+  raw?: readonly string[];
   examples?: readonly TaskExample[];
   run(props: Static<S>, ctx: TaskContext): Promise<TaskResult | undefined> | TaskResult | undefined;
 };
@@ -207,6 +277,7 @@ export function defineTask<S extends TSchema>(def: TaskDefinitionInput<S>): Task
     kind: 'task',
     aliases: [],
     children: [],
+    raw: [],
     examples: [],
     ...def,
   };

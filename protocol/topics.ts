@@ -1,4 +1,4 @@
-/** MQTT topics of the hub ↔ agent contract (SPEC §4.2): builders, parsers and who publishes each. */
+/** MQTT topics of the hub ↔ agent contract (docs/protocol.md): builders, parsers and who publishes each. */
 import { TernError } from './errors.js';
 import { isValidId } from './ids.js';
 
@@ -8,7 +8,7 @@ export const AGENTS_TOPIC_ROOT = 'tern/v1/agents/';
 /** Default prefix under which any authenticated agent may exchange shared data. */
 export const SHARED_DATA_PREFIX = 'tern/v1/data/';
 
-/** The last level of an agent topic, in the order of SPEC §4.2. */
+/** The last level of an agent topic, in the order of docs/protocol.md's table. */
 export const AGENT_TOPIC_KINDS = ['hello', 'status', 'desired', 'reported', 'events', 'ack', 'cmd'] as const;
 export type AgentTopicKind = (typeof AGENT_TOPIC_KINDS)[number];
 

@@ -24,3 +24,24 @@ export function isTruthy(value: unknown): boolean {
 export function asKey(value: unknown): string {
   return typeof value === 'string' ? value : JSON.stringify(value);
 }
+
+const isMap = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * `over` laid on `base`: maps merge key by key, at every depth; anything else
+ * (lists included) replaces. Neither argument is changed.
+ *
+ * @example deepMerge({ a: { x: 1 }, l: [1] }, { a: { y: 2 }, l: [2] }) // { a: { x: 1, y: 2 }, l: [2] }
+ */
+export function deepMerge(
+  base: Record<string, unknown>,
+  over: Record<string, unknown>,
+): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...base };
+  for (const [key, value] of Object.entries(over)) {
+    const current = out[key];
+    out[key] = isMap(current) && isMap(value) ? deepMerge(current, value) : value;
+  }
+  return out;
+}

@@ -1,5 +1,5 @@
 /** DirectoryFileStorage: copies under execution/task run folders, URIs, and refusal of escaping names. */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -24,6 +24,23 @@ describe('DirectoryFileStorage', () => {
     expect(readFileSync(join(dir, 'storage', 'exec1', 'run1', 'report.csv'), 'utf8')).toBe(
       readFileSync(source, 'utf8'),
     );
+  });
+
+  it("deletes an execution's files, giving their URIs, and leaves other executions' alone", async () => {
+    const kept = await files.put('exec2', 'run1', 'a.csv', source);
+    const gone = [
+      await files.put('exec1', 'run1', 'out/my report.csv', source),
+      await files.put('exec1', 'run2', 'b.csv', source),
+    ];
+    expect([await files.deleteExecutionFiles('exec1'), existsSync(files.localPath(kept))]).toEqual([
+      gone.sort(),
+      true,
+    ]);
+    expect(existsSync(join(dir, 'storage', 'exec1'))).toBe(false);
+  });
+
+  it('deletes nothing, and says so, for an execution without files', async () => {
+    expect(await files.deleteExecutionFiles('none')).toEqual([]);
   });
 
   it('returns a tern:/// URI naming execution, task run and file', async () => {
@@ -60,6 +77,13 @@ describe('DirectoryFileStorage', () => {
 
   it('refuses a task run id that is a path', async () => {
     await expect(files.put('exec1', 'a/b', 'report.csv', source)).rejects.toThrow(/task run id/);
+  });
+
+  it("reads Kestra's kestra:/// URI as the same stored file as tern:///", async () => {
+    const uri = await files.put('exec1', 'run1', 'report.csv', source);
+    const kestra = uri.replace('tern:///', 'kestra:///');
+    expect(files.isUri(kestra)).toBe(true);
+    expect(files.localPath(kestra)).toBe(files.localPath(uri));
   });
 
   it('recognises its own URIs', async () => {

@@ -1,11 +1,17 @@
-/** Execution file storage in a local directory, addressed by `tern:///<execution>/<task run>/<name>` URIs. */
-import { copyFile, mkdir } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+/**
+ * Execution file storage in a local directory, addressed by `tern:///<execution>/<task run>/<name>` URIs
+ * (`kestra:///…` names the same files).
+ */
+import { copyFile, mkdir, readdir, rm } from 'node:fs/promises';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import { TernError } from '../protocol/errors.js';
 import type { FileStorage } from '../protocol/plugin.js';
 
 /** Every URI made by {@link DirectoryFileStorage} starts with this. */
 export const FILE_URI_PREFIX = 'tern:///';
+
+/** Kestra's prefix for the same storage: `kestra:///e/t/name` and `tern:///e/t/name` are one file. */
+export const KESTRA_URI_PREFIX = 'kestra:///';
 
 /**
  * Stores a task's output files under `<root>/<executionId>/<taskRunId>/<name>`.
@@ -50,6 +56,20 @@ export class DirectoryFileStorage implements FileStorage {
     }
     return join(this.root, ...segments);
   }
+
+  /** Removes the folder of an execution's files and returns the URIs of the files it held. */
+  async deleteExecutionFiles(executionId: string): Promise<string[]> {
+    const [segment] = checkedSegments(executionId, 'execution id', false);
+    const dir = join(this.root, segment!);
+    const entries = await readdir(dir, { recursive: true, withFileTypes: true }).catch(() => []);
+    const uris = entries
+      .filter((entry) => entry.isFile())
+      .map((entry) => relative(this.root, join(entry.parentPath, entry.name)).split(sep))
+      .map((parts) => FILE_URI_PREFIX + parts.map(encodeURIComponent).join('/'))
+      .sort();
+    await rm(dir, { recursive: true, force: true });
+    return uris;
+  }
 }
 
 /**
@@ -62,10 +82,14 @@ export function isStorageUri(value: string): boolean {
   return parseUri(value) !== undefined;
 }
 
-/** Splits a URI into safe, decoded path segments: execution, task run, then at least one name segment. */
+/**
+ * Splits a URI (`tern:///` or Kestra's `kestra:///`) into safe, decoded path segments: execution, task run,
+ * then at least one name segment.
+ */
 function parseUri(uri: string): string[] | undefined {
-  if (!uri.startsWith(FILE_URI_PREFIX)) return undefined;
-  const raw = uri.slice(FILE_URI_PREFIX.length).split('/');
+  const prefix = [FILE_URI_PREFIX, KESTRA_URI_PREFIX].find((p) => uri.startsWith(p));
+  if (prefix === undefined) return undefined;
+  const raw = uri.slice(prefix.length).split('/');
   if (raw.length < 3) return undefined;
   const segments: string[] = [];
   for (const part of raw) {

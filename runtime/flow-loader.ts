@@ -556,12 +556,16 @@ export async function loadFlowFile(
 
 const FLOW_EXTENSIONS = new Set(['.yml', '.yaml']);
 
+/** A folder of namespace files beside flows (`tern deploy` uploads it); never searched for flows. */
+export const NAMESPACE_FILES_FOLDER = '_files';
+
 async function walkDirectory(dir: string): Promise<string[]> {
   const entries: Dirent[] = await readdir(dir, { withFileTypes: true });
   const files: string[] = [];
   for (const entry of entries) {
-    // Hidden folders hold tooling (.git, .github workflows), never flows.
-    if (entry.name.startsWith('.')) continue;
+    // Hidden folders hold tooling (.git, .github workflows), never flows; `_files` folders hold namespace files.
+    if (entry.name.startsWith('.') || (entry.name === NAMESPACE_FILES_FOLDER && entry.isDirectory()))
+      continue;
     const path = join(dir, entry.name);
     const kind = entry.isSymbolicLink() ? await stat(path).catch(() => undefined) : entry;
     if (kind?.isDirectory() && !entry.isSymbolicLink()) files.push(...(await walkDirectory(path)));
@@ -572,7 +576,7 @@ async function walkDirectory(dir: string): Promise<string[]> {
 
 /**
  * Expands a list of files/dirs to .yml/.yaml files, recursively for dirs
- * (hidden folders skipped), sorted and without duplicates. Files named
+ * (hidden folders and `_files` folders skipped), sorted and without duplicates. Files named
  * explicitly are kept whatever their extension. Rejects when a path does not exist.
  *
  * @example await findFlowFiles(['flows']) // ['flows/a.yml', 'flows/team/b.yaml']

@@ -105,6 +105,20 @@ export const MIGRATIONS: readonly Migration[] = [
       ) WITHOUT ROWID;
     `,
   },
+  {
+    version: 4,
+    name: 'namespace files',
+    sql: `
+      CREATE TABLE namespace_files (
+        namespace TEXT NOT NULL,
+        path TEXT NOT NULL,
+        revision INTEGER NOT NULL,
+        content BLOB NOT NULL,
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (namespace, path)
+      ) WITHOUT ROWID;
+    `,
+  },
 ];
 
 /**

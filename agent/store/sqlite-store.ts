@@ -7,11 +7,13 @@ import BetterSqlite3 from 'better-sqlite3';
 import type { Execution, LogLevel, LogLine, TaskRun } from '../../protocol/execution.js';
 import type { RecordKind } from '../../protocol/messages.js';
 import type { State } from '../../protocol/states.js';
-import type { ExecutionStore } from '../../runtime/engine/ports.js';
+import type { ExecutionStore, PurgeCounts, PurgeRequest } from '../../runtime/engine/ports.js';
 import { DirectoryFileStorage } from '../../runtime/file-storage.js';
 import { WalCheckpointer } from './checkpointer.js';
 import { SqliteKvStore } from './kv-store.js';
 import { migrate } from './migrations.js';
+import { SqliteNamespaceFiles } from './namespace-files.js';
+import { purgeExecutions } from './purge.js';
 import { type BatchReply, type BatchWrite, BatchWriter } from './writer.js';
 
 export interface SqliteStoreOptions {
@@ -130,6 +132,7 @@ class Queued {
 export class SqliteStore implements ExecutionStore {
   readonly kv: SqliteKvStore;
   readonly files: DirectoryFileStorage;
+  readonly namespaceFiles: SqliteNamespaceFiles;
   private readonly db: Database;
   private readonly upsertExecution: Statement<unknown[]>;
   private readonly upsertTaskRun: Statement<unknown[]>;
@@ -232,6 +235,7 @@ export class SqliteStore implements ExecutionStore {
     const clock = options.clock;
     this.now = clock ? () => clock.now() : Date.now;
     this.kv = new SqliteKvStore(this.db, this.now);
+    this.namespaceFiles = new SqliteNamespaceFiles(this.db, this.now);
     if (options.filesDir !== undefined) {
       this.files = new DirectoryFileStorage(options.filesDir);
     } else if (inMemory) {
@@ -411,6 +415,12 @@ export class SqliteStore implements ExecutionStore {
       message: r.message,
       timestamp: r.ts,
     }));
+  }
+
+  /** Removes ended executions, their logs or files, as `request` says (Kestra's PurgeExecutions). */
+  async purgeExecutions(request: PurgeRequest): Promise<PurgeCounts> {
+    this.commitPending();
+    return purgeExecutions(this.db, this.files, request);
   }
 
   /** Commits what is queued, then closes the database. Removes the temporary files folder of a ':memory:' store. */

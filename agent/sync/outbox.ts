@@ -1,5 +1,5 @@
 /**
- * The sync outbox (SPEC §4.2): records the store appended in the same
+ * The sync outbox (docs/protocol.md): records the store appended in the same
  * transaction as the state they mirror, read in seq order for the hub,
  * trimmed once acknowledged, and kept within limits.
  */

@@ -1,5 +1,5 @@
 /**
- * The agent's side of the sync protocol (SPEC §4.2): one MQTT session to the
+ * The agent's side of the sync protocol (docs/protocol.md): one MQTT session to the
  * hub's broker, our own reconnect with backoff, the outbox drained in seq
  * order with at most `maxInFlight` unacknowledged batches, and the hub's
  * `desired`, `ack` and `cmd` messages validated on receipt.

@@ -1,6 +1,6 @@
 /**
- * `tern deploy DIR`: makes the hub's flows match a folder (GitOps). Every
- * local flow is validated first; nothing is sent if one is invalid.
+ * `tern deploy DIR`: makes the hub's flows, and the namespace files of its `_files/` folders, match a folder
+ * (GitOps). Every local flow is validated first; nothing is sent if one is invalid.
  */
 
 import { builtinRegistry } from '../../plugins/builtin.js';
@@ -11,6 +11,7 @@ import { findFlowFiles, loadFlowFile } from '../../runtime/flow-loader.js';
 import { type ApiClient, enc } from '../client.js';
 import { CliError, EXIT_FAILED, EXIT_OK, EXIT_USAGE } from '../errors.js';
 import type { Printer } from '../format.js';
+import { deployFilesFolder, filesFolders } from './deploy-files.js';
 
 export interface DeployOptions {
   namespace?: string;
@@ -60,6 +61,11 @@ export async function deployCommand(
       );
     } else local.set(key, { flow: r.flow, source: r.source ?? '', file });
   }
+  const folders = await filesFolders(dir, [...local.values()], options.namespace, problems);
+  for (const f of folders) {
+    if (options.namespace && !inScope(f.namespace, options.namespace))
+      problems.push(`${f.dir}: namespace ${f.namespace} is outside --namespace ${options.namespace}`);
+  }
   if (problems.length > 0) throw new CliError(`nothing deployed:\n${problems.join('\n')}`, EXIT_FAILED);
 
   const scopes = options.namespace
@@ -102,8 +108,19 @@ export async function deployCommand(
       report('deleted', `${f.namespace}.${f.id}`);
     }
   }
-  printer.line(
-    `${counts.created} created, ${counts.updated} updated, ${counts.unchanged} unchanged, ${counts.deleted} deleted${options.dryRun ? ' (dry run: nothing changed)' : ''}`,
-  );
+  const summary = (c: Record<Action, number>) =>
+    `${c.created} created, ${c.updated} updated, ${c.unchanged} unchanged, ${c.deleted} deleted${options.dryRun ? ' (dry run: nothing changed)' : ''}`;
+  printer.line(summary(counts));
+  if (folders.length === 0) return EXIT_OK;
+
+  const fileCounts: Record<Action, number> = { created: 0, updated: 0, unchanged: 0, deleted: 0 };
+  for (const folder of folders) {
+    await deployFilesFolder(folder, client, options, (action, name, revision) => {
+      fileCounts[action]++;
+      const rev = revision !== undefined && !options.dryRun ? ` (revision ${revision})` : '';
+      printer.line(`${options.dryRun ? 'would be ' : ''}${action.padEnd(9)} file ${name}${rev}`);
+    });
+  }
+  printer.line(`files: ${summary(fileCounts)}`);
   return EXIT_OK;
 }

@@ -17,6 +17,7 @@ import { followRoutes } from './follow.js';
 import { healthRoutes } from './health.js';
 import { infoRoutes } from './info.js';
 import { httpMetrics, metricsRoutes } from './metrics.js';
+import { namespaceFileRoutes } from './namespace-files.js';
 import { openApiDocument } from './openapi.js';
 import { pluginRoutes } from './plugins.js';
 import { TokenRevocations } from './revocations.js';
@@ -84,6 +85,7 @@ export function createApi(services: HubServices, options: ApiOptions = {}): Hono
   agentRoutes(table, services);
   tokenRoutes(table, services, revocations);
   secretRoutes(table, services);
+  namespaceFileRoutes(table, services);
   bridgeRoutes(table, services);
   pluginRoutes(table, services);
   metricsRoutes(table, services);

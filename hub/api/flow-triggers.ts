@@ -27,9 +27,6 @@ export type FlowWithTriggers = Static<typeof FlowWithTriggersSchema>;
 
 /** Registers `PUT /flows/{namespace}/{id}/triggers/{triggerId}`. */
 export function flowTriggerRoutes(table: RouteTable, services: HubServices): void {
-  const { flows } = services.storage;
-  const changed = (row: FlowRecordRow) => services.onFlowChanged?.(row.namespace, row.id);
-
   table.add(
     {
       method: 'put',
@@ -50,30 +47,49 @@ export function flowTriggerRoutes(table: RouteTable, services: HubServices): voi
     },
     async (c, { params, body }) => {
       if (body.kind !== 'json') throw new TernError('BAD_REQUEST', 'a JSON body `{disabled}` is required');
-      const { disabled } = body.value;
-      let row = await flows.get(params.namespace, params.id);
-      if (!row) throw flowNotFound(params.namespace, params.id);
-      const trigger = row.flow.triggers?.find((t) => t.id === params.triggerId);
-      if (!trigger)
-        throw new TernError(
-          'NOT_FOUND',
-          `flow ${params.namespace}.${params.id} has no trigger ${params.triggerId}`,
-        );
-      if ((trigger.disabled === true) !== disabled) {
-        const source = withTriggerDisabled(row.source, params.triggerId, disabled);
-        if (source === undefined)
-          throw new TernError(
-            'CONFLICT',
-            `trigger ${params.triggerId} is not an entry of the source's \`triggers\`; update the flow instead`,
-          );
-        const checked = await flowCheckerOf(services).check({ kind: 'yaml', text: source });
-        const saved = await flows.save(acceptedFlow(checked), source);
-        row = saved.row;
-        if (saved.outcome !== 'unchanged') changed(row);
-      }
+      const row = await setTriggerDisabled(
+        services,
+        params.namespace,
+        params.id,
+        params.triggerId,
+        body.value.disabled,
+      );
       return c.json(await withTriggers(row, services));
     },
   );
+}
+
+/**
+ * Saves a new revision of the flow whose source has the trigger disabled (or
+ * enabled again), the rest of the source as it was, and tells the hub and the
+ * agents; the same revision when the trigger already is so. Throws NOT_FOUND
+ * for a missing flow or trigger.
+ */
+export async function setTriggerDisabled(
+  services: HubServices,
+  namespace: string,
+  flowId: string,
+  triggerId: string,
+  disabled: boolean,
+): Promise<FlowRecordRow> {
+  const { flows } = services.storage;
+  let row = await flows.get(namespace, flowId);
+  if (!row) throw flowNotFound(namespace, flowId);
+  const trigger = row.flow.triggers?.find((t) => t.id === triggerId);
+  if (!trigger) throw new TernError('NOT_FOUND', `flow ${namespace}.${flowId} has no trigger ${triggerId}`);
+  if ((trigger.disabled === true) !== disabled) {
+    const source = withTriggerDisabled(row.source, triggerId, disabled);
+    if (source === undefined)
+      throw new TernError(
+        'CONFLICT',
+        `trigger ${triggerId} is not an entry of the source's \`triggers\`; update the flow instead`,
+      );
+    const checked = await flowCheckerOf(services).check({ kind: 'yaml', text: source });
+    const saved = await flows.save(acceptedFlow(checked), source);
+    row = saved.row;
+    if (saved.outcome !== 'unchanged') services.onFlowChanged?.(row.namespace, row.id);
+  }
+  return row;
 }
 
 /**

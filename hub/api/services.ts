@@ -66,10 +66,14 @@ export interface HubServices {
   events?: HubEventSource;
   /** Called after a flow is created, updated or deleted (the fleet republishes agents' desired state). */
   onFlowChanged?(namespace: string, id: string): void;
+  /** Called after a namespace file is written or deleted (the fleet sends agents running the namespace its files). */
+  onNamespaceFilesChanged?(namespace: string): void;
   /** Every trigger the hub runs itself, for the flow's `triggers`; without it no `hub` runtime is shown. */
   triggerStatuses?(): TriggerStatus[];
   /** Where agents reach the hub's MQTT broker, for `GET /info`; without it the list is empty. */
   brokerListeners?(): BrokerListener[];
+  /** Whether the hub's connection to its MQTT broker is up, for `/healthz`; without it no broker is reported. */
+  brokerConnected?(): boolean;
   /** The hub's secrets; without them `/secrets` answers 404. */
   secrets?: SecretsService;
   /** The Kafka bridge, when configured; without it `/bridge` reports it is off. */

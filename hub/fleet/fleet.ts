@@ -20,6 +20,7 @@ import {
   revisionsOf,
 } from './assignment.js';
 import { FleetCommands } from './commands.js';
+import { type DesiredFiles, desiredFilesFor } from './desired-files.js';
 import { HubClient, type HubInbound } from './hub-client.js';
 import { ingestBatch } from './ingest.js';
 import { agentFlows, allAgents } from './listing.js';
@@ -105,6 +106,11 @@ export class Fleet implements FleetControl {
     await this.republish(live, true);
   }
 
+  /** Whether the hub's own MQTT client is connected to the broker now. */
+  get connected(): boolean {
+    return this.client?.connected ?? false;
+  }
+
   async close(): Promise<void> {
     await Promise.all([...this.lanes.values()]);
     await this.client?.close();
@@ -148,6 +154,17 @@ export class Fleet implements FleetControl {
       if (agent.decommissioned) continue;
       const status = agent.status as AgentSyncStatus;
       if (status.desired?.hash !== desiredHash(desiredFlowsFor(agent, this.flows.values())))
+        changed.push(agent.id);
+    }
+    await this.republish(changed, false);
+  }
+
+  /** A namespace file was written or deleted: republishes the desired state of the agents running flows of the namespace. */
+  async namespaceFilesChanged(namespace: string): Promise<void> {
+    const changed: string[] = [];
+    for await (const agent of allAgents(this.storage)) {
+      if (agent.decommissioned) continue;
+      if (desiredFlowsFor(agent, this.flows.values()).some((f) => f.namespace === namespace))
         changed.push(agent.id);
     }
     await this.republish(changed, false);
@@ -345,10 +362,16 @@ export class Fleet implements FleetControl {
   private async publishDesired(agentId: string, force: boolean): Promise<void> {
     const agent = await this.storage.agents.get(agentId);
     if (!agent) return;
-    const { desired, hash, same } = this.desiredOf(agent);
+    const { desired, hash, files, same } = this.desiredOf(agent);
     if (same && !force) return;
     if (!this.client) return;
     const { generation, flows, publishedAt } = desired;
+    if (files.omitted.length > 0) {
+      this.log.error(
+        { agentId, generation, namespaces: files.omitted },
+        'namespace files left out of desired: they do not fit in its size limit; the agent keeps its older copies',
+      );
+    }
     await this.client.publish(agentId, 'desired', desired, true);
     await this.updateAgent(agent, {
       status: {
@@ -359,6 +382,8 @@ export class Fleet implements FleetControl {
           hash,
           publishedAt,
           flows: revisionsOf(flows),
+          filesHash: files.hash,
+          ...(files.omitted.length > 0 && { namespaceFilesOmitted: files.omitted }),
           ...(agent.decommissioned && { decommissioned: true }),
         },
       },
@@ -371,20 +396,25 @@ export class Fleet implements FleetControl {
    * decommissioned), their hash, and whether that equals the last one
    * published (then with the same generation, else the next one).
    */
-  private desiredOf(agent: AgentRow): { desired: Desired; hash: string; same: boolean } {
+  private desiredOf(agent: AgentRow): { desired: Desired; hash: string; files: DesiredFiles; same: boolean } {
     const status = agent.status as AgentSyncStatus;
     const flows = agent.decommissioned ? [] : desiredFlowsFor(agent, this.flows.values());
     const hash = desiredHash(flows);
+    const files = desiredFilesFor(this.storage.namespaceFiles, flows);
     const previous = status.desired;
-    const same = previous?.hash === hash && (previous.decommissioned ?? false) === agent.decommissioned;
+    const same =
+      previous?.hash === hash &&
+      previous.filesHash === files.hash &&
+      (previous.decommissioned ?? false) === agent.decommissioned;
     const generation = same && previous ? previous.generation : (status.generation ?? 0) + 1;
     const desired: Desired = {
       generation,
       flows,
+      namespaceFiles: files.sets,
       publishedAt: new Date().toISOString(),
       ...(agent.decommissioned && { decommissioned: true }),
     };
-    return { desired, hash, same };
+    return { desired, hash, files, same };
   }
 
   /** Merges a patch into the agent's row (in its lane) and recomputes drift. */

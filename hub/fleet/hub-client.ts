@@ -63,14 +63,19 @@ export class HubClient {
 
   static async connect(options: HubClientOptions): Promise<HubClient> {
     leanMqttPackets();
-    const client = await mqtt.connectAsync(options.url, {
-      username: options.username,
-      password: options.password,
-      // Unique per start: two hub processes must not take each other's session.
-      clientId: `tern-hub-${Math.random().toString(36).slice(2, 10)}`,
-      protocolVersion: 4,
-      reconnectPeriod: 1000,
-    });
+    const client = await mqtt
+      .connectAsync(options.url, {
+        username: options.username,
+        password: options.password,
+        // Unique per start: two hub processes must not take each other's session.
+        clientId: `tern-hub-${Math.random().toString(36).slice(2, 10)}`,
+        protocolVersion: 4,
+        reconnectPeriod: 1000,
+      })
+      .catch((err: Error) => {
+        // mqtt.js has ended the client: a hub that cannot reach its broker at start stops, and says where.
+        throw new Error(`cannot connect to the MQTT broker at ${loggable(options.url)}: ${err.message}`);
+      });
     const hub = new HubClient(client, options);
     await client.subscribeAsync(
       HUB_LISTENS.map((k) => allAgentsTopicFilter(k)),

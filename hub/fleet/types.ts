@@ -53,6 +53,10 @@ export interface AgentSyncStatus {
     publishedAt: string;
     decommissioned?: boolean;
     flows: AppliedFlow[];
+    /** SHA-256 of the namespace files sent (namespaces, paths, revisions): a change republishes. */
+    filesHash?: string;
+    /** Namespaces whose files did not fit in `desired`: the agent keeps older copies of them. */
+    namespaceFilesOmitted?: string[];
   };
   applied?: {
     generation: number;

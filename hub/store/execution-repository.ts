@@ -8,10 +8,12 @@ import {
   type LogLine,
   type TaskRun,
 } from '../../protocol/execution.js';
+import type { NamespaceFileStore } from '../../protocol/plugin.js';
 import type { State } from '../../protocol/states.js';
-import type { ExecutionStore } from '../../runtime/engine/ports.js';
+import type { ExecutionStore, PurgeCounts, PurgeRequest } from '../../runtime/engine/ports.js';
 import type { DirectoryFileStorage } from '../../runtime/file-storage.js';
 import type { Db } from './db.js';
+import { purgeExecutions } from './execution-purge.js';
 import { inNamespace, isoBound } from './filters.js';
 import type { CachedKvStore } from './kv-cache.js';
 import { decodeCursor, encodeCursor, pageLimit, toPage } from './paging.js';
@@ -37,6 +39,7 @@ export class ExecutionRepository implements ExecutionStore, ExecutionQueries {
     private readonly queue: WriteQueue,
     readonly kv: CachedKvStore,
     readonly files: DirectoryFileStorage,
+    readonly namespaceFiles: NamespaceFileStore,
   ) {}
 
   /** Queues an upsert of the execution; it is serialised when its batch commits. */
@@ -91,6 +94,12 @@ export class ExecutionRepository implements ExecutionStore, ExecutionQueries {
       .where(inArray(executions.state, [...states]))
       .orderBy(asc(executions.startDate), asc(executions.id));
     return rows.map((r) => r.doc as Execution);
+  }
+
+  /** Removes ended executions, their logs or files, as `request` says (Kestra's PurgeExecutions). */
+  async purgeExecutions(request: PurgeRequest): Promise<PurgeCounts> {
+    await this.flush();
+    return purgeExecutions(this.db, this.files, request);
   }
 
   /** Every log line of the execution, in the order they were appended. */

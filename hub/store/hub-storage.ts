@@ -11,6 +11,7 @@ import { type Database, type Db, openDatabase } from './db.js';
 import { ExecutionRepository } from './execution-repository.js';
 import { DrizzleFlowRepository } from './flow-repository.js';
 import { CachedKvStore } from './kv-cache.js';
+import { DrizzleNamespaceFileRepository } from './namespace-file-repository.js';
 import { executions, logs, taskRuns } from './schema.js';
 import { DrizzleSecretRepository } from './secret-repository.js';
 import { DrizzleSyncRepository } from './sync-repository.js';
@@ -84,6 +85,7 @@ class DrizzleHubStorage implements HubStorage {
     readonly triggers: DrizzleTriggerStateRepository,
     readonly secrets: DrizzleSecretRepository,
     readonly bridge: DrizzleBridgeRepository,
+    readonly namespaceFiles: DrizzleNamespaceFileRepository,
   ) {}
 
   static async open(
@@ -111,6 +113,8 @@ class DrizzleHubStorage implements HubStorage {
     if (filesDir === undefined && options.dataDir !== undefined) filesDir = join(options.dataDir, 'files');
     if (filesDir === undefined) filesDir = ownedFilesDir = mkdtempSync(join(tmpdir(), 'tern-hub-files-'));
     const files = new DirectoryFileStorage(filesDir);
+    const namespaceFiles = new DrizzleNamespaceFileRepository(db, now);
+    await namespaceFiles.load();
 
     return new DrizzleHubStorage(
       database,
@@ -118,7 +122,7 @@ class DrizzleHubStorage implements HubStorage {
       ownedFilesDir,
       queue,
       now,
-      new ExecutionRepository(db, queue, kv, files),
+      new ExecutionRepository(db, queue, kv, files, namespaceFiles),
       new DrizzleFlowRepository(db, now),
       new DrizzleTokenRepository(db, now),
       new DrizzleAgentRepository(db, now),
@@ -126,6 +130,7 @@ class DrizzleHubStorage implements HubStorage {
       new DrizzleTriggerStateRepository(db),
       new DrizzleSecretRepository(db, now),
       new DrizzleBridgeRepository(db, now),
+      namespaceFiles,
     );
   }
 

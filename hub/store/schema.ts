@@ -166,7 +166,7 @@ export const apiTokens = pgTable('api_tokens', {
   revokedAt: timestamp('revoked_at', { withTimezone: true, mode: 'date' }),
 });
 
-/** Highest record `seq` stored per agent: what the hub acks (SPEC §4.2). */
+/** Highest record `seq` stored per agent: what the hub acks (docs/protocol.md). */
 export const agentSync = pgTable('agent_sync', {
   agentId: text('agent_id').primaryKey(),
   lastSeq: bigint('last_seq', { mode: 'number' }).notNull(),
@@ -248,6 +248,38 @@ export const bridgeDeadLetters = pgTable('bridge_dead_letters', {
   failedAt: timestamp('failed_at', { withTimezone: true, mode: 'date' }).notNull(),
 });
 
+/**
+ * The latest revision of each namespace file, deleted or not (a delete is a tombstone revision); the
+ * bytes live in `namespace_file_revisions`. `path` is normalised (no leading slash, see runtime/namespace-files.ts).
+ */
+export const namespaceFiles = pgTable(
+  'namespace_files',
+  {
+    namespace: ident('namespace').notNull(),
+    path: ident('path').notNull(),
+    revision: integer('revision').notNull(),
+    size: integer('size').notNull(),
+    deleted: boolean('deleted').notNull().default(false),
+    updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.namespace, t.path] })],
+);
+
+/** Every revision of every namespace file, bytes as written (`bytea`: contents may be binary); null for a delete. */
+export const namespaceFileRevisions = pgTable(
+  'namespace_file_revisions',
+  {
+    namespace: ident('namespace').notNull(),
+    path: ident('path').notNull(),
+    revision: integer('revision').notNull(),
+    size: integer('size').notNull(),
+    content: bytea('content'),
+    deleted: boolean('deleted').notNull().default(false),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.namespace, t.path, t.revision] })],
+);
+
 /** Every table, for drizzle's typed queries. */
 export const schema = {
   flows,
@@ -264,4 +296,6 @@ export const schema = {
   secrets,
   bridgeQueue,
   bridgeDeadLetters,
+  namespaceFiles,
+  namespaceFileRevisions,
 };

@@ -1,4 +1,4 @@
-/** The sync stream's storage (SPEC §4.2): an agent's records stored once by seq, in one transaction, before the ack. */
+/** The sync stream's storage (docs/protocol.md): an agent's records stored once by seq, in one transaction, before the ack. */
 import { eq, type SQL, sql } from 'drizzle-orm';
 import { type Db, firstRow } from './db.js';
 import { isRecordRefusal, writeErrorReason } from './db-errors.js';

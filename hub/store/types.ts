@@ -7,6 +7,7 @@
 import type { Execution, LogLevel, LogLine, TaskRun } from '../../protocol/execution.js';
 import type { Flow } from '../../protocol/flow.js';
 import type { CommandResult, TriggerStatus } from '../../protocol/messages.js';
+import type { NamespaceFileStore } from '../../protocol/plugin.js';
 import type { State } from '../../protocol/states.js';
 import type { ExecutionStore } from '../../runtime/engine/ports.js';
 import type { TriggerStateStore } from '../../runtime/triggers/ports.js';
@@ -348,6 +349,24 @@ export interface BridgeRepository {
   requeue(ids?: readonly number[]): Promise<number>;
 }
 
+/** One revision of a namespace file as listed: a delete is a revision too (`deleted`, size 0). */
+export interface NamespaceFileRevision {
+  revision: number;
+  size: number;
+  deleted: boolean;
+  createdAt: string;
+}
+
+/** Namespace files with their revisions; reads of live files are synchronous (served from memory). */
+export interface NamespaceFileRepository extends NamespaceFileStore {
+  /** Namespaces holding at least one live file, sorted. */
+  namespaces(): string[];
+  /** Every revision of one file, oldest first, deletes included; empty for a file never written. */
+  revisions(namespace: string, path: string): Promise<NamespaceFileRevision[]>;
+  /** The bytes of one revision; undefined for a delete or an unknown revision. */
+  revisionContent(namespace: string, path: string, revision: number): Promise<Uint8Array | undefined>;
+}
+
 /** The hub's whole storage. */
 export interface HubStorage {
   readonly executions: ExecutionStore & ExecutionQueries;
@@ -361,6 +380,8 @@ export interface HubStorage {
   readonly secrets: SecretRepository;
   /** The Kafka bridge's queue. */
   readonly bridge: BridgeRepository;
+  /** Files kept per namespace, with their revisions. */
+  readonly namespaceFiles: NamespaceFileRepository;
   /** Deletes executions (with task runs and logs) that ended more than `days` ago, `batchSize` at a time; returns how many. */
   purge(days: number, batchSize?: number): Promise<number>;
   close(): Promise<void>;

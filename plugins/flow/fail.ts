@@ -6,7 +6,7 @@ import { isTruthy } from '../../protocol/values.js';
 
 export default defineTask({
   type: 'fail',
-  aliases: ['io.kestra.plugin.core.execution.Fail'],
+  aliases: ['io.kestra.plugin.core.execution.Fail', 'io.kestra.core.tasks.executions.Fail'],
   title: 'Fail',
   description: 'Fails with `errorMessage`; with `condition`, only when it is true.',
   properties: T.Object({

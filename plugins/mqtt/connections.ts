@@ -185,7 +185,7 @@ function connectionKey(settings: ConnectionSettings): string {
   return [url, username ?? '', password ?? '', clientId ?? '', protocolVersion].join('\u0000');
 }
 
-/** Nagle off: an event must not wait for the previous packet's ACK (SPEC §8). */
+/** Nagle off: an event must not wait for the previous packet's ACK (bench/README.md). */
 function noDelay(client: MqttClient): void {
   (client.stream as Partial<Socket> | undefined)?.setNoDelay?.(true);
 }

@@ -28,6 +28,36 @@ const TaskRunnerSchema = T.Object(
   },
 );
 
+/** Kestra's `namespaceFiles`: which namespace files are copied into the working directory before the commands run. */
+export const NamespaceFilesSchema = T.Object(
+  {
+    enabled: T.Optional(
+      T.Boolean({ default: true, description: 'Copy the files; giving `namespaceFiles` at all turns it on' }),
+    ),
+    include: T.Optional(
+      T.Array(T.String(), {
+        description:
+          "Globs (Kestra's: `**` crosses folders, `*` does not) of the files to copy; all when absent",
+      }),
+    ),
+    exclude: T.Optional(T.Array(T.String(), { description: 'Globs of files left out' })),
+    namespaces: T.Optional(
+      T.Array(T.String(), {
+        description:
+          "Namespaces whose files are copied, later ones winning on the same path; default the flow's",
+      }),
+    ),
+    folderPerNamespace: T.Optional(
+      T.Boolean({ default: false, description: "Put each namespace's files under a folder named after it" }),
+    ),
+  },
+  {
+    description:
+      'Namespace files copied into the working directory before `inputFiles` (which win on the same name): the files ' +
+      "of the flow's namespace, those the hub synced to this agent",
+  },
+);
+
 const Commands = (description: string) => T.Array(T.String(), { description });
 
 /** Properties every script task accepts, spread into each definition's schema. */
@@ -55,6 +85,7 @@ export const scriptProperties = {
         'A value that is a file URI from an earlier task is copied from storage. A JSON string of such a map is accepted too.',
     }),
   ),
+  namespaceFiles: T.Optional(NamespaceFilesSchema),
   outputFiles: T.Optional(
     T.Array(T.String(), {
       description:

@@ -14,7 +14,13 @@ import { runInContainer } from './docker-runner.js';
 import { installRuntimeSupport, type RuntimeSupport, SUPPORT_DIR } from './kestra-libs.js';
 import { ScriptLineConsumer } from './log-protocol.js';
 import { runProcess } from './process-runner.js';
-import { collectDirectory, collectOutputFiles, inputFileMap, writeInputFiles } from './work-files.js';
+import {
+  collectDirectory,
+  collectOutputFiles,
+  inputFileMap,
+  writeInputFiles,
+  writeNamespaceFiles,
+} from './work-files.js';
 
 /** What the task runs after `beforeCommands`: commands as given, or a script file and the program that runs it. */
 export type ScriptPlan = (
@@ -131,6 +137,7 @@ async function run(props: ScriptProperties, ctx: TaskContext, plan: ScriptPlan):
 
   // Absolute, so that the script's path holds in the shell's own directory and inside a container.
   const dir = resolve(await ctx.workingDir());
+  await writeNamespaceFiles(ctx, dir, props.namespaceFiles);
   await writeInputFiles(ctx, dir, inputFileMap(props.inputFiles));
   await plan.prepare?.(dir);
   const support = await installRuntimeSupport(dir);

@@ -3,6 +3,7 @@ import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join, normalize, sep } from 'node:path';
 import { glob } from 'tinyglobby';
 import { TaskError } from '../../protocol/errors.js';
+import { selectPaths } from '../../protocol/namespace-files.js';
 import type { TaskContext } from '../../protocol/plugin.js';
 
 /** Throws unless `name` is a relative path that stays inside the working directory. */
@@ -55,6 +56,43 @@ export async function writeInputFiles(
     if (ctx.storage.isUri(value)) await copyFile(ctx.storage.localPath(value), target);
     else await writeFile(target, value);
   }
+}
+
+/** Kestra's `namespaceFiles` property as the task reads it. */
+export interface NamespaceFilesOption {
+  enabled?: boolean;
+  include?: string[];
+  exclude?: string[];
+  namespaces?: string[];
+  folderPerNamespace?: boolean;
+}
+
+/**
+ * Copies the selected namespace files into `dir` (keeping their folders) and returns how many. Nothing is
+ * copied without `option` or with `enabled: false`.
+ */
+export async function writeNamespaceFiles(
+  ctx: TaskContext,
+  dir: string,
+  option: NamespaceFilesOption | undefined,
+): Promise<number> {
+  if (!option || option.enabled === false) return 0;
+  let copied = 0;
+  for (const namespace of option.namespaces ?? [ctx.execution.namespace]) {
+    const paths = ctx.namespaceFiles.list(namespace).map((f) => f.path);
+    for (const path of selectPaths(paths, option.include, option.exclude)) {
+      const content = ctx.namespaceFiles.get(namespace, path);
+      if (content === undefined) continue;
+      const relative = option.folderPerNamespace ? join(namespace, path) : path;
+      assertRelativePath(relative, 'namespaceFiles:');
+      const target = join(dir, relative);
+      await mkdir(dirname(target), { recursive: true });
+      await writeFile(target, content);
+      copied++;
+    }
+  }
+  if (copied === 0) ctx.logger.warn('namespaceFiles: no namespace file matches; nothing copied');
+  return copied;
 }
 
 /**

@@ -79,7 +79,7 @@ export interface ReadTap {
  * `limitOf()` bytes, before the broker sees that chunk. aedes pulls a
  * connection's bytes with `read()` as it parses them, so checking what
  * `read()` returns checks everything it parses, with no stream in between
- * (which measurably slowed every message, see docs/decisions.md).
+ * (which measurably slowed every message, see docs/decisions/broker.md).
  *
  * Call it before handing `conn` to aedes; {@link assertReadsByPull} checks at
  * start that aedes still reads that way.

@@ -32,6 +32,8 @@ export interface EngineCore {
   log(line: LogLine): void;
   /** Starts, after `delayMs`, the execution that retries an execution ended RETRIED. */
   retryInNewExecution(run: ExecutionRun, delayMs: number): void;
+  /** Resumes the paused tasks of an execution this engine runs; false when it runs no such execution. */
+  resume(executionId: string): boolean;
   runSubflow(
     parent: ExecutionRun,
     taskRun: TaskRun,

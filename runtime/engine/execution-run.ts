@@ -11,6 +11,8 @@ import type { Task } from '../../protocol/flow.js';
 import { newId } from '../../protocol/ids.js';
 import {
   type AnyTaskDefinition,
+  type ExecutionControl,
+  type ExitState,
   type KvStore,
   OUTPUT_DIR,
   type PauseOutcome,
@@ -23,6 +25,7 @@ import { Abort } from './abort.js';
 import type { EngineCore } from './engine-core.js';
 import { KilledError, messageOf, TimeoutError } from './errors.js';
 import { eventLoopTurn } from './event-loop.js';
+import { expressionFiles } from './expression-files.js';
 import { applyPluginDefaults } from './plugin-defaults.js';
 import type { FlowRecord } from './ports.js';
 import { compileRetry, type RetryPolicy } from './retry.js';
@@ -120,6 +123,8 @@ export class ExecutionRun {
   private flowDeadline: Deadline | undefined;
   /** Set once the first task has been looked at: from then on tasks give the event loop its turns. */
   private ranTask = false;
+  /** Set by `execution.exit`: the state the execution ends in; no task starts after it. */
+  private exitInfo: { state: ExitState; taskId: string } | undefined;
 
   /**
    * @param live a new execution's inputs as given, secrets unmasked (the
@@ -159,11 +164,15 @@ export class ExecutionRun {
     return this.inputs;
   }
 
-  /** The expression functions of this execution: `secret()` reads the flow's namespace and remembers the value to mask it. */
+  /**
+   * The expression functions of this execution: `secret()` reads the flow's namespace and remembers the value
+   * to mask it; `files` reads the namespace's files and internal storage.
+   */
   functions(): ExpressionFunctions {
     this.fns ??= {
       secret: (name) => this.secret(name),
       kv: (key, namespace) => this.kv.get(namespace ?? this.execution.namespace, key),
+      files: expressionFiles(this.core.store.files, this.core.store.namespaceFiles, this.execution.namespace),
     };
     return this.fns;
   }
@@ -219,6 +228,34 @@ export class ExecutionRun {
     for (const waiter of [...this.resumeWaiters]) waiter.wake({ resumed: true, inputs });
   }
 
+  /** The execution control handed to one task run's attempts (see {@link ExecutionControl}). */
+  control(tr: TaskRun): ExecutionControl {
+    const { core } = this;
+    return {
+      addLabels: (labels) => {
+        Object.assign(this.execution.labels, this.secrets.value(labels));
+        this.core.saveExecution(this.execution);
+      },
+      exit: (state) => {
+        if (state === 'KILLED') this.kill();
+        else this.exitInfo ??= { state, taskId: tr.taskId };
+      },
+      resume: (executionId) => core.resume(executionId),
+      logs: async (executionId) => {
+        await core.store.flush();
+        return core.store.listLogs(executionId);
+      },
+      purge: (request) => core.store.purgeExecutions(request),
+    };
+  }
+
+  /** Ends the run in the state `execution.exit` asked for, if a task asked. */
+  private exited(): Execution | undefined {
+    const exit = this.exitInfo;
+    if (!exit) return undefined;
+    return this.finish(exit.state, `${exit.taskId}: the execution exited in state ${exit.state}`);
+  }
+
   /** Runs (or resumes) the execution to its end. */
   async run(): Promise<Execution> {
     const e = this.execution;
@@ -248,6 +285,8 @@ export class ExecutionRun {
         this.rootScope(this.mainAbort, this.flowDeadline),
       );
       if (this.killAbort.aborted) return this.finish('KILLED');
+      const exitedMain = this.exited();
+      if (exitedMain) return exitedMain;
       if (this.retryDelayMs !== undefined) {
         // Kestra's CREATE_NEW_EXECUTION: this execution ends RETRIED, a new one (same inputs and labels) goes on.
         const ended = this.finish('RETRIED', this.errorInfo?.message);
@@ -259,12 +298,14 @@ export class ExecutionRun {
         this.execution.stage = 'errors';
         await this.runList(this.flow.errors as Task[], this.rootScope(this.killAbort));
       }
-      if (this.flow.finally?.length) {
+      if (this.flow.finally?.length && !this.exitInfo) {
         this.execution.stage = 'finally';
         const fin = await this.runList(this.flow.finally as Task[], this.rootScope(this.killAbort));
         state = mergeStates([state, fin]);
       }
       if (this.killAbort.aborted) return this.finish('KILLED');
+      const exitedLater = this.exited();
+      if (exitedLater) return exitedLater;
       if (this.breach?.state) return this.finish(this.breach.state, this.breach.message);
       if (this.cancelled) return this.finish('CANCELLED');
       if (!isFailure(state) && this.flow.outputs?.length) {
@@ -372,6 +413,7 @@ export class ExecutionRun {
   async runList(tasks: readonly Task[], scope: Scope, concurrency = 1): Promise<State> {
     const states: State[] = [];
     await forEachLimit(tasks, concurrency, async (task) => {
+      if (this.exitInfo) return true;
       const state = await this.runTask(task, scope);
       states.push(state);
       return isFailure(state);
@@ -710,7 +752,7 @@ export class ExecutionRun {
     if (!split) {
       split = { kept: {}, rendered: {} };
       for (const [k, v] of Object.entries(task)) {
-        if (ENGINE_KEYS.has(k) || def.children.includes(k)) split.kept[k] = v;
+        if (ENGINE_KEYS.has(k) || def.children.includes(k) || def.raw.includes(k)) split.kept[k] = v;
         else split.rendered[k] = v;
       }
       SPLIT_PROPS.set(task, split);

@@ -1,18 +1,7 @@
 /** `pluginDefaults`: default properties per task type, merged under the task's own. */
 import type { PluginDefault, Task } from '../../protocol/flow.js';
 import type { AnyTaskDefinition } from '../../protocol/plugin.js';
-
-const isMap = (v: unknown): v is Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v);
-
-function merge(base: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = { ...base };
-  for (const [k, v] of Object.entries(over)) {
-    const b = out[k];
-    out[k] = isMap(b) && isMap(v) ? merge(b, v) : v;
-  }
-  return out;
-}
+import { deepMerge } from '../../protocol/values.js';
 
 /**
  * A default applies when its `type` names the task's type, one of its
@@ -31,7 +20,7 @@ export function applyPluginDefaults(
   for (const d of defaults) {
     const matches = names.some((n) => n === d.type || n.startsWith(`${d.type}.`));
     if (!matches) continue;
-    result = d.forced ? merge(result, d.values) : merge(d.values, result);
+    result = d.forced ? deepMerge(result, d.values) : deepMerge(d.values, result);
   }
   return result as Task;
 }

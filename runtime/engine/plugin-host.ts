@@ -1,6 +1,6 @@
 /** The runtime side of `PluginHost`: shared resources with one owner that closes them, and default endpoints. */
 import type { Execution } from '../../protocol/execution.js';
-import type { MqttEndpoint, PluginHost, SharedResource } from '../../protocol/plugin.js';
+import type { MqttEndpoint, PluginHost, SharedResource, TriggerSwitch } from '../../protocol/plugin.js';
 
 /**
  * Holds what plugins share across executions and triggers for the life of a
@@ -14,12 +14,15 @@ import type { MqttEndpoint, PluginHost, SharedResource } from '../../protocol/pl
  */
 export class RuntimeHost implements PluginHost {
   mqtt: MqttEndpoint | undefined;
+  /** Set by the hub once its API services exist. */
+  triggers: TriggerSwitch | undefined;
   private readonly resources = new Map<string, SharedResource>();
   private readonly endListeners = new Set<(execution: Execution) => void>();
   private closed = false;
 
-  constructor(options: { mqtt?: MqttEndpoint } = {}) {
+  constructor(options: { mqtt?: MqttEndpoint; triggers?: TriggerSwitch } = {}) {
     this.mqtt = options.mqtt;
+    this.triggers = options.triggers;
   }
 
   shared<R extends SharedResource>(key: string, create: () => R): R {

@@ -2,10 +2,12 @@
  * The engine's ports: storage, clock, logger and flow lookup. The agent wires
  * SQLite behind them, the hub PostgreSQL, tests whatever they need.
  */
-import type { Execution, LogLine, TaskRun } from '../../protocol/execution.js';
+import type { Execution, LogLine, PurgeCounts, PurgeRequest, TaskRun } from '../../protocol/execution.js';
 import type { Flow } from '../../protocol/flow.js';
-import type { FileStorage, KvStore } from '../../protocol/plugin.js';
+import type { FileStorage, KvStore, NamespaceFileStore } from '../../protocol/plugin.js';
 import type { State } from '../../protocol/states.js';
+
+export type { PurgeCounts, PurgeRequest };
 
 /**
  * Durable record of executions. Writes are queued and applied in order (a
@@ -23,8 +25,12 @@ export interface ExecutionStore {
   /** Executions in any of the given states, oldest first. */
   listExecutionsByState(states: readonly State[]): Promise<Execution[]>;
   listLogs(executionId: string): Promise<LogLine[]>;
+  /** Removes ended executions, or their logs or files, as `request` says; gives what it removed. */
+  purgeExecutions(request: PurgeRequest): Promise<PurgeCounts>;
   readonly kv: KvStore;
   readonly files: FileStorage;
+  /** Files kept per namespace: `namespaceFiles` on script tasks, `read()` in expressions, the namespace.* tasks. */
+  readonly namespaceFiles: NamespaceFileStore;
 }
 
 /** Time source; tests substitute a controllable one. */

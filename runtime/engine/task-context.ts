@@ -4,11 +4,14 @@
  */
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { TaskError } from '../../protocol/errors.js';
 import type { LogLevel, TaskRun } from '../../protocol/execution.js';
 import type { Task } from '../../protocol/flow.js';
 import type {
+  ExecutionControl,
   FileStorage,
   KvStore,
+  NamespaceFileStore,
   PauseOutcome,
   PluginHost,
   RunTasksOptions,
@@ -16,6 +19,7 @@ import type {
   SubflowResult,
   TaskContext,
   TaskLogger,
+  TaskResult,
 } from '../../protocol/plugin.js';
 import type { State } from '../../protocol/states.js';
 import type { RenderBounds } from '../expr/index.js';
@@ -23,6 +27,7 @@ import type { Abort } from './abort.js';
 import type { EngineCore } from './engine-core.js';
 import type { ExecutionRun, Scope } from './execution-run.js';
 import type { SecretMask } from './secret-mask.js';
+import { taskFromSpec } from './task-spec.js';
 
 const LEVEL_RANK: Record<LogLevel, number> = { TRACE: 0, DEBUG: 1, INFO: 2, WARN: 3, ERROR: 4 };
 
@@ -82,6 +87,7 @@ export class EngineTaskContext implements TaskContext {
   readonly logger: TaskLogger;
   readonly kv: KvStore;
   readonly storage: FileStorage;
+  readonly namespaceFiles: NamespaceFileStore;
   readonly host: PluginHost;
   private dir: string | undefined;
 
@@ -102,6 +108,7 @@ export class EngineTaskContext implements TaskContext {
     this.logger = new AttemptLogger(core, tr, attempt, LEVEL_RANK[level] ?? 0, run.secrets);
     this.kv = run.kv;
     this.storage = core.store.files;
+    this.namespaceFiles = core.store.namespaceFiles;
     this.host = core.host;
   }
 
@@ -117,6 +124,11 @@ export class EngineTaskContext implements TaskContext {
       await mkdir(this.dir, { recursive: true });
     }
     return this.dir;
+  }
+
+  /** Made on first use: few tasks act on executions. */
+  get executions(): ExecutionControl {
+    return this.parts.run.control(this.parts.taskRun);
   }
 
   secret(name: string): string | undefined {
@@ -142,6 +154,24 @@ export class EngineTaskContext implements TaskContext {
   pause(until?: number): Promise<PauseOutcome> {
     const { run, taskRun, abort } = this.parts;
     return run.pause(taskRun, abort, until);
+  }
+
+  async runTaskSpec(spec: string): Promise<TaskResult | undefined> {
+    const { core, run, taskRun } = this.parts;
+    const task = taskFromSpec(spec, taskRun.taskId, run.execution.namespace, core.registry, core.renderer);
+    const def = core.registry.task(task.type);
+    if (!def || def.children.length > 0) {
+      throw new TaskError(
+        `spec: '${task.type}' is a flowable task; a templated task must be a runnable one`,
+        false,
+      );
+    }
+    // Rendered again, as Kestra renders a templated task's properties when it runs.
+    const { id: _id, type: _type, ...properties } = task;
+    const props: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(properties))
+      props[key] = def.raw.includes(key) ? value : this.render(value);
+    return def.run(props, this);
   }
 
   /** Removes the attempt's working folder, if it made one; undefined (nothing to wait for) if not. */

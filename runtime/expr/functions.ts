@@ -11,6 +11,14 @@ export interface ExpressionFunctions {
   secret(name: string): string | undefined;
   /** kv('key') — and kv('key', 'namespace') */
   kv(key: string, namespace?: string): unknown;
+  /** Namespace files and internal-storage files (`read()`, `fileExists()` …); absent where there are none. */
+  files?: {
+    /** The file's text; `path` is a namespace file path or a kestra:/// or tern:/// URI. Throws if missing. */
+    read(path: string): string;
+    exists(path: string): boolean;
+    /** Size in bytes. Throws if missing. */
+    size(path: string): number;
+  };
 }
 
 /** Per-render state the functions see. */

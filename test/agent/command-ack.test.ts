@@ -1,6 +1,6 @@
 /**
  * A command is acknowledged to the broker only once the agent has taken it
- * and made it durable (SPEC §4.2, exactly once): until then the broker keeps
+ * and made it durable (docs/protocol.md, exactly once): until then the broker keeps
  * it in the agent's session and delivers it again after a reconnect, so an
  * agent that dies holding a command, or stops before taking it, loses nothing.
  */

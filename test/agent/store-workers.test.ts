@@ -15,11 +15,11 @@ import { assertBuilt, ROOT } from '../support/cli.js';
 const SCRIPT = `
 import { statSync } from 'node:fs';
 const { openSqliteStore } = await import(process.env.STORE_MODULE);
-const { aLogLine } = await import(process.env.FIXTURES_MODULE);
 const errors = [];
 const store = openSqliteStore({ path: process.env.DB, onWriteError: (e) => errors.push(e.message) });
 const before = statSync(process.env.DB).size;
-for (let i = 0; i < 1000; i++) store.appendLog(aLogLine('e1', { message: 'x'.repeat(400) + i }));
+const line = (message) => ({ executionId: 'e1', taskRunId: null, taskId: null, attempt: null, level: 'INFO', message, timestamp: new Date().toISOString() });
+for (let i = 0; i < 1000; i++) store.appendLog(line('x'.repeat(400) + i));
 await store.flush();
 const deadline = Date.now() + 20_000;
 while (errors.length === 0 && statSync(process.env.DB).size === before && Date.now() < deadline)
@@ -36,7 +36,6 @@ it('keeps its writer and checkpoints in a process started with --input-type=modu
     env: {
       ...process.env,
       STORE_MODULE: join(ROOT, 'dist', 'agent', 'store', 'sqlite-store.js'),
-      FIXTURES_MODULE: join(ROOT, 'dist', 'agent', 'store', 'test-fixtures.js'),
       DB: join(dir, 'tern.db'),
     },
   });

@@ -36,7 +36,7 @@ function sources(folder: string): string[] {
 }
 
 /** Every relative module specifier of a file: static imports, re-exports, dynamic imports, worker URLs. */
-export function relativeSpecifiers(text: string): string[] {
+function relativeSpecifiers(text: string): string[] {
   const pattern = /(?:\bfrom\s*|\bimport\s*\(\s*|\bnew URL\(\s*)['"](\.{1,2}\/[^'"]+)['"]/g;
   return [...text.matchAll(pattern)].map((m) => m[1]!);
 }
@@ -70,5 +70,13 @@ describe('source layering', () => {
 
   it('no production file imports a folder above or beside its own', () => {
     expect(violations()).toEqual([]);
+  });
+});
+
+describe('test discovery', () => {
+  it('runs the tests of every source folder', async () => {
+    const { default: config } = await import('../../vitest.config.js');
+    const include = config.test?.include?.join(' ') ?? '';
+    for (const folder of Object.keys(ALLOWED).filter((f) => f !== 'ui')) expect(include).toContain(folder);
   });
 });

@@ -1,6 +1,6 @@
 /** `tern hub`, `tern deploy`, and the API commands, as real processes against a real hub. */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { cpSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -53,7 +53,9 @@ const dataDir = join(dir, 'hub');
 const flowsDir = join(dir, 'flows');
 const TOKEN = 'tern_cli_test_token_0123456789';
 /** How many flows examples/ holds: the deploy counts follow it as examples are added. */
-const EXAMPLES = readdirSync(join(ROOT, 'examples')).filter((f) => /\.ya?ml$/.test(f)).length;
+const EXAMPLES = readdirSync(join(ROOT, 'examples'), { recursive: true, encoding: 'utf8' }).filter((f) =>
+  /\.ya?ml$/.test(f),
+).length;
 const counts = (created: number, updated: number, unchanged: number, deleted: number) =>
   new RegExp(`${created} created, ${updated} updated, ${unchanged} unchanged, ${deleted} deleted`);
 let hub: RunningHub;
@@ -107,6 +109,72 @@ describe('tern deploy', () => {
     expect(r.stderr).toMatch(/broken\.yml:5:\d+: tasks\[0\]\.type: unknown type 'lgo'/);
     const listed = await api(['flows', 'list', '--json']);
     expect((JSON.parse(listed.stdout) as { id: string }[]).some((f) => f.id === 'broken')).toBe(false);
+  });
+});
+
+describe('tern deploy with _files/ folders', () => {
+  const project = join(dir, 'project');
+  const filesDir = join(project, 'etl', '_files');
+
+  it('uploads a _files/ folder as the namespace files of the flows beside it, then finds them unchanged', async () => {
+    mkdirSync(join(filesDir, 'scripts'), { recursive: true });
+    writeFileSync(
+      join(project, 'etl', 'flow.yml'),
+      'id: etl\nnamespace: files.deploy\ntasks:\n  - id: say\n    type: log\n    message: hi\n',
+    );
+    writeFileSync(join(filesDir, 'scripts', 'clean.sh'), 'echo clean\n');
+    writeFileSync(join(filesDir, 'query.sql'), 'SELECT 1;\n');
+    const first = await api(['deploy', project]);
+    expect(first.code).toBe(0);
+    expect(first.stdout).toMatch(/created\s+file files\.deploy:\/scripts\/clean\.sh \(revision 1\)/);
+    expect(first.stdout).toMatch(/files: 2 created, 0 updated, 0 unchanged, 0 deleted/);
+    expect(first.stdout).toMatch(counts(1, 0, 0, 0));
+    const again = await api(['deploy', project]);
+    expect(again.stdout).toMatch(/files: 0 created, 0 updated, 2 unchanged, 0 deleted/);
+    const res = await fetch(`${hub.url}/api/v1/namespaces/files.deploy/files?path=/scripts/clean.sh`, {
+      headers: { authorization: `Bearer ${TOKEN}` },
+    });
+    expect(await res.text()).toBe('echo clean\n');
+  });
+
+  it('updates a changed file and, with --prune, deletes a file no longer in the folder', async () => {
+    writeFileSync(join(filesDir, 'query.sql'), 'SELECT 2;\n');
+    rmSync(join(filesDir, 'scripts', 'clean.sh'));
+    const dry = await api(['deploy', project, '--prune', '--dry-run']);
+    expect(dry.stdout).toMatch(/would be updated\s+file files\.deploy:\/query\.sql/);
+    expect(dry.stdout).toMatch(/would be deleted\s+file files\.deploy:\/scripts\/clean\.sh/);
+    const real = await api(['deploy', project, '--prune']);
+    expect(real.stdout).toMatch(/updated\s+file files\.deploy:\/query\.sql \(revision 2\)/);
+    expect(real.stdout).toMatch(/files: 0 created, 1 updated, 0 unchanged, 1 deleted/);
+  });
+
+  it('refuses a _files/ folder whose namespace it cannot tell, sending nothing', async () => {
+    const lonely = join(dir, 'lonely');
+    mkdirSync(join(lonely, '_files'), { recursive: true });
+    writeFileSync(join(lonely, '_files', 'a.txt'), 'a');
+    const r = await api(['deploy', lonely]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/_files: cannot tell which namespace these files belong to: no flow beside it/);
+    const named = await api(['deploy', lonely, '--namespace', 'files.lonely']);
+    expect(named.stdout).toMatch(/created\s+file files\.lonely:\/a\.txt/);
+  });
+});
+
+describe('tern namespaces files', () => {
+  it('puts a local file, lists it, prints its bytes and deletes it', async () => {
+    const local = join(dir, 'etl.py');
+    writeFileSync(local, 'print("etl")\n');
+    const put = await api(['namespaces', 'files', 'put', 'files.cli', '/scripts/etl.py', local]);
+    expect(put.code).toBe(0);
+    expect(put.stdout).toMatch(/files\.cli:\/scripts\/etl\.py stored \(revision 1, 13 B\)/);
+    const list = await api(['namespaces', 'files', 'list', 'files.cli', '--json']);
+    expect((JSON.parse(list.stdout) as { path: string }[]).map((f) => f.path)).toEqual(['scripts/etl.py']);
+    const get = await api(['namespaces', 'files', 'get', 'files.cli', 'scripts/etl.py']);
+    expect(get.stdout).toBe('print("etl")\n');
+    expect((await api(['namespaces', 'files', 'delete', 'files.cli', '/scripts/etl.py'])).code).toBe(0);
+    const missing = await api(['namespaces', 'files', 'get', 'files.cli', 'scripts/etl.py']);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/no namespace file 'scripts\/etl\.py' in files\.cli/);
   });
 });
 

@@ -1,6 +1,6 @@
 /**
- * SPEC §4.1, §4.2: an agent process killed (SIGKILL), or stopped cleanly
- * (SIGTERM), in the middle of a burst of executions, and started again on the
+ * Exactly once (docs/protocol.md) and resume after a crash: an agent process
+ * killed (SIGKILL), or stopped cleanly (SIGTERM), in the middle of a burst of executions, and started again on the
  * same data dir, resumes what was running, takes the commands that waited for
  * it in the broker, and syncs every execution, task run and log line to the
  * hub exactly once.

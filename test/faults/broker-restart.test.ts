@@ -1,5 +1,5 @@
 /**
- * SPEC §4.2: the MQTT broker goes away while an agent's executions run and
+ * docs/protocol.md, exactly once: the MQTT broker goes away while an agent's executions run and
  * log, and comes back: Mosquitto killed and started again, or the hub's
  * embedded broker stopped and started with its hub. The agent reconnects by
  * itself, the hub too, and every record reaches the hub exactly once.

@@ -1,5 +1,5 @@
 /**
- * SPEC §4.2: the hub process dies (SIGKILL) while an agent's executions run
+ * docs/protocol.md, exactly once: the hub process dies (SIGKILL) while an agent's executions run
  * and log; the agent goes on and buffers in its outbox, and once the hub is
  * back on the same storage every record arrives exactly once. With the
  * embedded broker the agent loses its connection too; with Mosquitto it stays

@@ -1,5 +1,5 @@
 /**
- * SPEC §4.2: the network between an agent and its broker turns into a black
+ * docs/protocol.md, exactly once: the network between an agent and its broker turns into a black
  * hole, with no clean close on either side. The agent notices through MQTT
  * keepalive, goes RECONNECTING, keeps running its executions and buffering
  * their records, and drains them exactly once when the network heals.

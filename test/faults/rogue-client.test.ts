@@ -1,11 +1,12 @@
 /**
- * SPEC §4.2, §6: a rogue client with an agent's login sends malformed,
- * schema-violating, oversized and impostor messages on its own topics, and
- * tries topics that are not its own; strangers try wrong passwords, garbage
- * bytes and another agent's client id; a client with the hub's rights sends
- * an agent malformed commands, acks and desired states. Each is refused by
- * the broker or counted by whoever receives it, nobody crashes, and a
- * well-behaved agent syncs through it all exactly once.
+ * Bad input kept out of the sync (docs/protocol.md, docs/security.md): a
+ * rogue client with an agent's login sends malformed, schema-violating,
+ * oversized and impostor messages on its own topics, and tries topics that
+ * are not its own; strangers try wrong passwords, garbage bytes and another
+ * agent's client id; a client with the hub's rights sends an agent malformed
+ * commands, acks and desired states. Each is refused by the broker or counted
+ * by whoever receives it, nobody crashes, and a well-behaved agent syncs
+ * through it all exactly once.
  */
 import { expect, it } from 'vitest';
 import { type AgentTopicKind, agentTopic } from '../../protocol/topics.js';

@@ -304,3 +304,81 @@ describe('executions on agents', () => {
     await eventually(async () => expect((await call('GET', `/executions/${id}`)).body.state).toBe('KILLED'));
   });
 });
+
+describe('namespace files on agents', () => {
+  const putFile = (namespace: string, path: string, content: string) =>
+    fetch(`${hub.url}/api/v1/namespaces/${namespace}/files?path=${encodeURIComponent(path)}`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/octet-stream' },
+      body: content,
+    });
+  const held = (agent: Agent, namespace: string, path: string) => {
+    const bytes = agent.store.namespaceFiles.get(namespace, path);
+    return bytes === undefined ? undefined : Buffer.from(bytes).toString();
+  };
+
+  it("sends an agent the files of its flows' namespaces, and a flow there runs them from its working directory", async () => {
+    expect((await putFile('gw-files', 'scripts/hello.sh', 'echo "hello from the hub"\n')).status).toBe(200);
+    await putFile('gw-other', 'secret.txt', 'not for gw-files');
+    await createFlow(
+      'gw-files',
+      'greet',
+      '{labels: {site: gw-files}}',
+      `  - id: run
+    type: shell
+    namespaceFiles: {}
+    commands: ['sh scripts/hello.sh']
+`,
+    );
+    const { agent } = await joinAgent('gw-files', { site: 'gw-files' });
+    await eventually(() =>
+      expect(held(agent, 'gw-files', 'scripts/hello.sh')).toBe('echo "hello from the hub"\n'),
+    );
+    expect(agent.store.namespaceFiles.list('gw-other')).toEqual([]);
+    const id = await runToEnd('gw-files');
+    const logs = await call('GET', `/executions/${id}/logs`);
+    expect(logs.body.items.map((l: { message: string }) => l.message)).toContain('hello from the hub');
+  });
+
+  it('sends a changed file and removes a deleted one, and the agent keeps what it holds across a restart offline', async () => {
+    await putFile('gw-files2', 'a.txt', 'one');
+    await putFile('gw-files2', 'b.txt', 'bee');
+    const { agent, token } = await agentWithFlowAndToken('gw-files2');
+    await eventually(() => expect(held(agent, 'gw-files2', 'b.txt')).toBe('bee'));
+    await putFile('gw-files2', 'a.txt', 'two');
+    const del = await fetch(`${hub.url}/api/v1/namespaces/gw-files2/files?path=b.txt`, {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${ADMIN}` },
+    });
+    expect(del.status).toBe(204);
+    await eventually(() =>
+      expect([held(agent, 'gw-files2', 'a.txt'), held(agent, 'gw-files2', 'b.txt')]).toEqual([
+        'two',
+        undefined,
+      ]),
+    );
+    expect(agent.store.namespaceFiles.list('gw-files2').map((f) => [f.path, f.revision])).toEqual([
+      ['a.txt', 2],
+    ]);
+    await agent.close();
+    running.splice(running.indexOf(agent), 1);
+    // Offline: a hub address where nothing listens.
+    const again = await startAgent({
+      id: 'gw-files2',
+      token,
+      hubUrl: 'mqtt://127.0.0.1:9',
+      dataDir: join(root, 'gw-files2'),
+      closeGraceMs: 5000,
+      sync: { reconnectMinMs: 20, reconnectMaxMs: 200, lingerMs: 1 },
+    });
+    running.push(again);
+    expect(held(again, 'gw-files2', 'a.txt')).toBe('two');
+  });
+
+  async function agentWithFlowAndToken(id: string): Promise<{ agent: Agent; token: string }> {
+    await createFlow(id, 'greet', `{labels: {site: ${id}}}`);
+    const joined = await joinAgent(id, { site: id });
+    await eventually(() => expect(joined.agent.appliedFlows().map((f) => f.id)).toEqual(['greet']));
+    return joined;
+  }
+});

@@ -28,6 +28,8 @@ const TABLES = [
   'secrets',
   'bridge_queue',
   'bridge_dead_letters',
+  'namespace_files',
+  'namespace_file_revisions',
 ];
 
 /** A database for one test file: shared by its tests, emptied between them. */

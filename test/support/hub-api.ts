@@ -12,6 +12,7 @@ import { serve } from '@hono/node-server';
 import { Registry as MetricsRegistry } from 'prom-client';
 import { afterAll, beforeAll, describe } from 'vitest';
 import { createApi } from '../../hub/api/app.js';
+import { setTriggerDisabled } from '../../hub/api/flow-triggers.js';
 import type { HubServices } from '../../hub/api/services.js';
 import type { HubOptionsInput } from '../../hub/config.js';
 import { HubEventBus } from '../../hub/events.js';
@@ -23,6 +24,7 @@ import type { HubStorage } from '../../hub/store/types.js';
 import { builtinRegistry } from '../../plugins/builtin.js';
 import { type Logger, silentLogger } from '../../protocol/logger.js';
 import { Engine } from '../../runtime/engine/engine.js';
+import { RuntimeHost } from '../../runtime/engine/plugin-host.js';
 import { Renderer } from '../../runtime/expr/index.js';
 import { freshDatabase } from './postgres.js';
 import { describeWithService } from './services.js';
@@ -92,7 +94,9 @@ export async function startHubApi(database: TestDatabase, options: HubApiOptions
   const renderer = new Renderer();
   const source = new RepositoryFlowSource(storage.flows, registry);
   const secrets = await HubSecrets.open(storage.secrets, { environment: options.secrets });
+  const host = new RuntimeHost();
   const engine = new Engine({
+    host,
     store: storage.executions,
     registry,
     flows: source,
@@ -135,6 +139,11 @@ export async function startHubApi(database: TestDatabase, options: HubApiOptions
     onFlowChanged: (namespace, id) => {
       flowChanges.push(`${namespace}.${id}`);
       events.emit({ type: 'flow', data: { namespace, id } });
+    },
+  };
+  host.triggers = {
+    setDisabled: async (namespace, flowId, triggerId, disabled) => {
+      await setTriggerDisabled(services, namespace, flowId, triggerId, disabled);
     },
   };
   const { token: adminToken } = await storage.tokens.create('admin');

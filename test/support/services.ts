@@ -1,6 +1,6 @@
 /**
  * Tests against real services read the service's address from the
- * environment (SPEC §7). Without it they are skipped with a visible reason;
+ * environment (README, "Development"). Without it they are skipped with a visible reason;
  * with TERN_REQUIRE_SERVICES=1 a missing service is a failure.
  */
 import { describe, it } from 'vitest';

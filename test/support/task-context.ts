@@ -2,13 +2,15 @@
  * A stand-alone TaskContext for testing a plugin's `run` without the engine:
  * real temporary directories, logs collected in memory.
  */
-import { copyFileSync, mkdirSync, mkdtempSync } from 'node:fs';
+
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TaskError } from '../../protocol/errors.js';
 import type { LogLevel } from '../../protocol/execution.js';
 import type { FileStorage, KvStore, TaskContext } from '../../protocol/plugin.js';
 import { RuntimeHost } from '../../runtime/engine/plugin-host.js';
+import { MemoryNamespaceFiles } from '../../runtime/namespace-files.js';
 
 export interface TestContext extends TaskContext {
   readonly lines: { level: LogLevel; message: string }[];
@@ -37,6 +39,12 @@ export function testContext(overrides: Partial<TaskContext> = {}): TestContext {
     },
     isUri: (value) => value.startsWith(`file://${root}/storage/`),
     localPath: (uri) => uri.slice('file://'.length),
+    async deleteExecutionFiles(executionId) {
+      const dir = join(root, 'storage', executionId);
+      const files = readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile());
+      rmSync(dir, { recursive: true, force: true });
+      return files.map((e) => `file://${join(e.parentPath, e.name)}`);
+    },
   };
   const ctx: TestContext = {
     lines,
@@ -55,6 +63,7 @@ export function testContext(overrides: Partial<TaskContext> = {}): TestContext {
     signal: controller.signal,
     kv,
     storage,
+    namespaceFiles: new MemoryNamespaceFiles(),
     host: new RuntimeHost(),
     async workingDir() {
       dir ??= mkdtempSync(join(root, 'work-'));
@@ -69,6 +78,22 @@ export function testContext(overrides: Partial<TaskContext> = {}): TestContext {
       throw new Error('runSubflow is not available in a stand-alone test context');
     },
     pause: async () => ({ resumed: false }),
+    runTaskSpec: async () => {
+      throw new Error('runTaskSpec is not available in a stand-alone test context');
+    },
+    executions: {
+      addLabels: () => {
+        throw new Error('labels are not available in a stand-alone test context');
+      },
+      exit: () => {
+        throw new Error('exit is not available in a stand-alone test context');
+      },
+      resume: () => false,
+      logs: async () => [],
+      purge: async () => {
+        throw new Error('purge is not available in a stand-alone test context');
+      },
+    },
     ...overrides,
   };
   return ctx;

@@ -208,6 +208,26 @@ export async function call<T>(path: string, options: CallOptions = {}): Promise<
   throw new ApiError(res.status, error?.code ?? 'HTTP', error?.message ?? res.statusText, error?.details);
 }
 
+/** A GET answered with bytes (a namespace file); errors as {@link call}'s. */
+export async function callBytes(path: string, query: CallOptions['query'] = {}): Promise<Uint8Array> {
+  const token = getToken();
+  const res = await fetch(apiUrl(path, query), {
+    headers: token ? { authorization: `Bearer ${token}` } : {},
+  });
+  if (res.ok) return new Uint8Array(await res.arrayBuffer());
+  if (res.status === 401) signOut();
+  const data = (await res.json().catch(() => ({}))) as { error?: { code: string; message: string } };
+  throw new ApiError(res.status, data.error?.code ?? 'HTTP', data.error?.message ?? res.statusText);
+}
+
+/** One live namespace file as listed. */
+export interface NamespaceFile {
+  path: string;
+  size: number;
+  revision: number;
+  updatedAt: string;
+}
+
 /** Every page of a list, up to `max` items. */
 export async function callAll<T>(path: string, query: CallOptions['query'] = {}, max = 2000): Promise<T[]> {
   const items: T[] = [];

@@ -12,6 +12,7 @@ import { ExecutionPage } from './pages/execution.js';
 import { ExecutionsPage } from './pages/executions.js';
 import { FlowsPage } from './pages/flows.js';
 import { LoginPage } from './pages/login.js';
+import { NamespaceFilesPage } from './pages/namespace-files.js';
 import { match, useLocation } from './router.js';
 
 type FlowPageModule = typeof import('./pages/flow.js');
@@ -35,6 +36,7 @@ const ROUTES: [string, (params: Record<string, string>) => JSX.Element][] = [
   ['/executions/:id', (p) => <ExecutionPage id={p.id!} />],
   ['/agents', () => <AgentsPage />],
   ['/agents/:id', (p) => <AgentPage id={p.id!} />],
+  ['/namespaces', () => <NamespaceFilesPage />],
 ];
 
 function App(): JSX.Element {
