@@ -137,6 +137,7 @@ export async function startAgent(input: AgentOptionsInput): Promise<Agent> {
     logger,
     agent: { id: options.id, labels: options.labels },
     secrets: secretSource(options.secrets),
+    variables: options.variables,
     workRoot: join(options.dataDir, 'work'),
     host,
   });

@@ -1,4 +1,5 @@
 /** The agent's options, compiled once: every default and every check lives here. */
+
 import { join } from 'node:path';
 import { TernError } from '../protocol/errors.js';
 import type { Logger } from '../protocol/logger.js';
@@ -9,6 +10,7 @@ import {
   LOCAL_BROKER_DEFAULTS,
   type LocalBrokerLimits,
 } from '../runtime/broker-guard/limits.js';
+import type { ProcessVariables } from '../runtime/engine/process-variables.js';
 import { compileRenderLimits, type RenderLimits } from '../runtime/expr/index.js';
 import { compileTriggerQueue, type TriggerQueueOptions } from '../runtime/triggers/queue.js';
 import { checkHubTrust, type HubTrustOptions } from './hub-trust.js';
@@ -92,6 +94,8 @@ export interface AgentOptions {
   closeGraceMs: number;
   /** What `secret('NAME')` reads on this agent (TERN_SECRET_* variables and --secrets-file), by name. */
   secrets: Record<string, string>;
+  /** `envs` and `globals` for every execution on the agent. */
+  variables?: ProcessVariables;
   logger?: Logger;
 }
 
@@ -174,6 +178,7 @@ export function compileAgentOptions(input: AgentOptionsInput): AgentOptions {
     renderLimits: renderLimitsOf(input.renderLimits),
     closeGraceMs: input.closeGraceMs ?? 10_000,
     secrets: { ...input.secrets },
+    variables: input.variables,
     logger: input.logger,
   };
 

@@ -6,6 +6,7 @@ import type { Registry } from '../plugins/registry.js';
 import type { Logger } from '../protocol/logger.js';
 import { Engine } from '../runtime/engine/engine.js';
 import type { SecretSource } from '../runtime/engine/ports.js';
+import type { ProcessVariables } from '../runtime/engine/process-variables.js';
 import { Renderer, type RenderLimits } from '../runtime/expr/index.js';
 import { FlowDirectory } from '../runtime/flow-directory.js';
 import { openSqliteStore, type SqliteStore } from './store/sqlite-store.js';
@@ -17,6 +18,8 @@ export interface LocalRuntimeOptions {
   agent?: { id: string; labels: Record<string, string> } | null;
   /** The work budget of each render; defaults where unset. */
   renderLimits?: Partial<RenderLimits>;
+  /** `envs` and `globals` for every execution. */
+  variables?: ProcessVariables;
 }
 
 export interface LocalRuntime {
@@ -46,6 +49,7 @@ export function openLocalRuntime(options: LocalRuntimeOptions): LocalRuntime {
     secrets: options.secrets,
     agent: options.agent,
     workRoot: join(options.dataDir, 'work'),
+    variables: options.variables,
   });
   return {
     engine,

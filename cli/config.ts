@@ -1,5 +1,9 @@
 /** Every environment variable the `tern` command reads, named once. */
+
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { envsFrom, type ProcessVariables } from '../runtime/engine/process-variables.js';
 import type { RenderLimits } from '../runtime/expr/index.js';
 import { secretsFromEnvironment } from '../runtime/secrets.js';
 
@@ -22,6 +26,10 @@ export interface CliEnvironment {
   retentionDays: number | undefined;
   /** TERN_AGENT_TOKEN: an agent's broker password, kept out of the process list. */
   agentToken: string | undefined;
+  /** ENV_<NAME>: Kestra's `envs.<name>` in every expression (hub, agents, `tern run`). */
+  envs: Record<string, string>;
+  /** TERN_GLOBALS_FILE: a YAML map, Kestra's `globals` in every expression. */
+  globalsFile: string | undefined;
   /** TERN_SECRET_<NAME>: secrets for `secret('NAME')` (agents, `tern run`, and global ones on the hub). */
   secrets: Record<string, string>;
   /** TERN_SECRET_KEY: the key (or passphrase) that encrypts the hub's stored secrets. */
@@ -71,6 +79,8 @@ export function readEnvironment(env: NodeJS.ProcessEnv = process.env): CliEnviro
     adminToken: env.TERN_ADMIN_TOKEN || undefined,
     retentionDays: retention,
     agentToken: env.TERN_AGENT_TOKEN || undefined,
+    envs: envsFrom(env),
+    globalsFile: env.TERN_GLOBALS_FILE || undefined,
     secrets: secretsFromEnvironment(env),
     secretKey: env.TERN_SECRET_KEY || undefined,
     kafkaBridge: env.TERN_KAFKA_BRIDGE || undefined,
@@ -84,4 +94,21 @@ export function readEnvironment(env: NodeJS.ProcessEnv = process.env): CliEnviro
       .filter((pin) => pin !== ''),
     mqttLimits: env.TERN_MQTT_LIMITS || undefined,
   };
+}
+
+/**
+ * The `envs` and `globals` every execution of this process sees; reads
+ * TERN_GLOBALS_FILE, and says what is wrong with it.
+ */
+export function processVariables(env: CliEnvironment): ProcessVariables {
+  if (!env.globalsFile) return { envs: env.envs, globals: {} };
+  let globals: unknown;
+  try {
+    globals = parseYaml(readFileSync(env.globalsFile, 'utf8'));
+  } catch (err) {
+    throw new Error(`TERN_GLOBALS_FILE ${env.globalsFile}: ${(err as Error).message}`);
+  }
+  if (typeof globals !== 'object' || globals === null || Array.isArray(globals))
+    throw new Error(`TERN_GLOBALS_FILE ${env.globalsFile}: must hold a map of names to values`);
+  return { envs: env.envs, globals: globals as Record<string, unknown> };
 }

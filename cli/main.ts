@@ -6,7 +6,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { lowerHelperThreads } from '../runtime/thread-priority.js';
 import type { AgentCommandOptions } from './commands/agent.js';
-import { readEnvironment } from './config.js';
+import { processVariables, readEnvironment } from './config.js';
 import { CliError, EXIT_FAILED, EXIT_USAGE } from './errors.js';
 import { Printer } from './format.js';
 
@@ -91,10 +91,18 @@ function program(): Command {
       'directories of flows available to subflow tasks (default: the file’s directory)',
     )
     .option('--secrets-file <file>', "YAML or JSON map of secrets for secret('NAME') (TERN_SECRET_* too)")
+    .option('--resume <id>', 'resume this paused execution; --input gives its onResume inputs')
     .action(
       async (
         file: string,
-        opts: { input: string[]; json: boolean; dataDir?: string; flows?: string[]; secretsFile?: string },
+        opts: {
+          input: string[];
+          json: boolean;
+          dataDir?: string;
+          flows?: string[];
+          secretsFile?: string;
+          resume?: string;
+        },
       ) => {
         const { runCommand } = await import('./commands/run.js');
         process.exitCode = await runCommand(file, opts, env);
@@ -225,6 +233,7 @@ function program(): Command {
             secretKey: env.secretKey,
             secretEnvironment: env.secrets,
             renderLimits: env.renderLimits,
+            variables: processVariables(env),
             kafkaBridge: o.kafkaBridge === undefined ? undefined : readBridgeConfig(o.kafkaBridge),
             mqttLimits: o.mqttLimits === undefined ? undefined : parseLimits(o.mqttLimits, '--mqtt-limits'),
           },
@@ -273,6 +282,7 @@ function program(): Command {
           version: VERSION,
           secretEnvironment: env.secrets,
           renderLimits: env.renderLimits,
+          variables: processVariables(env),
         } as AgentCommandOptions,
         printer,
       );
@@ -387,6 +397,17 @@ function program(): Command {
       process.exitCode = await remote.executionsList(client, out, { ...o, flowId: o.flow });
     },
   );
+  api(
+    executions
+      .command('resume')
+      .description('resume a paused execution; --input gives its onResume inputs')
+      .argument('<id>')
+      .option('-i, --input <key=value>', 'an onResume input (repeatable)', collect, []),
+  ).action(async (id: string, o: { input: string[]; server: string; token?: string; json: boolean }) => {
+    const { client, out } = await context(o);
+    const { executionsResume } = await import('./commands/executions-resume.js');
+    process.exitCode = await executionsResume(client, out, id, o.input);
+  });
   api(executions.command('show').description('an execution and its task runs').argument('<id>')).action(
     async (id: string, o: { server: string; token?: string; json: boolean }) => {
       const { client, out, remote } = await context(o);

@@ -1,6 +1,8 @@
 /** The hub's options, compiled once: every default lives here. */
+
 import { join } from 'node:path';
 import { compileLimits, HUB_BROKER_DEFAULTS, type HubBrokerLimits } from '../runtime/broker-guard/limits.js';
+import type { ProcessVariables } from '../runtime/engine/process-variables.js';
 import { compileRenderLimits, type RenderLimits } from '../runtime/expr/index.js';
 import { compileTriggerQueue, type TriggerQueueOptions } from '../runtime/triggers/queue.js';
 import { type BridgeSettings, compileBridgeSettings } from './bridge/config.js';
@@ -60,6 +62,8 @@ export interface HubOptions {
    * replica gone (ms): the time its replica has to claim it after it starts.
    */
   takeOverGraceMs: number;
+  /** `envs` and `globals` for every execution on the hub. */
+  variables?: ProcessVariables;
 }
 
 export type HubOptionsInput = Partial<
@@ -101,6 +105,7 @@ export function compileHubOptions(input: HubOptionsInput): HubOptions {
     renderLimits: compileRenderLimits(input.renderLimits),
     leaderCheckMs: input.leaderCheckMs ?? 2000,
     takeOverGraceMs: input.takeOverGraceMs ?? 10_000,
+    variables: input.variables,
   };
   for (const key of ['port', 'mqttPort', 'mqttsPort'] as const) {
     const v = options[key];

@@ -101,6 +101,9 @@ export function createHubExecutions(options: HubExecutionsOptions): HubExecution
     async kill(id) {
       return engine.kill(id);
     },
+    async resume(id, inputs) {
+      return engine.resume(id, inputs);
+    },
     restart: (id) => engine.restart(id),
     replay: (id, fromTaskId) => engine.replay(id, fromTaskId),
     follow(id, listener) {

@@ -144,6 +144,7 @@ async function startServices(
     secrets,
     workRoot: join(options.dataDir, 'work'),
     host: pluginHost,
+    variables: options.variables,
   });
   // With PostgreSQL, other replicas may share the database: schedules and retention run on one of them.
   const { leadership, alone } = await joinReplicas(options, log);

@@ -1,18 +1,23 @@
 /** ISO-8601 durations (`PT30S`, `P1DT2H`) as milliseconds. */
 import { Duration } from 'luxon';
 
-/** A duration pattern usable in JSON Schemas; the parser below is the authority. */
+/**
+ * A duration pattern usable in JSON Schemas (which have no flags: letters
+ * either case, as Java's `Duration.parse` reads them); the parser below is
+ * the authority.
+ */
 export const DURATION_PATTERN =
-  '^-?P(?!$)(\\d+(?:\\.\\d+)?Y)?(\\d+(?:\\.\\d+)?M)?(\\d+(?:\\.\\d+)?W)?(\\d+(?:\\.\\d+)?D)?(T(?=\\d)(\\d+(?:\\.\\d+)?H)?(\\d+(?:\\.\\d+)?M)?(\\d+(?:\\.\\d+)?S)?)?$';
+  '^-?[Pp](?!$)(\\d+(?:\\.\\d+)?[Yy])?(\\d+(?:\\.\\d+)?[Mm])?(\\d+(?:\\.\\d+)?[Ww])?(\\d+(?:\\.\\d+)?[Dd])?([Tt](?=\\d)(\\d+(?:\\.\\d+)?[Hh])?(\\d+(?:\\.\\d+)?[Mm])?(\\d+(?:\\.\\d+)?[Ss])?)?$';
 
 /**
  * Parses an ISO-8601 duration into milliseconds, or returns undefined when the
- * text is not one.
+ * text is not one. Letters may be lower case and seconds may have a fraction
+ * (`PT0.25s`), as Java's `Duration.parse`, which Kestra uses, reads them.
  *
  * @example parseDuration('PT1M30S') // 90000
  */
 export function parseDuration(text: string): number | undefined {
-  const d = Duration.fromISO(text);
+  const d = Duration.fromISO(text.toUpperCase());
   if (!d.isValid) return undefined;
   return d.as('milliseconds');
 }

@@ -50,8 +50,10 @@ export interface Execution {
   labels: Record<string, string>;
   variables?: Record<string, unknown>;
   trigger: Record<string, unknown> | null;
-  /** The execution this one replays, or its own id. */
+  /** The execution this one replays or retries (the first of the chain), or its own id. */
   originalId: string;
+  /** With `retry.behavior: CREATE_NEW_EXECUTION`: which attempt this execution is, from 1 (Kestra's metadata.attemptNumber). */
+  attemptNumber?: number;
   parentExecutionId?: string | null;
   /** Agent that ran it; null on the hub. */
   agentId: string | null;

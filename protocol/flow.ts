@@ -46,6 +46,10 @@ export const TaskCommonProperties = {
   timeout: T.Optional(DurationSchema),
   retry: T.Optional(RetrySchema),
   allowFailure: T.Optional(T.Boolean()),
+  allowWarning: T.Optional(T.Boolean({ description: 'A task ending in WARNING counts as a success' })),
+  logToFile: T.Optional(
+    T.Boolean({ description: "Kestra's option to keep logs in a file; Tern stores every log line anyway" }),
+  ),
   disabled: T.Optional(T.Boolean()),
   runIf: T.Optional(T.Union([T.String(), T.Boolean()])),
   logLevel: T.Optional(T.String()),
@@ -109,6 +113,7 @@ export const INPUT_TYPES = [
   'TIME',
   'DURATION',
   'JSON',
+  'YAML',
   'URI',
   'SECRET',
   'ARRAY',
@@ -177,6 +182,28 @@ export const PluginDefaultSchema = T.Object(
 );
 export type PluginDefault = Static<typeof PluginDefaultSchema>;
 
+/** Kestra's flow SLA: a longest duration, or an assertion checked when the execution ends. */
+export const SlaSchema = T.Object(
+  {
+    id: Id,
+    type: T.Union([T.Literal('MAX_DURATION'), T.Literal('EXECUTION_ASSERTION')], {
+      description:
+        'MAX_DURATION: the execution runs at most `duration`; EXECUTION_ASSERTION: `assert` holds at its end',
+    }),
+    behavior: T.Optional(
+      T.Union([T.Literal('FAIL'), T.Literal('CANCEL'), T.Literal('NONE')], {
+        default: 'FAIL',
+        description: 'On a breach: fail the execution, cancel it, or only add `labels`',
+      }),
+    ),
+    duration: T.Optional(DurationSchema),
+    assert: T.Optional(T.String({ description: 'Expression that must be true when the execution ends' })),
+    labels: T.Optional(T.Union([StringMap, T.Array(T.Object({ key: T.String(), value: T.String() }))])),
+  },
+  { additionalProperties: false },
+);
+export type Sla = Static<typeof SlaSchema>;
+
 /** Builds the flow schema around given task and trigger schemas. */
 export function flowSchema<TTask extends TSchema, TTrigger extends TSchema>(task: TTask, trigger: TTrigger) {
   const tasks = T.Array(task, { minItems: 1 });
@@ -198,6 +225,7 @@ export function flowSchema<TTask extends TSchema, TTrigger extends TSchema>(task
       outputs: T.Optional(T.Array(FlowOutputSchema)),
       retry: T.Optional(RetrySchema),
       timeout: T.Optional(DurationSchema),
+      sla: T.Optional(T.Array(SlaSchema)),
       concurrency: T.Optional(ConcurrencySchema),
       pluginDefaults: T.Optional(T.Array(PluginDefaultSchema)),
       disabled: T.Optional(T.Boolean()),
@@ -216,4 +244,29 @@ export function labelMap(labels: Flow['labels']): Record<string, string> {
   if (!labels) return {};
   if (Array.isArray(labels)) return Object.fromEntries(labels.map((l) => [l.key, l.value]));
   return { ...labels };
+}
+
+/**
+ * The task with this id anywhere under `node` (a flow's task lists, nested
+ * flowables included), or undefined.
+ *
+ * @example findTask([flow.tasks, flow.errors, flow.finally], 'approve')?.onResume
+ */
+export function findTask(node: unknown, id: string): Record<string, unknown> | undefined {
+  if (Array.isArray(node)) {
+    for (const item of node) {
+      const found = findTask(item, id);
+      if (found) return found;
+    }
+    return undefined;
+  }
+  if (typeof node !== 'object' || node === null) return undefined;
+  const entry = node as Record<string, unknown>;
+  if (entry.id === id && typeof entry.type === 'string') return entry;
+  for (const [key, value] of Object.entries(entry))
+    if (key !== 'inputs' && key !== 'onResume' && typeof value === 'object') {
+      const found = findTask(value, id);
+      if (found) return found;
+    }
+  return undefined;
 }

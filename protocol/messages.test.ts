@@ -76,7 +76,7 @@ describe('parseMessage', () => {
   it('lists the allowed values of an enumerated field', () => {
     expect(parse('cmd', { id: 'c', type: 'reboot' })).toEqual({
       ok: false,
-      error: 'cmd: type must be one of run, kill, restart, replay, ping',
+      error: 'cmd: type must be one of run, kill, restart, replay, resume, ping',
     });
   });
 

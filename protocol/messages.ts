@@ -196,12 +196,13 @@ export type Events = Static<typeof EventsSchema>;
 export const AckSchema = T.Object({ seq: SeqMark });
 export type Ack = Static<typeof AckSchema>;
 
-export const COMMAND_TYPES = ['run', 'kill', 'restart', 'replay', 'ping'] as const;
+export const COMMAND_TYPES = ['run', 'kill', 'restart', 'replay', 'resume', 'ping'] as const;
 export type CommandType = (typeof COMMAND_TYPES)[number];
 
 /**
  * Hub → agent (QoS 1). `run` needs `namespace` and `flowId` (and may name the
- * `executionId` to create); `kill`, `restart` and `replay` need `executionId`.
+ * `executionId` to create); `kill`, `restart`, `replay` and `resume` need
+ * `executionId` (`resume` takes the paused tasks' `onResume` values as `inputs`).
  */
 export const CommandSchema = T.Object({
   id: Name,
@@ -329,7 +330,7 @@ function semanticCheck(kind: AgentTopicKind, value: unknown): string | undefined
     const c = value as Command;
     if (c.type === 'run' && (c.namespace === undefined || c.flowId === undefined))
       return "a 'run' command needs namespace and flowId";
-    if ((c.type === 'kill' || c.type === 'restart' || c.type === 'replay') && c.executionId === undefined)
+    if (c.type !== 'run' && c.type !== 'ping' && c.executionId === undefined)
       return `a '${c.type}' command needs executionId`;
   }
   if (kind === 'desired') {

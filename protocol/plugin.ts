@@ -7,6 +7,13 @@ import type { Execution, LogLevel, LogLine, PurgeCounts, PurgeRequest } from './
 import type { Task } from './flow.js';
 import type { State } from './states.js';
 
+/**
+ * Where, inside an attempt's working directory, a task puts the files it
+ * hands on: script tasks' `$OUTPUT_DIR`, and Kestra's `{{ outputDir }}` in
+ * every task's expressions.
+ */
+export const OUTPUT_DIR = '.tern/output';
+
 /** `$ref` used inside plugin schemas for "a task of any type"; resolved when the flow schema is assembled. */
 export const TASK_REF = '#/$defs/task';
 
@@ -209,8 +216,11 @@ export interface TaskContext {
   runTasks(tasks: readonly Task[], options?: RunTasksOptions): Promise<State>;
   /** Starts another flow's execution, waiting for it unless `wait: false`. */
   runSubflow(request: SubflowRequest): Promise<SubflowResult>;
-  /** Waits until `until` (epoch ms) or, without it, until the execution is resumed; survives restarts. */
-  pause(until?: number): Promise<void>;
+  /**
+   * Waits until `until` (epoch ms) or until the execution is resumed
+   * (without `until`, only then); survives restarts.
+   */
+  pause(until?: number): Promise<PauseOutcome>;
   /**
    * Runs, within this attempt, the runnable task that the YAML `spec`
    * describes (checked as a flow's task is) and gives its result: its
@@ -219,10 +229,16 @@ export interface TaskContext {
   runTaskSpec(spec: string): Promise<TaskResult | undefined>;
 }
 
+/** How a pause ended: resumed (with the `onResume` inputs given), or its time ran out. */
+export interface PauseOutcome {
+  resumed: boolean;
+  inputs?: Record<string, unknown>;
+}
+
 export interface TaskResult {
   outputs?: Record<string, unknown>;
-  /** Defaults to SUCCESS; a task may end in WARNING or FAILED without throwing. */
-  state?: 'SUCCESS' | 'WARNING' | 'FAILED';
+  /** Defaults to SUCCESS; a task may end in WARNING or FAILED without throwing, or cancel its execution. */
+  state?: 'SUCCESS' | 'WARNING' | 'FAILED' | 'CANCELLED';
 }
 
 export interface TaskExample {

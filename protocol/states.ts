@@ -1,4 +1,4 @@
-/** Execution and task-run states (Kestra's meanings, plus SKIPPED). */
+/** Execution and task-run states (Kestra's meanings, plus SKIPPED). RETRIED: an execution a retry replaced by a new one. */
 
 export const STATES = [
   'CREATED',
@@ -13,6 +13,7 @@ export const STATES = [
   'KILLED',
   'CANCELLED',
   'SKIPPED',
+  'RETRIED',
 ] as const;
 
 export type State = (typeof STATES)[number];
@@ -24,6 +25,7 @@ const TERMINAL: ReadonlySet<State> = new Set<State>([
   'KILLED',
   'CANCELLED',
   'SKIPPED',
+  'RETRIED',
 ]);
 
 /** True when nothing more will happen to an execution or task run in this state. */

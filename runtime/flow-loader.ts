@@ -22,6 +22,7 @@ import { resolveInputs } from './engine/inputs.js';
 import { applyPluginDefaults } from './engine/plugin-defaults.js';
 import { aliasTargets, duplicateKeyProblems, expandedSizeProblem, sourceSizeProblem } from './flow-limits.js';
 import { flowSchemaValidator } from './flow-schema.js';
+import { currentSyntax } from './kestra-syntax.js';
 
 /** A flow together with the text it was read from. */
 export interface LoadedFlow {
@@ -255,7 +256,8 @@ function collectProblems(source: string, registry: Registry, options: ParseOptio
   if (aliases.length > 0) return { list: aliases };
   const tooLarge = expandedSizeProblem(doc, targets);
   if (tooLarge) return { list: [located('', tooLarge.message, options.file, at(tooLarge.at))] };
-  const value: unknown = doc.toJS({ maxAliasCount: 1000 });
+  const read: unknown = doc.toJS({ maxAliasCount: 1000 });
+  const value = isObject(read) ? currentSyntax(read) : read;
   const problems = new ProblemList(new Locator(doc, targets, at), options.file);
   const effective = isObject(value) ? withPluginDefaults(value, registry) : value;
   for (const issue of flowSchemaValidator(registry).check(effective)) {
@@ -268,6 +270,7 @@ function collectProblems(source: string, registry: Registry, options: ParseOptio
   if (isObject(value)) {
     checkTaskIds(value, registry, problems);
     checkTasks(value, registry, problems);
+    checkSelfSubflow(value, registry, problems);
     checkUniqueIds(value.inputs, 'inputs', 'input', problems);
     checkUniqueIds(value.triggers, 'triggers', 'trigger', problems);
     checkTriggers(value.triggers, registry, problems, options.saving === true);
@@ -318,7 +321,9 @@ function mapTasks(flow: Json, registry: Registry, replace: (task: Json, path: Pa
   const task = (original: Json, path: Path): Json => {
     const result = { ...replace(original, path) };
     const def = typeof original.type === 'string' ? registry.task(original.type) : undefined;
-    for (const child of def?.children ?? []) {
+    // Every flowable takes `errors` (see the flow schema), whether or not its plugin names it.
+    const children = def?.children.length ? new Set([...def.children, 'errors']) : [];
+    for (const child of children) {
       // `cases.<key>` style entries name the property holding the lists.
       const name = child.split('.')[0] ?? child;
       if (name in original) result[name] = nested(original[name], [...path, name]);
@@ -460,6 +465,24 @@ function checkTriggers(list: unknown, registry: Registry, problems: ProblemList,
 
 const isTemplate = (text: string): boolean => text.includes('{{') || text.includes('{%');
 
+/** What an ARRAY input's items may be, as in Kestra: no nested lists, no files. */
+const ITEM_TYPES: readonly string[] = INPUT_TYPES.filter(
+  (t) => t !== 'ARRAY' && t !== 'FILE' && t !== 'MULTISELECT',
+);
+
+/** A subflow task that starts its own flow would never end: Kestra refuses it, so do we. */
+function checkSelfSubflow(flow: Json, registry: Registry, problems: ProblemList): void {
+  for (const { task, path } of collectTasks(flow, registry)) {
+    const def = typeof task.type === 'string' ? registry.task(task.type) : undefined;
+    if (def?.type !== 'subflow') continue;
+    if (task.namespace === flow.namespace && task.flowId === flow.id)
+      problems.add(
+        [...path, 'flowId'],
+        `a flow cannot call itself as a subflow (${flow.namespace}.${flow.id})`,
+      );
+  }
+}
+
 /** Defaults must fit their input's type and validators (templated defaults are checked when rendered). */
 function checkInputs(inputs: unknown, problems: ProblemList): void {
   if (!Array.isArray(inputs)) return;
@@ -475,6 +498,20 @@ function checkInputs(inputs: unknown, problems: ProblemList): void {
         );
         return;
       }
+    }
+    if (input.itemType !== undefined && !ITEM_TYPES.includes(String(input.itemType))) {
+      problems.add(
+        ['inputs', i, 'itemType'],
+        `must be one of: ${ITEM_TYPES.join(', ')} (items cannot be lists or files)`,
+      );
+      return;
+    }
+    if (input.type === 'FILE' && input.defaults !== undefined) {
+      problems.add(
+        ['inputs', i, 'defaults'],
+        'a FILE input cannot have defaults: the file is given at each run',
+      );
+      return;
     }
     const defaults = input.defaults;
     if (defaults === undefined || defaults === null || (typeof defaults === 'string' && isTemplate(defaults)))

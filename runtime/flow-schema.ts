@@ -70,6 +70,13 @@ function variant(kind: Kind, def: Definition, commonNames: readonly string[]): J
     return { ...header, allOf: [{ type: 'object', properties: shared }, own] };
   }
   const { title: _title, description: _description, properties, ...rest } = own;
+  // Every flowable task takes `errors`, as in Kestra: the engine runs them when its children fail.
+  if (kind === 'task' && (def as AnyTaskDefinition).children.length > 0)
+    shared.errors = {
+      type: 'array',
+      items: { $ref: TASK_DEFINITION_REF },
+      description: 'Tasks run when a child task fails; the task stays FAILED',
+    };
   return {
     ...header,
     ...rest,

@@ -97,6 +97,18 @@ export class CommandHandler {
         return engine.kill(c.executionId!)
           ? ok(c.executionId)
           : fail(`execution ${c.executionId} is not running`);
+      case 'resume':
+        try {
+          return engine.resume(c.executionId!, c.inputs ?? {})
+            ? ok(c.executionId)
+            : fail(`execution ${c.executionId} is not running`);
+        } catch (err) {
+          return fail(
+            err instanceof InputValidationError
+              ? err.problems.map(formatProblem).join('; ')
+              : (err as Error).message,
+          );
+        }
       case 'restart': {
         const cannot = this.options.refuseStart();
         if (cannot) return fail(cannot);

@@ -13,6 +13,7 @@ import { parseDuration } from '../../protocol/duration.js';
 import { TernError } from '../../protocol/errors.js';
 import type { Logger } from '../../protocol/logger.js';
 import { parseLimits } from '../../runtime/broker-guard/limits.js';
+import type { ProcessVariables } from '../../runtime/engine/process-variables.js';
 import type { RenderLimits } from '../../runtime/expr/index.js';
 import { loadSecrets } from '../../runtime/secrets.js';
 import { type TriggerQueueOptions, WHEN_FULL, type WhenFull } from '../../runtime/triggers/queue.js';
@@ -64,6 +65,8 @@ export interface AgentCommandOptions {
   secretEnvironment?: Record<string, string>;
   /** TERN_RENDER_MAX_* variables: the work budget of each render. */
   renderLimits?: Partial<RenderLimits>;
+  /** ENV_* variables and TERN_GLOBALS_FILE: `envs` and `globals` in expressions. */
+  variables?: ProcessVariables;
   /** TERN_LOG_LEVEL */
   logLevel?: string;
   version?: string;
@@ -189,6 +192,7 @@ export function agentInput(opts: AgentCommandOptions): AgentOptionsInput {
     },
     triggerQueue: triggerQueueInput(opts),
     renderLimits: opts.renderLimits,
+    variables: opts.variables,
   };
 }
 

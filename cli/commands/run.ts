@@ -1,14 +1,18 @@
 /** `tern run FILE`: runs one flow once, locally, with durable state, and reports how it went. */
 import { dirname } from 'node:path';
-import { openLocalRuntime } from '../../agent/local-runtime.js';
+import { type LocalRuntime, openLocalRuntime } from '../../agent/local-runtime.js';
 import { formatProblem, InputValidationError } from '../../protocol/errors.js';
 import type { Execution } from '../../protocol/execution.js';
+import type { Flow } from '../../protocol/flow.js';
 import { isFailure } from '../../protocol/states.js';
+import { resumeInputs } from '../../runtime/engine/resume.js';
 import { loadFlowFile } from '../../runtime/flow-loader.js';
 import { loadSecrets, secretSource } from '../../runtime/secrets.js';
-import type { CliEnvironment } from '../config.js';
-import { CliError, EXIT_FAILED, EXIT_OK, EXIT_USAGE } from '../errors.js';
+import { type CliEnvironment, processVariables } from '../config.js';
+import { CliError, EXIT_FAILED, EXIT_OK, EXIT_PAUSED, EXIT_USAGE } from '../errors.js';
 import { Printer } from '../format.js';
+import { runJson } from './run-json.js';
+import { resumeHint, watchPauses } from './run-pause.js';
 
 export interface RunOptions {
   input: string[];
@@ -17,6 +21,8 @@ export interface RunOptions {
   flows?: string[];
   /** A YAML or JSON map of secrets; TERN_SECRET_* variables win over it. */
   secretsFile?: string;
+  /** The id of a paused execution of this flow to resume; `input` then holds its `onResume` inputs. */
+  resume?: string;
 }
 
 /** Parses repeated `--input k=v` into a map. */
@@ -43,6 +49,7 @@ export async function runCommand(file: string, options: RunOptions, env: CliEnvi
     dataDir: options.dataDir ?? env.runDataDir,
     secrets: secretSource(secrets),
     renderLimits: env.renderLimits,
+    variables: loadVariables(env),
   });
   try {
     const check = (t: string) => runtime.renderer.check(t);
@@ -72,53 +79,119 @@ export async function runCommand(file: string, options: RunOptions, env: CliEnvi
         });
       }
     }
+    if (options.resume !== undefined) await checkResume(runtime, record.flow, options.resume, inputs, file);
+    const pauses = watchPauses(runtime.engine);
+    // Executions paused until resumed wait for `--resume`; other unfinished ones are taken over.
     const recovered = await runtime.engine.recover(
-      (e) => e.namespace === record.flow.namespace && e.flowId === record.flow.id,
+      (e) =>
+        e.namespace === record.flow.namespace &&
+        e.flowId === record.flow.id &&
+        (options.resume === undefined ? e.state !== 'PAUSED' : e.id === options.resume),
     );
-    for (const e of recovered)
-      if (!options.json)
-        printer.line(printer.style('yellow', `resuming execution ${e.id} left unfinished by an earlier run`));
-    const previous = await Promise.all(recovered.map((e) => runtime.engine.wait(e.id)));
-
     let execution: Execution;
-    try {
-      execution = await runtime.engine.start(record, { inputs });
-    } catch (err) {
-      if (err instanceof InputValidationError) {
-        throw new CliError(err.problems.map((p) => `${file}: ${formatProblem(p)}`).join('\n'), EXIT_FAILED);
+    const previous: Execution[] = [];
+    if (options.resume !== undefined) {
+      const resumed = recovered.find((e) => e.id === options.resume);
+      if (!resumed)
+        throw new CliError(`${file}: execution ${options.resume} could not be resumed`, EXIT_FAILED);
+      runtime.engine.resume(resumed.id, inputs);
+      execution = resumed;
+    } else {
+      for (const e of recovered)
+        if (!options.json)
+          printer.line(
+            printer.style('yellow', `resuming execution ${e.id} left unfinished by an earlier run`),
+          );
+      previous.push(...(await Promise.all(recovered.map((e) => runtime.engine.wait(e.id)))));
+      const unknown = Object.keys(inputs).filter((name) => !record.flow.inputs?.some((i) => i.id === name));
+      if (unknown.length > 0)
+        throw new CliError(
+          unknown
+            .map(
+              (name) => `${file}: --input ${name}: the flow declares no such input${declared(record.flow)}`,
+            )
+            .join('\n'),
+          EXIT_USAGE,
+        );
+      try {
+        execution = await runtime.engine.start(record, { inputs });
+      } catch (err) {
+        throw inputProblems(err, file);
       }
-      throw err;
     }
     const stop = () => runtime.engine.kill(execution.id);
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
-    execution = await runtime.engine.wait(execution.id);
+    const outcome = await pauses.until(execution.id);
+    pauses.stop();
     process.off('SIGINT', stop);
     process.off('SIGTERM', stop);
+    execution = 'ended' in outcome ? outcome.ended : outcome.paused;
     await runtime.store.flush();
     const stored = await runtime.store.getExecution(execution.id);
     const taskRuns = stored?.taskRuns ?? [];
+    const hint =
+      'paused' in outcome ? resumeHint(outcome, record.flow, { file, dataDir: options.dataDir }) : undefined;
     if (options.json) {
       process.stdout.write(
         `${JSON.stringify({
-          id: execution.id,
-          namespace: execution.namespace,
-          flowId: execution.flowId,
-          state: execution.state,
-          outputs: execution.outputs,
-          taskRuns: taskRuns.map((tr) => ({
-            taskId: tr.taskId,
-            state: tr.state,
-            attempts: tr.attempts.length,
-            value: tr.value,
-            outputs: tr.outputs,
-          })),
+          ...runJson(execution, taskRuns),
+          ...(hint
+            ? { paused: { taskIds: 'paused' in outcome ? outcome.taskIds : [], resume: hint[1] } }
+            : {}),
           ...(previous.length > 0 ? { resumed: previous.map((p) => ({ id: p.id, state: p.state })) } : {}),
         })}\n`,
       );
-    } else printer.summary(execution, taskRuns);
+    } else {
+      printer.summary(execution, taskRuns);
+      for (const line of hint ?? []) printer.line(printer.style('magenta', line));
+    }
+    if (hint) return EXIT_PAUSED;
     return isFailure(execution.state) ? EXIT_FAILED : EXIT_OK;
   } finally {
     await runtime.close();
+  }
+}
+
+/** Invalid inputs as the CLI prints them; anything else as it is. */
+function inputProblems(err: unknown, file: string): unknown {
+  if (!(err instanceof InputValidationError)) return err;
+  return new CliError(err.problems.map((p) => `${file}: ${formatProblem(p)}`).join('\n'), EXIT_FAILED);
+}
+
+/** The flow's input names, for a message about one it does not have. */
+function declared(flow: Flow): string {
+  const ids = (flow.inputs ?? []).map((i) => i.id);
+  return ids.length > 0 ? ` (inputs: ${ids.join(', ')})` : ' (it has no inputs)';
+}
+
+/** Refuses, before anything moves, a resume of an execution that is not this flow's, not paused, or given inputs its pause does not take. */
+async function checkResume(
+  runtime: LocalRuntime,
+  flow: Flow,
+  id: string,
+  inputs: Record<string, unknown>,
+  file: string,
+): Promise<void> {
+  const stored = await runtime.store.getExecution(id);
+  const e = stored?.execution;
+  if (!stored || !e || e.namespace !== flow.namespace || e.flowId !== flow.id)
+    throw new CliError(`${file}: no execution ${id} of ${flow.namespace}.${flow.id} here`, EXIT_FAILED);
+  if (e.state !== 'PAUSED')
+    throw new CliError(`${file}: execution ${id} is ${e.state}, not PAUSED`, EXIT_FAILED);
+  const paused = stored.taskRuns.filter((tr) => tr.state === 'PAUSED').map((tr) => tr.taskId);
+  try {
+    resumeInputs(flow, paused, inputs);
+  } catch (err) {
+    throw inputProblems(err, file);
+  }
+}
+
+/** `envs` and `globals`; a bad TERN_GLOBALS_FILE is a usage error. */
+function loadVariables(env: CliEnvironment) {
+  try {
+    return processVariables(env);
+  } catch (err) {
+    throw new CliError((err as Error).message, EXIT_USAGE);
   }
 }

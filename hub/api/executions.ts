@@ -94,6 +94,54 @@ export function executionRoutes(table: RouteTable, services: HubServices & Fleet
   table.add(
     {
       method: 'post',
+      path: '/executions/:id/resume',
+      operationId: 'resumeExecution',
+      tag: 'executions',
+      summary: 'Resume a paused execution',
+      description:
+        "Wakes the execution's tasks paused until resumed (a Pause without `pauseDuration`, or before it runs out). The body gives the `onResume` inputs the paused tasks declare, checked as flow inputs are; the Pause task exposes them as `outputs.<id>.onResume`.",
+      params: ExecutionIdParams,
+      body: {
+        required: false,
+        json: T.Record(T.String(), T.Unknown(), { description: 'onResume inputs by id' }),
+        form: T.Record(T.String(), T.String(), { description: 'onResume inputs by id' }),
+      },
+      responses: {
+        202: {
+          description:
+            'Resumed; follow the execution to see it go on. For an execution run by an agent, the command sent to it (the agent checks the inputs and answers with its events)',
+          schema: SentCommandSchema,
+        },
+        404: { description: 'No such execution', schema: ErrorBodySchema },
+        409: {
+          description: 'The execution is not paused, or not running on the hub',
+          schema: ErrorBodySchema,
+        },
+        422: Problem422,
+      },
+    },
+    async (c, { params, body }) => {
+      const inputs =
+        body.kind === 'json'
+          ? body.value
+          : body.kind === 'form'
+            ? Object.fromEntries(Object.entries(body.fields).filter(([, v]) => typeof v === 'string'))
+            : {};
+      if (await executions.resume(params.id, inputs)) return c.body(null, 202);
+      const agentRun = await onAgent(params.id);
+      if (agentRun) return c.json(await fleet().command(agentRun, 'resume', undefined, inputs), 202);
+      const execution = await existing(params.id);
+      const where = execution.agentId !== null ? `on agent ${execution.agentId}` : 'not running on the hub';
+      throw new TernError(
+        'CONFLICT',
+        `execution ${params.id} cannot be resumed here: it is ${execution.state}, ${where}`,
+      );
+    },
+  );
+
+  table.add(
+    {
+      method: 'post',
       path: '/executions/:id/restart',
       operationId: 'restartExecution',
       tag: 'executions',
@@ -157,7 +205,7 @@ export function executionRoutes(table: RouteTable, services: HubServices & Fleet
       tag: 'executions',
       summary: 'Start an execution of a hub flow, or on agents',
       description:
-        'Inputs as a JSON object, or as `multipart/form-data` fields (a file field becomes the path of a FILE input). With `wait=true` the answer comes when the execution has ended (401 if the token is revoked meanwhile; the execution goes on). Invalid inputs create no execution. A flow whose id is `kill`, `restart` or `replay` cannot be started through this path. With `agent`, a flow that runs on agents is started there: the hub names each execution and sends a `run` command (202); the agent checks the inputs.',
+        'Inputs as a JSON object, or as `multipart/form-data` fields (a file field becomes the path of a FILE input). With `wait=true` the answer comes when the execution has ended (401 if the token is revoked meanwhile; the execution goes on). Invalid inputs create no execution. A flow whose id is `kill`, `resume`, `restart` or `replay` cannot be started through this path. With `agent`, a flow that runs on agents is started there: the hub names each execution and sends a `run` command (202); the agent checks the inputs.',
       params: T.Object({ namespace: Namespace, flowId: Id }),
       query: T.Object({
         wait: T.Optional(T.Boolean({ default: false, description: 'Answer when the execution has ended' })),

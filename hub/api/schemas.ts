@@ -196,6 +196,12 @@ export const ExecutionSchema = T.Object({
   variables: T.Optional(Json),
   trigger: T.Union([Json, T.Null()]),
   originalId: T.String(),
+  attemptNumber: T.Optional(
+    T.Integer({
+      minimum: 1,
+      description: 'With retry behavior CREATE_NEW_EXECUTION: which attempt this execution is',
+    }),
+  ),
   parentExecutionId: T.Optional(T.Union([T.String(), T.Null()])),
   agentId: T.Union([T.String(), T.Null()], { description: 'Agent that ran it; null on the hub' }),
   startDate: T.String(),

@@ -37,6 +37,11 @@ export interface HubExecutions {
   wait(executionId: string): Promise<Execution>;
   /** False when it is not running here. */
   kill(executionId: string): Promise<boolean>;
+  /**
+   * Resumes a paused execution with its paused tasks' `onResume` inputs.
+   * False when it is not running here; throws CONFLICT (not paused), InputValidationError.
+   */
+  resume(executionId: string, inputs: Record<string, unknown>): Promise<boolean>;
   /** Runs the failed task runs again in the same execution. Throws NOT_FOUND, CONFLICT (not ended, or nothing failed). */
   restart(executionId: string): Promise<Execution>;
   /** A new execution of the same flow revision and inputs, re-running from `fromTaskId` (default: the start). */

@@ -63,11 +63,12 @@ export class FleetCommands {
     return sent;
   }
 
-  /** Sends kill, restart or replay to the agent that ran the execution. */
+  /** Sends kill, restart, replay or resume (with its `onResume` inputs) to the agent that ran the execution. */
   async toExecution(
     execution: Execution,
-    type: 'kill' | 'restart' | 'replay',
+    type: 'kill' | 'restart' | 'replay' | 'resume',
     fromTaskId?: string,
+    inputs?: Record<string, unknown>,
   ): Promise<SentCommand> {
     const agentId = execution.agentId;
     if (agentId === null) throw new TernError('CONFLICT', `execution ${execution.id} runs on the hub`);
@@ -82,6 +83,7 @@ export class FleetCommands {
       type,
       executionId: execution.id,
       ...(fromTaskId !== undefined && { fromTaskId }),
+      ...(inputs !== undefined && { inputs }),
     };
     await this.options.publish(agentId, command);
     return { agentId, commandId: command.id, executionId: execution.id };

@@ -228,10 +228,11 @@ export class Fleet implements FleetControl {
 
   command(
     execution: Execution,
-    type: 'kill' | 'restart' | 'replay',
+    type: 'kill' | 'restart' | 'replay' | 'resume',
     fromTaskId?: string,
+    inputs?: Record<string, unknown>,
   ): Promise<SentCommand> {
-    return this.commands.toExecution(execution, type, fromTaskId);
+    return this.commands.toExecution(execution, type, fromTaskId, inputs);
   }
 
   /**

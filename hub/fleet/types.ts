@@ -29,11 +29,12 @@ export interface FleetControl {
    * agent) or CONFLICT (a hub flow, not assigned, no agent assigned).
    */
   run(namespace: string, flowId: string, agent: string, request: RunRequest): Promise<SentCommand[]>;
-  /** Sends kill, restart or replay to the agent that ran `execution`; throws CONFLICT when it is gone. */
+  /** Sends kill, restart, replay or resume to the agent that ran `execution`; throws CONFLICT when it is gone. */
   command(
     execution: Execution,
-    type: 'kill' | 'restart' | 'replay',
+    type: 'kill' | 'restart' | 'replay' | 'resume',
     fromTaskId?: string,
+    inputs?: Record<string, unknown>,
   ): Promise<SentCommand>;
 }
 

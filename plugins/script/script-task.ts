@@ -2,7 +2,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { TaskError } from '../../protocol/errors.js';
-import type { TaskContext, TaskResult } from '../../protocol/plugin.js';
+import { OUTPUT_DIR, type TaskContext, type TaskResult } from '../../protocol/plugin.js';
 import {
   DEFAULT_INTERPRETER,
   DOCKER_RUNNERS,
@@ -141,7 +141,7 @@ async function run(props: ScriptProperties, ctx: TaskContext, plan: ScriptPlan):
   await writeInputFiles(ctx, dir, inputFileMap(props.inputFiles));
   await plan.prepare?.(dir);
   const support = await installRuntimeSupport(dir);
-  const outputDir = join(dir, SUPPORT_DIR, 'output');
+  const outputDir = join(dir, OUTPUT_DIR);
   await mkdir(outputDir, { recursive: true });
 
   const lines = [...(props.failFast === false ? [] : ['set -e']), ...(props.beforeCommands ?? [])];

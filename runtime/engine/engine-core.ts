@@ -8,6 +8,7 @@ import type { Abort } from './abort.js';
 import type { ExecutionRun } from './execution-run.js';
 import type { RuntimeHost } from './plugin-host.js';
 import type { Clock, ExecutionStore, SecretSource } from './ports.js';
+import type { ProcessVariables } from './process-variables.js';
 
 export interface EngineCore {
   readonly store: ExecutionStore;
@@ -21,12 +22,16 @@ export interface EngineCore {
   /** How long a task that ignores an abort is waited for. */
   readonly killGraceMs: number;
   readonly host: RuntimeHost;
+  /** `envs` and `globals`, the same for every execution of the process. */
+  readonly variables: ProcessVariables;
   durationMs(text: string): number;
   /** The clock's time as ISO-8601 (cached per millisecond: records are stamped very often). */
   nowIso(): string;
   saveExecution(execution: Execution): void;
   saveTaskRun(taskRun: TaskRun, execution: Execution): void;
   log(line: LogLine): void;
+  /** Starts, after `delayMs`, the execution that retries an execution ended RETRIED. */
+  retryInNewExecution(run: ExecutionRun, delayMs: number): void;
   /** Resumes the paused tasks of an execution this engine runs; false when it runs no such execution. */
   resume(executionId: string): boolean;
   runSubflow(

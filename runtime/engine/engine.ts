@@ -30,7 +30,9 @@ import {
   type SecretSource,
   systemClock,
 } from './ports.js';
+import { NO_PROCESS_VARIABLES, type ProcessVariables } from './process-variables.js';
 import { planReplay, planRestart } from './restart.js';
+import { resumeInputs } from './resume.js';
 import { lostSecretInputs, splitSecretInputs } from './secret-inputs.js';
 
 export interface EngineOptions {
@@ -48,6 +50,8 @@ export interface EngineOptions {
   host?: RuntimeHost;
   /** Longest log message kept whole, in UTF-8 bytes (default 64 KiB); longer ones are cut and marked. */
   maxLogLineBytes?: number;
+  /** `envs` and `globals` for every execution (default: none). */
+  variables?: ProcessVariables;
 }
 
 export interface StartOptions {
@@ -55,8 +59,10 @@ export interface StartOptions {
   labels?: Record<string, string>;
   trigger?: Record<string, unknown> | null;
   parentExecutionId?: string;
-  /** Set for a replay: the execution this one replays. */
+  /** Set for a replay or a retry: the execution this one replays or retries. */
   originalId?: string;
+  /** For a retry in a new execution: which attempt it is (from 1). */
+  attemptNumber?: number;
   /** Use this id instead of a new one (a hub command names the execution it asks for). */
   executionId?: string;
   /** Called once the execution has ended, whatever its state (before `wait` resolves). */
@@ -94,6 +100,7 @@ export class Engine implements EngineCore {
   readonly workRoot: string;
   readonly killGraceMs: number;
   readonly host: RuntimeHost;
+  readonly variables: ProcessVariables;
   private readonly flows: FlowSource;
   private readonly logger: Logger;
   private readonly maxLogLineBytes: number;
@@ -120,6 +127,7 @@ export class Engine implements EngineCore {
     this.killGraceMs = options.killGraceMs ?? 5000;
     this.host = options.host ?? new RuntimeHost();
     this.maxLogLineBytes = options.maxLogLineBytes ?? MAX_LOG_LINE_BYTES;
+    this.variables = options.variables ?? NO_PROCESS_VARIABLES;
   }
 
   /** Subscribes to changes; returns the unsubscribe function. */
@@ -136,11 +144,13 @@ export class Engine implements EngineCore {
   async start(record: FlowRecord, options: StartOptions = {}): Promise<Execution> {
     const { flow } = record;
     if (flow.disabled) throw new TernError('CONFLICT', `flow ${flow.namespace}.${flow.id} is disabled`);
+    const id = options.executionId ?? newId();
+    // Kestra's correlation id: a subflow's execution carries its parent's (passed in its labels), others their own id.
     const labels = { ...labelMap(flow.labels), ...options.labels };
+    labels[CORRELATION_ID] ??= id;
     const base = { flow: { id: flow.id, namespace: flow.namespace, revision: record.revision }, labels };
     const inputs = resolveInputs(flow.inputs, options.inputs ?? {}, (v) => this.renderer.render(v, base));
     const split = splitSecretInputs(flow.inputs, inputs, options.secrets ?? []);
-    const id = options.executionId ?? newId();
     const execution: Execution = {
       id,
       namespace: flow.namespace,
@@ -153,6 +163,7 @@ export class Engine implements EngineCore {
       labels: split.mask.value(labels),
       trigger: options.trigger ?? null,
       originalId: options.originalId ?? id,
+      ...(options.attemptNumber !== undefined && { attemptNumber: options.attemptNumber }),
       parentExecutionId: options.parentExecutionId ?? null,
       agentId: this.agent?.id ?? null,
       startDate: this.nowIso(),
@@ -189,11 +200,22 @@ export class Engine implements EngineCore {
     return true;
   }
 
-  /** Resumes an execution's paused tasks (those paused without a delay). */
-  resume(executionId: string): boolean {
+  /**
+   * Resumes a paused execution run by this engine, with inputs for its paused
+   * tasks' `onResume` (InputValidationError when they do not fit). False when
+   * the execution is not running here; CONFLICT when it is not paused.
+   */
+  resume(executionId: string, inputs: Record<string, unknown> = {}): boolean {
     const active = this.active.get(executionId);
     if (!active) return false;
-    active.run.resume();
+    const { run } = active;
+    const paused = run.pausedTaskIds();
+    if (paused.length === 0)
+      throw new TernError(
+        'CONFLICT',
+        `execution ${executionId} is not paused (state ${run.execution.state})`,
+      );
+    run.resume(resumeInputs(run.flow, paused, inputs));
     return true;
   }
 
@@ -386,6 +408,29 @@ export class Engine implements EngineCore {
     for (const l of this.listeners) l.log?.(capped);
   }
 
+  retryInNewExecution(run: ExecutionRun, delayMs: number): void {
+    const e = run.execution;
+    this.clock.setTimeout(
+      () => {
+        this.start(run.record, {
+          inputs: run.liveInputs,
+          labels: e.labels,
+          trigger: e.trigger,
+          originalId: e.originalId,
+          attemptNumber: (e.attemptNumber ?? 1) + 1,
+          ...(e.parentExecutionId ? { parentExecutionId: e.parentExecutionId } : {}),
+          secrets: run.secrets.within({ inputs: run.liveInputs, labels: e.labels }),
+        }).catch((err: unknown) =>
+          this.logger.error(
+            { executionId: e.id, err: messageOf(err) },
+            'the retry in a new execution could not start',
+          ),
+        );
+      },
+      Math.max(0, delayMs),
+    );
+  }
+
   async runSubflow(
     parent: ExecutionRun,
     tr: TaskRun,
@@ -398,9 +443,12 @@ export class Engine implements EngineCore {
       if (!record) throw new TaskError(`subflow ${request.namespace}.${request.flowId} not found`, false);
       const child = await this.start(record, {
         inputs: request.inputs,
+        labels: {
+          ...request.labels,
+          [CORRELATION_ID]: parent.execution.labels[CORRELATION_ID] ?? parent.execution.id,
+        },
         // The child stores what it is given: the parent's secrets in it are masked there too, and still used.
         secrets: parent.secrets.within({ inputs: request.inputs, labels: request.labels }),
-        labels: request.labels,
         parentExecutionId: parent.execution.id,
         trigger: {
           executionId: parent.execution.id,
@@ -501,6 +549,9 @@ export class Engine implements EngineCore {
     if (q && i >= 0) q.splice(i, 1);
   }
 }
+
+/** The label naming the first execution of a chain of subflows, as in Kestra. */
+const CORRELATION_ID = 'system.correlationId';
 
 function flowKey(e: Execution): string {
   return `${e.namespace}/${e.flowId}`;

@@ -3,17 +3,20 @@
  * by its place in the tree, so walking again after a restart skips what has
  * ended and picks up what had not: resume is the same code path as run.
  */
+import { join } from 'node:path';
 import { forEachLimit } from '../../protocol/concurrency.js';
 import { TaskError } from '../../protocol/errors.js';
 import type { Attempt, Execution, TaskRun } from '../../protocol/execution.js';
 import type { Task } from '../../protocol/flow.js';
 import { newId } from '../../protocol/ids.js';
-import type {
-  AnyTaskDefinition,
-  ExecutionControl,
-  ExitState,
-  KvStore,
-  RunTasksOptions,
+import {
+  type AnyTaskDefinition,
+  type ExecutionControl,
+  type ExitState,
+  type KvStore,
+  OUTPUT_DIR,
+  type PauseOutcome,
+  type RunTasksOptions,
 } from '../../protocol/plugin.js';
 import { isFailure, isTerminal, mergeStates, type State } from '../../protocol/states.js';
 import { isTruthy } from '../../protocol/values.js';
@@ -25,9 +28,10 @@ import { eventLoopTurn } from './event-loop.js';
 import { expressionFiles } from './expression-files.js';
 import { applyPluginDefaults } from './plugin-defaults.js';
 import type { FlowRecord } from './ports.js';
-import { compileRetry } from './retry.js';
+import { compileRetry, type RetryPolicy } from './retry.js';
 import { MASK, SecretMask } from './secret-mask.js';
-import { createTaskContext, type EngineTaskContext } from './task-context.js';
+import { firstMaxDuration, type SlaBreach, slaBreach } from './sla.js';
+import { attemptDir, createTaskContext, type EngineTaskContext } from './task-context.js';
 import { taskTypesById } from './task-types.js';
 
 /** Where in the tree a task list runs: its parent, enclosing foreach values, and what stops it. */
@@ -51,10 +55,24 @@ type BaseVariables = {
   labels: Record<string, string>;
   trigger: Record<string, unknown> | undefined;
   agent: EngineCore['agent'];
+  envs: Record<string, string>;
+  globals: Record<string, unknown>;
 };
 
 /** Keys of a task that are engine business, never handed to the renderer. */
-const ENGINE_KEYS = new Set(['id', 'type', 'retry', 'runIf', 'disabled', 'allowFailure', 'description']);
+const ENGINE_KEYS = new Set([
+  'id',
+  'type',
+  'retry',
+  'runIf',
+  'disabled',
+  'allowFailure',
+  'allowWarning',
+  'logToFile',
+  'description',
+  'errors',
+  'finally',
+]);
 
 /**
  * Each task's properties split once: those the engine or the plugin takes as
@@ -83,10 +101,20 @@ export class ExecutionRun {
   private readonly mainAbort: Abort;
   private readonly runs = new Map<string, TaskRun>();
   private readonly outputs: Record<string, unknown> = {};
-  private readonly resumeWaiters = new Set<() => void>();
+  /** Outputs that held a secret, as the task gave them (stored masked); after a restart only the masked copy is left. */
+  private readonly liveOutputs = new Map<string, Record<string, unknown>>();
+  private readonly resumeWaiters = new Set<{ taskId: string; wake(outcome: PauseOutcome): void }>();
+  /** A resume asked for before the pause was reached again (after a restart). */
+  private pendingResume: Record<string, unknown> | undefined;
   /** Attempts in flight, each with what to do when it is aborted (see {@link raceAbort}). */
   private readonly inflight = new Set<{ abort: Abort; aborted(): void }>();
   private pausedCount = 0;
+  /** Set when a failed task asks for a new execution (`retry.behavior: CREATE_NEW_EXECUTION`): the delay before it. */
+  private retryDelayMs: number | undefined;
+  /** The first SLA breach that fails or cancels the execution. */
+  private breach: SlaBreach | undefined;
+  /** Set when a task cancelled the execution (a Pause with `behavior: CANCEL` that ran out its time). */
+  private cancelled = false;
   private errorInfo: { taskId: string; message: string } | undefined;
   private fns: ExpressionFunctions | undefined;
   /** The inputs as the tasks read them, secrets included; the execution keeps them masked. */
@@ -126,11 +154,17 @@ export class ExecutionRun {
       this.runs.set(runKey(tr.parentTaskRunId, tr.taskId, tr.iteration), tr);
       if (isTerminal(tr.state) && Object.keys(tr.outputs).length > 0) this.setOutputs(tr);
     }
-    this.mainAbort = record.flow.timeout ? this.killAbort.child().abort : this.killAbort;
+    const bounded = record.flow.timeout || record.flow.sla?.some((s) => s.type === 'MAX_DURATION');
+    this.mainAbort = bounded ? this.killAbort.child().abort : this.killAbort;
   }
 
   get flow() {
     return this.record.flow;
+  }
+
+  /** The inputs as the tasks read them, secrets included (a retry in a new execution takes them). */
+  get liveInputs(): Record<string, unknown> {
+    return this.inputs;
   }
 
   /**
@@ -185,9 +219,16 @@ export class ExecutionRun {
     this.abortedAttempts();
   }
 
-  resume(): void {
-    for (const wake of this.resumeWaiters) wake();
-    this.resumeWaiters.clear();
+  /**
+   * Resumes the paused tasks with `onResume` inputs already validated; a
+   * pause not reached yet (an execution being recovered) takes them when it is.
+   */
+  resume(inputs: Record<string, unknown> = {}): void {
+    if (this.resumeWaiters.size === 0) {
+      this.pendingResume = inputs;
+      return;
+    }
+    for (const waiter of [...this.resumeWaiters]) waiter.wake({ resumed: true, inputs });
   }
 
   /** The execution control handed to one task run's attempts (see {@link ExecutionControl}). */
@@ -224,6 +265,7 @@ export class ExecutionRun {
     if (e.state === 'KILLING') return this.finish('KILLED');
     this.updateExecution({ state: 'RUNNING' });
     const timer = this.startFlowTimeout();
+    const slaTimer = this.startSlaTimer();
     try {
       // Stored variables with a masked secret are rendered again: the stored copy lost the value.
       if (e.variables === undefined || JSON.stringify(e.variables).includes(MASK)) {
@@ -248,6 +290,12 @@ export class ExecutionRun {
       if (this.killAbort.aborted) return this.finish('KILLED');
       const exitedMain = this.exited();
       if (exitedMain) return exitedMain;
+      if (this.retryDelayMs !== undefined) {
+        // Kestra's CREATE_NEW_EXECUTION: this execution ends RETRIED, a new one (same inputs and labels) goes on.
+        const ended = this.finish('RETRIED', this.errorInfo?.message);
+        this.core.retryInNewExecution(this, this.retryDelayMs);
+        return ended;
+      }
       let state = main;
       if (isFailure(main) && this.flow.errors?.length) {
         this.execution.stage = 'errors';
@@ -261,6 +309,8 @@ export class ExecutionRun {
       if (this.killAbort.aborted) return this.finish('KILLED');
       const exitedLater = this.exited();
       if (exitedLater) return exitedLater;
+      if (this.breach?.state) return this.finish(this.breach.state, this.breach.message);
+      if (this.cancelled) return this.finish('CANCELLED');
       if (!isFailure(state) && this.flow.outputs?.length) {
         try {
           this.execution.outputs = this.renderFlowOutputs();
@@ -269,9 +319,12 @@ export class ExecutionRun {
           return this.finish('FAILED', `outputs: ${messageOf(err)}`);
         }
       }
+      const asserted = this.checkAssertions();
+      if (asserted?.state) return this.finish(asserted.state, asserted.message);
       return this.finish(state, this.errorInfo?.message);
     } finally {
       if (timer !== undefined) this.core.clock.clearTimeout(timer);
+      if (slaTimer !== undefined) this.core.clock.clearTimeout(slaTimer);
     }
   }
 
@@ -292,10 +345,60 @@ export class ExecutionRun {
     );
   }
 
+  /** The flow's shortest MAX_DURATION SLA: on a breach, labels, and (FAIL, CANCEL) the main tasks stopped. */
+  private startSlaTimer(): unknown {
+    const first = firstMaxDuration(this.flow.sla, (t) => this.core.durationMs(t));
+    if (!first) return undefined;
+    const left = Date.parse(this.execution.startDate) + first.ms - this.core.clock.now();
+    return this.core.clock.setTimeout(
+      () => {
+        const breach = this.breached(
+          slaBreach(first.sla, `the execution ran longer than ${first.sla.duration}`),
+        );
+        if (!breach.state) return;
+        this.mainAbort.abort(new TimeoutError(breach.message));
+        this.abortedAttempts();
+      },
+      Math.max(0, left),
+    );
+  }
+
+  /** EXECUTION_ASSERTION SLAs, checked once the execution has ended; the first breach that changes its state. */
+  private checkAssertions(): SlaBreach | undefined {
+    let decisive: SlaBreach | undefined;
+    for (const sla of this.flow.sla ?? []) {
+      if (sla.type !== 'EXECUTION_ASSERTION' || sla.assert === undefined) continue;
+      let holds: boolean;
+      let why = `${sla.assert} is false`;
+      try {
+        const vars = { ...this.baseVariables(), vars: this.vars ?? {}, outputs: this.outputs };
+        holds = isTruthy(
+          this.core.renderer.evaluate(sla.assert, vars, this.functions(), { signal: this.killAbort }),
+        );
+      } catch (err) {
+        holds = false;
+        why = messageOf(err);
+      }
+      if (holds) continue;
+      const breach = this.breached(slaBreach(sla, why));
+      decisive ??= breach.state ? breach : undefined;
+    }
+    return decisive;
+  }
+
+  /** Records a breach: its labels on the execution, a log line; the first one with a state decides the end. */
+  private breached(breach: SlaBreach): SlaBreach {
+    this.log(null, 'WARN', breach.message);
+    this.updateExecution({ labels: { ...this.execution.labels, ...breach.labels } });
+    if (breach.state) this.breach ??= breach;
+    return breach;
+  }
+
   private finish(state: State, error?: string): Execution {
     this.execution.stage = 'done';
     const patch: Partial<Execution> = { state, endDate: this.nowIso() };
-    if (error !== undefined && isFailure(state)) patch.error = this.secrets.text(error);
+    if (error !== undefined && (isFailure(state) || state === 'RETRIED'))
+      patch.error = this.secrets.text(error);
     this.updateExecution(patch);
     return this.execution;
   }
@@ -333,9 +436,10 @@ export class ExecutionRun {
     const definition = this.core.registry.task(raw.type);
     const task = this.flow.pluginDefaults?.length ? this.withDefaults(raw, definition) : raw;
     if (!tr) {
+      // As in Kestra, a disabled task is not there at all: no task run, nothing to show.
+      if (task.disabled) return 'SKIPPED';
       tr = this.newTaskRun(task, scope);
       this.runs.set(key, tr);
-      if (task.disabled) return this.endTaskRun(tr, 'SKIPPED');
       if (task.runIf !== undefined) {
         try {
           const cond =
@@ -385,27 +489,96 @@ export class ExecutionRun {
     return tr;
   }
 
-  /** A flowable task: runs once (children carry their own retries), its state follows its children. */
+  /**
+   * A flowable task: its state follows its children's. When they fail, its
+   * own `errors` run (unless the plugin runs them itself) and a declared
+   * retry runs every child again from scratch.
+   */
   private async runFlowable(tr: TaskRun, task: Task, def: AnyTaskDefinition, scope: Scope): Promise<State> {
-    let attempt = tr.attempts.at(-1);
-    if (attempt?.state !== 'RUNNING') {
-      attempt = { state: 'RUNNING', startDate: this.nowIso() };
-      tr.attempts.push(attempt);
-    }
-    this.setTaskRunState(tr, 'RUNNING');
-    const outcome = await this.attempt(tr, task, def, scope, tr.attempts.length);
-    if (!outcome.ok) {
-      attempt.state = outcome.killed ? 'KILLED' : 'FAILED';
+    const policy = compileRetry(task.retry ?? this.flow.retry);
+    for (;;) {
+      let attempt = tr.attempts.at(-1);
+      if (attempt?.state !== 'RUNNING') {
+        attempt = { state: 'RUNNING', startDate: this.nowIso() };
+        tr.attempts.push(attempt);
+      }
+      // A paused flowable (a Pause with children) keeps its state, and the time it resumes at, until it wakes.
+      if (tr.state !== 'PAUSED') this.setTaskRunState(tr, 'RUNNING');
+      const outcome = await this.attempt(tr, task, def, scope, tr.attempts.length);
       attempt.endDate = this.nowIso();
-      if (outcome.outputs) tr.outputs = this.secrets.value(outcome.outputs);
-      return outcome.killed ? this.endTaskRun(tr, 'KILLED') : this.failTaskRun(tr, task, outcome.error);
+      if (outcome.ok) {
+        attempt.state = outcome.state;
+        this.keepOutputs(tr, outcome.outputs);
+        if (scope.abort.killed) return this.endTaskRun(tr, 'KILLED');
+        if (outcome.state !== 'FAILED' && outcome.state !== 'CANCELLED')
+          return this.endTaskRun(tr, settled(task, outcome.state));
+      } else {
+        attempt.state = outcome.killed ? 'KILLED' : 'FAILED';
+        attempt.error = this.secrets.text(outcome.error);
+        // A flowable that failed may still have outputs (forEachItem's counts, for example).
+        if (outcome.outputs) this.keepOutputs(tr, outcome.outputs);
+        if (outcome.killed) return this.endTaskRun(tr, 'KILLED');
+      }
+      const failure = outcome.ok ? 'a child task failed' : outcome.error;
+      if (outcome.ok && outcome.state === 'CANCELLED') return this.cancel(tr);
+      if (scope.abort.aborted) return this.abortedTaskRun(tr, task, scope.abort);
+      const delay = this.retryDelay(tr, policy, tr.retryBase ?? 0);
+      if (delay === undefined) {
+        const handlers = task.errors;
+        if (Array.isArray(handlers) && handlers.length > 0 && !def.children.includes('errors'))
+          await this.runChildren(tr, scope, scope.abort, scope.deadline, handlers as Task[]);
+        return this.failTaskRun(tr, task, failure);
+      }
+      await this.waitForRetry(tr, policy, delay, scope.abort);
+      if (scope.abort.aborted) return this.abortedTaskRun(tr, task, scope.abort);
+      this.forgetChildren(tr);
     }
-    attempt.state = outcome.state;
-    attempt.endDate = this.nowIso();
-    tr.outputs = this.secrets.value(outcome.outputs);
-    if (scope.abort.killed) return this.endTaskRun(tr, 'KILLED');
-    if (outcome.state === 'FAILED') return this.failTaskRun(tr, task, 'a child task failed');
-    return this.endTaskRun(tr, outcome.state);
+  }
+
+  /** Drops a flowable's child task runs (and theirs), so that a retry runs them afresh. */
+  private forgetChildren(tr: TaskRun): void {
+    const gone = new Set([tr.id]);
+    // Parents are created before their children: one pass in insertion order finds every descendant.
+    for (const [key, run] of this.runs) {
+      if (run.parentTaskRunId === null || !gone.has(run.parentTaskRunId)) continue;
+      gone.add(run.id);
+      this.runs.delete(key);
+    }
+    gone.delete(tr.id);
+    if (gone.size > 0) this.core.store.deleteTaskRuns([...gone]);
+  }
+
+  /** The delay before the next attempt under the policy, or undefined when none is left. */
+  private retryDelay(tr: TaskRun, policy: RetryPolicy, base: number): number | undefined {
+    if (policy.newExecution) return undefined;
+    const next = tr.attempts.length + 1 - base;
+    const since = tr.attempts[base]?.startDate ?? tr.startDate;
+    const elapsed = this.core.clock.now() - Date.parse(since);
+    const delay = tr.resumeAt ? Date.parse(tr.resumeAt) - this.core.clock.now() : policy.delayMs(next);
+    const allowed =
+      next <= policy.maxAttempts &&
+      (policy.maxDurationMs === undefined || elapsed + delay <= policy.maxDurationMs);
+    return allowed ? delay : undefined;
+  }
+
+  /** Waits out a retry's delay; the time it ends at is stored, so that a restart keeps it. */
+  private async waitForRetry(tr: TaskRun, policy: RetryPolicy, delay: number, abort: Abort): Promise<void> {
+    if (!tr.resumeAt) {
+      tr.resumeAt = new Date(this.core.clock.now() + delay).toISOString();
+      // What the failed attempt left (a subflow's execution id) is not the next attempt's.
+      tr.outputs = {};
+      this.setTaskRunState(tr, 'RETRYING');
+      const next = tr.attempts.length + 1 - (tr.retryBase ?? 0);
+      this.log(tr, 'WARN', `retrying in ${Math.round(delay)} ms (attempt ${next} of ${policy.maxAttempts})`);
+    }
+    await this.sleepUntil(Date.parse(tr.resumeAt), abort);
+    tr.resumeAt = undefined;
+  }
+
+  /** A task run that cancels its execution (a Pause whose `behavior` is CANCEL). */
+  private cancel(tr: TaskRun): State {
+    this.cancelled = true;
+    return this.endTaskRun(tr, 'CANCELLED');
   }
 
   /** A runnable task: attempts with the retry policy, each attempt under its own timeout. */
@@ -425,25 +598,9 @@ export class ExecutionRun {
       last = tr.attempts.at(-1);
       const resumingPause = tr.state === 'PAUSED' && last?.state === 'RUNNING';
       if (last && !resumingPause && tr.attempts.length > base) {
-        const next = tr.attempts.length + 1 - base;
-        const since = tr.attempts[base]?.startDate ?? tr.startDate;
-        const elapsed = this.core.clock.now() - Date.parse(since);
-        const delay = tr.resumeAt ? Date.parse(tr.resumeAt) - this.core.clock.now() : policy.delayMs(next);
-        const allowed =
-          next <= policy.maxAttempts &&
-          (policy.maxDurationMs === undefined || elapsed + delay <= policy.maxDurationMs);
-        if (!allowed) return this.failTaskRun(tr, task, last.error ?? 'failed');
-        if (!tr.resumeAt) {
-          tr.resumeAt = new Date(this.core.clock.now() + delay).toISOString();
-          this.setTaskRunState(tr, 'RETRYING');
-          this.log(
-            tr,
-            'WARN',
-            `retrying in ${Math.round(delay)} ms (attempt ${next} of ${policy.maxAttempts})`,
-          );
-        }
-        await this.sleepUntil(Date.parse(tr.resumeAt), scope.abort);
-        tr.resumeAt = undefined;
+        const delay = this.retryDelay(tr, policy, base);
+        if (delay === undefined) return this.failTaskRun(tr, task, last.error ?? 'failed');
+        await this.waitForRetry(tr, policy, delay, scope.abort);
         if (scope.abort.aborted) return this.abortedTaskRun(tr, task, scope.abort);
       }
       let attempt: Attempt;
@@ -458,16 +615,17 @@ export class ExecutionRun {
       attempt.endDate = this.nowIso();
       if (outcome.ok) {
         attempt.state = outcome.state;
-        tr.outputs = this.secrets.value(outcome.outputs);
+        this.keepOutputs(tr, outcome.outputs);
         const retried = tr.attempts.length > 1;
         const state =
           outcome.state === 'SUCCESS' && retried && policy.warningOnRetry ? 'WARNING' : outcome.state;
+        if (state === 'CANCELLED') return this.cancel(tr);
         if (state === 'FAILED') return this.failTaskRun(tr, task, 'the task reported FAILED');
-        return this.endTaskRun(tr, state);
+        return this.endTaskRun(tr, settled(task, state));
       }
       attempt.state = outcome.killed ? 'KILLED' : 'FAILED';
       attempt.error = this.secrets.text(outcome.error);
-      if (outcome.outputs) tr.outputs = this.secrets.value(outcome.outputs);
+      if (outcome.outputs) this.keepOutputs(tr, outcome.outputs);
       this.log(tr, 'ERROR', outcome.error);
       if (outcome.killed) return this.endTaskRun(tr, 'KILLED');
       if (!outcome.retryable) return this.failTaskRun(tr, task, outcome.error);
@@ -541,8 +699,8 @@ export class ExecutionRun {
     } catch (err) {
       const reason = abort.aborted ? abort.reason : err;
       const killed = reason instanceof KilledError;
-      const retryable = !(err instanceof TaskError && !err.retryable) && !killed;
-      return { ok: false, error: messageOf(reason), retryable, killed, outputs: failedOutputs(err) };
+      // A declared retry applies to any failure, as in Kestra; only a kill or a timeout of the enclosing scope stops it.
+      return { ok: false, error: messageOf(reason), retryable: !killed, killed, outputs: failedOutputs(err) };
     } finally {
       if (timer !== undefined) this.core.clock.clearTimeout(timer);
       unlink?.();
@@ -638,30 +796,44 @@ export class ExecutionRun {
 
   /** Stores a running task's outputs now, where its children's expressions read them. */
   publishOutputs(tr: TaskRun, outputs: Record<string, unknown>): void {
-    tr.outputs = this.secrets.value(outputs);
+    this.keepOutputs(tr, outputs);
     this.setOutputs(tr);
     this.core.saveTaskRun(tr, this.execution);
   }
 
-  /** Waits until `until`, or (without it) until resumed; the pause is durable across restarts. */
-  async pause(tr: TaskRun, abort: Abort, until?: number): Promise<void> {
+  /**
+   * Waits until `until`, or until resumed (without `until`, only then); the
+   * pause is durable across restarts. Says whether it was resumed, and with
+   * which `onResume` inputs.
+   */
+  async pause(tr: TaskRun, abort: Abort, until?: number): Promise<PauseOutcome> {
     if (tr.state !== 'PAUSED') {
       tr.resumeAt = until !== undefined ? new Date(until).toISOString() : undefined;
       this.setTaskRunState(tr, 'PAUSED');
     }
     this.pausedCount++;
     if (this.pausedCount === 1) this.updateExecution({ state: 'PAUSED' });
+    let outcome: PauseOutcome = { resumed: false };
     try {
-      if (tr.resumeAt) await this.sleepUntil(Date.parse(tr.resumeAt), abort);
+      const pending = this.pendingResume;
+      this.pendingResume = undefined;
+      if (pending) outcome = { resumed: true, inputs: pending };
       else
-        await new Promise<void>((resolve) => {
-          const wake = () => {
+        outcome = await new Promise<PauseOutcome>((resolve) => {
+          let timer: unknown;
+          const wake = (result: PauseOutcome) => {
+            if (timer !== undefined) this.core.clock.clearTimeout(timer);
             unlink();
-            this.resumeWaiters.delete(wake);
-            resolve();
+            this.resumeWaiters.delete(waiter);
+            resolve(result);
           };
-          this.resumeWaiters.add(wake);
-          const unlink = abort.onAbort(wake);
+          const waiter = { taskId: tr.taskId, wake };
+          this.resumeWaiters.add(waiter);
+          const unlink = abort.onAbort(() => wake({ resumed: false }));
+          if (tr.resumeAt) {
+            const ms = Date.parse(tr.resumeAt) - this.core.clock.now();
+            timer = this.core.clock.setTimeout(() => wake({ resumed: false }), Math.max(0, ms));
+          }
         });
     } finally {
       this.pausedCount--;
@@ -670,6 +842,15 @@ export class ExecutionRun {
     }
     if (abort.aborted) throw abort.reason;
     this.setTaskRunState(tr, 'RUNNING');
+    return outcome;
+  }
+
+  /** Task runs of this execution paused now (or left paused by an earlier process). */
+  pausedTaskIds(): string[] {
+    const ids = new Set<string>();
+    for (const waiter of this.resumeWaiters) ids.add(waiter.taskId);
+    for (const tr of this.runs.values()) if (tr.state === 'PAUSED') ids.add(tr.taskId);
+    return [...ids];
   }
 
   private sleepUntil(deadline: number, abort: Abort): Promise<void> {
@@ -695,7 +876,11 @@ export class ExecutionRun {
     tr.error = error;
     if (tr.attempts.length === 0) this.log(tr, 'ERROR', error);
     this.errorInfo ??= { taskId: tr.taskId, message: `${tr.taskId}: ${error}` };
-    return this.endTaskRun(tr, task.allowFailure ? 'WARNING' : 'FAILED');
+    const policy = compileRetry(task.retry ?? this.flow.retry);
+    const attempt = this.execution.attemptNumber ?? 1;
+    if (policy.newExecution && !task.allowFailure && !this.killAbort.aborted && attempt < policy.maxAttempts)
+      this.retryDelayMs ??= policy.delayMs(attempt + 1);
+    return this.endTaskRun(tr, task.allowFailure ? (task.allowWarning ? 'SUCCESS' : 'WARNING') : 'FAILED');
   }
 
   private endTaskRun(tr: TaskRun, state: State): State {
@@ -710,12 +895,22 @@ export class ExecutionRun {
     this.core.saveTaskRun(tr, this.execution);
   }
 
+  /**
+   * A task run's outputs: stored with secrets masked, while later tasks of
+   * this process read them as they are (a header that carries a token works).
+   */
+  private keepOutputs(tr: TaskRun, outputs: Record<string, unknown>): void {
+    tr.outputs = this.secrets.value(outputs);
+    if (tr.outputs !== outputs) this.liveOutputs.set(tr.id, outputs);
+  }
+
   /** A task run's outputs where expressions read them, with those its definition shows under other ids. */
   private setOutputs(tr: TaskRun): void {
-    this.placeOutputs(tr.taskId, tr.valuePath, tr.outputs);
-    const siblings = this.definitionOf(tr.taskId)?.siblingOutputs?.(tr.outputs);
-    for (const [suffix, outputs] of Object.entries(siblings ?? {}))
-      this.placeOutputs(tr.taskId + suffix, tr.valuePath, outputs);
+    const outputs = this.liveOutputs.get(tr.id) ?? tr.outputs;
+    this.placeOutputs(tr.taskId, tr.valuePath, outputs);
+    const siblings = this.definitionOf(tr.taskId)?.siblingOutputs?.(outputs);
+    for (const [suffix, sibling] of Object.entries(siblings ?? {}))
+      this.placeOutputs(tr.taskId + suffix, tr.valuePath, sibling);
   }
 
   private typesById: Map<string, string> | undefined;
@@ -757,6 +952,8 @@ export class ExecutionRun {
       labels: e.labels,
       trigger: e.trigger ?? undefined,
       agent: this.core.agent,
+      envs: this.core.variables.envs,
+      globals: this.core.variables.globals,
     };
     return this.base;
   }
@@ -771,9 +968,13 @@ export class ExecutionRun {
       labels: base.labels,
       trigger: base.trigger,
       agent: base.agent,
+      envs: base.envs,
+      globals: base.globals,
       vars: this.vars ?? this.execution.variables ?? {},
       outputs: this.outputs,
       task: { id: task.id, type: task.type },
+      // Kestra's `outputDir`: where a script task's files are collected from (its `$OUTPUT_DIR`).
+      outputDir: join(attemptDir(this.core.workRoot, tr.executionId, tr.id, tr.attempts.length), OUTPUT_DIR),
       taskrun: {
         id: tr.id,
         startDate: tr.startDate,
@@ -782,7 +983,15 @@ export class ExecutionRun {
         iteration: scope.iteration,
       },
     };
-    if (scope.valuePath.length > 1) vars.parent = { taskrun: { value: scope.valuePath.at(-2) } };
+    if (scope.valuePath.length > 1) {
+      // Kestra's `parents`: the enclosing iterations, nearest first; `parent` is the first of them.
+      const parents = scope.valuePath
+        .slice(0, -1)
+        .reverse()
+        .map((value) => ({ taskrun: { value } }));
+      vars.parent = parents[0];
+      vars.parents = parents;
+    }
     if (this.execution.stage === 'errors' && this.errorInfo) vars.error = this.errorInfo;
     return vars;
   }
@@ -818,15 +1027,20 @@ export class ExecutionRun {
   }
 }
 
+/** `allowWarning` makes a task that ended in WARNING count as a success, as in Kestra. */
+function settled(task: Task, state: State): State {
+  return state === 'WARNING' && task.allowWarning === true ? 'SUCCESS' : state;
+}
+
 /** The outcome of an attempt stopped before it ran. */
 function abortedOutcome(abort: Abort): Outcome {
   return { ok: false, error: messageOf(abort.reason), retryable: false, killed: abort.killed };
 }
 
-/** A property that cannot be rendered fails the attempt; rendering again would give the same result. */
+/** A property that cannot be rendered fails the attempt; a declared retry renders it again (its inputs may have changed: kv, time). */
 function renderFailure(err: unknown, task: Task, abort: Abort): Outcome {
   if (abort.aborted) return abortedOutcome(abort);
-  return { ok: false, error: `${messageOf(err)} in task '${task.id}'`, retryable: false, killed: false };
+  return { ok: false, error: `${messageOf(err)} in task '${task.id}'`, retryable: true, killed: false };
 }
 
 /** The deadline that comes first. */

@@ -1,5 +1,6 @@
 /** Typed flow inputs: coercion, defaults and validators, with every problem reported at once. */
 import { DateTime } from 'luxon';
+import { parse as parseYaml } from 'yaml';
 import { parseDuration } from '../../protocol/duration.js';
 import { InputValidationError, type Problem } from '../../protocol/errors.js';
 import type { Input } from '../../protocol/flow.js';
@@ -42,7 +43,7 @@ export function resolveInputs(
       } else result[input.id] = null;
       continue;
     }
-    const coerced = coerce(input, raw);
+    const coerced = input.type === 'ARRAY' && input.itemType ? coerceItems(input, raw) : coerce(input, raw);
     if ('error' in coerced) {
       problems.push({ path, message: coerced.error });
       continue;
@@ -62,6 +63,29 @@ function parseJson(raw: unknown): Coerced {
   } catch {
     return bad(`'${raw}' is not valid JSON`);
   }
+}
+
+function parseYamlText(raw: unknown): Coerced {
+  if (typeof raw !== 'string') return ok(raw);
+  try {
+    return ok(parseYaml(raw));
+  } catch (err) {
+    return bad(`is not valid YAML: ${(err as Error).message.split('\n')[0]}`);
+  }
+}
+
+/** An ARRAY input whose items are each read as its `itemType`, e.g. `["1", "2"]` as INT. */
+function coerceItems(input: Input, raw: unknown): Coerced {
+  const list = coerce(input, raw);
+  if ('error' in list) return list;
+  const item = { ...input, type: input.itemType as Input['type'] };
+  const items: unknown[] = [];
+  for (const [i, value] of (list.value as unknown[]).entries()) {
+    const coerced = coerce(item, value);
+    if ('error' in coerced) return bad(`item ${i}: ${coerced.error}`);
+    items.push(coerced.value);
+  }
+  return ok(items);
 }
 
 function coerce(input: Input, raw: unknown): Coerced {
@@ -101,6 +125,8 @@ function coerce(input: Input, raw: unknown): Coerced {
     }
     case 'JSON':
       return parseJson(raw);
+    case 'YAML':
+      return parseYamlText(raw);
     case 'DATETIME': {
       const d =
         typeof raw === 'string' ? DateTime.fromISO(raw, { setZone: true }) : DateTime.invalid('not text');
@@ -136,6 +162,8 @@ function validate(input: Input, value: unknown): string | undefined {
     const wrong = (value as unknown[]).filter((v) => !choices.includes(v as string));
     if (wrong.length > 0) return `${wrong.join(', ')} not among: ${choices.join(', ')}`;
   }
+  const bound = timeBounds(input, value);
+  if (bound) return bound;
   if (typeof value === 'number') {
     if (input.min !== undefined && value < Number(input.min)) return `must be at least ${input.min}`;
     if (input.max !== undefined && value > Number(input.max)) return `must be at most ${input.max}`;
@@ -153,6 +181,45 @@ function validate(input: Input, value: unknown): string | undefined {
         return `validator '${input.validator}' is not a valid regular expression`;
       }
       if (!re.test(value)) return `'${value}' does not match ${input.validator}`;
+    }
+  }
+  return undefined;
+}
+
+/** Milliseconds of a duration, or the instant of a date, date-time or time, to compare with bounds. */
+function ordinal(type: Input['type'], text: string): number | undefined {
+  if (type === 'DURATION') return parseDuration(text);
+  if (type === 'TIME') return DateTime.fromISO(`1970-01-01T${text}`, { zone: 'utc' }).toMillis();
+  const d = DateTime.fromISO(text, { setZone: true, zone: 'utc' });
+  return d.isValid ? d.toMillis() : undefined;
+}
+
+/** DATE, DATETIME and TIME `after`/`before`, and DURATION `min`/`max`, as Kestra checks them. */
+function timeBounds(input: Input, value: unknown): string | undefined {
+  if (typeof value !== 'string') return undefined;
+  const bounds: [unknown, 'after' | 'before'][] =
+    input.type === 'DURATION'
+      ? [
+          [input.min, 'after'],
+          [input.max, 'before'],
+        ]
+      : input.type === 'DATE' || input.type === 'DATETIME' || input.type === 'TIME'
+        ? [
+            [input.after, 'after'],
+            [input.before, 'before'],
+          ]
+        : [];
+  const at = ordinal(input.type, value);
+  for (const [limit, side] of bounds) {
+    if (typeof limit !== 'string' || at === undefined) continue;
+    const edge = ordinal(input.type, limit);
+    if (edge === undefined) continue;
+    if (input.type === 'DURATION') {
+      if (side === 'after' && at < edge) return `must be at least ${limit}`;
+      if (side === 'before' && at > edge) return `must be at most ${limit}`;
+    } else {
+      if (side === 'after' && at <= edge) return `must be after ${limit}`;
+      if (side === 'before' && at >= edge) return `must be before ${limit}`;
     }
   }
   return undefined;

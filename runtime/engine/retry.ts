@@ -7,6 +7,8 @@ export interface RetryPolicy {
   maxAttempts: number;
   maxDurationMs: number | undefined;
   warningOnRetry: boolean;
+  /** Kestra's `behavior: CREATE_NEW_EXECUTION`: a failure ends the execution RETRIED and a new one starts. */
+  newExecution: boolean;
   /** Delay before attempt `next` (2 for the first retry). */
   delayMs(next: number): number;
 }
@@ -15,6 +17,7 @@ const NO_RETRY: RetryPolicy = {
   maxAttempts: 1,
   maxDurationMs: undefined,
   warningOnRetry: false,
+  newExecution: false,
   delayMs: () => 0,
 };
 
@@ -48,5 +51,11 @@ export function compileRetry(retry: Retry | undefined, random: () => number = Ma
       }
     }
   };
-  return { maxAttempts, maxDurationMs, warningOnRetry: retry.warningOnRetry ?? false, delayMs };
+  return {
+    maxAttempts,
+    maxDurationMs,
+    warningOnRetry: retry.warningOnRetry ?? false,
+    newExecution: retry.behavior === 'CREATE_NEW_EXECUTION',
+    delayMs,
+  };
 }

@@ -12,6 +12,7 @@ import type {
   FileStorage,
   KvStore,
   NamespaceFileStore,
+  PauseOutcome,
   PluginHost,
   RunTasksOptions,
   SubflowRequest,
@@ -123,7 +124,7 @@ export class EngineTaskContext implements TaskContext {
     if (shared !== undefined) return shared;
     if (!this.dir) {
       const { core, run, taskRun } = this.parts;
-      this.dir = join(core.workRoot, run.execution.id, `${taskRun.id}-${this.parts.attempt}`);
+      this.dir = attemptDir(core.workRoot, run.execution.id, taskRun.id, this.parts.attempt);
       await mkdir(this.dir, { recursive: true });
     }
     return this.dir;
@@ -158,7 +159,7 @@ export class EngineTaskContext implements TaskContext {
     this.parts.run.publishOutputs(this.parts.taskRun, outputs);
   }
 
-  pause(until?: number): Promise<void> {
+  pause(until?: number): Promise<PauseOutcome> {
     const { run, taskRun, abort } = this.parts;
     return run.pause(taskRun, abort, until);
   }
@@ -185,6 +186,16 @@ export class EngineTaskContext implements TaskContext {
   dispose(): Promise<void> | undefined {
     return this.dir === undefined ? undefined : rm(this.dir, { recursive: true, force: true });
   }
+}
+
+/** The working directory of one attempt of a task run (made on first use). */
+export function attemptDir(
+  workRoot: string,
+  executionId: string,
+  taskRunId: string,
+  attempt: number,
+): string {
+  return join(workRoot, executionId, `${taskRunId}-${attempt}`);
 }
 
 export function createTaskContext(parts: TaskContextParts): EngineTaskContext {

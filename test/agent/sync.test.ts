@@ -340,7 +340,7 @@ describe('malformed messages', () => {
     expect(r.hub.answers().get('c-odd')).toEqual({
       commandId: 'c-odd',
       ok: false,
-      error: 'cmd: type must be one of run, kill, restart, replay, ping',
+      error: 'cmd: type must be one of run, kill, restart, replay, resume, ping',
     });
   });
 

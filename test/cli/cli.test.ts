@@ -22,7 +22,15 @@ describe('tern run', () => {
     const r = await tern(['run', file, '--json', '--data-dir', join(dir, 'data')]);
     expect(r.code).toBe(0);
     const json = JSON.parse(r.stdout);
-    expect(Object.keys(json).sort()).toEqual(['flowId', 'id', 'namespace', 'outputs', 'state', 'taskRuns']);
+    expect(Object.keys(json).sort()).toEqual([
+      'flowId',
+      'id',
+      'labels',
+      'namespace',
+      'outputs',
+      'state',
+      'taskRuns',
+    ]);
     expect(json.taskRuns).toEqual([
       { taskId: 'a', state: 'SUCCESS', attempts: 1, value: null, outputs: { values: { x: 1 } } },
     ]);

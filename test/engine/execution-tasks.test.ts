@@ -45,6 +45,7 @@ tasks:
       order: '42',
       customer: 'acme',
       meta: '{"region":"eu"}',
+      'system.correlationId': r.execution.id,
     });
     expect(r.run('show').outputs).toEqual({ values: { stage: 'final' } });
   });
@@ -58,7 +59,7 @@ tasks:
     type: io.kestra.plugin.core.execution.Labels
     labels: '{"a": "1", "b": "2"}'
 `);
-    expect(r.execution.labels).toEqual({ a: '1', b: '2' });
+    expect(r.execution.labels).toEqual({ a: '1', b: '2', 'system.correlationId': r.execution.id });
   });
 
   it('refuses a system label and leaves the labels as they were', async () => {
@@ -74,7 +75,7 @@ tasks:
     expect([r.execution.state, r.run('tag').error, r.execution.labels]).toEqual([
       'FAILED',
       'labels: system labels can only be set by Tern itself, offending label: system.correlationId=forged',
-      {},
+      { 'system.correlationId': r.execution.id },
     ]);
   });
 });

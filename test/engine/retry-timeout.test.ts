@@ -110,16 +110,17 @@ tasks:
     expect(high.delayMs(2)).toBeLessThanOrEqual(3000);
   });
 
-  it('does not retry a task that failed in a way retrying cannot fix', async () => {
+  it('retries a Fail task as any other failure, as Kestra does', async () => {
     const r = await fx.run(`
-id: noretry
+id: failretry
 namespace: test
 tasks:
   - id: f
     type: fail
     retry: { type: constant, interval: PT0.01S, maxAttempts: 3 }
 `);
-    expect(r.run('f').attempts).toHaveLength(1);
+    expect(r.run('f').attempts.map((a) => a.state)).toEqual(['FAILED', 'FAILED', 'FAILED']);
+    expect(r.execution.state).toBe('FAILED');
   });
 });
 

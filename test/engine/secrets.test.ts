@@ -3,7 +3,7 @@
  * errors and outputs, also when handed to a subflow, taken as a SECRET input
  * or read back from the KV store.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -86,8 +86,9 @@ describe('masking', () => {
     expect(r.messages('say')).toEqual(['password=******']);
   });
 
-  it('stores outputs with the secret masked, and later tasks read the masked value', async () => {
+  it('stores outputs with the secret masked, while later tasks read the real value', async () => {
     fx = engineFixture({ secrets });
+    const seen = join(mkdtempSync(join(tmpdir(), 'tern-secret-out-')), 'seen');
     const r = await fx.run(
       flow(`
   - id: header
@@ -100,14 +101,20 @@ describe('masking', () => {
     commands:
       - |
         echo '::{"outputs": {"seen": "{{ secret('API_TOKEN') }}"}}::'
-  - { id: next, type: log, message: "{{ outputs.header.values.authorization }}" }`),
+  - { id: next, type: log, message: "{{ outputs.header.values.authorization }}" }
+  - id: passes
+    type: shell
+    commands:
+      - printf '%s' "{{ outputs.header.values.authorization }}" > ${seen}`),
     );
     expect(r.execution.state).toBe('SUCCESS');
     expect(r.run('header').outputs).toEqual({
       values: { authorization: 'Bearer ******', nested: { list: ['******', 'plain'] } },
     });
     expect((r.run('script').outputs.vars as Record<string, unknown>).seen).toBe('******');
+    // The log shows it masked; the task that passes it on (a header, a file) has the value itself.
     expect(r.messages('next')).toEqual(['Bearer ******']);
+    expect(readFileSync(seen, 'utf8')).toBe(`Bearer ${TOKEN}`);
     expect(stored(r)).not.toContain(TOKEN);
   });
 
@@ -337,14 +344,14 @@ tasks:
   - id: check
     type: shell
     commands:
-      - test "{{ outputs.get.value }}" = "Bearer ******" && echo "task outputs hold the mask"
+      - test "{{ outputs.get.value }}" = "Bearer ${TOKEN}" && echo "task outputs pass the value on"
       - test "{{ kv('api_auth') }}" = "Bearer ${TOKEN}" && echo "kv() gives the value"
 `);
     expect(reader.execution.state).toBe('SUCCESS');
     expect(reader.messages('show')).toEqual(['auth Bearer ******']);
     expect(reader.run('get').outputs).toEqual({ value: 'Bearer ******' });
     expect(reader.run('shared').outputs).toEqual({ value: { password: '******' } });
-    expect(reader.messages('check')).toEqual(['task outputs hold the mask', 'kv() gives the value']);
+    expect(reader.messages('check')).toEqual(['task outputs pass the value on', 'kv() gives the value']);
     expect(stored(reader)).not.toContain(TOKEN);
     expect(stored(reader)).not.toContain('hunter2-long');
   });

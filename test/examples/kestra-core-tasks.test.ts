@@ -28,7 +28,13 @@ describe('examples/kestra (core tasks)', () => {
     const r = await run('core-labels.yml');
     expect([r.execution.state, r.execution.labels]).toEqual([
       'SUCCESS',
-      { source: 'example', customerId: 'C-1001', order_id: 'O-42', order_type: 'online' },
+      {
+        source: 'example',
+        customerId: 'C-1001',
+        order_id: 'O-42',
+        order_type: 'online',
+        'system.correlationId': r.execution.id,
+      },
     ]);
   });
 

@@ -276,6 +276,24 @@ describe('executions on agents', () => {
     await eventually(async () => expect((await hubTaskRuns()).map((t) => t.id).sort()).toEqual(local));
   });
 
+  it('resumes an execution paused on an agent with its onResume inputs: 202, then the agent goes on', async () => {
+    const tasks =
+      '  - id: wait\n    type: pause\n    onResume:\n      - { id: approved, type: BOOLEAN }\n' +
+      '  - id: after\n    type: output\n    values: { approved: "{{ outputs.wait.onResume.approved }}" }\n';
+    await createFlow('gw-resume', 'approve', '{agents: [gw-resume]}', tasks);
+    const { agent } = await joinAgent('gw-resume', {});
+    await eventually(() => expect(agent.appliedFlows()).toHaveLength(1));
+    const id = (await call('POST', '/executions/gw-resume/approve?agent=gw-resume')).body.executionIds[0];
+    await eventually(async () => expect((await call('GET', `/executions/${id}`)).body.state).toBe('PAUSED'));
+    const sent = await call('POST', `/executions/${id}/resume`, { approved: true });
+    expect([sent.status, sent.body.agentId]).toEqual([202, 'gw-resume']);
+    await eventually(async () => expect((await call('GET', `/executions/${id}`)).body.state).toBe('SUCCESS'));
+    const after = (await call('GET', `/executions/${id}`)).body.taskRuns.find(
+      (t: { taskId: string }) => t.taskId === 'after',
+    );
+    expect(after.outputs.values).toEqual({ approved: true });
+  });
+
   it('kills an execution running on an agent: 202, then the agent ends it KILLED', async () => {
     await createFlow('gw-kill', 'hold', '{agents: [gw-kill]}', '  - id: wait\n    type: pause\n');
     const { agent } = await joinAgent('gw-kill', {});

@@ -10,6 +10,7 @@ import type { Execution, LogLine, TaskRun } from '../../protocol/execution.js';
 import { Engine, type StartOptions } from '../../runtime/engine/engine.js';
 import type { RuntimeHost } from '../../runtime/engine/plugin-host.js';
 import type { Clock, FlowRecord, SecretSource } from '../../runtime/engine/ports.js';
+import type { ProcessVariables } from '../../runtime/engine/process-variables.js';
 import { Renderer } from '../../runtime/expr/index.js';
 import { FlowDirectory } from '../../runtime/flow-directory.js';
 import { parseFlow } from '../../runtime/flow-loader.js';
@@ -52,6 +53,7 @@ export function engineFixture(
     secrets?: SecretSource;
     registry?: Registry;
     killGraceMs?: number;
+    variables?: ProcessVariables;
   } = {},
 ): EngineFixture {
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'tern-engine-'));
@@ -67,6 +69,7 @@ export function engineFixture(
     secrets: options.secrets,
     workRoot: join(dir, 'work'),
     killGraceMs: options.killGraceMs ?? 2000,
+    variables: options.variables,
   });
   const finished = async (id: string): Promise<Finished> => {
     await store.flush();

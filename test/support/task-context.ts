@@ -85,7 +85,7 @@ export function testContext(overrides: Partial<TaskContext> = {}): TestContext {
     runSubflow: async () => {
       throw new Error('runSubflow is not available in a stand-alone test context');
     },
-    pause: async () => {},
+    pause: async () => ({ resumed: false }),
     publishOutputs: () => {},
     runTaskSpec: async () => {
       throw new Error('runTaskSpec is not available in a stand-alone test context');

@@ -156,7 +156,7 @@ describe('trigger runtime: each event', () => {
     await clock.advanceTo('2024-01-15T10:01:00Z');
     const [e] = await startedCount(r, 1);
     expect(e?.inputs).toEqual({ when: '2024-01-15T10:01:00.000Z' });
-    expect(e?.labels).toEqual({ source: 'schedule every-minute' });
+    expect(e?.labels).toEqual({ source: 'schedule every-minute', 'system.correlationId': e?.id });
   });
 
   it('logs a condition that fails to evaluate and starts nothing', async () => {

@@ -111,6 +111,38 @@ describeWithService('TERN_TEST_CHROMIUM', 'web UI end to end', (chromiumPath) =>
     await page.context().close();
   });
 
+  it('resumes a paused execution through the Resume form, with its onResume inputs checked', async () => {
+    await ui().api('POST', '/flows', {
+      yaml: `id: approval
+namespace: e2e.ui
+tasks:
+  - id: wait
+    type: io.kestra.plugin.core.flow.Pause
+    onResume:
+      - { id: approved, type: BOOLEAN }
+      - { id: note, type: STRING, validator: "[a-z]+" }
+  - { id: after, type: log, message: "{{ outputs.wait.onResume.note }}" }
+`,
+    });
+    const started = await ui().api('POST', '/executions/e2e.ui/approval', { json: {} });
+    const page = await ui().open(`/executions/${started.id}`);
+    const state = page.locator('h1 .badge');
+    await expect.poll(() => state.textContent(), WAIT).toBe('PAUSED');
+    await page.getByRole('button', { name: 'Resume' }).click();
+    const form = page.getByTestId('resume-form');
+    await form.locator('#input-note').fill('NO');
+    await form.getByRole('button', { name: 'Resume' }).click();
+    await expect.poll(() => form.locator('.field-error').textContent(), WAIT).toContain('does not match');
+    await form.locator('#input-note').fill('fine');
+    await form.getByRole('button', { name: 'Resume' }).click();
+    await expect.poll(() => state.textContent(), WAIT).toBe('SUCCESS');
+    const stored = await ui().api('GET', `/executions/${started.id}`);
+    expect(stored.taskRuns.find((t: { taskId: string }) => t.taskId === 'wait').outputs).toEqual({
+      onResume: { approved: false, note: 'fine' },
+    });
+    await page.context().close();
+  });
+
   it('shows where a trigger runs and what it did, and disables and enables it', async () => {
     await ui().api('POST', '/flows', {
       yaml: `id: tick

@@ -17,6 +17,7 @@ const ORDER: State[] = [
   'CREATED',
   'KILLING',
   'SKIPPED',
+  'RETRIED',
 ];
 const STEP: Record<Stats['interval'], number> = { minute: 60_000, hour: 3_600_000, day: 86_400_000 };
 

@@ -1,4 +1,4 @@
-/** "Execute": a form generated from the flow's typed inputs; starts the execution and opens it. */
+/** "Execute": a form generated from the flow's typed inputs; starts the execution and opens it. Its fields serve the Resume form too. */
 import type { JSX } from 'preact';
 import { useState } from 'preact/hooks';
 import type { Input } from '../../../protocol/flow.js';
@@ -6,9 +6,9 @@ import { type Agent, ApiError, call, callAll, type Execution, type FlowRecord } 
 import { navigate, seg } from '../router.js';
 import { ErrorBox, Modal, useAsync } from './common.js';
 
-type Value = string | boolean | string[] | File | undefined;
+export type Value = string | boolean | string[] | File | undefined;
 
-function initial(input: Input): Value {
+export function initial(input: Input): Value {
   const d = input.defaults;
   if (input.type === 'BOOLEAN') return d === true || d === 'true';
   if (input.type === 'MULTISELECT') return Array.isArray(d) ? d.map(String) : [];
@@ -17,7 +17,7 @@ function initial(input: Input): Value {
 }
 
 /** The value the API gets: strings are converted to the declared type by the hub. */
-function wire(input: Input, value: Value): unknown {
+export function wire(input: Input, value: Value): unknown {
   if (value === '' || value === undefined) return undefined;
   if ((input.type === 'JSON' || input.type === 'ARRAY') && typeof value === 'string') {
     try {
@@ -31,7 +31,7 @@ function wire(input: Input, value: Value): unknown {
   return value;
 }
 
-function Field({
+export function Field({
   input,
   value,
   onChange,

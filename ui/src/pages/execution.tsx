@@ -24,6 +24,7 @@ import {
   usePageTitle,
 } from '../components/common.js';
 import { Gantt } from '../components/gantt.js';
+import { onResumeInputs, ResumeDialog } from '../components/resume-dialog.js';
 import { TabPanel, Tabs } from '../components/tabs.js';
 import { Topology } from '../components/topology.js';
 import { dateTime, duration, span } from '../format.js';
@@ -162,6 +163,7 @@ export function ExecutionPage({ id }: { id: string }): JSX.Element {
   const [generation, setGeneration] = useState(0);
   const { execution, taskRuns, logs, error } = useLiveExecution(id, generation);
   const [actionError, setActionError] = useState<unknown>(undefined);
+  const [resuming, setResuming] = useState(false);
   const [now, setNow] = useState(Date.now());
   const running = execution !== undefined && !isTerminal(execution.state);
   usePageTitle(
@@ -227,6 +229,11 @@ export function ExecutionPage({ id }: { id: string }): JSX.Element {
           </div>
         </div>
         <div class="actions">
+          {execution.state === 'PAUSED' && (
+            <button type="button" class="primary" onClick={() => setResuming(true)}>
+              Resume
+            </button>
+          )}
           <button type="button" class="danger" disabled={!running} onClick={() => act('kill')}>
             Kill
           </button>
@@ -242,6 +249,17 @@ export function ExecutionPage({ id }: { id: string }): JSX.Element {
           </button>
         </div>
       </header>
+      {resuming && (
+        <ResumeDialog
+          executionId={id}
+          inputs={onResumeInputs(flow.data, taskRuns)}
+          onClose={() => setResuming(false)}
+          onResumed={() => {
+            setResuming(false);
+            setGeneration((g) => g + 1);
+          }}
+        />
+      )}
       <ErrorBox error={actionError ?? error} />
       <Card>
         <dl class="facts">

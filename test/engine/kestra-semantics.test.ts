@@ -1,0 +1,213 @@
+/** Kestra's execution semantics on the real engine: retries on any failure, disabled tasks, pause and resume. */
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { InputValidationError } from '../../protocol/errors.js';
+import { type EngineFixture, engineFixture } from '../support/engine.js';
+
+let fx: EngineFixture;
+beforeEach(() => {
+  fx = engineFixture();
+});
+afterEach(async () => {
+  await fx.close();
+});
+
+const retry = 'retry: { type: constant, interval: PT0.01S, maxAttempts: 3 }';
+
+describe('retries', () => {
+  it('retry a task whose expression cannot be rendered', async () => {
+    const r = await fx.run(`
+id: expr-retry
+namespace: test
+tasks:
+  - id: bad
+    type: log
+    message: "{{ outputs.nothing.here }}"
+    ${retry}
+`);
+    expect(r.run('bad').attempts).toHaveLength(3);
+    expect(r.run('bad').error).toContain('outputs.nothing.here');
+    expect(r.execution.state).toBe('FAILED');
+  });
+
+  it('retry a flowable task: its children run again from scratch', async () => {
+    const r = await fx.run(`
+id: flowable-retry
+namespace: test
+tasks:
+  - id: group
+    type: sequential
+    ${retry}
+    tasks:
+      - { id: count, type: log, message: child ran }
+      - { id: flaky, type: fail }
+`);
+    expect(r.execution.state).toBe('FAILED');
+    expect(r.run('group').attempts).toHaveLength(3);
+    expect(r.messages('count')).toEqual(['child ran', 'child ran', 'child ran']);
+    // Each retry replaced the children's task runs: one of each is left.
+    expect(r.taskRuns.filter((t) => t.taskId === 'flaky')).toHaveLength(1);
+  });
+
+  it('retry a subflow: a failed child execution is followed by a new one', async () => {
+    fx.flow(`
+id: child
+namespace: test
+tasks:
+  - { id: boom, type: fail, errorMessage: child failed }
+`);
+    const r = await fx.run(`
+id: parent
+namespace: test
+tasks:
+  - id: call
+    type: io.kestra.plugin.core.flow.Subflow
+    namespace: test
+    flowId: child
+    ${retry}
+`);
+    expect(r.run('call').attempts).toHaveLength(3);
+    const failed = await fx.store.listExecutionsByState(['FAILED']);
+    expect(failed.filter((e) => e.flowId === 'child')).toHaveLength(3);
+  });
+});
+
+describe('disabled tasks', () => {
+  it('create no task run, inside flowables too', async () => {
+    const r = await fx.run(`
+id: disabled
+namespace: test
+tasks:
+  - { id: off, type: log, message: x, disabled: true }
+  - id: group
+    type: sequential
+    tasks:
+      - { id: inner-off, type: fail, disabled: true }
+      - { id: on, type: log, message: y }
+`);
+    expect(r.taskRuns.map((t) => t.taskId).sort()).toEqual(['group', 'on']);
+    expect(r.execution.state).toBe('SUCCESS');
+  });
+});
+
+describe('allowWarning and errors on flowables', () => {
+  it('allowWarning makes a WARNING task a success', async () => {
+    const r = await fx.run(`
+id: warn
+namespace: test
+tasks:
+  - id: tolerated
+    type: fail
+    allowFailure: true
+    allowWarning: true
+`);
+    expect(r.run('tolerated').state).toBe('SUCCESS');
+    expect(r.execution.state).toBe('SUCCESS');
+  });
+
+  it('runs the errors of a flowable that fails, which stays FAILED', async () => {
+    const r = await fx.run(`
+id: flowable-errors
+namespace: test
+tasks:
+  - id: branches
+    type: io.kestra.plugin.core.flow.Parallel
+    tasks:
+      - { id: boom, type: fail }
+    errors:
+      - { id: handler, type: log, message: handled }
+`);
+    expect(r.run('handler').state).toBe('SUCCESS');
+    expect(r.run('branches').state).toBe('FAILED');
+    expect(r.execution.state).toBe('FAILED');
+  });
+});
+
+describe('pause', () => {
+  const approval = `
+id: approval
+namespace: test
+tasks:
+  - id: wait
+    type: io.kestra.plugin.core.flow.Pause
+    onResume:
+      - { id: approved, type: BOOLEAN }
+      - { id: reason, type: STRING, defaults: none given }
+  - id: after
+    type: log
+    message: "{{ outputs.wait.onResume.approved }} / {{ outputs.wait.onResume.reason }}"
+`;
+
+  it('leaves the execution PAUSED until resumed, with onResume inputs validated as inputs', async () => {
+    const e = await fx.engine.start(fx.flow(approval));
+    await vi.waitFor(() => expect(e.state).toBe('PAUSED'));
+    expect(() => fx.engine.resume(e.id, { approved: 'perhaps' })).toThrow(InputValidationError);
+    expect(() => fx.engine.resume(e.id, { approve: 'true' })).toThrow(/no paused task takes this input/);
+    expect(e.state).toBe('PAUSED');
+    expect(fx.engine.resume(e.id, { approved: 'true' })).toBe(true);
+    const r = await fx.finished((await fx.engine.wait(e.id)).id);
+    expect(r.execution.state).toBe('SUCCESS');
+    expect(r.run('wait').outputs).toEqual({ onResume: { approved: true, reason: 'none given' } });
+    expect(r.messages('after')).toEqual(['true / none given']);
+  });
+
+  it('applies behavior when pauseDuration (an expression) runs out: WARN, FAIL, CANCEL', async () => {
+    const states: string[] = [];
+    for (const behavior of ['RESUME', 'WARN', 'FAIL', 'CANCEL']) {
+      const r = await fx.run(`
+id: timed-${behavior.toLowerCase()}
+namespace: test
+variables: { wait: PT0.05S }
+tasks:
+  - { id: wait, type: pause, pauseDuration: "{{ vars.wait }}", behavior: ${behavior} }
+  - { id: after, type: log, message: after }
+`);
+      states.push(`${r.run('wait').state}/${r.execution.state}`);
+    }
+    expect(states).toEqual(['SUCCESS/SUCCESS', 'WARNING/WARNING', 'FAILED/FAILED', 'CANCELLED/CANCELLED']);
+  });
+
+  it('runs its child tasks once resumed (older Kestra syntax)', async () => {
+    const r = await fx.run(`
+id: pause-children
+namespace: test
+tasks:
+  - id: wait
+    type: pause
+    delay: PT0.01S
+    tasks:
+      - { id: inside, type: log, message: resumed }
+`);
+    expect(r.run('inside').state).toBe('SUCCESS');
+    expect(r.run('wait').state).toBe('SUCCESS');
+  });
+});
+
+describe('retry behavior CREATE_NEW_EXECUTION', () => {
+  it('ends the execution RETRIED and starts a new one linked to it, until the attempts run out', async () => {
+    const first = await fx.run(`
+id: anew
+namespace: test
+tasks:
+  - id: boom
+    type: fail
+    errorMessage: "attempt {{ execution.id == execution.originalId ? 'first' : 'later' }}"
+    retry: { type: constant, interval: PT0.01S, maxAttempts: 3, behavior: CREATE_NEW_EXECUTION }
+`);
+    expect(first.execution.state).toBe('RETRIED');
+    expect(first.run('boom').attempts).toHaveLength(1);
+    await vi.waitFor(async () => {
+      const failed = await fx.store.listExecutionsByState(['FAILED']);
+      expect(failed.filter((e) => e.flowId === 'anew')).toHaveLength(1);
+    });
+    const retried = await fx.store.listExecutionsByState(['RETRIED']);
+    const chain = [...retried, ...(await fx.store.listExecutionsByState(['FAILED']))].filter(
+      (e) => e.flowId === 'anew',
+    );
+    expect(chain.map((e) => [e.state, e.attemptNumber ?? 1, e.originalId])).toEqual([
+      ['RETRIED', 1, first.execution.id],
+      ['RETRIED', 2, first.execution.id],
+      ['FAILED', 3, first.execution.id],
+    ]);
+    expect(chain[2]!.error).toBe('boom: attempt later');
+  });
+});
