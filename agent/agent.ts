@@ -7,17 +7,9 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { builtinRegistry } from '../plugins/builtin.js';
 import type { Registry } from '../plugins/registry.js';
-import type { Execution } from '../protocol/execution.js';
 import { type Logger, silentLogger } from '../protocol/logger.js';
-import {
-  type AppliedFlow,
-  appliedStateHash,
-  type Desired,
-  type Hello,
-  type OutboxStatus,
-  type Reported,
-} from '../protocol/messages.js';
-import { isTerminal } from '../protocol/states.js';
+import type { AppliedFlow, OutboxStatus } from '../protocol/messages.js';
+import { Closers } from '../runtime/closers.js';
 import { Engine } from '../runtime/engine/engine.js';
 import { RuntimeHost } from '../runtime/engine/plugin-host.js';
 import type { FlowRecord } from '../runtime/engine/ports.js';
@@ -31,12 +23,14 @@ import { loadHubTrust } from './hub-trust.js';
 import { type LocalBroker, startLocalBroker } from './local-broker.js';
 import { openSqliteStore, type SqliteStore } from './store/sqlite-store.js';
 import { SqliteTriggerStateStore } from './store/trigger-state.js';
-import { AgentState, STATE_KEYS } from './sync/agent-state.js';
-import { AssignedFlows, flowParser, planDesired } from './sync/assigned-flows.js';
+import { AgentState } from './sync/agent-state.js';
+import { AssignedFlows, flowParser } from './sync/assigned-flows.js';
 import { CommandHandler } from './sync/commands.js';
 import type { ConnectionState } from './sync/connection.js';
-import { applyNamespaceFiles } from './sync/namespace-files.js';
+import { DesiredState } from './sync/desired-state.js';
+import { helloMessage } from './sync/hello.js';
 import { Outbox } from './sync/outbox.js';
+import { publishTriggerChanges, statusReport, trackLoad } from './sync/status.js';
 import { SyncClient, type SyncStats } from './sync/sync-client.js';
 
 /** A running agent. */
@@ -89,6 +83,8 @@ export async function startAgent(input: AgentOptionsInput): Promise<Agent> {
   const standalone = !options.hubUrl;
   // Read before anything opens, so that an unreadable CA file leaves nothing behind.
   const hubTls = options.tls && loadHubTrust(options.tls);
+
+  // The store, and the flows it runs: assigned by the hub (kept in the store), or a folder's.
   mkdirSync(options.dataDir, { recursive: true });
   const store = openSqliteStore({
     path: join(options.dataDir, 'tern.db'),
@@ -97,16 +93,20 @@ export async function startAgent(input: AgentOptionsInput): Promise<Agent> {
     outbox: !standalone,
     onWriteError: (err) => log.error({ err: (err as Error).message }, 'local store write failed; will retry'),
   });
-  const state = new AgentState(store.database);
   const registry = builtinRegistry();
   const renderer = new Renderer({ limits: options.renderLimits });
   const parse = flowParser(registry, (t) => renderer.check(t));
   const assigned = new AssignedFlows(store.database);
   const directory = new FlowDirectory();
-  let decommissioned = state.get(STATE_KEYS.decommissioned) === 'true';
-  let stopping = false;
-  let generation = state.number(STATE_KEYS.generation);
-
+  const desired = new DesiredState({
+    state: new AgentState(store.database),
+    assigned,
+    namespaceFiles: store.namespaceFiles,
+    parse,
+    log,
+    // The triggers follow the flows (they exist before any desired state can arrive).
+    onFlowsChanged: (next) => void triggers.sync(next),
+  });
   if (standalone) {
     for (const file of await directory.load([options.flowsDir!], registry, (t) => renderer.check(t))) {
       if (file.problems.length > 0)
@@ -116,23 +116,23 @@ export async function startAgent(input: AgentOptionsInput): Promise<Agent> {
     for (const { flow, problems } of assigned.load(parse))
       log.warn({ namespace: flow.namespace, flowId: flow.id, problems }, 'assigned flow no longer usable');
   }
+  const source = standalone ? directory : assigned;
+  const flows = (): FlowRecord[] => source.list();
+  const appliedFlows = (): AppliedFlow[] =>
+    standalone
+      ? directory
+          .list()
+          .map((r) => ({ namespace: r.flow.namespace, id: r.flow.id, revision: r.revision, hash: '' }))
+      : assigned.applied();
 
-  let localBroker: LocalBroker | undefined;
-  if (options.localBroker) {
-    try {
-      localBroker = await startLocalBroker({ ...options.localBroker, logger });
-    } catch (err) {
-      store.close();
-      throw new Error(
-        `cannot start the local MQTT broker on ${options.localBroker.host}:${options.localBroker.port}: ${(err as Error).message}`,
-      );
-    }
-  }
+  const localBroker = await startLocalBrokerOrClose(options, logger, store);
+
+  // The engine, the outbox that carries its records to the hub, and what may refuse new executions.
   const host = new RuntimeHost({ mqtt: localBroker && { url: localBroker.url } });
   const engine = new Engine({
     store,
     registry,
-    flows: standalone ? directory : assigned,
+    flows: source,
     renderer,
     logger,
     agent: { id: options.id, labels: options.labels },
@@ -143,10 +143,11 @@ export async function startAgent(input: AgentOptionsInput): Promise<Agent> {
   });
   const outbox = new Outbox(store, options.outbox, { logger: logger.child({ component: 'outbox' }) });
   const load = trackLoad(engine);
-
+  let stopping = false;
+  let sync: SyncClient | undefined;
   const startRefusal = (): string | undefined => {
     if (stopping) return `agent ${options.id} is stopping`;
-    if (decommissioned) return `agent ${options.id} is decommissioned`;
+    if (desired.decommissioned) return `agent ${options.id} is decommissioned`;
     if (outbox.full) return 'the outbox is full (pause-triggers): no new execution until the hub catches up';
     return undefined;
   };
@@ -157,55 +158,16 @@ export async function startAgent(input: AgentOptionsInput): Promise<Agent> {
     refusal: startRefusal,
     queue: options.triggerQueue,
   });
-  const flows = (): FlowRecord[] => (standalone ? directory.list() : assigned.list());
-
-  const appliedFlows = (): AppliedFlow[] =>
-    standalone
-      ? directory
-          .list()
-          .map((r) => ({ namespace: r.flow.namespace, id: r.flow.id, revision: r.revision, hash: '' }))
-      : assigned.applied();
-
-  let sync: SyncClient | undefined;
   const commands = new CommandHandler({
     agentId: options.id,
     engine,
     flows: assigned,
     answer: (result) => outbox.appendCommand(result),
     refuseStart: startRefusal,
-    refuseCommands: () => (decommissioned ? `agent ${options.id} is decommissioned` : undefined),
+    refuseCommands: () => (desired.decommissioned ? `agent ${options.id} is decommissioned` : undefined),
     postpone: () => stopping,
     logger,
   });
-
-  const applyDesired = (desired: Desired): void => {
-    const plan = planDesired(desired.flows, desired.decommissioned === true, assigned, parse);
-    assigned.replace(plan.next);
-    applyNamespaceFiles(store.namespaceFiles, desired.namespaceFiles ?? [], log);
-    void triggers.sync(assigned.list());
-    decommissioned = desired.decommissioned === true;
-    generation = desired.generation;
-    state.set(STATE_KEYS.generation, generation);
-    state.set(STATE_KEYS.decommissioned, decommissioned);
-    const applied = assigned.applied();
-    const reported: Reported = {
-      generation,
-      hash: appliedStateHash(applied),
-      applied,
-      refused: plan.refused,
-      ...(decommissioned ? { decommissioned } : {}),
-    };
-    for (const r of plan.refused)
-      log.warn(
-        { namespace: r.namespace, flowId: r.id, revision: r.revision, reason: r.reason },
-        'flow refused',
-      );
-    log.info(
-      { generation, applied: applied.length, refused: plan.refused.length, decommissioned },
-      'desired flows applied',
-    );
-    sync?.publishReported(reported);
-  };
 
   const recovered = await engine.recover();
   if (recovered.length > 0)
@@ -214,7 +176,6 @@ export async function startAgent(input: AgentOptionsInput): Promise<Agent> {
 
   let http: AgentHttp | undefined;
   if (options.http) {
-    const source = standalone ? directory : assigned;
     try {
       http = await startAgentHttp({
         ...options.http,
@@ -235,6 +196,7 @@ export async function startAgent(input: AgentOptionsInput): Promise<Agent> {
     }
   }
 
+  // The hub session: hello on each connect, status now and then, desired flows and commands in.
   const startedAt = new Date().toISOString();
   if (!standalone) {
     sync = new SyncClient({
@@ -245,26 +207,19 @@ export async function startAgent(input: AgentOptionsInput): Promise<Agent> {
       tuning: options.sync,
       outbox,
       logger,
-      hello: (): Hello => {
-        const applied = assigned.applied();
-        return {
+      hello: () =>
+        helloMessage({
           agentId: options.id,
           version: options.version,
-          pluginTypes: [...registry.tasks(), ...registry.triggers()].map((t) => t.type),
           labels: options.labels,
-          appliedHash: appliedStateHash(applied),
-          generation,
-          outbox: { highSeq: outbox.highSeq, ackedSeq: outbox.ackedSeq, depth: outbox.depth },
+          registry,
+          assigned,
+          outbox,
+          generation: () => desired.generation,
           startedAt,
-        };
-      },
-      status: () => ({
-        version: options.version,
-        load: load.current(),
-        outbox: outbox.stats(),
-        triggers: triggers.status(),
-      }),
-      onDesired: applyDesired,
+        }),
+      status: () => statusReport({ version: options.version, load, outbox, triggers }),
+      onDesired: (message) => sync?.publishReported(desired.apply(message)),
       onCommand: async (command) => {
         const taken = await commands.handle(command);
         if (taken) await store.flush();
@@ -273,47 +228,53 @@ export async function startAgent(input: AgentOptionsInput): Promise<Agent> {
     });
     sync.start();
   }
-  // Triggers change with every event: the hub hears of it at most once per TRIGGER_STATUS_MS.
-  let statusTimer: NodeJS.Timeout | undefined;
-  const offTriggerChange = triggers.onChange(() => {
-    if (statusTimer || !sync) return;
-    statusTimer = setTimeout(() => {
-      statusTimer = undefined;
-      sync?.publishStatus();
-    }, TRIGGER_STATUS_MS);
-    statusTimer.unref();
-  });
+  const stopTriggerStatus = sync
+    ? publishTriggerChanges(triggers, () => sync?.publishStatus(), TRIGGER_STATUS_MS)
+    : () => undefined;
   // Records also age while nothing is appended: the age limit needs a clock of its own.
   const maintenance = setInterval(() => outbox.enforce(), options.sync.statusIntervalMs);
   maintenance.unref();
   log.info({ standalone, flows: appliedFlows().length, hub: options.hubUrl }, 'agent started');
 
-  let closing: Promise<void> | undefined;
-  const close = async () => {
-    stopping = true;
-    clearInterval(maintenance);
-    offTriggerChange();
-    clearTimeout(statusTimer);
-    await http?.close();
-    await triggers.stop();
-    await commands.idle();
-    const ended = await waitFor(engine.idle(), options.closeGraceMs);
-    if (!ended)
-      log.warn(
-        { running: engine.activeCount },
-        'executions still running at close; they resume at the next start',
-      );
-    await sync?.close();
-    await host.close((key, err) =>
-      log.warn({ resource: key, err: String(err) }, 'shared resource not closed'),
-    );
-    await localBroker?.close();
-    await store.flush().catch(() => undefined);
-    outbox.close();
-    load.stop();
-    store.close();
-    log.info({}, 'agent stopped');
-  };
+  // close(), in order: take no more work, let running work end, then let go of what it used.
+  const closeSteps: [string, () => unknown][] = [
+    [
+      'intake',
+      () => {
+        stopping = true;
+        clearInterval(maintenance);
+        stopTriggerStatus();
+      },
+    ],
+    ['webhooks', () => http?.close()],
+    ['triggers', () => triggers.stop()],
+    ['commands', () => commands.idle()],
+    [
+      'executions',
+      async () => {
+        if (!(await waitFor(engine.idle(), options.closeGraceMs)))
+          log.warn(
+            { running: engine.activeCount },
+            'executions still running at close; they resume at the next start',
+          );
+      },
+    ],
+    ['hub session', () => sync?.close()],
+    [
+      'plugin host',
+      () =>
+        host.close((key, err) => log.warn({ resource: key, err: String(err) }, 'shared resource not closed')),
+    ],
+    ['local broker', () => localBroker?.close()],
+    ['store writes', () => store.flush().catch(() => undefined)],
+    ['outbox', () => outbox.close()],
+    ['load', () => load.stop()],
+    ['store', () => store.close()],
+    ['log', () => log.info({}, 'agent stopped')],
+  ];
+  const closers = new Closers(log);
+  // Closers runs the newest first: added from the end, they run in the order above.
+  for (const [name, step] of closeSteps.toReversed()) closers.add(name, step);
 
   return {
     id: options.id,
@@ -335,35 +296,27 @@ export async function startAgent(input: AgentOptionsInput): Promise<Agent> {
     flows,
     startRefusal,
     get decommissioned() {
-      return decommissioned;
+      return desired.decommissioned;
     },
-    close() {
-      closing ??= close();
-      return closing;
-    },
+    close: () => closers.close(),
   };
 }
 
-/** Running and queued executions, counted from the engine's changes, for the status message. */
-function trackLoad(engine: Engine): {
-  current(): { running: number; queued: number; rssBytes: number };
-  stop(): void;
-} {
-  const states = new Map<string, Execution['state']>();
-  const stop = engine.on({
-    execution: (e) => {
-      if (isTerminal(e.state)) states.delete(e.id);
-      else states.set(e.id, e.state);
-    },
-  });
-  return {
-    current() {
-      let queued = 0;
-      for (const s of states.values()) if (s === 'QUEUED') queued++;
-      return { running: states.size - queued, queued, rssBytes: process.memoryUsage.rss() };
-    },
-    stop,
-  };
+/** Starts the local MQTT broker when asked for one; if it cannot start, closes the store and says why. */
+async function startLocalBrokerOrClose(
+  options: AgentOptions,
+  logger: Logger,
+  store: SqliteStore,
+): Promise<LocalBroker | undefined> {
+  if (!options.localBroker) return undefined;
+  try {
+    return await startLocalBroker({ ...options.localBroker, logger });
+  } catch (err) {
+    store.close();
+    throw new Error(
+      `cannot start the local MQTT broker on ${options.localBroker.host}:${options.localBroker.port}: ${(err as Error).message}`,
+    );
+  }
 }
 
 /** True if `promise` settles within `ms`. */

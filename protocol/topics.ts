@@ -15,8 +15,12 @@ export type AgentTopicKind = (typeof AGENT_TOPIC_KINDS)[number];
 /** Who publishes on a topic: the agent (the hub listens) or the hub (the agent listens). */
 export type TopicDirection = 'agent-to-hub' | 'hub-to-agent';
 
-/** The publisher of each kind of agent topic. */
-export const AGENT_TOPIC_DIRECTIONS: Readonly<Record<AgentTopicKind, TopicDirection>> = {
+/**
+ * The publisher of each kind of agent topic: the one source for the hub's
+ * subscriptions, the agent's, the embedded broker's access rules and
+ * deploy/mosquitto/tern.acl.
+ */
+export const AGENT_TOPIC_DIRECTIONS = {
   hello: 'agent-to-hub',
   status: 'agent-to-hub',
   desired: 'hub-to-agent',
@@ -24,7 +28,25 @@ export const AGENT_TOPIC_DIRECTIONS: Readonly<Record<AgentTopicKind, TopicDirect
   events: 'agent-to-hub',
   ack: 'hub-to-agent',
   cmd: 'hub-to-agent',
-};
+} as const satisfies Readonly<Record<AgentTopicKind, TopicDirection>>;
+
+/** The kinds of agent topic published in one direction. */
+export type AgentTopicKindOf<D extends TopicDirection> = {
+  [K in AgentTopicKind]: (typeof AGENT_TOPIC_DIRECTIONS)[K] extends D ? K : never;
+}[AgentTopicKind];
+
+/** The topics an agent publishes and the hub listens on. */
+export type AgentToHubKind = AgentTopicKindOf<'agent-to-hub'>;
+/** The topics the hub publishes and an agent listens on. */
+export type HubToAgentKind = AgentTopicKindOf<'hub-to-agent'>;
+
+const kindsOf = <D extends TopicDirection>(direction: D) =>
+  AGENT_TOPIC_KINDS.filter((k): k is AgentTopicKindOf<D> => AGENT_TOPIC_DIRECTIONS[k] === direction);
+
+/** The agent-to-hub kinds, in the order of {@link AGENT_TOPIC_KINDS}. */
+export const AGENT_TO_HUB_KINDS: readonly AgentToHubKind[] = kindsOf('agent-to-hub');
+/** The hub-to-agent kinds, in the order of {@link AGENT_TOPIC_KINDS}. */
+export const HUB_TO_AGENT_KINDS: readonly HubToAgentKind[] = kindsOf('hub-to-agent');
 
 const KIND_SET: ReadonlySet<string> = new Set(AGENT_TOPIC_KINDS);
 

@@ -11,8 +11,8 @@
  * Linux only: there a thread's priority is its own. Elsewhere nothing is
  * changed, rather than lower the whole process.
  */
-import { execFile } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { execFile, execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { readlink } from 'node:fs/promises';
 import { setPriority } from 'node:os';
 import { isMainThread } from 'node:worker_threads';
@@ -20,20 +20,26 @@ import { isMainThread } from 'node:worker_threads';
 /**
  * Lowers the calling thread to nice 19 and, where util-linux's `chrt` is
  * there, to SCHED_IDLE (nice 19 alone still lets a waking thread wait behind
- * it). Source text, for `eval` workers.
+ * it). For worker threads whose work can wait, as their first step.
  */
-export const LOW_PRIORITY_SOURCE = `
-if (process.platform === 'linux') {
-  try { require('node:os').setPriority(19); } catch {}
+export function lowerThisThread(): void {
+  if (process.platform !== 'linux') return;
   try {
-    const tid = require('node:fs').readlinkSync('/proc/thread-self').split('/').pop();
-    require('node:child_process').execFileSync('chrt', ['--idle', '--pid', '0', tid], { stdio: 'ignore', timeout: 5000 });
-  } catch {}
+    // On Linux, a priority set without a pid is the calling thread's alone.
+    setPriority(19);
+  } catch {
+    // Not allowed: SCHED_IDLE below is what matters.
+  }
+  try {
+    const tid = readlinkSync('/proc/thread-self').split('/').pop() ?? '';
+    execFileSync('chrt', ['--idle', '--pid', '0', tid], { stdio: 'ignore', timeout: 5000 });
+  } catch {
+    // No chrt, or not allowed: nice 19 is all we get.
+  }
 }
-`;
 
 /**
- * Lowers, as {@link LOW_PRIORITY_SOURCE} does, the threads Node starts before
+ * Lowers, as {@link lowerThisThread} does, the threads Node starts before
  * any JavaScript runs: chiefly V8's platform workers, which mark, scavenge and
  * compile in the background. libuv's pool is left alone: the event loop waits
  * on its file system and DNS work. Call from the main thread of a long-running

@@ -4,46 +4,25 @@
  * threshold and writes and fsyncs megabytes there, blocking the event loop for
  * milliseconds; here the event loop only posts a message.
  */
-import { createRequire } from 'node:module';
 import type { Worker } from 'node:worker_threads';
-import { LOW_PRIORITY_SOURCE } from '../../runtime/thread-priority.js';
-import { sourceWorker } from './source-worker.js';
+import { moduleWorker } from './module-worker.js';
 
-/** The worker: its own connection at the lowest CPU priority, a PASSIVE checkpoint per request (writers are never blocked). */
-const WORKER_SOURCE = `
-const { parentPort, workerData } = require('node:worker_threads');
-${LOW_PRIORITY_SOURCE}
-const Database = require(workerData.driver);
-const closed = new Int32Array(workerData.closed);
-const done = () => {
-  Atomics.store(closed, 0, 1);
-  Atomics.notify(closed, 0);
-  parentPort.close();
-};
-let db;
-try {
-  db = new Database(workerData.path, { fileMustExist: true });
-  db.pragma('busy_timeout = 1000');
-} catch (err) {
-  // Errors lose their message on the way to the main thread: send it as text.
-  parentPort.postMessage({ error: 'cannot open ' + workerData.path + ': ' + err.message, fatal: true });
-  done();
+/** What the checkpointer's thread is started with. */
+export interface CheckpointWorkerData {
+  /** The database file. */
+  path: string;
+  /** Int32 word: 1 once the worker's connection is closed. */
+  closed: SharedArrayBuffer;
 }
-if (db) parentPort.on('message', (message) => {
-  if (message === 'close') {
-    db.close();
-    done();
-    return;
-  }
-  let error;
-  try {
-    db.pragma('wal_checkpoint(PASSIVE)');
-  } catch (err) {
-    error = err.message;
-  }
-  parentPort.postMessage({ error });
-});
-`;
+
+/** A request to the thread: checkpoint now, or close. */
+export type CheckpointMessage = 'checkpoint' | 'close';
+
+/** The answer to a checkpoint; `fatal` when the thread could not open the database and is ending. */
+export interface CheckpointReply {
+  error?: string;
+  fatal?: boolean;
+}
 
 /** How long `close` waits for the worker's checkpoint in progress. */
 const CLOSE_WAIT_MS = 5000;
@@ -88,7 +67,7 @@ export class WalCheckpointer {
     if (now - this.last < this.intervalMs) return;
     this.last = now;
     this.busy = true;
-    this.start().postMessage('checkpoint');
+    this.start().postMessage('checkpoint' satisfies CheckpointMessage);
   }
 
   /**
@@ -101,17 +80,17 @@ export class WalCheckpointer {
     const worker = this.worker;
     this.worker = undefined;
     if (!worker) return;
-    worker.postMessage('close');
+    worker.postMessage('close' satisfies CheckpointMessage);
     Atomics.wait(this.workerClosed, 0, 0, CLOSE_WAIT_MS);
   }
 
   private start(): Worker {
     if (this.worker) return this.worker;
-    const driver = createRequire(import.meta.url).resolve('better-sqlite3');
     const closed = new SharedArrayBuffer(4);
     this.workerClosed = new Int32Array(closed);
-    const worker = sourceWorker(WORKER_SOURCE, { workerData: { path: this.options.path, driver, closed } });
-    worker.on('message', (reply: { error?: string; fatal?: boolean }) => {
+    const workerData: CheckpointWorkerData = { path: this.options.path, closed };
+    const worker = moduleWorker(new URL('./checkpoint-worker.js', import.meta.url), { workerData });
+    worker.on('message', (reply: CheckpointReply) => {
       this.busy = false;
       // A worker that could not open the database is ending: the next request starts another.
       if (reply.fatal && this.worker === worker) this.worker = undefined;

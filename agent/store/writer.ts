@@ -4,10 +4,8 @@
  * event never holds up the event loop that handles the next one, nor the
  * broker and clients the machine also runs.
  */
-import { createRequire } from 'node:module';
 import { MessageChannel, type MessagePort, receiveMessageOnPort, type Worker } from 'node:worker_threads';
-import { LOW_PRIORITY_SOURCE } from '../../runtime/thread-priority.js';
-import { sourceWorker } from './source-worker.js';
+import { moduleWorker } from './module-worker.js';
 
 /** One statement of a batch; `outbox` marks an insert into the outbox, counted in the reply. */
 export interface BatchWrite {
@@ -27,74 +25,21 @@ export type BatchReply =
   | { seq: number; appended: BatchAppend }
   | { seq: number; error: string; code?: string };
 
-const WORKER_SOURCE = `
-const { parentPort, workerData } = require('node:worker_threads');
-${LOW_PRIORITY_SOURCE}
-const Database = require(workerData.driver);
-const done = new Int32Array(workerData.done);
-const closed = new Int32Array(workerData.closed);
-const replies = workerData.replies;
-const finish = () => {
-  Atomics.store(closed, 0, 1);
-  Atomics.notify(closed, 0);
-  parentPort.close();
-  replies.close();
-};
-let db;
-try {
-  db = new Database(workerData.path, { fileMustExist: true });
-  db.pragma('busy_timeout = ' + workerData.busyTimeoutMs);
-  db.pragma('synchronous = ' + workerData.synchronous);
-  db.pragma('foreign_keys = ON');
-  db.pragma('wal_autocheckpoint = 10000');
-} catch (err) {
-  db = undefined;
-  replies.postMessage({ seq: -1, error: 'cannot open ' + workerData.path + ': ' + err.message });
+/** What the writer thread is started with: its database and the shared words it signals through. */
+export interface WriterWorkerData {
+  path: string;
+  busyTimeoutMs: number;
+  synchronous: 'NORMAL' | 'FULL';
+  /** Int32 word: the seq of the last batch answered. */
+  done: SharedArrayBuffer;
+  /** Int32 word: 1 once the worker's connection is closed. */
+  closed: SharedArrayBuffer;
+  /** Where replies go, apart from the worker's own port, so that {@link BatchWriter.waitFor} can read them synchronously. */
+  replies: MessagePort;
 }
-// Statements by the number the event loop gave them; their SQL comes once, with the first batch using them.
-const statements = [];
-// Numbers stay aligned whatever fails: a statement that cannot be prepared fails each batch using it.
-const prepare = (sql) => {
-  try {
-    return db.prepare(sql);
-  } catch (err) {
-    return { run() { throw err; } };
-  }
-};
-const commit = db && db.transaction((writes) => {
-  const appended = { count: 0, bytes: 0, highSeq: 0 };
-  for (let i = 0; i < writes.length; i += 2) {
-    const code = writes[i];
-    const args = writes[i + 1];
-    const info = statements[code >> 1].run(...args);
-    if (code & 1) {
-      appended.count++;
-      appended.bytes += args[2];
-      appended.highSeq = Number(info.lastInsertRowid);
-    }
-  }
-  return appended;
-});
-parentPort.on('message', (message) => {
-  if (message === 'close') {
-    if (db) db.close();
-    finish();
-    return;
-  }
-  let reply;
-  if (!db) reply = { seq: message.seq, error: 'the writer has no connection to ' + workerData.path };
-  else
-    try {
-      if (message.sql) for (const sql of message.sql) statements.push(prepare(sql));
-      reply = { seq: message.seq, appended: commit.immediate(message.writes) };
-    } catch (err) {
-      reply = { seq: message.seq, error: err.message, code: err.code };
-    }
-  replies.postMessage(reply);
-  Atomics.store(done, 0, message.seq);
-  Atomics.notify(done, 0);
-});
-`;
+
+/** A batch as posted: statement SQL the worker has not seen yet, then (number × 2 + outbox flag, arguments) pairs. */
+export type WriterMessage = { seq: number; sql?: string[]; writes: unknown[] } | 'close';
 
 /** How long a synchronous wait (a read, `close`) waits for the batch in flight, at most. */
 const SYNC_WAIT_MS = 30_000;
@@ -135,16 +80,16 @@ export class BatchWriter {
     this.replies = port1;
     this.replies.on('message', (reply: BatchReply) => this.deliver(reply));
     this.replies.unref();
-    this.worker = sourceWorker(WORKER_SOURCE, {
-      workerData: {
-        path: options.path,
-        driver: createRequire(import.meta.url).resolve('better-sqlite3'),
-        busyTimeoutMs: options.busyTimeoutMs,
-        synchronous: options.synchronous,
-        done: this.done.buffer,
-        closed: this.closed.buffer,
-        replies: port2,
-      },
+    const workerData: WriterWorkerData = {
+      path: options.path,
+      busyTimeoutMs: options.busyTimeoutMs,
+      synchronous: options.synchronous,
+      done: this.done.buffer as SharedArrayBuffer,
+      closed: this.closed.buffer as SharedArrayBuffer,
+      replies: port2,
+    };
+    this.worker = moduleWorker(new URL('./writer-worker.js', import.meta.url), {
+      workerData,
       transferList: [port2],
     });
     // A worker that dies answers nothing more: the store commits on its own thread from then on.
@@ -172,7 +117,8 @@ export class BatchWriter {
       }
       flat.push(write.outbox ? id * 2 + 1 : id * 2, write.args);
     }
-    this.worker.postMessage(sql.length > 0 ? { seq, sql, writes: flat } : { seq, writes: flat });
+    const message: WriterMessage = sql.length > 0 ? { seq, sql, writes: flat } : { seq, writes: flat };
+    this.worker.postMessage(message);
     return seq;
   }
 
@@ -196,7 +142,7 @@ export class BatchWriter {
   close(): void {
     if (!this.dead) {
       this.dead = true;
-      this.worker.postMessage('close');
+      this.worker.postMessage('close' satisfies WriterMessage);
       Atomics.wait(this.closed, 0, 0, SYNC_WAIT_MS);
     }
     this.replies.close();

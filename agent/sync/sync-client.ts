@@ -17,7 +17,13 @@ import {
   type Status,
 } from '../../protocol/messages.js';
 import { leanMqttPackets } from '../../protocol/mqtt-packets.js';
-import { type AgentTopicKind, agentTopic, parseAgentTopic } from '../../protocol/topics.js';
+import {
+  AGENT_TOPIC_KINDS,
+  type AgentTopicKind,
+  agentTopic,
+  HUB_TO_AGENT_KINDS,
+  parseAgentTopic,
+} from '../../protocol/topics.js';
 import type { SyncTuning } from '../config.js';
 import { describeCertificateError, type TlsClientOptions } from '../hub-trust.js';
 import { Connection, type ConnectionState, type TransitionListener } from './connection.js';
@@ -36,7 +42,7 @@ export interface SyncClientOptions {
   /** The hello to send on each connect. */
   hello(): Hello;
   /** What the periodic status carries besides state and since. */
-  status(): Pick<Status, 'version' | 'load' | 'outbox'>;
+  status(): Pick<Status, 'version' | 'load' | 'outbox' | 'triggers'>;
   onDesired(desired: Desired): void;
   /**
    * Handles a command; resolves once its effect and its answer are durable,
@@ -89,11 +95,9 @@ export class SyncClient {
   constructor(private readonly options: SyncClientOptions) {
     this.log = options.logger.child({ component: 'sync', agentId: options.agentId });
     this.drain = new Drain(options.outbox, options.tuning, this.log);
-    const kinds: AgentTopicKind[] = ['hello', 'status', 'desired', 'reported', 'events', 'ack', 'cmd'];
-    this.topics = Object.fromEntries(kinds.map((k) => [k, agentTopic(options.agentId, k)])) as Record<
-      AgentTopicKind,
-      string
-    >;
+    this.topics = Object.fromEntries(
+      AGENT_TOPIC_KINDS.map((k) => [k, agentTopic(options.agentId, k)]),
+    ) as Record<AgentTopicKind, string>;
     this.connection.onTransition((to, from, event) =>
       this.log.debug({ from, to, event }, 'connection state'),
     );
@@ -250,9 +254,8 @@ export class SyncClient {
   private onConnect(client: MqttClient): void {
     if (client !== this.client) return;
     noDelay(client);
-    const t = this.topics;
     client.subscribe(
-      { [t.desired]: { qos: 1 }, [t.ack]: { qos: 1 }, [t.cmd]: { qos: 1 } },
+      Object.fromEntries(HUB_TO_AGENT_KINDS.map((k) => [this.topics[k], { qos: 1 as const }])),
       (err, granted) => {
         if (client !== this.client) return;
         if (err) {

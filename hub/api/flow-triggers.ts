@@ -3,7 +3,7 @@
  * `GET /flows/{namespace}/{id}`), and disabling one as a new flow revision.
  */
 import { isDeepStrictEqual } from 'node:util';
-import { type Static, Type as T } from '@sinclair/typebox';
+import { Type as T } from '@sinclair/typebox';
 import { isMap, isScalar, isSeq, type Pair, parseDocument, type YAMLMap } from 'yaml';
 import { TernError } from '../../protocol/errors.js';
 import type { TriggerStatus } from '../../protocol/messages.js';
@@ -13,17 +13,16 @@ import { acceptedFlow, flowNotFound } from './flow-source.js';
 import type { RouteTable } from './route.js';
 import {
   ErrorBodySchema,
-  type FlowTriggerSchema,
+  type FlowTrigger,
+  type FlowWithTriggers,
   FlowWithTriggersSchema,
   Id,
   Namespace,
-  type TriggerRuntimeStateSchema,
+  type TriggerRuntimeState,
 } from './schemas.js';
 import type { HubServices } from './services.js';
 
-export type FlowTrigger = Static<typeof FlowTriggerSchema>;
-export type TriggerRuntimeState = Static<typeof TriggerRuntimeStateSchema>;
-export type FlowWithTriggers = Static<typeof FlowWithTriggersSchema>;
+export type { FlowTrigger, FlowWithTriggers, TriggerRuntimeState };
 
 /** Registers `PUT /flows/{namespace}/{id}/triggers/{triggerId}`. */
 export function flowTriggerRoutes(table: RouteTable, services: HubServices): void {

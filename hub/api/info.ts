@@ -3,8 +3,8 @@
  * (the web UI's agent registration) can print the exact `tern agent --hub …`
  * command for a device.
  */
-import { Type as T } from '@sinclair/typebox';
 import type { RouteTable } from './route.js';
+import { InfoSchema } from './schemas.js';
 import type { HubServices } from './services.js';
 
 /** A way into the hub's MQTT broker for agents. */
@@ -16,14 +16,6 @@ export interface BrokerListener {
   /** A WebSocket listener's path (`/mqtt`). */
   path?: string;
 }
-
-const InfoSchema = T.Object({
-  version: T.String({ description: "The hub's version" }),
-  agentUrls: T.Array(T.String(), {
-    description:
-      "URLs an agent can be given as `--hub`, the preferred first: the broker's TLS listeners (mqtts://, wss://) before plain ones. A listener bound to every interface is named by the host this request was sent to. With an external broker (`--broker`), its URL without credentials.",
-  }),
-});
 
 const WILDCARDS = new Set(['', '0.0.0.0', '::', '[::]']);
 const PREFERENCE: BrokerListener['scheme'][] = ['mqtts', 'wss', 'mqtt', 'ws'];

@@ -1,10 +1,18 @@
 /** Schemas shared by the API's routes: path parameters, pagination, and the records it answers with. */
 import { type Static, Type as T, type TSchema } from '@sinclair/typebox';
-import { type Execution, LOG_LEVELS, type LogLine, type TaskRun } from '../../protocol/execution.js';
+import { LOG_LEVELS } from '../../protocol/execution.js';
 import { ID_REGEX } from '../../protocol/flow.js';
-import type { TriggerStatus } from '../../protocol/messages.js';
 import { STATES } from '../../protocol/states.js';
-import type { AgentRow, ApiTokenInfo, FlowRecordRow, FlowRevisionRow } from '../store/types.js';
+import {
+  AgentSchema,
+  FlowRecordSchema,
+  FlowRevisionSchema,
+  JsonObject,
+  Labels,
+  TokenInfoSchema,
+} from '../store/records.js';
+
+export { AgentSchema, FlowRecordSchema, FlowRevisionSchema, Labels, TokenInfoSchema };
 
 export const Id = T.String({
   pattern: ID_REGEX,
@@ -26,8 +34,7 @@ export const StateName = T.Union(
   { description: 'Execution or task-run state' },
 );
 export const LogLevelName = T.Union(LOG_LEVELS.map((l) => T.Literal(l)));
-export const Labels = T.Record(T.String(), T.String(), { description: 'String labels' });
-const Json = T.Record(T.String(), T.Unknown());
+const Json = JsonObject;
 
 /** `cursor` and `limit` of every paginated list. */
 export const PageQuery = {
@@ -93,17 +100,6 @@ export const ProblemSchema = T.Object({
   column: T.Optional(T.Integer()),
 });
 
-export const FlowRecordSchema = T.Object({
-  namespace: T.String(),
-  id: T.String(),
-  revision: T.Integer(),
-  source: T.String({ description: 'The flow YAML as submitted' }),
-  flow: T.Record(T.String(), T.Unknown(), { description: 'The parsed flow (see /schemas/flow)' }),
-  deleted: T.Boolean(),
-  createdAt: T.String({ format: 'date-time' }),
-  updatedAt: T.String({ format: 'date-time' }),
-});
-
 const DateTime = T.String({ format: 'date-time' });
 
 export const TriggerRuntimeStateSchema = T.Object({
@@ -143,15 +139,6 @@ export const FlowTriggerSchema = T.Object({
 export const FlowWithTriggersSchema = T.Object({
   ...FlowRecordSchema.properties,
   triggers: T.Array(FlowTriggerSchema, { description: 'The triggers of this revision, in flow order' }),
-});
-
-export const FlowRevisionSchema = T.Object({
-  namespace: T.String(),
-  id: T.String(),
-  revision: T.Integer(),
-  source: T.String(),
-  deleted: T.Boolean(),
-  createdAt: T.String({ format: 'date-time' }),
 });
 
 const Attempt = T.Object({
@@ -227,24 +214,27 @@ export const LogLineSchema = T.Object({
   timestamp: T.String(),
 });
 
-export const AgentSchema = T.Object({
-  id: T.String(),
-  labels: Labels,
-  createdAt: T.String(),
-  decommissioned: T.Boolean(),
-  online: T.Boolean(),
-  lastSeenAt: T.Union([T.String(), T.Null()]),
-  version: T.Union([T.String(), T.Null()]),
-  status: Json,
+/** `GET /stats/executions`: executions over time by state. */
+export const StatsSchema = T.Object({
+  from: T.String({ format: 'date-time' }),
+  to: T.String({ format: 'date-time' }),
+  interval: T.Union([T.Literal('minute'), T.Literal('hour'), T.Literal('day')]),
+  buckets: T.Array(
+    T.Object({
+      start: T.String({ format: 'date-time', description: 'Start of the bucket (UTC)' }),
+      counts: T.Record(StateName, T.Integer(), { description: 'Executions by current state' }),
+    }),
+    { description: 'Oldest first; buckets without executions are left out' },
+  ),
 });
 
-export const TokenInfoSchema = T.Object({
-  id: T.String(),
-  name: T.String(),
-  prefix: T.String({ description: 'First characters of the token' }),
-  createdAt: T.String(),
-  lastUsedAt: T.Union([T.String(), T.Null()]),
-  revokedAt: T.Union([T.String(), T.Null()]),
+/** `GET /info`: the hub, and the URLs agents can take as `--hub`, preferred first. */
+export const InfoSchema = T.Object({
+  version: T.String({ description: "The hub's version" }),
+  agentUrls: T.Array(T.String(), {
+    description:
+      "URLs an agent can be given as `--hub`, the preferred first: the broker's TLS listeners (mqtts://, wss://) before plain ones. A listener bound to every interface is named by the host this request was sent to. With an external broker (`--broker`), its URL without credentials.",
+  }),
 });
 
 /** Schemas the OpenAPI document names under `components.schemas` and refers to. */
@@ -263,19 +253,25 @@ export const NAMED_SCHEMAS: Readonly<Record<string, TSchema>> = {
   TokenInfo: TokenInfoSchema,
 };
 
-// The documented shapes must stay assignable both ways to the types the code returns.
-type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
-const agree = <_ extends true>(): void => undefined;
-agree<Same<Static<typeof TaskRunSchema>, TaskRun>>();
-agree<Same<Static<typeof ExecutionSchema>, Execution>>();
-agree<Same<Static<typeof LogLineSchema>, LogLine>>();
-agree<Same<Static<typeof AgentSchema>, AgentRow>>();
-agree<Same<Static<typeof TokenInfoSchema>, ApiTokenInfo>>();
-agree<Same<Static<typeof FlowRevisionSchema>, FlowRevisionRow>>();
-agree<Same<Omit<Static<typeof FlowRecordSchema>, 'flow'>, Omit<FlowRecordRow, 'flow'>>>();
-agree<
-  Same<
-    Omit<Static<typeof TriggerRuntimeStateSchema>, 'runtime' | 'agentId' | 'online'>,
-    Omit<TriggerStatus, 'namespace' | 'flowId' | 'triggerId' | 'type'>
-  >
->();
+/** A problem of an invalid flow or request, with its place. */
+export type Problem = Static<typeof ProblemSchema>;
+/** A flow's latest revision. */
+export type FlowRecord = Static<typeof FlowRecordSchema>;
+/** One revision of a flow. */
+export type FlowRevision = Static<typeof FlowRevisionSchema>;
+/** One runtime of a trigger: the hub, or an agent that reported it. */
+export type TriggerRuntimeState = Static<typeof TriggerRuntimeStateSchema>;
+/** A trigger of a flow's revision with its runtimes. */
+export type FlowTrigger = Static<typeof FlowTriggerSchema>;
+/** A flow record with its triggers' state, as `GET /flows/{namespace}/{id}` answers. */
+export type FlowWithTriggers = Static<typeof FlowWithTriggersSchema>;
+/** An execution with its task runs, as `GET /executions/{id}` answers. */
+export type ExecutionWithTaskRuns = Static<typeof ExecutionWithTaskRunsSchema>;
+/** A registered agent. */
+export type AgentRecord = Static<typeof AgentSchema>;
+/** An API token's info. */
+export type TokenInfo = Static<typeof TokenInfoSchema>;
+/** Executions counted by start bucket and state. */
+export type Stats = Static<typeof StatsSchema>;
+/** What the hub is and where agents reach it. */
+export type HubInfo = Static<typeof InfoSchema>;

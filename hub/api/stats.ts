@@ -4,7 +4,7 @@ import { TernError } from '../../protocol/errors.js';
 import { STATES, type State } from '../../protocol/states.js';
 import type { StatsInterval } from '../store/types.js';
 import type { RouteTable } from './route.js';
-import { StateName } from './schemas.js';
+import { StatsSchema } from './schemas.js';
 import type { HubServices } from './services.js';
 
 const INTERVAL_MS: Record<StatsInterval, number> = { minute: 60_000, hour: 3_600_000, day: 86_400_000 };
@@ -12,19 +12,6 @@ const INTERVAL_MS: Record<StatsInterval, number> = { minute: 60_000, hour: 3_600
 const NO_COUNTS = Object.fromEntries(STATES.map((state) => [state, 0])) as Record<State, number>;
 /** More buckets than a chart can show is a mistake in the request. */
 const MAX_BUCKETS = 2000;
-
-const StatsSchema = T.Object({
-  from: T.String({ format: 'date-time' }),
-  to: T.String({ format: 'date-time' }),
-  interval: T.Union([T.Literal('minute'), T.Literal('hour'), T.Literal('day')]),
-  buckets: T.Array(
-    T.Object({
-      start: T.String({ format: 'date-time', description: 'Start of the bucket (UTC)' }),
-      counts: T.Record(StateName, T.Integer(), { description: 'Executions by current state' }),
-    }),
-    { description: 'Oldest first; buckets without executions are left out' },
-  ),
-});
 
 /** Registers the statistics routes. */
 export function statsRoutes(table: RouteTable, services: HubServices): void {

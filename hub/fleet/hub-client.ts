@@ -5,17 +5,20 @@ import type { Logger } from '../../protocol/logger.js';
 import { type Messages, parseMessage } from '../../protocol/messages.js';
 import { leanMqttPackets } from '../../protocol/mqtt-packets.js';
 import {
+  AGENT_TO_HUB_KINDS,
+  type AgentToHubKind,
   type AgentTopicKind,
   agentTopic,
   allAgentsTopicFilter,
+  type HubToAgentKind,
   parseAgentTopic,
 } from '../../protocol/topics.js';
 import type { FleetMetrics } from './metrics.js';
 
-/** The topics the hub listens on. */
-export const HUB_LISTENS = ['hello', 'status', 'reported', 'events'] as const;
-export type HubInbound = (typeof HUB_LISTENS)[number];
-export type HubOutbound = 'desired' | 'ack' | 'cmd';
+/** The topics the hub listens on: every agent-to-hub topic. */
+export const HUB_LISTENS = AGENT_TO_HUB_KINDS;
+export type HubInbound = AgentToHubKind;
+export type HubOutbound = HubToAgentKind;
 
 /** Receives each valid message with the agent it came from (the topic's, which the broker vouches for). */
 export type InboundHandler = <K extends HubInbound>(

@@ -12,12 +12,11 @@ import {
   deleteTaskRuns,
   insertLogs,
   KEPT_COMMAND_RESULTS,
-  upsertExecutions,
   upsertTaskRuns,
   withWrites,
 } from './sync-statements.js';
 import type { IngestBatch, IngestRecord, IngestResult, ReportScope, SyncRepository } from './types.js';
-import { chunks, executionRow, logRow, taskRunRow } from './write-batch.js';
+import { chunks, executionRow, logRow, taskRunRow, upsertExecutions } from './write-batch.js';
 
 /** Rows per statement: one JSON parameter each, so only the statement's size bounds it. */
 const CHUNK = 2000;
@@ -137,7 +136,12 @@ export class DrizzleSyncRepository implements SyncRepository {
       const notices = new ReplacedTextNotices(this.told, now);
       const writes: SQL[] = [];
       for (const rows of chunks(result.executions.map(executionRow), CHUNK))
-        writes.push(upsertExecutions(rowsJson(rows, (row, places) => notices.execution(row, places))));
+        writes.push(
+          upsertExecutions(
+            rowsJson(rows, (row, places) => notices.execution(row, places)),
+            { sameAgentOnly: true },
+          ),
+        );
       for (const rows of chunks(result.taskRuns.map(taskRunRow), CHUNK))
         writes.push(
           upsertTaskRuns(

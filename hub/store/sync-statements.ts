@@ -18,19 +18,6 @@ export function withWrites(writes: readonly SQL[], last: SQL): SQL {
   return sql`WITH ${sql.join(ctes, sql`, `)} ${last}`;
 }
 
-/** Upserts executions; an existing row is only updated when it belongs to the same agent. */
-export function upsertExecutions(payload: string) {
-  return sql`INSERT INTO executions
-      (id, namespace, flow_id, flow_revision, state, agent_id, labels, start_date, end_date, doc)
-    SELECT id, namespace, flow_id, flow_revision, state, agent_id, labels, start_date, end_date, doc
-    FROM jsonb_to_recordset(${payload}::jsonb) AS r(id text, namespace text, flow_id text, flow_revision int,
-      state text, agent_id text, labels jsonb, start_date timestamptz, end_date timestamptz, doc jsonb)
-    ON CONFLICT (id) DO UPDATE SET namespace = excluded.namespace, flow_id = excluded.flow_id,
-      flow_revision = excluded.flow_revision, state = excluded.state, labels = excluded.labels,
-      start_date = excluded.start_date, end_date = excluded.end_date, doc = excluded.doc
-    WHERE executions.agent_id = excluded.agent_id`;
-}
-
 // The anti-join may reorder rows: ORDER BY the ordinality keeps `task_runs.seq` and `logs.id` in batch order.
 
 /** True for rows whose execution is absent or this agent's (an execution may arrive after its task runs when records were dropped). */

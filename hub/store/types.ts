@@ -11,6 +11,9 @@ import type { NamespaceFileStore } from '../../protocol/plugin.js';
 import type { State } from '../../protocol/states.js';
 import type { ExecutionStore } from '../../runtime/engine/ports.js';
 import type { TriggerStateStore } from '../../runtime/triggers/ports.js';
+import type { AgentRow, ApiTokenInfo, FlowRecordRow, FlowRevisionRow } from './records.js';
+
+export type { AgentRow, ApiTokenInfo, FlowRecordRow, FlowRevisionRow };
 
 /** A page of results and the opaque cursor of the next page (absent on the last page). */
 export interface Page<T> {
@@ -23,27 +26,6 @@ export interface PageRequest {
   cursor?: string;
   /** 1–500, default 50. */
   limit?: number;
-}
-
-export interface FlowRecordRow {
-  namespace: string;
-  id: string;
-  revision: number;
-  /** The source exactly as submitted (YAML, or JSON re-serialised as YAML when submitted as JSON). */
-  source: string;
-  flow: Flow;
-  deleted: boolean;
-  createdAt: string;
-  updatedAt: string;
-}
-
-export interface FlowRevisionRow {
-  namespace: string;
-  id: string;
-  revision: number;
-  source: string;
-  deleted: boolean;
-  createdAt: string;
 }
 
 export interface FlowFilter extends PageRequest {
@@ -125,16 +107,6 @@ export interface ExecutionQueries {
   logs(executionId: string, filter: LogFilter): Promise<Page<LogLine>>;
 }
 
-export interface ApiTokenInfo {
-  id: string;
-  name: string;
-  /** First characters of the token, for recognising it in lists. */
-  prefix: string;
-  createdAt: string;
-  lastUsedAt: string | null;
-  revokedAt: string | null;
-}
-
 /** What revoking a token did: `last-live-token` is refused, the hub would have no live token left. */
 export type RevokeOutcome = 'revoked' | 'not-found' | 'last-live-token';
 
@@ -156,18 +128,6 @@ export interface TokenRepository {
   revoke(id: string): Promise<RevokeOutcome>;
   /** How many live tokens there are. */
   count(): Promise<number>;
-}
-
-export interface AgentRow {
-  id: string;
-  labels: Record<string, string>;
-  createdAt: string;
-  decommissioned: boolean;
-  online: boolean;
-  lastSeenAt: string | null;
-  version: string | null;
-  /** Whatever the agent last reported (applied revisions, outbox depth, …). */
-  status: Record<string, unknown>;
 }
 
 /** The triggers of one flow an agent last reported running (its status' `triggers`, kept while it is offline). */

@@ -1,5 +1,5 @@
 /** A group-commit batch: what one transaction writes, and the SQL statements that write it. */
-import { inArray, sql } from 'drizzle-orm';
+import { inArray, type SQL, sql } from 'drizzle-orm';
 import type { Execution, LogLine, TaskRun } from '../../protocol/execution.js';
 import type { Db } from './db.js';
 import { jsonText, rowsJson } from './json.js';
@@ -134,17 +134,7 @@ export function batchStatements(
   const notices = new ReplacedTextNotices(told, now);
   for (const rows of chunks([...batch.executions.values()].map(executionRow))) {
     const payload = rowsJson(rows, (row, places) => notices.execution(row, places));
-    out.push((db) =>
-      db.execute(sql`INSERT INTO executions
-          (id, namespace, flow_id, flow_revision, state, agent_id, labels, start_date, end_date, doc)
-        SELECT id, namespace, flow_id, flow_revision, state, agent_id, labels, start_date, end_date, doc
-        FROM json_to_recordset(${payload}::json) AS r(id text, namespace text, flow_id text, flow_revision int,
-          state text, agent_id text, labels jsonb, start_date timestamptz, end_date timestamptz, doc jsonb)
-        ON CONFLICT (id) DO UPDATE SET namespace = excluded.namespace, flow_id = excluded.flow_id,
-          flow_revision = excluded.flow_revision, state = excluded.state, agent_id = excluded.agent_id,
-          labels = excluded.labels, start_date = excluded.start_date, end_date = excluded.end_date,
-          doc = excluded.doc`),
-    );
+    out.push((db) => db.execute(upsertExecutions(payload, { sameAgentOnly: false })));
   }
   for (const ids of chunks([...batch.deletedTaskRuns])) {
     out.push((db) => db.delete(taskRuns).where(inArray(taskRuns.id, ids)));
@@ -165,6 +155,24 @@ export function batchStatements(
   if (notices.lines.length > 0) out.push(insertLogs(jsonText(notices.lines.map(logRow))));
   out.push(...kvStatements(batch.kvKeys, kvEntry));
   return { statements: out, notices: notices.keys };
+}
+
+/**
+ * Upserts executions from a JSON array of {@link executionRow}s. With `sameAgentOnly`, an existing
+ * row is updated only when the incoming one names the same agent: an agent's ingest never
+ * overwrites another agent's (or the hub's) execution; the hub's own writes own every row.
+ */
+export function upsertExecutions(payload: string, { sameAgentOnly }: { sameAgentOnly: boolean }): SQL {
+  const upsert = sql`INSERT INTO executions
+      (id, namespace, flow_id, flow_revision, state, agent_id, labels, start_date, end_date, doc)
+    SELECT id, namespace, flow_id, flow_revision, state, agent_id, labels, start_date, end_date, doc
+    FROM json_to_recordset(${payload}::json) AS r(id text, namespace text, flow_id text, flow_revision int,
+      state text, agent_id text, labels jsonb, start_date timestamptz, end_date timestamptz, doc jsonb)
+    ON CONFLICT (id) DO UPDATE SET namespace = excluded.namespace, flow_id = excluded.flow_id,
+      flow_revision = excluded.flow_revision, state = excluded.state, agent_id = excluded.agent_id,
+      labels = excluded.labels, start_date = excluded.start_date, end_date = excluded.end_date,
+      doc = excluded.doc`;
+  return sameAgentOnly ? sql`${upsert} WHERE executions.agent_id = excluded.agent_id` : upsert;
 }
 
 function insertLogs(payload: string): Statement {

@@ -1,8 +1,8 @@
 /**
- * The store's writer and checkpointer run CommonJS source text on worker
- * threads. A process started with `--input-type=module` (as `node -e` with
- * top-level await needs) must not turn that text into a module: the store
- * would lose its writer and every checkpoint would fail.
+ * The store's writer and checkpointer run on worker threads, each a module
+ * of its own file. A process started with `--input-type=module` (as `node -e`
+ * with top-level await needs) passes that flag on to its workers: the store
+ * must keep its writer and its checkpoints there too.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';

@@ -1,9 +1,36 @@
 /** The hub's REST API as the UI calls it: bearer token from local storage, typed records, errors. */
+import type {
+  AgentRecord,
+  ExecutionWithTaskRuns,
+  FlowRecord,
+  FlowRevision,
+  FlowTrigger,
+  FlowWithTriggers,
+  HubInfo,
+  Problem,
+  Stats,
+  TriggerRuntimeState,
+} from '../../hub/api/schemas.js';
 import type { Execution, LogLine, TaskRun } from '../../protocol/execution.js';
 import type { Flow } from '../../protocol/flow.js';
 import type { State } from '../../protocol/states.js';
 
-export type { Execution, Flow, LogLine, State, TaskRun };
+// The API's records as its schemas define them (types only: nothing of the hub is bundled).
+export type {
+  Execution,
+  ExecutionWithTaskRuns,
+  Flow,
+  FlowRecord,
+  FlowRevision,
+  FlowTrigger,
+  FlowWithTriggers,
+  HubInfo,
+  LogLine,
+  Problem,
+  State,
+  Stats,
+  TaskRun,
+};
 
 export const API = '/api/v1';
 const TOKEN_KEY = 'tern.token';
@@ -13,39 +40,8 @@ export interface Page<T> {
   nextCursor?: string;
 }
 
-export interface Problem {
-  path: string;
-  message: string;
-  line?: number;
-  column?: number;
-}
-
-export interface FlowRecord {
-  namespace: string;
-  id: string;
-  revision: number;
-  source: string;
-  flow: Flow;
-  deleted: boolean;
-  createdAt: string;
-  updatedAt: string;
-}
-
 /** One runtime of a trigger: the hub, or an agent that reported it. */
-export interface TriggerRuntime {
-  runtime: 'hub' | 'agent';
-  agentId?: string;
-  online?: boolean;
-  revision: number;
-  /** It holds the trigger disabled in that revision (or the whole flow is): it does not run. */
-  disabled?: boolean;
-  lastFiredAt?: string;
-  lastExecutionId?: string;
-  next?: string;
-  lastError?: { at: string; message: string };
-  fired: number;
-  dropped: number;
-}
+export type TriggerRuntime = TriggerRuntimeState;
 
 /** A trigger as an agent reports it in its status. */
 export type TriggerStatus = Omit<TriggerRuntime, 'runtime' | 'agentId' | 'online'> & {
@@ -55,32 +51,13 @@ export type TriggerStatus = Omit<TriggerRuntime, 'runtime' | 'agentId' | 'online
   type: string;
 };
 
-/** A trigger of a flow's revision with its runtimes, as `GET /flows/{namespace}/{id}` gives it. */
-export interface FlowTrigger {
-  id: string;
-  type: string;
-  disabled: boolean;
-  runtimes: TriggerRuntime[];
-}
-
-/** A flow record with its triggers' state. */
-export type FlowWithTriggers = FlowRecord & { triggers: FlowTrigger[] };
-
-export interface FlowRevision {
-  namespace: string;
-  id: string;
-  revision: number;
-  source: string;
-  deleted: boolean;
-  createdAt: string;
-}
-
 export interface FlowRef {
   namespace: string;
   id: string;
   revision: number;
 }
 
+/** What the UI reads of an agent's status (the API documents it as any object). */
 export interface AgentStatus {
   desired?: { generation: number; flows: FlowRef[]; publishedAt: string; decommissioned?: boolean };
   applied?: {
@@ -98,36 +75,8 @@ export interface AgentStatus {
   triggers?: TriggerStatus[];
 }
 
-/** `GET /info`: the hub, and the URLs agents can take as `--hub`, preferred first. */
-export interface HubInfo {
-  version: string;
-  agentUrls: string[];
-}
-
-export interface Agent {
-  id: string;
-  labels: Record<string, string>;
-  createdAt: string;
-  decommissioned: boolean;
-  online: boolean;
-  lastSeenAt: string | null;
-  version: string | null;
-  status: AgentStatus;
-}
-
-export type ExecutionWithTaskRuns = Execution & { taskRuns: TaskRun[] };
-
-export interface StatsBucket {
-  start: string;
-  counts: Partial<Record<State, number>>;
-}
-
-export interface Stats {
-  from: string;
-  to: string;
-  interval: 'minute' | 'hour' | 'day';
-  buckets: StatsBucket[];
-}
+/** A registered agent, its status read as {@link AgentStatus}. */
+export type Agent = Omit<AgentRecord, 'status'> & { status: AgentStatus };
 
 /** An error answer of the API: `{error: {code, message, details}}`. */
 export class ApiError extends Error {

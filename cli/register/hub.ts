@@ -1,0 +1,104 @@
+/** `tern hub`: the hub, with its flags and the environment variables that set their defaults. */
+import { type Command, Option } from 'commander';
+import { lowerHelperThreads } from '../../runtime/thread-priority.js';
+import { processVariables } from '../config.js';
+import { type CliContext, integer } from './shared.js';
+
+/** `tern hub`'s flags, as commander hands them over. */
+interface HubFlags {
+  port: number;
+  host: string;
+  mqttPort: number;
+  mqttHost?: string;
+  tlsCert?: string;
+  tlsKey?: string;
+  mqttsPort: number;
+  dataDir: string;
+  db?: string;
+  broker?: string;
+  kafkaBridge?: string;
+  retentionDays?: number;
+  triggerQueue?: string;
+  triggerQueueFull?: string;
+  mqttLimits?: string;
+}
+
+/** Adds `tern hub`. */
+export function register(program: Command, { env, printer }: CliContext): void {
+  program
+    .command('hub')
+    .description('start the hub: REST API, embedded database and MQTT broker')
+    .option('--port <port>', 'HTTP port', integer('--port'), 8080)
+    .option('--host <host>', 'address to listen on', '0.0.0.0')
+    .option('--mqtt-port <port>', 'embedded MQTT broker port', integer('--mqtt-port'), 1883)
+    .option('--mqtt-host <host>', 'address of the plain MQTT listener (default --host; 127.0.0.1 with TLS)')
+    .addOption(
+      new Option(
+        '--tls-cert <file>',
+        'certificate (with its chain) for HTTPS and MQTT over TLS, PEM; reloaded when it changes (TERN_TLS_CERT)',
+      ).default(env.tlsCertFile),
+    )
+    .addOption(new Option('--tls-key <file>', 'its private key, PEM (TERN_TLS_KEY)').default(env.tlsKeyFile))
+    .option('--mqtts-port <port>', 'MQTT over TLS port, with --tls-cert', integer('--mqtts-port'), 8883)
+    .option('--data-dir <dir>', 'embedded database and files', '.tern/hub')
+    .addOption(
+      new Option('--db <url>', 'PostgreSQL URL instead of the embedded database (DATABASE_URL)').default(
+        env.databaseUrl,
+      ),
+    )
+    .option('--broker <url>', 'external MQTT broker instead of the embedded one')
+    .addOption(
+      new Option(
+        '--kafka-bridge <file>',
+        'forward executions, task outputs and MQTT data to Kafka (TERN_KAFKA_BRIDGE)',
+      ).default(env.kafkaBridge),
+    )
+    .addOption(
+      new Option('--retention-days <days>', 'purge executions older than this (TERN_RETENTION_DAYS)')
+        .argParser(integer('--retention-days'))
+        .default(env.retentionDays),
+    )
+    .option('--trigger-queue <n>', 'executions started by triggers and not yet ended, at most (default 1000)')
+    .option('--trigger-queue-full <policy>', 'when that queue is full: wait (hold the source back) or drop')
+    .addOption(
+      new Option(
+        '--mqtt-limits <json>',
+        'embedded broker limits to change, e.g. \'{"connectsPerSecondPerAddress": 100}\' (TERN_MQTT_LIMITS; docs/security.md)',
+      ).default(env.mqttLimits),
+    )
+    .action(async (o: HubFlags) => {
+      // V8's background threads give way to the event loop and the broker (docs/decisions/store.md).
+      void lowerHelperThreads();
+      const [{ hubCommand }, { readBridgeConfig }, { triggerQueueInput }, { parseLimits }] =
+        await Promise.all([
+          import('../commands/hub.js'),
+          import('../../hub/bridge/config.js'),
+          import('../commands/agent.js'),
+          import('../../runtime/broker-guard/limits.js'),
+        ]);
+      await hubCommand(
+        {
+          port: o.port,
+          host: o.host,
+          mqttPort: o.mqttPort,
+          mqttHost: o.mqttHost,
+          tls: { certFile: o.tlsCert, keyFile: o.tlsKey },
+          mqttsPort: o.mqttsPort,
+          dataDir: o.dataDir,
+          dbUrl: o.db,
+          brokerUrl: o.broker,
+          adminToken: env.adminToken,
+          retentionDays: o.retentionDays,
+          triggerQueue: triggerQueueInput(o),
+          logLevel: env.logLevel,
+          secretKey: env.secretKey,
+          secretEnvironment: env.secrets,
+          renderLimits: env.renderLimits,
+          variables: processVariables(env),
+          kafkaBridge: o.kafkaBridge === undefined ? undefined : readBridgeConfig(o.kafkaBridge),
+          mqttLimits: o.mqttLimits === undefined ? undefined : parseLimits(o.mqttLimits, '--mqtt-limits'),
+        },
+        printer,
+      );
+    });
+}
