@@ -140,6 +140,18 @@ async function main(): Promise<void> {
       await call('POST', '/flows', { yaml: readFileSync(join(root, 'examples', `${name}.yml`), 'utf8') });
     }
     await call('POST', '/flows', { yaml: FAILING });
+    // Namespace files: a script and a query the plant's flows use (raw bodies, as `tern deploy` sends them).
+    for (const [path, text] of [
+      ['scripts/clean.py', 'import sys\nfor line in sys.stdin:\n    print(line.strip().lower())\n'],
+      ['queries/latest.sql', 'SELECT sensor, value FROM readings ORDER BY at DESC LIMIT 10;\n'],
+    ]) {
+      const res = await fetch(`${hub.url}/api/v1/namespaces/plant.line1/files?path=${path}`, {
+        method: 'PUT',
+        headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/octet-stream' },
+        body: text,
+      });
+      if (!res.ok) throw new Error(`PUT namespace file ${path}: ${res.status} ${await res.text()}`);
+    }
     await call('POST', '/flows', { yaml: PLANT_FLOW.replace('defaults: 80', 'defaults: 75') });
     await call('PUT', '/flows/plant.line1/collect', { yaml: PLANT_FLOW });
 
@@ -277,6 +289,13 @@ async function main(): Promise<void> {
       ['execution-io', `/executions/${agentExecution}?tab=io`, 'light', visible('.json')],
       ['agents', '/agents', 'light', visible('[data-testid="agents-table"]')],
       ['agent', '/agents/gw-plant1-a', 'light', visible('[data-testid="agent-flows"]')],
+      ['namespace-files', '/namespaces?namespace=plant.line1', 'light', visible('[data-testid="files"]')],
+      [
+        'namespace-file',
+        '/namespaces?namespace=plant.line1&path=scripts/clean.py',
+        'light',
+        visible('[data-testid="file-text"]'),
+      ],
     ];
     for (const [name, path, theme, ready] of pages) {
       await shoot(name, path, theme, ready);

@@ -110,7 +110,8 @@ describeApi('Kestra core tasks on the hub', (hub) => {
     const e = await run(hub(), 'labels');
     expect([e.state, e.labels, e.taskRuns.map((t: { taskId: string }) => t.taskId).sort()]).toEqual([
       'WARNING',
-      { team: 'ops', order: '42' },
+      // Every execution carries Kestra's system.correlationId: its own id when nothing started it.
+      { team: 'ops', order: '42', 'system.correlationId': e.id },
       ['exit', 'tag'],
     ]);
   });
