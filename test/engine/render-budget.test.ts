@@ -5,6 +5,9 @@ import { type EngineFixture, engineFixture } from '../support/engine.js';
 import { until } from '../support/hub-api.js';
 
 const NESTED_4000 = '{% for i in range(1,4000) %}{% for j in range(1,4000) %}x{% endfor %}{% endfor %}';
+/** The same loops, each pass hashing a string: slow enough that a 0.1 s timeout comes before the iteration cap. */
+const NESTED_4000_HASHING =
+  "{% for i in range(1,4000) %}{% for j in range(1,4000) %}{% set h = ('x' ~ j) | sha256 %}{% endfor %}{% endfor %}";
 
 let fx: EngineFixture;
 beforeEach(() => {
@@ -39,7 +42,7 @@ tasks:
   - id: loop
     type: log
     timeout: PT0.1S
-    message: "${NESTED_4000}"
+    message: "${NESTED_4000_HASHING}"
 `);
     expect(r.execution.state).toBe('FAILED');
     expect(r.run('loop').error).toMatch(/^render stopped: task timed out after PT0\.1S in expression/);
@@ -56,7 +59,7 @@ tasks:
     tasks:
       - id: loop
         type: log
-        message: "${NESTED_4000}"
+        message: "${NESTED_4000_HASHING}"
 `);
     expect(r.execution.state).toBe('FAILED');
     expect(r.run('loop').error).toMatch(/^render stopped: flow timed out after PT0\.1S in expression/);
