@@ -107,6 +107,7 @@ describeWithService('TERN_TEST_CHROMIUM', 'web UI at phone width', (chromiumPath
       [`/executions/${executionId}?tab=io`, '.json'],
       ['/agents', '[data-agent="gw-phone-line1-gateway"] [data-online="true"]'],
       ['/agents/gw-phone-line1-gateway', '[data-testid="agent-flows"]'],
+      ['/namespaces?namespace=plant.line1.sensors', '[data-testid="upload"]'],
     ];
     const page = await ui().open('/', { viewport: PHONE });
     const tooWide: Record<string, number> = {};

@@ -149,7 +149,7 @@ export function NamespaceFilesPage(): JSX.Element {
         <Card
           title={`Files of ${namespace}`}
           actions={
-            <label>
+            <label class="upload">
               Folder{' '}
               <input
                 size={12}
