@@ -11,14 +11,16 @@
 #
 # schemathesis (PyPI, version pinned below) is installed once into a venv under TERN_FUZZ_CACHE
 # (default ~/.cache/tern); on Debian, python3-venv is installed with apt-get when the venv cannot be made.
-# FUZZ_SEED (default 14) makes a run repeatable; FUZZ_WORKERS (default 2) sets the concurrency.
+# FUZZ_SEED (default 14) makes a run repeatable; FUZZ_WORKERS (default 1) sets the concurrency. One worker
+# by default: with two, hypothesis can parse source in two threads at once, which Python 3.11's ast module
+# does not survive ("SystemError: AST constructor recursion depth mismatch", a fuzzer fault, not the hub's).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 SCHEMATHESIS_VERSION=4.32.5
 FUZZ_SECONDS=${FUZZ_SECONDS:-150}
 FUZZ_SEED=${FUZZ_SEED:-14}
-FUZZ_WORKERS=${FUZZ_WORKERS:-2}
+FUZZ_WORKERS=${FUZZ_WORKERS:-1}
 CACHE_DIR=${TERN_FUZZ_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/tern}
 VENV=$CACHE_DIR/schemathesis-$SCHEMATHESIS_VERSION
 # Past this, whatever is still running is stopped: schemathesis' own budget plus loading and shrinking.
