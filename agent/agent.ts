@@ -29,6 +29,7 @@ import { CommandHandler } from './sync/commands.js';
 import type { ConnectionState } from './sync/connection.js';
 import { DesiredState } from './sync/desired-state.js';
 import { helloMessage } from './sync/hello.js';
+import { HubKeys } from './sync/hub-keys.js';
 import { Outbox } from './sync/outbox.js';
 import { publishTriggerChanges, statusReport, trackLoad } from './sync/status.js';
 import { SyncClient, type SyncStats } from './sync/sync-client.js';
@@ -98,8 +99,9 @@ export async function startAgent(input: AgentOptionsInput): Promise<Agent> {
   const parse = flowParser(registry, (t) => renderer.check(t));
   const assigned = new AssignedFlows(store.database);
   const directory = new FlowDirectory();
+  const state = new AgentState(store.database);
   const desired = new DesiredState({
-    state: new AgentState(store.database),
+    state,
     assigned,
     namespaceFiles: store.namespaceFiles,
     parse,
@@ -220,6 +222,7 @@ export async function startAgent(input: AgentOptionsInput): Promise<Agent> {
         }),
       status: () => statusReport({ version: options.version, load, outbox, triggers }),
       onDesired: (message) => sync?.publishReported(desired.apply(message)),
+      hubKeys: new HubKeys({ state, given: options.hubKey, log: logger.child({ component: 'hub-keys' }) }),
       onCommand: async (command) => {
         const taken = await commands.handle(command);
         if (taken) await store.flush();

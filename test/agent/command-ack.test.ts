@@ -48,6 +48,7 @@ async function setup(onCommand: (command: Command) => Promise<boolean>) {
     }),
     status: () => ({}),
     onDesired: () => undefined,
+    hubKeys: { open: () => ({ ok: false, reason: 'no desired state in these tests' }) },
     onCommand,
   });
   cleanup.add(() => client.close());
