@@ -54,6 +54,8 @@ export interface Agent {
   connectionState(): ConnectionState | 'STANDALONE';
   /** Sync counters; undefined when standalone. */
   syncStats(): SyncStats | undefined;
+  /** The hub public keys this agent trusts now (none before the first signed desired state, unless given). */
+  hubKeys(): readonly string[];
   outboxStats(): OutboxStatus;
   /** The flows the agent runs, with the revision and hash the hub gave (standalone: revision, no hash). */
   appliedFlows(): AppliedFlow[];
@@ -200,6 +202,7 @@ export async function startAgent(input: AgentOptionsInput): Promise<Agent> {
 
   // The hub session: hello on each connect, status now and then, desired flows and commands in.
   const startedAt = new Date().toISOString();
+  const hubKeys = new HubKeys({ state, given: options.hubKey, log: logger.child({ component: 'hub-keys' }) });
   if (!standalone) {
     sync = new SyncClient({
       url: options.hubUrl!,
@@ -222,7 +225,7 @@ export async function startAgent(input: AgentOptionsInput): Promise<Agent> {
         }),
       status: () => statusReport({ version: options.version, load, outbox, triggers }),
       onDesired: (message) => sync?.publishReported(desired.apply(message)),
-      hubKeys: new HubKeys({ state, given: options.hubKey, log: logger.child({ component: 'hub-keys' }) }),
+      hubKeys,
       onCommand: async (command) => {
         const taken = await commands.handle(command);
         if (taken) await store.flush();
@@ -294,6 +297,7 @@ export async function startAgent(input: AgentOptionsInput): Promise<Agent> {
     http,
     connectionState: () => sync?.state ?? 'STANDALONE',
     syncStats: () => sync?.stats(),
+    hubKeys: () => hubKeys.trusted,
     outboxStats: () => outbox.stats(),
     appliedFlows,
     flows,

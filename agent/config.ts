@@ -202,6 +202,7 @@ export function compileAgentOptions(input: AgentOptionsInput): AgentOptions {
       bad((err as Error).message);
     }
   }
+  if (options.hubKey !== undefined && !options.hubUrl) bad('hub-key: give the hub it belongs to (--hub)');
   if (options.hubKey !== undefined && !isPublicKeyText(options.hubKey))
     bad(
       `hub-key: '${options.hubKey}' is not an Ed25519 public key (43 base64url characters, as registration gives it)`,
