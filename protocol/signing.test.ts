@@ -1,12 +1,14 @@
 /** Signed documents: exact bytes, the context they are bound to, and trust carried across key rotations. */
-import { generateKeyPairSync } from 'node:crypto';
+import { createHash, generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import {
+  checkDetached,
   type DocumentSigner,
   endorse,
   keyFingerprint,
   openDocument,
   publicKeyText,
+  signDigest,
   signDocument,
   trustAfter,
 } from './signing.js';
@@ -98,5 +100,22 @@ describe('signed documents', () => {
     const opened = openDocument(signDocument(payload, topic, { ...attacker, endorsements: [forged] }), topic);
     if (!opened.ok) throw new Error(opened.reason);
     expect(trustAfter(opened.header, [current.publicKey]).ok).toBe(false);
+  });
+
+  it('sign bytes known only by their SHA-256 with a detached signature, checked against the same context', () => {
+    const signer = keyPair();
+    const digest = createHash('sha256').update('a large agent bundle').digest();
+    const signature = signDigest(digest, 'tern/v1/bundles/agent-1.2.0', signer);
+    expect(
+      checkDetached(JSON.parse(JSON.stringify(signature)), digest, 'tern/v1/bundles/agent-1.2.0'),
+    ).toEqual({
+      ok: true,
+      header: signature,
+    });
+    expect(checkDetached(signature, digest, 'tern/v1/bundles/agent-1.3.0').ok).toBe(false);
+    expect(checkDetached({ v: 1 }, digest, 'tern/v1/bundles/agent-1.2.0')).toEqual({
+      ok: false,
+      reason: 'unsigned: no valid signature header',
+    });
   });
 });

@@ -79,10 +79,34 @@ export function endorse(byPrivate: KeyObject, by: PublicKeyText, key: PublicKeyT
  * const wire = signDocument(Buffer.from(JSON.stringify(desired)), agentTopic(id, 'desired'), signer);
  */
 export function signDocument(payload: Uint8Array, context: string, signer: DocumentSigner): Buffer {
-  const sig = sign(null, signedBytes(context, sha256(payload)), signer.privateKey).toString('base64url');
+  const header = signDigest(sha256(payload), context, signer);
+  return Buffer.concat([Buffer.from(`${JSON.stringify(header)}\n`, 'utf8'), payload]);
+}
+
+/**
+ * A detached signature of bytes known by their SHA-256 (an agent bundle, hashed as it streams), to send
+ * beside them; the receiver checks it with {@link checkDetached} and {@link trustAfter}.
+ */
+export function signDigest(payloadSha256: Buffer, context: string, signer: DocumentSigner): SignatureHeader {
+  const sig = sign(null, signedBytes(context, payloadSha256), signer.privateKey).toString('base64url');
   const header: SignatureHeader = { v: 1, key: signer.publicKey, sig };
   if (signer.endorsements.length > 0) header.endorsements = [...signer.endorsements];
-  return Buffer.concat([Buffer.from(`${JSON.stringify(header)}\n`, 'utf8'), payload]);
+  return header;
+}
+
+/** Checks a detached signature (from {@link signDigest}) of bytes whose SHA-256 is `payloadSha256`. Never throws. */
+export function checkDetached(
+  header: unknown,
+  payloadSha256: Buffer,
+  context: string,
+): { ok: true; header: SignatureHeader } | { ok: false; reason: string } {
+  if (!checkHeader(header)) return { ok: false, reason: 'unsigned: no valid signature header' };
+  if (!verifies(header.key, signedBytes(context, payloadSha256), header.sig))
+    return {
+      ok: false,
+      reason: `bad signature: the payload was not signed by key ${keyFingerprint(header.key)} for ${context}`,
+    };
+  return { ok: true, header };
 }
 
 export type OpenResult =
@@ -107,12 +131,8 @@ export function openDocument(document: Uint8Array, context: string): OpenResult 
   if (!checkHeader(header))
     return { ok: false, reason: 'unsigned: the first line is not a signature header' };
   const payload = bytes.subarray(end + 1);
-  if (!verifies(header.key, signedBytes(context, sha256(payload)), header.sig))
-    return {
-      ok: false,
-      reason: `bad signature: the payload was not signed by key ${keyFingerprint(header.key)} for ${context}`,
-    };
-  return { ok: true, header, payload };
+  const checked = checkDetached(header, sha256(payload), context);
+  return checked.ok ? { ok: true, header, payload } : checked;
 }
 
 export type TrustResult =

@@ -1,6 +1,13 @@
 /** The hub keys an agent trusts, kept in `agent_state`, and the check every signed document from the hub passes. */
 import type { Logger } from '../../protocol/logger.js';
-import { keyFingerprint, openDocument, type PublicKeyText, trustAfter } from '../../protocol/signing.js';
+import {
+  checkDetached,
+  keyFingerprint,
+  openDocument,
+  type PublicKeyText,
+  type SignatureHeader,
+  trustAfter,
+} from '../../protocol/signing.js';
 import { type AgentState, STATE_KEYS } from './agent-state.js';
 
 export interface HubKeysOptions {
@@ -45,7 +52,25 @@ export class HubKeys {
   open(document: Uint8Array, topic: string): OpenedDocument {
     const opened = openDocument(document, topic);
     if (!opened.ok) return opened;
-    const { header, payload } = opened;
+    const trusted = this.trust(opened.header);
+    return trusted.ok ? { ok: true, payload: opened.payload } : trusted;
+  }
+
+  /**
+   * Whether a detached signature (`signDigest` on the hub) of bytes whose SHA-256 is `sha256` is the
+   * hub's: for what is too large to sign inline, such as an agent bundle.
+   */
+  checkDetached(
+    signature: unknown,
+    sha256: Buffer,
+    context: string,
+  ): { ok: true } | { ok: false; reason: string } {
+    const checked = checkDetached(signature, sha256, context);
+    return checked.ok ? this.trust(checked.header) : checked;
+  }
+
+  /** Whether the signer is trusted (or reached by endorsements); follows a rotation when it is. */
+  private trust(header: SignatureHeader): { ok: true } | { ok: false; reason: string } {
     if (this.keys.length === 0) {
       this.options.log.warn(
         { key: keyFingerprint(header.key) },
@@ -62,7 +87,7 @@ export class HubKeys {
       );
       this.keep(trust.trusted);
     }
-    return { ok: true, payload };
+    return { ok: true };
   }
 
   private keep(keys: PublicKeyText[]): void {

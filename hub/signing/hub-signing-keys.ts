@@ -12,6 +12,8 @@ import {
   keyFingerprint,
   type PublicKeyText,
   publicKeyText,
+  type SignatureHeader,
+  signDigest,
   signDocument,
 } from '../../protocol/signing.js';
 import type { SecretCipher } from '../secrets/cipher.js';
@@ -95,6 +97,11 @@ export class HubSigningKeys {
   /** The signed document carrying `payload`, bound to `context` (a topic). */
   sign(payload: Uint8Array, context: string): Buffer {
     return signDocument(payload, context, this.currentSigner());
+  }
+
+  /** A detached signature of bytes whose SHA-256 is `sha256` (an agent bundle), bound to `context`. */
+  signDigest(sha256: Buffer, context: string): SignatureHeader {
+    return signDigest(sha256, context, this.currentSigner());
   }
 
   /** Reads the keys again (at start, and when another replica rotated them). */
