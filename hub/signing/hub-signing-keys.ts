@@ -34,6 +34,12 @@ export interface HubSigningKeysOptions {
   logger: Logger;
 }
 
+/**
+ * Endorsements every document carries, newest: an agent away for more rotations than this cannot
+ * follow and must be given the key again. It keeps the signature line small (about 20 KB at most).
+ */
+export const CARRIED_ENDORSEMENTS = 100;
+
 /** The AES-GCM additional data a private key is encrypted under: it cannot be moved to another key's row. */
 const CIPHER_NAMESPACE = 'tern.hub';
 const cipherName = (publicKey: PublicKeyText) => `signing-key/${publicKey}`;
@@ -110,7 +116,8 @@ export class HubSigningKeys {
     const current = rows.find((r) => r.state === 'current');
     const endorsements: Endorsement[] = rows
       .filter((r) => r.endorsedBy && r.endorsement)
-      .map((r) => ({ key: r.publicKey, by: r.endorsedBy!, sig: r.endorsement! }));
+      .map((r) => ({ key: r.publicKey, by: r.endorsedBy!, sig: r.endorsement! }))
+      .slice(-CARRIED_ENDORSEMENTS);
     this.rows = rows;
     this.signer = current && {
       publicKey: current.publicKey,
