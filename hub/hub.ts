@@ -37,8 +37,10 @@ import { createHubExecutions, RepositoryFlowSource, runsOnHub } from './executio
 import { Fleet, type IngestListener } from './fleet/fleet.js';
 import type { FleetServices } from './fleet/types.js';
 import { listenError } from './listen-error.js';
-import { secretKey } from './secrets/cipher.js';
+import { SecretCipher, secretKey } from './secrets/cipher.js';
 import { HubSecrets } from './secrets/hub-secrets.js';
+import { HubSigningKeys } from './signing/hub-signing-keys.js';
+import { signingControl } from './signing/rotation.js';
 import { writeErrorReason } from './store/db-errors.js';
 import { openHubStorage } from './store/hub-storage.js';
 import type { HubStorage } from './store/types.js';
@@ -114,8 +116,9 @@ async function startServices(
     ? await PostgresReplicaChanges.start({ url: options.dbUrl, logger: log, onResync: () => resync() })
     : noReplicaChanges();
   closers.add('replica changes', () => changes.close());
+  const key = options.secretKey ? secretKey(options.secretKey) : undefined;
   const secrets = await HubSecrets.open(storage.secrets, {
-    key: options.secretKey ? secretKey(options.secretKey) : undefined,
+    key,
     environment: options.secretEnvironment,
     onChanged: () => changes.publish({ kind: 'secrets' }),
   });
@@ -126,6 +129,11 @@ async function startServices(
         ? 'stored secrets cannot be decrypted with this TERN_SECRET_KEY'
         : 'stored secrets cannot be read: TERN_SECRET_KEY is not set',
     );
+  const signingKeys = await HubSigningKeys.open({
+    repository: storage.signingKeys,
+    ...(key && { cipher: new SecretCipher(key) }),
+    logger: log,
+  });
   const registry = builtinRegistry();
   const renderer = new Renderer({ limits: options.renderLimits });
   // Its worker has the built-in plugins, as `registry` has.
@@ -221,6 +229,12 @@ async function startServices(
     events,
     // Hub `flow` triggers react to agents' executions too ("when the gateway's upload fails …").
     onExecutionEnded: (execution) => pluginHost.executionEnded(execution),
+    signer: signingKeys,
+  });
+  const signing = signingControl({
+    keys: signingKeys,
+    announce: () => changes.publish({ kind: 'signingKeys' }),
+    republish: () => fleet.signingKeysChanged(),
   });
   if (bridge) fleet.onIngest({ execution: (e) => bridge.execution(e), taskRun: (tr) => bridge.taskRun(tr) });
   const remote = new RemoteFollowers(storage.executions, log);
@@ -230,6 +244,7 @@ async function startServices(
     changes,
     storage,
     secrets,
+    signingKeys,
     events,
     remote,
     logger: log,
@@ -250,6 +265,7 @@ async function startServices(
   resync = () => {
     void storage.reloadKv().catch(() => undefined);
     void secrets.reload().catch(() => undefined);
+    void signingKeys.reload().catch(() => undefined);
     void hubFlows(storage).then(
       (flows) => triggers.sync(flows),
       () => undefined,
@@ -311,6 +327,7 @@ async function startServices(
       ];
     },
     fleet,
+    signing,
     secrets,
     bridge,
     flowChecker,

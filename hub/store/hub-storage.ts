@@ -14,6 +14,7 @@ import { CachedKvStore } from './kv-cache.js';
 import { DrizzleNamespaceFileRepository } from './namespace-file-repository.js';
 import { executions, logs, taskRuns } from './schema.js';
 import { DrizzleSecretRepository } from './secret-repository.js';
+import { DrizzleSigningKeyRepository } from './signing-key-repository.js';
 import { DrizzleSyncRepository } from './sync-repository.js';
 import { DrizzleTokenRepository } from './token-repository.js';
 import { DrizzleTriggerStateRepository } from './trigger-state-repository.js';
@@ -88,6 +89,7 @@ class DrizzleHubStorage implements HubStorage {
     readonly secrets: DrizzleSecretRepository,
     readonly bridge: DrizzleBridgeRepository,
     readonly namespaceFiles: DrizzleNamespaceFileRepository,
+    readonly signingKeys: DrizzleSigningKeyRepository,
   ) {}
 
   static async open(
@@ -139,6 +141,7 @@ class DrizzleHubStorage implements HubStorage {
       new DrizzleSecretRepository(db, now),
       new DrizzleBridgeRepository(db, now),
       namespaceFiles,
+      new DrizzleSigningKeyRepository(db, now),
     );
   }
 
