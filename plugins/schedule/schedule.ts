@@ -136,11 +136,14 @@ class ScheduleRunner {
     void this.drain();
   }
 
-  /** Sets a timer to the next date after what has been handled (or after now, whichever is later). */
+  /**
+   * Sets a timer to the next date after what has been handled or queued —
+   * not after now: a date that passed while this ran is caught up at once.
+   */
   private arm(): void {
     if (this.ctx.signal.aborted) return;
     const now = this.ctx.clock.now();
-    const next = this.cron.next(Math.max(now, this.lastQueued()));
+    const next = this.cron.next(this.lastQueued());
     this.ctx.setNext(next);
     if (next === undefined) return;
     const wait = Math.min(Math.max(next - now, 0), MAX_TIMER_MS);
@@ -151,14 +154,28 @@ class ScheduleRunner {
     this.timer = undefined;
     if (this.ctx.signal.aborted) return;
     const now = this.ctx.clock.now();
-    // Woken late (the machine slept): the latest due date starts, the others are skipped.
-    const { dates } = this.cron.between(this.lastQueued(), now, 1);
-    const date = dates.at(-1);
-    if (date !== undefined) {
-      this.pending.push({ date, recovered: false });
-      void this.drain();
-    }
+    // Woken late (a busy event loop, a replica that just took the schedule over, a machine that slept):
+    // the dates passed since the last one handled are caught up as after a downtime — every one under
+    // ALL, the latest under LAST and NONE.
+    const dates = this.passed(this.lastQueued(), now);
+    for (const date of dates) this.pending.push({ date, recovered: false });
+    if (dates.length > 0) void this.drain();
     this.arm();
+  }
+
+  /**
+   * Dates in (`after`, `now`], oldest first: each of them under ALL (the latest
+   * {@link MAX_RECOVERED}), the latest alone under LAST and NONE. Walks forward,
+   * since a timer on time has one date to find.
+   */
+  private passed(after: number, now: number): number[] {
+    if ((this.props.recoverMissedSchedules ?? 'ALL') !== 'ALL') return this.cron.between(after, now, 1).dates;
+    const dates: number[] = [];
+    for (let date = this.cron.next(after); date !== undefined && date <= now; date = this.cron.next(date)) {
+      if (dates.length === MAX_RECOVERED) return this.cron.between(after, now, MAX_RECOVERED).dates;
+      dates.push(date);
+    }
+    return dates;
   }
 
   private lastQueued(): number {
