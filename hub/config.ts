@@ -114,6 +114,9 @@ export function compileHubOptions(input: HubOptionsInput): HubOptions {
   if (!(options.leaderCheckMs >= 10)) {
     throw new Error(`leaderCheckMs: must be at least 10 ms, got ${options.leaderCheckMs}`);
   }
+  if (!(options.takeOverGraceMs >= 0)) {
+    throw new Error(`takeOverGraceMs: must be 0 ms or more, got ${options.takeOverGraceMs}`);
+  }
   if (options.retentionDays !== undefined && !(options.retentionDays > 0)) {
     throw new Error(`retentionDays: must be a positive number of days, got ${options.retentionDays}`);
   }

@@ -21,6 +21,8 @@ interface HubFlags {
   triggerQueue?: string;
   triggerQueueFull?: string;
   mqttLimits?: string;
+  leaderCheckMs?: number;
+  takeOverGraceMs?: number;
 }
 
 /** Adds `tern hub`. */
@@ -46,7 +48,28 @@ export function register(program: Command, { env, printer }: CliContext): void {
         env.databaseUrl,
       ),
     )
-    .option('--broker <url>', 'external MQTT broker instead of the embedded one')
+    .addOption(
+      new Option(
+        '--broker <url>',
+        'external MQTT broker instead of the embedded one, credentials in the URL (TERN_BROKER_URL)',
+      ).default(env.brokerUrl),
+    )
+    .addOption(
+      new Option(
+        '--leader-check-ms <ms>',
+        "with --db: how often a replica tries to become the one running schedules and retention, and the one that does checks it still is; the longest a dead leader's schedules wait (TERN_LEADER_CHECK_MS, default 2000)",
+      )
+        .argParser(integer('--leader-check-ms'))
+        .default(env.leaderCheckMs),
+    )
+    .addOption(
+      new Option(
+        '--take-over-grace-ms <ms>',
+        'with --db: how old an unfinished hub execution of a replica gone must be before another takes it over (TERN_TAKE_OVER_GRACE_MS, default 10000)',
+      )
+        .argParser(integer('--take-over-grace-ms'))
+        .default(env.takeOverGraceMs),
+    )
     .addOption(
       new Option(
         '--kafka-bridge <file>',
@@ -87,6 +110,8 @@ export function register(program: Command, { env, printer }: CliContext): void {
           dataDir: o.dataDir,
           dbUrl: o.db,
           brokerUrl: o.broker,
+          leaderCheckMs: o.leaderCheckMs,
+          takeOverGraceMs: o.takeOverGraceMs,
           adminToken: env.adminToken,
           retentionDays: o.retentionDays,
           triggerQueue: triggerQueueInput(o),
