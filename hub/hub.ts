@@ -36,6 +36,7 @@ import { HubEventBus } from './events.js';
 import { createHubExecutions, RepositoryFlowSource, runsOnHub } from './executions.js';
 import { Fleet, type IngestListener } from './fleet/fleet.js';
 import type { FleetServices } from './fleet/types.js';
+import { HttpDrain } from './http-drain.js';
 import { listenError } from './listen-error.js';
 import { secretKey } from './secrets/cipher.js';
 import { HubSecrets } from './secrets/hub-secrets.js';
@@ -327,7 +328,8 @@ async function startServices(
   const certificates = options.tls && (await watchCertificates(options.tls, logger));
   closers.add('certificates', () => certificates?.close());
   // Made now for the broker's WebSocket listener; it listens last, once the hub is ready to answer.
-  const server = createHttpServer(app.fetch, certificates);
+  const drain = new HttpDrain();
+  const server = createHttpServer(drain.wrap(app.fetch), certificates);
   let port = options.port;
 
   if (!options.brokerUrl) {
@@ -407,6 +409,8 @@ async function startServices(
     leadership.onChange((leader) => leader && void purge());
   }
   port = await listenHttp(server, options);
+  // Closed first: requests under way are answered while everything behind the API still runs.
+  closers.add('http requests', () => drain.drain(server));
 
   const host = loopbackFor(options.host);
   log.info(
@@ -477,8 +481,9 @@ function listenHttp(server: Server, options: { port: number; host: string }): Pr
 
 /** Stops accepting, ends open connections (event streams included), and waits until it is closed. */
 async function closeHttpServer(server: Server): Promise<void> {
-  if (!server.listening) return;
-  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  const closed = new Promise<void>((resolve) =>
+    server.listening ? server.close(() => resolve()) : resolve(),
+  );
   server.closeAllConnections();
   await closed;
 }
