@@ -388,7 +388,10 @@ async function startServices(
   closers.add('fleet', () => fleet.close());
   await fleet.start(brokerConnection);
   if (bridge) {
-    await bridge.attachMqtt(brokerConnection);
+    // Its own login when given: a second client on the fleet's login would push the fleet's session out.
+    await bridge.attachMqtt(
+      options.bridgeBrokerUrl ? { ...brokerConnection, url: options.bridgeBrokerUrl } : brokerConnection,
+    );
     bridge.start();
   }
 

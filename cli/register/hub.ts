@@ -21,6 +21,7 @@ interface HubFlags {
   triggerQueue?: string;
   triggerQueueFull?: string;
   mqttLimits?: string;
+  bridgeBroker?: string;
   leaderCheckMs?: number;
   takeOverGraceMs?: number;
 }
@@ -77,6 +78,12 @@ export function register(program: Command, { env, printer }: CliContext): void {
       ).default(env.kafkaBridge),
     )
     .addOption(
+      new Option(
+        '--bridge-broker <url>',
+        "with --broker and --kafka-bridge: the bridge's own login for its MQTT routes, e.g. mqtt://tern-hub-bridge:…@broker:1883 (TERN_BRIDGE_BROKER_URL; docs/mosquitto.md)",
+      ).default(env.bridgeBrokerUrl),
+    )
+    .addOption(
       new Option('--retention-days <days>', 'purge executions older than this (TERN_RETENTION_DAYS)')
         .argParser(integer('--retention-days'))
         .default(env.retentionDays),
@@ -110,6 +117,7 @@ export function register(program: Command, { env, printer }: CliContext): void {
           dataDir: o.dataDir,
           dbUrl: o.db,
           brokerUrl: o.broker,
+          bridgeBrokerUrl: o.bridgeBroker,
           leaderCheckMs: o.leaderCheckMs,
           takeOverGraceMs: o.takeOverGraceMs,
           adminToken: env.adminToken,
