@@ -20,12 +20,14 @@ export class HttpDrain {
   private underWay = 0;
   private idle: (() => void) | undefined;
 
-  /** `fetch`, counted. */
-  wrap(fetch: (request: Request) => Response | Promise<Response>): (request: Request) => Promise<Response> {
-    return async (request) => {
+  /** `fetch`, counted; what the server passes besides the request (the Node request and response) goes on. */
+  wrap<Rest extends unknown[]>(
+    fetch: (request: Request, ...rest: Rest) => Response | Promise<Response>,
+  ): (request: Request, ...rest: Rest) => Promise<Response> {
+    return async (request, ...rest) => {
       this.underWay++;
       try {
-        return await fetch(request);
+        return await fetch(request, ...rest);
       } finally {
         this.underWay--;
         if (this.underWay === 0) this.idle?.();

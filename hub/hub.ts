@@ -251,6 +251,7 @@ async function startServices(
   resync = () => {
     void storage.reloadKv().catch(() => undefined);
     void secrets.reload().catch(() => undefined);
+    void storage.namespaceFiles.load().catch(() => undefined);
     void hubFlows(storage).then(
       (flows) => triggers.sync(flows),
       () => undefined,
@@ -457,7 +458,7 @@ async function hubFlows(storage: HubStorage): Promise<FlowRecord[]> {
 
 /** The API and UI over HTTP, or HTTPS on `certificates` (following their renewals); not listening yet. */
 function createHttpServer(
-  fetch: (request: Request) => Response | Promise<Response>,
+  fetch: Parameters<typeof createAdaptorServer>[0]['fetch'],
   certificates: WatchedCertificates | undefined,
 ): Server {
   if (!certificates) return createAdaptorServer({ fetch }) as Server;

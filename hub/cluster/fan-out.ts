@@ -33,6 +33,9 @@ export function fanOut(parts: FanOutParts): { executionsChanged(id: string): voi
   const failed = (what: string) => (err: unknown) =>
     logger.error({ err: String(err) }, `${what} changed by another replica not read back`);
   storage.onKvCommitted((ids) => changes.publish({ kind: 'kv', ids }));
+  storage.namespaceFiles.onCommitted((namespace, path) =>
+    changes.publish({ kind: 'namespaceFile', namespace, path }),
+  );
   changes.subscribe((change) => {
     switch (change.kind) {
       case 'flow':
@@ -44,6 +47,10 @@ export function fanOut(parts: FanOutParts): { executionsChanged(id: string): voi
         return;
       case 'secrets':
         void secrets.reload().catch(failed('secrets'));
+        return;
+      case 'namespaceFile':
+        // The replica that saved it has published it to the agents; this one only reads it again.
+        void storage.namespaceFiles.reload(change.namespace, change.path).catch(failed('namespace file'));
         return;
       case 'executions':
         void remote.changed(change.ids);
