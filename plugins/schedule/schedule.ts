@@ -14,7 +14,7 @@ const UNTIL = 'until';
 
 const Recovery = T.Union([T.Literal('ALL'), T.Literal('LAST'), T.Literal('NONE')], {
   description:
-    'After downtime: ALL starts one execution per missed date (at most 1000), LAST only the latest, NONE none',
+    'After downtime: ALL starts one execution per missed date (at most 1000), LAST only the latest, NONE none. A timer woken late (a busy process) catches up the same way, the latest date always starting',
   default: 'ALL',
 });
 
