@@ -94,6 +94,8 @@ class ScheduleRunner {
   private readonly pending: Due[] = [];
   private draining = false;
   private until: number;
+  /** The latest date queued: handled, waiting, or starting now (out of `pending` while its fire is awaited). */
+  private queued = Number.NEGATIVE_INFINITY;
 
   constructor(
     private readonly cron: CronSchedule,
@@ -132,7 +134,7 @@ class ScheduleRunner {
         `more than ${MAX_RECOVERED} schedules were missed; only the latest ${MAX_RECOVERED} start`,
       );
     this.ctx.logger.info(`recovering ${dates.length} missed schedule(s) (recoverMissedSchedules: ${policy})`);
-    for (const date of dates) this.pending.push({ date, recovered: true });
+    for (const date of dates) this.queue({ date, recovered: true });
     void this.drain();
   }
 
@@ -158,7 +160,7 @@ class ScheduleRunner {
     // the dates passed since the last one handled are caught up as after a downtime — every one under
     // ALL, the latest under LAST and NONE.
     const dates = this.passed(this.lastQueued(), now);
-    for (const date of dates) this.pending.push({ date, recovered: false });
+    for (const date of dates) this.queue({ date, recovered: false });
     if (dates.length > 0) void this.drain();
     this.arm();
   }
@@ -178,8 +180,13 @@ class ScheduleRunner {
     return dates;
   }
 
+  private queue(due: Due): void {
+    this.pending.push(due);
+    this.queued = Math.max(this.queued, due.date);
+  }
+
   private lastQueued(): number {
-    return Math.max(this.until, this.pending.at(-1)?.date ?? Number.NEGATIVE_INFINITY);
+    return Math.max(this.until, this.queued);
   }
 
   private async drain(): Promise<void> {
