@@ -49,6 +49,14 @@ export interface CliEnvironment {
   tlsPins: string[];
   /** TERN_MQTT_LIMITS: the embedded broker's limits that differ from the defaults, as a JSON object. */
   mqttLimits: string | undefined;
+  /** TERN_BROKER_URL: the hub's external MQTT broker, credentials included (kept out of the process list). */
+  brokerUrl: string | undefined;
+  /** TERN_BRIDGE_BROKER_URL: the Kafka bridge's own login on the hub's external broker. */
+  bridgeBrokerUrl: string | undefined;
+  /** TERN_LEADER_CHECK_MS: how often a hub replica on PostgreSQL tries, or checks, the leader lock. */
+  leaderCheckMs: number | undefined;
+  /** TERN_TAKE_OVER_GRACE_MS: how old a dead replica's hub execution must be before the leader takes it over. */
+  takeOverGraceMs: number | undefined;
 }
 
 const RENDER_LIMIT_VARIABLES = {
@@ -96,6 +104,10 @@ export function readEnvironment(env: NodeJS.ProcessEnv = process.env): CliEnviro
       .map((pin) => pin.trim())
       .filter((pin) => pin !== ''),
     mqttLimits: env.TERN_MQTT_LIMITS || undefined,
+    brokerUrl: env.TERN_BROKER_URL || undefined,
+    bridgeBrokerUrl: env.TERN_BRIDGE_BROKER_URL || undefined,
+    leaderCheckMs: env.TERN_LEADER_CHECK_MS ? Number(env.TERN_LEADER_CHECK_MS) : undefined,
+    takeOverGraceMs: env.TERN_TAKE_OVER_GRACE_MS ? Number(env.TERN_TAKE_OVER_GRACE_MS) : undefined,
   };
 }
 

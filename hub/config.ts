@@ -34,6 +34,12 @@ export interface HubOptions {
   dbUrl?: string;
   /** External MQTT broker; without it an embedded one runs. */
   brokerUrl?: string;
+  /**
+   * The Kafka bridge's own login on the external broker (`mqtt://user:password@host`): its MQTT routes
+   * connect as a second client, and a broker that ties client ids to logins (Mosquitto's
+   * `use_username_as_clientid`) would otherwise let the two sessions of one login push each other out.
+   */
+  bridgeBrokerUrl?: string;
   /** Admin token to create at first start instead of a random one. */
   adminToken?: string;
   /** Executions and logs older than this are purged; undefined keeps everything. */
@@ -94,6 +100,7 @@ export function compileHubOptions(input: HubOptionsInput): HubOptions {
     dataDir: input.dataDir ?? join('.tern', 'hub'),
     dbUrl: input.dbUrl || undefined,
     brokerUrl: input.brokerUrl || undefined,
+    bridgeBrokerUrl: input.bridgeBrokerUrl || undefined,
     adminToken: input.adminToken || undefined,
     retentionDays: input.retentionDays,
     bodyLimitBytes: input.bodyLimitBytes ?? 4 * 1024 * 1024,
@@ -114,6 +121,9 @@ export function compileHubOptions(input: HubOptionsInput): HubOptions {
   if (!(options.leaderCheckMs >= 10)) {
     throw new Error(`leaderCheckMs: must be at least 10 ms, got ${options.leaderCheckMs}`);
   }
+  if (!(options.takeOverGraceMs >= 0)) {
+    throw new Error(`takeOverGraceMs: must be 0 ms or more, got ${options.takeOverGraceMs}`);
+  }
   if (options.retentionDays !== undefined && !(options.retentionDays > 0)) {
     throw new Error(`retentionDays: must be a positive number of days, got ${options.retentionDays}`);
   }
@@ -122,6 +132,13 @@ export function compileHubOptions(input: HubOptionsInput): HubOptions {
   }
   if (options.brokerUrl && !/^(mqtts?|tcp|ssl|wss?):\/\//.test(options.brokerUrl)) {
     throw new Error(`broker: '${options.brokerUrl}' is not an mqtt:// (or mqtts://, ws://) URL`);
+  }
+  if (options.bridgeBrokerUrl && !options.brokerUrl) {
+    throw new Error('bridgeBroker: only with an external broker (broker); the embedded one needs no login');
+  }
+  if (options.bridgeBrokerUrl && !/^(mqtts?|tcp|ssl|wss?):\/\//.test(options.bridgeBrokerUrl)) {
+    // Not echoed: it holds a password.
+    throw new Error('bridgeBroker: not an mqtt:// (or mqtts://, ws://) URL');
   }
   if (input.kafkaBridge !== undefined)
     options.bridge = compileBridgeSettings(

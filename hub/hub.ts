@@ -36,6 +36,7 @@ import { HubEventBus } from './events.js';
 import { createHubExecutions, RepositoryFlowSource, runsOnHub } from './executions.js';
 import { Fleet, type IngestListener } from './fleet/fleet.js';
 import type { FleetServices } from './fleet/types.js';
+import { HttpDrain } from './http-drain.js';
 import { listenError } from './listen-error.js';
 import { SecretCipher, secretKey } from './secrets/cipher.js';
 import { HubSecrets } from './secrets/hub-secrets.js';
@@ -266,6 +267,7 @@ async function startServices(
     void storage.reloadKv().catch(() => undefined);
     void secrets.reload().catch(() => undefined);
     void signingKeys.reload().catch(() => undefined);
+    void storage.namespaceFiles.load().catch(() => undefined);
     void hubFlows(storage).then(
       (flows) => triggers.sync(flows),
       () => undefined,
@@ -344,7 +346,8 @@ async function startServices(
   const certificates = options.tls && (await watchCertificates(options.tls, logger));
   closers.add('certificates', () => certificates?.close());
   // Made now for the broker's WebSocket listener; it listens last, once the hub is ready to answer.
-  const server = createHttpServer(app.fetch, certificates);
+  const drain = new HttpDrain();
+  const server = createHttpServer(drain.wrap(app.fetch), certificates);
   let port = options.port;
 
   if (!options.brokerUrl) {
@@ -403,7 +406,10 @@ async function startServices(
   closers.add('fleet', () => fleet.close());
   await fleet.start(brokerConnection);
   if (bridge) {
-    await bridge.attachMqtt(brokerConnection);
+    // Its own login when given: a second client on the fleet's login would push the fleet's session out.
+    await bridge.attachMqtt(
+      options.bridgeBrokerUrl ? { ...brokerConnection, url: options.bridgeBrokerUrl } : brokerConnection,
+    );
     bridge.start();
   }
 
@@ -424,6 +430,8 @@ async function startServices(
     leadership.onChange((leader) => leader && void purge());
   }
   port = await listenHttp(server, options);
+  // Closed first: requests under way are answered while everything behind the API still runs.
+  closers.add('http requests', () => drain.drain(server));
 
   const host = loopbackFor(options.host);
   log.info(
@@ -467,7 +475,7 @@ async function hubFlows(storage: HubStorage): Promise<FlowRecord[]> {
 
 /** The API and UI over HTTP, or HTTPS on `certificates` (following their renewals); not listening yet. */
 function createHttpServer(
-  fetch: (request: Request) => Response | Promise<Response>,
+  fetch: Parameters<typeof createAdaptorServer>[0]['fetch'],
   certificates: WatchedCertificates | undefined,
 ): Server {
   if (!certificates) return createAdaptorServer({ fetch }) as Server;
@@ -494,8 +502,9 @@ function listenHttp(server: Server, options: { port: number; host: string }): Pr
 
 /** Stops accepting, ends open connections (event streams included), and waits until it is closed. */
 async function closeHttpServer(server: Server): Promise<void> {
-  if (!server.listening) return;
-  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  const closed = new Promise<void>((resolve) =>
+    server.listening ? server.close(() => resolve()) : resolve(),
+  );
   server.closeAllConnections();
   await closed;
 }

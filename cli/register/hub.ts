@@ -21,6 +21,9 @@ interface HubFlags {
   triggerQueue?: string;
   triggerQueueFull?: string;
   mqttLimits?: string;
+  bridgeBroker?: string;
+  leaderCheckMs?: number;
+  takeOverGraceMs?: number;
 }
 
 /** Adds `tern hub`. */
@@ -47,12 +50,39 @@ export function register(program: Command, cli: CliContext): void {
         env.databaseUrl,
       ),
     )
-    .option('--broker <url>', 'external MQTT broker instead of the embedded one')
+    .addOption(
+      new Option(
+        '--broker <url>',
+        'external MQTT broker instead of the embedded one, credentials in the URL (TERN_BROKER_URL)',
+      ).default(env.brokerUrl),
+    )
+    .addOption(
+      new Option(
+        '--leader-check-ms <ms>',
+        "with --db: how often a replica tries to become the one running schedules and retention, and the one that does checks it still is; the longest a dead leader's schedules wait (TERN_LEADER_CHECK_MS, default 2000)",
+      )
+        .argParser(integer('--leader-check-ms'))
+        .default(env.leaderCheckMs),
+    )
+    .addOption(
+      new Option(
+        '--take-over-grace-ms <ms>',
+        'with --db: how old an unfinished hub execution of a replica gone must be before another takes it over (TERN_TAKE_OVER_GRACE_MS, default 10000)',
+      )
+        .argParser(integer('--take-over-grace-ms'))
+        .default(env.takeOverGraceMs),
+    )
     .addOption(
       new Option(
         '--kafka-bridge <file>',
         'forward executions, task outputs and MQTT data to Kafka (TERN_KAFKA_BRIDGE)',
       ).default(env.kafkaBridge),
+    )
+    .addOption(
+      new Option(
+        '--bridge-broker <url>',
+        "with --broker and --kafka-bridge: the bridge's own login for its MQTT routes, e.g. mqtt://tern-hub-bridge:…@broker:1883 (TERN_BRIDGE_BROKER_URL; docs/mosquitto.md)",
+      ).default(env.bridgeBrokerUrl),
     )
     .addOption(
       new Option('--retention-days <days>', 'purge executions older than this (TERN_RETENTION_DAYS)')
@@ -88,6 +118,9 @@ export function register(program: Command, cli: CliContext): void {
           dataDir: o.dataDir,
           dbUrl: o.db,
           brokerUrl: o.broker,
+          bridgeBrokerUrl: o.bridgeBroker,
+          leaderCheckMs: o.leaderCheckMs,
+          takeOverGraceMs: o.takeOverGraceMs,
           adminToken: env.adminToken,
           retentionDays: o.retentionDays,
           triggerQueue: triggerQueueInput(o),

@@ -269,6 +269,8 @@ export function executionRoutes(table: RouteTable, services: HubServices & Fleet
         throw err;
       }
       if (query.wait) execution = await unlessRevoked(c, executions.wait(execution.id));
+      // Stored before its id is given: the client's next call may reach another hub replica.
+      else await services.storage.executions.flush();
       return c.json(execution, 201);
     },
   );

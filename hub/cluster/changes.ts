@@ -1,4 +1,4 @@
-/** Changes one hub replica tells the others through PostgreSQL LISTEN/NOTIFY: flows, KV keys, secrets, signing keys, executions, agents. */
+/** Changes one hub replica tells the others through PostgreSQL LISTEN/NOTIFY: flows, KV keys, secrets, signing keys, namespace files, executions, agents. */
 import { randomUUID } from 'node:crypto';
 import postgres from 'postgres';
 import type { Logger } from '../../protocol/logger.js';
@@ -11,6 +11,8 @@ export type ReplicaChange =
   | { kind: 'secrets' }
   /** The hub's signing keys rotated. */
   | { kind: 'signingKeys' }
+  /** A namespace file written or deleted. */
+  | { kind: 'namespaceFile'; namespace: string; path: string }
   /** Executions whose record, task runs or logs changed. */
   | { kind: 'executions'; ids: string[] }
   | { kind: 'agent'; id: string }

@@ -35,6 +35,9 @@ export function fanOut(parts: FanOutParts): { executionsChanged(id: string): voi
   const failed = (what: string) => (err: unknown) =>
     logger.error({ err: String(err) }, `${what} changed by another replica not read back`);
   storage.onKvCommitted((ids) => changes.publish({ kind: 'kv', ids }));
+  storage.namespaceFiles.onCommitted((namespace, path) =>
+    changes.publish({ kind: 'namespaceFile', namespace, path }),
+  );
   changes.subscribe((change) => {
     switch (change.kind) {
       case 'flow':
@@ -49,6 +52,10 @@ export function fanOut(parts: FanOutParts): { executionsChanged(id: string): voi
         return;
       case 'signingKeys':
         void parts.signingKeys.reload().catch(failed('signing keys'));
+        return;
+      case 'namespaceFile':
+        // The replica that saved it has published it to the agents; this one only reads it again.
+        void storage.namespaceFiles.reload(change.namespace, change.path).catch(failed('namespace file'));
         return;
       case 'executions':
         void remote.changed(change.ids);

@@ -12,11 +12,13 @@ const FILE_LOCK_CLASS = 0x6e736669; // 'nsfi'
 
 /**
  * {@link NamespaceFileRepository} on drizzle. Reads (`get`, `list`) are served from memory, loaded at open
- * and written through, because expressions read files synchronously (`read()`); like the KV store, one hub
- * process owns them. Writes to one file are serialised by a transaction-scoped advisory lock.
+ * and written through, because expressions read files synchronously (`read()`); like the KV store, each hub
+ * replica holds them, and reads a file again when another says it changed it (`reload`). Writes to one file
+ * are serialised by a transaction-scoped advisory lock.
  */
 export class DrizzleNamespaceFileRepository implements NamespaceFileRepository {
   private readonly live: MemoryNamespaceFiles;
+  private readonly committed = new Set<(namespace: string, path: string) => void>();
 
   constructor(
     private readonly db: Db,
@@ -25,9 +27,34 @@ export class DrizzleNamespaceFileRepository implements NamespaceFileRepository {
     this.live = new MemoryNamespaceFiles(now);
   }
 
-  /** Loads every live file's latest revision into memory. */
+  /** Loads every live file's latest revision into memory, and forgets the files deleted since the last load. */
   async load(): Promise<void> {
-    const rows = await this.db
+    const rows = await this.liveRows(eq(namespaceFiles.deleted, false));
+    const kept = new Set(rows.map((r) => `${r.namespace}\n${r.path}`));
+    for (const namespace of this.live.namespaceNames())
+      for (const file of this.live.list(namespace))
+        if (!kept.has(`${namespace}\n${file.path}`)) this.live.forget(namespace, file.path);
+    for (const row of rows) this.hold(row);
+  }
+
+  /**
+   * Reads one file again from the database: another hub replica wrote or
+   * deleted it (docs/decisions/hub.md, "Several hubs").
+   */
+  async reload(namespace: string, path: string): Promise<void> {
+    const [row] = await this.liveRows(and(byFile(namespace, path), eq(namespaceFiles.deleted, false)));
+    if (row) this.hold(row);
+    else this.live.forget(namespace, path);
+  }
+
+  /** Calls `listener` after each committed write or delete of a file here; returns the unsubscribe function. */
+  onCommitted(listener: (namespace: string, path: string) => void): () => void {
+    this.committed.add(listener);
+    return () => this.committed.delete(listener);
+  }
+
+  private liveRows(where: SQL | undefined) {
+    return this.db
       .select({
         namespace: namespaceFiles.namespace,
         path: namespaceFiles.path,
@@ -45,14 +72,19 @@ export class DrizzleNamespaceFileRepository implements NamespaceFileRepository {
           eq(namespaceFileRevisions.revision, namespaceFiles.revision),
         ),
       )
-      .where(eq(namespaceFiles.deleted, false));
-    for (const row of rows) {
-      const { namespace, path, revision, size, updatedAt } = row;
-      this.live.hold(namespace, {
-        info: { path, size, revision, updatedAt: updatedAt.toISOString() },
-        content: row.content ?? Buffer.alloc(0),
-      });
-    }
+      .where(where);
+  }
+
+  private hold(row: Awaited<ReturnType<typeof this.liveRows>>[number]): void {
+    const { namespace, path, revision, size, updatedAt } = row;
+    this.live.hold(namespace, {
+      info: { path, size, revision, updatedAt: updatedAt.toISOString() },
+      content: row.content ?? Buffer.alloc(0),
+    });
+  }
+
+  private told(namespace: string, path: string): void {
+    for (const listener of this.committed) listener(namespace, path);
   }
 
   get(namespace: string, path: string): Uint8Array | undefined {
@@ -90,6 +122,7 @@ export class DrizzleNamespaceFileRepository implements NamespaceFileRepository {
       return { path: clean, size, revision, updatedAt: now.toISOString() };
     });
     this.live.hold(namespace, { info, content: bytes });
+    this.told(namespace, clean);
     return info;
   }
 
@@ -111,6 +144,7 @@ export class DrizzleNamespaceFileRepository implements NamespaceFileRepository {
       return true;
     });
     this.live.forget(namespace, clean);
+    if (deleted) this.told(namespace, clean);
     return deleted;
   }
 

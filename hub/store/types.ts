@@ -351,6 +351,12 @@ export interface NamespaceFileRepository extends NamespaceFileStore {
   revisions(namespace: string, path: string): Promise<NamespaceFileRevision[]>;
   /** The bytes of one revision; undefined for a delete or an unknown revision. */
   revisionContent(namespace: string, path: string, revision: number): Promise<Uint8Array | undefined>;
+  /** Calls `listener` after each committed write or delete of a file by this process; returns the unsubscribe function. */
+  onCommitted(listener: (namespace: string, path: string) => void): () => void;
+  /** Reads one file again from the database (another hub replica changed it). */
+  reload(namespace: string, path: string): Promise<void>;
+  /** Reads every live file again, forgetting those deleted since (after notifications may have been missed). */
+  load(): Promise<void>;
 }
 
 /** The hub's whole storage. */

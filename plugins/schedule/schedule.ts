@@ -14,7 +14,7 @@ const UNTIL = 'until';
 
 const Recovery = T.Union([T.Literal('ALL'), T.Literal('LAST'), T.Literal('NONE')], {
   description:
-    'After downtime: ALL starts one execution per missed date (at most 1000), LAST only the latest, NONE none',
+    'After downtime: ALL starts one execution per missed date (at most 1000), LAST only the latest, NONE none. A timer woken late (a busy process) catches up the same way, the latest date always starting',
   default: 'ALL',
 });
 
@@ -94,6 +94,8 @@ class ScheduleRunner {
   private readonly pending: Due[] = [];
   private draining = false;
   private until: number;
+  /** The latest date queued: handled, waiting, or starting now (out of `pending` while its fire is awaited). */
+  private queued = Number.NEGATIVE_INFINITY;
 
   constructor(
     private readonly cron: CronSchedule,
@@ -132,15 +134,18 @@ class ScheduleRunner {
         `more than ${MAX_RECOVERED} schedules were missed; only the latest ${MAX_RECOVERED} start`,
       );
     this.ctx.logger.info(`recovering ${dates.length} missed schedule(s) (recoverMissedSchedules: ${policy})`);
-    for (const date of dates) this.pending.push({ date, recovered: true });
+    for (const date of dates) this.queue({ date, recovered: true });
     void this.drain();
   }
 
-  /** Sets a timer to the next date after what has been handled (or after now, whichever is later). */
+  /**
+   * Sets a timer to the next date after what has been handled or queued —
+   * not after now: a date that passed while this ran is caught up at once.
+   */
   private arm(): void {
     if (this.ctx.signal.aborted) return;
     const now = this.ctx.clock.now();
-    const next = this.cron.next(Math.max(now, this.lastQueued()));
+    const next = this.cron.next(this.lastQueued());
     this.ctx.setNext(next);
     if (next === undefined) return;
     const wait = Math.min(Math.max(next - now, 0), MAX_TIMER_MS);
@@ -151,18 +156,37 @@ class ScheduleRunner {
     this.timer = undefined;
     if (this.ctx.signal.aborted) return;
     const now = this.ctx.clock.now();
-    // Woken late (the machine slept): the latest due date starts, the others are skipped.
-    const { dates } = this.cron.between(this.lastQueued(), now, 1);
-    const date = dates.at(-1);
-    if (date !== undefined) {
-      this.pending.push({ date, recovered: false });
-      void this.drain();
-    }
+    // Woken late (a busy event loop, a replica that just took the schedule over, a machine that slept):
+    // the dates passed since the last one handled are caught up as after a downtime — every one under
+    // ALL, the latest under LAST and NONE.
+    const dates = this.passed(this.lastQueued(), now);
+    for (const date of dates) this.queue({ date, recovered: false });
+    if (dates.length > 0) void this.drain();
     this.arm();
   }
 
+  /**
+   * Dates in (`after`, `now`], oldest first: each of them under ALL (the latest
+   * {@link MAX_RECOVERED}), the latest alone under LAST and NONE. Walks forward,
+   * since a timer on time has one date to find.
+   */
+  private passed(after: number, now: number): number[] {
+    if ((this.props.recoverMissedSchedules ?? 'ALL') !== 'ALL') return this.cron.between(after, now, 1).dates;
+    const dates: number[] = [];
+    for (let date = this.cron.next(after); date !== undefined && date <= now; date = this.cron.next(date)) {
+      if (dates.length === MAX_RECOVERED) return this.cron.between(after, now, MAX_RECOVERED).dates;
+      dates.push(date);
+    }
+    return dates;
+  }
+
+  private queue(due: Due): void {
+    this.pending.push(due);
+    this.queued = Math.max(this.queued, due.date);
+  }
+
   private lastQueued(): number {
-    return Math.max(this.until, this.pending.at(-1)?.date ?? Number.NEGATIVE_INFINITY);
+    return Math.max(this.until, this.queued);
   }
 
   private async drain(): Promise<void> {

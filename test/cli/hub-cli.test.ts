@@ -260,3 +260,18 @@ describe('tern hub --mqtt-limits', () => {
     expect(fromEnv.stderr).toMatch(/mqttLimits\.maxPending: must be a positive integer, got -1/);
   });
 });
+
+describe('tern hub cluster timings', () => {
+  it('refuses a leader check under 10 ms or a negative take-over grace, from a flag or the environment', async () => {
+    const hubArgs = ['hub', '--port', '0', '--mqtt-port', '0', '--data-dir', join(dir, 'timings')];
+    const flag = await tern([...hubArgs, '--leader-check-ms', '5']);
+    const fromEnv = await tern(hubArgs, { env: { TERN_LEADER_CHECK_MS: '5' } });
+    const grace = await tern(hubArgs, { env: { TERN_TAKE_OVER_GRACE_MS: '-1' } });
+    const notANumber = await tern([...hubArgs, '--take-over-grace-ms', 'soon']);
+    expect([flag.code, fromEnv.code, grace.code, notANumber.code]).toEqual([1, 1, 1, 2]);
+    expect(flag.stderr).toMatch(/leaderCheckMs: must be at least 10 ms, got 5/);
+    expect(fromEnv.stderr).toMatch(/leaderCheckMs: must be at least 10 ms, got 5/);
+    expect(grace.stderr).toMatch(/takeOverGraceMs: must be 0 ms or more, got -1/);
+    expect(notANumber.stderr).toMatch(/--take-over-grace-ms: 'soon' is not a whole number/);
+  });
+});

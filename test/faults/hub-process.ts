@@ -19,6 +19,8 @@ export interface HubProcessOptions {
   /** An external broker (credentials in the URL) instead of the embedded one. */
   brokerUrl?: string;
   logFile: string;
+  /** More `tern hub` flags (e.g. `--leader-check-ms 500`). */
+  extraArgs?: readonly string[];
 }
 
 /** A response of the hub API. */
@@ -80,6 +82,7 @@ export class HubProcess {
     if (options.dbUrl) args.push('--db', options.dbUrl);
     if (options.brokerUrl) args.push('--broker', options.brokerUrl);
     else args.push('--mqtt-port', String(options.mqttPort ?? 0));
+    args.push(...(options.extraArgs ?? []));
     const log = openSync(options.logFile, 'a');
     const child = spawn(process.execPath, [TERN, ...args], {
       env: { ...process.env, TERN_ADMIN_TOKEN: options.adminToken, TERN_LOG_LEVEL: 'debug', NO_COLOR: '1' },

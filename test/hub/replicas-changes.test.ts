@@ -3,7 +3,8 @@
  * changes reaches the other through LISTEN/NOTIFY — a flow saved on A runs its
  * webhook on B and is published to agents once, KV keys and secrets written
  * on A are read on B, B's live streams show A's executions, and a token
- * revoked on A ends its streams on B.
+ * revoked on A ends its streams on B; a namespace file saved on A reaches
+ * agents once and is served by B.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -94,10 +95,11 @@ describeWithService('TERN_TEST_MQTT_URL', 'hub replicas tell each other what cha
 
   it('publishes a flow saved on one replica to its agents once', async () => {
     const desired: number[] = [];
-    watcher.on('message', (topic, payload) => {
+    const count = (topic: string, payload: Buffer) => {
       const opened = openDocument(payload, topic);
       desired.push(opened.ok ? JSON.parse(opened.payload.toString()).generation : opened.reason);
-    });
+    };
+    watcher.on('message', count);
     await watcher.subscribeAsync(agentTopic('gw-once', 'desired'), { qos: 1 });
     expect((await apiCaller(a.url, ADMIN)('POST', '/agents', { json: { id: 'gw-once' } })).status).toBe(201);
     await until(() => desired.length === 1, 'the desired state of the registration');
@@ -109,6 +111,37 @@ describeWithService('TERN_TEST_MQTT_URL', 'hub replicas tell each other what cha
     await until(() => b.triggers.list().some((t) => t.flowId === 'later'), 'B saw the later flow');
     await b.fleet.idle();
     expect(desired).toEqual([1, 2]);
+    watcher.off('message', count);
+  });
+
+  it('publishes a namespace file saved on one replica to its agents once, and serves it on the other', async () => {
+    const published: Array<{ generation: number; files: string[] }> = [];
+    watcher.on('message', (_topic, payload) => {
+      const desired = JSON.parse(payload.toString());
+      const files = (desired.namespaceFiles ?? []).flatMap((n: { files: Array<{ content: string }> }) =>
+        n.files.map((f) => Buffer.from(f.content, 'base64').toString()),
+      );
+      published.push({ generation: desired.generation, files });
+    });
+    const callA = apiCaller(a.url, ADMIN);
+    const callB = apiCaller(b.url, ADMIN);
+    const file = '/namespaces/replicas/files?path=query.sql';
+    const plain = { 'content-type': 'text/plain' };
+    const read = async () => (await callB('GET', file)).text;
+    expect((await callA('PUT', file, { body: 'SELECT 1', headers: plain })).status).toBe(200);
+    await until(async () => (await read()) === 'SELECT 1', 'B serves the file saved on A');
+    expect((await callA('PUT', file, { body: 'SELECT 2', headers: plain })).status).toBe(200);
+    await until(async () => (await read()) === 'SELECT 2', 'B serves the new revision');
+    await until(
+      () => published.some((p) => p.files.includes('SELECT 2')),
+      'the agent is sent the new revision',
+    );
+    // B has handled both writes once it serves the second: had it published too, it would be here.
+    await b.fleet.idle();
+    await a.fleet.idle();
+    expect(published.map((p) => p.files)).toEqual([['SELECT 1'], ['SELECT 2']]);
+    expect((await callA('DELETE', file)).status).toBe(204);
+    await until(async () => (await callB('GET', file)).status === 404, 'B forgets the deleted file');
   });
 
   it('reads on one replica the KV keys and secrets written on the other', async () => {
@@ -132,6 +165,7 @@ describeWithService('TERN_TEST_MQTT_URL', 'hub replicas tell each other what cha
     expect(started.status).toBe(201);
     const id = started.body.id as string;
     const follow = await openEventStream({ url: b.url, adminToken: ADMIN }, `/executions/${id}/follow`);
+    expect(follow.status).toBe(200);
     const followed = await follow.until('end');
     expect(followed.at(-1)!.data).toEqual({ id, state: 'SUCCESS' });
     expect(followed.some((e) => e.event === 'log' && e.data.message === `done ${id}`)).toBe(true);

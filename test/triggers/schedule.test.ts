@@ -148,6 +148,39 @@ describe('schedule: overlap', () => {
   });
 });
 
+describe('schedule: a timer woken late', () => {
+  // An event loop held up past several dates (a replica busy taking a schedule over, a loaded machine).
+  it('ALL starts every date that passed, oldest first', async () => {
+    const clock = new ManualClock('2024-01-15T10:00:00.500Z');
+    const r = rig(clock);
+    await r.deploy(
+      scheduled('* * * * * *', '    withSeconds: true\n    timezone: UTC\n    allowConcurrent: true\n'),
+    );
+    await clock.jumpTo('2024-01-15T10:00:03.700Z');
+    await startedCount(r, 3);
+    await clock.advanceTo('2024-01-15T10:00:04Z');
+    await startedCount(r, 4);
+    expect(dates(r)).toEqual([
+      '2024-01-15T10:00:01.000Z',
+      '2024-01-15T10:00:02.000Z',
+      '2024-01-15T10:00:03.000Z',
+      '2024-01-15T10:00:04.000Z',
+    ]);
+  });
+
+  it('LAST starts only the latest date that passed', async () => {
+    const clock = new ManualClock('2024-01-15T10:00:00.500Z');
+    const r = rig(clock);
+    const props = '    withSeconds: true\n    timezone: UTC\n    recoverMissedSchedules: LAST\n';
+    await r.deploy(scheduled('* * * * * *', props));
+    await clock.jumpTo('2024-01-15T10:00:03.700Z');
+    await startedCount(r, 1);
+    await clock.advanceTo('2024-01-15T10:00:04Z');
+    await startedCount(r, 2);
+    expect(dates(r)).toEqual(['2024-01-15T10:00:03.000Z', '2024-01-15T10:00:04.000Z']);
+  });
+});
+
 describe('schedule: downtime', () => {
   /** Runs a schedule from 10:00:30, stops at 10:01:30, starts again at 10:04:30. */
   async function downtime(recovery: string): Promise<{ r: TriggerRig; clock: ManualClock }> {
