@@ -362,6 +362,7 @@ export class ExecutionRun {
 
   /** The flow's shortest MAX_DURATION SLA: on a breach, labels, and (FAIL, CANCEL) the main tasks stopped. */
   private startSlaTimer(): unknown {
+    if (!this.flow.sla) return undefined;
     const first = firstMaxDuration(this.flow.sla, (t) => this.core.durationMs(t));
     if (!first) return undefined;
     const left = Date.parse(this.execution.startDate) + first.ms - this.core.clock.now();
@@ -430,6 +431,16 @@ export class ExecutionRun {
   /** Runs a task list: in order (stopping at the first failure), or `concurrency` at a time (0: all); no task starts after a failure. */
   async runList(tasks: readonly Task[], scope: Scope, concurrency = 1): Promise<State> {
     const states: State[] = [];
+    if (concurrency === 1) {
+      // The usual case, a sequential list: one loop, without a closure and a promise per task.
+      for (const task of tasks) {
+        if (this.exitInfo) break;
+        const state = await this.runTask(task, scope);
+        states.push(state);
+        if (isFailure(state)) break;
+      }
+      return mergeStates(states);
+    }
     await forEachLimit(tasks, concurrency, async (task) => {
       if (this.exitInfo) return true;
       const state = await this.runTask(task, scope);
@@ -708,7 +719,9 @@ export class ExecutionRun {
         bounds,
         variables,
       });
-      const result = await this.raceAbort(Promise.resolve(def.run(props, ctx)), abort);
+      const ran = def.run(props, ctx);
+      // A plugin that ended synchronously (log, output …) leaves nothing to race against the abort.
+      const result = isThenable(ran) ? await this.raceAbort(Promise.resolve(ran), abort) : await ran;
       if (abort.aborted) throw abort.reason;
       return { ok: true, state: result?.state ?? 'SUCCESS', outputs: result?.outputs ?? {} };
     } catch (err) {
@@ -1069,6 +1082,11 @@ function abortedOutcome(abort: Abort): Outcome {
 function renderFailure(err: unknown, task: Task, abort: Abort): Outcome {
   if (abort.aborted) return abortedOutcome(abort);
   return { ok: false, error: `${messageOf(err)} in task '${task.id}'`, retryable: true, killed: false };
+}
+
+/** True for a promise, or anything that reads like one. */
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return typeof (value as { then?: unknown } | null | undefined)?.then === 'function';
 }
 
 /** The deadline that comes first. */
