@@ -38,15 +38,22 @@ function runtime(): { rt: LocalRuntime; record: FlowRecord; dir: string } {
   return { rt, record, dir };
 }
 
-/** B2: completed executions per second, `inFlight` at a time, for `seconds`. */
-export async function executionsPerSecond(seconds = 3, inFlight = 256): Promise<number> {
+/**
+ * Executions of the 2-task flow, `inFlight` at a time, each loop starting the next while `more(n)`
+ * holds for the count started so far (`startMore` makes it once the runtime is up, as the clock
+ * starts); all committed at the end: how many completed, in how long.
+ */
+async function runExecutions(
+  startMore: () => (started: number) => boolean,
+  inFlight: number,
+): Promise<{ completed: number; seconds: number }> {
   const { rt, record, dir } = runtime();
   const engine = rt.engine;
   let completed = 0;
   let n = 0;
-  const deadline = performance.now() + seconds * 1000;
+  const more = startMore();
   const loop = async () => {
-    while (performance.now() < deadline) {
+    while (more(n)) {
       const e = await engine.start(record, { trigger: { value: n++ } });
       await engine.wait(e.id);
       completed++;
@@ -55,10 +62,27 @@ export async function executionsPerSecond(seconds = 3, inFlight = 256): Promise<
   const start = performance.now();
   await Promise.all(Array.from({ length: inFlight }, loop));
   await rt.store.flush();
-  const elapsed = (performance.now() - start) / 1000;
+  const seconds = (performance.now() - start) / 1000;
   await rt.close();
   rmSync(dir, { recursive: true, force: true });
-  return completed / elapsed;
+  return { completed, seconds };
+}
+
+/** B2: completed executions per second, `inFlight` at a time, for `seconds`. */
+export async function executionsPerSecond(seconds = 3, inFlight = 256): Promise<number> {
+  const run = await runExecutions(() => {
+    const deadline = performance.now() + seconds * 1000;
+    return () => performance.now() < deadline;
+  }, inFlight);
+  return run.completed / run.seconds;
+}
+
+/** A fixed number of executions (B2's flow), `inFlight` at a time: how many completed and in how long. */
+export function executionBatch(
+  executions: number,
+  inFlight = 256,
+): Promise<{ completed: number; seconds: number }> {
+  return runExecutions(() => (started) => started < executions, inFlight);
 }
 
 /** B1 (in-process): event handed to the engine → first task RUNNING, in ms; one event at a time. */

@@ -3,7 +3,7 @@
  * by its place in the tree, so walking again after a restart skips what has
  * ended and picks up what had not: resume is the same code path as run.
  */
-import { join } from 'node:path';
+import { join, normalize, sep } from 'node:path';
 import { forEachLimit } from '../../protocol/concurrency.js';
 import { TaskError } from '../../protocol/errors.js';
 import type { Attempt, Execution, TaskRun } from '../../protocol/execution.js';
@@ -31,7 +31,7 @@ import type { FlowRecord } from './ports.js';
 import { compileRetry, type RetryPolicy } from './retry.js';
 import { MASK, SecretMask } from './secret-mask.js';
 import { firstMaxDuration, type SlaBreach, slaBreach } from './sla.js';
-import { attemptDir, createTaskContext, type EngineTaskContext } from './task-context.js';
+import { createTaskContext, type EngineTaskContext } from './task-context.js';
 import { taskTypesById } from './task-types.js';
 
 /** Where in the tree a task list runs: its parent, enclosing foreach values, and what stops it. */
@@ -58,6 +58,9 @@ type BaseVariables = {
   envs: Record<string, string>;
   globals: Record<string, unknown>;
 };
+
+/** {@link OUTPUT_DIR} with this platform's separators, as `join` gives it. */
+const OUTPUT_SUBDIR = normalize(OUTPUT_DIR);
 
 /** Keys of a task that are engine business, never handed to the renderer. */
 const ENGINE_KEYS = new Set([
@@ -172,10 +175,18 @@ export class ExecutionRun {
    * to mask it; `files` reads the namespace's files and internal storage.
    */
   functions(): ExpressionFunctions {
-    this.fns ??= {
+    if (this.fns) return this.fns;
+    const { store } = this.core;
+    const { namespace } = this.execution;
+    let files: ExpressionFunctions['files'];
+    this.fns = {
       secret: (name) => this.secret(name),
-      kv: (key, namespace) => this.kv.get(namespace ?? this.execution.namespace, key),
-      files: expressionFiles(this.core.store.files, this.core.store.namespaceFiles, this.execution.namespace),
+      kv: (key, ns) => this.kv.get(ns ?? namespace, key),
+      // Made when first read: most executions read no file.
+      get files() {
+        files ??= expressionFiles(store.files, store.namespaceFiles, namespace);
+        return files;
+      },
     };
     return this.fns;
   }
@@ -268,7 +279,11 @@ export class ExecutionRun {
     const slaTimer = this.startSlaTimer();
     try {
       // Stored variables with a masked secret are rendered again: the stored copy lost the value.
-      if (e.variables === undefined || JSON.stringify(e.variables).includes(MASK)) {
+      if (e.variables === undefined && this.flow.variables === undefined) {
+        // No variables to render: the same empty map a render of `{}` gives, without a render.
+        this.vars = {};
+        e.variables = this.vars;
+      } else if (e.variables === undefined || JSON.stringify(e.variables).includes(MASK)) {
         try {
           const rendered = this.core.renderer.render(
             this.flow.variables ?? {},
@@ -347,6 +362,7 @@ export class ExecutionRun {
 
   /** The flow's shortest MAX_DURATION SLA: on a breach, labels, and (FAIL, CANCEL) the main tasks stopped. */
   private startSlaTimer(): unknown {
+    if (!this.flow.sla) return undefined;
     const first = firstMaxDuration(this.flow.sla, (t) => this.core.durationMs(t));
     if (!first) return undefined;
     const left = Date.parse(this.execution.startDate) + first.ms - this.core.clock.now();
@@ -415,6 +431,16 @@ export class ExecutionRun {
   /** Runs a task list: in order (stopping at the first failure), or `concurrency` at a time (0: all); no task starts after a failure. */
   async runList(tasks: readonly Task[], scope: Scope, concurrency = 1): Promise<State> {
     const states: State[] = [];
+    if (concurrency === 1) {
+      // The usual case, a sequential list: one loop, without a closure and a promise per task.
+      for (const task of tasks) {
+        if (this.exitInfo) break;
+        const state = await this.runTask(task, scope);
+        states.push(state);
+        if (isFailure(state)) break;
+      }
+      return mergeStates(states);
+    }
     await forEachLimit(tasks, concurrency, async (task) => {
       if (this.exitInfo) return true;
       const state = await this.runTask(task, scope);
@@ -693,7 +719,9 @@ export class ExecutionRun {
         bounds,
         variables,
       });
-      const result = await this.raceAbort(Promise.resolve(def.run(props, ctx)), abort);
+      const ran = def.run(props, ctx);
+      // A plugin that ended synchronously (log, output …) leaves nothing to race against the abort.
+      const result = isThenable(ran) ? await this.raceAbort(Promise.resolve(ran), abort) : await ran;
       if (abort.aborted) throw abort.reason;
       return { ok: true, state: result?.state ?? 'SUCCESS', outputs: result?.outputs ?? {} };
     } catch (err) {
@@ -974,7 +1002,7 @@ export class ExecutionRun {
       outputs: this.outputs,
       task: { id: task.id, type: task.type },
       // Kestra's `outputDir`: where a script task's files are collected from (its `$OUTPUT_DIR`).
-      outputDir: join(attemptDir(this.core.workRoot, tr.executionId, tr.id, tr.attempts.length), OUTPUT_DIR),
+      outputDir: this.outputDir(tr),
       taskrun: {
         id: tr.id,
         startDate: tr.startDate,
@@ -994,6 +1022,19 @@ export class ExecutionRun {
     }
     if (this.execution.stage === 'errors' && this.errorInfo) vars.error = this.errorInfo;
     return vars;
+  }
+
+  /** This execution's work folder, joined once: a path join per attempt cost more than the rest of its variables. */
+  private workDir: string | undefined;
+
+  /**
+   * `join(attemptDir(…), OUTPUT_DIR)` (task-context.ts) for the task run's current attempt, put
+   * together from the execution's work folder: a task run id and an attempt number are plain
+   * path segments, so nothing is left to normalize.
+   */
+  private outputDir(tr: TaskRun): string {
+    this.workDir ??= join(this.core.workRoot, this.execution.id);
+    return `${this.workDir}${sep}${tr.id}-${tr.attempts.length}${sep}${OUTPUT_SUBDIR}`;
   }
 
   private renderFlowOutputs(): Record<string, unknown> {
@@ -1041,6 +1082,11 @@ function abortedOutcome(abort: Abort): Outcome {
 function renderFailure(err: unknown, task: Task, abort: Abort): Outcome {
   if (abort.aborted) return abortedOutcome(abort);
   return { ok: false, error: `${messageOf(err)} in task '${task.id}'`, retryable: true, killed: false };
+}
+
+/** True for a promise, or anything that reads like one. */
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return typeof (value as { then?: unknown } | null | undefined)?.then === 'function';
 }
 
 /** The deadline that comes first. */

@@ -85,7 +85,6 @@ export class EngineTaskContext implements TaskContext {
   readonly taskRun: TaskContext['taskRun'];
   readonly agent: TaskContext['agent'];
   readonly logger: TaskLogger;
-  readonly kv: KvStore;
   readonly storage: FileStorage;
   readonly namespaceFiles: NamespaceFileStore;
   readonly host: PluginHost;
@@ -107,10 +106,14 @@ export class EngineTaskContext implements TaskContext {
     this.agent = core.agent;
     const level = String(task.logLevel ?? 'TRACE').toUpperCase() as LogLevel;
     this.logger = new AttemptLogger(core, tr, attempt, LEVEL_RANK[level] ?? 0, run.secrets);
-    this.kv = run.kv;
     this.storage = core.store.files;
     this.namespaceFiles = core.store.namespaceFiles;
     this.host = core.host;
+  }
+
+  /** Made on first use (by the run, once per execution): most tasks never read it. */
+  get kv(): KvStore {
+    return this.parts.run.kv;
   }
 
   /** Made on first use: most tasks never read it. */
