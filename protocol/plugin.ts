@@ -100,6 +100,14 @@ export interface SubflowRequest {
    * for it instead of starting it again. Without it, the task run starts one.
    */
   key?: string;
+  /** Copy the parent execution's labels (not its `system.` ones) under `labels` (Kestra's `inheritLabels`). */
+  inheritLabels?: boolean;
+  /**
+   * Kestra's deprecated Subflow `outputs`: values rendered in the subflow's
+   * execution once it has ended (its task outputs in scope), used as its
+   * outputs when its flow declares none.
+   */
+  outputs?: Record<string, unknown>;
 }
 
 export interface SubflowResult {
@@ -265,6 +273,12 @@ export interface TaskDefinition<P = Record<string, unknown>> {
    */
   readonly raw: readonly string[];
   readonly examples: readonly TaskExample[];
+  /**
+   * An attempt a restart interrupted runs again in place instead of counting
+   * as failed: the task keeps what it started in its outputs and picks it up
+   * (a subflow waits again for the execution it had started).
+   */
+  readonly resumable?: boolean;
   /** Checks the properties beyond the schema when a flow is validated (a `dag`'s dependencies). */
   check?(props: P): PropertyProblem[];
   /**
@@ -286,6 +300,7 @@ type TaskDefinitionInput<S extends TSchema> = {
   children?: readonly string[];
   raw?: readonly string[];
   examples?: readonly TaskExample[];
+  resumable?: boolean;
   check?(props: Static<S>): PropertyProblem[];
   siblingOutputs?(outputs: Record<string, unknown>): Record<string, Record<string, unknown>>;
   run(props: Static<S>, ctx: TaskContext): Promise<TaskResult | undefined> | TaskResult | undefined;

@@ -585,7 +585,7 @@ export class ExecutionRun {
   private async runAttempts(tr: TaskRun, task: Task, def: AnyTaskDefinition, scope: Scope): Promise<State> {
     const policy = compileRetry(task.retry ?? this.flow.retry);
     let last = tr.attempts.at(-1);
-    if (last?.state === 'RUNNING' && tr.state === 'RUNNING') {
+    if (last?.state === 'RUNNING' && tr.state === 'RUNNING' && !def.resumable) {
       // The process running this attempt stopped (crash, SIGKILL): it counts as a failed attempt.
       last.state = 'FAILED';
       last.endDate = this.nowIso();
@@ -596,7 +596,10 @@ export class ExecutionRun {
     const base = tr.retryBase ?? 0;
     for (;;) {
       last = tr.attempts.at(-1);
-      const resumingPause = tr.state === 'PAUSED' && last?.state === 'RUNNING';
+      // A paused attempt, or one of a resumable task a restart interrupted, goes on.
+      const resumingPause =
+        last?.state === 'RUNNING' &&
+        (tr.state === 'PAUSED' || (tr.state === 'RUNNING' && def.resumable === true));
       if (last && !resumingPause && tr.attempts.length > base) {
         const delay = this.retryDelay(tr, policy, base);
         if (delay === undefined) return this.failTaskRun(tr, task, last.error ?? 'failed');
@@ -997,6 +1000,14 @@ export class ExecutionRun {
   }
 
   private renderFlowOutputs(): Record<string, unknown> {
+    return this.renderInScope(Object.fromEntries((this.flow.outputs ?? []).map((o) => [o.id, o.value])));
+  }
+
+  /**
+   * Renders values as the flow's outputs are, with this execution's inputs,
+   * variables and task outputs in scope (a parent's Subflow `outputs`, too).
+   */
+  renderInScope(values: Record<string, unknown>): Record<string, unknown> {
     const vars = {
       ...this.baseVariables(),
       vars: this.vars ?? this.execution.variables ?? {},
@@ -1005,8 +1016,8 @@ export class ExecutionRun {
     const fns = this.functions();
     const out: Record<string, unknown> = {};
     const bounds = { signal: this.killAbort };
-    for (const o of this.flow.outputs ?? [])
-      out[o.id] = this.core.renderer.render(o.value, vars, fns, bounds);
+    for (const [id, value] of Object.entries(values))
+      out[id] = this.core.renderer.render(value, vars, fns, bounds);
     return this.secrets.value(out);
   }
 
