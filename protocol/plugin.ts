@@ -170,8 +170,12 @@ export interface ExecutionControl {
    * further task starts, nor `errors` or `finally`; KILLED kills what runs.
    */
   exit(state: ExitState): void;
-  /** Resumes the paused tasks of an execution run by this runtime; false when it runs none such. */
-  resume(executionId: string): boolean;
+  /**
+   * Resumes the paused tasks of an execution run by this runtime, with
+   * `inputs` for their `onResume` (InputValidationError when they do not
+   * fit); false when it runs none such.
+   */
+  resume(executionId: string, inputs?: Record<string, unknown>): boolean;
   /** Every log line of an execution stored by this runtime, oldest first (the running one's included). */
   logs(executionId: string): Promise<LogLine[]>;
   /** Removes ended executions stored by this runtime, or their logs or files, as `request` says. */

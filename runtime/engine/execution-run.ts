@@ -243,7 +243,7 @@ export class ExecutionRun {
         if (state === 'KILLED') this.kill();
         else this.exitInfo ??= { state, taskId: tr.taskId };
       },
-      resume: (executionId) => core.resume(executionId),
+      resume: (executionId, inputs) => core.resume(executionId, inputs),
       logs: async (executionId) => {
         await core.store.flush();
         return core.store.listLogs(executionId);
