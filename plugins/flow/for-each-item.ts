@@ -29,7 +29,7 @@ export default defineTask({
   aliases: ['io.kestra.plugin.core.flow.ForEachItem', 'io.kestra.core.tasks.flows.ForEachItem'],
   title: 'For each item',
   description:
-    'Splits the file `items` (a stored file’s URI, or a FILE input; one item per line, such as JSON lines) into batches — `batch.rows` items each (1 by default), or `batch.bytes` bytes each, or `batch.partitions` batches — and starts one execution of the subflow `namespace`.`flowId` per batch, all at once. `inputs` are rendered per batch, with `taskrun.items` the URI of the batch’s file and `taskrun.iteration` its index. With `wait` (default true) the task waits for every execution and, with `transmitFailed` (default true), fails if one of them fails; `errors` run then. Outputs: `splits` (a file of the batches’ URIs), `numberOfBatches`, `iterations` (how many executions ended in each state) and `uri`, a file of the subflows’ outputs, one JSON line per batch in batch order (when they have outputs); as in Kestra, they are also read as `outputs.<id>_split.splits`, `outputs.<id>_items.iterations` and `outputs.<id>_merge.subflowOutputs`. `restartBehavior` is accepted, but a restarted execution starts every batch again (Kestra’s NEW_EXECUTION); `inheritLabels` is accepted but not applied yet.',
+    'Splits the file `items` (a stored file’s URI, or a FILE input; one item per line, such as JSON lines) into batches — `batch.rows` items each (1 by default), or `batch.bytes` bytes each, or `batch.partitions` batches — and starts one execution of the subflow `namespace`.`flowId` per batch, all at once. `inputs` are rendered per batch, with `taskrun.items` the URI of the batch’s file and `taskrun.iteration` its index. With `wait` (default true) the task waits for every execution and, with `transmitFailed` (default true), fails if one of them fails; `errors` run then. Outputs: `splits` (a file of the batches’ URIs), `numberOfBatches`, `iterations` (how many executions ended in each state) and `uri`, a file of the subflows’ outputs, one JSON line per batch in batch order (when they have outputs); as in Kestra, they are also read as `outputs.<id>_split.splits`, `outputs.<id>_items.iterations` and `outputs.<id>_merge.subflowOutputs`. `restartBehavior` is accepted, but a restarted execution starts every batch again (Kestra’s NEW_EXECUTION); with `inheritLabels` each subflow execution gets this execution’s labels (not the `system.` ones), `labels` set over them.',
   properties: T.Object({
     items: T.String({
       minLength: 1,
@@ -96,6 +96,7 @@ export default defineTask({
             taskrun: { id: ctx.taskRun.id, value: ctx.taskRun.value, iteration, items },
           }) as Record<string, unknown>,
           labels,
+          inheritLabels: props.inheritLabels ?? false,
           wait,
           key: String(iteration),
         }),

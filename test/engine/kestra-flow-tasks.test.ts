@@ -574,6 +574,24 @@ ${after}`;
     return (await f.store.listExecutionsByState(['PAUSED'])).filter((e) => e.flowId === 'batch');
   };
 
+  it("gives each batch's execution this execution's labels with inheritLabels", async () => {
+    fx.flow(batchFlow(false));
+    const parent = parentFlow(2)
+      .replace('namespace: test\n', 'namespace: test\nlabels: { team: ops, site: north }\n')
+      .replace(
+        '    inputs: { items:',
+        '    inheritLabels: true\n    labels: { site: south }\n    inputs: { items:',
+      );
+    const r = await fx.run(parent);
+    expect(r.execution.state).toBe('SUCCESS');
+    await fx.store.flush();
+    const batches = (await fx.store.listExecutionsByState(['SUCCESS'])).filter((e) => e.flowId === 'batch');
+    expect(batches.map((e) => e.labels)).toEqual([
+      { team: 'ops', site: 'south', 'system.correlationId': r.execution.id },
+      { team: 'ops', site: 'south', 'system.correlationId': r.execution.id },
+    ]);
+  });
+
   it('waits for the subflow executions it had started instead of starting them again', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'tern-foreachitem-restart-'));
     const flows = [batchFlow(true), parentFlow(3)];
