@@ -226,6 +226,12 @@ export class ExecutionRun {
   resume(inputs: Record<string, unknown> = {}): void {
     if (this.resumeWaiters.size === 0) {
       this.pendingResume = inputs;
+      // Kept on the paused task runs as well: a resume asked for before they are reached survives another restart.
+      for (const tr of this.runs.values()) {
+        if (tr.state !== 'PAUSED') continue;
+        tr.outputs = { ...tr.outputs, [RESUMED_WITH]: this.secrets.value(inputs) };
+        this.core.saveTaskRun(tr, this.execution);
+      }
       return;
     }
     for (const waiter of [...this.resumeWaiters]) waiter.wake({ resumed: true, inputs });
@@ -818,8 +824,12 @@ export class ExecutionRun {
     if (this.pausedCount === 1) this.updateExecution({ state: 'PAUSED' });
     let outcome: PauseOutcome = { resumed: false };
     try {
-      const pending = this.pendingResume;
+      const pending = this.pendingResume ?? (tr.outputs[RESUMED_WITH] as Record<string, unknown> | undefined);
       this.pendingResume = undefined;
+      if (RESUMED_WITH in tr.outputs) {
+        const { [RESUMED_WITH]: _, ...rest } = tr.outputs;
+        tr.outputs = rest;
+      }
       if (pending) outcome = { resumed: true, inputs: pending };
       else
         outcome = await new Promise<PauseOutcome>((resolve) => {
@@ -1060,6 +1070,9 @@ function earlier(a: Deadline | undefined, b: Deadline): Deadline {
 }
 
 /** Outputs a failing task attached to its error (a script's exitCode, say), kept for `errors` handlers. */
+/** Where a paused task run keeps the inputs of a resume asked for before its pause was reached again. */
+const RESUMED_WITH = 'onResume';
+
 function failedOutputs(err: unknown): Record<string, unknown> | undefined {
   if (!(err instanceof TaskError)) return undefined;
   const details = err.details as { outputs?: unknown } | undefined;
