@@ -108,6 +108,12 @@ export interface SubflowRequest {
    * outputs when its flow declares none.
    */
   outputs?: Record<string, unknown>;
+  /**
+   * What to do with a subflow execution that failed before this attempt
+   * began (the parent was restarted, or its task retried): run it again in
+   * place (RETRY_FAILED, the default, as Kestra) or start a new one.
+   */
+  restartBehavior?: 'RETRY_FAILED' | 'NEW_EXECUTION';
 }
 
 export interface SubflowResult {

@@ -15,7 +15,7 @@ export default defineTask({
   ],
   title: 'Subflow',
   description:
-    "Starts an execution of another flow. With `wait` (default true) it waits, exposes the subflow's declared flow outputs as `outputs.<id>.outputs`, its `executionId` and end `state`, and fails when the subflow fails (unless `transmitFailed: false`). For a subflow that declares no outputs, Kestra's older `outputs` property names them, rendered in the subflow's execution once it has ended (`{{ outputs.<its task>.<output> }}`); a value that fails to render fails the task. `inheritLabels` passes this execution's labels on (not the `system.` ones); `labels` are set over them.",
+    "Starts an execution of another flow. With `wait` (default true) it waits, exposes the subflow's declared flow outputs as `outputs.<id>.outputs`, its `executionId` and end `state`, and fails when the subflow fails (unless `transmitFailed: false`). For a subflow that declares no outputs, Kestra's older `outputs` property names them, rendered in the subflow's execution once it has ended (`{{ outputs.<its task>.<output> }}`); a value that fails to render fails the task. `inheritLabels` passes this execution's labels on (not the `system.` ones); `labels` are set over them. When the task runs again after its subflow failed (the execution restarted, or the task retried), `restartBehavior: RETRY_FAILED` (default) restarts that subflow execution where it failed, `NEW_EXECUTION` starts a new one.",
   properties: T.Object({
     namespace: T.String(),
     flowId: T.String(),
@@ -25,6 +25,13 @@ export default defineTask({
     wait: T.Optional(T.Boolean({ default: true })),
     transmitFailed: T.Optional(T.Boolean({ default: true })),
     inheritLabels: T.Optional(T.Boolean({ default: false })),
+    restartBehavior: T.Optional(
+      T.Union([T.Literal('RETRY_FAILED'), T.Literal('NEW_EXECUTION')], {
+        default: 'RETRY_FAILED',
+        description:
+          'When this task runs again after its subflow failed (a restart, a retry): restart that execution, or start a new one',
+      }),
+    ),
     outputs: T.Optional(
       T.Record(T.String(), T.Unknown(), {
         description:
@@ -56,6 +63,7 @@ export default defineTask({
       labels: props.labels,
       wait: props.wait ?? true,
       inheritLabels: props.inheritLabels ?? false,
+      restartBehavior: props.restartBehavior ?? 'RETRY_FAILED',
       ...(props.outputs && { outputs: props.outputs }),
     });
     const outputs = { executionId: result.executionId, state: result.state, outputs: result.outputs };

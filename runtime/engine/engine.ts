@@ -438,6 +438,7 @@ export class Engine implements EngineCore {
     abort: Abort,
   ): Promise<SubflowResult> {
     let childId = startedSubflow(tr, request.key);
+    if (childId) childId = await this.againIfFailed(tr, childId, request);
     if (!childId) {
       const record = await this.flows.getFlow(request.namespace, request.flowId, request.revision);
       if (!record) throw new TaskError(`subflow ${request.namespace}.${request.flowId} not found`, false);
@@ -485,6 +486,29 @@ export class Engine implements EngineCore {
     } finally {
       unlink();
     }
+  }
+
+  /**
+   * A subflow execution that failed before the task run's current attempt
+   * began (a restart of the parent, a retry of its task) runs again: in place
+   * with RETRY_FAILED, or as a new one (undefined) with NEW_EXECUTION. One
+   * still running, or that ended during this attempt (a restart picked the
+   * attempt up), is taken as it is.
+   */
+  private async againIfFailed(
+    tr: TaskRun,
+    childId: string,
+    request: SubflowRequest,
+  ): Promise<string | undefined> {
+    if (this.active.has(childId)) return childId;
+    await this.store.flush();
+    const child = (await this.store.getExecution(childId))?.execution;
+    if (!child || !isFailure(child.state)) return childId;
+    const attemptStart = Date.parse(tr.attempts.at(-1)?.startDate ?? '');
+    if (!(attemptStart >= Date.parse(child.endDate ?? ''))) return childId;
+    if (request.restartBehavior === 'NEW_EXECUTION') return undefined;
+    await this.restart(childId);
+    return childId;
   }
 
   /** An ended execution's run rebuilt from the store, to render in its scope; undefined when its flow is gone. */

@@ -1,5 +1,5 @@
 /** Flowable tasks: sequential, parallel, if, switch, foreach, allowFailure, fail, subflow. */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -437,6 +437,56 @@ tasks:
     });
     const plain = await fx.finished(r.run('plain').outputs.executionId as string);
     expect(plain.execution.labels).toEqual({ 'system.correlationId': r.execution.id });
+  });
+
+  describe('restarted after its subflow failed', () => {
+    const gated = `
+id: gated
+namespace: test.sub
+inputs:
+  - { id: marker, type: STRING }
+tasks:
+  - { id: check, type: shell, commands: ['test -f "{{ inputs.marker }}"'] }
+`;
+    const caller = (behavior: string) => `
+id: caller-${behavior.toLowerCase()}
+namespace: test
+inputs:
+  - { id: marker, type: STRING }
+tasks:
+  - id: call
+    type: subflow
+    namespace: test.sub
+    flowId: gated
+    restartBehavior: ${behavior}
+    inputs: { marker: "{{ inputs.marker }}" }
+`;
+
+    /** Runs the caller to its failure, makes the subflow able to succeed, restarts the caller. */
+    const failThenRestart = async (behavior: string) => {
+      fx.flow(gated);
+      const marker = join(fx.dir, `open-${behavior}`);
+      const first = await fx.run(caller(behavior), { inputs: { marker } });
+      expect(first.execution.state).toBe('FAILED');
+      writeFileSync(marker, '');
+      await fx.engine.restart(first.execution.id);
+      const again = await fx.finished((await fx.engine.wait(first.execution.id)).id);
+      return { failedChild: first.run('call').outputs.executionId, again };
+    };
+
+    it('restarts the failed subflow execution in place (RETRY_FAILED, the default)', async () => {
+      const { failedChild, again } = await failThenRestart('RETRY_FAILED');
+      expect(again.execution.state).toBe('SUCCESS');
+      expect(again.run('call').outputs).toMatchObject({ executionId: failedChild, state: 'SUCCESS' });
+      expect((await fx.finished(failedChild as string)).run('check').attempts).toHaveLength(2);
+    });
+
+    it('starts a new subflow execution with NEW_EXECUTION', async () => {
+      const { failedChild, again } = await failThenRestart('NEW_EXECUTION');
+      expect(again.execution.state).toBe('SUCCESS');
+      expect(again.run('call').outputs.executionId).not.toBe(failedChild);
+      expect((await fx.finished(failedChild as string)).execution.state).toBe('FAILED');
+    });
   });
 
   it('fails clearly when the subflow is unknown', async () => {
