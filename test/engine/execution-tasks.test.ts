@@ -298,7 +298,7 @@ tasks:
   };
 
   it("gives its inputs to the paused task's onResume", async () => {
-    const { paused, states } = await pausedApproval();
+    const { paused } = await pausedApproval();
     const resumer = await fx.run(resumeWith('{ approved: "{{ 1 < 2 }}" }'), {
       inputs: { target: paused.id },
     });
