@@ -25,6 +25,7 @@ import sequential from './flow/sequential.js';
 import sleep from './flow/sleep.js';
 import subflow from './flow/subflow.js';
 import switchTask from './flow/switch.js';
+import template from './flow/template.js';
 import flowTrigger from './flow/trigger.js';
 import waitFor from './flow/wait-for.js';
 import workingDirectory from './flow/working-directory.js';
@@ -84,6 +85,7 @@ export const builtinTasks: readonly AnyTaskDefinition[] = [
   pause,
   sleep,
   subflow,
+  template,
   forEachItem,
   shell,
   scriptShell,

@@ -100,6 +100,20 @@ export interface SubflowRequest {
    * for it instead of starting it again. Without it, the task run starts one.
    */
   key?: string;
+  /** Copy the parent execution's labels (not its `system.` ones) under `labels` (Kestra's `inheritLabels`). */
+  inheritLabels?: boolean;
+  /**
+   * Kestra's deprecated Subflow `outputs`: values rendered in the subflow's
+   * execution once it has ended (its task outputs in scope), used as its
+   * outputs when its flow declares none.
+   */
+  outputs?: Record<string, unknown>;
+  /**
+   * What to do with a subflow execution that failed before this attempt
+   * began (the parent was restarted, or its task retried): run it again in
+   * place (RETRY_FAILED, the default, as Kestra) or start a new one.
+   */
+  restartBehavior?: 'RETRY_FAILED' | 'NEW_EXECUTION';
 }
 
 export interface SubflowResult {
@@ -162,8 +176,12 @@ export interface ExecutionControl {
    * further task starts, nor `errors` or `finally`; KILLED kills what runs.
    */
   exit(state: ExitState): void;
-  /** Resumes the paused tasks of an execution run by this runtime; false when it runs none such. */
-  resume(executionId: string): boolean;
+  /**
+   * Resumes the paused tasks of an execution run by this runtime, with
+   * `inputs` for their `onResume` (InputValidationError when they do not
+   * fit); false when it runs none such.
+   */
+  resume(executionId: string, inputs?: Record<string, unknown>): boolean;
   /** Every log line of an execution stored by this runtime, oldest first (the running one's included). */
   logs(executionId: string): Promise<LogLine[]>;
   /** Removes ended executions stored by this runtime, or their logs or files, as `request` says. */
@@ -265,6 +283,12 @@ export interface TaskDefinition<P = Record<string, unknown>> {
    */
   readonly raw: readonly string[];
   readonly examples: readonly TaskExample[];
+  /**
+   * An attempt a restart interrupted runs again in place instead of counting
+   * as failed: the task keeps what it started in its outputs and picks it up
+   * (a subflow waits again for the execution it had started).
+   */
+  readonly resumable?: boolean;
   /** Checks the properties beyond the schema when a flow is validated (a `dag`'s dependencies). */
   check?(props: P): PropertyProblem[];
   /**
@@ -286,6 +310,7 @@ type TaskDefinitionInput<S extends TSchema> = {
   children?: readonly string[];
   raw?: readonly string[];
   examples?: readonly TaskExample[];
+  resumable?: boolean;
   check?(props: Static<S>): PropertyProblem[];
   siblingOutputs?(outputs: Record<string, unknown>): Record<string, Record<string, unknown>>;
   run(props: Static<S>, ctx: TaskContext): Promise<TaskResult | undefined> | TaskResult | undefined;

@@ -6,7 +6,9 @@
 import { Type as T } from '@sinclair/typebox';
 import type { Execution } from '../../protocol/execution.js';
 import { ConditionSchema } from '../../protocol/flow.js';
-import { STATES, type State } from '../../protocol/states.js';
+import { isTerminal, STATES, type State } from '../../protocol/states.js';
+import { ExecutionFilterSchema } from './execution-filters.js';
+import { TimeWindowSchema } from './time-window.js';
 
 export const StateSchema = T.Union(
   STATES.map((s) => T.Literal(s)),
@@ -57,9 +59,14 @@ const EXECUTION_NAMESPACE = [
   'io.kestra.core.models.conditions.types.ExecutionNamespaceCondition',
 ];
 
-/** Kestra's execution conditions, next to expression conditions, in a `flow` trigger's `conditions`. */
-export const FlowConditionSchema = T.Union([
-  ConditionSchema,
+const MULTIPLE = [
+  'io.kestra.plugin.core.condition.MultipleCondition',
+  'io.kestra.core.models.conditions.types.MultipleCondition',
+];
+const EXECUTION_FILTERS = ['io.kestra.plugin.core.condition.ExecutionFilters'];
+
+/** Kestra's single execution conditions: ExecutionFlow, ExecutionStatus, ExecutionNamespace. */
+const SingleConditionSchemas = [
   T.Object(
     {
       type: typeOf(EXECUTION_FLOW),
@@ -85,26 +92,67 @@ export const FlowConditionSchema = T.Union([
     },
     { additionalProperties: false },
   ),
+];
+
+const windowProperties = {
+  id: T.String({ minLength: 1, description: 'Names the condition; its progress is kept under it' }),
+  sla: T.Optional(TimeWindowSchema),
+  timeSLA: T.Optional(TimeWindowSchema),
+  timeWindow: T.Optional(TimeWindowSchema),
+  window: T.Optional(T.String({ minLength: 1, description: 'Older form of `timeWindow.window`' })),
+  windowAdvance: T.Optional(
+    T.String({ minLength: 1, description: 'Older form of `timeWindow.windowAdvance`' }),
+  ),
+  resetOnSuccess: T.Optional(T.Boolean({ default: true })),
+};
+
+/** Kestra's conditions that wait for several ends within a time window. */
+const GroupConditionSchemas = [
+  T.Object(
+    {
+      type: typeOf(MULTIPLE),
+      ...windowProperties,
+      conditions: T.Record(T.String(), T.Union([ConditionSchema, ...SingleConditionSchemas]), {
+        minProperties: 1,
+        description: 'Each must be met by some execution within the window',
+      }),
+    },
+    { additionalProperties: false },
+  ),
+  T.Object(
+    {
+      type: typeOf(EXECUTION_FILTERS),
+      ...windowProperties,
+      filters: T.Array(ExecutionFilterSchema, { minItems: 1 }),
+    },
+    { additionalProperties: false },
+  ),
+];
+
+/** Kestra's execution conditions, next to expression conditions, in a `flow` trigger's `conditions`. */
+export const FlowConditionSchema = T.Union([
+  ConditionSchema,
+  ...SingleConditionSchemas,
+  ...GroupConditionSchemas,
 ]);
 
 export const PreconditionsSchema = T.Object(
   {
     id: T.Optional(T.String()),
-    flows: T.Array(DependencySchema, { minItems: 1 }),
-    timeWindow: T.Optional(
-      T.Object(
-        {
-          type: T.Optional(T.Union([T.Literal('DURATION_WINDOW'), T.Literal('SLIDING_WINDOW')])),
-          window: T.Optional(T.String({ minLength: 1 })),
-        },
-        { additionalProperties: false },
-      ),
+    flows: T.Optional(T.Array(DependencySchema, { minItems: 1 })),
+    where: T.Optional(
+      T.Array(ExecutionFilterSchema, {
+        minItems: 1,
+        description: 'Filters on ended executions, each to be met within the window like a flow',
+      }),
     ),
-    resetOnSuccess: T.Optional(T.Literal(true)),
+    timeWindow: T.Optional(TimeWindowSchema),
+    resetOnSuccess: T.Optional(T.Boolean({ default: true })),
   },
   {
     additionalProperties: false,
-    description: "Kestra's earlier form: every flow listed must end within the time window",
+    description:
+      "Kestra's earlier form: every flow listed, and every `where` filter, must be met within the time window",
   },
 );
 
@@ -113,24 +161,35 @@ type KestraCondition = { type: string; [key: string]: unknown } | string;
 /** The execution fields a match looks at. */
 type Ended = Pick<Execution, 'namespace' | 'flowId' | 'state' | 'labels'>;
 
+/** Tern's `dependsOn` counts SUCCESS unless told otherwise; Kestra's forms count every end. */
+export type StateDefault = 'SUCCESS' | 'ANY_END';
+
 /**
  * The end states that count: the dependency's own, else the trigger's, else
- * SUCCESS; the trigger's `states`, when given, always apply too.
+ * SUCCESS or any (`fallback`); the trigger's `states`, when given, always apply too.
  */
 export function stateAllowed(
   state: State,
   own: readonly State[] | undefined,
   trigger: readonly State[] | undefined,
+  fallback: StateDefault = 'SUCCESS',
 ): boolean {
   if (trigger && !trigger.includes(state)) return false;
-  return (own ?? trigger ?? ['SUCCESS']).includes(state);
+  const allowed = own ?? trigger;
+  if (!allowed) return fallback === 'ANY_END' ? isTerminal(state) : state === 'SUCCESS';
+  return allowed.includes(state);
 }
 
 /** True when the ended execution satisfies the dependency. */
-export function satisfies(e: Ended, dep: Dependency, triggerStates: readonly State[] | undefined): boolean {
+export function satisfies(
+  e: Ended,
+  dep: Dependency,
+  triggerStates: readonly State[] | undefined,
+  fallback: StateDefault = 'SUCCESS',
+): boolean {
   if (dep.namespace !== undefined && dep.namespace !== e.namespace) return false;
   if (dep.flowId !== undefined && dep.flowId !== e.flowId) return false;
-  if (!stateAllowed(e.state, dep.states, triggerStates)) return false;
+  if (!stateAllowed(e.state, dep.states, triggerStates, fallback)) return false;
   for (const [key, value] of Object.entries(dep.labels ?? {})) if (e.labels?.[key] !== value) return false;
   return true;
 }
@@ -145,53 +204,78 @@ export function dependencyKey(dep: Dependency): string {
   ]);
 }
 
-/** The Kestra execution conditions (ExecutionFlow, ExecutionStatus, ExecutionNamespace) among `conditions`. */
+/** Kestra's execution conditions (single ones, MultipleCondition, ExecutionFilters) among `conditions`. */
 export function executionConditions(conditions: readonly KestraCondition[] | undefined): KestraCondition[] {
   return (conditions ?? []).filter(
     (c) =>
       typeof c === 'object' &&
-      [...EXECUTION_FLOW, ...EXECUTION_STATUS, ...EXECUTION_NAMESPACE].includes(c.type),
+      [
+        ...EXECUTION_FLOW,
+        ...EXECUTION_STATUS,
+        ...EXECUTION_NAMESPACE,
+        ...MULTIPLE,
+        ...EXECUTION_FILTERS,
+      ].includes(c.type),
   );
 }
 
+/** True for Kestra's conditions that wait for several ends in a window (MultipleCondition, ExecutionFilters). */
+export function isGroupCondition(c: KestraCondition): c is { type: string; [key: string]: unknown } {
+  return typeof c === 'object' && (MULTIPLE.includes(c.type) || EXECUTION_FILTERS.includes(c.type));
+}
+
 /**
- * A test from Kestra's execution conditions, all of which must hold. Without
- * an ExecutionStatus condition, end states are checked as `stateAllowed`
- * says when `impliedStates` (no dependencies say which count).
+ * The test of one single execution condition (ExecutionFlow, ExecutionStatus,
+ * ExecutionNamespace); undefined for any other condition.
+ */
+export function singleConditionTest(
+  c: KestraCondition,
+  triggerStates: readonly State[] | undefined,
+): ((e: Ended) => boolean) | undefined {
+  if (typeof c !== 'object') return undefined;
+  if (EXECUTION_FLOW.includes(c.type)) return (e) => e.namespace === c.namespace && e.flowId === c.flowId;
+  if (EXECUTION_STATUS.includes(c.type)) {
+    const inStates = c.in as State[] | undefined;
+    const notIn = c.notIn as State[] | undefined;
+    return (e) =>
+      (!inStates?.length || inStates.includes(e.state)) &&
+      !(notIn ?? []).includes(e.state) &&
+      (!triggerStates || triggerStates.includes(e.state));
+  }
+  if (EXECUTION_NAMESPACE.includes(c.type)) {
+    const namespace = c.namespace as string;
+    const comparison = c.comparison ?? (c.prefix === true ? 'PREFIX' : 'EQUALS');
+    return (e) =>
+      comparison === 'PREFIX'
+        ? e.namespace.startsWith(namespace)
+        : comparison === 'SUFFIX'
+          ? e.namespace.endsWith(namespace)
+          : e.namespace === namespace;
+  }
+  return undefined;
+}
+
+/**
+ * A test from Kestra's single execution conditions, all of which must hold.
+ * Without an ExecutionStatus condition, end states are checked as
+ * `stateAllowed` says, with `fallback`, when `impliedStates` (no
+ * dependencies say which count).
  */
 export function conditionsFilter(
   conditions: readonly KestraCondition[],
   triggerStates: readonly State[] | undefined,
   impliedStates: boolean,
+  fallback: StateDefault,
 ): (e: Ended) => boolean {
   const tests: ((e: Ended) => boolean)[] = [];
   let statusGiven = false;
   for (const c of conditions) {
-    if (typeof c !== 'object') continue;
-    if (EXECUTION_FLOW.includes(c.type))
-      tests.push((e) => e.namespace === c.namespace && e.flowId === c.flowId);
-    else if (EXECUTION_STATUS.includes(c.type)) {
-      statusGiven = true;
-      const inStates = c.in as State[] | undefined;
-      const notIn = c.notIn as State[] | undefined;
-      tests.push(
-        (e) =>
-          (!inStates?.length || inStates.includes(e.state)) &&
-          !(notIn ?? []).includes(e.state) &&
-          (!triggerStates || triggerStates.includes(e.state)),
-      );
-    } else if (EXECUTION_NAMESPACE.includes(c.type)) {
-      const namespace = c.namespace as string;
-      const comparison = c.comparison ?? (c.prefix === true ? 'PREFIX' : 'EQUALS');
-      tests.push((e) =>
-        comparison === 'PREFIX'
-          ? e.namespace.startsWith(namespace)
-          : comparison === 'SUFFIX'
-            ? e.namespace.endsWith(namespace)
-            : e.namespace === namespace,
-      );
-    }
+    const test = singleConditionTest(c, triggerStates);
+    if (!test) continue;
+    tests.push(test);
+    if (typeof c === 'object' && EXECUTION_STATUS.includes(c.type)) statusGiven = true;
   }
-  if (!statusGiven && impliedStates) tests.push((e) => stateAllowed(e.state, undefined, triggerStates));
+  if (!statusGiven && impliedStates)
+    tests.push((e) => stateAllowed(e.state, undefined, triggerStates, fallback));
   return (e) => tests.every((test) => test(e));
 }

@@ -29,7 +29,7 @@ export default defineTask({
   aliases: ['io.kestra.plugin.core.flow.ForEachItem', 'io.kestra.core.tasks.flows.ForEachItem'],
   title: 'For each item',
   description:
-    'Splits the file `items` (a stored file’s URI, or a FILE input; one item per line, such as JSON lines) into batches — `batch.rows` items each (1 by default), or `batch.bytes` bytes each, or `batch.partitions` batches — and starts one execution of the subflow `namespace`.`flowId` per batch, all at once. `inputs` are rendered per batch, with `taskrun.items` the URI of the batch’s file and `taskrun.iteration` its index. With `wait` (default true) the task waits for every execution and, with `transmitFailed` (default true), fails if one of them fails; `errors` run then. Outputs: `splits` (a file of the batches’ URIs), `numberOfBatches`, `iterations` (how many executions ended in each state) and `uri`, a file of the subflows’ outputs, one JSON line per batch in batch order (when they have outputs); as in Kestra, they are also read as `outputs.<id>_split.splits`, `outputs.<id>_items.iterations` and `outputs.<id>_merge.subflowOutputs`. `restartBehavior` is accepted, but a restarted execution starts every batch again (Kestra’s NEW_EXECUTION); `inheritLabels` is accepted but not applied yet.',
+    'Splits the file `items` (a stored file’s URI, or a FILE input; one item per line, such as JSON lines) into batches — `batch.rows` items each (1 by default), or `batch.bytes` bytes each, or `batch.partitions` batches — and starts one execution of the subflow `namespace`.`flowId` per batch, all at once. `inputs` are rendered per batch, with `taskrun.items` the URI of the batch’s file and `taskrun.iteration` its index. With `wait` (default true) the task waits for every execution and, with `transmitFailed` (default true), fails if one of them fails; `errors` run then. Outputs: `splits` (a file of the batches’ URIs), `numberOfBatches`, `iterations` (how many executions ended in each state) and `uri`, a file of the subflows’ outputs, one JSON line per batch in batch order (when they have outputs); as in Kestra, they are also read as `outputs.<id>_split.splits`, `outputs.<id>_items.iterations` and `outputs.<id>_merge.subflowOutputs`. When it failed, `executions` says which execution ran each batch, and a restart (or a retry) restarts the failed ones where they failed and keeps the others (`restartBehavior: RETRY_FAILED`, the default), or, with `NEW_EXECUTION`, starts every batch again; with `inheritLabels` each subflow execution gets this execution’s labels (not the `system.` ones), `labels` set over them.',
   properties: T.Object({
     items: T.String({
       minLength: 1,
@@ -96,6 +96,8 @@ export default defineTask({
             taskrun: { id: ctx.taskRun.id, value: ctx.taskRun.value, iteration, items },
           }) as Record<string, unknown>,
           labels,
+          inheritLabels: props.inheritLabels ?? false,
+          restartBehavior: props.restartBehavior ?? 'RETRY_FAILED',
           wait,
           key: String(iteration),
         }),
@@ -113,12 +115,18 @@ export default defineTask({
         results.map((r) => `${JSON.stringify(r.outputs)}\n`).join(''),
       );
     const failed = results.filter((r) => isFailure(r.state));
+    const retryFailed = (props.restartBehavior ?? 'RETRY_FAILED') === 'RETRY_FAILED';
     if (wait && (props.transmitFailed ?? true) && failed.length > 0) {
       if (props.errors?.length) await ctx.runTasks(props.errors);
       throw new TaskError(
         `${failed.length} of ${results.length} executions of ${props.namespace}.${props.flowId} failed: ${failed.map((r) => `${r.executionId} ${r.state}`).join(', ')}`,
         false,
-        { details: { outputs } },
+        // With RETRY_FAILED, which execution ran each batch: a restart restarts the failed ones and keeps the others.
+        {
+          details: {
+            outputs: retryFailed ? { ...outputs, executions: executionsByBatch(results) } : outputs,
+          },
+        },
       );
     }
     return { outputs };
@@ -149,6 +157,11 @@ async function storeText(ctx: TaskContext, name: string, text: string): Promise<
   const path = join(await ctx.workingDir(), name);
   await writeFile(path, text);
   return ctx.storage.put(ctx.execution.id, ctx.taskRun.id, name, path);
+}
+
+/** The execution of each batch, by batch number: where a restart finds them. */
+function executionsByBatch(results: readonly { executionId: string }[]): Record<string, string> {
+  return Object.fromEntries(results.map((r, i) => [String(i), r.executionId]));
 }
 
 /** How many executions are in each state. */

@@ -15,7 +15,7 @@ export default defineTask({
   ],
   title: 'Subflow',
   description:
-    'Starts an execution of another flow. With `wait` (default true) it waits, exposes `outputs.<id>.outputs`, and fails when the subflow fails (unless `transmitFailed: false`).',
+    "Starts an execution of another flow. With `wait` (default true) it waits, exposes the subflow's declared flow outputs as `outputs.<id>.outputs`, its `executionId` and end `state`, and fails when the subflow fails (unless `transmitFailed: false`). For a subflow that declares no outputs, Kestra's older `outputs` property names them, rendered in the subflow's execution once it has ended (`{{ outputs.<its task>.<output> }}`); a value that fails to render fails the task. `inheritLabels` passes this execution's labels on (not the `system.` ones); `labels` are set over them. When the task runs again after its subflow failed (the execution restarted, or the task retried), `restartBehavior: RETRY_FAILED` (default) restarts that subflow execution where it failed, `NEW_EXECUTION` starts a new one.",
   properties: T.Object({
     namespace: T.String(),
     flowId: T.String(),
@@ -25,12 +25,29 @@ export default defineTask({
     wait: T.Optional(T.Boolean({ default: true })),
     transmitFailed: T.Optional(T.Boolean({ default: true })),
     inheritLabels: T.Optional(T.Boolean({ default: false })),
+    restartBehavior: T.Optional(
+      T.Union([T.Literal('RETRY_FAILED'), T.Literal('NEW_EXECUTION')], {
+        default: 'RETRY_FAILED',
+        description:
+          'When this task runs again after its subflow failed (a restart, a retry): restart that execution, or start a new one',
+      }),
+    ),
+    outputs: T.Optional(
+      T.Record(T.String(), T.Unknown(), {
+        description:
+          "Kestra's deprecated way to pick the subflow's outputs: rendered in the subflow's execution when its flow declares no `outputs`",
+      }),
+    ),
   }),
   outputs: T.Object({
     executionId: T.String(),
     state: T.String(),
     outputs: T.Record(T.String(), T.Unknown()),
   }),
+  // Rendered in the subflow's execution, not in this one.
+  raw: ['outputs'],
+  // After a restart it waits for the execution it had started (kept in its outputs), not a new one.
+  resumable: true,
   examples: [
     {
       title: 'Reuse a flow',
@@ -45,13 +62,16 @@ export default defineTask({
       inputs: props.inputs,
       labels: props.labels,
       wait: props.wait ?? true,
+      inheritLabels: props.inheritLabels ?? false,
+      restartBehavior: props.restartBehavior ?? 'RETRY_FAILED',
+      ...(props.outputs && { outputs: props.outputs }),
     });
     const outputs = { executionId: result.executionId, state: result.state, outputs: result.outputs };
     if ((props.wait ?? true) && isFailure(result.state) && (props.transmitFailed ?? true)) {
       throw new TaskError(
         `subflow ${props.namespace}.${props.flowId} ended ${result.state} (execution ${result.executionId})`,
         false,
-        { details: outputs },
+        { details: { outputs } },
       );
     }
     return { outputs };

@@ -6,31 +6,20 @@ import { defineTrigger, type PropertyProblem, type TriggerContext } from '../../
 import { isTerminal, type State } from '../../protocol/states.js';
 import {
   conditionsFilter,
-  type Dependency,
   DependencySchema,
-  dependencyKey,
   executionConditions,
   FlowConditionSchema,
+  isGroupCondition,
   PreconditionsSchema,
   StateSchema,
-  satisfies,
 } from './dependencies.js';
+import { checkTimeWindow } from './time-window.js';
+import { type Group, type GroupProps, groupWindow, triggerGroups } from './trigger-groups.js';
 
-type Mode = 'ALL' | 'ANY' | 'AT_LEAST';
+type Props = GroupProps;
 
-interface Props {
-  dependsOn?: Dependency[];
-  states?: State[];
-  mode?: Mode;
-  minSatisfied?: number;
-  window?: string;
-  preconditions?: { flows: Dependency[]; timeWindow?: { window?: string } };
-  conditions?: ({ type: string; [key: string]: unknown } | string)[];
-}
-
-/** State key: dependencies satisfied within the window, by dependency key. */
+/** State key: members met within their window, by member key. */
 const SATISFIED = 'satisfied';
-const DEFAULT_WINDOW_MS = 24 * 3600_000;
 
 interface Satisfied {
   at: number;
@@ -44,7 +33,7 @@ export default defineTrigger({
   aliases: ['io.kestra.plugin.core.trigger.Flow', 'io.kestra.core.models.triggers.types.Flow'],
   title: 'Flow ended',
   description:
-    "Starts the flow when executions of other flows end. `dependsOn` lists them (namespace, flowId, end `states` — SUCCESS unless said otherwise —, labels); with several, `mode: ALL` (default) waits until each has ended within `window` (default 1 day), `ANY` starts on each, `AT_LEAST` once `minSatisfied` have. Kestra's `preconditions` and its ExecutionFlow, ExecutionStatus and ExecutionNamespace `conditions` are read too. On the hub it sees the hub's executions and those its agents report; on an agent, the agent's own. The execution sees `trigger.executionId`, `trigger.namespace`, `trigger.flowId`, `trigger.flowRevision`, `trigger.state`, `trigger.outputs` (merged over the window with several dependencies), `trigger.labels`, `trigger.startDate`, `trigger.endDate` and `trigger.agentId`.",
+    "Starts the flow when executions of other flows end. `dependsOn` lists them (namespace, flowId, end `states` — SUCCESS unless said otherwise —, labels); with several, `mode: ALL` (default) waits until each has ended within `window` (default 1 day), `ANY` starts on each, `AT_LEAST` once `minSatisfied` have. Kestra's forms are read too, where every end state counts unless `states` say otherwise: `preconditions` (`flows`, and `where` filters on FLOW_ID, NAMESPACE, STATE, LABEL or an EXPRESSION, all to be met within `timeWindow`: DURATION_WINDOW — the default, 1 day from midnight UTC —, SLIDING_WINDOW, DAILY_TIME_DEADLINE or DAILY_TIME_WINDOW; met ones are forgotten once it fired unless `resetOnSuccess: false`), the ExecutionFlow, ExecutionStatus and ExecutionNamespace `conditions`, which every end must pass, and the MultipleCondition and ExecutionFilters `conditions`, whose named conditions must each be met within their window (`sla`, `timeSLA` or `timeWindow`, or the older `window` and `windowAdvance`). An EXPRESSION sees the ended execution as `trigger.*` and its flow outputs as `outputs`. On the hub it sees the hub's executions and those its agents report; on an agent, the agent's own. The execution sees `trigger.executionId`, `trigger.namespace`, `trigger.flowId`, `trigger.flowRevision`, `trigger.state`, `trigger.outputs` (merged over the window with several dependencies), `trigger.labels`, `trigger.startDate`, `trigger.endDate` and `trigger.agentId`.",
   properties: T.Object({
     dependsOn: T.Optional(T.Array(DependencySchema, { minItems: 1, description: 'The upstream flows' })),
     states: T.Optional(
@@ -81,7 +70,8 @@ export default defineTrigger({
     endDate: T.Union([T.String(), T.Null()]),
     agentId: T.Union([T.String(), T.Null()], { description: 'The agent that ran it; null on the hub' }),
   }),
-  raw: ['conditions'],
+  // Evaluated per ended execution (`where` expressions), not at start.
+  raw: ['conditions', 'preconditions'],
   examples: [
     {
       title: 'Open a ticket when the gateway’s upload fails',
@@ -110,12 +100,19 @@ export default defineTrigger({
     }
     if (props.mode === 'AT_LEAST' && props.minSatisfied === undefined)
       problems.push({ path: 'minSatisfied', message: 'mode AT_LEAST needs `minSatisfied`' });
-    const window = props.window ?? props.preconditions?.timeWindow?.window;
-    if (window !== undefined && !templated(window) && !(parseShortOrIsoDuration(window)! > 0))
-      problems.push({
-        path: props.window ? 'window' : 'preconditions.timeWindow.window',
-        message: `'${window}' is not a positive duration`,
-      });
+    if (
+      props.window !== undefined &&
+      !templated(props.window) &&
+      !(parseShortOrIsoDuration(props.window)! > 0)
+    )
+      problems.push({ path: 'window', message: `'${props.window}' is not a positive duration` });
+    const pre = props.preconditions;
+    if (pre && !pre.flows && !pre.where)
+      problems.push({ path: 'preconditions', message: 'say which executions count: `flows` or `where`' });
+    if (pre?.timeWindow) problems.push(...checkTimeWindow(pre.timeWindow, 'preconditions.timeWindow'));
+    (props.conditions ?? []).forEach((c, i) => {
+      if (isGroupCondition(c)) problems.push(...checkTimeWindow(groupWindow(c), `conditions.${i}`));
+    });
     return problems;
   },
   start(props: Props, ctx) {
@@ -125,25 +122,24 @@ export default defineTrigger({
 
 /** One running `flow` trigger: executions' ends in, matching ones fired in order. */
 class FlowListener {
-  private readonly deps: Dependency[];
+  private readonly groups: Group[];
   private readonly filter: (e: Execution) => boolean;
-  private readonly mode: Mode;
-  private readonly windowMs: number;
   private queue: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly props: Props,
     private readonly ctx: TriggerContext,
   ) {
-    this.deps = props.dependsOn ?? props.preconditions?.flows ?? [];
+    this.groups = triggerGroups(props, (expression, e) =>
+      ctx.evaluate(expression, { trigger: variablesOf(e, e.outputs), outputs: e.outputs }),
+    );
+    // Tern's `dependsOn` counts SUCCESS unless told otherwise; Kestra's forms every end.
     this.filter = conditionsFilter(
       executionConditions(props.conditions),
       props.states,
-      this.deps.length === 0,
+      this.groups.length === 0,
+      props.dependsOn ? 'SUCCESS' : 'ANY_END',
     );
-    this.mode = props.preconditions && !props.dependsOn ? 'ALL' : (props.mode ?? 'ALL');
-    const window = props.window ?? props.preconditions?.timeWindow?.window;
-    this.windowMs = (window === undefined ? undefined : parseShortOrIsoDuration(window)) ?? DEFAULT_WINDOW_MS;
   }
 
   start() {
@@ -157,49 +153,68 @@ class FlowListener {
 
   private async ended(e: Execution): Promise<void> {
     if (this.ctx.signal.aborted || !this.filter(e)) return;
-    if (this.deps.length === 0) return this.fire(e, e.outputs);
-    const matched = this.deps.filter((d) => satisfies(e, d, this.props.states));
-    if (matched.length === 0) return;
-    if (this.mode === 'ANY' || this.deps.length === 1) return this.fire(e, e.outputs);
+    if (this.props.states && !this.props.states.includes(e.state)) return;
+    if (this.groups.length === 0) return this.fire(e, e.outputs);
     const now = this.ctx.clock.now();
-    const satisfied = this.satisfied(now);
-    for (const dep of matched) satisfied[dependencyKey(dep)] = { at: now, outputs: e.outputs };
-    const count = this.deps.filter((d) => satisfied[dependencyKey(d)] !== undefined).length;
-    const needed =
-      this.mode === 'AT_LEAST' ? Math.min(this.props.minSatisfied ?? 1, this.deps.length) : this.deps.length;
-    if (count < needed) {
-      this.ctx.state.set(SATISFIED, satisfied);
+    const stored = (this.ctx.state.get(SATISFIED) ?? {}) as Record<string, Satisfied>;
+    const kept: Record<string, Satisfied> = {};
+    let touched = false;
+    let complete = true;
+    const met: Satisfied[] = [];
+    for (const group of this.groups) {
+      const window = group.window(now);
+      const matched = window ? group.members.filter((m) => m.test(e)) : [];
+      if (matched.length > 0) touched = true;
+      if (group.mode === 'ANY') {
+        complete &&= matched.length > 0;
+        continue;
+      }
+      const within = (s: Satisfied | undefined) =>
+        s !== undefined && window !== undefined && s.at >= window.start;
+      for (const m of group.members) if (within(stored[m.key])) kept[m.key] = stored[m.key]!;
+      for (const m of matched) kept[m.key] = { at: now, outputs: e.outputs };
+      const count = group.members.filter((m) => kept[m.key] !== undefined).length;
+      const needed =
+        group.mode === 'AT_LEAST'
+          ? Math.min(group.minSatisfied ?? 1, group.members.length)
+          : group.members.length;
+      complete &&= count >= needed;
+      for (const m of group.members) if (kept[m.key]) met.push(kept[m.key]!);
+    }
+    if (!touched) return;
+    if (!complete) {
+      this.ctx.state.set(SATISFIED, kept);
       return;
     }
-    const outputs = Object.values(satisfied)
+    for (const group of this.groups) if (group.reset) for (const m of group.members) delete kept[m.key];
+    this.ctx.state.set(SATISFIED, Object.keys(kept).length > 0 ? kept : undefined);
+    const outputs = met
       .sort((a, b) => a.at - b.at)
       .reduce<Record<string, unknown>>((merged, s) => Object.assign(merged, s.outputs), {});
-    this.ctx.state.set(SATISFIED, undefined);
     await this.fire(e, Object.assign(outputs, e.outputs));
-  }
-
-  /** What is satisfied still within the window. */
-  private satisfied(now: number): Record<string, Satisfied> {
-    const stored = (this.ctx.state.get(SATISFIED) ?? {}) as Record<string, Satisfied>;
-    return Object.fromEntries(Object.entries(stored).filter(([, s]) => s.at > now - this.windowMs));
   }
 
   private async fire(e: Execution, outputs: Record<string, unknown>): Promise<void> {
     await this.ctx.fire(
-      {
-        executionId: e.id,
-        namespace: e.namespace,
-        flowId: e.flowId,
-        flowRevision: e.flowRevision,
-        state: e.state,
-        outputs,
-        labels: e.labels ?? {},
-        startDate: e.startDate,
-        endDate: e.endDate ?? null,
-        agentId: e.agentId ?? null,
-      },
+      variablesOf(e, outputs),
       // An end reported twice (an agent's records sent again) starts one execution.
       { dedupeKey: 'ended', dedupeValue: `${e.id}/${e.state}/${e.endDate ?? ''}` },
     );
   }
+}
+
+/** What `trigger.*` holds for an ended execution. */
+function variablesOf(e: Execution, outputs: Record<string, unknown>): Record<string, unknown> {
+  return {
+    executionId: e.id,
+    namespace: e.namespace,
+    flowId: e.flowId,
+    flowRevision: e.flowRevision,
+    state: e.state,
+    outputs,
+    labels: e.labels ?? {},
+    startDate: e.startDate,
+    endDate: e.endDate ?? null,
+    agentId: e.agentId ?? null,
+  };
 }

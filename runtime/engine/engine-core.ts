@@ -33,7 +33,7 @@ export interface EngineCore {
   /** Starts, after `delayMs`, the execution that retries an execution ended RETRIED. */
   retryInNewExecution(run: ExecutionRun, delayMs: number): void;
   /** Resumes the paused tasks of an execution this engine runs; false when it runs no such execution. */
-  resume(executionId: string): boolean;
+  resume(executionId: string, inputs?: Record<string, unknown>): boolean;
   runSubflow(
     parent: ExecutionRun,
     taskRun: TaskRun,

@@ -438,12 +438,14 @@ export class Engine implements EngineCore {
     abort: Abort,
   ): Promise<SubflowResult> {
     let childId = startedSubflow(tr, request.key);
+    if (childId) childId = await this.againIfFailed(tr, childId, request);
     if (!childId) {
       const record = await this.flows.getFlow(request.namespace, request.flowId, request.revision);
       if (!record) throw new TaskError(`subflow ${request.namespace}.${request.flowId} not found`, false);
       const child = await this.start(record, {
         inputs: request.inputs,
         labels: {
+          ...(request.inheritLabels && inheritedLabels(parent.execution.labels)),
           ...request.labels,
           [CORRELATION_ID]: parent.execution.labels[CORRELATION_ID] ?? parent.execution.id,
         },
@@ -468,11 +470,53 @@ export class Engine implements EngineCore {
     const id = childId;
     const unlink = abort.onAbort(() => this.kill(id));
     try {
+      // Taken before it ends: an ended run leaves `active`, and its outputs are what `outputs` reads.
+      const running = this.active.get(id)?.run;
       const done = await this.wait(id);
-      return { executionId: id, state: done.state, outputs: done.outputs };
+      const result = { executionId: id, state: done.state, outputs: done.outputs };
+      if (!request.outputs || request.wait === false) return result;
+      const child = running ?? (await this.endedRun(done));
+      if (!child || child.flow.outputs?.length) return result;
+      try {
+        return { ...result, outputs: child.renderInScope(request.outputs) };
+      } catch (err) {
+        const kept = { executionId: id, state: done.state };
+        throw new TaskError(`subflow outputs: ${messageOf(err)}`, false, { details: { outputs: kept } });
+      }
     } finally {
       unlink();
     }
+  }
+
+  /**
+   * A subflow execution that failed before the task run's current attempt
+   * began (a restart of the parent, a retry of its task) runs again: in place
+   * with RETRY_FAILED, or as a new one (undefined) with NEW_EXECUTION. One
+   * still running, or that ended during this attempt (a restart picked the
+   * attempt up), is taken as it is.
+   */
+  private async againIfFailed(
+    tr: TaskRun,
+    childId: string,
+    request: SubflowRequest,
+  ): Promise<string | undefined> {
+    if (this.active.has(childId)) return childId;
+    await this.store.flush();
+    const child = (await this.store.getExecution(childId))?.execution;
+    if (!child || !isFailure(child.state)) return childId;
+    const attemptStart = Date.parse(tr.attempts.at(-1)?.startDate ?? '');
+    if (!(attemptStart >= Date.parse(child.endDate ?? ''))) return childId;
+    if (request.restartBehavior === 'NEW_EXECUTION') return undefined;
+    await this.restart(childId);
+    return childId;
+  }
+
+  /** An ended execution's run rebuilt from the store, to render in its scope; undefined when its flow is gone. */
+  private async endedRun(e: Execution): Promise<ExecutionRun | undefined> {
+    await this.store.flush();
+    const stored = await this.store.getExecution(e.id);
+    const record = await this.flows.getFlow(e.namespace, e.flowId, e.flowRevision);
+    return stored && record ? new ExecutionRun(this, stored.execution, record, stored.taskRuns) : undefined;
   }
 
   // ----- admission -----
@@ -552,6 +596,11 @@ export class Engine implements EngineCore {
 
 /** The label naming the first execution of a chain of subflows, as in Kestra. */
 const CORRELATION_ID = 'system.correlationId';
+
+/** The labels a subflow inherits: the parent's own, not the system ones Kestra sets per execution. */
+function inheritedLabels(labels: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(labels).filter(([key]) => !key.startsWith('system.')));
+}
 
 function flowKey(e: Execution): string {
   return `${e.namespace}/${e.flowId}`;

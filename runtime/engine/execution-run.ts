@@ -237,6 +237,12 @@ export class ExecutionRun {
   resume(inputs: Record<string, unknown> = {}): void {
     if (this.resumeWaiters.size === 0) {
       this.pendingResume = inputs;
+      // Kept on the paused task runs as well: a resume asked for before they are reached survives another restart.
+      for (const tr of this.runs.values()) {
+        if (tr.state !== 'PAUSED') continue;
+        tr.outputs = { ...tr.outputs, [RESUMED_WITH]: this.secrets.value(inputs) };
+        this.core.saveTaskRun(tr, this.execution);
+      }
       return;
     }
     for (const waiter of [...this.resumeWaiters]) waiter.wake({ resumed: true, inputs });
@@ -254,7 +260,7 @@ export class ExecutionRun {
         if (state === 'KILLED') this.kill();
         else this.exitInfo ??= { state, taskId: tr.taskId };
       },
-      resume: (executionId) => core.resume(executionId),
+      resume: (executionId, inputs) => core.resume(executionId, inputs),
       logs: async (executionId) => {
         await core.store.flush();
         return core.store.listLogs(executionId);
@@ -611,7 +617,7 @@ export class ExecutionRun {
   private async runAttempts(tr: TaskRun, task: Task, def: AnyTaskDefinition, scope: Scope): Promise<State> {
     const policy = compileRetry(task.retry ?? this.flow.retry);
     let last = tr.attempts.at(-1);
-    if (last?.state === 'RUNNING' && tr.state === 'RUNNING') {
+    if (last?.state === 'RUNNING' && tr.state === 'RUNNING' && !def.resumable) {
       // The process running this attempt stopped (crash, SIGKILL): it counts as a failed attempt.
       last.state = 'FAILED';
       last.endDate = this.nowIso();
@@ -622,7 +628,10 @@ export class ExecutionRun {
     const base = tr.retryBase ?? 0;
     for (;;) {
       last = tr.attempts.at(-1);
-      const resumingPause = tr.state === 'PAUSED' && last?.state === 'RUNNING';
+      // A paused attempt, or one of a resumable task a restart interrupted, goes on.
+      const resumingPause =
+        last?.state === 'RUNNING' &&
+        (tr.state === 'PAUSED' || (tr.state === 'RUNNING' && def.resumable === true));
       if (last && !resumingPause && tr.attempts.length > base) {
         const delay = this.retryDelay(tr, policy, base);
         if (delay === undefined) return this.failTaskRun(tr, task, last.error ?? 'failed');
@@ -843,8 +852,12 @@ export class ExecutionRun {
     if (this.pausedCount === 1) this.updateExecution({ state: 'PAUSED' });
     let outcome: PauseOutcome = { resumed: false };
     try {
-      const pending = this.pendingResume;
+      const pending = this.pendingResume ?? (tr.outputs[RESUMED_WITH] as Record<string, unknown> | undefined);
       this.pendingResume = undefined;
+      if (RESUMED_WITH in tr.outputs) {
+        const { [RESUMED_WITH]: _, ...rest } = tr.outputs;
+        tr.outputs = rest;
+      }
       if (pending) outcome = { resumed: true, inputs: pending };
       else
         outcome = await new Promise<PauseOutcome>((resolve) => {
@@ -1038,6 +1051,14 @@ export class ExecutionRun {
   }
 
   private renderFlowOutputs(): Record<string, unknown> {
+    return this.renderInScope(Object.fromEntries((this.flow.outputs ?? []).map((o) => [o.id, o.value])));
+  }
+
+  /**
+   * Renders values as the flow's outputs are, with this execution's inputs,
+   * variables and task outputs in scope (a parent's Subflow `outputs`, too).
+   */
+  renderInScope(values: Record<string, unknown>): Record<string, unknown> {
     const vars = {
       ...this.baseVariables(),
       vars: this.vars ?? this.execution.variables ?? {},
@@ -1046,8 +1067,8 @@ export class ExecutionRun {
     const fns = this.functions();
     const out: Record<string, unknown> = {};
     const bounds = { signal: this.killAbort };
-    for (const o of this.flow.outputs ?? [])
-      out[o.id] = this.core.renderer.render(o.value, vars, fns, bounds);
+    for (const [id, value] of Object.entries(values))
+      out[id] = this.core.renderer.render(value, vars, fns, bounds);
     return this.secrets.value(out);
   }
 
@@ -1095,6 +1116,9 @@ function earlier(a: Deadline | undefined, b: Deadline): Deadline {
 }
 
 /** Outputs a failing task attached to its error (a script's exitCode, say), kept for `errors` handlers. */
+/** Where a paused task run keeps the inputs of a resume asked for before its pause was reached again. */
+const RESUMED_WITH = 'onResume';
+
 function failedOutputs(err: unknown): Record<string, unknown> | undefined {
   if (!(err instanceof TaskError)) return undefined;
   const details = err.details as { outputs?: unknown } | undefined;

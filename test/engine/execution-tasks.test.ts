@@ -262,6 +262,66 @@ tasks:
     ]);
   });
 
+  const approval = `
+id: approval
+namespace: test
+tasks:
+  - id: wait
+    type: io.kestra.plugin.core.flow.Pause
+    onResume:
+      - { id: approved, type: BOOLEAN }
+      - { id: reason, type: STRING, defaults: none given }
+  - id: decided
+    type: log
+    message: "approved={{ outputs.wait.onResume.approved }} ({{ outputs.wait.onResume.reason }})"
+`;
+  const resumeWith = (inputs: string) => `
+id: approver
+namespace: test
+inputs:
+  - id: target
+    type: STRING
+tasks:
+  - id: resume
+    type: io.kestra.plugin.core.execution.Resume
+    executionId: "{{ inputs.target }}"
+    inputs: ${inputs}
+`;
+
+  /** Starts `approval` and waits until it has paused; `states` follows every execution's state. */
+  const pausedApproval = async () => {
+    const states = new Map<string, string>();
+    fx.engine.on({ execution: (e) => void states.set(e.id, e.state) });
+    const paused = await fx.engine.start(fx.flow(approval));
+    await waitFor(() => states.get(paused.id) === 'PAUSED', 'the execution to pause');
+    return { paused, states };
+  };
+
+  it("gives its inputs to the paused task's onResume", async () => {
+    const { paused } = await pausedApproval();
+    const resumer = await fx.run(resumeWith('{ approved: "{{ 1 < 2 }}" }'), {
+      inputs: { target: paused.id },
+    });
+    expect(resumer.execution.state).toBe('SUCCESS');
+    await fx.engine.wait(paused.id);
+    const r = await fx.finished(paused.id);
+    expect(r.run('wait').outputs).toEqual({ onResume: { approved: true, reason: 'none given' } });
+    expect(r.messages('decided')).toEqual(['approved=true (none given)']);
+  });
+
+  it('fails, leaving the execution paused, when its inputs do not fit onResume', async () => {
+    const { paused, states } = await pausedApproval();
+    const resumer = await fx.run(resumeWith('{ approved: maybe, colour: red }'), {
+      inputs: { target: paused.id },
+    });
+    expect(resumer.execution.state).toBe('FAILED');
+    expect(resumer.run('resume').error).toMatch(
+      new RegExp(`^cannot resume execution ${paused.id}: onResume\\.colour: no paused task takes this input`),
+    );
+    expect(states.get(paused.id)).toBe('PAUSED');
+    fx.engine.kill(paused.id);
+  });
+
   it('fails naming an execution this runtime does not run', async () => {
     const r = await fx.run(`
 id: resume-other

@@ -1,5 +1,8 @@
 /** Flowable tasks: sequential, parallel, if, switch, foreach, allowFailure, fail, subflow. */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { trackConcurrency as watchConcurrency } from '../support/concurrency.js';
 import { type EngineFixture, engineFixture } from '../support/engine.js';
 
@@ -298,6 +301,192 @@ tasks:
 `);
     expect(r.execution.state).toBe('FAILED');
     expect(r.run('call').error).toMatch(/ended FAILED/);
+    // As in Kestra, the failed task still says which execution failed, and how.
+    expect(r.run('call').outputs).toMatchObject({ executionId: expect.any(String), state: 'FAILED' });
+  });
+
+  /** A flow that declares no outputs; `hold` pauses it before its last task. */
+  const quiet = (hold = false) => `
+id: quiet
+namespace: test.sub
+inputs:
+  - { id: x, type: INT }
+tasks:
+  - { id: double, type: output, values: { y: "{{ inputs.x * 2 }}" } }
+${hold ? '  - { id: hold, type: pause }\n' : ''}  - { id: done, type: output, values: { note: "done at {{ inputs.x }}" } }
+`;
+  const legacyParent = `
+id: legacy
+namespace: test
+tasks:
+  - id: call
+    type: io.kestra.plugin.core.flow.Subflow
+    namespace: test.sub
+    flowId: quiet
+    inputs: { x: 4 }
+    outputs:
+      final: "{{ outputs.double.values.y }}"
+      both: ["{{ outputs.done.values.note }}", "{{ inputs.x }}"]
+  - { id: show, type: log, message: "got {{ outputs.call.outputs.final }}" }
+`;
+
+  it("renders Kestra's older subflow `outputs` in the subflow's execution", async () => {
+    fx.flow(quiet());
+    const r = await fx.run(legacyParent);
+    expect(r.execution.state).toBe('SUCCESS');
+    const call = r.run('call');
+    expect(call.outputs.outputs).toEqual({ final: 8, both: ['done at 4', 4] });
+    expect(call.outputs.state).toBe('SUCCESS');
+    expect(call.outputs.executionId).toEqual(expect.any(String));
+    expect(r.messages('show')).toEqual(['got 8']);
+  });
+
+  it('prefers the outputs the subflow declares over the older `outputs` property', async () => {
+    fx.flow(`
+id: declared
+namespace: test.sub
+tasks:
+  - { id: t, type: output, values: { v: 1 } }
+outputs:
+  - { id: v, type: INT, value: "{{ outputs.t.values.v }}" }
+`);
+    const r = await fx.run(`
+id: legacy2
+namespace: test
+tasks:
+  - id: call
+    type: subflow
+    namespace: test.sub
+    flowId: declared
+    outputs: { other: "{{ outputs.t.values.v + 1 }}" }
+`);
+    expect(r.run('call').outputs.outputs).toEqual({ v: 1 });
+  });
+
+  it('fails the task, naming the expression, when an older `outputs` value cannot be rendered', async () => {
+    fx.flow(quiet());
+    const r = await fx.run(`
+id: legacy3
+namespace: test
+tasks:
+  - id: call
+    type: subflow
+    namespace: test.sub
+    flowId: quiet
+    inputs: { x: 1 }
+    outputs: { bad: "{{ outputs.nosuchtask.value }}" }
+`);
+    expect(r.execution.state).toBe('FAILED');
+    expect(r.run('call').error).toMatch(/subflow outputs: .*nosuchtask/);
+    expect(r.run('call').outputs).toMatchObject({ state: 'SUCCESS', executionId: expect.any(String) });
+  });
+
+  it('renders the older `outputs` after a restart, from the stored subflow execution', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tern-subflow-outputs-'));
+    try {
+      const before = engineFixture({ dir });
+      before.flow(quiet(true));
+      const started = await before.engine.start(before.flow(legacyParent));
+      const child = async (f: EngineFixture) => {
+        await f.store.flush();
+        return (await f.store.listExecutionsByState(['PAUSED'])).find((e) => e.flowId === 'quiet');
+      };
+      await vi.waitFor(async () => expect(await child(before)).toBeDefined(), { timeout: 10_000 });
+      // The process stops; the next one ends the subflow before it picks the parent up again.
+      before.store.close();
+      fx = engineFixture({ dir });
+      fx.flow(quiet(true));
+      fx.flow(legacyParent);
+      const held = (await child(fx))!;
+      await fx.engine.recover((e) => e.id === held.id);
+      await vi.waitFor(() => expect(fx.engine.resume(held.id)).toBe(true));
+      expect((await fx.engine.wait(held.id)).state).toBe('SUCCESS');
+      await fx.engine.recover();
+      const r = await fx.finished((await fx.engine.wait(started.id)).id);
+      expect(r.execution.error).toBeUndefined();
+      expect(r.execution.state).toBe('SUCCESS');
+      expect(r.run('call').outputs.outputs).toEqual({ final: 8, both: ['done at 4', 4] });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('passes the parent execution’s labels on with `inheritLabels`, not its system ones', async () => {
+    fx.flow(`
+id: labelled
+namespace: test.sub
+tasks:
+  - { id: t, type: log, message: hi }
+`);
+    const r = await fx.run(
+      `
+id: inherit
+namespace: test
+labels: { team: ops, site: north }
+tasks:
+  - { id: call, type: subflow, namespace: test.sub, flowId: labelled, inheritLabels: true, labels: { site: south } }
+  - { id: plain, type: subflow, namespace: test.sub, flowId: labelled }
+`,
+      { labels: { 'system.username': 'someone' } },
+    );
+    const child = await fx.finished(r.run('call').outputs.executionId as string);
+    expect(child.execution.labels).toEqual({
+      team: 'ops',
+      site: 'south',
+      'system.correlationId': r.execution.id,
+    });
+    const plain = await fx.finished(r.run('plain').outputs.executionId as string);
+    expect(plain.execution.labels).toEqual({ 'system.correlationId': r.execution.id });
+  });
+
+  describe('restarted after its subflow failed', () => {
+    const gated = `
+id: gated
+namespace: test.sub
+inputs:
+  - { id: marker, type: STRING }
+tasks:
+  - { id: check, type: shell, commands: ['test -f "{{ inputs.marker }}"'] }
+`;
+    const caller = (behavior: string) => `
+id: caller-${behavior.toLowerCase()}
+namespace: test
+inputs:
+  - { id: marker, type: STRING }
+tasks:
+  - id: call
+    type: subflow
+    namespace: test.sub
+    flowId: gated
+    restartBehavior: ${behavior}
+    inputs: { marker: "{{ inputs.marker }}" }
+`;
+
+    /** Runs the caller to its failure, makes the subflow able to succeed, restarts the caller. */
+    const failThenRestart = async (behavior: string) => {
+      fx.flow(gated);
+      const marker = join(fx.dir, `open-${behavior}`);
+      const first = await fx.run(caller(behavior), { inputs: { marker } });
+      expect(first.execution.state).toBe('FAILED');
+      writeFileSync(marker, '');
+      await fx.engine.restart(first.execution.id);
+      const again = await fx.finished((await fx.engine.wait(first.execution.id)).id);
+      return { failedChild: first.run('call').outputs.executionId, again };
+    };
+
+    it('restarts the failed subflow execution in place (RETRY_FAILED, the default)', async () => {
+      const { failedChild, again } = await failThenRestart('RETRY_FAILED');
+      expect(again.execution.state).toBe('SUCCESS');
+      expect(again.run('call').outputs).toMatchObject({ executionId: failedChild, state: 'SUCCESS' });
+      expect((await fx.finished(failedChild as string)).run('check').attempts).toHaveLength(2);
+    });
+
+    it('starts a new subflow execution with NEW_EXECUTION', async () => {
+      const { failedChild, again } = await failThenRestart('NEW_EXECUTION');
+      expect(again.execution.state).toBe('SUCCESS');
+      expect(again.run('call').outputs.executionId).not.toBe(failedChild);
+      expect((await fx.finished(failedChild as string)).execution.state).toBe('FAILED');
+    });
   });
 
   it('fails clearly when the subflow is unknown', async () => {

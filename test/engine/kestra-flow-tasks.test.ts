@@ -574,6 +574,51 @@ ${after}`;
     return (await f.store.listExecutionsByState(['PAUSED'])).filter((e) => e.flowId === 'batch');
   };
 
+  it('restarts only the failed batches when the execution is restarted (RETRY_FAILED)', async () => {
+    const marker = join(fx.dir, 'open');
+    fx.flow(`
+id: batch
+namespace: test.items
+inputs:
+  - { id: items, type: STRING }
+tasks:
+  - id: check
+    type: shell
+    commands: ['test "{{ read(inputs.items) | trim }}" != 2 || test -f "${marker}"']
+`);
+    const first = await fx.run(parentFlow(3));
+    expect(first.execution.state).toBe('FAILED');
+    expect(first.run('each').outputs.iterations).toEqual({ SUCCESS: 2, FAILED: 1 });
+    const before = first.run('each').outputs.executions as Record<string, string>;
+    writeFileSync(marker, '');
+    await fx.engine.restart(first.execution.id);
+    const again = await fx.finished((await fx.engine.wait(first.execution.id)).id);
+    expect(again.execution.state).toBe('SUCCESS');
+    expect(again.run('each').outputs.iterations).toEqual({ SUCCESS: 3 });
+    // The same three executions: the failed one restarted, none started anew.
+    await fx.store.flush();
+    const batches = (await fx.store.listExecutionsByState(['SUCCESS'])).filter((e) => e.flowId === 'batch');
+    expect(batches.map((e) => e.id).sort()).toEqual(Object.values(before).sort());
+  });
+
+  it("gives each batch's execution this execution's labels with inheritLabels", async () => {
+    fx.flow(batchFlow(false));
+    const parent = parentFlow(2)
+      .replace('namespace: test\n', 'namespace: test\nlabels: { team: ops, site: north }\n')
+      .replace(
+        '    inputs: { items:',
+        '    inheritLabels: true\n    labels: { site: south }\n    inputs: { items:',
+      );
+    const r = await fx.run(parent);
+    expect(r.execution.state).toBe('SUCCESS');
+    await fx.store.flush();
+    const batches = (await fx.store.listExecutionsByState(['SUCCESS'])).filter((e) => e.flowId === 'batch');
+    expect(batches.map((e) => e.labels)).toEqual([
+      { team: 'ops', site: 'south', 'system.correlationId': r.execution.id },
+      { team: 'ops', site: 'south', 'system.correlationId': r.execution.id },
+    ]);
+  });
+
   it('waits for the subflow executions it had started instead of starting them again', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'tern-foreachitem-restart-'));
     const flows = [batchFlow(true), parentFlow(3)];

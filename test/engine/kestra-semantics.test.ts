@@ -1,5 +1,9 @@
 /** Kestra's execution semantics on the real engine: retries on any failure, disabled tasks, pause and resume. */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { openSqliteStore } from '../../agent/store/sqlite-store.js';
 import { InputValidationError } from '../../protocol/errors.js';
 import { type EngineFixture, engineFixture } from '../support/engine.js';
 
@@ -148,6 +152,67 @@ tasks:
     expect(r.execution.state).toBe('SUCCESS');
     expect(r.run('wait').outputs).toEqual({ onResume: { approved: true, reason: 'none given' } });
     expect(r.messages('after')).toEqual(['true / none given']);
+  });
+
+  /** Runs `approval` to its pause in a process of its own, which then stops; returns the execution's id. */
+  const pausedThenStopped = async (dir: string): Promise<string> => {
+    const before = engineFixture({ dir });
+    const e = await before.engine.start(before.flow(approval));
+    await vi.waitFor(() => expect(e.state).toBe('PAUSED'));
+    await before.store.flush();
+    before.store.close();
+    return e.id;
+  };
+
+  it('keeps a resume asked for before a recovered pause is reached on the paused task run', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tern-pending-resume-'));
+    try {
+      const id = await pausedThenStopped(dir);
+      await fx.close();
+      fx = engineFixture({ dir });
+      fx.flow(approval);
+      const kept: unknown[] = [];
+      fx.engine.on({
+        // The recovered run says RUNNING before its walk reaches the pause: the resume comes first.
+        execution: (e) => {
+          if (e.id === id && e.state === 'RUNNING' && kept.length === 0)
+            fx.engine.resume(id, { approved: 'false' });
+        },
+        taskRun: (tr) => {
+          if (tr.taskId === 'wait' && tr.state === 'PAUSED') kept.push(tr.outputs.onResume);
+        },
+      });
+      await fx.engine.recover();
+      const r = await fx.finished((await fx.engine.wait(id)).id);
+      expect(kept).toEqual([{ approved: false, reason: 'none given' }]);
+      expect(r.execution.state).toBe('SUCCESS');
+      expect(r.messages('after')).toEqual(['false / none given']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('takes, after another restart, the resume inputs kept on the paused task run', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tern-kept-resume-'));
+    try {
+      const id = await pausedThenStopped(dir);
+      // What the process that was asked to resume stored before it stopped in turn.
+      const store = openSqliteStore({ path: join(dir, 'tern.db') });
+      const wait = (await store.getExecution(id))!.taskRuns.find((t) => t.taskId === 'wait')!;
+      store.saveTaskRun({ ...wait, outputs: { onResume: { approved: true, reason: 'kept' } } });
+      await store.flush();
+      store.close();
+      await fx.close();
+      fx = engineFixture({ dir });
+      fx.flow(approval);
+      await fx.engine.recover();
+      const r = await fx.finished((await fx.engine.wait(id)).id);
+      expect(r.execution.state).toBe('SUCCESS');
+      expect(r.run('wait').outputs).toEqual({ onResume: { approved: true, reason: 'kept' } });
+      expect(r.messages('after')).toEqual(['true / kept']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('applies behavior when pauseDuration (an expression) runs out: WARN, FAIL, CANCEL', async () => {

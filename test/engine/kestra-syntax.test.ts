@@ -119,6 +119,20 @@ tasks:
     ).toEqual([expect.stringContaining('a flow cannot call itself as a subflow (test.loop)')]);
   });
 
+  it("Kestra's deprecated templates, saying what to use instead", () => {
+    for (const type of ['io.kestra.plugin.core.flow.Template', 'io.kestra.core.tasks.flows.Template'])
+      expect(
+        problems(`
+id: templated
+namespace: test
+tasks:
+  - { id: t, type: ${type}, namespace: test, templateId: common, args: { forward: x } }
+`),
+      ).toEqual([
+        expect.stringMatching(/templates .* are not supported: .*io\.kestra\.plugin\.core\.flow\.Subflow/),
+      ]);
+  });
+
   it('a FILE input with defaults, and a nested ARRAY item type', () => {
     const found = problems(`
 id: inputs

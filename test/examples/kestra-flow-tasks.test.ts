@@ -1,6 +1,6 @@
 /**
  * The flowable-task examples of examples/kestra/ (Dag, Sleep, WaitFor,
- * WorkingDirectory, ForEachItem, EachSequential, EachParallel, older names),
+ * WorkingDirectory, ForEachItem, Subflow, EachSequential, EachParallel, older names),
  * each run through `tern run --json` and checked against what Kestra gives.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -70,6 +70,13 @@ describe('examples/kestra flowable tasks', () => {
     const each = only(r, 'each').outputs;
     expect(each.iterations).toEqual({ SUCCESS: 3 });
     expect(stored(each.uri)).toBe('{"orders":2}\n{"orders":2}\n{"orders":1}\n');
+  });
+
+  it("flow-subflow-outputs picks the subflow's outputs in the subflow's execution", async () => {
+    const r = await run('flow-subflow-outputs');
+    expect(r.state).toBe('SUCCESS');
+    expect(r.outputs).toEqual({ fahrenheit: 68 });
+    expect(only(r, 'call').outputs).toMatchObject({ state: 'SUCCESS', outputs: { fahrenheit: 68 } });
   });
 
   it('flow-each-sequential-json gives map items as JSON text', async () => {

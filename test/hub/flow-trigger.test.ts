@@ -53,6 +53,27 @@ tasks:
     message: "{{ trigger.flowId }} failed on {{ trigger.agentId ?? 'the hub' }}"
 `;
 
+/** Kestra's form: any failure in a namespace under `plant`, by a `where` filter. */
+const ALERT = `id: alert
+namespace: ops
+triggers:
+  - id: plant-failed
+    type: io.kestra.plugin.core.trigger.Flow
+    states: [FAILED, WARNING]
+    preconditions:
+      id: plant_namespace
+      where:
+        - id: plant
+          filters:
+            - field: NAMESPACE
+              type: STARTS_WITH
+              value: plant
+tasks:
+  - id: open
+    type: log
+    message: "{{ trigger.namespace }}.{{ trigger.flowId }} {{ trigger.state }}"
+`;
+
 const failing = (namespace: string, id: string, runsOn = '') => `id: ${id}
 namespace: ${namespace}
 ${runsOn}tasks:
@@ -61,14 +82,15 @@ ${runsOn}tasks:
     errorMessage: no network
 `;
 
-async function tickets(): Promise<Execution[]> {
+async function tickets(flowId = 'ticket'): Promise<Execution[]> {
   await hub.storage.executions.flush();
-  return (await hub.storage.executions.list({ namespace: 'ops', flowId: 'ticket' })).items;
+  return (await hub.storage.executions.list({ namespace: 'ops', flowId })).items;
 }
 
 beforeAll(async () => {
   hub = await startTestHub(join(root, 'hub'), ADMIN);
   await call('POST', '/flows', { yaml: TICKET });
+  await call('POST', '/flows', { yaml: ALERT });
   await call('POST', '/flows', { yaml: failing('ops', 'nightly') });
   await call('POST', '/flows', { yaml: failing('plant', 'upload', 'runsOn:\n  labels:\n    site: plant\n') });
   const { token } = await call('POST', '/agents', { json: { id: 'gw-plant', labels: { site: 'plant' } } });
@@ -80,7 +102,14 @@ beforeAll(async () => {
     sync: { reconnectMinMs: 20, reconnectMaxMs: 200, lingerMs: 1 },
   });
   await eventually(() => expect(agent.appliedFlows().map((f) => f.id)).toEqual(['upload']));
-  await eventually(() => expect(hub.triggers.list().map((t) => t.flowId)).toEqual(['ticket']));
+  await eventually(() =>
+    expect(
+      hub.triggers
+        .list()
+        .map((t) => t.flowId)
+        .sort(),
+    ).toEqual(['alert', 'ticket']),
+  );
 }, 60_000);
 
 afterAll(async () => {
@@ -108,6 +137,14 @@ describe('hub flow triggers', () => {
         state: 'FAILED',
         agentId: 'gw-plant',
       });
+    }, 20_000);
+  });
+
+  it("read Kestra's preconditions `where` filters, on the ends agents report too", async () => {
+    await eventually(async () => {
+      const alerts = (await tickets('alert')).map((e) => `${e.trigger?.flowId} ${e.trigger?.state}`);
+      // The agent's upload failed (the test before); the hub's nightly is in namespace ops.
+      expect(alerts).toEqual(['upload FAILED']);
     }, 20_000);
   });
 });

@@ -1,7 +1,7 @@
 /**
  * Kestra's flowable tasks on the hub (PGlite and PostgreSQL): the examples of
  * examples/kestra/ deployed through the API and run there, ForEachItem's
- * subflows and WorkingDirectory's files included.
+ * subflows, a Subflow's outputs and WorkingDirectory's files included.
  */
 import { readFileSync } from 'node:fs';
 import { beforeAll, expect, it } from 'vitest';
@@ -25,6 +25,8 @@ describeApi('Kestra flowable tasks on the hub', (hub) => {
       'flow-for-each-item-batch',
       'flow-for-each-item',
       'flow-each-sequential-json',
+      'flow-subflow-outputs-child',
+      'flow-subflow-outputs',
     ]) {
       const res = await hub().call('POST', '/flows', { yaml: example(name) });
       if (res.status !== 201) throw new Error(`cannot deploy ${name}: ${res.text}`);
@@ -71,6 +73,16 @@ describeApi('Kestra flowable tasks on the hub', (hub) => {
     const children = await hub().call('GET', `/executions?namespace=${NS}&flowId=flow-for-each-item-batch`);
     expect(children.status).toBe(200);
     expect(children.body.items.filter((e: { state: string }) => e.state === 'SUCCESS')).toHaveLength(3);
+  });
+
+  it("renders a Subflow's older `outputs` in the subflow's execution, which inherits the labels", async () => {
+    const { execution, runs } = await run('flow-subflow-outputs');
+    expect(execution.state).toBe('SUCCESS');
+    expect(execution.outputs).toEqual({ fahrenheit: 68 });
+    const [call] = runs('call');
+    expect(call?.outputs).toMatchObject({ state: 'SUCCESS', outputs: { fahrenheit: 68 } });
+    const child = await hub().call('GET', `/executions/${call?.outputs.executionId}`);
+    expect(child.body.labels).toMatchObject({ site: 'north', 'system.correlationId': execution.id });
   });
 
   it('iterates an EachSequential over JSON text', async () => {

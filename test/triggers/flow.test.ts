@@ -6,6 +6,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { builtinRegistry } from '../../plugins/builtin.js';
 import { parseFlow } from '../../runtime/flow-loader.js';
+import { ManualClock } from '../support/clock.js';
 import { eventually, type TriggerRig, triggerRig } from './harness.js';
 
 const rigs: TriggerRig[] = [];
@@ -197,6 +198,146 @@ describe('flow trigger: Kestra forms', () => {
   });
 });
 
+describe('flow trigger: Kestra windows, filters and end states', () => {
+  const multiple = (window: string) => `    type: io.kestra.plugin.core.trigger.Flow
+    conditions:
+      - type: io.kestra.plugin.core.condition.ExecutionStatusCondition
+        in: [SUCCESS]
+      - id: both
+        type: io.kestra.plugin.core.condition.MultipleCondition
+${window}        conditions:
+          flow-a:
+            type: io.kestra.plugin.core.condition.ExecutionFlowCondition
+            namespace: test.flow
+            flowId: bronze
+          flow-b:
+            type: io.kestra.plugin.core.condition.ExecutionFlowCondition
+            namespace: test.flow
+            flowId: silver
+`;
+
+  it('MultipleCondition starts the flow once each of its conditions is met in the window, then starts afresh', async () => {
+    const r = await rig(downstream(multiple('        sla:\n          window: PT12H\n')));
+    await r.fx.run(upstream('bronze'));
+    await r.fx.run(upstream('silver', { fail: true }));
+    await r.fx.engine.idle();
+    expect(startedBy(r)).toEqual([]);
+    await r.fx.run(upstream('silver'));
+    await eventually(() => expect(startedBy(r)).toEqual(['silver SUCCESS']));
+    // Met conditions were forgotten when it fired: silver alone does not start it again.
+    await r.fx.run(upstream('silver'));
+    await r.fx.engine.idle();
+    expect(startedBy(r)).toEqual(['silver SUCCESS']);
+    expect(r.started.find((e) => e.flowId === 'after')?.trigger?.outputs).toEqual({
+      date: '2025-01-06',
+      bronze_done: true,
+      silver_done: true,
+    });
+  });
+
+  it('MultipleCondition counts ends together only within one DURATION_WINDOW', async () => {
+    const clock = new ManualClock('2025-03-01T00:50:00Z');
+    const r = triggerRig({ clock });
+    rigs.push(r);
+    await r.deploy(downstream(multiple('        window: PT1H\n')));
+    await r.fx.run(upstream('bronze'));
+    await clock.advance(20 * 60_000); // 01:10: a new window
+    await r.fx.run(upstream('silver'));
+    await r.fx.engine.idle();
+    expect(startedBy(r)).toEqual([]);
+    await r.fx.run(upstream('bronze'));
+    await eventually(() => expect(startedBy(r)).toEqual(['bronze SUCCESS']));
+  });
+
+  it('preconditions count every end state unless told which, and read `where` filters', async () => {
+    const r = await rig(
+      downstream(`    type: io.kestra.plugin.core.trigger.Flow
+    states: [FAILED, WARNING]
+    preconditions:
+      id: company_namespace
+      where:
+        - id: company
+          filters:
+            - field: NAMESPACE
+              type: STARTS_WITH
+              value: company
+            - field: EXPRESSION
+              type: IS_TRUE
+              value: "{{ trigger.flowId != 'ignored' }}"
+`),
+    );
+    await r.fx.run(upstream('payroll', { namespace: 'company.hr' }));
+    await r.fx.run(upstream('elsewhere', { namespace: 'office', fail: true }));
+    await r.fx.run(upstream('ignored', { namespace: 'company.hr', fail: true }));
+    await r.fx.run(upstream('payroll', { namespace: 'company.hr', fail: true }));
+    await eventually(() => expect(startedBy(r)).toEqual(['payroll FAILED']));
+  });
+
+  it('preconditions flows without states start on a failure as on a success', async () => {
+    const r = await rig(
+      downstream(`    type: io.kestra.plugin.core.trigger.Flow
+    preconditions:
+      id: flows
+      flows:
+        - namespace: test.flow
+          flowId: extract
+`),
+    );
+    await r.fx.run(upstream('extract', { fail: true }));
+    await r.fx.run(upstream('extract'));
+    await eventually(() => expect(startedBy(r)).toEqual(['extract FAILED', 'extract SUCCESS']));
+  });
+
+  it('a DAILY_TIME_WINDOW counts only the ends inside its hours', async () => {
+    const clock = new ManualClock('2025-03-01T05:00:00Z');
+    const r = triggerRig({ clock });
+    rigs.push(r);
+    await r.deploy(
+      downstream(`    type: flow
+    preconditions:
+      id: morning
+      timeWindow:
+        type: DAILY_TIME_WINDOW
+        startTime: "06:00:00"
+        endTime: "09:00:00"
+      flows:
+        - { namespace: test.flow, flowId: refresh, states: [SUCCESS] }
+`),
+    );
+    await r.fx.run(upstream('refresh'));
+    await r.fx.engine.idle();
+    expect(startedBy(r)).toEqual([]);
+    await clock.advance(2 * 3600_000);
+    await r.fx.run(upstream('refresh'));
+    await eventually(() => expect(startedBy(r)).toEqual(['refresh SUCCESS']));
+  });
+
+  it('ExecutionFilters waits for each of its filters', async () => {
+    const r = await rig(
+      downstream(`    type: flow
+    conditions:
+      - id: filters
+        type: io.kestra.plugin.core.condition.ExecutionFilters
+        filters:
+          - id: first
+            conditions:
+              - { field: FLOW_ID, type: EQUAL_TO, value: bronze }
+              - { field: STATE, type: IN, values: [SUCCESS, WARNING] }
+          - id: second
+            operand: OR
+            conditions:
+              - { field: FLOW_ID, type: EQUAL_TO, value: silver }
+              - { field: LABEL, type: EQUAL_TO, value: "tier:gold" }
+`),
+    );
+    await r.fx.run(upstream('bronze'));
+    await r.fx.engine.idle();
+    expect(startedBy(r)).toEqual([]);
+    await r.fx.run(upstream('gold', { labels: 'labels:\n  tier: gold\n' }));
+    await eventually(() => expect(startedBy(r)).toEqual(['gold SUCCESS']));
+  });
+});
+
 describe('flow trigger validation', () => {
   const problems = (trigger: string) =>
     parseFlow(downstream(trigger), builtinRegistry()).problems.map((p) => `${p.path}: ${p.message}`);
@@ -211,6 +352,22 @@ describe('flow trigger validation', () => {
     expect(
       problems('    type: flow\n    dependsOn:\n      - flowId: x\n        states: [RUNNING]\n'),
     ).toEqual(['triggers[0].dependsOn[0].states: RUNNING: only end states can start a flow here']);
+  });
+
+  it('checks Kestra time windows', () => {
+    expect(
+      problems(
+        '    type: flow\n    preconditions:\n      flows: [{ flowId: x }]\n      timeWindow: { type: DAILY_TIME_WINDOW, startTime: "6am" }\n',
+      ),
+    ).toEqual([
+      'triggers[0].preconditions.timeWindow.endTime: DAILY_TIME_WINDOW needs `endTime` as HH:mm:ss',
+      'triggers[0].preconditions.timeWindow.startTime: DAILY_TIME_WINDOW needs `startTime` as HH:mm:ss',
+    ]);
+    expect(
+      problems(
+        '    type: flow\n    conditions:\n      - id: m\n        type: io.kestra.plugin.core.condition.MultipleCondition\n        window: PT0S\n        conditions:\n          a: { type: io.kestra.plugin.core.condition.ExecutionFlowCondition, namespace: n, flowId: f }\n',
+      ),
+    ).toEqual(["triggers[0].conditions[0].window: 'PT0S' is not a positive duration"]);
   });
 
   it('accepts Kestra execution conditions on a flow trigger only', () => {
