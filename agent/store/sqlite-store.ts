@@ -453,6 +453,8 @@ export class SqliteStore implements ExecutionStore {
     // the entity per batch, in its latest state: it mirrors what is durable.
     const earlier = key === undefined ? undefined : slots?.get(key);
     if (earlier) {
+      // The later write may be another statement on the same key (a delete after a save).
+      earlier.statement = statement;
       earlier.args = args;
     } else {
       const write: Write = outbox ? { statement, args, outbox } : { statement, args };
