@@ -79,6 +79,20 @@ export const TriggerStatusSchema = T.Object({
 });
 export type TriggerStatus = Static<typeof TriggerStatusSchema>;
 
+/** What an agent costs the device it runs on, as of its status message. */
+export const FootprintSchema = T.Object({
+  /** Resident memory of the process (threads included). */
+  rssBytes: Count,
+  /** The main thread's V8 heap: in use, and the cap the old generation may grow to. */
+  heapUsedBytes: Count,
+  heapLimitBytes: Count,
+  /** The 99th percentile of the event loop's delay since the previous status, in milliseconds. */
+  eventLoopDelayP99Ms: T.Number({ minimum: 0 }),
+  /** From process start to connected with its flows applied, the first time, in milliseconds. */
+  readyMs: T.Optional(T.Number({ minimum: 0 })),
+});
+export type Footprint = Static<typeof FootprintSchema>;
+
 /**
  * Agent → hub (QoS 1, retained). The last will is `{state: 'offline', since}`,
  * composed at CONNECT, so its `since` is when that connection opened: the hub
@@ -90,6 +104,8 @@ export const StatusSchema = T.Object({
   version: T.Optional(T.String()),
   load: T.Optional(T.Object({ running: Count, queued: Count, rssBytes: Count })),
   outbox: T.Optional(OutboxStatusSchema),
+  /** Its memory and event loop delay (the outbox's size is in `outbox`). */
+  footprint: T.Optional(FootprintSchema),
   /** Every trigger the agent runs. */
   triggers: T.Optional(T.Array(TriggerStatusSchema)),
 });

@@ -42,7 +42,7 @@ export interface SyncClientOptions {
   /** The hello to send on each connect. */
   hello(): Hello;
   /** What the periodic status carries besides state and since. */
-  status(): Pick<Status, 'version' | 'load' | 'outbox' | 'triggers'>;
+  status(): Pick<Status, 'version' | 'load' | 'outbox' | 'footprint' | 'triggers'>;
   onDesired(desired: Desired): void;
   /**
    * Handles a command; resolves once its effect and its answer are durable,
