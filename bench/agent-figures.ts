@@ -7,6 +7,7 @@ import { offlineDrain } from './drain-bench.js';
 import type { FleetFigures } from './fleet-bench.js';
 import { DEFAULT_INGEST, ingestOverMqtt, ingestStorageOnly } from './ingest-bench.js';
 import { agentIdle, bareNodeRss } from './memory-bench.js';
+import { agentSoak, type Slope } from './soak-bench.js';
 import { type Figure, median, round } from './stats.js';
 
 /** Runs `fn` the configured number of times. */
@@ -146,6 +147,52 @@ export async function b7(repeat: Repeat, pgUrl: string | undefined): Promise<Fig
       runs: bare,
     },
   ];
+}
+
+/** A soak slope as a figure, its standard error in the note. */
+function slopeFigure(figure: string, s: Slope): Figure {
+  return {
+    id: 'B7',
+    figure,
+    value: s.perTenMinutes,
+    unit: 'MB',
+    target: '≤ 1 MB or within 2 s.e.',
+    runs: [s.perTenMinutes],
+    note: `± ${round(s.standardError, 2)} MB (1 s.e.)`,
+  };
+}
+
+/** B7's soak: the figures, and whether the agent grew (the run then fails). */
+export async function b7Soak(
+  pgUrl: string | undefined,
+  durationMs: number,
+): Promise<{ figures: Figure[]; growing: boolean }> {
+  const r = await agentSoak(pgUrl, durationMs);
+  const what = `agent soak, B1 flow at 500 readings/s for ${round(r.minutes, 1)} min (${where(pgUrl)})`;
+  return {
+    growing: r.growing,
+    figures: [
+      {
+        id: 'B7',
+        figure: `${what}: peak RSS`,
+        value: r.maxRssMb,
+        unit: 'MB',
+        target: '≤ 70 MB',
+        runs: [r.maxRssMb],
+      },
+      slopeFigure(`${what}: RSS slope per 10 min after the first minute`, r.rss),
+      slopeFigure(`${what}: heap slope per 10 min after the first minute`, r.heap),
+      {
+        id: 'B7',
+        figure: `${what}: alerts lost`,
+        value: r.alertsSent - r.alertsReceived,
+        unit: 'alerts',
+        target: '0',
+        runs: [r.alertsSent - r.alertsReceived],
+        note: `${r.alertsReceived} of ${r.alertsSent} received`,
+      },
+    ],
+  };
 }
 
 /** Runs a benchmark script in a child process and resolves with the one message it sends. */

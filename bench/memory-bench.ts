@@ -81,11 +81,23 @@ export interface AgentIdle {
 }
 
 /**
- * Spawns `tern agent` as it is deployed: with the Node options of
+ * Spawns `tern agent` on `hub` as it is deployed: with the Node options of
  * {@link agentNodeOptions} for this machine's memory.
  */
-export function spawnAgent(args: string[]): ChildProcess {
-  return spawn(process.execPath, [...agentNodeOptions(), CLI, 'agent', ...args], {
+export function spawnAgent(
+  hub: Hub,
+  id: string,
+  token: string,
+  dataDir: string,
+  ...more: string[]
+): ChildProcess {
+  const args = [
+    `--hub=mqtt://127.0.0.1:${hub.mqttPort}`,
+    `--id=${id}`,
+    `--token=${token}`,
+    `--data-dir=${dataDir}`,
+  ];
+  return spawn(process.execPath, [...agentNodeOptions(), CLI, 'agent', ...args, ...more], {
     stdio: 'ignore',
     env: { ...process.env, TERN_LOG_LEVEL: 'warn' },
   });
@@ -101,12 +113,7 @@ export async function agentIdle(serverUrl: string | undefined): Promise<AgentIdl
     const h = hub;
     for (let i = 0; i < 10; i++) await api(h, 'POST', '/flows', { yaml: flowSource(i) });
     const token = await registerAgent(h, AGENT);
-    child = spawnAgent([
-      `--hub=mqtt://127.0.0.1:${h.mqttPort}`,
-      `--id=${AGENT}`,
-      `--token=${token}`,
-      `--data-dir=${join(place.dataDir, 'agent')}`,
-    ]);
+    child = spawnAgent(h, AGENT, token, join(place.dataDir, 'agent'));
     const pid = child.pid!;
     let readyMs: number | undefined;
     await until(
