@@ -265,9 +265,17 @@ export const MESSAGE_SCHEMAS: { readonly [K in AgentTopicKind]: TSchema } = {
 const ajv = new Ajv({ strict: true, allErrors: true });
 addFormats.default(ajv, ['date-time']);
 
-const validators = Object.fromEntries(
-  Object.entries(MESSAGE_SCHEMAS).map(([kind, schema]) => [kind, ajv.compile(schema)]),
-) as { [K in AgentTopicKind]: ValidateFunction<Messages[K]> };
+/** Compiled on first use: an agent reads three kinds of message, the hub four, and neither needs the rest. */
+const validators = new Map<AgentTopicKind, ValidateFunction>();
+
+function validatorOf(kind: AgentTopicKind): ValidateFunction {
+  let compiled = validators.get(kind);
+  if (!compiled) {
+    compiled = ajv.compile(MESSAGE_SCHEMAS[kind]);
+    validators.set(kind, compiled);
+  }
+  return compiled;
+}
 
 /** At most this many schema problems are listed in one error. */
 const MAX_LISTED = 5;
@@ -286,7 +294,7 @@ export function messageSizeLimit(kind: AgentTopicKind): number {
  * @example checkMessage('ack', { seq: -1 }) // "ack: seq must be >= 0"
  */
 export function checkMessage<K extends AgentTopicKind>(kind: K, value: unknown): string | undefined {
-  const validate = validators[kind];
+  const validate = validatorOf(kind);
   if (!validate(value)) return `${kind}: ${formatErrors(validate.errors ?? [])}`;
   const rule = semanticCheck(kind, value);
   return rule ? `${kind}: ${rule}` : undefined;
