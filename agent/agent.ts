@@ -28,6 +28,7 @@ import { AssignedFlows, flowParser } from './sync/assigned-flows.js';
 import { CommandHandler } from './sync/commands.js';
 import type { ConnectionState } from './sync/connection.js';
 import { DesiredState } from './sync/desired-state.js';
+import { footprintMeter } from './sync/footprint.js';
 import { helloMessage } from './sync/hello.js';
 import { HubKeys } from './sync/hub-keys.js';
 import { Outbox } from './sync/outbox.js';
@@ -147,6 +148,7 @@ export async function startAgent(input: AgentOptionsInput): Promise<Agent> {
   });
   const outbox = new Outbox(store, options.outbox, { logger: logger.child({ component: 'outbox' }) });
   const load = trackLoad(engine);
+  const footprint = footprintMeter();
   let stopping = false;
   let sync: SyncClient | undefined;
   const startRefusal = (): string | undefined => {
@@ -223,8 +225,12 @@ export async function startAgent(input: AgentOptionsInput): Promise<Agent> {
           generation: () => desired.generation,
           startedAt,
         }),
-      status: () => statusReport({ version: options.version, load, outbox, triggers }),
-      onDesired: (message) => sync?.publishReported(desired.apply(message)),
+      status: () => statusReport({ version: options.version, load, outbox, triggers, footprint }),
+      onDesired: (message) => {
+        sync?.publishReported(desired.apply(message));
+        // Start-up ends with the first flows applied: the hub hears how long it took at once.
+        if (footprint.ready()) sync?.publishStatus();
+      },
       hubKeys,
       onCommand: async (command) => {
         const taken = await commands.handle(command);
@@ -275,6 +281,7 @@ export async function startAgent(input: AgentOptionsInput): Promise<Agent> {
     ['store writes', () => store.flush().catch(() => undefined)],
     ['outbox', () => outbox.close()],
     ['load', () => load.stop()],
+    ['footprint', () => footprint.stop()],
     ['store', () => store.close()],
     ['log', () => log.info({}, 'agent stopped')],
   ];

@@ -2,10 +2,12 @@
 import { fork } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { agentNodeOptions } from '../agent/v8-flags.js';
 import { offlineDrain } from './drain-bench.js';
 import type { FleetFigures } from './fleet-bench.js';
 import { DEFAULT_INGEST, ingestOverMqtt, ingestStorageOnly } from './ingest-bench.js';
-import { agentIdleRss, bareNodeRss } from './memory-bench.js';
+import { agentIdle, bareNodeRss } from './memory-bench.js';
+import { agentSoak, type Slope } from './soak-bench.js';
 import { type Figure, median, round } from './stats.js';
 
 /** Runs `fn` the configured number of times. */
@@ -114,16 +116,27 @@ export async function b6(repeat: Repeat, pgUrl: string | undefined): Promise<Fig
 }
 
 export async function b7(repeat: Repeat, pgUrl: string | undefined): Promise<Figure[]> {
-  const agent = await repeat(() => agentIdleRss(pgUrl));
+  const agent = await repeat(() => agentIdle(pgUrl));
   const bare = await repeat(() => bareNodeRss());
+  const rss = agent.map((a) => a.rssMb);
+  const ready = agent.map((a) => a.readyMs);
   return [
     {
       id: 'B7',
       figure: `agent idle RSS: \`tern agent\` from dist/ with 10 flows assigned by a hub (${where(pgUrl)})`,
-      value: median(agent),
+      value: median(rss),
       unit: 'MB',
       target: '≤ 50 MB',
-      runs: agent,
+      runs: rss,
+      note: `Node options: ${agentNodeOptions().join(' ')}`,
+    },
+    {
+      id: 'B7',
+      figure: 'agent start-up: process start → connected to the hub with its 10 flows applied',
+      value: median(ready),
+      unit: 'ms',
+      target: '≤ 300 ms',
+      runs: ready,
     },
     {
       id: 'B7',
@@ -134,6 +147,52 @@ export async function b7(repeat: Repeat, pgUrl: string | undefined): Promise<Fig
       runs: bare,
     },
   ];
+}
+
+/** A soak slope as a figure, its standard error in the note. */
+function slopeFigure(figure: string, s: Slope): Figure {
+  return {
+    id: 'B7',
+    figure,
+    value: s.perTenMinutes,
+    unit: 'MB',
+    target: '≤ 1 MB or within 2 s.e.',
+    runs: [s.perTenMinutes],
+    note: `± ${round(s.standardError, 2)} MB (1 s.e.)`,
+  };
+}
+
+/** B7's soak: the figures, and whether the agent grew (the run then fails). */
+export async function b7Soak(
+  pgUrl: string | undefined,
+  durationMs: number,
+): Promise<{ figures: Figure[]; growing: boolean }> {
+  const r = await agentSoak(pgUrl, durationMs);
+  const what = `agent soak, B1 flow at 500 readings/s for ${round(r.minutes, 1)} min (${where(pgUrl)})`;
+  return {
+    growing: r.growing,
+    figures: [
+      {
+        id: 'B7',
+        figure: `${what}: peak RSS`,
+        value: r.maxRssMb,
+        unit: 'MB',
+        target: '≤ 70 MB',
+        runs: [r.maxRssMb],
+      },
+      slopeFigure(`${what}: RSS slope per 10 min after the first minute`, r.rss),
+      slopeFigure(`${what}: heap slope per 10 min after the first minute`, r.heap),
+      {
+        id: 'B7',
+        figure: `${what}: alerts lost`,
+        value: r.alertsSent - r.alertsReceived,
+        unit: 'alerts',
+        target: '0',
+        runs: [r.alertsSent - r.alertsReceived],
+        note: `${r.alertsReceived} of ${r.alertsSent} received`,
+      },
+    ],
+  };
 }
 
 /** Runs a benchmark script in a child process and resolves with the one message it sends. */

@@ -1,12 +1,15 @@
 /**
  * B7: idle memory of a real `tern agent` process (from dist/) connected to a
  * hub that assigned it 10 flows, read from /proc/PID/status (VmRSS) once the
- * agent has applied them and settled. Bare `node` is measured the same way.
+ * agent has applied them and settled, and its start-up time (process start →
+ * connected with the flows applied, as the agent reports it). Bare `node` is
+ * measured the same way.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { agentNodeOptions } from '../agent/v8-flags.js';
 import type { Hub } from '../hub/hub.js';
 import { api, hubPlace, registerAgent, startBenchHub, until } from './bench-hub.js';
 import { median } from './stats.js';
@@ -70,8 +73,38 @@ ${trigger}tasks:
 `;
 }
 
-/** RSS of the agent, in MB, once settled with its 10 flows; one run on a fresh hub. */
-export async function agentIdleRss(serverUrl: string | undefined): Promise<number> {
+/** One B7 run: the agent's settled RSS and its start-up time. */
+export interface AgentIdle {
+  rssMb: number;
+  /** Process start → connected with its 10 flows applied, ms. */
+  readyMs: number;
+}
+
+/**
+ * Spawns `tern agent` on `hub` as it is deployed: with the Node options of
+ * {@link agentNodeOptions} for this machine's memory.
+ */
+export function spawnAgent(
+  hub: Hub,
+  id: string,
+  token: string,
+  dataDir: string,
+  ...more: string[]
+): ChildProcess {
+  const args = [
+    `--hub=mqtt://127.0.0.1:${hub.mqttPort}`,
+    `--id=${id}`,
+    `--token=${token}`,
+    `--data-dir=${dataDir}`,
+  ];
+  return spawn(process.execPath, [...agentNodeOptions(), CLI, 'agent', ...args, ...more], {
+    stdio: 'ignore',
+    env: { ...process.env, TERN_LOG_LEVEL: 'warn' },
+  });
+}
+
+/** The agent's settled RSS with its 10 flows, and its start-up time; one run on a fresh hub. */
+export async function agentIdle(serverUrl: string | undefined): Promise<AgentIdle> {
   const place = await hubPlace(serverUrl, 'b7');
   let hub: Hub | undefined;
   let child: ChildProcess | undefined;
@@ -80,38 +113,32 @@ export async function agentIdleRss(serverUrl: string | undefined): Promise<numbe
     const h = hub;
     for (let i = 0; i < 10; i++) await api(h, 'POST', '/flows', { yaml: flowSource(i) });
     const token = await registerAgent(h, AGENT);
-    child = spawn(
-      process.execPath,
-      [
-        CLI,
-        'agent',
-        `--hub=mqtt://127.0.0.1:${h.mqttPort}`,
-        `--id=${AGENT}`,
-        `--token=${token}`,
-        `--data-dir=${join(place.dataDir, 'agent')}`,
-      ],
-      { stdio: 'ignore', env: { ...process.env, TERN_LOG_LEVEL: 'warn' } },
-    );
+    child = spawnAgent(h, AGENT, token, join(place.dataDir, 'agent'));
     const pid = child.pid!;
+    let readyMs: number | undefined;
     await until(
       async () => {
-        const agent = await api<{ status: { applied?: { flows: unknown[] }; drift?: boolean } }>(
-          h,
-          'GET',
-          `/agents/${AGENT}`,
+        const agent = await api<AgentRecord>(h, 'GET', `/agents/${AGENT}`);
+        readyMs = agent.status.footprint?.readyMs;
+        return (
+          agent.status.applied?.flows.length === 10 && agent.status.drift === false && readyMs !== undefined
         );
-        return agent.status.applied?.flows.length === 10 && agent.status.drift === false;
       },
       30_000,
       'the agent to apply its 10 flows',
       100,
     );
-    return await settledRss(pid);
+    return { rssMb: await settledRss(pid), readyMs: readyMs! };
   } finally {
     if (child) await stop(child);
     await hub?.close();
     await place.remove();
   }
+}
+
+/** What B7 reads of the agent's record. */
+interface AgentRecord {
+  status: { applied?: { flows: unknown[] }; drift?: boolean; footprint?: { readyMs?: number } };
 }
 
 /** RSS of a bare `node` process that only waits, in MB, measured like the agent. */
@@ -135,14 +162,15 @@ async function settledRss(pid: number): Promise<number> {
   return median(samples);
 }
 
-function vmRssKb(pid: number): number {
+/** VmRSS of a process, in kB, from /proc. */
+export function vmRssKb(pid: number): number {
   const match = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   if (!match) throw new Error(`no VmRSS for process ${pid}`);
   return Number(match[1]);
 }
 
 /** SIGTERM, and SIGKILL if it has not exited within 5 s. */
-async function stop(child: ChildProcess): Promise<void> {
+export async function stop(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   child.kill('SIGTERM');

@@ -2,12 +2,13 @@
  * `npm run bench`: runs every benchmark several times and prints one table
  * (also bench/results/latest.json). `npm run bench -- B4 B6` runs only those;
  * a number among the arguments sets the runs per figure (default 3).
+ * `npm run bench -- B7 soak 30m` adds B7's soak, for that long (default 2 minutes).
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { b4, b5, b6, b7 } from './agent-figures.js';
+import { b4, b5, b6, b7, b7Soak } from './agent-figures.js';
 import { eventToFirstTask, executionsPerSecond, mqttToFirstTask } from './engine-bench.js';
 import { B8_CASES, rendersPerSecond } from './expr-bench.js';
 import { webhookToSuccess } from './hub-bench.js';
@@ -18,9 +19,17 @@ import { type Figure, median, printTable } from './stats.js';
 const ARGS = process.argv.slice(2);
 const RUNS = Number(ARGS.find((a) => /^\d+$/.test(a)) ?? 3);
 const SELECTED = new Set(ARGS.filter((a) => /^B\d+$/i.test(a)).map((a) => a.toUpperCase()));
-const unknown = ARGS.filter((a) => !/^\d+$/.test(a) && !/^B[1-8]$/i.test(a));
+const SOAK = ARGS.includes('soak');
+const SOAK_FOR = ARGS.find((a) => /^\d+[ms]$/.test(a));
+/** How long B7's soak runs: `30m`, `90s`; 2 minutes by default. */
+const SOAK_MS = SOAK_FOR ? Number(SOAK_FOR.slice(0, -1)) * (SOAK_FOR.endsWith('m') ? 60_000 : 1000) : 120_000;
+const unknown = ARGS.filter(
+  (a) => !/^\d+$/.test(a) && !/^B[1-8]$/i.test(a) && a !== 'soak' && a !== SOAK_FOR,
+);
 if (unknown.length > 0) {
-  console.error(`unknown arguments: ${unknown.join(' ')} (expected benchmark ids B1–B8 and a run count)`);
+  console.error(
+    `unknown arguments: ${unknown.join(' ')} (expected benchmark ids B1–B8, a run count, and \`soak\` with a duration such as 30m)`,
+  );
   process.exit(2);
 }
 const wanted = (id: string) => SELECTED.size === 0 || SELECTED.has(id);
@@ -107,6 +116,11 @@ async function main(): Promise<void> {
   if (wanted('B5')) figures.push(...(await b5()));
   if (wanted('B6')) figures.push(...(await b6(repeat, pgUrl)));
   if (wanted('B7')) figures.push(...(await b7(repeat, pgUrl)));
+  if (wanted('B7') && SOAK) {
+    const soak = await b7Soak(pgUrl, SOAK_MS);
+    figures.push(...soak.figures);
+    if (soak.growing) process.exitCode = 1;
+  }
 
   if (wanted('B8')) {
     for (const [name, target] of [
@@ -127,6 +141,7 @@ async function main(): Promise<void> {
   }
 
   printTable(figures);
+  if (process.exitCode === 1) console.error('B7 soak: the agent grows (see the slopes above)');
   const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
   mkdirSync(join(root, 'bench', 'results'), { recursive: true });
   const file = join(root, 'bench', 'results', 'latest.json');

@@ -45,7 +45,8 @@ interface Peer {
   start(url: string, dir: string): ChildProcess;
 }
 
-const ternFlow = (server: string) => `
+/** The B1 flow: a reading above 50 on `bench/sensor/…` → an alert on `bench/alert/<id>`. */
+export const ternFlow = (server: string) => `
 id: sensor-alert
 namespace: bench
 triggers:

@@ -20,7 +20,18 @@ const valid: Messages = {
     outbox: { highSeq: 10, ackedSeq: 4, depth: 6 },
     startedAt: at,
   },
-  status: { state: 'online', since: at, load: { running: 1, queued: 0, rssBytes: 1000 } },
+  status: {
+    state: 'online',
+    since: at,
+    load: { running: 1, queued: 0, rssBytes: 1000 },
+    footprint: {
+      rssBytes: 40_000_000,
+      heapUsedBytes: 9_000_000,
+      heapLimitBytes: 128_000_000,
+      eventLoopDelayP99Ms: 10.5,
+      readyMs: 212.4,
+    },
+  },
   desired: {
     generation: 3,
     flows: [{ namespace: 'plant', id: 'read', revision: 2, hash: 'h', source: 'id: read' }],
@@ -52,6 +63,18 @@ describe('parseMessage', () => {
       expect(parse(kind, valid[kind])).toEqual({ ok: true, value: valid[kind] });
     });
   }
+
+  it('names the footprint field that is wrong in a status', () => {
+    const footprint = { ...valid.status.footprint, eventLoopDelayP99Ms: -1 };
+    const result = parse('status', { ...valid.status, footprint });
+    expect(result.ok).toBe(false);
+    expect(!result.ok && result.error).toBe('status: footprint.eventLoopDelayP99Ms must be >= 0');
+  });
+
+  it('accepts a status without readyMs, as an agent sends it before it is ready', () => {
+    const { readyMs: _, ...footprint } = valid.status.footprint!;
+    expect(parse('status', { ...valid.status, footprint }).ok).toBe(true);
+  });
 
   it('accepts a Buffer payload', () => {
     expect(parseMessage('ack', Buffer.from('{"seq":7}'))).toEqual({ ok: true, value: { seq: 7 } });

@@ -79,6 +79,20 @@ export const TriggerStatusSchema = T.Object({
 });
 export type TriggerStatus = Static<typeof TriggerStatusSchema>;
 
+/** What an agent costs the device it runs on, as of its status message. */
+export const FootprintSchema = T.Object({
+  /** Resident memory of the process (threads included). */
+  rssBytes: Count,
+  /** The main thread's V8 heap: in use, and the cap the old generation may grow to. */
+  heapUsedBytes: Count,
+  heapLimitBytes: Count,
+  /** The 99th percentile of the event loop's delay since the previous status, in milliseconds. */
+  eventLoopDelayP99Ms: T.Number({ minimum: 0 }),
+  /** From process start to connected with its flows applied, the first time, in milliseconds. */
+  readyMs: T.Optional(T.Number({ minimum: 0 })),
+});
+export type Footprint = Static<typeof FootprintSchema>;
+
 /**
  * Agent → hub (QoS 1, retained). The last will is `{state: 'offline', since}`,
  * composed at CONNECT, so its `since` is when that connection opened: the hub
@@ -90,6 +104,8 @@ export const StatusSchema = T.Object({
   version: T.Optional(T.String()),
   load: T.Optional(T.Object({ running: Count, queued: Count, rssBytes: Count })),
   outbox: T.Optional(OutboxStatusSchema),
+  /** Its memory and event loop delay (the outbox's size is in `outbox`). */
+  footprint: T.Optional(FootprintSchema),
   /** Every trigger the agent runs. */
   triggers: T.Optional(T.Array(TriggerStatusSchema)),
 });
@@ -249,9 +265,17 @@ export const MESSAGE_SCHEMAS: { readonly [K in AgentTopicKind]: TSchema } = {
 const ajv = new Ajv({ strict: true, allErrors: true });
 addFormats.default(ajv, ['date-time']);
 
-const validators = Object.fromEntries(
-  Object.entries(MESSAGE_SCHEMAS).map(([kind, schema]) => [kind, ajv.compile(schema)]),
-) as { [K in AgentTopicKind]: ValidateFunction<Messages[K]> };
+/** Compiled on first use: an agent reads three kinds of message, the hub four, and neither needs the rest. */
+const validators = new Map<AgentTopicKind, ValidateFunction>();
+
+function validatorOf(kind: AgentTopicKind): ValidateFunction {
+  let compiled = validators.get(kind);
+  if (!compiled) {
+    compiled = ajv.compile(MESSAGE_SCHEMAS[kind]);
+    validators.set(kind, compiled);
+  }
+  return compiled;
+}
 
 /** At most this many schema problems are listed in one error. */
 const MAX_LISTED = 5;
@@ -270,7 +294,7 @@ export function messageSizeLimit(kind: AgentTopicKind): number {
  * @example checkMessage('ack', { seq: -1 }) // "ack: seq must be >= 0"
  */
 export function checkMessage<K extends AgentTopicKind>(kind: K, value: unknown): string | undefined {
-  const validate = validators[kind];
+  const validate = validatorOf(kind);
   if (!validate(value)) return `${kind}: ${formatErrors(validate.errors ?? [])}`;
   const rule = semanticCheck(kind, value);
   return rule ? `${kind}: ${rule}` : undefined;

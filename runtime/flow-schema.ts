@@ -139,12 +139,18 @@ function addKind(parts: KindParts, definitions: JsonObject): JsonObject {
   return typeSchema;
 }
 
-function assemble(registry: Registry): Assembled {
+/** The plugin types a schema gives properties for; the others are still known names, with no variant. */
+interface Only {
+  tasks: ReadonlySet<Definition>;
+  triggers: ReadonlySet<Definition>;
+}
+
+function assemble(registry: Registry, only?: Only): Assembled {
   const definitions: JsonObject = {};
   const taskType = addKind(
     {
       kind: 'task',
-      defs: registry.tasks(),
+      defs: only ? registry.tasks().filter((d) => only.tasks.has(d)) : registry.tasks(),
       names: registry.taskTypes(),
       lookup: (name) => registry.task(name),
       common: TaskCommonProperties,
@@ -157,7 +163,7 @@ function assemble(registry: Registry): Assembled {
   const triggerType = addKind(
     {
       kind: 'trigger',
-      defs: registry.triggers(),
+      defs: only ? registry.triggers().filter((d) => only.triggers.has(d)) : registry.triggers(),
       names: registry.triggerTypes(),
       lookup: (name) => registry.trigger(name),
       common: TriggerCommonProperties,
@@ -220,20 +226,82 @@ export function createFlowAjv(): Ajv {
 
 const validators = new WeakMap<Registry, FlowSchemaValidator>();
 
+/** Validators kept per registry, one per set of plugin types flows use: the oldest goes beyond this. */
+const MAX_NARROWED = 32;
+
+/** A validator for the flows that use some of the plugin types only. */
+interface Narrowed {
+  validate: ValidateFunction;
+  typeSchemas: Map<unknown, Kind>;
+}
+
 /**
- * The flow validator for a registry, compiled once and cached (flows are
- * validated on every deploy). Throws if a plugin's schema is not valid JSON Schema.
+ * The plugin types a document names: every object's `type` that is a known
+ * task or trigger type (a task's `type` may sit at any depth, under any
+ * property of a flowable). An input's `type: STRING` matches nothing.
+ */
+function usedTypes(document: unknown, registry: Registry): Only {
+  const tasks = new Set<Definition>();
+  const triggers = new Set<Definition>();
+  const walk = (node: unknown): void => {
+    if (Array.isArray(node)) for (const item of node) walk(item);
+    else if (isObject(node)) {
+      if (typeof node.type === 'string') {
+        const task = registry.task(node.type);
+        const trigger = registry.trigger(node.type);
+        if (task) tasks.add(task);
+        if (trigger) triggers.add(trigger);
+      }
+      for (const value of Object.values(node)) walk(value);
+    }
+  };
+  walk(document);
+  return { tasks, triggers };
+}
+
+/**
+ * The flow validator for a registry. Compiling the schema of every plugin
+ * takes most of a small device's start-up (and megabytes of generated code),
+ * so `check` compiles one for the types a flow uses, cached by that set: a
+ * fleet's flows share a few sets. Type names are all known to each one, so an
+ * unknown or misspelt type reads the same. `validate`, the whole schema's
+ * function, is compiled on first use. Throws if a plugin's schema is not
+ * valid JSON Schema.
  *
  * @example flowSchemaValidator(registry).check(flow) // [] when the flow is valid
  */
 export function flowSchemaValidator(registry: Registry): FlowSchemaValidator {
   const cached = validators.get(registry);
   if (cached) return cached;
-  const { schema, typeSchemas } = assemble(registry);
-  const validate = createFlowAjv().compile(schema);
+  const compile = (only?: Only): Narrowed => {
+    const { schema, typeSchemas } = assemble(registry, only);
+    return { validate: createFlowAjv().compile(schema), typeSchemas };
+  };
+  let full: ValidateFunction | undefined;
+  const narrowed = new Map<string, Narrowed>();
+  const narrowedFor = (document: unknown): Narrowed => {
+    const only = usedTypes(document, registry);
+    const key = [
+      ...[...only.tasks].map((d) => variantKey('task', d)),
+      ...[...only.triggers].map((d) => variantKey('trigger', d)),
+    ]
+      .sort()
+      .join(' ');
+    let found = narrowed.get(key);
+    if (!found) {
+      found = compile(only);
+      if (narrowed.size >= MAX_NARROWED) narrowed.delete(narrowed.keys().next().value!);
+      narrowed.set(key, found);
+    }
+    return found;
+  };
   const validator: FlowSchemaValidator = {
-    validate,
+    get validate() {
+      full ??= compile().validate;
+      return full;
+    },
     check(document) {
+      const { validate, typeSchemas } = narrowedFor(document);
       if (validate(document)) return [];
       return explainSchemaErrors((validate.errors ?? []) as ErrorObject[], document, {
         typeKind: (schemaNode) => typeSchemas.get(schemaNode),

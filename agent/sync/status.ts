@@ -1,9 +1,10 @@
-/** What an agent's status carries besides its connection state: its version, load, outbox and triggers; and when it is sent early. */
+/** What an agent's status carries besides its connection state: its version, load, outbox, footprint and triggers; and when it is sent early. */
 import type { Execution } from '../../protocol/execution.js';
 import type { Status } from '../../protocol/messages.js';
 import { isTerminal } from '../../protocol/states.js';
 import type { Engine } from '../../runtime/engine/engine.js';
 import type { TriggerRuntime } from '../../runtime/triggers/runtime.js';
+import type { FootprintMeter } from './footprint.js';
 import type { Outbox } from './outbox.js';
 
 /** Running and queued executions, counted from the engine's changes. */
@@ -37,11 +38,13 @@ export function statusReport(s: {
   load: LoadTracker;
   outbox: Outbox;
   triggers: TriggerRuntime;
-}): Pick<Status, 'version' | 'load' | 'outbox' | 'triggers'> {
+  footprint: FootprintMeter;
+}): Pick<Status, 'version' | 'load' | 'outbox' | 'footprint' | 'triggers'> {
   return {
     version: s.version,
     load: s.load.current(),
     outbox: s.outbox.stats(),
+    footprint: s.footprint.sample(),
     triggers: s.triggers.status(),
   };
 }

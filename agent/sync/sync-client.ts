@@ -43,7 +43,7 @@ export interface SyncClientOptions {
   /** The hello to send on each connect. */
   hello(): Hello;
   /** What the periodic status carries besides state and since. */
-  status(): Pick<Status, 'version' | 'load' | 'outbox' | 'triggers'>;
+  status(): Pick<Status, 'version' | 'load' | 'outbox' | 'footprint' | 'triggers'>;
   onDesired(desired: Desired): void;
   /** Opens the hub's signed documents: a `desired` it refuses is logged, counted and not applied. */
   hubKeys: { open(document: Uint8Array, topic: string): OpenedDocument };

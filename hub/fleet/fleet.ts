@@ -374,6 +374,7 @@ export class Fleet implements FleetControl {
       this.metrics.outbox(agentId, message.outbox);
     }
     if (message.load) status.load = message.load;
+    if (message.footprint) status.footprint = message.footprint;
     // The last will carries no triggers: the last ones reported stay, shown with the agent offline.
     if (message.triggers) status.triggers = message.triggers;
     await this.updateAgent(agent, {

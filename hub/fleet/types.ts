@@ -1,6 +1,12 @@
 /** What the API sees of the fleet: agent lifecycle hooks and commands to agents. */
 import type { Execution } from '../../protocol/execution.js';
-import type { AppliedFlow, OutboxStatus, RefusedFlow, TriggerStatus } from '../../protocol/messages.js';
+import type {
+  AppliedFlow,
+  Footprint,
+  OutboxStatus,
+  RefusedFlow,
+  TriggerStatus,
+} from '../../protocol/messages.js';
 
 /** A command published to an agent: what the API answers with. */
 export interface SentCommand {
@@ -74,6 +80,8 @@ export interface AgentSyncStatus {
   drift?: boolean;
   outbox?: Partial<OutboxStatus>;
   load?: { running: number; queued: number; rssBytes: number };
+  /** Its memory, heap, event loop delay and start-up time, as of its last online status. */
+  footprint?: Footprint;
   /** The triggers it reported running in its last online status. */
   triggers?: TriggerStatus[];
   startedAt?: string;

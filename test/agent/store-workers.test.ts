@@ -2,13 +2,16 @@
  * The store's writer and checkpointer run on worker threads, each a module
  * of its own file. A process started with `--input-type=module` (as `node -e`
  * with top-level await needs) passes that flag on to its workers: the store
- * must keep its writer and its checkpoints there too.
+ * must keep its writer and its checkpoints there too. V8 flags such as the
+ * agent's heap settings are the process's: a worker refuses them, so they
+ * must not be passed on either.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
+import { agentNodeOptions } from '../../agent/v8-flags.js';
 import { assertBuilt, ROOT } from '../support/cli.js';
 
 /** Writes a few hundred KB through the store, then waits for a checkpoint to reach the database file or for an error. */
@@ -29,10 +32,13 @@ store.close();
 process.stdout.write(JSON.stringify({ errors, checkpointed }));
 `;
 
-it('keeps its writer and checkpoints in a process started with --input-type=module', async () => {
+it.each([
+  ['--input-type=module', []],
+  ['the agent V8 heap flags', agentNodeOptions(512 * 1024 ** 2)],
+])('keeps its writer and checkpoints in a process started with %s', async (_, flags) => {
   assertBuilt();
   const dir = mkdtempSync(join(tmpdir(), 'tern-store-module-'));
-  const child = spawn(process.execPath, ['--input-type=module', '-e', SCRIPT], {
+  const child = spawn(process.execPath, [...flags, '--input-type=module', '-e', SCRIPT], {
     env: {
       ...process.env,
       STORE_MODULE: join(ROOT, 'dist', 'agent', 'store', 'sqlite-store.js'),

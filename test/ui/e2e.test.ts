@@ -196,4 +196,17 @@ tasks:
     await expect.poll(() => pill.getAttribute('data-online'), WAIT).toBe('true');
     await page.context().close();
   });
+
+  it("shows an agent's footprint on its page: memory, heap, event loop delay and start-up time", async () => {
+    const agent = await ui().startAgent('gw-footprint', { site: 'foot' });
+    const page = await ui().open('/agents/gw-footprint');
+    const footprint = page.locator('[data-testid="agent-footprint"]');
+    await expect
+      .poll(() => footprint.textContent(), WAIT)
+      .toMatch(
+        /^[\d.]+ [KMG]i?B resident, heap [\d.]+ [KMG]i?B of [\d.]+ [KMG]i?B, event loop delay p99 [\d.]+ ms, ready [\d.]+ m?s after start$/,
+      );
+    await agent.close();
+    await page.context().close();
+  });
 });

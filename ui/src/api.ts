@@ -69,6 +69,15 @@ export interface AgentStatus {
   drift?: boolean;
   outbox?: { depth?: number; bytes?: number; oldestAgeMs?: number; dropped?: number; full?: boolean };
   load?: { running: number; queued: number; rssBytes: number };
+  /** What the agent costs its device, as of its last online status. */
+  footprint?: {
+    rssBytes: number;
+    heapUsedBytes: number;
+    heapLimitBytes: number;
+    eventLoopDelayP99Ms: number;
+    /** Process start → connected with its flows applied. */
+    readyMs?: number;
+  };
   startedAt?: string;
   pluginTypes?: string[];
   /** Every trigger of its flows, as it last reported them. */

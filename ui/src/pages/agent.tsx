@@ -178,6 +178,18 @@ export function AgentPage({ id }: { id: string }): JSX.Element {
                 </dd>
               </div>
             )}
+            {a.status.footprint && (
+              <div>
+                <dt>Footprint</dt>
+                <dd data-testid="agent-footprint">
+                  {bytes(a.status.footprint.rssBytes)} resident, heap{' '}
+                  {bytes(a.status.footprint.heapUsedBytes)} of {bytes(a.status.footprint.heapLimitBytes)},
+                  event loop delay p99 {a.status.footprint.eventLoopDelayP99Ms} ms
+                  {a.status.footprint.readyMs !== undefined &&
+                    `, ready ${duration(a.status.footprint.readyMs)} after start`}
+                </dd>
+              </div>
+            )}
           </dl>
         </Card>
         <Card title="Labels">
