@@ -11,6 +11,7 @@ import { b4, b5, b6, b7 } from './agent-figures.js';
 import { eventToFirstTask, executionsPerSecond, mqttToFirstTask } from './engine-bench.js';
 import { B8_CASES, rendersPerSecond } from './expr-bench.js';
 import { webhookToSuccess } from './hub-bench.js';
+import { b9 } from './hub-memory-bench.js';
 import { benchPgUrl } from './pg.js';
 import { sensorAlertFigures } from './sensor-alert-figures.js';
 import { type Figure, median, printTable } from './stats.js';
@@ -18,9 +19,9 @@ import { type Figure, median, printTable } from './stats.js';
 const ARGS = process.argv.slice(2);
 const RUNS = Number(ARGS.find((a) => /^\d+$/.test(a)) ?? 3);
 const SELECTED = new Set(ARGS.filter((a) => /^B\d+$/i.test(a)).map((a) => a.toUpperCase()));
-const unknown = ARGS.filter((a) => !/^\d+$/.test(a) && !/^B[1-8]$/i.test(a));
+const unknown = ARGS.filter((a) => !/^\d+$/.test(a) && !/^B[1-9]$/i.test(a));
 if (unknown.length > 0) {
-  console.error(`unknown arguments: ${unknown.join(' ')} (expected benchmark ids B1–B8 and a run count)`);
+  console.error(`unknown arguments: ${unknown.join(' ')} (expected benchmark ids B1–B9 and a run count)`);
   process.exit(2);
 }
 const wanted = (id: string) => SELECTED.size === 0 || SELECTED.has(id);
@@ -107,6 +108,7 @@ async function main(): Promise<void> {
   if (wanted('B5')) figures.push(...(await b5()));
   if (wanted('B6')) figures.push(...(await b6(repeat, pgUrl)));
   if (wanted('B7')) figures.push(...(await b7(repeat, pgUrl)));
+  if (wanted('B9')) figures.push(...(await b9(repeat, pgUrl)));
 
   if (wanted('B8')) {
     for (const [name, target] of [
