@@ -9,7 +9,7 @@ import { PGlite } from '@electric-sql/pglite';
 /**
  * PostgreSQL settings that differ from PGlite's. PGlite runs PostgreSQL in one WebAssembly
  * memory that grows and never shrinks, and initdb's defaults size shared buffers for a server
- * (128 MB, all of it touched at start). A hub's working set is far smaller; docs/decisions/hub-memory.md
+ * (128 MB, all of it touched at start). A hub's working set is far smaller; docs/decisions/hub.md
  * gives the measurements.
  */
 export const PGLITE_SETTINGS: Readonly<Record<string, string>> = {
