@@ -1,14 +1,16 @@
 #!/usr/bin/env node
-// Builds the agent for devices: dist/agent/tern-agent.mjs and its worker modules, one file each, plus
+// Builds the agent for devices: dist/tern-agent/tern-agent.mjs and its worker modules, one file each, plus
 // better-sqlite3's native module beside them — all a device needs besides Node.js (docs/device-install.md).
+// `--outdir DIR` writes elsewhere (tests build their own copy).
 import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join, relative } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const out = join(root, 'dist', 'tern-agent');
+const outdirFlag = process.argv.indexOf('--outdir');
+const out = outdirFlag > 0 ? resolve(process.argv[outdirFlag + 1]) : join(root, 'dist', 'tern-agent');
 const SOURCES = ['protocol', 'plugins', 'runtime', 'agent', 'cli'];
 
 // Worker threads start from a module file of their own: `new URL('./x-worker.js', import.meta.url)`.
@@ -107,5 +109,7 @@ const addon = join(
 copyFileSync(join(addon, 'better_sqlite3.node'), join(out, 'better_sqlite3.node'));
 
 for (const [file, { bytes }] of Object.entries(result.metafile.outputs)) {
-  process.stdout.write(`${relative(root, file)}  ${(bytes / 1024 / 1024).toFixed(2)} MB\n`);
+  process.stdout.write(
+    `${relative(process.cwd(), resolve(root, file))}  ${(bytes / 1024 / 1024).toFixed(2)} MB\n`,
+  );
 }

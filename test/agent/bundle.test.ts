@@ -23,7 +23,7 @@ function isolatedDir(): string {
 }
 
 describe('the device bundle', () => {
-  let bundle: string;
+  let bundle: Awaited<ReturnType<typeof buildBundle>>;
   let device: string;
   let hub: DeviceHub;
   let agent: ChildProcess | undefined;
@@ -31,7 +31,7 @@ describe('the device bundle', () => {
   beforeAll(async () => {
     bundle = await buildBundle();
     device = isolatedDir();
-    for (const file of readdirSync(bundle)) copyFileSync(join(bundle, file), join(device, file));
+    for (const file of readdirSync(bundle.dir)) copyFileSync(join(bundle.dir, file), join(device, file));
     hub = await DeviceHub.start();
   }, 180_000);
 
@@ -43,10 +43,11 @@ describe('the device bundle', () => {
     }
     await hub?.close();
     if (device) rmSync(device, { recursive: true, force: true });
+    bundle?.remove();
   });
 
   it('holds the entry, its worker modules, better-sqlite3’s addon and the licences, nothing else', () => {
-    const files = readdirSync(bundle);
+    const files = readdirSync(bundle.dir);
     expect(files).toEqual(expect.arrayContaining(['tern-agent.mjs', 'better_sqlite3.node']));
     for (const file of files)
       expect(file).toMatch(/^(tern-agent\.mjs(\.LEGAL\.txt)?|[\w-]+-worker\.mjs|better_sqlite3\.node)$/);

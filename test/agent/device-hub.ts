@@ -9,19 +9,19 @@ import { type Hub, startHub } from '../../hub/hub.js';
 import { ROOT } from '../support/cli.js';
 import { eventually } from './harness.js';
 
-/** Where `npm run build:agent` puts the bundle. */
-export const BUNDLE = join(ROOT, 'dist', 'tern-agent');
-
 /** What the flow logs: jq's WebAssembly and java.time's port both have to load on the device. */
 export const GREETING = 'jq 42 on Sunday 6 December 2026';
 
-let built: Promise<unknown> | undefined;
-
-/** Builds the bundle (once per test process) and resolves with its folder. */
-export async function buildBundle(): Promise<string> {
-  built ??= promisify(execFile)(process.execPath, [join(ROOT, 'scripts', 'build-agent.mjs')], { cwd: ROOT });
-  await built;
-  return BUNDLE;
+/**
+ * Builds the bundle as `npm run build:agent` does, into a folder of the calling test's own (test files
+ * run in parallel, and one must not remove the bundle another is copying), and resolves with it.
+ */
+export async function buildBundle(): Promise<{ dir: string; remove(): void }> {
+  const dir = mkdtempSync(join(tmpdir(), 'tern-agent-bundle-'));
+  await promisify(execFile)(process.execPath, [join(ROOT, 'scripts', 'build-agent.mjs'), '--outdir', dir], {
+    cwd: ROOT,
+  });
+  return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
 const ADMIN = 'tern_device_test_admin_token_0123456789';

@@ -38,7 +38,7 @@ it('systemd-analyze verify accepts the unit, with nothing to say', async (contex
   try {
     const unit = readFileSync(join(DEPLOY, 'tern-agent.service'), 'utf8')
       .replaceAll('@NODE@', process.execPath)
-      .replaceAll('@PREFIX@', join(ROOT, 'dist', 'tern-agent'));
+      .replaceAll('@PREFIX@', '/opt/tern-agent');
     writeFileSync(join(dir, 'tern-agent.service'), unit);
     // verify reports what it ignores on stderr and still exits 0: both must be clean.
     const { stdout, stderr } = await run('systemd-analyze', ['verify', join(dir, 'tern-agent.service')]);
@@ -57,7 +57,9 @@ describeWithService('DOCKER_HOST', 'deploy/agent in a clean Debian root file sys
   const cleanups: Array<() => Promise<unknown>> = [];
 
   beforeAll(async () => {
-    bundle = await buildBundle();
+    const built = await buildBundle();
+    cleanups.push(async () => built.remove());
+    bundle = built.dir;
     hub = await DeviceHub.start();
   }, 180_000);
 
@@ -114,8 +116,8 @@ eval "exec setpriv --reuid=tern-agent --regid=tern-agent --init-groups $(sed -n 
     expect(printed).toContain('state: tern-agent:tern-agent 750');
     expect(printed).toContain('settings: root:tern-agent 640');
     expect(printed).toMatch(/^installed: better_sqlite3\.node .*tern-agent\.mjs/m);
-    // biome-ignore lint/suspicious/noTemplateCurlyInString: systemd's own ${VAR} syntax, expected verbatim.
     expect(printed).toContain(
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: systemd's own ${VAR} syntax, expected verbatim.
       'ExecStart=/usr/local/bin/node /opt/tern-agent/tern-agent.mjs agent --hub=${TERN_HUB_URL} --id=${TERN_AGENT_ID} --data-dir=/var/lib/tern-agent $TERN_AGENT_FLAGS',
     );
     // The database is the agent's, written by the service's user.
