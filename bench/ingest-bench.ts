@@ -9,7 +9,7 @@ import { Registry } from 'prom-client';
 import { ingestBatch } from '../hub/fleet/ingest.js';
 import { FleetMetrics } from '../hub/fleet/metrics.js';
 import { openHubStorage } from '../hub/store/hub-storage.js';
-import { type Logger, silentLogger } from '../protocol/logger.js';
+import { silentLogger } from '../protocol/logger.js';
 import type { EventRecord } from '../protocol/messages.js';
 import { agentTopic } from '../protocol/topics.js';
 import { api, hubPlace, registerAgent, startBenchHub } from './bench-hub.js';

@@ -6,20 +6,14 @@
  * measured the same way.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { agentNodeOptions } from '../agent/v8-flags.js';
 import type { Hub } from '../hub/hub.js';
 import { api, hubPlace, registerAgent, startBenchHub, until } from './bench-hub.js';
-import { median } from './stats.js';
+import { settledRss, stop } from './process-rss.js';
 
 const CLI = join(dirname(fileURLToPath(import.meta.url)), '..', 'cli', 'main.js');
-
-/** How long the agent is left alone after applying its flows, then how samples are taken. */
-const SETTLE_MS = 3000;
-const SAMPLES = 5;
-const SAMPLE_EVERY_MS = 200;
 
 const AGENT = 'b7-agent';
 
@@ -149,32 +143,4 @@ export async function bareNodeRss(): Promise<number> {
   } finally {
     await stop(child);
   }
-}
-
-/** Waits {@link SETTLE_MS}, then the median of a few VmRSS readings, in MB. */
-async function settledRss(pid: number): Promise<number> {
-  await new Promise((r) => setTimeout(r, SETTLE_MS));
-  const samples: number[] = [];
-  for (let i = 0; i < SAMPLES; i++) {
-    samples.push(vmRssKb(pid) / 1024);
-    await new Promise((r) => setTimeout(r, SAMPLE_EVERY_MS));
-  }
-  return median(samples);
-}
-
-/** VmRSS of a process, in kB, from /proc. */
-export function vmRssKb(pid: number): number {
-  const match = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  if (!match) throw new Error(`no VmRSS for process ${pid}`);
-  return Number(match[1]);
-}
-
-/** SIGTERM, and SIGKILL if it has not exited within 5 s. */
-export async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-  await exited;
-  clearTimeout(timer);
 }

@@ -12,6 +12,7 @@ import { b4, b5, b6, b7, b7Soak } from './agent-figures.js';
 import { eventToFirstTask, executionsPerSecond, mqttToFirstTask } from './engine-bench.js';
 import { B8_CASES, rendersPerSecond } from './expr-bench.js';
 import { webhookToSuccess } from './hub-bench.js';
+import { b9 } from './hub-memory-bench.js';
 import { benchPgUrl } from './pg.js';
 import { sensorAlertFigures } from './sensor-alert-figures.js';
 import { type Figure, median, printTable } from './stats.js';
@@ -24,11 +25,11 @@ const SOAK_FOR = ARGS.find((a) => /^\d+[ms]$/.test(a));
 /** How long B7's soak runs: `30m`, `90s`; 2 minutes by default. */
 const SOAK_MS = SOAK_FOR ? Number(SOAK_FOR.slice(0, -1)) * (SOAK_FOR.endsWith('m') ? 60_000 : 1000) : 120_000;
 const unknown = ARGS.filter(
-  (a) => !/^\d+$/.test(a) && !/^B[1-8]$/i.test(a) && a !== 'soak' && a !== SOAK_FOR,
+  (a) => !/^\d+$/.test(a) && !/^B[1-9]$/i.test(a) && a !== 'soak' && a !== SOAK_FOR,
 );
 if (unknown.length > 0) {
   console.error(
-    `unknown arguments: ${unknown.join(' ')} (expected benchmark ids B1–B8, a run count, and \`soak\` with a duration such as 30m)`,
+    `unknown arguments: ${unknown.join(' ')} (expected benchmark ids B1–B9, a run count, and \`soak\` with a duration such as 30m)`,
   );
   process.exit(2);
 }
@@ -121,6 +122,7 @@ async function main(): Promise<void> {
     figures.push(...soak.figures);
     if (soak.growing) process.exitCode = 1;
   }
+  if (wanted('B9')) figures.push(...(await b9(repeat, pgUrl)));
 
   if (wanted('B8')) {
     for (const [name, target] of [

@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import mqtt from 'mqtt';
 import type { Hub } from '../hub/hub.js';
 import { api, freePort, hubPlace, registerAgent, startBenchHub, until } from './bench-hub.js';
-import { spawnAgent, stop, vmRssKb } from './memory-bench.js';
+import { spawnAgent } from './memory-bench.js';
+import { stop, vmRssKb } from './process-rss.js';
 import { ternFlow } from './sensor-alert-bench.js';
 
 const AGENT = 'b7-soak';

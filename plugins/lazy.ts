@@ -3,17 +3,17 @@
  * definition and schema stay eager, but a process whose flows never use Kafka,
  * MySQL, PostgreSQL or containers never loads (nor keeps in memory) their drivers.
  */
-import { createRequire } from 'node:module';
-
-const require = createRequire(import.meta.url);
 
 /**
- * A loader for a package's CommonJS entry: `require`d on the first call, then cached by Node.
+ * A loader for a package's CommonJS entry: `load` runs on the first call, then Node's cache answers.
+ * Each caller passes its own `require` (made with `createRequire`) and a literal id, so that the
+ * agent's bundler (scripts/build-agent.mjs) sees and bundles the package.
  *
  * @example
- * const kafkajs = lazyModule<typeof import('kafkajs')>('kafkajs');
+ * const require = createRequire(import.meta.url);
+ * const kafkajs = lazyModule<typeof import('kafkajs')>(() => require('kafkajs'));
  * new (kafkajs().Kafka)(config);
  */
-export function lazyModule<T>(id: string): () => T {
-  return () => require(id) as T;
+export function lazyModule<T>(load: () => unknown): () => T {
+  return () => load() as T;
 }

@@ -2,7 +2,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { PGlite } from '@electric-sql/pglite';
+import type { PGlite } from '@electric-sql/pglite';
 import { sql } from 'drizzle-orm';
 import { readMigrationFiles } from 'drizzle-orm/migrator';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
@@ -12,6 +12,7 @@ import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
 import postgres from 'postgres';
 import { lockDirectory } from './dir-lock.js';
+import { openPgliteClient, openPgliteInMemory } from './pglite-client.js';
 import { schema } from './schema.js';
 
 /** The drizzle database, whichever driver is behind it. */
@@ -69,14 +70,14 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
 
 async function openPglite(options: { dataDir: string } | { memory: true }): Promise<Database> {
   if (!('dataDir' in options)) {
-    const client = await PGlite.create();
+    const client = await openPgliteInMemory();
     return { db: drizzlePglite({ client, schema }), driver: 'pglite', close: () => client.close() };
   }
   mkdirSync(dirname(options.dataDir), { recursive: true });
   const release = lockDirectory(`${options.dataDir}.lock`);
   let client: PGlite;
   try {
-    client = await PGlite.create({ dataDir: options.dataDir });
+    client = await openPgliteClient(options.dataDir);
   } catch (error) {
     release();
     throw error;

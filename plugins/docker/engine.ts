@@ -1,10 +1,14 @@
 /** The container engine a runtime talks to: one dockerode client, found the way the Docker CLI finds it. */
+import { createRequire } from 'node:module';
 import type Docker from 'dockerode';
 import { TaskError } from '../../protocol/errors.js';
 import type { PluginHost, SharedResource } from '../../protocol/plugin.js';
 import { lazyModule } from '../lazy.js';
 
-const dockerode = lazyModule<typeof Docker>('dockerode');
+// Named `require` with a literal id so that the agent's bundler (scripts/build-agent.mjs) bundles the driver.
+const require = createRequire(import.meta.url);
+
+const dockerode = lazyModule<typeof Docker>(() => require('dockerode'));
 
 /** Key of the client in `PluginHost.shared`. */
 export const ENGINE_KEY = 'docker.engine';

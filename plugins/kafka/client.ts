@@ -3,13 +3,17 @@
  * `security.protocol`, `sasl.jaas.config` …) compiled into kafkajs options.
  * Shared by `kafka.produce`, the `kafka` trigger and the hub's Kafka bridge.
  */
+import { createRequire } from 'node:module';
 import { Type as T } from '@sinclair/typebox';
 import type { CompressionTypes, ConsumerConfig, Kafka, KafkaConfig, ProducerConfig } from 'kafkajs';
 import type { PropertyProblem } from '../../protocol/plugin.js';
 import { lazyModule } from '../lazy.js';
 import { saslOptions, tlsOptions } from './security.js';
 
-const kafkajs = lazyModule<typeof import('kafkajs')>('kafkajs');
+// Named `require` with a literal id so that the agent's bundler (scripts/build-agent.mjs) bundles the driver.
+const require = createRequire(import.meta.url);
+
+const kafkajs = lazyModule<typeof import('kafkajs')>(() => require('kafkajs'));
 
 /** Kafka client properties as Kestra writes them: `{ "bootstrap.servers": "host:9092", … }`. */
 export type KafkaProperties = Record<string, string | number | boolean>;

@@ -1,11 +1,15 @@
 /** MySQL and MariaDB through mysql2: server-side prepared statements, the connection dropped on abort. */
+import { createRequire } from 'node:module';
 import type { PoolConnection, ResultSetHeader } from 'mysql2/promise';
 import { lazyModule } from '../lazy.js';
 import { abortable, type SqlClient } from './client.js';
 import type { NetworkConnection } from './connection.js';
 import { jsonRow, type Row } from './values.js';
 
-const mysql = lazyModule<typeof import('mysql2/promise')>('mysql2/promise');
+// Named `require` with a literal id so that the agent's bundler (scripts/build-agent.mjs) bundles the driver.
+const require = createRequire(import.meta.url);
+
+const mysql = lazyModule<typeof import('mysql2/promise')>(() => require('mysql2/promise'));
 
 /** Milliseconds an unused connection stays open. */
 const IDLE_MS = 60_000;

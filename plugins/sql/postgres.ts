@@ -1,11 +1,15 @@
 /** PostgreSQL through postgres.js: bound parameters, cancelled on abort, rows streamed by a cursor. */
+import { createRequire } from 'node:module';
 import type postgres from 'postgres';
 import { lazyModule } from '../lazy.js';
 import { abortable, type SqlClient } from './client.js';
 import type { NetworkConnection } from './connection.js';
 import { jsonRow, type Row } from './values.js';
 
-const postgresJs = lazyModule<typeof postgres>('postgres');
+// Named `require` with a literal id so that the agent's bundler (scripts/build-agent.mjs) bundles the driver.
+const require = createRequire(import.meta.url);
+
+const postgresJs = lazyModule<typeof postgres>(() => require('postgres'));
 
 /** Seconds an unused connection stays open. */
 const IDLE_SECONDS = 60;

@@ -7,15 +7,16 @@ export interface JodaLocale {
   readonly US: unknown;
 }
 
-const load = createRequire(import.meta.url);
+// Named `require` with literal ids so that the agent's bundler (scripts/build-agent.mjs) bundles what it loads.
+const require = createRequire(import.meta.url);
 let core: JodaCore | undefined;
 let locale: JodaLocale | undefined;
 
 /** @js-joda/core with the IANA time-zone database installed. */
 export function joda(): JodaCore {
   if (!core) {
-    core = load('@js-joda/core') as JodaCore;
-    load('@js-joda/timezone');
+    core = require('@js-joda/core') as JodaCore;
+    require('@js-joda/timezone');
   }
   return core;
 }
@@ -24,8 +25,8 @@ export function joda(): JodaCore {
 export function usLocale(): unknown {
   if (!locale) {
     joda();
-    load('@js-joda/locale_en-us');
-    locale = (load('@js-joda/locale') as { Locale: JodaLocale }).Locale;
+    require('@js-joda/locale_en-us');
+    locale = (require('@js-joda/locale') as { Locale: JodaLocale }).Locale;
   }
   return locale.US;
 }

@@ -1,5 +1,4 @@
 /** Kestra's `jq` filter over real jq (jq-wasm's WebAssembly build), run synchronously with its files served from memory. */
-import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fromYaml } from './yaml.js';
 
@@ -106,18 +105,19 @@ function preview(json: string): string {
   return json.length > 80 ? `${json.slice(0, 77)}...` : json;
 }
 
-/** Compiles jq once: the wasm bytes come from the base64 data URL embedded in jq-wasm's build. */
+// Named `require` with literal ids so that the agent's bundler (scripts/build-agent.mjs) bundles what it loads.
+const require = createRequire(import.meta.url);
+
+/**
+ * Compiles jq once: the wasm bytes come from the base64 data URL embedded in the factory's own source
+ * (read back with `toString`, so it works from node_modules and from a bundle alike).
+ */
 function compile(): NonNullable<typeof compiled> {
   if (compiled) return compiled;
-  const load = createRequire(import.meta.url);
-  const path = load.resolve('jq-wasm/dist/build/jq.js');
-  const source = readFileSync(path, 'utf8');
-  const match = /data:application\/octet-stream;base64,([A-Za-z0-9+/=]+)/.exec(source);
-  if (!match) throw new Error(`jq: no embedded WebAssembly module found in ${path}`);
-  compiled = {
-    module: new wasmApi.Module(Buffer.from(match[1]!, 'base64')),
-    factory: load(path) as (options: object) => Promise<unknown>,
-  };
+  const factory = require('jq-wasm/dist/build/jq.js') as (options: object) => Promise<unknown>;
+  const match = /data:application\/octet-stream;base64,([A-Za-z0-9+/=]+)/.exec(factory.toString());
+  if (!match) throw new Error("jq: no embedded WebAssembly module found in jq-wasm's build");
+  compiled = { module: new wasmApi.Module(Buffer.from(match[1]!, 'base64')), factory };
   return compiled;
 }
 
