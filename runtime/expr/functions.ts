@@ -28,6 +28,8 @@ export interface ExpressionFunctions {
     /** Size in bytes. Throws if missing. */
     size(path: string): number;
   };
+  /** `errorLogs()`: the ERROR log lines of the execution being rendered for; absent outside an execution. */
+  errorLogs?(): unknown[];
 }
 
 function name(value: unknown, what: string): string {
