@@ -7,10 +7,22 @@ import { fail } from './errors.js';
  * The mark keeps `1.5 + 1.5` printing `3.0` and `10 / 3` (two longs) giving `3`.
  */
 export class JavaDouble {
-  constructor(readonly value: number) {
+  /**
+   * @param javaClass the class Kestra would hold the value as: a double, unless the `number` filter read a
+   *   `Float` or a `BigDecimal` (which only `className` tells apart; arithmetic is a double's).
+   * @param text how the value prints, when that is not `Double.toString` (a `BigDecimal`'s digits).
+   */
+  constructor(
+    readonly value: number,
+    readonly javaClass: JavaDecimalClass = 'java.lang.Double',
+    readonly text?: string,
+  ) {
     Object.freeze(this);
   }
 }
+
+/** The decimal classes Kestra's `number` filter gives. */
+export type JavaDecimalClass = 'java.lang.Double' | 'java.lang.Float' | 'java.math.BigDecimal';
 
 /** A number of any of the three shapes. */
 export type JavaNumber = number | bigint | JavaDouble;
@@ -63,7 +75,7 @@ export function doubleText(value: number): string {
 
 /** A number as Pebble prints it. */
 export function numberText(value: JavaNumber): string {
-  if (value instanceof JavaDouble) return doubleText(value.value);
+  if (value instanceof JavaDouble) return value.text ?? doubleText(value.value);
   if (typeof value === 'bigint') return value.toString();
   return Number.isInteger(value) ? String(value) : doubleText(value);
 }

@@ -57,11 +57,13 @@ export function formatDate(input: unknown, options: DateOptions = {}): string | 
 /** Pebble: `value | dateAdd(amount, unit, format, timeZone, existingFormat, locale)`; `unit` is a ChronoUnit name. */
 export function dateAdd(
   input: unknown,
-  amount: number | bigint,
+  amount: number | bigint | string,
   unit: string,
   options: DateOptions = {},
 ): string | null {
   if (input === null || input === undefined) return null;
+  // Kestra reads the amount as a long: a number, or a string holding one (DateAddFilter.getAsLong).
+  if (typeof amount === 'string' && /^[+-]?\d+$/.test(amount.trim())) amount = BigInt(amount.trim());
   if (typeof amount === 'number' ? !Number.isInteger(amount) : typeof amount !== 'bigint')
     throw new Error(`dateAdd: amount must be an integer, got ${describe(amount)}`);
   const zone = zoneOf(options.timeZone);
@@ -150,8 +152,12 @@ export function readDate(input: unknown, zone: ZoneId, existingFormat?: string):
     existingFormat === undefined || existingFormat === null
       ? undefined
       : formatterFor(String(existingFormat), undefined);
+  // java.time reads an offset of hours alone (`+02`); js-joda needs its minutes.
+  const zoned = formatter
+    ? input
+    : input.replace(/([T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?[+-]\d{2})$/, '$1:00');
   const attempts: Array<() => ZonedDateTime> = [
-    () => ZonedDateTime.parse(input, formatter ?? DateTimeFormatter.ISO_ZONED_DATE_TIME),
+    () => ZonedDateTime.parse(zoned, formatter ?? DateTimeFormatter.ISO_ZONED_DATE_TIME),
     () => LocalDateTime.parse(input, formatter ?? DateTimeFormatter.ISO_LOCAL_DATE_TIME).atZone(zone),
     () => LocalDate.parse(input, formatter ?? DateTimeFormatter.ISO_LOCAL_DATE).atStartOfDay(zone),
   ];
