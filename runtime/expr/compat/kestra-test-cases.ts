@@ -2,6 +2,7 @@
 import type { Section } from './table.js';
 
 const K = (test: string) => `Kestra test: ${test}`;
+const JAVA = (what: string) => `Java 21 DateTimeFormatter: ${what}`;
 const ZONED = '{% set zoned = "2013-09-08T16:19:12.123456+01:00" %}';
 const BLOCK = '{% set block = {"test": {"child": "awesome"}} %}{% set inner = "test" %}';
 const VARS = '{% set vars = {"string": "string", "int": 1, "float": 1.123, "bool": true, "null": null} %}';
@@ -270,6 +271,58 @@ export const KESTRA_TEST_CASES: readonly Section[] = [
         K('DateAddFilterTest'),
       ],
       ['{{ null | dateAdd(1, "DAYS") | date("yyyy-MM-dd") }}', '', K('DateAddFilterTest')],
+      [
+        '{{ "2013-09-08T16:19:00+02" | dateAdd(1, "DAYS") | date("yyyy-MM-dd HH:mm:ss z", timeZone="Australia/Perth") }}',
+        '2013-09-09 22:19:00 AWST',
+        K('DateAddFilterTest'),
+      ],
+      [
+        '{{ "2013-09-08T16:19:00+02" | date("zzzz", timeZone="Europe/Paris") }}',
+        'Central European Summer Time',
+        JAVA('zzzz, Locale.US'),
+      ],
+      ['{{ "2013-01-08T16:19:00+02" | date("z", timeZone="Europe/Paris") }}', 'CET', JAVA('z, Locale.US')],
+      [
+        '{{ "2013-09-08T16:19:00+02" | date("z", timeZone="America/New_York") }}',
+        'EDT',
+        JAVA('z, Locale.US'),
+      ],
+      ['{{ "2013-09-08T16:19:00+02" | date("z") }}', 'UTC', JAVA('z of UTC')],
+      ['{{ "2013-09-08T16:19:00+02" | date("z", timeZone="+02:00") }}', '+02:00', JAVA('z of an offset')],
+      [
+        '{{ "2013-09-08T16:19:00+02" | date("v", timeZone="America/Los_Angeles") }}',
+        'PT',
+        JAVA('v, Locale.US'),
+      ],
+      [
+        '{{ "2013-09-08T16:19:00+02" | date("vvvv", timeZone="Europe/Paris") }}',
+        'Central European Time',
+        JAVA('vvvv, Locale.US'),
+      ],
+      ['{{ "2013-09-08T16:19:00+02" | date("VV", timeZone="Europe/Paris") }}', 'Europe/Paris', JAVA('VV')],
+      [
+        '{{ "2013-09-08T16:19:00+02" | date("z", timeZone="Asia/Jakarta") }}',
+        'WIT',
+        JAVA('z, Locale.US'),
+        "Java prints WIB. Short zone names come from CLDR's English abbreviations where it has them, else the initials of the English name (Western Indonesia Time); Java's own abbreviations differ for some zones outside Europe, America and Australia. Long names (zzzz, vvvv) are CLDR's, as in Java.",
+      ],
+      [
+        '{{ "2013-09-08T16:19:00+02" | date("EEEE d MMMM yyyy, zzzz", timeZone="Europe/Paris", locale="fr") }}',
+        'dimanche 8 septembre 2013, heure d’été d’Europe centrale',
+        JAVA('Locale.FRENCH'),
+      ],
+      [
+        '{{ "2013-09-08T16:19:00+02" | date("EEEE d MMMM yyyy", locale="de_DE") }}',
+        'Sonntag 8 September 2013',
+        JAVA('Locale.GERMANY'),
+      ],
+      ['{{ "2013-09-08T16:19:00+02" | date("MMMM", locale="ja") }}', '9月', JAVA('Locale.JAPANESE')],
+      [
+        '{{ "2013-09-08T16:19:00+02" | date("EEEE", locale="xx") }}',
+        { error: "date: locale 'xx' is not available" },
+        'Tern: a locale without CLDR data',
+        "Java falls back to its root locale data for a locale it does not know; Tern has the languages @js-joda/locale ships (CLDR 36: ar, cs, da, de, el, en, es, fi, fr, hi, it, ja, ko, lt, nb_NO, nn_NO, no, pl, ro, ru, sk, sv, tr, uk, zh and some regional variants) and says so rather than print other names. Names that changed between CLDR 36 and Java 21's CLDR 42 can differ.",
+      ],
     ],
   },
 ];

@@ -55,7 +55,9 @@ export const SECTIONS: readonly Section[] = [
 ];
 
 const cell = (text: string): string =>
-  `\`${text.replace(/\n/g, '⏎').replace(/\r/g, '␍').replace(/\t/g, '⇥')}\``.replace(/\|/g, '\\|').replace(/^``$/, '(empty)');
+  `\`${text.replace(/\n/g, '⏎').replace(/\r/g, '␍').replace(/\t/g, '⇥')}\``
+    .replace(/\|/g, '\\|')
+    .replace(/^``$/, '(empty)');
 
 function expectedCell(expected: Expected): string {
   if (typeof expected === 'string') return expected === '' ? '(empty)' : cell(expected);
