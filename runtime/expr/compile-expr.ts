@@ -205,11 +205,23 @@ function compileMap(entries: [Expr, Expr][], defs: Definitions): Eval {
   };
 }
 
+/**
+ * A value used as a condition. Kestra runs Pebble with strict variables, where `if`, `not`, `and` and
+ * `or` refuse a null (Pebble's LogicTest); other values by their truthiness.
+ */
+export function condition(value: unknown, where: string): boolean {
+  if (value === null || value === undefined)
+    return fail(
+      `a null value cannot be a condition of ${where} (strict variables); test it with 'is null' or '??'`,
+    );
+  return isTruthy(value);
+}
+
 function compileUnary(operator: string, operand: Eval): Eval {
   return (frame) => {
     const value = operand(frame);
     if (value instanceof Missing) return value;
-    if (operator === 'not') return !isTruthy(value);
+    if (operator === 'not') return !condition(value, "'not'");
     return arithmetic(operator === '-' ? -1 : 1, value, '*');
   };
 }
@@ -242,17 +254,17 @@ function compileBinary(operator: string, left: Eval, right: Eval): Eval {
       return (frame) => {
         const a = left(frame);
         if (a instanceof Missing) return a;
-        if (!isTruthy(a)) return false;
+        if (!condition(a, "'and'")) return false;
         const b = right(frame);
-        return b instanceof Missing ? b : isTruthy(b);
+        return b instanceof Missing ? b : condition(b, "'and'");
       };
     case 'or':
       return (frame) => {
         const a = left(frame);
         if (a instanceof Missing) return a;
-        if (isTruthy(a)) return true;
+        if (condition(a, "'or'")) return true;
         const b = right(frame);
-        return b instanceof Missing ? b : isTruthy(b);
+        return b instanceof Missing ? b : condition(b, "'or'");
       };
     case '??':
       return (frame) => {

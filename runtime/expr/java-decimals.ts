@@ -1,16 +1,5 @@
 /** The decimal classes of Kestra's `number` filter (commons-lang's `NumberUtils`): Float, Double or BigDecimal. */
-import { doubleText, JavaDouble } from './numbers.js';
-
-/** Java's `Float.toString` of `value` rounded to a float: the fewest digits that read back as the same float. */
-export function floatText(value: number): string {
-  const float = Math.fround(value);
-  if (!Number.isFinite(float)) return doubleText(float);
-  for (let digits = 1; digits <= 9; digits++) {
-    const shortest = Number(float.toPrecision(digits));
-    if (Math.fround(shortest) === float) return doubleText(shortest);
-  }
-  return doubleText(float);
-}
+import { doubleText, floatText, JavaDouble } from './numbers.js';
 
 /** A decimal's digits without sign noise, leading or trailing zeros: `+012.50` → `12.5`. */
 function digitsOf(text: string): string {
@@ -37,8 +26,8 @@ export function javaDecimal(text: string): JavaDouble {
 }
 
 /**
- * A `Float`: the value rounded to a float, printed as Java prints a float (`12.3`); arithmetic widens the
- * float to a double as Java does (`'12.3' | number + 1` is `13.300000190734863` in Kestra too).
+ * A `Float`: the value rounded to a float, printed as Java prints a float (`12.3`). Pebble computes a
+ * float with an integer or a float as a float (`'12.3' | number + 1` is `13.3`), with a double as a double.
  */
 export function javaFloat(value: number): JavaDouble {
   const float = Math.fround(value);

@@ -2,6 +2,7 @@
 import type { Section } from './table.js';
 
 const K = (test: string) => `Kestra test: ${test}`;
+const PT = (test: string) => `Pebble test: ${test}`;
 const JAVA = (what: string) => `Java 21 DateTimeFormatter: ${what}`;
 const ZONED = '{% set zoned = "2013-09-08T16:19:12.123456+01:00" %}';
 const BLOCK = '{% set block = {"test": {"child": "awesome"}} %}{% set inner = "test" %}';
@@ -152,11 +153,7 @@ export const KESTRA_TEST_CASES: readonly Section[] = [
         K('NumberFilterTest'),
       ],
       ['{{ "9223372036854775807" | number(\'DOUBLE\') }}', '9.223372036854776E18', K('NumberFilterTest')],
-      [
-        '{{ "12.3" | number + 1 }}',
-        '13.300000190734863',
-        'Kestra source: NumberFilter (a Float, widened to a double)',
-      ],
+      ['{{ "12.3" | number + 1 }}', '13.3', 'Pebble source: OperatorUtils (a Float and a Long give a Float)'],
       [
         '{{ "1.234567890123456789" | number }}',
         '1.234567890123456789',
@@ -323,6 +320,84 @@ export const KESTRA_TEST_CASES: readonly Section[] = [
         'Tern: a locale without CLDR data',
         "Java falls back to its root locale data for a locale it does not know; Tern has the languages @js-joda/locale ships (CLDR 36: ar, cs, da, de, el, en, es, fi, fr, hi, it, ja, ko, lt, nb_NO, nn_NO, no, pl, ro, ru, sk, sv, tr, uk, zh and some regional variants) and says so rather than print other names. Names that changed between CLDR 36 and Java 21's CLDR 42 can differ.",
       ],
+    ],
+  },
+  {
+    feature: "Pebble's tests: logic and arithmetic",
+    about:
+      "Cases of Pebble's LogicTest (Pebble 4, the version Kestra ships), with strict variables as Kestra sets them.",
+    cases: [
+      ['{% if -2 == -+(5 - 3) %}yes{% else %}no{% endif %}', 'yes', PT('LogicTest')],
+      ['{% set val = false %}{% if not (val) %}yes{% else %}no{% endif %}', 'yes', PT('LogicTest')],
+      ['{% set val = true %}{% if not (val) %}yes{% else %}no{% endif %}', 'no', PT('LogicTest')],
+      [
+        '{% if not (nothing) %}yes{% else %}no{% endif %}',
+        { error: 'a null value cannot be a condition' },
+        PT('LogicTest'),
+      ],
+      [
+        '{% if nothing %}true{% else %}false{% endif %}',
+        { error: 'a null value cannot be a condition' },
+        PT('LogicTest'),
+      ],
+      [
+        '{% if nothing and true %}yes{% else %}no{% endif %}',
+        { error: 'a null value cannot be a condition' },
+        PT('LogicTest'),
+      ],
+      ['{% if false and nothing %}yes{% else %}no{% endif %}', 'no', PT('LogicTest')],
+      [
+        '{% if false or nothing %}yes{% else %}no{% endif %}',
+        { error: 'a null value cannot be a condition' },
+        PT('LogicTest'),
+      ],
+      ['{% if true or nothing %}yes{% else %}no{% endif %}', 'yes', PT('LogicTest')],
+      ['{{ 8 + 5 * 4 - (6 + 10 / 2)  + 44 }}-{{ 10%3 }}', '61-1', PT('LogicTest')],
+      ['{{ 10 + "2" }}', '102', PT('LogicTest')],
+      ['{{ "10" + "2" }}', '102', PT('LogicTest')],
+      ['{{ "10" - 2 }}', '8', PT('LogicTest')],
+      ['{{ 10 - "2" }}', '8', PT('LogicTest')],
+      ['{{ "10" * "2" }}', '20', PT('LogicTest')],
+      ['{{ "10" / 2 }}', '5', PT('LogicTest')],
+      ['{{ "10" % "2" }}', '0', PT('LogicTest')],
+      ['{{ "3.14" * 2 }}', '6.28', PT('OperatorUtilsToNumberTest')],
+      [
+        '{{ "1.2.3" * 2 }}',
+        { error: "'*' cannot read a number from '1.2.3'" },
+        PT('OperatorUtilsToNumberTest'),
+      ],
+      [
+        '{% set item = {"falsy": false, "truthy": true} %}{% if not item.falsy and not item.truthy %}shown{% else %}All\'s good{% endif %}',
+        "All's good",
+        PT('LogicTest'),
+      ],
+      ['{{ true ? 1 : 2 }}-{{ 1 + 4 == 5 ?(2-1) : 2 }}', '1-1', PT('LogicTest')],
+      ['{% if 3 > 2.0 %}yes{% endif %}', 'yes', PT('LogicTest')],
+      [
+        "{% if 'test' equals 'test' %}yes{% endif %}{% if 'blue' equals 'red' %}no{% else %}yes{% endif %}",
+        'yesyes',
+        PT('LogicTest'),
+      ],
+      [
+        '{% if null equals null %}yes{% endif %}{% if null equals nothing %}yes{% else %}no{% endif %}',
+        'yesyes',
+        PT('LogicTest'),
+      ],
+      ['{% if 1 + 2 is odd %} true {% else %} false {% endif %}', ' true ', PT('LogicTest')],
+      ['{% if 3 is odd and 5 is odd %} true {% else %} false {% endif %}', ' true ', PT('LogicTest')],
+      ['{% if nothing > 2 %}yes{% else %}no{% endif %}', 'no', PT('LogicTest')],
+      ['{{ not true == false }}', 'true', 'Pebble source: CoreExtension (not binds at 500, tighter than ==)'],
+      [
+        "{{ not fruits contains 'apple' }}",
+        { error: 'contains needs a list, a map or a string on its left, got a boolean' },
+        'Pebble source: CoreExtension (not binds at 500, tighter than contains)',
+      ],
+      [
+        '{{ not nothing is null }}',
+        { error: 'a null value cannot be a condition' },
+        'Pebble source: CoreExtension (not binds at 500, tighter than is)',
+      ],
+      ['{{ not (nothing is null) }}', 'false', 'Pebble source: CoreExtension (parentheses first)'],
     ],
   },
 ];
