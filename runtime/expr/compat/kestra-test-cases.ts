@@ -2,6 +2,7 @@
 import type { Section } from './table.js';
 
 const K = (test: string) => `Kestra test: ${test}`;
+const MAP = 'Pebble source: MapExpression (a HashMap)';
 const PT = (test: string) => `Pebble test: ${test}`;
 const JAVA = (what: string) => `Java 21 DateTimeFormatter: ${what}`;
 const ZONED = '{% set zoned = "2013-09-08T16:19:12.123456+01:00" %}';
@@ -398,6 +399,33 @@ export const KESTRA_TEST_CASES: readonly Section[] = [
         'Pebble source: CoreExtension (not binds at 500, tighter than is)',
       ],
       ['{{ not (nothing is null) }}', 'false', 'Pebble source: CoreExtension (parentheses first)'],
+    ],
+  },
+  {
+    feature: 'Map literal order',
+    about:
+      "Pebble builds a map literal into a java.util.HashMap, so Kestra prints and loops over its keys in Java's hash order, not as written; Tern orders them the same way. Maps from data (inputs, outputs, JSON) keep their order.",
+    cases: [
+      ['{{ {"b": 1, "a": 2} }}', '{"a":2,"b":1}', MAP],
+      ['{{ {"name": "x", "age": 3, "city": "P"} }}', '{"name":"x","city":"P","age":3}', MAP],
+      ['{% for k, v in {"zeta": 1, "alpha": 2, "mid": 3} %}{{ k }} {% endfor %}', 'zeta mid alpha ', MAP],
+      ['{{ {"b": 1, "a": 2} | keys }}', '["a","b"]', MAP],
+      ['{{ map }}', '{"a":1,"b":2}', 'Kestra source: JsonWriter (a map from data keeps its order)'],
+    ],
+  },
+  {
+    feature: 'jq 1.7 and jackson-jq',
+    about:
+      "Kestra's jq filter runs jackson-jq, a Java reimplementation of jq 1.6; Tern runs jq 1.7 itself. Programs written for Kestra give the same results; jq 1.7's additions work in Tern only.",
+    cases: [
+      ["{{ {'a': [3, 1]} | jq('.a | sort') | first }}", '[1,3]', 'jq manual: sort'],
+      ["{{ [1, [2]] | jq('flatten') }}", '[[1,2]]', 'jq manual: flatten'],
+      [
+        "{{ {'a': 1, 'b': 2} | jq('pick(.a)') }}",
+        '[{"a":1}]',
+        'jq 1.7 manual: pick',
+        'jq 1.7 added pick, abs, toarray, have_decnum, splits with flags, ltrimstr/rtrimstr on non-strings, @base32d and $__loc__; jackson-jq (jq 1.6) reports them as unknown functions. jq 1.7 also keeps integer literals beyond 2^53 exact where 1.6 rounds them to doubles.',
+      ],
     ],
   },
 ];
