@@ -424,7 +424,7 @@ export const KESTRA_TEST_CASES: readonly Section[] = [
         "{{ {'a': 1, 'b': 2} | jq('pick(.a)') }}",
         '[{"a":1}]',
         'jq 1.7 manual: pick',
-        'jq 1.7 added pick, abs, toarray, have_decnum, splits with flags, ltrimstr/rtrimstr on non-strings, @base32d and $__loc__; jackson-jq (jq 1.6) reports them as unknown functions. jq 1.7 also keeps integer literals beyond 2^53 exact where 1.6 rounds them to doubles.',
+        'jq 1.7 added pick, debug(msg), scan($re; $flags), have_decnum, have_literal_numbers, @base32d and $__loc__; jackson-jq (jq 1.6) reports them as unknown functions. jq 1.7 also keeps integer literals beyond 2^53 exact where 1.6 rounds them to doubles.',
       ],
     ],
   },
