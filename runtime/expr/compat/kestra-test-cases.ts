@@ -428,4 +428,30 @@ export const KESTRA_TEST_CASES: readonly Section[] = [
       ],
     ],
   },
+  {
+    feature: "Kestra's tests: functions",
+    about: "Cases of Kestra's function tests (core/src/test/java/io/kestra/core/runners/pebble/functions/).",
+    cases: [
+      ['{{ fromJson(\'{"test1": 1, "test2": 2, "test3": 3}\').test1 }}', '1', K('FromJsonFunctionTest')],
+      [
+        '{{ fromJson(\'{"test1": [{"test1": 666}, 2, 3], "test2": 2, "test3": 3}\').test1[0].test1 }}',
+        '666',
+        K('FromJsonFunctionTest'),
+      ],
+      ["{{ fromJson('[1, 2, 3]')[0] }}", '1', K('FromJsonFunctionTest')],
+      ['{{ fromJson(\'{"empty_object":{}}\') }}', '{"empty_object":{}}', K('FromJsonFunctionTest')],
+      ['{{ fromJson(null) }}', '', K('FromJsonFunctionTest')],
+      ['{{ fromJson() }}', { error: "fromJson needs its argument 'json'" }, K('FromJsonFunctionTest')],
+      ["{{ fromJson('{not: json}') }}", { error: 'fromJson: invalid JSON' }, K('FromJsonFunctionTest')],
+      ['{% set input = "test" %}{{ render(input) }}', 'test', K('RenderFunctionTest')],
+      ['{% set input = 42 %}{{ render(input) }}', '42', K('RenderFunctionTest')],
+      ['{% set input = true %}{{ render(input) }}', 'true', K('RenderFunctionTest')],
+      ['{% set input = null %}{{ render(input) }}', '', K('RenderFunctionTest')],
+      [
+        '{% set input = "{{ render(input) }}" %}{{ render(input) }}',
+        { error: 'nested too deeply' },
+        K('RenderFunctionTest'),
+      ],
+    ],
+  },
 ];
