@@ -6,8 +6,10 @@
 import { FILTER_CASES } from './filter-cases.js';
 import { FUNCTION_CASES } from './function-cases.js';
 import { GRAMMAR_CASES } from './grammar-cases.js';
+import { KESTRA_DATE_CASES } from './kestra-date-cases.js';
 import { KESTRA_TEST_CASES } from './kestra-test-cases.js';
 import { LIBRARY_CASES } from './library-cases.js';
+import { PEBBLE_TEST_CASES } from './pebble-test-cases.js';
 import { TAG_CASES } from './tag-cases.js';
 
 /** What a case renders to: its text, or an error whose message contains `error`. */
@@ -52,6 +54,8 @@ export const SECTIONS: readonly Section[] = [
   ...LIBRARY_CASES,
   ...FUNCTION_CASES,
   ...KESTRA_TEST_CASES,
+  ...KESTRA_DATE_CASES,
+  ...PEBBLE_TEST_CASES,
 ];
 
 const cell = (text: string): string =>
