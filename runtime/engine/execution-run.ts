@@ -6,7 +6,7 @@
 import { join, normalize, sep } from 'node:path';
 import { forEachLimit } from '../../protocol/concurrency.js';
 import { TaskError } from '../../protocol/errors.js';
-import type { Attempt, Execution, TaskRun } from '../../protocol/execution.js';
+import type { Attempt, Execution, LogLine, TaskRun } from '../../protocol/execution.js';
 import type { Task } from '../../protocol/flow.js';
 import { newId } from '../../protocol/ids.js';
 import {
@@ -23,6 +23,7 @@ import { isTruthy } from '../../protocol/values.js';
 import type { Deadline, ExpressionFunctions, RenderBounds } from '../expr/index.js';
 import { Abort } from './abort.js';
 import type { EngineCore } from './engine-core.js';
+import { errorLogEntry } from './error-logs.js';
 import { KilledError, messageOf, TimeoutError } from './errors.js';
 import { eventLoopTurn } from './event-loop.js';
 import { expressionFiles } from './expression-files.js';
@@ -120,6 +121,10 @@ export class ExecutionRun {
   private cancelled = false;
   private errorInfo: { taskId: string; message: string } | undefined;
   private fns: ExpressionFunctions | undefined;
+  /** The ERROR lines this execution logged, for `errorLogs()`; read back from the store when a restart resumes it. */
+  private readonly errorLines: LogLine[] = [];
+  /** Set when the run was rebuilt from stored task runs: its earlier ERROR lines are in the store only. */
+  private readonly resumed: boolean;
   /** The inputs as the tasks read them, secrets included; the execution keeps them masked. */
   private readonly inputs: Record<string, unknown>;
   private kvView: KvStore | undefined;
@@ -153,6 +158,7 @@ export class ExecutionRun {
       const value = execution.inputs[input.id];
       if (input.type === 'SECRET' && typeof value === 'string' && value !== MASK) this.secrets.add(value);
     }
+    this.resumed = taskRuns.length > 0;
     for (const tr of taskRuns) {
       this.runs.set(runKey(tr.parentTaskRunId, tr.taskId, tr.iteration), tr);
       if (isTerminal(tr.state) && Object.keys(tr.outputs).length > 0) this.setOutputs(tr);
@@ -187,6 +193,7 @@ export class ExecutionRun {
         files ??= expressionFiles(store.files, store.namespaceFiles, namespace);
         return files;
       },
+      errorLogs: () => this.errorLines.map((line) => errorLogEntry(this.execution, line)),
     };
     return this.fns;
   }
@@ -280,6 +287,7 @@ export class ExecutionRun {
   async run(): Promise<Execution> {
     const e = this.execution;
     if (e.state === 'KILLING') return this.finish('KILLED');
+    if (this.resumed) await this.readErrorLines();
     this.updateExecution({ state: 'RUNNING' });
     const timer = this.startFlowTimeout();
     const slaTimer = this.startSlaTimer();
@@ -1073,7 +1081,7 @@ export class ExecutionRun {
   }
 
   log(tr: TaskRun | null, level: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR', message: string): void {
-    this.core.log({
+    this.emit({
       executionId: this.execution.id,
       taskRunId: tr?.id ?? null,
       taskId: tr?.taskId ?? null,
@@ -1082,6 +1090,19 @@ export class ExecutionRun {
       message: this.secrets.text(message),
       timestamp: this.nowIso(),
     });
+  }
+
+  /** Hands a line of this execution (the engine's or a task's) to the log, keeping ERROR lines for `errorLogs()`. */
+  emit(line: LogLine): void {
+    if (line.level === 'ERROR') this.errorLines.push(line);
+    this.core.log(line);
+  }
+
+  /** The ERROR lines logged before a restart, ahead of any logged since. */
+  private async readErrorLines(): Promise<void> {
+    await this.core.store.flush();
+    const stored = await this.core.store.listLogs(this.execution.id);
+    this.errorLines.unshift(...stored.filter((l) => l.level === 'ERROR'));
   }
 
   private nowIso(): string {

@@ -46,6 +46,7 @@ export interface TaskContextParts {
 
 class AttemptLogger implements TaskLogger {
   constructor(
+    private readonly run: ExecutionRun,
     private readonly core: EngineCore,
     private readonly tr: TaskRun,
     private readonly attempt: number,
@@ -55,7 +56,7 @@ class AttemptLogger implements TaskLogger {
 
   log(level: LogLevel, message: string): void {
     if (LEVEL_RANK[level] < this.minLevel) return;
-    this.core.log({
+    this.run.emit({
       executionId: this.tr.executionId,
       taskRunId: this.tr.id,
       taskId: this.tr.taskId,
@@ -105,7 +106,7 @@ export class EngineTaskContext implements TaskContext {
     };
     this.agent = core.agent;
     const level = String(task.logLevel ?? 'TRACE').toUpperCase() as LogLevel;
-    this.logger = new AttemptLogger(core, tr, attempt, LEVEL_RANK[level] ?? 0, run.secrets);
+    this.logger = new AttemptLogger(run, core, tr, attempt, LEVEL_RANK[level] ?? 0, run.secrets);
     this.storage = core.store.files;
     this.namespaceFiles = core.store.namespaceFiles;
     this.host = core.host;

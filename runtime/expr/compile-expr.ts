@@ -5,6 +5,7 @@ import { type Args, type Expr, literalKey } from './ast.js';
 import { fail, Missing, tolerance } from './errors.js';
 import { FILTERS } from './filters.js';
 import { FUNCTIONS } from './functions.js';
+import { hashMapOrder } from './java-hash-order.js';
 import { SyntaxFailure } from './lexer.js';
 import { className } from './lib/java-values.js';
 import type { Call, Runtime } from './library.js';
@@ -187,15 +188,24 @@ function isMapLike(value: object): boolean {
 function compileMap(entries: [Expr, Expr][], defs: Definitions): Eval {
   const compiled = entries.map(([k, v]) => [compileExpr(k, defs), compileExpr(v, defs)] as const);
   return (frame) => {
-    const map: Record<string, unknown> = {};
+    const keys: unknown[] = [];
+    const values = new Map<string, unknown>();
     for (const [k, v] of compiled) {
       const key = k(frame);
       if (key instanceof Missing) return key;
       const value = v(frame);
       if (value instanceof Missing) return value;
+      const text = concatenate('', key);
+      if (!values.has(text)) keys.push(key);
+      values.set(text, value);
+    }
+    // Pebble builds a HashMap: its keys come out in Java's hash order, which Kestra prints and loops in.
+    const map: Record<string, unknown> = {};
+    for (const index of hashMapOrder(keys)) {
+      const text = concatenate('', keys[index]);
       // defineProperty keeps a `__proto__` key as data instead of changing the map's prototype.
-      Object.defineProperty(map, concatenate('', key), {
-        value,
+      Object.defineProperty(map, text, {
+        value: values.get(text),
         enumerable: true,
         writable: true,
         configurable: true,
@@ -205,11 +215,23 @@ function compileMap(entries: [Expr, Expr][], defs: Definitions): Eval {
   };
 }
 
+/**
+ * A value used as a condition. Kestra runs Pebble with strict variables, where `if`, `not`, `and` and
+ * `or` refuse a null (Pebble's LogicTest); other values by their truthiness.
+ */
+export function condition(value: unknown, where: string): boolean {
+  if (value === null || value === undefined)
+    return fail(
+      `a null value cannot be a condition of ${where} (strict variables); test it with 'is null' or '??'`,
+    );
+  return isTruthy(value);
+}
+
 function compileUnary(operator: string, operand: Eval): Eval {
   return (frame) => {
     const value = operand(frame);
     if (value instanceof Missing) return value;
-    if (operator === 'not') return !isTruthy(value);
+    if (operator === 'not') return !condition(value, "'not'");
     return arithmetic(operator === '-' ? -1 : 1, value, '*');
   };
 }
@@ -242,17 +264,17 @@ function compileBinary(operator: string, left: Eval, right: Eval): Eval {
       return (frame) => {
         const a = left(frame);
         if (a instanceof Missing) return a;
-        if (!isTruthy(a)) return false;
+        if (!condition(a, "'and'")) return false;
         const b = right(frame);
-        return b instanceof Missing ? b : isTruthy(b);
+        return b instanceof Missing ? b : condition(b, "'and'");
       };
     case 'or':
       return (frame) => {
         const a = left(frame);
         if (a instanceof Missing) return a;
-        if (isTruthy(a)) return true;
+        if (condition(a, "'or'")) return true;
         const b = right(frame);
-        return b instanceof Missing ? b : isTruthy(b);
+        return b instanceof Missing ? b : condition(b, "'or'");
       };
     case '??':
       return (frame) => {

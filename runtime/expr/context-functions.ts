@@ -57,10 +57,11 @@ export const CONTEXT_FUNCTIONS: [string, FunctionDef][] = [
   ],
   [
     'errorLogs',
-    fn([], () =>
-      fail(
-        "errorLogs() is not available in Tern: read the failed task's error from the 'error' variable instead",
-      ),
+    fn(
+      [],
+      (_args, { rt }) =>
+        rt.fns?.errorLogs?.() ??
+        fail('errorLogs() is only available while an execution runs: it reads its logs'),
     ),
   ],
 ];

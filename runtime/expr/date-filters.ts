@@ -30,7 +30,7 @@ export const DATE_FILTERS: [string, FilterDef][] = [
   [
     'dateAdd',
     filter(['amount', 'unit', ...DATE_PARAMS], (input, args) =>
-      dates.dateAdd(plain(input), plain(args[0]) as number, args[1] as string, dateOptions(args, 2)),
+      dates.dateAdd(plain(input), plain(args[0]) as number | string, args[1] as string, dateOptions(args, 2)),
     ),
   ],
   ['timestamp', timestampFilter(dates.timestamp)],

@@ -1,6 +1,7 @@
 /** Filters with Pebble's and Kestra's names, arguments and semantics. Nothing outside this table is callable. */
 import { DATE_FILTERS } from './date-filters.js';
 import { fail, Missing } from './errors.js';
+import { bigDecimal, javaDecimal, javaFloat } from './java-decimals.js';
 import { jsonText, parseJson } from './json.js';
 import { type FilterDef, filter, integerArg, listInput, onText } from './library.js';
 import {
@@ -8,6 +9,7 @@ import {
   double,
   isDouble,
   isNumber,
+  JavaDouble,
   type JavaNumber,
   parseJavaNumber,
   toJsNumber,
@@ -25,9 +27,11 @@ function roundTo(value: number, digits: number): number {
 }
 
 const INTEGER_TYPES = new Set(['INT', 'INTEGER', 'LONG', 'SHORT', 'BYTE', 'BIGINTEGER']);
-const DECIMAL_TYPES = new Set(['FLOAT', 'DOUBLE', 'BIGDECIMAL']);
 
-/** Kestra's `number(type)`: a long for a whole number, a double otherwise, or the type asked for. */
+/**
+ * Kestra's `number(type)`: an integer, or the decimal class commons-lang's `createNumber` picks (Float,
+ * Double, BigDecimal); or the type asked for (INT, LONG, FLOAT, DOUBLE, BIGDECIMAL, BIGINTEGER).
+ */
 function toNumber(input: unknown, [type]: unknown[]): unknown {
   if (input === null || input === undefined) return null;
   const n = isNumber(input) ? input : typeof input === 'string' ? parseJavaNumber(input) : undefined;
@@ -39,8 +43,17 @@ function toNumber(input: unknown, [type]: unknown[]): unknown {
     );
   const wanted = type === undefined || type === null ? '' : toText(type).toUpperCase();
   if (INTEGER_TYPES.has(wanted) && isDouble(n)) return fail(`number: '${toText(input)}' is not an integer`);
-  if (DECIMAL_TYPES.has(wanted)) return double(toJsNumber(n));
-  return n;
+  const text = typeof input === 'string' ? input : toText(input);
+  switch (wanted) {
+    case 'FLOAT':
+      return javaFloat(toJsNumber(n));
+    case 'DOUBLE':
+      return new JavaDouble(toJsNumber(n));
+    case 'BIGDECIMAL':
+      return bigDecimal(text);
+    default:
+      return wanted === '' && typeof input === 'string' && isDouble(n) ? javaDecimal(text) : n;
+  }
 }
 
 function firstOrLast(input: unknown, which: 'first' | 'last'): unknown {
@@ -156,7 +169,10 @@ export const FILTERS: ReadonlyMap<string, FilterDef> = new Map<string, FilterDef
   [
     'distinct',
     filter([], (input) =>
-      listInput(input, 'distinct').filter((x, i, all) => all.findIndex((y) => deepEquals(x, y)) === i),
+      // Kestra's DistinctFilter gives the text 'null' for null.
+      input === null
+        ? 'null'
+        : listInput(input, 'distinct').filter((x, i, all) => all.findIndex((y) => deepEquals(x, y)) === i),
     ),
   ],
   ['nl2br', onText([], (s) => s.replace(/\r\n|\n|\r/g, '<br />'))],

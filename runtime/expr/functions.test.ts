@@ -122,8 +122,13 @@ describe("Kestra's context functions", () => {
     expect(r.render('{{ id() }}', {})).toMatch(/^[0-9A-Za-z]{22}$/);
   });
 
-  it('errorLogs names what to use instead', () => {
-    expect(() => r.render('{{ errorLogs() }}', {})).toThrow(/errorLogs\(\) is not available in Tern/);
+  it('errorLogs gives the lines fns.errorLogs holds, and says where it works when there are none', () => {
+    const lines = [{ level: 'ERROR', message: 'boom' }];
+    const fns = { secret: () => undefined, kv: () => undefined, errorLogs: () => lines };
+    expect(r.render('{{ errorLogs()[0].message }}', {}, fns)).toBe('boom');
+    expect(() => r.render('{{ errorLogs() }}', {})).toThrow(
+      /errorLogs\(\) is only available while an execution runs/,
+    );
   });
 
   it('reads files through fns.files, and says so when there are none', () => {

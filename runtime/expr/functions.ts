@@ -28,6 +28,8 @@ export interface ExpressionFunctions {
     /** Size in bytes. Throws if missing. */
     size(path: string): number;
   };
+  /** `errorLogs()`: the ERROR log lines of the execution being rendered for; absent outside an execution. */
+  errorLogs?(): unknown[];
 }
 
 function name(value: unknown, what: string): string {
@@ -36,7 +38,9 @@ function name(value: unknown, what: string): string {
 }
 
 function jsonArg(text: unknown): unknown {
-  if (text === null || text === undefined) return null;
+  // Kestra: no argument is an error, a null argument gives null.
+  if (text === undefined) return fail("fromJson needs its argument 'json'");
+  if (text === null) return null;
   if (typeof text !== 'string') return fail(`fromJson needs a string, got ${describe(text)}`);
   try {
     return parseJson(text);

@@ -56,6 +56,8 @@ const NUMBER = /^[0-9]+(?:\.[0-9]+)?L?/;
 const PUNCTUATION = '()[]{}?:.,|=';
 const CLOSERS: Readonly<Record<string, string>> = { '(': ')', '[': ']', '{': '}' };
 const VERBATIM_START = /^\{%-?\s*(verbatim|raw)\s*(-?)%\}/;
+/** A `raw` tag: Kestra takes it out before Pebble, trim marks included. */
+const RAW_START = /^\{%-?\s*raw\s*-?%\}/;
 const START = /\{\{|\{%|\{#/g;
 
 /**
@@ -98,14 +100,14 @@ class Lexer {
     const match = START.exec(this.source);
     const start = match ? match.index : this.source.length;
     let before = this.source.slice(this.at, start);
-    const trimBefore = match !== null && this.source.charAt(start + 2) === '-';
-    if (trimBefore) before = before.replace(/\s+$/, '');
+    const marked = match !== null && this.source.charAt(start + 2) === '-';
+    if (marked && !RAW_START.test(this.source.slice(start, start + 40))) before = before.replace(/\s+$/, '');
     this.text(before, this.at);
     if (!match) {
       this.at = this.source.length;
       return;
     }
-    this.at = start + (trimBefore ? 3 : 2);
+    this.at = start + (marked ? 3 : 2);
     if (match[0] === '{#') this.comment(start);
     else if (match[0] === '{{') this.tag('print', '}}', start);
     else if (!this.verbatim(start)) this.tag('execute', '%}', start);
@@ -128,11 +130,13 @@ class Lexer {
     const end = close.exec(this.source);
     if (!end)
       throw new SyntaxFailure(`'{% end${name} %}' is missing for the tag opened at position ${start}`);
-    this.trimNext = open[2] === '-';
+    // Kestra sets `raw` blocks aside before Pebble sees the template, so their `-` marks trim nothing.
+    const trims = name === 'verbatim';
+    this.trimNext = trims && open[2] === '-';
     let content = this.source.slice(start + open[0].length, end.index);
-    if (end[1] === '-') content = content.replace(/\s+$/, '');
+    if (trims && end[1] === '-') content = content.replace(/\s+$/, '');
     this.text(content, start);
-    this.trimNext = end[2] === '-';
+    this.trimNext = trims && end[2] === '-';
     this.at = end.index + end[0].length;
     return true;
   }

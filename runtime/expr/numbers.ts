@@ -7,10 +7,22 @@ import { fail } from './errors.js';
  * The mark keeps `1.5 + 1.5` printing `3.0` and `10 / 3` (two longs) giving `3`.
  */
 export class JavaDouble {
-  constructor(readonly value: number) {
+  /**
+   * @param javaClass the class Kestra would hold the value as: a double, unless the `number` filter read a
+   *   `Float` or a `BigDecimal` (which only `className` tells apart; arithmetic is a double's).
+   * @param text how the value prints, when that is not `Double.toString` (a `BigDecimal`'s digits).
+   */
+  constructor(
+    readonly value: number,
+    readonly javaClass: JavaDecimalClass = 'java.lang.Double',
+    readonly text?: string,
+  ) {
     Object.freeze(this);
   }
 }
+
+/** The decimal classes Kestra's `number` filter gives. */
+export type JavaDecimalClass = 'java.lang.Double' | 'java.lang.Float' | 'java.math.BigDecimal';
 
 /** A number of any of the three shapes. */
 export type JavaNumber = number | bigint | JavaDouble;
@@ -61,9 +73,20 @@ export function doubleText(value: number): string {
   return `${mantissa.includes('.') ? mantissa : `${mantissa}.0`}E${exponent.replace('+', '')}`;
 }
 
+/** Java's `Float.toString` of `value` rounded to a float: the fewest digits that read back as the same float. */
+export function floatText(value: number): string {
+  const float = Math.fround(value);
+  if (!Number.isFinite(float)) return doubleText(float);
+  for (let digits = 1; digits <= 9; digits++) {
+    const shortest = Number(float.toPrecision(digits));
+    if (Math.fround(shortest) === float) return doubleText(shortest);
+  }
+  return doubleText(float);
+}
+
 /** A number as Pebble prints it. */
 export function numberText(value: JavaNumber): string {
-  if (value instanceof JavaDouble) return doubleText(value.value);
+  if (value instanceof JavaDouble) return value.text ?? doubleText(value.value);
   if (typeof value === 'bigint') return value.toString();
   return Number.isInteger(value) ? String(value) : doubleText(value);
 }
@@ -100,12 +123,41 @@ const OPERATION_NAMES: Readonly<Record<Operation, string>> = {
 
 /** Pebble's arithmetic: two longs give a long (integer division), a double on either side gives a double. */
 export function arithmetic(a: unknown, b: unknown, op: Operation): JavaNumber {
-  if (!isNumber(a) || !isNumber(b))
+  // Pebble 4 reads a string operand as a number (a long, or a double with a point or an exponent).
+  const x = typeof a === 'string' ? operandNumber(a, op) : a;
+  const y = typeof b === 'string' ? operandNumber(b, op) : b;
+  if (!isNumber(x) || !isNumber(y))
     return fail(
       `'${op}' needs numbers, got ${describeOperand(a)} and ${describeOperand(b)} [${OPERATION_NAMES[op]}]`,
     );
-  if (isDouble(a) || isDouble(b)) return doubleOperation(toJsNumber(a), toJsNumber(b), op);
-  return longOperation(a as number | bigint, b as number | bigint, op);
+  if (isFloat(x) || isFloat(y)) {
+    // Java widens to double when either side is one; two floats, or a float and an integer, stay a float.
+    if (isPlainDouble(x) || isPlainDouble(y)) return doubleOperation(toJsNumber(x), toJsNumber(y), op);
+    return floatOperation(toJsNumber(x), toJsNumber(y), op);
+  }
+  if (isDouble(x) || isDouble(y)) return doubleOperation(toJsNumber(x), toJsNumber(y), op);
+  return longOperation(x as number | bigint, y as number | bigint, op);
+}
+
+/** Pebble's `OperatorUtils.toNumber` on a string operand: a malformed one is an error. */
+function operandNumber(text: string, op: Operation): JavaNumber {
+  const trimmed = text.trim();
+  if (/^-?\d+$/.test(trimmed)) return long(BigInt(trimmed));
+  if (/^-?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(trimmed)) return double(Number(trimmed));
+  return fail(`'${op}' cannot read a number from '${text}' [${OPERATION_NAMES[op]}]`);
+}
+
+const isFloat = (value: JavaNumber): boolean =>
+  value instanceof JavaDouble && value.javaClass === 'java.lang.Float';
+const isPlainDouble = (value: JavaNumber): boolean => isDouble(value) && !isFloat(value);
+
+/** Java's float arithmetic: both sides and the result rounded to a float, printed as a float. */
+function floatOperation(a: number, b: number, op: Operation): JavaDouble {
+  const [x, y] = [Math.fround(a), Math.fround(b)];
+  const result = Math.fround(
+    op === '+' ? x + y : op === '-' ? x - y : op === '*' ? x * y : op === '/' ? x / y : x % y,
+  );
+  return new JavaDouble(result, 'java.lang.Float', floatText(result));
 }
 
 function describeOperand(value: unknown): string {

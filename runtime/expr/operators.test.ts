@@ -60,8 +60,10 @@ describe('operators', () => {
     expect(ev(expression)).toEqual(expected);
   });
 
-  it('rejects arithmetic on text', () => {
-    expect(() => ev("'a' * 2")).toThrow(/'\*' needs numbers/);
+  it('reads numeric text as a number in arithmetic (Pebble 4), and rejects other text', () => {
+    expect([ev("'10' - 2"), ev("'1.5' * 2")]).toEqual([8, 3]);
+    expect(() => ev("'a' * 2")).toThrow(/'\*' cannot read a number from 'a'/);
+    expect(() => ev('[1] * 2')).toThrow(/'\*' needs numbers/);
   });
 
   it('rejects division by zero', () => {

@@ -130,7 +130,8 @@ class Parser {
       case 'macro':
         return this.macroTag();
       case 'block': {
-        const block = this.expect('name').value;
+        // Pebble names a block with a name or a string: `{% block post %}`, `{% block "post" %}`.
+        const block = this.expect(this.test('string') ? 'string' : 'name').value;
         this.expect('end');
         const body = this.closedBody('endblock');
         return { kind: 'block', name: block, body };

@@ -8,7 +8,7 @@ import { formatNumber } from './lib/number-format.js';
 import * as text from './lib/strings.js';
 import { toYaml } from './lib/yaml.js';
 import { type FilterDef, filter } from './library.js';
-import { plain } from './numbers.js';
+import { JavaDouble, plain } from './numbers.js';
 
 /** A library function over the input and the arguments, handed plain JS values (no number marks). */
 const lib = (params: readonly string[], run: (input: unknown, ...args: unknown[]) => unknown): FilterDef =>
@@ -42,7 +42,11 @@ export const LIBRARY_FILTERS: [string, FilterDef][] = [
   ['flatten', lib([], flatten)],
   ['merge', lib(['items'], merge)],
   ['rsort', lib([], rsort)],
-  ['className', lib([], (input) => className(input))],
+  [
+    'className',
+    // A decimal keeps the class it was read as (`'12.3' | number` is a Float); the rest by their JS shape.
+    filter([], (input) => (input instanceof JavaDouble ? input.javaClass : className(plain(input)))),
+  ],
   ['md5', lib([], md5)],
   ['sha1', lib([], sha1)],
   ['sha256', lib([], sha256)],

@@ -3,12 +3,12 @@ import { ExpressionError } from '../../protocol/errors.js';
 import { type Frame, rootFrame } from './access.js';
 import type { Expr, Node } from './ast.js';
 import { activeBudget, RenderStopped } from './budget.js';
-import { checkCalls, compileExpr, type Definitions, type Eval, RUNTIME } from './compile-expr.js';
+import { checkCalls, compileExpr, condition, type Definitions, type Eval, RUNTIME } from './compile-expr.js';
 import { fail, Missing, shorten, toExpressionError } from './errors.js';
 import { FILTERS } from './filters.js';
 import { SyntaxFailure } from './lexer.js';
 import { parseExpression, parseTemplate } from './parser.js';
-import { isPlainObject, isTruthy, toText } from './values.js';
+import { isPlainObject, toText } from './values.js';
 
 /** A node compiled: appends its text to `out` (an array joined once at the end). */
 type Render = (frame: Frame, out: string[]) => void;
@@ -174,8 +174,8 @@ function compileNode(node: Node, defs: Definitions): Render {
       );
       const otherwise = compileNodes(node.otherwise, defs);
       return (frame, out) => {
-        for (const [condition, body] of branches)
-          if (isTruthy(required(condition(frame)))) return body(frame, out);
+        for (const [test, body] of branches)
+          if (condition(required(test(frame)), "'if'")) return body(frame, out);
         otherwise(frame, out);
       };
     }

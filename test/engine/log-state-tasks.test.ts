@@ -193,3 +193,32 @@ tasks:
     ]);
   });
 });
+
+describe('errorLogs()', () => {
+  it("gives an errors handler the execution's ERROR lines, a task's own and the failure's, as Kestra's LogEntry", async () => {
+    const r = await fx.run(`
+id: error-logs
+namespace: test
+tasks:
+  - id: warn
+    type: io.kestra.plugin.core.log.Log
+    level: WARN
+    message: not an error
+  - id: noted
+    type: io.kestra.plugin.core.log.Log
+    level: ERROR
+    message: first error message
+  - id: boom
+    type: io.kestra.plugin.core.execution.Fail
+    errorMessage: second error message
+errors:
+  - id: report
+    type: io.kestra.plugin.core.log.Log
+    message: "{% for entry in errorLogs() %}{{ entry.taskId }}/{{ entry.level }}/{{ entry.flowId }}: {{ entry.message }};{% endfor %}"
+`);
+    expect(r.execution.state).toBe('FAILED');
+    expect(r.messages('report')).toEqual([
+      'noted/ERROR/error-logs: first error message;boom/ERROR/error-logs: second error message;',
+    ]);
+  });
+});

@@ -51,6 +51,29 @@ describe('restart', () => {
     expect(r.taskRuns.filter((t) => t.taskId === 'cleanup')).toHaveLength(1);
   });
 
+  it('gives errorLogs() the ERROR lines logged before the restart as well as after it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tern-restart-'));
+    const flow = `
+id: gated-errors
+namespace: test
+inputs: [{ id: dir, type: STRING }]
+tasks:
+  - { id: noted, type: io.kestra.plugin.core.log.Log, level: ERROR, message: noted before }
+  - id: gate
+    type: shell
+    commands: ['test -f "{{ inputs.dir }}/open"']
+errors:
+  - { id: alert, type: log, message: "{% for e in errorLogs() %}{{ e.taskId }} {% endfor %}" }
+`;
+    const failed = await fx.run(flow, { inputs: { dir } });
+    expect(failed.messages('alert')).toEqual(['noted gate ']);
+    const restarted = await fx.engine.restart(failed.execution.id);
+    await fx.engine.wait(restarted.id);
+    const r = await fx.finished(restarted.id);
+    expect(r.execution.state).toBe('FAILED');
+    expect(r.messages('alert').at(-1)).toBe('noted gate gate ');
+  });
+
   it('refuses to restart an execution that succeeded', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'tern-restart-'));
     writeFileSync(join(dir, 'open'), '');

@@ -22,6 +22,11 @@ export const FUNCTION_CASES: readonly Section[] = [
         { error: 'read() is not available here' },
         'Kestra docs: Expressions (read)',
       ],
+      [
+        '{{ errorLogs() }}',
+        { error: 'errorLogs() is only available while an execution runs' },
+        'Kestra source: ErrorLogsFunction (in an execution it gives its ERROR log entries)',
+      ],
       ['{{ nowhere() }}', { error: "unknown function 'nowhere'" }, P('Functions')],
       ["{{ secret('KEY') }}", { error: "secret 'KEY' is not available" }, 'Kestra docs: Secrets'],
     ],

@@ -95,7 +95,11 @@ export const GRAMMAR_CASES: readonly Section[] = [
       ['{{ -price }}', '-1.5', PEBBLE_OPERATORS],
       ['{{ +num }}', '5', PEBBLE_OPERATORS],
       ['{{ -2 | abs }}', '2', PEBBLE_OPERATORS],
-      ["{{ 'a' * 2 }}", { error: "'*' needs numbers" }, PEBBLE_MATH],
+      [
+        "{{ 'a' * 2 }}",
+        { error: "'*' cannot read a number from 'a'" },
+        'Pebble test: OperatorUtilsToNumberTest',
+      ],
     ],
   },
   {

@@ -148,12 +148,7 @@ export const LIBRARY_CASES: readonly Section[] = [
       ["{{ 'text' | className }}", 'java.lang.String', 'Kestra source: ClassNameFilter'],
       ['{{ user.age | className }}', 'java.lang.Integer', 'Kestra source: ClassNameFilter'],
       ['{{ 1 | className }}', 'java.lang.Long', 'Pebble source: ExpressionParser (number literals are Long)'],
-      [
-        "{{ '12.3' | number | className }}",
-        'java.lang.Double',
-        'Kestra docs: Numbers and Collections Filters',
-        'Kestra gives java.lang.Float (commons-lang createNumber picks the narrowest type); Tern has one decimal type, a double, which prints the same 12.3.',
-      ],
+      ["{{ '12.3' | number | className }}", 'java.lang.Float', K('NumberFilterTest')],
       ['{{ price | className }}', 'java.lang.Double', 'Kestra source: ClassNameFilter'],
       ['{{ fruits | className }}', 'java.util.ArrayList', 'Kestra source: ClassNameFilter'],
       ['{{ map | className }}', 'java.util.LinkedHashMap', 'Kestra source: ClassNameFilter'],

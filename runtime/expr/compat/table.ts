@@ -6,7 +6,10 @@
 import { FILTER_CASES } from './filter-cases.js';
 import { FUNCTION_CASES } from './function-cases.js';
 import { GRAMMAR_CASES } from './grammar-cases.js';
+import { KESTRA_DATE_CASES } from './kestra-date-cases.js';
+import { KESTRA_TEST_CASES } from './kestra-test-cases.js';
 import { LIBRARY_CASES } from './library-cases.js';
+import { PEBBLE_TEST_CASES } from './pebble-test-cases.js';
 import { TAG_CASES } from './tag-cases.js';
 
 /** What a case renders to: its text, or an error whose message contains `error`. */
@@ -50,10 +53,15 @@ export const SECTIONS: readonly Section[] = [
   ...FILTER_CASES,
   ...LIBRARY_CASES,
   ...FUNCTION_CASES,
+  ...KESTRA_TEST_CASES,
+  ...KESTRA_DATE_CASES,
+  ...PEBBLE_TEST_CASES,
 ];
 
 const cell = (text: string): string =>
-  `\`${text.replace(/\n/g, '⏎')}\``.replace(/\|/g, '\\|').replace(/^``$/, '(empty)');
+  `\`${text.replace(/\n/g, '⏎').replace(/\r/g, '␍').replace(/\t/g, '⇥')}\``
+    .replace(/\|/g, '\\|')
+    .replace(/^``$/, '(empty)');
 
 function expectedCell(expected: Expected): string {
   if (typeof expected === 'string') return expected === '' ? '(empty)' : cell(expected);
@@ -70,7 +78,8 @@ export function expressionsMarkdown(sections: readonly Section[] = SECTIONS): st
     "Tern renders Kestra's expression language, Pebble as Kestra configures it (strict variables,",
     'the newline after a tag kept, lists and maps printed as JSON, Java numbers). Each row below is',
     'a test: Tern renders the expression and must give the result shown, which comes from the source',
-    "named (Pebble's or Kestra's documentation or tests). ⏎ stands for a newline.",
+    "named (Pebble's or Kestra's documentation or tests). ⏎ stands for a newline, ␍ for a carriage",
+    'return, ⇥ for a tab.',
     '',
     'The variables the examples use:',
     '',

@@ -1,6 +1,7 @@
 /** Kestra's date filters and `now()`: java.time formatting and parsing through @js-joda, loaded at first use. */
 import type { ChronoUnit, DateTimeFormatter, ZonedDateTime, ZoneId } from '@js-joda/core';
-import { joda, usLocale } from './joda.js';
+import { joda, jodaLocale, usLocale } from './joda.js';
+import { zoneName } from './zone-names.js';
 
 /** The named arguments shared by `date`, `dateAdd` and `now` (Kestra's AbstractDate). */
 export interface DateOptions {
@@ -10,7 +11,7 @@ export interface DateOptions {
   readonly timeZone?: string;
   /** The pattern or named format that string input is written in. Default: ISO-8601 forms. */
   readonly existingFormat?: string;
-  /** Locale for month and day names: only English (`en`, `en_US`) is available. */
+  /** Locale for month, day and zone names (`fr`, `de_DE` …); its data loads at first use. Default en-US. */
   readonly locale?: string;
 }
 
@@ -57,11 +58,13 @@ export function formatDate(input: unknown, options: DateOptions = {}): string | 
 /** Pebble: `value | dateAdd(amount, unit, format, timeZone, existingFormat, locale)`; `unit` is a ChronoUnit name. */
 export function dateAdd(
   input: unknown,
-  amount: number | bigint,
+  amount: number | bigint | string,
   unit: string,
   options: DateOptions = {},
 ): string | null {
   if (input === null || input === undefined) return null;
+  // Kestra reads the amount as a long: a number, or a string holding one (DateAddFilter.getAsLong).
+  if (typeof amount === 'string' && /^[+-]?\d+$/.test(amount.trim())) amount = BigInt(amount.trim());
   if (typeof amount === 'number' ? !Number.isInteger(amount) : typeof amount !== 'bigint')
     throw new Error(`dateAdd: amount must be an integer, got ${describe(amount)}`);
   const zone = zoneOf(options.timeZone);
@@ -150,8 +153,12 @@ export function readDate(input: unknown, zone: ZoneId, existingFormat?: string):
     existingFormat === undefined || existingFormat === null
       ? undefined
       : formatterFor(String(existingFormat), undefined);
+  // java.time reads an offset of hours alone (`+02`); js-joda needs its minutes.
+  const zoned = formatter
+    ? input
+    : input.replace(/([T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?[+-]\d{2})$/, '$1:00');
   const attempts: Array<() => ZonedDateTime> = [
-    () => ZonedDateTime.parse(input, formatter ?? DateTimeFormatter.ISO_ZONED_DATE_TIME),
+    () => ZonedDateTime.parse(zoned, formatter ?? DateTimeFormatter.ISO_ZONED_DATE_TIME),
     () => LocalDateTime.parse(input, formatter ?? DateTimeFormatter.ISO_LOCAL_DATE_TIME).atZone(zone),
     () => LocalDate.parse(input, formatter ?? DateTimeFormatter.ISO_LOCAL_DATE).atStartOfDay(zone),
   ];
@@ -170,15 +177,45 @@ function print(date: ZonedDateTime, zone: ZoneId, options: DateOptions): string 
   const inZone = date.withZoneSameInstant(zone);
   const format = options.format === undefined || options.format === null ? 'iso' : String(options.format);
   if (format === 'rfc_1123_date_time') return rfc1123(inZone);
-  const text = formatterFor(format, options.locale).format(inZone);
+  const locale = options.locale === undefined || options.locale === null ? undefined : String(options.locale);
+  const text = formatterFor(withZoneNames(format, inZone, locale), locale).format(inZone);
   // Java's ISO_ORDINAL_DATE and ISO_WEEK_DATE end with the offset when there is one; js-joda's do not.
   return WITH_OFFSET.has(format) ? text + inZone.offset().id() : text;
 }
 
-/** A formatter for a named format, a style or a pattern; text patterns get the English locale. */
+/**
+ * The pattern of `format` with its zone names (`z`, `zzzz`, `v`, `vvvv`) written out as quoted text for
+ * `date`: js-joda would print the zone id there (see zone-names.ts). Other formats come back as they are.
+ */
+function withZoneNames(format: string, date: ZonedDateTime, locale: string | undefined): string {
+  const named = NAMED[format];
+  if ((named && 'constant' in named) || STYLES[format]) return format;
+  const pattern = named?.pattern ?? format;
+  if (!/[zv]/.test(pattern.replace(/'[^']*'/g, ''))) return format;
+  const [epochMs, zone] = [date.toInstant().toEpochMilli(), date.zone().id()];
+  const intlLocale = (locale ?? 'en-US').replace('_', '-');
+  let out = '';
+  let quoted = false;
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern.charAt(i);
+    if (c === "'") quoted = !quoted;
+    if (quoted || (c !== 'z' && c !== 'v')) {
+      out += c;
+      continue;
+    }
+    let count = 1;
+    while (pattern.charAt(i + count) === c) count++;
+    i += count - 1;
+    const style = c === 'z' ? (count >= 4 ? 'long' : 'short') : count >= 4 ? 'longGeneric' : 'shortGeneric';
+    out += `'${zoneName(epochMs, zone, style, intlLocale).replaceAll("'", "''")}'`;
+  }
+  return out;
+}
+
+/** A formatter for a named format, a style or a pattern; text patterns get the locale's names (English by default). */
 function formatterFor(format: string, locale: string | undefined): DateTimeFormatter {
-  checkLocale(locale);
-  const cached = formatters.get(format);
+  const key = locale === undefined ? format : `${format}\u0000${locale}`;
+  const cached = formatters.get(key);
   if (cached) return cached;
   const { DateTimeFormatter } = joda();
   const named = NAMED[format];
@@ -188,44 +225,36 @@ function formatterFor(format: string, locale: string | undefined): DateTimeForma
   } else {
     if (format === 'long' || format === 'full')
       throw new Error(`date: the '${format}' style is not supported (use 'short', 'medium' or a pattern)`);
-    const pattern = named?.pattern ?? STYLES[format] ?? format;
-    formatter = ofPattern(pattern);
+    if (STYLES[format] && locale !== undefined && !/^en([_-]US)?$/i.test(locale))
+      throw new Error(`date: the '${format}' style is only available in English (use a pattern with locale)`);
+    formatter = ofPattern(named?.pattern ?? STYLES[format] ?? format, locale);
   }
   if (formatters.size >= MAX_FORMATTERS) formatters.clear();
-  formatters.set(format, formatter);
+  formatters.set(key, formatter);
   return formatter;
 }
 
-function ofPattern(pattern: string): DateTimeFormatter {
+function ofPattern(pattern: string, locale: string | undefined): DateTimeFormatter {
   const { DateTimeFormatter } = joda();
-  // js-joda prints `Europe/Paris` for z where Java prints `CEST`: refuse rather than differ.
-  if (/[zv]/.test(pattern.replace(/'[^']*'/g, '')))
-    throw new Error(
-      `date: zone names (z, v) are not supported in '${pattern}' (use VV for the zone id or XXX for the offset)`,
-    );
   try {
     if (!needsText(pattern)) return DateTimeFormatter.ofPattern(pattern);
-    const locale = usLocale(); // installs the text printers before the pattern is compiled
+    // Installs the text printers before the pattern is compiled.
+    const textLocale = locale === undefined ? usLocale() : jodaLocale(locale);
     // withLocale comes from @js-joda/locale, whose typings core does not know about.
     const formatter = DateTimeFormatter.ofPattern(pattern) as DateTimeFormatter & {
       withLocale(locale: unknown): DateTimeFormatter;
     };
-    return formatter.withLocale(locale);
+    return formatter.withLocale(textLocale);
   } catch (error) {
-    throw new Error(`date: invalid pattern '${pattern}': ${(error as Error).message}`);
+    const message = (error as Error).message;
+    throw new Error(message.startsWith('date:') ? message : `date: invalid pattern '${pattern}': ${message}`);
   }
 }
 
-/** Whether a pattern prints names (months, days, AM/PM, eras, zones), which need locale data. */
+/** Whether a pattern prints names (months, days, AM/PM, eras), which need locale data. */
 function needsText(pattern: string): boolean {
   const unquoted = pattern.replace(/'[^']*'/g, '');
   return /[GEaBO]|[MLQqec]{3,}/.test(unquoted);
-}
-
-function checkLocale(locale: string | undefined): void {
-  if (locale === undefined || locale === null) return;
-  if (!/^en([_-]US)?$/i.test(String(locale)))
-    throw new Error(`date: locale '${String(locale)}' is not available (only en and en_US are)`);
 }
 
 const DAYS = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'];
