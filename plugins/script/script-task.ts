@@ -11,7 +11,7 @@ import {
   shellQuote,
 } from './common.js';
 import { runInContainer } from './docker-runner.js';
-import { installRuntimeSupport, type RuntimeSupport, SUPPORT_DIR } from './kestra-libs.js';
+import { installRuntimeSupport, type RuntimeSupport } from './kestra-libs.js';
 import { ScriptLineConsumer } from './log-protocol.js';
 import { runProcess } from './process-runner.js';
 import {
