@@ -11,6 +11,7 @@ import {
   Labels,
   TokenInfoSchema,
 } from '../store/records.js';
+import { RolloutSchema } from '../store/rollout-records.js';
 
 export { AgentSchema, FlowRecordSchema, FlowRevisionSchema, Labels, TokenInfoSchema };
 
@@ -251,6 +252,7 @@ export const NAMED_SCHEMAS: Readonly<Record<string, TSchema>> = {
   LogLine: LogLineSchema,
   Agent: AgentSchema,
   TokenInfo: TokenInfoSchema,
+  Rollout: RolloutSchema,
 };
 
 /** A problem of an invalid flow or request, with its place. */

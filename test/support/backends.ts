@@ -30,6 +30,7 @@ const TABLES = [
   'bridge_dead_letters',
   'namespace_files',
   'namespace_file_revisions',
+  'rollouts',
 ];
 
 /** A database for one test file: shared by its tests, emptied between them. */
