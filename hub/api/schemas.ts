@@ -11,8 +11,9 @@ import {
   Labels,
   TokenInfoSchema,
 } from '../store/records.js';
-import { RolloutSchema } from '../store/rollout-records.js';
+import { type Rollout, RolloutSchema } from '../store/rollout-records.js';
 
+export type { Rollout };
 export { AgentSchema, FlowRecordSchema, FlowRevisionSchema, Labels, TokenInfoSchema };
 
 export const Id = T.String({
