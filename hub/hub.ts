@@ -223,6 +223,7 @@ async function startServices(
     logger,
     events,
     republish: (agentIds): Promise<void> => fleet.agentsChanged(agentIds),
+    onChange: (rollout) => bridge?.rollout(rollout),
   });
   rolloutMetrics(metrics, () => rollouts.current());
   const fleet = new Fleet({
