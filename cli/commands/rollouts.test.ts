@@ -10,6 +10,9 @@ describe('startOptions', () => {
       pause: 'APPROVAL',
       onFailure: 'ROLLBACK',
     });
+    expect(startOptions({ failureWindow: 'PT5S' })).toEqual({
+      gates: { failureRate: { max: 0.2, window: 'PT5S' } },
+    });
     expect(startOptions({ canary: 'ring=canary,site=a' })).toEqual({
       canary: { labels: { ring: 'canary', site: 'a' } },
     });
@@ -19,5 +22,6 @@ describe('startOptions', () => {
     expect(startOptions({ revision: '3' })).toBeUndefined();
     expect(() => startOptions({ waves: 'many' })).toThrow(/--waves: 'many'/);
     expect(() => startOptions({ canary: '1.5' })).toThrow(/--canary/);
+    expect(() => startOptions({ maxFailureRate: '5' })).toThrow(/--max-failure-rate: '5'/);
   });
 });

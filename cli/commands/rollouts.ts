@@ -1,5 +1,5 @@
 /** `tern rollouts list|show|start|approve|pause|resume|rollback`: rollouts of flow revisions to agents. */
-import type { RolloutOptions } from '../../protocol/rollout.js';
+import { ROLLOUT_DEFAULTS, type RolloutOptions } from '../../protocol/rollout.js';
 import { type ApiClient, enc } from '../client.js';
 import { CliError, EXIT_USAGE } from '../errors.js';
 import { emit, type Output } from './remote.js';
@@ -29,6 +29,8 @@ export interface StartFlags {
   canary?: string;
   waves?: string;
   pause?: string;
+  maxFailureRate?: string;
+  failureWindow?: string;
   rollbackOnFailure?: boolean;
 }
 
@@ -87,6 +89,12 @@ export function startOptions(flags: StartFlags): RolloutOptions | undefined {
     options.waves = percent !== undefined ? { percent } : { size: count ?? 1 };
   }
   if (flags.pause !== undefined) options.pause = flags.pause;
+  if (flags.maxFailureRate !== undefined || flags.failureWindow !== undefined) {
+    const max = Number(flags.maxFailureRate ?? ROLLOUT_DEFAULTS.gates.failureRate.max);
+    if (!(max >= 0 && max <= 1))
+      throw new CliError(`--max-failure-rate: '${flags.maxFailureRate}' is not between 0 and 1`, EXIT_USAGE);
+    options.gates = { failureRate: { max, ...(flags.failureWindow && { window: flags.failureWindow }) } };
+  }
   if (flags.rollbackOnFailure) options.onFailure = 'ROLLBACK';
   return Object.keys(options).length > 0 ? options : undefined;
 }

@@ -31,6 +31,11 @@ export function register(program: Command, cli: CliContext): void {
       .option('--canary <n|n%|key=value>', 'the first stage: a number of agents, a percentage, or labels')
       .option('--waves <n|n%>', 'agents per wave, or a percentage of all agents')
       .option('--pause <duration|APPROVAL>', 'between stages: an ISO-8601 duration, or wait for `approve`')
+      .option(
+        '--max-failure-rate <0..1>',
+        'failed / all executions of the revision a stage tolerates (default 0.2)',
+      )
+      .option('--failure-window <duration>', 'how long each stage is watched once applied (default PT1M)')
       .option('--rollback-on-failure', 'roll back when a gate fails (default: stop)'),
     cli,
   ).action(async (ns: string, flowId: string, o: StartFlags & ApiFlags) => {
