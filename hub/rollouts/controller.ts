@@ -356,26 +356,23 @@ export class RolloutController {
   }
 
   private async evaluate(rollout: Rollout, stage: RolloutStage, now: number) {
-    const { storage } = this.options;
     const views = [];
-    const executions = { total: 0, failed: 0, failedOn: [] as string[] };
     for (const id of stage.agents) {
-      const row = await storage.agents.get(id);
+      const row = await this.options.storage.agents.get(id);
       if (!row || row.decommissioned) continue;
       const view = agentView(row, rollout.namespace, rollout.flowId, rollout.revision);
       views.push(view);
       const entry = rollout.agents[id];
       if (entry && view.applied && entry.state === 'updating') entry.state = 'applied';
-      const counted = await this.countExecutions(rollout, id, stage.startedAt ?? rollout.createdAt);
-      executions.total += counted.total;
-      executions.failed += counted.failed;
-      if (counted.failed > 0) executions.failedOn.push(id);
     }
+    const executions = await this.countExecutions(rollout, stage);
     return evaluateGates({ stage, now, gates: this.resolved(rollout).gates, agents: views, executions });
   }
 
-  /** Executions of the rolled-out revision the agent ran since `from`, and how many failed. */
-  private async countExecutions(rollout: Rollout, agentId: string, from: string) {
+  /** Executions of the rolled-out revision on the stage's agents since it started, and the agents of the failed ones. */
+  private async countExecutions(rollout: Rollout, stage: RolloutStage) {
+    const agents = new Set(stage.agents);
+    const failedOn = new Set<string>();
     let total = 0;
     let failed = 0;
     let cursor: string | undefined;
@@ -383,19 +380,23 @@ export class RolloutController {
       const page = await this.options.storage.executions.list({
         namespace: rollout.namespace,
         flowId: rollout.flowId,
-        agent: agentId,
-        from,
+        from: stage.startedAt ?? rollout.createdAt,
         limit: 500,
         ...(cursor !== undefined && { cursor }),
       });
       for (const e of page.items) {
-        if (e.flowRevision !== rollout.revision || e.namespace !== rollout.namespace) continue;
+        // The namespace filter takes sub-namespaces too.
+        if (e.namespace !== rollout.namespace || e.flowRevision !== rollout.revision) continue;
+        if (e.agentId === null || !agents.has(e.agentId)) continue;
         total++;
-        if (e.state === 'FAILED') failed++;
+        if (e.state === 'FAILED') {
+          failed++;
+          failedOn.add(e.agentId);
+        }
       }
       cursor = page.nextCursor;
     } while (cursor !== undefined);
-    return { total, failed };
+    return { total, failed, failedOn: [...failedOn] };
   }
 
   /** After a stage passed: the rollout succeeded, or waits (a duration, or an approval), or goes on. */

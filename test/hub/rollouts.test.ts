@@ -9,6 +9,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import { type Agent, startAgent } from '../../agent/agent.js';
 import type { Hub } from '../../hub/hub.js';
 import { type ApiResponse, apiCaller, type CallOptions, startTestHub } from '../support/hub-api.js';
+import { freeTcpPort } from '../support/ports.js';
 import { type FreshDatabase, freshDatabase } from '../support/postgres.js';
 
 const ADMIN = 'tern_rollout_test_admin_token_0123456789';
@@ -39,10 +40,17 @@ describe.each(backends)('rollouts ($name)', ({ pg }) => {
   const running = new Map<string, Agent>();
   const tokens = new Map<string, string>();
 
+  /** Starts the hub on the same MQTT port each time, so that agents find it again after a restart. */
+  let mqttPort: number;
+  async function startHubAgain(): Promise<void> {
+    hub = await startTestHub(join(root, 'hub'), ADMIN, { mqttPort, ...(db && { dbUrl: db.url }) });
+    call = apiCaller(hub.url, ADMIN);
+  }
+
   beforeAll(async () => {
     db = pg && PG_URL ? await freshDatabase(PG_URL, 'tern_rollouts') : undefined;
-    hub = await startTestHub(join(root, 'hub'), ADMIN, db ? { dbUrl: db.url } : {});
-    call = apiCaller(hub.url, ADMIN);
+    mqttPort = await freeTcpPort();
+    await startHubAgain();
   }, 60_000);
 
   afterEach(async () => {
@@ -226,5 +234,33 @@ describe.each(backends)('rollouts ($name)', ({ pg }) => {
     await start(away);
     await eventually(() => expect(applied(away)).toBe(1));
     expect((await call('POST', `/rollouts/${started.id}/rollback`)).status).toBe(409);
+  }, 120_000);
+
+  it('goes on from where it was after the hub restarts', async () => {
+    const ids = await fleet('restart', 3);
+    await saveFlow('restart', OK_TASKS);
+    await eventually(() => expect(ids.map(applied)).toEqual([1, 1, 1]));
+    await saveFlow(
+      'restart',
+      `${OK_TASKS}  - id: again\n    type: log\n    message: second\n`,
+      'rollout:\n  canary: {count: 1}\n  waves: {size: 2}\n  pause: APPROVAL\n  gates: {failureRate: {max: 0, window: PT0.1S}}\n',
+    );
+    const started = await rolloutOf('restart');
+    await whenStatus(started.id, 'WAITING');
+    await eventually(() => expect(ids.map(applied)).toEqual([2, 1, 1]));
+
+    await hub.close();
+    await startHubAgain();
+    await eventually(async () => {
+      const agents = await Promise.all(ids.map(async (id) => (await call('GET', `/agents/${id}`)).body));
+      expect(agents.map((a) => [a.online, a.status.desired.flows[0].revision])).toEqual([
+        [true, 2],
+        [true, 1],
+        [true, 1],
+      ]);
+    });
+    expect((await call('POST', `/rollouts/${started.id}/approve`)).status).toBe(200);
+    await whenStatus(started.id, 'SUCCEEDED');
+    await eventually(() => expect(ids.map(applied)).toEqual([2, 2, 2]));
   }, 120_000);
 });
