@@ -178,6 +178,9 @@ async function startServices(
     await Promise.all([
       rollouts
         .flowSaved(namespace, id)
+        .catch((err: unknown) =>
+          log.error({ namespace, flowId: id, err: String(err) }, 'rollout update failed'),
+        )
         .then(() => fleet.flowChanged(namespace, id))
         .catch((err: unknown) =>
           log.error({ namespace, flowId: id, err: String(err) }, 'fleet update failed'),
@@ -298,6 +301,9 @@ async function startServices(
       // The rollout first: a revision saved with `rollout:` must not reach every agent at once.
       void rollouts
         .flowSaved(namespace, id)
+        .catch((err: unknown) =>
+          log.error({ namespace, flowId: id, err: String(err) }, 'rollout update failed'),
+        )
         .then(() => fleet.flowChanged(namespace, id))
         .catch((err: unknown) =>
           log.error({ namespace, flowId: id, err: String(err) }, 'fleet update failed'),

@@ -101,8 +101,16 @@ export class RolloutController {
       const current = this.governing.get(key(namespace, flowId));
       if (row && current?.baseRevision === row.revision) return;
       if (row?.flow.rollout && row.flow.runsOn !== undefined && row.flow.runsOn !== 'hub') {
-        await this.begin({ namespace, flowId, revision: row.revision }, row.revision, row.flow.rollout);
-        return;
+        try {
+          await this.begin({ namespace, flowId, revision: row.revision }, row.revision, row.flow.rollout);
+          return;
+        } catch (err) {
+          // No agent runs it yet (CONFLICT): there is nothing to stage, and the agents that join get it.
+          this.log.warn(
+            { namespace, flowId, revision: row.revision, err: String(err) },
+            'rollout not started; the revision goes to its agents as without rollout',
+          );
+        }
       }
       if (current) await this.release(current, `flow saved again (revision ${row?.revision ?? 'deleted'})`);
     });

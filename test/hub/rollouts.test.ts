@@ -263,4 +263,11 @@ describe.each(backends)('rollouts ($name)', ({ pg }) => {
     await whenStatus(started.id, 'SUCCEEDED');
     await eventually(() => expect(ids.map(applied)).toEqual([2, 2, 2]));
   }, 120_000);
+
+  it('starts no rollout for a revision no agent runs yet, and gives it to the agents that join', async () => {
+    await saveFlow('later', OK_TASKS, 'rollout:\n  canary: {count: 1}\n');
+    const [id] = await fleet('later', 1);
+    await eventually(() => expect(applied(id as string)).toBe(1));
+    expect((await call('GET', '/rollouts?namespace=later')).body.items).toEqual([]);
+  }, 60_000);
 });
