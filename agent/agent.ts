@@ -29,6 +29,7 @@ import { CommandHandler } from './sync/commands.js';
 import type { ConnectionState } from './sync/connection.js';
 import { DesiredState } from './sync/desired-state.js';
 import { helloMessage } from './sync/hello.js';
+import { HubKeys } from './sync/hub-keys.js';
 import { Outbox } from './sync/outbox.js';
 import { publishTriggerChanges, statusReport, trackLoad } from './sync/status.js';
 import { SyncClient, type SyncStats } from './sync/sync-client.js';
@@ -53,6 +54,8 @@ export interface Agent {
   connectionState(): ConnectionState | 'STANDALONE';
   /** Sync counters; undefined when standalone. */
   syncStats(): SyncStats | undefined;
+  /** The hub public keys this agent trusts now (none before the first signed desired state, unless given). */
+  hubKeys(): readonly string[];
   outboxStats(): OutboxStatus;
   /** The flows the agent runs, with the revision and hash the hub gave (standalone: revision, no hash). */
   appliedFlows(): AppliedFlow[];
@@ -98,8 +101,9 @@ export async function startAgent(input: AgentOptionsInput): Promise<Agent> {
   const parse = flowParser(registry, (t) => renderer.check(t));
   const assigned = new AssignedFlows(store.database);
   const directory = new FlowDirectory();
+  const state = new AgentState(store.database);
   const desired = new DesiredState({
-    state: new AgentState(store.database),
+    state,
     assigned,
     namespaceFiles: store.namespaceFiles,
     parse,
@@ -198,6 +202,7 @@ export async function startAgent(input: AgentOptionsInput): Promise<Agent> {
 
   // The hub session: hello on each connect, status now and then, desired flows and commands in.
   const startedAt = new Date().toISOString();
+  const hubKeys = new HubKeys({ state, given: options.hubKey, log: logger.child({ component: 'hub-keys' }) });
   if (!standalone) {
     sync = new SyncClient({
       url: options.hubUrl!,
@@ -220,6 +225,7 @@ export async function startAgent(input: AgentOptionsInput): Promise<Agent> {
         }),
       status: () => statusReport({ version: options.version, load, outbox, triggers }),
       onDesired: (message) => sync?.publishReported(desired.apply(message)),
+      hubKeys,
       onCommand: async (command) => {
         const taken = await commands.handle(command);
         if (taken) await store.flush();
@@ -291,6 +297,7 @@ export async function startAgent(input: AgentOptionsInput): Promise<Agent> {
     http,
     connectionState: () => sync?.state ?? 'STANDALONE',
     syncStats: () => sync?.stats(),
+    hubKeys: () => hubKeys.trusted,
     outboxStats: () => outbox.stats(),
     appliedFlows,
     flows,

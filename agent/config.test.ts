@@ -80,6 +80,17 @@ describe('compileAgentOptions', () => {
   it('accepts a standalone agent with a flows folder and no hub', () => {
     expect(compileAgentOptions({ id: 'local', flowsDir: 'flows' }).hubUrl).toBeUndefined();
   });
+
+  it("takes the hub's signing key as registration gives it, and refuses anything else or a key without a hub", () => {
+    const hubKey = 'O2onvM62pC1io6jQKm8Nc2UyFXcd4kOmOsBIoYtZ2ik';
+    expect(compileAgentOptions({ ...hub, hubKey }).hubKey).toBe(hubKey);
+    expect(() => compileAgentOptions({ ...hub, hubKey: 'not-a-key' })).toThrow(
+      /hub-key: 'not-a-key' is not an Ed25519 public key/,
+    );
+    expect(() => compileAgentOptions({ id: 'local', flowsDir: 'flows', hubKey })).toThrow(
+      /hub-key: give the hub/,
+    );
+  });
 });
 
 describe('parseLabels', () => {

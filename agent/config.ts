@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { TernError } from '../protocol/errors.js';
 import type { Logger } from '../protocol/logger.js';
 import { MAX_MESSAGE_BYTES } from '../protocol/messages.js';
+import { isPublicKeyText } from '../protocol/signing.js';
 import { isValidAgentId } from '../protocol/topics.js';
 import {
   compileLimits,
@@ -73,6 +74,11 @@ export interface AgentOptions {
   /** mqtt://, mqtts://, ws:// or wss:// URL of the hub's broker; without it the agent runs standalone. */
   hubUrl?: string;
   token?: string;
+  /**
+   * The hub's public signing key, as registration gave it (`hubKey`): trusted when the agent holds no
+   * key yet. Without it the agent trusts the key of the first signed desired state it receives.
+   */
+  hubKey?: string;
   /** How the hub's certificate is verified on mqtts:// and wss://: a CA file, pins, or (loudly) not at all. */
   tls?: HubTrustOptions;
   labels: Record<string, string>;
@@ -161,6 +167,7 @@ export function compileAgentOptions(input: AgentOptionsInput): AgentOptions {
     id: input.id,
     hubUrl: input.hubUrl || undefined,
     token: input.token || undefined,
+    hubKey: input.hubKey || undefined,
     tls: hasTrustOptions(input.tls) ? input.tls : undefined,
     labels: { ...input.labels },
     dataDir: input.dataDir ?? join('.tern', 'agent'),
@@ -195,6 +202,11 @@ export function compileAgentOptions(input: AgentOptionsInput): AgentOptions {
       bad((err as Error).message);
     }
   }
+  if (options.hubKey !== undefined && !options.hubUrl) bad('hub-key: give the hub it belongs to (--hub)');
+  if (options.hubKey !== undefined && !isPublicKeyText(options.hubKey))
+    bad(
+      `hub-key: '${options.hubKey}' is not an Ed25519 public key (43 base64url characters, as registration gives it)`,
+    );
   if (!options.hubUrl && !options.flowsDir)
     bad('hub: give the hub to connect to, or a flows folder to run standalone');
   if (options.hubUrl && options.flowsDir)

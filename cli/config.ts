@@ -26,6 +26,8 @@ export interface CliEnvironment {
   retentionDays: number | undefined;
   /** TERN_AGENT_TOKEN: an agent's broker password, kept out of the process list. */
   agentToken: string | undefined;
+  /** TERN_HUB_KEY: the hub's public signing key for `tern agent`. */
+  hubKey: string | undefined;
   /** ENV_<NAME>: Kestra's `envs.<name>` in every expression (hub, agents, `tern run`). */
   envs: Record<string, string>;
   /** TERN_GLOBALS_FILE: a YAML map, Kestra's `globals` in every expression. */
@@ -79,6 +81,7 @@ export function readEnvironment(env: NodeJS.ProcessEnv = process.env): CliEnviro
     adminToken: env.TERN_ADMIN_TOKEN || undefined,
     retentionDays: retention,
     agentToken: env.TERN_AGENT_TOKEN || undefined,
+    hubKey: env.TERN_HUB_KEY || undefined,
     envs: envsFrom(env),
     globalsFile: env.TERN_GLOBALS_FILE || undefined,
     secrets: secretsFromEnvironment(env),

@@ -41,8 +41,10 @@ import { listenError } from './listen-error.js';
 import { RolloutController } from './rollouts/controller.js';
 import { rolloutMetrics } from './rollouts/metrics.js';
 import type { RolloutServices } from './rollouts/types.js';
-import { secretKey } from './secrets/cipher.js';
+import { SecretCipher, secretKey } from './secrets/cipher.js';
 import { HubSecrets } from './secrets/hub-secrets.js';
+import { HubSigningKeys } from './signing/hub-signing-keys.js';
+import { signingControl } from './signing/rotation.js';
 import { writeErrorReason } from './store/db-errors.js';
 import { openHubStorage } from './store/hub-storage.js';
 import type { HubStorage } from './store/types.js';
@@ -118,8 +120,9 @@ async function startServices(
     ? await PostgresReplicaChanges.start({ url: options.dbUrl, logger: log, onResync: () => resync() })
     : noReplicaChanges();
   closers.add('replica changes', () => changes.close());
+  const key = options.secretKey ? secretKey(options.secretKey) : undefined;
   const secrets = await HubSecrets.open(storage.secrets, {
-    key: options.secretKey ? secretKey(options.secretKey) : undefined,
+    key,
     environment: options.secretEnvironment,
     onChanged: () => changes.publish({ kind: 'secrets' }),
   });
@@ -130,6 +133,11 @@ async function startServices(
         ? 'stored secrets cannot be decrypted with this TERN_SECRET_KEY'
         : 'stored secrets cannot be read: TERN_SECRET_KEY is not set',
     );
+  const signingKeys = await HubSigningKeys.open({
+    repository: storage.signingKeys,
+    ...(key && { cipher: new SecretCipher(key) }),
+    logger: log,
+  });
   const registry = builtinRegistry();
   const renderer = new Renderer({ limits: options.renderLimits });
   // Its worker has the built-in plugins, as `registry` has.
@@ -239,6 +247,12 @@ async function startServices(
     onExecutionEnded: (execution) => pluginHost.executionEnded(execution),
     // A rollout decides which revision of its flow each agent runs.
     selectRevision: (agentId, flow): AssignableFlow | null => rollouts.select(agentId, flow),
+    signer: signingKeys,
+  });
+  const signing = signingControl({
+    keys: signingKeys,
+    announce: () => changes.publish({ kind: 'signingKeys' }),
+    republish: () => fleet.signingKeysChanged(),
   });
   if (bridge) fleet.onIngest({ execution: (e) => bridge.execution(e), taskRun: (tr) => bridge.taskRun(tr) });
   const remote = new RemoteFollowers(storage.executions, log);
@@ -248,6 +262,7 @@ async function startServices(
     changes,
     storage,
     secrets,
+    signingKeys,
     events,
     remote,
     logger: log,
@@ -268,6 +283,7 @@ async function startServices(
   resync = () => {
     void storage.reloadKv().catch(() => undefined);
     void secrets.reload().catch(() => undefined);
+    void signingKeys.reload().catch(() => undefined);
     void hubFlows(storage).then(
       (flows) => triggers.sync(flows),
       () => undefined,
@@ -335,6 +351,7 @@ async function startServices(
     },
     fleet,
     rollouts,
+    signing,
     secrets,
     bridge,
     flowChecker,

@@ -10,6 +10,8 @@ import { FLOW_LIMITS } from './flow-limits.js';
 import { parseFlow } from './flow-loader.js';
 
 const registry = createRegistry(testTasks, testTriggers);
+/** What the quadratic or exponential ways took is minutes; linear reading takes under a second when idle. */
+const WELL_UNDER_A_MINUTE = 20_000;
 const TASKS = 'tasks:\n  - id: a\n    type: log\n    message: hi\n';
 
 /** `aliases` variables naming one anchored list of `items` numbers, written as compactly as YAML allows. */
@@ -35,7 +37,8 @@ describe('flow size limits', () => {
     expect(problems).toHaveLength(1);
     expect(problems[0]?.message).toMatch(/^the flow is too large: more than 100,000 values/);
     // Reading 100,000 values takes about half a second; validating their 100 million copies took minutes.
-    expect(ms).toBeLessThan(3000);
+    // The bound separates the two with room for a loaded machine; bench/ measures speed, not this test.
+    expect(ms).toBeLessThan(WELL_UNDER_A_MINUTE);
   });
 
   it('refuses aliases that expand a small document past the limit, at the alias that crosses it', () => {
@@ -49,7 +52,7 @@ describe('flow size limits', () => {
     const text = source.split('\n')[line! - 1]!;
     expect(text).toMatch(/^ {2}v\d+: \*l$/);
     expect(text.slice(column! - 1)).toBe('*l');
-    expect(ms).toBeLessThan(2000);
+    expect(ms).toBeLessThan(WELL_UNDER_A_MINUTE);
   });
 
   it('counts the characters a repeated text expands to', () => {
@@ -62,12 +65,13 @@ describe('flow size limits', () => {
 
   it('refuses a source over the size limit before reading it, at the line where the limit falls', () => {
     const line = `  # ${'padding '.repeat(12)}\n`;
-    const source = `id: f\nnamespace: test\n${TASKS}${line.repeat(Math.ceil(FLOW_LIMITS.maxSourceBytes / line.length) + 10)}`;
-    const { problems, ms } = timed(source);
+    // YAML that would not parse, past the limit: read, it would add a problem of its own.
+    const unreadable = 'tasks: [unclosed\n';
+    const source = `id: f\nnamespace: test\n${TASKS}${line.repeat(Math.ceil(FLOW_LIMITS.maxSourceBytes / line.length) + 10)}${unreadable}`;
+    const { problems } = parseFlow(source, registry);
     expect(problems).toHaveLength(1);
     expect(problems[0]?.message).toMatch(/^the flow is [\d,]+ bytes long; a flow may be at most 1,048,576$/);
     expect(problems[0]?.line).toBe(Math.floor(FLOW_LIMITS.maxSourceBytes / line.length) + 7);
-    expect(ms).toBeLessThan(500);
   });
 
   it('still reads anchors, aliases and merge keys within the limits', () => {
@@ -86,8 +90,8 @@ describe('duplicate keys', () => {
     expect(problems).toEqual([
       { path: '', ...where(source, 'k7: again'), message: 'Map keys must be unique' },
     ]);
-    // The `yaml` library's own check took 14 s for 20,000 keys.
-    expect(ms).toBeLessThan(3000);
+    // The `yaml` library's own check took 14 s for 20,000 keys, so about 90 s for these 50,000.
+    expect(ms).toBeLessThan(WELL_UNDER_A_MINUTE);
   });
 
   it('may repeat merge keys, as YAML allows', () => {
@@ -104,7 +108,7 @@ describe("an agent's flow folder", () => {
     const flows = new FlowDirectory();
     const start = Date.now();
     const loaded = await flows.load([dir], registry);
-    expect(Date.now() - start).toBeLessThan(2000);
+    expect(Date.now() - start).toBeLessThan(WELL_UNDER_A_MINUTE);
     expect(loaded.find((l) => l.file.endsWith('bomb.yml'))?.problems).toEqual([
       expect.objectContaining({
         file: join(dir, 'bomb.yml'),

@@ -7,6 +7,8 @@ export const STATE_KEYS = {
   dropped: 'outbox.dropped',
   generation: 'desired.generation',
   decommissioned: 'desired.decommissioned',
+  /** JSON array of the hub public keys the agent trusts (agent/sync/hub-keys.ts). */
+  hubKeys: 'hub.keys',
 } as const;
 
 /** Reads and writes `agent_state`; each write commits at once (or with the caller's transaction). */

@@ -28,6 +28,7 @@ import type { SyncTuning } from '../config.js';
 import { describeCertificateError, type TlsClientOptions } from '../hub-trust.js';
 import { Connection, type ConnectionState, type TransitionListener } from './connection.js';
 import { Drain, type DrainStats } from './drain.js';
+import type { OpenedDocument } from './hub-keys.js';
 import type { Outbox } from './outbox.js';
 
 export interface SyncClientOptions {
@@ -44,6 +45,8 @@ export interface SyncClientOptions {
   /** What the periodic status carries besides state and since. */
   status(): Pick<Status, 'version' | 'load' | 'outbox' | 'triggers'>;
   onDesired(desired: Desired): void;
+  /** Opens the hub's signed documents: a `desired` it refuses is logged, counted and not applied. */
+  hubKeys: { open(document: Uint8Array, topic: string): OpenedDocument };
   /**
    * Handles a command; resolves once its effect and its answer are durable,
    * with false when it was not taken and must come again. Only a taken
@@ -59,8 +62,10 @@ export interface SyncStats extends DrainStats {
   state: ConnectionState;
   /** Sessions that reached ACTIVE. */
   connects: number;
-  /** Received messages that failed validation, in all and by topic. */
+  /** Received messages that failed validation, in all and by topic (refused signatures included). */
   invalidMessages: number;
+  /** Desired states refused for their signature: unsigned, altered, or signed by a key not trusted. */
+  refusedSignatures: number;
   invalidByKind: Partial<Record<AgentTopicKind, number>>;
 }
 
@@ -89,7 +94,7 @@ export class SyncClient {
   private statusTimer: NodeJS.Timeout | undefined;
   private closing: Promise<void> | undefined;
   private readonly detach: Array<() => void> = [];
-  private readonly counters = { connects: 0, invalidMessages: 0 };
+  private readonly counters = { connects: 0, invalidMessages: 0, refusedSignatures: 0 };
   private readonly invalidByKind: Partial<Record<AgentTopicKind, number>> = {};
 
   constructor(private readonly options: SyncClientOptions) {
@@ -322,7 +327,12 @@ export class SyncClient {
       case 'desired': {
         // An empty retained payload is how a retained message is cleared: not a message.
         if (payload.length === 0) return;
-        const msg = parseMessage('desired', payload);
+        const opened = this.options.hubKeys.open(payload, topic);
+        if (!opened.ok) {
+          this.refuseSignature(opened.reason);
+          return;
+        }
+        const msg = parseMessage('desired', opened.payload);
         if (msg.ok) this.deliver('desired', () => this.options.onDesired(msg.value));
         else this.invalid('desired', msg.error);
         return;
@@ -363,6 +373,17 @@ export class SyncClient {
     } catch (err) {
       this.log.error({ kind, err: (err as Error).message }, 'handling a hub message failed');
     }
+  }
+
+  /** Anyone but the hub could have sent it (a broker or a hub login in the wrong hands): nothing changes. */
+  private refuseSignature(reason: string): void {
+    this.counters.invalidMessages++;
+    this.counters.refusedSignatures++;
+    this.invalidByKind.desired = (this.invalidByKind.desired ?? 0) + 1;
+    this.log.error(
+      { kind: 'desired', reason },
+      'desired state refused: not signed by the hub; the flows applied before keep running',
+    );
   }
 
   private invalid(kind: AgentTopicKind, error: string): void {

@@ -27,6 +27,8 @@ export interface AgentCommandOptions {
   /** --id gw-01 (required with --hub; standalone defaults to `local`) */
   id?: string;
   token?: string;
+  /** --hub-key (TERN_HUB_KEY): the hub's public signing key, as registration gave it. */
+  hubKey?: string;
   /** --ca-file (TERN_CA_FILE): the hub's CA, for mqtts:// and wss://. */
   caFile?: string;
   /** --tls-pin, repeatable (TERN_TLS_PIN, comma-separated): accepted hub certificates. */
@@ -175,6 +177,7 @@ export function agentInput(opts: AgentCommandOptions): AgentOptionsInput {
     id: opts.id ?? 'local',
     hubUrl: opts.hub,
     token: opts.token,
+    hubKey: opts.hubKey,
     tls: { caFile: opts.caFile, pins: opts.tlsPin, insecureSkipVerify: opts.insecureSkipTlsVerify },
     labels,
     dataDir: opts.dataDir,

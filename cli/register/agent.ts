@@ -14,6 +14,12 @@ export function register(program: Command, cli: CliContext): void {
     .option('--hub <url>', 'the hub’s MQTT broker, e.g. mqtts://hub:8883 or mqtt://hub:1883')
     .option('--id <id>', 'this agent’s id (as registered with POST /api/v1/agents)')
     .addOption(new Option('--token <token>', 'this agent’s token (TERN_AGENT_TOKEN)').default(env.agentToken))
+    .addOption(
+      new Option(
+        '--hub-key <key>',
+        'the hub’s public signing key, as registration gave it (TERN_HUB_KEY); without it the first one seen is trusted',
+      ).default(env.hubKey),
+    )
     .option('--labels <k=v,...>', 'labels that select which flows it runs')
     .option('--data-dir <dir>', 'local state (SQLite)', '.tern/agent')
     .option('--flows <dir>', 'run the flows of this folder, with no hub')

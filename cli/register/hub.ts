@@ -2,7 +2,7 @@
 import { type Command, Option } from 'commander';
 import { lowerHelperThreads } from '../../runtime/thread-priority.js';
 import { processVariables } from '../config.js';
-import { type CliContext, integer } from './shared.js';
+import { type ApiFlags, api, apiContext, type CliContext, integer } from './shared.js';
 
 /** `tern hub`'s flags, as commander hands them over. */
 interface HubFlags {
@@ -24,8 +24,9 @@ interface HubFlags {
 }
 
 /** Adds `tern hub`. */
-export function register(program: Command, { env, printer }: CliContext): void {
-  program
+export function register(program: Command, cli: CliContext): void {
+  const { env, printer } = cli;
+  const hub = program
     .command('hub')
     .description('start the hub: REST API, embedded database and MQTT broker')
     .option('--port <port>', 'HTTP port', integer('--port'), 8080)
@@ -101,4 +102,29 @@ export function register(program: Command, { env, printer }: CliContext): void {
         printer,
       );
     });
+  registerKeys(hub, cli);
+}
+
+/** Adds `tern hub keys list` and `tern hub keys rotate [--finish]`: the keys the hub signs agents' desired states with. */
+function registerKeys(hub: Command, cli: CliContext): void {
+  const keys = hub.command('keys').description("the hub's signing keys, for agents' desired states");
+  api(
+    keys.command('list').description('list the keys (the current one is what `tern agent --hub-key` takes)'),
+    cli,
+  ).action(async (o: ApiFlags) => {
+    const { client, out } = await apiContext(o, cli);
+    const { keysList } = await import('../commands/signing-keys.js');
+    process.exitCode = await keysList(client, out);
+  });
+  api(
+    keys
+      .command('rotate')
+      .description('begin a key rotation: a next key, announced to every agent; --finish makes it sign')
+      .option('--finish', 'end the rotation: the next key signs from now on', false),
+    cli,
+  ).action(async (o: { finish: boolean } & ApiFlags) => {
+    const { client, out } = await apiContext(o, cli);
+    const { keysRotate } = await import('../commands/signing-keys.js');
+    process.exitCode = await keysRotate(client, out, o.finish);
+  });
 }

@@ -51,7 +51,7 @@ export function agentRoutes(table: RouteTable, services: HubServices & FleetServ
       tag: 'agents',
       summary: 'Pre-register an agent',
       description:
-        'Creates the agent and returns its broker credential, shown only in this response. A live agent with the same id is a 409; a decommissioned one is registered again with a new credential.',
+        "Creates the agent and returns its broker credential, shown only in this response, and the hub's public signing key (`hubKey`): give both to the agent (`tern agent --token … --hub-key …`), which then refuses any desired state not signed by the hub. A live agent with the same id is a 409; a decommissioned one is registered again with a new credential.",
       body: {
         json: T.Object(
           { id: AgentKey.properties.id, labels: T.Optional(Labels) },
@@ -61,7 +61,15 @@ export function agentRoutes(table: RouteTable, services: HubServices & FleetServ
       responses: {
         201: {
           description: 'The agent and its token',
-          schema: T.Object({ agent: AgentSchema, token: T.String() }),
+          schema: T.Object({
+            agent: AgentSchema,
+            token: T.String(),
+            hubKey: T.Optional(
+              T.String({
+                description: "The hub's Ed25519 public key (base64url) that signs the agent's desired state",
+              }),
+            ),
+          }),
         },
         409: { description: 'The agent exists', schema: ErrorBodySchema },
       },
@@ -73,7 +81,8 @@ export function agentRoutes(table: RouteTable, services: HubServices & FleetServ
         throw new TernError('CONFLICT', `agent ${body.value.id} already exists`);
       const { agent, token } = await agents.register(body.value.id, body.value.labels ?? {});
       await fleet?.agentRegistered(agent.id);
-      return c.json({ agent: (await agents.get(agent.id)) ?? agent, token }, 201);
+      const hubKey = services.signing?.current;
+      return c.json({ agent: (await agents.get(agent.id)) ?? agent, token, ...(hubKey && { hubKey }) }, 201);
     },
   );
 

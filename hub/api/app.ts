@@ -26,6 +26,7 @@ import { type ApiEnv, RouteTable } from './route.js';
 import { secretRoutes } from './secrets.js';
 import { securityHeaders } from './security-headers.js';
 import type { HubServices } from './services.js';
+import { signingKeyRoutes } from './signing-keys.js';
 import { statsRoutes } from './stats.js';
 import { tokenRoutes } from './tokens.js';
 import { webhookRoutes } from './webhooks.js';
@@ -87,6 +88,7 @@ export function createApi(services: HubServices, options: ApiOptions = {}): Hono
   rolloutRoutes(table, services);
   tokenRoutes(table, services, revocations);
   secretRoutes(table, services);
+  signingKeyRoutes(table, services);
   namespaceFileRoutes(table, services);
   bridgeRoutes(table, services);
   pluginRoutes(table, services);

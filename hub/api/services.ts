@@ -7,6 +7,7 @@ import type { TriggerStatus } from '../../protocol/messages.js';
 import type { Renderer } from '../../runtime/expr/index.js';
 import type { WebhookCall, WebhookReply } from '../../runtime/triggers/webhooks.js';
 import type { HubEventSource } from '../events.js';
+import type { SigningControl } from '../signing/rotation.js';
 import type { HubStorage } from '../store/types.js';
 import type { BridgeService } from './bridge.js';
 import type { FlowChecker } from './flow-check.js';
@@ -78,6 +79,8 @@ export interface HubServices {
   brokerListeners?(): BrokerListener[];
   /** Whether the hub's connection to its MQTT broker is up, for `/healthz`; without it no broker is reported. */
   brokerConnected?(): boolean;
+  /** The hub's signing keys (with a fleet); without them `/signing-keys` answers 404 and registration names no key. */
+  signing?: SigningControl;
   /** The hub's secrets; without them `/secrets` answers 404. */
   secrets?: SecretsService;
   /** The Kafka bridge, when configured; without it `/bridge` reports it is off. */

@@ -1,4 +1,4 @@
-/** Changes one hub replica tells the others through PostgreSQL LISTEN/NOTIFY: flows, KV keys, secrets, executions, agents. */
+/** Changes one hub replica tells the others through PostgreSQL LISTEN/NOTIFY: flows, KV keys, secrets, signing keys, executions, agents. */
 import { randomUUID } from 'node:crypto';
 import postgres from 'postgres';
 import type { Logger } from '../../protocol/logger.js';
@@ -9,6 +9,8 @@ export type ReplicaChange =
   /** KV keys written or deleted (ids as the KV cache keys them). */
   | { kind: 'kv'; ids: string[] }
   | { kind: 'secrets' }
+  /** The hub's signing keys rotated. */
+  | { kind: 'signingKeys' }
   /** Executions whose record, task runs or logs changed. */
   | { kind: 'executions'; ids: string[] }
   | { kind: 'agent'; id: string }

@@ -3,6 +3,7 @@ import type { Logger } from '../../protocol/logger.js';
 import type { TokenRevocations } from '../api/revocations.js';
 import type { HubEventBus } from '../events.js';
 import type { HubSecrets } from '../secrets/hub-secrets.js';
+import type { HubSigningKeys } from '../signing/hub-signing-keys.js';
 import type { HubStorage } from '../store/types.js';
 import type { ReplicaChanges } from './changes.js';
 import type { RemoteFollowers } from './remote-follow.js';
@@ -11,6 +12,7 @@ export interface FanOutParts {
   changes: ReplicaChanges;
   storage: HubStorage;
   secrets: HubSecrets;
+  signingKeys: HubSigningKeys;
   events: HubEventBus;
   remote: RemoteFollowers;
   revocations: TokenRevocations;
@@ -44,6 +46,9 @@ export function fanOut(parts: FanOutParts): { executionsChanged(id: string): voi
         return;
       case 'secrets':
         void secrets.reload().catch(failed('secrets'));
+        return;
+      case 'signingKeys':
+        void parts.signingKeys.reload().catch(failed('signing keys'));
         return;
       case 'executions':
         void remote.changed(change.ids);

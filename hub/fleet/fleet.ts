@@ -37,13 +37,20 @@ export interface FleetOptions {
    * embedded broker's `endAgentSessions`); absent with an external broker,
    * which the hub cannot make drop a client.
    */
-  endAgentSessions?: (agentId: string, farewell: { topic: string; payload: string }) => number;
+  endAgentSessions?: (agentId: string, farewell: { topic: string; payload: string | Buffer }) => number;
   /** Where ingested executions and changed agents are announced (the API's `/events`). */
   events?: HubEventBus;
   /** Told of every ingested execution record in an end state (the hub's `flow` triggers). */
   onExecutionEnded?(execution: Execution): void;
   /** Which revision of each flow an agent runs (the rollouts); default: the latest. */
   selectRevision?: RevisionSelector;
+  /** Signs every desired state, bound to its topic (hub/signing/): agents refuse anything unsigned. */
+  signer: DesiredSigner;
+}
+
+/** What signs a document for agents: the payload's exact bytes, bound to `context` (its topic). */
+export interface DesiredSigner {
+  sign(payload: Uint8Array, context: string): Buffer;
 }
 
 /** How the fleet connects, and whether other hub replicas share its broker and database. */
@@ -221,8 +228,8 @@ export class Fleet implements FleetControl {
     const end = this.options.endAgentSessions;
     const agent = end && (await this.storage.agents.get(agentId));
     if (end && agent) {
-      const notice = this.desiredOf(agent).desired;
-      end(agentId, { topic: agentTopic(agentId, 'desired'), payload: JSON.stringify(notice) });
+      const topic = agentTopic(agentId, 'desired');
+      end(agentId, { topic, payload: this.signed(topic, this.desiredOf(agent).desired) });
     }
     await this.lane(agentId, () => this.publishDesired(agentId, false));
     this.metrics.remove(agentId);
@@ -239,6 +246,17 @@ export class Fleet implements FleetControl {
     inputs?: Record<string, unknown>,
   ): Promise<SentCommand> {
     return this.commands.toExecution(execution, type, fromTaskId, inputs);
+  }
+
+  /**
+   * The hub's signing keys changed (a rotation begun or finished, here or on another replica): every
+   * live agent's desired state is published again, signed as they now say, so that agents learn the
+   * next key while the current one still signs, and see the new one sign once it is current.
+   */
+  async signingKeysChanged(): Promise<void> {
+    const live: string[] = [];
+    for await (const agent of allAgents(this.storage)) if (!agent.decommissioned) live.push(agent.id);
+    await this.republish(live, true);
   }
 
   /**
@@ -405,7 +423,12 @@ export class Fleet implements FleetControl {
         'namespace files left out of desired: they do not fit in its size limit; the agent keeps its older copies',
       );
     }
-    await this.client.publish(agentId, 'desired', desired, true);
+    await this.client.publishBytes(
+      agentId,
+      'desired',
+      this.signed(agentTopic(agentId, 'desired'), desired),
+      true,
+    );
     await this.updateAgent(agent, {
       status: {
         generation,
@@ -453,6 +476,11 @@ export class Fleet implements FleetControl {
   /** The agent's desired flows as they stand, each at the revision selected for it. */
   private desiredFlows(agent: AgentRow): DesiredFlow[] {
     return desiredFlowsFor(agent, this.flows.values(), this.options.selectRevision);
+  }
+
+  /** The signed document of `desired` for `topic`: the JSON's exact bytes after a signature line. */
+  private signed(topic: string, desired: Desired): Buffer {
+    return this.options.signer.sign(Buffer.from(JSON.stringify(desired), 'utf8'), topic);
   }
 
   /** Merges a patch into the agent's row (in its lane) and recomputes drift. */

@@ -117,6 +117,11 @@ export class HubClient {
     await this.client.publishAsync(agentTopic(agentId, kind), JSON.stringify(message), { qos: 1, retain });
   }
 
+  /** Publishes bytes as they are (a signed document) at QoS 1; resolves once the broker has them. */
+  async publishBytes(agentId: string, kind: HubOutbound, payload: Buffer, retain = false): Promise<void> {
+    await this.client.publishAsync(agentTopic(agentId, kind), payload, { qos: 1, retain });
+  }
+
   async close(): Promise<void> {
     await this.client.endAsync();
   }

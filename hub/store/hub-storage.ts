@@ -15,6 +15,7 @@ import { DrizzleNamespaceFileRepository } from './namespace-file-repository.js';
 import { DrizzleRolloutRepository } from './rollout-repository.js';
 import { executions, logs, taskRuns } from './schema.js';
 import { DrizzleSecretRepository } from './secret-repository.js';
+import { DrizzleSigningKeyRepository } from './signing-key-repository.js';
 import { DrizzleSyncRepository } from './sync-repository.js';
 import { DrizzleTokenRepository } from './token-repository.js';
 import { DrizzleTriggerStateRepository } from './trigger-state-repository.js';
@@ -90,6 +91,7 @@ class DrizzleHubStorage implements HubStorage {
     readonly bridge: DrizzleBridgeRepository,
     readonly namespaceFiles: DrizzleNamespaceFileRepository,
     readonly rollouts: DrizzleRolloutRepository,
+    readonly signingKeys: DrizzleSigningKeyRepository,
   ) {}
 
   static async open(
@@ -142,6 +144,7 @@ class DrizzleHubStorage implements HubStorage {
       new DrizzleBridgeRepository(db, now),
       namespaceFiles,
       new DrizzleRolloutRepository(db),
+      new DrizzleSigningKeyRepository(db, now),
     );
   }
 

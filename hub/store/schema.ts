@@ -1,4 +1,5 @@
 /** The hub's PostgreSQL schema (drizzle pg-core); `npm run db:generate` turns a change into a migration. */
+import { sql } from 'drizzle-orm';
 import {
   bigint,
   bigserial,
@@ -9,6 +10,7 @@ import {
   pgTable,
   primaryKey,
   timestamp,
+  uniqueIndex,
 } from 'drizzle-orm/pg-core';
 import { jsonText, storableText } from './json.js';
 
@@ -317,3 +319,25 @@ export const schema = {
   namespaceFileRevisions,
   rollouts,
 };
+
+/**
+ * The hub's Ed25519 keys for what it signs for agents (hub/signing/): one `current` (signs), at most
+ * one `next` (announced, endorsed by the current one), and `retired` ones, kept without their private
+ * key for the endorsement that carries agents from one key to the next.
+ */
+export const signingKeys = pgTable(
+  'signing_keys',
+  {
+    /** base64url of the 32 raw bytes. */
+    publicKey: text('public_key').primaryKey(),
+    state: text('state').notNull(),
+    /** PKCS#8 PEM, or `v1:` ciphertext with the hub's secret key; null once retired. */
+    privateKey: text('private_key'),
+    /** The key that endorsed this one, and its signature (base64url); null for the first key. */
+    endorsedBy: text('endorsed_by'),
+    endorsement: text('endorsement'),
+    createdAt: createdAt(),
+  },
+  // One current and one next at most, even when several hubs start together on one database.
+  (t) => [uniqueIndex('signing_keys_one_per_state').on(t.state).where(sql`${t.state} <> 'retired'`)],
+);

@@ -259,6 +259,32 @@ export interface SecretRepository {
   delete(namespace: string, name: string): Promise<boolean>;
 }
 
+/** `current` signs, `next` is announced for a rotation, `retired` keeps only its endorsement. */
+export type SigningKeyState = 'current' | 'next' | 'retired';
+
+/** One of the hub's signing keys (hub/signing/). */
+export interface SigningKeyRow {
+  /** base64url of the raw Ed25519 public key. */
+  publicKey: string;
+  state: SigningKeyState;
+  /** PKCS#8 PEM or `v1:` ciphertext; null once retired. */
+  privateKey: string | null;
+  /** The key that endorsed this one and its signature; null for the first key. */
+  endorsedBy: string | null;
+  endorsement: string | null;
+  createdAt: string;
+}
+
+/** The hub's signing keys. */
+export interface SigningKeyRepository {
+  /** Every key, oldest first. */
+  all(): Promise<SigningKeyRow[]>;
+  /** Stores a key unless another already holds its state (a hub replica got there first); whether it was stored. */
+  add(row: Omit<SigningKeyRow, 'createdAt'>): Promise<boolean>;
+  /** In one transaction: the next key becomes current, the current one retired without its private key. False without a next key. */
+  promote(): Promise<boolean>;
+}
+
 /** A record for Kafka, as the bridge queues it. */
 export interface BridgeRecord {
   /** Name of the bridge route that made it. */
@@ -361,6 +387,8 @@ export interface HubStorage {
   readonly namespaceFiles: NamespaceFileRepository;
   /** Rollouts of flow revisions to agents. */
   readonly rollouts: RolloutRepository;
+  /** The keys the hub signs agents' desired states with. */
+  readonly signingKeys: SigningKeyRepository;
   /** Deletes executions (with task runs and logs) that ended more than `days` ago, `batchSize` at a time; returns how many. */
   purge(days: number, batchSize?: number): Promise<number>;
   /** Calls `listener` with the KV keys of each committed batch (ids `namespace\0key`); returns the unsubscribe function. */

@@ -10,7 +10,7 @@ import { DEFAULT_OUTBOX, DEFAULT_SYNC } from '../../agent/config.js';
 import { openSqliteStore } from '../../agent/store/sqlite-store.js';
 import { Outbox } from '../../agent/sync/outbox.js';
 import { SyncClient } from '../../agent/sync/sync-client.js';
-import { type Logger, silentLogger } from '../../protocol/logger.js';
+import { silentLogger } from '../../protocol/logger.js';
 import type { Command } from '../../protocol/messages.js';
 import { AGENT_ID, Cleanup, eventually, TEST_SYNC, TOKEN } from './harness.js';
 import { brokerUrl, HubStandIn, tempDir, testBroker } from './hub-stand-in.js';
@@ -48,6 +48,7 @@ async function setup(onCommand: (command: Command) => Promise<boolean>) {
     }),
     status: () => ({}),
     onDesired: () => undefined,
+    hubKeys: { open: () => ({ ok: false, reason: 'no desired state in these tests' }) },
     onCommand,
   });
   cleanup.add(() => client.close());

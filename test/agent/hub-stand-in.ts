@@ -2,8 +2,10 @@
  * The tests' stand-in for the hub's side of the sync protocol: a privileged
  * MQTT client that listens on one agent's topics, stores events by seq (as
  * the hub does, idempotently), acks them if told to, and publishes desired
- * state and commands. It is not the hub; it speaks just enough of it.
+ * state (signed with a key of its own, which agents trust on first use) and commands. It is not the
+ * hub; it speaks just enough of it.
  */
+import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,6 +20,7 @@ import {
   type Reported,
   type Status,
 } from '../../protocol/messages.js';
+import { type DocumentSigner, publicKeyText, signDocument } from '../../protocol/signing.js';
 import { agentTopic, agentTopicPrefix, parseAgentTopic } from '../../protocol/topics.js';
 
 export interface StandInOptions {
@@ -29,6 +32,8 @@ export interface StandInOptions {
   autoAck?: boolean;
   /** Records stored so far, shared between stand-ins across a broker restart. */
   records?: Map<number, EventRecord>;
+  /** The signing key, shared between stand-ins across a broker restart (default: a key of its own). */
+  signer?: DocumentSigner;
 }
 
 export class HubStandIn {
@@ -43,6 +48,8 @@ export class HubStandIn {
   /** Messages the stand-in could not parse: would be a protocol violation by the agent. */
   readonly invalid: string[] = [];
   autoAck: boolean;
+  /** Signs what {@link desire} publishes. */
+  readonly signer: DocumentSigner;
 
   private constructor(
     private readonly client: MqttClient,
@@ -51,6 +58,8 @@ export class HubStandIn {
   ) {
     this.autoAck = options.autoAck ?? true;
     this.records = options.records ?? new Map();
+    const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+    this.signer = options.signer ?? { privateKey, publicKey: publicKeyText(publicKey), endorsements: [] };
     client.on('message', (topic, payload, packet) => this.receive(topic, payload, packet.retain));
   }
 
@@ -79,10 +88,13 @@ export class HubStandIn {
     return out;
   }
 
+  /** Publishes `desired` (or any payload) signed, as the hub does. */
   async desire(desired: Desired | string | Buffer, retain = true): Promise<void> {
-    const payload =
-      typeof desired === 'string' || Buffer.isBuffer(desired) ? desired : JSON.stringify(desired);
-    await this.client.publishAsync(agentTopic(this.agentId, 'desired'), payload, { qos: 1, retain });
+    const payload = Buffer.isBuffer(desired)
+      ? desired
+      : Buffer.from(typeof desired === 'string' ? desired : JSON.stringify(desired));
+    const topic = agentTopic(this.agentId, 'desired');
+    await this.client.publishAsync(topic, signDocument(payload, topic, this.signer), { qos: 1, retain });
   }
 
   async command(command: Command | string): Promise<void> {

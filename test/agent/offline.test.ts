@@ -31,6 +31,7 @@ async function recovery(r: Rig, options: { autoAck?: boolean } = {}): Promise<Hu
     ...broker.hubCredentials,
     agentId: AGENT_ID,
     records: r.hub.records,
+    signer: r.hub.signer,
     ...options,
   });
   cleanup.add(() => hub.close());

@@ -1,4 +1,4 @@
-/** `tern secrets`, `tern run --secrets-file` and `tern hub --kafka-bridge`, as real processes. */
+/** `tern secrets`, `tern hub keys`, `tern run --secrets-file` and `tern hub --kafka-bridge`, as real processes. */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -80,6 +80,31 @@ describe('tern secrets', () => {
     const again = await tern(['secrets', 'delete', 'DB_PASSWORD', '--namespace', 'plant1', ...api([])]);
     expect(again.code).toBe(1);
     expect(again.stderr).toMatch(/404 NOT_FOUND no secret DB_PASSWORD in namespace plant1/);
+  });
+});
+
+describe('tern hub keys', () => {
+  it('lists the signing keys and rotates them in two steps', async () => {
+    const listed = await tern(['hub', 'keys', 'list', ...api(['--json'])]);
+    expect(listed.code).toBe(0);
+    const first = JSON.parse(listed.stdout).current as string;
+    expect(first).toMatch(/^[A-Za-z0-9_-]{43}$/);
+
+    const begun = await tern(['hub', 'keys', 'rotate', ...api([])]);
+    expect(begun.code).toBe(0);
+    expect(begun.stdout).toContain(`current  ${first}`);
+    expect(begun.stdout).toMatch(/next {5}[A-Za-z0-9_-]{43}/);
+    expect(begun.stdout).toContain('rotation begun');
+
+    const finished = await tern(['hub', 'keys', 'rotate', '--finish', ...api(['--json'])]);
+    expect(finished.code).toBe(0);
+    const after = JSON.parse(finished.stdout);
+    expect(after.current).not.toBe(first);
+    expect(after.keys.map((k: { state: string }) => k.state)).toEqual(['retired', 'current']);
+
+    const again = await tern(['hub', 'keys', 'rotate', '--finish', ...api([])]);
+    expect(again.code).not.toBe(0);
+    expect(again.stderr).toContain('no rotation under way');
   });
 });
 

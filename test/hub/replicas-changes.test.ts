@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Hub } from '../../hub/hub.js';
+import { openDocument } from '../../protocol/signing.js';
 import { agentTopic } from '../../protocol/topics.js';
 import { apiCaller, openEventStream, startTestHub, until } from '../support/hub-api.js';
 import { PrivateMosquitto } from '../support/mosquitto.js';
@@ -93,7 +94,10 @@ describeWithService('TERN_TEST_MQTT_URL', 'hub replicas tell each other what cha
 
   it('publishes a flow saved on one replica to its agents once', async () => {
     const desired: number[] = [];
-    watcher.on('message', (_topic, payload) => desired.push(JSON.parse(payload.toString()).generation));
+    watcher.on('message', (topic, payload) => {
+      const opened = openDocument(payload, topic);
+      desired.push(opened.ok ? JSON.parse(opened.payload.toString()).generation : opened.reason);
+    });
     await watcher.subscribeAsync(agentTopic('gw-once', 'desired'), { qos: 1 });
     expect((await apiCaller(a.url, ADMIN)('POST', '/agents', { json: { id: 'gw-once' } })).status).toBe(201);
     await until(() => desired.length === 1, 'the desired state of the registration');

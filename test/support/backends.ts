@@ -31,6 +31,7 @@ const TABLES = [
   'namespace_files',
   'namespace_file_revisions',
   'rollouts',
+  'signing_keys',
 ];
 
 /** A database for one test file: shared by its tests, emptied between them. */

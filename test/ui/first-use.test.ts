@@ -105,7 +105,8 @@ describeWithService('TERN_TEST_CHROMIUM', 'web UI for a first user', (chromiumPa
     expect(token).toMatch(/^tern_\S+$/);
     const command = (await text(dialog.getByTestId('agent-command'))).trim();
     const hubUrl = `mqtt://127.0.0.1:${ui().hub.mqttPort}`;
-    expect(command).toBe(`tern agent --hub ${hubUrl} --id gw-first-01 --token ${token}`);
+    const hubKey = (await ui().api('GET', '/signing-keys')).current;
+    expect(command).toBe(`tern agent --hub ${hubUrl} --id gw-first-01 --token ${token} --hub-key ${hubKey}`);
     const clipboard = () => page.evaluate('navigator.clipboard.readText()');
     await dialog.getByRole('button', { name: 'Copy command' }).click();
     await expect.poll(clipboard, WAIT).toBe(command);

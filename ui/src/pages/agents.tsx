@@ -18,17 +18,27 @@ import { bytes } from '../format.js';
 import { useHubEvents } from '../live.js';
 import { Link, seg, setQuery, useLocation } from '../router.js';
 
-/** `tern agent …` as a device runs it; the values are ids, URLs and tokens, which need no shell quoting. */
-const agentCommand = (hubUrl: string, id: string, token: string) =>
-  `tern agent --hub ${hubUrl} --id ${id} --token ${token}`;
+/**
+ * `tern agent …` as a device runs it; the values are ids, URLs, tokens and keys, which need no shell
+ * quoting. With the hub's key the agent refuses, from its first message on, anything the hub did not sign.
+ */
+const agentCommand = (hubUrl: string, id: string, token: string, hubKey?: string) =>
+  `tern agent --hub ${hubUrl} --id ${id} --token ${token}${hubKey ? ` --hub-key ${hubKey}` : ''}`;
+
+interface Registration {
+  id: string;
+  token: string;
+  /** The hub's public signing key, as registration gives it. */
+  hubKey?: string;
+}
 
 /** After registration: the token, shown once, and the command to run on the device, each to copy. */
-function Registered({ id, token, onClose }: { id: string; token: string; onClose(): void }): JSX.Element {
+function Registered({ id, token, hubKey, onClose }: Registration & { onClose(): void }): JSX.Element {
   const info = useAsync((signal) => call<HubInfo>('/info', { signal }), []);
   const urls = info.data?.agentUrls ?? [];
   const [chosen, setChosen] = useState<string | undefined>(undefined);
   const hubUrl = chosen ?? urls[0] ?? '<the hub’s MQTT URL>';
-  const command = agentCommand(hubUrl, id, token);
+  const command = agentCommand(hubUrl, id, token, hubKey);
   const secure = /^(mqtts|wss):/.test(hubUrl);
   return (
     <div class="form">
@@ -76,7 +86,7 @@ function Registered({ id, token, onClose }: { id: string; token: string; onClose
 function RegisterDialog({ onClose }: { onClose(): void }): JSX.Element {
   const [id, setId] = useState('');
   const [labels, setLabels] = useState('');
-  const [registered, setRegistered] = useState<{ id: string; token: string } | undefined>(undefined);
+  const [registered, setRegistered] = useState<Registration | undefined>(undefined);
   const [error, setError] = useState<unknown>(undefined);
   const submit = async (e: Event) => {
     e.preventDefault();
@@ -85,7 +95,7 @@ function RegisterDialog({ onClose }: { onClose(): void }): JSX.Element {
         .split(',')
         .map((p) => p.trim())
         .filter((p) => p.includes('='));
-      const res = await call<{ agent: Agent; token: string }>('/agents', {
+      const res = await call<{ agent: Agent; token: string; hubKey?: string }>('/agents', {
         json: {
           id: id.trim(),
           labels: Object.fromEntries(
@@ -93,7 +103,7 @@ function RegisterDialog({ onClose }: { onClose(): void }): JSX.Element {
           ),
         },
       });
-      setRegistered({ id: res.agent.id, token: res.token });
+      setRegistered({ id: res.agent.id, token: res.token, ...(res.hubKey && { hubKey: res.hubKey }) });
     } catch (err) {
       setError(err);
     }
@@ -101,7 +111,7 @@ function RegisterDialog({ onClose }: { onClose(): void }): JSX.Element {
   return (
     <Modal title="Register an agent" onClose={onClose}>
       {registered ? (
-        <Registered id={registered.id} token={registered.token} onClose={onClose} />
+        <Registered {...registered} onClose={onClose} />
       ) : (
         <form class="form" onSubmit={submit}>
           <label>
