@@ -12,6 +12,7 @@ import * as flows from './register/flows.js';
 import * as hub from './register/hub.js';
 import * as namespaces from './register/namespaces.js';
 import * as plugins from './register/plugins.js';
+import * as rollouts from './register/rollouts.js';
 import * as run from './register/run.js';
 import * as secrets from './register/secrets.js';
 import * as start from './register/start.js';
@@ -29,6 +30,7 @@ const COMMANDS = [
   deploy,
   flows,
   executions,
+  rollouts,
   token,
   secrets,
   namespaces,

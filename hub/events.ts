@@ -3,13 +3,15 @@
  * agent), agent change and flow change, for the API's global event stream.
  */
 import type { Execution } from '../protocol/execution.js';
+import type { Rollout } from './store/rollout-records.js';
 import type { AgentRow } from './store/types.js';
 
 /** One change, as the `/events` stream sends it (`type` is the SSE event name). */
 export type HubEvent =
   | { type: 'execution'; data: Execution }
   | { type: 'agent'; data: AgentRow }
-  | { type: 'flow'; data: { namespace: string; id: string } };
+  | { type: 'flow'; data: { namespace: string; id: string } }
+  | { type: 'rollout'; data: Rollout };
 
 export type HubEventListener = (event: HubEvent) => void;
 

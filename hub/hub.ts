@@ -34,10 +34,14 @@ import { EVERY_REPLICA_TRIGGERS, joinReplicas, REPLICA_SHARE_GROUP } from './clu
 import { compileHubOptions, type HubOptions, type HubOptionsInput } from './config.js';
 import { HubEventBus } from './events.js';
 import { createHubExecutions, RepositoryFlowSource, runsOnHub } from './executions.js';
+import type { AssignableFlow } from './fleet/assignment.js';
 import { Fleet, type IngestListener } from './fleet/fleet.js';
 import type { FleetServices } from './fleet/types.js';
 import { HttpDrain } from './http-drain.js';
 import { listenError } from './listen-error.js';
+import { RolloutController } from './rollouts/controller.js';
+import { rolloutMetrics } from './rollouts/metrics.js';
+import type { RolloutServices } from './rollouts/types.js';
 import { SecretCipher, secretKey } from './secrets/cipher.js';
 import { HubSecrets } from './secrets/hub-secrets.js';
 import { HubSigningKeys } from './signing/hub-signing-keys.js';
@@ -181,8 +185,12 @@ async function startServices(
   const flowChanged = async (namespace: string, id: string): Promise<void> => {
     changes.publish({ kind: 'flow', namespace, id });
     await Promise.all([
-      fleet
-        .flowChanged(namespace, id)
+      rollouts
+        .flowSaved(namespace, id)
+        .catch((err: unknown) =>
+          log.error({ namespace, flowId: id, err: String(err) }, 'rollout update failed'),
+        )
+        .then(() => fleet.flowChanged(namespace, id))
         .catch((err: unknown) =>
           log.error({ namespace, flowId: id, err: String(err) }, 'fleet update failed'),
         ),
@@ -222,6 +230,14 @@ async function startServices(
 
   // The broker's port and credentials are known only once it runs: the fleet connects after the server starts.
   let broker: Broker | undefined;
+  const rollouts = new RolloutController({
+    storage,
+    logger,
+    events,
+    republish: (agentIds): Promise<void> => fleet.agentsChanged(agentIds),
+    onChange: (rollout) => bridge?.rollout(rollout),
+  });
+  rolloutMetrics(metrics, () => rollouts.current());
   const fleet = new Fleet({
     storage,
     metrics,
@@ -230,6 +246,8 @@ async function startServices(
     events,
     // Hub `flow` triggers react to agents' executions too ("when the gateway's upload fails …").
     onExecutionEnded: (execution) => pluginHost.executionEnded(execution),
+    // A rollout decides which revision of its flow each agent runs.
+    selectRevision: (agentId, flow): AssignableFlow | null => rollouts.select(agentId, flow),
     signer: signingKeys,
   });
   const signing = signingControl({
@@ -273,7 +291,7 @@ async function startServices(
       () => undefined,
     );
   };
-  const services: HubServices & FleetServices = {
+  const services: HubServices & FleetServices & RolloutServices = {
     storage,
     registry,
     renderer,
@@ -298,8 +316,13 @@ async function startServices(
     onFlowChanged: (namespace, id) => {
       changes.publish({ kind: 'flow', namespace, id });
       events.emit({ type: 'flow', data: { namespace, id } });
-      void fleet
-        .flowChanged(namespace, id)
+      // The rollout first: a revision saved with `rollout:` must not reach every agent at once.
+      void rollouts
+        .flowSaved(namespace, id)
+        .catch((err: unknown) =>
+          log.error({ namespace, flowId: id, err: String(err) }, 'rollout update failed'),
+        )
+        .then(() => fleet.flowChanged(namespace, id))
         .catch((err: unknown) =>
           log.error({ namespace, flowId: id, err: String(err) }, 'fleet update failed'),
         );
@@ -329,6 +352,7 @@ async function startServices(
       ];
     },
     fleet,
+    rollouts,
     signing,
     secrets,
     bridge,
@@ -404,6 +428,8 @@ async function startServices(
         ...(options.dbUrl && { shareGroup: REPLICA_SHARE_GROUP }),
       };
   closers.add('fleet', () => fleet.close());
+  closers.add('rollouts', () => rollouts.close());
+  await rollouts.start();
   await fleet.start(brokerConnection);
   if (bridge) {
     // Its own login when given: a second client on the fleet's login would push the fleet's session out.

@@ -6,6 +6,7 @@
  */
 import { type Static, Type as T, type TSchema } from '@sinclair/typebox';
 import { DURATION_PATTERN } from './duration.js';
+import { RolloutOptionsSchema } from './rollout.js';
 
 export const ID_REGEX = '^[a-zA-Z0-9][a-zA-Z0-9._-]*$';
 
@@ -215,6 +216,8 @@ export function flowSchema<TTask extends TSchema, TTrigger extends TSchema>(task
       description: T.Optional(T.String()),
       labels: T.Optional(T.Union([StringMap, T.Array(T.Object({ key: T.String(), value: T.String() }))])),
       runsOn: T.Optional(RunsOnSchema),
+      /** Tern: how a new revision of an agents' flow reaches them (docs/rollouts.md). */
+      rollout: T.Optional(RolloutOptionsSchema),
       inputs: T.Optional(T.Array(InputSchema)),
       variables: T.Optional(T.Record(T.String(), T.Unknown())),
       tasks,

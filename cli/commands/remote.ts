@@ -20,7 +20,8 @@ export interface Output {
   json: boolean;
 }
 
-function emit(out: Output, data: unknown, human: () => void): number {
+/** Prints `data` as JSON with `--json`, else calls `human`. */
+export function emit(out: Output, data: unknown, human: () => void): number {
   if (out.json) process.stdout.write(`${JSON.stringify(data)}\n`);
   else human();
   return EXIT_OK;

@@ -21,6 +21,7 @@ import { namespaceFileRoutes } from './namespace-files.js';
 import { openApiDocument } from './openapi.js';
 import { pluginRoutes } from './plugins.js';
 import { TokenRevocations } from './revocations.js';
+import { rolloutRoutes } from './rollouts.js';
 import { type ApiEnv, RouteTable } from './route.js';
 import { secretRoutes } from './secrets.js';
 import { securityHeaders } from './security-headers.js';
@@ -84,6 +85,7 @@ export function createApi(services: HubServices, options: ApiOptions = {}): Hono
   statsRoutes(table, services);
   executionRoutes(table, services);
   agentRoutes(table, services);
+  rolloutRoutes(table, services);
   tokenRoutes(table, services, revocations);
   secretRoutes(table, services);
   signingKeyRoutes(table, services);

@@ -24,7 +24,7 @@ export function eventRoutes(table: RouteTable, services: HubServices, options: E
       tag: 'operations',
       summary: 'Every change, live (server-sent events)',
       description:
-        'A `ready` event first, then `execution` (an execution without its task runs, after each change, on the hub or ingested from an agent), `agent` (an agent after its status, labels or connection changed) and `flow` (`{namespace, id}` after a flow was saved or deleted) events as they happen. Comment lines are sent as a heartbeat. The stream does not replay history: read the lists after `ready`. It ends at once when the token it was opened with is revoked.',
+        'A `ready` event first, then `execution` (an execution without its task runs, after each change, on the hub or ingested from an agent), `agent` (an agent after its status, labels or connection changed) `flow` (`{namespace, id}` after a flow was saved or deleted) and `rollout` (a rollout after each change of its status, stages or agents) events as they happen. Comment lines are sent as a heartbeat. The stream does not replay history: read the lists after `ready`. It ends at once when the token it was opened with is revoked.',
       responses: {
         200: {
           description: 'The event stream',

@@ -11,7 +11,9 @@ import {
   Labels,
   TokenInfoSchema,
 } from '../store/records.js';
+import { type Rollout, RolloutSchema } from '../store/rollout-records.js';
 
+export type { Rollout };
 export { AgentSchema, FlowRecordSchema, FlowRevisionSchema, Labels, TokenInfoSchema };
 
 export const Id = T.String({
@@ -251,6 +253,7 @@ export const NAMED_SCHEMAS: Readonly<Record<string, TSchema>> = {
   LogLine: LogLineSchema,
   Agent: AgentSchema,
   TokenInfo: TokenInfoSchema,
+  Rollout: RolloutSchema,
 };
 
 /** A problem of an invalid flow or request, with its place. */

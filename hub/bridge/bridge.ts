@@ -10,6 +10,7 @@ import { topicMatches } from '../../plugins/mqtt/topics.js';
 import type { Execution, TaskRun } from '../../protocol/execution.js';
 import type { Logger } from '../../protocol/logger.js';
 import { leanMqttPackets } from '../../protocol/mqtt-packets.js';
+import type { Rollout } from '../store/rollout-records.js';
 import type {
   BridgeDeadLetter,
   BridgeRepository,
@@ -17,10 +18,17 @@ import type {
   Page,
   PageRequest,
 } from '../store/types.js';
-import type { BridgeRoute, BridgeSettings } from './config.js';
+import type { BridgeRoute, BridgeSettings, BridgeSource } from './config.js';
 import { Enqueuer } from './enqueuer.js';
 import { BridgeMetrics } from './metrics.js';
-import { type ExecutionMeta, executionRecord, LastSeen, mqttRecord, taskOutputsRecord } from './records.js';
+import {
+  type ExecutionMeta,
+  executionRecord,
+  LastSeen,
+  mqttRecord,
+  rolloutRecord,
+  taskOutputsRecord,
+} from './records.js';
 import { BridgeSender, type KafkaState } from './sender.js';
 
 export interface KafkaBridgeOptions {
@@ -55,9 +63,10 @@ export class KafkaBridge {
   private readonly log: Logger;
   private readonly sender: BridgeSender;
   private readonly enqueuer: Enqueuer;
-  private readonly routes: Record<'executions' | 'taskOutputs' | 'mqtt', BridgeRoute[]>;
+  private readonly routes: Record<BridgeSource, BridgeRoute[]>;
   private readonly states = new LastSeen();
   private readonly taskRuns = new LastSeen();
+  private readonly rolloutStates = new LastSeen();
   private readonly meta = new Map<string, ExecutionMeta>();
   private mqttClient: MqttClient | undefined;
 
@@ -83,7 +92,7 @@ export class KafkaBridge {
       written: () => this.sender.notify(),
       dropped: (n) => metrics?.dropped(n),
     });
-    this.routes = { executions: [], taskOutputs: [], mqtt: [] };
+    this.routes = { executions: [], taskOutputs: [], mqtt: [], rollouts: [] };
     for (const route of settings.routes) this.routes[route.from].push(route);
   }
 
@@ -102,6 +111,16 @@ export class KafkaBridge {
     if (this.routes.executions.length === 0 || !this.states.changed(e.id, e.state)) return;
     for (const route of this.routes.executions) {
       const record = executionRecord(route, e);
+      if (record) this.enqueuer.add(record);
+    }
+  }
+
+  /** A rollout was saved: forwarded when its status changed (not at each gate figure). */
+  rollout(r: Rollout): void {
+    if (this.routes.rollouts.length === 0 || !this.rolloutStates.changed(r.id, `${r.status}/${r.stage}`))
+      return;
+    for (const route of this.routes.rollouts) {
+      const record = rolloutRecord(route, r);
       if (record) this.enqueuer.add(record);
     }
   }

@@ -15,7 +15,7 @@ import { parseDuration } from '../../protocol/duration.js';
 import { TernError } from '../../protocol/errors.js';
 import { STATES, type State } from '../../protocol/states.js';
 
-export const BRIDGE_SOURCES = ['executions', 'taskOutputs', 'mqtt'] as const;
+export const BRIDGE_SOURCES = ['executions', 'taskOutputs', 'mqtt', 'rollouts'] as const;
 export type BridgeSource = (typeof BRIDGE_SOURCES)[number];
 
 const Duration = (description: string) => T.String({ minLength: 2, description });
@@ -29,7 +29,7 @@ const RouteSchema = T.Object(
       BRIDGE_SOURCES.map((s) => T.Literal(s)),
       {
         description:
-          'executions: each execution state change; taskOutputs: outputs of each ended task run; mqtt: messages agents publish under the shared data prefix',
+          'executions: each execution state change; taskOutputs: outputs of each ended task run; mqtt: messages agents publish under the shared data prefix; rollouts: each rollout status change',
       },
     ),
     topic: T.String({ pattern: '^[a-zA-Z0-9._-]{1,249}$', description: 'Kafka topic' }),

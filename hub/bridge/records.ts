@@ -5,6 +5,7 @@
  */
 import type { Execution, TaskRun } from '../../protocol/execution.js';
 import { isTerminal } from '../../protocol/states.js';
+import type { Rollout } from '../store/rollout-records.js';
 import type { BridgeRecord } from '../store/types.js';
 import type { BridgeRoute } from './config.js';
 
@@ -71,6 +72,19 @@ export function taskOutputsRecord(
     }),
     headers,
   };
+}
+
+/** The rollout's record for a `rollouts` route (its status or stage changed), or undefined when filtered out. */
+export function rolloutRecord(route: BridgeRoute, r: Rollout): BridgeRecord | undefined {
+  if (!inNamespace(r.namespace, route.namespace)) return undefined;
+  if (route.flowId !== undefined && r.flowId !== route.flowId) return undefined;
+  const headers = {
+    'tern.source': 'rollouts',
+    'tern.namespace': r.namespace,
+    'tern.flowId': r.flowId,
+    'tern.status': r.status,
+  };
+  return { route: route.name, topic: route.topic, key: Buffer.from(r.id), value: json(r), headers };
 }
 
 /** An MQTT message as it came: the payload's bytes as the value, the MQTT topic as key and header. */

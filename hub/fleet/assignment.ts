@@ -50,10 +50,28 @@ export function desiredFlow(flow: AssignableFlow): DesiredFlow {
   };
 }
 
-/** The flows among `flows` that run on `agent`, as desired entries sorted by namespace and id. */
-export function desiredFlowsFor(agent: AgentTarget, flows: Iterable<AssignableFlow>): DesiredFlow[] {
+/**
+ * Which revision of a flow an agent runs: the flow's latest (`flow` itself), another revision (a
+ * rollout has not reached the agent yet, or was rolled back), or null for none.
+ */
+export type RevisionSelector = (agentId: string, flow: AssignableFlow) => AssignableFlow | null;
+
+const latest: RevisionSelector = (_agentId, flow) => flow;
+
+/**
+ * The flows among `flows` that run on `agent`, each at the revision `select` gives, as desired
+ * entries sorted by namespace and id.
+ */
+export function desiredFlowsFor(
+  agent: AgentTarget,
+  flows: Iterable<AssignableFlow>,
+  select: RevisionSelector = latest,
+): DesiredFlow[] {
   const out: DesiredFlow[] = [];
-  for (const f of flows) if (runsOnAgent(f.flow, agent)) out.push(desiredFlow(f));
+  for (const f of flows) {
+    const chosen = select(agent.id, f);
+    if (chosen && runsOnAgent(chosen.flow, agent)) out.push(desiredFlow(chosen));
+  }
   return out.sort((a, b) => `${a.namespace}/${a.id}`.localeCompare(`${b.namespace}/${b.id}`));
 }
 

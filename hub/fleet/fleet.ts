@@ -7,7 +7,7 @@ import type { Registry as MetricsRegistry } from 'prom-client';
 import { forEachLimit } from '../../protocol/concurrency.js';
 import type { Execution, LogLine, TaskRun } from '../../protocol/execution.js';
 import type { Logger } from '../../protocol/logger.js';
-import type { Desired, Hello, Messages, Reported, Status } from '../../protocol/messages.js';
+import type { Desired, DesiredFlow, Hello, Messages, Reported, Status } from '../../protocol/messages.js';
 import { isTerminal } from '../../protocol/states.js';
 import { agentTopic } from '../../protocol/topics.js';
 import type { HubEventBus } from '../events.js';
@@ -17,6 +17,7 @@ import {
   assignedFlowsAfter,
   desiredFlowsFor,
   desiredHash,
+  type RevisionSelector,
   revisionsOf,
 } from './assignment.js';
 import { FleetCommands } from './commands.js';
@@ -41,6 +42,8 @@ export interface FleetOptions {
   events?: HubEventBus;
   /** Told of every ingested execution record in an end state (the hub's `flow` triggers). */
   onExecutionEnded?(execution: Execution): void;
+  /** Which revision of each flow an agent runs (the rollouts); default: the latest. */
+  selectRevision?: RevisionSelector;
   /** Signs every desired state, bound to its topic (hub/signing/): agents refuse anything unsigned. */
   signer: DesiredSigner;
 }
@@ -187,8 +190,7 @@ export class Fleet implements FleetControl {
     for await (const agent of allAgents(this.storage)) {
       if (agent.decommissioned) continue;
       const status = agent.status as AgentSyncStatus;
-      if (status.desired?.hash !== desiredHash(desiredFlowsFor(agent, this.flows.values())))
-        changed.push(agent.id);
+      if (status.desired?.hash !== desiredHash(this.desiredFlows(agent))) changed.push(agent.id);
     }
     await this.republish(changed, false);
   }
@@ -198,10 +200,14 @@ export class Fleet implements FleetControl {
     const changed: string[] = [];
     for await (const agent of allAgents(this.storage)) {
       if (agent.decommissioned) continue;
-      if (desiredFlowsFor(agent, this.flows.values()).some((f) => f.namespace === namespace))
-        changed.push(agent.id);
+      if (this.desiredFlows(agent).some((f) => f.namespace === namespace)) changed.push(agent.id);
     }
     await this.republish(changed, false);
+  }
+
+  /** Publishes these agents' desired states again where they changed (a rollout moved on or back). */
+  agentsChanged(agentIds: readonly string[]): Promise<void> {
+    return this.republish(agentIds, false);
   }
 
   agentRegistered(agentId: string): Promise<void> {
@@ -449,7 +455,7 @@ export class Fleet implements FleetControl {
    */
   private desiredOf(agent: AgentRow): { desired: Desired; hash: string; files: DesiredFiles; same: boolean } {
     const status = agent.status as AgentSyncStatus;
-    const flows = agent.decommissioned ? [] : desiredFlowsFor(agent, this.flows.values());
+    const flows = agent.decommissioned ? [] : this.desiredFlows(agent);
     const hash = desiredHash(flows);
     const files = desiredFilesFor(this.storage.namespaceFiles, flows);
     const previous = status.desired;
@@ -466,6 +472,11 @@ export class Fleet implements FleetControl {
       ...(agent.decommissioned && { decommissioned: true }),
     };
     return { desired, hash, files, same };
+  }
+
+  /** The agent's desired flows as they stand, each at the revision selected for it. */
+  private desiredFlows(agent: AgentRow): DesiredFlow[] {
+    return desiredFlowsFor(agent, this.flows.values(), this.options.selectRevision);
   }
 
   /** The signed document of `desired` for `topic`: the JSON's exact bytes after a signature line. */

@@ -12,6 +12,7 @@ import { ExecutionRepository } from './execution-repository.js';
 import { DrizzleFlowRepository } from './flow-repository.js';
 import { CachedKvStore } from './kv-cache.js';
 import { DrizzleNamespaceFileRepository } from './namespace-file-repository.js';
+import { DrizzleRolloutRepository } from './rollout-repository.js';
 import { executions, logs, taskRuns } from './schema.js';
 import { DrizzleSecretRepository } from './secret-repository.js';
 import { DrizzleSigningKeyRepository } from './signing-key-repository.js';
@@ -89,6 +90,7 @@ class DrizzleHubStorage implements HubStorage {
     readonly secrets: DrizzleSecretRepository,
     readonly bridge: DrizzleBridgeRepository,
     readonly namespaceFiles: DrizzleNamespaceFileRepository,
+    readonly rollouts: DrizzleRolloutRepository,
     readonly signingKeys: DrizzleSigningKeyRepository,
   ) {}
 
@@ -141,6 +143,7 @@ class DrizzleHubStorage implements HubStorage {
       new DrizzleSecretRepository(db, now),
       new DrizzleBridgeRepository(db, now),
       namespaceFiles,
+      new DrizzleRolloutRepository(db),
       new DrizzleSigningKeyRepository(db, now),
     );
   }

@@ -282,6 +282,23 @@ export const namespaceFileRevisions = pgTable(
   (t) => [primaryKey({ columns: [t.namespace, t.path, t.revision] })],
 );
 
+/**
+ * Rollouts of flow revisions to agents (hub/rollouts/): the whole record in `doc`, with copies of the
+ * columns lists filter and sort on.
+ */
+export const rollouts = pgTable(
+  'rollouts',
+  {
+    id: ident('id').primaryKey(),
+    namespace: ident('namespace').notNull(),
+    flowId: ident('flow_id').notNull(),
+    status: text('status').notNull(),
+    doc: jsonb('doc').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [index('rollouts_flow_idx').on(t.namespace, t.flowId, t.id)],
+);
+
 /** Every table, for drizzle's typed queries. */
 export const schema = {
   flows,
@@ -300,6 +317,7 @@ export const schema = {
   bridgeDeadLetters,
   namespaceFiles,
   namespaceFileRevisions,
+  rollouts,
 };
 
 /**

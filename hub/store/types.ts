@@ -12,6 +12,7 @@ import type { State } from '../../protocol/states.js';
 import type { ExecutionStore } from '../../runtime/engine/ports.js';
 import type { TriggerStateStore } from '../../runtime/triggers/ports.js';
 import type { AgentRow, ApiTokenInfo, FlowRecordRow, FlowRevisionRow } from './records.js';
+import type { Rollout, RolloutStatus } from './rollout-records.js';
 
 export type { AgentRow, ApiTokenInfo, FlowRecordRow, FlowRevisionRow };
 
@@ -360,6 +361,22 @@ export interface NamespaceFileRepository extends NamespaceFileStore {
 }
 
 /** The hub's whole storage. */
+export interface RolloutFilter extends PageRequest {
+  namespace?: string;
+  flowId?: string;
+  status?: RolloutStatus;
+}
+
+/** Rollouts of flow revisions (hub/rollouts/), newest first. */
+export interface RolloutRepository {
+  /** Inserts the rollout, or replaces the stored one with the same id. */
+  save(rollout: Rollout): Promise<void>;
+  get(id: string): Promise<Rollout | undefined>;
+  list(filter: RolloutFilter): Promise<Page<Rollout>>;
+  /** The newest rollout of each flow that has any. */
+  latestPerFlow(): Promise<Rollout[]>;
+}
+
 export interface HubStorage {
   readonly executions: ExecutionStore & ExecutionQueries;
   readonly flows: FlowRepository;
@@ -374,6 +391,8 @@ export interface HubStorage {
   readonly bridge: BridgeRepository;
   /** Files kept per namespace, with their revisions. */
   readonly namespaceFiles: NamespaceFileRepository;
+  /** Rollouts of flow revisions to agents. */
+  readonly rollouts: RolloutRepository;
   /** The keys the hub signs agents' desired states with. */
   readonly signingKeys: SigningKeyRepository;
   /** Deletes executions (with task runs and logs) that ended more than `days` ago, `batchSize` at a time; returns how many. */

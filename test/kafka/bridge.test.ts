@@ -180,6 +180,48 @@ tasks:
       });
     });
 
+    it('forwards each status and stage change of a rollout', async () => {
+      const db = await freshDatabase(pgUrl, 'tern_bridge');
+      databases.push(db);
+      const topic = await kit.topic();
+      const hub = await hubWith(db, {
+        brokers,
+        routes: [{ from: 'rollouts', topic, filter: { namespace: 'staged' } }],
+      });
+      const flow = (rollout: string) =>
+        `id: job\nnamespace: staged\nrunsOn: {labels: {site: staged}}\n${rollout}tasks:\n  - { id: say, type: log, message: hi }\n`;
+      await call(hub, 'POST', '/flows', undefined, flow(''));
+      const { token } = await call(hub, 'POST', '/agents', { id: 'gw-staged', labels: { site: 'staged' } });
+      const agent = await startAgent({
+        id: 'gw-staged',
+        token,
+        hubUrl: `mqtt://127.0.0.1:${hub.mqttPort}`,
+        dataDir: join(root, 'gw-staged'),
+        sync: { reconnectMinMs: 20, reconnectMaxMs: 200, lingerMs: 1 },
+      });
+      agents.push(agent);
+      await eventually(() => expect(agent.appliedFlows().map((f) => f.revision)).toEqual([1]));
+      await call(
+        hub,
+        'PUT',
+        '/flows/staged/job',
+        undefined,
+        flow('rollout: {gates: {failureRate: {max: 0, window: PT0.1S}}}\n'),
+      );
+
+      const records = await kit.read(topic, (rs) => rs.some((r) => json(r).status === 'SUCCEEDED'));
+      expect(records.map((r) => [json(r).status, json(r).stage])).toEqual([
+        ['RUNNING', 0],
+        ['SUCCEEDED', 0],
+      ]);
+      expect(records[1]?.headers).toMatchObject({
+        'tern.source': 'rollouts',
+        'tern.namespace': 'staged',
+        'tern.status': 'SUCCEEDED',
+      });
+      expect(new Set(records.map((r) => String(r.key))).size).toBe(1);
+    });
+
     it('dead-letters a record Kafka refuses and keeps delivering the others', async () => {
       const db = await freshDatabase(pgUrl, 'tern_bridge');
       databases.push(db);

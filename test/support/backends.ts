@@ -30,6 +30,7 @@ const TABLES = [
   'bridge_dead_letters',
   'namespace_files',
   'namespace_file_revisions',
+  'rollouts',
   'signing_keys',
 ];
 

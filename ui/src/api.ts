@@ -8,6 +8,7 @@ import type {
   FlowWithTriggers,
   HubInfo,
   Problem,
+  Rollout,
   Stats,
   TriggerRuntimeState,
 } from '../../hub/api/schemas.js';
@@ -27,6 +28,7 @@ export type {
   HubInfo,
   LogLine,
   Problem,
+  Rollout,
   State,
   Stats,
   TaskRun,

@@ -4,14 +4,15 @@
  * every (re)connection a `ready` event tells them to reload what they show.
  */
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { type Agent, API, type Execution } from './api.js';
+import { type Agent, API, type Execution, type Rollout } from './api.js';
 import { readEvents } from './sse.js';
 
 export type HubEvent =
   | { type: 'ready' }
   | { type: 'execution'; data: Execution }
   | { type: 'agent'; data: Agent }
-  | { type: 'flow'; data: { namespace: string; id: string } };
+  | { type: 'flow'; data: { namespace: string; id: string } }
+  | { type: 'rollout'; data: Rollout };
 
 export type LiveState = 'connecting' | 'live' | 'offline';
 
@@ -41,7 +42,7 @@ async function run(signal: AbortSignal): Promise<void> {
             delay = 500;
             setState('live');
             dispatch({ type: 'ready' });
-          } else if (m.event === 'execution' || m.event === 'agent' || m.event === 'flow') {
+          } else if (['execution', 'agent', 'flow', 'rollout'].includes(m.event)) {
             dispatch({ type: m.event, data: JSON.parse(m.data) } as HubEvent);
           }
         },

@@ -13,6 +13,7 @@ import { ExecutionsPage } from './pages/executions.js';
 import { FlowsPage } from './pages/flows.js';
 import { LoginPage } from './pages/login.js';
 import { NamespaceFilesPage } from './pages/namespace-files.js';
+import { RolloutPage, RolloutsPage } from './pages/rollouts.js';
 import { match, useLocation } from './router.js';
 
 type FlowPageModule = typeof import('./pages/flow.js');
@@ -36,6 +37,8 @@ const ROUTES: [string, (params: Record<string, string>) => JSX.Element][] = [
   ['/executions/:id', (p) => <ExecutionPage id={p.id!} />],
   ['/agents', () => <AgentsPage />],
   ['/agents/:id', (p) => <AgentPage id={p.id!} />],
+  ['/rollouts', () => <RolloutsPage />],
+  ['/rollouts/:id', (p) => <RolloutPage id={p.id!} />],
   ['/namespaces', () => <NamespaceFilesPage />],
 ];
 

@@ -14,6 +14,7 @@ const NAV: [string, string][] = [
   ['/flows', 'Flows'],
   ['/executions', 'Executions'],
   ['/agents', 'Agents'],
+  ['/rollouts', 'Rollouts'],
   ['/namespaces', 'Namespace files'],
 ];
 

@@ -1,0 +1,138 @@
+/** `tern rollouts list|show|start|approve|pause|resume|rollback`: rollouts of flow revisions to agents. */
+import { ROLLOUT_DEFAULTS, type RolloutOptions } from '../../protocol/rollout.js';
+import { type ApiClient, enc } from '../client.js';
+import { CliError, EXIT_USAGE } from '../errors.js';
+import { emit, type Output } from './remote.js';
+
+interface RolloutRow {
+  id: string;
+  namespace: string;
+  flowId: string;
+  revision: number;
+  status: string;
+  stage: number;
+  reason?: string;
+  failedAgents?: string[];
+  stages: {
+    name: string;
+    agents: string[];
+    state: string;
+    gate?: { applied: number; failureRate: number };
+  }[];
+  agents: Record<string, { stage: number; state: string; previousRevision: number | null; reason?: string }>;
+  createdAt: string;
+}
+
+/** The flags of `tern rollouts start` that shape the rollout. */
+export interface StartFlags {
+  revision?: string;
+  canary?: string;
+  waves?: string;
+  pause?: string;
+  maxFailureRate?: string;
+  failureWindow?: string;
+  rollbackOnFailure?: boolean;
+}
+
+const summary = (r: RolloutRow) =>
+  `${r.id}  ${r.namespace}.${r.flowId}  revision ${r.revision}  ${r.status}  stage ${Math.min(r.stage + 1, r.stages.length)}/${r.stages.length}`;
+
+export async function rolloutsList(client: ApiClient, out: Output, namespace?: string): Promise<number> {
+  const rows = await client.all<RolloutRow>(`/rollouts${namespace ? `?namespace=${enc(namespace)}` : ''}`);
+  return emit(out, rows, () => {
+    for (const r of rows) out.printer.line(summary(r));
+    out.printer.line(`${rows.length} rollout(s)`);
+  });
+}
+
+export async function rolloutsShow(client: ApiClient, out: Output, id: string): Promise<number> {
+  const r = await client.get<RolloutRow>(`/rollouts/${enc(id)}`);
+  return emit(out, r, () => printRollout(out, r));
+}
+
+/** Starts a rollout of a flow revision; flags left out take the revision's own `rollout:`. */
+export async function rolloutsStart(
+  client: ApiClient,
+  out: Output,
+  namespace: string,
+  flowId: string,
+  flags: StartFlags,
+): Promise<number> {
+  const options = startOptions(flags);
+  const body = {
+    namespace,
+    flowId,
+    ...(flags.revision !== undefined && { revision: Number(flags.revision) }),
+    ...(options && { options }),
+  };
+  const r = (await client.request<RolloutRow>('POST', '/rollouts', { json: body })) as RolloutRow;
+  return emit(out, r, () => printRollout(out, r));
+}
+
+/** `approve`, `pause`, `resume` or `rollback` of one rollout. */
+export async function rolloutsAct(
+  client: ApiClient,
+  out: Output,
+  id: string,
+  action: 'approve' | 'pause' | 'resume' | 'rollback',
+): Promise<number> {
+  const r = (await client.request<RolloutRow>('POST', `/rollouts/${enc(id)}/${action}`)) as RolloutRow;
+  return emit(out, r, () => out.printer.line(summary(r)));
+}
+
+/** The options the flags give, or undefined when none is given. */
+export function startOptions(flags: StartFlags): RolloutOptions | undefined {
+  const options: RolloutOptions = {};
+  if (flags.canary !== undefined) options.canary = canaryOf(flags.canary);
+  if (flags.waves !== undefined) {
+    const { count, percent } = countOrPercent(flags.waves, '--waves');
+    options.waves = percent !== undefined ? { percent } : { size: count ?? 1 };
+  }
+  if (flags.pause !== undefined) options.pause = flags.pause;
+  if (flags.maxFailureRate !== undefined || flags.failureWindow !== undefined) {
+    const max = Number(flags.maxFailureRate ?? ROLLOUT_DEFAULTS.gates.failureRate.max);
+    if (!(max >= 0 && max <= 1))
+      throw new CliError(`--max-failure-rate: '${flags.maxFailureRate}' is not between 0 and 1`, EXIT_USAGE);
+    options.gates = { failureRate: { max, ...(flags.failureWindow && { window: flags.failureWindow }) } };
+  }
+  if (flags.rollbackOnFailure) options.onFailure = 'ROLLBACK';
+  return Object.keys(options).length > 0 ? options : undefined;
+}
+
+/** `3`, `10%` or `ring=canary` (labels, comma-separated). */
+function canaryOf(text: string): NonNullable<RolloutOptions['canary']> {
+  if (text.includes('=')) {
+    const labels = Object.fromEntries(text.split(',').map((pair) => pair.split('=', 2) as [string, string]));
+    return { labels };
+  }
+  const { count, percent } = countOrPercent(text, '--canary');
+  return percent !== undefined ? { percent } : { count: count ?? 1 };
+}
+
+function countOrPercent(text: string, flag: string): { count?: number; percent?: number } {
+  const m = /^(\d+(?:\.\d+)?)(%?)$/.exec(text.trim());
+  const n = m ? Number(m[1]) : Number.NaN;
+  if (!m || !(n > 0) || (m[2] === '' && !Number.isInteger(n)))
+    throw new CliError(
+      `${flag}: '${text}' is neither a number of agents nor a percentage such as 10%`,
+      EXIT_USAGE,
+    );
+  return m[2] === '%' ? { percent: n } : { count: n };
+}
+
+function printRollout(out: Output, r: RolloutRow): void {
+  const p = out.printer;
+  p.line(summary(r));
+  if (r.reason) p.line(`reason: ${r.reason}`);
+  if (r.failedAgents?.length) p.line(`failed agents: ${r.failedAgents.join(', ')}`);
+  r.stages.forEach((s, i) => {
+    const gate = s.gate
+      ? `  applied ${s.gate.applied}/${s.agents.length}  failure rate ${s.gate.failureRate.toFixed(2)}`
+      : '';
+    p.line(`${i === r.stage ? '>' : ' '} ${s.name}  ${s.state}${gate}`);
+    for (const id of s.agents) {
+      const a = r.agents[id];
+      p.line(`    ${id}  ${a?.state ?? '?'}${a?.reason ? `  (${a.reason})` : ''}`);
+    }
+  });
+}

@@ -1,0 +1,139 @@
+/** Rollout routes: list, read and start rollouts of flow revisions, and approve, pause, resume or roll one back. */
+import { Type as T } from '@sinclair/typebox';
+import { TernError } from '../../protocol/errors.js';
+import { RolloutOptionsSchema } from '../../protocol/rollout.js';
+import type { RolloutServices } from '../rollouts/types.js';
+import { RolloutSchema, RolloutStatusSchema } from '../store/rollout-records.js';
+import type { RouteTable } from './route.js';
+import { ErrorBodySchema, Id, Page, PageQuery } from './schemas.js';
+import type { HubServices } from './services.js';
+
+const RolloutKey = T.Object({
+  id: T.String({ pattern: Id.pattern, maxLength: 256, description: 'Rollout id' }),
+});
+const Conflict = {
+  description: 'The rollout is not in a status this applies to, or no longer decides its flow',
+  schema: ErrorBodySchema,
+};
+const NotFound = { description: 'No such rollout', schema: ErrorBodySchema };
+
+/** Registers the rollout routes; without rollouts (a hub with no fleet) the changes answer 404. */
+export function rolloutRoutes(table: RouteTable, services: HubServices & RolloutServices): void {
+  const store = services.storage.rollouts;
+  const control = () => {
+    if (!services.rollouts) throw new TernError('NOT_FOUND', 'this hub runs no rollouts');
+    return services.rollouts;
+  };
+
+  table.add(
+    {
+      method: 'get',
+      path: '/rollouts',
+      operationId: 'listRollouts',
+      tag: 'rollouts',
+      summary: 'List rollouts',
+      description: 'Newest first, optionally of one flow or in one status.',
+      query: T.Object({
+        namespace: T.Optional(Id),
+        flowId: T.Optional(Id),
+        status: T.Optional(RolloutStatusSchema),
+        ...PageQuery,
+      }),
+      responses: { 200: { description: 'A page of rollouts', schema: Page(RolloutSchema) } },
+    },
+    async (c, { query }) => c.json(await store.list(query)),
+  );
+
+  table.add(
+    {
+      method: 'post',
+      path: '/rollouts',
+      operationId: 'createRollout',
+      tag: 'rollouts',
+      summary: 'Start a rollout of a flow revision',
+      description:
+        "Rolls the revision out to the agents it runs on, stage by stage (docs/rollouts.md). `options` default to the revision's own `rollout:`. Agents not reached yet keep the revision they run. A rollout started earlier for the flow is cancelled.",
+      body: {
+        json: T.Object(
+          {
+            namespace: Id,
+            flowId: Id,
+            revision: T.Optional(
+              T.Integer({ minimum: 1, description: "Default: the flow's latest revision" }),
+            ),
+            options: T.Optional(RolloutOptionsSchema),
+          },
+          { additionalProperties: false },
+        ),
+      },
+      responses: {
+        201: { description: 'The rollout, started', schema: RolloutSchema },
+        404: { description: 'No such flow or live revision', schema: ErrorBodySchema },
+        409: { description: 'The revision runs on the hub, or on no agent', schema: ErrorBodySchema },
+      },
+    },
+    async (c, { body }) => {
+      if (body.kind !== 'json') throw new TernError('BAD_REQUEST', 'send the rollout as JSON');
+      return c.json(await control().create(body.value), 201);
+    },
+  );
+
+  table.add(
+    {
+      method: 'get',
+      path: '/rollouts/:id',
+      operationId: 'getRollout',
+      tag: 'rollouts',
+      summary: 'Read a rollout',
+      description: 'Its stages with their gate figures, and the state of each agent.',
+      params: RolloutKey,
+      responses: { 200: { description: 'The rollout', schema: RolloutSchema }, 404: NotFound },
+    },
+    async (c, { params }) => {
+      const rollout = await store.get(params.id);
+      if (!rollout) throw new TernError('NOT_FOUND', `no rollout ${params.id}`);
+      return c.json(rollout);
+    },
+  );
+
+  const actions = [
+    [
+      'approve',
+      'approveRollout',
+      'Start the next stage',
+      'After a stage passed, while the rollout is WAITING (an approval, or a pause not yet over).',
+    ],
+    [
+      'pause',
+      'pauseRollout',
+      'Pause a rollout',
+      'Holds a RUNNING or WAITING rollout: no gate is evaluated and no stage starts; agents keep what they have.',
+    ],
+    ['resume', 'resumeRollout', 'Resume a paused rollout', 'Goes back to the status it was paused in.'],
+    [
+      'rollback',
+      'rollbackRollout',
+      'Roll a rollout back',
+      'Every agent it reached gets its previous revision back through its desired state; agents offline get it when they return. Also after the rollout succeeded, as long as the flow was not saved since.',
+    ],
+  ] as const;
+  for (const [action, operationId, summary, description] of actions) {
+    table.add(
+      {
+        method: 'post',
+        path: `/rollouts/:id/${action}`,
+        operationId,
+        tag: 'rollouts',
+        summary,
+        description,
+        params: RolloutKey,
+        responses: {
+          200: { description: 'The rollout', schema: RolloutSchema },
+          404: NotFound,
+          409: Conflict,
+        },
+      },
+      async (c, { params }) => c.json(await control()[action](params.id)),
+    );
+  }
+}

@@ -1,0 +1,464 @@
+/**
+ * Rollouts: a flow revision reaches its agents stage by stage, each stage gated on what the agents
+ * report, through the fleet's desired state (each agent's revision of the flow comes from here).
+ */
+import { parse } from 'yaml';
+import { TernError } from '../../protocol/errors.js';
+import type { Flow } from '../../protocol/flow.js';
+import { newId } from '../../protocol/ids.js';
+import type { Logger } from '../../protocol/logger.js';
+import type { RolloutOptions } from '../../protocol/rollout.js';
+import type { HubEventBus } from '../events.js';
+import { type AgentTarget, type AssignableFlow, runsOnAgent } from '../fleet/assignment.js';
+import { allAgents } from '../fleet/listing.js';
+import type { AgentSyncStatus } from '../fleet/types.js';
+import { ENDED_ROLLOUT_STATUSES, type Rollout, type RolloutStage } from '../store/rollout-records.js';
+import type { HubStorage } from '../store/types.js';
+import { agentView, evaluateGates } from './gates.js';
+import { planStages, resolveOptions, revisionFor } from './plan.js';
+
+export interface RolloutControllerOptions {
+  storage: HubStorage;
+  logger: Logger;
+  /** Publishes the desired state of these agents again (the fleet's `agentsChanged`). */
+  republish(agentIds: readonly string[]): Promise<void>;
+  events?: HubEventBus;
+  /** Told of every rollout saved (metrics). */
+  onChange?(rollout: Rollout): void;
+  /** How often running rollouts' gates are evaluated; default 1 s. */
+  tickMs?: number;
+}
+
+/** What `POST /rollouts` names. */
+export interface RolloutRequest {
+  namespace: string;
+  flowId: string;
+  /** Default: the flow's latest revision. */
+  revision?: number;
+  /** Default: the revision's own `rollout:`, else the defaults. */
+  options?: RolloutOptions;
+}
+
+const key = (namespace: string, flowId: string) => `${namespace}/${flowId}`;
+
+/**
+ * Drives every rollout. The newest rollout of a flow decides its agents' revisions while the flow's
+ * latest revision is the one it began on (`baseRevision`): saving the flow again (with `rollout:`,
+ * a new rollout; without, every agent gets it) ends that. Changes run one at a time.
+ */
+export class RolloutController {
+  private readonly log: Logger;
+  /** The rollout deciding each flow's revisions, by `namespace/id`. */
+  private readonly governing = new Map<string, Rollout>();
+  /** Revisions the governing rollouts hand out, by `namespace/id@revision`. */
+  private readonly revisions = new Map<string, AssignableFlow>();
+  private chain: Promise<unknown> = Promise.resolve();
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly options: RolloutControllerOptions) {
+    this.log = options.logger.child({ component: 'rollouts' });
+  }
+
+  /** Loads the rollouts that decide their flows' revisions and starts evaluating gates. */
+  async start(): Promise<void> {
+    for (const rollout of await this.options.storage.rollouts.latestPerFlow()) {
+      const flow = await this.options.storage.flows.get(rollout.namespace, rollout.flowId);
+      if (flow?.revision === rollout.baseRevision) await this.govern(rollout);
+    }
+    this.timer = setInterval(() => void this.tick(), this.options.tickMs ?? 1000);
+    this.timer.unref();
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.timer);
+    await this.chain.catch(() => undefined);
+  }
+
+  /**
+   * The revision of `flow` the agent runs: `flow` itself (its latest) when no rollout decides it,
+   * another revision while one does, or null for none (it ran none before the rollout reached it).
+   */
+  select(agentId: string, flow: AssignableFlow): AssignableFlow | null {
+    const rollout = this.governing.get(key(flow.namespace, flow.id));
+    if (!rollout) return flow;
+    const revision = revisionFor(rollout, agentId);
+    if (revision === null) return null;
+    return this.revisions.get(`${key(flow.namespace, flow.id)}@${revision}`) ?? flow;
+  }
+
+  /** Every rollout deciding a flow now. */
+  current(): Rollout[] {
+    return [...this.governing.values()];
+  }
+
+  /**
+   * A flow was saved or deleted, before the fleet republishes: a revision with `rollout:` starts a
+   * rollout; any other change ends the rollout that decided the flow (cancelled if still going).
+   */
+  flowSaved(namespace: string, flowId: string): Promise<void> {
+    return this.serial(async () => {
+      const row = await this.options.storage.flows.get(namespace, flowId);
+      const current = this.governing.get(key(namespace, flowId));
+      if (row && current?.baseRevision === row.revision) return;
+      if (row?.flow.rollout && row.flow.runsOn !== undefined && row.flow.runsOn !== 'hub') {
+        try {
+          await this.begin({ namespace, flowId, revision: row.revision }, row.revision, row.flow.rollout);
+          return;
+        } catch (err) {
+          // No agent runs it yet (CONFLICT): there is nothing to stage, and the agents that join get it.
+          this.log.warn(
+            { namespace, flowId, revision: row.revision, err: String(err) },
+            'rollout not started; the revision goes to its agents as without rollout',
+          );
+        }
+      }
+      if (current) await this.release(current, `flow saved again (revision ${row?.revision ?? 'deleted'})`);
+    });
+  }
+
+  /** Starts a rollout of a revision (`POST /rollouts`). Throws NOT_FOUND, CONFLICT, BAD_REQUEST. */
+  create(request: RolloutRequest): Promise<Rollout> {
+    return this.serial(async () => {
+      const row = await this.options.storage.flows.get(request.namespace, request.flowId);
+      if (!row) throw new TernError('NOT_FOUND', `no flow ${request.namespace}/${request.flowId}`);
+      return this.begin(request, row.revision, request.options);
+    });
+  }
+
+  /** The next stage starts now: after a stage passed with `pause: APPROVAL` (or during a timed pause). */
+  approve(id: string): Promise<Rollout> {
+    return this.change(id, ['WAITING'], async (r) => this.advance(r));
+  }
+
+  /** Holds a running or waiting rollout where it is; agents keep what they have. */
+  pause(id: string): Promise<Rollout> {
+    return this.change(id, ['RUNNING', 'WAITING'], async (r) => {
+      r.pausedFrom = r.status;
+      r.status = 'PAUSED';
+    });
+  }
+
+  resume(id: string): Promise<Rollout> {
+    return this.change(id, ['PAUSED'], async (r) => {
+      r.status = r.pausedFrom ?? 'RUNNING';
+      delete r.pausedFrom;
+    });
+  }
+
+  /** Every agent the rollout reached gets its previous revision back, offline ones when they return. */
+  rollback(id: string): Promise<Rollout> {
+    return this.change(id, ['RUNNING', 'WAITING', 'PAUSED', 'FAILED', 'SUCCEEDED'], async (r) => {
+      await this.rollBack(r, r.reason ?? 'rolled back on request');
+    });
+  }
+
+  /** Runs a change of one rollout, which must be the one deciding its flow and in one of `from`. */
+  private change(
+    id: string,
+    from: Rollout['status'][],
+    act: (r: Rollout) => Promise<void>,
+  ): Promise<Rollout> {
+    return this.serial(async () => {
+      const stored = await this.options.storage.rollouts.get(id);
+      if (!stored) throw new TernError('NOT_FOUND', `no rollout ${id}`);
+      const rollout = this.governing.get(key(stored.namespace, stored.flowId));
+      if (rollout?.id !== id)
+        throw new TernError(
+          'CONFLICT',
+          `rollout ${id} no longer decides ${stored.namespace}/${stored.flowId}: the flow was saved since`,
+        );
+      if (!from.includes(rollout.status))
+        throw new TernError(
+          'CONFLICT',
+          `rollout ${id} is ${rollout.status}; this needs ${from.join(' or ')}`,
+        );
+      await act(rollout);
+      await this.save(rollout);
+      return rollout;
+    });
+  }
+
+  private async begin(
+    request: RolloutRequest,
+    baseRevision: number,
+    given?: RolloutOptions,
+  ): Promise<Rollout> {
+    const { storage } = this.options;
+    const { namespace, flowId } = request;
+    const revision = request.revision ?? baseRevision;
+    const target = await this.load(namespace, flowId, revision);
+    if (!target) throw new TernError('NOT_FOUND', `no live revision ${revision} of ${namespace}/${flowId}`);
+    const runsOn = target.flow.runsOn;
+    if (runsOn === undefined || runsOn === 'hub')
+      throw new TernError(
+        'CONFLICT',
+        `${namespace}/${flowId} revision ${revision} runs on the hub, not on agents`,
+      );
+    const raw = given ?? target.flow.rollout ?? {};
+    let options: ReturnType<typeof resolveOptions>;
+    try {
+      options = resolveOptions(raw);
+    } catch (err) {
+      throw new TernError('BAD_REQUEST', (err as Error).message);
+    }
+    const targets: (AgentTarget & { previous: number | null })[] = [];
+    for await (const agent of allAgents(storage)) {
+      if (agent.decommissioned || !runsOnAgent(target.flow, agent)) continue;
+      const desired = (agent.status as AgentSyncStatus).desired?.flows ?? [];
+      const held = desired.find((f) => f.namespace === namespace && f.id === flowId);
+      targets.push({ id: agent.id, labels: agent.labels, previous: held?.revision ?? null });
+    }
+    if (targets.length === 0)
+      throw new TernError('CONFLICT', `no agent runs ${namespace}/${flowId} revision ${revision}`);
+    const now = new Date().toISOString();
+    const stages = planStages(targets, options);
+    const rollout: Rollout = {
+      id: newId(),
+      namespace,
+      flowId,
+      revision,
+      baseRevision,
+      previousRevision: await this.previousLive(namespace, flowId, revision, baseRevision),
+      status: 'RUNNING',
+      stage: 0,
+      stages: stages.map((s): RolloutStage => ({ ...s, state: 'PENDING' })),
+      agents: {},
+      options: raw as Record<string, unknown>,
+      createdAt: now,
+      updatedAt: now,
+    };
+    stages.forEach((s, stage) => {
+      for (const id of s.agents) {
+        const previous = targets.find((t) => t.id === id)?.previous ?? null;
+        rollout.agents[id] = { stage, previousRevision: previous, state: 'pending' };
+      }
+    });
+    const superseded = this.governing.get(key(namespace, flowId));
+    if (superseded) await this.release(superseded, `superseded by rollout ${rollout.id}`);
+    await this.govern(rollout);
+    await this.save(rollout);
+    this.log.info(
+      { rolloutId: rollout.id, namespace, flowId, revision, stages: stages.length },
+      'rollout started',
+    );
+    return rollout;
+  }
+
+  /** The revision agents outside the rollout run until it succeeds: the live one before it. */
+  private async previousLive(namespace: string, flowId: string, revision: number, base: number) {
+    if (revision !== base) return base;
+    const earlier = (await this.options.storage.flows.revisions(namespace, flowId)).filter(
+      (r) => r.revision < revision,
+    );
+    const last = earlier.at(-1);
+    return last && !last.deleted ? last.revision : null;
+  }
+
+  /** Makes `rollout` decide its flow, its revisions loaded. */
+  private async govern(rollout: Rollout): Promise<void> {
+    const wanted = new Set([rollout.revision, rollout.previousRevision]);
+    for (const a of Object.values(rollout.agents)) wanted.add(a.previousRevision);
+    for (const revision of wanted) {
+      if (revision === null) continue;
+      const loaded = await this.load(rollout.namespace, rollout.flowId, revision);
+      if (loaded) this.revisions.set(`${key(rollout.namespace, rollout.flowId)}@${revision}`, loaded);
+    }
+    this.governing.set(key(rollout.namespace, rollout.flowId), rollout);
+  }
+
+  /** The rollout no longer decides its flow; one still going is cancelled with `why`. */
+  private async release(rollout: Rollout, why: string): Promise<void> {
+    this.governing.delete(key(rollout.namespace, rollout.flowId));
+    const prefix = `${key(rollout.namespace, rollout.flowId)}@`;
+    for (const k of [...this.revisions.keys()]) if (k.startsWith(prefix)) this.revisions.delete(k);
+    if (ENDED_ROLLOUT_STATUSES.includes(rollout.status)) return;
+    rollout.status = 'CANCELLED';
+    rollout.reason = why;
+    await this.save(rollout);
+  }
+
+  private async load(
+    namespace: string,
+    flowId: string,
+    revision: number,
+  ): Promise<AssignableFlow | undefined> {
+    const row = await this.options.storage.flows.getRevision(namespace, flowId, revision);
+    if (!row || row.deleted) return undefined;
+    return { namespace, id: flowId, revision, source: row.source, flow: parse(row.source) as Flow };
+  }
+
+  /** Evaluates every going rollout once; a failure is logged and tried again at the next tick. */
+  private tick(): Promise<void> {
+    return this.serial(async () => {
+      for (const rollout of [...this.governing.values()]) {
+        try {
+          await this.step(rollout);
+        } catch (err) {
+          this.log.error({ rolloutId: rollout.id, err: String(err) }, 'rollout step failed');
+        }
+      }
+    }).catch(() => undefined);
+  }
+
+  private async step(rollout: Rollout): Promise<void> {
+    const now = Date.now();
+    if (rollout.status === 'WAITING') {
+      if (rollout.waitingUntil !== undefined && now >= Date.parse(rollout.waitingUntil)) {
+        await this.advance(rollout);
+        await this.save(rollout);
+      }
+      return;
+    }
+    if (rollout.status !== 'RUNNING') return;
+    const stage = rollout.stages[rollout.stage];
+    if (!stage) return;
+    if (stage.startedAt === undefined) {
+      await this.startStage(rollout, stage);
+      return;
+    }
+    const { figures, outcome } = await this.evaluate(rollout, stage, now);
+    const changed = JSON.stringify(figures) !== JSON.stringify(stage.gate);
+    stage.gate = figures;
+    switch (outcome.kind) {
+      case 'waiting':
+        if (changed) await this.save(rollout);
+        return;
+      case 'applied':
+        stage.appliedAt = new Date(now).toISOString();
+        stage.state = 'OBSERVING';
+        break;
+      case 'passed':
+        stage.state = 'PASSED';
+        stage.endedAt = new Date(now).toISOString();
+        await this.passed(rollout, now);
+        break;
+      case 'failed':
+        stage.state = 'FAILED';
+        stage.endedAt = new Date(now).toISOString();
+        rollout.status = 'FAILED';
+        rollout.reason = `${stage.name}: ${outcome.reason}`;
+        rollout.failedAgents = outcome.agents.map((a) => a.id);
+        for (const a of outcome.agents) {
+          const entry = rollout.agents[a.id];
+          if (entry) Object.assign(entry, { state: 'failed', reason: a.reason });
+        }
+        this.log.warn(
+          { rolloutId: rollout.id, reason: rollout.reason, agents: rollout.failedAgents },
+          'rollout gate failed',
+        );
+        if (this.resolved(rollout).onFailure === 'ROLLBACK') await this.rollBack(rollout, rollout.reason);
+        break;
+    }
+    await this.save(rollout);
+  }
+
+  private async startStage(rollout: Rollout, stage: RolloutStage): Promise<void> {
+    stage.startedAt = new Date().toISOString();
+    stage.state = 'APPLYING';
+    for (const id of stage.agents) {
+      const entry = rollout.agents[id];
+      if (entry) entry.state = 'updating';
+    }
+    await this.save(rollout);
+    await this.options.republish(stage.agents);
+  }
+
+  private async evaluate(rollout: Rollout, stage: RolloutStage, now: number) {
+    const views = [];
+    for (const id of stage.agents) {
+      const row = await this.options.storage.agents.get(id);
+      if (!row || row.decommissioned) continue;
+      const view = agentView(row, rollout.namespace, rollout.flowId, rollout.revision);
+      views.push(view);
+      const entry = rollout.agents[id];
+      if (entry && view.applied && entry.state === 'updating') entry.state = 'applied';
+    }
+    const executions = await this.countExecutions(rollout, stage);
+    return evaluateGates({ stage, now, gates: this.resolved(rollout).gates, agents: views, executions });
+  }
+
+  /** Executions of the rolled-out revision on the stage's agents since it started, and the agents of the failed ones. */
+  private async countExecutions(rollout: Rollout, stage: RolloutStage) {
+    const agents = new Set(stage.agents);
+    const failedOn = new Set<string>();
+    let total = 0;
+    let failed = 0;
+    let cursor: string | undefined;
+    do {
+      const page = await this.options.storage.executions.list({
+        namespace: rollout.namespace,
+        flowId: rollout.flowId,
+        from: stage.startedAt ?? rollout.createdAt,
+        limit: 500,
+        ...(cursor !== undefined && { cursor }),
+      });
+      for (const e of page.items) {
+        // The namespace filter takes sub-namespaces too.
+        if (e.namespace !== rollout.namespace || e.flowRevision !== rollout.revision) continue;
+        if (e.agentId === null || !agents.has(e.agentId)) continue;
+        total++;
+        if (e.state === 'FAILED') {
+          failed++;
+          failedOn.add(e.agentId);
+        }
+      }
+      cursor = page.nextCursor;
+    } while (cursor !== undefined);
+    return { total, failed, failedOn: [...failedOn] };
+  }
+
+  /** After a stage passed: the rollout succeeded, or waits (a duration, or an approval), or goes on. */
+  private async passed(rollout: Rollout, now: number): Promise<void> {
+    if (rollout.stage + 1 >= rollout.stages.length) {
+      rollout.status = 'SUCCEEDED';
+      this.log.info({ rolloutId: rollout.id }, 'rollout succeeded');
+      return;
+    }
+    const pause = this.resolved(rollout).pause;
+    if (pause === 0) return this.advance(rollout);
+    rollout.status = 'WAITING';
+    if (pause !== 'APPROVAL') rollout.waitingUntil = new Date(now + pause).toISOString();
+  }
+
+  private async advance(rollout: Rollout): Promise<void> {
+    rollout.stage++;
+    rollout.status = 'RUNNING';
+    delete rollout.waitingUntil;
+    const stage = rollout.stages[rollout.stage];
+    if (stage) await this.startStage(rollout, stage);
+  }
+
+  private async rollBack(rollout: Rollout, reason: string): Promise<void> {
+    const touched: string[] = [];
+    for (const [id, entry] of Object.entries(rollout.agents)) {
+      if (rollout.stages[entry.stage]?.startedAt === undefined) continue;
+      entry.state = 'rolled_back';
+      touched.push(id);
+    }
+    rollout.status = 'ROLLED_BACK';
+    rollout.reason = reason;
+    delete rollout.waitingUntil;
+    delete rollout.pausedFrom;
+    this.log.warn({ rolloutId: rollout.id, agents: touched.length, reason }, 'rollout rolled back');
+    await this.save(rollout);
+    await this.options.republish(touched);
+  }
+
+  private resolved(rollout: Rollout) {
+    return resolveOptions(rollout.options as RolloutOptions);
+  }
+
+  private async save(rollout: Rollout): Promise<void> {
+    rollout.updatedAt = new Date().toISOString();
+    await this.options.storage.rollouts.save(rollout);
+    this.options.onChange?.(rollout);
+    if (this.options.events?.active) this.options.events.emit({ type: 'rollout', data: rollout });
+  }
+
+  /** Runs `task` after every change queued before it. */
+  private serial<T>(task: () => Promise<T>): Promise<T> {
+    const next = this.chain.then(task);
+    this.chain = next.catch(() => undefined);
+    return next;
+  }
+}

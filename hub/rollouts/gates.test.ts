@@ -1,0 +1,103 @@
+/** A stage's gates: applied within the deadline, failure rate, agents online; each failure names its agents. */
+import { describe, expect, it } from 'vitest';
+import type { RolloutStage } from '../store/rollout-records.js';
+import { type AgentView, evaluateGates } from './gates.js';
+import { resolveOptions } from './plan.js';
+
+const T0 = Date.parse('2026-01-01T00:00:00Z');
+const stage = (appliedAt?: number): RolloutStage => ({
+  name: 'canary',
+  agents: ['a', 'b'],
+  state: 'APPLYING',
+  startedAt: new Date(T0).toISOString(),
+  ...(appliedAt !== undefined && { appliedAt: new Date(appliedAt).toISOString() }),
+});
+const view = (id: string, applied: boolean, online = true, refused?: string): AgentView => ({
+  id,
+  applied,
+  online,
+  ...(refused && { refused }),
+});
+const none = { total: 0, failed: 0, failedOn: [] };
+const gates = (o: Parameters<typeof resolveOptions>[0] = {}) => resolveOptions(o).gates;
+
+describe('evaluateGates', () => {
+  it('waits for every agent to apply, then starts the window, then passes at its end', () => {
+    const g = gates({ gates: { failureRate: { max: 0.5, window: 'PT10S' } } });
+    const input = { gates: g, executions: none };
+    expect(
+      evaluateGates({ ...input, stage: stage(), now: T0 + 1000, agents: [view('a', true), view('b', false)] })
+        .outcome.kind,
+    ).toBe('waiting');
+    expect(
+      evaluateGates({ ...input, stage: stage(), now: T0 + 1000, agents: [view('a', true), view('b', true)] })
+        .outcome.kind,
+    ).toBe('applied');
+    const observed = { ...input, stage: stage(T0 + 1000), agents: [view('a', true), view('b', true)] };
+    expect(evaluateGates({ ...observed, now: T0 + 5000 }).outcome.kind).toBe('waiting');
+    expect(evaluateGates({ ...observed, now: T0 + 11_000 }).outcome.kind).toBe('passed');
+  });
+
+  it('fails the agents that did not apply by the deadline', () => {
+    const r = evaluateGates({
+      gates: gates({ gates: { appliedWithin: 'PT1M' } }),
+      executions: none,
+      stage: stage(),
+      now: T0 + 61_000,
+      agents: [view('a', true), view('b', false)],
+    });
+    expect(r.outcome).toEqual({
+      kind: 'failed',
+      reason: 'not applied within 60 s',
+      agents: [{ id: 'b', reason: 'not applied in time' }],
+    });
+  });
+
+  it('fails at once on a refusal, or an agent offline when online is asked, and waits for no offline agent otherwise', () => {
+    const refused = evaluateGates({
+      gates: gates(),
+      executions: none,
+      stage: stage(),
+      now: T0,
+      agents: [view('a', false, true, 'unknown task type x')],
+    });
+    expect(refused.outcome).toMatchObject({
+      kind: 'failed',
+      agents: [{ id: 'a', reason: 'refused: unknown task type x' }],
+    });
+    const offline = [view('a', true), view('b', false, false)];
+    expect(
+      evaluateGates({ gates: gates(), executions: none, stage: stage(), now: T0, agents: offline }).outcome,
+    ).toMatchObject({ kind: 'failed', reason: 'agents went offline' });
+    expect(
+      evaluateGates({
+        gates: gates({ gates: { online: false } }),
+        executions: none,
+        stage: stage(),
+        now: T0,
+        agents: offline,
+      }).outcome.kind,
+    ).toBe('applied');
+  });
+
+  it('fails as soon as the failure rate is over the threshold with enough executions, naming the agents that failed', () => {
+    const g = gates({ gates: { failureRate: { max: 0.25, minExecutions: 4 } } });
+    const base = { gates: g, stage: stage(T0), now: T0 + 1000, agents: [view('a', true), view('b', true)] };
+    expect(
+      evaluateGates({ ...base, executions: { total: 3, failed: 3, failedOn: ['b'] } }).outcome.kind,
+    ).toBe('waiting');
+    const r = evaluateGates({ ...base, executions: { total: 4, failed: 2, failedOn: ['b'] } });
+    expect(r.outcome).toEqual({
+      kind: 'failed',
+      reason: 'failure rate 0.50 over 0.25 (2 of 4 executions failed)',
+      agents: [{ id: 'b', reason: 'failed executions' }],
+    });
+    expect(r.figures).toEqual({
+      applied: 2,
+      offline: 0,
+      executions: 4,
+      failedExecutions: 2,
+      failureRate: 0.5,
+    });
+  });
+});

@@ -1,0 +1,103 @@
+/**
+ * `tern rollouts` (the built CLI) against a real hub with real agents: start a staged rollout of an
+ * earlier revision, show it, approve its next stage, list it, and roll it back.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { type Agent, startAgent } from '../../agent/agent.js';
+import type { Hub } from '../../hub/hub.js';
+import { tern } from '../support/cli.js';
+import { apiCaller, startTestHub } from '../support/hub-api.js';
+
+const ADMIN = 'tern_rollouts_cli_admin_token_0123456789';
+const root = mkdtempSync(join(tmpdir(), 'tern-rollouts-cli-'));
+let hub: Hub;
+const agents: Agent[] = [];
+const eventually = <T>(check: () => T | Promise<T>) => vi.waitFor(check, { timeout: 30_000, interval: 25 });
+
+beforeAll(async () => {
+  hub = await startTestHub(join(root, 'hub'), ADMIN);
+}, 60_000);
+
+afterAll(async () => {
+  for (const a of agents) await a.close();
+  await hub?.close();
+  rmSync(root, { recursive: true, force: true });
+});
+
+const cli = (...args: string[]) => tern(['rollouts', ...args, '--server', hub.url, '--token', ADMIN]);
+const flow = (message: string) =>
+  `id: job\nnamespace: cli.rollout\nrunsOn: {labels: {site: cli}}\ntasks:\n  - { id: say, type: log, message: ${message} }\n`;
+
+describe('tern rollouts', () => {
+  it('rolls an earlier revision out in stages, shows it, approves the next stage, lists it and rolls it back', async () => {
+    const call = apiCaller(hub.url, ADMIN);
+    for (const id of ['gw-cli-1', 'gw-cli-2']) {
+      const { body } = await call('POST', '/agents', { json: { id, labels: { site: 'cli' } } });
+      agents.push(
+        await startAgent({
+          id,
+          token: body.token,
+          hubUrl: `mqtt://127.0.0.1:${hub.mqttPort}`,
+          dataDir: join(root, id),
+          sync: { reconnectMinMs: 20, reconnectMaxMs: 200, lingerMs: 1 },
+        }),
+      );
+    }
+    const revisions = () => agents.map((a) => a.appliedFlows()[0]?.revision);
+    expect((await call('POST', '/flows', { yaml: flow('first') })).status).toBe(201);
+    expect((await call('PUT', '/flows/cli.rollout/job', { yaml: flow('second') })).status).toBe(200);
+    await eventually(() => expect(revisions()).toEqual([2, 2]));
+
+    const started = await cli(
+      'start',
+      'cli.rollout',
+      'job',
+      '--revision',
+      '1',
+      '--canary',
+      '1',
+      '--waves',
+      '1',
+      '--pause',
+      'APPROVAL',
+      '--failure-window',
+      'PT0.1S',
+      '--json',
+    );
+    expect(started.code, started.stderr).toBe(0);
+    const rollout = JSON.parse(started.stdout);
+    expect(rollout).toMatchObject({ revision: 1, baseRevision: 2, status: 'RUNNING' });
+
+    await eventually(async () => {
+      const shown = await cli('show', rollout.id);
+      expect(shown.stdout).toContain(`${rollout.id}  cli.rollout.job  revision 1  WAITING  stage 1/2`);
+      expect(shown.stdout).toMatch(
+        /canary {2}PASSED {2}applied 1\/1 {2}failure rate 0\.00\n {4}gw-cli-1 {2}applied/,
+      );
+      expect(shown.stdout).toMatch(/wave 1 {2}PENDING\n {4}gw-cli-2 {2}pending/);
+    });
+    expect(revisions()).toEqual([1, 2]);
+
+    const approved = await cli('approve', rollout.id);
+    expect(approved.code, approved.stderr).toBe(0);
+    await eventually(() => expect(revisions()).toEqual([1, 1]));
+    await eventually(async () => {
+      const listed = JSON.parse((await cli('list', '--json')).stdout);
+      expect(listed.map((r: { id: string; status: string }) => [r.id, r.status])).toEqual([
+        [rollout.id, 'SUCCEEDED'],
+      ]);
+    });
+
+    const back = await cli('rollback', rollout.id);
+    expect(back.code, back.stderr).toBe(0);
+    expect(back.stdout).toContain('ROLLED_BACK');
+    await eventually(() => expect(revisions()).toEqual([2, 2]));
+
+    const again = await cli('rollback', rollout.id);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain('is ROLLED_BACK');
+  }, 120_000);
+});

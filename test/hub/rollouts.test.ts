@@ -1,0 +1,273 @@
+/**
+ * Rollouts end to end: a real hub (PGlite, and PostgreSQL when given) with its embedded broker, and
+ * real agents in this process, a flow revision reaching them stage by stage through desired state.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { type Agent, startAgent } from '../../agent/agent.js';
+import type { Hub } from '../../hub/hub.js';
+import { type ApiResponse, apiCaller, type CallOptions, startTestHub } from '../support/hub-api.js';
+import { freeTcpPort } from '../support/ports.js';
+import { type FreshDatabase, freshDatabase } from '../support/postgres.js';
+
+const ADMIN = 'tern_rollout_test_admin_token_0123456789';
+const PG_URL = process.env.TERN_TEST_PG_URL;
+
+const backends: { name: string; pg: boolean }[] = [
+  { name: 'PGlite', pg: false },
+  ...(PG_URL ? [{ name: 'PostgreSQL', pg: true }] : []),
+];
+
+const eventually = <T>(check: () => T | Promise<T>, timeout = 30_000) =>
+  vi.waitFor(check, { timeout, interval: 25 });
+
+const OK_TASKS = `  - id: say
+    type: log
+    message: "revision {{ flow.revision }} on {{ agent.id }}"
+`;
+const FAILING_TASKS = `  - id: broken
+    type: fail
+    errorMessage: this revision is broken
+`;
+
+describe.each(backends)('rollouts ($name)', ({ pg }) => {
+  const root = mkdtempSync(join(tmpdir(), 'tern-rollouts-'));
+  let hub: Hub;
+  let db: FreshDatabase | undefined;
+  let call: (method: string, path: string, options?: CallOptions) => Promise<ApiResponse>;
+  const running = new Map<string, Agent>();
+  const tokens = new Map<string, string>();
+
+  /** Starts the hub on the same MQTT port each time, so that agents find it again after a restart. */
+  let mqttPort: number;
+  async function startHubAgain(): Promise<void> {
+    hub = await startTestHub(join(root, 'hub'), ADMIN, { mqttPort, ...(db && { dbUrl: db.url }) });
+    call = apiCaller(hub.url, ADMIN);
+  }
+
+  beforeAll(async () => {
+    db = pg && PG_URL ? await freshDatabase(PG_URL, 'tern_rollouts') : undefined;
+    mqttPort = await freeTcpPort();
+    await startHubAgain();
+  }, 60_000);
+
+  afterEach(async () => {
+    for (const agent of running.values()) await agent.close();
+    running.clear();
+  });
+
+  afterAll(async () => {
+    await hub?.close();
+    await db?.drop();
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  /** Starts (or starts again, with its data) a registered agent. */
+  async function start(id: string): Promise<Agent> {
+    const agent = await startAgent({
+      id,
+      token: tokens.get(id) ?? '',
+      hubUrl: `mqtt://127.0.0.1:${hub.mqttPort}`,
+      dataDir: join(root, id),
+      closeGraceMs: 5000,
+      sync: { reconnectMinMs: 20, reconnectMaxMs: 200, lingerMs: 1 },
+    });
+    running.set(id, agent);
+    return agent;
+  }
+
+  async function stop(id: string): Promise<void> {
+    await running.get(id)?.close();
+    running.delete(id);
+    await eventually(async () => expect((await call('GET', `/agents/${id}`)).body.online).toBe(false));
+  }
+
+  /** Registers `count` agents labelled `fleet: <fleet>` and starts them. */
+  async function fleet(name: string, count: number): Promise<string[]> {
+    const ids = Array.from({ length: count }, (_, i) => `${name}-${i + 1}`);
+    for (const id of ids) {
+      const res = await call('POST', '/agents', { json: { id, labels: { fleet: name } } });
+      expect(res.status).toBe(201);
+      tokens.set(id, res.body.token);
+      await start(id);
+    }
+    return ids;
+  }
+
+  const flowYaml = (fleetName: string, tasks: string, rollout = '') =>
+    `id: job\nnamespace: ${fleetName}\nrunsOn: {labels: {fleet: ${fleetName}}}\n${rollout}tasks:\n${tasks}`;
+
+  async function saveFlow(fleetName: string, tasks: string, rollout = ''): Promise<void> {
+    const res = await call('PUT', `/flows/${fleetName}/job`, { yaml: flowYaml(fleetName, tasks, rollout) });
+    expect(res.status, res.text).toBeLessThan(300);
+  }
+
+  /** The revision of `<fleet>/job` the agent has applied (undefined: none). */
+  const applied = (id: string) =>
+    running
+      .get(id)
+      ?.appliedFlows()
+      .find((f) => f.id === 'job')?.revision;
+
+  /** The rollout the flow's save started (the save answers first: the rollout begins right after). */
+  async function rolloutOf(fleetName: string) {
+    let rollout: { id: string } | undefined;
+    await eventually(async () => {
+      const list = await call('GET', `/rollouts?namespace=${fleetName}&flowId=job`);
+      expect(list.status).toBe(200);
+      rollout = list.body.items[0];
+      expect(rollout).toBeDefined();
+    });
+    // biome-ignore lint/suspicious/noExplicitAny: tests read the rollout freely; the assertions check it.
+    return rollout as any;
+  }
+
+  async function whenStatus(id: string, status: string) {
+    let body: { status: string } | undefined;
+    await eventually(async () => {
+      body = (await call('GET', `/rollouts/${id}`)).body;
+      expect(body?.status).toBe(status);
+    });
+    // biome-ignore lint/suspicious/noExplicitAny: tests read the rollout freely; the assertions check it.
+    return body as any;
+  }
+
+  it('completes a rollout in a canary and three waves, agents not reached keeping the previous revision', async () => {
+    const ids = await fleet('wave', 7);
+    await saveFlow('wave', OK_TASKS);
+    await eventually(() => expect(ids.map(applied)).toEqual(ids.map(() => 1)));
+
+    await saveFlow(
+      'wave',
+      `${OK_TASKS}  - id: again\n    type: log\n    message: second\n`,
+      'rollout:\n  canary: {count: 1}\n  waves: {size: 2}\n  pause: APPROVAL\n  gates: {failureRate: {max: 0, window: PT0.2S}}\n',
+    );
+    const started = await rolloutOf('wave');
+    expect(started.revision).toBe(2);
+    expect(started.stages.map((s: { name: string; agents: string[] }) => [s.name, s.agents.length])).toEqual([
+      ['canary', 1],
+      ['wave 1', 2],
+      ['wave 2', 2],
+      ['wave 3', 2],
+    ]);
+
+    let reached: string[] = [];
+    for (const [index, stage] of started.stages.entries()) {
+      reached = [...reached, ...stage.agents];
+      const last = index === started.stages.length - 1;
+      const rollout = await whenStatus(started.id, last ? 'SUCCEEDED' : 'WAITING');
+      expect(rollout.stages[index].state).toBe('PASSED');
+      await eventually(() =>
+        expect(ids.map(applied)).toEqual(ids.map((id) => (reached.includes(id) ? 2 : 1))),
+      );
+      if (!last) expect((await call('POST', `/rollouts/${started.id}/approve`)).status).toBe(200);
+    }
+    const done = await whenStatus(started.id, 'SUCCEEDED');
+    expect(Object.values(done.agents).map((a) => (a as { state: string }).state)).toEqual(
+      ids.map(() => 'applied'),
+    );
+    const metrics = await call('GET', '/metrics');
+    expect(metrics.text).toContain(
+      `tern_rollout_status{rollout="${started.id}",namespace="wave",flow="job",status="SUCCEEDED"} 1`,
+    );
+  }, 120_000);
+
+  it('stops a revision that fails on the canary and rolls the canary back, the other agents never getting it', async () => {
+    const ids = await fleet('canary', 3);
+    await saveFlow('canary', OK_TASKS);
+    await eventually(() => expect(ids.map(applied)).toEqual([1, 1, 1]));
+
+    await saveFlow(
+      'canary',
+      FAILING_TASKS,
+      'rollout:\n  canary: {count: 1}\n  onFailure: ROLLBACK\n  gates: {failureRate: {max: 0.5, window: PT1M}}\n',
+    );
+    const started = await rolloutOf('canary');
+    const canary = started.stages[0].agents[0] as string;
+    await eventually(() => expect(applied(canary)).toBe(2));
+    await eventually(async () =>
+      expect((await call('GET', `/rollouts/${started.id}`)).body.stages[0].state).toBe('OBSERVING'),
+    );
+    const run = await call('POST', `/executions/canary/job?agent=${canary}`);
+    expect(run.status, run.text).toBe(202);
+
+    const rolled = await whenStatus(started.id, 'ROLLED_BACK');
+    expect(rolled.reason).toMatch(/^canary: failure rate 1\.00 over 0\.5/);
+    expect(rolled.failedAgents).toEqual([canary]);
+    expect(rolled.agents[canary].state).toBe('rolled_back');
+    await eventually(() => expect(ids.map(applied)).toEqual([1, 1, 1]));
+    for (const id of ids.filter((a) => a !== canary)) {
+      const agent = (await call('GET', `/agents/${id}`)).body;
+      expect(agent.status.assignedFlows).toEqual(['canary/job']);
+      expect(agent.status.desired.flows[0].revision).toBe(1);
+      expect(rolled.agents[id].state).toBe('pending');
+    }
+  }, 120_000);
+
+  it('brings an agent offline during the rollout to the revision reached when it returns, and to the previous one after a rollback', async () => {
+    const ids = await fleet('away', 4);
+    await saveFlow('away', OK_TASKS);
+    await eventually(() => expect(ids.map(applied)).toEqual([1, 1, 1, 1]));
+    const away = ids[3] as string;
+    await stop(away);
+
+    await saveFlow(
+      'away',
+      `${OK_TASKS}  - id: again\n    type: log\n    message: second\n`,
+      'rollout:\n  canary: {count: 1}\n  waves: {percent: 50}\n  gates: {online: false, failureRate: {max: 0, window: PT0.1S}}\n',
+    );
+    const started = await rolloutOf('away');
+    const done = await whenStatus(started.id, 'SUCCEEDED');
+    expect(done.agents[away].state).toBe('updating');
+    await eventually(() => expect(ids.slice(0, 3).map(applied)).toEqual([2, 2, 2]));
+
+    await start(away);
+    await eventually(() => expect(applied(away)).toBe(2));
+
+    await stop(away);
+    const back = await call('POST', `/rollouts/${started.id}/rollback`);
+    expect(back.status, back.text).toBe(200);
+    expect(back.body.status).toBe('ROLLED_BACK');
+    await eventually(() => expect(ids.slice(0, 3).map(applied)).toEqual([1, 1, 1]));
+    await start(away);
+    await eventually(() => expect(applied(away)).toBe(1));
+    expect((await call('POST', `/rollouts/${started.id}/rollback`)).status).toBe(409);
+  }, 120_000);
+
+  it('goes on from where it was after the hub restarts', async () => {
+    const ids = await fleet('restart', 3);
+    await saveFlow('restart', OK_TASKS);
+    await eventually(() => expect(ids.map(applied)).toEqual([1, 1, 1]));
+    await saveFlow(
+      'restart',
+      `${OK_TASKS}  - id: again\n    type: log\n    message: second\n`,
+      'rollout:\n  canary: {count: 1}\n  waves: {size: 2}\n  pause: APPROVAL\n  gates: {failureRate: {max: 0, window: PT0.1S}}\n',
+    );
+    const started = await rolloutOf('restart');
+    await whenStatus(started.id, 'WAITING');
+    await eventually(() => expect(ids.map(applied)).toEqual([2, 1, 1]));
+
+    await hub.close();
+    await startHubAgain();
+    await eventually(async () => {
+      const agents = await Promise.all(ids.map(async (id) => (await call('GET', `/agents/${id}`)).body));
+      expect(agents.map((a) => [a.online, a.status.desired.flows[0].revision])).toEqual([
+        [true, 2],
+        [true, 1],
+        [true, 1],
+      ]);
+    });
+    expect((await call('POST', `/rollouts/${started.id}/approve`)).status).toBe(200);
+    await whenStatus(started.id, 'SUCCEEDED');
+    await eventually(() => expect(ids.map(applied)).toEqual([2, 2, 2]));
+  }, 120_000);
+
+  it('starts no rollout for a revision no agent runs yet, and gives it to the agents that join', async () => {
+    await saveFlow('later', OK_TASKS, 'rollout:\n  canary: {count: 1}\n');
+    const [id] = await fleet('later', 1);
+    await eventually(() => expect(applied(id as string)).toBe(1));
+    expect((await call('GET', '/rollouts?namespace=later')).body.items).toEqual([]);
+  }, 60_000);
+});

@@ -1,0 +1,220 @@
+/** Rollouts: the list, and one rollout's stages with their gate figures and each agent's state; live. */
+import type { JSX } from 'preact';
+import { useState } from 'preact/hooks';
+import { call, callAll, type Rollout } from '../api.js';
+import { Card, Empty, ErrorBox, RelTime, useAsync, usePageTitle } from '../components/common.js';
+import { useHubEvents } from '../live.js';
+import { Link, seg } from '../router.js';
+
+/** Pill colour of a rollout status or an agent state. */
+const TONE: Record<string, string> = {
+  RUNNING: 'warn',
+  WAITING: 'warn',
+  PAUSED: 'off',
+  SUCCEEDED: 'on',
+  FAILED: 'bad',
+  ROLLED_BACK: 'bad',
+  CANCELLED: 'off',
+  PASSED: 'on',
+  APPLYING: 'warn',
+  OBSERVING: 'warn',
+  PENDING: 'off',
+  pending: 'off',
+  updating: 'warn',
+  applied: 'on',
+  failed: 'bad',
+  rolled_back: 'bad',
+};
+
+function Pill({ text }: { text: string }): JSX.Element {
+  return <span class={`pill ${TONE[text] ?? 'off'}`}>{text.replace('_', ' ')}</span>;
+}
+
+const stageOf = (r: Rollout) => `${Math.min(r.stage + 1, r.stages.length)}/${r.stages.length}`;
+
+export function RolloutsPage(): JSX.Element {
+  usePageTitle('Rollouts');
+  const rollouts = useAsync(() => callAll<Rollout>('/rollouts', {}, 500), []);
+  useHubEvents((e) => {
+    if (e.type === 'ready') rollouts.reload();
+    if (e.type !== 'rollout') return;
+    rollouts.set((list) => {
+      if (!list) return list;
+      return list.some((r) => r.id === e.data.id)
+        ? list.map((r) => (r.id === e.data.id ? e.data : r))
+        : [e.data, ...list];
+    });
+  });
+  return (
+    <div class="page">
+      <header class="page-head">
+        <h1>Rollouts</h1>
+      </header>
+      <Card>
+        <ErrorBox error={rollouts.error} />
+        {rollouts.data?.length === 0 && (
+          <Empty testId="rollouts-empty">
+            No rollouts yet — save an agents' flow with <code>rollout:</code>, or run{' '}
+            <code>tern rollouts start</code>.
+          </Empty>
+        )}
+        {rollouts.data && rollouts.data.length > 0 && (
+          <div class="table-wrap">
+            <table class="table" data-testid="rollouts-table">
+              <thead>
+                <tr>
+                  <th>Flow</th>
+                  <th>Revision</th>
+                  <th>Status</th>
+                  <th>Stage</th>
+                  <th>Agents</th>
+                  <th>Started</th>
+                </tr>
+              </thead>
+              <tbody>
+                {rollouts.data.map((r) => (
+                  <tr key={r.id} data-rollout={r.id}>
+                    <td>
+                      <Link href={`/rollouts/${seg(r.id)}`}>
+                        <b>
+                          {r.namespace}.{r.flowId}
+                        </b>
+                      </Link>
+                    </td>
+                    <td>{r.revision}</td>
+                    <td>
+                      <Pill text={r.status} />
+                    </td>
+                    <td>{stageOf(r)}</td>
+                    <td>{Object.keys(r.agents).length}</td>
+                    <td>
+                      <RelTime iso={r.createdAt} />
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </Card>
+    </div>
+  );
+}
+
+/** The actions a status allows, as the API does. */
+const ACTIONS: [action: string, label: string, when: Rollout['status'][]][] = [
+  ['approve', 'Approve next stage', ['WAITING']],
+  ['pause', 'Pause', ['RUNNING', 'WAITING']],
+  ['resume', 'Resume', ['PAUSED']],
+  ['rollback', 'Roll back', ['RUNNING', 'WAITING', 'PAUSED', 'FAILED', 'SUCCEEDED']],
+];
+
+export function RolloutPage({ id }: { id: string }): JSX.Element {
+  const rollout = useAsync((signal) => call<Rollout>(`/rollouts/${seg(id)}`, { signal }), [id]);
+  const [error, setError] = useState<unknown>(undefined);
+  useHubEvents((e) => {
+    if (e.type === 'ready') rollout.reload();
+    if (e.type === 'rollout' && e.data.id === id) rollout.set(() => e.data);
+  });
+  const r = rollout.data;
+  usePageTitle(r ? `Rollout of ${r.namespace}.${r.flowId}` : 'Rollout');
+  const act = async (action: string) => {
+    try {
+      setError(undefined);
+      const next = await call<Rollout>(`/rollouts/${seg(id)}/${action}`, { method: 'POST' });
+      rollout.set(() => next);
+    } catch (err) {
+      setError(err);
+    }
+  };
+  return (
+    <div class="page">
+      <header class="page-head">
+        <h1>
+          Rollout{' '}
+          {r && (
+            <Link href={`/flows/${seg(r.namespace)}/${seg(r.flowId)}`}>
+              {r.namespace}.{r.flowId}
+            </Link>
+          )}
+        </h1>
+        <div class="actions">
+          {r &&
+            ACTIONS.filter(([, , when]) => when.includes(r.status)).map(([action, label]) => (
+              <button
+                key={action}
+                type="button"
+                class={action === 'rollback' ? 'danger' : 'primary'}
+                onClick={() => void act(action)}
+              >
+                {label}
+              </button>
+            ))}
+        </div>
+      </header>
+      <ErrorBox error={rollout.error ?? error} />
+      {r && (
+        <>
+          <Card>
+            <p data-testid="rollout-summary">
+              Revision <b>{r.revision}</b> (from {r.previousRevision ?? 'none'}) <Pill text={r.status} />{' '}
+              stage {stageOf(r)}
+              {r.waitingUntil && (
+                <>
+                  {' '}
+                  · next stage <RelTime iso={r.waitingUntil} />
+                </>
+              )}
+            </p>
+            {r.reason && <p class="muted">{r.reason}</p>}
+            {r.failedAgents && r.failedAgents.length > 0 && (
+              <p>
+                Failed agents: <b>{r.failedAgents.join(', ')}</b>
+              </p>
+            )}
+          </Card>
+          {r.stages.map((stage, index) => (
+            <Card
+              key={stage.name}
+              title={
+                <>
+                  {stage.name} <Pill text={stage.state} />
+                  {index === r.stage && <span class="muted small"> current</span>}
+                </>
+              }
+            >
+              {stage.gate && (
+                <p class="muted small" data-testid="gate-figures">
+                  applied {stage.gate.applied}/{stage.agents.length} · offline {stage.gate.offline} ·
+                  executions {stage.gate.executions} · failed {stage.gate.failedExecutions} · failure rate{' '}
+                  {(stage.gate.failureRate * 100).toFixed(0)}%
+                </p>
+              )}
+              <div class="table-wrap">
+                <table class="table">
+                  <tbody>
+                    {stage.agents.map((agentId) => {
+                      const a = r.agents[agentId];
+                      return (
+                        <tr key={agentId} data-agent={agentId}>
+                          <td>
+                            <Link href={`/agents/${seg(agentId)}`}>{agentId}</Link>
+                          </td>
+                          <td>{a && <Pill text={a.state} />}</td>
+                          <td class="muted small">
+                            previous revision {a?.previousRevision ?? 'none'}
+                            {a?.reason ? ` · ${a.reason}` : ''}
+                          </td>
+                        </tr>
+                      );
+                    })}
+                  </tbody>
+                </table>
+              </div>
+            </Card>
+          ))}
+        </>
+      )}
+    </div>
+  );
+}
