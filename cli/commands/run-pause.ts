@@ -13,7 +13,12 @@ export type RunStop = { ended: Execution } | { paused: Execution; taskIds: strin
  * by the one that retries it. Subscribe before the execution starts: its
  * first task may pause before `start` returns.
  */
-export function watchPauses(engine: Engine): { until(executionId: string): Promise<RunStop>; stop(): void } {
+export function watchPauses(engine: Engine): {
+  until(executionId: string): Promise<RunStop>;
+  /** Forgets the pauses seen so far of an execution just resumed: only those after count. */
+  resumed(executionId: string): void;
+  stop(): void;
+} {
   /** Per execution, its task runs paused with no time to wake at. */
   const waiting = new Map<string, Map<string, string>>();
   const pausedNow = new Map<string, Execution>();
@@ -30,7 +35,11 @@ export function watchPauses(engine: Engine): { until(executionId: string): Promi
       if (follow) queueMicrotask(() => follow(e.id));
     }
     const tasks = waiting.get(e.id);
-    if (e.state !== 'PAUSED' || !tasks || tasks.size === 0) return;
+    if (e.state !== 'PAUSED' || !tasks || tasks.size === 0) {
+      // Resumed since (or never paused): a pause seen earlier no longer stands.
+      pausedNow.delete(e.id);
+      return;
+    }
     pausedNow.set(e.id, e);
     listeners.get(e.id)?.({ paused: e, taskIds: [...tasks.values()] });
   };
@@ -63,6 +72,10 @@ export function watchPauses(engine: Engine): { until(executionId: string): Promi
         };
         follow(executionId);
       });
+    },
+    resumed(executionId) {
+      waiting.delete(executionId);
+      pausedNow.delete(executionId);
     },
     stop: off,
   };

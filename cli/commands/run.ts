@@ -95,6 +95,7 @@ export async function runCommand(file: string, options: RunOptions, env: CliEnvi
       if (!resumed)
         throw new CliError(`${file}: execution ${options.resume} could not be resumed`, EXIT_FAILED);
       runtime.engine.resume(resumed.id, inputs);
+      pauses.resumed(resumed.id);
       execution = resumed;
     } else {
       for (const e of recovered)

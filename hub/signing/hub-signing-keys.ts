@@ -55,6 +55,8 @@ const cipherName = (publicKey: PublicKeyText) => `signing-key/${publicKey}`;
 export class HubSigningKeys {
   private rows: SigningKeyRow[] = [];
   private signer: DocumentSigner | undefined;
+  /** Why the current key cannot sign (its private key sealed with another TERN_SECRET_KEY, or none). */
+  private unavailable: string | undefined;
 
   private constructor(private readonly options: HubSigningKeysOptions) {}
 
@@ -62,7 +64,7 @@ export class HubSigningKeys {
   static async open(options: HubSigningKeysOptions): Promise<HubSigningKeys> {
     const keys = new HubSigningKeys(options);
     await keys.reload();
-    if (!keys.signer) {
+    if (!keys.signer && !keys.unavailable) {
       const { publicKey, privateKey } = generateKeyPairSync('ed25519');
       const text = publicKeyText(publicKey);
       // Another replica starting at the same time may store its key first: then that one is everybody's.
@@ -76,13 +78,14 @@ export class HubSigningKeys {
       if (stored) options.logger.info({ key: keyFingerprint(text) }, 'signing key made');
       await keys.reload();
     }
-    if (!keys.signer) throw new Error('no current signing key after making one');
+    if (!keys.signer && !keys.unavailable) throw new Error('no current signing key after making one');
     return keys;
   }
 
   /** The public key that signs now: what an agent is given at registration. */
   get current(): PublicKeyText {
-    return this.currentSigner().publicKey;
+    const row = this.rows.find((r) => r.state === 'current');
+    return row ? row.publicKey : this.currentSigner().publicKey;
   }
 
   /** The key announced for the rotation under way, if one is. */
@@ -119,11 +122,16 @@ export class HubSigningKeys {
       .map((r) => ({ key: r.publicKey, by: r.endorsedBy!, sig: r.endorsement! }))
       .slice(-CARRIED_ENDORSEMENTS);
     this.rows = rows;
-    this.signer = current && {
-      publicKey: current.publicKey,
-      privateKey: this.unseal(current),
-      endorsements,
-    };
+    this.signer = undefined;
+    this.unavailable = undefined;
+    if (!current) return;
+    try {
+      this.signer = { publicKey: current.publicKey, privateKey: this.unseal(current), endorsements };
+    } catch (error) {
+      // Like the stored secrets: the hub still starts and serves; what needs the key says why it cannot.
+      this.unavailable = `the hub cannot sign desired states: ${(error as Error).message}`;
+      this.options.logger.error({ key: keyFingerprint(current.publicKey) }, this.unavailable);
+    }
   }
 
   /**
@@ -161,7 +169,7 @@ export class HubSigningKeys {
   }
 
   private currentSigner(): DocumentSigner {
-    if (!this.signer) throw new Error('the hub has no signing key');
+    if (!this.signer) throw new TernError('CONFLICT', this.unavailable ?? 'the hub has no signing key');
     return this.signer;
   }
 

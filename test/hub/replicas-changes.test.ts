@@ -116,8 +116,10 @@ describeWithService('TERN_TEST_MQTT_URL', 'hub replicas tell each other what cha
 
   it('publishes a namespace file saved on one replica to its agents once, and serves it on the other', async () => {
     const published: Array<{ generation: number; files: string[] }> = [];
-    watcher.on('message', (_topic, payload) => {
-      const desired = JSON.parse(payload.toString());
+    watcher.on('message', (topic, payload) => {
+      const opened = openDocument(payload, topic);
+      if (!opened.ok) throw new Error(`a desired state the agent would refuse: ${opened.reason}`);
+      const desired = JSON.parse(opened.payload.toString());
       const files = (desired.namespaceFiles ?? []).flatMap((n: { files: Array<{ content: string }> }) =>
         n.files.map((f) => Buffer.from(f.content, 'base64').toString()),
       );
