@@ -7,15 +7,8 @@ export default defineConfig({
     hookTimeout: 30_000,
     reporters: ['default', './test/support/skipped-services-reporter.ts'],
     // Worker threads of the code under test run its TypeScript worker modules (test/support/worker-loader.mjs).
-    // A larger heap than Node's 4 GB default for the files that hold many hubs, agents and brokers at once.
     poolOptions: {
-      forks: {
-        execArgv: [
-          '--import',
-          new URL('./test/support/worker-loader.mjs', import.meta.url).href,
-          '--max-old-space-size=8192',
-        ],
-      },
+      forks: { execArgv: ['--import', new URL('./test/support/worker-loader.mjs', import.meta.url).href] },
     },
     globalSetup: ['./test/support/worker-warmup.ts'],
   },
