@@ -3,11 +3,11 @@
  * request rate, on the hub's storage (PostgreSQL when a URL is given).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startHub } from '../hub/hub.js';
 import { percentile } from './stats.js';
+import { webhookLoad } from './webhook-load.js';
 
 const FLOW = `id: b3
 namespace: bench
@@ -48,7 +48,6 @@ export async function webhookToSuccess(
     dbUrl,
     adminToken: 'bench-token',
   });
-  const agent = new Agent({ keepAlive: true, maxSockets: 64 });
   try {
     const put = await fetch(`${hub.url}/api/v1/flows/bench/b3`, {
       method: 'PUT',
@@ -64,47 +63,11 @@ export async function webhookToSuccess(
       },
     });
     const url = new URL(`${hub.url}/api/v1/executions/webhook/bench/b3/bench-key-0123456789`);
-    const fire = (n: number) =>
-      new Promise<void>((resolve) => {
-        const started = performance.now();
-        const body = JSON.stringify({ n });
-        const req = request(
-          {
-            agent,
-            host: url.hostname,
-            port: url.port,
-            path: url.pathname,
-            method: 'POST',
-            headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
-          },
-          (res) => {
-            let text = '';
-            res.setEncoding('utf8');
-            res.on('data', (c: string) => {
-              text += c;
-            });
-            res.on('end', () => {
-              const id =
-                (JSON.parse(text) as { id?: string; execution?: { id: string } }).id ??
-                (JSON.parse(text) as { execution?: { id: string } }).execution?.id;
-              if (id) sentAt.set(id, started);
-              resolve();
-            });
-          },
-        );
-        req.on('error', () => resolve());
-        req.end(body);
-      });
-    const total = rate * seconds;
-    const pending: Promise<void>[] = [];
-    const t0 = performance.now();
-    for (let i = 0; i < total; i++) {
-      const due = t0 + (i * 1000) / rate;
-      const wait = due - performance.now();
-      if (wait > 1) await new Promise((r) => setTimeout(r, wait));
-      pending.push(fire(i));
-    }
-    await Promise.all(pending);
+    await webhookLoad(url, rate, seconds, (text, started) => {
+      const answer = JSON.parse(text) as { id?: string; execution?: { id: string } };
+      const id = answer.id ?? answer.execution?.id;
+      if (id) sentAt.set(id, started);
+    });
     await hub.engine.idle();
     const latencies: number[] = [];
     for (const [id, start] of sentAt) {
@@ -112,9 +75,13 @@ export async function webhookToSuccess(
       if (end !== undefined) latencies.push(end - start);
     }
     const warm = latencies.slice(Math.floor(latencies.length / 10));
-    return { p50: percentile(warm, 50), p99: percentile(warm, 99), sent: total, succeeded: latencies.length };
+    return {
+      p50: percentile(warm, 50),
+      p99: percentile(warm, 99),
+      sent: rate * seconds,
+      succeeded: latencies.length,
+    };
   } finally {
-    agent.destroy();
     await hub.close();
     rmSync(dir, { recursive: true, force: true });
   }

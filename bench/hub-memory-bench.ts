@@ -3,12 +3,12 @@
  * peak while B3's webhook load (500 requests/s) runs, and once the load has passed.
  */
 import { spawn } from 'node:child_process';
-import { Agent, request } from 'node:http';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ADMIN_TOKEN, freePort, type HubPlace, hubPlace, until } from './bench-hub.js';
 import { settledRss, stop, vmRssKb } from './process-rss.js';
 import { type Figure, median } from './stats.js';
+import { webhookLoad } from './webhook-load.js';
 
 const CLI = join(dirname(fileURLToPath(import.meta.url)), '..', 'cli', 'main.js');
 const KEY = 'bench-key-0123456789';
@@ -64,7 +64,7 @@ export async function hubMemory(place: HubPlace, rate = 500, seconds = 10): Prom
       loadedPeak = Math.max(loadedPeak, vmRssKb(child.pid!) / 1024);
     }, 250);
     try {
-      await fireWebhooks(new URL(`${base}/executions/webhook/bench/b9/${KEY}`), rate, seconds);
+      await webhookLoad(new URL(`${base}/executions/webhook/bench/b9/${KEY}`), rate, seconds);
     } finally {
       clearInterval(sampler);
     }
@@ -72,37 +72,6 @@ export async function hubMemory(place: HubPlace, rate = 500, seconds = 10): Prom
   } finally {
     await stop(child, 10_000);
   }
-}
-
-/** `rate` POSTs a second for `seconds`, each with its number; answers are read and dropped. */
-async function fireWebhooks(url: URL, rate: number, seconds: number): Promise<void> {
-  const agent = new Agent({ keepAlive: true, maxSockets: 64 });
-  const fire = (n: number) =>
-    new Promise<void>((resolve) => {
-      const body = JSON.stringify({ n });
-      const req = request(
-        {
-          agent,
-          host: url.hostname,
-          port: url.port,
-          path: url.pathname,
-          method: 'POST',
-          headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
-        },
-        (res) => res.resume().on('end', resolve),
-      );
-      req.on('error', () => resolve());
-      req.end(body);
-    });
-  const pending: Promise<void>[] = [];
-  const t0 = performance.now();
-  for (let i = 0; i < rate * seconds; i++) {
-    const wait = t0 + (i * 1000) / rate - performance.now();
-    if (wait > 1) await new Promise((r) => setTimeout(r, wait));
-    pending.push(fire(i));
-  }
-  await Promise.all(pending);
-  agent.destroy();
 }
 
 /** B9's rows: the hub on PGlite (its default) and, given a server, on PostgreSQL beside it. */
