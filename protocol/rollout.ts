@@ -4,11 +4,13 @@ import { DURATION_PATTERN } from './duration.js';
 
 const Duration = T.String({ pattern: DURATION_PATTERN, description: 'ISO-8601 duration, e.g. PT30S' });
 const Percent = T.Number({ exclusiveMinimum: 0, maximum: 100 });
+/** A number of agents or executions: at least one, and far below where a JavaScript number loses precision. */
+const Count = T.Integer({ minimum: 1, maximum: 1_000_000_000 });
 
 /** The first stage: a few agents that get the revision before everyone else. */
 export const CanarySchema = T.Union(
   [
-    T.Object({ count: T.Integer({ minimum: 1 }) }, { additionalProperties: false }),
+    T.Object({ count: Count }, { additionalProperties: false }),
     T.Object({ percent: Percent }, { additionalProperties: false }),
     T.Object(
       { labels: T.Record(T.String(), T.String(), { minProperties: 1 }) },
@@ -24,7 +26,7 @@ export const CanarySchema = T.Union(
 /** The stages after the canary: the remaining agents, split into waves. */
 export const WavesSchema = T.Union(
   [
-    T.Object({ size: T.Integer({ minimum: 1 }) }, { additionalProperties: false }),
+    T.Object({ size: Count }, { additionalProperties: false }),
     T.Object({ percent: Percent }, { additionalProperties: false }),
   ],
   { description: 'Agents per wave, or a percentage of all target agents per wave (rounded up)' },
@@ -49,7 +51,7 @@ export const RolloutOptionsSchema = T.Object(
               {
                 max: T.Number({ minimum: 0, maximum: 1, description: 'Failed executions / executions' }),
                 window: T.Optional(Duration),
-                minExecutions: T.Optional(T.Integer({ minimum: 1 })),
+                minExecutions: T.Optional(Count),
               },
               { additionalProperties: false },
             ),

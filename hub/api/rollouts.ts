@@ -5,7 +5,7 @@ import { RolloutOptionsSchema } from '../../protocol/rollout.js';
 import type { RolloutServices } from '../rollouts/types.js';
 import { RolloutSchema, RolloutStatusSchema } from '../store/rollout-records.js';
 import type { RouteTable } from './route.js';
-import { ErrorBodySchema, Id, Page, PageQuery } from './schemas.js';
+import { ErrorBodySchema, Id, Page, PageQuery, Revision } from './schemas.js';
 import type { HubServices } from './services.js';
 
 const RolloutKey = T.Object({
@@ -58,9 +58,7 @@ export function rolloutRoutes(table: RouteTable, services: HubServices & Rollout
           {
             namespace: Id,
             flowId: Id,
-            revision: T.Optional(
-              T.Integer({ minimum: 1, description: "Default: the flow's latest revision" }),
-            ),
+            revision: T.Optional({ ...Revision, description: "Default: the flow's latest revision" }),
             options: T.Optional(RolloutOptionsSchema),
           },
           { additionalProperties: false },

@@ -32,6 +32,38 @@ describeApi('API edge limits', (hub) => {
     ]);
   });
 
+  it('answers 400 naming revision for a rollout of a revision beyond a 32-bit integer', async () => {
+    const res = await hub().call('POST', '/rollouts', {
+      json: { namespace: NS, flowId: 'one', revision: 63320010211992592 },
+    });
+    expect(res.status).toBe(400);
+    expect(res.body.error.details).toEqual([
+      { in: 'body', path: 'revision', message: expect.stringContaining('2147483647') },
+    ]);
+  });
+
+  it('bounds every integer a request carries, so none reaches the database out of range', async () => {
+    const doc = (await hub().call('GET', '/openapi.json', { token: null })).body;
+    const unbounded: string[] = [];
+    const walk = (schema: unknown, where: string): void => {
+      if (!schema || typeof schema !== 'object') return;
+      const node = schema as Record<string, unknown>;
+      if (node.type === 'integer' && node.maximum === undefined) unbounded.push(where);
+      for (const [key, child] of Object.entries(node)) {
+        if (!Array.isArray(child)) walk(child, `${where}.${key}`);
+        else for (const [i, item] of child.entries()) walk(item, `${where}.${key}[${i}]`);
+      }
+    };
+    type Operation = { parameters?: { name: string; schema: unknown }[]; requestBody?: unknown };
+    for (const [path, methods] of Object.entries<Record<string, Operation>>(doc.paths)) {
+      for (const [method, op] of Object.entries(methods)) {
+        for (const param of op.parameters ?? []) walk(param.schema, `${method} ${path} ${param.name}`);
+        walk(op.requestBody, `${method} ${path} body`);
+      }
+    }
+    expect(unbounded).toEqual([]);
+  });
+
   it('still answers 404 for the largest revision number that is not stored', async () => {
     const res = await hub().call('GET', `/flows/${NS}/one/revisions/2147483647`);
     expect(res.status).toBe(404);
