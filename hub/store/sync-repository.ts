@@ -15,7 +15,15 @@ import {
   upsertTaskRuns,
   withWrites,
 } from './sync-statements.js';
-import type { IngestBatch, IngestRecord, IngestResult, ReportScope, SyncRepository } from './types.js';
+import type {
+  HelloMark,
+  HelloOutbox,
+  IngestBatch,
+  IngestRecord,
+  IngestResult,
+  ReportScope,
+  SyncRepository,
+} from './types.js';
 import { chunks, executionRow, logRow, taskRunRow, upsertExecutions } from './write-batch.js';
 
 /** Rows per statement: one JSON parameter each, so only the statement's size bounds it. */
@@ -69,7 +77,10 @@ export class DrizzleSyncRepository implements SyncRepository {
     const afterOf = (i: number) => (i === 0 ? batch.after : records[i - 1]!.seq);
     const ids = executionIdsOf(records);
     const part = async (from: number, slice: readonly IngestRecord[]) =>
-      mergeResult(total, await this.ingestPart(agentId, afterOf(from), slice, { records, ids }));
+      mergeResult(
+        total,
+        await this.ingestPart(agentId, afterOf(from), slice, { records, ids, store: batch.store }),
+      );
     try {
       await part(0, records);
     } catch (error) {
@@ -101,19 +112,63 @@ export class DrizzleSyncRepository implements SyncRepository {
     return total;
   }
 
+  /**
+   * Squares the mark with the agent's hello, the mark's row locked. The store's id decides whether the
+   * agent's seqs started again; only an agent that sends none is judged by its highest seq, which a
+   * hello read late (another replica stored batches sent after it) would make look like a new store.
+   */
+  async hello(agentId: string, outbox: HelloOutbox): Promise<HelloMark> {
+    return this.db.transaction(async (tx) => {
+      await tx.insert(agentSync).values({ agentId, lastSeq: 0 }).onConflictDoNothing();
+      const row = firstRow<{ last_seq: number | string; store_id: string | null }>(
+        await tx.execute(
+          sql`SELECT last_seq, store_id FROM agent_sync WHERE agent_id = ${agentId} FOR UPDATE`,
+        ),
+      );
+      const before = Number(row?.last_seq ?? 0);
+      const known = row?.store_id ?? null;
+      const otherStore = outbox.store !== undefined && known !== null && known !== outbox.store;
+      const unnamed = outbox.store === undefined || known === null;
+      let mark: HelloMark = { change: 'none', before, lastSeq: before };
+      if (otherStore || (unnamed && outbox.highSeq < before))
+        mark = { change: 'reset', before, lastSeq: outbox.ackedSeq };
+      else if (outbox.ackedSeq > before) mark = { change: 'raised', before, lastSeq: outbox.ackedSeq };
+      await tx
+        .update(agentSync)
+        .set({ lastSeq: mark.lastSeq, storeId: outbox.store ?? known })
+        .where(eq(agentSync.agentId, agentId));
+      return mark;
+    });
+  }
+
   /** One transaction: `slice` (part of `batch`, whose records name executions `ids`, following seq `after`) stored after the mark. */
   private ingestPart(
     agentId: string,
     after: number,
     slice: readonly IngestRecord[],
-    batch: { records: readonly IngestRecord[]; ids: ReadonlySet<string> },
+    batch: { records: readonly IngestRecord[]; ids: ReadonlySet<string>; store?: string },
   ): Promise<IngestResult> {
     return this.db.transaction(async (tx) => {
-      const { last, live, scope, owners } = await lockMark(tx, agentId, batch.ids);
+      const mark = await lockMark(tx, agentId, batch.ids);
+      const { live, scope, owners } = mark;
+      let { last } = mark;
       if (!live) return emptyResult(last, 'agent-gone');
+      let storeReset = false;
+      if (batch.store !== undefined && batch.store !== mark.store) {
+        // The mark counts another store's seqs. A new store's first batch (it follows nothing) starts
+        // the mark again, whether or not its hello came first; any other waits for the hello.
+        if (mark.store !== null && after !== 0) return emptyResult(last, 'other-store');
+        storeReset = mark.store !== null;
+        if (storeReset) last = 0;
+        await tx
+          .update(agentSync)
+          .set({ storeId: batch.store, lastSeq: last })
+          .where(eq(agentSync.agentId, agentId));
+      }
       if (after > last) return emptyResult(last, 'gap');
       const fresh = slice.filter((r) => r.seq > last);
       const result = emptyResult(last, 'stored');
+      if (storeReset) result.storeReset = true;
       result.duplicates = slice.length - fresh.length;
       if (fresh.length === 0) return result;
 
@@ -218,6 +273,7 @@ function mergeResult(total: IngestResult, part: IngestResult): void {
     return;
   }
   if (part.outcome !== 'stored') total.outcome = part.outcome;
+  if (part.storeReset) total.storeReset = true;
   total.lastSeq = Math.max(total.lastSeq, part.lastSeq);
   total.stored += part.stored;
   total.duplicates += part.duplicates;
@@ -236,6 +292,8 @@ function mergeResult(total: IngestResult, part: IngestResult): void {
 /** What one ingest reads first, in one round trip with the mark locked. */
 interface Mark {
   last: number;
+  /** The id of the agent store the mark counts in; null before an agent that sends one. */
+  store: string | null;
   /** Registered and not decommissioned. */
   live: boolean;
   scope: ReportScope;
@@ -247,17 +305,26 @@ interface Mark {
  * The agent's high-water mark, its row created when missing and locked until the transaction ends;
  * whether the agent is live; which flows it may report (`reportScope` of its status); and who owns
  * the executions `ids` names. One statement: the ingest of a batch keeps its round trips.
+ *
+ * Unless another hub replica stored a batch of this agent while the statement waited for the lock:
+ * PostgreSQL then returns the mark as that batch left it, but everything else as the statement's
+ * snapshot, taken before — without the executions that batch stored, whose task runs and log lines
+ * would be refused as another agent's. The mark as the snapshot saw it (`seen_seq`) tells; the read
+ * is then made again, in a new statement that sees every commit up to the lock.
  */
 async function lockMark(tx: Db, agentId: string, ids: ReadonlySet<string>): Promise<Mark> {
   const locked = async () =>
     firstRow<{
       last_seq: number | string;
+      seen_seq: number | string | null;
+      store_id: string | null;
       live: boolean;
       assigned: string[] | null;
       desired: string[] | null;
       owners: [string, string | null][];
     }>(
-      await tx.execute(sql`SELECT s.last_seq,
+      await tx.execute(sql`SELECT s.last_seq, s.store_id,
+          (SELECT seen.last_seq FROM agent_sync seen WHERE seen.agent_id = ${agentId}) AS seen_seq,
           coalesce(NOT a.decommissioned, false) AS live,
           a.status->'assignedFlows' AS assigned,
           (SELECT jsonb_agg((f->>'namespace') || '/' || (f->>'id'))
@@ -273,8 +340,10 @@ async function lockMark(tx: Db, agentId: string, ids: ReadonlySet<string>): Prom
     await tx.insert(agentSync).values({ agentId, lastSeq: 0 }).onConflictDoNothing();
     mark = await locked();
   }
+  if (mark && Number(mark.seen_seq) !== Number(mark.last_seq)) mark = await locked();
   return {
     last: Number(mark?.last_seq ?? 0),
+    store: mark?.store_id ?? null,
     live: mark?.live === true,
     scope: reportScope({ assignedFlows: mark?.assigned ?? [], desiredFlows: mark?.desired ?? [] }),
     owners: new Map(mark?.owners ?? []),
