@@ -27,6 +27,12 @@ const Count = T.Integer({ minimum: 0 });
 const SeqMark = T.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER });
 const Seq = T.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER });
 const Revision = T.Integer({ minimum: 1 });
+/**
+ * Names an agent's store. A new store (its data lost or replaced) gets a new id, and its seqs start
+ * again at 1: the hub resets its mark when the id changes, whatever order the hello and the first
+ * batches of the new store reach it in.
+ */
+const StoreId = T.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$' });
 const Data = T.Unsafe<Record<string, unknown>>({ type: 'object', description: 'A JSON object' });
 
 /** Agent → hub on every connect (QoS 1). */
@@ -40,7 +46,7 @@ export const HelloSchema = T.Object({
   appliedHash: T.String(),
   /** Generation of the last `desired` the agent applied; 0 before the first. */
   generation: T.Optional(Count),
-  outbox: T.Object({ highSeq: SeqMark, ackedSeq: SeqMark, depth: Count }),
+  outbox: T.Object({ highSeq: SeqMark, ackedSeq: SeqMark, depth: Count, store: T.Optional(StoreId) }),
   startedAt: Iso,
 });
 export type Hello = Static<typeof HelloSchema>;
@@ -200,6 +206,8 @@ export type EventRecord = Static<typeof EventRecordSchema>;
  * failed to store.
  */
 export const EventsSchema = T.Object({
+  /** The sending store's id (see `StoreId`); absent from agents older than it. */
+  store: T.Optional(StoreId),
   after: SeqMark,
   records: T.Array(EventRecordSchema, { minItems: 1 }),
 });

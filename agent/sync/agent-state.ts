@@ -4,6 +4,8 @@ import type { Database, Statement } from 'better-sqlite3';
 /** Keys used in `agent_state`, named once. */
 export const STATE_KEYS = {
   ackedSeq: 'outbox.ackedSeq',
+  /** The store's id, made when the store is: its seqs are counted from 1 under it. */
+  storeId: 'outbox.storeId',
   dropped: 'outbox.dropped',
   generation: 'desired.generation',
   decommissioned: 'desired.decommissioned',

@@ -117,7 +117,7 @@ export class Drain {
     while (this.inFlight.length < maxInFlight) {
       const batch = this.outbox.read(this.sentSeq, batchMaxRecords, batchMaxBytes);
       if (!batch) break;
-      publish(encodeEvents(batch.rows, this.sentSeq), batch.lastSeq);
+      publish(encodeEvents(batch.rows, this.sentSeq, this.outbox.storeId), batch.lastSeq);
       this.inFlight.push(batch.lastSeq);
       this.sentSeq = batch.lastSeq;
       this.highestSent = Math.max(this.highestSent, batch.lastSeq);

@@ -26,7 +26,12 @@ export function helloMessage(s: HelloSources): Hello {
     labels: s.labels,
     appliedHash: appliedStateHash(s.assigned.applied()),
     generation: s.generation(),
-    outbox: { highSeq: s.outbox.highSeq, ackedSeq: s.outbox.ackedSeq, depth: s.outbox.depth },
+    outbox: {
+      highSeq: s.outbox.highSeq,
+      ackedSeq: s.outbox.ackedSeq,
+      depth: s.outbox.depth,
+      store: s.outbox.storeId,
+    },
     startedAt: s.startedAt,
   };
 }

@@ -209,6 +209,19 @@ describe('reading and trimming', () => {
     expect([o.ackedSeq, o.read(o.ackedSeq, 10, 1 << 20)?.rows.map((r) => r.seq)]).toEqual([2, [3]]);
   });
 
+  it('keeps its store id across a reopen, and a new store gets a new one', async () => {
+    const first = outboxOf(store()).storeId;
+    opened.at(-1)!.close();
+    expect(outboxOf(store()).storeId).toBe(first);
+    const fresh = openSqliteStore({
+      path: join(mkdtempSync(join(tmpdir(), 'tern-outbox-')), 'tern.db'),
+      outbox: true,
+    });
+    opened.push(fresh);
+    expect(outboxOf(fresh).storeId).not.toBe(first);
+    expect(first).toMatch(/^[A-Za-z0-9_-]+$/);
+  });
+
   it('ignores an ack below the acked seq', async () => {
     const s = store();
     const o = outboxOf(s);
@@ -363,14 +376,15 @@ describe('encodeEvents', () => {
     createdAt: Date.UTC(2025, 0, 2, 3, 4, 5, 6),
   });
 
-  it('builds a valid events message holding each stored record as data, and the seq it follows', () => {
+  it('builds a valid events message holding each stored record as data, the seq it follows and its store', () => {
     const msg = parseMessage(
       'events',
-      encodeEvents([row(4, '{"message":"a"}'), row(5, '{"message":"b"}')], 2),
+      encodeEvents([row(4, '{"message":"a"}'), row(5, '{"message":"b"}')], 2, 'store-1'),
     );
     expect(msg).toEqual({
       ok: true,
       value: {
+        store: 'store-1',
         after: 2,
         records: [
           { seq: 4, kind: 'log', at: '2025-01-02T03:04:05.006Z', data: { message: 'a' } },
@@ -382,7 +396,7 @@ describe('encodeEvents', () => {
 
   it('sends a placeholder with the ids and size of a record too large for any message', () => {
     const payload = JSON.stringify({ id: 'e1', executionId: 'x1', big: 'z'.repeat(MAX_RECORD_BYTES) });
-    const msg = parseMessage('events', encodeEvents([row(1, payload)], 0));
+    const msg = parseMessage('events', encodeEvents([row(1, payload)], 0, 'store-1'));
     expect(msg.ok && msg.value.records[0]?.data).toEqual({
       id: 'e1',
       executionId: 'x1',

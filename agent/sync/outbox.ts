@@ -4,6 +4,7 @@
  * trimmed once acknowledged, and kept within limits.
  */
 import type { Statement } from 'better-sqlite3';
+import { newId } from '../../protocol/ids.js';
 import type { Logger } from '../../protocol/logger.js';
 import type { CommandResult, OutboxStatus, RecordKind } from '../../protocol/messages.js';
 import { MAX_MESSAGE_BYTES } from '../../protocol/messages.js';
@@ -66,6 +67,8 @@ export class Outbox {
   private acked: number;
   private droppedCount: number;
   private isFull = false;
+  /** This store's id (see `STATE_KEYS.storeId`). */
+  readonly storeId: string;
 
   constructor(
     private readonly store: SqliteStore,
@@ -106,6 +109,7 @@ export class Outbox {
     this.high = sequence?.seq ?? 0;
     this.acked = Math.min(this.state.number(STATE_KEYS.ackedSeq), this.high);
     this.droppedCount = this.state.number(STATE_KEYS.dropped);
+    this.storeId = this.state.get(STATE_KEYS.storeId) ?? this.newStoreId();
     this.unsubscribe = store.onOutboxAppend((append) => this.appended(append));
     this.enforce();
   }
@@ -127,6 +131,12 @@ export class Outbox {
   /** True under `pause-triggers` while a limit is reached: no new execution may start. */
   get full(): boolean {
     return this.isFull;
+  }
+
+  private newStoreId(): string {
+    const id = newId();
+    this.state.set(STATE_KEYS.storeId, id);
+    return id;
   }
 
   stats(): OutboxStatus {
@@ -291,14 +301,14 @@ function isoOf(ms: number): string {
  * holds lies between), built as text around each stored JSON payload (no
  * parse and re-serialise of every record).
  */
-export function encodeEvents(rows: readonly OutboxRow[], after: number): string {
+export function encodeEvents(rows: readonly OutboxRow[], after: number, store: string): string {
   const parts = rows.map(
     (row) =>
       `{"seq":${row.seq},"kind":${JSON.stringify(row.kind)},"at":"${isoOf(row.createdAt)}","data":${
         row.bytes > MAX_RECORD_BYTES ? placeholder(row) : row.payload
       }}`,
   );
-  return `{"after":${after},"records":[${parts.join(',')}]}`;
+  return `{"store":"${store}","after":${after},"records":[${parts.join(',')}]}`;
 }
 
 /** What goes instead of a record too big for any message: its ids, its size, and a flag. */

@@ -330,23 +330,20 @@ export class Fleet implements FleetControl {
       this.log.warn({ agentId }, 'hello from an unknown agent; register it with POST /agents');
       return;
     }
-    const lastSeq = await this.storage.sync.lastSeq(agentId);
-    if (hello.outbox.highSeq < lastSeq) {
-      // Its seqs start again (a fresh store): without this, every new record would look like a duplicate.
+    const mark = await this.storage.sync.hello(agentId, hello.outbox);
+    if (mark.change === 'reset')
+      // A new store: its seqs start again, and without this every new record would look like a duplicate.
       this.log.warn(
-        { agentId, highSeq: hello.outbox.highSeq, lastSeq },
+        { agentId, store: hello.outbox.store, highSeq: hello.outbox.highSeq, lastSeq: mark.before },
         'agent store was reset; seq restarts',
       );
-      await this.storage.sync.resetSeq(agentId, hello.outbox.ackedSeq);
-    } else if (hello.outbox.ackedSeq > lastSeq) {
+    else if (mark.change === 'raised')
       // Acked records the hub no longer holds (its database restored or replaced): the agent deleted them,
       // and its next batch follows them. Without this, every batch would wait for records that never come.
       this.log.warn(
-        { agentId, ackedSeq: hello.outbox.ackedSeq, lastSeq },
+        { agentId, ackedSeq: hello.outbox.ackedSeq, lastSeq: mark.before },
         'agent acked records this hub no longer holds; its mark moves up to them',
       );
-      await this.storage.sync.resetSeq(agentId, hello.outbox.ackedSeq);
-    }
     let labelsAdopted = false;
     if (Object.keys(agent.labels).length === 0 && Object.keys(hello.labels).length > 0) {
       // Registered without labels: the agent's own `--labels` fill in until the hub sets some.

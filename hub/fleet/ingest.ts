@@ -27,7 +27,8 @@ const LISTED = 10;
  * (a record the hub cannot store as sent), or refused (a record the agent may not report: logged and
  * counted, never stored). A batch that follows records the hub has not stored (an earlier batch
  * failed) is not stored, and the ack names only the hub's mark, so the agent sends everything after it
- * again. Nothing of a decommissioned or unknown agent is stored or acked.
+ * again. Nothing of a decommissioned or unknown agent is stored or acked, nor a batch of a new store of
+ * the agent that the hub cannot place yet (`other-store`).
  */
 export async function ingestBatch(
   options: IngestOptions,
@@ -36,7 +37,16 @@ export async function ingestBatch(
 ): Promise<IngestResult> {
   const { metrics, logger } = options;
   const records = events.records.map((r) => checkRecord(r));
-  const result = await options.sync.ingest(agentId, { after: events.after, records });
+  const result = await options.sync.ingest(agentId, { store: events.store, after: events.after, records });
+  if (result.outcome === 'other-store') {
+    logger.warn(
+      { agentId, store: events.store, after: events.after },
+      'batch from a new store of the agent that follows records never received: nothing stored, not acked; its hello resets the mark',
+    );
+    return result;
+  }
+  if (result.storeReset)
+    logger.warn({ agentId, store: events.store }, 'agent store was replaced; seq restarts');
   if (result.outcome === 'agent-gone') {
     metrics.recordsRefused('agent-gone', records.length);
     logger.warn(

@@ -172,6 +172,8 @@ export const apiTokens = pgTable('api_tokens', {
 export const agentSync = pgTable('agent_sync', {
   agentId: text('agent_id').primaryKey(),
   lastSeq: bigint('last_seq', { mode: 'number' }).notNull(),
+  /** The id of the agent store the mark counts in; null until an agent that sends one is heard. */
+  storeId: text('store_id'),
 });
 
 /** Every `(agent, seq)` stored, so that a re-sent record is recognised and stored once. */

@@ -174,6 +174,8 @@ export type IngestRecord = { seq: number } & (
 
 /** An agent's events batch as the hub ingests it: records in seq order, following seq `after`. */
 export interface IngestBatch {
+  /** The id of the agent store that sent it; absent from agents that send none. */
+  store?: string;
   after: number;
   records: readonly IngestRecord[];
 }
@@ -206,10 +208,14 @@ export interface RecordNotStored {
  * What one ingest did. `stored`: the records after the agent's previous mark are handled (stored, stored
  * as placeholders, or refused) and the mark is raised. `gap`: the hub has not stored everything up to the
  * batch's `after` (an earlier batch failed): nothing is stored. `agent-gone`: the agent is unknown or
- * decommissioned: nothing is stored.
+ * decommissioned: nothing is stored. `other-store`: the batch comes from a store other than the one the
+ * mark counts in, and follows records of it the hub never saw: nothing is stored, and the mark, which
+ * counts another store's seqs, must not be acked.
  */
 export interface IngestResult {
-  outcome: 'stored' | 'gap' | 'agent-gone';
+  outcome: 'stored' | 'gap' | 'agent-gone' | 'other-store';
+  /** The mark was reset for a new store of the agent (its first batch), before this batch was stored. */
+  storeReset?: boolean;
   /** The agent's high-water mark after the batch. */
   lastSeq: number;
   /** Records newly handled (stored, placeholders and refused alike: their seq counts as seen). */
@@ -239,6 +245,31 @@ export interface SyncRepository {
   lastSeq(agentId: string): Promise<number>;
   /** Sets the mark, e.g. when an agent comes back with a fresh store whose seqs start again. */
   resetSeq(agentId: string, seq: number): Promise<void>;
+  /** Squares the mark with the outbox an agent reports in its hello, in one transaction (see {@link HelloMark}). */
+  hello(agentId: string, outbox: HelloOutbox): Promise<HelloMark>;
+}
+
+/** How far an agent's outbox has got, as its hello says. */
+export interface HelloOutbox {
+  highSeq: number;
+  ackedSeq: number;
+  /** The store's id; absent from agents that send none. */
+  store?: string;
+}
+
+/**
+ * What a hello did to the agent's mark. `reset`: the agent has a new store (a new id, or, from an agent
+ * that sends no id, a highest seq below the mark): the mark starts again at its acked seq. `raised`: the
+ * agent acked records the hub no longer holds (its database restored): the mark moves up to them.
+ * A hello that arrives late, after batches sent behind it were stored, changes nothing when it carries
+ * the store's id.
+ */
+export interface HelloMark {
+  change: 'none' | 'reset' | 'raised';
+  /** The mark before the hello. */
+  before: number;
+  /** The mark after it. */
+  lastSeq: number;
 }
 
 /** One stored secret: encrypted, `namespace` '' when global. */

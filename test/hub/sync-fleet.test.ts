@@ -206,6 +206,28 @@ describe('executions on agents', () => {
     });
   });
 
+  it('stores everything of an agent that comes back with a new store, whose seqs start again', async () => {
+    const first = await agentWithFlow('gw-wiped');
+    for (let i = 0; i < 3; i++) await runToEnd('gw-wiped');
+    await first.close();
+    running.splice(running.indexOf(first), 1);
+    // The device lost its data: the same agent, a new store counting from seq 1.
+    rmSync(join(root, 'gw-wiped'), { recursive: true, force: true });
+    const again = await startAgent({
+      id: 'gw-wiped',
+      token: first.options.token,
+      hubUrl: `mqtt://127.0.0.1:${hub.mqttPort}`,
+      dataDir: join(root, 'gw-wiped'),
+      sync: { reconnectMinMs: 20, reconnectMaxMs: 200, lingerMs: 1 },
+    });
+    running.push(again);
+    await eventually(() => expect(again.appliedFlows().map((f) => f.id)).toEqual(['greet']));
+    const id = await runToEnd('gw-wiped');
+    const logs = await call('GET', `/executions/${id}/logs`);
+    expect(logs.body.items.map((l: { message: string }) => l.message)).toEqual(['hello from gw-wiped']);
+    expect((await call('GET', '/executions?agent=gw-wiped')).body.items).toHaveLength(4);
+  });
+
   it('stores a resent batch once: its logs are not duplicated', async () => {
     const { token } = await joinAgent('gw-dup', { site: 'gw-dup' });
     await createFlow('gw-dup', 'greet', '{agents: [gw-dup]}');

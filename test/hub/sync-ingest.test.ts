@@ -147,6 +147,88 @@ function ingestSuite(backend: StorageBackend): void {
     });
   });
 
+  describe("the agent's store", () => {
+    /** Batches of store `store` following `after`, one log line each of seqs `seqs`. */
+    const logs = (store: string, after: number, ...seqs: number[]): IngestBatch => ({
+      ...batch(
+        after,
+        ...seqs.map((seq) => ({ seq, kind: 'log' as const, data: { ...log('e-store', `line ${seq}`) } })),
+      ),
+      store,
+    });
+    const firstBatch = (store: string) => ({
+      ...batch(0, { seq: 1, kind: 'execution', data: { ...execution('e-store', 'a1') } }),
+      store,
+    });
+
+    it("starts the mark again with a new store's first batch, even before that store's hello", async () => {
+      await storage.sync.ingest('a1', firstBatch('s1'));
+      await storage.sync.ingest('a1', logs('s1', 1, 2, 3, 4));
+      // The device's data is lost: a new store counts from 1 again.
+      const result = await storage.sync.ingest('a1', logs('s2', 0, 1, 2));
+      expect([result.outcome, result.storeReset, result.stored, await storage.sync.lastSeq('a1')]).toEqual([
+        'stored',
+        true,
+        2,
+        2,
+      ]);
+      expect(await messages('e-store')).toEqual([
+        ['INFO', 'line 2'],
+        ['INFO', 'line 3'],
+        ['INFO', 'line 4'],
+        ['INFO', 'line 1'],
+        ['INFO', 'line 2'],
+      ]);
+    });
+
+    it('stores nothing and acks nothing of a new store whose batch follows records never received', async () => {
+      await storage.sync.ingest('a1', firstBatch('s1'));
+      await storage.sync.ingest('a1', logs('s1', 1, 2, 3, 4, 5));
+      const result = await storage.sync.ingest('a1', logs('s2', 3, 4));
+      expect([result.outcome, await storage.sync.lastSeq('a1')]).toEqual(['other-store', 5]);
+    });
+
+    it('leaves the mark alone for a hello read after batches sent behind it were stored', async () => {
+      await storage.sync.ingest('a1', firstBatch('s1'));
+      await storage.sync.ingest('a1', logs('s1', 1, 2, 3, 4, 5));
+      // The hello said highSeq 3 when it was sent; another replica stored up to 5 before it was read.
+      const mark = await storage.sync.hello('a1', { highSeq: 3, ackedSeq: 1, store: 's1' });
+      expect([mark, await storage.sync.lastSeq('a1')]).toEqual([
+        { change: 'none', before: 5, lastSeq: 5 },
+        5,
+      ]);
+    });
+
+    it('starts the mark again on the hello of a new store, and of an agent without a store id below the mark', async () => {
+      await storage.sync.ingest('a1', firstBatch('s1'));
+      await storage.sync.ingest('a1', logs('s1', 1, 2, 3, 4, 5));
+      expect(await storage.sync.hello('a1', { highSeq: 9, ackedSeq: 0, store: 's2' })).toEqual({
+        change: 'reset',
+        before: 5,
+        lastSeq: 0,
+      });
+      await storage.sync.ingest(
+        'a2',
+        batch(0, { seq: 1, kind: 'execution', data: { ...execution('e-old', 'a2') } }),
+      );
+      expect(await storage.sync.hello('a2', { highSeq: 0, ackedSeq: 0 })).toEqual({
+        change: 'reset',
+        before: 1,
+        lastSeq: 0,
+      });
+    });
+
+    it('raises the mark to what the agent acked when the hub lost it (a restored database)', async () => {
+      await storage.sync.ingest('a1', firstBatch('s1'));
+      await storage.sync.resetSeq('a1', 0);
+      expect(await storage.sync.hello('a1', { highSeq: 8, ackedSeq: 6, store: 's1' })).toEqual({
+        change: 'raised',
+        before: 0,
+        lastSeq: 6,
+      });
+    });
+  });
+
   describe('what an agent may report', () => {
     it('sets the execution agent to the agent that sent it', async () => {
       await storage.sync.ingest(

@@ -1,0 +1,1 @@
+ALTER TABLE "agent_sync" ADD COLUMN "store_id" text;
