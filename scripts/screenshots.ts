@@ -191,6 +191,15 @@ async function main(): Promise<void> {
       await new Promise((r) => setTimeout(r, 100));
     }
 
+    // A rollout of the agent's flow, with health gates, for the Rollouts pages.
+    const rollout = await call('POST', '/rollouts', {
+      json: {
+        namespace: 'plant.line1',
+        flowId: 'collect',
+        options: { gates: { appliedWithin: 'PT5M', online: true } },
+      },
+    });
+
     mkdirSync(out, { recursive: true });
     const shoot = async (
       name: string,
@@ -296,6 +305,8 @@ async function main(): Promise<void> {
         'light',
         visible('[data-testid="file-text"]'),
       ],
+      ['rollouts', '/rollouts', 'light', visible('[data-testid="rollouts-table"]')],
+      ['rollout', `/rollouts/${rollout.id}`, 'light', visible('[data-testid="rollout-summary"]')],
     ];
     for (const [name, path, theme, ready] of pages) {
       await shoot(name, path, theme, ready);

@@ -14,14 +14,16 @@ const FilePath = T.String({
   description: "The file's path in the namespace, e.g. `/scripts/etl.py` (the leading slash is optional)",
 });
 
-const NamespaceFileSchema = T.Object({
+/** A live namespace file as the API lists it: `NamespaceFileInfo` (protocol/plugin.ts). */
+export const NamespaceFileSchema = T.Object({
   path: T.String({ description: 'Path without a leading slash' }),
   size: T.Integer({ description: 'Bytes' }),
   revision: T.Integer({ description: 'Every write is a new revision; a delete is one too' }),
   updatedAt: T.String({ format: 'date-time' }),
 });
 
-const NamespaceFileRevisionSchema = T.Object({
+/** One revision of a namespace file as the API lists it: the store's `NamespaceFileRevision`. */
+export const NamespaceFileRevisionSchema = T.Object({
   revision: T.Integer(),
   size: T.Integer(),
   deleted: T.Boolean({ description: 'A delete: the file had no content from this revision on' }),

@@ -6,6 +6,9 @@ import type { Static } from '@sinclair/typebox';
 import { describe, it } from 'vitest';
 import type { Execution, LogLine, TaskRun } from '../../protocol/execution.js';
 import type { TriggerStatus } from '../../protocol/messages.js';
+import type { NamespaceFileInfo } from '../../protocol/plugin.js';
+import type { NamespaceFileRevision } from '../store/types.js';
+import type { NamespaceFileRevisionSchema, NamespaceFileSchema } from './namespace-files.js';
 import type { ExecutionSchema, LogLineSchema, TaskRunSchema, TriggerRuntimeState } from './schemas.js';
 
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
@@ -25,5 +28,10 @@ describe('API record schemas', () => {
         Omit<TriggerStatus, 'namespace' | 'flowId' | 'triggerId' | 'type'>
       >
     >();
+  });
+
+  it("document a namespace file and its revisions as the store lists them (the web UI's types)", () => {
+    agree<Same<Static<typeof NamespaceFileSchema>, NamespaceFileInfo>>();
+    agree<Same<Static<typeof NamespaceFileRevisionSchema>, NamespaceFileRevision>>();
   });
 });

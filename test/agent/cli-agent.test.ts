@@ -6,18 +6,20 @@ import type { Agent } from '../../agent/agent.js';
 import { type AgentCommandOptions, agentCommand, agentInput } from '../../cli/commands/agent.js';
 import { CliError, EXIT_USAGE } from '../../cli/errors.js';
 import { Printer } from '../../cli/format.js';
+import { silentLogger } from '../../protocol/logger.js';
 import { AGENT_ID, Cleanup, eventually, TOKEN } from './harness.js';
 import { brokerUrl, flowSource, HubStandIn, tempDir, testBroker } from './hub-stand-in.js';
 
 const cleanup = new Cleanup();
 afterEach(() => cleanup.run());
 
-const silent = { debug() {}, info() {}, warn() {}, error() {}, child: () => silent };
-
 /** The usage error `run` throws, or undefined. */
 async function usageError(opts: AgentCommandOptions): Promise<string | undefined> {
   try {
-    await agentCommand(opts, new Printer(false, () => {}), { logger: silent, until: Promise.resolve() });
+    await agentCommand(opts, new Printer(false, () => {}), {
+      logger: silentLogger,
+      until: Promise.resolve(),
+    });
   } catch (err) {
     if (err instanceof CliError && err.code === EXIT_USAGE) return err.message;
     throw err;
@@ -34,7 +36,7 @@ async function running(opts: AgentCommandOptions) {
   const printed: string[] = [];
   let agent: Agent | undefined;
   const done = agentCommand(opts, new Printer(false, (s) => printed.push(s)), {
-    logger: silent,
+    logger: silentLogger,
     until,
     started: (a) => {
       agent = a;

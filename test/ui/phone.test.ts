@@ -76,6 +76,7 @@ const box = async (locator: Locator) => {
 
 describeWithService('TERN_TEST_CHROMIUM', 'web UI at phone width', (chromiumPath) => {
   let executionId = '';
+  let rolloutId = '';
   const ui = useUiHarness(chromiumPath, async (started) => {
     await started.api('POST', '/flows', { yaml: FLOW });
     // A second revision, for the diff.
@@ -84,6 +85,11 @@ describeWithService('TERN_TEST_CHROMIUM', 'web UI at phone width', (chromiumPath
     });
     await started.api('POST', '/flows', { yaml: AGENT_FLOW });
     await started.startAgent('gw-phone-line1-gateway', { site: 'phone-test', role: 'gateway' });
+    // A rollout of the agent's flow, so that the Rollouts pages list and show one.
+    const rollout = await started.api('POST', '/rollouts', {
+      json: { namespace: 'plant.line1.sensors', flowId: 'gateway-heartbeat' },
+    });
+    rolloutId = rollout.id;
     const path = '/executions/plant.line1.sensors/collect-line-readings?wait=true';
     const execution = await started.api('POST', path, { json: {} });
     expect(execution.state).toBe('SUCCESS');
@@ -108,6 +114,8 @@ describeWithService('TERN_TEST_CHROMIUM', 'web UI at phone width', (chromiumPath
       ['/agents', '[data-agent="gw-phone-line1-gateway"] [data-online="true"]'],
       ['/agents/gw-phone-line1-gateway', '[data-testid="agent-flows"]'],
       ['/namespaces?namespace=plant.line1.sensors', '[data-testid="upload"]'],
+      ['/rollouts', '[data-testid="rollouts-table"]'],
+      [`/rollouts/${rolloutId}`, '[data-testid="rollout-summary"]'],
     ];
     const page = await ui().open('/', { viewport: PHONE });
     const tooWide: Record<string, number> = {};

@@ -14,6 +14,7 @@ import type {
 } from '../../hub/api/schemas.js';
 import type { Execution, LogLine, TaskRun } from '../../protocol/execution.js';
 import type { Flow } from '../../protocol/flow.js';
+import type { NamespaceFileInfo } from '../../protocol/plugin.js';
 import type { State } from '../../protocol/states.js';
 
 // The API's records as its schemas define them (types only: nothing of the hub is bundled).
@@ -181,12 +182,7 @@ export async function callBytes(path: string, query: CallOptions['query'] = {}):
 }
 
 /** One live namespace file as listed. */
-export interface NamespaceFile {
-  path: string;
-  size: number;
-  revision: number;
-  updatedAt: string;
-}
+export type NamespaceFile = NamespaceFileInfo;
 
 /** Every page of a list, up to `max` items. */
 export async function callAll<T>(path: string, query: CallOptions['query'] = {}, max = 2000): Promise<T[]> {
