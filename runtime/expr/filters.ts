@@ -9,6 +9,7 @@ import {
   double,
   isDouble,
   isNumber,
+  JavaBigInteger,
   JavaDouble,
   type JavaNumber,
   parseJavaNumber,
@@ -45,6 +46,8 @@ function toNumber(input: unknown, [type]: unknown[]): unknown {
   if (INTEGER_TYPES.has(wanted) && isDouble(n)) return fail(`number: '${toText(input)}' is not an integer`);
   const text = typeof input === 'string' ? input : toText(input);
   switch (wanted) {
+    case 'BIGINTEGER':
+      return new JavaBigInteger(BigInt(toText(n)));
     case 'FLOAT':
       return javaFloat(toJsNumber(n));
     case 'DOUBLE':
