@@ -26,6 +26,9 @@ export const FUNCTION_CASES: readonly Section[] = [
         '{{ errorLogs() }}',
         { error: 'errorLogs() is only available while an execution runs' },
         'Kestra source: ErrorLogsFunction (in an execution it gives its ERROR log entries)',
+        'In an execution Tern gives the newest 100 ERROR lines (at most 64 KB of messages, the newest line always), ' +
+          'kept in memory beside the running execution so that a noisy one cannot grow without bound; Kestra reads ' +
+          'them all from its log repository on each call. Every line stays in the execution log.',
       ],
       ['{{ nowhere() }}', { error: "unknown function 'nowhere'" }, P('Functions')],
       ["{{ secret('KEY') }}", { error: "secret 'KEY' is not available" }, 'Kestra docs: Secrets'],
