@@ -15,6 +15,7 @@ import {
   parseJavaNumber,
   toJsNumber,
 } from './numbers.js';
+import { REGEX_FILTERS } from './regex-filters.js';
 import { LIBRARY_FILTERS } from './string-filters.js';
 import { deepEquals, describe, isEmpty, isPlainObject, toText } from './values.js';
 
@@ -182,5 +183,6 @@ export const FILTERS: ReadonlyMap<string, FilterDef> = new Map<string, FilterDef
   ['string', filter([], (input) => toText(input))],
   ['raw', filter([], (input) => input)],
   ...LIBRARY_FILTERS,
+  ...REGEX_FILTERS,
   ...DATE_FILTERS,
 ]);

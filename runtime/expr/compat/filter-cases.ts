@@ -6,6 +6,7 @@ const KESTRA_COLLECTIONS = 'Kestra docs: Numbers and Collections Filters';
 const KESTRA_STRINGS = 'Kestra docs: String Filters';
 const KESTRA_JSON = 'Kestra docs: JSON Filters';
 const K = (test: string) => `Kestra test: ${test}`;
+const REGEX = (source: string) => `Kestra source: ${source}`;
 const NUMBER_FILTER = 'Kestra source: NumberFilter (NumberUtils.createBigDecimal / createBigInteger)';
 const JAVA_BIG_DECIMAL = 'Java docs: BigDecimal(String) and BigDecimal.toString';
 const OPERATOR_UTILS = 'Pebble source: OperatorUtils (widening to BigDecimal, DECIMAL128)';
@@ -126,6 +127,42 @@ export const FILTER_CASES: readonly Section[] = [
       ['{{ fromJson(\'{"a": 1.5}\').a * 2 }}', '3.0', 'Kestra test: FromJsonFunctionTest'],
       ["{{ fromJson('9223372036854775807') }}", '9223372036854775807', 'Kestra test: FromJsonFunctionTest'],
       ['{{ (json | fromJson).a[1] }}', '2', 'Kestra test: FromJsonFunctionTest'],
+    ],
+  },
+  {
+    feature: 'Regex filters',
+    about:
+      "Kestra's `regexMatch`, `regexExtract` and `regexReplace`, with Java's regex and replacement syntax.",
+    cases: [
+      ['{{ "hello world" | regexMatch(regex="hello.*") }}', 'true', REGEX('RegexMatchFilter')],
+      [
+        '{{ "hello world" | regexMatch("^world") }}',
+        'false',
+        REGEX('RegexMatchFilter (find, not a whole match)'),
+      ],
+      ['{{ nothing | regexMatch("x") }}', 'false', REGEX('RegexMatchFilter')],
+      ['{{ "x" | regexMatch() }}', { error: "The argument 'regex' is required." }, REGEX('RegexMatchFilter')],
+      ['{{ "order-12345-done" | regexExtract(regex="\\\\d+") }}', '12345', REGEX('RegexExtractFilter')],
+      [
+        '{{ "order-12345-done" | regexExtract("(\\\\w+)-(\\\\d+)", 2) }}',
+        '12345',
+        REGEX('RegexExtractFilter'),
+      ],
+      [
+        '{{ "abc" | regexExtract("\\\\d+") is null }}',
+        'true',
+        REGEX('RegexExtractFilter (no match is null)'),
+      ],
+      [
+        '{{ "hello world" | regexReplace(regex="(w)orld", replacement="J$1") }}',
+        'hello Jw',
+        REGEX('RegexReplaceFilter ($1 inserts a group)'),
+      ],
+      [
+        '{{ "x" | regexReplace(regex="x") }}',
+        { error: "The argument 'replacement' is required." },
+        REGEX('RegexReplaceFilter'),
+      ],
     ],
   },
   {
