@@ -219,9 +219,11 @@ function describeOperand(value: unknown): string {
   return typeof value === 'object' ? 'a map' : `a ${typeof value}`;
 }
 
+const isBig = (n: JavaNumber): boolean => n instanceof JavaBigDecimal || n instanceof JavaBigInteger;
+
 /** Compares two numbers by value, -1, 0 or 1, exactly for longs. */
 export function compareNumbers(a: JavaNumber, b: JavaNumber): number {
-  const isBig = (n: JavaNumber) => n instanceof JavaBigDecimal || n instanceof JavaBigInteger;
+  if (typeof a === 'number' && typeof b === 'number') return a < b ? -1 : a > b ? 1 : 0;
   if (isBig(a) || isBig(b)) return exactDecimal(a).compareTo(exactDecimal(b));
   if (typeof a === 'bigint' || typeof b === 'bigint') {
     if (!isDouble(a) && !isDouble(b)) {
