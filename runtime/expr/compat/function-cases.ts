@@ -88,8 +88,8 @@ export const FUNCTION_CASES: readonly Section[] = [
     ],
   },
   {
-    feature: 'Identifier functions',
-    about: "Kestra's generated identifiers and `randomPort()`; each call gives a new value.",
+    feature: 'Identifier and environment functions',
+    about: "Kestra's generated identifiers and `randomPort()` (each call gives a new value), and `env()`.",
     cases: [
       ['{{ uuid() | slice(14, 15) }}', '7', S('UUIDFunction (a time-based epoch UUID, version 7)')],
       ['{{ ksuid() | length }}', '27', S('KSUIDFunction')],
@@ -114,6 +114,10 @@ export const FUNCTION_CASES: readonly Section[] = [
         S('NanoIDFunction (a length that is not a Long is ignored)'),
       ],
       ['{{ randomPort() > 0 }}', 'true', S('RandomPortFunction')],
+      ["{% set envs = {'region': 'eu'} %}{{ env('region') }}", 'eu', S('EnvFunction (reads envs)')],
+      ["{{ env('NOPE', 'fallback') }}", 'fallback', S('EnvFunction (default when missing or empty)')],
+      ["{{ env('NOPE') is null }}", 'true', S('EnvFunction')],
+      ['{{ env() }}', { error: "The 'env' function expects an argument 'name'." }, S('EnvFunction')],
     ],
   },
 ];

@@ -31,13 +31,14 @@ const KSUID_EPOCH = 1_400_000_000;
 export function ksuid(now = Date.now()): string {
   const bytes = randomBytes(20);
   bytes.writeUInt32BE(Math.floor(now / 1000) - KSUID_EPOCH, 0);
-  let n = BigInt(`0x${bytes.toString('hex')}`);
+  return base62(BigInt(`0x${bytes.toString('hex')}`), 27);
+}
+
+/** `n` in base 62 (`0-9A-Za-z`), left-padded with `0` to `width` characters. */
+export function base62(n: bigint, width: number): string {
   let text = '';
-  while (n > 0n) {
-    text = BASE62[Number(n % 62n)] + text;
-    n /= 62n;
-  }
-  return text.padStart(27, '0');
+  for (let rest = n; rest > 0n; rest /= 62n) text = BASE62[Number(rest % 62n)] + text;
+  return text.padStart(width, '0');
 }
 
 /** Kestra's `nanoId()` defaults: 21 characters of `0-9A-Za-z-_`, at most 1000. */
