@@ -36,14 +36,14 @@ export type JavaDecimalClass = 'java.lang.Double' | 'java.lang.Float';
 /** A number of any shape: a long, a double, or what the `number` filter reads as a BigDecimal or BigInteger. */
 export type JavaNumber = number | bigint | JavaDouble | JavaBigDecimal | JavaBigInteger;
 
+/** True for the number objects the engine makes: a marked double, a BigDecimal, a BigInteger. */
+function isMark(value: unknown): boolean {
+  return value instanceof JavaDouble || value instanceof JavaBigDecimal || value instanceof JavaBigInteger;
+}
+
 export function isNumber(value: unknown): value is JavaNumber {
-  return (
-    typeof value === 'number' ||
-    typeof value === 'bigint' ||
-    value instanceof JavaDouble ||
-    value instanceof JavaBigDecimal ||
-    value instanceof JavaBigInteger
-  );
+  const type = typeof value;
+  return type === 'number' || type === 'bigint' || (type === 'object' && isMark(value));
 }
 
 /** True for a decimal: a double (marked, or a JS number with a fraction, or not finite) or a BigDecimal. */
@@ -77,6 +77,7 @@ export function toJsNumber(value: JavaNumber): number {
  * double, a BigInteger a long (a bigint beyond 2^53); bigints stay.
  */
 export function unmark(value: unknown): unknown {
+  if (typeof value !== 'object') return value;
   if (value instanceof JavaDouble) return value.value;
   if (value instanceof JavaBigDecimal) return value.toNumber();
   if (value instanceof JavaBigInteger) return exactInteger(value.value);
@@ -154,6 +155,9 @@ const OPERATION_NAMES: Readonly<Record<Operation, string>> = {
 
 /** Pebble's arithmetic: two longs give a long (integer division), a double on either side gives a double. */
 export function arithmetic(a: unknown, b: unknown, op: Operation): JavaNumber {
+  // Plain JS numbers, the common case: longs, or doubles when either has a fraction.
+  if (typeof a === 'number' && typeof b === 'number')
+    return Number.isInteger(a) && Number.isInteger(b) ? longOperation(a, b, op) : doubleOperation(a, b, op);
   // Pebble 4 reads a string operand as a number (a long, or a double with a point or an exponent).
   const x = typeof a === 'string' ? operandNumber(a, op) : a;
   const y = typeof b === 'string' ? operandNumber(b, op) : b;
@@ -275,9 +279,6 @@ export function plain(value: unknown): unknown {
   }
   return value;
 }
-
-const isMark = (value: unknown): boolean =>
-  value instanceof JavaDouble || value instanceof JavaBigDecimal || value instanceof JavaBigInteger;
 
 function hasMarks(value: unknown): boolean {
   if (isMark(value)) return true;
