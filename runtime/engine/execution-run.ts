@@ -23,7 +23,7 @@ import { isTruthy } from '../../protocol/values.js';
 import type { Deadline, ExpressionFunctions, RenderBounds } from '../expr/index.js';
 import { Abort } from './abort.js';
 import type { EngineCore } from './engine-core.js';
-import { errorLogEntry } from './error-logs.js';
+import { ErrorLines } from './error-logs.js';
 import { KilledError, messageOf, TimeoutError } from './errors.js';
 import { eventLoopTurn } from './event-loop.js';
 import { expressionFiles } from './expression-files.js';
@@ -122,7 +122,7 @@ export class ExecutionRun {
   private errorInfo: { taskId: string; message: string } | undefined;
   private fns: ExpressionFunctions | undefined;
   /** The ERROR lines this execution logged, for `errorLogs()`; read back from the store when a restart resumes it. */
-  private readonly errorLines: LogLine[] = [];
+  private readonly errorLines = new ErrorLines();
   /** Set when the run was rebuilt from stored task runs: its earlier ERROR lines are in the store only. */
   private readonly resumed: boolean;
   /** The inputs as the tasks read them, secrets included; the execution keeps them masked. */
@@ -193,7 +193,7 @@ export class ExecutionRun {
         files ??= expressionFiles(store.files, store.namespaceFiles, namespace);
         return files;
       },
-      errorLogs: () => this.errorLines.map((line) => errorLogEntry(this.execution, line)),
+      errorLogs: () => this.errorLines.entries(this.execution),
     };
     return this.fns;
   }
@@ -1094,7 +1094,7 @@ export class ExecutionRun {
 
   /** Hands a line of this execution (the engine's or a task's) to the log, keeping ERROR lines for `errorLogs()`. */
   emit(line: LogLine): void {
-    if (line.level === 'ERROR') this.errorLines.push(line);
+    this.errorLines.add(line);
     this.core.log(line);
   }
 
@@ -1102,7 +1102,7 @@ export class ExecutionRun {
   private async readErrorLines(): Promise<void> {
     await this.core.store.flush();
     const stored = await this.core.store.listLogs(this.execution.id);
-    this.errorLines.unshift(...stored.filter((l) => l.level === 'ERROR'));
+    this.errorLines.addEarlier(stored);
   }
 
   private nowIso(): string {

@@ -3,19 +3,19 @@ import { randomInt as cryptoRandomInt, randomUUID } from 'node:crypto';
 import { contextOf, lookup } from './access.js';
 import { fail } from './errors.js';
 import { jsonText } from './json.js';
+import { base62 } from './lib/ids.js';
 import { type FunctionDef, fn, integerArg } from './library.js';
 import { isPlainObject, toText } from './values.js';
 
 /** Kestra's short ids: a random UUID's 128 bits in base 62 (22 characters). */
-function shortId(): string {
-  const alphabet = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
-  let n = BigInt(`0x${randomUUID().replace(/-/g, '')}`);
-  let out = '';
-  while (n > 0n) {
-    out = alphabet[Number(n % 62n)] + out;
-    n /= 62n;
-  }
-  return out.padStart(22, '0');
+const shortId = (): string => base62(BigInt(`0x${randomUUID().replace(/-/g, '')}`), 22);
+
+/** Kestra's `env(name, default)`: the process's `envs` entry, or `default` when it is missing or empty. */
+function env([name, fallback]: unknown[], frame: Record<string | symbol, unknown>): unknown {
+  if (name === undefined) return fail("The 'env' function expects an argument 'name'.");
+  const envs = lookup(frame, 'envs');
+  const value = isPlainObject(envs) ? envs[toText(name)] : undefined;
+  return value === undefined || value === null || toText(value) === '' ? (fallback ?? null) : value;
 }
 
 /** The value of the iteration in progress, outermost first: `parent.taskrun.value`, `taskrun.value`. */
@@ -34,6 +34,7 @@ function iterationValues(frame: Record<string | symbol, unknown>): unknown[] {
 /** Functions over the render's context, by name. */
 export const CONTEXT_FUNCTIONS: [string, FunctionDef][] = [
   ['id', fn([], () => shortId())],
+  ['env', fn(['name', 'default'], (args, { frame }) => env(args, frame))],
   [
     'randomInt',
     fn(['lower', 'upper'], ([lower, upper]) => {

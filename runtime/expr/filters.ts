@@ -9,11 +9,13 @@ import {
   double,
   isDouble,
   isNumber,
+  JavaBigInteger,
   JavaDouble,
   type JavaNumber,
   parseJavaNumber,
   toJsNumber,
 } from './numbers.js';
+import { REGEX_FILTERS } from './regex-filters.js';
 import { LIBRARY_FILTERS } from './string-filters.js';
 import { deepEquals, describe, isEmpty, isPlainObject, toText } from './values.js';
 
@@ -45,6 +47,8 @@ function toNumber(input: unknown, [type]: unknown[]): unknown {
   if (INTEGER_TYPES.has(wanted) && isDouble(n)) return fail(`number: '${toText(input)}' is not an integer`);
   const text = typeof input === 'string' ? input : toText(input);
   switch (wanted) {
+    case 'BIGINTEGER':
+      return new JavaBigInteger(BigInt(toText(n)));
     case 'FLOAT':
       return javaFloat(toJsNumber(n));
     case 'DOUBLE':
@@ -179,5 +183,6 @@ export const FILTERS: ReadonlyMap<string, FilterDef> = new Map<string, FilterDef
   ['string', filter([], (input) => toText(input))],
   ['raw', filter([], (input) => input)],
   ...LIBRARY_FILTERS,
+  ...REGEX_FILTERS,
   ...DATE_FILTERS,
 ]);

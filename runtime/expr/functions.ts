@@ -1,16 +1,17 @@
 /** Expression functions (`now()`, `secret()`, `kv()`, `range()` …) and what they may reach outside the render. */
-import { randomUUID } from 'node:crypto';
 import { lookup } from './access.js';
+import { CALENDAR_FUNCTIONS } from './calendar-functions.js';
 import { CONTEXT_FUNCTIONS } from './context-functions.js';
 import { dateOptions } from './date-filters.js';
 import { fail } from './errors.js';
 import { parseJson } from './json.js';
 import { decrypt, encrypt } from './lib/crypto.js';
 import { now } from './lib/dates.js';
+import { ksuid, NANO_ID, nanoId, randomPort, uuidV7 } from './lib/ids.js';
 import { fromIon } from './lib/ion.js';
 import { fromYaml } from './lib/yaml.js';
 import { type Call, type FunctionDef, fn } from './library.js';
-import { compareNumbers, isNumber, type JavaNumber } from './numbers.js';
+import { compareNumbers, isDouble, isNumber, type JavaNumber, toJsNumber } from './numbers.js';
 import { range } from './operators.js';
 import { describe, isPlainObject, toText } from './values.js';
 
@@ -67,6 +68,23 @@ function files(call: Call, what: string): NonNullable<ExpressionFunctions['files
 const pathArg = (value: unknown, what: string): string =>
   typeof value === 'string' && value !== '' ? value : fail(`${what}() needs a file path or URI`);
 
+/**
+ * Kestra's `nanoId(length, alphabet)`: a length that is not an integer, or an alphabet that is not text, is
+ * ignored for the default; a length over 1000 is an error.
+ */
+function nanoIdCall([length, alphabet]: unknown[]): string {
+  let size: number = NANO_ID.length;
+  if (isNumber(length) && !isDouble(length)) {
+    size = toJsNumber(length);
+    if (size > NANO_ID.maxLength)
+      return fail(`The 'nanoId()' function field 'length' must be lower than: ${NANO_ID.maxLength}`);
+    if (size < 0) return fail(`The 'nanoId()' function field 'length' cannot be negative, got ${size}`);
+  }
+  const chars = typeof alphabet === 'string' ? alphabet : NANO_ID.alphabet;
+  if (chars === '') return fail("The 'nanoId()' function field 'alphabet' cannot be empty");
+  return nanoId(size, chars);
+}
+
 /** The functions expressions may call, by name. Nothing else is callable. */
 export const FUNCTIONS: ReadonlyMap<string, FunctionDef> = new Map<string, FunctionDef>([
   [
@@ -103,7 +121,10 @@ export const FUNCTIONS: ReadonlyMap<string, FunctionDef> = new Map<string, Funct
   ],
   ['fromJson', fn(['json'], ([text]) => jsonArg(text))],
   ['json', fn(['json'], ([text]) => jsonArg(text))],
-  ['uuid', fn([], () => randomUUID())],
+  ['uuid', fn([], () => uuidV7())],
+  ['ksuid', fn([], () => ksuid())],
+  ['nanoId', fn(['length', 'alphabet'], nanoIdCall)],
+  ['randomPort', fn([], () => randomPort())],
   ['range', fn(['start', 'end', 'step'], ([start, end, step]) => range(start, end, step ?? 1))],
   ['max', { params: [], variadic: true, run: (args) => extreme(args, 'max()', 1) }],
   ['min', { params: [], variadic: true, run: (args) => extreme(args, 'min()', -1) }],
@@ -137,6 +158,7 @@ export const FUNCTIONS: ReadonlyMap<string, FunctionDef> = new Map<string, Funct
     }),
   ],
   ...CONTEXT_FUNCTIONS,
+  ...CALENDAR_FUNCTIONS,
   [
     'isFileEmpty',
     fn(['path'], ([path], call) => files(call, 'isFileEmpty').size(pathArg(path, 'isFileEmpty')) === 0),

@@ -58,7 +58,10 @@ function define(target: Record<string, unknown>, key: string, value: unknown): v
  */
 function copyData(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(copyData);
-  if (!isPlainObject(value)) return isBigInt(value) ? value.toString() : unmark(value);
+  if (!isPlainObject(value)) {
+    const number = unmark(value);
+    return isBigInt(number) ? number.toString() : number;
+  }
   const out: Record<string, unknown> = {};
   for (const key of Object.keys(value)) define(out, key, copyData(value[key]));
   return out;

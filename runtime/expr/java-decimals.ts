@@ -1,5 +1,6 @@
 /** The decimal classes of Kestra's `number` filter (commons-lang's `NumberUtils`): Float, Double or BigDecimal. */
-import { doubleText, floatText, JavaDouble } from './numbers.js';
+import { fail } from './errors.js';
+import { doubleText, floatText, JavaBigDecimal, JavaDouble } from './numbers.js';
 
 /** A decimal's digits without sign noise, leading or trailing zeros: `+012.50` → `12.5`. */
 function digitsOf(text: string): string {
@@ -15,7 +16,7 @@ function digitsOf(text: string): string {
  *
  * @example javaDecimal('12.3').javaClass // 'java.lang.Float'
  */
-export function javaDecimal(text: string): JavaDouble {
+export function javaDecimal(text: string): JavaDouble | JavaBigDecimal {
   const value = Number(text);
   const asDouble = doubleText(value);
   if (Number.isFinite(Math.fround(value)) && floatText(value) === asDouble) return javaFloat(value);
@@ -34,12 +35,7 @@ export function javaFloat(value: number): JavaDouble {
   return new JavaDouble(float, 'java.lang.Float', floatText(float));
 }
 
-/** `number('BIGDECIMAL')`: a double for arithmetic, printed with the digits written (`BigDecimal.toString`). */
-export function bigDecimal(text: string): JavaDouble {
-  const plain = text.trim().replace(/^\+/, '');
-  return new JavaDouble(
-    Number(plain),
-    'java.math.BigDecimal',
-    /^-?\d+(\.\d+)?$/.test(plain) ? plain : undefined,
-  );
+/** `number('BIGDECIMAL')`: `new BigDecimal(text)`, exact, keeping the scale written (`1.50` stays `1.50`). */
+export function bigDecimal(text: string): JavaBigDecimal {
+  return JavaBigDecimal.parse(text) ?? fail(`number cannot read a BigDecimal from '${text}'`);
 }

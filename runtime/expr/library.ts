@@ -2,7 +2,7 @@
 import type { Frame } from './access.js';
 import { fail } from './errors.js';
 import type { ExpressionFunctions } from './functions.js';
-import { isDouble, isNumber } from './numbers.js';
+import { isDouble, isNumber, toJsNumber } from './numbers.js';
 import { describe, toText } from './values.js';
 
 /** Per-render state the functions see. */
@@ -69,6 +69,6 @@ export function listInput(input: unknown, name: string): unknown[] {
 
 export function integerArg(value: unknown, name: string, fallback: number): number {
   if (value === undefined || value === null) return fallback;
-  if (isNumber(value) && !isDouble(value)) return Number(value);
+  if (isNumber(value) && !isDouble(value)) return toJsNumber(value);
   return fail(`${name} needs an integer argument, got ${describe(value)}`);
 }

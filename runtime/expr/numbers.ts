@@ -1,5 +1,14 @@
 /** Java number semantics for expressions: longs and doubles stay distinct, as Pebble computes them. */
 import { fail } from './errors.js';
+import {
+  decimalOperation,
+  intOperation,
+  JavaBigDecimal,
+  JavaBigInteger,
+  type Operation,
+} from './java-big.js';
+
+export { JavaBigDecimal, JavaBigInteger } from './java-big.js';
 
 /**
  * A double whose value is a whole number (`3.0`). Other numbers need no mark: a JS number that
@@ -9,8 +18,8 @@ import { fail } from './errors.js';
 export class JavaDouble {
   /**
    * @param javaClass the class Kestra would hold the value as: a double, unless the `number` filter read a
-   *   `Float` or a `BigDecimal` (which only `className` tells apart; arithmetic is a double's).
-   * @param text how the value prints, when that is not `Double.toString` (a `BigDecimal`'s digits).
+   *   `Float` (computed and printed as a float).
+   * @param text how the value prints, when that is not `Double.toString` (a float's digits).
    */
   constructor(
     readonly value: number,
@@ -22,18 +31,28 @@ export class JavaDouble {
 }
 
 /** The decimal classes Kestra's `number` filter gives. */
-export type JavaDecimalClass = 'java.lang.Double' | 'java.lang.Float' | 'java.math.BigDecimal';
+export type JavaDecimalClass = 'java.lang.Double' | 'java.lang.Float';
 
-/** A number of any of the three shapes. */
-export type JavaNumber = number | bigint | JavaDouble;
+/** A number of any shape: a long, a double, or what the `number` filter reads as a BigDecimal or BigInteger. */
+export type JavaNumber = number | bigint | JavaDouble | JavaBigDecimal | JavaBigInteger;
 
-export function isNumber(value: unknown): value is JavaNumber {
-  return typeof value === 'number' || typeof value === 'bigint' || value instanceof JavaDouble;
+/** True for the number objects the engine makes: a marked double, a BigDecimal, a BigInteger. */
+function isMark(value: unknown): boolean {
+  return value instanceof JavaDouble || value instanceof JavaBigDecimal || value instanceof JavaBigInteger;
 }
 
-/** True for a double (marked, or a JS number with a fraction, or not finite). */
+export function isNumber(value: unknown): value is JavaNumber {
+  const type = typeof value;
+  return type === 'number' || type === 'bigint' || (type === 'object' && isMark(value));
+}
+
+/** True for a decimal: a double (marked, or a JS number with a fraction, or not finite) or a BigDecimal. */
 export function isDouble(value: unknown): boolean {
-  return value instanceof JavaDouble || (typeof value === 'number' && !Number.isInteger(value));
+  return (
+    value instanceof JavaDouble ||
+    value instanceof JavaBigDecimal ||
+    (typeof value === 'number' && !Number.isInteger(value))
+  );
 }
 
 /** A double as its value: integral results are marked so that they print `3.0`. */
@@ -43,20 +62,33 @@ export function double(value: number): number | JavaDouble {
 
 /** A long as its value: a JS number when exact, a bigint beyond 2^53, wrapped to 64 bits as Java does. */
 export function long(value: bigint): number | bigint {
-  const wrapped = BigInt.asIntN(64, value);
-  return wrapped >= BigInt(Number.MIN_SAFE_INTEGER) && wrapped <= BigInt(Number.MAX_SAFE_INTEGER)
-    ? Number(wrapped)
-    : wrapped;
+  return exactInteger(BigInt.asIntN(64, value));
 }
 
 /** The plain JS number of any number (a bigint may lose precision). */
 export function toJsNumber(value: JavaNumber): number {
-  return value instanceof JavaDouble ? value.value : Number(value);
+  if (value instanceof JavaDouble) return value.value;
+  if (value instanceof JavaBigDecimal) return value.toNumber();
+  return Number(value instanceof JavaBigInteger ? value.value : value);
 }
 
-/** Leaves marks out of a value handed outside the engine: `3.0` becomes 3, bigints stay. */
+/**
+ * Leaves marks out of a value handed outside the engine: `3.0` becomes 3, a BigDecimal its nearest
+ * double, a BigInteger a long (a bigint beyond 2^53); bigints stay.
+ */
 export function unmark(value: unknown): unknown {
-  return value instanceof JavaDouble ? value.value : value;
+  if (typeof value !== 'object') return value;
+  if (value instanceof JavaDouble) return value.value;
+  if (value instanceof JavaBigDecimal) return value.toNumber();
+  if (value instanceof JavaBigInteger) return exactInteger(value.value);
+  return value;
+}
+
+/** A whole number as a JS number when exact, else as a bigint. */
+function exactInteger(value: bigint): number | bigint {
+  return value >= BigInt(Number.MIN_SAFE_INTEGER) && value <= BigInt(Number.MAX_SAFE_INTEGER)
+    ? Number(value)
+    : value;
 }
 
 /** Java's `Double.toString`: `3.0`, `0.1`, `1.0E7`, `1.0E-4`, `NaN`, `Infinity`. */
@@ -87,11 +119,11 @@ export function floatText(value: number): string {
 /** A number as Pebble prints it. */
 export function numberText(value: JavaNumber): string {
   if (value instanceof JavaDouble) return value.text ?? doubleText(value.value);
+  if (value instanceof JavaBigDecimal) return value.toString();
+  if (value instanceof JavaBigInteger) return value.value.toString();
   if (typeof value === 'bigint') return value.toString();
   return Number.isInteger(value) ? String(value) : doubleText(value);
 }
-
-type Operation = '+' | '-' | '*' | '/' | '%';
 
 function asBigInt(value: number | bigint): bigint {
   return typeof value === 'bigint' ? value : BigInt(value);
@@ -123,6 +155,9 @@ const OPERATION_NAMES: Readonly<Record<Operation, string>> = {
 
 /** Pebble's arithmetic: two longs give a long (integer division), a double on either side gives a double. */
 export function arithmetic(a: unknown, b: unknown, op: Operation): JavaNumber {
+  // Plain JS numbers, the common case: longs, or doubles when either has a fraction.
+  if (typeof a === 'number' && typeof b === 'number')
+    return Number.isInteger(a) && Number.isInteger(b) ? longOperation(a, b, op) : doubleOperation(a, b, op);
   // Pebble 4 reads a string operand as a number (a long, or a double with a point or an exponent).
   const x = typeof a === 'string' ? operandNumber(a, op) : a;
   const y = typeof b === 'string' ? operandNumber(b, op) : b;
@@ -130,13 +165,35 @@ export function arithmetic(a: unknown, b: unknown, op: Operation): JavaNumber {
     return fail(
       `'${op}' needs numbers, got ${describeOperand(a)} and ${describeOperand(b)} [${OPERATION_NAMES[op]}]`,
     );
+  // Pebble widens to BigDecimal when either side is one, through each side's double value.
+  if (x instanceof JavaBigDecimal || y instanceof JavaBigDecimal)
+    return decimalOperation(decimalOfDouble(toJsNumber(x)), decimalOfDouble(toJsNumber(y)), op);
   if (isFloat(x) || isFloat(y)) {
     // Java widens to double when either side is one; two floats, or a float and an integer, stay a float.
     if (isPlainDouble(x) || isPlainDouble(y)) return doubleOperation(toJsNumber(x), toJsNumber(y), op);
     return floatOperation(toJsNumber(x), toJsNumber(y), op);
   }
   if (isDouble(x) || isDouble(y)) return doubleOperation(toJsNumber(x), toJsNumber(y), op);
-  return longOperation(x as number | bigint, y as number | bigint, op);
+  // Two BigIntegers fall through to Pebble's int arithmetic; a BigInteger and a long to a long's.
+  if (x instanceof JavaBigInteger && y instanceof JavaBigInteger) return long(intOperation(x, y, op));
+  return longOperation(longValue(x), longValue(y), op);
+}
+
+/** `longValue()`: a BigInteger's low 64 bits. */
+function longValue(value: JavaNumber): number | bigint {
+  return value instanceof JavaBigInteger ? long(value.value) : (value as number | bigint);
+}
+
+/** `BigDecimal.valueOf(double)`: the decimal `Double.toString` prints. */
+function decimalOfDouble(value: number): JavaBigDecimal {
+  return JavaBigDecimal.parse(doubleText(value)) ?? fail(`${doubleText(value)} is not a decimal number`);
+}
+
+/** A number as the exact decimal Pebble compares it as (`new BigDecimal(n.toString())`). */
+function exactDecimal(value: JavaNumber): JavaBigDecimal {
+  if (value instanceof JavaBigDecimal) return value;
+  const text = numberText(value);
+  return JavaBigDecimal.parse(text) ?? fail(`cannot compare ${text} with a big number`);
 }
 
 /** Pebble's `OperatorUtils.toNumber` on a string operand: a malformed one is an error. */
@@ -166,8 +223,12 @@ function describeOperand(value: unknown): string {
   return typeof value === 'object' ? 'a map' : `a ${typeof value}`;
 }
 
+const isBig = (n: JavaNumber): boolean => n instanceof JavaBigDecimal || n instanceof JavaBigInteger;
+
 /** Compares two numbers by value, -1, 0 or 1, exactly for longs. */
 export function compareNumbers(a: JavaNumber, b: JavaNumber): number {
+  if (typeof a === 'number' && typeof b === 'number') return a < b ? -1 : a > b ? 1 : 0;
+  if (isBig(a) || isBig(b)) return exactDecimal(a).compareTo(exactDecimal(b));
   if (typeof a === 'bigint' || typeof b === 'bigint') {
     if (!isDouble(a) && !isDouble(b)) {
       const x = asBigInt(a as number | bigint);
@@ -203,7 +264,7 @@ export function isBigInt(value: unknown): value is bigint {
 
 /** A value with its number marks removed, all the way down, for code that knows only plain JS values. */
 export function plain(value: unknown): unknown {
-  if (value instanceof JavaDouble) return value.value;
+  if (isMark(value)) return unmark(value);
   if (Array.isArray(value)) return value.some(hasMarks) ? value.map(plain) : value;
   if (value !== null && typeof value === 'object' && hasMarks(value)) {
     const out: Record<string, unknown> = {};
@@ -220,7 +281,7 @@ export function plain(value: unknown): unknown {
 }
 
 function hasMarks(value: unknown): boolean {
-  if (value instanceof JavaDouble) return true;
+  if (isMark(value)) return true;
   if (Array.isArray(value)) return value.some(hasMarks);
   if (value !== null && typeof value === 'object') return Object.values(value).some(hasMarks);
   return false;

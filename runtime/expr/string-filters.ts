@@ -8,13 +8,21 @@ import { formatNumber } from './lib/number-format.js';
 import * as text from './lib/strings.js';
 import { toYaml } from './lib/yaml.js';
 import { type FilterDef, filter } from './library.js';
-import { JavaDouble, plain } from './numbers.js';
+import { JavaBigDecimal, JavaBigInteger, JavaDouble, plain } from './numbers.js';
 
 /** A library function over the input and the arguments, handed plain JS values (no number marks). */
 const lib = (params: readonly string[], run: (input: unknown, ...args: unknown[]) => unknown): FilterDef =>
   filter(params, (input, args) => run(plain(input), ...args.map(plain)));
 
 const optional = (value: unknown): boolean => value === true;
+
+/** `className` of an engine value: the number filter's classes, else what the plain value would be in Kestra. */
+function javaClassOf(input: unknown): string | null {
+  if (input instanceof JavaDouble) return input.javaClass;
+  if (input instanceof JavaBigDecimal) return 'java.math.BigDecimal';
+  if (input instanceof JavaBigInteger) return 'java.math.BigInteger';
+  return className(plain(input));
+}
 
 /** Filters from lib/, by name. */
 export const LIBRARY_FILTERS: [string, FilterDef][] = [
@@ -45,7 +53,7 @@ export const LIBRARY_FILTERS: [string, FilterDef][] = [
   [
     'className',
     // A decimal keeps the class it was read as (`'12.3' | number` is a Float); the rest by their JS shape.
-    filter([], (input) => (input instanceof JavaDouble ? input.javaClass : className(plain(input)))),
+    filter([], (input) => javaClassOf(input)),
   ],
   ['md5', lib([], md5)],
   ['sha1', lib([], sha1)],

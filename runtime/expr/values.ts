@@ -1,7 +1,7 @@
 /** Value semantics shared by operators, filters and output: truthiness, text, equality, emptiness. */
 import { isTruthy as protocolTruthy } from '../../protocol/values.js';
 import { jsonText } from './json.js';
-import { compareNumbers, isNumber, JavaDouble, numberText } from './numbers.js';
+import { compareNumbers, isNumber, numberText, unmark } from './numbers.js';
 
 /** True for `{}`-style objects (or null-prototype ones): the only maps expressions may look into. */
 export function isPlainObject(value: unknown): value is Record<string, unknown> {
@@ -15,7 +15,7 @@ export function isPlainObject(value: unknown): value is Record<string, unknown> 
  * read as their value.
  */
 export function isTruthy(value: unknown): boolean {
-  return protocolTruthy(value instanceof JavaDouble ? value.value : value);
+  return protocolTruthy(unmark(value));
 }
 
 /**

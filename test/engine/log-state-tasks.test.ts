@@ -221,4 +221,22 @@ errors:
       'noted/ERROR/error-logs: first error message;boom/ERROR/error-logs: second error message;',
     ]);
   });
+
+  it('keeps the newest 100 ERROR lines of a noisy execution, while its log keeps them all', async () => {
+    const errors = Array.from({ length: 250 }, (_, i) => `error ${i + 1}`);
+    const r = await fx.run(`
+id: noisy-errors
+namespace: test
+tasks:
+  - id: noisy
+    type: io.kestra.plugin.core.log.Log
+    level: ERROR
+    message: ${JSON.stringify(errors)}
+  - id: report
+    type: io.kestra.plugin.core.log.Log
+    message: "{{ errorLogs() | length }} {{ (errorLogs() | first).message }} {{ (errorLogs() | last).message }}"
+`);
+    expect(r.messages('noisy')).toHaveLength(250);
+    expect(r.messages('report')).toEqual(['100 error 151 error 250']);
+  });
 });

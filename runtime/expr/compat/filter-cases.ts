@@ -6,6 +6,13 @@ const KESTRA_COLLECTIONS = 'Kestra docs: Numbers and Collections Filters';
 const KESTRA_STRINGS = 'Kestra docs: String Filters';
 const KESTRA_JSON = 'Kestra docs: JSON Filters';
 const K = (test: string) => `Kestra test: ${test}`;
+const REGEX = (source: string) => `Kestra source: ${source}`;
+const NUMBER_FILTER = 'Kestra source: NumberFilter (NumberUtils.createBigDecimal / createBigInteger)';
+const JAVA_BIG_DECIMAL = 'Java docs: BigDecimal(String) and BigDecimal.toString';
+const OPERATOR_UTILS = 'Pebble source: OperatorUtils (widening to BigDecimal, DECIMAL128)';
+/** `{{ '1234…890' | number(type)<rest> }}`: a 30-digit number read as a BigInteger or a BigDecimal. */
+const big = (type: 'BIGINTEGER' | 'BIGDECIMAL', rest = '') =>
+  `{{ '123456789012345678901234567890' | number('${type}')${rest} }}`;
 
 export const FILTER_CASES: readonly Section[] = [
   {
@@ -120,6 +127,81 @@ export const FILTER_CASES: readonly Section[] = [
       ['{{ fromJson(\'{"a": 1.5}\').a * 2 }}', '3.0', 'Kestra test: FromJsonFunctionTest'],
       ["{{ fromJson('9223372036854775807') }}", '9223372036854775807', 'Kestra test: FromJsonFunctionTest'],
       ['{{ (json | fromJson).a[1] }}', '2', 'Kestra test: FromJsonFunctionTest'],
+    ],
+  },
+  {
+    feature: 'Regex filters',
+    about:
+      "Kestra's `regexMatch`, `regexExtract` and `regexReplace`, with Java's regex and replacement syntax.",
+    cases: [
+      ['{{ "hello world" | regexMatch(regex="hello.*") }}', 'true', REGEX('RegexMatchFilter')],
+      [
+        '{{ "hello world" | regexMatch("^world") }}',
+        'false',
+        REGEX('RegexMatchFilter (find, not a whole match)'),
+      ],
+      ['{{ nothing | regexMatch("x") }}', 'false', REGEX('RegexMatchFilter')],
+      ['{{ "x" | regexMatch() }}', { error: "The argument 'regex' is required." }, REGEX('RegexMatchFilter')],
+      ['{{ "order-12345-done" | regexExtract(regex="\\\\d+") }}', '12345', REGEX('RegexExtractFilter')],
+      [
+        '{{ "order-12345-done" | regexExtract("(\\\\w+)-(\\\\d+)", 2) }}',
+        '12345',
+        REGEX('RegexExtractFilter'),
+      ],
+      [
+        '{{ "abc" | regexExtract("\\\\d+") is null }}',
+        'true',
+        REGEX('RegexExtractFilter (no match is null)'),
+      ],
+      [
+        '{{ "hello world" | regexReplace(regex="(w)orld", replacement="J$1") }}',
+        'hello Jw',
+        REGEX('RegexReplaceFilter ($1 inserts a group)'),
+      ],
+      [
+        '{{ "x" | regexReplace(regex="x") }}',
+        { error: "The argument 'replacement' is required." },
+        REGEX('RegexReplaceFilter'),
+      ],
+    ],
+  },
+  {
+    feature: 'BigDecimal and BigInteger',
+    about:
+      "`number('BIGDECIMAL')` and `number('BIGINTEGER')` give Java's exact types. A BigDecimal keeps its scale; " +
+      "Pebble's operators widen to BigDecimal through each side's double value (`MathContext.DECIMAL128` for " +
+      '`*`, `/`, `%`), and compute a BigInteger as a long with a long, as an int with another BigInteger.',
+    cases: [
+      [big('BIGINTEGER'), '123456789012345678901234567890', NUMBER_FILTER],
+      [big('BIGINTEGER', ' | className'), 'java.math.BigInteger', NUMBER_FILTER],
+      [big('BIGDECIMAL'), '123456789012345678901234567890', NUMBER_FILTER],
+      ["{{ '1.50' | number('BIGDECIMAL') }}", '1.50', JAVA_BIG_DECIMAL],
+      ["{{ '1e3' | number('BIGDECIMAL') }}", '1E+3', JAVA_BIG_DECIMAL],
+      ["{{ '0.0000001' | number('BIGDECIMAL') }}", '1E-7', JAVA_BIG_DECIMAL],
+      [
+        "{{ ['1.50' | number('BIGDECIMAL')] | toJson }}",
+        '[1.50]',
+        'Jackson: a BigDecimal is written as its toString',
+      ],
+      ["{{ '1.50' | number('BIGDECIMAL') + 1 }}", '2.5', OPERATOR_UTILS],
+      ["{{ '1.50' | number('BIGDECIMAL') * 2 }}", '3.00', OPERATOR_UTILS],
+      ["{{ '10' | number('BIGDECIMAL') / 3 }}", '3.333333333333333333333333333333333', OPERATOR_UTILS],
+      ["{{ '1' | number('BIGDECIMAL') / 4 }}", '0.25', OPERATOR_UTILS],
+      ["{{ '7.5' | number('BIGDECIMAL') % 2 }}", '1.5', OPERATOR_UTILS],
+      [big('BIGDECIMAL', ' + 1'), '123456789012345680000000000001.0', OPERATOR_UTILS],
+      ["{{ '2' | number('BIGDECIMAL') / 0 }}", { error: 'division by zero' }, OPERATOR_UTILS],
+      [big('BIGINTEGER', ' + 1'), '-4362896299872285997', OPERATOR_UTILS],
+      [big('BIGINTEGER', " + ('5' | number('BIGINTEGER'))"), '1312754391', OPERATOR_UTILS],
+      [big('BIGINTEGER', ' > 9223372036854775807'), 'true', OPERATOR_UTILS],
+      ["{{ '1.50' | number('BIGDECIMAL') == 1.5 }}", 'true', OPERATOR_UTILS],
+      ["{{ '0.1' | number('BIGDECIMAL') < 0.1 }}", 'false', OPERATOR_UTILS],
+      ["{{ '1.234567890123456789' | number + 1 }}", '2.2345678901234567', OPERATOR_UTILS],
+      [
+        "{{ 'abc' | number('BIGDECIMAL') }}",
+        { error: "number cannot read a number from 'abc'" },
+        NUMBER_FILTER,
+      ],
+      ["{{ '1.5' | number('BIGINTEGER') }}", { error: "'1.5' is not an integer" }, NUMBER_FILTER],
     ],
   },
 ];

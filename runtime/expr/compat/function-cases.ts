@@ -3,6 +3,8 @@ import type { Section } from './table.js';
 
 const P = (name: string) => `Pebble docs: ${name}`;
 const K = (test: string) => `Kestra test: ${test}`;
+const S = (source: string) => `Kestra source: ${source}`;
+const CALENDAR_DOCS = 'Kestra docs: Date and Calendar Functions';
 
 export const FUNCTION_CASES: readonly Section[] = [
   {
@@ -26,9 +28,96 @@ export const FUNCTION_CASES: readonly Section[] = [
         '{{ errorLogs() }}',
         { error: 'errorLogs() is only available while an execution runs' },
         'Kestra source: ErrorLogsFunction (in an execution it gives its ERROR log entries)',
+        'In an execution Tern gives the newest 100 ERROR lines (at most 64 KB of messages, the newest line always), ' +
+          'kept in memory beside the running execution so that a noisy one cannot grow without bound; Kestra reads ' +
+          'them all from its log repository on each call. Every line stays in the execution log.',
       ],
       ['{{ nowhere() }}', { error: "unknown function 'nowhere'" }, P('Functions')],
       ["{{ secret('KEY') }}", { error: "secret 'KEY' is not available" }, 'Kestra docs: Secrets'],
+    ],
+  },
+  {
+    feature: 'Calendar functions',
+    about:
+      "Kestra's date tests and parts: the date is an ISO date or zoned date-time, read as written (no move to UTC).",
+    cases: [
+      ["{{ isWeekend('2025-01-04') }}", 'true', S('IsWeekendFunction')],
+      ["{{ isWeekend('2025-01-06T00:30:00+02:00') }}", 'false', S('IsWeekendFunction')],
+      [
+        '{{ isWeekend() }}',
+        { error: "The 'isWeekend()' function expects a 'date' argument." },
+        S('IsWeekendFunction'),
+      ],
+      [
+        "{{ isWeekend('2025-01-06T10:00:00') }}",
+        { error: "The 'isWeekend()' function could not parse 'date'" },
+        S('DateUtils.parseLocalDate (a date-time needs an offset)'),
+      ],
+      ["{{ dayOfWeek('2025-01-06T00:30:00+02:00') }}", 'MONDAY', S('DayOfWeekFunction')],
+      ["{{ dayOfMonth('2025-01-31') }}", '31', CALENDAR_DOCS],
+      ["{{ monthOfYear('2025-12-01') }}", '12', CALENDAR_DOCS],
+      ["{{ hourOfDay('2025-01-06T14:30:00+02:00') }}", '14', S('HourOfDayFunction')],
+      ["{{ hourOfDay('2025-01-06T14:30:00') }}", '14', S('HourOfDayFunction')],
+      [
+        "{{ hourOfDay('2025-01-06') }}",
+        { error: "The 'hourOfDay()' function could not parse 'date'" },
+        S('HourOfDayFunction (a date alone has no hour)'),
+      ],
+      ["{{ isDayWeekInMonth('2025-01-06', 'MONDAY', 'FIRST') }}", 'true', S('IsDayWeekInMonthFunction')],
+      ["{{ isDayWeekInMonth('2025-01-13', 'MONDAY', 'SECOND') }}", 'true', S('IsDayWeekInMonthFunction')],
+      ["{{ isDayWeekInMonth('2025-01-27', 'monday', 'LAST') }}", 'true', S('IsDayWeekInMonthFunction')],
+      ["{{ isDayWeekInMonth('2025-01-20', 'MONDAY', 'LAST') }}", 'false', S('IsDayWeekInMonthFunction')],
+      [
+        "{{ isDayWeekInMonth('2025-01-06', 'MONDAY', 'FIFTH') }}",
+        { error: "invalid 'position' value: 'FIFTH'. Expected one of: FIRST, SECOND, THIRD, FOURTH, LAST." },
+        S('IsDayWeekInMonthFunction'),
+      ],
+      [
+        "{{ isDayWeekInMonth('2025-01-06', 'MONDAYS', 'FIRST') }}",
+        { error: "invalid 'dayOfWeek' value: 'MONDAYS'" },
+        S('IsDayWeekInMonthFunction'),
+      ],
+      ["{{ isLastWorkingDay('2025-05-30') }}", 'true', S('IsLastWorkingDayFunction')],
+      ["{{ isLastWorkingDay('2025-05-31') }}", 'false', S('IsLastWorkingDayFunction')],
+      ["{{ isLastWorkingDay('2025-05-31', 'SATURDAY SUNDAY') }}", 'true', S('IsLastWorkingDayFunction')],
+      [
+        "{{ isLastWorkingDay('2025-05-31', 'FUNDAY') }}",
+        { error: "invalid 'workingDays' value: 'FUNDAY'" },
+        S('IsLastWorkingDayFunction'),
+      ],
+    ],
+  },
+  {
+    feature: 'Identifier and environment functions',
+    about: "Kestra's generated identifiers and `randomPort()` (each call gives a new value), and `env()`.",
+    cases: [
+      ['{{ uuid() | slice(14, 15) }}', '7', S('UUIDFunction (a time-based epoch UUID, version 7)')],
+      ['{{ ksuid() | length }}', '27', S('KSUIDFunction')],
+      ['{{ nanoId() | length }}', '21', S('NanoIDFunction')],
+      ["{{ nanoId(length=10, alphabet='a') }}", 'aaaaaaaaaa', S('NanoIDFunction')],
+      [
+        "{{ nanoId(length=200, alphabet='0123456789') | replace({'0': '', '1': '', '8': '', '9': ''}) | length > 0 }}",
+        'true',
+        S('NanoIDFunction'),
+        'Kestra picks a character as `random byte & (alphabet length - 1)`, which for an alphabet whose length is ' +
+          'not a power of two reaches only some of its characters (0, 1, 8 and 9 of ten digits: Kestra prints false). ' +
+          'Tern draws uniformly from the whole alphabet, as an identifier should.',
+      ],
+      [
+        '{{ nanoId(length=1001) }}',
+        { error: "The 'nanoId()' function field 'length' must be lower than: 1000" },
+        S('NanoIDFunction'),
+      ],
+      [
+        "{{ nanoId(length='x') | length }}",
+        '21',
+        S('NanoIDFunction (a length that is not a Long is ignored)'),
+      ],
+      ['{{ randomPort() > 0 }}', 'true', S('RandomPortFunction')],
+      ["{% set envs = {'region': 'eu'} %}{{ env('region') }}", 'eu', S('EnvFunction (reads envs)')],
+      ["{{ env('NOPE', 'fallback') }}", 'fallback', S('EnvFunction (default when missing or empty)')],
+      ["{{ env('NOPE') is null }}", 'true', S('EnvFunction')],
+      ['{{ env() }}', { error: "The 'env' function expects an argument 'name'." }, S('EnvFunction')],
     ],
   },
 ];
