@@ -103,6 +103,67 @@ tasks:
     expect(r.run('handler').state).toBe('SUCCESS');
   });
 
+  it('runs its errors and then its finally when a task fails, as Kestra does', async () => {
+    const r = await fx.run(`
+id: dag-finally
+namespace: test
+tasks:
+  - id: graph
+    type: io.kestra.plugin.core.flow.Dag
+    tasks:
+      - task: { id: broken, type: fail, errorMessage: boom }
+    errors:
+      - { id: handler, type: log, message: handled }
+    finally:
+      - { id: cleanup, type: log, message: "cleanup after {{ outputs.handler is defined }}" }
+  - { id: after, type: log, message: never }
+`);
+    expect(r.execution.state).toBe('FAILED');
+    expect(r.run('graph').state).toBe('FAILED');
+    const [handler, cleanup] = [r.run('handler'), r.run('cleanup')];
+    expect(handler.state).toBe('SUCCESS');
+    expect(cleanup.state).toBe('SUCCESS');
+    expect(cleanup.parentTaskRunId).toBe(r.run('graph').id);
+    expect(ms(cleanup.startDate)).toBeGreaterThanOrEqual(ms(handler.endDate));
+    expect(ms(r.run('graph').endDate)).toBeGreaterThanOrEqual(ms(cleanup.endDate));
+    expect(r.taskRuns.some((t) => t.taskId === 'after')).toBe(false);
+  });
+
+  it('runs its finally after a success too, and fails when a finally task fails', async () => {
+    const ok = await fx.run(`
+id: dag-finally-ok
+namespace: test
+tasks:
+  - id: graph
+    type: dag
+    tasks:
+      - task: { id: work, type: log, message: work }
+    errors:
+      - { id: handler, type: log, message: never }
+    finally:
+      - { id: cleanup, type: log, message: cleanup }
+`);
+    expect(ok.execution.state).toBe('SUCCESS');
+    expect(ok.run('cleanup').state).toBe('SUCCESS');
+    expect(ok.taskRuns.some((t) => t.taskId === 'handler')).toBe(false);
+
+    const bad = await fx.run(`
+id: dag-finally-fails
+namespace: test
+tasks:
+  - id: graph
+    type: dag
+    tasks:
+      - task: { id: work, type: log, message: work }
+    finally:
+      - { id: cleanup, type: fail, errorMessage: cleanup broke }
+`);
+    expect(bad.execution.state).toBe('FAILED');
+    expect(bad.run('work').state).toBe('SUCCESS');
+    expect(bad.run('graph').state).toBe('FAILED');
+    expect(bad.run('graph').error).toBe('a finally task failed');
+  });
+
   it('refuses at validation a dependency on an unknown task and a cycle', () => {
     const found = problems(`
 id: dag-bad
@@ -119,9 +180,11 @@ tasks:
         dependsOn: [b]
 `);
     expect(found).toContain(
-      "tasks[0].tasks[1].dependsOn: depends on 'ghost', which is not a task of this dag",
+      "tasks[0].tasks[1].dependsOn: task 'b' depends on 'ghost', which is not a task of this dag",
     );
-    expect(found).toContain('tasks[0].tasks[0].dependsOn: cyclic dependency: a → c → b → a');
+    expect(found).toContain(
+      "tasks[0].tasks[0].dependsOn: task 'a' depends on itself through a cycle: a → c → b → a",
+    );
   });
 
   it('checks the ids of its nested tasks like any other', () => {
