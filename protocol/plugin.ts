@@ -225,6 +225,12 @@ export interface TaskContext {
   /** Renders a raw value in this task's expression scope. */
   render(value: unknown, extraVariables?: Record<string, unknown>): unknown;
   /**
+   * Renders a template to text in this task's expression scope, as Kestra
+   * renders a `Property<String>`: a single `{{ … }}` is printed (`3`,
+   * `[1,"a"]`), not returned typed.
+   */
+  renderText(template: string): string;
+  /**
    * Makes `outputs` this task's outputs now, while it runs, so that its
    * children see them (a loop's `iterationCount`); what `run` returns still
    * replaces them at the end.

@@ -268,7 +268,7 @@ namespace: test
 tasks:
   - id: loop
     type: io.kestra.plugin.core.flow.WaitFor
-    condition: "{{ outputs.count.value == 3 }}"
+    condition: "{{ outputs.count.value == '3' }}"
     checkFrequency: { interval: PT0.01S }
     tasks:
       - id: count
@@ -281,7 +281,11 @@ tasks:
 `);
     expect(r.execution.state).toBe('SUCCESS');
     expect(r.run('loop').outputs).toEqual({ iterationCount: 3 });
-    expect(r.taskRuns.filter((t) => t.taskId === 'count').map((t) => t.outputs.value)).toEqual([1, 2, 3]);
+    expect(r.taskRuns.filter((t) => t.taskId === 'count').map((t) => t.outputs.value)).toEqual([
+      '1',
+      '2',
+      '3',
+    ]);
     expect(r.messages('seen')).toEqual(['iteration 1', 'iteration 2', 'iteration 3']);
     expect(r.messages('after')).toEqual(['after 3 with 3']);
   });
