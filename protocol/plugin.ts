@@ -157,11 +157,12 @@ export interface PluginHost {
    */
   shared<R extends SharedResource>(key: string, create: () => R): R;
   /**
-   * Calls `listener` with every execution that ends from now on: those of
+   * Calls `listener` with every execution that ends or pauses from now on
+   * (the transitions Kestra's Flow trigger reacts to by default): those of
    * this runtime and, on the hub, those its agents report. Returns the
    * unsubscribe function.
    */
-  onExecutionEnd(listener: (execution: Execution) => void): () => void;
+  onExecutionEndOrPause(listener: (execution: Execution) => void): () => void;
 }
 
 /** The states `execution.exit` can end an execution in (Kestra's ExitState). */

@@ -108,6 +108,8 @@ export class Engine implements EngineCore {
   private readonly active = new Map<string, Active>();
   private readonly running = new Map<string, number>();
   private readonly queues = new Map<string, ExecutionRun[]>();
+  /** Executions paused and already told to the plugin host, until they move on. */
+  private readonly toldPaused = new Set<string>();
   private lastMs = -1;
   private lastIso = '';
   /** The second of `lastIso`, and its text up to the milliseconds ('2026-12-04T23:03:29.'). */
@@ -390,10 +392,27 @@ export class Engine implements EngineCore {
     return this.lastIso;
   }
 
+  /**
+   * Tells the plugin host of an execution that has just ended or paused, once
+   * per transition: an execution is saved many times in the same state.
+   */
+  private tellEndOrPause(execution: Execution): void {
+    const { id, state } = execution;
+    if (state !== 'PAUSED' && !isTerminal(state)) {
+      this.toldPaused.delete(id);
+      return;
+    }
+    if (state === 'PAUSED') {
+      if (this.toldPaused.has(id)) return;
+      this.toldPaused.add(id);
+    } else this.toldPaused.delete(id);
+    this.host.executionEndedOrPaused(execution);
+  }
+
   saveExecution(execution: Execution): void {
     this.store.saveExecution(execution);
     for (const l of this.listeners) l.execution?.(execution);
-    if (isTerminal(execution.state)) this.host.executionEnded(execution);
+    this.tellEndOrPause(execution);
   }
 
   saveTaskRun(taskRun: TaskRun, execution: Execution): void {
