@@ -114,6 +114,8 @@ export interface SubflowRequest {
    * place (RETRY_FAILED, the default, as Kestra) or start a new one.
    */
   restartBehavior?: 'RETRY_FAILED' | 'NEW_EXECUTION';
+  /** Kestra's `scheduleDate`: the subflow execution is created now and starts running at this time (ISO-8601). */
+  scheduleDate?: string;
 }
 
 export interface SubflowResult {

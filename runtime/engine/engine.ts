@@ -65,6 +65,8 @@ export interface StartOptions {
   attemptNumber?: number;
   /** Use this id instead of a new one (a hub command names the execution it asks for). */
   executionId?: string;
+  /** Kestra's `scheduleDate`: the execution is stored CREATED and starts running at that time (ISO-8601). */
+  scheduleDate?: string;
   /** Called once the execution has ended, whatever its state (before `wait` resolves). */
   onEnd?: (execution: Execution) => void;
   /**
@@ -169,6 +171,7 @@ export class Engine implements EngineCore {
       parentExecutionId: options.parentExecutionId ?? null,
       agentId: this.agent?.id ?? null,
       startDate: this.nowIso(),
+      ...(options.scheduleDate !== undefined && { scheduleDate: options.scheduleDate }),
       stage: 'tasks',
     };
     this.saveExecution(execution);
@@ -471,6 +474,7 @@ export class Engine implements EngineCore {
         // The child stores what it is given: the parent's secrets in it are masked there too, and still used.
         secrets: parent.secrets.within({ inputs: request.inputs, labels: request.labels }),
         parentExecutionId: parent.execution.id,
+        ...(request.scheduleDate !== undefined && { scheduleDate: request.scheduleDate }),
         trigger: {
           executionId: parent.execution.id,
           namespace: parent.execution.namespace,

@@ -288,6 +288,11 @@ export class ExecutionRun {
     const e = this.execution;
     if (e.state === 'KILLING') return this.finish('KILLED');
     if (this.resumed) await this.readErrorLines();
+    // Scheduled for later: CREATED until then (a restart waits again for the stored date); a kill ends the wait.
+    if (e.state === 'CREATED' && e.scheduleDate !== undefined) {
+      await this.sleepUntil(Date.parse(e.scheduleDate), this.killAbort);
+      if (this.killAbort.aborted) return this.finish('KILLED');
+    }
     this.updateExecution({ state: 'RUNNING' });
     const timer = this.startFlowTimeout();
     const slaTimer = this.startSlaTimer();

@@ -4,8 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { builtinRegistry } from '../../plugins/builtin.js';
-import type { TaskRun } from '../../protocol/execution.js';
+import type { Execution, TaskRun } from '../../protocol/execution.js';
 import { parseFlow } from '../../runtime/flow-loader.js';
+import { ManualClock } from '../support/clock.js';
 import { trackConcurrency } from '../support/concurrency.js';
 import { type EngineFixture, engineFixture } from '../support/engine.js';
 
@@ -603,6 +604,73 @@ tasks:
     expect(r.run('each').error).toBe(
       "items: 'orders.jsonl' is neither the URI of a stored file (a task's output file) nor a FILE input's file",
     );
+  });
+});
+
+describe('forEachItem with scheduleDate', () => {
+  it('creates the subflow executions at once, CREATED until the date, and waits for them', async () => {
+    await fx.close();
+    const clock = new ManualClock('2030-01-01T08:00:00Z');
+    fx = engineFixture({ clock });
+    fx.flow(`
+id: later
+namespace: test.items
+inputs:
+  - { id: items, type: STRING }
+tasks:
+  - { id: seen, type: log, message: "{{ inputs.items }}" }
+`);
+    const parent = fx.flow(`
+id: scheduled
+namespace: test
+tasks:
+  - id: extract
+    type: shell
+    commands: ['printf "a\\nb\\n" > items.txt']
+    outputFiles: [items.txt]
+  - id: each
+    type: io.kestra.plugin.core.flow.ForEachItem
+    items: "{{ outputs.extract.outputFiles['items.txt'] }}"
+    namespace: test.items
+    flowId: later
+    scheduleDate: "2030-01-01T10:00:00+01:00[Europe/Paris]"
+    inputs:
+      items: "{{ taskrun.items }}"
+`);
+    // The subflow executions as last saved, by id.
+    const latest = new Map<string, Execution>();
+    fx.engine.on({ execution: (e) => void (e.flowId === 'later' && latest.set(e.id, { ...e })) });
+    const children = () => [...latest.values()];
+    const started = await fx.engine.start(parent);
+    await vi.waitFor(() => expect(children()).toHaveLength(2), { timeout: 10_000 });
+    for (const child of children()) {
+      expect(child.state).toBe('CREATED');
+      expect(child.scheduleDate).toBe('2030-01-01T09:00:00.000Z');
+    }
+    await clock.advanceTo('2030-01-01T08:59:59Z');
+    expect(children().map((e) => e.state)).toEqual(['CREATED', 'CREATED']);
+    await clock.advanceTo('2030-01-01T09:00:00Z');
+    await fx.engine.wait(started.id);
+    const done = await fx.finished(started.id);
+    expect(done.execution.state).toBe('SUCCESS');
+    expect(done.run('each').outputs.iterations).toEqual({ SUCCESS: 2 });
+    expect(children().map((e) => e.state)).toEqual(['SUCCESS', 'SUCCESS']);
+  });
+
+  it('fails naming a scheduleDate that is no date', async () => {
+    fx.flow('id: later\nnamespace: test.items\ntasks:\n  - { id: seen, type: log, message: hi }\n');
+    const r = await fx.run(`
+id: bad-schedule
+namespace: test
+tasks:
+  - id: call
+    type: io.kestra.plugin.core.flow.Subflow
+    namespace: test.items
+    flowId: later
+    scheduleDate: "next tuesday"
+`);
+    expect(r.execution.state).toBe('FAILED');
+    expect(r.run('call').error).toBe("scheduleDate: 'next tuesday' is not a date (ISO-8601 expected)");
   });
 });
 
