@@ -26,9 +26,14 @@ function problems(yaml: string): string[] {
 }
 
 /** Stops the process of `before` (its store closes) and recovers its executions in a new one. */
-async function restart(before: EngineFixture, dir: string, flows: string[]): Promise<void> {
+async function restart(
+  before: EngineFixture,
+  dir: string,
+  flows: string[],
+  clock?: ManualClock,
+): Promise<void> {
   before.store.close();
-  fx = engineFixture({ dir });
+  fx = engineFixture({ dir, clock });
   for (const flow of flows) fx.flow(flow);
   await fx.engine.recover();
 }
@@ -607,7 +612,7 @@ tasks:
   });
 });
 
-describe('forEachItem with scheduleDate', () => {
+describe('scheduleDate of forEachItem and subflow', () => {
   it('creates the subflow executions at once, CREATED until the date, and waits for them', async () => {
     await fx.close();
     const clock = new ManualClock('2030-01-01T08:00:00Z');
@@ -655,6 +660,43 @@ tasks:
     expect(done.execution.state).toBe('SUCCESS');
     expect(done.run('each').outputs.iterations).toEqual({ SUCCESS: 2 });
     expect(children().map((e) => e.state)).toEqual(['SUCCESS', 'SUCCESS']);
+  });
+
+  it('keeps a scheduled subflow execution CREATED across a restart, until its date', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tern-schedule-restart-'));
+    const flows = [
+      'id: later\nnamespace: test.items\ntasks:\n  - { id: seen, type: log, message: hi }\n',
+      `id: caller
+namespace: test
+tasks:
+  - id: call
+    type: io.kestra.plugin.core.flow.Subflow
+    namespace: test.items
+    flowId: later
+    scheduleDate: "2030-01-01T09:00:00Z"
+`,
+    ];
+    try {
+      await fx.close();
+      const before = engineFixture({ dir, clock: new ManualClock('2030-01-01T08:00:00Z') });
+      before.flow(flows[0]!);
+      const started = await before.engine.start(before.flow(flows[1]!));
+      const childId = async (on: EngineFixture) =>
+        (await on.finished(started.id)).taskRuns.find((t) => t.taskId === 'call')?.outputs.executionId as
+          | string
+          | undefined;
+      await vi.waitFor(async () => expect(await childId(before)).toBeDefined(), { timeout: 10_000 });
+      const id = (await childId(before))!;
+      // The process stops here, the subflow execution waiting for its date.
+      const clock = new ManualClock('2030-01-01T08:30:00Z');
+      await restart(before, dir, flows, clock);
+      expect((await fx.finished(id)).execution.state).toBe('CREATED');
+      await clock.advanceTo('2030-01-01T09:00:00Z');
+      expect((await fx.engine.wait(started.id)).state).toBe('SUCCESS');
+      expect((await fx.finished(id)).execution.state).toBe('SUCCESS');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('fails naming a scheduleDate that is no date', async () => {
