@@ -613,6 +613,17 @@ tasks:
 });
 
 describe('scheduleDate of forEachItem and subflow', () => {
+  /** A flow calling `test.items.later` as a subflow scheduled at `date`. */
+  const caller = (id: string, date: string) => `id: ${id}
+namespace: test
+tasks:
+  - id: call
+    type: io.kestra.plugin.core.flow.Subflow
+    namespace: test.items
+    flowId: later
+    scheduleDate: "${date}"
+`;
+
   it('creates the subflow executions at once, CREATED until the date, and waits for them', async () => {
     await fx.close();
     const clock = new ManualClock('2030-01-01T08:00:00Z');
@@ -666,15 +677,7 @@ tasks:
     const dir = mkdtempSync(join(tmpdir(), 'tern-schedule-restart-'));
     const flows = [
       'id: later\nnamespace: test.items\ntasks:\n  - { id: seen, type: log, message: hi }\n',
-      `id: caller
-namespace: test
-tasks:
-  - id: call
-    type: io.kestra.plugin.core.flow.Subflow
-    namespace: test.items
-    flowId: later
-    scheduleDate: "2030-01-01T09:00:00Z"
-`,
+      caller('caller', '2030-01-01T09:00:00Z'),
     ];
     try {
       await fx.close();
@@ -701,16 +704,7 @@ tasks:
 
   it('fails naming a scheduleDate that is no date', async () => {
     fx.flow('id: later\nnamespace: test.items\ntasks:\n  - { id: seen, type: log, message: hi }\n');
-    const r = await fx.run(`
-id: bad-schedule
-namespace: test
-tasks:
-  - id: call
-    type: io.kestra.plugin.core.flow.Subflow
-    namespace: test.items
-    flowId: later
-    scheduleDate: "next tuesday"
-`);
+    const r = await fx.run(caller('bad-schedule', 'next tuesday'));
     expect(r.execution.state).toBe('FAILED');
     expect(r.run('call').error).toBe("scheduleDate: 'next tuesday' is not a date (ISO-8601 expected)");
   });
