@@ -245,7 +245,7 @@ async function startServices(
     endAgentSessions: (agentId, farewell) => broker?.endAgentSessions(agentId, farewell) ?? 0,
     events,
     // Hub `flow` triggers react to agents' executions too ("when the gateway's upload fails …").
-    onExecutionEnded: (execution) => pluginHost.executionEnded(execution),
+    onExecutionEndedOrPaused: (execution) => pluginHost.executionEndedOrPaused(execution),
     // A rollout decides which revision of its flow each agent runs.
     selectRevision: (agentId, flow): AssignableFlow | null => rollouts.select(agentId, flow),
     signer: signingKeys,

@@ -58,6 +58,8 @@ export interface Execution {
   /** Agent that ran it; null on the hub. */
   agentId: string | null;
   startDate: string;
+  /** Kestra's `scheduleDate`: the execution stays CREATED until then (a subflow scheduled for later), ISO-8601. */
+  scheduleDate?: string;
   endDate?: string;
   /** Which stage of the execution runs: main tasks, then `errors`, then `finally`. */
   stage?: 'tasks' | 'errors' | 'finally' | 'done';

@@ -114,6 +114,8 @@ export interface SubflowRequest {
    * place (RETRY_FAILED, the default, as Kestra) or start a new one.
    */
   restartBehavior?: 'RETRY_FAILED' | 'NEW_EXECUTION';
+  /** Kestra's `scheduleDate`: the subflow execution is created now and starts running at this time (ISO-8601). */
+  scheduleDate?: string;
 }
 
 export interface SubflowResult {
@@ -157,11 +159,12 @@ export interface PluginHost {
    */
   shared<R extends SharedResource>(key: string, create: () => R): R;
   /**
-   * Calls `listener` with every execution that ends from now on: those of
+   * Calls `listener` with every execution that ends or pauses from now on
+   * (the transitions Kestra's Flow trigger reacts to by default): those of
    * this runtime and, on the hub, those its agents report. Returns the
    * unsubscribe function.
    */
-  onExecutionEnd(listener: (execution: Execution) => void): () => void;
+  onExecutionEndOrPause(listener: (execution: Execution) => void): () => void;
 }
 
 /** The states `execution.exit` can end an execution in (Kestra's ExitState). */
@@ -224,6 +227,12 @@ export interface TaskContext {
   secret(name: string): string | undefined;
   /** Renders a raw value in this task's expression scope. */
   render(value: unknown, extraVariables?: Record<string, unknown>): unknown;
+  /**
+   * Renders a template to text in this task's expression scope, as Kestra
+   * renders a `Property<String>`: a single `{{ … }}` is printed (`3`,
+   * `[1,"a"]`), not returned typed.
+   */
+  renderText(template: string): string;
   /**
    * Makes `outputs` this task's outputs now, while it runs, so that its
    * children see them (a loop's `iterationCount`); what `run` returns still

@@ -321,8 +321,8 @@ function mapTasks(flow: Json, registry: Registry, replace: (task: Json, path: Pa
   const task = (original: Json, path: Path): Json => {
     const result = { ...replace(original, path) };
     const def = typeof original.type === 'string' ? registry.task(original.type) : undefined;
-    // Every flowable takes `errors` (see the flow schema), whether or not its plugin names it.
-    const children = def?.children.length ? new Set([...def.children, 'errors']) : [];
+    // Every flowable takes `errors` and `finally` (see the flow schema), whether or not its plugin names them.
+    const children = def?.children.length ? new Set([...def.children, 'errors', 'finally']) : [];
     for (const child of children) {
       // `cases.<key>` style entries name the property holding the lists.
       const name = child.split('.')[0] ?? child;

@@ -70,13 +70,20 @@ function variant(kind: Kind, def: Definition, commonNames: readonly string[]): J
     return { ...header, allOf: [{ type: 'object', properties: shared }, own] };
   }
   const { title: _title, description: _description, properties, ...rest } = own;
-  // Every flowable task takes `errors`, as in Kestra: the engine runs them when its children fail.
-  if (kind === 'task' && (def as AnyTaskDefinition).children.length > 0)
+  // Every flowable task takes `errors` and `finally`, as in Kestra: the engine runs them after its children.
+  if (kind === 'task' && (def as AnyTaskDefinition).children.length > 0) {
     shared.errors = {
       type: 'array',
       items: { $ref: TASK_DEFINITION_REF },
       description: 'Tasks run when a child task fails; the task stays FAILED',
     };
+    shared.finally = {
+      type: 'array',
+      items: { $ref: TASK_DEFINITION_REF },
+      description:
+        'Tasks run once the children (and `errors`) have ended, whatever their state; one that fails fails the task',
+    };
+  }
   return {
     ...header,
     ...rest,

@@ -194,6 +194,9 @@ export const ExecutionSchema = T.Object({
   parentExecutionId: T.Optional(T.Union([T.String(), T.Null()])),
   agentId: T.Union([T.String(), T.Null()], { description: 'Agent that ran it; null on the hub' }),
   startDate: T.String(),
+  scheduleDate: T.Optional(
+    T.String({ description: 'Scheduled for later (a subflow with `scheduleDate`): CREATED until then' }),
+  ),
   endDate: T.Optional(T.String()),
   stage: T.Optional(
     T.Union([T.Literal('tasks'), T.Literal('errors'), T.Literal('finally'), T.Literal('done')]),

@@ -40,8 +40,8 @@ export interface FleetOptions {
   endAgentSessions?: (agentId: string, farewell: { topic: string; payload: string | Buffer }) => number;
   /** Where ingested executions and changed agents are announced (the API's `/events`). */
   events?: HubEventBus;
-  /** Told of every ingested execution record in an end state (the hub's `flow` triggers). */
-  onExecutionEnded?(execution: Execution): void;
+  /** Told of every ingested execution record that has ended or paused (the hub's `flow` triggers). */
+  onExecutionEndedOrPaused?(execution: Execution): void;
   /** Which revision of each flow an agent runs (the rollouts); default: the latest. */
   selectRevision?: RevisionSelector;
   /** Signs every desired state, bound to its topic (hub/signing/): agents refuse anything unsigned. */
@@ -506,12 +506,13 @@ export class Fleet implements FleetControl {
       for (const line of result.logs) l.log?.(line);
     }
     // Flow triggers fire on records stored as the agent sent them: a placeholder's state is the hub's, not the run's.
-    const ended = this.options.onExecutionEnded;
+    const ended = this.options.onExecutionEndedOrPaused;
     const placeholders = new Set(
       result.placeholders.filter((p) => p.kind === 'execution').map((p) => p.executionId),
     );
     if (ended)
-      for (const e of result.executions) if (isTerminal(e.state) && !placeholders.has(e.id)) ended(e);
+      for (const e of result.executions)
+        if ((isTerminal(e.state) || e.state === 'PAUSED') && !placeholders.has(e.id)) ended(e);
     if (this.followers.size === 0) return;
     for (const e of result.executions) for (const l of this.followers.get(e.id) ?? []) l.execution?.(e);
     for (const t of result.taskRuns) for (const l of this.followers.get(t.executionId) ?? []) l.taskRun?.(t);

@@ -29,7 +29,7 @@ export default defineTask({
   aliases: ['io.kestra.plugin.core.flow.Dag', 'io.kestra.core.tasks.flows.Dag'],
   title: 'DAG',
   description:
-    'Runs `tasks`, each written `{task, dependsOn}`, in the order their dependencies give: a task starts as soon as every task it names in `dependsOn` has ended successfully (SUCCESS, WARNING or SKIPPED), `concurrent` at most at once (0, the default, means no limit). After a failure no new task starts, running ones finish, and `errors` run. A dependency on a task that is not in the dag, or a cycle, is refused when the flow is validated.',
+    'Runs `tasks`, each written `{task, dependsOn}`, in the order their dependencies give: a task starts as soon as every task it names in `dependsOn` has ended successfully (SUCCESS, WARNING or SKIPPED), `concurrent` at most at once (0, the default, means no limit). After a failure no new task starts, running ones finish, and `errors` run; `finally` runs after the tasks (and `errors`) whatever their state. A dependency on a task that is not in the dag, or a cycle, is refused when the flow is validated, naming the task.',
   properties: T.Object({
     tasks: T.Array(DagEntry, { minItems: 1 }),
     concurrent: T.Optional(T.Integer({ minimum: 0, default: 0 })),
@@ -107,7 +107,7 @@ export function dagProblems(entries: readonly DagEntry[]): PropertyProblem[] {
     if (unknown.length > 0)
       problems.push({
         path: `tasks.${i}.dependsOn`,
-        message: `depends on ${unknown.map((id) => `'${id}'`).join(', ')}, which ${unknown.length > 1 ? 'are' : 'is'} not a task of this dag`,
+        message: `task '${entry.task.id}' depends on ${unknown.map((id) => `'${id}'`).join(', ')}, which ${unknown.length > 1 ? 'are' : 'is'} not a task of this dag`,
       });
   });
   entries.forEach((entry, i) => {
@@ -115,7 +115,7 @@ export function dagProblems(entries: readonly DagEntry[]): PropertyProblem[] {
     if (cycle)
       problems.push({
         path: `tasks.${i}.dependsOn`,
-        message: `cyclic dependency: ${[...cycle, entry.task.id].join(' → ')}`,
+        message: `task '${entry.task.id}' depends on itself through a cycle: ${[...cycle, entry.task.id].join(' → ')}`,
       });
   });
   return problems;

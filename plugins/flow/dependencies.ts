@@ -12,7 +12,10 @@ import { TimeWindowSchema } from './time-window.js';
 
 export const StateSchema = T.Union(
   STATES.map((s) => T.Literal(s)),
-  { description: 'An execution state; only end states (SUCCESS, WARNING, FAILED, KILLED, CANCELLED) occur' },
+  {
+    description:
+      'An execution state; only end states (SUCCESS, WARNING, FAILED, KILLED, CANCELLED) and PAUSED occur',
+  },
 );
 
 const States = (description: string) => T.Array(StateSchema, { minItems: 1, description });
@@ -158,11 +161,17 @@ export const PreconditionsSchema = T.Object(
 
 type KestraCondition = { type: string; [key: string]: unknown } | string;
 
+/** The states a Flow trigger can react to: every end, and PAUSED. */
+export const endedOrPaused = (state: State): boolean => isTerminal(state) || state === 'PAUSED';
+
 /** The execution fields a match looks at. */
 type Ended = Pick<Execution, 'namespace' | 'flowId' | 'state' | 'labels'>;
 
-/** Tern's `dependsOn` counts SUCCESS unless told otherwise; Kestra's forms count every end. */
-export type StateDefault = 'SUCCESS' | 'ANY_END';
+/**
+ * Tern's `dependsOn` counts SUCCESS unless told otherwise; Kestra's forms
+ * count every end and PAUSED (the default `states` of Kestra's Flow trigger).
+ */
+export type StateDefault = 'SUCCESS' | 'ENDED_OR_PAUSED';
 
 /**
  * The end states that count: the dependency's own, else the trigger's, else
@@ -176,7 +185,7 @@ export function stateAllowed(
 ): boolean {
   if (trigger && !trigger.includes(state)) return false;
   const allowed = own ?? trigger;
-  if (!allowed) return fallback === 'ANY_END' ? isTerminal(state) : state === 'SUCCESS';
+  if (!allowed) return fallback === 'ENDED_OR_PAUSED' ? endedOrPaused(state) : state === 'SUCCESS';
   return allowed.includes(state);
 }
 

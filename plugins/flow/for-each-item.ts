@@ -5,6 +5,7 @@ import { Type as T } from '@sinclair/typebox';
 import { TaskError } from '../../protocol/errors.js';
 import { defineTask, type SubflowResult, type TaskContext, TaskList } from '../../protocol/plugin.js';
 import { isFailure } from '../../protocol/states.js';
+import { ScheduleDate, scheduleIso } from './schedule-date.js';
 import { readItems, splitLines, writeBatches } from './split-items.js';
 
 const Batch = T.Object(
@@ -29,7 +30,7 @@ export default defineTask({
   aliases: ['io.kestra.plugin.core.flow.ForEachItem', 'io.kestra.core.tasks.flows.ForEachItem'],
   title: 'For each item',
   description:
-    'Splits the file `items` (a stored file’s URI, or a FILE input; one item per line, such as JSON lines) into batches — `batch.rows` items each (1 by default), or `batch.bytes` bytes each, or `batch.partitions` batches — and starts one execution of the subflow `namespace`.`flowId` per batch, all at once. `inputs` are rendered per batch, with `taskrun.items` the URI of the batch’s file and `taskrun.iteration` its index. With `wait` (default true) the task waits for every execution and, with `transmitFailed` (default true), fails if one of them fails; `errors` run then. Outputs: `splits` (a file of the batches’ URIs), `numberOfBatches`, `iterations` (how many executions ended in each state) and `uri`, a file of the subflows’ outputs, one JSON line per batch in batch order (when they have outputs); as in Kestra, they are also read as `outputs.<id>_split.splits`, `outputs.<id>_items.iterations` and `outputs.<id>_merge.subflowOutputs`. When it failed, `executions` says which execution ran each batch, and a restart (or a retry) restarts the failed ones where they failed and keeps the others (`restartBehavior: RETRY_FAILED`, the default), or, with `NEW_EXECUTION`, starts every batch again; with `inheritLabels` each subflow execution gets this execution’s labels (not the `system.` ones), `labels` set over them.',
+    'Splits the file `items` (a stored file’s URI, or a FILE input; one item per line, such as JSON lines) into batches — `batch.rows` items each (1 by default), or `batch.bytes` bytes each, or `batch.partitions` batches — and starts one execution of the subflow `namespace`.`flowId` per batch, all at once. `inputs` are rendered per batch, with `taskrun.items` the URI of the batch’s file and `taskrun.iteration` its index. With `wait` (default true) the task waits for every execution and, with `transmitFailed` (default true), fails if one of them fails; `errors` run then. Outputs: `splits` (a file of the batches’ URIs), `numberOfBatches`, `iterations` (how many executions ended in each state) and `uri`, a file of the subflows’ outputs, one JSON line per batch in batch order (when they have outputs); as in Kestra, they are also read as `outputs.<id>_split.splits`, `outputs.<id>_items.iterations` and `outputs.<id>_merge.subflowOutputs`. When it failed, `executions` says which execution ran each batch, and a restart (or a retry) restarts the failed ones where they failed and keeps the others (`restartBehavior: RETRY_FAILED`, the default), or, with `NEW_EXECUTION`, starts every batch again; with `inheritLabels` each subflow execution gets this execution’s labels (not the `system.` ones), `labels` set over them; with `scheduleDate` the executions are created at once and start running at that date.',
   properties: T.Object({
     items: T.String({
       minLength: 1,
@@ -47,6 +48,7 @@ export default defineTask({
     transmitFailed: T.Optional(T.Boolean({ default: true })),
     inheritLabels: T.Optional(T.Boolean({ default: false })),
     restartBehavior: T.Optional(T.Union([T.Literal('RETRY_FAILED'), T.Literal('NEW_EXECUTION')])),
+    scheduleDate: T.Optional(ScheduleDate),
     errors: T.Optional(TaskList()),
   }),
   children: ['errors'],
@@ -86,6 +88,7 @@ export default defineTask({
       );
     const wait = props.wait ?? true;
     const labels = labelMap(props.labels);
+    const scheduleDate = scheduleIso(props.scheduleDate);
     const results = await Promise.all(
       uris.map((items, iteration) =>
         ctx.runSubflow({
@@ -100,6 +103,7 @@ export default defineTask({
           restartBehavior: props.restartBehavior ?? 'RETRY_FAILED',
           wait,
           key: String(iteration),
+          ...(scheduleDate !== undefined && { scheduleDate }),
         }),
       ),
     );

@@ -3,6 +3,7 @@ import { Type as T } from '@sinclair/typebox';
 import { TaskError } from '../../protocol/errors.js';
 import { defineTask } from '../../protocol/plugin.js';
 import { isFailure } from '../../protocol/states.js';
+import { ScheduleDate, scheduleIso } from './schedule-date.js';
 
 export default defineTask({
   type: 'subflow',
@@ -15,7 +16,7 @@ export default defineTask({
   ],
   title: 'Subflow',
   description:
-    "Starts an execution of another flow. With `wait` (default true) it waits, exposes the subflow's declared flow outputs as `outputs.<id>.outputs`, its `executionId` and end `state`, and fails when the subflow fails (unless `transmitFailed: false`). For a subflow that declares no outputs, Kestra's older `outputs` property names them, rendered in the subflow's execution once it has ended (`{{ outputs.<its task>.<output> }}`); a value that fails to render fails the task. `inheritLabels` passes this execution's labels on (not the `system.` ones); `labels` are set over them. When the task runs again after its subflow failed (the execution restarted, or the task retried), `restartBehavior: RETRY_FAILED` (default) restarts that subflow execution where it failed, `NEW_EXECUTION` starts a new one.",
+    "Starts an execution of another flow. With `wait` (default true) it waits, exposes the subflow's declared flow outputs as `outputs.<id>.outputs`, its `executionId` and end `state`, and fails when the subflow fails (unless `transmitFailed: false`). For a subflow that declares no outputs, Kestra's older `outputs` property names them, rendered in the subflow's execution once it has ended (`{{ outputs.<its task>.<output> }}`); a value that fails to render fails the task. `inheritLabels` passes this execution's labels on (not the `system.` ones); `labels` are set over them. When the task runs again after its subflow failed (the execution restarted, or the task retried), `restartBehavior: RETRY_FAILED` (default) restarts that subflow execution where it failed, `NEW_EXECUTION` starts a new one. With `scheduleDate` the subflow execution is created at once and stays CREATED until that date.",
   properties: T.Object({
     namespace: T.String(),
     flowId: T.String(),
@@ -32,6 +33,7 @@ export default defineTask({
           'When this task runs again after its subflow failed (a restart, a retry): restart that execution, or start a new one',
       }),
     ),
+    scheduleDate: T.Optional(ScheduleDate),
     outputs: T.Optional(
       T.Record(T.String(), T.Unknown(), {
         description:
@@ -65,6 +67,7 @@ export default defineTask({
       inheritLabels: props.inheritLabels ?? false,
       restartBehavior: props.restartBehavior ?? 'RETRY_FAILED',
       ...(props.outputs && { outputs: props.outputs }),
+      ...(props.scheduleDate !== undefined && { scheduleDate: scheduleIso(props.scheduleDate) }),
     });
     const outputs = { executionId: result.executionId, state: result.state, outputs: result.outputs };
     if ((props.wait ?? true) && isFailure(result.state) && (props.transmitFailed ?? true)) {

@@ -87,7 +87,7 @@ export function triggerGroups(props: GroupProps, evaluate: EvaluateFor): Group[]
       members: [
         ...(pre.flows ?? []).map((dep) => ({
           key: dependencyKey(dep),
-          test: (e: Execution) => satisfies(e, dep, props.states, 'ANY_END'),
+          test: (e: Execution) => satisfies(e, dep, props.states, 'ENDED_OR_PAUSED'),
         })),
         ...(pre.where ?? []).map((f) => ({ key: `where:${f.id}`, test: filterTest(f, evaluate) })),
       ],

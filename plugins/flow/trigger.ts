@@ -3,10 +3,11 @@ import { Type as T } from '@sinclair/typebox';
 import { parseShortOrIsoDuration } from '../../protocol/duration.js';
 import type { Execution } from '../../protocol/execution.js';
 import { defineTrigger, type PropertyProblem, type TriggerContext } from '../../protocol/plugin.js';
-import { isTerminal, type State } from '../../protocol/states.js';
+import type { State } from '../../protocol/states.js';
 import {
   conditionsFilter,
   DependencySchema,
+  endedOrPaused,
   executionConditions,
   FlowConditionSchema,
   isGroupCondition,
@@ -33,11 +34,14 @@ export default defineTrigger({
   aliases: ['io.kestra.plugin.core.trigger.Flow', 'io.kestra.core.models.triggers.types.Flow'],
   title: 'Flow ended',
   description:
-    "Starts the flow when executions of other flows end. `dependsOn` lists them (namespace, flowId, end `states` — SUCCESS unless said otherwise —, labels); with several, `mode: ALL` (default) waits until each has ended within `window` (default 1 day), `ANY` starts on each, `AT_LEAST` once `minSatisfied` have. Kestra's forms are read too, where every end state counts unless `states` say otherwise: `preconditions` (`flows`, and `where` filters on FLOW_ID, NAMESPACE, STATE, LABEL or an EXPRESSION, all to be met within `timeWindow`: DURATION_WINDOW — the default, 1 day from midnight UTC —, SLIDING_WINDOW, DAILY_TIME_DEADLINE or DAILY_TIME_WINDOW; met ones are forgotten once it fired unless `resetOnSuccess: false`), the ExecutionFlow, ExecutionStatus and ExecutionNamespace `conditions`, which every end must pass, and the MultipleCondition and ExecutionFilters `conditions`, whose named conditions must each be met within their window (`sla`, `timeSLA` or `timeWindow`, or the older `window` and `windowAdvance`). An EXPRESSION sees the ended execution as `trigger.*` and its flow outputs as `outputs`. On the hub it sees the hub's executions and those its agents report; on an agent, the agent's own. The execution sees `trigger.executionId`, `trigger.namespace`, `trigger.flowId`, `trigger.flowRevision`, `trigger.state`, `trigger.outputs` (merged over the window with several dependencies), `trigger.labels`, `trigger.startDate`, `trigger.endDate` and `trigger.agentId`.",
+    "Starts the flow when executions of other flows end, or pause. `dependsOn` lists them (namespace, flowId, end `states` — SUCCESS unless said otherwise —, labels); with several, `mode: ALL` (default) waits until each has ended within `window` (default 1 day), `ANY` starts on each, `AT_LEAST` once `minSatisfied` have. Kestra's forms are read too, where every end state and PAUSED count unless `states` say otherwise, as in Kestra: `preconditions` (`flows`, and `where` filters on FLOW_ID, NAMESPACE, STATE, LABEL or an EXPRESSION, all to be met within `timeWindow`: DURATION_WINDOW — the default, 1 day from midnight UTC —, SLIDING_WINDOW, DAILY_TIME_DEADLINE or DAILY_TIME_WINDOW; met ones are forgotten once it fired unless `resetOnSuccess: false`), the ExecutionFlow, ExecutionStatus and ExecutionNamespace `conditions`, which every end must pass, and the MultipleCondition and ExecutionFilters `conditions`, whose named conditions must each be met within their window (`sla`, `timeSLA` or `timeWindow`, or the older `window` and `windowAdvance`). An EXPRESSION sees the ended execution as `trigger.*` and its flow outputs as `outputs`. On the hub it sees the hub's executions and those its agents report; on an agent, the agent's own. The execution sees `trigger.executionId`, `trigger.namespace`, `trigger.flowId`, `trigger.flowRevision`, `trigger.state`, `trigger.outputs` (merged over the window with several dependencies), `trigger.labels`, `trigger.startDate`, `trigger.endDate` and `trigger.agentId`.",
   properties: T.Object({
     dependsOn: T.Optional(T.Array(DependencySchema, { minItems: 1, description: 'The upstream flows' })),
     states: T.Optional(
-      T.Array(StateSchema, { minItems: 1, description: 'End states that count, for every dependency' }),
+      T.Array(StateSchema, {
+        minItems: 1,
+        description: 'End states (and PAUSED) that count, for every dependency',
+      }),
     ),
     mode: T.Optional(
       T.Union([T.Literal('ALL'), T.Literal('ANY'), T.Literal('AT_LEAST')], {
@@ -94,9 +98,12 @@ export default defineTrigger({
       ]),
     ];
     for (const [path, list] of stateLists) {
-      const never = (list ?? []).filter((s) => !isTerminal(s as State));
+      const never = (list ?? []).filter((s) => !endedOrPaused(s as State));
       if (never.length > 0)
-        problems.push({ path, message: `${never.join(', ')}: only end states can start a flow here` });
+        problems.push({
+          path,
+          message: `${never.join(', ')}: only end states and PAUSED can start a flow here`,
+        });
     }
     if (props.mode === 'AT_LEAST' && props.minSatisfied === undefined)
       problems.push({ path: 'minSatisfied', message: 'mode AT_LEAST needs `minSatisfied`' });
@@ -138,12 +145,12 @@ class FlowListener {
       executionConditions(props.conditions),
       props.states,
       this.groups.length === 0,
-      props.dependsOn ? 'SUCCESS' : 'ANY_END',
+      props.dependsOn ? 'SUCCESS' : 'ENDED_OR_PAUSED',
     );
   }
 
   start() {
-    const off = this.ctx.host.onExecutionEnd((e) => {
+    const off = this.ctx.host.onExecutionEndOrPause((e) => {
       this.queue = this.queue
         .then(() => this.ended(e))
         .catch((err: unknown) => this.ctx.logger.error(`flow trigger failed: ${(err as Error).message}`));

@@ -65,6 +65,8 @@ export interface StartOptions {
   attemptNumber?: number;
   /** Use this id instead of a new one (a hub command names the execution it asks for). */
   executionId?: string;
+  /** Kestra's `scheduleDate`: the execution is stored CREATED and starts running at that time (ISO-8601). */
+  scheduleDate?: string;
   /** Called once the execution has ended, whatever its state (before `wait` resolves). */
   onEnd?: (execution: Execution) => void;
   /**
@@ -108,6 +110,8 @@ export class Engine implements EngineCore {
   private readonly active = new Map<string, Active>();
   private readonly running = new Map<string, number>();
   private readonly queues = new Map<string, ExecutionRun[]>();
+  /** Executions paused and already told to the plugin host, until they move on. */
+  private readonly toldPaused = new Set<string>();
   private lastMs = -1;
   private lastIso = '';
   /** The second of `lastIso`, and its text up to the milliseconds ('2026-12-04T23:03:29.'). */
@@ -167,6 +171,7 @@ export class Engine implements EngineCore {
       parentExecutionId: options.parentExecutionId ?? null,
       agentId: this.agent?.id ?? null,
       startDate: this.nowIso(),
+      ...(options.scheduleDate !== undefined && { scheduleDate: options.scheduleDate }),
       stage: 'tasks',
     };
     this.saveExecution(execution);
@@ -390,10 +395,27 @@ export class Engine implements EngineCore {
     return this.lastIso;
   }
 
+  /**
+   * Tells the plugin host of an execution that has just ended or paused, once
+   * per transition: an execution is saved many times in the same state.
+   */
+  private tellEndOrPause(execution: Execution): void {
+    const { id, state } = execution;
+    if (state !== 'PAUSED' && !isTerminal(state)) {
+      this.toldPaused.delete(id);
+      return;
+    }
+    if (state === 'PAUSED') {
+      if (this.toldPaused.has(id)) return;
+      this.toldPaused.add(id);
+    } else this.toldPaused.delete(id);
+    this.host.executionEndedOrPaused(execution);
+  }
+
   saveExecution(execution: Execution): void {
     this.store.saveExecution(execution);
     for (const l of this.listeners) l.execution?.(execution);
-    if (isTerminal(execution.state)) this.host.executionEnded(execution);
+    this.tellEndOrPause(execution);
   }
 
   saveTaskRun(taskRun: TaskRun, execution: Execution): void {
@@ -452,6 +474,7 @@ export class Engine implements EngineCore {
         // The child stores what it is given: the parent's secrets in it are masked there too, and still used.
         secrets: parent.secrets.within({ inputs: request.inputs, labels: request.labels }),
         parentExecutionId: parent.execution.id,
+        ...(request.scheduleDate !== undefined && { scheduleDate: request.scheduleDate }),
         trigger: {
           executionId: parent.execution.id,
           namespace: parent.execution.namespace,

@@ -288,6 +288,11 @@ export class ExecutionRun {
     const e = this.execution;
     if (e.state === 'KILLING') return this.finish('KILLED');
     if (this.resumed) await this.readErrorLines();
+    // Scheduled for later: CREATED until then (a restart waits again for the stored date); a kill ends the wait.
+    if (e.state === 'CREATED' && e.scheduleDate !== undefined) {
+      await this.sleepUntil(Date.parse(e.scheduleDate), this.killAbort);
+      if (this.killAbort.aborted) return this.finish('KILLED');
+    }
     this.updateExecution({ state: 'RUNNING' });
     const timer = this.startFlowTimeout();
     const slaTimer = this.startSlaTimer();
@@ -550,8 +555,11 @@ export class ExecutionRun {
         attempt.state = outcome.state;
         this.keepOutputs(tr, outcome.outputs);
         if (scope.abort.killed) return this.endTaskRun(tr, 'KILLED');
-        if (outcome.state !== 'FAILED' && outcome.state !== 'CANCELLED')
+        if (outcome.state !== 'FAILED' && outcome.state !== 'CANCELLED') {
+          if (isFailure(await this.runFinally(tr, task, def, scope)))
+            return this.failTaskRun(tr, task, 'a finally task failed');
           return this.endTaskRun(tr, settled(task, outcome.state));
+        }
       } else {
         attempt.state = outcome.killed ? 'KILLED' : 'FAILED';
         attempt.error = this.secrets.text(outcome.error);
@@ -567,12 +575,29 @@ export class ExecutionRun {
         const handlers = task.errors;
         if (Array.isArray(handlers) && handlers.length > 0 && !def.children.includes('errors'))
           await this.runChildren(tr, scope, scope.abort, scope.deadline, handlers as Task[]);
+        await this.runFinally(tr, task, def, scope);
         return this.failTaskRun(tr, task, failure);
       }
       await this.waitForRetry(tr, policy, delay, scope.abort);
       if (scope.abort.aborted) return this.abortedTaskRun(tr, task, scope.abort);
       this.forgetChildren(tr);
     }
+  }
+
+  /**
+   * A flowable's own `finally` tasks, as in Kestra: run once its children (and
+   * `errors`) have ended, whatever their state, unless it was killed or aborted.
+   */
+  private async runFinally(tr: TaskRun, task: Task, def: AnyTaskDefinition, scope: Scope): Promise<State> {
+    const tasks = task.finally;
+    if (
+      !Array.isArray(tasks) ||
+      tasks.length === 0 ||
+      def.children.includes('finally') ||
+      scope.abort.aborted
+    )
+      return 'SUCCESS';
+    return this.runChildren(tr, scope, scope.abort, scope.deadline, tasks as Task[]);
   }
 
   /** Drops a flowable's child task runs (and theirs), so that a retry runs them afresh. */

@@ -35,17 +35,17 @@ export class RuntimeHost implements PluginHost {
     return resource as R;
   }
 
-  onExecutionEnd(listener: (execution: Execution) => void): () => void {
+  onExecutionEndOrPause(listener: (execution: Execution) => void): () => void {
     this.endListeners.add(listener);
     return () => this.endListeners.delete(listener);
   }
 
   /**
-   * Tells the plugins listening that an execution ended: the engine calls it
-   * for its own; the hub also for those its agents report. A listener that
+   * Tells the plugins listening that an execution ended or paused: the engine
+   * calls it for its own; the hub also for those its agents report. A listener that
    * throws is skipped. Listeners get a copy: the engine keeps changing its own.
    */
-  executionEnded(execution: Execution): void {
+  executionEndedOrPaused(execution: Execution): void {
     if (this.endListeners.size === 0) return;
     const copy = structuredClone(execution);
     for (const listener of this.endListeners) {

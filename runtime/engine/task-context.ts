@@ -149,6 +149,11 @@ export class EngineTaskContext implements TaskContext {
     return core.renderer.render(value, vars, run.functions(), bounds);
   }
 
+  renderText(template: string): string {
+    const { core, run, variables, bounds } = this.parts;
+    return core.renderer.renderText(template, variables, run.functions(), bounds);
+  }
+
   runTasks(tasks: readonly Task[], options?: RunTasksOptions): Promise<State> {
     const { run, taskRun, scope, abort, bounds } = this.parts;
     return run.runChildren(taskRun, scope, abort, bounds.deadline, tasks, options);

@@ -54,7 +54,7 @@ it("renders a Subflow's older `outputs` in its subflow's execution on the agent"
   expect((await r.agent.engine.wait('ex-sub')).state).toBe('SUCCESS');
   await r.agent.store.flush();
   const parent = await r.agent.store.getExecution('ex-sub');
-  expect(parent?.execution.outputs).toEqual({ fahrenheit: 68 });
+  expect(parent?.execution.outputs).toEqual({ fahrenheit: '68' });
   const call = parent?.taskRuns.find((t) => t.taskId === 'call');
   const child = await r.agent.store.getExecution(call?.outputs.executionId as string);
   expect(child?.execution.labels).toMatchObject({ site: 'north' });

@@ -4,8 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { builtinRegistry } from '../../plugins/builtin.js';
-import type { TaskRun } from '../../protocol/execution.js';
+import type { Execution, TaskRun } from '../../protocol/execution.js';
 import { parseFlow } from '../../runtime/flow-loader.js';
+import { ManualClock } from '../support/clock.js';
 import { trackConcurrency } from '../support/concurrency.js';
 import { type EngineFixture, engineFixture } from '../support/engine.js';
 
@@ -25,9 +26,14 @@ function problems(yaml: string): string[] {
 }
 
 /** Stops the process of `before` (its store closes) and recovers its executions in a new one. */
-async function restart(before: EngineFixture, dir: string, flows: string[]): Promise<void> {
+async function restart(
+  before: EngineFixture,
+  dir: string,
+  flows: string[],
+  clock?: ManualClock,
+): Promise<void> {
   before.store.close();
-  fx = engineFixture({ dir });
+  fx = engineFixture({ dir, clock });
   for (const flow of flows) fx.flow(flow);
   await fx.engine.recover();
 }
@@ -103,6 +109,67 @@ tasks:
     expect(r.run('handler').state).toBe('SUCCESS');
   });
 
+  it('runs its errors and then its finally when a task fails, as Kestra does', async () => {
+    const r = await fx.run(`
+id: dag-finally
+namespace: test
+tasks:
+  - id: graph
+    type: io.kestra.plugin.core.flow.Dag
+    tasks:
+      - task: { id: broken, type: fail, errorMessage: boom }
+    errors:
+      - { id: handler, type: log, message: handled }
+    finally:
+      - { id: cleanup, type: log, message: "cleanup after {{ outputs.handler is defined }}" }
+  - { id: after, type: log, message: never }
+`);
+    expect(r.execution.state).toBe('FAILED');
+    expect(r.run('graph').state).toBe('FAILED');
+    const [handler, cleanup] = [r.run('handler'), r.run('cleanup')];
+    expect(handler.state).toBe('SUCCESS');
+    expect(cleanup.state).toBe('SUCCESS');
+    expect(cleanup.parentTaskRunId).toBe(r.run('graph').id);
+    expect(ms(cleanup.startDate)).toBeGreaterThanOrEqual(ms(handler.endDate));
+    expect(ms(r.run('graph').endDate)).toBeGreaterThanOrEqual(ms(cleanup.endDate));
+    expect(r.taskRuns.some((t) => t.taskId === 'after')).toBe(false);
+  });
+
+  it('runs its finally after a success too, and fails when a finally task fails', async () => {
+    const ok = await fx.run(`
+id: dag-finally-ok
+namespace: test
+tasks:
+  - id: graph
+    type: dag
+    tasks:
+      - task: { id: work, type: log, message: work }
+    errors:
+      - { id: handler, type: log, message: never }
+    finally:
+      - { id: cleanup, type: log, message: cleanup }
+`);
+    expect(ok.execution.state).toBe('SUCCESS');
+    expect(ok.run('cleanup').state).toBe('SUCCESS');
+    expect(ok.taskRuns.some((t) => t.taskId === 'handler')).toBe(false);
+
+    const bad = await fx.run(`
+id: dag-finally-fails
+namespace: test
+tasks:
+  - id: graph
+    type: dag
+    tasks:
+      - task: { id: work, type: log, message: work }
+    finally:
+      - { id: cleanup, type: fail, errorMessage: cleanup broke }
+`);
+    expect(bad.execution.state).toBe('FAILED');
+    expect(bad.run('work').state).toBe('SUCCESS');
+    expect(bad.run('graph').state).toBe('FAILED');
+    expect(bad.run('graph').error).toBe('a finally task failed');
+  });
+
   it('refuses at validation a dependency on an unknown task and a cycle', () => {
     const found = problems(`
 id: dag-bad
@@ -119,9 +186,11 @@ tasks:
         dependsOn: [b]
 `);
     expect(found).toContain(
-      "tasks[0].tasks[1].dependsOn: depends on 'ghost', which is not a task of this dag",
+      "tasks[0].tasks[1].dependsOn: task 'b' depends on 'ghost', which is not a task of this dag",
     );
-    expect(found).toContain('tasks[0].tasks[0].dependsOn: cyclic dependency: a → c → b → a');
+    expect(found).toContain(
+      "tasks[0].tasks[0].dependsOn: task 'a' depends on itself through a cycle: a → c → b → a",
+    );
   });
 
   it('checks the ids of its nested tasks like any other', () => {
@@ -205,7 +274,7 @@ namespace: test
 tasks:
   - id: loop
     type: io.kestra.plugin.core.flow.WaitFor
-    condition: "{{ outputs.count.value == 3 }}"
+    condition: "{{ outputs.count.value == '3' }}"
     checkFrequency: { interval: PT0.01S }
     tasks:
       - id: count
@@ -218,7 +287,11 @@ tasks:
 `);
     expect(r.execution.state).toBe('SUCCESS');
     expect(r.run('loop').outputs).toEqual({ iterationCount: 3 });
-    expect(r.taskRuns.filter((t) => t.taskId === 'count').map((t) => t.outputs.value)).toEqual([1, 2, 3]);
+    expect(r.taskRuns.filter((t) => t.taskId === 'count').map((t) => t.outputs.value)).toEqual([
+      '1',
+      '2',
+      '3',
+    ]);
     expect(r.messages('seen')).toEqual(['iteration 1', 'iteration 2', 'iteration 3']);
     expect(r.messages('after')).toEqual(['after 3 with 3']);
   });
@@ -536,6 +609,104 @@ tasks:
     expect(r.run('each').error).toBe(
       "items: 'orders.jsonl' is neither the URI of a stored file (a task's output file) nor a FILE input's file",
     );
+  });
+});
+
+describe('scheduleDate of forEachItem and subflow', () => {
+  /** A flow calling `test.items.later` as a subflow scheduled at `date`. */
+  const caller = (id: string, date: string) => `id: ${id}
+namespace: test
+tasks:
+  - id: call
+    type: io.kestra.plugin.core.flow.Subflow
+    namespace: test.items
+    flowId: later
+    scheduleDate: "${date}"
+`;
+
+  it('creates the subflow executions at once, CREATED until the date, and waits for them', async () => {
+    await fx.close();
+    const clock = new ManualClock('2030-01-01T08:00:00Z');
+    fx = engineFixture({ clock });
+    fx.flow(`
+id: later
+namespace: test.items
+inputs:
+  - { id: items, type: STRING }
+tasks:
+  - { id: seen, type: log, message: "{{ inputs.items }}" }
+`);
+    const parent = fx.flow(`
+id: scheduled
+namespace: test
+tasks:
+  - id: extract
+    type: shell
+    commands: ['printf "a\\nb\\n" > items.txt']
+    outputFiles: [items.txt]
+  - id: each
+    type: io.kestra.plugin.core.flow.ForEachItem
+    items: "{{ outputs.extract.outputFiles['items.txt'] }}"
+    namespace: test.items
+    flowId: later
+    scheduleDate: "2030-01-01T10:00:00+01:00[Europe/Paris]"
+    inputs:
+      items: "{{ taskrun.items }}"
+`);
+    // The subflow executions as last saved, by id.
+    const latest = new Map<string, Execution>();
+    fx.engine.on({ execution: (e) => void (e.flowId === 'later' && latest.set(e.id, { ...e })) });
+    const children = () => [...latest.values()];
+    const started = await fx.engine.start(parent);
+    await vi.waitFor(() => expect(children()).toHaveLength(2), { timeout: 10_000 });
+    for (const child of children()) {
+      expect(child.state).toBe('CREATED');
+      expect(child.scheduleDate).toBe('2030-01-01T09:00:00.000Z');
+    }
+    await clock.advanceTo('2030-01-01T08:59:59Z');
+    expect(children().map((e) => e.state)).toEqual(['CREATED', 'CREATED']);
+    await clock.advanceTo('2030-01-01T09:00:00Z');
+    await fx.engine.wait(started.id);
+    const done = await fx.finished(started.id);
+    expect(done.execution.state).toBe('SUCCESS');
+    expect(done.run('each').outputs.iterations).toEqual({ SUCCESS: 2 });
+    expect(children().map((e) => e.state)).toEqual(['SUCCESS', 'SUCCESS']);
+  });
+
+  it('keeps a scheduled subflow execution CREATED across a restart, until its date', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tern-schedule-restart-'));
+    const flows = [
+      'id: later\nnamespace: test.items\ntasks:\n  - { id: seen, type: log, message: hi }\n',
+      caller('caller', '2030-01-01T09:00:00Z'),
+    ];
+    try {
+      await fx.close();
+      const before = engineFixture({ dir, clock: new ManualClock('2030-01-01T08:00:00Z') });
+      before.flow(flows[0]!);
+      const started = await before.engine.start(before.flow(flows[1]!));
+      const childId = async (on: EngineFixture) =>
+        (await on.finished(started.id)).taskRuns.find((t) => t.taskId === 'call')?.outputs.executionId as
+          | string
+          | undefined;
+      await vi.waitFor(async () => expect(await childId(before)).toBeDefined(), { timeout: 10_000 });
+      const id = (await childId(before))!;
+      // The process stops here, the subflow execution waiting for its date.
+      const clock = new ManualClock('2030-01-01T08:30:00Z');
+      await restart(before, dir, flows, clock);
+      expect((await fx.finished(id)).execution.state).toBe('CREATED');
+      await clock.advanceTo('2030-01-01T09:00:00Z');
+      expect((await fx.engine.wait(started.id)).state).toBe('SUCCESS');
+      expect((await fx.finished(id)).execution.state).toBe('SUCCESS');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('fails naming a scheduleDate that is no date', async () => {
+    fx.flow('id: later\nnamespace: test.items\ntasks:\n  - { id: seen, type: log, message: hi }\n');
+    const r = await fx.run(caller('bad-schedule', 'next tuesday'));
+    expect(r.execution.state).toBe('FAILED');
+    expect(r.run('call').error).toBe("scheduleDate: 'next tuesday' is not a date (ISO-8601 expected)");
   });
 });
 

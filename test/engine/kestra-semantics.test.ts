@@ -124,6 +124,38 @@ tasks:
     expect(r.run('branches').state).toBe('FAILED');
     expect(r.execution.state).toBe('FAILED');
   });
+
+  it('runs the finally of a flowable after its errors, and after a success', async () => {
+    const r = await fx.run(`
+id: flowable-finally
+namespace: test
+tasks:
+  - id: failing
+    type: io.kestra.plugin.core.flow.Sequential
+    allowFailure: true
+    tasks:
+      - { id: boom, type: fail }
+    errors:
+      - { id: handler, type: log, message: handled }
+    finally:
+      - { id: cleanup, type: log, message: cleaned }
+  - id: passing
+    type: io.kestra.plugin.core.flow.If
+    condition: "{{ true }}"
+    then:
+      - { id: work, type: log, message: work }
+    finally:
+      - { id: always, type: log, message: always }
+`);
+    expect(r.run('failing').state).toBe('WARNING');
+    expect(r.run('cleanup').parentTaskRunId).toBe(r.run('failing').id);
+    expect(Date.parse(r.run('cleanup').startDate)).toBeGreaterThanOrEqual(
+      Date.parse(r.run('handler').endDate ?? ''),
+    );
+    expect(r.run('passing').state).toBe('SUCCESS');
+    expect(r.run('always').state).toBe('SUCCESS');
+    expect(r.execution.state).toBe('WARNING');
+  });
 });
 
 describe('pause', () => {

@@ -96,6 +96,36 @@ tasks:
   });
 });
 
+describe('debug.Return', () => {
+  it('gives its rendered format as text, as Kestra does, even for a single expression', async () => {
+    const r = await fx.run(`
+id: returns
+namespace: test
+tasks:
+  - { id: sum, type: io.kestra.plugin.core.debug.Return, format: "{{ 1 + 2 }}" }
+  - { id: decimal, type: io.kestra.plugin.core.debug.Return, format: "{{ 1.5 + 1.5 }}" }
+  - { id: list, type: io.kestra.plugin.core.debug.Return, format: "{{ [1, 'a'] }}" }
+  - { id: map, type: io.kestra.core.tasks.debugs.Return, format: "{{ {'a': true} }}" }
+  - { id: literal, type: io.kestra.plugin.core.debug.Return, format: 42 }
+  - { id: mixed, type: io.kestra.plugin.core.debug.Return, format: "sum {{ outputs.sum.value }}" }
+  - id: compare
+    type: io.kestra.plugin.core.debug.Return
+    format: "{{ outputs.sum.value == '3' }} {{ outputs.sum.value == 3 }}"
+`);
+    expect(r.execution.state).toBe('SUCCESS');
+    const value = (id: string) => r.run(id).outputs.value;
+    expect(['sum', 'decimal', 'list', 'map', 'literal', 'mixed', 'compare'].map(value)).toEqual([
+      '3',
+      '3.0',
+      '[1,"a"]',
+      '{"a":true}',
+      '42',
+      'sum 3',
+      'true false',
+    ]);
+  });
+});
+
 describe('state.Set, state.Get and state.Delete', () => {
   const setFlow = `
 id: states

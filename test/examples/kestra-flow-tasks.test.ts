@@ -75,8 +75,8 @@ describe('examples/kestra flowable tasks', () => {
   it("flow-subflow-outputs picks the subflow's outputs in the subflow's execution", async () => {
     const r = await run('flow-subflow-outputs');
     expect(r.state).toBe('SUCCESS');
-    expect(r.outputs).toEqual({ fahrenheit: 68 });
-    expect(only(r, 'call').outputs).toMatchObject({ state: 'SUCCESS', outputs: { fahrenheit: 68 } });
+    expect(r.outputs).toEqual({ fahrenheit: '68' });
+    expect(only(r, 'call').outputs).toMatchObject({ state: 'SUCCESS', outputs: { fahrenheit: '68' } });
   });
 
   it('flow-each-sequential-json gives map items as JSON text', async () => {

@@ -74,6 +74,34 @@ tasks:
     message: "{{ trigger.namespace }}.{{ trigger.flowId }} {{ trigger.state }}"
 `;
 
+/** Kestra's form: an execution of the agent's approval flow waits at its Pause. */
+const PAUSED_ALERT = `id: paused-alert
+namespace: ops
+triggers:
+  - id: approval-waits
+    type: io.kestra.plugin.core.trigger.Flow
+    conditions:
+      - type: io.kestra.plugin.core.condition.ExecutionFlowCondition
+        namespace: plant
+        flowId: approve
+      - type: io.kestra.plugin.core.condition.ExecutionStatusCondition
+        in: [PAUSED]
+tasks:
+  - id: notify
+    type: log
+    message: "{{ trigger.flowId }} waits on {{ trigger.agentId }}"
+`;
+
+const APPROVE = `id: approve
+namespace: plant
+runsOn:
+  labels:
+    site: plant
+tasks:
+  - id: wait
+    type: io.kestra.plugin.core.flow.Pause
+`;
+
 const failing = (namespace: string, id: string, runsOn = '') => `id: ${id}
 namespace: ${namespace}
 ${runsOn}tasks:
@@ -91,6 +119,8 @@ beforeAll(async () => {
   hub = await startTestHub(join(root, 'hub'), ADMIN);
   await call('POST', '/flows', { yaml: TICKET });
   await call('POST', '/flows', { yaml: ALERT });
+  await call('POST', '/flows', { yaml: PAUSED_ALERT });
+  await call('POST', '/flows', { yaml: APPROVE });
   await call('POST', '/flows', { yaml: failing('ops', 'nightly') });
   await call('POST', '/flows', { yaml: failing('plant', 'upload', 'runsOn:\n  labels:\n    site: plant\n') });
   const { token } = await call('POST', '/agents', { json: { id: 'gw-plant', labels: { site: 'plant' } } });
@@ -101,14 +131,21 @@ beforeAll(async () => {
     dataDir: join(root, 'gw-plant'),
     sync: { reconnectMinMs: 20, reconnectMaxMs: 200, lingerMs: 1 },
   });
-  await eventually(() => expect(agent.appliedFlows().map((f) => f.id)).toEqual(['upload']));
+  await eventually(() =>
+    expect(
+      agent
+        .appliedFlows()
+        .map((f) => f.id)
+        .sort(),
+    ).toEqual(['approve', 'upload']),
+  );
   await eventually(() =>
     expect(
       hub.triggers
         .list()
         .map((t) => t.flowId)
         .sort(),
-    ).toEqual(['alert', 'ticket']),
+    ).toEqual(['alert', 'paused-alert', 'ticket']),
   );
 }, 60_000);
 
@@ -145,6 +182,20 @@ describe('hub flow triggers', () => {
       const alerts = (await tickets('alert')).map((e) => `${e.trigger?.flowId} ${e.trigger?.state}`);
       // The agent's upload failed (the test before); the hub's nightly is in namespace ops.
       expect(alerts).toEqual(['upload FAILED']);
+    }, 20_000);
+  });
+
+  it('start when an agent reports that its execution paused, for a Kestra trigger on PAUSED', async () => {
+    const { executionIds } = await call('POST', '/executions/plant/approve?agent=gw-plant');
+    await eventually(async () => {
+      const [waiting, ...more] = await tickets('paused-alert');
+      expect(more).toEqual([]);
+      expect(waiting?.trigger).toMatchObject({
+        executionId: executionIds[0],
+        flowId: 'approve',
+        state: 'PAUSED',
+        agentId: 'gw-plant',
+      });
     }, 20_000);
   });
 });

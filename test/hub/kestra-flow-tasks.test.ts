@@ -78,9 +78,9 @@ describeApi('Kestra flowable tasks on the hub', (hub) => {
   it("renders a Subflow's older `outputs` in the subflow's execution, which inherits the labels", async () => {
     const { execution, runs } = await run('flow-subflow-outputs');
     expect(execution.state).toBe('SUCCESS');
-    expect(execution.outputs).toEqual({ fahrenheit: 68 });
+    expect(execution.outputs).toEqual({ fahrenheit: '68' });
     const [call] = runs('call');
-    expect(call?.outputs).toMatchObject({ state: 'SUCCESS', outputs: { fahrenheit: 68 } });
+    expect(call?.outputs).toMatchObject({ state: 'SUCCESS', outputs: { fahrenheit: '68' } });
     const child = await hub().call('GET', `/executions/${call?.outputs.executionId}`);
     expect(child.body.labels).toMatchObject({ site: 'north', 'system.correlationId': execution.id });
   });

@@ -79,6 +79,7 @@ export function testContext(overrides: Partial<TaskContext> = {}): TestContext {
     },
     secret: () => undefined,
     render: (value) => value,
+    renderText: (template) => template,
     runTasks: async () => {
       throw new Error('runTasks is not available in a stand-alone test context');
     },

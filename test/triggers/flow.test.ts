@@ -160,6 +160,69 @@ describe('flow trigger: Kestra forms', () => {
     await eventually(() => expect(startedBy(r)).toEqual(['extract FAILED']));
   });
 
+  it('fires when an upstream execution pauses, with ExecutionStatus in PAUSED, as Kestra does', async () => {
+    const r = await rig(
+      downstream(`    type: io.kestra.plugin.core.trigger.Flow
+    conditions:
+      - type: io.kestra.plugin.core.condition.ExecutionFlowCondition
+        namespace: test.flow
+        flowId: approval
+      - type: io.kestra.plugin.core.condition.ExecutionStatusCondition
+        in: [PAUSED]
+`),
+    );
+    const approval = r.fx.flow(`id: approval
+namespace: test.flow
+tasks:
+  - { id: first, type: io.kestra.plugin.core.flow.Pause }
+  - { id: second, type: io.kestra.plugin.core.flow.Pause }
+  - { id: done, type: log, message: done }
+`);
+    const execution = await r.fx.engine.start(approval);
+    await eventually(() => expect(startedBy(r)).toEqual(['approval PAUSED']));
+    expect(r.started.find((e) => e.flowId === 'after')?.trigger).toMatchObject({
+      executionId: execution.id,
+      state: 'PAUSED',
+      endDate: null,
+    });
+    await r.fx.engine.resume(execution.id);
+    await eventually(async () =>
+      expect((await r.fx.store.getExecution(execution.id))?.execution.state).toBe('PAUSED'),
+    );
+    await r.fx.engine.resume(execution.id);
+    expect((await r.fx.finished(execution.id)).execution.state).toBe('SUCCESS');
+    // Its end does not count: only PAUSED does here.
+    expect(startedBy(r)).toEqual(['approval PAUSED']);
+  });
+
+  it('evaluates PAUSED by default with Kestra forms, but not with dependsOn (SUCCESS unless told)', async () => {
+    const r = await rig(
+      downstream(`    type: io.kestra.plugin.core.trigger.Flow
+    preconditions:
+      id: gate
+      flows:
+        - { namespace: test.flow, flowId: gate }
+`),
+      downstream(
+        `    type: flow
+    dependsOn:
+      - { namespace: test.flow, flowId: gate }
+`,
+        'tern-form',
+      ),
+    );
+    const gate = r.fx.flow(`id: gate
+namespace: test.flow
+tasks:
+  - { id: hold, type: io.kestra.plugin.core.flow.Pause }
+`);
+    const execution = await r.fx.engine.start(gate);
+    await eventually(() => expect(startedBy(r)).toEqual(['gate PAUSED']));
+    await r.fx.engine.resume(execution.id);
+    await eventually(() => expect(startedBy(r, 'tern-form')).toEqual(['gate SUCCESS']));
+    await eventually(() => expect(startedBy(r)).toEqual(['gate PAUSED', 'gate SUCCESS']));
+  });
+
   it('reads ExecutionNamespace with a prefix comparison', async () => {
     const r = await rig(
       downstream(`    type: flow
@@ -351,7 +414,7 @@ describe('flow trigger validation', () => {
   it('refuses states no end can have', () => {
     expect(
       problems('    type: flow\n    dependsOn:\n      - flowId: x\n        states: [RUNNING]\n'),
-    ).toEqual(['triggers[0].dependsOn[0].states: RUNNING: only end states can start a flow here']);
+    ).toEqual(['triggers[0].dependsOn[0].states: RUNNING: only end states and PAUSED can start a flow here']);
   });
 
   it('checks Kestra time windows', () => {
