@@ -126,6 +126,7 @@ function kindIndex<D>(slots: readonly Slot<D>[], kind: string) {
   };
 }
 
+/** The registry over both kinds' slots: what {@link createRegistry} and {@link createLazyRegistry} share. */
 function registryOf(
   tasks: readonly Slot<AnyTaskDefinition>[],
   triggers: readonly Slot<AnyTriggerDefinition>[],
@@ -133,6 +134,7 @@ function registryOf(
   const task = kindIndex(tasks, 'task');
   const trigger = kindIndex(triggers, 'trigger');
   const typeNames = Object.freeze([...tasks, ...triggers].map((s) => s.names[0]!));
+  // One import per module, however many loads ask for it at once.
   const loadSlot = (slot: Slot<AnyTaskDefinition | AnyTriggerDefinition> | undefined) => {
     if (!slot || slot.def || !slot.load) return slot?.loading;
     slot.loading ??= slot.load().then((module) => {
