@@ -5,8 +5,8 @@
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { builtinRegistry } from '../plugins/builtin.js';
-import type { Registry } from '../plugins/registry.js';
+import { builtinCatalog } from '../plugins/catalog.js';
+import { createLazyRegistry, type Registry } from '../plugins/registry.js';
 import { type Logger, silentLogger } from '../protocol/logger.js';
 import type { AppliedFlow, OutboxStatus } from '../protocol/messages.js';
 import { Closers } from '../runtime/closers.js';
@@ -15,6 +15,7 @@ import { RuntimeHost } from '../runtime/engine/plugin-host.js';
 import type { FlowRecord } from '../runtime/engine/ports.js';
 import { Renderer } from '../runtime/expr/index.js';
 import { FlowDirectory } from '../runtime/flow-directory.js';
+import { namedTypes } from '../runtime/flow-types.js';
 import { secretSource } from '../runtime/secrets.js';
 import { TriggerRuntime } from '../runtime/triggers/runtime.js';
 import { type AgentOptions, type AgentOptionsInput, compileAgentOptions } from './config.js';
@@ -97,9 +98,19 @@ export async function startAgent(input: AgentOptionsInput): Promise<Agent> {
     outbox: !standalone,
     onWriteError: (err) => log.error({ err: (err as Error).message }, 'local store write failed; will retry'),
   });
-  const registry = builtinRegistry();
+  // Connected, the agent loads a plugin's module only once an assigned flow uses its type (a device keeps
+  // in memory what its flows need); standalone, the flows of its folder may change at any time.
+  const registry = standalone
+    ? (await import('../plugins/builtin.js')).builtinRegistry()
+    : createLazyRegistry(builtinCatalog);
   const renderer = new Renderer({ limits: options.renderLimits });
   const parse = flowParser(registry, (t) => renderer.check(t));
+  /** Loads the plugin modules of the types `sources` name; one that fails leaves its flows refused as using an unknown type. */
+  const loadPlugins = (sources: readonly string[]) =>
+    registry
+      .load(namedTypes(sources))
+      .catch((err) => log.error({ err: (err as Error).message }, 'a plugin module could not be loaded'));
+  let applying = Promise.resolve();
   const assigned = new AssignedFlows(store.database);
   const directory = new FlowDirectory();
   const state = new AgentState(store.database);
@@ -118,6 +129,7 @@ export async function startAgent(input: AgentOptionsInput): Promise<Agent> {
         log.warn({ file: file.file, problems: file.problems }, 'flow file skipped');
     }
   } else {
+    await loadPlugins(assigned.storedSources());
     for (const { flow, problems } of assigned.load(parse))
       log.warn({ namespace: flow.namespace, flowId: flow.id, problems }, 'assigned flow no longer usable');
   }
@@ -227,9 +239,15 @@ export async function startAgent(input: AgentOptionsInput): Promise<Agent> {
         }),
       status: () => statusReport({ version: options.version, load, outbox, triggers, footprint }),
       onDesired: (message) => {
-        sync?.publishReported(desired.apply(message));
-        // Start-up ends with the first flows applied: the hub hears how long it took at once.
-        if (footprint.ready()) sync?.publishStatus();
+        // One at a time, in the order received: each waits for its flows' plugin modules to load.
+        applying = applying
+          .then(() => loadPlugins(message.flows.map((f) => f.source)))
+          .then(() => {
+            sync?.publishReported(desired.apply(message));
+            // Start-up ends with the first flows applied: the hub hears how long it took at once.
+            if (footprint.ready()) sync?.publishStatus();
+          })
+          .catch((err) => log.error({ err: (err as Error).message }, 'desired state not applied'));
       },
       hubKeys,
       onCommand: async (command) => {

@@ -1,11 +1,22 @@
-/** The plugin registry: every task type by name and alias, with "did you mean" suggestions. */
+/**
+ * The plugin registry: every task and trigger type by name and alias, with "did you mean" suggestions.
+ * A registry knows every type's names from the start; the definitions are either given at once
+ * ({@link createRegistry}) or loaded when a flow first needs them ({@link createLazyRegistry}).
+ */
 import { distance } from 'fastest-levenshtein';
 import type { AnyTaskDefinition, AnyTriggerDefinition } from '../protocol/plugin.js';
 
 /** The known plugin types: tasks and triggers, each by type and alias. */
 export interface Registry {
-  /** By type or any alias. */
+  /**
+   * Makes the definitions of these types (names or aliases; unknown names are
+   * ignored) available to {@link task} and {@link trigger}: what a flow's
+   * validation and run need. Resolved at once when every definition is loaded.
+   */
+  load(names: Iterable<string>): Promise<void>;
+  /** By type or any alias; undefined for an unknown type, or one not {@link load}ed yet. */
   task(type: string): AnyTaskDefinition | undefined;
+  /** The task definitions loaded. */
   tasks(): readonly AnyTaskDefinition[];
   /** Every accepted type name (types and aliases). */
   taskTypes(): readonly string[];
@@ -15,35 +26,50 @@ export interface Registry {
    * `io.kestra.core.tasks.log.Log` (an older Kestra name) finds the current one.
    */
   suggest(type: string): string | undefined;
-  /** A trigger type by type or any alias. */
+  /** A trigger type by type or any alias, as {@link task} does for tasks. */
   trigger(type: string): AnyTriggerDefinition | undefined;
+  /** The trigger definitions loaded. */
   triggers(): readonly AnyTriggerDefinition[];
   /** Every accepted trigger type name (types and aliases). */
   triggerTypes(): readonly string[];
   /** Nearest known trigger type name for a misspelt one, as {@link suggest} does for tasks. */
   suggestTrigger(type: string): string | undefined;
+  /** The type of every task and trigger (not their aliases), loaded or not: what an agent says it runs. */
+  typeNames(): readonly string[];
 }
 
-/** A definition with a type and aliases: a task or a trigger. */
-interface Named {
-  readonly type: string;
-  readonly aliases: readonly string[];
+/** A plugin module, known by its names before it is loaded: what plugins/catalog.ts lists. */
+export interface CatalogEntry {
+  readonly kind: 'task' | 'trigger';
+  /** The definition's type, then its aliases. */
+  readonly names: readonly string[];
+  /** Imports the module; its default export is the definition. */
+  load(): Promise<{ default: AnyTaskDefinition | AnyTriggerDefinition }>;
 }
 
-/** Indexes definitions by type and alias; a name declared twice is a programming error. */
-function indexByName<D extends Named>(defs: readonly D[], kind: string): Map<string, D> {
-  const byName = new Map<string, D>();
-  for (const def of defs) {
-    if (!def.type) throw new Error(`a ${kind} definition has an empty type`);
-    for (const name of [def.type, ...def.aliases]) {
+/** A definition's place in a registry: its names, and the definition once loaded. */
+interface Slot<D> {
+  readonly names: readonly string[];
+  def?: D;
+  loading?: Promise<void>;
+  readonly load?: () => Promise<unknown>;
+}
+
+/** Indexes slots by type and alias; a name declared twice is a programming error. */
+function indexByName<D>(slots: readonly Slot<D>[], kind: string): Map<string, Slot<D>> {
+  const byName = new Map<string, Slot<D>>();
+  for (const slot of slots) {
+    const [type] = slot.names;
+    if (!type) throw new Error(`a ${kind} definition has an empty type`);
+    for (const name of slot.names) {
       const existing = byName.get(name);
       if (existing) {
-        const what = name === def.type ? 'type' : 'alias';
+        const what = name === type ? 'type' : 'alias';
         throw new Error(
-          `${kind} ${what} '${name}' of '${def.type}' is already declared by '${existing.type}'; each type and alias must be unique`,
+          `${kind} ${what} '${name}' of '${type}' is already declared by '${existing.names[0]}'; each type and alias must be unique`,
         );
       }
-      byName.set(name, def);
+      byName.set(name, slot);
     }
   }
   return byName;
@@ -87,6 +113,58 @@ export function closestName(wanted: string, candidates: Iterable<string>): strin
   return best?.name;
 }
 
+/** One kind's slots: by name, and the defs loaded in the slots' order. */
+function kindIndex<D>(slots: readonly Slot<D>[], kind: string) {
+  const byName = indexByName(slots, kind);
+  const names = Object.freeze([...byName.keys()]);
+  return {
+    get: (type: string) => byName.get(type)?.def,
+    slot: (type: string) => byName.get(type),
+    defs: (): readonly D[] => slots.flatMap((s) => (s.def ? [s.def] : [])),
+    names: () => names,
+    suggest: (type: string) => (byName.has(type) ? type : closestName(type, names)),
+  };
+}
+
+/** The registry over both kinds' slots: what {@link createRegistry} and {@link createLazyRegistry} share. */
+function registryOf(
+  tasks: readonly Slot<AnyTaskDefinition>[],
+  triggers: readonly Slot<AnyTriggerDefinition>[],
+): Registry {
+  const task = kindIndex(tasks, 'task');
+  const trigger = kindIndex(triggers, 'trigger');
+  const typeNames = Object.freeze([...tasks, ...triggers].map((s) => s.names[0]!));
+  // One import per module, however many loads ask for it at once.
+  const loadSlot = (slot: Slot<AnyTaskDefinition | AnyTriggerDefinition> | undefined) => {
+    if (!slot || slot.def || !slot.load) return slot?.loading;
+    slot.loading ??= slot.load().then((module) => {
+      slot.def = (module as { default: AnyTaskDefinition | AnyTriggerDefinition }).default;
+    });
+    return slot.loading;
+  };
+  return {
+    async load(names) {
+      const pending: Promise<void>[] = [];
+      for (const name of names) {
+        for (const slot of [task.slot(name), trigger.slot(name)]) {
+          const loading = loadSlot(slot);
+          if (loading) pending.push(loading);
+        }
+      }
+      await Promise.all(pending);
+    },
+    task: task.get,
+    tasks: task.defs,
+    taskTypes: task.names,
+    suggest: task.suggest,
+    trigger: trigger.get,
+    triggers: trigger.defs,
+    triggerTypes: trigger.names,
+    suggestTrigger: trigger.suggest,
+    typeNames: () => typeNames,
+  };
+}
+
 /**
  * Builds a registry from task and trigger definitions. Throws when two
  * definitions of a kind share a type or an alias.
@@ -100,20 +178,26 @@ export function createRegistry(
   tasks: readonly AnyTaskDefinition[],
   triggers: readonly AnyTriggerDefinition[] = [],
 ): Registry {
-  const byName = indexByName(tasks, 'task');
-  const names = Object.freeze([...byName.keys()]);
-  const list = Object.freeze([...tasks]);
-  const triggerByName = indexByName(triggers, 'trigger');
-  const triggerNames = Object.freeze([...triggerByName.keys()]);
-  const triggerList = Object.freeze([...triggers]);
-  return {
-    task: (type) => byName.get(type),
-    tasks: () => list,
-    taskTypes: () => names,
-    suggest: (type) => (byName.has(type) ? type : closestName(type, names)),
-    trigger: (type) => triggerByName.get(type),
-    triggers: () => triggerList,
-    triggerTypes: () => triggerNames,
-    suggestTrigger: (type) => (triggerByName.has(type) ? type : closestName(type, triggerNames)),
-  };
+  const slot = <D extends AnyTaskDefinition | AnyTriggerDefinition>(def: D): Slot<D> => ({
+    names: [def.type, ...def.aliases],
+    def,
+  });
+  return registryOf(tasks.map(slot), triggers.map(slot));
+}
+
+/**
+ * A registry that knows every type of `catalog` by name and loads a type's
+ * module (and what it imports) only when {@link Registry.load} asks for it:
+ * a device whose flows use five types keeps only those five in memory.
+ *
+ * @example
+ * const registry = createLazyRegistry(builtinCatalog);
+ * registry.task('log'); // undefined: not loaded
+ * await registry.load(['log']);
+ * registry.task('log')?.type; // 'log'
+ */
+export function createLazyRegistry(catalog: readonly CatalogEntry[]): Registry {
+  const slots = (kind: CatalogEntry['kind']) =>
+    catalog.filter((e) => e.kind === kind).map((e) => ({ names: e.names, load: e.load }));
+  return registryOf(slots('task'), slots('trigger'));
 }

@@ -1,9 +1,10 @@
 /** SqliteStore: group commit, upserts, reads, reopening, and failed commits, on real database files. */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { threadScheduling } from '../../runtime/thread-priority.js';
 import { aLogLine, anExecution, aTaskRun } from '../../test/support/fixtures.js';
 import { MIGRATIONS } from './migrations.js';
 import { openSqliteStore, type SqliteStore, type SqliteStoreOptions } from './sqlite-store.js';
@@ -217,6 +218,29 @@ describe('group commit', () => {
     s.close();
     expect(() => s.saveExecution(anExecution())).toThrow(/closed/);
   });
+});
+
+describe('threads', () => {
+  it.runIf(process.platform === 'linux')(
+    'commits and checkpoints on one worker thread: a store adds one low-priority thread to the process',
+    async () => {
+      // The store's threads lower themselves to nice 19 (runtime/thread-priority.ts); the process's other threads do not.
+      const threads = () =>
+        readdirSync('/proc/self/task').filter((tid) => threadScheduling(Number(tid)).nice === 19);
+      // Threads of earlier tests may still be exiting: only the threads this store adds count.
+      const before = new Set(threads());
+      const s = store();
+      // The schema is still in the WAL: the database file grows once a checkpoint copies it there.
+      const opened = statSync(dbPath).size;
+      s.saveExecution(anExecution());
+      await s.flush();
+      await vi.waitFor(() => expect(statSync(dbPath).size).toBeGreaterThan(opened), {
+        timeout: 5000,
+        interval: 10,
+      });
+      expect(threads().filter((tid) => !before.has(tid))).toHaveLength(1);
+    },
+  );
 });
 
 describe('reads', () => {

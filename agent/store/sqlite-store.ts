@@ -9,7 +9,6 @@ import type { RecordKind } from '../../protocol/messages.js';
 import type { State } from '../../protocol/states.js';
 import type { ExecutionStore, PurgeCounts, PurgeRequest } from '../../runtime/engine/ports.js';
 import { DirectoryFileStorage } from '../../runtime/file-storage.js';
-import { WalCheckpointer } from './checkpointer.js';
 import { SqliteKvStore } from './kv-store.js';
 import { migrate } from './migrations.js';
 import { SqliteNamespaceFiles } from './namespace-files.js';
@@ -120,8 +119,8 @@ class Queued {
  * {@link ExecutionStore} on better-sqlite3. Saves and log lines are queued and
  * committed together in one transaction `commitDelayMs` after the first of
  * them, or `flushDelayMs` once a flush awaits them (group commit); repeated
- * saves of one record within a batch are coalesced. WAL checkpoints run on a
- * worker thread (checkpointer.ts). Reads commit the pending batch first, so
+ * saves of one record within a batch are coalesced. WAL checkpoints run on the
+ * writer's thread (writer.ts). Reads commit the pending batch first, so
  * they always see every earlier write.
  *
  * @example
@@ -162,8 +161,6 @@ export class SqliteStore implements ExecutionStore {
   private scheduledForFlush = false;
   private readonly commitDelayMs: number;
   private readonly flushDelayMs: number;
-  /** Undefined for ':memory:'. */
-  private readonly checkpointer: WalCheckpointer | undefined;
   /** Commits background batches off the event loop; undefined for ':memory:' (or if it could not open). */
   private writer: BatchWriter | undefined;
   private inFlight: InFlight | undefined;
@@ -178,7 +175,7 @@ export class SqliteStore implements ExecutionStore {
       this.db.pragma(`synchronous = ${options.synchronous === 'FULL' ? 'FULL' : 'NORMAL'}`);
       this.db.pragma(`busy_timeout = ${Math.trunc(options.busyTimeoutMs ?? 5000)}`);
       this.db.pragma('foreign_keys = ON');
-      // Checkpoints run on a worker (see checkpointer.ts); this one is the backstop (40 MB).
+      // Checkpoints run on the writer's thread (writer.ts); this one is the backstop (40 MB).
       if (!inMemory) this.db.pragma('wal_autocheckpoint = 10000');
       migrate(this.db);
     } catch (error) {
@@ -247,12 +244,6 @@ export class SqliteStore implements ExecutionStore {
     this.onWriteError = options.onWriteError;
     this.commitDelayMs = options.commitDelayMs ?? 10;
     this.flushDelayMs = Math.min(options.flushDelayMs ?? 1, this.commitDelayMs);
-    this.checkpointer = inMemory
-      ? undefined
-      : new WalCheckpointer({
-          path: resolve(options.path),
-          onError: (message) => this.onWriteError?.(new Error(`WAL checkpoint: ${message}`)),
-        });
     this.writer = inMemory
       ? undefined
       : new BatchWriter({
@@ -433,7 +424,6 @@ export class SqliteStore implements ExecutionStore {
       this.closed = true;
       this.writer?.close();
       this.writer = undefined;
-      this.checkpointer?.close();
       this.db.close();
       if (this.ownedFilesDir) rmSync(this.ownedFilesDir, { recursive: true, force: true });
     }
@@ -523,6 +513,8 @@ export class SqliteStore implements ExecutionStore {
       // The worker could not open the database, or died: commits go back to this thread.
       this.writer?.close();
       this.writer = undefined;
+      // Nothing checkpoints on another thread any more: SQLite's automatic checkpoint (its default) takes over.
+      if (!this.closed) this.db.pragma('wal_autocheckpoint = 1000');
       if (!this.closed) this.onWriteError?.(new Error(`store writer: ${reply.error}`));
       if (inFlight) {
         this.inFlight = undefined;
@@ -530,6 +522,10 @@ export class SqliteStore implements ExecutionStore {
         this.waiters.push(...inFlight.waiters);
         this.schedule(this.waiters.length > 0);
       }
+      return;
+    }
+    if (reply.seq === 0 && 'error' in reply) {
+      this.onWriteError?.(new Error(reply.error));
       return;
     }
     if (!inFlight || reply.seq !== inFlight.seq) return;
@@ -541,7 +537,7 @@ export class SqliteStore implements ExecutionStore {
       this.onWriteError?.(error);
       return;
     }
-    this.checkpointer?.committed();
+    this.writer?.committed();
     for (const waiter of inFlight.waiters) waiter.resolve();
     if (reply.appended.count > 0) this.notifyOutbox(reply.appended);
     if (this.queue.length > 0 && !this.closed) {
@@ -579,7 +575,7 @@ export class SqliteStore implements ExecutionStore {
         appended = this.commitBatch(this.queue);
         this.queue = [];
         this.queued = new Queued();
-        this.checkpointer?.committed();
+        this.writer?.committed();
       }
     } catch (error) {
       for (const waiter of waiters) waiter.reject(error);

@@ -1,4 +1,4 @@
-/** The store's writer thread (started by writer.ts): commits each batch it is sent in one transaction, on its own connection. */
+/** The store's writer thread (started by writer.ts): commits each batch it is sent in one transaction, on its own connection, and checkpoints the WAL when asked. */
 import { type MessagePort, parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { lowerThisThread } from '../../runtime/thread-priority.js';
@@ -70,10 +70,30 @@ const commit = db?.transaction((writes: unknown[]): BatchAppend => {
   return appended;
 });
 
+/** Whether a checkpoint was asked for and waits for the batches already in the port's queue. */
+let checkpointAsked = false;
+
+/** PASSIVE: never blocks a writer, and copies what it can of the WAL back into the database file. */
+function checkpoint(): void {
+  checkpointAsked = false;
+  if (!db?.open) return;
+  try {
+    db.pragma('wal_checkpoint(PASSIVE)');
+  } catch (err) {
+    replies.postMessage({ seq: 0, error: `WAL checkpoint: ${(err as Error).message}` } satisfies BatchReply);
+  }
+}
+
 port.on('message', (message: WriterMessage) => {
   if (message === 'close') {
     db?.close();
     finish();
+    return;
+  }
+  if (message === 'checkpoint') {
+    // After the messages already received: the port delivers them before the event loop reaches its check phase.
+    if (!checkpointAsked) setImmediate(checkpoint);
+    checkpointAsked = true;
     return;
   }
   let reply: BatchReply;

@@ -1,5 +1,5 @@
-/** BatchWriter: batches committed by a worker thread with its own connection, at the lowest CPU priority. */
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+/** BatchWriter: batches committed and the WAL checkpointed by a worker thread with its own connection, at the lowest CPU priority. */
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
@@ -35,6 +35,22 @@ function writer(replies: BatchReply[], at = path): BatchWriter {
   });
   writers.push(w);
   return w;
+}
+
+/**
+ * Commits `rows` rows of 1 KB on a connection of the test's own that never
+ * checkpoints, so they stay in the WAL until the writer does; returns that
+ * connection and the database file's size before.
+ */
+function walRows(rows: number): { db: BetterSqlite3.Database; before: number } {
+  const db = new BetterSqlite3(path);
+  db.pragma('wal_autocheckpoint = 0');
+  db.exec('CREATE TABLE filler (v TEXT)');
+  const insert = db.prepare('INSERT INTO filler (v) VALUES (?)');
+  db.transaction(() => {
+    for (let i = 0; i < rows; i++) insert.run('x'.repeat(1000));
+  })();
+  return { db, before: statSync(path).size };
 }
 
 const OUTBOX = 'INSERT INTO outbox (kind, payload, bytes, created_at) VALUES (?, ?, ?, ?)';
@@ -118,5 +134,32 @@ describe('BatchWriter', () => {
       expect(replies).toMatchObject([{ seq: -1, error: expect.stringMatching(/cannot open/) }]),
     );
     expect(existsSync(missing)).toBe(false);
+  });
+
+  it('copies the WAL into the database file on its thread when told of a commit', async () => {
+    const { db, before } = walRows(500);
+    const w = writer([]);
+    w.committed();
+    await vi.waitFor(() => expect(statSync(path).size).toBeGreaterThan(before + 400_000), {
+      timeout: 5000,
+      interval: 10,
+    });
+    db.close();
+  });
+
+  it('closes during a checkpoint only once its thread has let go of the database', () => {
+    const { db, before } = walRows(20_000);
+    const w = new BatchWriter({ path, busyTimeoutMs: 1000, synchronous: 'NORMAL', onReply: () => {} });
+    w.committed();
+    // The thread is copying the WAL (about 20 MB) once the file starts to grow.
+    const deadline = Date.now() + 10_000;
+    while (statSync(path).size === before && Date.now() < deadline);
+    expect(statSync(path).size).toBeGreaterThan(before);
+    w.close();
+    db.close();
+    // Leaving WAL mode needs the only connection: it fails while the worker still holds one.
+    const other = new BetterSqlite3(path);
+    expect(other.pragma('journal_mode = DELETE', { simple: true })).toBe('delete');
+    other.close();
   });
 });

@@ -50,6 +50,11 @@ export class AssignedFlows implements FlowSource {
     }).immediate;
   }
 
+  /** The sources of the persisted flows, as {@link load} reads them: what their plugin types are. */
+  storedSources(): string[] {
+    return this.selectAll.all().map((f) => f.source);
+  }
+
   /**
    * Reads the persisted flows into memory; returns those that no longer parse
    * (a plugin gone after an upgrade) with why, which are left out.

@@ -22,7 +22,7 @@ export function helloMessage(s: HelloSources): Hello {
   return {
     agentId: s.agentId,
     version: s.version,
-    pluginTypes: [...s.registry.tasks(), ...s.registry.triggers()].map((t) => t.type),
+    pluginTypes: [...s.registry.typeNames()],
     labels: s.labels,
     appliedHash: appliedStateHash(s.assigned.applied()),
     generation: s.generation(),

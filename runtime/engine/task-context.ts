@@ -23,6 +23,7 @@ import type {
 } from '../../protocol/plugin.js';
 import type { State } from '../../protocol/states.js';
 import type { RenderBounds } from '../expr/index.js';
+import { namedTypes } from '../flow-types.js';
 import type { Abort } from './abort.js';
 import type { EngineCore } from './engine-core.js';
 import type { ExecutionRun, Scope } from './execution-run.js';
@@ -175,6 +176,8 @@ export class EngineTaskContext implements TaskContext {
 
   async runTaskSpec(spec: string): Promise<TaskResult | undefined> {
     const { core, run, taskRun } = this.parts;
+    // A lazy registry (the agent's) has loaded only the types of its flows.
+    await core.registry.load(namedTypes([spec]));
     const task = taskFromSpec(spec, taskRun.taskId, run.execution.namespace, core.registry, core.renderer);
     const def = core.registry.task(task.type);
     if (!def || def.children.length > 0) {

@@ -107,6 +107,39 @@ describe('desired flows', () => {
     expect(again.connectionState()).not.toBe('ACTIVE');
   });
 
+  it('load the plugin modules of the types they use and no others, again after a restart', async () => {
+    const r = await rig(cleanup);
+    await r.hub.desire(desired(1, [{ id: 'hello' }]));
+    await eventually(() => expect(reportedCount(r)).toBe(1));
+    const loaded = (agent: typeof r.agent) => [
+      agent.registry.tasks().map((d) => d.type),
+      agent.registry.triggers().map((d) => d.type),
+    ];
+    expect(loaded(r.agent)).toEqual([['log', 'output'], []]);
+    await r.agent.close();
+    const again = await startTestAgent(cleanup, { hubUrl: r.url, dataDir: r.dataDir });
+    expect(loaded(again)).toEqual([['log', 'output'], []]);
+  });
+
+  it('run a templated task whose spec names a type no flow uses, loading its module then', async () => {
+    const r = await rig(cleanup);
+    const source = `id: templated
+namespace: test
+tasks:
+  - id: t
+    type: templatedTask
+    spec: |
+      type: io.kestra.plugin.core.output.OutputValues
+      values:
+        answer: "{{ 6 * 7 }}"
+`;
+    await r.hub.desire(desired(1, [{ id: 'templated', source }]));
+    await eventually(() => expect(reportedCount(r)).toBe(1));
+    expect(r.agent.registry.task('output')).toBeUndefined();
+    expect((await r.agent.engine.run(r.agent.flows()[0]!)).state).toBe('SUCCESS');
+    expect(r.agent.registry.task('output')?.type).toBe('output');
+  });
+
   it('are announced after a restart in hello by generation and state hash', async () => {
     const r = await rig(cleanup);
     await r.hub.desire(desired(7, [{ id: 'hello' }]));

@@ -1,6 +1,6 @@
 /**
- * The store's writer and checkpointer run on worker threads, each a module
- * of its own file. A process started with `--input-type=module` (as `node -e`
+ * The store's writer (which also checkpoints the WAL) runs on a worker
+ * thread, a module of its own file. A process started with `--input-type=module` (as `node -e`
  * with top-level await needs) passes that flag on to its workers: the store
  * must keep its writer and its checkpoints there too. V8 flags such as the
  * agent's heap settings are the process's: a worker refuses them, so they
