@@ -18,7 +18,12 @@ export const builtinCatalog: readonly CatalogEntry[] = [
   { kind: 'task', names: ['log', 'io.kestra.plugin.core.log.Log'], load: () => import('./core/log.js') },
   {
     kind: 'task',
-    names: ['output', 'io.kestra.plugin.core.output.OutputValues', 'io.kestra.plugin.core.debug.Return'],
+    names: [
+      'output',
+      'io.kestra.plugin.core.output.OutputValues',
+      'io.kestra.plugin.core.debug.Return',
+      'io.kestra.core.tasks.debugs.Return',
+    ],
     load: () => import('./core/output.js'),
   },
   {
