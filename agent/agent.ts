@@ -3,26 +3,24 @@
  * (kept across restarts), the hub's commands, and the sync client that ties
  * them to the hub. Standalone, it runs flows from a folder without MQTT.
  */
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { builtinCatalog } from '../plugins/catalog.js';
 import { createLazyRegistry, type Registry } from '../plugins/registry.js';
-import { type Logger, silentLogger } from '../protocol/logger.js';
+import { silentLogger } from '../protocol/logger.js';
 import type { AppliedFlow, OutboxStatus } from '../protocol/messages.js';
-import { Closers } from '../runtime/closers.js';
-import { Engine } from '../runtime/engine/engine.js';
-import { RuntimeHost } from '../runtime/engine/plugin-host.js';
+import type { Engine } from '../runtime/engine/engine.js';
 import type { FlowRecord } from '../runtime/engine/ports.js';
 import { Renderer } from '../runtime/expr/index.js';
-import { FlowDirectory } from '../runtime/flow-directory.js';
 import { namedTypes } from '../runtime/flow-types.js';
-import { secretSource } from '../runtime/secrets.js';
 import { TriggerRuntime } from '../runtime/triggers/runtime.js';
+import { agentClosers } from './agent-close.js';
+import { loadAgentFlows } from './agent-flows.js';
+import { openAgentStore, openEngine, startHttpOrClose, startLocalBrokerOrClose } from './agent-open.js';
 import { type AgentOptions, type AgentOptionsInput, compileAgentOptions } from './config.js';
-import { type AgentHttp, startAgentHttp } from './http-server.js';
+import type { AgentHttp } from './http-server.js';
 import { loadHubTrust } from './hub-trust.js';
-import { type LocalBroker, startLocalBroker } from './local-broker.js';
-import { openSqliteStore, type SqliteStore } from './store/sqlite-store.js';
+import { Intake } from './intake.js';
+import type { LocalBroker } from './local-broker.js';
+import type { SqliteStore } from './store/sqlite-store.js';
 import { SqliteTriggerStateStore } from './store/trigger-state.js';
 import { AgentState } from './sync/agent-state.js';
 import { AssignedFlows, flowParser } from './sync/assigned-flows.js';
@@ -30,11 +28,11 @@ import { CommandHandler } from './sync/commands.js';
 import type { ConnectionState } from './sync/connection.js';
 import { DesiredState } from './sync/desired-state.js';
 import { footprintMeter } from './sync/footprint.js';
-import { helloMessage } from './sync/hello.js';
 import { HubKeys } from './sync/hub-keys.js';
+import { startHubSession } from './sync/hub-session.js';
 import { Outbox } from './sync/outbox.js';
-import { publishTriggerChanges, statusReport, trackLoad } from './sync/status.js';
-import { SyncClient, type SyncStats } from './sync/sync-client.js';
+import { publishTriggerChanges, trackLoad } from './sync/status.js';
+import type { SyncClient, SyncStats } from './sync/sync-client.js';
 
 /** A running agent. */
 export interface Agent {
@@ -90,29 +88,34 @@ export async function startAgent(input: AgentOptionsInput): Promise<Agent> {
   const hubTls = options.tls && loadHubTrust(options.tls);
 
   // The store, and the flows it runs: assigned by the hub (kept in the store), or a folder's.
-  mkdirSync(options.dataDir, { recursive: true });
-  const store = openSqliteStore({
-    path: join(options.dataDir, 'tern.db'),
-    filesDir: join(options.dataDir, 'files'),
-    // Standalone there is no one to sync to: the outbox would only fill up.
-    outbox: !standalone,
-    onWriteError: (err) => log.error({ err: (err as Error).message }, 'local store write failed; will retry'),
-  });
+  const store = openAgentStore(options, standalone, log);
   // Connected, the agent loads a plugin's module only once an assigned flow uses its type (a device keeps
   // in memory what its flows need); standalone, the flows of its folder may change at any time.
   const registry = standalone
     ? (await import('../plugins/builtin.js')).builtinRegistry()
     : createLazyRegistry(builtinCatalog);
   const renderer = new Renderer({ limits: options.renderLimits });
-  const parse = flowParser(registry, (t) => renderer.check(t));
+  const checkExpression = (t: string) => renderer.check(t);
+  const parse = flowParser(registry, checkExpression);
   /** Loads the plugin modules of the types `sources` name; one that fails leaves its flows refused as using an unknown type. */
   const loadPlugins = (sources: readonly string[]) =>
     registry
       .load(namedTypes(sources))
       .catch((err) => log.error({ err: (err as Error).message }, 'a plugin module could not be loaded'));
-  let applying = Promise.resolve();
   const assigned = new AssignedFlows(store.database);
-  const directory = new FlowDirectory();
+  const flows = await loadAgentFlows({
+    flowsDir: standalone ? options.flowsDir : undefined,
+    assigned,
+    parse,
+    registry,
+    checkExpression,
+    loadPlugins,
+    log,
+  });
+  const localBroker = await startLocalBrokerOrClose(options, logger, store);
+
+  // The engine, the outbox that carries its records to the hub, and what may refuse new executions.
+  const { host, engine } = openEngine(options, { store, registry, renderer, flows, localBroker, logger });
   const state = new AgentState(store.database);
   const desired = new DesiredState({
     state,
@@ -123,57 +126,19 @@ export async function startAgent(input: AgentOptionsInput): Promise<Agent> {
     // The triggers follow the flows (they exist before any desired state can arrive).
     onFlowsChanged: (next) => void triggers.sync(next),
   });
-  if (standalone) {
-    for (const file of await directory.load([options.flowsDir!], registry, (t) => renderer.check(t))) {
-      if (file.problems.length > 0)
-        log.warn({ file: file.file, problems: file.problems }, 'flow file skipped');
-    }
-  } else {
-    await loadPlugins(assigned.storedSources());
-    for (const { flow, problems } of assigned.load(parse))
-      log.warn({ namespace: flow.namespace, flowId: flow.id, problems }, 'assigned flow no longer usable');
-  }
-  const source = standalone ? directory : assigned;
-  const flows = (): FlowRecord[] => source.list();
-  const appliedFlows = (): AppliedFlow[] =>
-    standalone
-      ? directory
-          .list()
-          .map((r) => ({ namespace: r.flow.namespace, id: r.flow.id, revision: r.revision, hash: '' }))
-      : assigned.applied();
-
-  const localBroker = await startLocalBrokerOrClose(options, logger, store);
-
-  // The engine, the outbox that carries its records to the hub, and what may refuse new executions.
-  const host = new RuntimeHost({ mqtt: localBroker && { url: localBroker.url } });
-  const engine = new Engine({
-    store,
-    registry,
-    flows: source,
-    renderer,
-    logger,
-    agent: { id: options.id, labels: options.labels },
-    secrets: secretSource(options.secrets),
-    variables: options.variables,
-    workRoot: join(options.dataDir, 'work'),
-    host,
-  });
   const outbox = new Outbox(store, options.outbox, { logger: logger.child({ component: 'outbox' }) });
   const load = trackLoad(engine);
   const footprint = footprintMeter();
-  let stopping = false;
-  let sync: SyncClient | undefined;
-  const startRefusal = (): string | undefined => {
-    if (stopping) return `agent ${options.id} is stopping`;
-    if (desired.decommissioned) return `agent ${options.id} is decommissioned`;
-    if (outbox.full) return 'the outbox is full (pause-triggers): no new execution until the hub catches up';
-    return undefined;
-  };
+  const intake = new Intake({
+    agentId: options.id,
+    decommissioned: () => desired.decommissioned,
+    outboxFull: () => outbox.full,
+  });
   const triggers = new TriggerRuntime({
     engine,
     state: new SqliteTriggerStateStore(store),
     logger: logger.child({ agentId: options.id }),
-    refusal: startRefusal,
+    refusal: intake.refusal,
     queue: options.triggerQueue,
   });
   const commands = new CommandHandler({
@@ -181,131 +146,81 @@ export async function startAgent(input: AgentOptionsInput): Promise<Agent> {
     engine,
     flows: assigned,
     answer: (result) => outbox.appendCommand(result),
-    refuseStart: startRefusal,
-    refuseCommands: () => (desired.decommissioned ? `agent ${options.id} is decommissioned` : undefined),
-    postpone: () => stopping,
+    refuseStart: intake.refusal,
+    refuseCommands: intake.commandRefusal,
+    postpone: () => intake.stopping,
     logger,
   });
 
   const recovered = await engine.recover();
   if (recovered.length > 0)
     log.info({ executions: recovered.map((e) => e.id) }, 'resumed unfinished executions');
-  await triggers.sync(flows());
-
-  let http: AgentHttp | undefined;
-  if (options.http) {
-    try {
-      http = await startAgentHttp({
-        ...options.http,
-        engine,
-        flow: (namespace, id) => source.getFlow(namespace, id),
-        refusal: startRefusal,
-        triggers,
-        logger,
-      });
-    } catch (err) {
-      await triggers.stop();
-      await host.close();
-      await localBroker?.close();
-      store.close();
-      throw new Error(
-        `cannot listen for HTTP on ${options.http.host}:${options.http.port}: ${(err as Error).message}`,
-      );
-    }
-  }
+  await triggers.sync(flows.list());
+  const http = await startHttpOrClose(options, {
+    engine,
+    flows,
+    intake,
+    triggers,
+    host,
+    localBroker,
+    store,
+    logger,
+  });
 
   // The hub session: hello on each connect, status now and then, desired flows and commands in.
-  const startedAt = new Date().toISOString();
   const hubKeys = new HubKeys({ state, given: options.hubKey, log: logger.child({ component: 'hub-keys' }) });
-  if (!standalone) {
-    sync = new SyncClient({
-      url: options.hubUrl!,
-      tls: hubTls,
-      agentId: options.id,
-      token: options.token,
-      tuning: options.sync,
-      outbox,
-      logger,
-      hello: () =>
-        helloMessage({
-          agentId: options.id,
-          version: options.version,
-          labels: options.labels,
-          registry,
-          assigned,
-          outbox,
-          generation: () => desired.generation,
-          startedAt,
-        }),
-      status: () => statusReport({ version: options.version, load, outbox, triggers, footprint }),
-      onDesired: (message) => {
-        // One at a time, in the order received: each waits for its flows' plugin modules to load.
-        applying = applying
-          .then(() => loadPlugins(message.flows.map((f) => f.source)))
-          .then(() => {
-            sync?.publishReported(desired.apply(message));
-            // Start-up ends with the first flows applied: the hub hears how long it took at once.
-            if (footprint.ready()) sync?.publishStatus();
-          })
-          .catch((err) => log.error({ err: (err as Error).message }, 'desired state not applied'));
-      },
-      hubKeys,
-      onCommand: async (command) => {
-        const taken = await commands.handle(command);
-        if (taken) await store.flush();
-        return taken;
-      },
-    });
-    sync.start();
-  }
+  const sync = standalone
+    ? undefined
+    : startHubSession({
+        url: options.hubUrl!,
+        tls: hubTls,
+        agentId: options.id,
+        token: options.token,
+        tuning: options.sync,
+        version: options.version,
+        labels: options.labels,
+        startedAt: new Date().toISOString(),
+        logger,
+        registry,
+        assigned,
+        outbox,
+        desired,
+        commands,
+        hubKeys,
+        load,
+        triggers,
+        footprint,
+        flush: () => store.flush(),
+        loadPlugins,
+      });
   const stopTriggerStatus = sync
-    ? publishTriggerChanges(triggers, () => sync?.publishStatus(), TRIGGER_STATUS_MS)
+    ? publishTriggerChanges(triggers, () => sync.publishStatus(), TRIGGER_STATUS_MS)
     : () => undefined;
   // Records also age while nothing is appended: the age limit needs a clock of its own.
   const maintenance = setInterval(() => outbox.enforce(), options.sync.statusIntervalMs);
   maintenance.unref();
-  log.info({ standalone, flows: appliedFlows().length, hub: options.hubUrl }, 'agent started');
+  log.info({ standalone, flows: flows.applied().length, hub: options.hubUrl }, 'agent started');
 
-  // close(), in order: take no more work, let running work end, then let go of what it used.
-  const closeSteps: [string, () => unknown][] = [
-    [
-      'intake',
-      () => {
-        stopping = true;
-        clearInterval(maintenance);
-        stopTriggerStatus();
-      },
-    ],
-    ['webhooks', () => http?.close()],
-    ['triggers', () => triggers.stop()],
-    ['commands', () => commands.idle()],
-    [
-      'executions',
-      async () => {
-        if (!(await waitFor(engine.idle(), options.closeGraceMs)))
-          log.warn(
-            { running: engine.activeCount },
-            'executions still running at close; they resume at the next start',
-          );
-      },
-    ],
-    ['hub session', () => sync?.close()],
-    [
-      'plugin host',
-      () =>
-        host.close((key, err) => log.warn({ resource: key, err: String(err) }, 'shared resource not closed')),
-    ],
-    ['local broker', () => localBroker?.close()],
-    ['store writes', () => store.flush().catch(() => undefined)],
-    ['outbox', () => outbox.close()],
-    ['load', () => load.stop()],
-    ['footprint', () => footprint.stop()],
-    ['store', () => store.close()],
-    ['log', () => log.info({}, 'agent stopped')],
-  ];
-  const closers = new Closers(log);
-  // Closers runs the newest first: added from the end, they run in the order above.
-  for (const [name, step] of closeSteps.toReversed()) closers.add(name, step);
+  const closers = agentClosers({
+    log,
+    closeGraceMs: options.closeGraceMs,
+    stopIntake: () => {
+      intake.stop();
+      clearInterval(maintenance);
+      stopTriggerStatus();
+    },
+    http,
+    triggers,
+    commands,
+    engine,
+    sync,
+    host,
+    localBroker,
+    store,
+    outbox,
+    load,
+    footprint,
+  });
 
   return {
     id: options.id,
@@ -314,9 +229,7 @@ export async function startAgent(input: AgentOptionsInput): Promise<Agent> {
     store,
     outbox,
     registry,
-    get sync() {
-      return sync;
-    },
+    sync,
     triggers,
     localBroker,
     http,
@@ -324,40 +237,12 @@ export async function startAgent(input: AgentOptionsInput): Promise<Agent> {
     syncStats: () => sync?.stats(),
     hubKeys: () => hubKeys.trusted,
     outboxStats: () => outbox.stats(),
-    appliedFlows,
-    flows,
-    startRefusal,
+    appliedFlows: () => flows.applied(),
+    flows: () => flows.list(),
+    startRefusal: intake.refusal,
     get decommissioned() {
       return desired.decommissioned;
     },
     close: () => closers.close(),
   };
-}
-
-/** Starts the local MQTT broker when asked for one; if it cannot start, closes the store and says why. */
-async function startLocalBrokerOrClose(
-  options: AgentOptions,
-  logger: Logger,
-  store: SqliteStore,
-): Promise<LocalBroker | undefined> {
-  if (!options.localBroker) return undefined;
-  try {
-    return await startLocalBroker({ ...options.localBroker, logger });
-  } catch (err) {
-    store.close();
-    throw new Error(
-      `cannot start the local MQTT broker on ${options.localBroker.host}:${options.localBroker.port}: ${(err as Error).message}`,
-    );
-  }
-}
-
-/** True if `promise` settles within `ms`. */
-function waitFor(promise: Promise<unknown>, ms: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([
-    promise.then(() => true),
-    new Promise<boolean>((resolve) => {
-      timer = setTimeout(() => resolve(false), ms);
-    }),
-  ]).finally(() => clearTimeout(timer));
 }

@@ -3,7 +3,30 @@ import { createHash } from 'node:crypto';
 import { type Static, Type as T, type TSchema } from '@sinclair/typebox';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
+import {
+  type AppliedFlow,
+  AppliedFlowSchema,
+  FootprintSchema,
+  OutboxStatusSchema,
+  RefusedFlowSchema,
+  TriggerStatusSchema,
+} from './agent-status.js';
 import type { AgentTopicKind } from './topics.js';
+import { Count, Iso, Name, Revision, SeqMark } from './wire-scalars.js';
+
+// The status records are part of the wire messages; their schemas live apart so the UI can import them.
+export {
+  type AppliedFlow,
+  AppliedFlowSchema,
+  type Footprint,
+  FootprintSchema,
+  type OutboxStatus,
+  OutboxStatusSchema,
+  type RefusedFlow,
+  RefusedFlowSchema,
+  type TriggerStatus,
+  TriggerStatusSchema,
+} from './agent-status.js';
 
 /** Largest payload either side accepts on any agent topic except `desired`, in bytes. */
 export const MAX_MESSAGE_BYTES = 1024 * 1024;
@@ -16,17 +39,8 @@ function StringEnum<const V extends readonly string[]>(values: V, description?: 
   return T.Unsafe<V[number]>({ type: 'string', enum: [...values], ...(description ? { description } : {}) });
 }
 
-const Iso = T.String({ format: 'date-time', description: 'ISO-8601 date and time' });
-const Name = T.String({ minLength: 1 });
 const Labels = T.Record(T.String(), T.String());
-const Count = T.Integer({ minimum: 0 });
-/**
- * A record's seq, or a seq mark (0 before the first record). Integers beyond 2^53 − 1 are refused: JSON
- * numbers past it lose precision, so two records could share a seq and an ack could cover what it never saw.
- */
-const SeqMark = T.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER });
 const Seq = T.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER });
-const Revision = T.Integer({ minimum: 1 });
 /**
  * Names an agent's store. A new store (its data lost or replaced) gets a new id, and its seqs start
  * again at 1: the hub resets its mark when the id changes, whatever order the hello and the first
@@ -51,54 +65,6 @@ export const HelloSchema = T.Object({
 });
 export type Hello = Static<typeof HelloSchema>;
 
-export const OutboxStatusSchema = T.Object({
-  depth: Count,
-  bytes: Count,
-  oldestAgeMs: Count,
-  dropped: Count,
-  highSeq: SeqMark,
-  ackedSeq: SeqMark,
-  full: T.Boolean(),
-});
-export type OutboxStatus = Static<typeof OutboxStatusSchema>;
-
-/** How one running trigger is doing, as its runtime (an agent, or the hub) sees it. */
-export const TriggerStatusSchema = T.Object({
-  namespace: Name,
-  flowId: Name,
-  triggerId: Name,
-  type: T.String(),
-  revision: Revision,
-  /** That revision disables the trigger (or the whole flow): it does not run. */
-  disabled: T.Optional(T.Boolean()),
-  /** When it last started an execution, and which one. */
-  lastFiredAt: T.Optional(Iso),
-  lastExecutionId: T.Optional(T.String()),
-  /** When it plans to fire next (schedule). */
-  next: T.Optional(Iso),
-  /** The last error or warning it logged (a broker it cannot reach, inputs that do not fit …). */
-  lastError: T.Optional(T.Object({ at: Iso, message: T.String() })),
-  /** Executions it started since the runtime started. */
-  fired: Count,
-  /** Events dropped because the trigger queue was full (see `--trigger-queue-full`). */
-  dropped: Count,
-});
-export type TriggerStatus = Static<typeof TriggerStatusSchema>;
-
-/** What an agent costs the device it runs on, as of its status message. */
-export const FootprintSchema = T.Object({
-  /** Resident memory of the process (threads included). */
-  rssBytes: Count,
-  /** The main thread's V8 heap: in use, and the cap the old generation may grow to. */
-  heapUsedBytes: Count,
-  heapLimitBytes: Count,
-  /** The 99th percentile of the event loop's delay since the previous status, in milliseconds. */
-  eventLoopDelayP99Ms: T.Number({ minimum: 0 }),
-  /** From process start to connected with its flows applied, the first time, in milliseconds. */
-  readyMs: T.Optional(T.Number({ minimum: 0 })),
-});
-export type Footprint = Static<typeof FootprintSchema>;
-
 /**
  * Agent → hub (QoS 1, retained). The last will is `{state: 'offline', since}`,
  * composed at CONNECT, so its `since` is when that connection opened: the hub
@@ -118,10 +84,7 @@ export const StatusSchema = T.Object({
 export type Status = Static<typeof StatusSchema>;
 
 export const DesiredFlowSchema = T.Object({
-  namespace: Name,
-  id: Name,
-  revision: Revision,
-  hash: T.String(),
+  ...AppliedFlowSchema.properties,
   /** The flow's YAML. */
   source: T.String(),
 });
@@ -156,22 +119,6 @@ export const DesiredSchema = T.Object({
   publishedAt: Iso,
 });
 export type Desired = Static<typeof DesiredSchema>;
-
-export const AppliedFlowSchema = T.Object({
-  namespace: Name,
-  id: Name,
-  revision: Revision,
-  hash: T.String(),
-});
-export type AppliedFlow = Static<typeof AppliedFlowSchema>;
-
-export const RefusedFlowSchema = T.Object({
-  namespace: Name,
-  id: Name,
-  revision: Revision,
-  reason: T.String(),
-});
-export type RefusedFlow = Static<typeof RefusedFlowSchema>;
 
 /** Agent → hub (QoS 1): what came of a `desired`. */
 export const ReportedSchema = T.Object({

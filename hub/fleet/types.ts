@@ -1,12 +1,13 @@
 /** What the API sees of the fleet: agent lifecycle hooks and commands to agents. */
-import type { Execution } from '../../protocol/execution.js';
+
 import type {
   AppliedFlow,
   Footprint,
   OutboxStatus,
   RefusedFlow,
   TriggerStatus,
-} from '../../protocol/messages.js';
+} from '../../protocol/agent-status.js';
+import type { Execution } from '../../protocol/execution.js';
 
 /** A command published to an agent: what the API answers with. */
 export interface SentCommand {

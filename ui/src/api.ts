@@ -12,6 +12,8 @@ import type {
   Stats,
   TriggerRuntimeState,
 } from '../../hub/api/schemas.js';
+import type { AgentSyncStatus } from '../../hub/fleet/types.js';
+import type { AppliedFlow, TriggerStatus } from '../../protocol/agent-status.js';
 import type { Execution, LogLine, TaskRun } from '../../protocol/execution.js';
 import type { Flow } from '../../protocol/flow.js';
 import type { NamespaceFileInfo } from '../../protocol/plugin.js';
@@ -19,6 +21,7 @@ import type { State } from '../../protocol/states.js';
 
 // The API's records as its schemas define them (types only: nothing of the hub is bundled).
 export type {
+  AgentSyncStatus,
   Execution,
   ExecutionWithTaskRuns,
   Flow,
@@ -33,6 +36,7 @@ export type {
   State,
   Stats,
   TaskRun,
+  TriggerStatus,
 };
 
 export const API = '/api/v1';
@@ -46,49 +50,11 @@ export interface Page<T> {
 /** One runtime of a trigger: the hub, or an agent that reported it. */
 export type TriggerRuntime = TriggerRuntimeState;
 
-/** A trigger as an agent reports it in its status. */
-export type TriggerStatus = Omit<TriggerRuntime, 'runtime' | 'agentId' | 'online'> & {
-  namespace: string;
-  flowId: string;
-  triggerId: string;
-  type: string;
-};
+/** A flow revision as desired, applied or refused lists name it. */
+export type FlowRef = Pick<AppliedFlow, 'namespace' | 'id' | 'revision'>;
 
-export interface FlowRef {
-  namespace: string;
-  id: string;
-  revision: number;
-}
-
-/** What the UI reads of an agent's status (the API documents it as any object). */
-export interface AgentStatus {
-  desired?: { generation: number; flows: FlowRef[]; publishedAt: string; decommissioned?: boolean };
-  applied?: {
-    generation: number;
-    flows: FlowRef[];
-    refused: (FlowRef & { reason: string })[];
-    reportedAt: string;
-  };
-  drift?: boolean;
-  outbox?: { depth?: number; bytes?: number; oldestAgeMs?: number; dropped?: number; full?: boolean };
-  load?: { running: number; queued: number; rssBytes: number };
-  /** What the agent costs its device, as of its last online status. */
-  footprint?: {
-    rssBytes: number;
-    heapUsedBytes: number;
-    heapLimitBytes: number;
-    eventLoopDelayP99Ms: number;
-    /** Process start → connected with its flows applied. */
-    readyMs?: number;
-  };
-  startedAt?: string;
-  pluginTypes?: string[];
-  /** Every trigger of its flows, as it last reported them. */
-  triggers?: TriggerStatus[];
-}
-
-/** A registered agent, its status read as {@link AgentStatus}. */
-export type Agent = Omit<AgentRecord, 'status'> & { status: AgentStatus };
+/** A registered agent, its status read as the fleet writes it (the API documents it as any object). */
+export type Agent = Omit<AgentRecord, 'status'> & { status: AgentSyncStatus };
 
 /** An error answer of the API: `{error: {code, message, details}}`. */
 export class ApiError extends Error {
