@@ -34,6 +34,8 @@ import { HubKeys } from './sync/hub-keys.js';
 import { Outbox } from './sync/outbox.js';
 import { publishTriggerChanges, statusReport, trackLoad } from './sync/status.js';
 import { SyncClient, type SyncStats } from './sync/sync-client.js';
+import { InstallDir } from './update/install-dir.js';
+import { AgentUpdater } from './update/updater.js';
 
 /** A running agent. */
 export interface Agent {
@@ -64,6 +66,11 @@ export interface Agent {
   /** Why a new execution may not start now (outbox full under pause-triggers, decommissioned), or undefined. */
   startRefusal(): string | undefined;
   readonly decommissioned: boolean;
+  /**
+   * Resolves with the reason when the agent asks to be stopped and started again: a new version of it
+   * was swapped in, or one on trial was not confirmed in time (agent/update/). Its supervisor restarts it.
+   */
+  readonly restartRequested: Promise<string>;
   /** Waits for running executions (up to `closeGraceMs`), ends the hub session, closes the store. */
   close(): Promise<void>;
 }
@@ -205,6 +212,28 @@ export async function startAgent(input: AgentOptionsInput): Promise<Agent> {
   // The hub session: hello on each connect, status now and then, desired flows and commands in.
   const startedAt = new Date().toISOString();
   const hubKeys = new HubKeys({ state, given: options.hubKey, log: logger.child({ component: 'hub-keys' }) });
+  let requestRestart: (reason: string) => void = () => undefined;
+  const restartRequested = new Promise<string>((resolve) => {
+    requestRestart = resolve;
+  });
+  const updater =
+    options.update && !standalone
+      ? new AgentUpdater({
+          dir: new InstallDir(options.update.installDir),
+          running: options.version,
+          agentId: options.id,
+          hubApiUrl: options.update.hubApiUrl,
+          token: options.token,
+          tls: hubTls,
+          hubKeys,
+          confirmWithinMs: options.update.confirmWithinMs,
+          nodePath: process.execPath,
+          log,
+          restart: (reason) => requestRestart(reason),
+          changed: () => sync?.publishStatus(),
+        })
+      : undefined;
+  updater?.start();
   if (!standalone) {
     sync = new SyncClient({
       url: options.hubUrl!,
@@ -225,9 +254,20 @@ export async function startAgent(input: AgentOptionsInput): Promise<Agent> {
           generation: () => desired.generation,
           startedAt,
         }),
-      status: () => statusReport({ version: options.version, load, outbox, triggers, footprint }),
+      status: () => ({
+        ...statusReport({ version: options.version, load, outbox, triggers, footprint }),
+        ...(updater?.status() && { update: updater.status() }),
+      }),
       onDesired: (message) => {
         sync?.publishReported(desired.apply(message));
+        // Connected and in sync: a new version of the agent on trial has proven itself.
+        updater?.confirm();
+        if (updater) updater.want(message.agent);
+        else if (message.agent && message.agent.version !== options.version)
+          log.warn(
+            { version: message.agent.version, running: options.version },
+            'the hub asks for another agent version; this agent updates only when run by the launcher (--install-dir)',
+          );
         // Start-up ends with the first flows applied: the hub hears how long it took at once.
         if (footprint.ready()) sync?.publishStatus();
       },
@@ -255,6 +295,7 @@ export async function startAgent(input: AgentOptionsInput): Promise<Agent> {
       () => {
         stopping = true;
         clearInterval(maintenance);
+        updater?.close();
         stopTriggerStatus();
       },
     ],
@@ -312,6 +353,7 @@ export async function startAgent(input: AgentOptionsInput): Promise<Agent> {
     get decommissioned() {
       return desired.decommissioned;
     },
+    restartRequested,
     close: () => closers.close(),
   };
 }

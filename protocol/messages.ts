@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { type Static, Type as T, type TSchema } from '@sinclair/typebox';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
+import { AgentUpdateStatusSchema, DesiredAgentSchema } from './agent-update.js';
 import type { AgentTopicKind } from './topics.js';
 
 /** Largest payload either side accepts on any agent topic except `desired`, in bytes. */
@@ -108,6 +109,8 @@ export const StatusSchema = T.Object({
   footprint: T.Optional(FootprintSchema),
   /** Every trigger the agent runs. */
   triggers: T.Optional(T.Array(TriggerStatusSchema)),
+  /** The last update of itself it tried (docs/rollouts.md, "Agent versions"). */
+  update: T.Optional(AgentUpdateStatusSchema),
 });
 export type Status = Static<typeof StatusSchema>;
 
@@ -147,6 +150,8 @@ export const DesiredSchema = T.Object({
    * the files the agent holds (the hub left it out to keep the message under its size limit).
    */
   namespaceFiles: T.Optional(T.Array(DesiredNamespaceFilesSchema)),
+  /** The agent version to run; absent: the agent keeps the one it runs. */
+  agent: T.Optional(DesiredAgentSchema),
   publishedAt: Iso,
 });
 export type Desired = Static<typeof DesiredSchema>;
