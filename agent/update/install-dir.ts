@@ -12,8 +12,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { basename, join } from 'node:path';
-import { Value } from '@sinclair/typebox/value';
-import { type AgentUpdateStatus, AgentUpdateStatusSchema } from '../../protocol/agent-update.js';
+import type { AgentUpdateStatus } from '../../protocol/agent-update.js';
 
 /** An update swapped in and not yet confirmed: the launcher restores `previous` once `deadline` passed or it started too often. */
 export interface PendingUpdate {
@@ -88,8 +87,12 @@ export class InstallDir {
 
   lastUpdate(): AgentUpdateStatus | undefined {
     try {
-      const value: unknown = JSON.parse(this.read('last-update.json') ?? '');
-      return Value.Check(AgentUpdateStatusSchema, value) ? value : undefined;
+      const value = JSON.parse(this.read('last-update.json') ?? '') as Partial<AgentUpdateStatus>;
+      // Checked by hand: TypeBox's Value.Check knows no `date-time` format, and the launcher writes this file too.
+      const states: readonly unknown[] = ['refused', 'swapped', 'confirmed', 'rolled_back'];
+      return typeof value.version === 'string' && states.includes(value.state) && typeof value.at === 'string'
+        ? (value as AgentUpdateStatus)
+        : undefined;
     } catch {
       return undefined;
     }

@@ -192,9 +192,20 @@ describe('AgentUpdater', () => {
     nothingSwapped();
   });
 
-  it('does not install again a version this device rolled back', () => {
+  it("does not install again a version this device rolled back, and reports the launcher's word on it", () => {
+    // As the launcher writes them when it restores the previous version.
     writeFileSync(join(dir.root, 'failed'), '2.0.0\n');
+    writeFileSync(
+      join(dir.root, 'last-update.json'),
+      '{"version":"2.0.0","state":"rolled_back","reason":"started 3 times without connecting and syncing","at":"2026-12-07T02:42:40Z"}\n',
+    );
     const { u, changes } = updater('1.0.0');
+    expect(u.status()).toEqual({
+      version: '2.0.0',
+      state: 'rolled_back',
+      reason: 'started 3 times without connecting and syncing',
+      at: '2026-12-07T02:42:40Z',
+    });
     u.want(desired(served));
     expect(changes).toEqual([]);
     nothingSwapped();

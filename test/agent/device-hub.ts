@@ -79,6 +79,16 @@ export class DeviceHub {
     return text ? JSON.parse(text) : undefined;
   }
 
+  /** Uploads a bundle archive as agent version `version`. */
+  async uploadAgentVersion(version: string, archive: Uint8Array): Promise<void> {
+    const res = await fetch(`${this.hub.url}/api/v1/agent-versions/${version}`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/octet-stream' },
+      body: archive,
+    });
+    if (res.status !== 201) throw new Error(`upload of ${version}: ${res.status} ${await res.text()}`);
+  }
+
   /** Registers `agentId`, gives it the `greet` flow, and resolves with its token. */
   async registerWithFlow(agentId: string): Promise<string> {
     const { token } = await this.call('POST', '/agents', { json: { id: agentId, labels: {} } });
