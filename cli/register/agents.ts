@@ -16,12 +16,12 @@ export function register(program: Command, cli: CliContext): void {
       .description(
         'upload a bundle archive (npm run build:agent -- --version V writes dist/tern-agent-V.tar.gz)',
       )
-      .argument('<file>', 'the .tar.gz archive')
-      .requiredOption('--version <version>', 'the version the bundle was built as'),
+      .argument('<version>', 'the version the bundle was built as')
+      .argument('<file>', 'the .tar.gz archive'),
     cli,
-  ).action(async (file: string, o: { version: string } & ApiFlags) => {
+  ).action(async (version: string, file: string, o: ApiFlags) => {
     const { client, out } = await apiContext(o, cli);
-    process.exitCode = await (await load()).versionsUpload(client, out, file, o.version);
+    process.exitCode = await (await load()).versionsUpload(client, out, file, version);
   });
   api(versions.command('list').description('the agent versions on the hub, newest first'), cli).action(
     async (o: ApiFlags) => {
