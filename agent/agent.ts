@@ -228,7 +228,7 @@ export async function startAgent(input: AgentOptionsInput): Promise<Agent> {
           hubKeys,
           confirmWithinMs: options.update.confirmWithinMs,
           nodePath: process.execPath,
-          log,
+          log: logger.child({ agentId: options.id }),
           restart: (reason) => requestRestart(reason),
           changed: () => sync?.publishStatus(),
         })
