@@ -192,6 +192,16 @@ describe('AgentUpdater', () => {
     nothingSwapped();
   });
 
+  it('stops a version on trial that is not confirmed by its deadline, so that the launcher restores the previous one', async () => {
+    dir.setPending({ version: '2.0.0', previous: '1.0.0', deadline: Math.floor(Date.now() / 1000) + 1 });
+    const { u, restarts, done } = updater('2.0.0');
+    u.start();
+    await done;
+    expect(restarts).toEqual(['update not confirmed in time']);
+    expect(dir.pending()).toMatchObject({ version: '2.0.0' });
+    u.close();
+  });
+
   it("does not install again a version this device rolled back, and reports the launcher's word on it", () => {
     // As the launcher writes them when it restores the previous version.
     writeFileSync(join(dir.root, 'failed'), '2.0.0\n');
