@@ -402,7 +402,9 @@ export class Fleet implements FleetControl {
     if (message.triggers) status.triggers = message.triggers;
     if (message.update) {
       const before = (agent.status as AgentSyncStatus).update;
-      if (message.update.state !== 'confirmed' && message.update.at !== before?.at)
+      const failed = message.update.state === 'refused' || message.update.state === 'rolled_back';
+      // Said once per update: the status repeats it every few seconds.
+      if (failed && message.update.at !== before?.at)
         this.log.warn({ agentId, update: message.update }, 'agent update not taken');
       status.update = message.update;
     }
