@@ -33,6 +33,8 @@ import { startHubSession } from './sync/hub-session.js';
 import { Outbox } from './sync/outbox.js';
 import { publishTriggerChanges, trackLoad } from './sync/status.js';
 import type { SyncClient, SyncStats } from './sync/sync-client.js';
+import { InstallDir } from './update/install-dir.js';
+import { AgentUpdater } from './update/updater.js';
 
 /** A running agent. */
 export interface Agent {
@@ -63,6 +65,11 @@ export interface Agent {
   /** Why a new execution may not start now (outbox full under pause-triggers, decommissioned), or undefined. */
   startRefusal(): string | undefined;
   readonly decommissioned: boolean;
+  /**
+   * Resolves with the reason when the agent asks to be stopped and started again: a new version of it
+   * was swapped in, or one on trial was not confirmed in time (agent/update/). Its supervisor restarts it.
+   */
+  readonly restartRequested: Promise<string>;
   /** Waits for running executions (up to `closeGraceMs`), ends the hub session, closes the store. */
   close(): Promise<void>;
 }
@@ -169,6 +176,28 @@ export async function startAgent(input: AgentOptionsInput): Promise<Agent> {
 
   // The hub session: hello on each connect, status now and then, desired flows and commands in.
   const hubKeys = new HubKeys({ state, given: options.hubKey, log: logger.child({ component: 'hub-keys' }) });
+  let requestRestart: (reason: string) => void = () => undefined;
+  const restartRequested = new Promise<string>((resolve) => {
+    requestRestart = resolve;
+  });
+  // Run by the launcher (`--install-dir`), the agent takes the version the hub names (agent/update/).
+  const updater =
+    options.update && !standalone
+      ? new AgentUpdater({
+          dir: new InstallDir(options.update.installDir),
+          running: options.version,
+          agentId: options.id,
+          hubApiUrl: options.update.hubApiUrl,
+          token: options.token,
+          tls: hubTls,
+          hubKeys,
+          confirmWithinMs: options.update.confirmWithinMs,
+          nodePath: process.execPath,
+          log: logger.child({ agentId: options.id }),
+          restart: (reason) => requestRestart(reason),
+          changed: () => sync?.publishStatus(),
+        })
+      : undefined;
   const sync = standalone
     ? undefined
     : startHubSession({
@@ -192,7 +221,9 @@ export async function startAgent(input: AgentOptionsInput): Promise<Agent> {
         footprint,
         flush: () => store.flush(),
         loadPlugins,
+        updater,
       });
+  updater?.start();
   const stopTriggerStatus = sync
     ? publishTriggerChanges(triggers, () => sync.publishStatus(), TRIGGER_STATUS_MS)
     : () => undefined;
@@ -207,6 +238,7 @@ export async function startAgent(input: AgentOptionsInput): Promise<Agent> {
     stopIntake: () => {
       intake.stop();
       clearInterval(maintenance);
+      updater?.close();
       stopTriggerStatus();
     },
     http,
@@ -243,6 +275,7 @@ export async function startAgent(input: AgentOptionsInput): Promise<Agent> {
     get decommissioned() {
       return desired.decommissioned;
     },
+    restartRequested,
     close: () => closers.close(),
   };
 }

@@ -90,6 +90,8 @@ export interface AgentOptions {
   /** Serves the webhook route of the agent's flows. */
   http?: AgentHttpOptions;
   version: string;
+  /** Updates of the agent itself, when the launcher runs it (docs/device-install.md, "Updates"). */
+  update?: AgentUpdateOptions;
   sync: SyncTuning;
   outbox: OutboxLimits;
   /** The bounded queue between the agent's triggers and its executions. */
@@ -107,8 +109,9 @@ export interface AgentOptions {
 
 /** What {@link compileAgentOptions} accepts: the id, and any option to override. */
 export type AgentOptionsInput = Partial<
-  Omit<AgentOptions, 'sync' | 'outbox' | 'localBroker' | 'http' | 'triggerQueue' | 'renderLimits'>
+  Omit<AgentOptions, 'sync' | 'outbox' | 'localBroker' | 'http' | 'triggerQueue' | 'renderLimits' | 'update'>
 > & {
+  update?: { installDir: string; hubApiUrl?: string; confirmWithinMs?: number };
   renderLimits?: Partial<RenderLimits>;
   id: string;
   localBroker?: { port?: number; host?: string; limits?: Readonly<Record<string, unknown>> };
@@ -118,6 +121,19 @@ export type AgentOptionsInput = Partial<
   outbox?: Partial<OutboxLimits>;
   triggerQueue?: Partial<TriggerQueueOptions>;
 };
+
+/** Where an agent run by the launcher keeps its versions, and how it updates itself. */
+export interface AgentUpdateOptions {
+  /** The launcher's folder: `versions/`, `current` and the files they share (agent/update/install-dir.ts). */
+  installDir: string;
+  /** The hub's HTTP API, where bundles are downloaded from, e.g. https://hub.example.com:8080. */
+  hubApiUrl?: string;
+  /** How long a new version has to connect and apply its desired state before the previous one is restored. */
+  confirmWithinMs: number;
+}
+
+/** A new version not connected and in sync after this long is rolled back. */
+export const DEFAULT_UPDATE_CONFIRM_MS = 2 * 60_000;
 
 /** The version agents report in `hello` and `status` unless told otherwise. */
 export const AGENT_VERSION = '0.1.0';
@@ -179,6 +195,11 @@ export function compileAgentOptions(input: AgentOptionsInput): AgentOptions {
     },
     http: input.http && { port: input.http.port, host: input.http.host || '127.0.0.1' },
     version: input.version ?? AGENT_VERSION,
+    update: input.update && {
+      installDir: input.update.installDir,
+      hubApiUrl: input.update.hubApiUrl || undefined,
+      confirmWithinMs: input.update.confirmWithinMs ?? DEFAULT_UPDATE_CONFIRM_MS,
+    },
     sync,
     outbox,
     triggerQueue: compileTriggerQueue(defined(input.triggerQueue)),
@@ -209,6 +230,8 @@ export function compileAgentOptions(input: AgentOptionsInput): AgentOptions {
     );
   if (!options.hubUrl && !options.flowsDir)
     bad('hub: give the hub to connect to, or a flows folder to run standalone');
+  if (options.update?.hubApiUrl !== undefined && !/^https?:\/\//.test(options.update.hubApiUrl))
+    bad(`hub-api: '${options.update.hubApiUrl}' is not an http:// or https:// URL`);
   if (options.hubUrl && options.flowsDir)
     bad(
       'flows: a folder of flows is for standalone agents; an agent with a hub runs the flows the hub assigns',

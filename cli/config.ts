@@ -28,6 +28,10 @@ export interface CliEnvironment {
   agentToken: string | undefined;
   /** TERN_HUB_KEY: the hub's public signing key for `tern agent`. */
   hubKey: string | undefined;
+  /** TERN_AGENT_INSTALL_DIR: the launcher's folder of agent versions (it sets it). */
+  agentInstallDir: string | undefined;
+  /** TERN_HUB_API_URL: the hub's HTTP API, for an agent's downloads. */
+  hubApiUrl: string | undefined;
   /** ENV_<NAME>: Kestra's `envs.<name>` in every expression (hub, agents, `tern run`). */
   envs: Record<string, string>;
   /** TERN_GLOBALS_FILE: a YAML map, Kestra's `globals` in every expression. */
@@ -90,6 +94,8 @@ export function readEnvironment(env: NodeJS.ProcessEnv = process.env): CliEnviro
     retentionDays: retention,
     agentToken: env.TERN_AGENT_TOKEN || undefined,
     hubKey: env.TERN_HUB_KEY || undefined,
+    agentInstallDir: env.TERN_AGENT_INSTALL_DIR || undefined,
+    hubApiUrl: env.TERN_HUB_API_URL || undefined,
     envs: envsFrom(env),
     globalsFile: env.TERN_GLOBALS_FILE || undefined,
     secrets: secretsFromEnvironment(env),

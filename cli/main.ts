@@ -6,6 +6,7 @@
  */
 import { runProgram } from './program.js';
 import * as agent from './register/agent.js';
+import * as agents from './register/agents.js';
 import * as deploy from './register/deploy.js';
 import * as executions from './register/executions.js';
 import * as flows from './register/flows.js';
@@ -26,6 +27,7 @@ const COMMANDS = [
   plugins,
   hub,
   agent,
+  agents,
   start,
   deploy,
   flows,

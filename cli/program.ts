@@ -5,8 +5,14 @@ import { CliError, EXIT_FAILED, EXIT_USAGE } from './errors.js';
 import { Printer } from './format.js';
 import type { CliContext } from './register/shared.js';
 
-/** The version every `tern` program reports. */
-export const VERSION = '0.1.0';
+/** Set by the device bundle's build (`scripts/build-agent.mjs --version V`); absent everywhere else. */
+declare const __TERN_BUILD_VERSION__: string | undefined;
+
+/**
+ * The version every `tern` program reports, and the one an agent gives the hub in its hello: the
+ * bundle's build names it, so that two builds of one source tree can be told apart (agent updates).
+ */
+export const VERSION: string = typeof __TERN_BUILD_VERSION__ === 'string' ? __TERN_BUILD_VERSION__ : '0.1.0';
 
 /** A command's module in register/: adds the command and its flags to the program. */
 export interface CommandModule {

@@ -11,6 +11,7 @@ import {
   RefusedFlowSchema,
   TriggerStatusSchema,
 } from './agent-status.js';
+import { AgentUpdateStatusSchema, DesiredAgentSchema } from './agent-update.js';
 import type { AgentTopicKind } from './topics.js';
 import { Count, Iso, Name, Revision, SeqMark } from './wire-scalars.js';
 
@@ -80,6 +81,8 @@ export const StatusSchema = T.Object({
   footprint: T.Optional(FootprintSchema),
   /** Every trigger the agent runs. */
   triggers: T.Optional(T.Array(TriggerStatusSchema)),
+  /** The last update of itself it tried (docs/rollouts.md, "Agent versions"). */
+  update: T.Optional(AgentUpdateStatusSchema),
 });
 export type Status = Static<typeof StatusSchema>;
 
@@ -116,6 +119,8 @@ export const DesiredSchema = T.Object({
    * the files the agent holds (the hub left it out to keep the message under its size limit).
    */
   namespaceFiles: T.Optional(T.Array(DesiredNamespaceFilesSchema)),
+  /** The agent version to run; absent: the agent keeps the one it runs. */
+  agent: T.Optional(DesiredAgentSchema),
   publishedAt: Iso,
 });
 export type Desired = Static<typeof DesiredSchema>;

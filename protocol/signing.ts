@@ -3,28 +3,22 @@
  * payload bytes, a header line in front of them, and the key endorsements that carry trust across rotations.
  */
 import { createHash, createPublicKey, type KeyObject, sign, verify } from 'node:crypto';
-import { type Static, Type as T } from '@sinclair/typebox';
 import { Ajv } from 'ajv';
+import {
+  type Endorsement,
+  type PublicKeyText,
+  type SignatureHeader,
+  SignatureHeaderSchema,
+} from './signature-header.js';
 
-/** A public key as text: the 32 raw bytes of an Ed25519 key, base64url (a JWK's `x`). */
-export type PublicKeyText = string;
-
-/** One key vouching for the next: `by` signed `key` (a rotation's announcement, kept for agents that missed it). */
-export const EndorsementSchema = T.Object({
-  key: T.String({ minLength: 43, maxLength: 43 }),
-  by: T.String({ minLength: 43, maxLength: 43 }),
-  sig: T.String({ minLength: 1, maxLength: 128 }),
-});
-export type Endorsement = Static<typeof EndorsementSchema>;
-
-/** The first line of a signed document: who signed and the signature; the payload follows the newline. */
-export const SignatureHeaderSchema = T.Object({
-  v: T.Literal(1),
-  key: EndorsementSchema.properties.key,
-  sig: EndorsementSchema.properties.sig,
-  endorsements: T.Optional(T.Array(EndorsementSchema, { maxItems: 1000 })),
-});
-export type SignatureHeader = Static<typeof SignatureHeaderSchema>;
+// The header's shapes need no Node module: they live apart, so the web UI can use them.
+export {
+  type Endorsement,
+  EndorsementSchema,
+  type PublicKeyText,
+  type SignatureHeader,
+  SignatureHeaderSchema,
+} from './signature-header.js';
 
 /** What signs: the private key, its public text, and every endorsement the hub holds (oldest first). */
 export interface DocumentSigner {

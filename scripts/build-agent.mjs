@@ -1,7 +1,10 @@
 #!/usr/bin/env node
+import { execFileSync } from 'node:child_process';
 // Builds the agent for devices: dist/tern-agent/tern-agent.mjs and its worker modules, one file each, plus
 // better-sqlite3's native module beside them — all a device needs besides Node.js (docs/device-install.md).
-// `--outdir DIR` writes elsewhere (tests build their own copy).
+// `--outdir DIR` writes elsewhere (tests build their own copy). `--version V` names the build (what the
+// agent reports to the hub; default the package's version) and writes DIR-V.tar.gz beside the folder: the
+// archive `tern agents versions upload` sends to the hub for agent updates (docs/rollouts.md).
 import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -11,6 +14,8 @@ import { build } from 'esbuild';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const outdirFlag = process.argv.indexOf('--outdir');
 const out = outdirFlag > 0 ? resolve(process.argv[outdirFlag + 1]) : join(root, 'dist', 'tern-agent');
+const versionFlag = process.argv.indexOf('--version');
+const version = versionFlag > 0 ? process.argv[versionFlag + 1] : undefined;
 const SOURCES = ['protocol', 'plugins', 'runtime', 'agent', 'cli'];
 
 // Worker threads start from a module file of their own: `new URL('./x-worker.js', import.meta.url)`.
@@ -97,7 +102,11 @@ const result = await build({
       "const __ternFilename = __ternPath(import.meta.url), __ternDirname = __ternPath(new URL('.', import.meta.url));",
     ].join(' '),
   },
-  define: { __filename: '__ternFilename', __dirname: '__ternDirname' },
+  define: {
+    __filename: '__ternFilename',
+    __dirname: '__ternDirname',
+    ...(version !== undefined && { __TERN_BUILD_VERSION__: JSON.stringify(version) }),
+  },
   plugins: [devicePlugin],
 });
 
@@ -111,5 +120,14 @@ copyFileSync(join(addon, 'better_sqlite3.node'), join(out, 'better_sqlite3.node'
 for (const [file, { bytes }] of Object.entries(result.metafile.outputs)) {
   process.stdout.write(
     `${relative(process.cwd(), resolve(root, file))}  ${(bytes / 1024 / 1024).toFixed(2)} MB\n`,
+  );
+}
+
+if (version !== undefined) {
+  // The files at the archive's top level, as the agent unpacks them into versions/<version>/.
+  const archive = `${out}-${version}.tar.gz`;
+  execFileSync('tar', ['-czf', archive, '-C', out, '.']);
+  process.stdout.write(
+    `${relative(process.cwd(), archive)}  ${(statSync(archive).size / 1024 / 1024).toFixed(2)} MB\n`,
   );
 }

@@ -2,6 +2,7 @@
 import type { Logger } from '../../protocol/logger.js';
 import type { TriggerRuntime } from '../../runtime/triggers/runtime.js';
 import type { TlsClientOptions } from '../hub-trust.js';
+import type { AgentUpdater } from '../update/updater.js';
 import type { CommandHandler } from './commands.js';
 import type { DesiredState } from './desired-state.js';
 import type { FootprintMeter } from './footprint.js';
@@ -27,6 +28,8 @@ export interface HubSessionParts extends Omit<HelloSources, 'generation'> {
   flush(): Promise<void>;
   /** Loads the plugin modules of the types these flow sources name, before a desired state is applied. */
   loadPlugins(sources: readonly string[]): Promise<void>;
+  /** Takes the agent version the hub names, when the agent runs under the launcher. */
+  updater: AgentUpdater | undefined;
 }
 
 /** Starts the session: hello on each connect, status now and then, desired flows and commands in. */
@@ -42,13 +45,24 @@ export function startHubSession(p: HubSessionParts): SyncClient {
     outbox: p.outbox,
     logger: p.logger,
     hello: () => helloMessage({ ...p, generation: () => p.desired.generation }),
-    status: () => statusReport(p),
+    status: () => {
+      const update = p.updater?.status();
+      return { ...statusReport(p), ...(update && { update }) };
+    },
     onDesired: (message) => {
       // One at a time, in the order received: each waits for its flows' plugin modules to load.
       applying = applying
         .then(() => p.loadPlugins(message.flows.map((f) => f.source)))
         .then(() => {
           sync.publishReported(p.desired.apply(message));
+          // Connected and in sync: a new version of the agent on trial has proven itself.
+          p.updater?.confirm();
+          if (p.updater) p.updater.want(message.agent);
+          else if (message.agent && message.agent.version !== p.version)
+            log.warn(
+              { version: message.agent.version, running: p.version },
+              'the hub asks for another agent version; this agent updates only when run by the launcher (--install-dir)',
+            );
           // Start-up ends with the first flows applied: the hub hears how long it took at once.
           if (p.footprint.ready()) sync.publishStatus();
         })

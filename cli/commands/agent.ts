@@ -72,6 +72,12 @@ export interface AgentCommandOptions {
   /** TERN_LOG_LEVEL */
   logLevel?: string;
   version?: string;
+  /** --install-dir DIR (TERN_AGENT_INSTALL_DIR, set by the launcher): updates of the agent itself. */
+  installDir?: string;
+  /** --hub-api URL (TERN_HUB_API_URL): the hub's HTTP API, where agent versions are downloaded from. */
+  hubApi?: string;
+  /** --update-confirm-within DURATION: how long a new version has to connect and sync. */
+  updateConfirmWithin?: string;
 }
 
 export interface AgentCommandHooks {
@@ -116,7 +122,10 @@ export async function agentCommand(
   // Timers alone may not hold the process open (standalone, or between reconnects): this does, until stopped.
   const keepAlive = setInterval(() => {}, 1 << 30);
   try {
-    await (hooks.until ?? signalled());
+    const restart = agent.restartRequested.then((reason) => ({ reason }));
+    const ended = await Promise.race([(hooks.until ?? signalled()).then(() => undefined), restart]);
+    // The process then ends; its supervisor (systemd, the launcher's loop) starts the agent again.
+    if (ended) printer.line(`restarting: ${ended.reason}`);
   } finally {
     clearInterval(keepAlive);
   }
@@ -185,6 +194,7 @@ export function agentInput(opts: AgentCommandOptions): AgentOptionsInput {
     localBroker,
     http,
     version: opts.version,
+    update: updateInput(opts),
     secrets,
     keepaliveSeconds: count('--keepalive', opts.keepalive),
     outbox: {
@@ -197,6 +207,21 @@ export function agentInput(opts: AgentCommandOptions): AgentOptionsInput {
     renderLimits: opts.renderLimits,
     variables: opts.variables,
   };
+}
+
+/** `--install-dir`, `--hub-api` and `--update-confirm-within`: updates need the first. */
+function updateInput(opts: AgentCommandOptions): AgentOptionsInput['update'] {
+  if (!opts.installDir) {
+    if (opts.updateConfirmWithin !== undefined) usage('--update-confirm-within needs --install-dir');
+    return undefined;
+  }
+  let confirmWithinMs: number | undefined;
+  if (opts.updateConfirmWithin !== undefined) {
+    confirmWithinMs = parseDuration(opts.updateConfirmWithin);
+    if (confirmWithinMs === undefined || confirmWithinMs <= 0)
+      usage(`--update-confirm-within: '${opts.updateConfirmWithin}' is not an ISO-8601 duration (e.g. PT2M)`);
+  }
+  return { installDir: opts.installDir, hubApiUrl: opts.hubApi, confirmWithinMs };
 }
 
 /** `--trigger-queue` and `--trigger-queue-full`, for the agent and the hub alike. */

@@ -38,7 +38,23 @@ export function register(program: Command, cli: CliContext): void {
     .option('--outbox-policy <policy>', 'when the outbox is full: drop-oldest or pause-triggers')
     .option('--trigger-queue <n>', 'executions started by triggers and not yet ended, at most (default 1000)')
     .option('--trigger-queue-full <policy>', 'when that queue is full: wait (hold the source back) or drop')
-    .option('--secrets-file <file>', "YAML or JSON map of secrets for secret('NAME') (TERN_SECRET_* too)");
+    .option('--secrets-file <file>', "YAML or JSON map of secrets for secret('NAME') (TERN_SECRET_* too)")
+    .addOption(
+      new Option(
+        '--install-dir <dir>',
+        'the launcher’s folder of agent versions (TERN_AGENT_INSTALL_DIR, set by the launcher): the hub may then update this agent',
+      ).default(env.agentInstallDir),
+    )
+    .addOption(
+      new Option(
+        '--hub-api <url>',
+        'the hub’s HTTP API, where new agent versions are downloaded from (TERN_HUB_API_URL)',
+      ).default(env.hubApiUrl),
+    )
+    .option(
+      '--update-confirm-within <duration>',
+      'how long a new agent version has to connect and sync before the previous one is restored (default PT2M)',
+    );
   hubTrust(agent, cli)
     .option(
       '--insecure-skip-tls-verify',

@@ -72,6 +72,8 @@ install -d -m 0755 "$prefix"
 for file in "$bundle"/tern-agent.mjs "$bundle"/*-worker.mjs "$bundle"/better_sqlite3.node "$bundle"/*.LEGAL.txt; do
   if [ -f "$file" ]; then install -m 0644 "$file" "$prefix/"; fi
 done
+# The launcher, for agents that the hub updates (docs/device-install.md, "Updates from the hub").
+if [ -f "$here/tern-agent-launcher" ]; then install -m 0755 "$here/tern-agent-launcher" "$prefix/"; fi
 
 # 3. Settings: kept when they exist; root and the service's group only (they hold the token).
 install -d -m 0750 -g "$user" /etc/tern-agent

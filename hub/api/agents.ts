@@ -31,7 +31,7 @@ export function agentRoutes(table: RouteTable, services: HubServices & FleetServ
       tag: 'agents',
       summary: 'List agents',
       description:
-        "`status` holds what the fleet knows: `desired` and `applied` revisions, `drift` (true while they differ), the agent's `outbox`, `load` and `footprint` (resident memory, heap used and its limit, event loop delay p99 in ms, and `readyMs`: process start to connected with its flows applied), and the answers to its latest `commands`.",
+        "`status` holds what the fleet knows: `desired` and `applied` revisions, `drift` (true while they differ), the agent's `outbox`, `load` and `footprint` (resident memory, heap used and its limit, event loop delay p99 in ms, and `readyMs`: process start to connected with its flows applied), the answers to its latest `commands`, and, for agents the hub updates, `targetVersion` (the version asked for, `PUT /agents/{id}/version`) and `update` (what became of its last update: `refused`, `swapped`, `confirmed` or `rolled_back`, with the reason).",
       query: T.Object({ labels: LabelQuery, ...PageQuery }),
       responses: { 200: { description: 'A page of agents', schema: Page(AgentSchema) } },
     },

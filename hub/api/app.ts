@@ -5,6 +5,7 @@ import { bodyLimit } from 'hono/body-limit';
 import { pino } from 'pino';
 import { TernError } from '../../protocol/errors.js';
 import type { Logger } from '../../protocol/logger.js';
+import { AGENT_VERSION_UPLOAD_PATH, agentVersionRoutes } from './agent-versions.js';
 import { agentRoutes } from './agents.js';
 import { bearerAuth } from './auth.js';
 import { bridgeRoutes } from './bridge.js';
@@ -25,7 +26,7 @@ import { rolloutRoutes } from './rollouts.js';
 import { type ApiEnv, RouteTable } from './route.js';
 import { secretRoutes } from './secrets.js';
 import { securityHeaders } from './security-headers.js';
-import type { HubServices } from './services.js';
+import { DEFAULT_AGENT_BUNDLE_LIMIT_BYTES, type HubServices } from './services.js';
 import { signingKeyRoutes } from './signing-keys.js';
 import { statsRoutes } from './stats.js';
 import { tokenRoutes } from './tokens.js';
@@ -62,17 +63,19 @@ export function createApi(services: HubServices, options: ApiOptions = {}): Hono
   // First, so that errors, 404s and the UI the hub adds later get the headers too.
   app.use('*', securityHeaders({ https, apiPrefix: API_BASE, docsPath: DOCS_PATH }));
   app.use('*', httpMetrics(services.metrics));
-  app.use(
-    '/api/*',
+  const limit = (maxSize: number) =>
     bodyLimit({
-      maxSize: services.bodyLimitBytes,
+      maxSize,
       onError: (c) => {
         // The rest of the body is never read: the connection cannot carry another request.
         c.header('Connection', 'close');
-        throw new TernError('PAYLOAD_TOO_LARGE', `the request body exceeds ${services.bodyLimitBytes} bytes`);
+        throw new TernError('PAYLOAD_TOO_LARGE', `the request body exceeds ${maxSize} bytes`);
       },
-    }),
-  );
+    });
+  const requests = limit(services.bodyLimitBytes);
+  // Agent bundles are megabytes: their upload has a limit of its own.
+  const bundles = limit(services.agentBundleLimitBytes ?? DEFAULT_AGENT_BUNDLE_LIMIT_BYTES);
+  app.use('/api/*', (c, next) => (AGENT_VERSION_UPLOAD_PATH.test(c.req.path) ? bundles : requests)(c, next));
 
   const revocations = services.revocations ?? new TokenRevocations();
   const table = new RouteTable(app, API_BASE, bearerAuth(services.storage.tokens, revocations));
@@ -85,6 +88,7 @@ export function createApi(services: HubServices, options: ApiOptions = {}): Hono
   statsRoutes(table, services);
   executionRoutes(table, services);
   agentRoutes(table, services);
+  agentVersionRoutes(table, services);
   rolloutRoutes(table, services);
   tokenRoutes(table, services, revocations);
   secretRoutes(table, services);

@@ -57,6 +57,9 @@ export interface HubExecutions {
   webhook(namespace: string, flowId: string, key: string, request: WebhookRequest): Promise<WebhookReply>;
 }
 
+/** Largest agent bundle archive the hub takes by default: the bundle is a few megabytes compressed. */
+export const DEFAULT_AGENT_BUNDLE_LIMIT_BYTES = 256 * 1024 * 1024;
+
 export interface HubServices {
   storage: HubStorage;
   registry: Registry;
@@ -65,6 +68,8 @@ export interface HubServices {
   metrics: MetricsRegistry;
   /** Maximum request body in bytes (413 above). */
   bodyLimitBytes: number;
+  /** Maximum agent bundle upload in bytes; default {@link DEFAULT_AGENT_BUNDLE_LIMIT_BYTES}. */
+  agentBundleLimitBytes?: number;
   /** Every change, for `GET /events`; without it that route answers 404. */
   events?: HubEventSource;
   /** Called after a flow is created, updated or deleted (the fleet republishes agents' desired state). */

@@ -4,10 +4,12 @@
  * kept in `agents`, their events ingested, and the hub's commands sent.
  */
 import type { Registry as MetricsRegistry } from 'prom-client';
+import { agentBundleContext, type DesiredAgent } from '../../protocol/agent-update.js';
 import { forEachLimit } from '../../protocol/concurrency.js';
 import type { Execution, LogLine, TaskRun } from '../../protocol/execution.js';
 import type { Logger } from '../../protocol/logger.js';
 import type { Desired, DesiredFlow, Hello, Messages, Reported, Status } from '../../protocol/messages.js';
+import type { SignatureHeader } from '../../protocol/signing.js';
 import { isTerminal } from '../../protocol/states.js';
 import { agentTopic } from '../../protocol/topics.js';
 import type { HubEventBus } from '../events.js';
@@ -48,9 +50,14 @@ export interface FleetOptions {
   signer: DesiredSigner;
 }
 
-/** What signs a document for agents: the payload's exact bytes, bound to `context` (its topic). */
+/**
+ * What signs for agents: a document's exact bytes, bound to `context` (its topic); and an agent
+ * bundle's digest (a detached signature, made whenever `desired` names the bundle, so a key rotation
+ * since the upload changes nothing).
+ */
 export interface DesiredSigner {
   sign(payload: Uint8Array, context: string): Buffer;
+  signDigest(sha256: Buffer, context: string): SignatureHeader;
 }
 
 /** How the fleet connects, and whether other hub replicas share its broker and database. */
@@ -218,6 +225,15 @@ export class Fleet implements FleetControl {
     return this.lane(agentId, () => this.publishDesired(agentId, false));
   }
 
+  setAgentVersion(agentId: string, version: string | null): Promise<void> {
+    return this.lane(agentId, async () => {
+      const agent = await this.storage.agents.get(agentId);
+      if (!agent) return;
+      await this.updateAgent(agent, { status: { targetVersion: version } });
+      await this.publishDesired(agentId, false);
+    });
+  }
+
   /**
    * The agent was decommissioned (its credentials are gone): its sessions end
    * at once, outside its lane, so that nothing it sends from now on reaches the
@@ -229,7 +245,8 @@ export class Fleet implements FleetControl {
     const agent = end && (await this.storage.agents.get(agentId));
     if (end && agent) {
       const topic = agentTopic(agentId, 'desired');
-      end(agentId, { topic, payload: this.signed(topic, this.desiredOf(agent).desired) });
+      const { desired } = this.desiredOf(agent, await this.targetBundle(agent));
+      end(agentId, { topic, payload: this.signed(topic, desired) });
     }
     await this.lane(agentId, () => this.publishDesired(agentId, false));
     this.metrics.remove(agentId);
@@ -380,6 +397,14 @@ export class Fleet implements FleetControl {
     if (message.footprint) status.footprint = message.footprint;
     // The last will carries no triggers: the last ones reported stay, shown with the agent offline.
     if (message.triggers) status.triggers = message.triggers;
+    if (message.update) {
+      const before = (agent.status as AgentSyncStatus).update;
+      const failed = message.update.state === 'refused' || message.update.state === 'rolled_back';
+      // Said once per update: the status repeats it every few seconds.
+      if (failed && message.update.at !== before?.at)
+        this.log.warn({ agentId, update: message.update }, 'agent update not taken');
+      status.update = message.update;
+    }
     await this.updateAgent(agent, {
       online,
       // A retained status is as old as the agent's last word: its `since`, not our clock.
@@ -411,7 +436,7 @@ export class Fleet implements FleetControl {
   private async publishDesired(agentId: string, force: boolean): Promise<void> {
     const agent = await this.storage.agents.get(agentId);
     if (!agent) return;
-    const { desired, hash, files, same } = this.desiredOf(agent);
+    const { desired, hash, files, same } = this.desiredOf(agent, await this.targetBundle(agent));
     if (same && !force) return;
     if (!this.client) return;
     const { generation, flows, publishedAt } = desired;
@@ -439,10 +464,14 @@ export class Fleet implements FleetControl {
           filesHash: files.hash,
           ...(files.omitted.length > 0 && { namespaceFilesOmitted: files.omitted }),
           ...(agent.decommissioned && { decommissioned: true }),
+          ...(desired.agent && { agentVersion: desired.agent.version }),
         },
       },
     });
-    this.log.info({ agentId, generation, flows: flows.length }, 'desired flows published');
+    this.log.info(
+      { agentId, generation, flows: flows.length, agentVersion: desired.agent?.version },
+      'desired flows published',
+    );
   }
 
   /**
@@ -450,7 +479,10 @@ export class Fleet implements FleetControl {
    * decommissioned), their hash, and whether that equals the last one
    * published (then with the same generation, else the next one).
    */
-  private desiredOf(agent: AgentRow): { desired: Desired; hash: string; files: DesiredFiles; same: boolean } {
+  private desiredOf(
+    agent: AgentRow,
+    bundle: DesiredAgent | undefined,
+  ): { desired: Desired; hash: string; files: DesiredFiles; same: boolean } {
     const status = agent.status as AgentSyncStatus;
     const flows = agent.decommissioned ? [] : this.desiredFlows(agent);
     const hash = desiredHash(flows);
@@ -459,16 +491,40 @@ export class Fleet implements FleetControl {
     const same =
       previous?.hash === hash &&
       previous.filesHash === files.hash &&
-      (previous.decommissioned ?? false) === agent.decommissioned;
+      (previous.decommissioned ?? false) === agent.decommissioned &&
+      previous.agentVersion === bundle?.version;
     const generation = same && previous ? previous.generation : (status.generation ?? 0) + 1;
     const desired: Desired = {
       generation,
       flows,
       namespaceFiles: files.sets,
+      ...(bundle && !agent.decommissioned && { agent: bundle }),
       publishedAt: new Date().toISOString(),
       ...(agent.decommissioned && { decommissioned: true }),
     };
     return { desired, hash, files, same };
+  }
+
+  /**
+   * The agent version the hub wants `agent` to run, as `desired` carries it, its digest signed now;
+   * undefined for none, or when the version is gone (logged: the agent keeps its own).
+   */
+  private async targetBundle(agent: AgentRow): Promise<DesiredAgent | undefined> {
+    const version = (agent.status as AgentSyncStatus).targetVersion;
+    if (!version) return undefined;
+    const row = await this.storage.agentVersions.get(version);
+    if (!row) {
+      this.log.error(
+        { agentId: agent.id, version },
+        'the agent version set for this agent is not on the hub',
+      );
+      return undefined;
+    }
+    const signature = this.options.signer.signDigest(
+      Buffer.from(row.sha256, 'hex'),
+      agentBundleContext(row.version),
+    );
+    return { version: row.version, sha256: row.sha256, size: row.size, signature };
   }
 
   /** The agent's desired flows as they stand, each at the revision selected for it. */

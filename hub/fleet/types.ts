@@ -7,6 +7,7 @@ import type {
   RefusedFlow,
   TriggerStatus,
 } from '../../protocol/agent-status.js';
+import type { AgentUpdateStatus } from '../../protocol/agent-update.js';
 import type { Execution } from '../../protocol/execution.js';
 
 /** A command published to an agent: what the API answers with. */
@@ -28,6 +29,11 @@ export interface FleetControl {
   agentRegistered(agentId: string): Promise<void>;
   /** After `PATCH /agents/{id}`: publishes the desired flows its new labels select. */
   agentLabelsChanged(agentId: string): Promise<void>;
+  /**
+   * Sets the agent version the agent should run (`PUT /agents/{id}/version`; null: none asked) and
+   * publishes its desired state with it. The version must be on the hub (the API checks).
+   */
+  setAgentVersion(agentId: string, version: string | null): Promise<void>;
   /** After `DELETE /agents/{id}`: publishes `decommissioned: true`, then disconnects the agent. */
   agentDecommissioned(agentId: string): Promise<void>;
   /**
@@ -64,7 +70,13 @@ export interface AgentSyncStatus {
     filesHash?: string;
     /** Namespaces whose files did not fit in `desired`: the agent keeps older copies of them. */
     namespaceFilesOmitted?: string[];
+    /** The agent version `desired` named, if any. */
+    agentVersion?: string;
   };
+  /** The agent version the hub wants it to run (`PUT /agents/{id}/version`); null or absent: whatever it runs. */
+  targetVersion?: string | null;
+  /** What became of the last update of itself the agent tried, as its status said. */
+  update?: AgentUpdateStatus;
   applied?: {
     generation: number;
     hash: string;

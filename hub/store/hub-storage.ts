@@ -6,6 +6,7 @@ import { and, inArray, isNotNull, lt } from 'drizzle-orm';
 import { TernError } from '../../protocol/errors.js';
 import { DirectoryFileStorage } from '../../runtime/file-storage.js';
 import { DrizzleAgentRepository } from './agent-repository.js';
+import { DrizzleAgentVersionRepository } from './agent-version-repository.js';
 import { DrizzleBridgeRepository } from './bridge-repository.js';
 import { type Database, type Db, openDatabase } from './db.js';
 import { ExecutionRepository } from './execution-repository.js';
@@ -92,6 +93,7 @@ class DrizzleHubStorage implements HubStorage {
     readonly namespaceFiles: DrizzleNamespaceFileRepository,
     readonly rollouts: DrizzleRolloutRepository,
     readonly signingKeys: DrizzleSigningKeyRepository,
+    readonly agentVersions: DrizzleAgentVersionRepository,
   ) {}
 
   static async open(
@@ -145,6 +147,7 @@ class DrizzleHubStorage implements HubStorage {
       namespaceFiles,
       new DrizzleRolloutRepository(db),
       new DrizzleSigningKeyRepository(db, now),
+      new DrizzleAgentVersionRepository(db, now),
     );
   }
 

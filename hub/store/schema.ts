@@ -301,6 +301,19 @@ export const rollouts = pgTable(
   (t) => [index('rollouts_flow_idx').on(t.namespace, t.flowId, t.id)],
 );
 
+/**
+ * Agent bundles the hub can send to its agents (docs/rollouts.md, "Agent versions"): the archive as
+ * uploaded and its SHA-256 (signed by the hub whenever a desired state names it).
+ */
+export const agentVersions = pgTable('agent_versions', {
+  version: ident('version').primaryKey(),
+  /** Hex. */
+  sha256: text('sha256').notNull(),
+  size: integer('size').notNull(),
+  content: bytea('content').notNull(),
+  createdAt: createdAt(),
+});
+
 /** Every table, for drizzle's typed queries. */
 export const schema = {
   flows,
@@ -320,6 +333,7 @@ export const schema = {
   namespaceFiles,
   namespaceFileRevisions,
   rollouts,
+  agentVersions,
 };
 
 /**

@@ -316,6 +316,26 @@ export interface SigningKeyRepository {
   promote(): Promise<boolean>;
 }
 
+/** An agent version the hub holds, without its bytes. */
+export interface AgentVersionRow {
+  version: string;
+  sha256: string;
+  size: number;
+  createdAt: string;
+}
+
+/** Agent bundles (archives) for agents to update themselves. */
+export interface AgentVersionRepository {
+  /** Stores a version; false when one of that name exists (versions never change). */
+  add(row: Omit<AgentVersionRow, 'createdAt'>, content: Buffer): Promise<boolean>;
+  get(version: string): Promise<AgentVersionRow | undefined>;
+  /** The archive's bytes. */
+  content(version: string): Promise<Buffer | undefined>;
+  /** Every version, newest first. */
+  list(): Promise<AgentVersionRow[]>;
+  delete(version: string): Promise<boolean>;
+}
+
 /** A record for Kafka, as the bridge queues it. */
 export interface BridgeRecord {
   /** Name of the bridge route that made it. */
@@ -426,6 +446,8 @@ export interface HubStorage {
   readonly rollouts: RolloutRepository;
   /** The keys the hub signs agents' desired states with. */
   readonly signingKeys: SigningKeyRepository;
+  /** Agent bundles for agent updates. */
+  readonly agentVersions: AgentVersionRepository;
   /** Deletes executions (with task runs and logs) that ended more than `days` ago, `batchSize` at a time; returns how many. */
   purge(days: number, batchSize?: number): Promise<number>;
   /** Calls `listener` with the KV keys of each committed batch (ids `namespace\0key`); returns the unsubscribe function. */

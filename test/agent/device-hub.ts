@@ -14,14 +14,28 @@ export const GREETING = 'jq 42 on Sunday 6 December 2026';
 
 /**
  * Builds the bundle as `npm run build:agent` does, into a folder of the calling test's own (test files
- * run in parallel, and one must not remove the bundle another is copying), and resolves with it.
+ * run in parallel, and one must not remove the bundle another is copying), and resolves with it. With
+ * `version`, the build is named so and its archive (`archive`, for agent updates) is written beside it.
  */
-export async function buildBundle(): Promise<{ dir: string; remove(): void }> {
+export async function buildBundle(
+  version?: string,
+): Promise<{ dir: string; archive: string | undefined; remove(): void }> {
   const dir = mkdtempSync(join(tmpdir(), 'tern-agent-bundle-'));
-  await promisify(execFile)(process.execPath, [join(ROOT, 'scripts', 'build-agent.mjs'), '--outdir', dir], {
-    cwd: ROOT,
-  });
-  return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
+  const named = version === undefined ? [] : ['--version', version];
+  await promisify(execFile)(
+    process.execPath,
+    [join(ROOT, 'scripts', 'build-agent.mjs'), '--outdir', dir, ...named],
+    { cwd: ROOT },
+  );
+  const archive = version === undefined ? undefined : `${dir}-${version}.tar.gz`;
+  return {
+    dir,
+    archive,
+    remove: () => {
+      rmSync(dir, { recursive: true, force: true });
+      if (archive) rmSync(archive, { force: true });
+    },
+  };
 }
 
 const ADMIN = 'tern_device_test_admin_token_0123456789';
@@ -63,6 +77,16 @@ export class DeviceHub {
     const text = await res.text();
     if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${text}`);
     return text ? JSON.parse(text) : undefined;
+  }
+
+  /** Uploads a bundle archive as agent version `version`. */
+  async uploadAgentVersion(version: string, archive: Uint8Array): Promise<void> {
+    const res = await fetch(`${this.hub.url}/api/v1/agent-versions/${version}`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/octet-stream' },
+      body: archive,
+    });
+    if (res.status !== 201) throw new Error(`upload of ${version}: ${res.status} ${await res.text()}`);
   }
 
   /** Registers `agentId`, gives it the `greet` flow, and resolves with its token. */

@@ -1,0 +1,54 @@
+/**
+ * `tern agents versions upload|list` and `tern agents set-version` (the built CLI) against a real hub:
+ * an archive uploaded with the digest the hub computed, listed, and set as a registered agent's version.
+ */
+import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Hub } from '../../hub/hub.js';
+import { tern } from '../support/cli.js';
+import { apiCaller, startTestHub } from '../support/hub-api.js';
+
+const ADMIN = 'tern_agents_cli_admin_token_0123456789';
+const root = mkdtempSync(join(tmpdir(), 'tern-agents-cli-'));
+let hub: Hub;
+
+beforeAll(async () => {
+  hub = await startTestHub(join(root, 'hub'), ADMIN);
+}, 60_000);
+
+afterAll(async () => {
+  await hub?.close();
+  rmSync(root, { recursive: true, force: true });
+});
+
+const cli = (...args: string[]) => tern(['agents', ...args, '--server', hub.url, '--token', ADMIN]);
+
+describe('tern agents', () => {
+  it('uploads a version, lists it, and sets it as an agent’s version', async () => {
+    const archive = gzipSync(Buffer.from('bundle 1.2.0'));
+    const file = join(root, 'tern-agent-1.2.0.tar.gz');
+    writeFileSync(file, archive);
+    const sha256 = createHash('sha256').update(archive).digest('hex');
+
+    const uploaded = await cli('versions', 'upload', '1.2.0', file);
+    expect(uploaded.stderr).toBe('');
+    expect(uploaded.stdout).toContain(`uploaded 1.2.0  ${archive.length} bytes  sha256 ${sha256}`);
+    expect(uploaded.code).toBe(0);
+
+    const listed = await cli('versions', 'list');
+    expect(listed.stdout).toContain(`1.2.0  ${archive.length} bytes  sha256 ${sha256}`);
+    expect(listed.stdout).toContain('1 version(s)');
+
+    await apiCaller(hub.url, ADMIN)('POST', '/agents', { json: { id: 'gw-cli-version', labels: {} } });
+    const set = await cli('set-version', 'gw-cli-version', '1.2.0');
+    expect(set.stdout).toContain('agent gw-cli-version: asked to run 1.2.0');
+    expect(set.code).toBe(0);
+    const missing = await cli('set-version', 'gw-cli-version', '9.9.9');
+    expect(missing.code).not.toBe(0);
+    expect(missing.stderr).toContain('no agent version 9.9.9: upload it first');
+  }, 60_000);
+});
