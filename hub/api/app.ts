@@ -8,6 +8,7 @@ import type { Logger } from '../../protocol/logger.js';
 import { agentRoutes } from './agents.js';
 import { bearerAuth } from './auth.js';
 import { bridgeRoutes } from './bridge.js';
+import { brokerAuthRoutes } from './broker-auth.js';
 import { docsRoutes } from './docs.js';
 import { errorHandler, notFoundHandler } from './errors.js';
 import { eventRoutes } from './events.js';
@@ -85,6 +86,7 @@ export function createApi(services: HubServices, options: ApiOptions = {}): Hono
   statsRoutes(table, services);
   executionRoutes(table, services);
   agentRoutes(table, services);
+  brokerAuthRoutes(table, services);
   rolloutRoutes(table, services);
   tokenRoutes(table, services, revocations);
   secretRoutes(table, services);
