@@ -40,6 +40,11 @@ export interface HubOptions {
    * `use_username_as_clientid`) would otherwise let the two sessions of one login push each other out.
    */
   bridgeBrokerUrl?: string;
+  /**
+   * The secret an external broker (EMQX, VerneMQ) sends to ask the hub about agents' logins and topics
+   * (`/api/v1/broker/…`); without it those routes refuse every call.
+   */
+  brokerAuthSecret?: string;
   /** Admin token to create at first start instead of a random one. */
   adminToken?: string;
   /** Executions and logs older than this are purged; undefined keeps everything. */
@@ -101,6 +106,7 @@ export function compileHubOptions(input: HubOptionsInput): HubOptions {
     dbUrl: input.dbUrl || undefined,
     brokerUrl: input.brokerUrl || undefined,
     bridgeBrokerUrl: input.bridgeBrokerUrl || undefined,
+    brokerAuthSecret: input.brokerAuthSecret || undefined,
     adminToken: input.adminToken || undefined,
     retentionDays: input.retentionDays,
     bodyLimitBytes: input.bodyLimitBytes ?? 4 * 1024 * 1024,

@@ -25,7 +25,9 @@ import { type BrokerListener, listenerOfUrl } from './api/info.js';
 import { TokenRevocations } from './api/revocations.js';
 import type { HubServices } from './api/services.js';
 import { KafkaBridge } from './bridge/bridge.js';
+import { createAccessPolicy, normaliseSharedPrefix } from './broker/access.js';
 import { type Broker, startBroker } from './broker/broker.js';
+import { ExternalBrokerAuth } from './broker/external-auth.js';
 import { noReplicaChanges, PostgresReplicaChanges } from './cluster/changes.js';
 import { ExecutionClaims } from './cluster/execution-claims.js';
 import { fanOut } from './cluster/fan-out.js';
@@ -352,6 +354,16 @@ async function startServices(
       ];
     },
     fleet,
+    // An external broker (EMQX, VerneMQ) asks here what the embedded one decides itself.
+    ...(options.brokerAuthSecret && {
+      brokerAuth: {
+        secret: options.brokerAuthSecret,
+        auth: new ExternalBrokerAuth(
+          storage.agents,
+          createAccessPolicy(normaliseSharedPrefix(options.sharedDataPrefix)),
+        ),
+      },
+    }),
     rollouts,
     signing,
     secrets,

@@ -22,6 +22,7 @@ interface HubFlags {
   triggerQueueFull?: string;
   mqttLimits?: string;
   bridgeBroker?: string;
+  brokerAuthSecret?: string;
   leaderCheckMs?: number;
   takeOverGraceMs?: number;
 }
@@ -85,6 +86,12 @@ export function register(program: Command, cli: CliContext): void {
       ).default(env.bridgeBrokerUrl),
     )
     .addOption(
+      new Option(
+        '--broker-auth-secret <secret>',
+        "serve /api/v1/broker/… to EMQX's HTTP auth and VerneMQ's webhooks, which must send this secret (TERN_BROKER_AUTH_SECRET, preferred: the process list shows flags; docs/external-brokers.md)",
+      ).default(env.brokerAuthSecret),
+    )
+    .addOption(
       new Option('--retention-days <days>', 'purge executions older than this (TERN_RETENTION_DAYS)')
         .argParser(integer('--retention-days'))
         .default(env.retentionDays),
@@ -119,6 +126,7 @@ export function register(program: Command, cli: CliContext): void {
           dbUrl: o.db,
           brokerUrl: o.broker,
           bridgeBrokerUrl: o.bridgeBroker,
+          brokerAuthSecret: o.brokerAuthSecret,
           leaderCheckMs: o.leaderCheckMs,
           takeOverGraceMs: o.takeOverGraceMs,
           adminToken: env.adminToken,

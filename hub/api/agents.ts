@@ -138,7 +138,7 @@ export function agentRoutes(table: RouteTable, services: HubServices & FleetServ
       tag: 'agents',
       summary: 'Decommission an agent',
       description:
-        "Invalidates its credentials and, on the embedded broker, ends its MQTT sessions at once, each told `decommissioned` first (the agent then drops its flows); its history stays. With an external broker only `decommissioned` is published: shutting the agent out is the broker's job (docs/mosquitto.md).",
+        "Invalidates its credentials and, on the embedded broker, ends its MQTT sessions at once, each told `decommissioned` first (the agent then drops its flows); its history stays. With an external broker only `decommissioned` is published: shutting the agent out is the broker's job (docs/mosquitto.md); an EMQX or VerneMQ that asks the hub (`/broker/…`) refuses its next login, publish and subscribe.",
       params: AgentKey,
       responses: {
         204: { description: 'Decommissioned' },

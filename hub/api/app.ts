@@ -9,6 +9,7 @@ import { AGENT_VERSION_UPLOAD_PATH, agentVersionRoutes } from './agent-versions.
 import { agentRoutes } from './agents.js';
 import { bearerAuth } from './auth.js';
 import { bridgeRoutes } from './bridge.js';
+import { brokerAuthRoutes } from './broker-auth.js';
 import { docsRoutes } from './docs.js';
 import { errorHandler, notFoundHandler } from './errors.js';
 import { eventRoutes } from './events.js';
@@ -89,6 +90,7 @@ export function createApi(services: HubServices, options: ApiOptions = {}): Hono
   executionRoutes(table, services);
   agentRoutes(table, services);
   agentVersionRoutes(table, services);
+  brokerAuthRoutes(table, services);
   rolloutRoutes(table, services);
   tokenRoutes(table, services, revocations);
   secretRoutes(table, services);

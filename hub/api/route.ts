@@ -60,6 +60,11 @@ export interface RouteSpec<P extends TObject, Q extends TObject, B extends TSche
   tag: string;
   /** False for routes anyone may call (health, webhooks, docs). Defaults to true. */
   auth?: boolean;
+  /**
+   * With `auth: false`, a check of the route's own credentials (a shared
+   * secret instead of an API token), run before anything is read or validated.
+   */
+  guard?: MiddlewareHandler<ApiEnv>;
   params?: P;
   /** Query parameters; unknown ones are refused. A list parameter may be repeated. */
   query?: Q;
@@ -137,7 +142,10 @@ export class RouteTable {
       c.set('route', path);
       await next();
     };
-    const chain = spec.auth === false ? [named, run] : [named, this.authenticate, run];
+    const chain =
+      spec.auth === false
+        ? [named, ...(spec.guard ? [spec.guard] : []), run]
+        : [named, this.authenticate, run];
     const methods = typeof spec.method === 'string' ? [spec.method] : spec.method;
     for (const method of methods) this.app.on(method.toUpperCase(), [path], ...chain);
   }

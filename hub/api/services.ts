@@ -10,6 +10,7 @@ import type { HubEventSource } from '../events.js';
 import type { SigningControl } from '../signing/rotation.js';
 import type { HubStorage } from '../store/types.js';
 import type { BridgeService } from './bridge.js';
+import type { BrokerAuthService } from './broker-auth.js';
 import type { FlowChecker } from './flow-check.js';
 import type { BrokerListener } from './info.js';
 import type { TokenRevocations } from './revocations.js';
@@ -82,6 +83,8 @@ export interface HubServices {
   triggerStatuses?(): TriggerStatus[];
   /** Where agents reach the hub's MQTT broker, for `GET /info`; without it the list is empty. */
   brokerListeners?(): BrokerListener[];
+  /** Agents' logins and topics for an external broker (EMQX, VerneMQ); without it `/broker/…` answers 403. */
+  brokerAuth?: BrokerAuthService;
   /** Whether the hub's connection to its MQTT broker is up, for `/healthz`; without it no broker is reported. */
   brokerConnected?(): boolean;
   /** The hub's signing keys (with a fleet); without them `/signing-keys` answers 404 and registration names no key. */
