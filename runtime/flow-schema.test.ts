@@ -1,6 +1,7 @@
 import { Type as T } from '@sinclair/typebox';
 import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
+import { builtinRegistry } from '../plugins/builtin.js';
 import { createRegistry } from '../plugins/registry.js';
 import { defineTask, TASK_REF } from '../protocol/plugin.js';
 import { testTasks, testTriggers } from '../test/fixtures/loader/support.js';
@@ -151,6 +152,16 @@ describe('flowJsonSchema', () => {
 });
 
 describe('flowSchemaValidator', () => {
+  it('answers the same once flows have used more sets of types than it keeps validators for', () => {
+    const types = builtinRegistry().taskTypes().slice(0, 40);
+    const flowOf = (type: string) => ({ id: 'f', namespace: 'n', tasks: [{ id: 't', type }] });
+    // Each answer from a validator that has seen nothing else, so from one compiled for that type alone.
+    const alone = types.map((type) => flowSchemaValidator(builtinRegistry()).check(flowOf(type)));
+    const busy = flowSchemaValidator(builtinRegistry());
+    expect(types.map((type) => busy.check(flowOf(type)))).toEqual(alone);
+    expect(alone.filter((issues) => issues.length > 0).length).toBeGreaterThan(0);
+  });
+
   it('compiles once per registry', () => {
     expect(flowSchemaValidator(registry)).toBe(flowSchemaValidator(registry));
   });

@@ -233,7 +233,7 @@ export function createFlowAjv(): Ajv {
 
 const validators = new WeakMap<Registry, FlowSchemaValidator>();
 
-/** Validators kept per registry, one per set of plugin types flows use: the oldest goes beyond this. */
+/** Validators kept per registry, one per set of plugin types flows use; beyond this many sets, one for all types. */
 const MAX_NARROWED = 32;
 
 /** A validator for the flows that use some of the plugin types only. */
@@ -284,7 +284,7 @@ export function flowSchemaValidator(registry: Registry): FlowSchemaValidator {
     const { schema, typeSchemas } = assemble(registry, only);
     return { validate: createFlowAjv().compile(schema), typeSchemas };
   };
-  let full: ValidateFunction | undefined;
+  let whole: Narrowed | undefined;
   const narrowed = new Map<string, Narrowed>();
   const narrowedFor = (document: unknown): Narrowed => {
     const only = usedTypes(document, registry);
@@ -296,16 +296,18 @@ export function flowSchemaValidator(registry: Registry): FlowSchemaValidator {
       .join(' ');
     let found = narrowed.get(key);
     if (!found) {
+      // Past a few sets (a hub, an editor, a fuzzer), one validator for every type costs less than a
+      // compile per new set: a device keeps to its few sets and never compiles the whole schema.
+      if (narrowed.size >= MAX_NARROWED) return (whole ??= compile());
       found = compile(only);
-      if (narrowed.size >= MAX_NARROWED) narrowed.delete(narrowed.keys().next().value!);
       narrowed.set(key, found);
     }
     return found;
   };
   const validator: FlowSchemaValidator = {
     get validate() {
-      full ??= compile().validate;
-      return full;
+      whole ??= compile();
+      return whole.validate;
     },
     check(document) {
       const { validate, typeSchemas } = narrowedFor(document);
