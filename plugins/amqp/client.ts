@@ -17,7 +17,7 @@ export const ConnectionSchema = {
     T.String({
       minLength: 1,
       description:
-        "The broker as a URL, `amqp://user:password@host:port/vhost` (Kestra's older form, instead of `host` …)",
+        "The broker as a URL, `amqp://user:password@host:port/vhost` (Kestra's older form, instead of `host` …; its path is the virtual host, slash included)",
     }),
   ),
   host: T.Optional(T.String({ minLength: 1, description: 'Broker host; required unless `url` is given' })),
@@ -47,14 +47,33 @@ export interface ConnectionProps {
 /** What is wrong with the connection properties, or undefined. */
 export function connectionProblem(props: ConnectionProps): string | undefined {
   if (props.url === undefined && props.host === undefined) return 'give the broker: `host` (or `url`)';
-  if (props.url !== undefined && !/^amqps?:\/\//.test(props.url))
+  if (props.url !== undefined && props.host !== undefined) return 'give `host` or `url`, not both';
+  if (
+    props.url !== undefined &&
+    !props.url.includes('{{') &&
+    (!/^amqps?:\/\//.test(props.url) || !URL.canParse(props.url))
+  )
     return `url: '${props.url}' is not an amqp:// or amqps:// URL`;
   return undefined;
 }
 
-/** What amqplib connects with: the URL, or the parts (a URL's user and password win over `username`/`password`). */
-function connectTarget(props: ConnectionProps): string | Options.Connect {
-  if (props.url !== undefined) return props.url;
+/**
+ * What amqplib connects with. A `url` is read as Kestra reads it: its user and
+ * password, and its path as the virtual host as written (`/my_vhost`, slash included).
+ */
+function connectTarget(props: ConnectionProps): Options.Connect {
+  if (props.url !== undefined) {
+    const url = new URL(props.url);
+    const amqps = url.protocol === 'amqps:';
+    return {
+      protocol: amqps ? 'amqps' : 'amqp',
+      hostname: url.hostname,
+      port: url.port === '' ? (amqps ? 5671 : 5672) : Number(url.port),
+      username: url.username === '' ? undefined : decodeURIComponent(url.username),
+      password: url.username === '' ? undefined : decodeURIComponent(url.password),
+      vhost: url.pathname === '' ? '/' : decodeURIComponent(url.pathname),
+    };
+  }
   return {
     protocol: 'amqp',
     hostname: props.host,

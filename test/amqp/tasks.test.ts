@@ -33,7 +33,7 @@ describeWithService('TERN_TEST_AMQP_URL', 'amqp tasks', (url) => {
     await fx?.close();
   });
 
-  const flow = (tasks: Array<{ id: string; type: string; lines: string[] }>) =>
+  const flow = (tasks: Array<{ id: string; type: string; lines: string[]; byUrl?: boolean }>) =>
     [
       `id: amqp-${randomUUID().slice(0, 8)}`,
       'namespace: test.amqp',
@@ -41,7 +41,7 @@ describeWithService('TERN_TEST_AMQP_URL', 'amqp tasks', (url) => {
       ...tasks.flatMap((t) => [
         `  - id: ${t.id}`,
         `    type: ${t.type}`,
-        ...[...connection, ...t.lines].map((l) => `    ${l}`),
+        ...[...(t.byUrl ? [`url: ${url}/`] : connection), ...t.lines].map((l) => `    ${l}`),
       ]),
     ].join('\n');
 
@@ -189,6 +189,30 @@ describeWithService('TERN_TEST_AMQP_URL', 'amqp tasks', (url) => {
     // The task failed: both messages are back in the queue.
     await expect.poll(async () => (await channel.checkQueue(queue)).messageCount).toBe(2);
     await channel.deleteQueue(queue);
+  });
+
+  it("names the broker by url, Kestra's older form, and refuses url and host together", async () => {
+    fx = engineFixture();
+    const { queue } = names();
+    const byUrl = await fx.run(
+      flow([
+        {
+          id: 'queue',
+          type: 'amqp.declareQueue',
+          byUrl: true,
+          lines: [`name: ${queue}`, 'autoDelete: true'],
+        },
+      ]),
+    );
+    expect(byUrl.execution.state).toBe('SUCCESS');
+    expect(byUrl.run('queue').outputs).toMatchObject({ queue });
+    await channel.deleteQueue(queue);
+
+    const both = await fx.run(
+      flow([{ id: 'queue', type: 'amqp.declareQueue', lines: [`url: ${url}`, `name: ${queue}`] }]),
+    );
+    expect(both.execution.state).toBe('FAILED');
+    expect(both.messages('queue').join('\n')).toContain('give `host` or `url`, not both');
   });
 
   it('fails, saying why, on an unroutable publish, a missing bound and an unknown exchange', async () => {
