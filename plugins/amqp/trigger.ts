@@ -184,6 +184,7 @@ class AmqpListener {
       if (!autoAck) this.settle(() => channel.reject(message, false));
       return;
     }
+    let held = false;
     for (;;) {
       if (this.ctx.signal.aborted) return; // not acknowledged: the broker gives it again
       const room = this.ctx.room();
@@ -198,9 +199,12 @@ class AmqpListener {
       if (outcome.kind === 'STARTED') await outcome.fired.stored();
       if (outcome.kind !== 'REFUSED' && outcome.kind !== 'FAILED') break;
       if (this.ctx.signal.aborted) return;
-      this.ctx.logger.warn(
-        `no execution for a message of '${this.props.queue}' now: ${outcome.reason}; trying again`,
-      );
+      // Said once per message held, not at every attempt.
+      if (!held)
+        this.ctx.logger.warn(
+          `no execution for a message of '${this.props.queue}' now: ${outcome.reason}; held, trying again every ${RETRY_FIRST_MS / 1000}s`,
+        );
+      held = true;
       await this.pause(RETRY_FIRST_MS);
     }
     if (!autoAck) this.settle(() => channel.ack(message));

@@ -10,15 +10,38 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import amqplib from 'amqplib';
-import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Hub } from '../../hub/hub.js';
 import type { Execution } from '../../protocol/execution.js';
+import { parseOrThrow } from '../support/engine.js';
 import { startTestHub } from '../support/hub-api.js';
 import { describeWithService } from '../support/services.js';
 import { TcpProxy } from '../support/tcp-proxy.js';
 import { eventually, type TriggerRig, triggerRig } from '../triggers/harness.js';
 
 const ADMIN = 'amqp-trigger-admin';
+
+describe('amqp trigger properties', () => {
+  const trigger = (connection: string) => `id: on-message
+namespace: test.amqp
+triggers:
+  - id: messages
+    type: amqp
+    queue: orders
+${connection}tasks:
+  - id: show
+    type: log
+    message: "{{ trigger.data }}"
+`;
+
+  it('refuses a flow that names no broker, or both a url and a host', () => {
+    expect(() => parseOrThrow(trigger(''))).toThrow(/give the broker: `host` \(or `url`\)/);
+    expect(() => parseOrThrow(trigger('    url: amqp://a\n    host: b\n'))).toThrow(
+      /give `host` or `url`, not both/,
+    );
+    expect(() => parseOrThrow(trigger('    url: "{{ secret(\'AMQP_URL\') }}"\n'))).not.toThrow();
+  });
+});
 
 describeWithService('TERN_TEST_AMQP_URL', 'amqp trigger', (url) => {
   let admin: amqplib.ChannelModel;
@@ -92,6 +115,22 @@ ${more}tasks:
       rig.logs.some((l) => l.level === 'error' && l.message.includes('rejected: the body is not JSON')),
     ).toBe(true);
     await eventually(async () => expect((await channel.checkQueue(q)).messageCount).toBe(0));
+    await channel.deleteQueue(q);
+  });
+
+  it('holds a message while the runtime takes no new execution, and starts it once it does', async () => {
+    const q = await queue();
+    let refusing: string | undefined = 'the device is updating';
+    rig = triggerRig({ refusal: () => refusing });
+    await rig.deploy(flow(q));
+    channel.sendToQueue(q, Buffer.from('held'));
+    await eventually(
+      () => expect(rig?.logs.some((l) => l.message.includes("no execution for a message of '"))).toBe(true),
+      20_000,
+    );
+    expect(rig.started).toHaveLength(0);
+    refusing = undefined;
+    await eventually(() => expect(rig?.started.map((e) => e.trigger?.data)).toEqual(['held']), 20_000);
     await channel.deleteQueue(q);
   });
 
