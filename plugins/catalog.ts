@@ -7,6 +7,40 @@ import type { CatalogEntry } from './registry.js';
 export const builtinCatalog: readonly CatalogEntry[] = [
   {
     kind: 'task',
+    names: ['amqp.bind', 'io.kestra.plugin.amqp.QueueBind'],
+    load: () => import('./amqp/bind.js'),
+  },
+  {
+    kind: 'task',
+    names: ['amqp.consume', 'io.kestra.plugin.amqp.Consume'],
+    load: () => import('./amqp/consume.js'),
+  },
+  {
+    kind: 'task',
+    names: [
+      'amqp.declareExchange',
+      'io.kestra.plugin.amqp.DeclareExchange',
+      'io.kestra.plugin.amqp.CreateExchange',
+    ],
+    load: () => import('./amqp/declare-exchange.js'),
+  },
+  {
+    kind: 'task',
+    names: ['amqp.declareQueue', 'io.kestra.plugin.amqp.CreateQueue'],
+    load: () => import('./amqp/declare-queue.js'),
+  },
+  {
+    kind: 'task',
+    names: ['amqp.publish', 'io.kestra.plugin.amqp.Publish'],
+    load: () => import('./amqp/publish.js'),
+  },
+  {
+    kind: 'trigger',
+    names: ['amqp', 'io.kestra.plugin.amqp.RealtimeTrigger'],
+    load: () => import('./amqp/trigger.js'),
+  },
+  {
+    kind: 'task',
     names: ['debug.echo', 'io.kestra.plugin.core.debug.Echo', 'io.kestra.core.tasks.debugs.Echo'],
     load: () => import('./core/echo.js'),
   },

@@ -1,5 +1,11 @@
 /** The built-in task and trigger types, in two lists: what every runtime registers. */
 import type { AnyTaskDefinition, AnyTriggerDefinition } from '../protocol/plugin.js';
+import amqpBind from './amqp/bind.js';
+import amqpConsume from './amqp/consume.js';
+import amqpDeclareExchange from './amqp/declare-exchange.js';
+import amqpDeclareQueue from './amqp/declare-queue.js';
+import amqpPublish from './amqp/publish.js';
+import amqpTrigger from './amqp/trigger.js';
 import echo from './core/echo.js';
 import logFetch from './core/fetch.js';
 import log from './core/log.js';
@@ -115,6 +121,11 @@ export const builtinTasks: readonly AnyTaskDefinition[] = [
   triggerToggle,
   mqttPublish,
   kafkaProduce,
+  amqpPublish,
+  amqpConsume,
+  amqpDeclareExchange,
+  amqpDeclareQueue,
+  amqpBind,
   dockerRun,
   sqlQuery,
 ];
@@ -127,4 +138,5 @@ export const builtinTriggers: readonly AnyTriggerDefinition[] = [
   flowTrigger,
   intervalTrigger,
   kafkaTrigger,
+  amqpTrigger,
 ];

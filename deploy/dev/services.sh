@@ -6,7 +6,7 @@
 #   deploy/dev/services.sh down             stop every service (data is kept)
 #   deploy/dev/services.sh status           say what runs (on stderr)
 #
-# Services: PostgreSQL, Mosquitto, Apache Kafka (KRaft, jars from Maven Central), MariaDB, and Podman
+# Services: PostgreSQL, Mosquitto, Apache Kafka (KRaft, jars from Maven Central), MariaDB, RabbitMQ, and Podman
 # serving the Docker API on a unix socket with two local images (tern/shell, tern/gcc) built from
 # Debian packages, since no image registry is reachable.
 #
@@ -20,7 +20,7 @@
 set -euo pipefail
 
 # Podman comes early: its images build in the background while the others start.
-SERVICES=(postgres mosquitto podman kafka mariadb chromium)
+SERVICES=(postgres mosquitto podman kafka mariadb rabbitmq chromium)
 
 if [[ $(id -u) -eq 0 ]]; then
   # PostgreSQL refuses to run as root and runs as `postgres`, which cannot enter root's home.
@@ -35,6 +35,7 @@ KAFKA_PORT=${TERN_KAFKA_PORT:-19092}
 KAFKA_CONTROLLER_PORT=${TERN_KAFKA_CONTROLLER_PORT:-19093}
 KAFKA_VERSION=${TERN_KAFKA_VERSION:-4.1.1}
 MYSQL_PORT=${TERN_MYSQL_PORT:-13306}
+AMQP_PORT=${TERN_AMQP_PORT:-15680}
 
 # Keep the real stdout for the exports; everything any command prints goes to stderr.
 exec 3>&1 1>&2
@@ -497,6 +498,76 @@ mariadb_down() {
 }
 
 mariadb_env() { echo "TERN_TEST_MYSQL_URL mysql://tern:tern@127.0.0.1:$MYSQL_PORT/tern"; }
+
+# ---- RabbitMQ ---------------------------------------------------------------------------------
+
+AMQP_DIR=$SERVICES_DIR/rabbitmq
+
+rabbitmq_packages() { echo rabbitmq-server; }
+
+# Our node, apart from any system one: its own name, files, cookie (in HOME) and Erlang port mapper
+# (epmd, on loopback and on a port of its own). rabbitmqctl needs the same to find the node.
+AMQP_ENV=(
+  HOME="$AMQP_DIR" RABBITMQ_NODENAME=tern@localhost RABBITMQ_CONFIG_FILE="$AMQP_DIR/rabbitmq.conf"
+  RABBITMQ_MNESIA_BASE="$AMQP_DIR/mnesia" RABBITMQ_LOG_BASE="$AMQP_DIR/log"
+  RABBITMQ_PID_FILE="$AMQP_DIR/beam.pid" RABBITMQ_ENABLED_PLUGINS_FILE="$AMQP_DIR/enabled_plugins"
+  RABBITMQ_DIST_PORT=$((AMQP_PORT + 20000)) ERL_EPMD_ADDRESS=127.0.0.1 ERL_EPMD_PORT=$((AMQP_PORT + 1))
+  RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS='-kernel inet_dist_use_interface {127,0,0,1}'
+)
+
+rabbitmq_pid() { live_pid "$AMQP_DIR/rabbitmq.pid" rabbit; }
+
+rabbitmq_status() { rabbitmq_pid >/dev/null && port_open "$AMQP_PORT"; }
+
+rabbitmq_config() {
+  cat >"$AMQP_DIR/rabbitmq.conf" <<EOF
+# Tern dev/test broker (deploy/dev/services.sh); rewritten on every start.
+listeners.tcp.1 = 127.0.0.1:$AMQP_PORT
+# Applied when the database is created, on the first start.
+default_user = tern
+default_pass = tern
+# A test machine's disk may be nearly full: publishers are blocked only below 50 MB free.
+disk_free_limit.absolute = 50MB
+log.file.level = warning
+log.console = false
+EOF
+  echo '[].' >"$AMQP_DIR/enabled_plugins"
+}
+
+rabbitmq_up() {
+  if rabbitmq_pid >/dev/null; then
+    await_daemon 90 rabbitmq_pid port_open "$AMQP_PORT" ||
+      die "rabbitmq runs but does not listen (logs: $AMQP_DIR/log)"
+    log "rabbitmq: already running on 127.0.0.1:$AMQP_PORT"
+    return 0
+  fi
+  port_open "$AMQP_PORT" && die "port $AMQP_PORT is taken by another process"
+  mkdir -p "$AMQP_DIR/log"
+  rabbitmq_config
+  # Erlang refuses a cookie that others may read.
+  if [[ ! -s $AMQP_DIR/.erlang.cookie ]]; then
+    head -c 30 /dev/urandom | base64 | tr -dc 'A-Za-z0-9' >"$AMQP_DIR/.erlang.cookie"
+    chmod 400 "$AMQP_DIR/.erlang.cookie"
+  fi
+  log "rabbitmq: starting on 127.0.0.1:$AMQP_PORT"
+  local started=$SECONDS
+  # The program under /usr/lib, not /usr/sbin's wrapper, which switches to the `rabbitmq` user.
+  spawn "$AMQP_DIR/rabbitmq.pid" "$AMQP_DIR/stdout.log" env "${AMQP_ENV[@]}" /usr/lib/rabbitmq/bin/rabbitmq-server
+  if ! await_daemon 120 rabbitmq_pid port_open "$AMQP_PORT"; then
+    tail -n 20 "$AMQP_DIR/stdout.log" "$AMQP_DIR"/log/*.log || true
+    die "rabbitmq did not start (logs: $AMQP_DIR/stdout.log, $AMQP_DIR/log)"
+  fi
+  log "rabbitmq: listening after $((SECONDS - started)) s"
+}
+
+rabbitmq_down() {
+  local pid
+  if pid=$(rabbitmq_pid); then stop_pid rabbitmq "$pid" 60; else log "rabbitmq: not running"; fi
+  # The node's port mapper outlives it; ours serves no other node.
+  env "${AMQP_ENV[@]}" epmd -kill >/dev/null 2>&1 || true
+}
+
+rabbitmq_env() { echo "TERN_TEST_AMQP_URL amqp://tern:tern@127.0.0.1:$AMQP_PORT"; }
 
 # ---- Podman (Docker API) ----------------------------------------------------------------------
 

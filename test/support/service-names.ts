@@ -5,6 +5,7 @@ export type ServiceVariable =
   | 'TERN_TEST_MQTT_URL'
   | 'TERN_TEST_KAFKA_BROKERS'
   | 'TERN_TEST_MYSQL_URL'
+  | 'TERN_TEST_AMQP_URL'
   | 'DOCKER_HOST'
   | 'TERN_TEST_CHROMIUM';
 
@@ -14,6 +15,7 @@ export const SERVICE_NAMES: Record<ServiceVariable, string> = {
   TERN_TEST_MQTT_URL: 'Mosquitto',
   TERN_TEST_KAFKA_BROKERS: 'Kafka',
   TERN_TEST_MYSQL_URL: 'MariaDB',
+  TERN_TEST_AMQP_URL: 'RabbitMQ',
   DOCKER_HOST: 'the container engine',
   TERN_TEST_CHROMIUM: 'Chromium',
 };
@@ -27,6 +29,7 @@ export const UNREACHABLE: Record<ServiceVariable, string> = {
   TERN_TEST_MQTT_URL: 'mqtt://127.0.0.1:1',
   TERN_TEST_KAFKA_BROKERS: '127.0.0.1:1',
   TERN_TEST_MYSQL_URL: 'mysql://skipped@127.0.0.1:1/skipped',
+  TERN_TEST_AMQP_URL: 'amqp://skipped@127.0.0.1:1',
   DOCKER_HOST: 'unix:///nonexistent/docker.sock',
   TERN_TEST_CHROMIUM: '/nonexistent/chromium',
 };

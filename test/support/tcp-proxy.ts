@@ -84,6 +84,17 @@ export class TcpProxy {
     for (const close of this.held.splice(0)) close();
   }
 
+  /** Ends every connection at once, both sides, as a crash would; what waited in a black hole is lost. Keeps listening. */
+  cut(): void {
+    for (const { client, upstream } of this.pairs) {
+      client.destroy();
+      upstream.destroy();
+    }
+    this.pairs.clear();
+    this.held = [];
+    this.holed = false;
+  }
+
   async close(): Promise<void> {
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
     for (const { client, upstream } of this.pairs) {
