@@ -1,0 +1,156 @@
+/**
+ * What docs/mosquitto.md promises of a Mosquitto whose logins the hub manages (`--broker-admin`, the
+ * dynamic-security plugin): a registered agent connects and syncs, on its own topics only; a new token
+ * shuts the old one out; a decommissioned agent is cut at once and refused; an agent registered while
+ * the admin link was down gets its login when a restarted hub reconciles. A private Mosquitto 2, the
+ * real hub (PGlite), real agents.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import mqtt from 'mqtt';
+import { afterAll, beforeAll, expect, it, vi } from 'vitest';
+import { type Agent, startAgent } from '../../agent/agent.js';
+import type { Hub } from '../../hub/hub.js';
+import { HubApiClient } from '../faults/hub-process.js';
+import { startTestHub } from '../support/hub-api.js';
+import { dynsecPlugin, PrivateMosquitto } from '../support/mosquitto.js';
+import { describeWithService } from '../support/services.js';
+
+const ADMIN = 'tern_mosquitto_dynsec_admin_token_0123456789';
+const eventually = <T>(check: () => T) => vi.waitFor(check, { timeout: 20_000, interval: 25 });
+
+describeWithService('TERN_TEST_MQTT_URL', 'Mosquitto whose logins the hub manages', () => {
+  const root = mkdtempSync(join(tmpdir(), 'tern-mosquitto-dynsec-'));
+  let mosquitto: PrivateMosquitto;
+  let hub: Hub;
+  let api: HubApiClient;
+  const agents: Agent[] = [];
+
+  const startHubOn = async (adminUrl: string) => {
+    hub = await startTestHub(join(root, 'hub'), ADMIN, {
+      brokerUrl: mosquitto.hubUrl,
+      brokerAdminUrl: adminUrl,
+    });
+    api = new HubApiClient(hub.url, ADMIN);
+  };
+
+  const register = async (id: string): Promise<string> => {
+    const { status, body } = await api.call('POST', '/agents', { id });
+    expect(status).toBe(201);
+    return body.token as string;
+  };
+
+  const runAgent = async (id: string, token: string): Promise<Agent> => {
+    const agent = await startAgent({
+      id,
+      token,
+      hubUrl: mosquitto.url,
+      dataDir: join(root, `agent-${id}`),
+      sync: { reconnectMinMs: 20, reconnectMaxMs: 200, lingerMs: 1 },
+    });
+    agents.push(agent);
+    return agent;
+  };
+
+  /** The CONNACK return code for this login: 0 accepted, 5 not authorised. */
+  const loginCode = async (username: string, password: string): Promise<number> => {
+    try {
+      const client = await mqtt.connectAsync(mosquitto.url, {
+        username,
+        password,
+        clientId: `${username}-probe`,
+        reconnectPeriod: 0,
+        connectTimeout: 5000,
+      });
+      await client.endAsync(true);
+      return 0;
+    } catch (err) {
+      return (err as { code?: number }).code ?? -1;
+    }
+  };
+
+  beforeAll(async () => {
+    if (!dynsecPlugin()) throw new Error("Mosquitto's dynamic-security plugin is not installed");
+    mosquitto = await PrivateMosquitto.start({
+      dir: join(root, 'mosquitto'),
+      hubPassword: 'hub-secret',
+      dynsec: { adminPassword: 'admin-secret' },
+    });
+    // No tern-hub login exists yet: the hub creates its own before it connects.
+    await startHubOn(mosquitto.adminUrl);
+  }, 60_000);
+
+  afterAll(async () => {
+    for (const a of agents) await a.close();
+    await hub?.close();
+    await mosquitto?.stop();
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  it('lets a registered agent connect and sync, on its own topics only', async () => {
+    const token = await register('gw-1');
+    const agent = await runAgent('gw-1', token);
+    await eventually(() => expect(agent.syncStats()?.state).toBe('ACTIVE'));
+    await eventually(async () => {
+      const { body } = await api.call('GET', '/agents/gw-1');
+      expect(body.online).toBe(true);
+      expect(body.status.applied?.generation).toBe(body.status.desired.generation);
+    });
+
+    // The role holds the agent's rights only: another agent's topics and the hub's are refused.
+    const probe = await mqtt.connectAsync(mosquitto.url, {
+      username: 'gw-1',
+      password: token,
+      clientId: 'gw-1-probe',
+      reconnectPeriod: 0,
+      protocolVersion: 5,
+    });
+    try {
+      await expect(probe.subscribeAsync('tern/v1/agents/gw-2/desired')).rejects.toThrow(/Not authorized/);
+      await expect(probe.subscribeAsync('tern/v1/agents/+/events')).rejects.toThrow(/Not authorized/);
+      expect(await probe.subscribeAsync('tern/v1/agents/gw-1/cmd')).toMatchObject([{ qos: 0 }]);
+    } finally {
+      await probe.endAsync(true);
+    }
+    expect(await loginCode('gw-1', 'not-the-token')).toBe(5);
+  });
+
+  it('shuts the old token out once the agent has a new one', async () => {
+    const oldToken = await register('gw-rotate');
+    expect(await loginCode('gw-rotate', oldToken)).toBe(0);
+    expect((await api.call('DELETE', '/agents/gw-rotate')).status).toBe(204);
+    const newToken = await register('gw-rotate');
+    expect(await loginCode('gw-rotate', oldToken)).toBe(5);
+    expect(await loginCode('gw-rotate', newToken)).toBe(0);
+  });
+
+  it('cuts a decommissioned agent at once and refuses it from then on', async () => {
+    const token = await register('gw-retired');
+    const agent = await runAgent('gw-retired', token);
+    await eventually(() => expect(agent.syncStats()?.state).toBe('ACTIVE'));
+    const connects = agent.syncStats()!.connects;
+
+    expect((await api.call('DELETE', '/agents/gw-retired')).status).toBe(204);
+    await eventually(() => expect(agent.syncStats()?.state).not.toBe('ACTIVE'));
+    expect(await loginCode('gw-retired', token)).toBe(5);
+    // It keeps trying, and is refused each time.
+    expect(agent.syncStats()!.connects).toBe(connects);
+  });
+
+  it('gives an agent registered while the admin link was down its login when the hub starts again', async () => {
+    await hub.close();
+    // The admin login is wrong: the link stays down, the registration still succeeds.
+    await startHubOn(mosquitto.adminUrl.replace('admin-secret', 'wrong'));
+    const token = await register('gw-late');
+    expect(await loginCode('gw-late', token)).toBe(5);
+    const metrics = await api.call('GET', '/metrics');
+    expect(String(metrics.body)).toMatch(/tern_broker_login_failures_total\{operation="password"\} 1/);
+
+    await hub.close();
+    await startHubOn(mosquitto.adminUrl);
+    await eventually(async () => expect(await loginCode('gw-late', token)).toBe(0));
+    const agent = await runAgent('gw-late', token);
+    await eventually(() => expect(agent.syncStats()?.state).toBe('ACTIVE'));
+  });
+});
