@@ -80,10 +80,14 @@ export function agentGrants(agentId: string, sharedPrefix: string): AgentGrants 
   };
 }
 
-/** What the hub may use: every agent's topics and the shared prefix. */
+/**
+ * What the hub may use: every agent's topics and the shared prefix, subscribed to directly or as a member
+ * of a shared-subscription group (hub replicas; Mosquitto's dynamic security checks `$share/<group>/…` as
+ * written).
+ */
 export function hubGrants(sharedPrefix: string): AgentGrants {
   const all = [`${AGENTS_TOPIC_ROOT}#`, `${sharedPrefix}#`];
-  return { publish: all, subscribe: all };
+  return { publish: all, subscribe: [...all, ...all.map((filter) => `$share/+/${filter}`)] };
 }
 
 /**

@@ -3,8 +3,10 @@
  * dynamic-security plugin): a registered agent connects and syncs, on its own topics only; a new token
  * shuts the old one out; a decommissioned agent is cut at once and refused; an agent registered while
  * the admin link was down gets its login when a restarted hub reconciles. A private Mosquitto 2, the
- * real hub (PGlite), real agents.
+ * real hub on PGlite, and on PostgreSQL (agent messages then through a shared subscription, the waiting
+ * token encrypted with the hub's secret key), real agents.
  */
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,13 +16,28 @@ import { type Agent, startAgent } from '../../agent/agent.js';
 import type { Hub } from '../../hub/hub.js';
 import { HubApiClient } from '../faults/hub-process.js';
 import { startTestHub } from '../support/hub-api.js';
-import { dynsecPlugin, PrivateMosquitto } from '../support/mosquitto.js';
+import { DYNSEC_ADMIN, dynsecPlugin, PrivateMosquitto } from '../support/mosquitto.js';
+import { type FreshDatabase, freshDatabase } from '../support/postgres.js';
 import { describeWithService } from '../support/services.js';
 
 const ADMIN = 'tern_mosquitto_dynsec_admin_token_0123456789';
+const SECRET_KEY = 'a passphrase for the dynsec test';
 const eventually = <T>(check: () => T) => vi.waitFor(check, { timeout: 20_000, interval: 25 });
 
-describeWithService('TERN_TEST_MQTT_URL', 'Mosquitto whose logins the hub manages', () => {
+describeWithService('TERN_TEST_MQTT_URL', 'Mosquitto whose logins a hub on PGlite manages', () =>
+  managedLoginSuite(async () => ({})),
+);
+describeWithService('TERN_TEST_PG_URL', 'Mosquitto whose logins a hub on PostgreSQL manages', (pgUrl) => {
+  let db: FreshDatabase | undefined;
+  afterAll(() => db?.drop(), 60_000);
+  managedLoginSuite(async () => {
+    db ??= await freshDatabase(pgUrl, 'tern_dynsec');
+    return { dbUrl: db.url, secretKey: SECRET_KEY };
+  });
+});
+
+/** `database` gives the hub's storage options (none: PGlite in its data folder). */
+function managedLoginSuite(database: () => Promise<{ dbUrl?: string; secretKey?: string }>): void {
   const root = mkdtempSync(join(tmpdir(), 'tern-mosquitto-dynsec-'));
   let mosquitto: PrivateMosquitto;
   let hub: Hub;
@@ -31,6 +48,7 @@ describeWithService('TERN_TEST_MQTT_URL', 'Mosquitto whose logins the hub manage
     hub = await startTestHub(join(root, 'hub'), ADMIN, {
       brokerUrl: mosquitto.hubUrl,
       brokerAdminUrl: adminUrl,
+      ...(await database()),
     });
     api = new HubApiClient(hub.url, ADMIN);
   };
@@ -125,6 +143,29 @@ describeWithService('TERN_TEST_MQTT_URL', 'Mosquitto whose logins the hub manage
     expect(await loginCode('gw-rotate', newToken)).toBe(0);
   });
 
+  it('takes over a login that exists already, giving it the new token and the agent role', async () => {
+    // Left from before, e.g. made by hand: the hub's createClient finds it, and re-keys it.
+    execFileSync(
+      'mosquitto_ctrl',
+      [
+        ...['-u', DYNSEC_ADMIN, '-P', 'admin-secret', '-p', String(mosquitto.port), '-h', '127.0.0.1'],
+        ...['dynsec', 'createClient', 'gw-stale', '-p', 'old-password'],
+      ],
+      { stdio: 'pipe' },
+    );
+    const stale = await mqtt.connectAsync(mosquitto.url, {
+      username: 'gw-stale',
+      password: 'old-password',
+      reconnectPeriod: 0,
+    });
+    const closed = new Promise<void>((resolve) => stale.once('close', () => resolve()));
+    const token = await register('gw-stale');
+    await closed;
+    expect(await loginCode('gw-stale', 'old-password')).toBe(5);
+    const agent = await runAgent('gw-stale', token);
+    await eventually(() => expect(agent.syncStats()?.state).toBe('ACTIVE'));
+  });
+
   it('cuts a decommissioned agent at once and refuses it from then on', async () => {
     const token = await register('gw-retired');
     const agent = await runAgent('gw-retired', token);
@@ -146,6 +187,9 @@ describeWithService('TERN_TEST_MQTT_URL', 'Mosquitto whose logins the hub manage
     expect(await loginCode('gw-late', token)).toBe(5);
     const metrics = await api.call('GET', '/metrics');
     expect(String(metrics.body)).toMatch(/tern_broker_login_failures_total\{operation="password"\} 1/);
+    // The token waits for the broker, encrypted when the hub has a secret key.
+    const waiting = await hub.storage.brokerLogins.get('gw-late');
+    expect(waiting?.password.startsWith('v1:')).toBe((await database()).secretKey !== undefined);
 
     await hub.close();
     await startHubOn(mosquitto.adminUrl);
@@ -153,4 +197,4 @@ describeWithService('TERN_TEST_MQTT_URL', 'Mosquitto whose logins the hub manage
     const agent = await runAgent('gw-late', token);
     await eventually(() => expect(agent.syncStats()?.state).toBe('ACTIVE'));
   });
-});
+}
