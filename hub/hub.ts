@@ -27,9 +27,8 @@ import type { HubServices } from './api/services.js';
 import { KafkaBridge } from './bridge/bridge.js';
 import { createAccessPolicy, normaliseSharedPrefix } from './broker/access.js';
 import { type Broker, startBroker } from './broker/broker.js';
-import { DynsecSession } from './broker/dynsec.js';
 import { ExternalBrokerAuth } from './broker/external-auth.js';
-import { ManagedBrokerLogins } from './broker/managed-logins.js';
+import { openManagedLogins } from './broker/open-managed-logins.js';
 import { noReplicaChanges, PostgresReplicaChanges } from './cluster/changes.js';
 import { ExecutionClaims } from './cluster/execution-claims.js';
 import { fanOut } from './cluster/fan-out.js';
@@ -261,7 +260,16 @@ async function startServices(
   });
   if (bridge) fleet.onIngest({ execution: (e) => bridge.execution(e), taskRun: (tr) => bridge.taskRun(tr) });
   const managed = options.brokerAdminUrl
-    ? manageBrokerLogins(options, storage, key, metrics, closers, log)
+    ? openManagedLogins({
+        adminUrl: options.brokerAdminUrl,
+        hubUrls: [options.brokerUrl, options.bridgeBrokerUrl],
+        sharedPrefix: normaliseSharedPrefix(options.sharedDataPrefix),
+        storage,
+        ...(key && { cipher: new SecretCipher(key) }),
+        metrics,
+        closers,
+        logger: log,
+      })
     : undefined;
   const brokerLogins = managed?.logins;
   const remote = new RemoteFollowers(storage.executions, log);
@@ -505,55 +513,6 @@ async function startServices(
     flowChanged,
     close: () => closers.close(),
   };
-}
-
-/**
- * Agents' logins kept in Mosquitto's dynamic-security plugin through `--broker-admin`: reconciled each time
- * the admin link connects (at start, and after the broker was out of reach), changed at each registration
- * and decommission. The hub's own logins (`--broker`, `--bridge-broker`) are created with the hub's role.
- * `ready` settles after the first reconcile, or after {@link ADMIN_WAIT_MS} without the broker.
- */
-function manageBrokerLogins(
-  options: HubOptions,
-  storage: HubStorage,
-  key: Buffer | undefined,
-  metrics: MetricsRegistry,
-  closers: Closers,
-  log: Logger,
-): { logins: ManagedBrokerLogins; ready: Promise<void> } {
-  let reconciled: () => void = () => undefined;
-  const ready = new Promise<void>((resolve) => {
-    reconciled = resolve;
-    setTimeout(resolve, ADMIN_WAIT_MS).unref();
-  });
-  const session = DynsecSession.open({
-    url: options.brokerAdminUrl!,
-    logger: log,
-    onConnect: () => void logins.reconcile().then(reconciled),
-  });
-  const logins = new ManagedBrokerLogins({
-    commands: session,
-    storage,
-    sharedPrefix: normaliseSharedPrefix(options.sharedDataPrefix),
-    hubLogins: [options.brokerUrl, options.bridgeBrokerUrl].flatMap((url) => loginOf(url) ?? []),
-    ...(key && { cipher: new SecretCipher(key) }),
-    metrics,
-    logger: log,
-  });
-  closers.add('broker admin', () => session.close());
-  closers.add('broker logins', () => logins.close());
-  return { logins, ready };
-}
-
-/** How long the hub's start waits for the broker's admin link before it goes on without it. */
-const ADMIN_WAIT_MS = 10_000;
-
-/** The username and password in a broker URL, if it has both. */
-function loginOf(url: string | undefined): { username: string; password: string } | undefined {
-  if (!url) return undefined;
-  const parsed = new URL(url);
-  if (!parsed.username || !parsed.password) return undefined;
-  return { username: decodeURIComponent(parsed.username), password: decodeURIComponent(parsed.password) };
 }
 
 /** Every live flow the hub runs itself, latest revisions. */

@@ -136,7 +136,7 @@ export class ManagedBrokerLogins {
       const present = new Set(await this.clients());
       const waiting = new Map((await this.options.storage.brokerLogins.list()).map((r) => [r.agentId, r]));
       let missing = 0;
-      for await (const agent of allAgents(this.options.storage as HubStorage)) {
+      for await (const agent of allAgents(this.options.storage)) {
         const pending = waiting.get(agent.id);
         waiting.delete(agent.id);
         if (agent.decommissioned) {
