@@ -262,7 +262,8 @@ async function startServices(
   const managed = options.brokerAdminUrl
     ? openManagedLogins({
         adminUrl: options.brokerAdminUrl,
-        hubUrls: [options.brokerUrl, options.bridgeBrokerUrl],
+        hubUrl: options.brokerUrl!,
+        ...(options.bridgeBrokerUrl && { bridgeUrl: options.bridgeBrokerUrl }),
         sharedPrefix: normaliseSharedPrefix(options.sharedDataPrefix),
         storage,
         ...(key && { cipher: new SecretCipher(key) }),

@@ -90,6 +90,11 @@ export function hubGrants(sharedPrefix: string): AgentGrants {
   return { publish: all, subscribe: [...all, ...all.map((filter) => `$share/+/${filter}`)] };
 }
 
+/** What the Kafka bridge's own login may use: the shared prefix, directly or in a shared-subscription group. */
+export function bridgeGrants(sharedPrefix: string): AgentGrants {
+  return { publish: [`${sharedPrefix}#`], subscribe: [`${sharedPrefix}#`, `$share/+/${sharedPrefix}#`] };
+}
+
 /**
  * True when an agent may connect with this MQTT client id: its own id, or its
  * id followed by `:` and a suffix. Anything else could take over another

@@ -9,11 +9,12 @@ import { allAgents } from '../fleet/listing.js';
 import { metric } from '../fleet/metrics.js';
 import type { SecretCipher } from '../secrets/cipher.js';
 import type { HubStorage } from '../store/types.js';
-import { type AgentGrants, agentGrants, hubGrants } from './access.js';
+import { type AgentGrants, agentGrants, bridgeGrants, hubGrants } from './access.js';
 import type { DynsecCommand, DynsecCommands, DynsecResponse } from './dynsec.js';
 
-/** The role of the hub's own logins. */
+/** The role of the hub's own login, and of the Kafka bridge's (shared data only). */
 export const HUB_ROLE = 'tern-hub';
+export const BRIDGE_ROLE = 'tern-hub-bridge';
 
 /** The role holding one agent's topic rights. */
 export const agentRole = (agentId: string): string => `tern-agent-${agentId}`;
@@ -21,13 +22,19 @@ export const agentRole = (agentId: string): string => `tern-agent-${agentId}`;
 /** Additional data of a waiting password's ciphertext: no secret namespace starts with `$`. */
 const CIPHER_NAMESPACE = '$broker-login';
 
+/** A username and password on the broker. */
+export interface BrokerLogin {
+  username: string;
+  password: string;
+}
+
 export interface ManagedLoginsOptions {
   commands: DynsecCommands;
   storage: Pick<HubStorage, 'agents' | 'brokerLogins'>;
   /** The shared data prefix (normalised), which every agent may use. */
   sharedPrefix: string;
-  /** The hub's own logins (its fleet session, the bridge's): created with the hub's role when missing. */
-  hubLogins: ReadonlyArray<{ username: string; password: string }>;
+  /** The hub's own logins, created with their role when missing: its fleet session's, and the bridge's. */
+  hubLogins: { hub?: BrokerLogin; bridge?: BrokerLogin };
   /** Encrypts the tokens that wait for the broker, when the hub has a secret key. */
   cipher?: SecretCipher;
   metrics: Registry;
@@ -217,19 +224,21 @@ export class ManagedBrokerLogins {
     }
   }
 
-  /** The hub's role, and its logins with it; an existing login keeps its password (resetting it would end its session). */
+  /** The hub's roles, and its logins with them; an existing login keeps its password (resetting it would end its session). */
   private async ensureHubLogins(): Promise<void> {
+    const { hub, bridge } = this.options.hubLogins;
+    const prefix = this.options.sharedPrefix;
+    const create = (login: BrokerLogin, rolename: string): DynsecCommand => ({
+      command: 'createClient',
+      ...login,
+      roles: [{ rolename }],
+    });
     await this.run(
       [
-        ...roleCommands(HUB_ROLE, hubGrants(this.options.sharedPrefix)),
-        ...this.options.hubLogins.map(
-          ({ username, password }): DynsecCommand => ({
-            command: 'createClient',
-            username,
-            password,
-            roles: [{ rolename: HUB_ROLE }],
-          }),
-        ),
+        ...roleCommands(HUB_ROLE, hubGrants(prefix)),
+        ...roleCommands(BRIDGE_ROLE, bridgeGrants(prefix)),
+        ...(hub ? [create(hub, HUB_ROLE)] : []),
+        ...(bridge ? [create(bridge, BRIDGE_ROLE)] : []),
       ],
       ALREADY,
     );

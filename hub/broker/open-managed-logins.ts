@@ -5,7 +5,7 @@ import type { Closers } from '../../runtime/closers.js';
 import type { SecretCipher } from '../secrets/cipher.js';
 import type { HubStorage } from '../store/types.js';
 import { DynsecSession } from './dynsec.js';
-import { ManagedBrokerLogins } from './managed-logins.js';
+import { type BrokerLogin, ManagedBrokerLogins } from './managed-logins.js';
 
 /** How long the hub's start waits for the broker's admin link before it goes on without it. */
 const ADMIN_WAIT_MS = 10_000;
@@ -13,8 +13,10 @@ const ADMIN_WAIT_MS = 10_000;
 export interface OpenManagedLoginsOptions {
   /** `--broker-admin`: a login with the dynamic-security plugin's admin role. */
   adminUrl: string;
-  /** The hub's own broker URLs (`--broker`, `--bridge-broker`): their logins get the hub's role. */
-  hubUrls: ReadonlyArray<string | undefined>;
+  /** The hub's own broker URL (`--broker`): its login gets the hub's role. */
+  hubUrl: string;
+  /** The bridge's (`--bridge-broker`): its login gets the shared data only. */
+  bridgeUrl?: string;
   /** The shared data prefix, normalised. */
   sharedPrefix: string;
   storage: Pick<HubStorage, 'agents' | 'brokerLogins'>;
@@ -48,7 +50,7 @@ export function openManagedLogins(options: OpenManagedLoginsOptions): {
     commands: session,
     storage: options.storage,
     sharedPrefix: options.sharedPrefix,
-    hubLogins: options.hubUrls.flatMap((url) => loginOf(url) ?? []),
+    hubLogins: { hub: loginOf(options.hubUrl), bridge: loginOf(options.bridgeUrl) },
     ...(options.cipher && { cipher: options.cipher }),
     metrics: options.metrics,
     logger: options.logger,
@@ -59,7 +61,7 @@ export function openManagedLogins(options: OpenManagedLoginsOptions): {
 }
 
 /** The username and password in a broker URL, if it has both. */
-function loginOf(url: string | undefined): { username: string; password: string } | undefined {
+function loginOf(url: string | undefined): BrokerLogin | undefined {
   if (!url) return undefined;
   const parsed = new URL(url);
   if (!parsed.username || !parsed.password) return undefined;

@@ -1,8 +1,8 @@
 /**
  * What docs/mosquitto.md promises of a Mosquitto whose logins the hub manages (`--broker-admin`, the
  * dynamic-security plugin): a registered agent connects and syncs, on its own topics only; a new token
- * shuts the old one out; a decommissioned agent is cut at once and refused; an agent registered while
- * the admin link was down gets its login when a restarted hub reconciles. A private Mosquitto 2, the
+ * shuts the old one out; a decommissioned agent is cut at once and refused; an agent registered, and one
+ * decommissioned, while the admin link was down get their due when a restarted hub reconciles. A private Mosquitto 2, the
  * real hub on PGlite, and on PostgreSQL (agent messages then through a shared subscription, the waiting
  * token encrypted with the hub's secret key), real agents.
  */
@@ -179,14 +179,19 @@ function managedLoginSuite(database: () => Promise<{ dbUrl?: string; secretKey?:
     expect(agent.syncStats()!.connects).toBe(connects);
   });
 
-  it('gives an agent registered while the admin link was down its login when the hub starts again', async () => {
+  it('reconciles what changed while the admin link was down when the hub starts again', async () => {
+    const goneToken = await register('gw-gone');
     await hub.close();
     // The admin login is wrong: the link stays down, the registration still succeeds.
     await startHubOn(mosquitto.adminUrl.replace('admin-secret', 'wrong'));
     const token = await register('gw-late');
     expect(await loginCode('gw-late', token)).toBe(5);
-    const metrics = await api.call('GET', '/metrics');
-    expect(String(metrics.body)).toMatch(/tern_broker_login_failures_total\{operation="password"\} 1/);
+    expect((await api.call('DELETE', '/agents/gw-gone')).status).toBe(204);
+    expect(await loginCode('gw-gone', goneToken)).toBe(0);
+    const metrics = String((await api.call('GET', '/metrics')).body);
+    expect(metrics).toMatch(/tern_broker_login_failures_total\{operation="password"\} 1/);
+    expect(metrics).toMatch(/tern_broker_login_failures_total\{operation="delete"\} 1/);
+    expect(metrics).toMatch(/tern_broker_logins_unconfirmed 2/);
     // The token waits for the broker, encrypted when the hub has a secret key.
     const waiting = await hub.storage.brokerLogins.get('gw-late');
     expect(waiting?.password.startsWith('v1:')).toBe((await database()).secretKey !== undefined);
@@ -194,6 +199,7 @@ function managedLoginSuite(database: () => Promise<{ dbUrl?: string; secretKey?:
     await hub.close();
     await startHubOn(mosquitto.adminUrl);
     await eventually(async () => expect(await loginCode('gw-late', token)).toBe(0));
+    expect(await loginCode('gw-gone', goneToken)).toBe(5);
     const agent = await runAgent('gw-late', token);
     await eventually(() => expect(agent.syncStats()?.state).toBe('ACTIVE'));
   });
