@@ -88,6 +88,17 @@ function managedLoginSuite(database: () => Promise<{ dbUrl?: string; secretKey?:
     }
   };
 
+  /** A dynamic-security command as an operator runs it, with `mosquitto_ctrl`. */
+  const dynsecCtl = (...command: string[]) =>
+    execFileSync(
+      'mosquitto_ctrl',
+      [
+        ...['-u', DYNSEC_ADMIN, '-P', 'admin-secret', '-p', String(mosquitto.port), '-h', '127.0.0.1'],
+        ...['dynsec', ...command],
+      ],
+      { stdio: 'pipe' },
+    );
+
   beforeAll(async () => {
     if (!dynsecPlugin()) throw new Error("Mosquitto's dynamic-security plugin is not installed");
     mosquitto = await PrivateMosquitto.start({
@@ -145,14 +156,7 @@ function managedLoginSuite(database: () => Promise<{ dbUrl?: string; secretKey?:
 
   it('takes over a login that exists already, giving it the new token and the agent role', async () => {
     // Left from before, e.g. made by hand: the hub's createClient finds it, and re-keys it.
-    execFileSync(
-      'mosquitto_ctrl',
-      [
-        ...['-u', DYNSEC_ADMIN, '-P', 'admin-secret', '-p', String(mosquitto.port), '-h', '127.0.0.1'],
-        ...['dynsec', 'createClient', 'gw-stale', '-p', 'old-password'],
-      ],
-      { stdio: 'pipe' },
-    );
+    dynsecCtl('createClient', 'gw-stale', '-p', 'old-password');
     const stale = await mqtt.connectAsync(mosquitto.url, {
       username: 'gw-stale',
       password: 'old-password',
@@ -196,10 +200,15 @@ function managedLoginSuite(database: () => Promise<{ dbUrl?: string; secretKey?:
     const waiting = await hub.storage.brokerLogins.get('gw-late');
     expect(waiting?.password.startsWith('v1:')).toBe((await database()).secretKey !== undefined);
 
+    // A live agent's login lost from the broker: its token is the agent's alone, so it is reported, not made up.
+    dynsecCtl('deleteClient', 'gw-rotate');
     await hub.close();
     await startHubOn(mosquitto.adminUrl);
     await eventually(async () => expect(await loginCode('gw-late', token)).toBe(0));
     expect(await loginCode('gw-gone', goneToken)).toBe(5);
+    await eventually(async () =>
+      expect(String((await api.call('GET', '/metrics')).body)).toMatch(/tern_broker_logins_missing 1/),
+    );
     const agent = await runAgent('gw-late', token);
     await eventually(() => expect(agent.syncStats()?.state).toBe('ACTIVE'));
   });
