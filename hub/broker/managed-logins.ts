@@ -152,6 +152,8 @@ export class ManagedBrokerLogins {
         } else if (pending) {
           await this.lane(agent.id, () => this.applyPassword(agent.id, pending.password));
         } else if (!present.has(agent.id)) {
+          // Registered since the list was read: its own call gives the token.
+          if (await this.options.storage.brokerLogins.get(agent.id)) continue;
           missing++;
           this.log.error(
             { agentId: agent.id },
@@ -168,9 +170,14 @@ export class ManagedBrokerLogins {
     }
   }
 
-  /** The role, then the client with the token as its password, whether or not it existed (or was disabled). */
+  /**
+   * The role, then the client with the token as its password, whether or not it existed (or was disabled).
+   * Read again first and after: a replica may have given a newer token, or decommissioned the agent, since
+   * this one listed what waits.
+   */
   private async applyPassword(agentId: string, stored: string): Promise<void> {
     try {
+      if ((await this.options.storage.brokerLogins.get(agentId))?.password !== stored) return;
       const password = this.reveal(agentId, stored);
       const rolename = agentRole(agentId);
       const answers = await this.run(
@@ -183,6 +190,7 @@ export class ManagedBrokerLogins {
       if (answers.at(-1)?.error !== undefined) await this.updateClient(agentId, password, rolename);
       await this.options.storage.brokerLogins.done(agentId, stored);
       this.confirmed(agentId);
+      if ((await this.options.storage.agents.get(agentId))?.decommissioned) await this.removeLogin(agentId);
     } catch (err) {
       this.failed('password', agentId, err);
     }
