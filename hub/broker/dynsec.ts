@@ -72,6 +72,8 @@ export class DynsecSession implements DynsecCommands {
       clientId: `tern-hub-admin-${randomUUID().slice(0, 8)}`,
       clean: true,
       reconnectPeriod: 1000,
+      // A refused login (the plugin not loaded yet, the admin disabled for a while) is tried again too.
+      reconnectOnConnackError: true,
       connectTimeout: 10_000,
     });
     return new DynsecSession(client, options);

@@ -1,8 +1,9 @@
 /**
  * What docs/mosquitto.md promises of a Mosquitto whose logins the hub manages (`--broker-admin`, the
  * dynamic-security plugin): a registered agent connects and syncs, on its own topics only; a new token
- * shuts the old one out; a decommissioned agent is cut at once and refused; an agent registered, and one
- * decommissioned, while the admin link was down get their due when a restarted hub reconciles. A private Mosquitto 2, the
+ * shuts the old one out; a decommissioned agent is cut at once and refused; a token that failed to reach
+ * the broker is given once the admin link is back; an agent registered, and one decommissioned, while the
+ * admin link was down get their due when a restarted hub reconciles. A private Mosquitto 2, the
  * real hub on PGlite, and on PostgreSQL (agent messages then through a shared subscription, the waiting
  * token encrypted with the hub's secret key), real agents.
  */
@@ -181,6 +182,24 @@ function managedLoginSuite(database: () => Promise<{ dbUrl?: string; secretKey?:
     expect(await loginCode('gw-retired', token)).toBe(5);
     // It keeps trying, and is refused each time.
     expect(agent.syncStats()!.connects).toBe(connects);
+  });
+
+  it('gives a token that failed to reach the broker as soon as the admin link is back', async () => {
+    // The hub's own admin login, shut out for a while by the operator's.
+    dynsecCtl('createClient', 'tern-admin-2', '-p', 'admin-2-secret');
+    dynsecCtl('addClientRole', 'tern-admin-2', 'admin');
+    await hub.close();
+    await startHubOn(
+      mosquitto.adminUrl.replace(`${DYNSEC_ADMIN}:admin-secret`, 'tern-admin-2:admin-2-secret'),
+    );
+    dynsecCtl('disableClient', 'tern-admin-2');
+    const token = await register('gw-retry');
+    expect(await loginCode('gw-retry', token)).toBe(5);
+
+    dynsecCtl('enableClient', 'tern-admin-2');
+    await eventually(async () => expect(await loginCode('gw-retry', token)).toBe(0));
+    // Forgotten once the broker confirmed it (just after it answered).
+    await eventually(async () => expect(await hub.storage.brokerLogins.get('gw-retry')).toBeUndefined());
   });
 
   it('reconciles what changed while the admin link was down when the hub starts again', async () => {
