@@ -59,6 +59,7 @@ export interface CliEnvironment {
   bridgeBrokerUrl: string | undefined;
   /** TERN_BROKER_AUTH_SECRET: what EMQX or VerneMQ send to ask the hub about agents' logins and topics. */
   brokerAuthSecret: string | undefined;
+  brokerAdminUrl: string | undefined;
   /** TERN_LEADER_CHECK_MS: how often a hub replica on PostgreSQL tries, or checks, the leader lock. */
   leaderCheckMs: number | undefined;
   /** TERN_TAKE_OVER_GRACE_MS: how old a dead replica's hub execution must be before the leader takes it over. */
@@ -115,6 +116,7 @@ export function readEnvironment(env: NodeJS.ProcessEnv = process.env): CliEnviro
     brokerUrl: env.TERN_BROKER_URL || undefined,
     bridgeBrokerUrl: env.TERN_BRIDGE_BROKER_URL || undefined,
     brokerAuthSecret: env.TERN_BROKER_AUTH_SECRET || undefined,
+    brokerAdminUrl: env.TERN_BROKER_ADMIN_URL || undefined,
     leaderCheckMs: env.TERN_LEADER_CHECK_MS ? Number(env.TERN_LEADER_CHECK_MS) : undefined,
     takeOverGraceMs: env.TERN_TAKE_OVER_GRACE_MS ? Number(env.TERN_TAKE_OVER_GRACE_MS) : undefined,
   };

@@ -38,3 +38,25 @@ describe('compileHubOptions: TLS', () => {
     );
   });
 });
+
+describe('compileHubOptions: managed broker logins', () => {
+  it('takes an admin login for an external broker', () => {
+    const options = compileHubOptions({
+      brokerUrl: 'mqtt://tern-hub:pw@broker:1883',
+      brokerAdminUrl: 'mqtt://tern-admin:pw@broker:1883',
+    });
+    expect(options.brokerAdminUrl).toBe('mqtt://tern-admin:pw@broker:1883');
+  });
+
+  it('refuses one without an external broker, and one that is not an MQTT URL, without echoing it', () => {
+    expect(() => compileHubOptions({ brokerAdminUrl: 'mqtt://tern-admin:pw@broker:1883' })).toThrow(
+      /brokerAdmin: only with an external broker/,
+    );
+    expect(() =>
+      compileHubOptions({
+        brokerUrl: 'mqtt://broker:1883',
+        brokerAdminUrl: 'http://tern-admin:secret@broker',
+      }),
+    ).toThrow(/^brokerAdmin: not an mqtt:\/\/ \(or mqtts:\/\/, ws:\/\/\) URL$/);
+  });
+});

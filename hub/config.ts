@@ -45,6 +45,12 @@ export interface HubOptions {
    * (`/api/v1/broker/…`); without it those routes refuse every call.
    */
   brokerAuthSecret?: string;
+  /**
+   * A login on the external Mosquitto with its dynamic-security plugin's admin role
+   * (`mqtt://user:password@host`): the hub then keeps agents' logins and topic rights in the broker
+   * itself (docs/mosquitto.md).
+   */
+  brokerAdminUrl?: string;
   /** Admin token to create at first start instead of a random one. */
   adminToken?: string;
   /** Executions and logs older than this are purged; undefined keeps everything. */
@@ -107,6 +113,7 @@ export function compileHubOptions(input: HubOptionsInput): HubOptions {
     brokerUrl: input.brokerUrl || undefined,
     bridgeBrokerUrl: input.bridgeBrokerUrl || undefined,
     brokerAuthSecret: input.brokerAuthSecret || undefined,
+    brokerAdminUrl: input.brokerAdminUrl || undefined,
     adminToken: input.adminToken || undefined,
     retentionDays: input.retentionDays,
     bodyLimitBytes: input.bodyLimitBytes ?? 4 * 1024 * 1024,
@@ -145,6 +152,15 @@ export function compileHubOptions(input: HubOptionsInput): HubOptions {
   if (options.bridgeBrokerUrl && !/^(mqtts?|tcp|ssl|wss?):\/\//.test(options.bridgeBrokerUrl)) {
     // Not echoed: it holds a password.
     throw new Error('bridgeBroker: not an mqtt:// (or mqtts://, ws://) URL');
+  }
+  if (options.brokerAdminUrl && !options.brokerUrl) {
+    throw new Error(
+      'brokerAdmin: only with an external broker (broker); the embedded one checks agents itself',
+    );
+  }
+  if (options.brokerAdminUrl && !/^(mqtts?|tcp|ssl|wss?):\/\//.test(options.brokerAdminUrl)) {
+    // Not echoed: it holds a password.
+    throw new Error('brokerAdmin: not an mqtt:// (or mqtts://, ws://) URL');
   }
   if (input.kafkaBridge !== undefined)
     options.bridge = compileBridgeSettings(

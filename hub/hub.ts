@@ -28,6 +28,7 @@ import { KafkaBridge } from './bridge/bridge.js';
 import { createAccessPolicy, normaliseSharedPrefix } from './broker/access.js';
 import { type Broker, startBroker } from './broker/broker.js';
 import { ExternalBrokerAuth } from './broker/external-auth.js';
+import { openManagedLogins } from './broker/open-managed-logins.js';
 import { noReplicaChanges, PostgresReplicaChanges } from './cluster/changes.js';
 import { ExecutionClaims } from './cluster/execution-claims.js';
 import { fanOut } from './cluster/fan-out.js';
@@ -258,6 +259,20 @@ async function startServices(
     republish: () => fleet.signingKeysChanged(),
   });
   if (bridge) fleet.onIngest({ execution: (e) => bridge.execution(e), taskRun: (tr) => bridge.taskRun(tr) });
+  const managed = options.brokerAdminUrl
+    ? openManagedLogins({
+        adminUrl: options.brokerAdminUrl,
+        hubUrl: options.brokerUrl!,
+        ...(options.bridgeBrokerUrl && { bridgeUrl: options.bridgeBrokerUrl }),
+        sharedPrefix: normaliseSharedPrefix(options.sharedDataPrefix),
+        storage,
+        ...(key && { cipher: new SecretCipher(key) }),
+        metrics,
+        closers,
+        logger: log,
+      })
+    : undefined;
+  const brokerLogins = managed?.logins;
   const remote = new RemoteFollowers(storage.executions, log);
   const revocations = new TokenRevocations((id) => changes.publish({ kind: 'token', id }));
   const fan = fanOut({
@@ -354,6 +369,7 @@ async function startServices(
       ];
     },
     fleet,
+    brokerLogins,
     // An external broker (EMQX, VerneMQ) asks here what the embedded one decides itself.
     ...(options.brokerAuthSecret && {
       brokerAuth: {
@@ -442,6 +458,8 @@ async function startServices(
   closers.add('fleet', () => fleet.close());
   closers.add('rollouts', () => rollouts.close());
   await rollouts.start();
+  // The hub's own login may be one the first reconcile creates.
+  await managed?.ready;
   await fleet.start(brokerConnection);
   if (bridge) {
     // Its own login when given: a second client on the fleet's login would push the fleet's session out.

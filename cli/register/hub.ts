@@ -23,6 +23,7 @@ interface HubFlags {
   mqttLimits?: string;
   bridgeBroker?: string;
   brokerAuthSecret?: string;
+  brokerAdmin?: string;
   leaderCheckMs?: number;
   takeOverGraceMs?: number;
 }
@@ -87,6 +88,12 @@ export function register(program: Command, cli: CliContext): void {
     )
     .addOption(
       new Option(
+        '--broker-admin <url>',
+        "with --broker on Mosquitto 2: a login with the dynamic-security plugin's admin role, e.g. mqtt://tern-admin:…@broker:1883; the hub then keeps agents' logins and topic rights in the broker (TERN_BROKER_ADMIN_URL, preferred: the process list shows flags; docs/mosquitto.md)",
+      ).default(env.brokerAdminUrl),
+    )
+    .addOption(
+      new Option(
         '--broker-auth-secret <secret>',
         "serve /api/v1/broker/… to EMQX's HTTP auth and VerneMQ's webhooks, which must send this secret (TERN_BROKER_AUTH_SECRET, preferred: the process list shows flags; docs/external-brokers.md)",
       ).default(env.brokerAuthSecret),
@@ -127,6 +134,7 @@ export function register(program: Command, cli: CliContext): void {
           brokerUrl: o.broker,
           bridgeBrokerUrl: o.bridgeBroker,
           brokerAuthSecret: o.brokerAuthSecret,
+          brokerAdminUrl: o.brokerAdmin,
           leaderCheckMs: o.leaderCheckMs,
           takeOverGraceMs: o.takeOverGraceMs,
           adminToken: env.adminToken,

@@ -290,7 +290,22 @@ mosquitto_down() {
   fi
 }
 
-mosquitto_env() { echo "TERN_TEST_MQTT_URL mqtt://127.0.0.1:$MQTT_PORT"; }
+# The dynamic-security plugin ships with Debian's mosquitto package; the tests of the logins the hub
+# manages start a private Mosquitto with it (test/support/mosquitto.ts).
+mosquitto_dynsec_plugin() {
+  local path
+  for path in $(dpkg -L mosquitto 2>/dev/null | grep '/mosquitto_dynamic_security\.so$') \
+    /usr/lib/*/mosquitto_dynamic_security.so /usr/lib/mosquitto_dynamic_security.so; do
+    [[ -f $path ]] && { echo "$path"; return 0; }
+  done
+  return 1
+}
+
+mosquitto_env() {
+  echo "TERN_TEST_MQTT_URL mqtt://127.0.0.1:$MQTT_PORT"
+  local plugin
+  if plugin=$(mosquitto_dynsec_plugin); then echo "TERN_MOSQUITTO_DYNSEC_PLUGIN $plugin"; fi
+}
 
 # ---- Apache Kafka (KRaft) ----------------------------------------------------------------------
 

@@ -51,7 +51,7 @@ export function agentRoutes(table: RouteTable, services: HubServices & FleetServ
       tag: 'agents',
       summary: 'Pre-register an agent',
       description:
-        "Creates the agent and returns its broker credential, shown only in this response, and the hub's public signing key (`hubKey`): give both to the agent (`tern agent --token … --hub-key …`), which then refuses any desired state not signed by the hub. A live agent with the same id is a 409; a decommissioned one is registered again with a new credential.",
+        "Creates the agent and returns its broker credential, shown only in this response, and the hub's public signing key (`hubKey`): give both to the agent (`tern agent --token … --hub-key …`), which then refuses any desired state not signed by the hub. A live agent with the same id is a 409; a decommissioned one is registered again with a new credential. A Mosquitto whose logins the hub manages (`--broker-admin`) gets the credential as the agent's password before the answer, or, when out of reach, as soon as it is back.",
       body: {
         json: T.Object(
           { id: AgentKey.properties.id, labels: T.Optional(Labels) },
@@ -80,6 +80,7 @@ export function agentRoutes(table: RouteTable, services: HubServices & FleetServ
       if (existing && !existing.decommissioned)
         throw new TernError('CONFLICT', `agent ${body.value.id} already exists`);
       const { agent, token } = await agents.register(body.value.id, body.value.labels ?? {});
+      await services.brokerLogins?.agentRegistered(agent.id, token);
       await fleet?.agentRegistered(agent.id);
       const hubKey = services.signing?.current;
       return c.json({ agent: (await agents.get(agent.id)) ?? agent, token, ...(hubKey && { hubKey }) }, 201);
@@ -138,7 +139,7 @@ export function agentRoutes(table: RouteTable, services: HubServices & FleetServ
       tag: 'agents',
       summary: 'Decommission an agent',
       description:
-        "Invalidates its credentials and, on the embedded broker, ends its MQTT sessions at once, each told `decommissioned` first (the agent then drops its flows); its history stays. With an external broker only `decommissioned` is published: shutting the agent out is the broker's job (docs/mosquitto.md); an EMQX or VerneMQ that asks the hub (`/broker/…`) refuses its next login, publish and subscribe.",
+        "Invalidates its credentials and, on the embedded broker, ends its MQTT sessions at once, each told `decommissioned` first (the agent then drops its flows); its history stays. With an external broker `decommissioned` is published, and: a Mosquitto whose logins the hub manages (`--broker-admin`) loses the agent's login and ends its sessions at once; an EMQX or VerneMQ that asks the hub (`/broker/…`) refuses its next login, publish and subscribe; any other broker's operator removes the login (docs/mosquitto.md).",
       params: AgentKey,
       responses: {
         204: { description: 'Decommissioned' },
@@ -147,6 +148,7 @@ export function agentRoutes(table: RouteTable, services: HubServices & FleetServ
     },
     async (c, { params }) => {
       if (!(await agents.decommission(params.id))) throw notFound(params.id);
+      await services.brokerLogins?.agentDecommissioned(params.id);
       await fleet?.agentDecommissioned(params.id);
       return c.body(null, 204);
     },

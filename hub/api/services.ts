@@ -61,6 +61,14 @@ export interface HubExecutions {
 /** Largest agent bundle archive the hub takes by default: the bundle is a few megabytes compressed. */
 export const DEFAULT_AGENT_BUNDLE_LIMIT_BYTES = 256 * 1024 * 1024;
 
+/** What the API tells the broker whose logins the hub manages (hub/broker/managed-logins.ts). */
+export interface BrokerLoginControl {
+  /** The agent's new token becomes its broker password. */
+  agentRegistered(agentId: string, token: string): Promise<void>;
+  /** The agent's login goes, and its sessions end. */
+  agentDecommissioned(agentId: string): Promise<void>;
+}
+
 export interface HubServices {
   storage: HubStorage;
   registry: Registry;
@@ -85,6 +93,11 @@ export interface HubServices {
   brokerListeners?(): BrokerListener[];
   /** Agents' logins and topics for an external broker (EMQX, VerneMQ); without it `/broker/…` answers 403. */
   brokerAuth?: BrokerAuthService;
+  /**
+   * Agents' logins kept in the external broker itself (Mosquitto's dynamic security), told of every new
+   * token and decommission; without it the broker's operator keeps them.
+   */
+  brokerLogins?: BrokerLoginControl;
   /** Whether the hub's connection to its MQTT broker is up, for `/healthz`; without it no broker is reported. */
   brokerConnected?(): boolean;
   /** The hub's signing keys (with a fleet); without them `/signing-keys` answers 404 and registration names no key. */

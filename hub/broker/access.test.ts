@@ -1,6 +1,8 @@
 /** Topic access rules for the hub and for agents. */
 import { describe, expect, it } from 'vitest';
+import { topicMatches } from '../../plugins/mqtt/topics.js';
 import {
+  agentGrants,
   type BrokerIdentity,
   clientIdBelongsTo,
   createAccessPolicy,
@@ -98,5 +100,36 @@ describe('shared prefix', () => {
 
   it("refuses a prefix that contains the agents' topics", () => {
     expect(() => normaliseSharedPrefix('tern/')).toThrow(/overlaps/);
+  });
+});
+
+describe('agent grants as filters', () => {
+  const grants = agentGrants('gw-1', 'tern/v1/data/');
+  // Topics on either side of every rule; the policy and the filters must agree on each.
+  const samples = [
+    ...['hello', 'status', 'reported', 'events', 'desired', 'ack', 'cmd'].map(
+      (k) => `tern/v1/agents/gw-1/${k}`,
+    ),
+    'tern/v1/agents/gw-1/events/extra',
+    'tern/v1/agents/gw-10/events',
+    'tern/v1/agents/gw-2/desired',
+    'tern/v1/data/line1/temp',
+    'tern/v1/other',
+  ];
+
+  it('allow to publish exactly what the policy allows', () => {
+    for (const topic of samples)
+      expect(
+        grants.publish.some((f) => topicMatches(f, topic)),
+        topic,
+      ).toBe(policy.mayPublish(gw1, topic));
+  });
+
+  it('allow to subscribe exactly what the policy allows', () => {
+    for (const topic of [...samples, 'tern/v1/agents/gw-1/#', 'tern/v1/agents/+/desired', 'tern/v1/data/#'])
+      expect(
+        grants.subscribe.some((f) => topicMatches(f, topic)),
+        topic,
+      ).toBe(policy.maySubscribe(gw1, topic));
   });
 });

@@ -4,8 +4,10 @@
  * own topics (deploy/mosquitto/tern.acl says the same to Mosquitto).
  */
 import {
+  AGENT_TO_HUB_KINDS,
   AGENT_TOPIC_DIRECTIONS,
   AGENTS_TOPIC_ROOT,
+  agentTopic,
   agentTopicPrefix,
   isAgentTopicKind,
 } from '../../protocol/topics.js';
@@ -55,6 +57,42 @@ export function createAccessPolicy(sharedPrefix: string): AccessPolicy {
       );
     },
   };
+}
+
+/** What an agent may use, as MQTT topic filters: for a broker that takes lists (Mosquitto's dynamic security). */
+export interface AgentGrants {
+  /** Topics (filters) it may publish to. */
+  publish: string[];
+  /** Filters it may subscribe with: any filter these cover. */
+  subscribe: string[];
+}
+
+/**
+ * The rules of {@link createAccessPolicy} for one agent, as filters: its own agent-to-hub topics and the
+ * shared prefix to publish; anything under its own prefix and the shared one to subscribe.
+ *
+ * @example agentGrants('gw-01', 'tern/v1/data/').publish // ['tern/v1/agents/gw-01/hello', …, 'tern/v1/data/#']
+ */
+export function agentGrants(agentId: string, sharedPrefix: string): AgentGrants {
+  return {
+    publish: [...AGENT_TO_HUB_KINDS.map((kind) => agentTopic(agentId, kind)), `${sharedPrefix}#`],
+    subscribe: [`${agentTopicPrefix(agentId)}#`, `${sharedPrefix}#`],
+  };
+}
+
+/**
+ * What the hub may use: every agent's topics and the shared prefix, subscribed to directly or as a member
+ * of a shared-subscription group (hub replicas; Mosquitto's dynamic security checks `$share/<group>/…` as
+ * written).
+ */
+export function hubGrants(sharedPrefix: string): AgentGrants {
+  const all = [`${AGENTS_TOPIC_ROOT}#`, `${sharedPrefix}#`];
+  return { publish: all, subscribe: [...all, ...all.map((filter) => `$share/+/${filter}`)] };
+}
+
+/** What the Kafka bridge's own login may use: the shared prefix, directly or in a shared-subscription group. */
+export function bridgeGrants(sharedPrefix: string): AgentGrants {
+  return { publish: [`${sharedPrefix}#`], subscribe: [`${sharedPrefix}#`, `$share/+/${sharedPrefix}#`] };
 }
 
 /**

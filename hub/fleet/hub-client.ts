@@ -152,7 +152,7 @@ export class HubClient {
 }
 
 /** The broker URL fit for a log: `--broker` may carry the hub's password. */
-function loggable(url: string): string {
+export function loggable(url: string): string {
   try {
     const parsed = new URL(url);
     if (parsed.password) parsed.password = '***';

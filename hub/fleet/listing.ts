@@ -5,7 +5,7 @@ import type { AssignableFlow } from './assignment.js';
 const PAGE = 500;
 
 /** Every registered agent, decommissioned ones included, by id. */
-export async function* allAgents(storage: HubStorage): AsyncGenerator<AgentRow> {
+export async function* allAgents(storage: Pick<HubStorage, 'agents'>): AsyncGenerator<AgentRow> {
   let cursor: string | undefined;
   do {
     const page = await storage.agents.list({ limit: PAGE, ...(cursor !== undefined && { cursor }) });

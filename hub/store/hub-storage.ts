@@ -8,6 +8,7 @@ import { DirectoryFileStorage } from '../../runtime/file-storage.js';
 import { DrizzleAgentRepository } from './agent-repository.js';
 import { DrizzleAgentVersionRepository } from './agent-version-repository.js';
 import { DrizzleBridgeRepository } from './bridge-repository.js';
+import { DrizzleBrokerLoginRepository } from './broker-login-repository.js';
 import { type Database, type Db, openDatabase } from './db.js';
 import { ExecutionRepository } from './execution-repository.js';
 import { DrizzleFlowRepository } from './flow-repository.js';
@@ -94,6 +95,7 @@ class DrizzleHubStorage implements HubStorage {
     readonly rollouts: DrizzleRolloutRepository,
     readonly signingKeys: DrizzleSigningKeyRepository,
     readonly agentVersions: DrizzleAgentVersionRepository,
+    readonly brokerLogins: DrizzleBrokerLoginRepository,
   ) {}
 
   static async open(
@@ -148,6 +150,7 @@ class DrizzleHubStorage implements HubStorage {
       new DrizzleRolloutRepository(db),
       new DrizzleSigningKeyRepository(db, now),
       new DrizzleAgentVersionRepository(db, now),
+      new DrizzleBrokerLoginRepository(db, now),
     );
   }
 

@@ -314,6 +314,19 @@ export const agentVersions = pgTable('agent_versions', {
   createdAt: createdAt(),
 });
 
+/**
+ * Agent passwords the hub has yet to hand to the broker whose logins it manages (hub/broker/managed-logins.ts):
+ * a row is written before the broker is told and removed once it confirms, so that a broker out of reach, or a
+ * hub that stops in between, delays the login instead of losing it. The broker keeps only a salted hash, and
+ * the hub only the token's hash, so this is the one place the token waits.
+ */
+export const brokerLoginsPending = pgTable('broker_logins_pending', {
+  agentId: ident('agent_id').primaryKey(),
+  /** The agent's token, `v1:` ciphertext when the hub has a secret key (TERN_SECRET_KEY). */
+  password: text('password').notNull(),
+  createdAt: createdAt(),
+});
+
 /** Every table, for drizzle's typed queries. */
 export const schema = {
   flows,
@@ -334,6 +347,7 @@ export const schema = {
   namespaceFileRevisions,
   rollouts,
   agentVersions,
+  brokerLoginsPending,
 };
 
 /**

@@ -448,6 +448,8 @@ export interface HubStorage {
   readonly signingKeys: SigningKeyRepository;
   /** Agent bundles for agent updates. */
   readonly agentVersions: AgentVersionRepository;
+  /** Agent passwords waiting to reach the broker whose logins the hub manages. */
+  readonly brokerLogins: BrokerLoginRepository;
   /** Deletes executions (with task runs and logs) that ended more than `days` ago, `batchSize` at a time; returns how many. */
   purge(days: number, batchSize?: number): Promise<number>;
   /** Calls `listener` with the KV keys of each committed batch (ids `namespace\0key`); returns the unsubscribe function. */
@@ -458,4 +460,22 @@ export interface HubStorage {
    */
   reloadKv(ids?: readonly string[]): Promise<void>;
   close(): Promise<void>;
+}
+
+/** An agent's password (as stored: ciphertext or the token) that the managed broker has not confirmed yet. */
+export interface PendingBrokerLogin {
+  agentId: string;
+  password: string;
+}
+
+/** Agent passwords waiting for the broker the hub manages (hub/broker/managed-logins.ts). */
+export interface BrokerLoginRepository {
+  /** Records the agent's latest password, replacing one still waiting. */
+  put(agentId: string, password: string): Promise<void>;
+  list(): Promise<PendingBrokerLogin[]>;
+  get(agentId: string): Promise<PendingBrokerLogin | undefined>;
+  /** The broker has this password: forgets it, unless a newer one replaced it meanwhile. */
+  done(agentId: string, password: string): Promise<void>;
+  /** Forgets whatever waits for the agent (decommissioned). */
+  drop(agentId: string): Promise<void>;
 }

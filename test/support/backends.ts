@@ -32,6 +32,7 @@ const TABLES = [
   'namespace_file_revisions',
   'rollouts',
   'signing_keys',
+  'broker_logins_pending',
 ];
 
 /** A database for one test file: shared by its tests, emptied between them. */

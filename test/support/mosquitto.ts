@@ -2,12 +2,13 @@
  * A private Mosquitto for tests that restart or lock down the broker (the
  * shared one at TERN_TEST_MQTT_URL serves other test files at the same time).
  * Configured as docs/mosquitto.md says a Tern deployment should be: no
- * anonymous clients, a password file, the ACL of deploy/mosquitto/tern.acl,
- * client ids taken from usernames, persistence on, packet size, memory and
- * connections bounded.
+ * anonymous clients, a password file and the ACL of deploy/mosquitto/tern.acl
+ * (or, with `dynsec`, the dynamic-security plugin whose logins the hub
+ * manages), client ids taken from usernames, persistence on, packet size,
+ * memory and connections bounded.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { closeSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
@@ -29,6 +30,25 @@ export interface MosquittoOptions {
   hubPassword: string;
   /** More logins with the hub's rights, for tests that play a second privileged client. */
   operators?: Array<{ username: string; password: string }>;
+  /**
+   * Logins from the dynamic-security plugin instead of the password file and ACL: its file made by
+   * `mosquitto_ctrl dynsec init` with this admin (username `admin`); the hub creates its own login.
+   */
+  dynsec?: { adminPassword: string };
+}
+
+/** The dynamic-security plugin's admin login in a {@link PrivateMosquitto} started with `dynsec`. */
+export const DYNSEC_ADMIN = 'admin';
+
+/** Where Mosquitto's dynamic-security plugin is: TERN_MOSQUITTO_DYNSEC_PLUGIN, or Debian's and others' places. */
+export function dynsecPlugin(): string | undefined {
+  const candidates = [
+    process.env.TERN_MOSQUITTO_DYNSEC_PLUGIN,
+    `/usr/lib/${process.arch === 'arm64' ? 'aarch64' : 'x86_64'}-linux-gnu/mosquitto_dynamic_security.so`,
+    '/usr/lib/mosquitto_dynamic_security.so',
+    '/usr/local/lib/mosquitto_dynamic_security.so',
+  ];
+  return candidates.find((path): path is string => path !== undefined && path !== '' && existsSync(path));
 }
 
 export class PrivateMosquitto {
@@ -40,12 +60,19 @@ export class PrivateMosquitto {
     readonly port: number,
     readonly hubPassword: string,
     private readonly operators: Array<{ username: string; password: string }>,
+    private readonly dynsec: { adminPassword: string } | undefined,
   ) {}
 
   /** Writes the configuration and starts the broker. */
   static async start(options: MosquittoOptions): Promise<PrivateMosquitto> {
     const port = options.port || (await freeTcpPort());
-    const broker = new PrivateMosquitto(options.dir, port, options.hubPassword, options.operators ?? []);
+    const broker = new PrivateMosquitto(
+      options.dir,
+      port,
+      options.hubPassword,
+      options.operators ?? [],
+      options.dynsec,
+    );
     broker.configure();
     await broker.run();
     return broker;
@@ -59,6 +86,12 @@ export class PrivateMosquitto {
   /** Address for `tern hub --broker`, with the hub's credentials in it. */
   get hubUrl(): string {
     return `mqtt://${HUB_USER}:${encodeURIComponent(this.hubPassword)}@127.0.0.1:${this.port}`;
+  }
+
+  /** Address for `tern hub --broker-admin`: the dynamic-security admin's login. */
+  get adminUrl(): string {
+    if (!this.dynsec) throw new Error('this Mosquitto has no dynamic-security plugin');
+    return `mqtt://${DYNSEC_ADMIN}:${encodeURIComponent(this.dynsec.adminPassword)}@127.0.0.1:${this.port}`;
   }
 
   get logFile(): string {
@@ -116,6 +149,23 @@ export class PrivateMosquitto {
 
   private configure(): void {
     mkdirSync(join(this.dir, 'data'), { recursive: true });
+    const lines = [...(this.dynsec ? this.dynsecLogins(this.dynsec) : this.fileLogins()), ...this.common()];
+    writeFileSync(join(this.dir, 'mosquitto.conf'), `${lines.join('\n')}\n`);
+  }
+
+  /** The plugin and its file, made as docs/mosquitto.md says. */
+  private dynsecLogins(dynsec: { adminPassword: string }): string[] {
+    const plugin = dynsecPlugin();
+    if (!plugin)
+      throw new Error(
+        "Mosquitto's dynamic-security plugin was not found: set TERN_MOSQUITTO_DYNSEC_PLUGIN to mosquitto_dynamic_security.so",
+      );
+    const file = join(this.dir, 'dynamic-security.json');
+    execFileSync('mosquitto_ctrl', ['dynsec', 'init', file, DYNSEC_ADMIN, dynsec.adminPassword]);
+    return [`plugin ${plugin}`, `plugin_opt_config_file ${file}`];
+  }
+
+  private fileLogins(): string[] {
     const passwd = join(this.dir, 'passwd');
     execFileSync('mosquitto_passwd', ['-c', '-b', passwd, HUB_USER, this.hubPassword]);
     let acl = readFileSync(TERN_ACL, 'utf8');
@@ -124,18 +174,22 @@ export class PrivateMosquitto {
       acl += `\nuser ${username}\ntopic readwrite tern/v1/agents/#\n`;
     }
     writeFileSync(join(this.dir, 'acl'), acl);
-    const lines = [
+    return [`password_file ${passwd}`, `acl_file ${join(this.dir, 'acl')}`];
+  }
+
+  private common(): string[] {
+    return [
       `listener ${this.port} 127.0.0.1`,
       'allow_anonymous false',
-      `password_file ${passwd}`,
-      `acl_file ${join(this.dir, 'acl')}`,
       // Client ids are not tied to logins otherwise: one agent could take over another's session.
       'use_username_as_clientid true',
       'persistence true',
       `persistence_location ${join(this.dir, 'data')}/`,
       'set_tcp_nodelay true',
       'max_packet_size 16842752',
-      'memory_limit 1073741824',
+      // Not with the dynamic-security plugin: Mosquitto 2.0.11 then counts memory wrongly and soon drops
+      // every client as out of memory (docs/mosquitto.md).
+      ...(this.dynsec ? [] : ['memory_limit 1073741824']),
       'max_connections 20000',
       'log_dest stderr',
       'log_type error',
@@ -145,7 +199,6 @@ export class PrivateMosquitto {
       // As root, Mosquitto would switch to its own user, which cannot read a private temporary folder.
       ...(process.getuid?.() === 0 ? ['user root'] : []),
     ];
-    writeFileSync(join(this.dir, 'mosquitto.conf'), `${lines.join('\n')}\n`);
   }
 
   private async run(): Promise<void> {
