@@ -86,6 +86,24 @@ function evalArgs(args: Eval[], frame: Frame): unknown[] | Missing {
   return values;
 }
 
+/**
+ * The argument values of a call whose arguments are all literals (`default('eu')`, `now()`),
+ * computed once when the template compiles instead of into a new list at every render; undefined
+ * when an argument must be evaluated. Frozen: the values are shared by every render.
+ */
+function literalArgs(exprs: Expr[], args: Eval[]): unknown[] | undefined {
+  if (!exprs.every((e) => e.kind === 'literal')) return undefined;
+  return Object.freeze(evalArgs(args, LITERALS_ONLY)) as unknown[];
+}
+
+/** The frame literal arguments are evaluated in: a literal reads nothing from it. */
+const LITERALS_ONLY: Frame = Object.freeze(Object.create(null));
+
+/** Every argument expression of a call, positional and named. */
+function argExprsOf(args: Args): Expr[] {
+  return [...args.positional, ...args.named.map(([, e]) => e)];
+}
+
 function callOf(frame: Frame): Call {
   return { rt: runtimeOf(frame), frame };
 }
@@ -341,21 +359,20 @@ function compileFilter(name: string, input: Eval, argExprs: Args, defs: Definiti
   const def = FILTERS.get(name);
   if (!def) throw unknownName('filter', name, FILTERS.keys());
   const args = lineUp(argExprs, def.params, `filter '${name}'`, defs);
+  const fixed = literalArgs(argExprsOf(argExprs), args);
   const run = def.run;
   if (def.absorbsMissing)
     return (frame) => {
-      const values = evalArgs(args, frame);
+      const values = fixed ?? evalArgs(args, frame);
       return values instanceof Missing ? values : run(input(frame), values, frame);
     };
   return (frame) => {
     const value = input(frame);
     if (value instanceof Missing) return value;
-    const values = args.length === 0 ? NO_VALUES : evalArgs(args, frame);
+    const values = fixed ?? evalArgs(args, frame);
     return values instanceof Missing ? values : made(run(value, values, frame));
   };
 }
-
-const NO_VALUES: unknown[] = [];
 
 function compileTest(expr: Extract<Expr, { kind: 'test' }>, defs: Definitions): Eval {
   const input = compileExpr(expr.input, defs);
@@ -368,10 +385,11 @@ function compileTest(expr: Extract<Expr, { kind: 'test' }>, defs: Definitions): 
   const def = TESTS.get(expr.name);
   if (!def) throw unknownName('test', expr.name, [...TESTS.keys(), 'defined']);
   const args = lineUp(expr.args, def.params, `test '${expr.name}'`, defs);
+  const fixed = literalArgs(argExprsOf(expr.args), args);
   return (frame) => {
     const value = input(frame);
     if (value instanceof Missing) return value;
-    const values = evalArgs(args, frame);
+    const values = fixed ?? evalArgs(args, frame);
     return values instanceof Missing ? values : def.run(value, values) !== negated;
   };
 }
@@ -391,8 +409,9 @@ function compileCall(name: string, argExprs: Args, defs: Definitions): Eval {
     : lineUp(argExprs, def.params, `function '${name}'`, defs);
   if (def.variadic && argExprs.named.length > 0)
     throw new SyntaxFailure(`function '${name}' takes no named arguments`);
+  const fixed = literalArgs(argExprsOf(argExprs), args);
   return (frame) => {
-    const values = evalArgs(args, frame);
+    const values = fixed ?? evalArgs(args, frame);
     return values instanceof Missing ? values : made(def.run(values, callOf(frame)));
   };
 }
