@@ -1,6 +1,7 @@
-/** Kestra's calendar functions: `isWeekend`, `dayOfWeek`, `dayOfMonth`, `monthOfYear`, `hourOfDay`, `isDayWeekInMonth`, `isLastWorkingDay`. */
+/** Kestra's calendar functions: `isWeekend`, `dayOfWeek`, `dayOfMonth`, `monthOfYear`, `hourOfDay`, `isDayWeekInMonth`, `isLastWorkingDay`, `isPublicHoliday`. */
 import type { DayOfWeek, LocalDate } from '@js-joda/core';
 import { fail } from './errors.js';
+import { isPublicHoliday as publicHoliday } from './lib/holidays.js';
 import { joda } from './lib/joda.js';
 import { type FunctionDef, fn } from './library.js';
 import { toText } from './values.js';
@@ -108,6 +109,21 @@ function hourOfDay([date]: unknown[]): number {
   }
 }
 
+/** True when `date` is a public holiday of `countryCode`, or of its `subDivision` (a blank one is none). */
+function isPublicHoliday([date, country, subDivision]: unknown[]): boolean {
+  const what = 'isPublicHoliday';
+  if (date === null || date === undefined) return fail(`The '${what}()' function expects a 'date' argument.`);
+  if (country === null || country === undefined)
+    return fail(`The '${what}()' function expects a 'countryCode' argument.`);
+  const local = localDate(date, what);
+  const sub = subDivision === null || subDivision === undefined ? '' : toText(subDivision);
+  try {
+    return publicHoliday(local.toString(), toText(country), sub.trim() === '' ? undefined : sub);
+  } catch (err) {
+    return fail(`The '${what}()' function: ${(err as Error).message}`);
+  }
+}
+
 const onDate = (what: string, run: (date: LocalDate) => unknown): FunctionDef =>
   fn(['date'], ([date]) => run(localDate(date, what)));
 
@@ -120,4 +136,5 @@ export const CALENDAR_FUNCTIONS: [string, FunctionDef][] = [
   ['hourOfDay', fn(['date'], hourOfDay)],
   ['isDayWeekInMonth', fn(['date', 'dayOfWeek', 'position'], isDayWeekInMonth)],
   ['isLastWorkingDay', fn(['date', 'workingDays'], isLastWorkingDay)],
+  ['isPublicHoliday', fn(['date', 'countryCode', 'subDivision'], isPublicHoliday)],
 ];

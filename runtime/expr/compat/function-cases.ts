@@ -85,6 +85,43 @@ export const FUNCTION_CASES: readonly Section[] = [
         { error: "invalid 'workingDays' value: 'FUNDAY'" },
         S('IsLastWorkingDayFunction'),
       ],
+      ["{{ isPublicHoliday('2024-12-25', 'FR') }}", 'true', K('IsPublicHolidayFunctionTest')],
+      ["{{ isPublicHoliday('2024-03-12', 'FR') }}", 'false', K('IsPublicHolidayFunctionTest')],
+      [
+        "{{ isPublicHoliday('2024-11-11', 'FR', 'IDF') }}",
+        'true',
+        K('IsPublicHolidayFunctionTest'),
+        "Kestra's calendars are Jollyday's; Tern's are those of the date-holidays package (its public holidays only, loaded at the first call), with ISO 3166-2 sub-division codes (`BY` for Bavaria). A sub-division the calendars do not know (`IDF` here) leaves the country's holidays, as in Jollyday. Both follow the law of each country; a regional or rare holiday can still be missing from one of them.",
+      ],
+      ["{{ isPublicHoliday('2024-12-25T10:00:00Z', 'FR') }}", 'true', K('IsPublicHolidayFunctionTest')],
+      ["{{ isPublicHoliday('2024-11-11', 'FR', '') }}", 'true', K('IsPublicHolidayFunctionTest')],
+      [
+        "{{ isPublicHoliday(date='2024-01-06', countryCode='DE', subDivision='BY') }}",
+        'true',
+        S('IsPublicHolidayFunction (Epiphany is a holiday in Bavaria only)'),
+      ],
+      ["{{ isPublicHoliday('2024-01-06', 'DE') }}", 'false', S('IsPublicHolidayFunction')],
+      ["{{ isPublicHoliday('2024-07-04', 'us') }}", 'true', S('IsPublicHolidayFunction')],
+      [
+        '{{ isPublicHoliday() }}',
+        { error: "The 'isPublicHoliday()' function expects a 'date' argument." },
+        K('IsPublicHolidayFunctionTest'),
+      ],
+      [
+        "{{ isPublicHoliday('2024-12-25') }}",
+        { error: "The 'isPublicHoliday()' function expects a 'countryCode' argument." },
+        K('IsPublicHolidayFunctionTest'),
+      ],
+      [
+        "{{ isPublicHoliday('not-a-date', 'FR') }}",
+        { error: "The 'isPublicHoliday()' function could not parse 'date'" },
+        K('IsPublicHolidayFunctionTest'),
+      ],
+      [
+        "{{ isPublicHoliday('2024-12-25', 'XX') }}",
+        { error: "unknown country code 'XX'" },
+        K('IsPublicHolidayFunctionTest'),
+      ],
     ],
   },
   {
