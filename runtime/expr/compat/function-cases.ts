@@ -122,6 +122,54 @@ export const FUNCTION_CASES: readonly Section[] = [
         { error: "unknown country code 'XX'" },
         K('IsPublicHolidayFunctionTest'),
       ],
+      [
+        "{{ http(uri='https://example.com', method='GET') }}",
+        { error: 'http() is not available in Tern' },
+        'Kestra source: HttpFunction',
+        "Kestra's `http()` sends the request while the expression renders and gives the response body. Tern renders synchronously, on the thread that also runs every other execution of the process, under a budget of 500 ms: a network call there would stall them all. The function exists with Kestra's arguments and says to use an `io.kestra.plugin.core.http.Request` task, whose outputs (`code`, `headers`, `body`) later expressions read.",
+      ],
+      [
+        "{{ isDateAfter('2025-01-06T10:00:00+02:00', '2025-01-06T07:59:59Z') }}",
+        'true',
+        S('IsDateAfterFunction'),
+      ],
+      [
+        "{{ isDateAfter('2025-01-06T10:00:00+02:00', '2025-01-06T08:00:00Z') }}",
+        'false',
+        S('IsDateAfterFunction'),
+      ],
+      [
+        "{{ isDateAfter('2025-01-06T00:00:01', '2025-01-06') }}",
+        'true',
+        S('IsDateAfterFunction (without an offset, UTC; a date alone, its start)'),
+      ],
+      ["{{ isDateBefore('2025-01-05', '2025-01-06T00:00:00Z') }}", 'true', S('IsDateBeforeFunction')],
+      ["{{ isDateBefore(date='2025-01-06', reference='2025-01-06') }}", 'false', S('IsDateBeforeFunction')],
+      [
+        "{{ isDateBefore('2025-01-06') }}",
+        { error: "The 'isDateBefore()' function expects a 'reference' argument." },
+        S('IsDateBeforeFunction'),
+      ],
+      [
+        "{{ isDateAfter('soon', '2025-01-06') }}",
+        { error: "The 'isDateAfter()' function could not parse a date argument" },
+        S('IsDateAfterFunction'),
+      ],
+      [
+        "{{ isDateBetween('2026-03-01T00:00:00-03:00', '2025-12-31T23:59:59Z', '2026-06-30T23:59:59Z') }}",
+        'true',
+        S('IsDateBetweenFunction'),
+      ],
+      [
+        "{{ isDateBetween('2025-12-31T23:59:59Z', '2025-12-31T23:59:59Z', '2026-06-30T23:59:59Z') }}",
+        'false',
+        S('IsDateBetweenFunction (both bounds exclusive)'),
+      ],
+      [
+        "{{ isDateBetween('2026-03-01', '2025-12-31T23:59:59Z', '2026-06-30T23:59:59Z') }}",
+        { error: "The 'isDateBetween()' function could not parse 'date'" },
+        S('IsDateBetweenFunction (each value has an offset)'),
+      ],
     ],
   },
   {
