@@ -64,6 +64,7 @@ export class RenderStopped extends EvalFailure {
 /** Steps between two looks at the clock and the abort: a look costs about as much as a hundred steps. */
 const CHECK_EVERY = 1024;
 
+/** A render without a deadline or an abort: one object for all of them. */
 const NO_BOUNDS: RenderBounds = Object.freeze({});
 
 /**
