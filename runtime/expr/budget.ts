@@ -64,6 +64,9 @@ export class RenderStopped extends EvalFailure {
 /** Steps between two looks at the clock and the abort: a look costs about as much as a hundred steps. */
 const CHECK_EVERY = 1024;
 
+/** A render without a deadline or an abort: one object for all of them. */
+const NO_BOUNDS: RenderBounds = Object.freeze({});
+
 /**
  * Counts one render's work and stops it, by throwing {@link RenderStopped}, when it goes over a
  * limit, past its deadline, or is aborted. The renderer calls it from its loop machinery; nothing
@@ -77,7 +80,7 @@ export class RenderBudget {
 
   constructor(
     private readonly limits: RenderLimits,
-    private readonly bounds: RenderBounds = {},
+    private readonly bounds: RenderBounds = NO_BOUNDS,
   ) {}
 
   /** One unit of evaluation work (a token, a loop iteration); looks at the clock every {@link CHECK_EVERY}. */

@@ -1,6 +1,7 @@
-/** Kestra's calendar functions: `isWeekend`, `dayOfWeek`, `dayOfMonth`, `monthOfYear`, `hourOfDay`, `isDayWeekInMonth`, `isLastWorkingDay`. */
-import type { DayOfWeek, LocalDate } from '@js-joda/core';
+/** Kestra's calendar functions: `isWeekend`, `dayOfWeek`, `dayOfMonth`, `monthOfYear`, `hourOfDay`, `isDayWeekInMonth`, `isLastWorkingDay`, `isPublicHoliday`, `isDateAfter`, `isDateBefore`, `isDateBetween`. */
+import type { DayOfWeek, Instant, LocalDate } from '@js-joda/core';
 import { fail } from './errors.js';
+import { isPublicHoliday as publicHoliday } from './lib/holidays.js';
 import { joda } from './lib/joda.js';
 import { type FunctionDef, fn } from './library.js';
 import { toText } from './values.js';
@@ -108,6 +109,68 @@ function hourOfDay([date]: unknown[]): number {
   }
 }
 
+/** True when `date` is a public holiday of `countryCode`, or of its `subDivision` (a blank one is none). */
+function isPublicHoliday([date, country, subDivision]: unknown[]): boolean {
+  const what = 'isPublicHoliday';
+  if (date === null || date === undefined) return fail(`The '${what}()' function expects a 'date' argument.`);
+  if (country === null || country === undefined)
+    return fail(`The '${what}()' function expects a 'countryCode' argument.`);
+  const local = localDate(date, what);
+  const sub = subDivision === null || subDivision === undefined ? '' : toText(subDivision);
+  try {
+    return publicHoliday(local.toString(), toText(country), sub.trim() === '' ? undefined : sub);
+  } catch (err) {
+    return fail(`The '${what}()' function: ${(err as Error).message}`);
+  }
+}
+
+/**
+ * Kestra's `DateUtils.parseInstant`: a date-time with an offset or a zone is its instant; one
+ * without, and a date alone (at its start), are read as UTC.
+ */
+function instant(text: string): Instant {
+  const { LocalDate, LocalDateTime, ZonedDateTime, ZoneOffset } = joda();
+  try {
+    return ZonedDateTime.parse(text).toInstant();
+  } catch {
+    try {
+      return LocalDateTime.parse(text).toInstant(ZoneOffset.UTC);
+    } catch {
+      return LocalDate.parse(text).atStartOfDay().toInstant(ZoneOffset.UTC);
+    }
+  }
+}
+
+/** `isDateAfter(date, reference)` and `isDateBefore(date, reference)`: strictly, as instants. */
+function compareDates(what: string, holds: (date: Instant, reference: Instant) => boolean): FunctionDef {
+  return fn(['date', 'reference'], ([date, reference]) => {
+    if (date === null || date === undefined)
+      return fail(`The '${what}()' function expects a 'date' argument.`);
+    if (reference === null || reference === undefined)
+      return fail(`The '${what}()' function expects a 'reference' argument.`);
+    try {
+      return holds(instant(toText(date)), instant(toText(reference)));
+    } catch (err) {
+      return fail(`The '${what}()' function could not parse a date argument: ${(err as Error).message}`);
+    }
+  });
+}
+
+/** `isDateBetween(date, after, before)`: strictly between, each a date-time with an offset or a zone. */
+function isDateBetween(args: unknown[]): boolean {
+  const [date, after, before] = ['date', 'after', 'before'].map((name, i) => {
+    const value = args[i];
+    if (value === null || value === undefined)
+      return fail(`The 'isDateBetween()' function expects a '${name}' argument.`);
+    try {
+      return joda().ZonedDateTime.parse(toText(value)).toInstant();
+    } catch (err) {
+      return fail(`The 'isDateBetween()' function could not parse '${name}': ${(err as Error).message}`);
+    }
+  }) as [Instant, Instant, Instant];
+  return date.isAfter(after) && date.isBefore(before);
+}
+
 const onDate = (what: string, run: (date: LocalDate) => unknown): FunctionDef =>
   fn(['date'], ([date]) => run(localDate(date, what)));
 
@@ -120,4 +183,8 @@ export const CALENDAR_FUNCTIONS: [string, FunctionDef][] = [
   ['hourOfDay', fn(['date'], hourOfDay)],
   ['isDayWeekInMonth', fn(['date', 'dayOfWeek', 'position'], isDayWeekInMonth)],
   ['isLastWorkingDay', fn(['date', 'workingDays'], isLastWorkingDay)],
+  ['isPublicHoliday', fn(['date', 'countryCode', 'subDivision'], isPublicHoliday)],
+  ['isDateAfter', compareDates('isDateAfter', (date, reference) => date.isAfter(reference))],
+  ['isDateBefore', compareDates('isDateBefore', (date, reference) => date.isBefore(reference))],
+  ['isDateBetween', fn(['date', 'after', 'before'], isDateBetween)],
 ];

@@ -126,6 +126,16 @@ export const FUNCTIONS: ReadonlyMap<string, FunctionDef> = new Map<string, Funct
   ['nanoId', fn(['length', 'alphabet'], nanoIdCall)],
   ['randomPort', fn([], () => randomPort())],
   ['range', fn(['start', 'end', 'step'], ([start, end, step]) => range(start, end, step ?? 1))],
+  [
+    'http',
+    // Kestra's arguments, so that a Kestra flow that calls it fails with this message, not an unknown name.
+    fn(['uri', 'method', 'query', 'body', 'contentType', 'headers', 'options', 'accept'], () =>
+      fail(
+        'http() is not available in Tern: an expression renders synchronously and a request would hold up the whole process; ' +
+          'make the request with an io.kestra.plugin.core.http.Request task and read its outputs (code, headers, body)',
+      ),
+    ),
+  ],
   ['max', { params: [], variadic: true, run: (args) => extreme(args, 'max()', 1) }],
   ['min', { params: [], variadic: true, run: (args) => extreme(args, 'min()', -1) }],
   [

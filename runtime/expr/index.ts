@@ -57,6 +57,8 @@ function define(target: Record<string, unknown>, key: string, value: unknown): v
  * hands numbers out as JS numbers: `3.0` as 3, a long beyond 2^53 as its exact decimal text.
  */
 function copyData(value: unknown): unknown {
+  if (typeof value !== 'object' || value === null)
+    return typeof value === 'bigint' ? value.toString() : value;
   if (Array.isArray(value)) return value.map(copyData);
   if (!isPlainObject(value)) {
     const number = unmark(value);
@@ -67,17 +69,23 @@ function copyData(value: unknown): unknown {
   return out;
 }
 
-/** The variables and functions of one `render`/`evaluate` call. */
-class Scope {
+/**
+ * The variables and functions of one `render`/`evaluate` call, and the runtime its functions see:
+ * one object per call, and a list of secrets only once one is read.
+ */
+class Scope implements Runtime {
   private shared: Frame | undefined;
-  private readonly runtime: Runtime;
+  private readSecrets: string[] | undefined;
 
   constructor(
     private readonly vars: Record<string, unknown>,
-    fns: ExpressionFunctions | undefined,
-    render: Runtime['render'],
-  ) {
-    this.runtime = { fns, secrets: [], render };
+    readonly fns: ExpressionFunctions | undefined,
+    readonly render: Runtime['render'],
+  ) {}
+
+  get secrets(): string[] {
+    this.readSecrets ??= [];
+    return this.readSecrets;
   }
 
   /** The frame for `compiled`: shared, or a private copy when the template may `{% set %}`. */
@@ -89,14 +97,15 @@ class Scope {
 
   /** Masks secret values read during this call out of an error message. */
   redact(error: ExpressionError): ExpressionError {
+    if (this.readSecrets === undefined) return error;
     let message = error.message;
-    for (const secret of this.runtime.secrets)
+    for (const secret of this.readSecrets)
       if (secret.length >= 3) message = message.replaceAll(secret, '******');
     return message === error.message ? error : new ExpressionError(error.expression, message, error.code);
   }
 
   private fresh(): Frame {
-    return rootFrame(this.vars, this.runtime, RUNTIME);
+    return rootFrame(this.vars, this, RUNTIME);
   }
 }
 
