@@ -877,12 +877,15 @@ export class ExecutionRun {
    * which `onResume` inputs.
    */
   async pause(tr: TaskRun, abort: Abort, until?: number): Promise<PauseOutcome> {
-    if (tr.state !== 'PAUSED') {
+    const pausing = tr.state !== 'PAUSED';
+    if (pausing) {
       tr.resumeAt = until !== undefined ? new Date(until).toISOString() : undefined;
       this.setTaskRunState(tr, 'PAUSED');
     }
     this.pausedCount++;
-    if (this.pausedCount === 1) this.updateExecution({ state: 'PAUSED' });
+    // A new pause is dated, so that it tells apart from the last one; a pause walked again after a restart keeps its date.
+    if (this.pausedCount === 1)
+      this.updateExecution(pausing ? { state: 'PAUSED', pausedAt: this.nowIso() } : { state: 'PAUSED' });
     let outcome: PauseOutcome = { resumed: false };
     try {
       const pending = this.pendingResume ?? (tr.outputs[RESUMED_WITH] as Record<string, unknown> | undefined);

@@ -100,6 +100,8 @@ runsOn:
 tasks:
   - id: wait
     type: io.kestra.plugin.core.flow.Pause
+  - id: confirm
+    type: io.kestra.plugin.core.flow.Pause
 `;
 
 const failing = (namespace: string, id: string, runsOn = '') => `id: ${id}
@@ -196,6 +198,17 @@ describe('hub flow triggers', () => {
         state: 'PAUSED',
         agentId: 'gw-plant',
       });
+    }, 20_000);
+  });
+
+  it('start again when that execution pauses a second time', async () => {
+    const [first] = await tickets('paused-alert');
+    const executionId = first?.trigger?.executionId as string;
+    await call('POST', `/executions/${executionId}/resume`);
+    await eventually(async () => {
+      const waits = (await tickets('paused-alert')).map((e) => e.trigger);
+      expect(waits).toHaveLength(2);
+      for (const w of waits) expect(w).toMatchObject({ executionId, state: 'PAUSED', agentId: 'gw-plant' });
     }, 20_000);
   });
 });
