@@ -136,10 +136,19 @@ export interface MqttEndpoint {
   readonly password?: string;
 }
 
-/** Enables and disables the triggers of stored flows: the hub's, whose flows it keeps. */
+/** Enables and disables the triggers of flows: the hub's, whose flows it keeps, and an agent's own, which it tells the hub of. */
 export interface TriggerSwitch {
-  /** Saves the flow with the trigger disabled (or enabled again); throws a TernError naming what is missing. */
-  setDisabled(namespace: string, flowId: string, triggerId: string, disabled: boolean): Promise<void>;
+  /**
+   * Disables the trigger (or enables it again) and makes it durable; throws a TernError naming what is
+   * missing. `by`: the execution whose task asks.
+   */
+  setDisabled(
+    namespace: string,
+    flowId: string,
+    triggerId: string,
+    disabled: boolean,
+    by?: { executionId: string },
+  ): Promise<void>;
 }
 
 /**

@@ -7,9 +7,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Agent, startAgent } from '../../agent/agent.js';
+import type { Agent } from '../../agent/agent.js';
 import type { Hub } from '../../hub/hub.js';
 import type { Execution } from '../../protocol/execution.js';
+import { appliedFlowIds, startHubAgent } from '../support/hub-agent.js';
 import { startTestHub } from '../support/hub-api.js';
 import { eventually } from '../triggers/harness.js';
 
@@ -126,21 +127,8 @@ beforeAll(async () => {
   await call('POST', '/flows', { yaml: failing('ops', 'nightly') });
   await call('POST', '/flows', { yaml: failing('plant', 'upload', 'runsOn:\n  labels:\n    site: plant\n') });
   const { token } = await call('POST', '/agents', { json: { id: 'gw-plant', labels: { site: 'plant' } } });
-  agent = await startAgent({
-    id: 'gw-plant',
-    token,
-    hubUrl: `mqtt://127.0.0.1:${hub.mqttPort}`,
-    dataDir: join(root, 'gw-plant'),
-    sync: { reconnectMinMs: 20, reconnectMaxMs: 200, lingerMs: 1 },
-  });
-  await eventually(() =>
-    expect(
-      agent
-        .appliedFlows()
-        .map((f) => f.id)
-        .sort(),
-    ).toEqual(['approve', 'upload']),
-  );
+  agent = await startHubAgent(hub, 'gw-plant', token, join(root, 'gw-plant'));
+  await appliedFlowIds(agent, ['approve', 'upload']);
   await eventually(() =>
     expect(
       hub.triggers
