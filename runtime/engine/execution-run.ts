@@ -27,6 +27,7 @@ import { ErrorLines } from './error-logs.js';
 import { KilledError, messageOf, TimeoutError } from './errors.js';
 import { eventLoopTurn } from './event-loop.js';
 import { expressionFiles } from './expression-files.js';
+import { typedOutputs } from './inputs.js';
 import { applyPluginDefaults } from './plugin-defaults.js';
 import type { FlowRecord } from './ports.js';
 import { compileRetry, type RetryPolicy } from './retry.js';
@@ -1086,15 +1087,23 @@ export class ExecutionRun {
     return `${this.workDir}${sep}${tr.id}-${tr.attempts.length}${sep}${OUTPUT_SUBDIR}`;
   }
 
+  /**
+   * The flow's outputs, as Kestra makes them: an output with a `type` is rendered to text (a map's or
+   * list's strings each), then read as that type (`STRING` as is, `INT` from `"3"`, `JSON` parsed…).
+   */
   private renderFlowOutputs(): Record<string, unknown> {
-    return this.renderInScope(Object.fromEntries((this.flow.outputs ?? []).map((o) => [o.id, o.value])));
+    const declared = this.flow.outputs ?? [];
+    const values = Object.fromEntries(declared.map((o) => [o.id, o.value]));
+    const typed = new Set(declared.filter((o) => o.type !== undefined).map((o) => o.id));
+    return typedOutputs(declared, this.renderInScope(values, typed));
   }
 
   /**
    * Renders values as the flow's outputs are, with this execution's inputs,
-   * variables and task outputs in scope (a parent's Subflow `outputs`, too).
+   * variables and task outputs in scope (a parent's Subflow `outputs`, too);
+   * those named in `asText` to text, as Kestra renders its string properties.
    */
-  renderInScope(values: Record<string, unknown>): Record<string, unknown> {
+  renderInScope(values: Record<string, unknown>, asText?: ReadonlySet<string>): Record<string, unknown> {
     const vars = {
       ...this.baseVariables(),
       vars: this.vars ?? this.execution.variables ?? {},
@@ -1103,8 +1112,16 @@ export class ExecutionRun {
     const fns = this.functions();
     const out: Record<string, unknown> = {};
     const bounds = { signal: this.killAbort };
+    const { renderer } = this.core;
+    const text = (value: unknown): unknown => {
+      if (typeof value === 'string') return renderer.renderText(value, vars, fns, bounds);
+      if (Array.isArray(value)) return value.map(text);
+      if (value !== null && typeof value === 'object')
+        return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, text(v)]));
+      return value;
+    };
     for (const [id, value] of Object.entries(values))
-      out[id] = this.core.renderer.render(value, vars, fns, bounds);
+      out[id] = asText?.has(id) ? text(value) : renderer.render(value, vars, fns, bounds);
     return this.secrets.value(out);
   }
 

@@ -308,3 +308,70 @@ tasks:
     expect(chain[2]!.error).toBe('boom: attempt later');
   });
 });
+
+describe('flow outputs, read as their type', () => {
+  it('render a typed output to text, then read it as its type, as Kestra does', async () => {
+    const r = await fx.run(`
+id: typed-outputs
+namespace: test
+tasks:
+  - id: count
+    type: io.kestra.plugin.core.output.OutputValues
+    values:
+      n: 3
+      tags: [a, b]
+outputs:
+  - id: asText
+    type: STRING
+    value: "{{ outputs.count.values.n + 1 }}"
+  - id: listAsText
+    type: STRING
+    value: "{{ outputs.count.values.tags }}"
+  - id: asInt
+    type: INT
+    value: "{{ outputs.count.values.n + 1 }}"
+  - id: asFloat
+    type: FLOAT
+    value: "{{ outputs.count.values.n / 2.0 }}"
+  - id: asBoolean
+    type: BOOLEAN
+    value: "{{ outputs.count.values.n > 2 }}"
+  - id: asJson
+    type: JSON
+    value: '{"n": {{ outputs.count.values.n }}}'
+  - id: asArray
+    type: ARRAY
+    value: "{{ outputs.count.values.tags }}"
+  - id: untyped
+    value: "{{ outputs.count.values.n }}"
+`);
+    expect(r.execution.state).toBe('SUCCESS');
+    expect(r.execution.outputs).toEqual({
+      asText: '4',
+      listAsText: '["a","b"]',
+      asInt: 4,
+      asFloat: 1.5,
+      asBoolean: true,
+      asJson: { n: 3 },
+      asArray: ['a', 'b'],
+      untyped: 3,
+    });
+  });
+
+  it('fail the execution, naming the output, when its value is not of its type', async () => {
+    const r = await fx.run(`
+id: mistyped-output
+namespace: test
+tasks:
+  - id: hello
+    type: log
+    message: hello
+outputs:
+  - id: n
+    type: INT
+    value: "{{ 'three' }}"
+`);
+    expect(r.execution.state).toBe('FAILED');
+    expect(r.execution.error).toBe("outputs: n: must be an integer, got 'three'");
+  });
+});
