@@ -85,6 +85,11 @@ export interface RunTasksOptions {
   concurrency?: number;
   /** A folder the children share as their working directory (`workingDirectory`), instead of one each. */
   workingDir?: string;
+  /**
+   * Stops the children still running (or waiting to retry) when `signal` fires: they end in `state`,
+   * with `reason` as their error, and the execution goes on (a Dag's `onChildFailure`).
+   */
+  interrupt?: { signal: AbortSignal; state: 'CANCELLED' | 'FAILED'; reason: string };
 }
 
 export interface SubflowRequest {

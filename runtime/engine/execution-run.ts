@@ -24,7 +24,7 @@ import type { Deadline, ExpressionFunctions, RenderBounds } from '../expr/index.
 import { Abort } from './abort.js';
 import type { EngineCore } from './engine-core.js';
 import { ErrorLines } from './error-logs.js';
-import { KilledError, messageOf, TimeoutError } from './errors.js';
+import { InterruptedError, KilledError, messageOf, TimeoutError } from './errors.js';
 import { eventLoopTurn } from './event-loop.js';
 import { expressionFiles } from './expression-files.js';
 import { typedOutputs } from './inputs.js';
@@ -569,6 +569,7 @@ export class ExecutionRun {
         if (outcome.killed) return this.endTaskRun(tr, 'KILLED');
       }
       const failure = outcome.ok ? 'a child task failed' : outcome.error;
+      if (scope.abort.reason instanceof InterruptedError) return this.abortedTaskRun(tr, task, scope.abort);
       if (outcome.ok && outcome.state === 'CANCELLED') return this.cancel(tr);
       if (scope.abort.aborted) return this.abortedTaskRun(tr, task, scope.abort);
       const delay = this.retryDelay(tr, policy, tr.retryBase ?? 0);
@@ -697,6 +698,7 @@ export class ExecutionRun {
       if (outcome.outputs) this.keepOutputs(tr, outcome.outputs);
       this.log(tr, 'ERROR', outcome.error);
       if (outcome.killed) return this.endTaskRun(tr, 'KILLED');
+      if (scope.abort.reason instanceof InterruptedError) return this.abortedTaskRun(tr, task, scope.abort);
       if (!outcome.retryable) return this.failTaskRun(tr, task, outcome.error);
       if (scope.abort.aborted) return this.abortedTaskRun(tr, task, scope.abort);
     }
@@ -862,7 +864,17 @@ export class ExecutionRun {
     // A loop's pass: new task runs (keyed by the iteration), outputs not keyed.
     if (options.value === undefined && options.iteration !== undefined) child.iteration = options.iteration;
     if (options.workingDir !== undefined) child.workingDir = options.workingDir;
-    return this.runList(tasks, child, options.concurrency ?? 1);
+    const { interrupt } = options;
+    if (!interrupt) return this.runList(tasks, child, options.concurrency ?? 1);
+    const interruptible = abort.child();
+    const stop = () => interruptible.abort.abort(new InterruptedError(interrupt.state, interrupt.reason));
+    if (interrupt.signal.aborted) stop();
+    else interrupt.signal.addEventListener('abort', stop, { once: true });
+    child.abort = interruptible.abort;
+    return this.runList(tasks, child, options.concurrency ?? 1).finally(() => {
+      interruptible.unlink();
+      interrupt.signal.removeEventListener('abort', stop);
+    });
   }
 
   /** Stores a running task's outputs now, where its children's expressions read them. */
@@ -946,7 +958,13 @@ export class ExecutionRun {
   }
 
   private abortedTaskRun(tr: TaskRun, task: Task, abort: Abort): State {
-    return abort.killed ? this.endTaskRun(tr, 'KILLED') : this.failTaskRun(tr, task, messageOf(abort.reason));
+    const { reason } = abort;
+    // Stopped by its flowable (not the execution's cancel): only this task run ends so.
+    if (reason instanceof InterruptedError && reason.state === 'CANCELLED') {
+      tr.error = reason.message;
+      return this.endTaskRun(tr, 'CANCELLED');
+    }
+    return abort.killed ? this.endTaskRun(tr, 'KILLED') : this.failTaskRun(tr, task, messageOf(reason));
   }
 
   private failTaskRun(tr: TaskRun, task: Task, failure: string): State {
