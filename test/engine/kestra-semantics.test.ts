@@ -224,6 +224,31 @@ tasks:
     }
   });
 
+  it('keeps the date of a pause walked again after a restart: it is the same pause, not a new one', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tern-pause-date-'));
+    try {
+      const id = await pausedThenStopped(dir);
+      const store = openSqliteStore({ path: join(dir, 'tern.db') });
+      const { pausedAt } = (await store.getExecution(id))!.execution;
+      store.close();
+      expect(pausedAt).toEqual(expect.any(String));
+      await fx.close();
+      fx = engineFixture({ dir });
+      fx.flow(approval);
+      const paused: (string | undefined)[] = [];
+      fx.engine.on({
+        execution: (e) => void (e.id === id && e.state === 'PAUSED' && paused.push(e.pausedAt)),
+      });
+      await fx.engine.recover();
+      await vi.waitFor(() => expect(paused.length).toBeGreaterThan(0));
+      expect(new Set(paused)).toEqual(new Set([pausedAt]));
+      fx.engine.resume(id, { approved: 'true' });
+      expect((await fx.engine.wait(id)).state).toBe('SUCCESS');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('takes, after another restart, the resume inputs kept on the paused task run', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'tern-kept-resume-'));
     try {
