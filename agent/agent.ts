@@ -33,6 +33,7 @@ import { startHubSession } from './sync/hub-session.js';
 import { Outbox } from './sync/outbox.js';
 import { publishTriggerChanges, trackLoad } from './sync/status.js';
 import type { SyncClient, SyncStats } from './sync/sync-client.js';
+import { TriggerToggles } from './trigger-toggles.js';
 import { InstallDir } from './update/install-dir.js';
 import { AgentUpdater } from './update/updater.js';
 
@@ -131,7 +132,7 @@ export async function startAgent(input: AgentOptionsInput): Promise<Agent> {
     parse,
     log,
     // The triggers follow the flows (they exist before any desired state can arrive).
-    onFlowsChanged: (next) => void triggers.sync(next),
+    onFlowsChanged: (next) => void triggers.sync(toggles?.over(next) ?? next),
   });
   const outbox = new Outbox(store, options.outbox, { logger: logger.child({ component: 'outbox' }) });
   const load = trackLoad(engine);
@@ -148,6 +149,16 @@ export async function startAgent(input: AgentOptionsInput): Promise<Agent> {
     refusal: intake.refusal,
     queue: options.triggerQueue,
   });
+  // trigger.Toggle switches the triggers of the flows the hub assigned here; a standalone agent has no hub to tell.
+  const toggles = standalone
+    ? undefined
+    : new TriggerToggles({
+        database: store.database,
+        flow: (namespace, id) => assigned.getFlow(namespace, id),
+        append: (toggle) => store.appendOutboxRecord('triggerToggle', toggle),
+        update: (record) => triggers.update(record.flow.namespace, record.flow.id, record),
+      });
+  host.triggers = toggles;
   const commands = new CommandHandler({
     agentId: options.id,
     engine,
@@ -162,7 +173,7 @@ export async function startAgent(input: AgentOptionsInput): Promise<Agent> {
   const recovered = await engine.recover();
   if (recovered.length > 0)
     log.info({ executions: recovered.map((e) => e.id) }, 'resumed unfinished executions');
-  await triggers.sync(flows.list());
+  await triggers.sync(toggles?.over(flows.list()) ?? flows.list());
   const http = await startHttpOrClose(options, {
     engine,
     flows,

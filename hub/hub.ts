@@ -249,6 +249,11 @@ async function startServices(
     events,
     // Hub `flow` triggers react to agents' executions too ("when the gateway's upload fails …").
     onExecutionEndedOrPaused: (execution) => pluginHost.executionEndedOrPaused(execution),
+    // An agent's trigger.Toggle goes the way of the hub's own (set below, once the API services exist).
+    setTriggerDisabled: async (namespace, flowId, triggerId, disabled) => {
+      if (!pluginHost.triggers) throw new Error('the hub is not ready to switch triggers');
+      await pluginHost.triggers.setDisabled(namespace, flowId, triggerId, disabled);
+    },
     // A rollout decides which revision of its flow each agent runs.
     selectRevision: (agentId, flow): AssignableFlow | null => rollouts.select(agentId, flow),
     signer: signingKeys,

@@ -61,6 +61,8 @@ export interface Execution {
   /** Kestra's `scheduleDate`: the execution stays CREATED until then (a subflow scheduled for later), ISO-8601. */
   scheduleDate?: string;
   endDate?: string;
+  /** When it last paused, ISO-8601: each pause of one execution is a new event (a `flow` trigger on PAUSED fires for each). */
+  pausedAt?: string;
   /** Which stage of the execution runs: main tasks, then `errors`, then `finally`. */
   stage?: 'tasks' | 'errors' | 'finally' | 'done';
   error?: string;

@@ -136,8 +136,19 @@ export const ReportedSchema = T.Object({
 });
 export type Reported = Static<typeof ReportedSchema>;
 
-/** `taskRunDeleted` ({id}): a restart dropped the task run, so the hub drops it too. */
-export const RECORD_KINDS = ['execution', 'taskRun', 'log', 'command', 'taskRunDeleted'] as const;
+/**
+ * `taskRunDeleted` ({id}): a restart dropped the task run, so the hub drops it too. `triggerToggle`
+ * ({@link TriggerToggle}): a `trigger.Toggle` task switched a trigger of one of the agent's flows, and
+ * the hub makes it a revision of that flow.
+ */
+export const RECORD_KINDS = [
+  'execution',
+  'taskRun',
+  'log',
+  'command',
+  'taskRunDeleted',
+  'triggerToggle',
+] as const;
 export type RecordKind = (typeof RECORD_KINDS)[number];
 
 export const EventRecordSchema = T.Object({
@@ -200,6 +211,22 @@ export const CommandResultSchema = T.Object({
   executionId: T.Optional(T.String()),
 });
 export type CommandResult = Static<typeof CommandResultSchema>;
+
+/**
+ * The `data` of a `triggerToggle` record: the agent has enabled or disabled a trigger of a flow it runs
+ * at `revision`, and asks the hub to do the same to its flow, as `PUT /flows/{namespace}/{id}/triggers/{trigger}`.
+ */
+export const TriggerToggleSchema = T.Object({
+  namespace: Name,
+  flowId: Name,
+  triggerId: Name,
+  disabled: T.Boolean(),
+  /** The revision the agent ran when it switched the trigger. */
+  revision: T.Integer({ minimum: 1 }),
+  /** The execution whose task switched it. */
+  executionId: Name,
+});
+export type TriggerToggle = Static<typeof TriggerToggleSchema>;
 
 /** The message carried on each agent topic. */
 export interface Messages {

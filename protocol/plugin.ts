@@ -85,6 +85,11 @@ export interface RunTasksOptions {
   concurrency?: number;
   /** A folder the children share as their working directory (`workingDirectory`), instead of one each. */
   workingDir?: string;
+  /**
+   * Stops the children still running (or waiting to retry) when `signal` fires: they end in `state`,
+   * with `reason` as their error, and the execution goes on (a Dag's `onChildFailure`).
+   */
+  interrupt?: { signal: AbortSignal; state: 'CANCELLED' | 'FAILED'; reason: string };
 }
 
 export interface SubflowRequest {
@@ -136,10 +141,19 @@ export interface MqttEndpoint {
   readonly password?: string;
 }
 
-/** Enables and disables the triggers of stored flows: the hub's, whose flows it keeps. */
+/** Enables and disables the triggers of flows: the hub's, whose flows it keeps, and an agent's own, which it tells the hub of. */
 export interface TriggerSwitch {
-  /** Saves the flow with the trigger disabled (or enabled again); throws a TernError naming what is missing. */
-  setDisabled(namespace: string, flowId: string, triggerId: string, disabled: boolean): Promise<void>;
+  /**
+   * Disables the trigger (or enables it again) and makes it durable; throws a TernError naming what is
+   * missing. `by`: the execution whose task asks.
+   */
+  setDisabled(
+    namespace: string,
+    flowId: string,
+    triggerId: string,
+    disabled: boolean,
+    by?: { executionId: string },
+  ): Promise<void>;
 }
 
 /**

@@ -198,6 +198,7 @@ export const ExecutionSchema = T.Object({
     T.String({ description: 'Scheduled for later (a subflow with `scheduleDate`): CREATED until then' }),
   ),
   endDate: T.Optional(T.String()),
+  pausedAt: T.Optional(T.String({ description: 'When it last paused' })),
   stage: T.Optional(
     T.Union([T.Literal('tasks'), T.Literal('errors'), T.Literal('finally'), T.Literal('done')]),
   ),

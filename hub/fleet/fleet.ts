@@ -8,7 +8,15 @@ import { agentBundleContext, type DesiredAgent } from '../../protocol/agent-upda
 import { forEachLimit } from '../../protocol/concurrency.js';
 import type { Execution, LogLine, TaskRun } from '../../protocol/execution.js';
 import type { Logger } from '../../protocol/logger.js';
-import type { Desired, DesiredFlow, Hello, Messages, Reported, Status } from '../../protocol/messages.js';
+import type {
+  Desired,
+  DesiredFlow,
+  Hello,
+  Messages,
+  Reported,
+  Status,
+  TriggerToggle,
+} from '../../protocol/messages.js';
 import type { SignatureHeader } from '../../protocol/signing.js';
 import { isTerminal } from '../../protocol/states.js';
 import { agentTopic } from '../../protocol/topics.js';
@@ -46,6 +54,8 @@ export interface FleetOptions {
   onExecutionEndedOrPaused?(execution: Execution): void;
   /** Which revision of each flow an agent runs (the rollouts); default: the latest. */
   selectRevision?: RevisionSelector;
+  /** Enables or disables a trigger of a stored flow, as `PUT /flows/…/triggers/…` (an agent's trigger.Toggle). */
+  setTriggerDisabled?(namespace: string, flowId: string, triggerId: string, disabled: boolean): Promise<void>;
   /** Signs every desired state, bound to its topic (hub/signing/): agents refuse anything unsigned. */
   signer: DesiredSigner;
 }
@@ -328,6 +338,7 @@ export class Fleet implements FleetControl {
               logger: this.log,
               ack: (id, seq) => this.mqtt().publish(id, 'ack', { seq }),
               onStored: (id, result) => this.stored(id, result),
+              toggle: (id, toggle) => this.toggle(id, toggle),
             },
             agentId,
             message as Messages['events'],
@@ -552,6 +563,18 @@ export class Fleet implements FleetControl {
       const row = await this.storage.agents.get(agent.id);
       if (row) events.emit({ type: 'agent', data: row });
     }
+  }
+
+  /** An agent's trigger.Toggle, applied to the hub's flow: only to a flow the hub assigns to that agent. */
+  private async toggle(agentId: string, toggle: TriggerToggle): Promise<void> {
+    const { namespace, flowId, triggerId, disabled } = toggle;
+    const set = this.options.setTriggerDisabled;
+    if (!set) throw new Error('this hub does not switch triggers');
+    const agent = await this.storage.agents.get(agentId);
+    const assigned = (agent?.status as AgentSyncStatus | undefined)?.desired?.flows ?? [];
+    if (!assigned.some((f) => f.namespace === namespace && f.id === flowId))
+      throw new Error(`flow ${namespace}.${flowId} is not assigned to agent ${agentId}`);
+    await set(namespace, flowId, triggerId, disabled);
   }
 
   private stored(_agentId: string, result: IngestResult): void {

@@ -3,7 +3,7 @@
 import { LOG_LEVELS, type LogLine } from '../../protocol/execution.js';
 import { capLogLine } from '../../protocol/log-cap.js';
 import type { Logger } from '../../protocol/logger.js';
-import type { EventRecord, Events } from '../../protocol/messages.js';
+import type { EventRecord, Events, TriggerToggle } from '../../protocol/messages.js';
 import { STATES } from '../../protocol/states.js';
 import { isInt32, isStorableDate } from '../store/dates.js';
 import type { IngestRecord, IngestResult, RecordNotStored, SyncRepository } from '../store/types.js';
@@ -17,6 +17,8 @@ export interface IngestOptions {
   ack(agentId: string, seq: number): Promise<void>;
   /** Told about what each batch stored, after the commit (live followers, command bookkeeping). */
   onStored?(agentId: string, result: IngestResult): void;
+  /** Applies a `triggerToggle` record to the hub's flow; throws, saying why, when it cannot. */
+  toggle?(agentId: string, toggle: TriggerToggle): Promise<void>;
 }
 
 /** At most this many refused or placeholder records are listed in one log line. */
@@ -37,6 +39,7 @@ export async function ingestBatch(
 ): Promise<IngestResult> {
   const { metrics, logger } = options;
   const records = events.records.map((r) => checkRecord(r));
+  await applyToggles(options, agentId, events.after, records);
   const result = await options.sync.ingest(agentId, { store: events.store, after: events.after, records });
   if (result.outcome === 'other-store') {
     logger.warn(
@@ -85,6 +88,35 @@ export async function ingestBatch(
   return result;
 }
 
+/**
+ * Applies the batch's `triggerToggle` records the hub has not stored yet, in seq order, before the batch
+ * is stored: a hub that stops in between applies them again when the agent sends them again, and a
+ * toggle sets a trigger to a state, so applying it twice changes nothing more. Not when the batch
+ * follows records the hub lacks: those come first. One that cannot be applied is logged, with why.
+ */
+async function applyToggles(
+  options: IngestOptions,
+  agentId: string,
+  after: number,
+  records: readonly IngestRecord[],
+): Promise<void> {
+  const { toggle } = options;
+  if (!toggle || !records.some((r) => r.kind === 'triggerToggle')) return;
+  const mark = await options.sync.lastSeq(agentId);
+  if (after > mark) return;
+  for (const r of records) {
+    if (r.kind !== 'triggerToggle' || r.seq <= mark) continue;
+    try {
+      await toggle(agentId, r.data);
+    } catch (err) {
+      options.logger.error(
+        { agentId, seq: r.seq, ...r.data, err: (err as Error).message },
+        "an agent's trigger.Toggle could not be applied to the hub's flow",
+      );
+    }
+  }
+}
+
 function listed(records: readonly RecordNotStored[]) {
   return records.slice(0, LISTED).map(({ seq, kind, reason }) => ({ seq, kind, reason }));
 }
@@ -114,6 +146,7 @@ export function checkRecord(record: EventRecord): IngestRecord {
     case 'execution':
     case 'taskRun':
     case 'command':
+    case 'triggerToggle':
       return { seq, kind, data } as IngestRecord;
     case 'taskRunDeleted':
       return { seq, kind, data: { id: data.id as string } };
@@ -154,6 +187,14 @@ const FIELDS: Record<EventRecord['kind'], Record<string, Check>> = {
   },
   command: { commandId: isText, ok: (v) => typeof v === 'boolean' },
   taskRunDeleted: { id: isText },
+  triggerToggle: {
+    namespace: isText,
+    flowId: isText,
+    triggerId: isText,
+    disabled: (v) => typeof v === 'boolean',
+    revision: isInt32,
+    executionId: isText,
+  },
 };
 
 /** The checks as lists, walked once per record without allocating. */

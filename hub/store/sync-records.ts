@@ -153,6 +153,9 @@ export function sortRecords(fresh: readonly IngestRecord[], c: SortingContext): 
       case 'command':
         out.commands.push(r.data);
         break;
+      case 'triggerToggle':
+        // Applied before the batch is stored (hub/fleet/ingest.ts): nothing of it is kept.
+        break;
       case 'unusable': {
         const not = placeholder(r, c, out);
         if (not) refuse(r, r.recordKind, not.verdict, not.executionId);

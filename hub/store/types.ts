@@ -6,7 +6,7 @@
 
 import type { Execution, LogLevel, LogLine, TaskRun } from '../../protocol/execution.js';
 import type { Flow } from '../../protocol/flow.js';
-import type { CommandResult, TriggerStatus } from '../../protocol/messages.js';
+import type { CommandResult, TriggerStatus, TriggerToggle } from '../../protocol/messages.js';
 import type { NamespaceFileStore } from '../../protocol/plugin.js';
 import type { State } from '../../protocol/states.js';
 import type { ExecutionStore } from '../../runtime/engine/ports.js';
@@ -168,6 +168,7 @@ export type IngestRecord = { seq: number } & (
   | { kind: 'log'; data: LogLine }
   | { kind: 'command'; data: CommandResult }
   | { kind: 'taskRunDeleted'; data: { id: string } }
+  | { kind: 'triggerToggle'; data: TriggerToggle }
   | { kind: 'unusable'; recordKind: string; reason: string; data: Record<string, unknown> }
   | { kind: 'refused'; recordKind: string; code: RefusalCode; reason: string }
 );

@@ -29,10 +29,17 @@ export default defineTask({
   aliases: ['io.kestra.plugin.core.flow.Dag', 'io.kestra.core.tasks.flows.Dag'],
   title: 'DAG',
   description:
-    'Runs `tasks`, each written `{task, dependsOn}`, in the order their dependencies give: a task starts as soon as every task it names in `dependsOn` has ended successfully (SUCCESS, WARNING or SKIPPED), `concurrent` at most at once (0, the default, means no limit). After a failure no new task starts, running ones finish, and `errors` run; `finally` runs after the tasks (and `errors`) whatever their state. A dependency on a task that is not in the dag, or a cycle, is refused when the flow is validated, naming the task.',
+    'Runs `tasks`, each written `{task, dependsOn}`, in the order their dependencies give: a task starts as soon as every task it names in `dependsOn` has ended successfully (SUCCESS, WARNING or SKIPPED), `concurrent` at most at once (0, the default, means no limit). After a failure no new task starts, and `errors` run once the running ones have ended: with `onChildFailure: CONTINUE` (the default) they run to their end, with `CANCELLED` or `FAILED` they are stopped at once and end in that state (the dag still ends FAILED), as in Kestra; `finally` runs after the tasks (and `errors`) whatever their state. A dependency on a task that is not in the dag, or a cycle, is refused when the flow is validated, naming the task.',
   properties: T.Object({
     tasks: T.Array(DagEntry, { minItems: 1 }),
     concurrent: T.Optional(T.Integer({ minimum: 0, default: 0 })),
+    onChildFailure: T.Optional(
+      T.Union([T.Literal('CONTINUE'), T.Literal('CANCELLED'), T.Literal('FAILED')], {
+        default: 'CONTINUE',
+        description:
+          'When a task fails (no retry left), what becomes of the others still running: CONTINUE lets them end, CANCELLED or FAILED stops them in that state',
+      }),
+    ),
     errors: T.Optional(TaskList()),
   }),
   children: ['tasks', 'errors'],
@@ -44,7 +51,7 @@ export default defineTask({
   ],
   check: (props) => dagProblems(props.tasks),
   async run(props, ctx) {
-    const state = await runDag(ctx, props.tasks, props.concurrent ?? 0);
+    const state = await runDag(ctx, props.tasks, props.concurrent ?? 0, props.onChildFailure ?? 'CONTINUE');
     if (isFailure(state) && props.errors?.length) await ctx.runTasks(props.errors);
     return { state: flowableState(state) };
   },
@@ -53,8 +60,27 @@ export default defineTask({
 const succeeded = (state: State | undefined): boolean =>
   state === 'SUCCESS' || state === 'WARNING' || state === 'SKIPPED';
 
-/** Starts every task whose dependencies succeeded, `limit` at most at once, until none is left to start. */
-function runDag(ctx: TaskContext, entries: readonly DagEntry[], limit: number): Promise<State> {
+/**
+ * Starts every task whose dependencies succeeded, `limit` at most at once, until none is left to start;
+ * after a failure, stops the running ones unless `onFailure` is CONTINUE.
+ */
+function runDag(
+  ctx: TaskContext,
+  entries: readonly DagEntry[],
+  limit: number,
+  onFailure: 'CONTINUE' | 'CANCELLED' | 'FAILED',
+): Promise<State> {
+  const stopOthers = new AbortController();
+  const options =
+    onFailure === 'CONTINUE'
+      ? {}
+      : {
+          interrupt: {
+            signal: stopOthers.signal,
+            state: onFailure,
+            reason: `stopped: another task of the dag failed (onChildFailure: ${onFailure})`,
+          },
+        };
   const ended = new Map<string, State>();
   const waiting = [...entries];
   let running = 0;
@@ -75,11 +101,14 @@ function runDag(ctx: TaskContext, entries: readonly DagEntry[], limit: number): 
         }
         waiting.splice(i, 1);
         running++;
-        ctx.runTasks([entry.task]).then(
+        ctx.runTasks([entry.task], options).then(
           (state) => {
             running--;
             ended.set(entry.task.id, state);
-            if (isFailure(state) || !succeeded(state)) failed = true;
+            if (isFailure(state) || !succeeded(state)) {
+              failed = true;
+              stopOthers.abort();
+            }
             launch();
           },
           (err: unknown) => {

@@ -10,8 +10,9 @@ export default defineTask({
   description:
     "Disables a trigger of a flow (the current flow's namespace and flow by default), or enables it again with " +
     '`enabled: true`, as `PUT /flows/{namespace}/{id}/triggers/{trigger}` does: a new revision of the flow, ' +
-    'which the hub and its agents follow. It runs on the hub, which keeps the flows; on an agent or in ' +
-    '`tern run` it fails saying so.',
+    'which the hub and its agents follow. On an agent it switches a trigger of a flow that runs on that agent at ' +
+    'once, and the hub makes the same revision from the record the agent sends it; a flow that does not run ' +
+    'on the agent is refused, saying so. On a standalone agent or in `tern run` it fails saying so.',
   properties: T.Object({
     namespace: T.Optional(T.String({ minLength: 1, description: "Default: the current flow's namespace" })),
     flowId: T.Optional(T.String({ minLength: 1, description: 'Default: the current flow' })),
@@ -39,7 +40,7 @@ export default defineTask({
     const switcher = ctx.host.triggers;
     if (!switcher) {
       throw new TaskError(
-        'trigger.toggle runs on the hub, which keeps the flows; here (an agent, or tern run) flows come from elsewhere',
+        'trigger.toggle runs on the hub, or on an agent the hub manages; here (a standalone agent, or tern run) no hub keeps the flows',
         false,
       );
     }
@@ -47,7 +48,9 @@ export default defineTask({
     const flowId = props.flowId ?? ctx.execution.flowId;
     const enabled = isEnabled(props.enabled ?? false);
     try {
-      await switcher.setDisabled(namespace, flowId, props.trigger, !enabled);
+      await switcher.setDisabled(namespace, flowId, props.trigger, !enabled, {
+        executionId: ctx.execution.id,
+      });
     } catch (err) {
       if (err instanceof TernError) throw new TaskError(err.message, false);
       throw err;

@@ -11,6 +11,17 @@ export class TimeoutError extends Error {
   override name = 'TimeoutError';
 }
 
+/** A flowable stopped its other children (a Dag's `onChildFailure`): they end in `state`, the execution goes on. */
+export class InterruptedError extends Error {
+  override name = 'InterruptedError';
+  constructor(
+    readonly state: 'CANCELLED' | 'FAILED',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
 /** The message of anything thrown, without a stack. */
 export function messageOf(err: unknown): string {
   if (err instanceof Error) return err.message;

@@ -24,9 +24,10 @@ import type { Deadline, ExpressionFunctions, RenderBounds } from '../expr/index.
 import { Abort } from './abort.js';
 import type { EngineCore } from './engine-core.js';
 import { ErrorLines } from './error-logs.js';
-import { KilledError, messageOf, TimeoutError } from './errors.js';
+import { InterruptedError, KilledError, messageOf, TimeoutError } from './errors.js';
 import { eventLoopTurn } from './event-loop.js';
 import { expressionFiles } from './expression-files.js';
+import { typedOutputs } from './inputs.js';
 import { applyPluginDefaults } from './plugin-defaults.js';
 import type { FlowRecord } from './ports.js';
 import { compileRetry, type RetryPolicy } from './retry.js';
@@ -568,6 +569,7 @@ export class ExecutionRun {
         if (outcome.killed) return this.endTaskRun(tr, 'KILLED');
       }
       const failure = outcome.ok ? 'a child task failed' : outcome.error;
+      if (scope.abort.reason instanceof InterruptedError) return this.abortedTaskRun(tr, task, scope.abort);
       if (outcome.ok && outcome.state === 'CANCELLED') return this.cancel(tr);
       if (scope.abort.aborted) return this.abortedTaskRun(tr, task, scope.abort);
       const delay = this.retryDelay(tr, policy, tr.retryBase ?? 0);
@@ -696,6 +698,7 @@ export class ExecutionRun {
       if (outcome.outputs) this.keepOutputs(tr, outcome.outputs);
       this.log(tr, 'ERROR', outcome.error);
       if (outcome.killed) return this.endTaskRun(tr, 'KILLED');
+      if (scope.abort.reason instanceof InterruptedError) return this.abortedTaskRun(tr, task, scope.abort);
       if (!outcome.retryable) return this.failTaskRun(tr, task, outcome.error);
       if (scope.abort.aborted) return this.abortedTaskRun(tr, task, scope.abort);
     }
@@ -861,7 +864,17 @@ export class ExecutionRun {
     // A loop's pass: new task runs (keyed by the iteration), outputs not keyed.
     if (options.value === undefined && options.iteration !== undefined) child.iteration = options.iteration;
     if (options.workingDir !== undefined) child.workingDir = options.workingDir;
-    return this.runList(tasks, child, options.concurrency ?? 1);
+    const { interrupt } = options;
+    if (!interrupt) return this.runList(tasks, child, options.concurrency ?? 1);
+    const interruptible = abort.child();
+    const stop = () => interruptible.abort.abort(new InterruptedError(interrupt.state, interrupt.reason));
+    if (interrupt.signal.aborted) stop();
+    else interrupt.signal.addEventListener('abort', stop, { once: true });
+    child.abort = interruptible.abort;
+    return this.runList(tasks, child, options.concurrency ?? 1).finally(() => {
+      interruptible.unlink();
+      interrupt.signal.removeEventListener('abort', stop);
+    });
   }
 
   /** Stores a running task's outputs now, where its children's expressions read them. */
@@ -877,12 +890,15 @@ export class ExecutionRun {
    * which `onResume` inputs.
    */
   async pause(tr: TaskRun, abort: Abort, until?: number): Promise<PauseOutcome> {
-    if (tr.state !== 'PAUSED') {
+    const pausing = tr.state !== 'PAUSED';
+    if (pausing) {
       tr.resumeAt = until !== undefined ? new Date(until).toISOString() : undefined;
       this.setTaskRunState(tr, 'PAUSED');
     }
     this.pausedCount++;
-    if (this.pausedCount === 1) this.updateExecution({ state: 'PAUSED' });
+    // A new pause is dated, so that it tells apart from the last one; a pause walked again after a restart keeps its date.
+    if (this.pausedCount === 1)
+      this.updateExecution(pausing ? { state: 'PAUSED', pausedAt: this.nowIso() } : { state: 'PAUSED' });
     let outcome: PauseOutcome = { resumed: false };
     try {
       const pending = this.pendingResume ?? (tr.outputs[RESUMED_WITH] as Record<string, unknown> | undefined);
@@ -942,7 +958,13 @@ export class ExecutionRun {
   }
 
   private abortedTaskRun(tr: TaskRun, task: Task, abort: Abort): State {
-    return abort.killed ? this.endTaskRun(tr, 'KILLED') : this.failTaskRun(tr, task, messageOf(abort.reason));
+    const { reason } = abort;
+    // Stopped by its flowable (not the execution's cancel): only this task run ends so.
+    if (reason instanceof InterruptedError && reason.state === 'CANCELLED') {
+      tr.error = reason.message;
+      return this.endTaskRun(tr, 'CANCELLED');
+    }
+    return abort.killed ? this.endTaskRun(tr, 'KILLED') : this.failTaskRun(tr, task, messageOf(reason));
   }
 
   private failTaskRun(tr: TaskRun, task: Task, failure: string): State {
@@ -1083,15 +1105,23 @@ export class ExecutionRun {
     return `${this.workDir}${sep}${tr.id}-${tr.attempts.length}${sep}${OUTPUT_SUBDIR}`;
   }
 
+  /**
+   * The flow's outputs, as Kestra makes them: an output with a `type` is rendered to text (a map's or
+   * list's strings each), then read as that type (`STRING` as is, `INT` from `"3"`, `JSON` parsed…).
+   */
   private renderFlowOutputs(): Record<string, unknown> {
-    return this.renderInScope(Object.fromEntries((this.flow.outputs ?? []).map((o) => [o.id, o.value])));
+    const declared = this.flow.outputs ?? [];
+    const values = Object.fromEntries(declared.map((o) => [o.id, o.value]));
+    const typed = new Set(declared.filter((o) => o.type !== undefined).map((o) => o.id));
+    return typedOutputs(declared, this.renderInScope(values, typed));
   }
 
   /**
    * Renders values as the flow's outputs are, with this execution's inputs,
-   * variables and task outputs in scope (a parent's Subflow `outputs`, too).
+   * variables and task outputs in scope (a parent's Subflow `outputs`, too);
+   * those named in `asText` to text, as Kestra renders its string properties.
    */
-  renderInScope(values: Record<string, unknown>): Record<string, unknown> {
+  renderInScope(values: Record<string, unknown>, asText?: ReadonlySet<string>): Record<string, unknown> {
     const vars = {
       ...this.baseVariables(),
       vars: this.vars ?? this.execution.variables ?? {},
@@ -1100,8 +1130,16 @@ export class ExecutionRun {
     const fns = this.functions();
     const out: Record<string, unknown> = {};
     const bounds = { signal: this.killAbort };
+    const { renderer } = this.core;
+    const text = (value: unknown): unknown => {
+      if (typeof value === 'string') return renderer.renderText(value, vars, fns, bounds);
+      if (Array.isArray(value)) return value.map(text);
+      if (value !== null && typeof value === 'object')
+        return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, text(v)]));
+      return value;
+    };
     for (const [id, value] of Object.entries(values))
-      out[id] = this.core.renderer.render(value, vars, fns, bounds);
+      out[id] = asText?.has(id) ? text(value) : renderer.render(value, vars, fns, bounds);
     return this.secrets.value(out);
   }
 

@@ -3,9 +3,11 @@ import { DateTime } from 'luxon';
 import { parse as parseYaml } from 'yaml';
 import { parseDuration } from '../../protocol/duration.js';
 import { InputValidationError, type Problem } from '../../protocol/errors.js';
-import type { Input } from '../../protocol/flow.js';
+import { type FlowOutput, INPUT_TYPES, type Input } from '../../protocol/flow.js';
 
 type Coerced = { value: unknown } | { error: string };
+
+const KNOWN_TYPES: ReadonlySet<string> = new Set(INPUT_TYPES);
 
 const ok = (value: unknown): Coerced => ({ value });
 const bad = (error: string): Coerced => ({ error });
@@ -53,6 +55,32 @@ export function resolveInputs(
     else result[input.id] = coerced.value;
   }
   if (problems.length > 0) throw new InputValidationError(problems);
+  return result;
+}
+
+/**
+ * Flow outputs read as their declared `type`, as Kestra reads them: rendered text converted (`INT`
+ * from `"3"`, `JSON` parsed, `STRING` as is); an output without a type, or of a type inputs do not
+ * have, is kept as rendered. Throws naming every output that is not of its type.
+ *
+ * @example typedOutputs([{ id: 'n', type: 'INT', value: '' }], { n: '3' }) // { n: 3 }
+ */
+export function typedOutputs(
+  declared: readonly FlowOutput[],
+  rendered: Record<string, unknown>,
+): Record<string, unknown> {
+  const result: Record<string, unknown> = { ...rendered };
+  const problems: string[] = [];
+  for (const output of declared) {
+    const value = rendered[output.id];
+    if (output.type === undefined || output.type === 'STRING' || value === undefined || value === null)
+      continue;
+    if (!KNOWN_TYPES.has(output.type)) continue;
+    const coerced = coerce({ id: output.id, type: output.type } as Input, value);
+    if ('error' in coerced) problems.push(`${output.id}: ${coerced.error}`);
+    else result[output.id] = coerced.value;
+  }
+  if (problems.length > 0) throw new Error(problems.join('; '));
   return result;
 }
 

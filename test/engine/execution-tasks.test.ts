@@ -427,7 +427,7 @@ tasks:
 `);
     expect([r.execution.state, r.run('toggle').error]).toEqual([
       'FAILED',
-      'trigger.toggle runs on the hub, which keeps the flows; here (an agent, or tern run) flows come from elsewhere',
+      'trigger.toggle runs on the hub, or on an agent the hub manages; here (a standalone agent, or tern run) no hub keeps the flows',
     ]);
   });
 });

@@ -109,6 +109,46 @@ tasks:
     expect(r.run('handler').state).toBe('SUCCESS');
   });
 
+  const stopping = (policy: string) => `
+id: dag-stop
+namespace: test
+tasks:
+  - id: graph
+    type: io.kestra.plugin.core.flow.Dag
+    onChildFailure: ${policy}
+    tasks:
+      - task: { id: long, type: io.kestra.plugin.core.flow.Sleep, duration: PT60S }
+      - task: { id: broken, type: fail, errorMessage: boom }
+    errors:
+      - { id: handler, type: log, message: handled }
+`;
+
+  it('with onChildFailure CANCELLED, stops the tasks still running when one fails: CANCELLED, the dag FAILED', async () => {
+    const r = await fx.run(stopping('CANCELLED'));
+    expect(r.execution.state).toBe('FAILED');
+    expect(r.run('graph').state).toBe('FAILED');
+    expect(r.run('long').state).toBe('CANCELLED');
+    expect(r.run('broken').state).toBe('FAILED');
+    expect(r.run('handler').state).toBe('SUCCESS');
+    expect(ms(r.run('long').endDate)).toBeLessThan(ms(r.run('long').startDate) + 30_000);
+  });
+
+  it('with onChildFailure FAILED, they end FAILED, saying why', async () => {
+    const r = await fx.run(stopping('FAILED'));
+    expect(r.execution.state).toBe('FAILED');
+    expect(r.run('long').state).toBe('FAILED');
+    expect(r.run('long').error).toBe('stopped: another task of the dag failed (onChildFailure: FAILED)');
+    expect(r.run('handler').state).toBe('SUCCESS');
+  });
+
+  it('with onChildFailure CONTINUE (the default), lets them run to their end', async () => {
+    const r = await fx.run(stopping('CONTINUE').replace('PT60S', 'PT0.3S'));
+    expect(r.execution.state).toBe('FAILED');
+    expect(r.run('long').state).toBe('SUCCESS');
+    expect(r.run('handler').state).toBe('SUCCESS');
+    expect(ms(r.run('handler').startDate)).toBeGreaterThanOrEqual(ms(r.run('long').endDate));
+  });
+
   it('runs its errors and then its finally when a task fails, as Kestra does', async () => {
     const r = await fx.run(`
 id: dag-finally

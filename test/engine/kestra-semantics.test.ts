@@ -224,6 +224,31 @@ tasks:
     }
   });
 
+  it('keeps the date of a pause walked again after a restart: it is the same pause, not a new one', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tern-pause-date-'));
+    try {
+      const id = await pausedThenStopped(dir);
+      const store = openSqliteStore({ path: join(dir, 'tern.db') });
+      const { pausedAt } = (await store.getExecution(id))!.execution;
+      store.close();
+      expect(pausedAt).toEqual(expect.any(String));
+      await fx.close();
+      fx = engineFixture({ dir });
+      fx.flow(approval);
+      const paused: (string | undefined)[] = [];
+      fx.engine.on({
+        execution: (e) => void (e.id === id && e.state === 'PAUSED' && paused.push(e.pausedAt)),
+      });
+      await fx.engine.recover();
+      await vi.waitFor(() => expect(paused.length).toBeGreaterThan(0));
+      expect(new Set(paused)).toEqual(new Set([pausedAt]));
+      fx.engine.resume(id, { approved: 'true' });
+      expect((await fx.engine.wait(id)).state).toBe('SUCCESS');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('takes, after another restart, the resume inputs kept on the paused task run', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'tern-kept-resume-'));
     try {
@@ -306,5 +331,72 @@ tasks:
       ['FAILED', 3, first.execution.id],
     ]);
     expect(chain[2]!.error).toBe('boom: attempt later');
+  });
+});
+
+describe('flow outputs, read as their type', () => {
+  it('render a typed output to text, then read it as its type, as Kestra does', async () => {
+    const r = await fx.run(`
+id: typed-outputs
+namespace: test
+tasks:
+  - id: count
+    type: io.kestra.plugin.core.output.OutputValues
+    values:
+      n: 3
+      tags: [a, b]
+outputs:
+  - id: asText
+    type: STRING
+    value: "{{ outputs.count.values.n + 1 }}"
+  - id: listAsText
+    type: STRING
+    value: "{{ outputs.count.values.tags }}"
+  - id: asInt
+    type: INT
+    value: "{{ outputs.count.values.n + 1 }}"
+  - id: asFloat
+    type: FLOAT
+    value: "{{ outputs.count.values.n / 2.0 }}"
+  - id: asBoolean
+    type: BOOLEAN
+    value: "{{ outputs.count.values.n > 2 }}"
+  - id: asJson
+    type: JSON
+    value: '{"n": {{ outputs.count.values.n }}}'
+  - id: asArray
+    type: ARRAY
+    value: "{{ outputs.count.values.tags }}"
+  - id: untyped
+    value: "{{ outputs.count.values.n }}"
+`);
+    expect(r.execution.state).toBe('SUCCESS');
+    expect(r.execution.outputs).toEqual({
+      asText: '4',
+      listAsText: '["a","b"]',
+      asInt: 4,
+      asFloat: 1.5,
+      asBoolean: true,
+      asJson: { n: 3 },
+      asArray: ['a', 'b'],
+      untyped: 3,
+    });
+  });
+
+  it('fail the execution, naming the output, when its value is not of its type', async () => {
+    const r = await fx.run(`
+id: mistyped-output
+namespace: test
+tasks:
+  - id: hello
+    type: log
+    message: hello
+outputs:
+  - id: n
+    type: INT
+    value: "{{ 'three' }}"
+`);
+    expect(r.execution.state).toBe('FAILED');
+    expect(r.execution.error).toBe("outputs: n: must be an integer, got 'three'");
   });
 });

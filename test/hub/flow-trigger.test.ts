@@ -7,9 +7,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Agent, startAgent } from '../../agent/agent.js';
+import type { Agent } from '../../agent/agent.js';
 import type { Hub } from '../../hub/hub.js';
 import type { Execution } from '../../protocol/execution.js';
+import { appliedFlowIds, startHubAgent } from '../support/hub-agent.js';
 import { startTestHub } from '../support/hub-api.js';
 import { eventually } from '../triggers/harness.js';
 
@@ -100,6 +101,8 @@ runsOn:
 tasks:
   - id: wait
     type: io.kestra.plugin.core.flow.Pause
+  - id: confirm
+    type: io.kestra.plugin.core.flow.Pause
 `;
 
 const failing = (namespace: string, id: string, runsOn = '') => `id: ${id}
@@ -124,21 +127,8 @@ beforeAll(async () => {
   await call('POST', '/flows', { yaml: failing('ops', 'nightly') });
   await call('POST', '/flows', { yaml: failing('plant', 'upload', 'runsOn:\n  labels:\n    site: plant\n') });
   const { token } = await call('POST', '/agents', { json: { id: 'gw-plant', labels: { site: 'plant' } } });
-  agent = await startAgent({
-    id: 'gw-plant',
-    token,
-    hubUrl: `mqtt://127.0.0.1:${hub.mqttPort}`,
-    dataDir: join(root, 'gw-plant'),
-    sync: { reconnectMinMs: 20, reconnectMaxMs: 200, lingerMs: 1 },
-  });
-  await eventually(() =>
-    expect(
-      agent
-        .appliedFlows()
-        .map((f) => f.id)
-        .sort(),
-    ).toEqual(['approve', 'upload']),
-  );
+  agent = await startHubAgent(hub, 'gw-plant', token, join(root, 'gw-plant'));
+  await appliedFlowIds(agent, ['approve', 'upload']);
   await eventually(() =>
     expect(
       hub.triggers
@@ -196,6 +186,17 @@ describe('hub flow triggers', () => {
         state: 'PAUSED',
         agentId: 'gw-plant',
       });
+    }, 20_000);
+  });
+
+  it('start again when that execution pauses a second time', async () => {
+    const [first] = await tickets('paused-alert');
+    const executionId = first?.trigger?.executionId as string;
+    await call('POST', `/executions/${executionId}/resume`);
+    await eventually(async () => {
+      const waits = (await tickets('paused-alert')).map((e) => e.trigger);
+      expect(waits).toHaveLength(2);
+      for (const w of waits) expect(w).toMatchObject({ executionId, state: 'PAUSED', agentId: 'gw-plant' });
     }, 20_000);
   });
 });

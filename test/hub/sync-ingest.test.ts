@@ -3,13 +3,17 @@
  * agent's or the hub's, only for flows the agent was assigned, a batch only after the one it follows, and
  * a record the database refuses isolated and stored as a placeholder.
  */
+
+import { Registry } from 'prom-client';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { checkRecord } from '../../hub/fleet/ingest.js';
+import { checkRecord, ingestBatch } from '../../hub/fleet/ingest.js';
+import { FleetMetrics } from '../../hub/fleet/metrics.js';
 import type { HubStorage, IngestBatch } from '../../hub/store/types.js';
 import type { Execution, LogLine, TaskRun } from '../../protocol/execution.js';
-import type { EventRecord } from '../../protocol/messages.js';
+import type { EventRecord, TriggerToggle } from '../../protocol/messages.js';
 import { pgliteBackend, postgresBackend, type StorageBackend } from '../support/backends.js';
 import { aTaskRun } from '../support/fixtures.js';
+import { type Logged, recordingLogger } from '../support/logger.js';
 import { describeWithService } from '../support/services.js';
 
 describe('ingest on PGlite', () => ingestSuite(pgliteBackend()));
@@ -437,6 +441,87 @@ function ingestSuite(backend: StorageBackend): void {
       } finally {
         await backend.rows('ALTER TABLE logs DROP CONSTRAINT test_refusal');
       }
+    });
+  });
+
+  describe('trigger toggles', () => {
+    const toggle = (disabled: boolean): TriggerToggle => ({
+      namespace: 'ns',
+      flowId: 'f',
+      triggerId: 'hourly',
+      disabled,
+      revision: 1,
+      executionId: 'e-toggle',
+    });
+    /** Ingests as the fleet does, recording the toggles applied, the acks and the errors logged. */
+    const ingester = (fail?: string) => {
+      const applied: [string, TriggerToggle][] = [];
+      const acks: number[] = [];
+      const errors: Logged[] = [];
+      const send = (after: number, ...records: EventRecord[]) =>
+        ingestBatch(
+          {
+            sync: storage.sync,
+            metrics: new FleetMetrics(new Registry()),
+            logger: recordingLogger(errors),
+            ack: async (_id, seq) => void acks.push(seq),
+            toggle: async (agentId, t) => {
+              if (fail) throw new Error(fail);
+              applied.push([agentId, t]);
+            },
+          },
+          'a1',
+          { after, records },
+        );
+      return { applied, acks, errors, send };
+    };
+    const record = (seq: number, t: TriggerToggle): EventRecord => ({
+      seq,
+      kind: 'triggerToggle',
+      at,
+      data: { ...t },
+    });
+
+    it('applies a toggle once, in seq order, however often its batch comes', async () => {
+      const { applied, acks, send } = ingester();
+      const first = [record(1, toggle(true)), record(2, toggle(false))];
+      await send(0, ...first);
+      await send(0, ...first);
+      await send(2, record(3, toggle(true)));
+      expect(applied.map(([agent, t]) => [agent, t.disabled])).toEqual([
+        ['a1', true],
+        ['a1', false],
+        ['a1', true],
+      ]);
+      expect(acks).toEqual([2, 2, 3]);
+    });
+
+    it('applies nothing of a batch that follows records not stored yet', async () => {
+      const { applied, acks, send } = ingester();
+      await send(5, record(6, toggle(true)));
+      expect(applied).toEqual([]);
+      expect(acks).toEqual([0]);
+    });
+
+    it('logs a toggle it cannot apply, saying why, and stores and acks the batch', async () => {
+      const { acks, errors, send } = ingester('flow ns.f has no trigger hourly');
+      await send(0, record(1, toggle(true)), {
+        seq: 2,
+        kind: 'execution',
+        at,
+        data: { ...execution('e-t', 'a1') },
+      });
+      expect(acks).toEqual([2]);
+      expect(errors).toEqual([
+        expect.objectContaining({
+          obj: expect.objectContaining({
+            seq: 1,
+            triggerId: 'hourly',
+            err: 'flow ns.f has no trigger hourly',
+          }),
+        }),
+      ]);
+      expect((await storage.executions.get('e-t'))?.execution.state).toBe('RUNNING');
     });
   });
 }
