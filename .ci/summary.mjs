@@ -23,7 +23,9 @@ for (const suite of report.testResults ?? []) {
   }
   // A file that fails to load has no failed tests of its own; its message says why.
   if (suite.status === 'failed' && failedTests.length === 0) {
-    failures.push(`FAILED ${where} (did not load)\n    ${(suite.message ?? '').split('\n')[0].slice(0, 300)}`);
+    failures.push(
+      `FAILED ${where} (did not load)\n    ${(suite.message ?? '').split('\n')[0].slice(0, 300)}`,
+    );
   }
 }
 for (const check of failedChecks) failures.push(`FAILED check ${check}`);

@@ -298,7 +298,10 @@ export function flowSchemaValidator(registry: Registry): FlowSchemaValidator {
     if (!found) {
       // Past a few sets (a hub, an editor, a fuzzer), one validator for every type costs less than a
       // compile per new set: a device keeps to its few sets and never compiles the whole schema.
-      if (narrowed.size >= MAX_NARROWED) return (whole ??= compile());
+      if (narrowed.size >= MAX_NARROWED) {
+        whole ??= compile();
+        return whole;
+      }
       found = compile(only);
       narrowed.set(key, found);
     }
