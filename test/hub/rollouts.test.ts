@@ -277,6 +277,16 @@ describe.each(backends)('rollouts ($name)', ({ pg }) => {
     expect((await call('GET', '/rollouts?namespace=later')).body.items).toEqual([]);
   }, 60_000);
 
+  /** Uploads a stand-in archive as agent version `version` (once: a version is never replaced). */
+  async function upload(version: string): Promise<void> {
+    const res = await fetch(`${hub.url}/api/v1/agent-versions/${version}`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/octet-stream' },
+      body: gzipSync(`bundle ${version}`),
+    });
+    expect([201, 409]).toContain(res.status);
+  }
+
   it('rolls an agent version out to the agents with its labels; one that refuses it fails the canary, which gets its version back', async () => {
     // Agents in this process, reporting their version through the real protocol; each is given an
     // install folder the launcher never made, so each refuses to swap, as a device that cannot would.
@@ -289,14 +299,6 @@ describe.each(backends)('rollouts ($name)', ({ pg }) => {
       call('POST', '/rollouts', {
         json: { agentVersion, labels: { fleet: 'ver' }, options: { onFailure: 'ROLLBACK' } },
       });
-    const upload = async (version: string) => {
-      const res = await fetch(`${hub.url}/api/v1/agent-versions/${version}`, {
-        method: 'PUT',
-        headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/octet-stream' },
-        body: gzipSync(`bundle ${version}`),
-      });
-      expect(res.status).toBe(201);
-    };
     const missing = await create('2.0.0');
     expect(missing.status).toBe(404);
     expect(missing.body.error.message).toBe('no agent version 2.0.0: upload it first');
@@ -323,4 +325,30 @@ describe.each(backends)('rollouts ($name)', ({ pg }) => {
     const listed = (await call('GET', '/rollouts?status=ROLLED_BACK')).body.items;
     expect(listed.map((l: { id: string }) => l.id)).toContain(res.body.id);
   });
+
+  it('keeps deciding an agent version rollout after the hub restarts: its rollback reaches the agents it reached', async () => {
+    // Agents with no install folder: they report their version and leave the one asked for alone.
+    const ids = await fleet('verh', 2, () => ({ version: '1.0.0' }));
+    for (const version of ['1.0.0', '2.0.0']) await upload(version);
+    await eventually(async () => expect((await call('GET', `/agents/${ids[1]}`)).body.version).toBe('1.0.0'));
+    const res = await call('POST', '/rollouts', {
+      json: {
+        agentVersion: '2.0.0',
+        labels: { fleet: 'verh' },
+        options: { canary: { count: 1 }, waves: { size: 1 }, gates: { appliedWithin: 'PT10M' } },
+      },
+    });
+    expect(res.status, res.text).toBe(201);
+    const target = async (id: string) =>
+      (await call('GET', `/agents/${id}`)).body.status.targetVersion ?? null;
+    await eventually(async () => expect(await target('verh-1')).toBe('2.0.0'));
+
+    await hub.close();
+    await startHubAgain();
+    const back = await call('POST', `/rollouts/${res.body.id}/rollback`);
+    expect(back.status, back.text).toBe(200);
+    expect(back.body.status).toBe('ROLLED_BACK');
+    expect(await target('verh-1')).toBe('1.0.0');
+    expect(await target('verh-2')).toBeNull();
+  }, 120_000);
 });
