@@ -238,6 +238,7 @@ async function startServices(
     logger,
     events,
     republish: (agentIds): Promise<void> => fleet.agentsChanged(agentIds),
+    setAgentVersion: (agentId, version): Promise<void> => fleet.setAgentVersion(agentId, version),
     onChange: (rollout) => bridge?.rollout(rollout),
   });
   rolloutMetrics(metrics, () => rollouts.current());

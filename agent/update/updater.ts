@@ -219,7 +219,12 @@ export class AgentUpdater {
 
   private record(update: Omit<AgentUpdateStatus, 'at'>): void {
     this.last = { ...update, at: new Date().toISOString() };
-    this.options.dir.setLastUpdate(this.last);
+    try {
+      this.options.dir.setLastUpdate(this.last);
+    } catch (err) {
+      // The status still tells the hub; only a restart forgets it.
+      this.log.error({ err: String(err), update: this.last }, 'could not keep the update outcome on disk');
+    }
     this.options.changed();
   }
 }

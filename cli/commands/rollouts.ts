@@ -1,4 +1,4 @@
-/** `tern rollouts list|show|start|approve|pause|resume|rollback`: rollouts of flow revisions to agents. */
+/** `tern rollouts list|show|start|approve|pause|resume|rollback`: rollouts of flow revisions and agent versions. */
 import { ROLLOUT_DEFAULTS, type RolloutOptions } from '../../protocol/rollout.js';
 import { type ApiClient, enc } from '../client.js';
 import { CliError, EXIT_USAGE } from '../errors.js';
@@ -6,6 +6,8 @@ import { emit, type Output } from './remote.js';
 
 interface RolloutRow {
   id: string;
+  kind?: 'flow' | 'agentVersion';
+  agentVersion?: string;
   namespace: string;
   flowId: string;
   revision: number;
@@ -26,6 +28,10 @@ interface RolloutRow {
 /** The flags of `tern rollouts start` that shape the rollout. */
 export interface StartFlags {
   revision?: string;
+  /** An agent version instead of a flow revision. */
+  agentVersion?: string;
+  /** With `agentVersion`: only the agents with these labels, `key=value,…`. */
+  labels?: string;
   canary?: string;
   waves?: string;
   pause?: string;
@@ -35,7 +41,7 @@ export interface StartFlags {
 }
 
 const summary = (r: RolloutRow) =>
-  `${r.id}  ${r.namespace}.${r.flowId}  revision ${r.revision}  ${r.status}  stage ${Math.min(r.stage + 1, r.stages.length)}/${r.stages.length}`;
+  `${r.id}  ${r.kind === 'agentVersion' ? `agent version ${r.agentVersion}` : `${r.namespace}.${r.flowId}  revision ${r.revision}`}  ${r.status}  stage ${Math.min(r.stage + 1, r.stages.length)}/${r.stages.length}`;
 
 export async function rolloutsList(client: ApiClient, out: Output, namespace?: string): Promise<number> {
   const rows = await client.all<RolloutRow>(`/rollouts${namespace ? `?namespace=${enc(namespace)}` : ''}`);
@@ -50,21 +56,43 @@ export async function rolloutsShow(client: ApiClient, out: Output, id: string): 
   return emit(out, r, () => printRollout(out, r));
 }
 
-/** Starts a rollout of a flow revision; flags left out take the revision's own `rollout:`. */
+/**
+ * Starts a rollout of a flow revision (`namespace` and `flowId`; flags left out take the revision's
+ * own `rollout:`), or of an agent version (`--agent-version`, no flow).
+ */
 export async function rolloutsStart(
   client: ApiClient,
   out: Output,
-  namespace: string,
-  flowId: string,
+  namespace: string | undefined,
+  flowId: string | undefined,
   flags: StartFlags,
 ): Promise<number> {
   const options = startOptions(flags);
-  const body = {
-    namespace,
-    flowId,
-    ...(flags.revision !== undefined && { revision: Number(flags.revision) }),
-    ...(options && { options }),
-  };
+  const flow = namespace !== undefined && flowId !== undefined;
+  if (flow === (flags.agentVersion !== undefined))
+    throw new CliError(
+      'name a flow (<namespace> <flowId>) or an agent version (--agent-version), not both',
+      EXIT_USAGE,
+    );
+  if (!flow && flags.revision !== undefined)
+    throw new CliError('--revision is for a flow, not an agent version', EXIT_USAGE);
+  if (flow && flags.labels !== undefined)
+    throw new CliError(
+      '--labels is for an agent version: a flow runs on the agents its runsOn names',
+      EXIT_USAGE,
+    );
+  const body = flow
+    ? {
+        namespace,
+        flowId,
+        ...(flags.revision !== undefined && { revision: Number(flags.revision) }),
+        ...(options && { options }),
+      }
+    : {
+        agentVersion: flags.agentVersion,
+        ...(flags.labels !== undefined && { labels: labelsOf(flags.labels, '--labels') }),
+        ...(options && { options }),
+      };
   const r = (await client.request<RolloutRow>('POST', '/rollouts', { json: body })) as RolloutRow;
   return emit(out, r, () => printRollout(out, r));
 }
@@ -101,12 +129,19 @@ export function startOptions(flags: StartFlags): RolloutOptions | undefined {
 
 /** `3`, `10%` or `ring=canary` (labels, comma-separated). */
 function canaryOf(text: string): NonNullable<RolloutOptions['canary']> {
-  if (text.includes('=')) {
-    const labels = Object.fromEntries(text.split(',').map((pair) => pair.split('=', 2) as [string, string]));
-    return { labels };
-  }
+  if (text.includes('=')) return { labels: labelsOf(text, '--canary') };
   const { count, percent } = countOrPercent(text, '--canary');
   return percent !== undefined ? { percent } : { count: count ?? 1 };
+}
+
+/** `key=value,key=value` as labels. */
+function labelsOf(text: string, flag: string): Record<string, string> {
+  const pairs = text.split(',').map((pair) => {
+    const at = pair.indexOf('=');
+    if (at <= 0) throw new CliError(`${flag}: '${pair}' is not key=value`, EXIT_USAGE);
+    return [pair.slice(0, at), pair.slice(at + 1)] as const;
+  });
+  return Object.fromEntries(pairs);
 }
 
 function countOrPercent(text: string, flag: string): { count?: number; percent?: number } {

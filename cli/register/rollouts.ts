@@ -1,4 +1,4 @@
-/** `tern rollouts list|show|start|approve|pause|resume|rollback`: staged rollouts of flow revisions to agents. */
+/** `tern rollouts list|show|start|approve|pause|resume|rollback`: staged rollouts of flow revisions and agent versions. */
 import type { Command } from 'commander';
 import type { StartFlags } from '../commands/rollouts.js';
 import { type ApiFlags, api, apiContext, type CliContext } from './shared.js';
@@ -7,7 +7,9 @@ const load = () => import('../commands/rollouts.js');
 
 /** Adds `tern rollouts` and its subcommands. */
 export function register(program: Command, cli: CliContext): void {
-  const rollouts = program.command('rollouts').description('staged rollouts of flow revisions to agents');
+  const rollouts = program
+    .command('rollouts')
+    .description('staged rollouts of flow revisions and agent versions to agents');
   api(
     rollouts.command('list').description('list rollouts, newest first').option('--namespace <ns>'),
     cli,
@@ -24,10 +26,17 @@ export function register(program: Command, cli: CliContext): void {
   api(
     rollouts
       .command('start')
-      .description("roll a flow revision out to its agents; flags left out take the revision's `rollout:`")
-      .argument('<namespace>')
-      .argument('<flowId>')
+      .description(
+        "roll a flow revision out to its agents (flags left out take the revision's `rollout:`), or an agent version with --agent-version",
+      )
+      .argument('[namespace]')
+      .argument('[flowId]')
       .option('--revision <n>', "the revision (default: the flow's latest)")
+      .option(
+        '--agent-version <version>',
+        'roll this agent version out instead (uploaded with `tern agents versions upload`)',
+      )
+      .option('--labels <key=value,...>', 'with --agent-version: only the agents with every label given')
       .option('--canary <n|n%|key=value>', 'the first stage: a number of agents, a percentage, or labels')
       .option('--waves <n|n%>', 'agents per wave, or a percentage of all agents')
       .option('--pause <duration|APPROVAL>', 'between stages: an ISO-8601 duration, or wait for `approve`')
@@ -38,7 +47,7 @@ export function register(program: Command, cli: CliContext): void {
       .option('--failure-window <duration>', 'how long each stage is watched once applied (default PT1M)')
       .option('--rollback-on-failure', 'roll back when a gate fails (default: stop)'),
     cli,
-  ).action(async (ns: string, flowId: string, o: StartFlags & ApiFlags) => {
+  ).action(async (ns: string | undefined, flowId: string | undefined, o: StartFlags & ApiFlags) => {
     const { client, out } = await apiContext(o, cli);
     process.exitCode = await (await load()).rolloutsStart(client, out, ns, flowId, o);
   });

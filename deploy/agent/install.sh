@@ -1,18 +1,24 @@
 #!/bin/sh
 # Installs the Tern agent bundle (npm run build:agent → dist/tern-agent/) as the systemd service
-# tern-agent: a system user, the bundle under /opt/tern-agent, settings in /etc/tern-agent/agent.env,
-# state in /var/lib/tern-agent. Run as root; running it again upgrades the bundle and keeps the settings.
+# tern-agent: a system user, the launcher under /opt/tern-agent running the bundle from
+# /var/lib/tern-agent/install (so that the hub can update it), settings in /etc/tern-agent/agent.env,
+# state in /var/lib/tern-agent. With --no-updates the unit runs the bundle from /opt/tern-agent directly.
+# Run as root; running it again installs the bundle given as the current version and keeps the settings.
 # docs/device-install.md describes each step.
 set -eu
 
 usage() {
   cat <<USAGE
-usage: install.sh [--bundle DIR] [--hub URL --id ID --token TOKEN] [--node PATH] [--no-start]
+usage: install.sh [--bundle DIR] [--hub URL --id ID --token TOKEN] [--hub-api URL] [--node PATH]
+                  [--no-updates] [--no-start]
   --bundle DIR   the built bundle: tern-agent.mjs, its *-worker.mjs and better_sqlite3.node
                  (default: the folder of this script's ../../dist/tern-agent, else this script's folder)
   --hub, --id, --token
                  written to /etc/tern-agent/agent.env when it does not exist yet
+  --hub-api URL  the hub's HTTP API, where new agent versions are downloaded from (TERN_HUB_API_URL),
+                 written with them
   --node PATH    the Node.js binary (default: node on PATH); Node.js 20.12 or later
+  --no-updates   run the bundle directly, without the launcher: the hub cannot update this agent
   --no-start     install only; do not enable and start the service
 USAGE
 }
@@ -22,14 +28,18 @@ bundle=
 hub=
 id=
 token=
+hub_api=
 node=
 start=1
+updates=1
 while [ $# -gt 0 ]; do
   case $1 in
     --bundle) bundle=$2; shift 2 ;;
     --hub) hub=$2; shift 2 ;;
     --id) id=$2; shift 2 ;;
     --token) token=$2; shift 2 ;;
+    --hub-api) hub_api=$2; shift 2 ;;
+    --no-updates) updates=0; shift ;;
     --node) node=$2; shift 2 ;;
     --no-start) start=0; shift ;;
     -h | --help) usage; exit 0 ;;
@@ -59,6 +69,8 @@ done
 
 prefix=/opt/tern-agent
 user=tern-agent
+# Where the launcher keeps the agent's versions: the agent's to write, so under its state directory.
+install_dir=/var/lib/tern-agent/install
 
 # 1. A system user and group of its own, no login, its home the state directory.
 if ! getent group "$user" >/dev/null; then groupadd --system "$user"; fi
@@ -67,19 +79,42 @@ if ! getent passwd "$user" >/dev/null; then
     --shell /usr/sbin/nologin --comment "Tern agent" "$user"
 fi
 
-# 2. The bundle, owned by root and read-only for the service.
+# Copies the bundle's files into $1 with mode $2 (and owner $3 when given).
+copy_bundle() {
+  for file in "$bundle"/tern-agent.mjs "$bundle"/*-worker.mjs "$bundle"/better_sqlite3.node "$bundle"/*.LEGAL.txt; do
+    if [ -f "$file" ]; then install -m "$2" ${3:+-o "$3" -g "$3"} "$file" "$1/"; fi
+  done
+}
+
+# 2. The launcher (or, without updates, the bundle), owned by root and read-only for the service.
 install -d -m 0755 "$prefix"
-for file in "$bundle"/tern-agent.mjs "$bundle"/*-worker.mjs "$bundle"/better_sqlite3.node "$bundle"/*.LEGAL.txt; do
-  if [ -f "$file" ]; then install -m 0644 "$file" "$prefix/"; fi
-done
-# The launcher, for agents that the hub updates (docs/device-install.md, "Updates from the hub").
-if [ -f "$here/tern-agent-launcher" ]; then install -m 0755 "$here/tern-agent-launcher" "$prefix/"; fi
+if [ "$updates" = 1 ]; then
+  [ -f "$here/tern-agent-launcher" ] || fail "$here/tern-agent-launcher is missing: it comes with this script"
+  install -m 0755 "$here/tern-agent-launcher" "$prefix/"
+  # The bundle as the launcher's current version, named as it names itself (what it reports to the hub);
+  # the agent's own, since an update from the hub writes beside it.
+  version=$("$node" "$bundle/tern-agent.mjs" --version) || fail "$bundle/tern-agent.mjs --version failed"
+  case $version in
+    '' | .* | */* | *[!A-Za-z0-9._+-]*) fail "the bundle names itself '$version', which is no version name" ;;
+  esac
+  install -d -m 0750 -o "$user" -g "$user" /var/lib/tern-agent "$install_dir" "$install_dir/versions" \
+    "$install_dir/versions/$version"
+  copy_bundle "$install_dir/versions/$version" 0644 "$user"
+  # -n: the link itself is replaced, not followed into the folder it points at.
+  ln -sfn "versions/$version" "$install_dir/current"
+  chown -h "$user:$user" "$install_dir/current"
+  # Installed by hand: no update of the hub's is pending any more.
+  rm -f "$install_dir/pending" "$install_dir/starts"
+else
+  copy_bundle "$prefix" 0644
+fi
 
 # 3. Settings: kept when they exist; root and the service's group only (they hold the token).
 install -d -m 0750 -g "$user" /etc/tern-agent
 if [ ! -f /etc/tern-agent/agent.env ]; then
   sed -e "s|^TERN_HUB_URL=.*|TERN_HUB_URL=$hub|" -e "s|^TERN_AGENT_ID=.*|TERN_AGENT_ID=$id|" \
-    -e "s|^TERN_AGENT_TOKEN=.*|TERN_AGENT_TOKEN=$token|" "$here/agent.env" >/etc/tern-agent/agent.env
+    -e "s|^TERN_AGENT_TOKEN=.*|TERN_AGENT_TOKEN=$token|" \
+    -e "${hub_api:+s|^# TERN_HUB_API_URL=.*|TERN_HUB_API_URL=$hub_api|}" "$here/agent.env" >/etc/tern-agent/agent.env
   chown "root:$user" /etc/tern-agent/agent.env
   chmod 0640 /etc/tern-agent/agent.env
 fi
@@ -87,9 +122,17 @@ fi
 # 4. State: systemd creates it from StateDirectory=; made here too, for a first start without systemd.
 install -d -m 0750 -o "$user" -g "$user" /var/lib/tern-agent
 
-# 5. The unit, with this device's Node.js and the install folder.
+# 5. The unit, with this device's Node.js and the install folder; without updates, the bundle run directly
+#    and restarted only on failure (the launcher needs every exit back: an update swapped in exits 0).
 install -d -m 0755 /etc/systemd/system
-sed -e "s|@NODE@|$node|" -e "s|@PREFIX@|$prefix|" "$here/tern-agent.service" >/etc/systemd/system/tern-agent.service
+if [ "$updates" = 1 ]; then
+  run="$prefix/tern-agent-launcher $install_dir $node"
+  restart=always
+else
+  run="$node $prefix/tern-agent.mjs"
+  restart=on-failure
+fi
+sed -e "s|@RUN@|$run|" -e "s|@RESTART@|$restart|" "$here/tern-agent.service" >/etc/systemd/system/tern-agent.service
 chmod 0644 /etc/systemd/system/tern-agent.service
 
 if [ -d /run/systemd/system ]; then

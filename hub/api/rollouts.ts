@@ -1,11 +1,12 @@
-/** Rollout routes: list, read and start rollouts of flow revisions, and approve, pause, resume or roll one back. */
-import { Type as T } from '@sinclair/typebox';
+/** Rollout routes: list, read and start rollouts of flow revisions and agent versions, and approve, pause, resume or roll one back. */
+import { type Static, Type as T } from '@sinclair/typebox';
+import { AgentVersionNameSchema } from '../../protocol/agent-update.js';
 import { TernError } from '../../protocol/errors.js';
 import { RolloutOptionsSchema } from '../../protocol/rollout.js';
 import type { RolloutServices } from '../rollouts/types.js';
 import { RolloutSchema, RolloutStatusSchema } from '../store/rollout-records.js';
 import type { RouteTable } from './route.js';
-import { ErrorBodySchema, Id, Page, PageQuery, Revision } from './schemas.js';
+import { ErrorBodySchema, Id, Labels, Page, PageQuery, Revision } from './schemas.js';
 import type { HubServices } from './services.js';
 
 const RolloutKey = T.Object({
@@ -16,6 +17,34 @@ const Conflict = {
   schema: ErrorBodySchema,
 };
 const NotFound = { description: 'No such rollout', schema: ErrorBodySchema };
+
+const FlowRolloutBody = T.Object(
+  {
+    namespace: Id,
+    flowId: Id,
+    revision: T.Optional({ ...Revision, description: "Default: the flow's latest revision" }),
+    options: T.Optional(RolloutOptionsSchema),
+  },
+  { additionalProperties: false },
+);
+const AgentVersionRolloutBody = T.Object(
+  {
+    agentVersion: AgentVersionNameSchema,
+    labels: T.Optional({ ...Labels, description: 'Only the agents with every label given' }),
+    options: T.Optional(RolloutOptionsSchema),
+  },
+  { additionalProperties: false },
+);
+/**
+ * A flow revision, or with `agentVersion` an agent version: chosen by that field (not `anyOf`), so
+ * a bad body is told what is wrong with the shape it has, not with both.
+ */
+const CreateRolloutBody = T.Unsafe<Static<typeof FlowRolloutBody> | Static<typeof AgentVersionRolloutBody>>({
+  if: { type: 'object', properties: { agentVersion: {} }, required: ['agentVersion'] },
+  // biome-ignore lint/suspicious/noThenProperty: JSON Schema's if/then/else, never awaited.
+  then: AgentVersionRolloutBody,
+  else: FlowRolloutBody,
+});
 
 /** Registers the rollout routes; without rollouts (a hub with no fleet) the changes answer 404. */
 export function rolloutRoutes(table: RouteTable, services: HubServices & RolloutServices): void {
@@ -50,24 +79,20 @@ export function rolloutRoutes(table: RouteTable, services: HubServices & Rollout
       path: '/rollouts',
       operationId: 'createRollout',
       tag: 'rollouts',
-      summary: 'Start a rollout of a flow revision',
+      summary: 'Start a rollout of a flow revision or an agent version',
       description:
-        "Rolls the revision out to the agents it runs on, stage by stage (docs/rollouts.md). `options` default to the revision's own `rollout:`. Agents not reached yet keep the revision they run. A rollout started earlier for the flow is cancelled.",
+        "Either a flow revision (`namespace`, `flowId`, `revision`): rolled out to the agents it runs on, stage by stage (docs/rollouts.md); `options` default to the revision's own `rollout:`; agents not reached yet keep the revision they run; a rollout started earlier for the flow is cancelled. Or an agent version (`agentVersion`, uploaded with `PUT /agent-versions/{version}`): set on every agent (with `labels`, only those with every label given) stage by stage; an agent has applied it once it reports running it, confirmed; an agent that refused it or restored its previous version fails the gates; a rollback sets each agent's previous version back, so that version must be on the hub too. A rollout of an agent version started earlier is cancelled.",
       body: {
-        json: T.Object(
-          {
-            namespace: Id,
-            flowId: Id,
-            revision: T.Optional({ ...Revision, description: "Default: the flow's latest revision" }),
-            options: T.Optional(RolloutOptionsSchema),
-          },
-          { additionalProperties: false },
-        ),
+        json: CreateRolloutBody,
       },
       responses: {
         201: { description: 'The rollout, started', schema: RolloutSchema },
-        404: { description: 'No such flow or live revision', schema: ErrorBodySchema },
-        409: { description: 'The revision runs on the hub, or on no agent', schema: ErrorBodySchema },
+        404: { description: 'No such flow, live revision or agent version', schema: ErrorBodySchema },
+        409: {
+          description:
+            'The revision runs on the hub, or on no agent; no agent to update; or a version agents run is not on the hub',
+          schema: ErrorBodySchema,
+        },
       },
     },
     async (c, { body }) => {

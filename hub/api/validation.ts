@@ -90,6 +90,8 @@ function explain(errors: readonly ErrorObject[], where: Location): RequestProble
   const out: RequestProblem[] = [];
   const seen = new Set<string>();
   for (const error of errors) {
+    // "must match then/else": the branch's own errors say what is wrong.
+    if (error.keyword === 'if') continue;
     const base = pathOf(error.instancePath);
     const params = error.params as Record<string, unknown>;
     let path = base;

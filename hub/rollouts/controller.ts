@@ -1,20 +1,26 @@
 /**
- * Rollouts: a flow revision reaches its agents stage by stage, each stage gated on what the agents
- * report, through the fleet's desired state (each agent's revision of the flow comes from here).
+ * Rollouts: a flow revision, or an agent version, reaches its agents stage by stage, each stage gated
+ * on what the agents report, through the fleet's desired state (each agent's revision of the flow
+ * comes from here; its agent version is set on it as `PUT /agents/{id}/version` does).
  */
 import { parse } from 'yaml';
 import { TernError } from '../../protocol/errors.js';
 import type { Flow } from '../../protocol/flow.js';
 import { newId } from '../../protocol/ids.js';
 import type { Logger } from '../../protocol/logger.js';
-import type { RolloutOptions } from '../../protocol/rollout.js';
+import type { ResolvedRolloutOptions, RolloutOptions } from '../../protocol/rollout.js';
 import type { HubEventBus } from '../events.js';
 import { type AgentTarget, type AssignableFlow, runsOnAgent } from '../fleet/assignment.js';
 import { allAgents } from '../fleet/listing.js';
 import type { AgentSyncStatus } from '../fleet/types.js';
-import { ENDED_ROLLOUT_STATUSES, type Rollout, type RolloutStage } from '../store/rollout-records.js';
+import {
+  ENDED_ROLLOUT_STATUSES,
+  type Rollout,
+  type RolloutAgent,
+  type RolloutStage,
+} from '../store/rollout-records.js';
 import type { HubStorage } from '../store/types.js';
-import { agentView, evaluateGates } from './gates.js';
+import { agentVersionView, agentView, evaluateGates } from './gates.js';
 import { planStages, resolveOptions, revisionFor } from './plan.js';
 
 export interface RolloutControllerOptions {
@@ -22,6 +28,8 @@ export interface RolloutControllerOptions {
   logger: Logger;
   /** Publishes the desired state of these agents again (the fleet's `agentsChanged`). */
   republish(agentIds: readonly string[]): Promise<void>;
+  /** Sets the agent version an agent runs and publishes its desired state (the fleet's `setAgentVersion`). */
+  setAgentVersion(agentId: string, version: string | null): Promise<void>;
   events?: HubEventBus;
   /** Told of every rollout saved (metrics). */
   onChange?(rollout: Rollout): void;
@@ -29,8 +37,10 @@ export interface RolloutControllerOptions {
   tickMs?: number;
 }
 
-/** What `POST /rollouts` names. */
-export interface RolloutRequest {
+/** What `POST /rollouts` names: a flow (and revision), or an agent version. */
+export type RolloutRequest = FlowRolloutRequest | AgentVersionRolloutRequest;
+
+export interface FlowRolloutRequest {
   namespace: string;
   flowId: string;
   /** Default: the flow's latest revision. */
@@ -39,7 +49,28 @@ export interface RolloutRequest {
   options?: RolloutOptions;
 }
 
+export interface AgentVersionRolloutRequest {
+  /** An agent version uploaded to the hub. */
+  agentVersion: string;
+  /** Only the agents with every label given; default: every agent. */
+  labels?: Record<string, string>;
+  options?: RolloutOptions;
+}
+
 const key = (namespace: string, flowId: string) => `${namespace}/${flowId}`;
+
+/** The options with their defaults; an invalid one is the request's fault. */
+function optionsOf(raw: RolloutOptions): ResolvedRolloutOptions {
+  try {
+    return resolveOptions(raw);
+  } catch (err) {
+    throw new TernError('BAD_REQUEST', (err as Error).message);
+  }
+}
+/** Where the agent version rollout is kept among the governing ones: no flow key is without a `/`. */
+const AGENT_VERSION_KEY = 'agent version';
+const governingKey = (r: Pick<Rollout, 'kind' | 'namespace' | 'flowId'>) =>
+  r.kind === 'agentVersion' ? AGENT_VERSION_KEY : key(r.namespace, r.flowId);
 
 /**
  * Drives every rollout. The newest rollout of a flow decides its agents' revisions while the flow's
@@ -62,6 +93,10 @@ export class RolloutController {
   /** Loads the rollouts that decide their flows' revisions and starts evaluating gates. */
   async start(): Promise<void> {
     for (const rollout of await this.options.storage.rollouts.latestPerFlow()) {
+      if (rollout.kind === 'agentVersion') {
+        await this.govern(rollout);
+        continue;
+      }
       const flow = await this.options.storage.flows.get(rollout.namespace, rollout.flowId);
       if (flow?.revision === rollout.baseRevision) await this.govern(rollout);
     }
@@ -116,9 +151,10 @@ export class RolloutController {
     });
   }
 
-  /** Starts a rollout of a revision (`POST /rollouts`). Throws NOT_FOUND, CONFLICT, BAD_REQUEST. */
+  /** Starts a rollout of a revision or an agent version (`POST /rollouts`). Throws NOT_FOUND, CONFLICT, BAD_REQUEST. */
   create(request: RolloutRequest): Promise<Rollout> {
     return this.serial(async () => {
+      if ('agentVersion' in request) return this.beginAgentVersion(request);
       const row = await this.options.storage.flows.get(request.namespace, request.flowId);
       if (!row) throw new TernError('NOT_FOUND', `no flow ${request.namespace}/${request.flowId}`);
       return this.begin(request, row.revision, request.options);
@@ -161,11 +197,13 @@ export class RolloutController {
     return this.serial(async () => {
       const stored = await this.options.storage.rollouts.get(id);
       if (!stored) throw new TernError('NOT_FOUND', `no rollout ${id}`);
-      const rollout = this.governing.get(key(stored.namespace, stored.flowId));
+      const rollout = this.governing.get(governingKey(stored));
       if (rollout?.id !== id)
         throw new TernError(
           'CONFLICT',
-          `rollout ${id} no longer decides ${stored.namespace}/${stored.flowId}: the flow was saved since`,
+          stored.kind === 'agentVersion'
+            ? `rollout ${id} no longer decides agent versions: a newer agent version rollout began`
+            : `rollout ${id} no longer decides ${stored.namespace}/${stored.flowId}: the flow was saved since`,
         );
       if (!from.includes(rollout.status))
         throw new TernError(
@@ -179,7 +217,7 @@ export class RolloutController {
   }
 
   private async begin(
-    request: RolloutRequest,
+    request: FlowRolloutRequest,
     baseRevision: number,
     given?: RolloutOptions,
   ): Promise<Rollout> {
@@ -195,12 +233,7 @@ export class RolloutController {
         `${namespace}/${flowId} revision ${revision} runs on the hub, not on agents`,
       );
     const raw = given ?? target.flow.rollout ?? {};
-    let options: ReturnType<typeof resolveOptions>;
-    try {
-      options = resolveOptions(raw);
-    } catch (err) {
-      throw new TernError('BAD_REQUEST', (err as Error).message);
-    }
+    const options = optionsOf(raw);
     const targets: (AgentTarget & { previous: number | null })[] = [];
     for await (const agent of allAgents(storage)) {
       if (agent.decommissioned || !runsOnAgent(target.flow, agent)) continue;
@@ -210,15 +243,99 @@ export class RolloutController {
     }
     if (targets.length === 0)
       throw new TernError('CONFLICT', `no agent runs ${namespace}/${flowId} revision ${revision}`);
+    const rollout = await this.launch(
+      {
+        kind: 'flow',
+        namespace,
+        flowId,
+        revision,
+        baseRevision,
+        previousRevision: await this.previousLive(namespace, flowId, revision, baseRevision),
+      },
+      targets.map((t) => ({ ...t, entry: { previousRevision: t.previous } })),
+      raw,
+      options,
+    );
+    this.log.info(
+      { rolloutId: rollout.id, namespace, flowId, revision, stages: rollout.stages.length },
+      'rollout started',
+    );
+    return rollout;
+  }
+
+  /**
+   * Starts a rollout of an agent version over every agent (with the labels given). Each agent's
+   * previous version, which a rollback sets back, is the one it reports running: it must be on the
+   * hub too, or nothing could restore it.
+   */
+  private async beginAgentVersion(request: AgentVersionRolloutRequest): Promise<Rollout> {
+    const { storage } = this.options;
+    const { agentVersion, labels = {} } = request;
+    if (!(await storage.agentVersions.get(agentVersion)))
+      throw new TernError('NOT_FOUND', `no agent version ${agentVersion}: upload it first`);
+    const raw = request.options ?? {};
+    const options = optionsOf(raw);
+    const targets: (AgentTarget & { entry: Pick<RolloutAgent, 'previousRevision' | 'previousVersion'> })[] =
+      [];
+    const missing = new Map<string, string[]>();
+    for await (const agent of allAgents(storage)) {
+      if (agent.decommissioned) continue;
+      if (!Object.entries(labels).every(([k, v]) => agent.labels[k] === v)) continue;
+      const previous = agent.version ?? (agent.status as AgentSyncStatus).targetVersion ?? null;
+      if (previous !== null && previous !== agentVersion && !(await storage.agentVersions.get(previous)))
+        missing.set(previous, [...(missing.get(previous) ?? []), agent.id]);
+      targets.push({
+        id: agent.id,
+        labels: agent.labels,
+        entry: { previousRevision: null, previousVersion: previous },
+      });
+    }
+    if (missing.size > 0)
+      throw new TernError(
+        'CONFLICT',
+        `a rollback could not restore what these agents run: ${[...missing]
+          .map(([v, ids]) => `${v} (${ids.slice(0, 5).join(', ')}${ids.length > 5 ? ', …' : ''})`)
+          .join('; ')}; upload those agent versions first`,
+      );
+    if (targets.length === 0)
+      throw new TernError('CONFLICT', `no agent${Object.keys(labels).length > 0 ? ' has those labels' : ''}`);
+    const rollout = await this.launch(
+      {
+        kind: 'agentVersion',
+        namespace: '',
+        flowId: '',
+        revision: 0,
+        baseRevision: 0,
+        previousRevision: null,
+        agentVersion,
+        ...(Object.keys(labels).length > 0 && { labels }),
+      },
+      targets,
+      raw,
+      options,
+    );
+    this.log.info(
+      { rolloutId: rollout.id, agentVersion, stages: rollout.stages.length },
+      'agent version rollout started',
+    );
+    return rollout;
+  }
+
+  /** A new rollout of `subject` in stages over `targets`: it supersedes the one deciding the same, and is saved. */
+  private async launch(
+    subject: Omit<
+      Rollout,
+      'id' | 'status' | 'stage' | 'stages' | 'agents' | 'options' | 'createdAt' | 'updatedAt'
+    >,
+    targets: readonly (AgentTarget & { entry: Pick<RolloutAgent, 'previousRevision' | 'previousVersion'> })[],
+    raw: RolloutOptions,
+    options: ResolvedRolloutOptions,
+  ): Promise<Rollout> {
     const now = new Date().toISOString();
     const stages = planStages(targets, options);
     const rollout: Rollout = {
       id: newId(),
-      namespace,
-      flowId,
-      revision,
-      baseRevision,
-      previousRevision: await this.previousLive(namespace, flowId, revision, baseRevision),
+      ...subject,
       status: 'RUNNING',
       stage: 0,
       stages: stages.map((s): RolloutStage => ({ ...s, state: 'PENDING' })),
@@ -227,20 +344,15 @@ export class RolloutController {
       createdAt: now,
       updatedAt: now,
     };
+    const byId = new Map(targets.map((t) => [t.id, t.entry]));
     stages.forEach((s, stage) => {
-      for (const id of s.agents) {
-        const previous = targets.find((t) => t.id === id)?.previous ?? null;
-        rollout.agents[id] = { stage, previousRevision: previous, state: 'pending' };
-      }
+      for (const id of s.agents)
+        rollout.agents[id] = { stage, previousRevision: null, ...byId.get(id), state: 'pending' };
     });
-    const superseded = this.governing.get(key(namespace, flowId));
+    const superseded = this.governing.get(governingKey(rollout));
     if (superseded) await this.release(superseded, `superseded by rollout ${rollout.id}`);
     await this.govern(rollout);
     await this.save(rollout);
-    this.log.info(
-      { rolloutId: rollout.id, namespace, flowId, revision, stages: stages.length },
-      'rollout started',
-    );
     return rollout;
   }
 
@@ -256,6 +368,10 @@ export class RolloutController {
 
   /** Makes `rollout` decide its flow, its revisions loaded. */
   private async govern(rollout: Rollout): Promise<void> {
+    if (rollout.kind === 'agentVersion') {
+      this.governing.set(AGENT_VERSION_KEY, rollout);
+      return;
+    }
     const wanted = new Set([rollout.revision, rollout.previousRevision]);
     for (const a of Object.values(rollout.agents)) wanted.add(a.previousRevision);
     for (const revision of wanted) {
@@ -268,7 +384,7 @@ export class RolloutController {
 
   /** The rollout no longer decides its flow; one still going is cancelled with `why`. */
   private async release(rollout: Rollout, why: string): Promise<void> {
-    this.governing.delete(key(rollout.namespace, rollout.flowId));
+    this.governing.delete(governingKey(rollout));
     const prefix = `${key(rollout.namespace, rollout.flowId)}@`;
     for (const k of [...this.revisions.keys()]) if (k.startsWith(prefix)) this.revisions.delete(k);
     if (ENDED_ROLLOUT_STATUSES.includes(rollout.status)) return;
@@ -360,7 +476,10 @@ export class RolloutController {
       if (entry) entry.state = 'updating';
     }
     await this.save(rollout);
-    await this.options.republish(stage.agents);
+    const version = rollout.agentVersion;
+    if (rollout.kind === 'agentVersion' && version !== undefined)
+      for (const id of stage.agents) await this.options.setAgentVersion(id, version);
+    else await this.options.republish(stage.agents);
   }
 
   private async evaluate(rollout: Rollout, stage: RolloutStage, now: number) {
@@ -368,43 +487,59 @@ export class RolloutController {
     for (const id of stage.agents) {
       const row = await this.options.storage.agents.get(id);
       if (!row || row.decommissioned) continue;
-      const view = agentView(row, rollout.namespace, rollout.flowId, rollout.revision);
+      const view =
+        rollout.agentVersion !== undefined
+          ? agentVersionView(row, rollout.agentVersion, stage.startedAt ?? rollout.createdAt)
+          : agentView(row, rollout.namespace, rollout.flowId, rollout.revision);
       views.push(view);
       const entry = rollout.agents[id];
       if (entry && view.applied && entry.state === 'updating') entry.state = 'applied';
     }
     const executions = await this.countExecutions(rollout, stage);
-    return evaluateGates({ stage, now, gates: this.resolved(rollout).gates, agents: views, executions });
+    return evaluateGates({
+      stage,
+      now,
+      gates: this.resolved(rollout).gates,
+      agents: views,
+      executions,
+      change: rollout.kind === 'agentVersion' ? 'agent version' : 'revision',
+    });
   }
 
-  /** Executions of the rolled-out revision on the stage's agents since it started, and the agents of the failed ones. */
+  /**
+   * Executions on the stage's agents since it started, and the agents of the failed ones: of the
+   * rolled-out revision, or, for an agent version, of every flow (each agent's own, listed by agent).
+   */
   private async countExecutions(rollout: Rollout, stage: RolloutStage) {
     const agents = new Set(stage.agents);
-    const failedOn = new Set<string>();
-    let total = 0;
-    let failed = 0;
-    let cursor: string | undefined;
-    do {
-      const page = await this.options.storage.executions.list({
-        namespace: rollout.namespace,
-        flowId: rollout.flowId,
-        from: stage.startedAt ?? rollout.createdAt,
-        limit: 500,
-        ...(cursor !== undefined && { cursor }),
-      });
-      for (const e of page.items) {
-        // The namespace filter takes sub-namespaces too.
-        if (e.namespace !== rollout.namespace || e.flowRevision !== rollout.revision) continue;
-        if (e.agentId === null || !agents.has(e.agentId)) continue;
-        total++;
-        if (e.state === 'FAILED') {
-          failed++;
-          failedOn.add(e.agentId);
+    const counts = { total: 0, failed: 0, failedOn: new Set<string>() };
+    const from = stage.startedAt ?? rollout.createdAt;
+    const count = async (filter: { namespace?: string; flowId?: string; agent?: string }) => {
+      let cursor: string | undefined;
+      do {
+        const page = await this.options.storage.executions.list({
+          ...filter,
+          from,
+          limit: 500,
+          ...(cursor !== undefined && { cursor }),
+        });
+        for (const e of page.items) {
+          // The namespace filter takes sub-namespaces too.
+          if (filter.namespace !== undefined)
+            if (e.namespace !== rollout.namespace || e.flowRevision !== rollout.revision) continue;
+          if (e.agentId === null || !agents.has(e.agentId)) continue;
+          counts.total++;
+          if (e.state === 'FAILED') {
+            counts.failed++;
+            counts.failedOn.add(e.agentId);
+          }
         }
-      }
-      cursor = page.nextCursor;
-    } while (cursor !== undefined);
-    return { total, failed, failedOn: [...failedOn] };
+        cursor = page.nextCursor;
+      } while (cursor !== undefined);
+    };
+    if (rollout.kind === 'agentVersion') for (const agent of stage.agents) await count({ agent });
+    else await count({ namespace: rollout.namespace, flowId: rollout.flowId });
+    return { total: counts.total, failed: counts.failed, failedOn: [...counts.failedOn] };
   }
 
   /** After a stage passed: the rollout succeeded, or waits (a duration, or an approval), or goes on. */
@@ -440,6 +575,14 @@ export class RolloutController {
     delete rollout.waitingUntil;
     delete rollout.pausedFrom;
     this.log.warn({ rolloutId: rollout.id, agents: touched.length, reason }, 'rollout rolled back');
+    if (rollout.kind === 'agentVersion') {
+      // Set before the status says so, once: each agent's desired state keeps it (retained) until
+      // it comes back online. Set again (a crash before the save), it publishes nothing new.
+      for (const id of touched)
+        await this.options.setAgentVersion(id, rollout.agents[id]?.previousVersion ?? null);
+      await this.save(rollout);
+      return;
+    }
     await this.save(rollout);
     await this.options.republish(touched);
   }

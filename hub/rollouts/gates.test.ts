@@ -1,7 +1,8 @@
 /** A stage's gates: applied within the deadline, failure rate, agents online; each failure names its agents. */
 import { describe, expect, it } from 'vitest';
+import type { AgentRow } from '../store/records.js';
 import type { RolloutStage } from '../store/rollout-records.js';
-import { type AgentView, evaluateGates } from './gates.js';
+import { type AgentView, agentVersionView, evaluateGates } from './gates.js';
 import { resolveOptions } from './plan.js';
 
 const T0 = Date.parse('2026-01-01T00:00:00Z');
@@ -99,5 +100,69 @@ describe('evaluateGates', () => {
       failedExecutions: 2,
       failureRate: 0.5,
     });
+  });
+
+  it('waits for agents of an agent version that restart, and fails them offline once the stage applied it', () => {
+    const restarting = [view('a', true), view('b', false, false)];
+    const input = {
+      gates: gates(),
+      executions: none,
+      now: T0,
+      agents: restarting,
+      change: 'agent version' as const,
+    };
+    expect(evaluateGates({ ...input, stage: stage() }).outcome.kind).toBe('waiting');
+    expect(evaluateGates({ ...input, stage: stage(), now: T0 + 5 * 60_000 + 1 }).outcome).toMatchObject({
+      kind: 'failed',
+      agents: [{ id: 'b', reason: 'not applied in time' }],
+    });
+    expect(evaluateGates({ ...input, stage: stage(T0) }).outcome).toMatchObject({
+      kind: 'failed',
+      reason: 'agents went offline',
+    });
+    const refused = [view('a', false, true, 'rolled_back: started 3 times')];
+    expect(evaluateGates({ ...input, stage: stage(), agents: refused }).outcome).toMatchObject({
+      kind: 'failed',
+      reason: 'agents refused the agent version',
+    });
+  });
+});
+
+describe('agentVersionView', () => {
+  const since = new Date(T0).toISOString();
+  const row = (version: string, update?: object, online = true): AgentRow => ({
+    id: 'a',
+    labels: {},
+    createdAt: since,
+    decommissioned: false,
+    online,
+    lastSeenAt: since,
+    version,
+    status: update ? { update } : {},
+  });
+  const at = (ms: number) => new Date(T0 + ms).toISOString();
+
+  it('shows the version applied once the agent runs it online, confirmed if it updated to it', () => {
+    expect(agentVersionView(row('2.0.0'), '2.0.0', since).applied).toBe(true);
+    expect(agentVersionView(row('2.0.0', undefined, false), '2.0.0', since).applied).toBe(false);
+    expect(agentVersionView(row('1.0.0'), '2.0.0', since).applied).toBe(false);
+    const swapped = { version: '2.0.0', state: 'swapped', at: at(1000) };
+    expect(agentVersionView(row('2.0.0', swapped), '2.0.0', since).applied).toBe(false);
+    const confirmed = { ...swapped, state: 'confirmed' };
+    expect(agentVersionView(row('2.0.0', confirmed), '2.0.0', since).applied).toBe(true);
+  });
+
+  it('shows a refusal, or the previous version restored, since the stage started', () => {
+    const undone = { version: '2.0.0', state: 'rolled_back', reason: 'started 3 times', at: at(1000) };
+    expect(agentVersionView(row('1.0.0', undone), '2.0.0', since)).toEqual({
+      id: 'a',
+      online: true,
+      applied: false,
+      refused: 'the device restored its previous version (started 3 times)',
+    });
+    // An earlier attempt of the same version, before the stage began, is no refusal of this one.
+    expect(
+      agentVersionView(row('1.0.0', { ...undone, at: at(-1000) }), '2.0.0', since).refused,
+    ).toBeUndefined();
   });
 });

@@ -27,6 +27,11 @@ export interface GateInput {
   agents: readonly AgentView[];
   /** Executions of the rolled-out revision on the stage's agents since it started, and the agents of the failed ones. */
   executions: { total: number; failed: number; failedOn: readonly string[] };
+  /**
+   * What is rolled out. An agent version restarts the agent to apply it: until every agent of the
+   * stage applied it, an agent offline is waiting for the deadline, not failed.
+   */
+  change?: 'revision' | 'agent version';
 }
 
 /** How an agent row shows the revision `revision` of `namespace/flowId`. */
@@ -44,6 +49,33 @@ export function agentView(row: AgentRow, namespace: string, flowId: string, revi
 }
 
 /**
+ * How an agent row shows agent version `version` since `since` (ISO-8601): applied once it reports
+ * running it; refused when its last update of that version, since then, was refused or undone by
+ * the device (it restored its previous version).
+ */
+export function agentVersionView(row: AgentRow, version: string, since: string): AgentView {
+  const update = (row.status as AgentSyncStatus).update;
+  const ofThis = update?.version === version ? update : undefined;
+  const undone =
+    ofThis !== undefined &&
+    (ofThis.state === 'refused' || ofThis.state === 'rolled_back') &&
+    Date.parse(ofThis.at) >= Date.parse(since);
+  // Running it is not enough while the update is unconfirmed: the device may still restore the previous one.
+  const confirmed = ofThis === undefined || ofThis.state === 'confirmed';
+  return {
+    id: row.id,
+    online: row.online,
+    applied: !undone && confirmed && row.online && row.version === version,
+    ...(undone && {
+      refused:
+        ofThis.state === 'refused'
+          ? (ofThis.reason ?? 'no reason given')
+          : `the device restored its previous version${ofThis.reason ? ` (${ofThis.reason})` : ''}`,
+    }),
+  };
+}
+
+/**
  * Evaluates the stage's gates once. Before every agent applied the revision: a refusal, or an
  * agent offline while `online` is asked, fails at once, and the deadline fails those still
  * waiting (agents offline count only when `online` is asked). After: the failure rate fails as soon
@@ -51,6 +83,9 @@ export function agentView(row: AgentRow, namespace: string, flowId: string, revi
  */
 export function evaluateGates(input: GateInput): { figures: GateFigures; outcome: GateOutcome } {
   const { stage, now, gates, agents, executions } = input;
+  const change = input.change ?? 'revision';
+  // An agent version restarts its agents: offline counts once the stage applied it.
+  const offlineFails = gates.online && (change === 'revision' || stage.appliedAt !== undefined);
   const offline = agents.filter((a) => !a.online);
   const rate = executions.total === 0 ? 0 : executions.failed / executions.total;
   const figures: GateFigures = {
@@ -67,10 +102,10 @@ export function evaluateGates(input: GateInput): { figures: GateFigures; outcome
   const refused = agents.filter((a) => a.refused !== undefined);
   if (refused.length > 0)
     return fail(
-      'agents refused the revision',
+      `agents refused the ${change}`,
       refused.map((a) => ({ id: a.id, reason: `refused: ${a.refused}` })),
     );
-  if (gates.online && offline.length > 0)
+  if (offlineFails && offline.length > 0)
     return fail(
       'agents went offline',
       offline.map((a) => ({ id: a.id, reason: 'offline' })),
@@ -82,7 +117,9 @@ export function evaluateGates(input: GateInput): { figures: GateFigures; outcome
       executions.failedOn.map((id) => ({ id, reason: 'failed executions' })),
     );
   if (stage.appliedAt === undefined) {
-    const waiting = agents.filter((a) => !a.applied && a.online);
+    const waiting = agents.filter(
+      (a) => !a.applied && (a.online || (change === 'agent version' && gates.online)),
+    );
     if (waiting.length === 0) return { figures, outcome: { kind: 'applied' } };
     const started = Date.parse(stage.startedAt ?? new Date(now).toISOString());
     if (now - started > gates.appliedWithinMs)

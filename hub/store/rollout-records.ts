@@ -34,6 +34,12 @@ export type RolloutAgentState = Static<typeof RolloutAgentStateSchema>;
 export const RolloutAgentSchema = T.Object({
   stage: T.Integer({ description: 'Index in `stages`' }),
   previousRevision: Revision,
+  /** Of an agent version rollout: the version the agent ran when it began, which a rollback sets back. */
+  previousVersion: T.Optional(
+    T.Union([T.String(), T.Null()], {
+      description: 'The agent version it ran before (agent version rollouts); null: none known',
+    }),
+  ),
   state: RolloutAgentStateSchema,
   /** Why it failed a gate. */
   reason: T.Optional(T.String()),
@@ -69,14 +75,26 @@ export type RolloutStage = Static<typeof RolloutStageSchema>;
 
 export const RolloutSchema = T.Object({
   id: T.String(),
-  namespace: T.String(),
-  flowId: T.String(),
-  revision: T.Integer({ description: 'The revision rolled out' }),
+  kind: T.Optional(
+    T.Union([T.Literal('flow'), T.Literal('agentVersion')], {
+      description:
+        'What is rolled out: a flow revision (`namespace`, `flowId`, `revision`; the default) or an agent version (`agentVersion`)',
+    }),
+  ),
+  namespace: T.String({ description: "The flow's namespace; empty for an agent version rollout" }),
+  flowId: T.String({ description: 'The flow; empty for an agent version rollout' }),
+  revision: T.Integer({ description: 'The revision rolled out; 0 for an agent version rollout' }),
   baseRevision: T.Integer({
     description:
       "The flow's latest revision when the rollout began: it decides agents' revisions until the flow is saved again",
   }),
   previousRevision: Revision,
+  agentVersion: T.Optional(T.String({ description: 'The agent version rolled out' })),
+  labels: T.Optional(
+    T.Record(T.String(), T.String(), {
+      description: 'Of an agent version rollout: only the agents with every label given',
+    }),
+  ),
   status: RolloutStatusSchema,
   stage: T.Integer({ description: 'Index of the current stage' }),
   stages: T.Array(RolloutStageSchema),
@@ -93,7 +111,7 @@ export const RolloutSchema = T.Object({
   createdAt: DateTime,
   updatedAt: DateTime,
 });
-/** A staged, health-gated change of one flow's revision across its agents. */
+/** A staged, health-gated change of one flow's revision, or of the agent version, across agents. */
 export type Rollout = Static<typeof RolloutSchema>;
 
 /** The statuses after which a rollout changes no more by itself. */

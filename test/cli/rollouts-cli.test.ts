@@ -1,10 +1,12 @@
 /**
  * `tern rollouts` (the built CLI) against a real hub with real agents: start a staged rollout of an
- * earlier revision, show it, approve its next stage, list it, and roll it back.
+ * earlier revision, show it, approve its next stage, list it, and roll it back; start a rollout of an
+ * agent version.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type Agent, startAgent } from '../../agent/agent.js';
 import type { Hub } from '../../hub/hub.js';
@@ -99,5 +101,62 @@ describe('tern rollouts', () => {
     const again = await cli('rollback', rollout.id);
     expect(again.code).toBe(1);
     expect(again.stderr).toContain('is ROLLED_BACK');
+  }, 120_000);
+
+  it('rolls an agent version out to the agents with the labels given, and says when a flow and a version are both named', async () => {
+    const call = apiCaller(hub.url, ADMIN);
+    for (const version of ['1.0.0', '2.0.0']) {
+      const res = await fetch(`${hub.url}/api/v1/agent-versions/${version}`, {
+        method: 'PUT',
+        headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/octet-stream' },
+        body: gzipSync(`bundle ${version}`),
+      });
+      expect(res.status).toBe(201);
+    }
+    const id = 'gw-cli-version';
+    const { body } = await call('POST', '/agents', { json: { id, labels: { site: 'cli-version' } } });
+    // It reports 1.0.0 through the real protocol, and refuses to swap: no launcher made its install folder.
+    agents.push(
+      await startAgent({
+        id,
+        token: body.token,
+        version: '1.0.0',
+        update: { installDir: join(root, `${id}-install`), hubApiUrl: hub.url },
+        hubUrl: `mqtt://127.0.0.1:${hub.mqttPort}`,
+        dataDir: join(root, id),
+        sync: { reconnectMinMs: 20, reconnectMaxMs: 200, lingerMs: 1 },
+      }),
+    );
+    await eventually(async () => expect((await call('GET', `/agents/${id}`)).body.version).toBe('1.0.0'));
+
+    const both = await cli('start', 'cli.rollout', 'job', '--agent-version', '2.0.0');
+    expect(both.code).toBe(2);
+    expect(both.stderr).toContain(
+      'name a flow (<namespace> <flowId>) or an agent version (--agent-version), not both',
+    );
+
+    const started = await cli(
+      'start',
+      '--agent-version',
+      '2.0.0',
+      '--labels',
+      'site=cli-version',
+      '--rollback-on-failure',
+      '--json',
+    );
+    expect(started.code, started.stderr).toBe(0);
+    const rollout = JSON.parse(started.stdout);
+    expect(rollout).toMatchObject({
+      kind: 'agentVersion',
+      agentVersion: '2.0.0',
+      labels: { site: 'cli-version' },
+    });
+    expect(Object.keys(rollout.agents)).toEqual([id]);
+    await eventually(async () => {
+      const shown = await cli('show', rollout.id);
+      expect(shown.stdout).toContain(`${rollout.id}  agent version 2.0.0  ROLLED_BACK  stage 1/1`);
+      expect(shown.stdout).toMatch(/canary {2}FAILED[^\n]*\n {4}gw-cli-version {2}rolled_back/);
+    });
+    expect((await call('GET', `/agents/${id}`)).body.status.targetVersion).toBe('1.0.0');
   }, 120_000);
 });

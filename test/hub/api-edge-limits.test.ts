@@ -42,6 +42,14 @@ describeApi('API edge limits', (hub) => {
     ]);
   });
 
+  it('answers 400 naming the field an agent version rollout does not take, not the flow fields it lacks', async () => {
+    const res = await hub().call('POST', '/rollouts', { json: { agentVersion: '2.0.0', flowId: 'one' } });
+    expect(res.status).toBe(400);
+    expect(res.body.error.details).toEqual([
+      { in: 'body', path: 'flowId', message: "unknown body field 'flowId'" },
+    ]);
+  });
+
   it('bounds every integer a request carries, so none reaches the database out of range', async () => {
     const doc = (await hub().call('GET', '/openapi.json', { token: null })).body;
     const unbounded: string[] = [];

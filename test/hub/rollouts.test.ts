@@ -5,6 +5,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type Agent, startAgent } from '../../agent/agent.js';
 import type { Hub } from '../../hub/hub.js';
@@ -65,8 +66,9 @@ describe.each(backends)('rollouts ($name)', ({ pg }) => {
   });
 
   /** Starts (or starts again, with its data) a registered agent. */
-  async function start(id: string): Promise<Agent> {
+  async function start(id: string, extra: Partial<Parameters<typeof startAgent>[0]> = {}): Promise<Agent> {
     const agent = await startAgent({
+      ...extra,
       id,
       token: tokens.get(id) ?? '',
       hubUrl: `mqtt://127.0.0.1:${hub.mqttPort}`,
@@ -85,13 +87,17 @@ describe.each(backends)('rollouts ($name)', ({ pg }) => {
   }
 
   /** Registers `count` agents labelled `fleet: <fleet>` and starts them. */
-  async function fleet(name: string, count: number): Promise<string[]> {
+  async function fleet(
+    name: string,
+    count: number,
+    extra: (id: string) => Partial<Parameters<typeof startAgent>[0]> = () => ({}),
+  ): Promise<string[]> {
     const ids = Array.from({ length: count }, (_, i) => `${name}-${i + 1}`);
     for (const id of ids) {
       const res = await call('POST', '/agents', { json: { id, labels: { fleet: name } } });
       expect(res.status).toBe(201);
       tokens.set(id, res.body.token);
-      await start(id);
+      await start(id, extra(id));
     }
     return ids;
   }
@@ -270,4 +276,79 @@ describe.each(backends)('rollouts ($name)', ({ pg }) => {
     await eventually(() => expect(applied(id as string)).toBe(1));
     expect((await call('GET', '/rollouts?namespace=later')).body.items).toEqual([]);
   }, 60_000);
+
+  /** Uploads a stand-in archive as agent version `version` (once: a version is never replaced). */
+  async function upload(version: string): Promise<void> {
+    const res = await fetch(`${hub.url}/api/v1/agent-versions/${version}`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/octet-stream' },
+      body: gzipSync(`bundle ${version}`),
+    });
+    expect([201, 409]).toContain(res.status);
+  }
+
+  it('rolls an agent version out to the agents with its labels; one that refuses it fails the canary, which gets its version back', async () => {
+    // Agents in this process, reporting their version through the real protocol; each is given an
+    // install folder the launcher never made, so each refuses to swap, as a device that cannot would.
+    const ids = await fleet('ver', 3, (id) => ({
+      version: '1.0.0',
+      update: { installDir: join(root, `${id}-install`), hubApiUrl: hub.url },
+    }));
+    await eventually(async () => expect((await call('GET', `/agents/${ids[2]}`)).body.version).toBe('1.0.0'));
+    const create = (agentVersion: string) =>
+      call('POST', '/rollouts', {
+        json: { agentVersion, labels: { fleet: 'ver' }, options: { onFailure: 'ROLLBACK' } },
+      });
+    const missing = await create('2.0.0');
+    expect(missing.status).toBe(404);
+    expect(missing.body.error.message).toBe('no agent version 2.0.0: upload it first');
+    await upload('2.0.0');
+    // Nothing could restore 1.0.0 on a rollback: it is not on the hub.
+    const unrestorable = await create('2.0.0');
+    expect(unrestorable.status).toBe(409);
+    expect(unrestorable.body.error.message).toContain('1.0.0 (ver-1, ver-2, ver-3)');
+    await upload('1.0.0');
+    const res = await create('2.0.0');
+    expect(res.status, res.text).toBe(201);
+    expect(res.body).toMatchObject({ kind: 'agentVersion', agentVersion: '2.0.0', labels: { fleet: 'ver' } });
+    expect(Object.keys(res.body.agents).sort()).toEqual(ids);
+    const r = await whenStatus(res.body.id, 'ROLLED_BACK');
+    expect(r.failedAgents).toEqual(['ver-1']);
+    expect(r.reason).toMatch(/^canary: agents refused the agent version/);
+    expect(r.agents['ver-1']).toMatchObject({ state: 'rolled_back', previousVersion: '1.0.0' });
+    expect(r.agents['ver-1'].reason).toContain('not started by the launcher');
+    expect(r.agents['ver-2'].state).toBe('pending');
+    const canary = (await call('GET', '/agents/ver-1')).body;
+    expect(canary.status).toMatchObject({ targetVersion: '1.0.0', desired: { agentVersion: '1.0.0' } });
+    for (const id of ['ver-2', 'ver-3'])
+      expect((await call('GET', `/agents/${id}`)).body.status.targetVersion ?? null).toBeNull();
+    const listed = (await call('GET', '/rollouts?status=ROLLED_BACK')).body.items;
+    expect(listed.map((l: { id: string }) => l.id)).toContain(res.body.id);
+  });
+
+  it('keeps deciding an agent version rollout after the hub restarts: its rollback reaches the agents it reached', async () => {
+    // Agents with no install folder: they report their version and leave the one asked for alone.
+    const ids = await fleet('verh', 2, () => ({ version: '1.0.0' }));
+    for (const version of ['1.0.0', '2.0.0']) await upload(version);
+    await eventually(async () => expect((await call('GET', `/agents/${ids[1]}`)).body.version).toBe('1.0.0'));
+    const res = await call('POST', '/rollouts', {
+      json: {
+        agentVersion: '2.0.0',
+        labels: { fleet: 'verh' },
+        options: { canary: { count: 1 }, waves: { size: 1 }, gates: { appliedWithin: 'PT10M' } },
+      },
+    });
+    expect(res.status, res.text).toBe(201);
+    const target = async (id: string) =>
+      (await call('GET', `/agents/${id}`)).body.status.targetVersion ?? null;
+    await eventually(async () => expect(await target('verh-1')).toBe('2.0.0'));
+
+    await hub.close();
+    await startHubAgain();
+    const back = await call('POST', `/rollouts/${res.body.id}/rollback`);
+    expect(back.status, back.text).toBe(200);
+    expect(back.body.status).toBe('ROLLED_BACK');
+    expect(await target('verh-1')).toBe('1.0.0');
+    expect(await target('verh-2')).toBeNull();
+  }, 120_000);
 });

@@ -1,10 +1,13 @@
 /**
  * The web UI's Rollouts page end to end: headless Chromium on a real hub and real agents, a rollout
- * followed live from the events stream and approved from its page.
+ * followed live from the events stream and approved from its page; a rollout of an agent version, and
+ * each agent's version and the one asked for on the Agents page.
  */
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { expect, it } from 'vitest';
 import { describeWithService } from '../support/services.js';
-import { useUiHarness } from './support.js';
+import { ADMIN_TOKEN, useUiHarness } from './support.js';
 
 const WAIT = { timeout: 20_000 };
 
@@ -50,6 +53,55 @@ describeWithService('TERN_TEST_CHROMIUM', 'web UI rollouts', (chromiumPath) => {
       await page.locator('section.card', { hasText: 'wave 1' }).locator('tr[data-agent] .pill').textContent(),
     ).toBe('applied');
     await expect.poll(() => agents.map((a) => a.appliedFlows()[0]?.revision), WAIT).toEqual([2, 2]);
+    await page.context().close();
+  });
+
+  it('shows an agent version rollout, its failed canary and its rollback, and the versions on the Agents page', async () => {
+    for (const version of ['1.0.0', '2.0.0']) {
+      const res = await fetch(`${ui().hub.url}/api/v1/agent-versions/${version}`, {
+        method: 'PUT',
+        headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/octet-stream' },
+        body: gzipSync(`bundle ${version}`),
+      });
+      expect(res.status).toBe(201);
+    }
+    // It reports 1.0.0 through the real protocol, and refuses to swap: no launcher made its install folder.
+    await ui().startAgent(
+      'gw-ui-v1',
+      { site: 'ui-version' },
+      { version: '1.0.0', update: { installDir: join(ui().root, 'no-launcher'), hubApiUrl: ui().hub.url } },
+    );
+    await expect.poll(async () => (await ui().api('GET', '/agents/gw-ui-v1')).version, WAIT).toBe('1.0.0');
+    const started = await ui().api('POST', '/rollouts', {
+      json: { agentVersion: '2.0.0', labels: { site: 'ui-version' } },
+    });
+
+    const page = await ui().open(`/rollouts/${started.id}`);
+    await page.locator('h1', { hasText: 'agent version 2.0.0' }).waitFor(WAIT);
+    const summary = page.getByTestId('rollout-summary');
+    await summary.getByText('FAILED').waitFor(WAIT);
+    expect(await summary.textContent()).toContain('Agent version 2.0.0 on agents labelled site=ui-version');
+    const agentRow = page.locator('tr[data-agent="gw-ui-v1"]');
+    expect(await agentRow.locator('.pill').textContent()).toBe('failed');
+    expect(await agentRow.textContent()).toContain('previous version 1.0.0');
+
+    const agents = await page.context().newPage();
+    await agents.goto(`${ui().hub.url}/agents`);
+    const version = agents.locator('tr[data-agent="gw-ui-v1"]').getByTestId('agent-version');
+    await version.getByTestId('desired-version').waitFor(WAIT);
+    expect(await version.textContent()).toBe('1.0.0 → 2.0.0refused');
+
+    await page.getByRole('button', { name: 'Roll back' }).click();
+    await summary.getByText('ROLLED BACK').waitFor(WAIT);
+    // Live on the Agents page: the version asked for is the one it runs again.
+    await version.getByTestId('desired-version').waitFor({ ...WAIT, state: 'detached' });
+    expect(await version.textContent()).toBe('1.0.0');
+
+    const list = await page.context().newPage();
+    await list.goto(`${ui().hub.url}/rollouts`);
+    const row = list.locator(`tr[data-rollout="${started.id}"]`);
+    await row.waitFor(WAIT);
+    expect(await row.getByRole('link').textContent()).toBe('agent version 2.0.0');
     await page.context().close();
   });
 });

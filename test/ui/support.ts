@@ -39,8 +39,15 @@ export interface UiHarness {
   /** Calls the API as the admin. */
   // biome-ignore lint/suspicious/noExplicitAny: tests read response bodies freely; the assertions check them.
   api(method: string, path: string, body?: { json?: unknown; yaml?: string }): Promise<any>;
-  /** Registers an agent (once) and starts it; the same id reuses its token and data directory. */
-  startAgent(id: string, labels?: Record<string, string>): Promise<Agent>;
+  /**
+   * Registers an agent (once) and starts it, with `extra` options (its version, updates …); the same id
+   * reuses its token and data directory.
+   */
+  startAgent(
+    id: string,
+    labels?: Record<string, string>,
+    extra?: Partial<Parameters<typeof startAgent>[0]>,
+  ): Promise<Agent>;
   close(): Promise<void>;
 }
 
@@ -112,13 +119,14 @@ export async function startUiHarness(chromiumPath: string): Promise<UiHarness> {
       await page.goto(hub.url + path);
       return page;
     },
-    async startAgent(id, labels = {}) {
+    async startAgent(id, labels = {}, extra = {}) {
       let token = tokens.get(id);
       if (!token) {
         token = (await api('POST', '/agents', { json: { id, labels } })).token as string;
         tokens.set(id, token);
       }
       const agent = await startAgent({
+        ...extra,
         id,
         token,
         hubUrl: `mqtt://127.0.0.1:${hub.mqttPort}`,

@@ -1,8 +1,8 @@
-/** The fleet: every agent with its labels, connection, version, revisions, drift and outbox; live. */
+/** The fleet: every agent with its labels, connection, version (and the one asked for), revisions, drift and outbox; live. */
 import type { JSX } from 'preact';
 import { useState } from 'preact/hooks';
 import { type Agent, call, callAll, type HubInfo } from '../api.js';
-import { OnlinePill, Revisions } from '../components/agent-bits.js';
+import { AgentVersion, OnlinePill, Revisions } from '../components/agent-bits.js';
 import {
   Card,
   Empty,
@@ -252,7 +252,9 @@ export function AgentsPage(): JSX.Element {
                     <td>
                       <RelTime iso={a.lastSeenAt} />
                     </td>
-                    <td>{a.version ?? <span class="muted">—</span>}</td>
+                    <td>
+                      <AgentVersion agent={a} />
+                    </td>
                     <td>
                       <Revisions agent={a} />
                     </td>

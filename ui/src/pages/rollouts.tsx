@@ -1,4 +1,4 @@
-/** Rollouts: the list, and one rollout's stages with their gate figures and each agent's state; live. */
+/** Rollouts (of flow revisions and agent versions): the list, and one rollout's stages with their gate figures and each agent's state; live. */
 import type { JSX } from 'preact';
 import { useState } from 'preact/hooks';
 import { call, callAll, type Rollout } from '../api.js';
@@ -30,6 +30,18 @@ function Pill({ text }: { text: string }): JSX.Element {
   return <span class={`pill ${TONE[text] ?? 'off'}`}>{text.replace('_', ' ')}</span>;
 }
 
+const isVersion = (r: Rollout) => r.kind === 'agentVersion';
+
+/** What a rollout takes to its agents, as a list names it. */
+function Subject({ r }: { r: Rollout }): JSX.Element {
+  if (isVersion(r)) return <>agent version {r.agentVersion}</>;
+  return (
+    <>
+      {r.namespace}.{r.flowId}
+    </>
+  );
+}
+
 const stageOf = (r: Rollout) => `${Math.min(r.stage + 1, r.stages.length)}/${r.stages.length}`;
 
 export function RolloutsPage(): JSX.Element {
@@ -55,7 +67,7 @@ export function RolloutsPage(): JSX.Element {
         {rollouts.data?.length === 0 && (
           <Empty testId="rollouts-empty">
             No rollouts yet — save an agents' flow with <code>rollout:</code>, or run{' '}
-            <code>tern rollouts start</code>.
+            <code>tern rollouts start</code> (<code>--agent-version</code> for an agent version).
           </Empty>
         )}
         {rollouts.data && rollouts.data.length > 0 && (
@@ -63,7 +75,7 @@ export function RolloutsPage(): JSX.Element {
             <table class="table" data-testid="rollouts-table">
               <thead>
                 <tr>
-                  <th>Flow</th>
+                  <th>Flow or agent version</th>
                   <th>Revision</th>
                   <th>Status</th>
                   <th>Stage</th>
@@ -77,11 +89,11 @@ export function RolloutsPage(): JSX.Element {
                     <td>
                       <Link href={`/rollouts/${seg(r.id)}`}>
                         <b>
-                          {r.namespace}.{r.flowId}
+                          <Subject r={r} />
                         </b>
                       </Link>
                     </td>
-                    <td>{r.revision}</td>
+                    <td>{isVersion(r) ? '' : r.revision}</td>
                     <td>
                       <Pill text={r.status} />
                     </td>
@@ -117,7 +129,11 @@ export function RolloutPage({ id }: { id: string }): JSX.Element {
     if (e.type === 'rollout' && e.data.id === id) rollout.set(() => e.data);
   });
   const r = rollout.data;
-  usePageTitle(r ? `Rollout of ${r.namespace}.${r.flowId}` : 'Rollout');
+  usePageTitle(
+    r
+      ? `Rollout of ${isVersion(r) ? `agent version ${r.agentVersion}` : `${r.namespace}.${r.flowId}`}`
+      : 'Rollout',
+  );
   const act = async (action: string) => {
     try {
       setError(undefined);
@@ -132,11 +148,14 @@ export function RolloutPage({ id }: { id: string }): JSX.Element {
       <header class="page-head">
         <h1>
           Rollout{' '}
-          {r && (
-            <Link href={`/flows/${seg(r.namespace)}/${seg(r.flowId)}`}>
-              {r.namespace}.{r.flowId}
-            </Link>
-          )}
+          {r &&
+            (isVersion(r) ? (
+              <Subject r={r} />
+            ) : (
+              <Link href={`/flows/${seg(r.namespace)}/${seg(r.flowId)}`}>
+                <Subject r={r} />
+              </Link>
+            ))}
         </h1>
         <div class="actions">
           {r &&
@@ -157,8 +176,20 @@ export function RolloutPage({ id }: { id: string }): JSX.Element {
         <>
           <Card>
             <p data-testid="rollout-summary">
-              Revision <b>{r.revision}</b> (from {r.previousRevision ?? 'none'}) <Pill text={r.status} />{' '}
-              stage {stageOf(r)}
+              {isVersion(r) ? (
+                <>
+                  Agent version <b>{r.agentVersion}</b>
+                  {r.labels &&
+                    ` on agents labelled ${Object.entries(r.labels)
+                      .map(([k, v]) => `${k}=${v}`)
+                      .join(', ')}`}
+                </>
+              ) : (
+                <>
+                  Revision <b>{r.revision}</b> (from {r.previousRevision ?? 'none'})
+                </>
+              )}{' '}
+              <Pill text={r.status} /> stage {stageOf(r)}
               {r.waitingUntil && (
                 <>
                   {' '}
@@ -202,7 +233,9 @@ export function RolloutPage({ id }: { id: string }): JSX.Element {
                           </td>
                           <td>{a && <Pill text={a.state} />}</td>
                           <td class="muted small">
-                            previous revision {a?.previousRevision ?? 'none'}
+                            {isVersion(r)
+                              ? `previous version ${a?.previousVersion ?? 'none'}`
+                              : `previous revision ${a?.previousRevision ?? 'none'}`}
                             {a?.reason ? ` · ${a.reason}` : ''}
                           </td>
                         </tr>
