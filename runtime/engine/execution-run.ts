@@ -1057,7 +1057,12 @@ export class ExecutionRun {
   /** The expression context of one task: a literal of fixed keys, made for every attempt. */
   variables(tr: TaskRun, task: Task, scope: Scope): Record<string, unknown> {
     const base = this.baseVariables();
+    const run = this;
     const vars: Record<string, unknown> = {
+      // Kestra's `tasks`: made only when an expression reads it, since most never do.
+      get tasks() {
+        return run.taskStates();
+      },
       flow: base.flow,
       execution: base.execution,
       inputs: base.inputs,
@@ -1090,6 +1095,20 @@ export class ExecutionRun {
     }
     if (this.execution.stage === 'errors' && this.errorInfo) vars.error = this.errorInfo;
     return vars;
+  }
+
+  /**
+   * Kestra's `tasks` variable: `tasks.<taskId>.state` of each task run so far, and for the runs of a
+   * loop's iterations `tasks.<taskId>.<value>.state`; a later run of a task replaces an earlier one.
+   */
+  taskStates(): Record<string, unknown> {
+    const tasks: Record<string, Record<string, unknown>> = {};
+    for (const tr of this.runs.values()) {
+      const state = { state: tr.state };
+      if (tr.value === null) tasks[tr.taskId] = state;
+      else tasks[tr.taskId] = { ...tasks[tr.taskId], [tr.value]: state };
+    }
+    return tasks;
   }
 
   /** This execution's work folder, joined once: a path join per attempt cost more than the rest of its variables. */
@@ -1126,6 +1145,7 @@ export class ExecutionRun {
       ...this.baseVariables(),
       vars: this.vars ?? this.execution.variables ?? {},
       outputs: this.outputs,
+      tasks: this.taskStates(),
     };
     const fns = this.functions();
     const out: Record<string, unknown> = {};

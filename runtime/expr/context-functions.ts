@@ -1,4 +1,4 @@
-/** Kestra's functions that read the render's own context: `fetchContext`, `printContext`, `currentEachOutput`, `fileURI` … */
+/** Kestra's functions that read the render's own context: `fetchContext`, `printContext`, `currentEachOutput`, `tasksWithState` … */
 import { randomInt as cryptoRandomInt, randomUUID } from 'node:crypto';
 import { contextOf, lookup } from './access.js';
 import { fail } from './errors.js';
@@ -16,6 +16,31 @@ function env([name, fallback]: unknown[], frame: Record<string | symbol, unknown
   const envs = lookup(frame, 'envs');
   const value = isPlainObject(envs) ? envs[toText(name)] : undefined;
   return value === undefined || value === null || toText(value) === '' ? (fallback ?? null) : value;
+}
+
+/**
+ * Kestra's `tasksWithState(state = 'FAILED')`: the task runs of the `tasks` variable in that state, as
+ * `{taskId, state}`, with `value` for a run of a loop iteration (its value; `"state"` when an iteration's
+ * value is itself `state`, as Kestra gives it).
+ */
+function tasksWithState(state: unknown, frame: Record<string | symbol, unknown>): unknown {
+  if (state === null) return fail("The 'tasksWithState' function expects an argument 'state'.");
+  const wanted = state === undefined ? 'FAILED' : toText(state).toUpperCase();
+  const tasks = lookup(frame, 'tasks');
+  const found: Record<string, unknown>[] = [];
+  if (!isPlainObject(tasks)) return found;
+  for (const [taskId, entry] of Object.entries(tasks)) {
+    if (!isPlainObject(entry)) continue;
+    for (const [key, value] of Object.entries(entry)) {
+      const nested = isPlainObject(value);
+      const current = nested ? value.state : value;
+      if (typeof current !== 'string' || current.toUpperCase() !== wanted) continue;
+      if (key === 'state')
+        found.push(nested ? { taskId, state: wanted, value: 'state' } : { taskId, state: wanted });
+      else if (nested) found.push({ taskId, state: wanted, value: key });
+    }
+  }
+  return found;
 }
 
 /** The value of the iteration in progress, outermost first: `parent.taskrun.value`, `taskrun.value`. */
@@ -43,6 +68,7 @@ export const CONTEXT_FUNCTIONS: [string, FunctionDef][] = [
       return cryptoRandomInt(from, to);
     }),
   ],
+  ['tasksWithState', fn(['state'], ([state], { frame }) => tasksWithState(state, frame))],
   ['fetchContext', fn([], (_args, { frame }) => contextOf(frame))],
   ['printContext', fn([], (_args, { frame }) => jsonText(contextOf(frame)))],
   [

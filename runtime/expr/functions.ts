@@ -86,6 +86,20 @@ function nanoIdCall([length, alphabet]: unknown[]): string {
 }
 
 /** The functions expressions may call, by name. Nothing else is callable. */
+/** Kestra's `loopOutputs(outputs, name)`: output `name` of each iteration of a Loop's `outputs` list, null where one has none. */
+function loopOutputs(outputs: unknown, name: unknown): unknown {
+  if (outputs === undefined || outputs === null)
+    return fail("The 'loopOutputs' function expects a non-null argument 'outputs'.");
+  if (!Array.isArray(outputs)) return fail("The 'loopOutputs' function expects 'outputs' to be a list.");
+  if (name === undefined || name === null)
+    return fail("The 'loopOutputs' function expects a non-null argument 'name'.");
+  if (typeof name !== 'string') return fail("The 'loopOutputs' function expects 'name' to be a string.");
+  return outputs.map((iteration) => {
+    const values = isPlainObject(iteration) ? iteration.outputs : undefined;
+    return isPlainObject(values) && Object.hasOwn(values, name) ? (values[name] ?? null) : null;
+  });
+}
+
 export const FUNCTIONS: ReadonlyMap<string, FunctionDef> = new Map<string, FunctionDef>([
   [
     'now',
@@ -136,6 +150,17 @@ export const FUNCTIONS: ReadonlyMap<string, FunctionDef> = new Map<string, Funct
       ),
     ),
   ],
+  [
+    'subflow',
+    // Kestra renders it only in execute forms on its web server, blocking there until the child ends.
+    fn(['namespace', 'id', 'inputs', 'revision', 'labels', 'timeout'], () =>
+      fail(
+        'subflow() is not available in Tern: an expression renders synchronously and cannot wait for another execution; ' +
+          'run the flow with an io.kestra.plugin.core.flow.Subflow task and read its outputs',
+      ),
+    ),
+  ],
+  ['loopOutputs', fn(['outputs', 'name'], ([outputs, name]) => loopOutputs(outputs, name))],
   ['max', { params: [], variadic: true, run: (args) => extreme(args, 'max()', 1) }],
   ['min', { params: [], variadic: true, run: (args) => extreme(args, 'min()', -1) }],
   [

@@ -86,3 +86,59 @@ tasks:
     expect(readFileSync(fx.store.files.localPath(files['greeting.txt']!), 'utf8')).toBe('hello\n');
   });
 });
+
+describe('tasks and tasksWithState()', () => {
+  it('tasks gives each task run’s state, by value inside a loop, and tasksWithState lists the runs in a state', async () => {
+    fx = engineFixture();
+    const r = await fx.run(`
+id: states
+namespace: test
+tasks:
+  - id: first
+    type: log
+    message: one
+  - id: tolerant
+    type: allowFailure
+    tasks:
+      - id: broken
+        type: fail
+        errorMessage: on purpose
+  - id: each
+    type: foreach
+    values: [a, b]
+    tasks:
+      - id: inner
+        type: log
+        message: "{{ taskrun.value }}"
+  - id: report
+    type: log
+    message: "{{ tasks.first.state }} {{ tasks.broken.state }} {{ tasks.inner.a.state }} {{ tasks.inner.b.state }} {{ tasks.report.state }}"
+  - id: failed
+    type: log
+    message: "{{ tasksWithState() | json }} {{ tasksWithState('success') | length }} {{ tasksWithState(state='RUNNING') | json }}"
+`);
+    expect(r.messages('report')).toEqual(['SUCCESS FAILED SUCCESS SUCCESS RUNNING']);
+    const [failed, successes, running] = r.messages('failed')[0]!.split(' ');
+    expect(JSON.parse(failed!)).toEqual([{ taskId: 'broken', state: 'FAILED' }]);
+    // first, each, the two inner runs and report
+    expect(Number(successes)).toBe(5);
+    expect(JSON.parse(running!)).toEqual([{ taskId: 'failed', state: 'RUNNING' }]);
+  });
+
+  it('an expression naming a task that has not run says so', async () => {
+    fx = engineFixture();
+    const r = await fx.run(`
+id: early
+namespace: test
+tasks:
+  - id: ask
+    type: log
+    message: "{{ tasks.later.state }}"
+  - id: later
+    type: log
+    message: late
+`);
+    expect(r.execution.state).toBe('FAILED');
+    expect(r.run('ask').error).toMatch(/^undefined variable 'tasks\.later'/);
+  });
+});

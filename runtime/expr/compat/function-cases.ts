@@ -17,6 +17,48 @@ export const FUNCTION_CASES: readonly Section[] = [
       ['{{ fromJson(\'{"a": [1, 2]}\').a | length }}', '2', K('FromJsonFunctionTest')],
       ['{{ json(\'{"a": 1}\').a }}', '1', K('JsonFunctionTest')],
       ['{{ uuid() | length }}', '36', 'Kestra docs: Expressions (uuid)'],
+      ["{{ tasksWithState(state='SUCCESS') is empty }}", 'false', K('TasksWithStateFunctionTest')],
+      ["{{ tasksWithState(state='SUCCESS') is not empty }}", 'true', K('TasksWithStateFunctionTest')],
+      ["{{ tasksWithState(state='FAILED') is empty }}", 'true', K('TasksWithStateFunctionTest')],
+      ["{{ (tasksWithState('success') | first).taskId }}", 'hello', S('TasksWithStateFunction')],
+      ['{{ tasksWithState() | length }}', '0', S("TasksWithStateFunction (state defaults to 'FAILED')")],
+      [
+        "{{ loopOutputs([{'outputs': {'uri': 's3://bucket/a'}}, {'outputs': {'uri': 's3://bucket/b'}}], 'uri') }}",
+        '["s3://bucket/a","s3://bucket/b"]',
+        K('LoopOutputsFunctionTest'),
+      ],
+      [
+        "{{ loopOutputs([{'outputs': {'uri': 'a'}}], 'nonExistentKey') }}",
+        '[null]',
+        K('LoopOutputsFunctionTest'),
+      ],
+      [
+        "{{ loopOutputs([{'outputs': {'uri': 'a'}}, {'item': 2}, 'not-a-map'], 'uri') }}",
+        '["a",null,null]',
+        K('LoopOutputsFunctionTest'),
+      ],
+      ["{{ loopOutputs([], 'uri') }}", '[]', K('LoopOutputsFunctionTest')],
+      [
+        '{{ loopOutputs() }}',
+        { error: "The 'loopOutputs' function expects a non-null argument 'outputs'." },
+        K('LoopOutputsFunctionTest'),
+      ],
+      [
+        '{{ loopOutputs([], null) }}',
+        { error: "The 'loopOutputs' function expects a non-null argument 'name'." },
+        K('LoopOutputsFunctionTest'),
+      ],
+      [
+        "{{ loopOutputs('not-a-list', 'uri') }}",
+        { error: "The 'loopOutputs' function expects 'outputs' to be a list." },
+        K('LoopOutputsFunctionTest'),
+      ],
+      [
+        "{{ subflow(namespace='company.team', id='child').outputs.x }}",
+        { error: 'subflow() is not available in Tern' },
+        'Kestra source: SubflowFunction',
+        "Kestra's `subflow()` runs a flow while the expression renders, blocking until it ends; Kestra allows it only in execute forms on its web server (to fill a SELECT input's values). Tern renders synchronously under a budget of 500 ms, with no place to wait for another execution. The function exists with Kestra's arguments and says to use an `io.kestra.plugin.core.flow.Subflow` task, whose outputs later expressions read.",
+      ],
       ["{{ render('{{ user.name }}') }}", 'Ada', K('RenderFunctionTest')],
       ["{{ renderOnce('{{ num + 1 }}') }}", '6', K('RenderOncerFunctionTest')],
       [

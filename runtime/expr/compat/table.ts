@@ -44,6 +44,7 @@ export const CONTEXT: Readonly<Record<string, unknown>> = Object.freeze({
   text: 'Hello World',
   json: '{"a": [1, 2]}',
   kestraNow: '2013-09-08T15:19:12.123456Z',
+  tasks: { hello: { state: 'SUCCESS' } },
 });
 
 /** Every section, in the document's order. */
