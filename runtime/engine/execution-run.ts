@@ -52,7 +52,7 @@ export interface Scope {
 /** The variables every expression of an execution sees. */
 type BaseVariables = {
   flow: { id: string; namespace: string; revision: number };
-  execution: { id: string; startDate: string; originalId: string };
+  execution: { id: string; startDate: string; originalId: string; readonly state: State };
   inputs: Record<string, unknown>;
   labels: Record<string, string>;
   trigger: Record<string, unknown> | undefined;
@@ -1043,7 +1043,15 @@ export class ExecutionRun {
     const e = this.execution;
     this.base ??= {
       flow: { id: e.flowId, namespace: e.namespace, revision: e.flowRevision },
-      execution: { id: e.id, startDate: e.startDate, originalId: e.originalId },
+      execution: {
+        id: e.id,
+        startDate: e.startDate,
+        originalId: e.originalId,
+        // Kestra's `execution.state`: the state now, read when an expression asks.
+        get state() {
+          return e.state;
+        },
+      },
       inputs: this.inputs,
       labels: e.labels,
       trigger: e.trigger ?? undefined,

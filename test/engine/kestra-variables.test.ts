@@ -87,8 +87,8 @@ tasks:
   });
 });
 
-describe('tasks and tasksWithState()', () => {
-  it('tasks gives each task run’s state, by value inside a loop, and tasksWithState lists the runs in a state', async () => {
+describe('execution.state, tasks and tasksWithState()', () => {
+  it('execution.state is the state now; tasks gives each task run’s state, by value inside a loop, and tasksWithState lists the runs in a state', async () => {
     fx = engineFixture();
     const r = await fx.run(`
 id: states
@@ -112,12 +112,12 @@ tasks:
         message: "{{ taskrun.value }}"
   - id: report
     type: log
-    message: "{{ tasks.first.state }} {{ tasks.broken.state }} {{ tasks.inner.a.state }} {{ tasks.inner.b.state }} {{ tasks.report.state }}"
+    message: "{{ execution.state }} {{ tasks.first.state }} {{ tasks.broken.state }} {{ tasks.inner.a.state }} {{ tasks.inner.b.state }} {{ tasks.report.state }}"
   - id: failed
     type: log
     message: "{{ tasksWithState() | json }} {{ tasksWithState('success') | length }} {{ tasksWithState(state='RUNNING') | json }}"
 `);
-    expect(r.messages('report')).toEqual(['SUCCESS FAILED SUCCESS SUCCESS RUNNING']);
+    expect(r.messages('report')).toEqual(['RUNNING SUCCESS FAILED SUCCESS SUCCESS RUNNING']);
     const [failed, successes, running] = r.messages('failed')[0]!.split(' ');
     expect(JSON.parse(failed!)).toEqual([{ taskId: 'broken', state: 'FAILED' }]);
     // first, each, the two inner runs and report
