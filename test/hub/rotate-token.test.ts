@@ -94,6 +94,8 @@ function rotationSuite(database: () => Promise<{ dbUrl?: string }>): void {
     expect(rotated.status).toBe(200);
     const newToken = rotated.body.token as string;
 
+    const deadline = new Promise((resolve) => setTimeout(() => resolve('still open'), 2000));
+    expect(await Promise.race([holderClosed, deadline])).not.toBe('still open');
     expect((await holderClosed) - answered).toBeLessThan(2000);
     await eventually(() => expect(first.syncStats()!.state).not.toBe('ACTIVE'));
     await expect(login('gw-rot', oldToken)).rejects.toMatchObject({ code: 4 });
