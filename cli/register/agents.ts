@@ -1,12 +1,15 @@
-/** `tern agents versions upload|list` and `tern agents set-version`: agents updating themselves from the hub. */
+/** `tern agents versions upload|list`, `set-version` (agents updating themselves from the hub) and `rotate-token`. */
 import type { Command } from 'commander';
 import { type ApiFlags, api, apiContext, type CliContext } from './shared.js';
 
 const load = () => import('../commands/agent-versions.js');
+const loadToken = () => import('../commands/agent-token.js');
 
 /** Adds `tern agents` and its subcommands. */
 export function register(program: Command, cli: CliContext): void {
-  const agents = program.command('agents').description("the hub's agents: the versions they run");
+  const agents = program
+    .command('agents')
+    .description("the hub's agents: the versions they run, their tokens");
   const versions = agents
     .command('versions')
     .description('agent bundles on the hub, for agents to update themselves (docs/rollouts.md)');
@@ -41,5 +44,17 @@ export function register(program: Command, cli: CliContext): void {
   ).action(async (agentId: string, version: string, o: ApiFlags) => {
     const { client, out } = await apiContext(o, cli);
     process.exitCode = await (await load()).setVersion(client, out, agentId, version);
+  });
+  api(
+    agents
+      .command('rotate-token')
+      .description(
+        'give a live agent a new broker token, printed once; its old token is refused and its sessions end at once',
+      )
+      .argument('<agentId>'),
+    cli,
+  ).action(async (agentId: string, o: ApiFlags) => {
+    const { client, out } = await apiContext(o, cli);
+    process.exitCode = await (await loadToken()).rotateToken(client, out, agentId);
   });
 }

@@ -1,4 +1,4 @@
-/** Agent routes: pre-register, list, read, relabel and decommission the fleet's agents. */
+/** Agent routes: pre-register, list, read, relabel, re-key and decommission the fleet's agents. */
 import { Type as T } from '@sinclair/typebox';
 import { TernError } from '../../protocol/errors.js';
 import type { FleetServices } from '../fleet/types.js';
@@ -128,6 +128,34 @@ export function agentRoutes(table: RouteTable, services: HubServices & FleetServ
       if (!fleet) return c.json(agent);
       await fleet.agentLabelsChanged(agent.id);
       return c.json((await agents.get(agent.id)) ?? agent);
+    },
+  );
+
+  table.add(
+    {
+      method: 'post',
+      path: '/agents/:id/token',
+      operationId: 'rotateAgentToken',
+      tag: 'agents',
+      summary: "Replace a live agent's token",
+      description:
+        "Gives the agent a new broker credential, shown only in this response, and invalidates the old one at once: the embedded broker refuses it from the next login and ends the sessions opened with it (the agent keeps its flows, and logs in again once given the new token: `tern agent --token …`). A Mosquitto whose logins the hub manages (`--broker-admin`) gets the new credential as the agent's password before the answer, and then ends the agent's sessions; when out of reach, it gets it as soon as it is back, and until then takes the old one. An EMQX or VerneMQ that asks the hub (`/broker/…`) refuses the old token at its next login. A decommissioned agent is a 409: register it again.",
+      params: AgentKey,
+      responses: {
+        200: { description: 'The new token', schema: T.Object({ token: T.String() }) },
+        404: { description: 'No such agent', schema: ErrorBodySchema },
+        409: { description: 'The agent is decommissioned', schema: ErrorBodySchema },
+      },
+    },
+    async (c, { params }) => {
+      const token = await agents.rotateToken(params.id);
+      if (token === undefined) {
+        if (!(await agents.get(params.id))) throw notFound(params.id);
+        throw new TernError('CONFLICT', `agent ${params.id} is decommissioned: register it again`);
+      }
+      fleet?.agentTokenRotated(params.id);
+      await services.brokerLogins?.agentRegistered(params.id, token);
+      return c.json({ token });
     },
   );
 

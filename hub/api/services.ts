@@ -63,7 +63,7 @@ export const DEFAULT_AGENT_BUNDLE_LIMIT_BYTES = 256 * 1024 * 1024;
 
 /** What the API tells the broker whose logins the hub manages (hub/broker/managed-logins.ts). */
 export interface BrokerLoginControl {
-  /** The agent's new token becomes its broker password. */
+  /** The agent's new token (registered, or rotated) becomes its broker password. */
   agentRegistered(agentId: string, token: string): Promise<void>;
   /** The agent's login goes, and its sessions end. */
   agentDecommissioned(agentId: string): Promise<void>;

@@ -195,7 +195,7 @@ export async function startBroker(options: BrokerOptions): Promise<Broker> {
                 done,
                 BAD_CREDENTIALS,
                 fields,
-                'agent decommissioned while its credentials were checked',
+                'agent decommissioned or given a new token while its credentials were checked',
               );
             else admit({ kind: 'agent', agentId: username });
           },

@@ -104,7 +104,10 @@ export class ManagedBrokerLogins {
     );
   }
 
-  /** A new token for the agent (registered, or registered again): the broker takes it as its password. */
+  /**
+   * A new token for the agent (registered, registered again, or rotated): the broker takes it as its
+   * password, and Mosquitto ends the sessions logged in with the old one.
+   */
   async agentRegistered(agentId: string, token: string): Promise<void> {
     const stored = this.options.cipher?.encrypt(CIPHER_NAMESPACE, agentId, token) ?? token;
     await this.options.storage.brokerLogins.put(agentId, stored);

@@ -43,11 +43,11 @@ export interface FleetOptions {
   metrics: MetricsRegistry;
   logger: Logger;
   /**
-   * Ends an agent's sessions at once, writing `farewell` to each first (the
+   * Ends an agent's sessions at once, writing `farewell`, if any, to each first (the
    * embedded broker's `endAgentSessions`); absent with an external broker,
    * which the hub cannot make drop a client.
    */
-  endAgentSessions?: (agentId: string, farewell: { topic: string; payload: string | Buffer }) => number;
+  endAgentSessions?: (agentId: string, farewell?: { topic: string; payload: string | Buffer }) => number;
   /** Where ingested executions and changed agents are announced (the API's `/events`). */
   events?: HubEventBus;
   /** Told of every ingested execution record that has ended or paused (the hub's `flow` triggers). */
@@ -242,6 +242,14 @@ export class Fleet implements FleetControl {
       await this.updateAgent(agent, { status: { targetVersion: version } });
       await this.publishDesired(agentId, false);
     });
+  }
+
+  /**
+   * The agent has a new token: its sessions under the old one end at once, without a farewell (it keeps
+   * its flows), and a credential check under way is refused (it may have read the old token).
+   */
+  agentTokenRotated(agentId: string): void {
+    this.options.endAgentSessions?.(agentId);
   }
 
   /**

@@ -34,6 +34,11 @@ export interface FleetControl {
    * publishes its desired state with it. The version must be on the hub (the API checks).
    */
   setAgentVersion(agentId: string, version: string | null): Promise<void>;
+  /**
+   * After `POST /agents/{id}/token`: ends the agent's sessions on the embedded broker at once, so that
+   * nothing goes on under the old token; the agent logs in again with the new one.
+   */
+  agentTokenRotated(agentId: string): void;
   /** After `DELETE /agents/{id}`: publishes `decommissioned: true`, then disconnects the agent. */
   agentDecommissioned(agentId: string): Promise<void>;
   /**

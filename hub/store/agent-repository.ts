@@ -74,6 +74,17 @@ export class DrizzleAgentRepository implements AgentRepository {
     return rows.length > 0;
   }
 
+  /** A new broker password for a live agent, returned only here; undefined when the agent is unknown or decommissioned. */
+  async rotateToken(id: string): Promise<string | undefined> {
+    const token = newToken();
+    const rows = await this.db
+      .update(agents)
+      .set({ tokenHash: hashToken(token) })
+      .where(and(eq(agents.id, id), eq(agents.decommissioned, false)))
+      .returning({ id: agents.id });
+    return rows.length > 0 ? token : undefined;
+  }
+
   /** True when `token` is the live password of agent `id`; compared in constant time. */
   async verifyCredentials(id: string, token: string): Promise<boolean> {
     const [row] = await this.db

@@ -146,6 +146,8 @@ export interface AgentRepository {
   setLabels(id: string, labels: Record<string, string>): Promise<AgentRow | undefined>;
   /** Marks the agent decommissioned and invalidates its credentials. */
   decommission(id: string): Promise<boolean>;
+  /** Replaces a live agent's broker password and returns the new one, shown once; undefined when unknown or decommissioned. */
+  rotateToken(id: string): Promise<string | undefined>;
   /** True when `token` is the agent's live credential. */
   verifyCredentials(id: string, token: string): Promise<boolean>;
   updateStatus(

@@ -1,6 +1,7 @@
 /**
- * `tern agents versions upload|list` and `tern agents set-version` (the built CLI) against a real hub:
- * an archive uploaded with the digest the hub computed, listed, and set as a registered agent's version.
+ * `tern agents versions upload|list`, `tern agents set-version` and `tern agents rotate-token` (the built
+ * CLI) against a real hub: an archive uploaded with the digest the hub computed, listed, and set as a
+ * registered agent's version; an agent's token replaced, the new one printed for scripts to keep.
  */
 import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -50,5 +51,27 @@ describe('tern agents', () => {
     const missing = await cli('set-version', 'gw-cli-version', '9.9.9');
     expect(missing.code).not.toBe(0);
     expect(missing.stderr).toContain('no agent version 9.9.9: upload it first');
+  }, 60_000);
+
+  it('rotates an agent’s token: the new one printed alone, the old one refused; unknown agents fail', async () => {
+    const call = apiCaller(hub.url, ADMIN);
+    const registered = await call('POST', '/agents', { json: { id: 'gw-cli-rekey' } });
+    const rotated = await cli('rotate-token', 'gw-cli-rekey');
+    expect(rotated.code).toBe(0);
+    const token = rotated.stdout.trim();
+    expect(token).toMatch(/^\S{20,}$/);
+    expect(rotated.stderr).toContain('agent gw-cli-rekey: new token above');
+    expect(await hub.storage.agents.verifyCredentials('gw-cli-rekey', token)).toBe(true);
+    expect(await hub.storage.agents.verifyCredentials('gw-cli-rekey', registered.body.token)).toBe(false);
+
+    const json = await cli('rotate-token', 'gw-cli-rekey', '--json');
+    expect(json.code).toBe(0);
+    expect(await hub.storage.agents.verifyCredentials('gw-cli-rekey', JSON.parse(json.stdout).token)).toBe(
+      true,
+    );
+
+    const unknown = await cli('rotate-token', 'gw-never');
+    expect(unknown.code).not.toBe(0);
+    expect(unknown.stderr).toContain('no agent gw-never');
   }, 60_000);
 });

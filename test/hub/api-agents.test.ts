@@ -91,6 +91,47 @@ describeApi('agents and plugins API', (hub) => {
     expect(res.body.error.code).toBe('NOT_FOUND');
   });
 
+  it("rotates a live agent's token: 200 with the new one; only it works from then on", async () => {
+    const api = hub();
+    const { body } = await api.call('POST', '/agents', { json: { id: 'gw-rekey', labels: { site: 'a' } } });
+    const res = await api.call('POST', '/agents/gw-rekey/token');
+    expect(res.status).toBe(200);
+    expect(Object.keys(res.body)).toEqual(['token']);
+    expect(res.body.token).not.toBe(body.token);
+    expect(await api.storage.agents.verifyCredentials('gw-rekey', body.token)).toBe(false);
+    expect(await api.storage.agents.verifyCredentials('gw-rekey', res.body.token)).toBe(true);
+    expect((await api.call('GET', '/agents/gw-rekey')).body).toMatchObject({
+      labels: { site: 'a' },
+      decommissioned: false,
+    });
+  });
+
+  it("answers 404 when rotating an unknown agent's token, 409 for a decommissioned one, which stays locked out", async () => {
+    const api = hub();
+    const unknown = await api.call('POST', '/agents/never-registered/token');
+    expect([unknown.status, unknown.body.error.code]).toEqual([404, 'NOT_FOUND']);
+    const { body } = await api.call('POST', '/agents', { json: { id: 'gw-retired' } });
+    await api.call('DELETE', '/agents/gw-retired');
+    const retired = await api.call('POST', '/agents/gw-retired/token');
+    expect([retired.status, retired.body.error.code]).toEqual([409, 'CONFLICT']);
+    expect((await api.call('GET', '/agents/gw-retired')).body.decommissioned).toBe(true);
+    expect(await api.storage.agents.verifyCredentials('gw-retired', body.token)).toBe(false);
+  });
+
+  it('documents the token rotation in OpenAPI, and refuses an oversized agent id at the edge', async () => {
+    const api = hub();
+    const doc = await api.call('GET', '/openapi.json');
+    const rotate = doc.body.paths['/api/v1/agents/{id}/token'].post;
+    expect(rotate.operationId).toBe('rotateAgentToken');
+    expect(Object.keys(rotate.responses).sort()).toEqual(expect.arrayContaining(['200', '404', '409']));
+    expect(rotate.parameters).toEqual(
+      expect.arrayContaining([expect.objectContaining({ name: 'id', in: 'path' })]),
+    );
+    const long = await api.call('POST', `/agents/${'a'.repeat(300)}/token`);
+    expect(long.status).toBe(400);
+    expect(long.body.error.details[0]).toMatchObject({ in: 'path', path: 'id' });
+  });
+
   it('lists every task type with its aliases and property schema', async () => {
     const api = hub();
     const res = await api.call('GET', '/plugins');

@@ -1,8 +1,9 @@
 /**
  * What docs/mosquitto.md promises of a Mosquitto whose logins the hub manages (`--broker-admin`, the
  * dynamic-security plugin): a registered agent connects and syncs, on its own topics only; a new token
- * shuts the old one out; a decommissioned agent is cut at once and refused; a token that failed to reach
- * the broker is given once the admin link is back; an agent registered, and one decommissioned, while the
+ * (`POST /agents/{id}/token`) shuts the old one out and cuts its sessions; a decommissioned agent is cut
+ * at once and refused; a token (registered or rotated) that failed to reach the broker is given once the
+ * admin link is back; an agent registered, and one decommissioned, while the
  * admin link was down get their due when a restarted hub reconciles. A private Mosquitto 2, the
  * real hub on PGlite, and on PostgreSQL (agent messages then through a shared subscription, the waiting
  * token encrypted with the hub's secret key), real agents.
@@ -146,13 +147,29 @@ function managedLoginSuite(database: () => Promise<{ dbUrl?: string; secretKey?:
     expect(await loginCode('gw-1', 'not-the-token')).toBe(5);
   });
 
-  it('shuts the old token out once the agent has a new one', async () => {
+  it('shuts the old token out, and cuts its sessions, once the agent has a new one', async () => {
     const oldToken = await register('gw-rotate');
-    expect(await loginCode('gw-rotate', oldToken)).toBe(0);
-    expect((await api.call('DELETE', '/agents/gw-rotate')).status).toBe(204);
-    const newToken = await register('gw-rotate');
+    const first = await runAgent('gw-rotate', oldToken);
+    await eventually(() => expect(first.syncStats()?.state).toBe('ACTIVE'));
+    const connects = first.syncStats()!.connects;
+
+    const rotated = await api.call('POST', '/agents/gw-rotate/token');
+    expect(rotated.status).toBe(200);
+    const newToken = rotated.body.token as string;
+    // Mosquitto ends the sessions of a client whose password changes; the old token gets no new one.
+    await eventually(() => expect(first.syncStats()?.state).not.toBe('ACTIVE'));
     expect(await loginCode('gw-rotate', oldToken)).toBe(5);
-    expect(await loginCode('gw-rotate', newToken)).toBe(0);
+    expect(first.syncStats()!.connects).toBe(connects);
+    expect(first.decommissioned).toBe(false);
+    await first.close();
+
+    const second = await runAgent('gw-rotate', newToken);
+    await eventually(() => expect(second.syncStats()?.state).toBe('ACTIVE'));
+    await eventually(async () => {
+      const { body } = await api.call('GET', '/agents/gw-rotate');
+      expect(body.online).toBe(true);
+      expect(body.status.applied?.generation).toBe(body.status.desired.generation);
+    });
   });
 
   it('takes over a login that exists already, giving it the new token and the agent role', async () => {
@@ -200,6 +217,17 @@ function managedLoginSuite(database: () => Promise<{ dbUrl?: string; secretKey?:
     await eventually(async () => expect(await loginCode('gw-retry', token)).toBe(0));
     // Forgotten once the broker confirmed it (just after it answered).
     await eventually(async () => expect(await hub.storage.brokerLogins.get('gw-retry')).toBeUndefined());
+
+    // A rotation while the link is down waits the same way; the broker takes the old token until then.
+    dynsecCtl('disableClient', 'tern-admin-2');
+    const rotated = await api.call('POST', '/agents/gw-retry/token');
+    expect(rotated.status).toBe(200);
+    expect(await hub.storage.brokerLogins.get('gw-retry')).toBeDefined();
+    expect(await loginCode('gw-retry', rotated.body.token)).toBe(5);
+    expect(await loginCode('gw-retry', token)).toBe(0);
+    dynsecCtl('enableClient', 'tern-admin-2');
+    await eventually(async () => expect(await loginCode('gw-retry', rotated.body.token)).toBe(0));
+    expect(await loginCode('gw-retry', token)).toBe(5);
   });
 
   it('reconciles what changed while the admin link was down when the hub starts again', async () => {
