@@ -239,6 +239,10 @@ async function startServices(
     events,
     republish: (agentIds): Promise<void> => fleet.agentsChanged(agentIds),
     setAgentVersion: (agentId, version): Promise<void> => fleet.setAgentVersion(agentId, version),
+    setAgentLabels: async (agentId, labels): Promise<void> => {
+      await storage.agents.setLabels(agentId, labels);
+      await fleet.agentLabelsChanged(agentId);
+    },
     onChange: (rollout) => bridge?.rollout(rollout),
   });
   rolloutMetrics(metrics, () => rollouts.current());
@@ -336,12 +340,12 @@ async function startServices(
     metrics,
     bodyLimitBytes: options.bodyLimitBytes,
     events,
-    onFlowChanged: (namespace, id) => {
+    onFlowChanged: (namespace, id, hold) => {
       changes.publish({ kind: 'flow', namespace, id });
       events.emit({ type: 'flow', data: { namespace, id } });
-      // The rollout first: a revision saved with `rollout:` must not reach every agent at once.
+      // The rollout first: a revision saved with `rollout:` (or held) must not reach every agent at once.
       void rollouts
-        .flowSaved(namespace, id)
+        .flowSaved(namespace, id, hold)
         .catch((err: unknown) =>
           log.error({ namespace, flowId: id, err: String(err) }, 'rollout update failed'),
         )

@@ -160,8 +160,16 @@ export function flowRoutes(table: RouteTable, services: HubServices): void {
       tag: 'flows',
       summary: 'Create or update a flow',
       description:
-        'Stores the body as the flow at this path: 201 when the flow did not exist (or was deleted), 200 with a new revision when the source changed, 200 with the same revision when it did not. The `namespace` and `id` in the body must match the path.',
+        'Stores the body as the flow at this path: 201 when the flow did not exist (or was deleted), 200 with a new revision when the source changed, 200 with the same revision when it did not. The `namespace` and `id` in the body must match the path. With `hold=true`, a new revision that runs on agents reaches none of them yet: it is held in a paused rollout until a rollout names it (`tern deploy --rollout`; docs/rollouts.md).',
       params: FlowKey,
+      query: T.Object({
+        hold: T.Optional(
+          T.Boolean({
+            default: false,
+            description: 'Hold the new revision back from agents until a rollout names it',
+          }),
+        ),
+      }),
       body: flowBody,
       responses: {
         200: { description: 'Updated (or unchanged)', schema: FlowRecordSchema },
@@ -169,7 +177,7 @@ export function flowRoutes(table: RouteTable, services: HubServices): void {
         ...invalid,
       },
     },
-    async (c, { params, body }) => {
+    async (c, { params, query, body }) => {
       if (body.kind !== 'yaml' && body.kind !== 'json')
         throw new TernError('BAD_REQUEST', 'a flow body is required');
       const checked = await flowCheckerOf(services).check(body);
@@ -189,7 +197,7 @@ export function flowRoutes(table: RouteTable, services: HubServices): void {
         );
       }
       const { row, outcome } = await flows.save(flow, source);
-      if (outcome !== 'unchanged') changed(row);
+      if (outcome !== 'unchanged') services.onFlowChanged?.(row.namespace, row.id, query.hold === true);
       return c.json(row, outcome === 'created' ? 201 : 200);
     },
   );

@@ -1,4 +1,4 @@
-/** Rollout routes: list, read and start rollouts of flow revisions and agent versions, and approve, pause, resume or roll one back. */
+/** Rollout routes: list, read and start rollouts (flow revisions, sets of them, label changes, agent versions), and approve, pause, resume or roll one back. */
 import { type Static, Type as T } from '@sinclair/typebox';
 import { AgentVersionNameSchema } from '../../protocol/agent-update.js';
 import { TernError } from '../../protocol/errors.js';
@@ -35,16 +35,61 @@ const AgentVersionRolloutBody = T.Object(
   },
   { additionalProperties: false },
 );
-/**
- * A flow revision, or with `agentVersion` an agent version: chosen by that field (not `anyOf`), so
- * a bad body is told what is wrong with the shape it has, not with both.
- */
-const CreateRolloutBody = T.Unsafe<Static<typeof FlowRolloutBody> | Static<typeof AgentVersionRolloutBody>>({
-  if: { type: 'object', properties: { agentVersion: {} }, required: ['agentVersion'] },
+const FlowSetRolloutBody = T.Object(
+  {
+    flows: T.Array(
+      T.Object(
+        {
+          namespace: Id,
+          flowId: Id,
+          revision: T.Optional({ ...Revision, description: "Default: the flow's latest revision" }),
+        },
+        { additionalProperties: false },
+      ),
+      { minItems: 1, maxItems: 1000, description: 'The flows rolled out together' },
+    ),
+    options: T.Optional(RolloutOptionsSchema),
+  },
+  { additionalProperties: false },
+);
+const LabelRolloutBody = T.Object(
+  {
+    labels: T.Object(
+      {
+        set: T.Optional({ ...Labels, description: 'Labels added or changed' }),
+        remove: T.Optional(T.Array(T.String({ minLength: 1, maxLength: 256 }), { maxItems: 256 })),
+      },
+      { additionalProperties: false, description: "The change of each agent's labels" },
+    ),
+    agents: T.Optional({ ...Labels, description: 'Only the agents with every label given' }),
+    options: T.Optional(RolloutOptionsSchema),
+  },
+  { additionalProperties: false },
+);
+/** Chooses the shape by the field only it has (JSON Schema's if/then/else). */
+const byField = (field: string, then: object, otherwise: object) => ({
+  if: { type: 'object', properties: { [field]: {} }, required: [field] },
   // biome-ignore lint/suspicious/noThenProperty: JSON Schema's if/then/else, never awaited.
-  then: AgentVersionRolloutBody,
-  else: FlowRolloutBody,
+  then,
+  else: otherwise,
 });
+/**
+ * A flow revision; with `agentVersion` an agent version, with `flows` a set, with `labels` a label
+ * change: chosen by that field (not `anyOf`), so a bad body is told what is wrong with the shape it
+ * has, not with all of them.
+ */
+const CreateRolloutBody = T.Unsafe<
+  | Static<typeof FlowRolloutBody>
+  | Static<typeof AgentVersionRolloutBody>
+  | Static<typeof FlowSetRolloutBody>
+  | Static<typeof LabelRolloutBody>
+>(
+  byField(
+    'agentVersion',
+    AgentVersionRolloutBody,
+    byField('flows', FlowSetRolloutBody, byField('labels', LabelRolloutBody, FlowRolloutBody)),
+  ),
+);
 
 /** Registers the rollout routes; without rollouts (a hub with no fleet) the changes answer 404. */
 export function rolloutRoutes(table: RouteTable, services: HubServices & RolloutServices): void {
@@ -79,9 +124,9 @@ export function rolloutRoutes(table: RouteTable, services: HubServices & Rollout
       path: '/rollouts',
       operationId: 'createRollout',
       tag: 'rollouts',
-      summary: 'Start a rollout of a flow revision or an agent version',
+      summary: 'Start a rollout of a flow revision, a set of them, a label change or an agent version',
       description:
-        "Either a flow revision (`namespace`, `flowId`, `revision`): rolled out to the agents it runs on, stage by stage (docs/rollouts.md); `options` default to the revision's own `rollout:`; agents not reached yet keep the revision they run; a rollout started earlier for the flow is cancelled. Or an agent version (`agentVersion`, uploaded with `PUT /agent-versions/{version}`): set on every agent (with `labels`, only those with every label given) stage by stage; an agent has applied it once it reports running it, confirmed; an agent that refused it or restored its previous version fails the gates; a rollback sets each agent's previous version back, so that version must be on the hub too. A rollout of an agent version started earlier is cancelled.",
+        "A set of flow revisions (`flows`, as `tern deploy --rollout` sends): each stage's agents get every revision of the set together, the gates look at all of them, and a rollback gives each agent each flow's previous revision; it takes each flow over from a rollout deciding it (a held one included). A label change (`labels: {set, remove}`, on the agents with every label of `agents`): each stage's agents get the change, and so the flows their `runsOn` now selects; a rollback sets each agent's labels back. Or a flow revision (`namespace`, `flowId`, `revision`): rolled out to the agents it runs on, stage by stage (docs/rollouts.md); `options` default to the revision's own `rollout:`; agents not reached yet keep the revision they run; a rollout started earlier for the flow is cancelled. Or an agent version (`agentVersion`, uploaded with `PUT /agent-versions/{version}`): set on every agent (with `labels`, only those with every label given) stage by stage; an agent has applied it once it reports running it, confirmed; an agent that refused it or restored its previous version fails the gates; a rollback sets each agent's previous version back, so that version must be on the hub too. A rollout of an agent version started earlier is cancelled.",
       body: {
         json: CreateRolloutBody,
       },
@@ -90,7 +135,7 @@ export function rolloutRoutes(table: RouteTable, services: HubServices & Rollout
         404: { description: 'No such flow, live revision or agent version', schema: ErrorBodySchema },
         409: {
           description:
-            'The revision runs on the hub, or on no agent; no agent to update; or a version agents run is not on the hub',
+            'A revision runs on the hub, or on no agent; no agent to update; or a version agents run is not on the hub',
           schema: ErrorBodySchema,
         },
       },

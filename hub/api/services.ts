@@ -81,8 +81,11 @@ export interface HubServices {
   agentBundleLimitBytes?: number;
   /** Every change, for `GET /events`; without it that route answers 404. */
   events?: HubEventSource;
-  /** Called after a flow is created, updated or deleted (the fleet republishes agents' desired state). */
-  onFlowChanged?(namespace: string, id: string): void;
+  /**
+   * Called after a flow is created, updated or deleted (the fleet republishes agents' desired state);
+   * `hold`: the new revision reaches no agent until a rollout names it (`PUT /flows/…?hold=true`).
+   */
+  onFlowChanged?(namespace: string, id: string, hold?: boolean): void;
   /** Called after a namespace file is written or deleted (the fleet sends agents running the namespace its files). */
   onNamespaceFilesChanged?(namespace: string): void;
   /** Revocation notices for open requests; the hub gives its own, shared with the other replicas. Default: this API's. */

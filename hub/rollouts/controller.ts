@@ -1,7 +1,8 @@
 /**
- * Rollouts: a flow revision, or an agent version, reaches its agents stage by stage, each stage gated
- * on what the agents report, through the fleet's desired state (each agent's revision of the flow
- * comes from here; its agent version is set on it as `PUT /agents/{id}/version` does).
+ * Rollouts: a flow revision, a set of them, a label change or an agent version reaches its agents
+ * stage by stage, each stage gated on what the agents report, through the fleet's desired state (each
+ * agent's revision of a flow comes from here; its labels and agent version are set on it as
+ * `PATCH /agents/{id}` and `PUT /agents/{id}/version` do).
  */
 import { parse } from 'yaml';
 import { TernError } from '../../protocol/errors.js';
@@ -15,13 +16,16 @@ import { allAgents } from '../fleet/listing.js';
 import type { AgentSyncStatus } from '../fleet/types.js';
 import {
   ENDED_ROLLOUT_STATUSES,
+  type LabelChange,
   type Rollout,
   type RolloutAgent,
+  type RolloutFlow,
   type RolloutStage,
 } from '../store/rollout-records.js';
 import type { HubStorage } from '../store/types.js';
-import { agentVersionView, agentView, evaluateGates } from './gates.js';
-import { planStages, resolveOptions, revisionFor } from './plan.js';
+import { agentVersionView, agentView, desiredView, evaluateGates } from './gates.js';
+import { flowKeyOf as key, planStages, resolveOptions, revisionFor, withLabelChange } from './plan.js';
+import { flowSetTargets, labelTargets, type Target } from './targets.js';
 
 export interface RolloutControllerOptions {
   storage: HubStorage;
@@ -30,6 +34,8 @@ export interface RolloutControllerOptions {
   republish(agentIds: readonly string[]): Promise<void>;
   /** Sets the agent version an agent runs and publishes its desired state (the fleet's `setAgentVersion`). */
   setAgentVersion(agentId: string, version: string | null): Promise<void>;
+  /** Replaces an agent's labels and publishes the desired state they give it (as `PATCH /agents/{id}`). */
+  setAgentLabels(agentId: string, labels: Record<string, string>): Promise<void>;
   events?: HubEventBus;
   /** Told of every rollout saved (metrics). */
   onChange?(rollout: Rollout): void;
@@ -37,8 +43,27 @@ export interface RolloutControllerOptions {
   tickMs?: number;
 }
 
-/** What `POST /rollouts` names: a flow (and revision), or an agent version. */
-export type RolloutRequest = FlowRolloutRequest | AgentVersionRolloutRequest;
+/** What `POST /rollouts` names: a flow (and revision), a set of them, a label change, or an agent version. */
+export type RolloutRequest =
+  | FlowRolloutRequest
+  | FlowSetRolloutRequest
+  | LabelRolloutRequest
+  | AgentVersionRolloutRequest;
+
+/** Several flows' revisions rolled out together (`tern deploy --rollout`): each stage's agents get them all. */
+export interface FlowSetRolloutRequest {
+  /** Each `revision` defaults to the flow's latest. */
+  flows: { namespace: string; flowId: string; revision?: number }[];
+  options?: RolloutOptions;
+}
+
+/** A change of agents' labels, which changes the flows their `runsOn` selects. */
+export interface LabelRolloutRequest {
+  labels: LabelChange;
+  /** Only the agents with every label given; default: every agent. */
+  agents?: Record<string, string>;
+  options?: RolloutOptions;
+}
 
 export interface FlowRolloutRequest {
   namespace: string;
@@ -57,7 +82,16 @@ export interface AgentVersionRolloutRequest {
   options?: RolloutOptions;
 }
 
-const key = (namespace: string, flowId: string) => `${namespace}/${flowId}`;
+/** The subject fields of a rollout that is not of one flow. */
+const NO_FLOW = { namespace: '', flowId: '', revision: 0, baseRevision: 0, previousRevision: null };
+
+/** What each kind of rollout changes, as gate reasons name it. */
+const CHANGE_NAMES = {
+  flow: 'revision',
+  flows: 'flow set',
+  labels: 'label change',
+  agentVersion: 'agent version',
+} as const;
 
 /** The options with their defaults; an invalid one is the request's fault. */
 function optionsOf(raw: RolloutOptions): ResolvedRolloutOptions {
@@ -67,10 +101,24 @@ function optionsOf(raw: RolloutOptions): ResolvedRolloutOptions {
     throw new TernError('BAD_REQUEST', (err as Error).message);
   }
 }
-/** Where the agent version rollout is kept among the governing ones: no flow key is without a `/`. */
+/** Where the agent version and label rollouts are kept among the governing ones: no flow key is without a `/`. */
 const AGENT_VERSION_KEY = 'agent version';
-const governingKey = (r: Pick<Rollout, 'kind' | 'namespace' | 'flowId'>) =>
-  r.kind === 'agentVersion' ? AGENT_VERSION_KEY : key(r.namespace, r.flowId);
+const LABELS_KEY = 'labels';
+/** What a rollout decides: its flow, each flow of its set, the agents' labels, or their agent version. */
+const keysOf = (r: Pick<Rollout, 'kind' | 'namespace' | 'flowId' | 'flows'>): string[] =>
+  r.kind === 'agentVersion'
+    ? [AGENT_VERSION_KEY]
+    : r.kind === 'labels'
+      ? [LABELS_KEY]
+      : r.kind === 'flows'
+        ? (r.flows ?? []).map((f) => key(f.namespace, f.flowId))
+        : [key(r.namespace, r.flowId)];
+/** The rollout's flow, or the flow `flowKey` of its set. */
+const flowOf = (
+  r: Rollout,
+  flowKey: string,
+): Pick<RolloutFlow, 'namespace' | 'flowId' | 'revision' | 'baseRevision' | 'previousRevision'> =>
+  r.flows?.find((f) => key(f.namespace, f.flowId) === flowKey) ?? r;
 
 /**
  * Drives every rollout. The newest rollout of a flow decides its agents' revisions while the flow's
@@ -92,13 +140,22 @@ export class RolloutController {
 
   /** Loads the rollouts that decide their flows' revisions and starts evaluating gates. */
   async start(): Promise<void> {
-    for (const rollout of await this.options.storage.rollouts.latestPerFlow()) {
-      if (rollout.kind === 'agentVersion') {
+    // Oldest first: a newer rollout of a flow takes it over from an older set.
+    const found = (await this.options.storage.rollouts.latestPerFlow()).sort((a, b) =>
+      a.id < b.id ? -1 : a.id > b.id ? 1 : 0,
+    );
+    for (const rollout of found) {
+      if (rollout.kind === 'agentVersion' || rollout.kind === 'labels') {
         await this.govern(rollout);
         continue;
       }
-      const flow = await this.options.storage.flows.get(rollout.namespace, rollout.flowId);
-      if (flow?.revision === rollout.baseRevision) await this.govern(rollout);
+      const still: string[] = [];
+      for (const k of keysOf(rollout)) {
+        const f = flowOf(rollout, k);
+        const flow = await this.options.storage.flows.get(f.namespace, f.flowId);
+        if (flow?.revision === f.baseRevision) still.push(k);
+      }
+      if (still.length > 0) await this.govern(rollout, still);
     }
     this.timer = setInterval(() => void this.tick(), this.options.tickMs ?? 1000);
     this.timer.unref();
@@ -114,30 +171,42 @@ export class RolloutController {
    * another revision while one does, or null for none (it ran none before the rollout reached it).
    */
   select(agentId: string, flow: AssignableFlow): AssignableFlow | null {
-    const rollout = this.governing.get(key(flow.namespace, flow.id));
+    const flowKey = key(flow.namespace, flow.id);
+    const rollout = this.governing.get(flowKey);
     if (!rollout) return flow;
-    const revision = revisionFor(rollout, agentId);
+    const revision = revisionFor(rollout, agentId, flowKey);
     if (revision === null) return null;
     return this.revisions.get(`${key(flow.namespace, flow.id)}@${revision}`) ?? flow;
   }
 
   /** Every rollout deciding a flow now. */
   current(): Rollout[] {
-    return [...this.governing.values()];
+    return [...new Set(this.governing.values())];
   }
 
   /**
    * A flow was saved or deleted, before the fleet republishes: a revision with `rollout:` starts a
-   * rollout; any other change ends the rollout that decided the flow (cancelled if still going).
+   * rollout; so does one saved with `hold` (`PUT /flows/…?hold=true`), paused before its first stage,
+   * until a set rollout takes it (`tern deploy --rollout`); any other change ends the rollout that
+   * decided the flow (cancelled if still going).
    */
-  flowSaved(namespace: string, flowId: string): Promise<void> {
+  flowSaved(namespace: string, flowId: string, hold = false): Promise<void> {
     return this.serial(async () => {
       const row = await this.options.storage.flows.get(namespace, flowId);
-      const current = this.governing.get(key(namespace, flowId));
-      if (row && current?.baseRevision === row.revision) return;
-      if (row?.flow.rollout && row.flow.runsOn !== undefined && row.flow.runsOn !== 'hub') {
+      const flowKey = key(namespace, flowId);
+      const current = this.governing.get(flowKey);
+      if (row && current && flowOf(current, flowKey).baseRevision === row.revision) return;
+      if ((row?.flow.rollout || hold) && row?.flow.runsOn !== undefined && row.flow.runsOn !== 'hub') {
         try {
-          await this.begin({ namespace, flowId, revision: row.revision }, row.revision, row.flow.rollout);
+          const held = hold
+            ? ({ status: 'PAUSED', pausedFrom: 'RUNNING', reason: 'held for a rollout to name it' } as const)
+            : undefined;
+          await this.begin(
+            { namespace, flowId, revision: row.revision },
+            row.revision,
+            row.flow.rollout,
+            held,
+          );
           return;
         } catch (err) {
           // No agent runs it yet (CONFLICT): there is nothing to stage, and the agents that join get it.
@@ -147,7 +216,8 @@ export class RolloutController {
           );
         }
       }
-      if (current) await this.release(current, `flow saved again (revision ${row?.revision ?? 'deleted'})`);
+      if (current)
+        await this.release(current, `flow saved again (revision ${row?.revision ?? 'deleted'})`, [flowKey]);
     });
   }
 
@@ -155,6 +225,8 @@ export class RolloutController {
   create(request: RolloutRequest): Promise<Rollout> {
     return this.serial(async () => {
       if ('agentVersion' in request) return this.beginAgentVersion(request);
+      if ('flows' in request) return this.beginSet(request);
+      if ('labels' in request) return this.beginLabels(request);
       const row = await this.options.storage.flows.get(request.namespace, request.flowId);
       if (!row) throw new TernError('NOT_FOUND', `no flow ${request.namespace}/${request.flowId}`);
       return this.begin(request, row.revision, request.options);
@@ -197,13 +269,17 @@ export class RolloutController {
     return this.serial(async () => {
       const stored = await this.options.storage.rollouts.get(id);
       if (!stored) throw new TernError('NOT_FOUND', `no rollout ${id}`);
-      const rollout = this.governing.get(governingKey(stored));
-      if (rollout?.id !== id)
+      const rollout = keysOf(stored)
+        .map((k) => this.governing.get(k))
+        .find((r) => r?.id === id);
+      if (!rollout)
         throw new TernError(
           'CONFLICT',
           stored.kind === 'agentVersion'
             ? `rollout ${id} no longer decides agent versions: a newer agent version rollout began`
-            : `rollout ${id} no longer decides ${stored.namespace}/${stored.flowId}: the flow was saved since`,
+            : stored.kind === 'labels'
+              ? `rollout ${id} no longer decides labels: a newer label rollout began`
+              : `rollout ${id} no longer decides ${keysOf(stored).join(', ')}: saved since, or taken by a newer rollout`,
         );
       if (!from.includes(rollout.status))
         throw new TernError(
@@ -220,6 +296,7 @@ export class RolloutController {
     request: FlowRolloutRequest,
     baseRevision: number,
     given?: RolloutOptions,
+    initial?: Pick<Rollout, 'status' | 'pausedFrom' | 'reason'>,
   ): Promise<Rollout> {
     const { storage } = this.options;
     const { namespace, flowId } = request;
@@ -255,6 +332,7 @@ export class RolloutController {
       targets.map((t) => ({ ...t, entry: { previousRevision: t.previous } })),
       raw,
       options,
+      initial,
     );
     this.log.info(
       { rolloutId: rollout.id, namespace, flowId, revision, stages: rollout.stages.length },
@@ -275,8 +353,7 @@ export class RolloutController {
       throw new TernError('NOT_FOUND', `no agent version ${agentVersion}: upload it first`);
     const raw = request.options ?? {};
     const options = optionsOf(raw);
-    const targets: (AgentTarget & { entry: Pick<RolloutAgent, 'previousRevision' | 'previousVersion'> })[] =
-      [];
+    const targets: Target[] = [];
     const missing = new Map<string, string[]>();
     for await (const agent of allAgents(storage)) {
       if (agent.decommissioned) continue;
@@ -301,12 +378,8 @@ export class RolloutController {
       throw new TernError('CONFLICT', `no agent${Object.keys(labels).length > 0 ? ' has those labels' : ''}`);
     const rollout = await this.launch(
       {
+        ...NO_FLOW,
         kind: 'agentVersion',
-        namespace: '',
-        flowId: '',
-        revision: 0,
-        baseRevision: 0,
-        previousRevision: null,
         agentVersion,
         ...(Object.keys(labels).length > 0 && { labels }),
       },
@@ -321,15 +394,81 @@ export class RolloutController {
     return rollout;
   }
 
+  /**
+   * Starts a rollout of several flows' revisions together: every stage's agents get all of them, and
+   * a rollback gives each agent each flow's revision it ran before.
+   */
+  private async beginSet(request: FlowSetRolloutRequest): Promise<Rollout> {
+    const { storage } = this.options;
+    const flows: RolloutFlow[] = [];
+    const loaded: AssignableFlow[] = [];
+    for (const [i, f] of request.flows.entries()) {
+      const where = `flows[${i}] (${f.namespace}/${f.flowId})`;
+      if (flows.some((o) => o.namespace === f.namespace && o.flowId === f.flowId))
+        throw new TernError('BAD_REQUEST', `${where}: the flow is named twice`);
+      const row = await storage.flows.get(f.namespace, f.flowId);
+      if (!row) throw new TernError('NOT_FOUND', `${where}: no flow ${f.namespace}/${f.flowId}`);
+      const revision = f.revision ?? row.revision;
+      const target = await this.load(f.namespace, f.flowId, revision);
+      if (!target) throw new TernError('NOT_FOUND', `${where}: no live revision ${revision}`);
+      if (target.flow.runsOn === undefined || target.flow.runsOn === 'hub')
+        throw new TernError('CONFLICT', `${where}: revision ${revision} runs on the hub, not on agents`);
+      loaded.push(target);
+      flows.push({
+        namespace: f.namespace,
+        flowId: f.flowId,
+        revision,
+        baseRevision: row.revision,
+        previousRevision: await this.previousLive(f.namespace, f.flowId, revision, row.revision),
+      });
+    }
+    if (flows.length === 0) throw new TernError('BAD_REQUEST', 'flows: name at least one flow');
+    const raw = request.options ?? {};
+    const rollout = await this.launch(
+      { ...NO_FLOW, kind: 'flows', flows },
+      await flowSetTargets(storage, loaded),
+      raw,
+      optionsOf(raw),
+    );
+    this.log.info(
+      { rolloutId: rollout.id, flows: flows.length, stages: rollout.stages.length },
+      'flow set rollout started',
+    );
+    return rollout;
+  }
+
+  /** Starts a rollout of a label change over the agents `agents` selects (every agent by default). */
+  private async beginLabels(request: LabelRolloutRequest): Promise<Rollout> {
+    const { labels: change, agents: selector = {} } = request;
+    if (Object.keys(change.set ?? {}).length === 0 && (change.remove ?? []).length === 0)
+      throw new TernError('BAD_REQUEST', 'labels: set or remove at least one label');
+    const raw = request.options ?? {};
+    const options = optionsOf(raw);
+    const rollout = await this.launch(
+      {
+        ...NO_FLOW,
+        kind: 'labels',
+        labelChange: change,
+        ...(Object.keys(selector).length > 0 && { labels: selector }),
+      },
+      await labelTargets(this.options.storage, selector),
+      raw,
+      options,
+    );
+    this.log.info({ rolloutId: rollout.id, stages: rollout.stages.length }, 'label rollout started');
+    return rollout;
+  }
+
   /** A new rollout of `subject` in stages over `targets`: it supersedes the one deciding the same, and is saved. */
   private async launch(
     subject: Omit<
       Rollout,
       'id' | 'status' | 'stage' | 'stages' | 'agents' | 'options' | 'createdAt' | 'updatedAt'
     >,
-    targets: readonly (AgentTarget & { entry: Pick<RolloutAgent, 'previousRevision' | 'previousVersion'> })[],
+    targets: readonly Target[],
     raw: RolloutOptions,
     options: ResolvedRolloutOptions,
+    initial?: Pick<Rollout, 'status' | 'pausedFrom' | 'reason'>,
   ): Promise<Rollout> {
     const now = new Date().toISOString();
     const stages = planStages(targets, options);
@@ -343,14 +482,17 @@ export class RolloutController {
       options: raw as Record<string, unknown>,
       createdAt: now,
       updatedAt: now,
+      ...initial,
     };
     const byId = new Map(targets.map((t) => [t.id, t.entry]));
     stages.forEach((s, stage) => {
       for (const id of s.agents)
         rollout.agents[id] = { stage, previousRevision: null, ...byId.get(id), state: 'pending' };
     });
-    const superseded = this.governing.get(governingKey(rollout));
-    if (superseded) await this.release(superseded, `superseded by rollout ${rollout.id}`);
+    for (const k of keysOf(rollout)) {
+      const superseded = this.governing.get(k);
+      if (superseded) await this.release(superseded, `superseded by rollout ${rollout.id}`, [k]);
+    }
     await this.govern(rollout);
     await this.save(rollout);
     return rollout;
@@ -366,27 +508,35 @@ export class RolloutController {
     return last && !last.deleted ? last.revision : null;
   }
 
-  /** Makes `rollout` decide its flow, its revisions loaded. */
-  private async govern(rollout: Rollout): Promise<void> {
-    if (rollout.kind === 'agentVersion') {
-      this.governing.set(AGENT_VERSION_KEY, rollout);
-      return;
+  /** Makes `rollout` decide what it changes (of a set, the flows `only`), its revisions loaded. */
+  private async govern(rollout: Rollout, only = keysOf(rollout)): Promise<void> {
+    for (const flowKey of only) {
+      if (flowKey === AGENT_VERSION_KEY || flowKey === LABELS_KEY) {
+        this.governing.set(flowKey, rollout);
+        continue;
+      }
+      const f = flowOf(rollout, flowKey);
+      const wanted = new Set([f.revision, f.previousRevision]);
+      for (const a of Object.values(rollout.agents))
+        wanted.add(rollout.flows ? (a.previousRevisions?.[flowKey] ?? null) : a.previousRevision);
+      for (const revision of wanted) {
+        if (revision === null) continue;
+        const loaded = await this.load(f.namespace, f.flowId, revision);
+        if (loaded) this.revisions.set(`${flowKey}@${revision}`, loaded);
+      }
+      this.governing.set(flowKey, rollout);
     }
-    const wanted = new Set([rollout.revision, rollout.previousRevision]);
-    for (const a of Object.values(rollout.agents)) wanted.add(a.previousRevision);
-    for (const revision of wanted) {
-      if (revision === null) continue;
-      const loaded = await this.load(rollout.namespace, rollout.flowId, revision);
-      if (loaded) this.revisions.set(`${key(rollout.namespace, rollout.flowId)}@${revision}`, loaded);
-    }
-    this.governing.set(key(rollout.namespace, rollout.flowId), rollout);
   }
 
-  /** The rollout no longer decides its flow; one still going is cancelled with `why`. */
-  private async release(rollout: Rollout, why: string): Promise<void> {
-    this.governing.delete(governingKey(rollout));
-    const prefix = `${key(rollout.namespace, rollout.flowId)}@`;
-    for (const k of [...this.revisions.keys()]) if (k.startsWith(prefix)) this.revisions.delete(k);
+  /**
+   * The rollout no longer decides `keys` (default: all it decides); one still going is cancelled
+   * with `why`. A set keeps deciding its other flows, as it left them.
+   */
+  private async release(rollout: Rollout, why: string, keys = keysOf(rollout)): Promise<void> {
+    for (const k of keys) {
+      if (this.governing.get(k)?.id === rollout.id) this.governing.delete(k);
+      for (const r of [...this.revisions.keys()]) if (r.startsWith(`${k}@`)) this.revisions.delete(r);
+    }
     if (ENDED_ROLLOUT_STATUSES.includes(rollout.status)) return;
     rollout.status = 'CANCELLED';
     rollout.reason = why;
@@ -406,7 +556,7 @@ export class RolloutController {
   /** Evaluates every going rollout once; a failure is logged and tried again at the next tick. */
   private tick(): Promise<void> {
     return this.serial(async () => {
-      for (const rollout of [...this.governing.values()]) {
+      for (const rollout of this.current()) {
         try {
           await this.step(rollout);
         } catch (err) {
@@ -475,8 +625,23 @@ export class RolloutController {
       const entry = rollout.agents[id];
       if (entry) entry.state = 'updating';
     }
-    await this.save(rollout);
     const version = rollout.agentVersion;
+    const change = rollout.labelChange;
+    if (rollout.kind === 'labels' && change !== undefined) {
+      // Their labels now, not when the rollout began: a rollback restores what they had just before.
+      for (const id of stage.agents) {
+        const entry = rollout.agents[id];
+        const row = await this.options.storage.agents.get(id);
+        if (entry && row) entry.previousLabels = row.labels;
+      }
+      await this.save(rollout);
+      for (const id of stage.agents) {
+        const before = rollout.agents[id]?.previousLabels;
+        if (before) await this.options.setAgentLabels(id, withLabelChange(before, change));
+      }
+      return;
+    }
+    await this.save(rollout);
     if (rollout.kind === 'agentVersion' && version !== undefined)
       for (const id of stage.agents) await this.options.setAgentVersion(id, version);
     else await this.options.republish(stage.agents);
@@ -490,7 +655,9 @@ export class RolloutController {
       const view =
         rollout.agentVersion !== undefined
           ? agentVersionView(row, rollout.agentVersion, stage.startedAt ?? rollout.createdAt)
-          : agentView(row, rollout.namespace, rollout.flowId, rollout.revision);
+          : rollout.kind === 'flows' || rollout.kind === 'labels'
+            ? desiredView(row)
+            : agentView(row, rollout.namespace, rollout.flowId, rollout.revision);
       views.push(view);
       const entry = rollout.agents[id];
       if (entry && view.applied && entry.state === 'updating') entry.state = 'applied';
@@ -502,19 +669,23 @@ export class RolloutController {
       gates: this.resolved(rollout).gates,
       agents: views,
       executions,
-      change: rollout.kind === 'agentVersion' ? 'agent version' : 'revision',
+      change: CHANGE_NAMES[rollout.kind ?? 'flow'],
     });
   }
 
   /**
    * Executions on the stage's agents since it started, and the agents of the failed ones: of the
-   * rolled-out revision, or, for an agent version, of every flow (each agent's own, listed by agent).
+   * rolled-out revisions, or, for an agent version or labels, of every flow (each agent's own, listed
+   * by agent).
    */
   private async countExecutions(rollout: Rollout, stage: RolloutStage) {
     const agents = new Set(stage.agents);
     const counts = { total: 0, failed: 0, failedOn: new Set<string>() };
     const from = stage.startedAt ?? rollout.createdAt;
-    const count = async (filter: { namespace?: string; flowId?: string; agent?: string }) => {
+    const count = async (
+      filter: { namespace?: string; flowId?: string; agent?: string },
+      revision?: number,
+    ) => {
       let cursor: string | undefined;
       do {
         const page = await this.options.storage.executions.list({
@@ -526,7 +697,7 @@ export class RolloutController {
         for (const e of page.items) {
           // The namespace filter takes sub-namespaces too.
           if (filter.namespace !== undefined)
-            if (e.namespace !== rollout.namespace || e.flowRevision !== rollout.revision) continue;
+            if (e.namespace !== filter.namespace || e.flowRevision !== revision) continue;
           if (e.agentId === null || !agents.has(e.agentId)) continue;
           counts.total++;
           if (e.state === 'FAILED') {
@@ -537,8 +708,11 @@ export class RolloutController {
         cursor = page.nextCursor;
       } while (cursor !== undefined);
     };
-    if (rollout.kind === 'agentVersion') for (const agent of stage.agents) await count({ agent });
-    else await count({ namespace: rollout.namespace, flowId: rollout.flowId });
+    if (rollout.kind === 'agentVersion' || rollout.kind === 'labels')
+      for (const agent of stage.agents) await count({ agent });
+    else
+      for (const f of rollout.flows ?? [rollout])
+        await count({ namespace: f.namespace, flowId: f.flowId }, f.revision);
     return { total: counts.total, failed: counts.failed, failedOn: [...counts.failedOn] };
   }
 
@@ -580,6 +754,15 @@ export class RolloutController {
       // it comes back online. Set again (a crash before the save), it publishes nothing new.
       for (const id of touched)
         await this.options.setAgentVersion(id, rollout.agents[id]?.previousVersion ?? null);
+      await this.save(rollout);
+      return;
+    }
+    if (rollout.kind === 'labels') {
+      // As for agent versions: the labels, then the status; an agent offline gets its flows on return.
+      for (const id of touched) {
+        const before = rollout.agents[id]?.previousLabels;
+        if (before) await this.options.setAgentLabels(id, before);
+      }
       await this.save(rollout);
       return;
     }

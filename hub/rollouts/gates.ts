@@ -31,7 +31,7 @@ export interface GateInput {
    * What is rolled out. An agent version restarts the agent to apply it: until every agent of the
    * stage applied it, an agent offline is waiting for the deadline, not failed.
    */
-  change?: 'revision' | 'agent version';
+  change?: 'revision' | 'flow set' | 'label change' | 'agent version';
 }
 
 /** How an agent row shows the revision `revision` of `namespace/flowId`. */
@@ -45,6 +45,27 @@ export function agentView(row: AgentRow, namespace: string, flowId: string, revi
     online: row.online,
     applied: status.applied?.flows.some(same) ?? false,
     ...(refused && { refused: refused.reason }),
+  };
+}
+
+/**
+ * How an agent row shows what a set or label rollout changed (set rollouts, label rollouts): applied
+ * once it reports exactly its desired state, which the stage's start published; refused when it
+ * refused one of the desired flows.
+ */
+export function desiredView(row: AgentRow): AgentView {
+  const status = row.status as AgentSyncStatus;
+  const desired = status.desired;
+  const refused = status.applied?.refused.find((r) =>
+    desired?.flows.some((f) => f.namespace === r.namespace && f.id === r.id && f.revision === r.revision),
+  );
+  return {
+    id: row.id,
+    online: row.online,
+    applied: desired !== undefined && status.applied?.hash === desired.hash,
+    ...(refused && {
+      refused: `${refused.namespace}.${refused.id} revision ${refused.revision}: ${refused.reason}`,
+    }),
   };
 }
 
@@ -85,7 +106,7 @@ export function evaluateGates(input: GateInput): { figures: GateFigures; outcome
   const { stage, now, gates, agents, executions } = input;
   const change = input.change ?? 'revision';
   // An agent version restarts its agents: offline counts once the stage applied it.
-  const offlineFails = gates.online && (change === 'revision' || stage.appliedAt !== undefined);
+  const offlineFails = gates.online && (change !== 'agent version' || stage.appliedAt !== undefined);
   const offline = agents.filter((a) => !a.online);
   const rate = executions.total === 0 ? 0 : executions.failed / executions.total;
   const figures: GateFigures = {

@@ -6,7 +6,7 @@ import {
   type RolloutOptions,
 } from '../../protocol/rollout.js';
 import type { AgentTarget } from '../fleet/assignment.js';
-import type { Rollout } from '../store/rollout-records.js';
+import type { LabelChange, Rollout } from '../store/rollout-records.js';
 
 /** The options with every default filled in and durations in milliseconds. */
 export function resolveOptions(options: RolloutOptions = {}): ResolvedRolloutOptions {
@@ -76,15 +76,34 @@ export function planStages(
   return stages;
 }
 
+/** `namespace/id`: how flows are keyed among the rollouts. */
+export const flowKeyOf = (namespace: string, flowId: string) => `${namespace}/${flowId}`;
+
 /**
- * The revision of the rollout's flow that `agentId` runs now (null: none): the rolled-out one once
- * its stage has started (and the rollout is not rolled back), else the one it ran before. Agents
- * outside the rollout (registered since) get the rolled-out revision once it succeeded, else the
- * previous one.
+ * The revision of the rollout's flow (of a set rollout: of the flow `flowKey`) that `agentId` runs
+ * now (null: none): the rolled-out one once its stage has started (and the rollout is not rolled
+ * back), else the one it ran before. Agents outside the rollout (registered since) get the
+ * rolled-out revision once it succeeded, else the previous one.
  */
-export function revisionFor(rollout: Rollout, agentId: string): number | null {
+export function revisionFor(rollout: Rollout, agentId: string, flowKey?: string): number | null {
+  const inSet = rollout.flows?.find((f) => flowKeyOf(f.namespace, f.flowId) === flowKey);
+  const { revision, previousRevision } = inSet ?? rollout;
   const entry = rollout.agents[agentId];
-  if (!entry) return rollout.status === 'SUCCEEDED' ? rollout.revision : rollout.previousRevision;
-  if (rollout.status === 'ROLLED_BACK') return entry.previousRevision;
-  return rollout.stages[entry.stage]?.startedAt !== undefined ? rollout.revision : entry.previousRevision;
+  if (!entry) return rollout.status === 'SUCCEEDED' ? revision : previousRevision;
+  const before = inSet
+    ? (entry.previousRevisions?.[flowKeyOf(inSet.namespace, inSet.flowId)] ?? null)
+    : entry.previousRevision;
+  if (rollout.status === 'ROLLED_BACK') return before;
+  return rollout.stages[entry.stage]?.startedAt !== undefined ? revision : before;
+}
+
+/**
+ * `labels` with a label rollout's change: `set` added or replaced, `remove` taken away.
+ *
+ * @example withLabelChange({ site: 'a', ring: 'x' }, { set: { ring: 'y' }, remove: ['site'] }) // { ring: 'y' }
+ */
+export function withLabelChange(labels: Record<string, string>, change: LabelChange): Record<string, string> {
+  const out = { ...labels, ...change.set };
+  for (const k of change.remove ?? []) delete out[k];
+  return out;
 }

@@ -40,6 +40,16 @@ export const RolloutAgentSchema = T.Object({
       description: 'The agent version it ran before (agent version rollouts); null: none known',
     }),
   ),
+  /** Of a set rollout: the revision of each flow (`namespace/id`) it ran before; null: none. */
+  previousRevisions: T.Optional(
+    T.Record(T.String(), Revision, {
+      description: 'The revision of each flow of the set (`namespace/id`) it ran before (set rollouts)',
+    }),
+  ),
+  /** Of a label rollout: its labels when the rollout began, which a rollback sets back. */
+  previousLabels: T.Optional(
+    T.Record(T.String(), T.String(), { description: 'Its labels before (label rollouts)' }),
+  ),
   state: RolloutAgentStateSchema,
   /** Why it failed a gate. */
   reason: T.Optional(T.String()),
@@ -73,17 +83,37 @@ export const RolloutStageSchema = T.Object({
 });
 export type RolloutStage = Static<typeof RolloutStageSchema>;
 
+/** One flow of a set rollout (`tern deploy --rollout`). */
+export const RolloutFlowSchema = T.Object({
+  namespace: T.String(),
+  flowId: T.String(),
+  revision: T.Integer({ description: 'The revision rolled out' }),
+  baseRevision: T.Integer({
+    description:
+      "The flow's latest revision when the rollout began: the set decides this flow until it is saved again",
+  }),
+  previousRevision: Revision,
+});
+export type RolloutFlow = Static<typeof RolloutFlowSchema>;
+
+/** What a label rollout changes on each of its agents. */
+export const LabelChangeSchema = T.Object({
+  set: T.Optional(T.Record(T.String(), T.String(), { description: 'Labels added or changed' })),
+  remove: T.Optional(T.Array(T.String(), { description: 'Labels removed' })),
+});
+export type LabelChange = Static<typeof LabelChangeSchema>;
+
 export const RolloutSchema = T.Object({
   id: T.String(),
   kind: T.Optional(
-    T.Union([T.Literal('flow'), T.Literal('agentVersion')], {
+    T.Union([T.Literal('flow'), T.Literal('flows'), T.Literal('labels'), T.Literal('agentVersion')], {
       description:
-        'What is rolled out: a flow revision (`namespace`, `flowId`, `revision`; the default) or an agent version (`agentVersion`)',
+        'What is rolled out: a flow revision (`namespace`, `flowId`, `revision`; the default), a set of flow revisions (`flows`), a label change (`labelChange`) or an agent version (`agentVersion`)',
     }),
   ),
-  namespace: T.String({ description: "The flow's namespace; empty for an agent version rollout" }),
-  flowId: T.String({ description: 'The flow; empty for an agent version rollout' }),
-  revision: T.Integer({ description: 'The revision rolled out; 0 for an agent version rollout' }),
+  namespace: T.String({ description: "The flow's namespace; empty for other kinds" }),
+  flowId: T.String({ description: 'The flow; empty for other kinds' }),
+  revision: T.Integer({ description: 'The revision rolled out; 0 for other kinds' }),
   baseRevision: T.Integer({
     description:
       "The flow's latest revision when the rollout began: it decides agents' revisions until the flow is saved again",
@@ -92,9 +122,11 @@ export const RolloutSchema = T.Object({
   agentVersion: T.Optional(T.String({ description: 'The agent version rolled out' })),
   labels: T.Optional(
     T.Record(T.String(), T.String(), {
-      description: 'Of an agent version rollout: only the agents with every label given',
+      description: 'Of an agent version or label rollout: only the agents with every label given',
     }),
   ),
+  flows: T.Optional(T.Array(RolloutFlowSchema, { description: 'Of a set rollout: its flows' })),
+  labelChange: T.Optional(LabelChangeSchema),
   status: RolloutStatusSchema,
   stage: T.Integer({ description: 'Index of the current stage' }),
   stages: T.Array(RolloutStageSchema),
@@ -111,7 +143,7 @@ export const RolloutSchema = T.Object({
   createdAt: DateTime,
   updatedAt: DateTime,
 });
-/** A staged, health-gated change of one flow's revision, or of the agent version, across agents. */
+/** A staged, health-gated change across agents: a flow's revision, a set of them, their labels, or the agent version. */
 export type Rollout = Static<typeof RolloutSchema>;
 
 /** The statuses after which a rollout changes no more by itself. */

@@ -61,10 +61,18 @@ export class DrizzleRolloutRepository implements RolloutRepository {
   }
 
   async latestPerFlow(): Promise<Rollout[]> {
-    const rows = await this.db
-      .selectDistinctOn([rollouts.namespace, rollouts.flowId], { doc: rollouts.doc })
+    // Agent version and label rollouts keep empty `namespace` and `flow_id`: told apart by their kind.
+    const kind = sql`coalesce(${rollouts.doc}->>'kind', 'flow')`;
+    const latest = await this.db
+      .selectDistinctOn([rollouts.namespace, rollouts.flowId, kind], { doc: rollouts.doc })
       .from(rollouts)
-      .orderBy(rollouts.namespace, rollouts.flowId, sql`${rollouts.id} desc`);
-    return rows.map((r) => r.doc as Rollout);
+      .where(sql`${kind} <> 'flows'`)
+      .orderBy(rollouts.namespace, rollouts.flowId, kind, sql`${rollouts.id} desc`);
+    const sets = await this.db
+      .select({ doc: rollouts.doc })
+      .from(rollouts)
+      .where(sql`${kind} = 'flows'`)
+      .orderBy(rollouts.id);
+    return [...latest, ...sets].map((r) => r.doc as Rollout);
   }
 }

@@ -427,7 +427,10 @@ export interface RolloutRepository {
   save(rollout: Rollout): Promise<void>;
   get(id: string): Promise<Rollout | undefined>;
   list(filter: RolloutFilter): Promise<Page<Rollout>>;
-  /** The newest rollout of each flow that has any. */
+  /**
+   * The newest rollout of each flow that has any, the newest agent version rollout and the newest
+   * label rollout; and every set rollout (each may still decide some of its flows), oldest first.
+   */
   latestPerFlow(): Promise<Rollout[]>;
 }
 

@@ -86,15 +86,16 @@ describe.each(backends)('rollouts ($name)', ({ pg }) => {
     await eventually(async () => expect((await call('GET', `/agents/${id}`)).body.online).toBe(false));
   }
 
-  /** Registers `count` agents labelled `fleet: <fleet>` and starts them. */
+  /** Registers `count` agents labelled `fleet: <fleet>` (and `labels`) and starts them. */
   async function fleet(
     name: string,
     count: number,
     extra: (id: string) => Partial<Parameters<typeof startAgent>[0]> = () => ({}),
+    labels: Record<string, string> = {},
   ): Promise<string[]> {
     const ids = Array.from({ length: count }, (_, i) => `${name}-${i + 1}`);
     for (const id of ids) {
-      const res = await call('POST', '/agents', { json: { id, labels: { fleet: name } } });
+      const res = await call('POST', '/agents', { json: { id, labels: { fleet: name, ...labels } } });
       expect(res.status).toBe(201);
       tokens.set(id, res.body.token);
       await start(id, extra(id));
@@ -110,12 +111,14 @@ describe.each(backends)('rollouts ($name)', ({ pg }) => {
     expect(res.status, res.text).toBeLessThan(300);
   }
 
-  /** The revision of `<fleet>/job` the agent has applied (undefined: none). */
-  const applied = (id: string) =>
+  /** The revision of flow `flowId` agent `id` has applied (undefined: none). */
+  const appliedOf = (flowId: string) => (id: string) =>
     running
       .get(id)
       ?.appliedFlows()
-      .find((f) => f.id === 'job')?.revision;
+      .find((f) => f.id === flowId)?.revision;
+  /** The revision of `<fleet>/job` the agent has applied (undefined: none). */
+  const applied = appliedOf('job');
 
   /** The rollout the flow's save started (the save answers first: the rollout begins right after). */
   async function rolloutOf(fleetName: string) {
@@ -276,6 +279,211 @@ describe.each(backends)('rollouts ($name)', ({ pg }) => {
     await eventually(() => expect(applied(id as string)).toBe(1));
     expect((await call('GET', '/rollouts?namespace=later')).body.items).toEqual([]);
   }, 60_000);
+
+  /** Saves flow `<ns>/<flowId>` on the agents of fleet `ns`; `hold`: its revision waits for a rollout. */
+  async function saveOn(
+    ns: string,
+    flowId: string,
+    tasks: string,
+    hold = false,
+    runsOn = `{labels: {fleet: ${ns}}}`,
+  ) {
+    const yaml = `id: ${flowId}\nnamespace: ${ns}\nrunsOn: ${runsOn}\ntasks:\n${tasks}`;
+    const res = await call('PUT', `/flows/${ns}/${flowId}${hold ? '?hold=true' : ''}`, { yaml });
+    expect(res.status, res.text).toBeLessThan(300);
+    return res.body.revision as number;
+  }
+  const SECOND = `${OK_TASKS}  - id: again\n    type: log\n    message: second\n`;
+
+  it('rolls a set of flows out in waves, each stage getting every revision of the set together', async () => {
+    const ids = await fleet('set', 5);
+    for (const f of ['a', 'b']) await saveOn('set', f, OK_TASKS);
+    const both = () => ids.map((id) => [appliedOf('a')(id), appliedOf('b')(id)]);
+    await eventually(() => expect(both()).toEqual(ids.map(() => [1, 1])));
+
+    // Held: each new revision waits in a paused rollout of its own, reaching no agent.
+    for (const f of ['a', 'b']) expect(await saveOn('set', f, SECOND, true)).toBe(2);
+    await eventually(async () => {
+      const held = (await call('GET', '/rollouts?namespace=set')).body.items;
+      expect(
+        held.map((r: { flowId: string; status: string; reason: string }) => [r.flowId, r.status, r.reason]),
+      ).toEqual([
+        ['b', 'PAUSED', 'held for a rollout to name it'],
+        ['a', 'PAUSED', 'held for a rollout to name it'],
+      ]);
+    });
+    expect(ids.map((id) => appliedOf('a')(id))).toEqual(ids.map(() => 1));
+
+    const res = await call('POST', '/rollouts', {
+      json: {
+        flows: [
+          { namespace: 'set', flowId: 'a' },
+          { namespace: 'set', flowId: 'b', revision: 2 },
+        ],
+        options: {
+          canary: { count: 1 },
+          waves: { size: 2 },
+          pause: 'APPROVAL',
+          gates: { failureRate: { max: 0, window: 'PT0.2S' } },
+        },
+      },
+    });
+    expect(res.status, res.text).toBe(201);
+    const started = res.body;
+    expect(started).toMatchObject({
+      kind: 'flows',
+      flows: [
+        { namespace: 'set', flowId: 'a', revision: 2, baseRevision: 2, previousRevision: 1 },
+        { namespace: 'set', flowId: 'b', revision: 2, baseRevision: 2, previousRevision: 1 },
+      ],
+    });
+    expect(started.agents['set-5'].previousRevisions).toEqual({ 'set/a': 1, 'set/b': 1 });
+    expect(started.stages.map((s: { agents: string[] }) => s.agents)).toEqual([
+      ['set-1'],
+      ['set-2', 'set-3'],
+      ['set-4', 'set-5'],
+    ]);
+    const heldNow = (await call('GET', '/rollouts?flowId=a&namespace=set')).body.items[0];
+    expect(heldNow).toMatchObject({ status: 'CANCELLED', reason: `superseded by rollout ${started.id}` });
+
+    let reached: string[] = [];
+    for (const [index, stage] of started.stages.entries()) {
+      reached = [...reached, ...stage.agents];
+      const last = index === started.stages.length - 1;
+      const rollout = await whenStatus(started.id, last ? 'SUCCEEDED' : 'WAITING');
+      expect(rollout.stages[index]).toMatchObject({
+        state: 'PASSED',
+        gate: { applied: stage.agents.length },
+      });
+      await eventually(() =>
+        expect(both()).toEqual(ids.map((id) => (reached.includes(id) ? [2, 2] : [1, 1]))),
+      );
+      if (!last) expect((await call('POST', `/rollouts/${started.id}/approve`)).status).toBe(200);
+    }
+    const listed = (await call('GET', '/rollouts?status=SUCCEEDED')).body.items;
+    expect(listed.map((l: { id: string }) => l.id)).toContain(started.id);
+  }, 120_000);
+
+  it('rolls a whole set back on the canary when one of its flows fails there; the other agents never get any of it', async () => {
+    const ids = await fleet('setfail', 3);
+    for (const f of ['a', 'b']) await saveOn('setfail', f, OK_TASKS);
+    const both = () => ids.map((id) => [appliedOf('a')(id), appliedOf('b')(id)]);
+    await eventually(() =>
+      expect(both()).toEqual([
+        [1, 1],
+        [1, 1],
+        [1, 1],
+      ]),
+    );
+    await saveOn('setfail', 'a', SECOND, true);
+    await saveOn('setfail', 'b', FAILING_TASKS, true);
+    const res = await call('POST', '/rollouts', {
+      json: {
+        flows: [
+          { namespace: 'setfail', flowId: 'a' },
+          { namespace: 'setfail', flowId: 'b' },
+        ],
+        options: {
+          canary: { count: 1 },
+          onFailure: 'ROLLBACK',
+          gates: { failureRate: { max: 0.5, window: 'PT1M' } },
+        },
+      },
+    });
+    expect(res.status, res.text).toBe(201);
+    const canary = res.body.stages[0].agents[0] as string;
+    await eventually(() => expect(both()[0]).toEqual([2, 2]));
+    await eventually(async () =>
+      expect((await call('GET', `/rollouts/${res.body.id}`)).body.stages[0].state).toBe('OBSERVING'),
+    );
+    const run = await call('POST', `/executions/setfail/b?agent=${canary}`);
+    expect(run.status, run.text).toBe(202);
+
+    const rolled = await whenStatus(res.body.id, 'ROLLED_BACK');
+    expect(rolled.reason).toMatch(/^canary: failure rate 1\.00 over 0\.5/);
+    expect(rolled.agents[canary]).toMatchObject({
+      state: 'rolled_back',
+      previousRevisions: { 'setfail/a': 1, 'setfail/b': 1 },
+    });
+    await eventually(() =>
+      expect(both()).toEqual([
+        [1, 1],
+        [1, 1],
+        [1, 1],
+      ]),
+    );
+    for (const id of ids.slice(1)) {
+      const agent = (await call('GET', `/agents/${id}`)).body;
+      expect(agent.status.desired.flows.map((f: { revision: number }) => f.revision)).toEqual([1, 1]);
+      expect(rolled.agents[id].state).toBe('pending');
+    }
+  }, 120_000);
+
+  it('moves agents to new labels in waves, their flows following, and a rollback restores their labels, an agent offline on its return', async () => {
+    const ids = await fleet('lab', 3, () => ({}), { tier: 'old' });
+    await saveOn('lab', 'old', OK_TASKS, false, '{labels: {fleet: lab, tier: old}}');
+    await saveOn('lab', 'new', OK_TASKS, false, '{labels: {fleet: lab, tier: new}}');
+    const flows = () => ids.map((id) => [appliedOf('old')(id) ?? '-', appliedOf('new')(id) ?? '-']);
+    await eventually(() => expect(flows()).toEqual(ids.map(() => [1, '-'])));
+
+    const res = await call('POST', '/rollouts', {
+      json: {
+        labels: { set: { tier: 'new' }, remove: ['spare'] },
+        agents: { fleet: 'lab' },
+        options: {
+          canary: { count: 1 },
+          waves: { size: 1 },
+          pause: 'APPROVAL',
+          gates: { failureRate: { max: 0, window: 'PT0.1S' } },
+        },
+      },
+    });
+    expect(res.status, res.text).toBe(201);
+    expect(res.body).toMatchObject({
+      kind: 'labels',
+      labelChange: { set: { tier: 'new' } },
+      labels: { fleet: 'lab' },
+    });
+    const id = res.body.id as string;
+    await whenStatus(id, 'WAITING');
+    await eventually(() =>
+      expect(flows()).toEqual([
+        ['-', 1],
+        [1, '-'],
+        [1, '-'],
+      ]),
+    );
+    expect((await call('GET', '/agents/lab-1')).body.labels).toEqual({ fleet: 'lab', tier: 'new' });
+    expect((await call('GET', '/agents/lab-2')).body.labels).toEqual({ fleet: 'lab', tier: 'old' });
+    expect((await call('POST', `/rollouts/${id}/approve`)).status).toBe(200);
+    const second = await whenStatus(id, 'WAITING');
+    expect(second.agents['lab-2']).toMatchObject({
+      state: 'applied',
+      previousLabels: { fleet: 'lab', tier: 'old' },
+    });
+    await eventually(() =>
+      expect(flows()).toEqual([
+        ['-', 1],
+        ['-', 1],
+        [1, '-'],
+      ]),
+    );
+
+    await stop('lab-2');
+    const back = await call('POST', `/rollouts/${id}/rollback`);
+    expect(back.status, back.text).toBe(200);
+    expect(back.body.agents['lab-3'].state).toBe('pending');
+    for (const a of ids)
+      expect((await call('GET', `/agents/${a}`)).body.labels).toEqual({ fleet: 'lab', tier: 'old' });
+    await eventually(() =>
+      expect([flows()[0], flows()[2]]).toEqual([
+        [1, '-'],
+        [1, '-'],
+      ]),
+    );
+    await start('lab-2');
+    await eventually(() => expect(flows()[1]).toEqual([1, '-']));
+  }, 120_000);
 
   /** Uploads a stand-in archive as agent version `version` (once: a version is never replaced). */
   async function upload(version: string): Promise<void> {
