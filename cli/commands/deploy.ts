@@ -1,6 +1,7 @@
 /**
  * `tern deploy DIR`: makes the hub's flows, and the namespace files of its `_files/` folders, match a folder
- * (GitOps). Every local flow is validated first; nothing is sent if one is invalid.
+ * (GitOps). Every local flow is validated first; nothing is sent if one is invalid. With `--rollout`, the
+ * agents' flows it changes reach their agents together in one staged rollout.
  */
 
 import { builtinRegistry } from '../../plugins/builtin.js';
@@ -12,11 +13,18 @@ import { type ApiClient, enc } from '../client.js';
 import { CliError, EXIT_FAILED, EXIT_OK, EXIT_USAGE } from '../errors.js';
 import type { Printer } from '../format.js';
 import { deployFilesFolder, filesFolders } from './deploy-files.js';
+import { type StartFlags, startOptions } from './rollouts.js';
 
-export interface DeployOptions {
+export interface DeployOptions
+  extends Pick<
+    StartFlags,
+    'canary' | 'waves' | 'pause' | 'maxFailureRate' | 'failureWindow' | 'rollbackOnFailure'
+  > {
   namespace?: string;
   prune: boolean;
   dryRun: boolean;
+  /** The agents' flows changed reach their agents in one staged rollout. */
+  rollout?: boolean;
 }
 
 interface RemoteFlow {
@@ -67,6 +75,7 @@ export async function deployCommand(
       problems.push(`${f.dir}: namespace ${f.namespace} is outside --namespace ${options.namespace}`);
   }
   if (problems.length > 0) throw new CliError(`nothing deployed:\n${problems.join('\n')}`, EXIT_FAILED);
+  const rolloutOptions = options.rollout ? startOptions(options) : undefined;
 
   const scopes = options.namespace
     ? [options.namespace]
@@ -85,6 +94,9 @@ export async function deployCommand(
       `${options.dryRun ? 'would be ' : ''}${action.padEnd(9)} ${name}${options.dryRun ? '' : rev}`,
     );
   };
+  /** The agents' flows saved, held back from agents until the rollout names them. */
+  const staged: { namespace: string; flowId: string; revision: number }[] = [];
+  let toStage = 0;
   for (const [key, { flow, source }] of [...local].sort(([a], [b]) => a.localeCompare(b))) {
     const existing = remote.get(key);
     const name = `${flow.namespace}.${flow.id}`;
@@ -92,15 +104,19 @@ export async function deployCommand(
       report('unchanged', name, existing.revision);
       continue;
     }
+    const hold = options.rollout === true && flow.runsOn !== undefined && flow.runsOn !== 'hub';
+    if (hold) toStage++;
     let revision: number | undefined;
     if (!options.dryRun) {
-      const saved = await client.request<RemoteFlow>('PUT', `/flows/${enc(flow.namespace)}/${enc(flow.id)}`, {
-        yaml: source,
-      });
+      const path = `/flows/${enc(flow.namespace)}/${enc(flow.id)}${hold ? '?hold=true' : ''}`;
+      const saved = await client.request<RemoteFlow>('PUT', path, { yaml: source });
       revision = saved?.revision;
+      if (hold && revision !== undefined)
+        staged.push({ namespace: flow.namespace, flowId: flow.id, revision });
     }
     report(existing ? 'updated' : 'created', name, revision);
   }
+  if (options.rollout) await startRollout(client, printer, staged, toStage, rolloutOptions, options.dryRun);
   if (options.prune) {
     for (const [key, f] of [...remote].sort(([a], [b]) => a.localeCompare(b))) {
       if (local.has(key)) continue;
@@ -123,4 +139,38 @@ export async function deployCommand(
   }
   printer.line(`files: ${summary(fileCounts)}`);
   return EXIT_OK;
+}
+
+/** One rollout of every agents' flow the deploy changed; their revisions are held until it names them. */
+async function startRollout(
+  client: ApiClient,
+  printer: Printer,
+  flows: { namespace: string; flowId: string; revision: number }[],
+  count: number,
+  options: ReturnType<typeof startOptions>,
+  dryRun: boolean,
+): Promise<void> {
+  if (count === 0) {
+    printer.line('no rollout: no flow that runs on agents changed');
+    return;
+  }
+  if (dryRun) {
+    printer.line(`would roll out ${count} flow(s) together`);
+    return;
+  }
+  try {
+    const rollout = await client.request<{ id: string; stages: unknown[] }>('POST', '/rollouts', {
+      json: { flows, ...(options && { options }) },
+    });
+    printer.line(
+      `rollout ${rollout?.id} started: ${flows.length} flow(s), ${rollout?.stages.length} stage(s); follow it with tern rollouts show ${rollout?.id}`,
+    );
+  } catch (err) {
+    // Each revision saved that agents would run waits in a paused rollout of its own.
+    throw new CliError(
+      `the flows were saved but their rollout did not start: ${(err as Error).message}\n` +
+        'a new revision that agents would run is held from them in a PAUSED rollout of its own (tern rollouts list): resume or roll back each',
+      EXIT_FAILED,
+    );
+  }
 }

@@ -1,4 +1,4 @@
-/** `tern rollouts list|show|start|approve|pause|resume|rollback`: rollouts of flow revisions and agent versions. */
+/** `tern rollouts list|show|start|approve|pause|resume|rollback`: rollouts of flow revisions, sets of them, label changes and agent versions. */
 import { ROLLOUT_DEFAULTS, type RolloutOptions } from '../../protocol/rollout.js';
 import { type ApiClient, enc } from '../client.js';
 import { CliError, EXIT_USAGE } from '../errors.js';
@@ -6,8 +6,11 @@ import { emit, type Output } from './remote.js';
 
 interface RolloutRow {
   id: string;
-  kind?: 'flow' | 'agentVersion';
+  kind?: 'flow' | 'flows' | 'labels' | 'agentVersion';
   agentVersion?: string;
+  flows?: { namespace: string; flowId: string; revision: number }[];
+  labelChange?: { set?: Record<string, string>; remove?: string[] };
+  labels?: Record<string, string>;
   namespace: string;
   flowId: string;
   revision: number;
@@ -32,6 +35,12 @@ export interface StartFlags {
   agentVersion?: string;
   /** With `agentVersion`: only the agents with these labels, `key=value,…`. */
   labels?: string;
+  /** A label rollout: labels set on each agent, `key=value,…`. */
+  setLabels?: string;
+  /** A label rollout: labels removed from each agent, `key,…`. */
+  removeLabels?: string;
+  /** With a label rollout: only the agents with these labels, `key=value,…`. */
+  select?: string;
   canary?: string;
   waves?: string;
   pause?: string;
@@ -40,8 +49,33 @@ export interface StartFlags {
   rollbackOnFailure?: boolean;
 }
 
+const pairs = (labels: Record<string, string>) =>
+  Object.entries(labels)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(',');
+
+/** What a rollout changes, in a few words. */
+function subject(r: RolloutRow): string {
+  switch (r.kind) {
+    case 'agentVersion':
+      return `agent version ${r.agentVersion}`;
+    case 'flows':
+      return `flows ${(r.flows ?? []).map((f) => `${f.namespace}.${f.flowId}@${f.revision}`).join(' ')}`;
+    case 'labels': {
+      const { set = {}, remove = [] } = r.labelChange ?? {};
+      const change = [
+        ...(Object.keys(set).length > 0 ? [`set ${pairs(set)}`] : []),
+        ...(remove.length > 0 ? [`remove ${remove.join(',')}`] : []),
+      ];
+      return `labels ${change.join(' ')}${r.labels ? ` on ${pairs(r.labels)}` : ''}`;
+    }
+    default:
+      return `${r.namespace}.${r.flowId}  revision ${r.revision}`;
+  }
+}
+
 const summary = (r: RolloutRow) =>
-  `${r.id}  ${r.kind === 'agentVersion' ? `agent version ${r.agentVersion}` : `${r.namespace}.${r.flowId}  revision ${r.revision}`}  ${r.status}  stage ${Math.min(r.stage + 1, r.stages.length)}/${r.stages.length}`;
+  `${r.id}  ${subject(r)}  ${r.status}  stage ${Math.min(r.stage + 1, r.stages.length)}/${r.stages.length}`;
 
 export async function rolloutsList(client: ApiClient, out: Output, namespace?: string): Promise<number> {
   const rows = await client.all<RolloutRow>(`/rollouts${namespace ? `?namespace=${enc(namespace)}` : ''}`);
@@ -58,7 +92,8 @@ export async function rolloutsShow(client: ApiClient, out: Output, id: string): 
 
 /**
  * Starts a rollout of a flow revision (`namespace` and `flowId`; flags left out take the revision's
- * own `rollout:`), or of an agent version (`--agent-version`, no flow).
+ * own `rollout:`), of an agent version (`--agent-version`, no flow), or of a label change
+ * (`--set-labels`, `--remove-labels`).
  */
 export async function rolloutsStart(
   client: ApiClient,
@@ -69,18 +104,20 @@ export async function rolloutsStart(
 ): Promise<number> {
   const options = startOptions(flags);
   const flow = namespace !== undefined && flowId !== undefined;
-  if (flow === (flags.agentVersion !== undefined))
+  const labelChange = flags.setLabels !== undefined || flags.removeLabels !== undefined;
+  if ([flow, flags.agentVersion !== undefined, labelChange].filter(Boolean).length !== 1)
     throw new CliError(
-      'name a flow (<namespace> <flowId>) or an agent version (--agent-version), not both',
+      'name one of a flow (<namespace> <flowId>), an agent version (--agent-version), or a label change (--set-labels, --remove-labels)',
       EXIT_USAGE,
     );
-  if (!flow && flags.revision !== undefined)
-    throw new CliError('--revision is for a flow, not an agent version', EXIT_USAGE);
-  if (flow && flags.labels !== undefined)
+  if (!flow && flags.revision !== undefined) throw new CliError('--revision is for a flow', EXIT_USAGE);
+  if (!(flags.agentVersion !== undefined) && flags.labels !== undefined)
     throw new CliError(
-      '--labels is for an agent version: a flow runs on the agents its runsOn names',
+      '--labels is for an agent version: a flow runs on the agents its runsOn names; a label change takes --select',
       EXIT_USAGE,
     );
+  if (!labelChange && flags.select !== undefined)
+    throw new CliError('--select is for a label change (--set-labels, --remove-labels)', EXIT_USAGE);
   const body = flow
     ? {
         namespace,
@@ -88,11 +125,20 @@ export async function rolloutsStart(
         ...(flags.revision !== undefined && { revision: Number(flags.revision) }),
         ...(options && { options }),
       }
-    : {
-        agentVersion: flags.agentVersion,
-        ...(flags.labels !== undefined && { labels: labelsOf(flags.labels, '--labels') }),
-        ...(options && { options }),
-      };
+    : labelChange
+      ? {
+          labels: {
+            ...(flags.setLabels !== undefined && { set: labelsOf(flags.setLabels, '--set-labels') }),
+            ...(flags.removeLabels !== undefined && { remove: namesOf(flags.removeLabels) }),
+          },
+          ...(flags.select !== undefined && { agents: labelsOf(flags.select, '--select') }),
+          ...(options && { options }),
+        }
+      : {
+          agentVersion: flags.agentVersion,
+          ...(flags.labels !== undefined && { labels: labelsOf(flags.labels, '--labels') }),
+          ...(options && { options }),
+        };
   const r = (await client.request<RolloutRow>('POST', '/rollouts', { json: body })) as RolloutRow;
   return emit(out, r, () => printRollout(out, r));
 }
@@ -142,6 +188,14 @@ function labelsOf(text: string, flag: string): Record<string, string> {
     return [pair.slice(0, at), pair.slice(at + 1)] as const;
   });
   return Object.fromEntries(pairs);
+}
+
+/** `key,key` as label names. */
+function namesOf(text: string): string[] {
+  const names = text.split(',').map((n) => n.trim());
+  if (names.some((n) => n === ''))
+    throw new CliError(`--remove-labels: '${text}' is not key,key,…`, EXIT_USAGE);
+  return names;
 }
 
 function countOrPercent(text: string, flag: string): { count?: number; percent?: number } {

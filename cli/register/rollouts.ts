@@ -1,4 +1,4 @@
-/** `tern rollouts list|show|start|approve|pause|resume|rollback`: staged rollouts of flow revisions and agent versions. */
+/** `tern rollouts list|show|start|approve|pause|resume|rollback`: staged rollouts of flow revisions, sets of them, label changes and agent versions. */
 import type { Command } from 'commander';
 import type { StartFlags } from '../commands/rollouts.js';
 import { type ApiFlags, api, apiContext, type CliContext } from './shared.js';
@@ -9,7 +9,9 @@ const load = () => import('../commands/rollouts.js');
 export function register(program: Command, cli: CliContext): void {
   const rollouts = program
     .command('rollouts')
-    .description('staged rollouts of flow revisions and agent versions to agents');
+    .description(
+      'staged rollouts of flow revisions, sets of them, label changes and agent versions to agents',
+    );
   api(
     rollouts.command('list').description('list rollouts, newest first').option('--namespace <ns>'),
     cli,
@@ -27,7 +29,7 @@ export function register(program: Command, cli: CliContext): void {
     rollouts
       .command('start')
       .description(
-        "roll a flow revision out to its agents (flags left out take the revision's `rollout:`), or an agent version with --agent-version",
+        "roll a flow revision out to its agents (flags left out take the revision's `rollout:`), an agent version with --agent-version, or a label change with --set-labels/--remove-labels",
       )
       .argument('[namespace]')
       .argument('[flowId]')
@@ -37,6 +39,15 @@ export function register(program: Command, cli: CliContext): void {
         'roll this agent version out instead (uploaded with `tern agents versions upload`)',
       )
       .option('--labels <key=value,...>', 'with --agent-version: only the agents with every label given')
+      .option(
+        '--set-labels <key=value,...>',
+        'a label change: set these labels on each agent, stage by stage',
+      )
+      .option(
+        '--remove-labels <key,...>',
+        'a label change: remove these labels from each agent, stage by stage',
+      )
+      .option('--select <key=value,...>', 'with a label change: only the agents with every label given')
       .option('--canary <n|n%|key=value>', 'the first stage: a number of agents, a percentage, or labels')
       .option('--waves <n|n%>', 'agents per wave, or a percentage of all agents')
       .option('--pause <duration|APPROVAL>', 'between stages: an ISO-8601 duration, or wait for `approve`')
@@ -55,7 +66,7 @@ export function register(program: Command, cli: CliContext): void {
     ['approve', 'start the next stage of a rollout waiting for approval'],
     ['pause', 'hold a rollout where it is'],
     ['resume', 'resume a paused rollout'],
-    ['rollback', 'give every agent the rollout reached its previous revision back'],
+    ['rollback', 'give every agent the rollout reached what it had before: revisions, labels or version'],
   ] as const;
   for (const [action, description] of actions)
     api(rollouts.command(action).description(description).argument('<id>'), cli).action(

@@ -1,9 +1,9 @@
 /**
  * `tern rollouts` (the built CLI) against a real hub with real agents: start a staged rollout of an
  * earlier revision, show it, approve its next stage, list it, and roll it back; start a rollout of an
- * agent version.
+ * agent version; `tern deploy --rollout` of a set of flows; a label change.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -30,6 +30,20 @@ afterAll(async () => {
 });
 
 const cli = (...args: string[]) => tern(['rollouts', ...args, '--server', hub.url, '--token', ADMIN]);
+
+/** Registers and starts agent `id` with `labels`. */
+async function startOne(id: string, labels: Record<string, string>): Promise<Agent> {
+  const { body } = await apiCaller(hub.url, ADMIN)('POST', '/agents', { json: { id, labels } });
+  const agent = await startAgent({
+    id,
+    token: body.token,
+    hubUrl: `mqtt://127.0.0.1:${hub.mqttPort}`,
+    dataDir: join(root, id),
+    sync: { reconnectMinMs: 20, reconnectMaxMs: 200, lingerMs: 1 },
+  });
+  agents.push(agent);
+  return agent;
+}
 const flow = (message: string) =>
   `id: job\nnamespace: cli.rollout\nrunsOn: {labels: {site: cli}}\ntasks:\n  - { id: say, type: log, message: ${message} }\n`;
 
@@ -132,7 +146,7 @@ describe('tern rollouts', () => {
     const both = await cli('start', 'cli.rollout', 'job', '--agent-version', '2.0.0');
     expect(both.code).toBe(2);
     expect(both.stderr).toContain(
-      'name a flow (<namespace> <flowId>) or an agent version (--agent-version), not both',
+      'name one of a flow (<namespace> <flowId>), an agent version (--agent-version), or a label change',
     );
 
     const started = await cli(
@@ -158,5 +172,98 @@ describe('tern rollouts', () => {
       expect(shown.stdout).toMatch(/canary {2}FAILED[^\n]*\n {4}gw-cli-version {2}rolled_back/);
     });
     expect((await call('GET', `/agents/${id}`)).body.status.targetVersion).toBe('1.0.0');
+  }, 120_000);
+
+  it('rolls the flows a deploy changed out together with deploy --rollout, and rolls them back', async () => {
+    const set = [
+      await startOne('gw-set-1', { site: 'cli-set' }),
+      await startOne('gw-set-2', { site: 'cli-set' }),
+    ];
+    const dir = join(root, 'deploy-set');
+    mkdirSync(dir, { recursive: true });
+    const write = (message: string) => {
+      for (const f of ['a', 'b'])
+        writeFileSync(
+          join(dir, `${f}.yaml`),
+          `id: ${f}\nnamespace: cli.set\nrunsOn: {labels: {site: cli-set}}\ntasks:\n  - { id: say, type: log, message: ${message} }\n`,
+        );
+    };
+    const deploy = (...flags: string[]) =>
+      tern(['deploy', dir, ...flags, '--server', hub.url, '--token', ADMIN]);
+    const revisions = () =>
+      set.map((a) => ['a', 'b'].map((f) => a.appliedFlows().find((x) => x.id === f)?.revision));
+    write('first');
+    expect((await deploy()).code).toBe(0);
+    await eventually(() =>
+      expect(revisions()).toEqual([
+        [1, 1],
+        [1, 1],
+      ]),
+    );
+
+    write('second');
+    const dry = await deploy('--rollout', '--dry-run');
+    expect(dry.stdout).toContain('would roll out 2 flow(s) together');
+    const res = await deploy(
+      '--rollout',
+      '--canary',
+      '1',
+      '--waves',
+      '1',
+      '--pause',
+      'APPROVAL',
+      '--failure-window',
+      'PT0.1S',
+    );
+    expect(res.code, res.stderr).toBe(0);
+    const id = /rollout (\S+) started: 2 flow\(s\), 2 stage\(s\)/.exec(res.stdout)?.[1] as string;
+    expect(id, res.stdout).toBeDefined();
+    await eventually(async () => {
+      const shown = await cli('show', id);
+      expect(shown.stdout).toContain(`${id}  flows cli.set.a@2 cli.set.b@2  WAITING  stage 1/2`);
+    });
+    expect(revisions()).toEqual([
+      [2, 2],
+      [1, 1],
+    ]);
+
+    const back = await cli('rollback', id);
+    expect(back.code, back.stderr).toBe(0);
+    await eventually(() =>
+      expect(revisions()).toEqual([
+        [1, 1],
+        [1, 1],
+      ]),
+    );
+  }, 120_000);
+
+  it('rolls a label change out to the agents selected, and says when --select names no change', async () => {
+    const call = apiCaller(hub.url, ADMIN);
+    await startOne('gw-label-1', { site: 'cli-label' });
+    const alone = await cli('start', '--select', 'site=cli-label');
+    expect(alone.code).toBe(2);
+    expect(alone.stderr).toContain('name one of a flow');
+    const started = await cli(
+      'start',
+      '--set-labels',
+      'ring=b',
+      '--remove-labels',
+      'old',
+      '--select',
+      'site=cli-label',
+      '--failure-window',
+      'PT0.1S',
+      '--json',
+    );
+    expect(started.code, started.stderr).toBe(0);
+    const rollout = JSON.parse(started.stdout);
+    expect(rollout).toMatchObject({ kind: 'labels', labelChange: { set: { ring: 'b' }, remove: ['old'] } });
+    await eventually(async () => {
+      const shown = await cli('show', rollout.id);
+      expect(shown.stdout).toContain(
+        `${rollout.id}  labels set ring=b remove old on site=cli-label  SUCCEEDED`,
+      );
+    });
+    expect((await call('GET', '/agents/gw-label-1')).body.labels).toEqual({ site: 'cli-label', ring: 'b' });
   }, 120_000);
 });
