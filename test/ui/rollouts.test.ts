@@ -1,7 +1,7 @@
 /**
  * The web UI's Rollouts page end to end: headless Chromium on a real hub and real agents, a rollout
  * followed live from the events stream and approved from its page; a rollout of an agent version, and
- * each agent's version and the one asked for on the Agents page.
+ * each agent's version and the one asked for on the Agents page; a set of flows and a label change.
  */
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -102,6 +102,44 @@ describeWithService('TERN_TEST_CHROMIUM', 'web UI rollouts', (chromiumPath) => {
     const row = list.locator(`tr[data-rollout="${started.id}"]`);
     await row.waitFor(WAIT);
     expect(await row.getByRole('link').textContent()).toBe('agent version 2.0.0');
+    await page.context().close();
+  });
+
+  it('shows the flows of a set rollout and a label change, with what each agent had before', async () => {
+    const agent = await ui().startAgent('gw-ui-s1', { site: 'ui-set' });
+    const setFlow = (id: string, message: string) =>
+      `id: ${id}\nnamespace: ui.set\nrunsOn: {labels: {site: ui-set}}\ntasks:\n  - { id: say, type: log, message: ${message} }\n`;
+    for (const id of ['a', 'b']) await ui().api('POST', '/flows', { yaml: setFlow(id, 'first') });
+    await expect.poll(() => agent.appliedFlows().map((f) => f.revision), WAIT).toEqual([1, 1]);
+    for (const id of ['a', 'b'])
+      await ui().api('PUT', `/flows/ui.set/${id}?hold=true`, { yaml: setFlow(id, 'second') });
+    const set = await ui().api('POST', '/rollouts', {
+      json: {
+        flows: [
+          { namespace: 'ui.set', flowId: 'a' },
+          { namespace: 'ui.set', flowId: 'b' },
+        ],
+        options: { gates: { failureRate: { max: 0.2, window: 'PT0.1S' } } },
+      },
+    });
+    const page = await ui().open(`/rollouts/${set.id}`);
+    await page.locator('h1', { hasText: 'flows ui.set.a, ui.set.b' }).waitFor(WAIT);
+    const summary = page.getByTestId('rollout-summary');
+    await summary.getByText('SUCCEEDED').waitFor(WAIT);
+    expect(await page.getByTestId('rollout-flows').textContent()).toBe(
+      'ui.set.a revision 2 (from 1), ui.set.b revision 2 (from 1)',
+    );
+    expect(await page.locator('tr[data-agent="gw-ui-s1"]').textContent()).toContain(
+      'previous revisions ui.set/a 1, ui.set/b 1',
+    );
+
+    const labels = await ui().api('POST', '/rollouts', {
+      json: { labels: { set: { ring: 'b' } }, agents: { site: 'ui-set' } },
+    });
+    await page.goto(`${ui().hub.url}/rollouts/${labels.id}`);
+    await page.locator('h1', { hasText: 'labels: set ring=b' }).waitFor(WAIT);
+    expect(await summary.textContent()).toContain('Labels: set ring=b on agents labelled site=ui-set');
+    await page.locator('tr[data-agent="gw-ui-s1"]', { hasText: 'previous labels site=ui-set' }).waitFor(WAIT);
     await page.context().close();
   });
 });

@@ -1,4 +1,4 @@
-/** Rollouts (of flow revisions and agent versions): the list, and one rollout's stages with their gate figures and each agent's state; live. */
+/** Rollouts (of flow revisions, sets of them, label changes and agent versions): the list, and one rollout's stages with their gate figures and each agent's state; live. */
 import type { JSX } from 'preact';
 import { useState } from 'preact/hooks';
 import { call, callAll, type Rollout } from '../api.js';
@@ -31,13 +31,90 @@ function Pill({ text }: { text: string }): JSX.Element {
 }
 
 const isVersion = (r: Rollout) => r.kind === 'agentVersion';
+/** A rollout of one flow's revision (the others have no flow page to link to). */
+const isFlow = (r: Rollout) => r.kind === undefined || r.kind === 'flow';
+const pairs = (labels: Record<string, string>) =>
+  Object.entries(labels)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(', ');
 
-/** What a rollout takes to its agents, as a list names it. */
+/** What a label rollout changes, in words. */
+function labelChangeText(r: Rollout): string {
+  const { set = {}, remove = [] } = r.labelChange ?? {};
+  return [
+    ...(Object.keys(set).length > 0 ? [`set ${pairs(set)}`] : []),
+    ...(remove.length > 0 ? [`remove ${remove.join(', ')}`] : []),
+  ].join('; ');
+}
+
+/** What a rollout takes to its agents, as a list and a title name it. */
+function subjectText(r: Rollout): string {
+  switch (r.kind) {
+    case 'agentVersion':
+      return `agent version ${r.agentVersion}`;
+    case 'flows':
+      return `flows ${(r.flows ?? []).map((f) => `${f.namespace}.${f.flowId}`).join(', ')}`;
+    case 'labels':
+      return `labels: ${labelChangeText(r)}`;
+    default:
+      return `${r.namespace}.${r.flowId}`;
+  }
+}
+
 function Subject({ r }: { r: Rollout }): JSX.Element {
-  if (isVersion(r)) return <>agent version {r.agentVersion}</>;
+  return <>{subjectText(r)}</>;
+}
+
+/** What one agent had before the rollout, which a rollback gives back. */
+function previousText(r: Rollout, a: Rollout['agents'][string] | undefined): string {
+  switch (r.kind) {
+    case 'agentVersion':
+      return `previous version ${a?.previousVersion ?? 'none'}`;
+    case 'flows':
+      return `previous revisions ${Object.entries(a?.previousRevisions ?? {})
+        .map(([flow, rev]) => `${flow} ${rev ?? 'none'}`)
+        .join(', ')}`;
+    case 'labels':
+      return a?.previousLabels ? `previous labels ${pairs(a.previousLabels) || 'none'}` : '';
+    default:
+      return `previous revision ${a?.previousRevision ?? 'none'}`;
+  }
+}
+
+/** The first words of a rollout's page: what it changes, and where. */
+function Summary({ r }: { r: Rollout }): JSX.Element {
+  const where = r.labels ? ` on agents labelled ${pairs(r.labels)}` : '';
+  if (isVersion(r))
+    return (
+      <>
+        Agent version <b>{r.agentVersion}</b>
+        {where}
+      </>
+    );
+  if (r.kind === 'labels')
+    return (
+      <>
+        Labels: <b>{labelChangeText(r)}</b>
+        {where}
+      </>
+    );
+  if (r.kind === 'flows')
+    return (
+      <span data-testid="rollout-flows">
+        {(r.flows ?? []).map((f, i) => (
+          <span key={`${f.namespace}/${f.flowId}`}>
+            {i > 0 && ', '}
+            <Link href={`/flows/${seg(f.namespace)}/${seg(f.flowId)}`}>
+              {f.namespace}.{f.flowId}
+            </Link>{' '}
+            revision <b>{f.revision}</b> (from {f.previousRevision ?? 'none'})
+          </span>
+        ))}
+      </span>
+    );
   return (
     <>
-      {r.namespace}.{r.flowId}
+      Revision <b>{r.revision}</b> (from {r.previousRevision ?? 'none'})
     </>
   );
 }
@@ -93,7 +170,7 @@ export function RolloutsPage(): JSX.Element {
                         </b>
                       </Link>
                     </td>
-                    <td>{isVersion(r) ? '' : r.revision}</td>
+                    <td>{isFlow(r) ? r.revision : ''}</td>
                     <td>
                       <Pill text={r.status} />
                     </td>
@@ -129,11 +206,7 @@ export function RolloutPage({ id }: { id: string }): JSX.Element {
     if (e.type === 'rollout' && e.data.id === id) rollout.set(() => e.data);
   });
   const r = rollout.data;
-  usePageTitle(
-    r
-      ? `Rollout of ${isVersion(r) ? `agent version ${r.agentVersion}` : `${r.namespace}.${r.flowId}`}`
-      : 'Rollout',
-  );
+  usePageTitle(r ? `Rollout of ${subjectText(r)}` : 'Rollout');
   const act = async (action: string) => {
     try {
       setError(undefined);
@@ -149,12 +222,12 @@ export function RolloutPage({ id }: { id: string }): JSX.Element {
         <h1>
           Rollout{' '}
           {r &&
-            (isVersion(r) ? (
-              <Subject r={r} />
-            ) : (
+            (isFlow(r) ? (
               <Link href={`/flows/${seg(r.namespace)}/${seg(r.flowId)}`}>
                 <Subject r={r} />
               </Link>
+            ) : (
+              <Subject r={r} />
             ))}
         </h1>
         <div class="actions">
@@ -176,20 +249,7 @@ export function RolloutPage({ id }: { id: string }): JSX.Element {
         <>
           <Card>
             <p data-testid="rollout-summary">
-              {isVersion(r) ? (
-                <>
-                  Agent version <b>{r.agentVersion}</b>
-                  {r.labels &&
-                    ` on agents labelled ${Object.entries(r.labels)
-                      .map(([k, v]) => `${k}=${v}`)
-                      .join(', ')}`}
-                </>
-              ) : (
-                <>
-                  Revision <b>{r.revision}</b> (from {r.previousRevision ?? 'none'})
-                </>
-              )}{' '}
-              <Pill text={r.status} /> stage {stageOf(r)}
+              <Summary r={r} /> <Pill text={r.status} /> stage {stageOf(r)}
               {r.waitingUntil && (
                 <>
                   {' '}
@@ -233,9 +293,7 @@ export function RolloutPage({ id }: { id: string }): JSX.Element {
                           </td>
                           <td>{a && <Pill text={a.state} />}</td>
                           <td class="muted small">
-                            {isVersion(r)
-                              ? `previous version ${a?.previousVersion ?? 'none'}`
-                              : `previous revision ${a?.previousRevision ?? 'none'}`}
+                            {previousText(r, a)}
                             {a?.reason ? ` · ${a.reason}` : ''}
                           </td>
                         </tr>
