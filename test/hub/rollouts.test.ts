@@ -419,6 +419,61 @@ describe.each(backends)('rollouts ($name)', ({ pg }) => {
     }
   }, 120_000);
 
+  it('goes on with a set rollout from where it was after the hub restarts', async () => {
+    const ids = await fleet('setr', 3);
+    for (const f of ['a', 'b']) await saveOn('setr', f, OK_TASKS);
+    const both = () => ids.map((id) => [appliedOf('a')(id), appliedOf('b')(id)]);
+    await eventually(() =>
+      expect(both()).toEqual([
+        [1, 1],
+        [1, 1],
+        [1, 1],
+      ]),
+    );
+    for (const f of ['a', 'b']) await saveOn('setr', f, SECOND, true);
+    const res = await call('POST', '/rollouts', {
+      json: {
+        flows: ['a', 'b'].map((flowId) => ({ namespace: 'setr', flowId })),
+        options: {
+          canary: { count: 1 },
+          pause: 'APPROVAL',
+          gates: { failureRate: { max: 0, window: 'PT0.1S' } },
+        },
+      },
+    });
+    expect(res.status, res.text).toBe(201);
+    await whenStatus(res.body.id, 'WAITING');
+    await eventually(() =>
+      expect(both()).toEqual([
+        [2, 2],
+        [1, 1],
+        [1, 1],
+      ]),
+    );
+
+    await hub.close();
+    await startHubAgain();
+    await eventually(async () => {
+      const agents = await Promise.all(ids.map(async (id) => (await call('GET', `/agents/${id}`)).body));
+      expect(
+        agents.map((a) => [a.online, ...a.status.desired.flows.map((f: { revision: number }) => f.revision)]),
+      ).toEqual([
+        [true, 2, 2],
+        [true, 1, 1],
+        [true, 1, 1],
+      ]);
+    });
+    expect((await call('POST', `/rollouts/${res.body.id}/approve`)).status).toBe(200);
+    await whenStatus(res.body.id, 'SUCCEEDED');
+    await eventually(() =>
+      expect(both()).toEqual([
+        [2, 2],
+        [2, 2],
+        [2, 2],
+      ]),
+    );
+  }, 120_000);
+
   it('moves agents to new labels in waves, their flows following, and a rollback restores their labels, an agent offline on its return', async () => {
     const ids = await fleet('lab', 3, () => ({}), { tier: 'old' });
     await saveOn('lab', 'old', OK_TASKS, false, '{labels: {fleet: lab, tier: old}}');
