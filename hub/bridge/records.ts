@@ -76,8 +76,13 @@ export function taskOutputsRecord(
 
 /** The rollout's record for a `rollouts` route (its status or stage changed), or undefined when filtered out. */
 export function rolloutRecord(route: BridgeRoute, r: Rollout): BridgeRecord | undefined {
-  if (!inNamespace(r.namespace, route.namespace)) return undefined;
-  if (route.flowId !== undefined && r.flowId !== route.flowId) return undefined;
+  // A set rollout goes to the routes of any of its flows.
+  const flows = r.flows ?? [r];
+  const routed = flows.some(
+    (f) =>
+      inNamespace(f.namespace, route.namespace) && (route.flowId === undefined || f.flowId === route.flowId),
+  );
+  if (!routed) return undefined;
   const headers = {
     'tern.source': 'rollouts',
     'tern.namespace': r.namespace,
