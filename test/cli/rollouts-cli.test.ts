@@ -31,10 +31,18 @@ afterAll(async () => {
 
 const cli = (...args: string[]) => tern(['rollouts', ...args, '--server', hub.url, '--token', ADMIN]);
 
+/** A canary of one, then waves of one, each waiting for approval, watched 0.1 s. */
+const TWO_STAGES = ['--canary', '1', '--waves', '1', '--pause', 'APPROVAL', '--failure-window', 'PT0.1S'];
+
 /** Registers and starts agent `id` with `labels`. */
-async function startOne(id: string, labels: Record<string, string>): Promise<Agent> {
+async function startOne(
+  id: string,
+  labels: Record<string, string>,
+  extra: Partial<Parameters<typeof startAgent>[0]> = {},
+): Promise<Agent> {
   const { body } = await apiCaller(hub.url, ADMIN)('POST', '/agents', { json: { id, labels } });
   const agent = await startAgent({
+    ...extra,
     id,
     token: body.token,
     hubUrl: `mqtt://127.0.0.1:${hub.mqttPort}`,
@@ -50,39 +58,13 @@ const flow = (message: string) =>
 describe('tern rollouts', () => {
   it('rolls an earlier revision out in stages, shows it, approves the next stage, lists it and rolls it back', async () => {
     const call = apiCaller(hub.url, ADMIN);
-    for (const id of ['gw-cli-1', 'gw-cli-2']) {
-      const { body } = await call('POST', '/agents', { json: { id, labels: { site: 'cli' } } });
-      agents.push(
-        await startAgent({
-          id,
-          token: body.token,
-          hubUrl: `mqtt://127.0.0.1:${hub.mqttPort}`,
-          dataDir: join(root, id),
-          sync: { reconnectMinMs: 20, reconnectMaxMs: 200, lingerMs: 1 },
-        }),
-      );
-    }
+    for (const id of ['gw-cli-1', 'gw-cli-2']) await startOne(id, { site: 'cli' });
     const revisions = () => agents.map((a) => a.appliedFlows()[0]?.revision);
     expect((await call('POST', '/flows', { yaml: flow('first') })).status).toBe(201);
     expect((await call('PUT', '/flows/cli.rollout/job', { yaml: flow('second') })).status).toBe(200);
     await eventually(() => expect(revisions()).toEqual([2, 2]));
 
-    const started = await cli(
-      'start',
-      'cli.rollout',
-      'job',
-      '--revision',
-      '1',
-      '--canary',
-      '1',
-      '--waves',
-      '1',
-      '--pause',
-      'APPROVAL',
-      '--failure-window',
-      'PT0.1S',
-      '--json',
-    );
+    const started = await cli('start', 'cli.rollout', 'job', '--revision', '1', ...TWO_STAGES, '--json');
     expect(started.code, started.stderr).toBe(0);
     const rollout = JSON.parse(started.stdout);
     expect(rollout).toMatchObject({ revision: 1, baseRevision: 2, status: 'RUNNING' });
@@ -128,18 +110,11 @@ describe('tern rollouts', () => {
       expect(res.status).toBe(201);
     }
     const id = 'gw-cli-version';
-    const { body } = await call('POST', '/agents', { json: { id, labels: { site: 'cli-version' } } });
     // It reports 1.0.0 through the real protocol, and refuses to swap: no launcher made its install folder.
-    agents.push(
-      await startAgent({
-        id,
-        token: body.token,
-        version: '1.0.0',
-        update: { installDir: join(root, `${id}-install`), hubApiUrl: hub.url },
-        hubUrl: `mqtt://127.0.0.1:${hub.mqttPort}`,
-        dataDir: join(root, id),
-        sync: { reconnectMinMs: 20, reconnectMaxMs: 200, lingerMs: 1 },
-      }),
+    await startOne(
+      id,
+      { site: 'cli-version' },
+      { version: '1.0.0', update: { installDir: join(root, `${id}-install`), hubApiUrl: hub.url } },
     );
     await eventually(async () => expect((await call('GET', `/agents/${id}`)).body.version).toBe('1.0.0'));
 
@@ -204,17 +179,7 @@ describe('tern rollouts', () => {
     write('second');
     const dry = await deploy('--rollout', '--dry-run');
     expect(dry.stdout).toContain('would roll out 2 flow(s) together');
-    const res = await deploy(
-      '--rollout',
-      '--canary',
-      '1',
-      '--waves',
-      '1',
-      '--pause',
-      'APPROVAL',
-      '--failure-window',
-      'PT0.1S',
-    );
+    const res = await deploy('--rollout', ...TWO_STAGES);
     expect(res.code, res.stderr).toBe(0);
     const id = /rollout (\S+) started: 2 flow\(s\), 2 stage\(s\)/.exec(res.stdout)?.[1] as string;
     expect(id, res.stdout).toBeDefined();

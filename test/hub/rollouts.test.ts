@@ -295,11 +295,25 @@ describe.each(backends)('rollouts ($name)', ({ pg }) => {
   }
   const SECOND = `${OK_TASKS}  - id: again\n    type: log\n    message: second\n`;
 
-  it('rolls a set of flows out in waves, each stage getting every revision of the set together', async () => {
-    const ids = await fleet('set', 5);
-    for (const f of ['a', 'b']) await saveOn('set', f, OK_TASKS);
+  /** A canary of one, then waves of `size`, each approved; no failed execution tolerated during `window`. */
+  const approvedWaves = (size: number, window: string) => ({
+    canary: { count: 1 },
+    waves: { size },
+    pause: 'APPROVAL',
+    gates: { failureRate: { max: 0, window } },
+  });
+
+  /** A fleet of `count` agents running flows `a` and `b` of namespace `name` at revision 1; `both` reads each agent's revisions. */
+  async function setFleet(name: string, count: number) {
+    const ids = await fleet(name, count);
+    for (const f of ['a', 'b']) await saveOn(name, f, OK_TASKS);
     const both = () => ids.map((id) => [appliedOf('a')(id), appliedOf('b')(id)]);
     await eventually(() => expect(both()).toEqual(ids.map(() => [1, 1])));
+    return { ids, both };
+  }
+
+  it('rolls a set of flows out in waves, each stage getting every revision of the set together', async () => {
+    const { ids, both } = await setFleet('set', 5);
 
     // Held: each new revision waits in a paused rollout of its own, reaching no agent.
     for (const f of ['a', 'b']) expect(await saveOn('set', f, SECOND, true)).toBe(2);
@@ -320,12 +334,7 @@ describe.each(backends)('rollouts ($name)', ({ pg }) => {
           { namespace: 'set', flowId: 'a' },
           { namespace: 'set', flowId: 'b', revision: 2 },
         ],
-        options: {
-          canary: { count: 1 },
-          waves: { size: 2 },
-          pause: 'APPROVAL',
-          gates: { failureRate: { max: 0, window: 'PT0.2S' } },
-        },
+        options: approvedWaves(2, 'PT0.2S'),
       },
     });
     expect(res.status, res.text).toBe(201);
@@ -365,16 +374,7 @@ describe.each(backends)('rollouts ($name)', ({ pg }) => {
   }, 120_000);
 
   it('rolls a whole set back on the canary when one of its flows fails there; the other agents never get any of it', async () => {
-    const ids = await fleet('setfail', 3);
-    for (const f of ['a', 'b']) await saveOn('setfail', f, OK_TASKS);
-    const both = () => ids.map((id) => [appliedOf('a')(id), appliedOf('b')(id)]);
-    await eventually(() =>
-      expect(both()).toEqual([
-        [1, 1],
-        [1, 1],
-        [1, 1],
-      ]),
-    );
+    const { ids, both } = await setFleet('setfail', 3);
     await saveOn('setfail', 'a', SECOND, true);
     await saveOn('setfail', 'b', FAILING_TASKS, true);
     const res = await call('POST', '/rollouts', {
@@ -420,16 +420,7 @@ describe.each(backends)('rollouts ($name)', ({ pg }) => {
   }, 120_000);
 
   it('goes on with a set rollout from where it was after the hub restarts', async () => {
-    const ids = await fleet('setr', 3);
-    for (const f of ['a', 'b']) await saveOn('setr', f, OK_TASKS);
-    const both = () => ids.map((id) => [appliedOf('a')(id), appliedOf('b')(id)]);
-    await eventually(() =>
-      expect(both()).toEqual([
-        [1, 1],
-        [1, 1],
-        [1, 1],
-      ]),
-    );
+    const { ids, both } = await setFleet('setr', 3);
     for (const f of ['a', 'b']) await saveOn('setr', f, SECOND, true);
     const res = await call('POST', '/rollouts', {
       json: {
@@ -485,12 +476,7 @@ describe.each(backends)('rollouts ($name)', ({ pg }) => {
       json: {
         labels: { set: { tier: 'new' }, remove: ['spare'] },
         agents: { fleet: 'lab' },
-        options: {
-          canary: { count: 1 },
-          waves: { size: 1 },
-          pause: 'APPROVAL',
-          gates: { failureRate: { max: 0, window: 'PT0.1S' } },
-        },
+        options: approvedWaves(1, 'PT0.1S'),
       },
     });
     expect(res.status, res.text).toBe(201);
