@@ -69,7 +69,6 @@ const LabelRolloutBody = T.Object(
 /** Chooses the shape by the field only it has (JSON Schema's if/then/else). */
 const byField = (field: string, then: object, otherwise: object) => ({
   if: { type: 'object', properties: { [field]: {} }, required: [field] },
-  // biome-ignore lint/suspicious/noThenProperty: JSON Schema's if/then/else, never awaited.
   then,
   else: otherwise,
 });

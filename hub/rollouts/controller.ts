@@ -18,7 +18,6 @@ import {
   ENDED_ROLLOUT_STATUSES,
   type LabelChange,
   type Rollout,
-  type RolloutAgent,
   type RolloutFlow,
   type RolloutStage,
 } from '../store/rollout-records.js';

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import type { AgentRow } from '../store/records.js';
 import type { RolloutStage } from '../store/rollout-records.js';
-import { type AgentView, agentVersionView, evaluateGates } from './gates.js';
+import { type AgentView, agentVersionView, desiredView, evaluateGates } from './gates.js';
 import { resolveOptions } from './plan.js';
 
 const T0 = Date.parse('2026-01-01T00:00:00Z');
@@ -164,5 +164,42 @@ describe('agentVersionView', () => {
     expect(
       agentVersionView(row('1.0.0', { ...undone, at: at(-1000) }), '2.0.0', since).refused,
     ).toBeUndefined();
+  });
+});
+
+describe('desiredView', () => {
+  const flows = [{ namespace: 'n', id: 'a', revision: 2, hash: 'h' }];
+  const row = (status: Record<string, unknown>, online = true): AgentRow => ({
+    id: 'a',
+    labels: {},
+    createdAt: new Date(T0).toISOString(),
+    decommissioned: false,
+    online,
+    lastSeenAt: new Date(T0).toISOString(),
+    version: null,
+    status,
+  });
+  const desired = { generation: 3, hash: 'D', publishedAt: new Date(T0).toISOString(), flows };
+  const applied = (hash: string, refused: object[] = []) => ({
+    generation: 3,
+    hash,
+    flows: [],
+    refused,
+    reportedAt: new Date(T0).toISOString(),
+  });
+
+  it('shows applied once the agent reports exactly its desired state', () => {
+    expect(desiredView(row({ desired, applied: applied('D') })).applied).toBe(true);
+    expect(desiredView(row({ desired, applied: applied('old') })).applied).toBe(false);
+    expect(desiredView(row({ applied: applied('D') })).applied).toBe(false);
+  });
+
+  it('shows a refusal of one of the desired flows, naming it', () => {
+    const refused = [{ namespace: 'n', id: 'a', revision: 2, reason: 'unknown task type' }];
+    expect(desiredView(row({ desired, applied: applied('old', refused) })).refused).toBe(
+      'n.a revision 2: unknown task type',
+    );
+    const other = [{ ...refused[0], revision: 1 }];
+    expect(desiredView(row({ desired, applied: applied('old', other) })).refused).toBeUndefined();
   });
 });

@@ -1,7 +1,7 @@
 /** A rollout's plan: stages from the options, and which revision each agent runs as the rollout goes. */
 import { describe, expect, it } from 'vitest';
 import type { Rollout } from '../store/rollout-records.js';
-import { planStages, resolveOptions, revisionFor } from './plan.js';
+import { planStages, resolveOptions, revisionFor, withLabelChange } from './plan.js';
 
 const agents = (n: number, labels: (i: number) => Record<string, string> = () => ({})) =>
   Array.from({ length: n }, (_, i) => ({ id: `gw-${String(i + 1).padStart(2, '0')}`, labels: labels(i) }));
@@ -83,5 +83,69 @@ describe('revisionFor', () => {
   it('gives agents outside the rollout the previous revision until it succeeded', () => {
     expect(revisionFor(rollout('RUNNING', 1), 'late')).toBe(2);
     expect(revisionFor(rollout('SUCCEEDED', 2), 'late')).toBe(3);
+  });
+});
+
+describe('revisionFor a set', () => {
+  const set = (status: Rollout['status']): Rollout => ({
+    id: 's',
+    kind: 'flows',
+    namespace: '',
+    flowId: '',
+    revision: 0,
+    baseRevision: 0,
+    previousRevision: null,
+    flows: [
+      { namespace: 'n', flowId: 'a', revision: 5, baseRevision: 5, previousRevision: 4 },
+      { namespace: 'n', flowId: 'b', revision: 2, baseRevision: 2, previousRevision: null },
+    ],
+    status,
+    stage: 0,
+    stages: [
+      { name: 'canary', agents: ['a0'], state: 'APPLYING', startedAt: '2026-01-01T00:00:00Z' },
+      { name: 'wave 1', agents: ['a1'], state: 'PENDING' },
+    ],
+    agents: {
+      a0: {
+        stage: 0,
+        previousRevision: null,
+        previousRevisions: { 'n/a': 4, 'n/b': null },
+        state: 'updating',
+      },
+      a1: {
+        stage: 1,
+        previousRevision: null,
+        previousRevisions: { 'n/a': 3, 'n/b': null },
+        state: 'pending',
+      },
+    },
+    options: {},
+    createdAt: '2026-01-01T00:00:00Z',
+    updatedAt: '2026-01-01T00:00:00Z',
+  });
+  const both = (r: Rollout, agent: string) => ['n/a', 'n/b'].map((k) => revisionFor(r, agent, k));
+
+  it("gives each flow's new revision to the agents whose stage started, and each one it ran to the others", () => {
+    expect(both(set('RUNNING'), 'a0')).toEqual([5, 2]);
+    expect(both(set('RUNNING'), 'a1')).toEqual([3, null]);
+    expect(both(set('RUNNING'), 'late')).toEqual([4, null]);
+    expect(both(set('SUCCEEDED'), 'late')).toEqual([5, 2]);
+  });
+
+  it("gives every agent each flow's previous revision back once rolled back", () => {
+    expect(both(set('ROLLED_BACK'), 'a0')).toEqual([4, null]);
+  });
+});
+
+describe('withLabelChange', () => {
+  it('sets and replaces labels, and removes those named', () => {
+    expect(
+      withLabelChange({ site: 'a', ring: 'x', old: '1' }, { set: { ring: 'y', tier: 't' }, remove: ['old'] }),
+    ).toEqual({
+      site: 'a',
+      ring: 'y',
+      tier: 't',
+    });
+    expect(withLabelChange({ site: 'a' }, { remove: ['missing'] })).toEqual({ site: 'a' });
   });
 });
