@@ -419,6 +419,38 @@ describe.each(backends)('rollouts ($name)', ({ pg }) => {
     }
   }, 120_000);
 
+  it('refuses a set naming an unknown flow or one flow twice, and a label change that changes nothing', async () => {
+    await fleet('bad', 1);
+    await saveOn('bad', 'a', OK_TASKS);
+    const create = (json: object) => call('POST', '/rollouts', { json });
+    const unknown = await create({
+      flows: [
+        { namespace: 'bad', flowId: 'a' },
+        { namespace: 'bad', flowId: 'zz' },
+      ],
+    });
+    expect([unknown.status, unknown.body.error.message]).toEqual([404, 'flows[1] (bad/zz): no flow bad/zz']);
+    const twice = await create({
+      flows: [
+        { namespace: 'bad', flowId: 'a' },
+        { namespace: 'bad', flowId: 'a' },
+      ],
+    });
+    expect([twice.status, twice.body.error.message]).toEqual([
+      400,
+      'flows[1] (bad/a): the flow is named twice',
+    ]);
+    const empty = await create({ flows: [] });
+    expect(empty.status).toBe(400);
+    const nothing = await create({ labels: { set: {}, remove: [] }, agents: { fleet: 'bad' } });
+    expect([nothing.status, nothing.body.error.message]).toEqual([
+      400,
+      'labels: set or remove at least one label',
+    ]);
+    const nobody = await create({ labels: { set: { x: 'y' } }, agents: { fleet: 'nobody' } });
+    expect([nobody.status, nobody.body.error.message]).toEqual([409, 'no agent has those labels']);
+  }, 60_000);
+
   it('goes on with a set rollout from where it was after the hub restarts', async () => {
     const { ids, both } = await setFleet('setr', 3);
     for (const f of ['a', 'b']) await saveOn('setr', f, SECOND, true);
