@@ -22,8 +22,8 @@ import {
   type RolloutStage,
 } from '../store/rollout-records.js';
 import type { HubStorage } from '../store/types.js';
-import { agentVersionView, agentView, desiredView, evaluateGates } from './gates.js';
 import { flowKeyOf as key, planStages, resolveOptions, revisionFor, withLabelChange } from './plan.js';
+import { checkStage } from './stage-check.js';
 import { flowSetTargets, labelTargets, type Target } from './targets.js';
 
 export interface RolloutControllerOptions {
@@ -83,14 +83,6 @@ export interface AgentVersionRolloutRequest {
 
 /** The subject fields of a rollout that is not of one flow. */
 const NO_FLOW = { namespace: '', flowId: '', revision: 0, baseRevision: 0, previousRevision: null };
-
-/** What each kind of rollout changes, as gate reasons name it. */
-const CHANGE_NAMES = {
-  flow: 'revision',
-  flows: 'flow set',
-  labels: 'label change',
-  agentVersion: 'agent version',
-} as const;
 
 /** The options with their defaults; an invalid one is the request's fault. */
 function optionsOf(raw: RolloutOptions): ResolvedRolloutOptions {
@@ -581,7 +573,7 @@ export class RolloutController {
       await this.startStage(rollout, stage);
       return;
     }
-    const { figures, outcome } = await this.evaluate(rollout, stage, now);
+    const { figures, outcome } = await checkStage(this.options.storage, rollout, stage, now);
     const changed = JSON.stringify(figures) !== JSON.stringify(stage.gate);
     stage.gate = figures;
     switch (outcome.kind) {
@@ -644,75 +636,6 @@ export class RolloutController {
     if (rollout.kind === 'agentVersion' && version !== undefined)
       for (const id of stage.agents) await this.options.setAgentVersion(id, version);
     else await this.options.republish(stage.agents);
-  }
-
-  private async evaluate(rollout: Rollout, stage: RolloutStage, now: number) {
-    const views = [];
-    for (const id of stage.agents) {
-      const row = await this.options.storage.agents.get(id);
-      if (!row || row.decommissioned) continue;
-      const view =
-        rollout.agentVersion !== undefined
-          ? agentVersionView(row, rollout.agentVersion, stage.startedAt ?? rollout.createdAt)
-          : rollout.kind === 'flows' || rollout.kind === 'labels'
-            ? desiredView(row)
-            : agentView(row, rollout.namespace, rollout.flowId, rollout.revision);
-      views.push(view);
-      const entry = rollout.agents[id];
-      if (entry && view.applied && entry.state === 'updating') entry.state = 'applied';
-    }
-    const executions = await this.countExecutions(rollout, stage);
-    return evaluateGates({
-      stage,
-      now,
-      gates: this.resolved(rollout).gates,
-      agents: views,
-      executions,
-      change: CHANGE_NAMES[rollout.kind ?? 'flow'],
-    });
-  }
-
-  /**
-   * Executions on the stage's agents since it started, and the agents of the failed ones: of the
-   * rolled-out revisions, or, for an agent version or labels, of every flow (each agent's own, listed
-   * by agent).
-   */
-  private async countExecutions(rollout: Rollout, stage: RolloutStage) {
-    const agents = new Set(stage.agents);
-    const counts = { total: 0, failed: 0, failedOn: new Set<string>() };
-    const from = stage.startedAt ?? rollout.createdAt;
-    const count = async (
-      filter: { namespace?: string; flowId?: string; agent?: string },
-      revision?: number,
-    ) => {
-      let cursor: string | undefined;
-      do {
-        const page = await this.options.storage.executions.list({
-          ...filter,
-          from,
-          limit: 500,
-          ...(cursor !== undefined && { cursor }),
-        });
-        for (const e of page.items) {
-          // The namespace filter takes sub-namespaces too.
-          if (filter.namespace !== undefined)
-            if (e.namespace !== filter.namespace || e.flowRevision !== revision) continue;
-          if (e.agentId === null || !agents.has(e.agentId)) continue;
-          counts.total++;
-          if (e.state === 'FAILED') {
-            counts.failed++;
-            counts.failedOn.add(e.agentId);
-          }
-        }
-        cursor = page.nextCursor;
-      } while (cursor !== undefined);
-    };
-    if (rollout.kind === 'agentVersion' || rollout.kind === 'labels')
-      for (const agent of stage.agents) await count({ agent });
-    else
-      for (const f of rollout.flows ?? [rollout])
-        await count({ namespace: f.namespace, flowId: f.flowId }, f.revision);
-    return { total: counts.total, failed: counts.failed, failedOn: [...counts.failedOn] };
   }
 
   /** After a stage passed: the rollout succeeded, or waits (a duration, or an approval), or goes on. */
