@@ -162,6 +162,7 @@ class Poller {
             this.ctx.state.set(key, undefined);
         const fresh = listed.filter((f) => this.ctx.state.get(SEEN + f.path) !== stampOf(f));
         const { files, left } = selectFiles(fresh, matches, this.props.maxFiles);
+        this.ctx.logger.debug(`polled ${this.props.from}: ${listed.length} listed, ${files.length} new`);
         if (files.length === 0) return;
         if (left > 0)
           this.ctx.logger.warn(
