@@ -63,7 +63,7 @@ export function connectionSchema(protocol: Protocol) {
   const common = {
     host: T.String({ minLength: 1, description: `${protocol.title} server host` }),
     port: T.Optional(
-      T.Union([T.String({ pattern: '^\\d+$' }), T.Integer({ minimum: 1, maximum: 65535 })], {
+      T.Union([T.String({ minLength: 1 }), T.Integer({ minimum: 1, maximum: 65535 })], {
         default: String(protocol.defaultPort),
         description: `${protocol.title} server port`,
       }),
@@ -115,6 +115,8 @@ export async function withSession<P extends ConnectionProps, R>(
   work: (session: Session) => Promise<R>,
 ): Promise<R> {
   const server = serverName(protocol, props);
+  if (props.port !== undefined && !/^\d+$/.test(String(props.port)))
+    throw new TaskError(`port: '${props.port}' is not a port number`, false);
   let opened: { fs: RemoteFs; home: string };
   try {
     opened = await protocol.open(props);
