@@ -46,6 +46,15 @@ for (const [variable, proto] of [
       own: true,
       lines: ['inputs:', '  a.csv: "a,1"', '  b.csv: "b,22"', '  c.txt: "c"', 'outputs: ["*"]'],
     };
+    /** The three files stored, then uploaded into `dir`. */
+    const seeded = (dir: string) => [
+      files,
+      {
+        id: 'up',
+        type: `${kestra}.Uploads`,
+        lines: ['from: "{{ outputs.files.uris | values }}"', `to: ${dir}`],
+      },
+    ];
     const read = (fx: EngineFixture, uri: unknown) =>
       readFileSync(fx.store.files.localPath(String(uri)), 'utf8');
 
@@ -95,12 +104,7 @@ for (const [variable, proto] of [
       };
       const done = await fx.run(
         flow([
-          files,
-          {
-            id: 'up',
-            type: `${kestra}.Uploads`,
-            lines: ['from: "{{ outputs.files.uris | values }}"', `to: ${dir}/in`],
-          },
+          ...seeded(`${dir}/in`),
           downloads,
           { id: 'archived', type: `${kestra}.List`, lines: [`from: ${dir}/archive`] },
         ]),
@@ -125,12 +129,7 @@ for (const [variable, proto] of [
       const dir = `/t-${randomUUID().slice(0, 8)}`;
       const done = await fx.run(
         flow([
-          files,
-          {
-            id: 'up',
-            type: `${kestra}.Uploads`,
-            lines: ['from: "{{ outputs.files.uris | values }}"', `to: ${dir}/in`],
-          },
+          ...seeded(`${dir}/in`),
           {
             id: 'take',
             type: `${kestra}.Downloads`,
@@ -165,12 +164,7 @@ for (const [variable, proto] of [
 
       const taken = await fx.run(
         flow([
-          files,
-          {
-            id: 'up',
-            type: `${kestra}.Uploads`,
-            lines: ['from: "{{ outputs.files.uris | values }}"', `to: ${dir}`],
-          },
+          ...seeded(`${dir}`),
           { id: 'move', type: `${kestra}.Move`, lines: [`from: ${dir}/a.csv`, `to: ${dir}/b.csv`] },
         ]),
       );
