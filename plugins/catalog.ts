@@ -257,6 +257,46 @@ export const builtinCatalog: readonly CatalogEntry[] = [
   },
   {
     kind: 'task',
+    names: ['ftps.delete', 'io.kestra.plugin.fs.ftps.Delete'],
+    load: () => import('./ftps/delete.js'),
+  },
+  {
+    kind: 'task',
+    names: ['ftps.download', 'io.kestra.plugin.fs.ftps.Download'],
+    load: () => import('./ftps/download.js'),
+  },
+  {
+    kind: 'task',
+    names: ['ftps.downloads', 'io.kestra.plugin.fs.ftps.Downloads'],
+    load: () => import('./ftps/downloads.js'),
+  },
+  {
+    kind: 'task',
+    names: ['ftps.list', 'io.kestra.plugin.fs.ftps.List'],
+    load: () => import('./ftps/list.js'),
+  },
+  {
+    kind: 'task',
+    names: ['ftps.move', 'io.kestra.plugin.fs.ftps.Move'],
+    load: () => import('./ftps/move.js'),
+  },
+  {
+    kind: 'trigger',
+    names: ['ftps', 'io.kestra.plugin.fs.ftps.Trigger'],
+    load: () => import('./ftps/trigger.js'),
+  },
+  {
+    kind: 'task',
+    names: ['ftps.upload', 'io.kestra.plugin.fs.ftps.Upload'],
+    load: () => import('./ftps/upload.js'),
+  },
+  {
+    kind: 'task',
+    names: ['ftps.uploads', 'io.kestra.plugin.fs.ftps.Uploads'],
+    load: () => import('./ftps/uploads.js'),
+  },
+  {
+    kind: 'task',
     names: ['http.request', 'io.kestra.plugin.core.http.Request'],
     load: () => import('./http/request.js'),
   },

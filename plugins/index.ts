@@ -43,6 +43,14 @@ import ftpMove from './ftp/move.js';
 import ftpTrigger from './ftp/trigger.js';
 import ftpUpload from './ftp/upload.js';
 import ftpUploads from './ftp/uploads.js';
+import ftpsDelete from './ftps/delete.js';
+import ftpsDownload from './ftps/download.js';
+import ftpsDownloads from './ftps/downloads.js';
+import ftpsList from './ftps/list.js';
+import ftpsMove from './ftps/move.js';
+import ftpsTrigger from './ftps/trigger.js';
+import ftpsUpload from './ftps/upload.js';
+import ftpsUploads from './ftps/uploads.js';
 import httpRequest from './http/request.js';
 import intervalTrigger from './interval/interval.js';
 import kafkaProduce from './kafka/produce.js';
@@ -156,6 +164,13 @@ export const builtinTasks: readonly AnyTaskDefinition[] = [
   ftpMove,
   ftpUpload,
   ftpUploads,
+  ftpsDelete,
+  ftpsDownload,
+  ftpsDownloads,
+  ftpsList,
+  ftpsMove,
+  ftpsUpload,
+  ftpsUploads,
   dockerRun,
   sqlQuery,
 ];
@@ -171,4 +186,5 @@ export const builtinTriggers: readonly AnyTriggerDefinition[] = [
   amqpTrigger,
   sftpTrigger,
   ftpTrigger,
+  ftpsTrigger,
 ];

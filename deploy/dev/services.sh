@@ -677,7 +677,7 @@ sftp_env() {
 
 FTP_DIR=$SERVICES_DIR/ftp
 
-ftp_packages() { echo vsftpd; }
+ftp_packages() { printf '%s\n' vsftpd openssl; }
 
 ftp_pid() { live_pid "$FTP_DIR/vsftpd.pid" "$FTP_DIR/vsftpd.conf"; }
 
@@ -687,6 +687,9 @@ ftp_status() { ftp_pid >/dev/null && port_open "$FTP_PORT"; }
 # a container may refuse both.
 ftp_config() {
   mkdir -p "$FTP_DIR/empty"
+  [[ -f $FTP_DIR/cert.pem ]] ||
+    openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj /CN=127.0.0.1 \
+      -keyout "$FTP_DIR/key.pem" -out "$FTP_DIR/cert.pem" 2>/dev/null
   cat >"$FTP_DIR/vsftpd.conf" <<EOF
 # Tern dev/test FTP server (deploy/dev/services.sh); rewritten on every start.
 listen=YES
@@ -713,6 +716,16 @@ seccomp_sandbox=NO
 vsftpd_log_file=$FTP_DIR/vsftpd.log
 xferlog_enable=YES
 max_per_ip=50
+# Explicit FTPS (AUTH TLS) on the same port, optional: plain FTP works too. A self-signed certificate.
+ssl_enable=YES
+rsa_cert_file=$FTP_DIR/cert.pem
+rsa_private_key_file=$FTP_DIR/key.pem
+force_local_logins_ssl=NO
+force_local_data_ssl=NO
+allow_anon_ssl=NO
+ssl_tlsv1=YES
+ssl_sslv2=NO
+ssl_sslv3=NO
 EOF
   echo "$FILES_USER" >"$FTP_DIR/users"
 }

@@ -1,4 +1,4 @@
-/** FTP through basic-ftp: Kestra's ftp connection properties and a {@link RemoteFs} over one control connection. */
+/** FTP and FTPS through basic-ftp: Kestra's ftp and ftps connection properties and a {@link RemoteFs} over one control connection. */
 import { createRequire } from 'node:module';
 import { posix } from 'node:path';
 import { Type as T } from '@sinclair/typebox';
@@ -17,6 +17,10 @@ const DIRECTORY = 2;
 export interface FtpProps extends ConnectionProps {
   passiveMode?: boolean;
   remoteIpVerification?: boolean;
+  /** FTPS only. */
+  mode?: 'EXPLICIT' | 'IMPLICIT';
+  dataChannelProtectionLevel?: 'P' | 'C' | 'S' | 'E';
+  insecureTrustAllCertificates?: boolean;
 }
 
 /** One operation at a time: an FTP control connection carries one command and its transfer. */
@@ -94,42 +98,85 @@ class FtpFs implements RemoteFs {
   }
 }
 
+const FtpSchema = {
+  passiveMode: T.Optional(
+    T.Boolean({ default: true, description: 'Passive mode, the only one supported: false is refused' }),
+  ),
+  remoteIpVerification: T.Optional(
+    T.Boolean({
+      default: true,
+      description: "Accepted for Kestra's flows; data connections always go to the control connection's host",
+    }),
+  ),
+};
+
+const FtpsSchema = {
+  ...FtpSchema,
+  mode: T.Optional(
+    T.Union([T.Literal('EXPLICIT'), T.Literal('IMPLICIT')], {
+      default: 'EXPLICIT',
+      description:
+        'EXPLICIT: TLS asked for on the FTP port (AUTH TLS); IMPLICIT: TLS from the start (port 990)',
+    }),
+  ),
+  dataChannelProtectionLevel: T.Optional(
+    T.Union([T.Literal('P'), T.Literal('C'), T.Literal('S'), T.Literal('E')], {
+      default: 'P',
+      description:
+        'Data connections are always private (P), encrypted like the control connection; other levels are refused',
+    }),
+  ),
+  insecureTrustAllCertificates: T.Optional(
+    T.Boolean({
+      default: false,
+      description:
+        'Accept any server certificate (a self-signed one): no protection against a man in the middle',
+    }),
+  ),
+};
+
+/** Connects and logs in, over TLS for FTPS. */
+async function openFtp(props: FtpProps, secure: boolean): Promise<{ fs: RemoteFs; home: string }> {
+  if (props.passiveMode === false)
+    throw Object.assign(new Error('passiveMode: false (active mode) is not supported'), { code: 500 });
+  if (secure && (props.dataChannelProtectionLevel ?? 'P') !== 'P')
+    throw Object.assign(
+      new Error(`dataChannelProtectionLevel: '${props.dataChannelProtectionLevel}' is not supported, only P`),
+      { code: 500 },
+    );
+  const client = new (basicFtp().Client)(TIMEOUT_MS);
+  try {
+    await client.access({
+      host: props.host,
+      port: Number(props.port ?? (secure && props.mode === 'IMPLICIT' ? 990 : 21)),
+      user: props.username,
+      password: props.password,
+      secure: secure ? (props.mode === 'IMPLICIT' ? 'implicit' : true) : false,
+      secureOptions: secure ? { rejectUnauthorized: !props.insecureTrustAllCertificates } : undefined,
+    });
+    return { fs: new FtpFs(client), home: await client.pwd() };
+  } catch (err) {
+    client.close();
+    throw err;
+  }
+}
+
 /** FTP, Kestra's io.kestra.plugin.fs.ftp. */
 export const ftpProtocol: Protocol<FtpProps> = {
   name: 'ftp',
   title: 'FTP',
   kestra: 'io.kestra.plugin.fs.ftp',
   defaultPort: 21,
-  extra: {
-    passiveMode: T.Optional(
-      T.Boolean({
-        default: true,
-        description: 'Passive mode, the only one supported: false is refused',
-      }),
-    ),
-    remoteIpVerification: T.Optional(
-      T.Boolean({
-        default: true,
-        description:
-          "Accepted for Kestra's flows; data connections always go to the control connection's host",
-      }),
-    ),
-  },
-  async open(props) {
-    if (props.passiveMode === false)
-      throw Object.assign(new Error('passiveMode: false (active mode) is not supported'), { code: 500 });
-    const client = new (basicFtp().Client)(TIMEOUT_MS);
-    try {
-      await client.access({
-        host: props.host,
-        port: Number(props.port ?? 21),
-        user: props.username,
-        password: props.password,
-      });
-      return { fs: new FtpFs(client), home: await client.pwd() };
-    } catch (err) {
-      client.close();
-      throw err;
-    }
-  },
+  extra: FtpSchema,
+  open: (props) => openFtp(props, false),
+};
+
+/** FTP over TLS, Kestra's io.kestra.plugin.fs.ftps. */
+export const ftpsProtocol: Protocol<FtpProps> = {
+  name: 'ftps',
+  title: 'FTPS',
+  kestra: 'io.kestra.plugin.fs.ftps',
+  defaultPort: 21,
+  extra: FtpsSchema,
+  open: (props) => openFtp(props, true),
 };

@@ -47,7 +47,7 @@ export interface ConnectionProps {
 /** One protocol: its names, its connection properties and how to connect. */
 export interface Protocol<P extends ConnectionProps = ConnectionProps> {
   /** Tern's prefix (`sftp`) and the scheme of the URIs it reports. */
-  name: 'sftp' | 'ftp';
+  name: 'sftp' | 'ftp' | 'ftps';
   title: string;
   /** Kestra's package: `io.kestra.plugin.fs.sftp`. */
   kestra: string;

@@ -1,6 +1,6 @@
 /**
  * The sftp.* and ftp.* tasks in flows run by the engine, against the real servers
- * (TERN_TEST_SFTP_URL: OpenSSH; TERN_TEST_FTP_URL: vsftpd): upload, list, download,
+ * (TERN_TEST_SFTP_URL: OpenSSH; TERN_TEST_FTP_URL: vsftpd, plain and with TLS): upload, list, download,
  * downloads with MOVE and DELETE, move, delete, and what fails how.
  */
 import { randomUUID } from 'node:crypto';
@@ -13,6 +13,8 @@ import { describeWithService } from '../support/services.js';
 for (const [variable, proto] of [
   ['TERN_TEST_SFTP_URL', 'sftp'],
   ['TERN_TEST_FTP_URL', 'ftp'],
+  // The same vsftpd, with TLS asked for (explicit FTPS) and its self-signed certificate.
+  ['TERN_TEST_FTP_URL', 'ftps'],
 ] as const) {
   describeWithService(variable, `${proto} tasks`, (url) => {
     const server = new URL(url);
@@ -28,6 +30,7 @@ for (const [variable, proto] of [
       `username: ${server.username}`,
       `password: ${password}`,
       'rootDir: false',
+      ...(proto === 'ftps' ? ['insecureTrustAllCertificates: true'] : []),
     ];
     const flow = (tasks: Array<{ id: string; type: string; lines: string[]; own?: boolean }>) =>
       [
@@ -210,6 +213,20 @@ for (const [variable, proto] of [
         new RegExp(`${proto}://${server.hostname}:1: .*ECONNREFUSED`),
       );
     });
+
+    if (proto === 'ftps') {
+      it('refuses a certificate it cannot verify unless told to trust any', async () => {
+        fx = engineFixture();
+        const done = await fx.run(
+          flow([{ id: 'list', type: `${kestra}.List`, lines: ['from: /'] }]).replace(
+            'insecureTrustAllCertificates: true',
+            'insecureTrustAllCertificates: false',
+          ),
+        );
+        expect(done.execution.state).toBe('FAILED');
+        expect(done.messages('list').join('\n')).toMatch(/ftps:\/\/.*: self[- ]signed certificate/);
+      });
+    }
 
     if (proto === 'sftp') {
       it('logs in with a private key (keyfile) instead of a password', async () => {

@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, posix } from 'node:path';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
-import { ftpProtocol } from '../../plugins/fs/ftp-client.js';
+import { ftpProtocol, ftpsProtocol } from '../../plugins/fs/ftp-client.js';
 import type { Protocol, RemoteFs } from '../../plugins/fs/remote.js';
 import { sftpProtocol } from '../../plugins/fs/sftp-client.js';
 import { parseOrThrow } from '../support/engine.js';
@@ -18,6 +18,7 @@ import { eventually, type TriggerRig, triggerRig } from '../triggers/harness.js'
 for (const [variable, protocol] of [
   ['TERN_TEST_SFTP_URL', sftpProtocol],
   ['TERN_TEST_FTP_URL', ftpProtocol],
+  ['TERN_TEST_FTP_URL', ftpsProtocol],
 ] as const) {
   const proto = protocol.name;
   describeWithService(variable, `${proto} trigger`, (url) => {
@@ -32,7 +33,8 @@ for (const [variable, protocol] of [
         port: server.port,
         username: server.username,
         password: server.password,
-      });
+        insecureTrustAllCertificates: true,
+      } as Parameters<Protocol['open']>[0]);
     });
     afterEach(async () => {
       await rig?.close();
@@ -67,6 +69,7 @@ for (const [variable, protocol] of [
           `username: ${server.username}`,
           `password: ${server.password}`,
           'rootDir: false',
+          ...(proto === 'ftps' ? ['insecureTrustAllCertificates: true'] : []),
           `from: ${dir}/in`,
           ...(more.some((l) => l.startsWith('interval:')) ? [] : ['interval: PT0.5S']),
           ...more,
