@@ -5,10 +5,12 @@
  */
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { afterEach, expect, it } from 'vitest';
+import { posix } from 'node:path';
+import { afterAll, afterEach, expect, it } from 'vitest';
 import type { EngineFixture } from '../support/engine.js';
 import { engineFixture } from '../support/engine.js';
 import { describeWithService } from '../support/services.js';
+import { connect, PROTOCOLS, removeTree, runFolder } from './server.js';
 
 for (const [variable, proto] of [
   ['TERN_TEST_SFTP_URL', 'sftp'],
@@ -20,8 +22,13 @@ for (const [variable, proto] of [
     const server = new URL(url);
     const kestra = `io.kestra.plugin.fs.${proto}`;
     let fx: EngineFixture;
+    const root = runFolder(`tasks-${proto}`);
     afterEach(async () => {
       await fx?.close();
+    });
+    afterAll(async () => {
+      const remote = await connect(PROTOCOLS[proto], url);
+      await removeTree(remote.fs, posix.join(remote.home, root)).finally(() => remote.fs.close());
     });
     // Paths below the user's home folder (rootDir: false), one folder per test.
     const connection = (password = server.password, port = server.port) => [
@@ -63,7 +70,7 @@ for (const [variable, proto] of [
 
     it('uploads stored files, lists them with a regExp, and downloads one back', async () => {
       fx = engineFixture();
-      const dir = `/t-${randomUUID().slice(0, 8)}`;
+      const dir = `${root}/${randomUUID().slice(0, 8)}`;
       const done = await fx.run(
         flow([
           files,
@@ -99,7 +106,7 @@ for (const [variable, proto] of [
 
     it('downloads a folder and moves the files taken; a second run finds none', async () => {
       fx = engineFixture();
-      const dir = `/t-${randomUUID().slice(0, 8)}`;
+      const dir = `${root}/${randomUUID().slice(0, 8)}`;
       const downloads = {
         id: 'take',
         type: `${kestra}.Downloads`,
@@ -129,7 +136,7 @@ for (const [variable, proto] of [
 
     it('downloads with DELETE, moves a file into a folder and deletes it', async () => {
       fx = engineFixture();
-      const dir = `/t-${randomUUID().slice(0, 8)}`;
+      const dir = `${root}/${randomUUID().slice(0, 8)}`;
       const done = await fx.run(
         flow([
           ...seeded(`${dir}/in`),
@@ -158,7 +165,7 @@ for (const [variable, proto] of [
 
     it('fails clearly on a missing file, an existing target, a wrong password and an unreachable server', async () => {
       fx = engineFixture();
-      const dir = `/t-${randomUUID().slice(0, 8)}`;
+      const dir = `${root}/${randomUUID().slice(0, 8)}`;
       const missing = await fx.run(
         flow([{ id: 'get', type: `${kestra}.Download`, lines: [`from: ${dir}/none.csv`] }]),
       );

@@ -8,17 +8,16 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, posix } from 'node:path';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
-import { ftpProtocol, ftpsProtocol } from '../../plugins/fs/ftp-client.js';
 import type { Protocol, RemoteFs } from '../../plugins/fs/remote.js';
-import { sftpProtocol } from '../../plugins/fs/sftp-client.js';
 import { parseOrThrow } from '../support/engine.js';
 import { describeWithService } from '../support/services.js';
 import { eventually, type TriggerRig, triggerRig } from '../triggers/harness.js';
+import { connect, PROTOCOLS, removeTree, runFolder } from './server.js';
 
 for (const [variable, protocol] of [
-  ['TERN_TEST_SFTP_URL', sftpProtocol],
-  ['TERN_TEST_FTP_URL', ftpProtocol],
-  ['TERN_TEST_FTP_URL', ftpsProtocol],
+  ['TERN_TEST_SFTP_URL', PROTOCOLS.sftp],
+  ['TERN_TEST_FTP_URL', PROTOCOLS.ftp],
+  ['TERN_TEST_FTP_URL', PROTOCOLS.ftps],
 ] as const) {
   const proto = protocol.name;
   describeWithService(variable, `${proto} trigger`, (url) => {
@@ -27,20 +26,16 @@ for (const [variable, protocol] of [
     let rig: TriggerRig | undefined;
     let remote: { fs: RemoteFs; home: string };
 
+    const root = runFolder(`trigger-${proto}`);
     beforeAll(async () => {
-      remote = await (protocol as Protocol).open({
-        host: server.hostname,
-        port: server.port,
-        username: server.username,
-        password: server.password,
-        insecureTrustAllCertificates: true,
-      } as Parameters<Protocol['open']>[0]);
+      remote = await connect(protocol as Protocol, url);
     });
     afterEach(async () => {
       await rig?.close();
       rig = undefined;
     });
     afterAll(async () => {
+      if (remote) await removeTree(remote.fs, posix.join(remote.home, root));
       await remote?.fs.close();
       rmSync(local, { recursive: true, force: true });
     });
@@ -91,7 +86,7 @@ for (const [variable, protocol] of [
     });
 
     it('fires once for each new file, and not again for files already fired', async () => {
-      const dir = `/t-${randomUUID().slice(0, 8)}`;
+      const dir = `${root}/${randomUUID().slice(0, 8)}`;
       await put(`${dir}/in/a.csv`, 'a');
       rig = triggerRig();
       await rig.deploy(flow(dir));
@@ -119,7 +114,7 @@ for (const [variable, protocol] of [
     }, 60_000);
 
     it('keeps what it fired across a restart of the runtime', async () => {
-      const dir = `/t-${randomUUID().slice(0, 8)}`;
+      const dir = `${root}/${randomUUID().slice(0, 8)}`;
       await put(`${dir}/in/a.csv`, 'a');
       rig = triggerRig();
       await rig.deploy(flow(dir));
@@ -142,7 +137,7 @@ for (const [variable, protocol] of [
     }, 60_000);
 
     it('moves the files it fired, and reports them where they went', async () => {
-      const dir = `/t-${randomUUID().slice(0, 8)}`;
+      const dir = `${root}/${randomUUID().slice(0, 8)}`;
       await put(`${dir}/in/a.csv`, 'a');
       await put(`${dir}/in/b.txt`, 'b');
       rig = triggerRig();
@@ -156,7 +151,7 @@ for (const [variable, protocol] of [
     }, 60_000);
 
     it('deletes the files it fired once their execution has succeeded', async () => {
-      const dir = `/t-${randomUUID().slice(0, 8)}`;
+      const dir = `${root}/${randomUUID().slice(0, 8)}`;
       await put(`${dir}/in/a.csv`, 'a');
       rig = triggerRig();
       await rig.deploy(flow(dir, ['action: DELETE']));
@@ -166,7 +161,7 @@ for (const [variable, protocol] of [
     }, 60_000);
 
     it('says once that the server is unreachable, and polls on', async () => {
-      const dir = `/t-${randomUUID().slice(0, 8)}`;
+      const dir = `${root}/${randomUUID().slice(0, 8)}`;
       rig = triggerRig();
       await rig.deploy(flow(dir, [], '1'));
       await eventually(
