@@ -7,12 +7,30 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, posix } from 'node:path';
-import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Protocol, RemoteFs } from '../../plugins/fs/remote.js';
 import { parseOrThrow } from '../support/engine.js';
 import { describeWithService } from '../support/services.js';
 import { eventually, type TriggerRig, triggerRig } from '../triggers/harness.js';
 import { connect, PROTOCOLS, removeTree, runFolder } from './server.js';
+
+describe('sftp, ftp and ftps trigger properties', () => {
+  const flow = (type: string, more: string) =>
+    `id: on-files\nnamespace: test.fs\ntriggers:\n  - id: watch\n    type: ${type}\n    host: files\n    from: /in\n${more}tasks:\n  - id: show\n    type: log\n    message: hi\n`;
+
+  it('refuses MOVE without moveDirectory, an interval that is not a duration and a bad regExp', () => {
+    for (const type of ['sftp', 'io.kestra.plugin.fs.ftp.Trigger', 'ftps']) {
+      expect(() => parseOrThrow(flow(type, '    action: MOVE\n'))).toThrow(
+        /`action: MOVE` needs `moveDirectory`/,
+      );
+      expect(() => parseOrThrow(flow(type, '    interval: often\n'))).toThrow(/'often' is not a duration/);
+      expect(() => parseOrThrow(flow(type, '    regExp: "(a"\n'))).toThrow(
+        /regExp: '\(a' is not a regular expression/,
+      );
+      expect(() => parseOrThrow(flow(type, '    action: MOVE\n    moveDirectory: /archive\n'))).not.toThrow();
+    }
+  });
+});
 
 for (const [variable, protocol] of [
   ['TERN_TEST_SFTP_URL', PROTOCOLS.sftp],
@@ -77,13 +95,6 @@ for (const [variable, protocol] of [
     const fired = (r: TriggerRig) =>
       r.started.map((e) => ((e.trigger?.files ?? []) as Array<{ name: string }>).map((f) => f.name));
     const polls = (r: TriggerRig) => r.logs.filter((l) => l.message.startsWith('polled ')).length;
-
-    it('refuses MOVE without moveDirectory and an interval that is not a duration', () => {
-      expect(() => parseOrThrow(flow('/x', ['action: MOVE']))).toThrow(
-        /`action: MOVE` needs `moveDirectory`/,
-      );
-      expect(() => parseOrThrow(flow('/x', ['interval: often']))).toThrow(/'often' is not a duration/);
-    });
 
     it('fires once for each new file, and not again for files already fired', async () => {
       const dir = `${root}/${randomUUID().slice(0, 8)}`;
