@@ -28,6 +28,7 @@ import {
   type Protocol,
   pathFilter,
   type RemoteEntry,
+  type Session,
   withSession,
 } from './remote.js';
 
@@ -43,6 +44,8 @@ interface Props extends ConnectionProps {
 
 /** State key prefix: one key per file fired and still on the server, holding its stamp. */
 const SEEN = 'seen:';
+/** State key: the batch of files offered to the runtime and not yet recorded as fired. */
+const PENDING = 'pending';
 const DEFAULT_INTERVAL_MS = 60_000;
 
 const stampOf = (file: RemoteEntry) => `${file.size}:${file.updatedDate ?? ''}`;
@@ -155,20 +158,16 @@ class Poller {
           }
           throw err;
         }
-        const present = new Set(listed.map((f) => f.path));
+        const present = new Map(listed.map((f) => [f.path, stampOf(f)]));
         // Files gone from the server are forgotten: one that comes back is new.
         for (const key of this.ctx.state.keys())
           if (key.startsWith(SEEN) && !present.has(key.slice(SEEN.length)))
             this.ctx.state.set(key, undefined);
-        const fresh = listed.filter((f) => this.ctx.state.get(SEEN + f.path) !== stampOf(f));
-        const { files, left } = selectFiles(fresh, matches, this.props.maxFiles);
-        this.ctx.logger.debug(`polled ${this.props.from}: ${listed.length} listed, ${files.length} new`);
-        if (files.length === 0) return;
-        if (left > 0)
-          this.ctx.logger.warn(
-            `${left} more new file(s) wait for the next poll: maxFiles is ${files.length}`,
-          );
         const action = this.props.action ?? 'NONE';
+        // Fired but not moved yet (a restart came between): moved now.
+        if (action === 'MOVE') await this.archiveFired(session, listed);
+        const files = this.batch(listed, present, matches);
+        if (files.length === 0) return;
         // A moved file is reported where it will be: the flow reads it there.
         const reported = files.map((f) =>
           action === 'MOVE' && this.props.moveDirectory
@@ -177,22 +176,19 @@ class Poller {
         );
         const outcome = await this.ctx.tryFire(
           { files: reported },
-          // Fired but not yet recorded (a crash in between): the next poll finds the same files, not fired twice.
+          // A batch fired but not recorded (a crash in between) is offered again as it was: a duplicate.
           { dedupeKey: 'files', dedupeValue: batchId(files) },
         );
         if (outcome.kind === 'STARTED') await outcome.fired.stored();
-        else if (outcome.kind !== 'DUPLICATE' && outcome.kind !== 'SKIPPED') {
+        else if (outcome.kind === 'REFUSED' || outcome.kind === 'FAILED') {
           this.ctx.logger.warn(
             `${files.length} new file(s) not fired now: ${outcome.reason}; tried again next poll`,
           );
           return;
         }
         for (const file of files) this.ctx.state.set(SEEN + file.path, stampOf(file));
-        if (action === 'MOVE')
-          for (const file of files) {
-            await archive(session, file, action, this.props.moveDirectory);
-            this.ctx.state.set(SEEN + file.path, undefined);
-          }
+        this.ctx.state.set(PENDING, undefined);
+        if (action === 'MOVE') await this.archiveFired(session, files);
         if (action === 'DELETE' && outcome.kind === 'STARTED')
           void this.deleteAfter(outcome.fired.ended(), files);
       });
@@ -203,6 +199,36 @@ class Poller {
       // Said once per outage, not at every poll.
       if (!this.failing) this.ctx.logger.warn(`${(err as Error).message}; polling on`);
       this.failing = true;
+    }
+  }
+
+  /**
+   * The files to fire: the batch offered last time and not recorded as fired, while any of
+   * it is still there unchanged; else the new files (at most `maxFiles`), kept as the batch
+   * offered before it is fired.
+   */
+  private batch(
+    listed: RemoteEntry[],
+    present: Map<string, string>,
+    matches: (path: string) => boolean,
+  ): RemoteEntry[] {
+    const pending = this.ctx.state.get(PENDING) as RemoteEntry[] | undefined;
+    if (pending?.some((f) => present.get(f.path) === stampOf(f))) return pending;
+    const fresh = listed.filter((f) => this.ctx.state.get(SEEN + f.path) !== stampOf(f));
+    const { files, left } = selectFiles(fresh, matches, this.props.maxFiles);
+    this.ctx.logger.debug(`polled ${this.props.from}: ${listed.length} listed, ${files.length} new`);
+    if (left > 0)
+      this.ctx.logger.warn(`${left} more new file(s) wait for the next poll: maxFiles is ${files.length}`);
+    this.ctx.state.set(PENDING, files.length > 0 ? files : undefined);
+    return files;
+  }
+
+  /** Moves to `moveDirectory` the files among `files` recorded as fired. */
+  private async archiveFired(session: Session, files: RemoteEntry[]): Promise<void> {
+    for (const file of files) {
+      if (this.ctx.state.get(SEEN + file.path) !== stampOf(file)) continue;
+      await archive(session, file, 'MOVE', this.props.moveDirectory);
+      this.ctx.state.set(SEEN + file.path, undefined);
     }
   }
 

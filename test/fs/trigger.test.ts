@@ -124,6 +124,22 @@ for (const [variable, protocol] of [
       expect(fired(rig)[2]).toEqual(['a.csv']);
     }, 60_000);
 
+    it('offers a batch held back again as it was, and the files that came meanwhile after it', async () => {
+      const dir = `${root}/${randomUUID().slice(0, 8)}`;
+      await put(`${dir}/in/a.csv`, 'a');
+      let refusing: string | undefined = 'the device is updating';
+      rig = triggerRig({ refusal: () => refusing });
+      await rig.deploy(flow(dir));
+      await eventually(
+        () => expect(rig?.logs.some((l) => l.message.includes('1 new file(s) not fired now'))).toBe(true),
+        20_000,
+      );
+      await put(`${dir}/in/b.csv`, 'b');
+      refusing = undefined;
+      await eventually(() => expect(rig?.started).toHaveLength(2), 20_000);
+      expect(fired(rig)).toEqual([['a.csv'], ['b.csv']]);
+    }, 60_000);
+
     it('keeps what it fired across a restart of the runtime', async () => {
       const dir = `${root}/${randomUUID().slice(0, 8)}`;
       await put(`${dir}/in/a.csv`, 'a');
