@@ -4,13 +4,13 @@
  * mid-stream (SIGKILL) and started again, every file has exactly one execution: none lost, none
  * fired twice.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, posix } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { afterAll, afterEach, expect, it } from 'vitest';
-import { assertBuilt, ROOT, TERN } from '../support/cli.js';
+import { assertBuilt, startAgentProcess } from '../support/cli.js';
 import { describeWithService } from '../support/services.js';
 import { eventually } from '../triggers/harness.js';
 import { connect, PROTOCOLS, removeTree, runFolder } from './server.js';
@@ -31,21 +31,10 @@ describeWithService('TERN_TEST_SFTP_URL', 'sftp trigger on an agent', (url) => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  function startAgent(flows: string, data: string): { proc: ChildProcess; output: () => string } {
-    const proc = spawn(process.execPath, [TERN, 'agent', '--flows', flows, '--data-dir', data], {
-      cwd: ROOT,
-      env: { ...process.env, NO_COLOR: '1', TERN_LOG_LEVEL: 'warn' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    child = proc;
-    let output = '';
-    proc.stdout?.on('data', (d: Buffer) => {
-      output += d.toString();
-    });
-    proc.stderr?.on('data', (d: Buffer) => {
-      output += d.toString();
-    });
-    return { proc, output: () => output };
+  function startAgent(flows: string, data: string): ReturnType<typeof startAgentProcess> {
+    const started = startAgentProcess(flows, data);
+    child = started.proc;
+    return started;
   }
 
   /** The name of the file of every execution the agent stored, read from its database. */
