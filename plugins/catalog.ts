@@ -225,6 +225,78 @@ export const builtinCatalog: readonly CatalogEntry[] = [
   },
   {
     kind: 'task',
+    names: ['ftp.delete', 'io.kestra.plugin.fs.ftp.Delete'],
+    load: () => import('./ftp/delete.js'),
+  },
+  {
+    kind: 'task',
+    names: ['ftp.download', 'io.kestra.plugin.fs.ftp.Download'],
+    load: () => import('./ftp/download.js'),
+  },
+  {
+    kind: 'task',
+    names: ['ftp.downloads', 'io.kestra.plugin.fs.ftp.Downloads'],
+    load: () => import('./ftp/downloads.js'),
+  },
+  { kind: 'task', names: ['ftp.list', 'io.kestra.plugin.fs.ftp.List'], load: () => import('./ftp/list.js') },
+  { kind: 'task', names: ['ftp.move', 'io.kestra.plugin.fs.ftp.Move'], load: () => import('./ftp/move.js') },
+  {
+    kind: 'trigger',
+    names: ['ftp', 'io.kestra.plugin.fs.ftp.Trigger'],
+    load: () => import('./ftp/trigger.js'),
+  },
+  {
+    kind: 'task',
+    names: ['ftp.upload', 'io.kestra.plugin.fs.ftp.Upload'],
+    load: () => import('./ftp/upload.js'),
+  },
+  {
+    kind: 'task',
+    names: ['ftp.uploads', 'io.kestra.plugin.fs.ftp.Uploads'],
+    load: () => import('./ftp/uploads.js'),
+  },
+  {
+    kind: 'task',
+    names: ['ftps.delete', 'io.kestra.plugin.fs.ftps.Delete'],
+    load: () => import('./ftps/delete.js'),
+  },
+  {
+    kind: 'task',
+    names: ['ftps.download', 'io.kestra.plugin.fs.ftps.Download'],
+    load: () => import('./ftps/download.js'),
+  },
+  {
+    kind: 'task',
+    names: ['ftps.downloads', 'io.kestra.plugin.fs.ftps.Downloads'],
+    load: () => import('./ftps/downloads.js'),
+  },
+  {
+    kind: 'task',
+    names: ['ftps.list', 'io.kestra.plugin.fs.ftps.List'],
+    load: () => import('./ftps/list.js'),
+  },
+  {
+    kind: 'task',
+    names: ['ftps.move', 'io.kestra.plugin.fs.ftps.Move'],
+    load: () => import('./ftps/move.js'),
+  },
+  {
+    kind: 'trigger',
+    names: ['ftps', 'io.kestra.plugin.fs.ftps.Trigger'],
+    load: () => import('./ftps/trigger.js'),
+  },
+  {
+    kind: 'task',
+    names: ['ftps.upload', 'io.kestra.plugin.fs.ftps.Upload'],
+    load: () => import('./ftps/upload.js'),
+  },
+  {
+    kind: 'task',
+    names: ['ftps.uploads', 'io.kestra.plugin.fs.ftps.Uploads'],
+    load: () => import('./ftps/uploads.js'),
+  },
+  {
+    kind: 'task',
     names: ['http.request', 'io.kestra.plugin.core.http.Request'],
     load: () => import('./http/request.js'),
   },
@@ -289,6 +361,46 @@ export const builtinCatalog: readonly CatalogEntry[] = [
     kind: 'task',
     names: ['script.shell', 'io.kestra.plugin.scripts.shell.Script'],
     load: () => import('./script/shell.js'),
+  },
+  {
+    kind: 'task',
+    names: ['sftp.delete', 'io.kestra.plugin.fs.sftp.Delete'],
+    load: () => import('./sftp/delete.js'),
+  },
+  {
+    kind: 'task',
+    names: ['sftp.download', 'io.kestra.plugin.fs.sftp.Download'],
+    load: () => import('./sftp/download.js'),
+  },
+  {
+    kind: 'task',
+    names: ['sftp.downloads', 'io.kestra.plugin.fs.sftp.Downloads'],
+    load: () => import('./sftp/downloads.js'),
+  },
+  {
+    kind: 'task',
+    names: ['sftp.list', 'io.kestra.plugin.fs.sftp.List'],
+    load: () => import('./sftp/list.js'),
+  },
+  {
+    kind: 'task',
+    names: ['sftp.move', 'io.kestra.plugin.fs.sftp.Move'],
+    load: () => import('./sftp/move.js'),
+  },
+  {
+    kind: 'trigger',
+    names: ['sftp', 'io.kestra.plugin.fs.sftp.Trigger'],
+    load: () => import('./sftp/trigger.js'),
+  },
+  {
+    kind: 'task',
+    names: ['sftp.upload', 'io.kestra.plugin.fs.sftp.Upload'],
+    load: () => import('./sftp/upload.js'),
+  },
+  {
+    kind: 'task',
+    names: ['sftp.uploads', 'io.kestra.plugin.fs.sftp.Uploads'],
+    load: () => import('./sftp/uploads.js'),
   },
   {
     kind: 'task',

@@ -35,6 +35,22 @@ import template from './flow/template.js';
 import flowTrigger from './flow/trigger.js';
 import waitFor from './flow/wait-for.js';
 import workingDirectory from './flow/working-directory.js';
+import ftpDelete from './ftp/delete.js';
+import ftpDownload from './ftp/download.js';
+import ftpDownloads from './ftp/downloads.js';
+import ftpList from './ftp/list.js';
+import ftpMove from './ftp/move.js';
+import ftpTrigger from './ftp/trigger.js';
+import ftpUpload from './ftp/upload.js';
+import ftpUploads from './ftp/uploads.js';
+import ftpsDelete from './ftps/delete.js';
+import ftpsDownload from './ftps/download.js';
+import ftpsDownloads from './ftps/downloads.js';
+import ftpsList from './ftps/list.js';
+import ftpsMove from './ftps/move.js';
+import ftpsTrigger from './ftps/trigger.js';
+import ftpsUpload from './ftps/upload.js';
+import ftpsUploads from './ftps/uploads.js';
 import httpRequest from './http/request.js';
 import intervalTrigger from './interval/interval.js';
 import kafkaProduce from './kafka/produce.js';
@@ -50,6 +66,14 @@ import schedule from './schedule/schedule.js';
 import scriptNode from './script/node.js';
 import scriptPython from './script/python.js';
 import scriptShell from './script/shell.js';
+import sftpDelete from './sftp/delete.js';
+import sftpDownload from './sftp/download.js';
+import sftpDownloads from './sftp/downloads.js';
+import sftpList from './sftp/list.js';
+import sftpMove from './sftp/move.js';
+import sftpTrigger from './sftp/trigger.js';
+import sftpUpload from './sftp/upload.js';
+import sftpUploads from './sftp/uploads.js';
 import shell from './shell/commands.js';
 import sqlQuery from './sql/query.js';
 import stateDelete from './state/delete.js';
@@ -126,6 +150,27 @@ export const builtinTasks: readonly AnyTaskDefinition[] = [
   amqpDeclareExchange,
   amqpDeclareQueue,
   amqpBind,
+  sftpDelete,
+  sftpDownload,
+  sftpDownloads,
+  sftpList,
+  sftpMove,
+  sftpUpload,
+  sftpUploads,
+  ftpDelete,
+  ftpDownload,
+  ftpDownloads,
+  ftpList,
+  ftpMove,
+  ftpUpload,
+  ftpUploads,
+  ftpsDelete,
+  ftpsDownload,
+  ftpsDownloads,
+  ftpsList,
+  ftpsMove,
+  ftpsUpload,
+  ftpsUploads,
   dockerRun,
   sqlQuery,
 ];
@@ -139,4 +184,7 @@ export const builtinTriggers: readonly AnyTriggerDefinition[] = [
   intervalTrigger,
   kafkaTrigger,
   amqpTrigger,
+  sftpTrigger,
+  ftpTrigger,
+  ftpsTrigger,
 ];

@@ -6,7 +6,8 @@
 #   deploy/dev/services.sh down             stop every service (data is kept)
 #   deploy/dev/services.sh status           say what runs (on stderr)
 #
-# Services: PostgreSQL, Mosquitto, Apache Kafka (KRaft, jars from Maven Central), MariaDB, RabbitMQ, and Podman
+# Services: PostgreSQL, Mosquitto, Apache Kafka (KRaft, jars from Maven Central), MariaDB, RabbitMQ, an SFTP
+# server (OpenSSH), an FTP server (vsftpd), and Podman
 # serving the Docker API on a unix socket with two local images (tern/shell, tern/gcc) built from
 # Debian packages, since no image registry is reachable.
 #
@@ -20,7 +21,7 @@
 set -euo pipefail
 
 # Podman comes early: its images build in the background while the others start.
-SERVICES=(postgres mosquitto podman kafka mariadb rabbitmq chromium)
+SERVICES=(postgres mosquitto podman kafka mariadb rabbitmq sftp ftp chromium)
 
 if [[ $(id -u) -eq 0 ]]; then
   # PostgreSQL refuses to run as root and runs as `postgres`, which cannot enter root's home.
@@ -36,6 +37,8 @@ KAFKA_CONTROLLER_PORT=${TERN_KAFKA_CONTROLLER_PORT:-19093}
 KAFKA_VERSION=${TERN_KAFKA_VERSION:-4.1.1}
 MYSQL_PORT=${TERN_MYSQL_PORT:-13306}
 AMQP_PORT=${TERN_AMQP_PORT:-15680}
+SFTP_PORT=${TERN_SFTP_PORT:-12222}
+FTP_PORT=${TERN_FTP_PORT:-12121}
 
 # Keep the real stdout for the exports; everything any command prints goes to stderr.
 exec 3>&1 1>&2
@@ -583,6 +586,173 @@ rabbitmq_down() {
 }
 
 rabbitmq_env() { echo "TERN_TEST_AMQP_URL amqp://tern:tern@127.0.0.1:$AMQP_PORT"; }
+
+# ---- File servers: the user both log in as ------------------------------------------------------
+
+# One local user for SFTP and FTP, password `tern`, its home in the services dir (both servers start
+# a session there; relative paths are relative to it).
+FILES_USER=ternfs
+FILES_HOME=$SERVICES_DIR/files/home
+
+files_user() {
+  [[ $(id -u) -eq 0 ]] || die "sftp/ftp: a local user is created for them, which needs root"
+  if ! getent passwd "$FILES_USER" >/dev/null; then
+    log "files: creating the user $FILES_USER"
+    useradd --system --home-dir "$FILES_HOME" --shell /bin/bash "$FILES_USER"
+    echo "$FILES_USER:tern" | chpasswd
+  fi
+  mkdir -p "$FILES_HOME"
+  chown "$FILES_USER:" "$FILES_HOME"
+}
+
+# ---- SFTP (OpenSSH) ---------------------------------------------------------------------------
+
+SFTP_DIR=$SERVICES_DIR/sftp
+
+sftp_packages() { printf '%s\n' openssh-server openssh-sftp-server; }
+
+sftp_pid() { live_pid "$SFTP_DIR/sshd.pid" "$SFTP_DIR/sshd_config"; }
+
+sftp_status() { sftp_pid >/dev/null && port_open "$SFTP_PORT"; }
+
+# Our own sshd: its own host key, config and port on loopback; SFTP only (no shell, no forwarding).
+# The user logs in with the password or with either client key (the second one has the passphrase `tern`).
+sftp_config() {
+  mkdir -p "$SFTP_DIR"
+  [[ -f $SFTP_DIR/host_key ]] || ssh-keygen -q -t ed25519 -N '' -f "$SFTP_DIR/host_key"
+  [[ -f $SFTP_DIR/client_key ]] || ssh-keygen -q -t ed25519 -N '' -C tern-test -f "$SFTP_DIR/client_key"
+  [[ -f $SFTP_DIR/client_key_passphrase ]] ||
+    ssh-keygen -q -t ed25519 -N tern -C tern-test -f "$SFTP_DIR/client_key_passphrase"
+  cat "$SFTP_DIR/client_key.pub" "$SFTP_DIR/client_key_passphrase.pub" >"$SFTP_DIR/authorized_keys"
+  cat >"$SFTP_DIR/sshd_config" <<EOF
+# Tern dev/test SFTP server (deploy/dev/services.sh); rewritten on every start.
+ListenAddress 127.0.0.1
+Port $SFTP_PORT
+HostKey $SFTP_DIR/host_key
+PidFile none
+AuthorizedKeysFile $SFTP_DIR/authorized_keys
+StrictModes no
+PasswordAuthentication yes
+KbdInteractiveAuthentication no
+UsePAM no
+PermitRootLogin no
+AllowUsers $FILES_USER
+AllowTcpForwarding no
+X11Forwarding no
+ForceCommand internal-sftp
+Subsystem sftp internal-sftp
+LogLevel INFO
+EOF
+}
+
+sftp_up() {
+  files_user
+  if sftp_pid >/dev/null; then
+    await_daemon 15 sftp_pid port_open "$SFTP_PORT" || die "sftp runs but does not listen (log: $SFTP_DIR/sshd.log)"
+    log "sftp: already running on 127.0.0.1:$SFTP_PORT"
+    return 0
+  fi
+  port_open "$SFTP_PORT" && die "port $SFTP_PORT is taken by another process"
+  sftp_config
+  mkdir -p /run/sshd # privilege separation needs it; a container may start without it
+  log "sftp: starting on 127.0.0.1:$SFTP_PORT"
+  spawn "$SFTP_DIR/sshd.pid" "$SFTP_DIR/sshd.log" /usr/sbin/sshd -D -e -f "$SFTP_DIR/sshd_config"
+  if ! await_daemon 15 sftp_pid port_open "$SFTP_PORT"; then
+    tail -n 20 "$SFTP_DIR/sshd.log" || true
+    die "sftp did not start (log: $SFTP_DIR/sshd.log)"
+  fi
+}
+
+sftp_down() {
+  local pid
+  if pid=$(sftp_pid); then stop_pid sftp "$pid" 15; else log "sftp: not running"; fi
+}
+
+sftp_env() {
+  echo "TERN_TEST_SFTP_URL sftp://$FILES_USER:tern@127.0.0.1:$SFTP_PORT"
+  echo "TERN_TEST_SFTP_KEY $SFTP_DIR/client_key"
+}
+
+# ---- FTP (vsftpd) -----------------------------------------------------------------------------
+
+FTP_DIR=$SERVICES_DIR/ftp
+
+ftp_packages() { printf '%s\n' vsftpd openssl; }
+
+ftp_pid() { live_pid "$FTP_DIR/vsftpd.pid" "$FTP_DIR/vsftpd.conf"; }
+
+ftp_status() { ftp_pid >/dev/null && port_open "$FTP_PORT"; }
+
+# Passive mode on loopback, on the 20 ports after the control port. No namespaces nor seccomp sandbox:
+# a container may refuse both.
+ftp_config() {
+  mkdir -p "$FTP_DIR/empty"
+  [[ -f $FTP_DIR/cert.pem ]] ||
+    openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj /CN=127.0.0.1 \
+      -keyout "$FTP_DIR/key.pem" -out "$FTP_DIR/cert.pem" 2>/dev/null
+  cat >"$FTP_DIR/vsftpd.conf" <<EOF
+# Tern dev/test FTP server (deploy/dev/services.sh); rewritten on every start.
+listen=YES
+listen_ipv6=NO
+listen_address=127.0.0.1
+listen_port=$FTP_PORT
+background=NO
+anonymous_enable=NO
+local_enable=YES
+write_enable=YES
+local_umask=022
+pasv_enable=YES
+pasv_address=127.0.0.1
+pasv_min_port=$((FTP_PORT + 1))
+pasv_max_port=$((FTP_PORT + 20))
+pam_service_name=vsftpd
+userlist_enable=YES
+userlist_deny=NO
+userlist_file=$FTP_DIR/users
+secure_chroot_dir=$FTP_DIR/empty
+isolate=NO
+isolate_network=NO
+seccomp_sandbox=NO
+vsftpd_log_file=$FTP_DIR/vsftpd.log
+xferlog_enable=YES
+max_per_ip=50
+# Explicit FTPS (AUTH TLS) on the same port, optional: plain FTP works too. A self-signed certificate.
+ssl_enable=YES
+rsa_cert_file=$FTP_DIR/cert.pem
+rsa_private_key_file=$FTP_DIR/key.pem
+force_local_logins_ssl=NO
+force_local_data_ssl=NO
+allow_anon_ssl=NO
+ssl_tlsv1=YES
+ssl_sslv2=NO
+ssl_sslv3=NO
+EOF
+  echo "$FILES_USER" >"$FTP_DIR/users"
+}
+
+ftp_up() {
+  files_user
+  if ftp_pid >/dev/null; then
+    await_daemon 15 ftp_pid port_open "$FTP_PORT" || die "ftp runs but does not listen (log: $FTP_DIR/stdout.log)"
+    log "ftp: already running on 127.0.0.1:$FTP_PORT"
+    return 0
+  fi
+  port_open "$FTP_PORT" && die "port $FTP_PORT is taken by another process"
+  ftp_config
+  log "ftp: starting on 127.0.0.1:$FTP_PORT"
+  spawn "$FTP_DIR/vsftpd.pid" "$FTP_DIR/stdout.log" /usr/sbin/vsftpd "$FTP_DIR/vsftpd.conf"
+  if ! await_daemon 15 ftp_pid port_open "$FTP_PORT"; then
+    tail -n 20 "$FTP_DIR/stdout.log" "$FTP_DIR/vsftpd.log" || true
+    die "ftp did not start (log: $FTP_DIR/stdout.log)"
+  fi
+}
+
+ftp_down() {
+  local pid
+  if pid=$(ftp_pid); then stop_pid ftp "$pid" 15; else log "ftp: not running"; fi
+}
+
+ftp_env() { echo "TERN_TEST_FTP_URL ftp://$FILES_USER:tern@127.0.0.1:$FTP_PORT"; }
 
 # ---- Podman (Docker API) ----------------------------------------------------------------------
 

@@ -4,7 +4,7 @@
  * is killed mid-stream (SIGKILL, so nothing is acknowledged on the way out) and started
  * again, every message has exactly one execution: none lost, none started twice.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import amqplib from 'amqplib';
 import BetterSqlite3 from 'better-sqlite3';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
-import { assertBuilt, ROOT, TERN } from '../support/cli.js';
+import { assertBuilt, startAgentProcess } from '../support/cli.js';
 import { describeWithService } from '../support/services.js';
 import { eventually } from '../triggers/harness.js';
 
@@ -37,21 +37,10 @@ describeWithService('TERN_TEST_AMQP_URL', 'amqp trigger on an agent', (url) => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  function startAgent(flows: string, data: string): { proc: ChildProcess; output: () => string } {
-    const proc = spawn(process.execPath, [TERN, 'agent', '--flows', flows, '--data-dir', data], {
-      cwd: ROOT,
-      env: { ...process.env, NO_COLOR: '1', TERN_LOG_LEVEL: 'warn' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    child = proc;
-    let output = '';
-    proc.stdout?.on('data', (d: Buffer) => {
-      output += d.toString();
-    });
-    proc.stderr?.on('data', (d: Buffer) => {
-      output += d.toString();
-    });
-    return { proc, output: () => output };
+  function startAgent(flows: string, data: string): ReturnType<typeof startAgentProcess> {
+    const started = startAgentProcess(flows, data);
+    child = started.proc;
+    return started;
   }
 
   /** The `n` of every execution the agent stored, read from its database beside it. */

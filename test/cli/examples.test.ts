@@ -143,3 +143,21 @@ describeWithService('DOCKER_HOST', 'examples that need a container engine', () =
     expect(r.outputs).toEqual({ fib: 144, fib20: 6765 });
   });
 });
+
+describeWithService('TERN_TEST_SFTP_URL', 'examples that need an SFTP server', (address) => {
+  it('kestra/fs-sftp uploads, lists, takes the CSV file into storage (archived) and deletes the rest', async () => {
+    const server = new URL(address);
+    const r = await run(
+      'kestra/fs-sftp.yml',
+      `host=${server.hostname}`,
+      `port=${server.port}`,
+      `username=${server.username}`,
+      `password=${server.password}`,
+    );
+    expect(r.state).toBe('SUCCESS');
+    const names = (id: string) => (task(r, id).outputs.files as { name: string }[]).map((f) => f.name);
+    expect(names('list')).toEqual(['cold-room.csv', 'hall.txt']);
+    expect(names('take_csv')).toEqual(['cold-room.csv']);
+    expect(task(r, 'cleanup').outputs.deleted).toBe(true);
+  });
+});

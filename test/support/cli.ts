@@ -1,5 +1,5 @@
 /** Runs the built `tern` command (dist/) as a real process. */
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -44,4 +44,23 @@ export function tern(
     child.on('close', (code) => resolve({ code, stdout, stderr }));
     if (options.input !== undefined) child.stdin?.end(options.input);
   });
+}
+
+/**
+ * Starts `tern agent --flows FLOWS --data-dir DATA` (warnings only), for tests that kill it
+ * mid-stream; `output` is what it printed so far, both streams.
+ */
+export function startAgentProcess(flows: string, data: string): { proc: ChildProcess; output: () => string } {
+  const proc = spawn(process.execPath, [TERN, 'agent', '--flows', flows, '--data-dir', data], {
+    cwd: ROOT,
+    env: { ...process.env, NO_COLOR: '1', TERN_LOG_LEVEL: 'warn' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const keep = (d: Buffer) => {
+    output += d.toString();
+  };
+  proc.stdout?.on('data', keep);
+  proc.stderr?.on('data', keep);
+  return { proc, output: () => output };
 }

@@ -6,6 +6,8 @@ export type ServiceVariable =
   | 'TERN_TEST_KAFKA_BROKERS'
   | 'TERN_TEST_MYSQL_URL'
   | 'TERN_TEST_AMQP_URL'
+  | 'TERN_TEST_SFTP_URL'
+  | 'TERN_TEST_FTP_URL'
   | 'DOCKER_HOST'
   | 'TERN_TEST_CHROMIUM';
 
@@ -16,6 +18,8 @@ export const SERVICE_NAMES: Record<ServiceVariable, string> = {
   TERN_TEST_KAFKA_BROKERS: 'Kafka',
   TERN_TEST_MYSQL_URL: 'MariaDB',
   TERN_TEST_AMQP_URL: 'RabbitMQ',
+  TERN_TEST_SFTP_URL: 'the SFTP server',
+  TERN_TEST_FTP_URL: 'the FTP server',
   DOCKER_HOST: 'the container engine',
   TERN_TEST_CHROMIUM: 'Chromium',
 };
@@ -30,6 +34,8 @@ export const UNREACHABLE: Record<ServiceVariable, string> = {
   TERN_TEST_KAFKA_BROKERS: '127.0.0.1:1',
   TERN_TEST_MYSQL_URL: 'mysql://skipped@127.0.0.1:1/skipped',
   TERN_TEST_AMQP_URL: 'amqp://skipped@127.0.0.1:1',
+  TERN_TEST_SFTP_URL: 'sftp://skipped:skipped@127.0.0.1:1',
+  TERN_TEST_FTP_URL: 'ftp://skipped:skipped@127.0.0.1:1',
   DOCKER_HOST: 'unix:///nonexistent/docker.sock',
   TERN_TEST_CHROMIUM: '/nonexistent/chromium',
 };
