@@ -292,6 +292,11 @@ export const builtinCatalog: readonly CatalogEntry[] = [
   },
   {
     kind: 'task',
+    names: ['bash', 'io.kestra.core.tasks.scripts.Bash'],
+    load: () => import('./shell/bash.js'),
+  },
+  {
+    kind: 'task',
     names: ['shell', 'io.kestra.plugin.scripts.shell.Commands'],
     load: () => import('./shell/commands.js'),
   },

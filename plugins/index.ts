@@ -50,6 +50,7 @@ import schedule from './schedule/schedule.js';
 import scriptNode from './script/node.js';
 import scriptPython from './script/python.js';
 import scriptShell from './script/shell.js';
+import bash from './shell/bash.js';
 import shell from './shell/commands.js';
 import sqlQuery from './sql/query.js';
 import stateDelete from './state/delete.js';
@@ -94,6 +95,7 @@ export const builtinTasks: readonly AnyTaskDefinition[] = [
   template,
   forEachItem,
   shell,
+  bash,
   scriptShell,
   scriptPython,
   scriptNode,

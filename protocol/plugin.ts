@@ -87,9 +87,10 @@ export interface RunTasksOptions {
   workingDir?: string;
   /**
    * Stops the children still running (or waiting to retry) when `signal` fires: they end in `state`,
-   * with `reason` as their error, and the execution goes on (a Dag's `onChildFailure`).
+   * with `reason` as their error, and the execution goes on (a Dag's `onChildFailure`, a Parallel's
+   * `failFast`).
    */
-  interrupt?: { signal: AbortSignal; state: 'CANCELLED' | 'FAILED'; reason: string };
+  interrupt?: { signal: AbortSignal; state: 'CANCELLED' | 'FAILED' | 'KILLED'; reason: string };
 }
 
 export interface SubflowRequest {

@@ -960,9 +960,9 @@ export class ExecutionRun {
   private abortedTaskRun(tr: TaskRun, task: Task, abort: Abort): State {
     const { reason } = abort;
     // Stopped by its flowable (not the execution's cancel): only this task run ends so.
-    if (reason instanceof InterruptedError && reason.state === 'CANCELLED') {
+    if (reason instanceof InterruptedError && reason.state !== 'FAILED') {
       tr.error = reason.message;
-      return this.endTaskRun(tr, 'CANCELLED');
+      return this.endTaskRun(tr, reason.state);
     }
     return abort.killed ? this.endTaskRun(tr, 'KILLED') : this.failTaskRun(tr, task, messageOf(reason));
   }
