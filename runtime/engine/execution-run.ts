@@ -20,7 +20,13 @@ import {
 } from '../../protocol/plugin.js';
 import { isFailure, isTerminal, mergeStates, type State } from '../../protocol/states.js';
 import { isTruthy } from '../../protocol/values.js';
-import type { Deadline, ExpressionFunctions, RenderBounds } from '../expr/index.js';
+import {
+  type Deadline,
+  type ExpressionFunctions,
+  type RenderBounds,
+  TASK_LINEAGE,
+  type TaskLineage,
+} from '../expr/index.js';
 import { Abort } from './abort.js';
 import type { EngineCore } from './engine-core.js';
 import { ErrorLines } from './error-logs.js';
@@ -1102,7 +1108,28 @@ export class ExecutionRun {
       vars.parents = parents;
     }
     if (this.execution.stage === 'errors' && this.errorInfo) vars.error = this.errorInfo;
+    (vars as Record<symbol, unknown>)[TASK_LINEAGE] = this.lineage(tr, scope);
     return vars;
+  }
+
+  /** What `parentOutput()` and `outputFromIteration()` read about the task runs around `tr`. */
+  private lineage(tr: TaskRun, scope: Scope): TaskLineage {
+    const run = this;
+    const outputsOf = (t: TaskRun) => run.liveOutputs.get(t.id) ?? t.outputs;
+    return {
+      iteration: scope.iteration,
+      parentOutputs() {
+        const found: Record<string, unknown>[] = [];
+        const byId = new Map([...run.runs.values()].map((t) => [t.id, t]));
+        for (let parent = scope.parent; parent; parent = byId.get(parent.parentTaskRunId ?? '') ?? null)
+          found.push(outputsOf(parent));
+        return found;
+      },
+      iterationOutputs(index) {
+        const earlier = run.runs.get(runKey(scope.parent?.id ?? null, tr.taskId, index));
+        return earlier && isTerminal(earlier.state) ? outputsOf(earlier) : undefined;
+      },
+    };
   }
 
   /**
