@@ -99,6 +99,16 @@ export const builtinCatalog: readonly CatalogEntry[] = [
     names: ['execution.resume', 'io.kestra.plugin.core.execution.Resume'],
     load: () => import('./execution/resume.js'),
   },
+  {
+    kind: 'task',
+    names: ['execution.setVariables', 'io.kestra.plugin.core.execution.SetVariables'],
+    load: () => import('./execution/set-variables.js'),
+  },
+  {
+    kind: 'task',
+    names: ['execution.unsetVariables', 'io.kestra.plugin.core.execution.UnsetVariables'],
+    load: () => import('./execution/unset-variables.js'),
+  },
   { kind: 'trigger', names: ['file'], load: () => import('./file/file.js') },
   {
     kind: 'task',

@@ -16,6 +16,8 @@ import executionExit from './execution/exit.js';
 import executionLabels from './execution/labels.js';
 import executionPurgeExecutions from './execution/purge-executions.js';
 import executionResume from './execution/resume.js';
+import executionSetVariables from './execution/set-variables.js';
+import executionUnsetVariables from './execution/unset-variables.js';
 import fileTrigger from './file/file.js';
 import allowFailure from './flow/allow-failure.js';
 import dag from './flow/dag.js';
@@ -88,6 +90,8 @@ export const builtinTasks: readonly AnyTaskDefinition[] = [
   executionExit,
   executionAssert,
   executionResume,
+  executionSetVariables,
+  executionUnsetVariables,
   executionPurgeExecutions,
   pause,
   sleep,

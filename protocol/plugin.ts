@@ -189,6 +189,10 @@ export type ExitState = 'SUCCESS' | 'WARNING' | 'FAILED' | 'KILLED' | 'CANCELLED
 export interface ExecutionControl {
   /** Adds labels to the running execution, replacing those of the same key; stored at once. */
   addLabels(labels: Record<string, string>): void;
+  /** The running execution's variables (`{{ vars }}`) now: a copy, to change and give to {@link replaceVariables}. */
+  variables(): Record<string, unknown>;
+  /** Replaces the running execution's variables: what `{{ vars }}` reads from the next task on; stored at once. */
+  replaceVariables(variables: Record<string, unknown>): void;
   /**
    * Ends the running execution in `state` once the calling task ends: no
    * further task starts, nor `errors` or `finally`; KILLED kills what runs.

@@ -270,6 +270,12 @@ export class ExecutionRun {
         Object.assign(this.execution.labels, this.secrets.value(labels));
         this.core.saveExecution(this.execution);
       },
+      variables: () => structuredClone(this.vars ?? this.execution.variables ?? {}),
+      replaceVariables: (variables) => {
+        this.vars = variables;
+        this.execution.variables = this.secrets.value(variables);
+        this.core.saveExecution(this.execution);
+      },
       exit: (state) => {
         if (state === 'KILLED') this.kill();
         else this.exitInfo ??= { state, taskId: tr.taskId };
