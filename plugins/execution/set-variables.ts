@@ -1,28 +1,8 @@
 /** `execution.setVariables`: adds or replaces variables of the running execution (Kestra's execution.SetVariables). */
 import { Type as T } from '@sinclair/typebox';
 import { TaskError } from '../../protocol/errors.js';
-import { defineTask, type TaskContext } from '../../protocol/plugin.js';
-
-const isMap = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
-
-/** Renders every text of `value` (keys too) as Kestra renders a property's strings: to text; other literals stay typed. */
-function renderTexts(value: unknown, ctx: TaskContext): unknown {
-  if (typeof value === 'string') return ctx.renderText(value);
-  if (Array.isArray(value)) return value.map((item) => renderTexts(item, ctx));
-  if (!isMap(value)) return value;
-  return Object.fromEntries(Object.entries(value).map(([k, v]) => [ctx.renderText(k), renderTexts(v, ctx)]));
-}
-
-/** `into` with `from` laid over it, maps merged key by key, anything else replaced. */
-function deepMerge(into: Record<string, unknown>, from: Record<string, unknown>): Record<string, unknown> {
-  const out = { ...into };
-  for (const [key, value] of Object.entries(from)) {
-    const existing = out[key];
-    out[key] = isMap(existing) && isMap(value) ? deepMerge(existing, value) : value;
-  }
-  return out;
-}
+import { defineTask } from '../../protocol/plugin.js';
+import { deepMerge, mapTexts } from '../../protocol/values.js';
 
 export default defineTask({
   type: 'execution.setVariables',
@@ -57,7 +37,7 @@ export default defineTask({
     },
   ],
   run(props, ctx) {
-    const rendered = renderTexts(props.variables, ctx) as Record<string, unknown>;
+    const rendered = mapTexts(props.variables, (text) => ctx.renderText(text)) as Record<string, unknown>;
     const current = ctx.executions.variables();
     if (props.overwrite === false) {
       const existing = Object.keys(rendered).filter((key) => Object.hasOwn(current, key));
