@@ -49,12 +49,17 @@ export const builtinCatalog: readonly CatalogEntry[] = [
     names: ['log.fetch', 'io.kestra.plugin.core.log.Fetch', 'io.kestra.core.tasks.log.Fetch'],
     load: () => import('./core/fetch.js'),
   },
-  { kind: 'task', names: ['log', 'io.kestra.plugin.core.log.Log'], load: () => import('./core/log.js') },
+  {
+    kind: 'task',
+    names: ['log', 'io.kestra.plugin.core.log.Log', 'io.kestra.core.tasks.log.Log'],
+    load: () => import('./core/log.js'),
+  },
   {
     kind: 'task',
     names: [
       'output',
       'io.kestra.plugin.core.output.OutputValues',
+      'io.kestra.core.tasks.outputs.OutputValues',
       'io.kestra.plugin.core.debug.Return',
       'io.kestra.core.tasks.debugs.Return',
     ],
@@ -278,7 +283,11 @@ export const builtinCatalog: readonly CatalogEntry[] = [
   },
   {
     kind: 'trigger',
-    names: ['schedule', 'io.kestra.plugin.core.trigger.Schedule'],
+    names: [
+      'schedule',
+      'io.kestra.plugin.core.trigger.Schedule',
+      'io.kestra.core.models.triggers.types.Schedule',
+    ],
     load: () => import('./schedule/schedule.js'),
   },
   {
@@ -417,7 +426,11 @@ export const builtinCatalog: readonly CatalogEntry[] = [
   },
   {
     kind: 'trigger',
-    names: ['webhook', 'io.kestra.plugin.core.trigger.Webhook'],
+    names: [
+      'webhook',
+      'io.kestra.plugin.core.trigger.Webhook',
+      'io.kestra.core.models.triggers.types.Webhook',
+    ],
     load: () => import('./webhook/webhook.js'),
   },
 ];

@@ -124,3 +124,23 @@ tasks:
     expect((await fx.run(flow(false))).execution.state).toBe('SUCCESS');
   });
 });
+
+describe("Kestra's io.kestra.core.* names of Log, OutputValues and the Schedule and Webhook triggers", () => {
+  it('runs a flow written with them', async () => {
+    const r = await fx.run(`
+id: core-names
+namespace: test
+triggers:
+  - { id: nightly, type: io.kestra.core.models.triggers.types.Schedule, cron: "0 2 * * *" }
+  - { id: hook, type: io.kestra.core.models.triggers.types.Webhook, key: some-secret-key }
+tasks:
+  - { id: say, type: io.kestra.core.tasks.log.Log, message: hello }
+  - id: keep
+    type: io.kestra.core.tasks.outputs.OutputValues
+    values: { greeting: hello }
+`);
+    expect(r.execution.state).toBe('SUCCESS');
+    expect(r.messages('say')).toEqual(['hello']);
+    expect(r.run('keep').outputs).toEqual({ values: { greeting: 'hello' } });
+  });
+});
