@@ -1104,18 +1104,52 @@ export class ExecutionRun {
         iteration: scope.iteration,
       },
     };
-    if (scope.valuePath.length > 1) {
-      // Kestra's `parents`: the enclosing iterations, nearest first; `parent` is the first of them.
-      const parents = scope.valuePath
-        .slice(0, -1)
-        .reverse()
-        .map((value) => ({ taskrun: { value } }));
-      vars.parent = parents[0];
-      vars.parents = parents;
+    if (scope.parent) {
+      // Kestra's `parents` and `parent`: made only when an expression reads them.
+      let parents: Record<string, unknown>[] | undefined;
+      const enclosing = () => {
+        parents ??= this.parentVariables(scope.parent);
+        return parents.length > 0 ? parents : undefined;
+      };
+      Object.defineProperty(vars, 'parents', { get: enclosing, enumerable: true });
+      Object.defineProperty(vars, 'parent', { get: () => enclosing()?.[0], enumerable: true });
+      const worker = this.enclosingWorkingDirectory(scope);
+      if (worker) vars.workerTaskrun = { id: worker.id, value: worker.value };
     }
     if (this.execution.stage === 'errors' && this.errorInfo) vars.error = this.errorInfo;
     (vars as Record<symbol, unknown>)[TASK_LINEAGE] = this.lineage(tr, scope);
     return vars;
+  }
+
+  /** The task run of this id, found among the runs so far; for the rare expressions that walk up. */
+  private runById(id: string | null): TaskRun | undefined {
+    if (id === null) return undefined;
+    for (const tr of this.runs.values()) if (tr.id === id) return tr;
+    return undefined;
+  }
+
+  /**
+   * Kestra's `parents`: each enclosing task run, nearest first, as `{taskrun: {value}, outputs}` with
+   * what it has of the two; one with neither is left out.
+   */
+  private parentVariables(parent: TaskRun | null): Record<string, unknown>[] {
+    const found: Record<string, unknown>[] = [];
+    for (let tr = parent ?? undefined; tr; tr = this.runById(tr.parentTaskRunId)) {
+      const entry: Record<string, unknown> = {};
+      if (tr.value !== null) entry.taskrun = { value: tr.value };
+      const outputs = this.liveOutputs.get(tr.id) ?? tr.outputs;
+      if (Object.keys(outputs).length > 0) entry.outputs = outputs;
+      if (Object.keys(entry).length > 0) found.push(entry);
+    }
+    return found;
+  }
+
+  /** The run of the nearest `workingDirectory` around a task (Kestra's `workerTaskrun` inside it). */
+  private enclosingWorkingDirectory(scope: Scope): TaskRun | undefined {
+    if (scope.workingDir === undefined) return undefined;
+    for (let tr = scope.parent ?? undefined; tr; tr = this.runById(tr.parentTaskRunId))
+      if (this.definitionOf(tr.taskId)?.type === 'workingDirectory') return tr;
+    return undefined;
   }
 
   /** What `parentOutput()` and `outputFromIteration()` read about the task runs around `tr`. */
@@ -1124,6 +1158,7 @@ export class ExecutionRun {
     const outputsOf = (t: TaskRun) => run.liveOutputs.get(t.id) ?? t.outputs;
     return {
       iteration: scope.iteration,
+      valuePath: scope.valuePath,
       parentOutputs() {
         const found: Record<string, unknown>[] = [];
         const byId = new Map([...run.runs.values()].map((t) => [t.id, t]));

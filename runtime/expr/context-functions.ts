@@ -68,6 +68,8 @@ export interface TaskLineage {
   parentOutputs(): Record<string, unknown>[];
   /** The task's iteration in its loop, or null outside a loop. */
   iteration: number | null;
+  /** The values of the iterations around the task, outermost first: how its outputs are keyed. */
+  valuePath: readonly string[];
   /** The outputs of this task's run in iteration `index` of the same loop; undefined if it has not ended. */
   iterationOutputs(index: number): Record<string, unknown> | undefined;
 }
@@ -137,7 +139,9 @@ export const CONTEXT_FUNCTIONS: [string, FunctionDef][] = [
     'currentEachOutput',
     fn(['outputs'], ([outputs], { frame }) => {
       let value = outputs;
-      for (const key of iterationValues(frame)) {
+      const vars = frame[VARS] as Record<symbol, unknown> | undefined;
+      const around = vars?.[TASK_LINEAGE] as TaskLineage | undefined;
+      for (const key of around?.valuePath ?? iterationValues(frame)) {
         if (!isPlainObject(value) || !Object.hasOwn(value, toText(key))) break;
         value = value[toText(key)];
       }

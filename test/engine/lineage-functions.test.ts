@@ -116,3 +116,51 @@ tasks:
     expect(r.run('self', 'a').error).toContain('iteration 0 is the current one');
   });
 });
+
+describe('parents, parent and workerTaskrun', () => {
+  it('list the enclosing task runs that have a value or outputs, nearest first, as Kestra does', async () => {
+    const r = await fx.run(`
+id: parents
+namespace: test
+tasks:
+  - id: each
+    type: io.kestra.plugin.core.flow.ForEach
+    values: ["1"]
+    tasks:
+      - id: group
+        type: io.kestra.plugin.core.flow.Sequential
+        tasks:
+          - id: check
+            type: if
+            condition: "true"
+            then:
+              - id: show
+                type: io.kestra.plugin.core.debug.Return
+                format: "{{ parents | length }} {{ parent }} {{ parents[1] }}"
+`);
+    expect(r.execution.state).toBe('SUCCESS');
+    expect(r.run('show', '1').outputs.value).toBe(
+      '2 {"taskrun":{"value":"1"},"outputs":{"evaluationResult":true}} {"taskrun":{"value":"1"}}',
+    );
+  });
+
+  it('give a task inside a workingDirectory the run of that workingDirectory as workerTaskrun', async () => {
+    const r = await fx.run(`
+id: worker-taskrun
+namespace: test
+tasks:
+  - id: each
+    type: foreach
+    values: ["7"]
+    tasks:
+      - id: shared
+        type: io.kestra.plugin.core.flow.WorkingDirectory
+        tasks:
+          - id: show
+            type: io.kestra.plugin.core.debug.Return
+            format: "{{ workerTaskrun.value }} {{ workerTaskrun.id }}"
+`);
+    expect(r.execution.state).toBe('SUCCESS');
+    expect(r.run('show', '7').outputs.value).toBe(`7 ${r.run('shared', '7').id}`);
+  });
+});
