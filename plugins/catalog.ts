@@ -49,12 +49,17 @@ export const builtinCatalog: readonly CatalogEntry[] = [
     names: ['log.fetch', 'io.kestra.plugin.core.log.Fetch', 'io.kestra.core.tasks.log.Fetch'],
     load: () => import('./core/fetch.js'),
   },
-  { kind: 'task', names: ['log', 'io.kestra.plugin.core.log.Log'], load: () => import('./core/log.js') },
+  {
+    kind: 'task',
+    names: ['log', 'io.kestra.plugin.core.log.Log', 'io.kestra.core.tasks.log.Log'],
+    load: () => import('./core/log.js'),
+  },
   {
     kind: 'task',
     names: [
       'output',
       'io.kestra.plugin.core.output.OutputValues',
+      'io.kestra.core.tasks.outputs.OutputValues',
       'io.kestra.plugin.core.debug.Return',
       'io.kestra.core.tasks.debugs.Return',
     ],
@@ -98,6 +103,16 @@ export const builtinCatalog: readonly CatalogEntry[] = [
     kind: 'task',
     names: ['execution.resume', 'io.kestra.plugin.core.execution.Resume'],
     load: () => import('./execution/resume.js'),
+  },
+  {
+    kind: 'task',
+    names: ['execution.setVariables', 'io.kestra.plugin.core.execution.SetVariables'],
+    load: () => import('./execution/set-variables.js'),
+  },
+  {
+    kind: 'task',
+    names: ['execution.unsetVariables', 'io.kestra.plugin.core.execution.UnsetVariables'],
+    load: () => import('./execution/unset-variables.js'),
   },
   { kind: 'trigger', names: ['file'], load: () => import('./file/file.js') },
   {
@@ -340,7 +355,11 @@ export const builtinCatalog: readonly CatalogEntry[] = [
   },
   {
     kind: 'trigger',
-    names: ['schedule', 'io.kestra.plugin.core.trigger.Schedule'],
+    names: [
+      'schedule',
+      'io.kestra.plugin.core.trigger.Schedule',
+      'io.kestra.core.models.triggers.types.Schedule',
+    ],
     load: () => import('./schedule/schedule.js'),
   },
   {
@@ -401,6 +420,11 @@ export const builtinCatalog: readonly CatalogEntry[] = [
     kind: 'task',
     names: ['sftp.uploads', 'io.kestra.plugin.fs.sftp.Uploads'],
     load: () => import('./sftp/uploads.js'),
+  },
+  {
+    kind: 'task',
+    names: ['bash', 'io.kestra.core.tasks.scripts.Bash'],
+    load: () => import('./shell/bash.js'),
   },
   {
     kind: 'task',
@@ -514,7 +538,11 @@ export const builtinCatalog: readonly CatalogEntry[] = [
   },
   {
     kind: 'trigger',
-    names: ['webhook', 'io.kestra.plugin.core.trigger.Webhook'],
+    names: [
+      'webhook',
+      'io.kestra.plugin.core.trigger.Webhook',
+      'io.kestra.core.models.triggers.types.Webhook',
+    ],
     load: () => import('./webhook/webhook.js'),
   },
 ];

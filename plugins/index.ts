@@ -16,6 +16,8 @@ import executionExit from './execution/exit.js';
 import executionLabels from './execution/labels.js';
 import executionPurgeExecutions from './execution/purge-executions.js';
 import executionResume from './execution/resume.js';
+import executionSetVariables from './execution/set-variables.js';
+import executionUnsetVariables from './execution/unset-variables.js';
 import fileTrigger from './file/file.js';
 import allowFailure from './flow/allow-failure.js';
 import dag from './flow/dag.js';
@@ -74,6 +76,7 @@ import sftpMove from './sftp/move.js';
 import sftpTrigger from './sftp/trigger.js';
 import sftpUpload from './sftp/upload.js';
 import sftpUploads from './sftp/uploads.js';
+import bash from './shell/bash.js';
 import shell from './shell/commands.js';
 import sqlQuery from './sql/query.js';
 import stateDelete from './state/delete.js';
@@ -111,6 +114,8 @@ export const builtinTasks: readonly AnyTaskDefinition[] = [
   executionExit,
   executionAssert,
   executionResume,
+  executionSetVariables,
+  executionUnsetVariables,
   executionPurgeExecutions,
   pause,
   sleep,
@@ -118,6 +123,7 @@ export const builtinTasks: readonly AnyTaskDefinition[] = [
   template,
   forEachItem,
   shell,
+  bash,
   scriptShell,
   scriptPython,
   scriptNode,

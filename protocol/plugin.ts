@@ -87,9 +87,10 @@ export interface RunTasksOptions {
   workingDir?: string;
   /**
    * Stops the children still running (or waiting to retry) when `signal` fires: they end in `state`,
-   * with `reason` as their error, and the execution goes on (a Dag's `onChildFailure`).
+   * with `reason` as their error, and the execution goes on (a Dag's `onChildFailure`, a Parallel's
+   * `failFast`).
    */
-  interrupt?: { signal: AbortSignal; state: 'CANCELLED' | 'FAILED'; reason: string };
+  interrupt?: { signal: AbortSignal; state: 'CANCELLED' | 'FAILED' | 'KILLED'; reason: string };
 }
 
 export interface SubflowRequest {
@@ -188,6 +189,10 @@ export type ExitState = 'SUCCESS' | 'WARNING' | 'FAILED' | 'KILLED' | 'CANCELLED
 export interface ExecutionControl {
   /** Adds labels to the running execution, replacing those of the same key; stored at once. */
   addLabels(labels: Record<string, string>): void;
+  /** The running execution's variables (`{{ vars }}`) now: a copy, to change and give to {@link replaceVariables}. */
+  variables(): Record<string, unknown>;
+  /** Replaces the running execution's variables: what `{{ vars }}` reads from the next task on; stored at once. */
+  replaceVariables(variables: Record<string, unknown>): void;
   /**
    * Ends the running execution in `state` once the calling task ends: no
    * further task starts, nor `errors` or `finally`; KILLED kills what runs.

@@ -29,6 +29,19 @@ const isMap = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /**
+ * `value` with every string in it (map keys too) replaced by `text(string)`: how a task renders a map
+ * as Kestra renders a property's strings, to text, while other literals keep their type.
+ *
+ * @example mapTexts({ n: 1, s: '{{ x }}' }, render) // { n: 1, s: render('{{ x }}') }
+ */
+export function mapTexts(value: unknown, text: (s: string) => string): unknown {
+  if (typeof value === 'string') return text(value);
+  if (Array.isArray(value)) return value.map((item) => mapTexts(item, text));
+  if (!isMap(value)) return value;
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [text(k), mapTexts(v, text)]));
+}
+
+/**
  * `over` laid on `base`: maps merge key by key, at every depth; anything else
  * (lists included) replaces. Neither argument is changed.
  *

@@ -1,8 +1,10 @@
 /**
  * Older spellings Kestra still accepts, rewritten to the current ones before a
  * flow is validated: `taskDefaults` (now `pluginDefaults`), an input's `name`
- * (now `id`), the `ENUM` input type (now `SELECT`) and `defaults: null`
- * (no default).
+ * (now `id`), the `ENUM` and `BOOL` input types (now `SELECT` and `BOOLEAN`),
+ * `defaults: null` (no default), a task's property given as `null` (absent, as
+ * Kestra reads it) and the `org.kestra.` type names of Kestra's first releases
+ * (now `io.kestra.`).
  */
 
 type Json = Record<string, unknown>;
@@ -19,7 +21,31 @@ function currentInput(input: unknown): unknown {
     delete out.name;
   }
   if (out.type === 'ENUM') out.type = 'SELECT';
+  if (out.type === 'BOOL') out.type = 'BOOLEAN';
   if (out.defaults === null) delete out.defaults;
+  return out;
+}
+
+const OLDEST_PREFIX = 'org.kestra.';
+
+/**
+ * A copy of `value` where every plugin (an object with a string `type`) under it is in today's
+ * spelling: an `org.kestra.` type becomes `io.kestra.`, and a task's or trigger's (an `id` beside
+ * the `type`) property given as `null` is dropped, since Kestra reads an explicit null as the
+ * property left out.
+ */
+function currentPlugins(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(currentPlugins);
+  if (!isObject(value)) return value;
+  const plugin = typeof value.type === 'string';
+  const declared = plugin && typeof value.id === 'string';
+  const out: Json = {};
+  for (const [key, child] of Object.entries(value)) {
+    if (declared && child === null) continue;
+    out[key] = currentPlugins(child);
+  }
+  if (plugin && (out.type as string).startsWith(OLDEST_PREFIX))
+    out.type = `io.kestra.${(out.type as string).slice(OLDEST_PREFIX.length)}`;
   return out;
 }
 
@@ -39,5 +65,7 @@ export function currentSyntax(flow: Json): Json {
     delete out.taskDefaults;
   }
   if (Array.isArray(out.inputs)) out.inputs = out.inputs.map(currentInput);
+  for (const key of ['tasks', 'errors', 'finally', 'afterExecution', 'triggers', 'pluginDefaults'])
+    if (key in out) out[key] = currentPlugins(out[key]);
   return out;
 }

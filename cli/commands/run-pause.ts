@@ -1,6 +1,6 @@
 /** `tern run` and a Pause without a duration: noticing that the execution waits for a resume, and saying how to give it. */
 import type { Execution } from '../../protocol/execution.js';
-import type { Flow } from '../../protocol/flow.js';
+import { type Flow, findTask } from '../../protocol/flow.js';
 import type { Engine } from '../../runtime/engine/engine.js';
 import { onResumeInputs } from '../../runtime/engine/resume.js';
 
@@ -9,11 +9,15 @@ export type RunStop = { ended: Execution } | { paused: Execution; taskIds: strin
 
 /**
  * Waits for the execution to end, or to be paused by a task that waits for a
- * resume (a timed pause is waited out). An execution ended RETRIED is followed
- * by the one that retries it. Subscribe before the execution starts: its
- * first task may pause before `start` returns.
+ * resume (a timed pause is waited out, and so is a pause of `flow` whose task
+ * has a `timeout`: it fails when that runs out). An execution ended RETRIED is
+ * followed by the one that retries it. Subscribe before the execution starts:
+ * its first task may pause before `start` returns.
  */
-export function watchPauses(engine: Engine): {
+export function watchPauses(
+  engine: Engine,
+  flow?: Flow,
+): {
   until(executionId: string): Promise<RunStop>;
   /** Forgets the pauses seen so far of an execution just resumed: only those after count. */
   resumed(executionId: string): void;
@@ -27,6 +31,12 @@ export function watchPauses(engine: Engine): {
   const attempts = new Map<string, string>();
   const awaited = new Map<string, (id: string) => void>();
   const attemptKey = (e: Execution, n = e.attemptNumber ?? 1) => `${e.originalId}#${n}`;
+  const lists = flow ? [flow.tasks, flow.errors, flow.finally, flow.afterExecution] : [];
+  const timedOut = (e: Execution, taskId: string) =>
+    flow !== undefined &&
+    e.flowId === flow.id &&
+    e.namespace === flow.namespace &&
+    findTask(lists, taskId)?.timeout !== undefined;
   const check = (e: Execution) => {
     if (e.attemptNumber !== undefined && !attempts.has(attemptKey(e))) {
       attempts.set(attemptKey(e), e.id);
@@ -47,7 +57,7 @@ export function watchPauses(engine: Engine): {
     taskRun(tr, e) {
       const tasks = waiting.get(e.id) ?? new Map<string, string>();
       waiting.set(e.id, tasks);
-      if (tr.state === 'PAUSED' && !tr.resumeAt) tasks.set(tr.id, tr.taskId);
+      if (tr.state === 'PAUSED' && !tr.resumeAt && !timedOut(e, tr.taskId)) tasks.set(tr.id, tr.taskId);
       else tasks.delete(tr.id);
     },
     execution: check,

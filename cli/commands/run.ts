@@ -80,7 +80,7 @@ export async function runCommand(file: string, options: RunOptions, env: CliEnvi
       }
     }
     if (options.resume !== undefined) await checkResume(runtime, record.flow, options.resume, inputs, file);
-    const pauses = watchPauses(runtime.engine);
+    const pauses = watchPauses(runtime.engine, record.flow);
     // Executions paused until resumed wait for `--resume`; other unfinished ones are taken over.
     const recovered = await runtime.engine.recover(
       (e) =>

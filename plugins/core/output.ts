@@ -6,6 +6,7 @@ export default defineTask({
   type: 'output',
   aliases: [
     'io.kestra.plugin.core.output.OutputValues',
+    'io.kestra.core.tasks.outputs.OutputValues',
     'io.kestra.plugin.core.debug.Return',
     'io.kestra.core.tasks.debugs.Return',
   ],

@@ -2,9 +2,9 @@
 import { Type as T } from '@sinclair/typebox';
 import { durationMs } from '../../protocol/duration.js';
 import { TaskError } from '../../protocol/errors.js';
-import { InputSchema } from '../../protocol/flow.js';
-import { defineTask, TaskList } from '../../protocol/plugin.js';
-import { flowableState } from '../../protocol/states.js';
+import { InputSchema, type Task } from '../../protocol/flow.js';
+import { defineTask, TASK_REF, TaskList } from '../../protocol/plugin.js';
+import { flowableState, isFailure } from '../../protocol/states.js';
 
 const BEHAVIORS = ['RESUME', 'WARN', 'FAIL', 'CANCEL'] as const;
 
@@ -13,7 +13,7 @@ export default defineTask({
   aliases: ['io.kestra.plugin.core.flow.Pause', 'io.kestra.core.tasks.flows.Pause'],
   title: 'Pause',
   description:
-    'Pauses the execution: until it is resumed (API, UI, `tern executions resume`, `tern run --resume`), or for `pauseDuration` (`delay`) when given, then `behavior` applies. `onResume` declares inputs given on resume, read as `outputs.<id>.onResume.<input>`. The pause survives a restart.',
+    'Pauses the execution: until it is resumed (API, UI, `tern executions resume`, `tern run --resume`), or for `pauseDuration` (`delay`) when given, then `behavior` applies. `onResume` declares inputs given on resume, read as `outputs.<id>.onResume.<input>`. `onPause` is a task run as the pause starts (its failure fails the pause). A task `timeout` without `pauseDuration` bounds the wait: the pause fails when it runs out. The pause survives a restart.',
   properties: T.Object({
     pauseDuration: T.Optional(T.String({ description: 'ISO-8601 duration, or an expression giving one' })),
     delay: T.Optional(T.String({ description: 'Older name of pauseDuration' })),
@@ -28,9 +28,10 @@ export default defineTask({
       ),
     ),
     onResume: T.Optional(T.Array(InputSchema, { description: 'Inputs asked for on resume, as flow inputs' })),
+    onPause: T.Optional(T.Unsafe<Task>({ $ref: TASK_REF, description: 'A task run as the pause starts' })),
     tasks: T.Optional(TaskList({ description: 'Run once resumed (older Kestra syntax)' })),
   }),
-  children: ['tasks'],
+  children: ['tasks', 'onPause'],
   outputs: T.Object({
     onResume: T.Optional(T.Record(T.String(), T.Unknown(), { description: 'The inputs given on resume' })),
   }),
@@ -42,6 +43,10 @@ export default defineTask({
     },
   ],
   async run(props, ctx) {
+    if (props.onPause) {
+      const onPause = await ctx.runTasks([props.onPause]);
+      if (isFailure(onPause)) return { state: 'FAILED' };
+    }
     const duration = props.pauseDuration ?? props.delay;
     const until = duration ? Date.now() + durationMs(duration, 'pauseDuration') : undefined;
     const { resumed, inputs } = await ctx.pause(until);

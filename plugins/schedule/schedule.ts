@@ -51,7 +51,7 @@ const templated = (value: unknown): boolean => typeof value === 'string' && valu
 
 export default defineTrigger({
   type: 'schedule',
-  aliases: ['io.kestra.plugin.core.trigger.Schedule'],
+  aliases: ['io.kestra.plugin.core.trigger.Schedule', 'io.kestra.core.models.triggers.types.Schedule'],
   title: 'Schedule',
   description:
     'Starts the flow on a cron schedule. An execution sees `trigger.date` (the scheduled date), `trigger.next` and `trigger.previous`. A date that comes while an execution of the flow is still running is skipped unless `allowConcurrent` is true.',

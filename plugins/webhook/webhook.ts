@@ -19,7 +19,7 @@ interface Props {
 
 export default defineTrigger({
   type: 'webhook',
-  aliases: ['io.kestra.plugin.core.trigger.Webhook'],
+  aliases: ['io.kestra.plugin.core.trigger.Webhook', 'io.kestra.core.models.triggers.types.Webhook'],
   title: 'Webhook',
   description:
     'Starts the flow on GET, POST or PUT /api/v1/executions/webhook/{namespace}/{flowId}/{key}: on the hub, or on the agent running the flow when it serves HTTP (`tern agent --http-port`). The execution sees `trigger.method`, `trigger.body` (parsed when JSON), `trigger.headers` and `trigger.query` (also as `trigger.parameters`). The answer is 200 with the execution, 204 when a condition does not hold, 404 for a wrong key, 422 for inputs that do not fit, 503 when an agent takes no new execution. With `wait`, the answer comes when the execution ends; with `returnOutputs`, it is the flow outputs.',

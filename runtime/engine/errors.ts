@@ -11,11 +11,14 @@ export class TimeoutError extends Error {
   override name = 'TimeoutError';
 }
 
-/** A flowable stopped its other children (a Dag's `onChildFailure`): they end in `state`, the execution goes on. */
+/**
+ * A flowable stopped its other children (a Dag's `onChildFailure`, a Parallel's `failFast`): they end
+ * in `state`, the execution goes on.
+ */
 export class InterruptedError extends Error {
   override name = 'InterruptedError';
   constructor(
-    readonly state: 'CANCELLED' | 'FAILED',
+    readonly state: 'CANCELLED' | 'FAILED' | 'KILLED',
     message: string,
   ) {
     super(message);

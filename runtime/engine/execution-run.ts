@@ -20,7 +20,13 @@ import {
 } from '../../protocol/plugin.js';
 import { isFailure, isTerminal, mergeStates, type State } from '../../protocol/states.js';
 import { isTruthy } from '../../protocol/values.js';
-import type { Deadline, ExpressionFunctions, RenderBounds } from '../expr/index.js';
+import {
+  type Deadline,
+  type ExpressionFunctions,
+  type RenderBounds,
+  TASK_LINEAGE,
+  type TaskLineage,
+} from '../expr/index.js';
 import { Abort } from './abort.js';
 import type { EngineCore } from './engine-core.js';
 import { ErrorLines } from './error-logs.js';
@@ -262,6 +268,12 @@ export class ExecutionRun {
     return {
       addLabels: (labels) => {
         Object.assign(this.execution.labels, this.secrets.value(labels));
+        this.core.saveExecution(this.execution);
+      },
+      variables: () => structuredClone(this.vars ?? this.execution.variables ?? {}),
+      replaceVariables: (variables) => {
+        this.vars = variables;
+        this.execution.variables = this.secrets.value(variables);
         this.core.saveExecution(this.execution);
       },
       exit: (state) => {
@@ -960,9 +972,9 @@ export class ExecutionRun {
   private abortedTaskRun(tr: TaskRun, task: Task, abort: Abort): State {
     const { reason } = abort;
     // Stopped by its flowable (not the execution's cancel): only this task run ends so.
-    if (reason instanceof InterruptedError && reason.state === 'CANCELLED') {
+    if (reason instanceof InterruptedError && reason.state !== 'FAILED') {
       tr.error = reason.message;
-      return this.endTaskRun(tr, 'CANCELLED');
+      return this.endTaskRun(tr, reason.state);
     }
     return abort.killed ? this.endTaskRun(tr, 'KILLED') : this.failTaskRun(tr, task, messageOf(reason));
   }
@@ -1092,17 +1104,73 @@ export class ExecutionRun {
         iteration: scope.iteration,
       },
     };
-    if (scope.valuePath.length > 1) {
-      // Kestra's `parents`: the enclosing iterations, nearest first; `parent` is the first of them.
-      const parents = scope.valuePath
-        .slice(0, -1)
-        .reverse()
-        .map((value) => ({ taskrun: { value } }));
-      vars.parent = parents[0];
-      vars.parents = parents;
+    if (scope.parent) {
+      // Kestra's `parents` and `parent`: made only when an expression reads them.
+      let parents: Record<string, unknown>[] | undefined;
+      const enclosing = () => {
+        parents ??= this.parentVariables(scope.parent);
+        return parents.length > 0 ? parents : undefined;
+      };
+      Object.defineProperty(vars, 'parents', { get: enclosing, enumerable: true });
+      Object.defineProperty(vars, 'parent', { get: () => enclosing()?.[0], enumerable: true });
+      const worker = this.enclosingWorkingDirectory(scope);
+      if (worker) vars.workerTaskrun = { id: worker.id, value: worker.value };
     }
     if (this.execution.stage === 'errors' && this.errorInfo) vars.error = this.errorInfo;
+    (vars as Record<symbol, unknown>)[TASK_LINEAGE] = this.lineage(tr, scope);
     return vars;
+  }
+
+  /** The task run of this id, found among the runs so far; for the rare expressions that walk up. */
+  private runById(id: string | null): TaskRun | undefined {
+    if (id === null) return undefined;
+    for (const tr of this.runs.values()) if (tr.id === id) return tr;
+    return undefined;
+  }
+
+  /**
+   * Kestra's `parents`: each enclosing task run, nearest first, as `{taskrun: {value}, outputs}` with
+   * what it has of the two; one with neither is left out.
+   */
+  private parentVariables(parent: TaskRun | null): Record<string, unknown>[] {
+    const found: Record<string, unknown>[] = [];
+    for (let tr = parent ?? undefined; tr; tr = this.runById(tr.parentTaskRunId)) {
+      const entry: Record<string, unknown> = {};
+      if (tr.value !== null) entry.taskrun = { value: tr.value };
+      const outputs = this.liveOutputs.get(tr.id) ?? tr.outputs;
+      if (Object.keys(outputs).length > 0) entry.outputs = outputs;
+      if (Object.keys(entry).length > 0) found.push(entry);
+    }
+    return found;
+  }
+
+  /** The run of the nearest `workingDirectory` around a task (Kestra's `workerTaskrun` inside it). */
+  private enclosingWorkingDirectory(scope: Scope): TaskRun | undefined {
+    if (scope.workingDir === undefined) return undefined;
+    for (let tr = scope.parent ?? undefined; tr; tr = this.runById(tr.parentTaskRunId))
+      if (this.definitionOf(tr.taskId)?.type === 'workingDirectory') return tr;
+    return undefined;
+  }
+
+  /** What `parentOutput()` and `outputFromIteration()` read about the task runs around `tr`. */
+  private lineage(tr: TaskRun, scope: Scope): TaskLineage {
+    const run = this;
+    const outputsOf = (t: TaskRun) => run.liveOutputs.get(t.id) ?? t.outputs;
+    return {
+      iteration: scope.iteration,
+      valuePath: scope.valuePath,
+      parentOutputs() {
+        const found: Record<string, unknown>[] = [];
+        const byId = new Map([...run.runs.values()].map((t) => [t.id, t]));
+        for (let parent = scope.parent; parent; parent = byId.get(parent.parentTaskRunId ?? '') ?? null)
+          found.push(outputsOf(parent));
+        return found;
+      },
+      iterationOutputs(index) {
+        const earlier = run.runs.get(runKey(scope.parent?.id ?? null, tr.taskId, index));
+        return earlier && isTerminal(earlier.state) ? outputsOf(earlier) : undefined;
+      },
+    };
   }
 
   /**

@@ -1,6 +1,6 @@
 /** Kestra's functions that read the render's own context: `fetchContext`, `printContext`, `currentEachOutput`, `tasksWithState` … */
 import { randomInt as cryptoRandomInt, randomUUID } from 'node:crypto';
-import { contextOf, lookup } from './access.js';
+import { contextOf, type Frame, lookup, VARS } from './access.js';
 import { fail } from './errors.js';
 import { jsonText } from './json.js';
 import { base62 } from './lib/ids.js';
@@ -56,6 +56,68 @@ function iterationValues(frame: Record<string | symbol, unknown>): unknown[] {
   return values;
 }
 
+/**
+ * Where a task's variables keep what `parentOutput()` and `outputFromIteration()` read: the outputs of
+ * the task runs around it, which the engine alone can find. A symbol, so that no expression reads it.
+ */
+export const TASK_LINEAGE = Symbol('taskLineage');
+
+/** The task runs around the one rendering, as the engine answers for it. */
+export interface TaskLineage {
+  /** The outputs of each enclosing flowable task run, nearest first (`{}` for one without outputs). */
+  parentOutputs(): Record<string, unknown>[];
+  /** The task's iteration in its loop, or null outside a loop. */
+  iteration: number | null;
+  /** The values of the iterations around the task, outermost first: how its outputs are keyed. */
+  valuePath: readonly string[];
+  /** The outputs of this task's run in iteration `index` of the same loop; undefined if it has not ended. */
+  iterationOutputs(index: number): Record<string, unknown> | undefined;
+}
+
+function lineage(frame: Frame, fnName: string): TaskLineage {
+  const vars = frame[VARS] as Record<symbol, unknown> | undefined;
+  const found = vars?.[TASK_LINEAGE] as TaskLineage | undefined;
+  return found ?? fail(`${fnName}() is only available in a task of a running execution`);
+}
+
+/**
+ * Kestra's `parentOutput(index)`: the outputs of the flowable task around this one, or with `index`
+ * those of the enclosing flowable at that depth counted from the outermost (0).
+ */
+function parentOutput(index: unknown, frame: Frame): unknown {
+  const parents = lineage(frame, 'parentOutput').parentOutputs();
+  if (index === undefined || index === null) {
+    if (parents.length === 0) return fail('parentOutput(): this task is not inside a flowable task');
+    return parents[0];
+  }
+  const depth = integerArg(index, 'parentOutput', Number.NaN);
+  if (!Number.isInteger(depth) || depth < 0 || depth >= parents.length)
+    return fail(
+      `parentOutput(): invalid index ${toText(index)} for ${parents.length} enclosing flowable tasks`,
+    );
+  return parents[parents.length - 1 - depth];
+}
+
+/** Kestra's `outputFromIteration(index)`: the `value` output of this task in an earlier iteration of its loop. */
+function outputFromIteration(index: unknown, frame: Frame): unknown {
+  if (index === undefined || index === null)
+    return fail("The 'outputFromIteration' function requires an argument named 'index'.");
+  const wanted = integerArg(index, 'outputFromIteration', Number.NaN);
+  if (!Number.isInteger(wanted))
+    return fail(`outputFromIteration(): the index must be an integer, got ${toText(index)}`);
+  if (wanted < 0)
+    return fail(`outputFromIteration(): cannot fetch iteration ${wanted}: no previous iteration exists`);
+  const around = lineage(frame, 'outputFromIteration');
+  if (around.iteration === null) return fail('outputFromIteration(): this task is not inside a loop');
+  if (wanted >= around.iteration)
+    return fail(
+      `outputFromIteration(): iteration ${wanted} is ${wanted === around.iteration ? 'the current one' : 'a later one'}, whose outputs do not exist yet`,
+    );
+  const outputs = around.iterationOutputs(wanted);
+  if (!outputs) return fail(`outputFromIteration(): iteration ${wanted} has no outputs`);
+  return outputs.value ?? null;
+}
+
 /** Functions over the render's context, by name. */
 export const CONTEXT_FUNCTIONS: [string, FunctionDef][] = [
   ['id', fn([], () => shortId())],
@@ -70,12 +132,16 @@ export const CONTEXT_FUNCTIONS: [string, FunctionDef][] = [
   ],
   ['tasksWithState', fn(['state'], ([state], { frame }) => tasksWithState(state, frame))],
   ['fetchContext', fn([], (_args, { frame }) => contextOf(frame))],
+  ['parentOutput', fn(['index'], ([index], { frame }) => parentOutput(index, frame))],
+  ['outputFromIteration', fn(['index'], ([index], { frame }) => outputFromIteration(index, frame))],
   ['printContext', fn([], (_args, { frame }) => jsonText(contextOf(frame)))],
   [
     'currentEachOutput',
     fn(['outputs'], ([outputs], { frame }) => {
       let value = outputs;
-      for (const key of iterationValues(frame)) {
+      const vars = frame[VARS] as Record<symbol, unknown> | undefined;
+      const around = vars?.[TASK_LINEAGE] as TaskLineage | undefined;
+      for (const key of around?.valuePath ?? iterationValues(frame)) {
         if (!isPlainObject(value) || !Object.hasOwn(value, toText(key))) break;
         value = value[toText(key)];
       }

@@ -68,6 +68,25 @@ describe('tern run and a Pause', () => {
     });
   });
 
+  it('waits out a Pause whose task has a timeout: it fails then, WARNING with allowFailure', async () => {
+    const file = write(
+      'pause-timeout.yml',
+      `id: pause-timeout
+namespace: t
+tasks:
+  - { id: wait, type: io.kestra.plugin.core.flow.Pause, timeout: PT0.3S, allowFailure: true }
+  - { id: after, type: io.kestra.plugin.core.log.Log, message: went on }
+`,
+    );
+    const run = await tern(['run', file, '--data-dir', join(dir, 'data-timeout'), '--json']);
+    const json = JSON.parse(run.stdout);
+    expect(json.state).toBe('WARNING');
+    expect(json.taskRuns.map((t: { taskId: string; state: string }) => [t.taskId, t.state])).toEqual([
+      ['wait', 'WARNING'],
+      ['after', 'SUCCESS'],
+    ]);
+  });
+
   it('in JSON mode, says PAUSED and how to resume', async () => {
     const file = write('approval-json.yml', APPROVAL.replace('id: approval', 'id: approval-json'));
     const r = await tern(['run', file, '--json', '--data-dir', join(dir, 'data-json')]);

@@ -154,6 +154,24 @@ tasks:
     ]);
   });
 
+  it('stores an expression as the text it renders to, and a literal number as a number', async () => {
+    const r = await fx.run(`
+id: counter
+namespace: test
+tasks:
+  - id: set
+    type: io.kestra.plugin.core.state.Set
+    name: counter
+    data:
+      start: 1
+      next: "{{ 1 + 1 }}"
+  - id: get
+    type: io.kestra.plugin.core.state.Get
+    name: counter
+`);
+    expect(r.run('get').outputs.data).toEqual({ start: 1, next: '2' });
+  });
+
   it("keeps a flow's state from other flows unless namespace is true", async () => {
     await fx.run(setFlow, { inputs: { file: 'a.csv' } });
     const r = await fx.run(`

@@ -98,6 +98,10 @@ export function testContext(overrides: Partial<TaskContext> = {}): TestContext {
       exit: () => {
         throw new Error('exit is not available in a stand-alone test context');
       },
+      variables: () => ({}),
+      replaceVariables: () => {
+        throw new Error('variables are not available in a stand-alone test context');
+      },
       resume: () => false,
       logs: async () => [],
       purge: async () => {
