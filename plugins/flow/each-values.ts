@@ -4,7 +4,7 @@ import { TaskError } from '../../protocol/errors.js';
 import type { Task } from '../../protocol/flow.js';
 import type { TaskContext } from '../../protocol/plugin.js';
 import { flowableState, isFailure, mergeStates, type State } from '../../protocol/states.js';
-import { asKey } from '../../protocol/values.js';
+import { asKey, javaToString } from '../../protocol/values.js';
 
 /**
  * The values to iterate over, as Kestra reads them: a list, or text holding a
@@ -13,6 +13,15 @@ import { asKey } from '../../protocol/values.js';
  * @example eachValues('["a", {"b": 1}]', 'value') // ['a', {b: 1}]
  */
 export function eachValues(values: unknown, property: string): unknown[] {
+  const list = valueList(values, property);
+  // Kestra refuses a null item rather than running an iteration with no value; its message, word for word.
+  const nulls = list.filter((v) => v === null || v === undefined).length;
+  if (nulls > 0)
+    throw new TaskError(`Found '${nulls}' null values on Each, with values=${javaToString(list)}`, false);
+  return list;
+}
+
+function valueList(values: unknown, property: string): unknown[] {
   if (Array.isArray(values)) return values;
   if (typeof values === 'string') {
     try {

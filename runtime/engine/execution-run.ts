@@ -39,6 +39,8 @@ import { taskTypesById } from './task-types.js';
 /** Where in the tree a task list runs: its parent, enclosing foreach values, and what stops it. */
 export interface Scope {
   parent: TaskRun | null;
+  /** The enclosing task runs, nearest first: `parent` and its own ancestors (Kestra's `parents`). */
+  ancestors: readonly TaskRun[];
   valuePath: string[];
   value: string | null;
   iteration: number | null;
@@ -445,7 +447,7 @@ export class ExecutionRun {
   }
 
   private rootScope(abort: Abort, deadline?: Deadline): Scope {
-    return { parent: null, valuePath: [], value: null, iteration: null, abort, deadline };
+    return { parent: null, ancestors: [], valuePath: [], value: null, iteration: null, abort, deadline };
   }
 
   /** Runs a task list: in order (stopping at the first failure), or `concurrency` at a time (0: all); no task starts after a failure. */
@@ -849,10 +851,12 @@ export class ExecutionRun {
     tasks: readonly Task[],
     options: RunTasksOptions = {},
   ): Promise<State> {
+    const ancestors = [parent, ...scope.ancestors];
     const child: Scope =
       options.value !== undefined
         ? {
             parent,
+            ancestors,
             valuePath: [...scope.valuePath, options.value],
             value: options.value,
             iteration: options.iteration ?? null,
@@ -860,7 +864,7 @@ export class ExecutionRun {
             deadline,
             workingDir: scope.workingDir,
           }
-        : { ...scope, parent, abort, deadline };
+        : { ...scope, parent, ancestors, abort, deadline };
     // A loop's pass: new task runs (keyed by the iteration), outputs not keyed.
     if (options.value === undefined && options.iteration !== undefined) child.iteration = options.iteration;
     if (options.workingDir !== undefined) child.workingDir = options.workingDir;
@@ -1092,14 +1096,12 @@ export class ExecutionRun {
         iteration: scope.iteration,
       },
     };
-    if (scope.valuePath.length > 1) {
-      // Kestra's `parents`: the enclosing iterations, nearest first; `parent` is the first of them.
-      const parents = scope.valuePath
-        .slice(0, -1)
-        .reverse()
-        .map((value) => ({ taskrun: { value } }));
-      vars.parent = parents[0];
-      vars.parents = parents;
+    if (scope.ancestors.length > 0) {
+      const parents = kestraParents(scope.ancestors);
+      if (parents.length > 0) {
+        vars.parent = parents[0];
+        vars.parents = parents;
+      }
     }
     if (this.execution.stage === 'errors' && this.errorInfo) vars.error = this.errorInfo;
     return vars;
@@ -1242,6 +1244,22 @@ function failedOutputs(err: unknown): Record<string, unknown> | undefined {
  * A task run's place in the tree. Unique because every flowable run is
  * itself per-iteration, so siblings differ only by their foreach iteration.
  */
+/**
+ * Kestra's `parents`: the enclosing task runs, nearest first, each as its `taskrun.value` and its
+ * `outputs` where it has them; one with neither (a loop outside any iteration) is left out. A task
+ * inside an iteration carries the iteration's value, so a flowable there is a parent with that value.
+ */
+function kestraParents(ancestors: readonly TaskRun[]): Record<string, unknown>[] {
+  const parents: Record<string, unknown>[] = [];
+  for (const tr of ancestors) {
+    const entry: Record<string, unknown> = {};
+    if (tr.value !== null) entry.taskrun = { value: tr.value };
+    if (Object.keys(tr.outputs).length > 0) entry.outputs = tr.outputs;
+    if (entry.taskrun !== undefined || entry.outputs !== undefined) parents.push(entry);
+  }
+  return parents;
+}
+
 function runKey(parentId: string | null, taskId: string, iteration: number | null): string {
   return `${parentId ?? ''}/${taskId}/${iteration ?? ''}`;
 }

@@ -1,0 +1,131 @@
+/** Kestra's flowable semantics its own test flows rely on: allowFailure's errors, `parents`, null loop items. */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { type EngineFixture, engineFixture } from '../support/engine.js';
+
+let fx: EngineFixture;
+beforeEach(() => {
+  fx = engineFixture();
+});
+afterEach(async () => {
+  await fx.close();
+});
+
+describe('allowFailure', () => {
+  it('runs its own errors when a child fails, then warns and lets the flow carry on', async () => {
+    const r = await fx.run(`
+id: tolerant
+namespace: test
+tasks:
+  - id: tolerate
+    type: io.kestra.plugin.core.flow.AllowFailure
+    tasks:
+      - id: breaks
+        type: io.kestra.plugin.core.execution.Fail
+    errors:
+      - id: cleanup
+        type: io.kestra.plugin.core.log.Log
+        message: cleaning up
+    finally:
+      - id: always
+        type: io.kestra.plugin.core.log.Log
+        message: done
+  - id: next
+    type: io.kestra.plugin.core.log.Log
+    message: next
+errors:
+  - id: flow-handler
+    type: io.kestra.plugin.core.log.Log
+    message: never
+`);
+    expect(r.execution.state).toBe('WARNING');
+    expect(r.taskRuns.map((t) => `${t.taskId}:${t.state}`)).toEqual([
+      'tolerate:WARNING',
+      'breaks:FAILED',
+      'cleanup:SUCCESS',
+      'always:SUCCESS',
+      'next:SUCCESS',
+    ]);
+  });
+
+  it('leaves its errors alone when its children succeed', async () => {
+    const r = await fx.run(`
+id: tolerant
+namespace: test
+tasks:
+  - id: tolerate
+    type: io.kestra.plugin.core.flow.AllowFailure
+    tasks:
+      - { id: fine, type: io.kestra.plugin.core.log.Log, message: fine }
+    errors:
+      - { id: cleanup, type: io.kestra.plugin.core.log.Log, message: cleaning up }
+`);
+    expect(r.execution.state).toBe('SUCCESS');
+    expect(r.taskRuns.map((t) => t.taskId)).toEqual(['tolerate', 'fine']);
+  });
+});
+
+describe('parent and parents', () => {
+  it('name the nearest enclosing task runs that carry a value: a flowable inside an iteration carries its value', async () => {
+    const r = await fx.run(`
+id: lineage
+namespace: test
+tasks:
+  - id: sites
+    type: io.kestra.plugin.core.flow.EachSequential
+    value: [north, south]
+    tasks:
+      - id: group
+        type: io.kestra.plugin.core.flow.Sequential
+        tasks:
+          - id: lines
+            type: io.kestra.plugin.core.flow.EachParallel
+            value: ["1"]
+            tasks:
+              - id: pick
+                type: io.kestra.plugin.core.flow.Switch
+                value: "{{ taskrun.value }}"
+                cases:
+                  "1":
+                    - id: where
+                      type: io.kestra.plugin.core.log.Log
+                      message: "{{ parent.taskrun.value }} {{ parents[1].taskrun.value }} {{ parents | length }}"
+`);
+    expect(r.execution.state).toBe('SUCCESS');
+    // where → pick ("1"), lines (the site), group (the site), sites (no value: left out).
+    expect(r.messages('where')).toEqual(['1 north 3', '1 south 3']);
+  });
+
+  it('are undefined for a loop’s direct children, whose loop runs outside any iteration', async () => {
+    const r = await fx.run(`
+id: flat
+namespace: test
+tasks:
+  - id: items
+    type: io.kestra.plugin.core.flow.EachSequential
+    value: [a]
+    tasks:
+      - id: say
+        type: io.kestra.plugin.core.log.Log
+        message: "{{ parent is defined }} {{ taskrun.value }}"
+`);
+    expect(r.messages('say')).toEqual(['false a']);
+  });
+});
+
+describe('loops over values', () => {
+  it('fail before any iteration on a null item, with Kestra’s message', async () => {
+    const r = await fx.run(`
+id: holes
+namespace: test
+tasks:
+  - id: items
+    type: io.kestra.plugin.core.flow.EachSequential
+    value: '[1, null, {"site": "north"}]'
+    tasks:
+      - { id: say, type: io.kestra.plugin.core.log.Log, message: "{{ taskrun.value }}" }
+`);
+    expect(r.execution.state).toBe('FAILED');
+    expect(r.taskRuns.map((t) => t.taskId)).toEqual(['items']);
+    expect(r.run('items').error).toBe("Found '1' null values on Each, with values=[1, null, {site=north}]");
+  });
+});
