@@ -129,3 +129,16 @@ tasks:
     expect(r.run('items').error).toBe("Found '1' null values on Each, with values=[1, null, {site=north}]");
   });
 });
+
+describe('older Kestra names', () => {
+  it('io.kestra.core.tasks.log.Log runs the log task, as Kestra still accepts it', async () => {
+    const r = await fx.run(`
+id: legacy
+namespace: test
+tasks:
+  - { id: say, type: io.kestra.core.tasks.log.Log, message: "hello {{ flow.id }}" }
+`);
+    expect(r.execution.state).toBe('SUCCESS');
+    expect(r.messages('say')).toEqual(['hello legacy']);
+  });
+});
