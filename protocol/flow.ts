@@ -107,6 +107,8 @@ export const INPUT_TYPES = [
   'INT',
   'FLOAT',
   'BOOLEAN',
+  // Kestra's later name of BOOLEAN, read the same way.
+  'BOOL',
   'SELECT',
   'MULTISELECT',
   'DATETIME',

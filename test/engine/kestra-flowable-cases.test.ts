@@ -142,3 +142,28 @@ tasks:
     expect(r.messages('say')).toEqual(['hello legacy']);
   });
 });
+
+describe('BOOL inputs', () => {
+  it('are read as BOOLEAN ones are: text true/false becomes a boolean, and defaults apply', async () => {
+    const flow = `
+id: switchable
+namespace: test
+inputs:
+  - { id: failed, type: BOOL, defaults: false }
+tasks:
+  - id: check
+    type: io.kestra.plugin.core.flow.If
+    condition: "{{ inputs.failed == false }}"
+    then:
+      - { id: fine, type: log, message: fine }
+    else:
+      - { id: broken, type: fail }
+`;
+    const byDefault = await fx.run(flow);
+    expect(byDefault.execution.inputs).toEqual({ failed: false });
+    expect(byDefault.execution.state).toBe('SUCCESS');
+    const given = await fx.run(flow, { inputs: { failed: 'true' } });
+    expect(given.execution.inputs).toEqual({ failed: true });
+    expect(given.run('broken').state).toBe('FAILED');
+  });
+});
