@@ -12,6 +12,12 @@ export default defineTask({
   properties: T.Object({
     values: T.Unknown({ description: 'List of values, or a JSON array as a string' }),
     concurrencyLimit: T.Optional(T.Integer({ minimum: 0, default: 1 })),
+    childFailurePolicy: T.Optional(
+      T.Literal('STOP', {
+        description:
+          'Kestra 2.0: STOP (what `foreach` does): no iteration starts once one has failed; those running end',
+      }),
+    ),
     tasks: TaskList({ minItems: 1 }),
     errors: T.Optional(TaskList()),
   }),

@@ -167,3 +167,27 @@ tasks:
     expect(given.run('broken').state).toBe('FAILED');
   });
 });
+
+describe('foreach childFailurePolicy', () => {
+  it('STOP starts no iteration once one has failed, then runs the errors', async () => {
+    const r = await fx.run(`
+id: stopping
+namespace: test
+tasks:
+  - id: each
+    type: io.kestra.plugin.core.flow.ForEach
+    values: [a, b, c]
+    childFailurePolicy: STOP
+    tasks:
+      - { id: step, type: fail, errorMessage: "{{ taskrun.value }}" }
+    errors:
+      - { id: handled, type: log, message: handled }
+`);
+    expect(r.execution.state).toBe('FAILED');
+    expect(r.taskRuns.map((t) => `${t.taskId}:${t.value ?? ''}:${t.state}`)).toEqual([
+      'each::FAILED',
+      'step:a:FAILED',
+      'handled::SUCCESS',
+    ]);
+  });
+});
