@@ -20,7 +20,7 @@ import {
 } from '../../protocol/plugin.js';
 import { isFailure, isTerminal, mergeStates, type State } from '../../protocol/states.js';
 import { isTruthy } from '../../protocol/values.js';
-import type { Deadline, ExpressionFunctions, RenderBounds } from '../expr/index.js';
+import { type Deadline, type ExpressionFunctions, ITERATION_PATH, type RenderBounds } from '../expr/index.js';
 import { Abort } from './abort.js';
 import type { EngineCore } from './engine-core.js';
 import { ErrorLines } from './error-logs.js';
@@ -1070,7 +1070,7 @@ export class ExecutionRun {
   variables(tr: TaskRun, task: Task, scope: Scope): Record<string, unknown> {
     const base = this.baseVariables();
     const run = this;
-    const vars: Record<string, unknown> = {
+    const vars: Record<string | symbol, unknown> = {
       // Kestra's `tasks`: made only when an expression reads it, since most never do.
       get tasks() {
         return run.taskStates();
@@ -1096,6 +1096,8 @@ export class ExecutionRun {
         iteration: scope.iteration,
       },
     };
+    // currentEachOutput() walks outputs by the loop values, as they are keyed; parents may hold a value twice.
+    if (scope.valuePath.length > 0) vars[ITERATION_PATH] = scope.valuePath;
     if (scope.ancestors.length > 0) {
       const parents = kestraParents(scope.ancestors);
       if (parents.length > 0) {

@@ -1,6 +1,6 @@
 /** Kestra's functions that read the render's own context: `fetchContext`, `printContext`, `currentEachOutput`, `tasksWithState` … */
 import { randomInt as cryptoRandomInt, randomUUID } from 'node:crypto';
-import { contextOf, lookup } from './access.js';
+import { contextOf, lookup, VARS } from './access.js';
 import { fail } from './errors.js';
 import { jsonText } from './json.js';
 import { base62 } from './lib/ids.js';
@@ -43,13 +43,26 @@ function tasksWithState(state: unknown, frame: Record<string | symbol, unknown>)
   return found;
 }
 
-/** The value of the iteration in progress, outermost first: `parent.taskrun.value`, `taskrun.value`. */
+/**
+ * Where the engine puts the values of the loop iterations a task runs in, outermost first (the keys
+ * of `outputs.<id>` there): a symbol, so that no template can name it and `printContext` leaves it out.
+ */
+export const ITERATION_PATH = Symbol('iterationPath');
+
+/**
+ * The values of the iterations in progress, outermost first: the engine's {@link ITERATION_PATH};
+ * without it, Kestra's walk — each of `parents` with a value, outermost first, then `taskrun.value`.
+ */
 function iterationValues(frame: Record<string | symbol, unknown>): unknown[] {
+  const path = (frame[VARS] as Record<symbol, unknown> | undefined)?.[ITERATION_PATH];
+  if (Array.isArray(path)) return path;
   const values: unknown[] = [];
-  const parent = lookup(frame, 'parent');
-  const parentRun = isPlainObject(parent) ? parent.taskrun : undefined;
-  if (isPlainObject(parentRun) && parentRun.value !== undefined && parentRun.value !== null)
-    values.push(parentRun.value);
+  const parents = lookup(frame, 'parents');
+  const chain = Array.isArray(parents) ? [...parents].reverse() : [lookup(frame, 'parent')];
+  for (const parent of chain) {
+    const run = isPlainObject(parent) ? parent.taskrun : undefined;
+    if (isPlainObject(run) && run.value !== undefined && run.value !== null) values.push(run.value);
+  }
   const taskrun = lookup(frame, 'taskrun');
   if (isPlainObject(taskrun) && taskrun.value !== undefined && taskrun.value !== null)
     values.push(taskrun.value);

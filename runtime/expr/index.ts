@@ -31,6 +31,7 @@ export {
   type RenderLimits,
   RenderStopped,
 } from './budget.js';
+export { ITERATION_PATH } from './context-functions.js';
 export type { ExpressionFunctions } from './functions.js';
 export { isTruthy } from './values.js';
 

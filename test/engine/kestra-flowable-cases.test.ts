@@ -191,3 +191,32 @@ tasks:
     ]);
   });
 });
+
+describe('currentEachOutput', () => {
+  it('reads the output of the iteration in progress, in nested loops and inside a flowable of an iteration', async () => {
+    const r = await fx.run(`
+id: current
+namespace: test
+tasks:
+  - id: sites
+    type: io.kestra.plugin.core.flow.EachSequential
+    value: [north, south]
+    tasks:
+      - id: lines
+        type: io.kestra.plugin.core.flow.ForEach
+        values: ["1", "2"]
+        tasks:
+          - id: group
+            type: io.kestra.plugin.core.flow.Sequential
+            tasks:
+              - id: made
+                type: io.kestra.plugin.core.debug.Return
+                format: "{{ parents[1].taskrun.value }}/{{ taskrun.value }}"
+              - id: read
+                type: io.kestra.plugin.core.log.Log
+                message: "{{ currentEachOutput(outputs.made).value }}"
+`);
+    expect(r.execution.state).toBe('SUCCESS');
+    expect(r.messages('read')).toEqual(['north/1', 'north/2', 'south/1', 'south/2']);
+  });
+});
