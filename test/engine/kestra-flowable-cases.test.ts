@@ -220,3 +220,25 @@ tasks:
     expect(r.messages('read')).toEqual(['north/1', 'north/2', 'south/1', 'south/2']);
   });
 });
+
+describe('flow outputs', () => {
+  it('accept Kestra’s displayName, and an ARRAY value rendered item by item', async () => {
+    const r = await fx.run(`
+id: shown
+namespace: test
+tasks:
+  - id: pick
+    type: io.kestra.plugin.core.output.OutputValues
+    values: { first: north, second: south }
+outputs:
+  - id: sites
+    type: ARRAY
+    displayName: Sites picked
+    value:
+      - "{{ outputs.pick.values.first }}"
+      - "{{ outputs.pick.values.second }}"
+`);
+    expect(r.execution.state).toBe('SUCCESS');
+    expect(r.execution.outputs).toEqual({ sites: ['north', 'south'] });
+  });
+});
