@@ -197,6 +197,7 @@ export class ExecutionRun {
         return files;
       },
       errorLogs: () => this.errorLines.entries(this.execution),
+      iterationOutputs: (taskId, outer, iteration) => this.iterationOutputs(taskId, outer, iteration),
     };
     return this.fns;
   }
@@ -1107,6 +1108,20 @@ export class ExecutionRun {
     }
     if (this.execution.stage === 'errors' && this.errorInfo) vars.error = this.errorInfo;
     return vars;
+  }
+
+  /** The outputs of `taskId`'s ended run in `iteration` of the loop inside the iterations `outer` (for `iterationOutputs()`). */
+  private iterationOutputs(
+    taskId: string,
+    outer: readonly unknown[],
+    iteration: number,
+  ): Record<string, unknown> | undefined {
+    for (const tr of this.runs.values()) {
+      if (tr.taskId !== taskId || tr.iteration !== iteration || !isTerminal(tr.state)) continue;
+      if (tr.valuePath.length !== outer.length + 1) continue;
+      if (outer.every((value, i) => tr.valuePath[i] === value)) return tr.outputs;
+    }
+    return undefined;
   }
 
   /**

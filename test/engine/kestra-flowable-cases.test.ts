@@ -242,3 +242,69 @@ outputs:
     expect(r.execution.outputs).toEqual({ sites: ['north', 'south'] });
   });
 });
+
+describe('iterationOutputs', () => {
+  it('reads the value output of an earlier iteration of the loop in progress, this task’s by default', async () => {
+    const r = await fx.run(`
+id: running-total
+namespace: test
+tasks:
+  - id: sites
+    type: io.kestra.plugin.core.flow.ForEach
+    values: [north, south]
+    tasks:
+      - id: readings
+        type: io.kestra.plugin.core.flow.ForEach
+        values: ["5", "7", "11"]
+        tasks:
+          - id: total
+            type: io.kestra.plugin.core.debug.Return
+            format: "{{ taskrun.iteration == 0 ? taskrun.value : (iterationOutputs() | number) + (taskrun.value | number) }}"
+          - id: previous
+            type: io.kestra.plugin.core.debug.Return
+            format: "{{ taskrun.iteration == 0 ? 'none' : iterationOutputs(taskrun.iteration - 1, 'total') }}"
+`);
+    expect(r.execution.state).toBe('SUCCESS');
+    expect(r.taskRuns.filter((t) => t.taskId === 'total').map((t) => t.outputs.value)).toEqual([
+      '5',
+      '12',
+      '23',
+      '5',
+      '12',
+      '23',
+    ]);
+    expect(r.taskRuns.filter((t) => t.taskId === 'previous').map((t) => t.outputs.value)).toEqual([
+      'none',
+      '5',
+      '12',
+      'none',
+      '5',
+      '12',
+    ]);
+  });
+
+  it('fails with Kestra’s message outside a loop, or for the current iteration', async () => {
+    const r = await fx.run(`
+id: misplaced
+namespace: test
+tasks:
+  - { id: alone, type: io.kestra.plugin.core.debug.Return, format: "{{ iterationOutputs(0) }}" }
+`);
+    expect(r.run('alone').error).toContain(
+      "'iterationOutputs()' function should be used inside iterative tasks only",
+    );
+    const now = await fx.run(`
+id: too-soon
+namespace: test
+tasks:
+  - id: loop
+    type: io.kestra.plugin.core.flow.ForEach
+    values: [a]
+    tasks:
+      - { id: early, type: io.kestra.plugin.core.debug.Return, format: "{{ iterationOutputs(0) }}" }
+`);
+    expect(now.run('early', 'a').error).toContain(
+      'The provided index (0) refers to the current iteration, whose outputs are not yet available at runtime.',
+    );
+  });
+});
