@@ -37,7 +37,9 @@ function valueList(values: unknown, property: string): unknown[] {
 /**
  * Runs `tasks` once per value, `concurrency` iterations at a time (0: all),
  * then `errors` if an iteration failed. Each iteration's `taskrun.value` is
- * the value as text (maps and lists as JSON, as Kestra gives them).
+ * the value as text (maps and lists as JSON, as Kestra gives them). No
+ * iteration starts after a failed one; with `onFailure` FAIL (Kestra's
+ * `childFailurePolicy: FAIL`) the running ones are stopped too, ending FAILED.
  */
 export async function runEach(
   ctx: TaskContext,
@@ -45,11 +47,22 @@ export async function runEach(
   tasks: readonly Task[],
   concurrency: number,
   errors?: readonly Task[],
+  onFailure: 'STOP' | 'FAIL' = 'STOP',
 ): Promise<{ state: 'SUCCESS' | 'WARNING' | 'FAILED' }> {
   const states: State[] = [];
+  const stopOthers = new AbortController();
+  const interrupt =
+    onFailure === 'FAIL'
+      ? {
+          signal: stopOthers.signal,
+          state: 'FAILED' as const,
+          reason: 'stopped: another iteration failed (childFailurePolicy: FAIL)',
+        }
+      : undefined;
   await forEachLimit(values, concurrency, async (value, iteration) => {
-    const state = await ctx.runTasks(tasks, { value: asKey(value), iteration });
+    const state = await ctx.runTasks(tasks, { value: asKey(value), iteration, interrupt });
     states.push(state);
+    if (isFailure(state)) stopOthers.abort();
     return isFailure(state);
   });
   const merged = mergeStates(states);

@@ -192,6 +192,33 @@ tasks:
   });
 });
 
+describe('foreach childFailurePolicy FAIL', () => {
+  it('stops the iterations still running when one fails: they end FAILED, saying why', async () => {
+    const r = await fx.run(`
+id: failing-fast
+namespace: test
+tasks:
+  - id: each
+    type: io.kestra.plugin.core.flow.ForEach
+    values: [slow, broken]
+    concurrencyLimit: 0
+    childFailurePolicy: FAIL
+    tasks:
+      - id: work
+        type: io.kestra.plugin.core.flow.If
+        condition: "{{ taskrun.value == 'slow' }}"
+        then:
+          - { id: wait, type: io.kestra.plugin.core.flow.Sleep, duration: PT60S }
+        else:
+          - { id: boom, type: fail }
+`);
+    expect(r.execution.state).toBe('FAILED');
+    expect(r.run('boom', 'broken').state).toBe('FAILED');
+    expect(r.run('wait', 'slow').state).toBe('FAILED');
+    expect(r.run('wait', 'slow').error).toBe('stopped: another iteration failed (childFailurePolicy: FAIL)');
+  });
+});
+
 describe('currentEachOutput', () => {
   it('reads the output of the iteration in progress, in nested loops and inside a flowable of an iteration', async () => {
     const r = await fx.run(`
