@@ -107,6 +107,8 @@ export const INPUT_TYPES = [
   'INT',
   'FLOAT',
   'BOOLEAN',
+  // Kestra's later name of BOOLEAN, read the same way.
+  'BOOL',
   'SELECT',
   'MULTISELECT',
   'DATETIME',
@@ -152,6 +154,8 @@ export const FlowOutputSchema = T.Object(
     type: T.Optional(T.String()),
     value: T.Unknown(),
     description: T.Optional(T.String()),
+    // Kestra's label for the output in its UI; kept, not used.
+    displayName: T.Optional(T.String()),
     required: T.Optional(T.Boolean()),
   },
   { additionalProperties: false },

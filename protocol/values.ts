@@ -58,3 +58,15 @@ export function deepMerge(
   }
   return out;
 }
+
+/** Java's `String.valueOf(value)` for template values: lists as `[a, b]`, maps as `{k=v}` (Kestra's messages quote them so). */
+export function javaToString(value: unknown): string {
+  if (value === null || value === undefined) return 'null';
+  if (typeof value === 'string') return value;
+  if (Array.isArray(value)) return `[${value.map(javaToString).join(', ')}]`;
+  if (typeof value === 'object')
+    return `{${Object.entries(value)
+      .map(([k, v]) => `${k}=${javaToString(v)}`)
+      .join(', ')}}`;
+  return String(value);
+}

@@ -7,9 +7,10 @@ export default defineTask({
   type: 'allowFailure',
   aliases: ['io.kestra.plugin.core.flow.AllowFailure', 'io.kestra.core.tasks.flows.AllowFailure'],
   title: 'Allow failure',
-  description: 'Runs tasks in order; if one fails, this task ends in WARNING and the flow carries on.',
-  properties: T.Object({ tasks: TaskList({ minItems: 1 }) }),
-  children: ['tasks'],
+  description:
+    'Runs tasks in order; if one fails, its `errors` run, then this task ends in WARNING and the flow carries on.',
+  properties: T.Object({ tasks: TaskList({ minItems: 1 }), errors: T.Optional(TaskList()) }),
+  children: ['tasks', 'errors'],
   examples: [
     {
       title: 'Best effort',
@@ -18,6 +19,8 @@ export default defineTask({
   ],
   async run(props, ctx) {
     const state = await ctx.runTasks(props.tasks);
+    // As in Kestra, the failure still runs the task's own `errors`; whatever they end in, the task warns.
+    if (isFailure(state) && props.errors?.length) await ctx.runTasks(props.errors);
     return { state: isFailure(state) || state === 'WARNING' ? 'WARNING' : 'SUCCESS' };
   },
 });

@@ -4,7 +4,7 @@ import { TaskError } from '../../protocol/errors.js';
 import type { Task } from '../../protocol/flow.js';
 import type { TaskContext } from '../../protocol/plugin.js';
 import { flowableState, isFailure, mergeStates, type State } from '../../protocol/states.js';
-import { asKey } from '../../protocol/values.js';
+import { asKey, javaToString } from '../../protocol/values.js';
 
 /**
  * The values to iterate over, as Kestra reads them: a list, or text holding a
@@ -13,6 +13,15 @@ import { asKey } from '../../protocol/values.js';
  * @example eachValues('["a", {"b": 1}]', 'value') // ['a', {b: 1}]
  */
 export function eachValues(values: unknown, property: string): unknown[] {
+  const list = valueList(values, property);
+  // Kestra refuses a null item rather than running an iteration with no value; its message, word for word.
+  const nulls = list.filter((v) => v === null || v === undefined).length;
+  if (nulls > 0)
+    throw new TaskError(`Found '${nulls}' null values on Each, with values=${javaToString(list)}`, false);
+  return list;
+}
+
+function valueList(values: unknown, property: string): unknown[] {
   if (Array.isArray(values)) return values;
   if (typeof values === 'string') {
     try {
@@ -28,7 +37,9 @@ export function eachValues(values: unknown, property: string): unknown[] {
 /**
  * Runs `tasks` once per value, `concurrency` iterations at a time (0: all),
  * then `errors` if an iteration failed. Each iteration's `taskrun.value` is
- * the value as text (maps and lists as JSON, as Kestra gives them).
+ * the value as text (maps and lists as JSON, as Kestra gives them). No
+ * iteration starts after a failed one; with `onFailure` FAIL (Kestra's
+ * `childFailurePolicy: FAIL`) the running ones are stopped too, ending FAILED.
  */
 export async function runEach(
   ctx: TaskContext,
@@ -36,11 +47,22 @@ export async function runEach(
   tasks: readonly Task[],
   concurrency: number,
   errors?: readonly Task[],
+  onFailure: 'STOP' | 'FAIL' = 'STOP',
 ): Promise<{ state: 'SUCCESS' | 'WARNING' | 'FAILED' }> {
   const states: State[] = [];
+  const stopOthers = new AbortController();
+  const interrupt =
+    onFailure === 'FAIL'
+      ? {
+          signal: stopOthers.signal,
+          state: 'FAILED' as const,
+          reason: 'stopped: another iteration failed (childFailurePolicy: FAIL)',
+        }
+      : undefined;
   await forEachLimit(values, concurrency, async (value, iteration) => {
-    const state = await ctx.runTasks(tasks, { value: asKey(value), iteration });
+    const state = await ctx.runTasks(tasks, { value: asKey(value), iteration, interrupt });
     states.push(state);
+    if (isFailure(state)) stopOthers.abort();
     return isFailure(state);
   });
   const merged = mergeStates(states);

@@ -12,6 +12,13 @@ export default defineTask({
   properties: T.Object({
     values: T.Unknown({ description: 'List of values, or a JSON array as a string' }),
     concurrencyLimit: T.Optional(T.Integer({ minimum: 0, default: 1 })),
+    childFailurePolicy: T.Optional(
+      T.Union([T.Literal('STOP'), T.Literal('FAIL')], {
+        description:
+          'Kestra 2.0: after a failed iteration no other one starts; with FAIL the running ones are stopped too and end FAILED',
+        default: 'STOP',
+      }),
+    ),
     tasks: TaskList({ minItems: 1 }),
     errors: T.Optional(TaskList()),
   }),
@@ -23,5 +30,12 @@ export default defineTask({
     },
   ],
   run: (props, ctx) =>
-    runEach(ctx, eachValues(props.values, 'values'), props.tasks, props.concurrencyLimit ?? 1, props.errors),
+    runEach(
+      ctx,
+      eachValues(props.values, 'values'),
+      props.tasks,
+      props.concurrencyLimit ?? 1,
+      props.errors,
+      props.childFailurePolicy,
+    ),
 });

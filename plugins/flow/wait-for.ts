@@ -19,7 +19,7 @@ export default defineTask({
   ],
   title: 'Wait for',
   description:
-    'Runs `tasks`, then evaluates `condition` (which sees their outputs); while it is false, waits `checkFrequency.interval` and runs them again. It stops after `checkFrequency.maxIterations` passes or once `checkFrequency.maxDuration` has gone by, ending in SUCCESS, or FAILED with `failOnMaxReached: true`. A failed pass ends the loop (FAILED) and runs `errors`. `outputs.<id>.iterationCount` is the current pass (from 1), visible to the tasks inside, as is `taskrun.iteration`; their outputs are those of the latest pass.',
+    'Runs `tasks`, then evaluates `condition` (which sees their outputs); while it is false, waits `checkFrequency.interval` and runs them again. As in Kestra, the limits are checked before the condition: it stops once a pass beyond `checkFrequency.maxIterations` has run (maxIterations 3: 4 passes) or once `checkFrequency.maxDuration` has gone by, ending in SUCCESS, or FAILED with `failOnMaxReached: true`. A failed pass ends the loop (FAILED) and runs `errors`. `outputs.<id>.iterationCount` is the current pass (from 1), visible to the tasks inside, as is `taskrun.iteration`; their outputs are those of the latest pass.',
   properties: T.Object({
     condition: T.String({
       description: 'Expression evaluated after each pass; the loop ends once it is true',
@@ -68,9 +68,10 @@ export default defineTask({
         if (props.errors?.length) await ctx.runTasks(props.errors);
         return { state: 'FAILED', outputs };
       }
-      if (isTruthy(ctx.render(props.condition))) return { state: flowableState(state), outputs };
+      // Kestra checks its limits before the condition, and counts a pass over maxIterations as the limit:
+      // with maxIterations 3 a condition that never holds runs 4 passes.
       const reached =
-        iterationCount >= maxIterations
+        iterationCount > maxIterations
           ? 'maxIterations'
           : Date.now() - started >= maxDurationMs
             ? 'maxDuration'
@@ -81,6 +82,7 @@ export default defineTask({
         ctx.logger.warn(message);
         return { state: flowableState(state), outputs };
       }
+      if (isTruthy(ctx.render(props.condition))) return { state: flowableState(state), outputs };
       if (iterationCount >= resumedPasses) await delay(intervalMs, undefined, { signal: ctx.signal });
     }
   },

@@ -23,6 +23,7 @@ import { isTruthy } from '../../protocol/values.js';
 import {
   type Deadline,
   type ExpressionFunctions,
+  ITERATION_PATH,
   type RenderBounds,
   TASK_LINEAGE,
   type TaskLineage,
@@ -45,6 +46,8 @@ import { taskTypesById } from './task-types.js';
 /** Where in the tree a task list runs: its parent, enclosing foreach values, and what stops it. */
 export interface Scope {
   parent: TaskRun | null;
+  /** The enclosing task runs, nearest first: `parent` and its own ancestors (Kestra's `parents`). */
+  ancestors: readonly TaskRun[];
   valuePath: string[];
   value: string | null;
   iteration: number | null;
@@ -201,6 +204,7 @@ export class ExecutionRun {
         return files;
       },
       errorLogs: () => this.errorLines.entries(this.execution),
+      iterationOutputs: (taskId, outer, iteration) => this.iterationOutputs(taskId, outer, iteration),
     };
     return this.fns;
   }
@@ -457,7 +461,7 @@ export class ExecutionRun {
   }
 
   private rootScope(abort: Abort, deadline?: Deadline): Scope {
-    return { parent: null, valuePath: [], value: null, iteration: null, abort, deadline };
+    return { parent: null, ancestors: [], valuePath: [], value: null, iteration: null, abort, deadline };
   }
 
   /** Runs a task list: in order (stopping at the first failure), or `concurrency` at a time (0: all); no task starts after a failure. */
@@ -861,10 +865,12 @@ export class ExecutionRun {
     tasks: readonly Task[],
     options: RunTasksOptions = {},
   ): Promise<State> {
+    const ancestors = [parent, ...scope.ancestors];
     const child: Scope =
       options.value !== undefined
         ? {
             parent,
+            ancestors,
             valuePath: [...scope.valuePath, options.value],
             value: options.value,
             iteration: options.iteration ?? null,
@@ -872,7 +878,7 @@ export class ExecutionRun {
             deadline,
             workingDir: scope.workingDir,
           }
-        : { ...scope, parent, abort, deadline };
+        : { ...scope, parent, ancestors, abort, deadline };
     // A loop's pass: new task runs (keyed by the iteration), outputs not keyed.
     if (options.value === undefined && options.iteration !== undefined) child.iteration = options.iteration;
     if (options.workingDir !== undefined) child.workingDir = options.workingDir;
@@ -1078,7 +1084,7 @@ export class ExecutionRun {
   variables(tr: TaskRun, task: Task, scope: Scope): Record<string, unknown> {
     const base = this.baseVariables();
     const run = this;
-    const vars: Record<string, unknown> = {
+    const vars: Record<string | symbol, unknown> = {
       // Kestra's `tasks`: made only when an expression reads it, since most never do.
       get tasks() {
         return run.taskStates();
@@ -1104,6 +1110,8 @@ export class ExecutionRun {
         iteration: scope.iteration,
       },
     };
+    // currentEachOutput() walks outputs by the loop values, as they are keyed; parents may hold a value twice.
+    if (scope.valuePath.length > 0) vars[ITERATION_PATH] = scope.valuePath;
     if (scope.parent) {
       // Kestra's `parents` and `parent`: made only when an expression reads them.
       let parents: Record<string, unknown>[] | undefined;
@@ -1171,6 +1179,20 @@ export class ExecutionRun {
         return earlier && isTerminal(earlier.state) ? outputsOf(earlier) : undefined;
       },
     };
+  }
+
+  /** The outputs of `taskId`'s ended run in `iteration` of the loop inside the iterations `outer` (for `iterationOutputs()`). */
+  private iterationOutputs(
+    taskId: string,
+    outer: readonly unknown[],
+    iteration: number,
+  ): Record<string, unknown> | undefined {
+    for (const tr of this.runs.values()) {
+      if (tr.taskId !== taskId || tr.iteration !== iteration || !isTerminal(tr.state)) continue;
+      if (tr.valuePath.length !== outer.length + 1) continue;
+      if (outer.every((value, i) => tr.valuePath[i] === value)) return tr.outputs;
+    }
+    return undefined;
   }
 
   /**

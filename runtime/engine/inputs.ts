@@ -132,7 +132,8 @@ function coerce(input: Input, raw: unknown): Coerced {
         ? ok(n)
         : bad(`must be a number, got ${describe(raw)}`);
     }
-    case 'BOOLEAN': {
+    case 'BOOLEAN':
+    case 'BOOL': {
       if (typeof raw === 'boolean') return ok(raw);
       if (typeof text === 'string' && /^(true|false)$/i.test(text)) return ok(text.toLowerCase() === 'true');
       return bad(`must be true or false, got ${describe(raw)}`);

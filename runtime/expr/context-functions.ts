@@ -4,7 +4,7 @@ import { contextOf, type Frame, lookup, VARS } from './access.js';
 import { fail } from './errors.js';
 import { jsonText } from './json.js';
 import { base62 } from './lib/ids.js';
-import { type FunctionDef, fn, integerArg } from './library.js';
+import { type FunctionDef, fn, integerArg, type Runtime } from './library.js';
 import { isPlainObject, toText } from './values.js';
 
 /** Kestra's short ids: a random UUID's 128 bits in base 62 (22 characters). */
@@ -43,13 +43,26 @@ function tasksWithState(state: unknown, frame: Record<string | symbol, unknown>)
   return found;
 }
 
-/** The value of the iteration in progress, outermost first: `parent.taskrun.value`, `taskrun.value`. */
+/**
+ * Where the engine puts the values of the loop iterations a task runs in, outermost first (the keys
+ * of `outputs.<id>` there): a symbol, so that no template can name it and `printContext` leaves it out.
+ */
+export const ITERATION_PATH = Symbol('iterationPath');
+
+/**
+ * The values of the iterations in progress, outermost first: the engine's {@link ITERATION_PATH};
+ * without it, Kestra's walk — each of `parents` with a value, outermost first, then `taskrun.value`.
+ */
 function iterationValues(frame: Record<string | symbol, unknown>): unknown[] {
+  const path = (frame[VARS] as Record<symbol, unknown> | undefined)?.[ITERATION_PATH];
+  if (Array.isArray(path)) return path;
   const values: unknown[] = [];
-  const parent = lookup(frame, 'parent');
-  const parentRun = isPlainObject(parent) ? parent.taskrun : undefined;
-  if (isPlainObject(parentRun) && parentRun.value !== undefined && parentRun.value !== null)
-    values.push(parentRun.value);
+  const parents = lookup(frame, 'parents');
+  const chain = Array.isArray(parents) ? [...parents].reverse() : [lookup(frame, 'parent')];
+  for (const parent of chain) {
+    const run = isPlainObject(parent) ? parent.taskrun : undefined;
+    if (isPlainObject(run) && run.value !== undefined && run.value !== null) values.push(run.value);
+  }
   const taskrun = lookup(frame, 'taskrun');
   if (isPlainObject(taskrun) && taskrun.value !== undefined && taskrun.value !== null)
     values.push(taskrun.value);
@@ -118,6 +131,53 @@ function outputFromIteration(index: unknown, frame: Frame): unknown {
   return outputs.value ?? null;
 }
 
+/**
+ * Kestra's `iterationOutputs(iteration = previous, taskId = this task)`: the `value` output of that
+ * task in that iteration (from 0) of the loop this task runs in, with Kestra's messages when there is none.
+ */
+function iterationOutputs(
+  [iterationArg, taskIdArg]: unknown[],
+  frame: Record<string | symbol, unknown>,
+  rt: Runtime,
+): unknown {
+  const taskrun = lookup(frame, 'taskrun');
+  const current = isPlainObject(taskrun) ? taskrun.iteration : undefined;
+  if (typeof current !== 'number')
+    return fail("'iterationOutputs()' function should be used inside iterative tasks only");
+  let iteration = current - 1;
+  if (iterationArg !== undefined && iterationArg !== null) {
+    iteration = Number(toText(iterationArg));
+    if (!Number.isInteger(iteration))
+      return fail(
+        `The 'iteration' argument for 'iterationOutputs' must be an integer, but got: ${toText(iterationArg)}`,
+      );
+  }
+  if (iteration < 0) return fail(`Cannot fetch iteration ${iteration}: no previous iteration exists.`);
+  const task = lookup(frame, 'task');
+  const taskId =
+    taskIdArg !== undefined && taskIdArg !== null
+      ? toText(taskIdArg)
+      : isPlainObject(task)
+        ? toText(task.id)
+        : '';
+  const find = rt.fns?.iterationOutputs;
+  if (!find)
+    return fail('iterationOutputs() is only available while an execution runs: it reads its task runs');
+  if (iteration >= current)
+    return fail(
+      iteration === current
+        ? `The provided index (${iteration}) refers to the current iteration, whose outputs are not yet available at runtime.`
+        : `The provided index (${iteration}) is out of range. It refers to a future iteration whose outputs do not exist yet.`,
+    );
+  const outer = iterationValues(frame).slice(0, -1);
+  const outputs = find(taskId, outer, iteration);
+  if (outputs === undefined)
+    return fail(
+      `The provided task with taskId = ${taskId} has no execution outputs for iteration ${iteration}`,
+    );
+  return outputs.value;
+}
+
 /** Functions over the render's context, by name. */
 export const CONTEXT_FUNCTIONS: [string, FunctionDef][] = [
   ['id', fn([], () => shortId())],
@@ -147,6 +207,10 @@ export const CONTEXT_FUNCTIONS: [string, FunctionDef][] = [
       }
       return value;
     }),
+  ],
+  [
+    'iterationOutputs',
+    fn(['iteration', 'taskId'], (args, { frame, rt }) => iterationOutputs(args, frame, rt)),
   ],
   [
     'errorLogs',

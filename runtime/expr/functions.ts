@@ -31,6 +31,15 @@ export interface ExpressionFunctions {
   };
   /** `errorLogs()`: the ERROR log lines of the execution being rendered for; absent outside an execution. */
   errorLogs?(): unknown[];
+  /**
+   * `iterationOutputs()`: the outputs of `taskId`'s run in iteration `iteration` of the loop whose
+   * enclosing iterations have the values `outer` (outermost first); undefined when it has not ended.
+   */
+  iterationOutputs?(
+    taskId: string,
+    outer: readonly unknown[],
+    iteration: number,
+  ): Record<string, unknown> | undefined;
 }
 
 function name(value: unknown, what: string): string {

@@ -31,7 +31,7 @@ export {
   type RenderLimits,
   RenderStopped,
 } from './budget.js';
-export { TASK_LINEAGE, type TaskLineage } from './context-functions.js';
+export { ITERATION_PATH, TASK_LINEAGE, type TaskLineage } from './context-functions.js';
 export type { ExpressionFunctions } from './functions.js';
 export { isTruthy } from './values.js';
 

@@ -336,7 +336,7 @@ tasks:
     expect(r.messages('after')).toEqual(['after 3 with 3']);
   });
 
-  it('stops at maxIterations: SUCCESS by default, FAILED with failOnMaxReached', async () => {
+  it('stops after a pass beyond maxIterations, as Kestra: SUCCESS by default, FAILED with failOnMaxReached', async () => {
     const flow = (id: string, fail: boolean) => `
 id: ${id}
 namespace: test
@@ -351,11 +351,11 @@ tasks:
 `;
     const lenient = await fx.run(flow('lenient', false));
     expect(lenient.execution.state).toBe('SUCCESS');
-    expect(lenient.run('loop').outputs).toEqual({ iterationCount: 2 });
-    expect(lenient.taskRuns.filter((t) => t.taskId === 'step')).toHaveLength(2);
+    expect(lenient.run('loop').outputs).toEqual({ iterationCount: 3 });
+    expect(lenient.taskRuns.filter((t) => t.taskId === 'step')).toHaveLength(3);
     const strict = await fx.run(flow('strict', true));
     expect(strict.execution.state).toBe('FAILED');
-    expect(strict.run('loop').error).toBe('maxIterations reached after 2 iterations');
+    expect(strict.run('loop').error).toBe('maxIterations reached after 3 iterations');
   });
 
   it('stops once maxDuration has gone by', async () => {

@@ -1,16 +1,6 @@
 /** How Java would name and print plain template values: `toString()` and `getClass().getName()`. */
 
-/** Java's `String.valueOf(value)` for template values: lists as `[a, b]`, maps as `{k=v}`. */
-export function javaToString(value: unknown): string {
-  if (value === null || value === undefined) return 'null';
-  if (typeof value === 'string') return value;
-  if (Array.isArray(value)) return `[${value.map(javaToString).join(', ')}]`;
-  if (typeof value === 'object')
-    return `{${Object.entries(value)
-      .map(([k, v]) => `${k}=${javaToString(v)}`)
-      .join(', ')}}`;
-  return String(value);
-}
+export { javaToString } from '../../../protocol/values.js';
 
 /**
  * Pebble: `value | className` — the Java class Kestra holds such a value as. JSON numbers become

@@ -10,7 +10,7 @@ export type Value = string | boolean | string[] | File | undefined;
 
 export function initial(input: Input): Value {
   const d = input.defaults;
-  if (input.type === 'BOOLEAN') return d === true || d === 'true';
+  if (input.type === 'BOOLEAN' || input.type === 'BOOL') return d === true || d === 'true';
   if (input.type === 'MULTISELECT') return Array.isArray(d) ? d.map(String) : [];
   if (d === undefined || d === null) return '';
   return typeof d === 'string' ? d : JSON.stringify(d);
@@ -49,6 +49,7 @@ export function Field({
   const onText = (e: { currentTarget: { value: string } }) => onChange(e.currentTarget.value);
   switch (input.type) {
     case 'BOOLEAN':
+    case 'BOOL':
       return (
         <input
           {...common}
