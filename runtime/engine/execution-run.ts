@@ -19,7 +19,7 @@ import {
   type RunTasksOptions,
 } from '../../protocol/plugin.js';
 import { isFailure, isTerminal, mergeStates, type State } from '../../protocol/states.js';
-import { isTruthy } from '../../protocol/values.js';
+import { isTruthy, mapStrings } from '../../protocol/values.js';
 import type { Deadline, ExpressionFunctions, RenderBounds } from '../expr/index.js';
 import { Abort } from './abort.js';
 import type { EngineCore } from './engine-core.js';
@@ -1159,13 +1159,8 @@ export class ExecutionRun {
     const out: Record<string, unknown> = {};
     const bounds = { signal: this.killAbort };
     const { renderer } = this.core;
-    const text = (value: unknown): unknown => {
-      if (typeof value === 'string') return renderer.renderText(value, vars, fns, bounds);
-      if (Array.isArray(value)) return value.map(text);
-      if (value !== null && typeof value === 'object')
-        return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, text(v)]));
-      return value;
-    };
+    const text = (value: unknown): unknown =>
+      mapStrings(value, (s) => renderer.renderText(s, vars, fns, bounds));
     for (const [id, value] of Object.entries(values))
       out[id] = asText?.has(id) ? text(value) : renderer.render(value, vars, fns, bounds);
     return this.secrets.value(out);

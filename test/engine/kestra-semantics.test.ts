@@ -400,3 +400,57 @@ outputs:
     expect(r.execution.error).toBe("outputs: n: must be an integer, got 'three'");
   });
 });
+
+describe('OutputValues', () => {
+  it('renders each string of its values to text, keys included, and keeps YAML literals typed', async () => {
+    const r = await fx.run(`
+id: rendered-values
+namespace: test
+inputs:
+  - { id: flag, type: BOOLEAN, defaults: true }
+tasks:
+  - id: computed
+    type: io.kestra.plugin.core.output.OutputValues
+    values:
+      sum: "{{ 2 + 3 }}"
+      flag: "{{ inputs.flag }}"
+      list: "{{ [1, 'x'] }}"
+      literal: 7
+      nested:
+        items: ["{{ 1 + 1 }}", 4]
+        "{{ flow.id }}": named
+  - id: compare
+    type: io.kestra.plugin.core.output.OutputValues
+    values:
+      isText: "{{ outputs.computed.values.sum == '5' }}"
+`);
+    expect(r.execution.state).toBe('SUCCESS');
+    expect(r.run('computed').outputs.values).toEqual({
+      sum: '5',
+      flag: 'true',
+      list: '[1,"x"]',
+      literal: 7,
+      nested: { items: ['2', 4], 'rendered-values': 'named' },
+    });
+    expect(r.run('compare').outputs.values).toEqual({ isText: 'true' });
+  });
+
+  it('takes a whole expression that renders to a JSON object as the map, and refuses any other', async () => {
+    const r = await fx.run(`
+id: values-expression
+namespace: test
+variables:
+  answers: { a: 1, b: [2] }
+tasks:
+  - id: whole
+    type: io.kestra.plugin.core.output.OutputValues
+    values: "{{ vars.answers }}"
+  - id: notAMap
+    type: io.kestra.plugin.core.output.OutputValues
+    values: "{{ [1, 2] }}"
+`);
+    expect(r.run('whole').outputs.values).toEqual({ a: 1, b: [2] });
+    expect(r.execution.state).toBe('FAILED');
+    expect(r.run('notAMap').error).toBe("values: '{{ [1, 2] }}' must render to a JSON object, got '[1,2]'");
+  });
+});
