@@ -49,7 +49,11 @@ export const builtinCatalog: readonly CatalogEntry[] = [
     names: ['log.fetch', 'io.kestra.plugin.core.log.Fetch', 'io.kestra.core.tasks.log.Fetch'],
     load: () => import('./core/fetch.js'),
   },
-  { kind: 'task', names: ['log', 'io.kestra.plugin.core.log.Log'], load: () => import('./core/log.js') },
+  {
+    kind: 'task',
+    names: ['log', 'io.kestra.plugin.core.log.Log', 'io.kestra.core.tasks.log.Log'],
+    load: () => import('./core/log.js'),
+  },
   {
     kind: 'task',
     names: [

@@ -53,6 +53,11 @@ export const TaskCommonProperties = {
   ),
   disabled: T.Optional(T.Boolean()),
   runIf: T.Optional(T.Union([T.String(), T.Boolean()])),
+  when: T.Optional(
+    T.Union([T.String(), T.Boolean()], {
+      description: "Kestra 2's name for `runIf`; it wins when both are given",
+    }),
+  ),
   logLevel: T.Optional(T.String()),
   workerGroup: T.Optional(T.Unknown()),
 };

@@ -4,7 +4,7 @@ import { defineTask } from '../../protocol/plugin.js';
 
 export default defineTask({
   type: 'log',
-  aliases: ['io.kestra.plugin.core.log.Log'],
+  aliases: ['io.kestra.plugin.core.log.Log', 'io.kestra.core.tasks.log.Log'],
   title: 'Log',
   description: 'Writes a message, or each message of a list, to the execution log at the given level.',
   properties: T.Object({

@@ -70,6 +70,7 @@ const ENGINE_KEYS = new Set([
   'type',
   'retry',
   'runIf',
+  'when',
   'disabled',
   'allowFailure',
   'allowWarning',
@@ -486,18 +487,23 @@ export class ExecutionRun {
       if (task.disabled) return 'SKIPPED';
       tr = this.newTaskRun(task, scope);
       this.runs.set(key, tr);
-      if (task.runIf !== undefined) {
+      const runIf = task.when ?? task.runIf;
+      if (runIf !== undefined) {
         try {
           const cond =
-            typeof task.runIf === 'boolean'
-              ? task.runIf
-              : this.core.renderer.evaluate(task.runIf, this.variables(tr, task, scope), this.functions(), {
+            typeof runIf === 'boolean'
+              ? runIf
+              : this.core.renderer.evaluate(runIf, this.variables(tr, task, scope), this.functions(), {
                   deadline: scope.deadline,
                   signal: scope.abort,
                 });
-          if (!isTruthy(cond)) return this.endTaskRun(tr, 'SKIPPED');
+          if (!isTruthy(cond)) return this.skipTaskRun(tr);
         } catch (err) {
-          return this.failTaskRun(tr, task, `runIf: ${messageOf(err)}`);
+          return this.failTaskRun(
+            tr,
+            task,
+            `${task.when !== undefined ? 'when' : 'runIf'}: ${messageOf(err)}`,
+          );
         }
       }
       if (!definition) return this.failTaskRun(tr, task, `unknown task type '${task.type}'`);
@@ -977,6 +983,13 @@ export class ExecutionRun {
     if (policy.newExecution && !task.allowFailure && !this.killAbort.aborted && attempt < policy.maxAttempts)
       this.retryDelayMs ??= policy.delayMs(attempt + 1);
     return this.endTaskRun(tr, task.allowFailure ? (task.allowWarning ? 'SUCCESS' : 'WARNING') : 'FAILED');
+  }
+
+  /** A task run its `runIf` turned down: SKIPPED, with one SKIPPED attempt, as Kestra shows it. */
+  private skipTaskRun(tr: TaskRun): State {
+    const now = this.nowIso();
+    tr.attempts.push({ state: 'SKIPPED', startDate: now, endDate: now });
+    return this.endTaskRun(tr, 'SKIPPED');
   }
 
   private endTaskRun(tr: TaskRun, state: State): State {

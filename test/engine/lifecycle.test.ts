@@ -53,6 +53,25 @@ tasks:
     expect(r.run('yes').state).toBe('SUCCESS');
     expect(r.execution.state).toBe('SUCCESS');
   });
+
+  it('reads `when`, Kestra 2’s name for runIf: a skipped task run has one SKIPPED attempt', async () => {
+    const r = await fx.run(`
+id: when
+namespace: test
+tasks:
+  - { id: first, type: io.kestra.core.tasks.log.Log, message: older type name }
+  - { id: never, type: log, message: x, when: "{{ outputs.first is defined and 1 > 2 }}" }
+  - { id: always, type: sequential, when: true, tasks: [{ id: inner, type: log, message: x }] }
+  - { id: broken, type: log, message: x, when: "{{ outputs.nothing.here }}" }
+`);
+    expect(r.run('first').state).toBe('SUCCESS');
+    expect(r.run('never').state).toBe('SKIPPED');
+    expect(r.run('never').attempts.map((a) => a.state)).toEqual(['SKIPPED']);
+    expect(r.run('inner').state).toBe('SUCCESS');
+    expect(r.run('broken').state).toBe('FAILED');
+    expect(r.run('broken').error).toMatch(/^when: .*outputs\.nothing/);
+    expect(r.execution.state).toBe('FAILED');
+  });
 });
 
 describe('pluginDefaults', () => {
