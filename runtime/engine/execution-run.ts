@@ -52,7 +52,13 @@ export interface Scope {
 /** The variables every expression of an execution sees. */
 type BaseVariables = {
   flow: { id: string; namespace: string; revision: number };
-  execution: { id: string; startDate: string; originalId: string; readonly state: State };
+  execution: {
+    id: string;
+    startDate: string;
+    originalId: string;
+    readonly state: State;
+    readonly outputs: Record<string, unknown>;
+  };
   inputs: Record<string, unknown>;
   labels: Record<string, string>;
   trigger: Record<string, unknown> | undefined;
@@ -285,8 +291,22 @@ export class ExecutionRun {
     return this.finish(exit.state, `${exit.taskId}: the execution exited in state ${exit.state}`);
   }
 
-  /** Runs (or resumes) the execution to its end. */
+  /**
+   * Runs (or resumes) the execution to its end, then its `afterExecution`
+   * tasks: as in Kestra they start once the execution has ended (its state
+   * and end date set, a kill included), run in order, and leave its state as it is.
+   */
   async run(): Promise<Execution> {
+    const ended = await this.runToEnd();
+    const after = this.flow.afterExecution as Task[] | undefined;
+    if (after?.length && isTerminal(ended.state)) {
+      const abort = this.killAbort.aborted ? new Abort() : this.killAbort;
+      await this.runList(after, this.rootScope(abort));
+    }
+    return ended;
+  }
+
+  private async runToEnd(): Promise<Execution> {
     const e = this.execution;
     if (e.state === 'KILLING') return this.finish('KILLED');
     if (this.resumed) await this.readErrorLines();
@@ -1060,9 +1080,12 @@ export class ExecutionRun {
         id: e.id,
         startDate: e.startDate,
         originalId: e.originalId,
-        // Kestra's `execution.state`: the state now, read when an expression asks.
+        // Kestra's `execution.state` and `execution.outputs`: as they are now, read when an expression asks.
         get state() {
           return e.state;
+        },
+        get outputs() {
+          return e.outputs;
         },
       },
       inputs: this.inputs,

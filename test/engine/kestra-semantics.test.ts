@@ -454,3 +454,53 @@ tasks:
     expect(r.run('notAMap').error).toBe("values: '{{ [1, 2] }}' must render to a JSON object, got '[1,2]'");
   });
 });
+
+describe('afterExecution', () => {
+  it('runs once the execution has ended, in order, seeing its final state and outputs, and leaves the state as it is', async () => {
+    const r = await fx.run(`
+id: after-run
+namespace: test
+tasks:
+  - { id: work, type: io.kestra.plugin.core.debug.Return, format: done }
+  - { id: boom, type: io.kestra.plugin.core.execution.Fail, errorMessage: broken }
+errors:
+  - { id: handle, type: io.kestra.plugin.core.log.Log, message: handled }
+afterExecution:
+  - id: report
+    type: io.kestra.plugin.core.output.OutputValues
+    values:
+      state: "{{ execution.state }}"
+      work: "{{ outputs.work.value }}"
+  - { id: alsoFails, type: io.kestra.plugin.core.execution.Fail, errorMessage: late }
+  - { id: never, type: io.kestra.plugin.core.log.Log, message: not reached }
+`);
+    expect(r.execution.state).toBe('FAILED');
+    expect(r.execution.error).toBe('boom: broken');
+    expect(r.taskRuns.map((t) => [t.taskId, t.state])).toEqual([
+      ['work', 'SUCCESS'],
+      ['boom', 'FAILED'],
+      ['handle', 'SUCCESS'],
+      ['report', 'SUCCESS'],
+      ['alsoFails', 'FAILED'],
+    ]);
+    expect(r.run('report').outputs.values).toEqual({ state: 'FAILED', work: 'done' });
+    expect(Date.parse(r.run('report').startDate)).toBeGreaterThanOrEqual(
+      Date.parse(r.execution.endDate ?? ''),
+    );
+  });
+
+  it('reads the flow outputs as execution.outputs', async () => {
+    const r = await fx.run(`
+id: after-outputs
+namespace: test
+tasks:
+  - { id: work, type: io.kestra.plugin.core.debug.Return, format: the result }
+outputs:
+  - { id: final, type: STRING, value: "{{ outputs.work.value }}" }
+afterExecution:
+  - { id: report, type: io.kestra.plugin.core.output.OutputValues, values: { got: "{{ execution.outputs.final }}" } }
+`);
+    expect(r.execution.state).toBe('SUCCESS');
+    expect(r.run('report').outputs.values).toEqual({ got: 'the result' });
+  });
+});
