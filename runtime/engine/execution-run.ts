@@ -4,10 +4,11 @@
  * ended and picks up what had not: resume is the same code path as run.
  */
 import { join, normalize, sep } from 'node:path';
+import { singleConditionTest } from '../../plugins/flow/dependencies.js';
 import { forEachLimit } from '../../protocol/concurrency.js';
 import { TaskError } from '../../protocol/errors.js';
 import type { Attempt, Execution, LogLine, TaskRun } from '../../protocol/execution.js';
-import type { Task } from '../../protocol/flow.js';
+import { EXPRESSION_CONDITION_TYPES, type Task } from '../../protocol/flow.js';
 import { newId } from '../../protocol/ids.js';
 import {
   type AnyTaskDefinition,
@@ -298,12 +299,45 @@ export class ExecutionRun {
    */
   async run(): Promise<Execution> {
     const ended = await this.runToEnd();
-    const after = this.flow.afterExecution as Task[] | undefined;
-    if (after?.length && isTerminal(ended.state)) {
-      const abort = this.killAbort.aborted ? new Abort() : this.killAbort;
-      await this.runList(after, this.rootScope(abort));
-    }
+    if (!isTerminal(ended.state)) return ended;
+    const { listeners, afterExecution } = this.flow;
+    if (!listeners?.length && !afterExecution?.length) return ended;
+    const scope = this.rootScope(this.killAbort.aborted ? new Abort() : this.killAbort);
+    // Each listener whose conditions hold runs its tasks; one that fails does not stop the next listener.
+    for (const [i, listener] of (listeners ?? []).entries())
+      if (this.listenerApplies(i, listener.conditions ?? []))
+        await this.runList(listener.tasks as Task[], scope);
+    if (afterExecution?.length) await this.runList(afterExecution as Task[], scope);
     return ended;
+  }
+
+  /** Whether a listener's conditions all hold for the ended execution; one Tern cannot test is logged and fails. */
+  private listenerApplies(index: number, conditions: readonly unknown[]): boolean {
+    return conditions.every((c, j) => {
+      const where = `listeners[${index}].conditions[${j}]`;
+      const expression =
+        typeof c === 'string'
+          ? c
+          : (EXPRESSION_CONDITION_TYPES as readonly string[]).includes((c as { type: string }).type)
+            ? (c as { expression: string }).expression
+            : undefined;
+      try {
+        if (expression !== undefined) {
+          const vars = { ...this.baseVariables(), vars: this.vars ?? {}, outputs: this.outputs };
+          return isTruthy(this.core.renderer.evaluate(expression, vars, this.functions()));
+        }
+        const test = singleConditionTest(c as { type: string }, undefined);
+        if (test) return test(this.execution);
+        this.log(
+          null,
+          'ERROR',
+          `${where}: condition type '${(c as { type: string }).type}' is not supported`,
+        );
+      } catch (err) {
+        this.log(null, 'ERROR', `${where}: ${messageOf(err)}`);
+      }
+      return false;
+    });
   }
 
   private async runToEnd(): Promise<Execution> {

@@ -504,3 +504,60 @@ afterExecution:
     expect(r.run('report').outputs.values).toEqual({ got: 'the result' });
   });
 });
+
+describe('listeners (older Kestra)', () => {
+  const flow = `
+id: listened
+namespace: test
+inputs:
+  - { id: outcome, type: STRING }
+listeners:
+  - conditions:
+      - type: io.kestra.plugin.core.condition.ExecutionStatus
+        in: [FAILED]
+    tasks:
+      - { id: onFailure, type: io.kestra.plugin.core.log.Log, message: "failed" }
+  - conditions:
+      - type: io.kestra.core.models.conditions.types.ExecutionStatusCondition
+        in: [SUCCESS]
+    tasks:
+      - { id: brokenListener, type: io.kestra.plugin.core.execution.Fail }
+      - { id: notAfterFailure, type: io.kestra.plugin.core.log.Log, message: x }
+  - tasks:
+      - { id: always, type: io.kestra.plugin.core.debug.Return, format: "{{ execution.state }}" }
+tasks:
+  - id: decide
+    type: io.kestra.plugin.core.execution.Fail
+    condition: "{{ inputs.outcome == 'KO' }}"
+`;
+
+  it('run the tasks of each listener whose conditions hold, once ended; a failing one stops only its own', async () => {
+    const ok = await fx.run(flow, { inputs: { outcome: 'OK' } });
+    expect(ok.execution.state).toBe('SUCCESS');
+    expect(ok.taskRuns.map((t) => [t.taskId, t.state])).toEqual([
+      ['decide', 'SUCCESS'],
+      ['brokenListener', 'FAILED'],
+      ['always', 'SUCCESS'],
+    ]);
+    expect(ok.run('always').outputs.value).toBe('SUCCESS');
+
+    const ko = await fx.run(flow, { inputs: { outcome: 'KO' } });
+    expect(ko.execution.state).toBe('FAILED');
+    expect(ko.taskRuns.map((t) => t.taskId)).toEqual(['decide', 'onFailure', 'always']);
+  });
+
+  it('refuses a listener task of an unknown type when the flow is loaded, naming where it is', async () => {
+    await expect(
+      fx.run(`
+id: bad-listener
+namespace: test
+listeners:
+  - tasks: [{ id: nope, type: io.kestra.plugin.core.NoSuchTask }]
+tasks:
+  - { id: a, type: log, message: x }
+`),
+    ).rejects.toThrow(
+      /listeners\[0\]\.tasks\[0\]\.type: unknown type 'io\.kestra\.plugin\.core\.NoSuchTask'/,
+    );
+  });
+});
