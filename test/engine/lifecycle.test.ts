@@ -124,6 +124,13 @@ tasks:
     expect(JSON.parse(shown.all)).toMatchObject({ count: 3, name: 'world' });
   });
 
+  it('keeps a DATETIME as an instant printed as Kestra prints one: UTC, a fraction only when not zero', async () => {
+    const at = async (when: string) =>
+      (await fx.run(flow, { inputs: { count: '1', when } })).execution.inputs?.when;
+    expect(await at('2019-10-06T20:27:49+02:00')).toBe('2019-10-06T18:27:49Z');
+    expect(await at('2019-10-06T18:27:49.250Z')).toBe('2019-10-06T18:27:49.250Z');
+  });
+
   it('reports every invalid input at once and creates no execution', async () => {
     const record = fx.flow(flow);
     const attempt = fx.engine.start(record, {
