@@ -46,10 +46,14 @@ function tasksWithState(state: unknown, frame: Record<string | symbol, unknown>)
 /** The value of the iteration in progress, outermost first: `parent.taskrun.value`, `taskrun.value`. */
 function iterationValues(frame: Record<string | symbol, unknown>): unknown[] {
   const values: unknown[] = [];
-  const parent = lookup(frame, 'parent');
-  const parentRun = isPlainObject(parent) ? parent.taskrun : undefined;
-  if (isPlainObject(parentRun) && parentRun.value !== undefined && parentRun.value !== null)
-    values.push(parentRun.value);
+  // `parents` lists every enclosing iteration, nearest first; without it, `parent` alone.
+  const listed = lookup(frame, 'parents');
+  const parents = Array.isArray(listed) ? [...listed].reverse() : [lookup(frame, 'parent')];
+  for (const parent of parents) {
+    const parentRun = isPlainObject(parent) ? parent.taskrun : undefined;
+    if (isPlainObject(parentRun) && parentRun.value !== undefined && parentRun.value !== null)
+      values.push(parentRun.value);
+  }
   const taskrun = lookup(frame, 'taskrun');
   if (isPlainObject(taskrun) && taskrun.value !== undefined && taskrun.value !== null)
     values.push(taskrun.value);
