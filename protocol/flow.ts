@@ -53,6 +53,11 @@ export const TaskCommonProperties = {
   ),
   disabled: T.Optional(T.Boolean()),
   runIf: T.Optional(T.Union([T.String(), T.Boolean()])),
+  when: T.Optional(
+    T.Union([T.String(), T.Boolean()], {
+      description: "Kestra 2's name for `runIf`; it wins when both are given",
+    }),
+  ),
   logLevel: T.Optional(T.String()),
   workerGroup: T.Optional(T.Unknown()),
 };
@@ -229,6 +234,26 @@ export function flowSchema<TTask extends TSchema, TTrigger extends TSchema>(task
       errors: T.Optional(T.Array(task)),
       finally: T.Optional(T.Array(task)),
       afterExecution: T.Optional(T.Array(task)),
+      listeners: T.Optional(
+        T.Array(
+          T.Object(
+            {
+              description: T.Optional(T.String()),
+              conditions: T.Optional(
+                T.Array(
+                  T.Union([ConditionSchema, T.Object({ type: T.String() }, { additionalProperties: true })]),
+                ),
+              ),
+              tasks: T.Array(task, { minItems: 1 }),
+            },
+            { additionalProperties: false },
+          ),
+          {
+            description:
+              "Kestra's older listeners: once the execution has ended, the tasks of each listener whose `conditions` hold (ExecutionStatus, ExecutionFlow, ExecutionNamespace, expressions)",
+          },
+        ),
+      ),
       outputs: T.Optional(T.Array(FlowOutputSchema)),
       retry: T.Optional(RetrySchema),
       timeout: T.Optional(DurationSchema),

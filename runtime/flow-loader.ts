@@ -354,6 +354,11 @@ function mapTasks(flow: Json, registry: Registry, replace: (task: Json, path: Pa
   };
   const out = { ...flow };
   for (const key of TASK_LISTS) if (key in flow) out[key] = list(flow[key], [key]);
+  // Kestra's older `listeners`: each holds its own task list.
+  if (Array.isArray(flow.listeners))
+    out.listeners = flow.listeners.map((l, i) =>
+      isObject(l) && 'tasks' in l ? { ...l, tasks: list(l.tasks, ['listeners', i, 'tasks']) } : l,
+    );
   return out;
 }
 

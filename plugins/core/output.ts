@@ -1,6 +1,8 @@
 /** `output`: turns values into task outputs (Kestra's OutputValues and Return). */
 import { Type as T } from '@sinclair/typebox';
+import { TaskError } from '../../protocol/errors.js';
 import { defineTask } from '../../protocol/plugin.js';
+import { mapStrings } from '../../protocol/values.js';
 
 export default defineTask({
   type: 'output',
@@ -12,10 +14,13 @@ export default defineTask({
   ],
   title: 'Output values',
   description:
-    'Makes values available to later tasks: `values` become `outputs.<id>.values.<key>` (OutputValues); `format` is rendered to text and becomes `outputs.<id>.value` (Return), a string as in Kestra, so `{{ 1 + 2 }}` gives `"3"` and `{{ [1, 2] }}` gives `"[1,2]"`.',
+    'Makes values available to later tasks: `values` become `outputs.<id>.values.<key>` (OutputValues), each string in them rendered to text as in Kestra (`"{{ 1 + 2 }}"` gives `"3"`; a YAML number or list stays one); `format` is rendered to text and becomes `outputs.<id>.value` (Return), a string as in Kestra, so `{{ 1 + 2 }}` gives `"3"` and `{{ [1, 2] }}` gives `"[1,2]"`.',
   properties: T.Object({
     values: T.Optional(
-      T.Record(T.String(), T.Unknown(), { description: 'Map of values; expressions allowed' }),
+      T.Union([T.Record(T.String(), T.Unknown()), T.String()], {
+        description:
+          'Map of values; each string in it (keys included) is rendered to text. A single `{{ … }}` rendering to a JSON object is taken as the map',
+      }),
     ),
     format: T.Optional(T.Unknown({ description: 'A template rendered to text; expressions allowed' })),
   }),
@@ -23,8 +28,8 @@ export default defineTask({
     values: T.Optional(T.Record(T.String(), T.Unknown())),
     value: T.Optional(T.String({ description: 'The rendered `format`' })),
   }),
-  // Rendered here, to text: Kestra's Return takes its `format` as a string property.
-  raw: ['format'],
+  // Rendered here, to text: Kestra takes `format` as a string and renders each string of `values` to one.
+  raw: ['format', 'values'],
   examples: [
     {
       title: 'Pass a computed value on',
@@ -37,7 +42,7 @@ export default defineTask({
   ],
   run(props, ctx) {
     const outputs: Record<string, unknown> = {};
-    if (props.values !== undefined) outputs.values = props.values;
+    if (props.values !== undefined) outputs.values = renderValues(props.values, ctx.renderText.bind(ctx));
     if (props.format !== undefined) {
       const template = typeof props.format === 'string' ? props.format : JSON.stringify(props.format);
       outputs.value = ctx.renderText(template);
@@ -45,3 +50,18 @@ export default defineTask({
     return { outputs };
   },
 });
+
+/** `values` rendered as Kestra renders its map property: a whole `{{ … }}` read as a JSON map, else string by string. */
+function renderValues(values: Record<string, unknown> | string, text: (s: string) => string): unknown {
+  if (typeof values !== 'string') return mapStrings(values, text);
+  const rendered = text(values);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(rendered);
+  } catch {
+    parsed = undefined;
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed))
+    throw new TaskError(`values: '${values}' must render to a JSON object, got '${rendered}'`, false);
+  return parsed;
+}

@@ -4,10 +4,11 @@
  * ended and picks up what had not: resume is the same code path as run.
  */
 import { join, normalize, sep } from 'node:path';
+import { singleConditionTest } from '../../plugins/flow/dependencies.js';
 import { forEachLimit } from '../../protocol/concurrency.js';
 import { TaskError } from '../../protocol/errors.js';
 import type { Attempt, Execution, LogLine, TaskRun } from '../../protocol/execution.js';
-import type { Task } from '../../protocol/flow.js';
+import { EXPRESSION_CONDITION_TYPES, type Task } from '../../protocol/flow.js';
 import { newId } from '../../protocol/ids.js';
 import {
   type AnyTaskDefinition,
@@ -19,7 +20,7 @@ import {
   type RunTasksOptions,
 } from '../../protocol/plugin.js';
 import { isFailure, isTerminal, mergeStates, type State } from '../../protocol/states.js';
-import { isTruthy } from '../../protocol/values.js';
+import { isTruthy, mapStrings } from '../../protocol/values.js';
 import {
   type Deadline,
   type ExpressionFunctions,
@@ -61,7 +62,13 @@ export interface Scope {
 /** The variables every expression of an execution sees. */
 type BaseVariables = {
   flow: { id: string; namespace: string; revision: number };
-  execution: { id: string; startDate: string; originalId: string; readonly state: State };
+  execution: {
+    id: string;
+    startDate: string;
+    originalId: string;
+    readonly state: State;
+    readonly outputs: Record<string, unknown>;
+  };
   inputs: Record<string, unknown>;
   labels: Record<string, string>;
   trigger: Record<string, unknown> | undefined;
@@ -79,6 +86,7 @@ const ENGINE_KEYS = new Set([
   'type',
   'retry',
   'runIf',
+  'when',
   'disabled',
   'allowFailure',
   'allowWarning',
@@ -300,8 +308,55 @@ export class ExecutionRun {
     return this.finish(exit.state, `${exit.taskId}: the execution exited in state ${exit.state}`);
   }
 
-  /** Runs (or resumes) the execution to its end. */
+  /**
+   * Runs (or resumes) the execution to its end, then its `afterExecution`
+   * tasks: as in Kestra they start once the execution has ended (its state
+   * and end date set, a kill included), run in order, and leave its state as it is.
+   */
   async run(): Promise<Execution> {
+    const ended = await this.runToEnd();
+    if (!isTerminal(ended.state)) return ended;
+    const { listeners, afterExecution } = this.flow;
+    if (!listeners?.length && !afterExecution?.length) return ended;
+    const scope = this.rootScope(this.killAbort.aborted ? new Abort() : this.killAbort);
+    // Each listener whose conditions hold runs its tasks; one that fails does not stop the next listener.
+    for (const [i, listener] of (listeners ?? []).entries())
+      if (this.listenerApplies(i, listener.conditions ?? []))
+        await this.runList(listener.tasks as Task[], scope);
+    if (afterExecution?.length) await this.runList(afterExecution as Task[], scope);
+    return ended;
+  }
+
+  /** Whether a listener's conditions all hold for the ended execution; one Tern cannot test is logged and fails. */
+  private listenerApplies(index: number, conditions: readonly unknown[]): boolean {
+    return conditions.every((c, j) => {
+      const where = `listeners[${index}].conditions[${j}]`;
+      const expression =
+        typeof c === 'string'
+          ? c
+          : (EXPRESSION_CONDITION_TYPES as readonly string[]).includes((c as { type: string }).type)
+            ? (c as { expression: string }).expression
+            : undefined;
+      try {
+        if (expression !== undefined) {
+          const vars = { ...this.baseVariables(), vars: this.vars ?? {}, outputs: this.outputs };
+          return isTruthy(this.core.renderer.evaluate(expression, vars, this.functions()));
+        }
+        const test = singleConditionTest(c as { type: string }, undefined);
+        if (test) return test(this.execution);
+        this.log(
+          null,
+          'ERROR',
+          `${where}: condition type '${(c as { type: string }).type}' is not supported`,
+        );
+      } catch (err) {
+        this.log(null, 'ERROR', `${where}: ${messageOf(err)}`);
+      }
+      return false;
+    });
+  }
+
+  private async runToEnd(): Promise<Execution> {
     const e = this.execution;
     if (e.state === 'KILLING') return this.finish('KILLED');
     if (this.resumed) await this.readErrorLines();
@@ -502,18 +557,23 @@ export class ExecutionRun {
       if (task.disabled) return 'SKIPPED';
       tr = this.newTaskRun(task, scope);
       this.runs.set(key, tr);
-      if (task.runIf !== undefined) {
+      const runIf = task.when ?? task.runIf;
+      if (runIf !== undefined) {
         try {
           const cond =
-            typeof task.runIf === 'boolean'
-              ? task.runIf
-              : this.core.renderer.evaluate(task.runIf, this.variables(tr, task, scope), this.functions(), {
+            typeof runIf === 'boolean'
+              ? runIf
+              : this.core.renderer.evaluate(runIf, this.variables(tr, task, scope), this.functions(), {
                   deadline: scope.deadline,
                   signal: scope.abort,
                 });
-          if (!isTruthy(cond)) return this.endTaskRun(tr, 'SKIPPED');
+          if (!isTruthy(cond)) return this.skipTaskRun(tr);
         } catch (err) {
-          return this.failTaskRun(tr, task, `runIf: ${messageOf(err)}`);
+          return this.failTaskRun(
+            tr,
+            task,
+            `${task.when !== undefined ? 'when' : 'runIf'}: ${messageOf(err)}`,
+          );
         }
       }
       if (!definition) return this.failTaskRun(tr, task, `unknown task type '${task.type}'`);
@@ -997,6 +1057,13 @@ export class ExecutionRun {
     return this.endTaskRun(tr, task.allowFailure ? (task.allowWarning ? 'SUCCESS' : 'WARNING') : 'FAILED');
   }
 
+  /** A task run its `runIf` turned down: SKIPPED, with one SKIPPED attempt, as Kestra shows it. */
+  private skipTaskRun(tr: TaskRun): State {
+    const now = this.nowIso();
+    tr.attempts.push({ state: 'SKIPPED', startDate: now, endDate: now });
+    return this.endTaskRun(tr, 'SKIPPED');
+  }
+
   private endTaskRun(tr: TaskRun, state: State): State {
     tr.endDate = this.nowIso();
     if (Object.keys(tr.outputs).length > 0) this.setOutputs(tr);
@@ -1065,9 +1132,12 @@ export class ExecutionRun {
         id: e.id,
         startDate: e.startDate,
         originalId: e.originalId,
-        // Kestra's `execution.state`: the state now, read when an expression asks.
+        // Kestra's `execution.state` and `execution.outputs`: as they are now, read when an expression asks.
         get state() {
           return e.state;
+        },
+        get outputs() {
+          return e.outputs;
         },
       },
       inputs: this.inputs,
@@ -1249,13 +1319,8 @@ export class ExecutionRun {
     const out: Record<string, unknown> = {};
     const bounds = { signal: this.killAbort };
     const { renderer } = this.core;
-    const text = (value: unknown): unknown => {
-      if (typeof value === 'string') return renderer.renderText(value, vars, fns, bounds);
-      if (Array.isArray(value)) return value.map(text);
-      if (value !== null && typeof value === 'object')
-        return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, text(v)]));
-      return value;
-    };
+    const text = (value: unknown): unknown =>
+      mapStrings(value, (s) => renderer.renderText(s, vars, fns, bounds));
     for (const [id, value] of Object.entries(values))
       out[id] = asText?.has(id) ? text(value) : renderer.render(value, vars, fns, bounds);
     return this.secrets.value(out);

@@ -159,7 +159,10 @@ function coerce(input: Input, raw: unknown): Coerced {
     case 'DATETIME': {
       const d =
         typeof raw === 'string' ? DateTime.fromISO(raw, { setZone: true }) : DateTime.invalid('not text');
-      return d.isValid ? ok(d.toISO()) : bad(`must be an ISO-8601 date-time, got ${describe(raw)}`);
+      // An instant, printed as Java prints one (Kestra's input type): UTC, fraction only when not zero.
+      return d.isValid
+        ? ok(d.toUTC().toISO({ suppressMilliseconds: true }))
+        : bad(`must be an ISO-8601 date-time, got ${describe(raw)}`);
     }
     case 'DATE':
       return typeof raw === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(raw) && DateTime.fromISO(raw).isValid

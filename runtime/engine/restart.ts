@@ -26,17 +26,24 @@ function descendants(roots: Iterable<string>, taskRuns: readonly TaskRun[]): Set
 export interface RestartPlan {
   /** Task runs kept, the failed ones (and their flowable ancestors) reset to run again. */
   keep: TaskRun[];
-  /** Task runs of the `errors` and `finally` stages: they run again from scratch. */
+  /** Task runs of the `errors`, `finally`, listener and `afterExecution` stages: they run again from scratch. */
   drop: string[];
 }
 
 /**
  * Restart: failed or killed task runs of the main stage, and the flowable
  * runs above them, go back to CREATED with a fresh retry budget; the
- * `errors` and `finally` stages are dropped to run again.
+ * `errors`, `finally`, listener and `afterExecution` stages are dropped to run again.
  */
 export function planRestart(flow: Flow, taskRuns: readonly TaskRun[]): RestartPlan {
-  const stageIds = new Set([...(flow.errors ?? []), ...(flow.finally ?? [])].map((t) => t.id));
+  const stageIds = new Set(
+    [
+      ...(flow.errors ?? []),
+      ...(flow.finally ?? []),
+      ...(flow.listeners ?? []).flatMap((l) => l.tasks),
+      ...(flow.afterExecution ?? []),
+    ].map((t) => t.id),
+  );
   const drop = descendants(
     taskRuns.filter((tr) => tr.parentTaskRunId === null && stageIds.has(tr.taskId)).map((tr) => tr.id),
     taskRuns,

@@ -1,7 +1,7 @@
 /** Which type each task id of a flow has: what the engine needs to find a task run's definition from its id. */
 import type { Flow } from '../../protocol/flow.js';
 
-const TASK_LISTS = ['tasks', 'errors', 'finally', 'afterExecution'] as const;
+const TASK_LISTS = ['tasks', 'errors', 'finally', 'afterExecution', 'listeners'] as const;
 
 /**
  * Every task of the flow, nested ones included, by id (ids are unique in a

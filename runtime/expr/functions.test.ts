@@ -111,6 +111,16 @@ describe("Kestra's context functions", () => {
     expect(r.render('{{ currentEachOutput(outputs.t).v }}', vars)).toBe(2);
   });
 
+  it('currentEachOutput walks every enclosing iteration, outermost first, in nested loops', () => {
+    const vars = {
+      taskrun: { value: 'c' },
+      parents: [{ taskrun: { value: 'b' } }, { taskrun: { value: 'a' } }],
+      parent: { taskrun: { value: 'b' } },
+      outputs: { t: { a: { b: { c: { v: 'abc' } } }, b: { c: { v: 'wrong' } } } },
+    };
+    expect(r.render('{{ currentEachOutput(outputs.t).v }}', vars)).toBe('abc');
+  });
+
   it('fetchContext gives every variable, printContext the same as JSON', () => {
     const vars = { flow: { id: 'f' }, inputs: { n: 1 } };
     expect(r.render("{% set x = 'y' %}{{ fetchContext() | keys }}", vars)).toBe('["flow","inputs","x"]');

@@ -400,3 +400,164 @@ outputs:
     expect(r.execution.error).toBe("outputs: n: must be an integer, got 'three'");
   });
 });
+
+describe('OutputValues', () => {
+  it('renders each string of its values to text, keys included, and keeps YAML literals typed', async () => {
+    const r = await fx.run(`
+id: rendered-values
+namespace: test
+inputs:
+  - { id: flag, type: BOOLEAN, defaults: true }
+tasks:
+  - id: computed
+    type: io.kestra.plugin.core.output.OutputValues
+    values:
+      sum: "{{ 2 + 3 }}"
+      flag: "{{ inputs.flag }}"
+      list: "{{ [1, 'x'] }}"
+      literal: 7
+      nested:
+        items: ["{{ 1 + 1 }}", 4]
+        "{{ flow.id }}": named
+  - id: compare
+    type: io.kestra.plugin.core.output.OutputValues
+    values:
+      isText: "{{ outputs.computed.values.sum == '5' }}"
+`);
+    expect(r.execution.state).toBe('SUCCESS');
+    expect(r.run('computed').outputs.values).toEqual({
+      sum: '5',
+      flag: 'true',
+      list: '[1,"x"]',
+      literal: 7,
+      nested: { items: ['2', 4], 'rendered-values': 'named' },
+    });
+    expect(r.run('compare').outputs.values).toEqual({ isText: 'true' });
+  });
+
+  it('takes a whole expression that renders to a JSON object as the map, and refuses any other', async () => {
+    const r = await fx.run(`
+id: values-expression
+namespace: test
+variables:
+  answers: { a: 1, b: [2] }
+tasks:
+  - id: whole
+    type: io.kestra.plugin.core.output.OutputValues
+    values: "{{ vars.answers }}"
+  - id: notAMap
+    type: io.kestra.plugin.core.output.OutputValues
+    values: "{{ [1, 2] }}"
+`);
+    expect(r.run('whole').outputs.values).toEqual({ a: 1, b: [2] });
+    expect(r.execution.state).toBe('FAILED');
+    expect(r.run('notAMap').error).toBe("values: '{{ [1, 2] }}' must render to a JSON object, got '[1,2]'");
+  });
+});
+
+describe('afterExecution', () => {
+  it('runs once the execution has ended, in order, seeing its final state and outputs, and leaves the state as it is', async () => {
+    const r = await fx.run(`
+id: after-run
+namespace: test
+tasks:
+  - { id: work, type: io.kestra.plugin.core.debug.Return, format: done }
+  - { id: boom, type: io.kestra.plugin.core.execution.Fail, errorMessage: broken }
+errors:
+  - { id: handle, type: io.kestra.plugin.core.log.Log, message: handled }
+afterExecution:
+  - id: report
+    type: io.kestra.plugin.core.output.OutputValues
+    values:
+      state: "{{ execution.state }}"
+      work: "{{ outputs.work.value }}"
+  - { id: alsoFails, type: io.kestra.plugin.core.execution.Fail, errorMessage: late }
+  - { id: never, type: io.kestra.plugin.core.log.Log, message: not reached }
+`);
+    expect(r.execution.state).toBe('FAILED');
+    expect(r.execution.error).toBe('boom: broken');
+    expect(r.taskRuns.map((t) => [t.taskId, t.state])).toEqual([
+      ['work', 'SUCCESS'],
+      ['boom', 'FAILED'],
+      ['handle', 'SUCCESS'],
+      ['report', 'SUCCESS'],
+      ['alsoFails', 'FAILED'],
+    ]);
+    expect(r.run('report').outputs.values).toEqual({ state: 'FAILED', work: 'done' });
+    expect(Date.parse(r.run('report').startDate)).toBeGreaterThanOrEqual(
+      Date.parse(r.execution.endDate ?? ''),
+    );
+  });
+
+  it('reads the flow outputs as execution.outputs', async () => {
+    const r = await fx.run(`
+id: after-outputs
+namespace: test
+tasks:
+  - { id: work, type: io.kestra.plugin.core.debug.Return, format: the result }
+outputs:
+  - { id: final, type: STRING, value: "{{ outputs.work.value }}" }
+afterExecution:
+  - { id: report, type: io.kestra.plugin.core.output.OutputValues, values: { got: "{{ execution.outputs.final }}" } }
+`);
+    expect(r.execution.state).toBe('SUCCESS');
+    expect(r.run('report').outputs.values).toEqual({ got: 'the result' });
+  });
+});
+
+describe('listeners (older Kestra)', () => {
+  const flow = `
+id: listened
+namespace: test
+inputs:
+  - { id: outcome, type: STRING }
+listeners:
+  - conditions:
+      - type: io.kestra.plugin.core.condition.ExecutionStatus
+        in: [FAILED]
+    tasks:
+      - { id: onFailure, type: io.kestra.plugin.core.log.Log, message: "failed" }
+  - conditions:
+      - type: io.kestra.core.models.conditions.types.ExecutionStatusCondition
+        in: [SUCCESS]
+    tasks:
+      - { id: brokenListener, type: io.kestra.plugin.core.execution.Fail }
+      - { id: notAfterFailure, type: io.kestra.plugin.core.log.Log, message: x }
+  - tasks:
+      - { id: always, type: io.kestra.plugin.core.debug.Return, format: "{{ execution.state }}" }
+tasks:
+  - id: decide
+    type: io.kestra.plugin.core.execution.Fail
+    condition: "{{ inputs.outcome == 'KO' }}"
+`;
+
+  it('run the tasks of each listener whose conditions hold, once ended; a failing one stops only its own', async () => {
+    const ok = await fx.run(flow, { inputs: { outcome: 'OK' } });
+    expect(ok.execution.state).toBe('SUCCESS');
+    expect(ok.taskRuns.map((t) => [t.taskId, t.state])).toEqual([
+      ['decide', 'SUCCESS'],
+      ['brokenListener', 'FAILED'],
+      ['always', 'SUCCESS'],
+    ]);
+    expect(ok.run('always').outputs.value).toBe('SUCCESS');
+
+    const ko = await fx.run(flow, { inputs: { outcome: 'KO' } });
+    expect(ko.execution.state).toBe('FAILED');
+    expect(ko.taskRuns.map((t) => t.taskId)).toEqual(['decide', 'onFailure', 'always']);
+  });
+
+  it('refuses a listener task of an unknown type when the flow is loaded, naming where it is', async () => {
+    await expect(
+      fx.run(`
+id: bad-listener
+namespace: test
+listeners:
+  - tasks: [{ id: nope, type: io.kestra.plugin.core.NoSuchTask }]
+tasks:
+  - { id: a, type: log, message: x }
+`),
+    ).rejects.toThrow(
+      /listeners\[0\]\.tasks\[0\]\.type: unknown type 'io\.kestra\.plugin\.core\.NoSuchTask'/,
+    );
+  });
+});

@@ -53,6 +53,25 @@ tasks:
     expect(r.run('yes').state).toBe('SUCCESS');
     expect(r.execution.state).toBe('SUCCESS');
   });
+
+  it('reads `when`, Kestra 2’s name for runIf: a skipped task run has one SKIPPED attempt', async () => {
+    const r = await fx.run(`
+id: when
+namespace: test
+tasks:
+  - { id: first, type: io.kestra.core.tasks.log.Log, message: older type name }
+  - { id: never, type: log, message: x, when: "{{ outputs.first is defined and 1 > 2 }}" }
+  - { id: always, type: sequential, when: true, tasks: [{ id: inner, type: log, message: x }] }
+  - { id: broken, type: log, message: x, when: "{{ outputs.nothing.here }}" }
+`);
+    expect(r.run('first').state).toBe('SUCCESS');
+    expect(r.run('never').state).toBe('SKIPPED');
+    expect(r.run('never').attempts.map((a) => a.state)).toEqual(['SKIPPED']);
+    expect(r.run('inner').state).toBe('SUCCESS');
+    expect(r.run('broken').state).toBe('FAILED');
+    expect(r.run('broken').error).toMatch(/^when: .*outputs\.nothing/);
+    expect(r.execution.state).toBe('FAILED');
+  });
 });
 
 describe('pluginDefaults', () => {
@@ -100,7 +119,16 @@ tasks:
       data: { a: [1] },
       ratio: 0.5,
     });
-    expect(r.run('show').outputs).toMatchObject({ values: { all: { count: 3, name: 'world' } } });
+    // OutputValues prints a whole map to JSON text, as Kestra does.
+    const shown = r.run('show').outputs.values as { all: string };
+    expect(JSON.parse(shown.all)).toMatchObject({ count: 3, name: 'world' });
+  });
+
+  it('keeps a DATETIME as an instant printed as Kestra prints one: UTC, a fraction only when not zero', async () => {
+    const at = async (when: string) =>
+      (await fx.run(flow, { inputs: { count: '1', when } })).execution.inputs?.when;
+    expect(await at('2019-10-06T20:27:49+02:00')).toBe('2019-10-06T18:27:49Z');
+    expect(await at('2019-10-06T18:27:49.250Z')).toBe('2019-10-06T18:27:49.250Z');
   });
 
   it('reports every invalid input at once and creates no execution', async () => {

@@ -51,6 +51,26 @@ describe('restart', () => {
     expect(r.taskRuns.filter((t) => t.taskId === 'cleanup')).toHaveLength(1);
   });
 
+  it('runs afterExecution again once the restarted execution has ended, seeing its new state', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tern-restart-'));
+    const flow = `${gated.replace('id: gated', 'id: gated-after')}afterExecution:
+  - { id: report, type: io.kestra.plugin.core.output.OutputValues, values: { state: "{{ execution.state }}" } }
+`;
+    const failed = await fx.run(flow, { inputs: { dir } });
+    expect(failed.execution.state).toBe('FAILED');
+    expect(failed.run('report').outputs.values).toEqual({ state: 'FAILED' });
+    writeFileSync(join(dir, 'open'), '');
+    const restarted = await fx.engine.restart(failed.execution.id);
+    await fx.engine.wait(restarted.id);
+    const r = await fx.finished(restarted.id);
+    expect(r.execution.state).toBe('SUCCESS');
+    expect(r.taskRuns.filter((t) => t.taskId === 'report')).toHaveLength(1);
+    expect(r.run('report').outputs.values).toEqual({ state: 'SUCCESS' });
+    expect(Date.parse(r.run('report').startDate)).toBeGreaterThanOrEqual(
+      Date.parse(r.execution.endDate ?? ''),
+    );
+  });
+
   it('gives errorLogs() the ERROR lines logged before the restart as well as after it', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'tern-restart-'));
     const flow = `

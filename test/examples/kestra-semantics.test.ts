@@ -58,7 +58,7 @@ describe('examples/kestra/semantics-*.yml', () => {
     expect(r.execution.state).toBe('SUCCESS');
     expect(r.run('summary').outputs.values).toEqual({
       colour: 'green',
-      total: 6,
+      total: '6',
       size: '3 cm',
       day: '2026-06-01',
     });
@@ -88,7 +88,7 @@ describe('examples/kestra/semantics-*.yml', () => {
     expect(r.execution.state).toBe('SUCCESS');
     const where = r.taskRuns.filter((t) => t.taskId === 'where').map((t) => t.outputs.value);
     expect(where.sort()).toEqual(['north/a/1', 'south/a/1']);
-    expect(r.run('ids').outputs.values).toEqual({ correlation: r.execution.id, team: 'data', revision: 1 });
+    expect(r.run('ids').outputs.values).toEqual({ correlation: r.execution.id, team: 'data', revision: '1' });
   });
 
   it('sla: past its MAX_DURATION the execution is cancelled and labelled', async () => {

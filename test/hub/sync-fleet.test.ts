@@ -313,7 +313,7 @@ describe('executions on agents', () => {
     const after = (await call('GET', `/executions/${id}`)).body.taskRuns.find(
       (t: { taskId: string }) => t.taskId === 'after',
     );
-    expect(after.outputs.values).toEqual({ approved: true });
+    expect(after.outputs.values).toEqual({ approved: 'true' });
   });
 
   it('kills an execution running on an agent: 202, then the agent ends it KILLED', async () => {
