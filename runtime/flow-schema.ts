@@ -6,6 +6,7 @@ import { closestName, type Registry } from '../plugins/registry.js';
 import { DURATION_PATTERN } from '../protocol/duration.js';
 import { flowSchema, ID_REGEX, TaskCommonProperties, TriggerCommonProperties } from '../protocol/flow.js';
 import { type AnyTaskDefinition, type AnyTriggerDefinition, TASK_REF } from '../protocol/plugin.js';
+import { acceptTemplates, fromTemplateBranch } from './templated-props.js';
 
 /** Draft-07: the dialect the YAML language server and ajv's default class both handle fully. */
 const DRAFT_07 = 'http://json-schema.org/draft-07/schema#';
@@ -69,7 +70,17 @@ function variant(kind: Kind, def: Definition, commonNames: readonly string[]): J
     // A composed plugin schema cannot be merged property by property; unknown properties pass here.
     return { ...header, allOf: [{ type: 'object', properties: shared }, own] };
   }
-  const { title: _title, description: _description, properties, ...rest } = own;
+  const { title: _title, description: _description, properties: ownProperties, ...rest } = own;
+  // A task's properties are rendered when it runs: an expression may stand for a number, a list …
+  const properties =
+    kind === 'task' && isObject(ownProperties)
+      ? Object.fromEntries(
+          Object.entries(ownProperties).map(([k, v]) => [
+            k,
+            isObject(v) && !(def as AnyTaskDefinition).raw.includes(k) ? acceptTemplates(v) : v,
+          ]),
+        )
+      : ownProperties;
   // Every flowable task takes `errors` and `finally`, as in Kestra: the engine runs them after its children.
   if (kind === 'task' && (def as AnyTaskDefinition).children.length > 0) {
     shared.errors = {
@@ -145,6 +156,9 @@ function addKind(parts: KindParts, definitions: JsonObject): JsonObject {
   for (const def of defs) definitions[variantKey(kind, def)] = variant(kind, def, commonNames);
   return typeSchema;
 }
+
+/** For schemas with no task or trigger `type` in them: nothing is an unknown type. */
+export const NO_TYPES: ExplainContext = { typeKind: () => undefined, suggestType: () => undefined };
 
 /** The plugin types a schema gives properties for; the others are still known names, with no variant. */
 interface Only {
@@ -335,7 +349,7 @@ export interface SchemaIssue {
   key?: string;
 }
 
-interface ExplainContext {
+export interface ExplainContext {
   /** The kind of entry whose `type` this schema checks (failing it means the type is unknown), or undefined. */
   typeKind(schema: unknown): Kind | undefined;
   suggestType(kind: Kind, type: string): string | undefined;
@@ -368,6 +382,8 @@ export function explainSchemaErrors(
   for (const error of errors) {
     // A failed `if`/`then` pair adds a summary; the `then` errors already say what is wrong.
     if (error.keyword === 'if') continue;
+    // The expression branch of a property only says "not an expression": the other branches say what it must be.
+    if (fromTemplateBranch(error)) continue;
     const alternatives = error.keyword === 'anyOf' || error.keyword === 'oneOf';
     if (alternatives && !(error.params as { passingSchemas?: unknown }).passingSchemas) {
       items.push(...collapse(error, takeBranches(items, error), document));

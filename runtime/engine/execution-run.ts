@@ -4,6 +4,7 @@
  * ended and picks up what had not: resume is the same code path as run.
  */
 import { join, normalize, sep } from 'node:path';
+import type { ErrorObject } from 'ajv';
 import { singleConditionTest } from '../../plugins/flow/dependencies.js';
 import { forEachLimit } from '../../protocol/concurrency.js';
 import { TaskError } from '../../protocol/errors.js';
@@ -29,6 +30,8 @@ import {
   TASK_LINEAGE,
   type TaskLineage,
 } from '../expr/index.js';
+import { explainSchemaErrors, NO_TYPES } from '../flow-schema.js';
+import { type PropsCheck, renderedPropsCheck } from '../templated-props.js';
 import { Abort } from './abort.js';
 import type { EngineCore } from './engine-core.js';
 import { ErrorLines } from './error-logs.js';
@@ -100,7 +103,23 @@ const ENGINE_KEYS = new Set([
  * Each task's properties split once: those the engine or the plugin takes as
  * written (children included), and those rendered for every attempt.
  */
-const SPLIT_PROPS = new WeakMap<Task, { kept: Record<string, unknown>; rendered: Record<string, unknown> }>();
+const SPLIT_PROPS = new WeakMap<
+  Task,
+  { kept: Record<string, unknown>; rendered: Record<string, unknown>; check: PropsCheck | undefined }
+>();
+
+/** Why rendered properties do not fit their schema, as one line naming each property. */
+function renderedPropsProblem(errors: readonly ErrorObject[], rendered: Record<string, unknown>): string {
+  const issues = explainSchemaErrors(errors, rendered, NO_TYPES).map((issue) => {
+    const value = issue.path.reduce<unknown>(
+      (node, key) => (node as Record<string | number, unknown> | undefined)?.[key],
+      rendered,
+    );
+    const shown = typeof value === 'string' ? ` (rendered '${value.slice(0, 60)}')` : '';
+    return `${issue.path.join('.')}: ${issue.message}${issue.message.includes('(got') ? '' : shown}`;
+  });
+  return `a property does not fit once rendered: ${issues.join('; ')}`;
+}
 
 /**
  * Each task of a flow with `pluginDefaults`, merged with them once: the same
@@ -904,15 +923,25 @@ export class ExecutionRun {
   ): Record<string, unknown> {
     let split = SPLIT_PROPS.get(task);
     if (!split) {
-      split = { kept: {}, rendered: {} };
+      const kept: Record<string, unknown> = {};
+      const toRender: Record<string, unknown> = {};
       for (const [k, v] of Object.entries(task)) {
-        if (ENGINE_KEYS.has(k) || def.children.includes(k) || def.raw.includes(k)) split.kept[k] = v;
-        else split.rendered[k] = v;
+        if (ENGINE_KEYS.has(k) || def.children.includes(k) || def.raw.includes(k)) kept[k] = v;
+        else toRender[k] = v;
       }
+      split = {
+        kept,
+        rendered: toRender,
+        check: renderedPropsCheck(def.properties, toRender, renderedPropsProblem),
+      };
       SPLIT_PROPS.set(task, split);
     }
     // One render for all of them: the expressions of a task share one context.
-    const rendered = this.core.renderer.render(split.rendered, variables, this.functions(), bounds);
+    const rendered = this.core.renderer.render(split.rendered, variables, this.functions(), bounds) as Record<
+      string,
+      unknown
+    >;
+    split.check?.(rendered);
     return Object.assign({}, split.kept, rendered);
   }
 

@@ -277,7 +277,9 @@ tasks:
     expect(r.run('nap').state).toBe('SUCCESS');
     expect(ms(r.run('nap').endDate) - ms(r.run('nap').startDate)).toBeGreaterThanOrEqual(100);
     expect(r.run('broken').state).toBe('FAILED');
-    expect(r.run('broken').error).toBe("duration: 'soon' is not an ISO-8601 duration such as PT30S");
+    expect(r.run('broken').error).toBe(
+      "a property does not fit once rendered: duration: must be an ISO-8601 duration such as PT30S or PT1H30M (got 'soon') in task 'broken'",
+    );
     expect(r.run('broken').attempts).toHaveLength(1);
   });
 
