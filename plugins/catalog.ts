@@ -171,6 +171,7 @@ export const builtinCatalog: readonly CatalogEntry[] = [
     names: ['if', 'io.kestra.plugin.core.flow.If', 'io.kestra.core.tasks.flows.If'],
     load: () => import('./flow/if.js'),
   },
+  { kind: 'task', names: ['loop', 'io.kestra.plugin.core.flow.Loop'], load: () => import('./flow/loop.js') },
   {
     kind: 'task',
     names: ['parallel', 'io.kestra.plugin.core.flow.Parallel', 'io.kestra.core.tasks.flows.Parallel'],

@@ -27,6 +27,7 @@ import fail from './flow/fail.js';
 import forEachItem from './flow/for-each-item.js';
 import foreach from './flow/foreach.js';
 import ifTask from './flow/if.js';
+import loop from './flow/loop.js';
 import parallel from './flow/parallel.js';
 import pause from './flow/pause.js';
 import sequential from './flow/sequential.js';
@@ -103,6 +104,7 @@ export const builtinTasks: readonly AnyTaskDefinition[] = [
   ifTask,
   switchTask,
   foreach,
+  loop,
   eachSequential,
   eachParallel,
   dag,
