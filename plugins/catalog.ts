@@ -525,6 +525,11 @@ export const builtinCatalog: readonly CatalogEntry[] = [
   },
   {
     kind: 'task',
+    names: ['storage.write', 'io.kestra.plugin.core.storage.Write'],
+    load: () => import('./storage/write.js'),
+  },
+  {
+    kind: 'task',
     names: [
       'templatedTask',
       'io.kestra.plugin.core.templating.TemplatedTask',

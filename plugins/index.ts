@@ -92,6 +92,7 @@ import storagePurgeCurrentExecutionFiles from './storage/purge-current-execution
 import storageReverse from './storage/reverse.js';
 import storageSize from './storage/size.js';
 import storageSplit from './storage/split.js';
+import storageWrite from './storage/write.js';
 import templatedTask from './templating/templated-task.js';
 import triggerToggle from './trigger/toggle.js';
 import webhook from './webhook/webhook.js';
@@ -144,6 +145,7 @@ export const builtinTasks: readonly AnyTaskDefinition[] = [
   storageConcat,
   storageSplit,
   storageSize,
+  storageWrite,
   storageDelete,
   storageReverse,
   storageDeduplicateItems,

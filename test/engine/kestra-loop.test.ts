@@ -142,15 +142,14 @@ id: from_file
 namespace: test
 tasks:
   - id: write
-    type: io.kestra.plugin.core.storage.LocalFiles
-    inputs:
-      values.ion: |
-        "first"
-        "second"
-    outputs: [values.ion]
+    type: io.kestra.plugin.core.storage.Write
+    extension: .ion
+    content: |
+      "first"
+      "second"
   - id: each
     type: io.kestra.plugin.core.flow.Loop
-    values: "{{ outputs.write.uris['values.ion'] }}"
+    values: "{{ outputs.write.uri }}"
     outputs:
       - id: seen
         type: STRING
