@@ -61,17 +61,14 @@ function parseJson(text: string): unknown {
   );
 }
 
-/** A stored file's values, one a line (a line that is not JSON is taken as text). */
+/**
+ * A stored file's values, one a line, read as ION (of which JSON is a part) by the expressions'
+ * `fromIon()`, as Kestra reads them: a struct gives its JSON text.
+ */
 async function storedValues(ctx: TaskContext, uri: string): Promise<unknown[]> {
-  const text = await readFile(ctx.storage.localPath(uri), 'utf8');
-  return text
-    .split('\n')
-    .filter((line) => line.trim() !== '')
-    .map((line) => {
-      try {
-        return JSON.parse(line) as unknown;
-      } catch {
-        return line;
-      }
-    });
+  const ion = await readFile(ctx.storage.localPath(uri), 'utf8');
+  const values = ctx.render('{{ fromIon(storedLoopValues, true) }}', { storedLoopValues: ion });
+  if (!Array.isArray(values))
+    throw new TaskError(`values: the file ${uri} is not one ION value a line`, false);
+  return values;
 }

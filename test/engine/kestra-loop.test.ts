@@ -136,7 +136,7 @@ tasks:
     expect(JSON.parse(readFileSync(path, 'utf8'))).toEqual({ upper: 'A' });
   });
 
-  it('iterates over the lines of a stored file, and then stores the outputs (fetchType AUTO)', async () => {
+  it('iterates over the ION values of a stored file, a struct as JSON, and then stores the outputs (fetchType AUTO)', async () => {
     const r = await fx.run(`
 id: from_file
 namespace: test
@@ -146,7 +146,7 @@ tasks:
     extension: .ion
     content: |
       "first"
-      "second"
+      {site:"north"}
   - id: each
     type: io.kestra.plugin.core.flow.Loop
     values: "{{ outputs.write.uri }}"
@@ -160,11 +160,11 @@ tasks:
         format: "{{ item.index }} {{ item.value }}"
 `);
     expect(r.execution.state).toBe('SUCCESS');
-    expect(values(r, 'echo').sort()).toEqual(['0 first', '1 second']);
+    expect(values(r, 'echo').sort()).toEqual(['0 first', '1 {"site":"north"}']);
     const stored = (r.run('each').outputs.outputs as { outputs: { uri: string } }[]).map((e) =>
       JSON.parse(readFileSync(fx.store.files.localPath(e.outputs.uri), 'utf8')),
     );
-    expect(stored).toEqual([{ seen: '0 first' }, { seen: '1 second' }]);
+    expect(stored).toEqual([{ seen: '0 first' }, { seen: '1 {"site":"north"}' }]);
   });
 
   it('fails on the first failed iteration and starts no other', async () => {
