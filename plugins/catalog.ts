@@ -171,6 +171,7 @@ export const builtinCatalog: readonly CatalogEntry[] = [
     names: ['if', 'io.kestra.plugin.core.flow.If', 'io.kestra.core.tasks.flows.If'],
     load: () => import('./flow/if.js'),
   },
+  { kind: 'task', names: ['loop', 'io.kestra.plugin.core.flow.Loop'], load: () => import('./flow/loop.js') },
   {
     kind: 'task',
     names: ['parallel', 'io.kestra.plugin.core.flow.Parallel', 'io.kestra.core.tasks.flows.Parallel'],
@@ -521,6 +522,11 @@ export const builtinCatalog: readonly CatalogEntry[] = [
     kind: 'task',
     names: ['storage.split', 'io.kestra.plugin.core.storage.Split', 'io.kestra.core.tasks.storages.Split'],
     load: () => import('./storage/split.js'),
+  },
+  {
+    kind: 'task',
+    names: ['storage.write', 'io.kestra.plugin.core.storage.Write'],
+    load: () => import('./storage/write.js'),
   },
   {
     kind: 'task',

@@ -27,6 +27,7 @@ import fail from './flow/fail.js';
 import forEachItem from './flow/for-each-item.js';
 import foreach from './flow/foreach.js';
 import ifTask from './flow/if.js';
+import loop from './flow/loop.js';
 import parallel from './flow/parallel.js';
 import pause from './flow/pause.js';
 import sequential from './flow/sequential.js';
@@ -91,6 +92,7 @@ import storagePurgeCurrentExecutionFiles from './storage/purge-current-execution
 import storageReverse from './storage/reverse.js';
 import storageSize from './storage/size.js';
 import storageSplit from './storage/split.js';
+import storageWrite from './storage/write.js';
 import templatedTask from './templating/templated-task.js';
 import triggerToggle from './trigger/toggle.js';
 import webhook from './webhook/webhook.js';
@@ -103,6 +105,7 @@ export const builtinTasks: readonly AnyTaskDefinition[] = [
   ifTask,
   switchTask,
   foreach,
+  loop,
   eachSequential,
   eachParallel,
   dag,
@@ -142,6 +145,7 @@ export const builtinTasks: readonly AnyTaskDefinition[] = [
   storageConcat,
   storageSplit,
   storageSize,
+  storageWrite,
   storageDelete,
   storageReverse,
   storageDeduplicateItems,

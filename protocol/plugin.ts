@@ -4,7 +4,7 @@
  */
 import { type Static, Type as T, type TSchema } from '@sinclair/typebox';
 import type { Execution, LogLevel, LogLine, PurgeCounts, PurgeRequest } from './execution.js';
-import type { Task } from './flow.js';
+import type { FlowOutput, Task } from './flow.js';
 import type { State } from './states.js';
 
 /**
@@ -91,6 +91,27 @@ export interface RunTasksOptions {
    * `failFast`).
    */
   interrupt?: { signal: AbortSignal; state: 'CANCELLED' | 'FAILED' | 'KILLED'; reason: string };
+}
+
+/** One iteration of Kestra's `Loop` (`TaskContext.runIteration`). */
+export interface LoopIteration {
+  /** Keys the iteration's task runs and outputs among the others: unique within the loop. */
+  key: string;
+  /** `item.index`, from 0. */
+  index: number;
+  /** `item.value`: the value as text. */
+  value: string;
+  /** `item.key`, when the values are a map. */
+  mapKey?: string;
+  /** Rendered in the iteration's scope once its tasks succeed, and typed as a flow's outputs are. */
+  outputs?: readonly FlowOutput[];
+}
+
+/** How a Loop iteration ended, and its rendered `outputs`; `error` says why it failed when its tasks did not. */
+export interface IterationResult {
+  state: State;
+  outputs?: Record<string, unknown>;
+  error?: string;
 }
 
 export interface SubflowRequest {
@@ -260,6 +281,11 @@ export interface TaskContext {
   publishOutputs(outputs: Record<string, unknown>): void;
   /** Runs child tasks (flowable tasks only) and returns their merged state. */
   runTasks(tasks: readonly Task[], options?: RunTasksOptions): Promise<State>;
+  /**
+   * Runs one iteration of Kestra's `Loop`: its tasks see `item`, and read
+   * the outputs of the loop's tasks as this iteration's own.
+   */
+  runIteration(tasks: readonly Task[], iteration: LoopIteration): Promise<IterationResult>;
   /** Starts another flow's execution, waiting for it unless `wait: false`. */
   runSubflow(request: SubflowRequest): Promise<SubflowResult>;
   /**

@@ -15,7 +15,9 @@ import {
   type AnyTaskDefinition,
   type ExecutionControl,
   type ExitState,
+  type IterationResult,
   type KvStore,
+  type LoopIteration,
   OUTPUT_DIR,
   type PauseOutcome,
   type RunTasksOptions,
@@ -39,6 +41,7 @@ import { InterruptedError, KilledError, messageOf, TimeoutError } from './errors
 import { eventLoopTurn } from './event-loop.js';
 import { expressionFiles } from './expression-files.js';
 import { typedOutputs } from './inputs.js';
+import { iterationOutputs, type LoopFrame, loopFrame } from './loop-scope.js';
 import { applyPluginDefaults } from './plugin-defaults.js';
 import type { FlowRecord } from './ports.js';
 import { compileRetry, type RetryPolicy } from './retry.js';
@@ -60,6 +63,8 @@ export interface Scope {
   deadline?: Deadline;
   /** The folder an enclosing `workingDirectory` shares with its tasks. */
   workingDir?: string;
+  /** The enclosing Loop iterations, outermost first. */
+  loops?: readonly LoopFrame[];
 }
 
 /** The variables every expression of an execution sees. */
@@ -984,6 +989,45 @@ export class ExecutionRun {
     });
   }
 
+  /**
+   * Runs one iteration of a Loop, keyed by `iteration.key`, then renders its
+   * declared outputs in its scope: a render that fails fails the iteration.
+   */
+  async runIteration(
+    parent: TaskRun,
+    task: Task,
+    scope: Scope,
+    abort: Abort,
+    deadline: Deadline | undefined,
+    tasks: readonly Task[],
+    iteration: LoopIteration,
+  ): Promise<IterationResult> {
+    const valuePath = [...scope.valuePath, iteration.key];
+    const frame = loopFrame(iteration, scope.loops, valuePath.length, tasks);
+    const child: Scope = {
+      parent,
+      ancestors: [parent, ...scope.ancestors],
+      valuePath,
+      value: iteration.key,
+      iteration: iteration.index,
+      abort,
+      deadline,
+      workingDir: scope.workingDir,
+      loops: [...(scope.loops ?? []), frame],
+    };
+    const state = await this.runList(tasks, child, 1);
+    const declared = iteration.outputs ?? [];
+    if (isFailure(state) || declared.length === 0) return { state };
+    try {
+      const values = Object.fromEntries(declared.map((o) => [o.id, o.value]));
+      const typed = new Set(declared.filter((o) => o.type !== undefined).map((o) => o.id));
+      const vars = this.variables(parent, task, child);
+      return { state, outputs: typedOutputs(declared, this.renderInScope(values, typed, vars)) };
+    } catch (err) {
+      return { state: 'FAILED', error: `outputs of iteration ${iteration.index}: ${messageOf(err)}` };
+    }
+  }
+
   /** Stores a running task's outputs now, where its children's expressions read them. */
   publishOutputs(tr: TaskRun, outputs: Record<string, unknown>): void {
     this.keepOutputs(tr, outputs);
@@ -1224,6 +1268,11 @@ export class ExecutionRun {
       if (worker) vars.workerTaskrun = { id: worker.id, value: worker.value };
     }
     if (this.execution.stage === 'errors' && this.errorInfo) vars.error = this.errorInfo;
+    const loop = scope.loops?.at(-1);
+    if (loop) {
+      vars.item = loop.item;
+      vars.outputs = iterationOutputs(this.outputs, scope.valuePath, scope.loops ?? []);
+    }
     (vars as Record<symbol, unknown>)[TASK_LINEAGE] = this.lineage(tr, scope);
     return vars;
   }
@@ -1337,8 +1386,12 @@ export class ExecutionRun {
    * variables and task outputs in scope (a parent's Subflow `outputs`, too);
    * those named in `asText` to text, as Kestra renders its string properties.
    */
-  renderInScope(values: Record<string, unknown>, asText?: ReadonlySet<string>): Record<string, unknown> {
-    const vars = {
+  renderInScope(
+    values: Record<string, unknown>,
+    asText?: ReadonlySet<string>,
+    scoped?: Record<string, unknown>,
+  ): Record<string, unknown> {
+    const vars = scoped ?? {
       ...this.baseVariables(),
       vars: this.vars ?? this.execution.variables ?? {},
       outputs: this.outputs,

@@ -10,7 +10,9 @@ import type { Task } from '../../protocol/flow.js';
 import type {
   ExecutionControl,
   FileStorage,
+  IterationResult,
   KvStore,
+  LoopIteration,
   NamespaceFileStore,
   PauseOutcome,
   PluginHost,
@@ -158,6 +160,11 @@ export class EngineTaskContext implements TaskContext {
   runTasks(tasks: readonly Task[], options?: RunTasksOptions): Promise<State> {
     const { run, taskRun, scope, abort, bounds } = this.parts;
     return run.runChildren(taskRun, scope, abort, bounds.deadline, tasks, options);
+  }
+
+  runIteration(tasks: readonly Task[], iteration: LoopIteration): Promise<IterationResult> {
+    const { run, taskRun, task, scope, abort, bounds } = this.parts;
+    return run.runIteration(taskRun, task, scope, abort, bounds.deadline, tasks, iteration);
   }
 
   runSubflow(request: SubflowRequest): Promise<SubflowResult> {

@@ -35,6 +35,27 @@ const ORDERS = [
   '{"id": 4, "email": "jess@example.com", "product": 12}',
 ];
 
+describe('storage.Write', () => {
+  it('stores its content rendered to text, named with its extension, for the next task to read', async () => {
+    const r = await fx.run(`
+id: writes
+namespace: test
+tasks:
+  - id: write
+    type: io.kestra.plugin.core.storage.Write
+    extension: .csv
+    content: "{{ [1, 2] }}"
+  - id: size
+    type: io.kestra.plugin.core.storage.Size
+    uri: "{{ outputs.write.uri }}"
+`);
+    expect(r.execution.state).toBe('SUCCESS');
+    expect(String(r.run('write').outputs.uri).endsWith('.csv')).toBe(true);
+    expect(text(r.run('write').outputs.uri)).toBe('[1,2]');
+    expect(r.run('size').outputs.size).toBe(5);
+  });
+});
+
 describe('storage.Concat', () => {
   it('joins files with the separator after each', async () => {
     const r = await fx.run(

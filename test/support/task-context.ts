@@ -83,6 +83,9 @@ export function testContext(overrides: Partial<TaskContext> = {}): TestContext {
     runTasks: async () => {
       throw new Error('runTasks is not available in a stand-alone test context');
     },
+    runIteration: async () => {
+      throw new Error('runIteration is not available in a stand-alone test context');
+    },
     runSubflow: async () => {
       throw new Error('runSubflow is not available in a stand-alone test context');
     },
