@@ -557,6 +557,9 @@ export class ExecutionRun {
       if (task.disabled) return 'SKIPPED';
       tr = this.newTaskRun(task, scope);
       this.runs.set(key, tr);
+    }
+    // A new task run, or one a restart or a retry of its flowable put back: as in Kestra, runIf is read again.
+    if (tr.state === 'CREATED') {
       const runIf = task.when ?? task.runIf;
       if (runIf !== undefined) {
         try {
@@ -576,7 +579,6 @@ export class ExecutionRun {
           );
         }
       }
-      if (!definition) return this.failTaskRun(tr, task, `unknown task type '${task.type}'`);
     }
     if (!definition) return this.failTaskRun(tr, task, `unknown task type '${task.type}'`);
     return definition.children.length > 0
@@ -613,8 +615,9 @@ export class ExecutionRun {
 
   /**
    * A flowable task: its state follows its children's. When they fail, its
-   * own `errors` run (unless the plugin runs them itself) and a declared
-   * retry runs every child again from scratch.
+   * own `errors` run (unless the plugin runs them itself); a declared retry
+   * then runs the failed children again in place, as Kestra's
+   * RETRY_FAILED_TASK does, after those `errors` (which may repair what failed).
    */
   private async runFlowable(tr: TaskRun, task: Task, def: AnyTaskDefinition, scope: Scope): Promise<State> {
     const policy = compileRetry(task.retry ?? this.flow.retry);
@@ -632,7 +635,9 @@ export class ExecutionRun {
         attempt.state = outcome.state;
         this.keepOutputs(tr, outcome.outputs);
         if (scope.abort.killed) return this.endTaskRun(tr, 'KILLED');
-        if (outcome.state !== 'FAILED' && outcome.state !== 'CANCELLED') {
+        // An allowFailure's WARNING hides a failed child, which its retry still runs again.
+        const hidden = outcome.state === 'WARNING' && policy.maxAttempts > 1 && this.hasFailedChild(tr, task);
+        if (outcome.state !== 'FAILED' && outcome.state !== 'CANCELLED' && !hidden) {
           if (isFailure(await this.runFinally(tr, task, def, scope)))
             return this.failTaskRun(tr, task, 'a finally task failed');
           return this.endTaskRun(tr, settled(task, outcome.state));
@@ -649,17 +654,30 @@ export class ExecutionRun {
       if (outcome.ok && outcome.state === 'CANCELLED') return this.cancel(tr);
       if (scope.abort.aborted) return this.abortedTaskRun(tr, task, scope.abort);
       const delay = this.retryDelay(tr, policy, tr.retryBase ?? 0);
+      const handlers = task.errors;
+      if (Array.isArray(handlers) && handlers.length > 0 && !def.children.includes('errors'))
+        await this.runChildren(tr, scope, scope.abort, scope.deadline, handlers as Task[]);
       if (delay === undefined) {
-        const handlers = task.errors;
-        if (Array.isArray(handlers) && handlers.length > 0 && !def.children.includes('errors'))
-          await this.runChildren(tr, scope, scope.abort, scope.deadline, handlers as Task[]);
+        if (outcome.ok && outcome.state === 'WARNING') {
+          if (isFailure(await this.runFinally(tr, task, def, scope)))
+            return this.failTaskRun(tr, task, 'a finally task failed');
+          return this.endTaskRun(tr, settled(task, outcome.state));
+        }
         await this.runFinally(tr, task, def, scope);
         return this.failTaskRun(tr, task, failure);
       }
       await this.waitForRetry(tr, policy, delay, scope.abort);
       if (scope.abort.aborted) return this.abortedTaskRun(tr, task, scope.abort);
-      this.forgetChildren(tr);
+      this.retryFailedChildren(tr, task);
     }
+  }
+
+  /** True when a child of the flowable's main tasks (not of its `errors` or `finally`) failed. */
+  private hasFailedChild(tr: TaskRun, task: Task): boolean {
+    const stage = stageTaskIds(task);
+    for (const run of this.runs.values())
+      if (run.parentTaskRunId === tr.id && !stage.has(run.taskId) && run.state === 'FAILED') return true;
+    return false;
   }
 
   /**
@@ -678,17 +696,37 @@ export class ExecutionRun {
     return this.runChildren(tr, scope, scope.abort, scope.deadline, tasks as Task[]);
   }
 
-  /** Drops a flowable's child task runs (and theirs), so that a retry runs them afresh. */
-  private forgetChildren(tr: TaskRun): void {
-    const gone = new Set([tr.id]);
+  /**
+   * Readies a flowable's next attempt: its failed descendants, and the
+   * flowables between, go back to CREATED keeping their attempts (a restart in
+   * place); what succeeded stays; its `errors` and `finally` runs are dropped
+   * to run again.
+   */
+  private retryFailedChildren(tr: TaskRun, task: Task): void {
+    const stage = stageTaskIds(task);
+    const under = new Map<string, TaskRun>([[tr.id, tr]]);
+    const gone = new Set<string>();
     // Parents are created before their children: one pass in insertion order finds every descendant.
     for (const [key, run] of this.runs) {
-      if (run.parentTaskRunId === null || !gone.has(run.parentTaskRunId)) continue;
-      gone.add(run.id);
-      this.runs.delete(key);
+      if (run.parentTaskRunId === null || !under.has(run.parentTaskRunId)) continue;
+      under.set(run.id, run);
+      if (gone.has(run.parentTaskRunId) || (run.parentTaskRunId === tr.id && stage.has(run.taskId))) {
+        gone.add(run.id);
+        this.runs.delete(key);
+      }
     }
-    gone.delete(tr.id);
     if (gone.size > 0) this.core.store.deleteTaskRuns([...gone]);
+    const reset = new Set<TaskRun>();
+    for (const run of under.values()) {
+      if (run === tr || gone.has(run.id) || !isFailure(run.state)) continue;
+      for (let cur: TaskRun | undefined = run; cur && cur !== tr; cur = under.get(cur.parentTaskRunId ?? ''))
+        reset.add(cur);
+    }
+    for (const run of reset) {
+      Object.assign(run, { state: 'CREATED', error: undefined, endDate: undefined, resumeAt: undefined });
+      run.retryBase = run.attempts.length;
+      this.core.saveTaskRun(run, this.execution);
+    }
   }
 
   /** The delay before the next attempt under the policy, or undefined when none is left. */
@@ -1175,7 +1213,8 @@ export class ExecutionRun {
       taskrun: {
         id: tr.id,
         startDate: tr.startDate,
-        attemptsCount: Math.max(0, tr.attempts.length - 1),
+        // Kestra's count of the task run's attempts, the running one included (0 before the first).
+        attemptsCount: tr.attempts.length,
         value: scope.value,
         iteration: scope.iteration,
       },
@@ -1399,4 +1438,12 @@ function failedOutputs(err: unknown): Record<string, unknown> | undefined {
  */
 function runKey(parentId: string | null, taskId: string, iteration: number | null): string {
   return `${parentId ?? ''}/${taskId}/${iteration ?? ''}`;
+}
+
+/** The ids of a flowable's `errors` and `finally` tasks, the stages after its main tasks. */
+function stageTaskIds(task: Task): Set<string> {
+  const ids = new Set<string>();
+  for (const list of [task.errors, task.finally])
+    if (Array.isArray(list)) for (const t of list as Task[]) ids.add(t.id);
+  return ids;
 }
