@@ -133,6 +133,8 @@ export class ExecutionRun {
   private pausedCount = 0;
   /** Set when a failed task asks for a new execution (`retry.behavior: CREATE_NEW_EXECUTION`): the delay before it. */
   private retryDelayMs: number | undefined;
+  /** With that new execution: the policy's `maxDuration`, counted from the first execution's start. */
+  private retryMaxDurationMs: number | undefined;
   /** The first SLA breach that fails or cancels the execution. */
   private breach: SlaBreach | undefined;
   /** Set when a task cancelled the execution (a Pause with `behavior: CANCEL` that ran out its time). */
@@ -396,7 +398,7 @@ export class ExecutionRun {
       if (this.killAbort.aborted) return this.finish('KILLED');
       const exitedMain = this.exited();
       if (exitedMain) return exitedMain;
-      if (this.retryDelayMs !== undefined) {
+      if (this.retryDelayMs !== undefined && (await this.retryWithinDuration(this.retryDelayMs))) {
         // Kestra's CREATE_NEW_EXECUTION: this execution ends RETRIED, a new one (same inputs and labels) goes on.
         const ended = this.finish('RETRIED', this.errorInfo?.message);
         this.core.retryInNewExecution(this, this.retryDelayMs);
@@ -1090,9 +1092,29 @@ export class ExecutionRun {
     this.errorInfo ??= { taskId: tr.taskId, message: `${tr.taskId}: ${error}` };
     const policy = compileRetry(task.retry ?? this.flow.retry);
     const attempt = this.execution.attemptNumber ?? 1;
-    if (policy.newExecution && !task.allowFailure && !this.killAbort.aborted && attempt < policy.maxAttempts)
+    if (
+      policy.newExecution &&
+      !task.allowFailure &&
+      !this.killAbort.aborted &&
+      attempt < policy.maxAttempts
+    ) {
       this.retryDelayMs ??= policy.delayMs(attempt + 1);
+      this.retryMaxDurationMs ??= policy.maxDurationMs;
+    }
     return this.endTaskRun(tr, task.allowFailure ? (task.allowWarning ? 'SUCCESS' : 'WARNING') : 'FAILED');
+  }
+
+  /** Whether a new execution after `delayMs` still starts within `maxDuration` of the first one, as in Kestra. */
+  private async retryWithinDuration(delayMs: number): Promise<boolean> {
+    const max = this.retryMaxDurationMs;
+    if (max === undefined) return true;
+    const { id, originalId } = this.execution;
+    const first =
+      originalId && originalId !== id
+        ? (await this.core.store.getExecution(originalId))?.execution
+        : undefined;
+    const since = Date.parse((first ?? this.execution).startDate);
+    return this.core.clock.now() + delayMs - since <= max;
   }
 
   /** A task run its `runIf` turned down: SKIPPED, with one SKIPPED attempt, as Kestra shows it. */

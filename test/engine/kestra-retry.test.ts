@@ -1,5 +1,5 @@
 /** Kestra's retry semantics as its own retry test flows exercise them, written in Kestra's syntax. */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { type EngineFixture, engineFixture } from '../support/engine.js';
 
 let fx: EngineFixture;
@@ -119,5 +119,36 @@ tasks:
     expect(r.run('only_first').state).toBe('SKIPPED');
     expect(r.run('only_first').attempts.map((a) => a.state)).toEqual(['FAILED', 'SKIPPED']);
     expect(r.execution.state).toBe('SUCCESS');
+  });
+});
+
+describe('retry behavior CREATE_NEW_EXECUTION with maxDuration', () => {
+  it('counts maxDuration from the first execution, and fails once a new one would start past it', async () => {
+    const first = await fx.run(`
+id: anew_within
+namespace: io.kestra.tests
+retry:
+  behavior: CREATE_NEW_EXECUTION
+  type: constant
+  interval: PT0.4S
+  maxDuration: PT1S
+tasks:
+  - id: boom
+    type: io.kestra.plugin.core.execution.Fail
+`);
+    expect(first.execution.state).toBe('RETRIED');
+    await vi.waitFor(
+      async () => {
+        const failed = await fx.store.listExecutionsByState(['FAILED']);
+        expect(failed.filter((e) => e.flowId === 'anew_within')).toHaveLength(1);
+      },
+      { timeout: 30_000, interval: 100 },
+    );
+    const retried = await fx.store.listExecutionsByState(['RETRIED']);
+    const chain = retried.filter((e) => e.flowId === 'anew_within');
+    // 0.4 s apart, within 1 s of the first start: the first and one or two more, never an endless chain.
+    expect(chain.length).toBeGreaterThanOrEqual(1);
+    expect(chain.length).toBeLessThanOrEqual(2);
+    for (const e of chain) expect(e.originalId).toBe(first.execution.id);
   });
 });
