@@ -157,6 +157,8 @@ export class ExecutionRun {
   private pausedCount = 0;
   /** Set when a failed task asks for a new execution (`retry.behavior: CREATE_NEW_EXECUTION`): the delay before it. */
   private retryDelayMs: number | undefined;
+  /** With that new execution: the policy's `maxDuration`, counted from the first execution's start. */
+  private retryMaxDurationMs: number | undefined;
   /** The first SLA breach that fails or cancels the execution. */
   private breach: SlaBreach | undefined;
   /** Set when a task cancelled the execution (a Pause with `behavior: CANCEL` that ran out its time). */
@@ -420,7 +422,7 @@ export class ExecutionRun {
       if (this.killAbort.aborted) return this.finish('KILLED');
       const exitedMain = this.exited();
       if (exitedMain) return exitedMain;
-      if (this.retryDelayMs !== undefined) {
+      if (this.retryDelayMs !== undefined && (await this.retryWithinDuration(this.retryDelayMs))) {
         // Kestra's CREATE_NEW_EXECUTION: this execution ends RETRIED, a new one (same inputs and labels) goes on.
         const ended = this.finish('RETRIED', this.errorInfo?.message);
         this.core.retryInNewExecution(this, this.retryDelayMs);
@@ -581,6 +583,9 @@ export class ExecutionRun {
       if (task.disabled) return 'SKIPPED';
       tr = this.newTaskRun(task, scope);
       this.runs.set(key, tr);
+    }
+    // A new task run, or one a restart or a retry of its flowable put back: as in Kestra, runIf is read again.
+    if (tr.state === 'CREATED') {
       const runIf = task.when ?? task.runIf;
       if (runIf !== undefined) {
         try {
@@ -600,7 +605,6 @@ export class ExecutionRun {
           );
         }
       }
-      if (!definition) return this.failTaskRun(tr, task, `unknown task type '${task.type}'`);
     }
     if (!definition) return this.failTaskRun(tr, task, `unknown task type '${task.type}'`);
     return definition.children.length > 0
@@ -637,8 +641,9 @@ export class ExecutionRun {
 
   /**
    * A flowable task: its state follows its children's. When they fail, its
-   * own `errors` run (unless the plugin runs them itself) and a declared
-   * retry runs every child again from scratch.
+   * own `errors` run (unless the plugin runs them itself); a declared retry
+   * then runs the failed children again in place, as Kestra's
+   * RETRY_FAILED_TASK does, after those `errors` (which may repair what failed).
    */
   private async runFlowable(tr: TaskRun, task: Task, def: AnyTaskDefinition, scope: Scope): Promise<State> {
     const policy = compileRetry(task.retry ?? this.flow.retry);
@@ -656,7 +661,9 @@ export class ExecutionRun {
         attempt.state = outcome.state;
         this.keepOutputs(tr, outcome.outputs);
         if (scope.abort.killed) return this.endTaskRun(tr, 'KILLED');
-        if (outcome.state !== 'FAILED' && outcome.state !== 'CANCELLED') {
+        // An allowFailure's WARNING hides a failed child, which its retry still runs again.
+        const hidden = outcome.state === 'WARNING' && policy.maxAttempts > 1 && this.hasFailedChild(tr, task);
+        if (outcome.state !== 'FAILED' && outcome.state !== 'CANCELLED' && !hidden) {
           if (isFailure(await this.runFinally(tr, task, def, scope)))
             return this.failTaskRun(tr, task, 'a finally task failed');
           return this.endTaskRun(tr, settled(task, outcome.state));
@@ -673,17 +680,30 @@ export class ExecutionRun {
       if (outcome.ok && outcome.state === 'CANCELLED') return this.cancel(tr);
       if (scope.abort.aborted) return this.abortedTaskRun(tr, task, scope.abort);
       const delay = this.retryDelay(tr, policy, tr.retryBase ?? 0);
+      const handlers = task.errors;
+      if (Array.isArray(handlers) && handlers.length > 0 && !def.children.includes('errors'))
+        await this.runChildren(tr, scope, scope.abort, scope.deadline, handlers as Task[]);
       if (delay === undefined) {
-        const handlers = task.errors;
-        if (Array.isArray(handlers) && handlers.length > 0 && !def.children.includes('errors'))
-          await this.runChildren(tr, scope, scope.abort, scope.deadline, handlers as Task[]);
+        if (outcome.ok && outcome.state === 'WARNING') {
+          if (isFailure(await this.runFinally(tr, task, def, scope)))
+            return this.failTaskRun(tr, task, 'a finally task failed');
+          return this.endTaskRun(tr, settled(task, outcome.state));
+        }
         await this.runFinally(tr, task, def, scope);
         return this.failTaskRun(tr, task, failure);
       }
       await this.waitForRetry(tr, policy, delay, scope.abort);
       if (scope.abort.aborted) return this.abortedTaskRun(tr, task, scope.abort);
-      this.forgetChildren(tr);
+      this.retryFailedChildren(tr, task);
     }
+  }
+
+  /** True when a child of the flowable's main tasks (not of its `errors` or `finally`) failed. */
+  private hasFailedChild(tr: TaskRun, task: Task): boolean {
+    const stage = stageTaskIds(task);
+    for (const run of this.runs.values())
+      if (run.parentTaskRunId === tr.id && !stage.has(run.taskId) && run.state === 'FAILED') return true;
+    return false;
   }
 
   /**
@@ -702,17 +722,37 @@ export class ExecutionRun {
     return this.runChildren(tr, scope, scope.abort, scope.deadline, tasks as Task[]);
   }
 
-  /** Drops a flowable's child task runs (and theirs), so that a retry runs them afresh. */
-  private forgetChildren(tr: TaskRun): void {
-    const gone = new Set([tr.id]);
+  /**
+   * Readies a flowable's next attempt: its failed descendants, and the
+   * flowables between, go back to CREATED keeping their attempts (a restart in
+   * place); what succeeded stays; its `errors` and `finally` runs are dropped
+   * to run again.
+   */
+  private retryFailedChildren(tr: TaskRun, task: Task): void {
+    const stage = stageTaskIds(task);
+    const under = new Map<string, TaskRun>([[tr.id, tr]]);
+    const gone = new Set<string>();
     // Parents are created before their children: one pass in insertion order finds every descendant.
     for (const [key, run] of this.runs) {
-      if (run.parentTaskRunId === null || !gone.has(run.parentTaskRunId)) continue;
-      gone.add(run.id);
-      this.runs.delete(key);
+      if (run.parentTaskRunId === null || !under.has(run.parentTaskRunId)) continue;
+      under.set(run.id, run);
+      if (gone.has(run.parentTaskRunId) || (run.parentTaskRunId === tr.id && stage.has(run.taskId))) {
+        gone.add(run.id);
+        this.runs.delete(key);
+      }
     }
-    gone.delete(tr.id);
     if (gone.size > 0) this.core.store.deleteTaskRuns([...gone]);
+    const reset = new Set<TaskRun>();
+    for (const run of under.values()) {
+      if (run === tr || gone.has(run.id) || !isFailure(run.state)) continue;
+      for (let cur: TaskRun | undefined = run; cur && cur !== tr; cur = under.get(cur.parentTaskRunId ?? ''))
+        reset.add(cur);
+    }
+    for (const run of reset) {
+      Object.assign(run, { state: 'CREATED', error: undefined, endDate: undefined, resumeAt: undefined });
+      run.retryBase = run.attempts.length;
+      this.core.saveTaskRun(run, this.execution);
+    }
   }
 
   /** The delay before the next attempt under the policy, or undefined when none is left. */
@@ -1125,9 +1165,29 @@ export class ExecutionRun {
     this.errorInfo ??= { taskId: tr.taskId, message: `${tr.taskId}: ${error}` };
     const policy = compileRetry(task.retry ?? this.flow.retry);
     const attempt = this.execution.attemptNumber ?? 1;
-    if (policy.newExecution && !task.allowFailure && !this.killAbort.aborted && attempt < policy.maxAttempts)
+    if (
+      policy.newExecution &&
+      !task.allowFailure &&
+      !this.killAbort.aborted &&
+      attempt < policy.maxAttempts
+    ) {
       this.retryDelayMs ??= policy.delayMs(attempt + 1);
+      this.retryMaxDurationMs ??= policy.maxDurationMs;
+    }
     return this.endTaskRun(tr, task.allowFailure ? (task.allowWarning ? 'SUCCESS' : 'WARNING') : 'FAILED');
+  }
+
+  /** Whether a new execution after `delayMs` still starts within `maxDuration` of the first one, as in Kestra. */
+  private async retryWithinDuration(delayMs: number): Promise<boolean> {
+    const max = this.retryMaxDurationMs;
+    if (max === undefined) return true;
+    const { id, originalId } = this.execution;
+    const first =
+      originalId && originalId !== id
+        ? (await this.core.store.getExecution(originalId))?.execution
+        : undefined;
+    const since = Date.parse((first ?? this.execution).startDate);
+    return this.core.clock.now() + delayMs - since <= max;
   }
 
   /** A task run its `runIf` turned down: SKIPPED, with one SKIPPED attempt, as Kestra shows it. */
@@ -1248,7 +1308,8 @@ export class ExecutionRun {
       taskrun: {
         id: tr.id,
         startDate: tr.startDate,
-        attemptsCount: Math.max(0, tr.attempts.length - 1),
+        // Kestra's count of the task run's attempts, the running one included (0 before the first).
+        attemptsCount: tr.attempts.length,
         value: scope.value,
         iteration: scope.iteration,
       },
@@ -1481,4 +1542,12 @@ function failedOutputs(err: unknown): Record<string, unknown> | undefined {
  */
 function runKey(parentId: string | null, taskId: string, iteration: number | null): string {
   return `${parentId ?? ''}/${taskId}/${iteration ?? ''}`;
+}
+
+/** The ids of a flowable's `errors` and `finally` tasks, the stages after its main tasks. */
+function stageTaskIds(task: Task): Set<string> {
+  const ids = new Set<string>();
+  for (const list of [task.errors, task.finally])
+    if (Array.isArray(list)) for (const t of list as Task[]) ids.add(t.id);
+  return ids;
 }
