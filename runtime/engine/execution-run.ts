@@ -1295,12 +1295,22 @@ export class ExecutionRun {
   /**
    * The flow's outputs, as Kestra makes them: an output with a `type` is rendered to text (a map's or
    * list's strings each), then read as that type (`STRING` as is, `INT` from `"3"`, `JSON` parsed…).
+   * An output with `required: false` that fails to render is left out, with a warning.
    */
   private renderFlowOutputs(): Record<string, unknown> {
     const declared = this.flow.outputs ?? [];
-    const values = Object.fromEntries(declared.map((o) => [o.id, o.value]));
     const typed = new Set(declared.filter((o) => o.type !== undefined).map((o) => o.id));
-    return typedOutputs(declared, this.renderInScope(values, typed));
+    const required = declared.filter((o) => o.required !== false);
+    const rendered = this.renderInScope(Object.fromEntries(required.map((o) => [o.id, o.value])), typed);
+    // Kestra renders an optional output alone: its failure is a warning and the output has no value.
+    for (const o of declared.filter((d) => d.required === false)) {
+      try {
+        Object.assign(rendered, this.renderInScope({ [o.id]: o.value }, typed));
+      } catch (err) {
+        this.log(null, 'WARN', `optional output '${o.id}' is left out: ${messageOf(err)}`);
+      }
+    }
+    return typedOutputs(declared, rendered);
   }
 
   /**

@@ -399,6 +399,46 @@ outputs:
     expect(r.execution.state).toBe('FAILED');
     expect(r.execution.error).toBe("outputs: n: must be an integer, got 'three'");
   });
+
+  it('leave out an optional output whose expression fails, with a warning, and the execution succeeds', async () => {
+    const r = await fx.run(`
+id: optional-output
+namespace: test
+tasks:
+  - id: greet
+    type: io.kestra.plugin.core.debug.Return
+    format: hi
+outputs:
+  - id: kept
+    type: STRING
+    value: "{{ outputs.greet.value }}"
+  - id: missing
+    type: STRING
+    required: false
+    value: "{{ outputs.nowhere.value }}"
+`);
+    expect(r.execution.state).toBe('SUCCESS');
+    expect(r.execution.outputs).toEqual({ kept: 'hi' });
+    const warning = r.logs.find((l) => l.level === 'WARN' && l.message.includes("'missing'"));
+    expect(warning?.message).toContain('outputs.nowhere');
+  });
+
+  it('still fail the execution when a required output cannot be rendered', async () => {
+    const r = await fx.run(`
+id: required-output
+namespace: test
+tasks:
+  - id: greet
+    type: io.kestra.plugin.core.debug.Return
+    format: hi
+outputs:
+  - id: missing
+    type: STRING
+    value: "{{ outputs.nowhere.value }}"
+`);
+    expect(r.execution.state).toBe('FAILED');
+    expect(r.execution.error).toContain('outputs.nowhere');
+  });
 });
 
 describe('OutputValues', () => {
