@@ -288,6 +288,31 @@ tasks:
     expect(states).toEqual(['SUCCESS/SUCCESS', 'WARNING/WARNING', 'FAILED/FAILED', 'CANCELLED/CANCELLED']);
   });
 
+  it('takes behavior from an expression, and fails the pause at once when it names no behavior', async () => {
+    const flow = (behavior: string) => `
+id: behavior-from-input-${behavior.toLowerCase()}
+namespace: test
+inputs:
+  - { id: behavior, type: STRING, defaults: ${behavior} }
+tasks:
+  - id: wait
+    type: io.kestra.plugin.core.flow.Pause
+    pauseDuration: PT0.05S
+    behavior: "{{ inputs.behavior }}"
+  - { id: after, type: io.kestra.plugin.core.debug.Return, format: after }
+`;
+    const warned = await fx.run(flow('WARN'));
+    expect(warned.execution.state).toBe('WARNING');
+    expect(warned.taskRuns.map((tr) => `${tr.taskId}:${tr.state}`)).toEqual([
+      'wait:WARNING',
+      'after:SUCCESS',
+    ]);
+    const wrong = await fx.run(flow('LATER'));
+    expect(wrong.execution.state).toBe('FAILED');
+    expect(wrong.run('wait').error).toBe("behavior: 'LATER' is not one of RESUME, WARN, FAIL, CANCEL");
+    expect(wrong.taskRuns.map((tr) => tr.taskId)).toEqual(['wait']);
+  });
+
   it('runs its child tasks once resumed (older Kestra syntax)', async () => {
     const r = await fx.run(`
 id: pause-children
