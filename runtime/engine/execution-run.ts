@@ -555,27 +555,16 @@ export class ExecutionRun {
     if (!tr) {
       // As in Kestra, a disabled task is not there at all: no task run, nothing to show.
       if (task.disabled) return 'SKIPPED';
-      tr = this.newTaskRun(task, scope);
+      const fresh = this.newTaskRun(task, scope);
+      const verdict = this.checkRunIf(fresh, task, scope);
+      // Kestra checks runIf inside a WorkingDirectory on its worker: an error fails the directory, no task run is made.
+      if (typeof verdict === 'string' && scope.workingDir !== undefined)
+        return this.failWithoutTaskRun(task, scope, verdict);
+      tr = fresh;
+      this.core.saveTaskRun(tr, this.execution);
       this.runs.set(key, tr);
-      const runIf = task.when ?? task.runIf;
-      if (runIf !== undefined) {
-        try {
-          const cond =
-            typeof runIf === 'boolean'
-              ? runIf
-              : this.core.renderer.evaluate(runIf, this.variables(tr, task, scope), this.functions(), {
-                  deadline: scope.deadline,
-                  signal: scope.abort,
-                });
-          if (!isTruthy(cond)) return this.skipTaskRun(tr);
-        } catch (err) {
-          return this.failTaskRun(
-            tr,
-            task,
-            `${task.when !== undefined ? 'when' : 'runIf'}: ${messageOf(err)}`,
-          );
-        }
-      }
+      if (verdict === false) return this.skipTaskRun(tr);
+      if (typeof verdict === 'string') return this.failTaskRun(tr, task, verdict);
       if (!definition) return this.failTaskRun(tr, task, `unknown task type '${task.type}'`);
     }
     if (!definition) return this.failTaskRun(tr, task, `unknown task type '${task.type}'`);
@@ -607,8 +596,33 @@ export class ExecutionRun {
       outputs: {},
       startDate: this.nowIso(),
     };
-    this.core.saveTaskRun(tr, this.execution);
     return tr;
+  }
+
+  /** Whether a new task run's `runIf` (or `when`) lets it run: true, false, or why it could not be evaluated. */
+  private checkRunIf(tr: TaskRun, task: Task, scope: Scope): boolean | string {
+    const runIf = task.when ?? task.runIf;
+    if (runIf === undefined) return true;
+    try {
+      const cond =
+        typeof runIf === 'boolean'
+          ? runIf
+          : this.core.renderer.evaluate(runIf, this.variables(tr, task, scope), this.functions(), {
+              deadline: scope.deadline,
+              signal: scope.abort,
+            });
+      return isTruthy(cond);
+    } catch (err) {
+      return `${task.when !== undefined ? 'when' : 'runIf'}: ${messageOf(err)}`;
+    }
+  }
+
+  /** A task that fails before it has a task run: the error is logged on the enclosing task run and is the execution's. */
+  private failWithoutTaskRun(task: Task, scope: Scope, failure: string): State {
+    const error = this.secrets.text(`${task.id}: ${failure}`);
+    this.log(scope.parent ?? null, 'ERROR', error);
+    this.errorInfo ??= { taskId: task.id, message: error };
+    return task.allowFailure ? (task.allowWarning ? 'SUCCESS' : 'WARNING') : 'FAILED';
   }
 
   /**

@@ -313,6 +313,23 @@ tasks:
     expect(wrong.taskRuns.map((tr) => tr.taskId)).toEqual(['wait']);
   });
 
+  it('ends KILLED at once when killed during a long pauseDuration, and runs nothing after it', async () => {
+    const e = await fx.engine.start(
+      fx.flow(`
+id: kill-timed-pause
+namespace: test
+tasks:
+  - { id: wait, type: io.kestra.plugin.core.flow.Pause, pauseDuration: PT1H }
+  - { id: after, type: io.kestra.plugin.core.debug.Return, format: after }
+`),
+    );
+    await vi.waitFor(() => expect(e.state).toBe('PAUSED'));
+    fx.engine.kill(e.id);
+    const r = await fx.finished((await fx.engine.wait(e.id)).id);
+    expect(r.execution.state).toBe('KILLED');
+    expect(r.taskRuns.map((tr) => `${tr.taskId}:${tr.state}`)).toEqual(['wait:KILLED']);
+  });
+
   it('runs its child tasks once resumed (older Kestra syntax)', async () => {
     const r = await fx.run(`
 id: pause-children
