@@ -14,7 +14,8 @@ export function runJson(execution: Execution, taskRuns: readonly TaskRun[]): Rec
     flowId: execution.flowId,
     state: execution.state,
     labels: execution.labels,
-    outputs: execution.outputs,
+    // Kestra's execution has no outputs (null) unless its flow gave some: none declared, failed, or all optional and left out.
+    outputs: Object.keys(execution.outputs).length > 0 ? execution.outputs : null,
     ...(execution.error !== undefined ? { error: execution.error } : {}),
     ...(execution.originalId !== execution.id ? { originalId: execution.originalId } : {}),
     taskRuns: taskRuns.map((tr) => ({

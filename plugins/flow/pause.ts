@@ -19,7 +19,10 @@ export default defineTask({
     delay: T.Optional(T.String({ description: 'Older name of pauseDuration' })),
     behavior: T.Optional(
       T.Union(
-        BEHAVIORS.map((b) => T.Literal(b)),
+        [
+          ...BEHAVIORS.map((b) => T.Literal(b)),
+          T.String({ pattern: '\\{\\{|\\{%', description: 'An expression rendering to one of them' }),
+        ],
         {
           default: 'RESUME',
           description:
@@ -47,14 +50,22 @@ export default defineTask({
       const onPause = await ctx.runTasks([props.onPause]);
       if (isFailure(onPause)) return { state: 'FAILED' };
     }
+    const onTimeout = checkedBehavior(props.behavior ?? 'RESUME');
     const duration = props.pauseDuration ?? props.delay;
     const until = duration ? Date.now() + durationMs(duration, 'pauseDuration') : undefined;
     const { resumed, inputs } = await ctx.pause(until);
     const outputs = props.onResume ? { onResume: inputs ?? {} } : {};
-    const behavior = resumed ? 'RESUME' : (props.behavior ?? 'RESUME');
+    const behavior = resumed ? 'RESUME' : onTimeout;
     if (behavior === 'FAIL') throw new TaskError(`not resumed within ${duration}`, false);
     if (behavior === 'CANCEL') return { state: 'CANCELLED', outputs };
     const state = props.tasks?.length ? flowableState(await ctx.runTasks(props.tasks)) : 'SUCCESS';
     return { outputs, state: behavior === 'WARN' && state === 'SUCCESS' ? 'WARNING' : state };
   },
 });
+
+/** A rendered `behavior` (Kestra's `Property<Behavior>` allows an expression) that must name one of {@link BEHAVIORS}. */
+function checkedBehavior(value: string): (typeof BEHAVIORS)[number] {
+  const found = BEHAVIORS.find((b) => b === value);
+  if (found) return found;
+  throw new TaskError(`behavior: '${value}' is not one of ${BEHAVIORS.join(', ')}`, false);
+}

@@ -581,30 +581,21 @@ export class ExecutionRun {
     if (!tr) {
       // As in Kestra, a disabled task is not there at all: no task run, nothing to show.
       if (task.disabled) return 'SKIPPED';
-      tr = this.newTaskRun(task, scope);
+      const fresh = this.newTaskRun(task, scope);
+      const verdict = this.checkRunIf(fresh, task, scope);
+      // Kestra checks runIf inside a WorkingDirectory on its worker: an error fails the directory, no task run is made.
+      if (typeof verdict === 'string' && scope.workingDir !== undefined)
+        return this.failWithoutTaskRun(task, scope, verdict);
+      tr = fresh;
+      this.core.saveTaskRun(tr, this.execution);
       this.runs.set(key, tr);
-    }
-    // A new task run, or one a restart or a retry of its flowable put back: as in Kestra, runIf is read again.
-    if (tr.state === 'CREATED') {
-      const runIf = task.when ?? task.runIf;
-      if (runIf !== undefined) {
-        try {
-          const cond =
-            typeof runIf === 'boolean'
-              ? runIf
-              : this.core.renderer.evaluate(runIf, this.variables(tr, task, scope), this.functions(), {
-                  deadline: scope.deadline,
-                  signal: scope.abort,
-                });
-          if (!isTruthy(cond)) return this.skipTaskRun(tr);
-        } catch (err) {
-          return this.failTaskRun(
-            tr,
-            task,
-            `${task.when !== undefined ? 'when' : 'runIf'}: ${messageOf(err)}`,
-          );
-        }
-      }
+      if (verdict === false) return this.skipTaskRun(tr);
+      if (typeof verdict === 'string') return this.failTaskRun(tr, task, verdict);
+    } else if (tr.state === 'CREATED') {
+      // One a restart or a retry of its flowable put back: as in Kestra, runIf is read again.
+      const verdict = this.checkRunIf(tr, task, scope);
+      if (verdict === false) return this.skipTaskRun(tr);
+      if (typeof verdict === 'string') return this.failTaskRun(tr, task, verdict);
     }
     if (!definition) return this.failTaskRun(tr, task, `unknown task type '${task.type}'`);
     return definition.children.length > 0
@@ -635,8 +626,33 @@ export class ExecutionRun {
       outputs: {},
       startDate: this.nowIso(),
     };
-    this.core.saveTaskRun(tr, this.execution);
     return tr;
+  }
+
+  /** Whether a new task run's `runIf` (or `when`) lets it run: true, false, or why it could not be evaluated. */
+  private checkRunIf(tr: TaskRun, task: Task, scope: Scope): boolean | string {
+    const runIf = task.when ?? task.runIf;
+    if (runIf === undefined) return true;
+    try {
+      const cond =
+        typeof runIf === 'boolean'
+          ? runIf
+          : this.core.renderer.evaluate(runIf, this.variables(tr, task, scope), this.functions(), {
+              deadline: scope.deadline,
+              signal: scope.abort,
+            });
+      return isTruthy(cond);
+    } catch (err) {
+      return `${task.when !== undefined ? 'when' : 'runIf'}: ${messageOf(err)}`;
+    }
+  }
+
+  /** A task that fails before it has a task run: the error is logged on the enclosing task run and is the execution's. */
+  private failWithoutTaskRun(task: Task, scope: Scope, failure: string): State {
+    const error = this.secrets.text(`${task.id}: ${failure}`);
+    this.log(scope.parent ?? null, 'ERROR', error);
+    this.errorInfo ??= { taskId: task.id, message: error };
+    return task.allowFailure ? (task.allowWarning ? 'SUCCESS' : 'WARNING') : 'FAILED';
   }
 
   /**
@@ -1434,12 +1450,22 @@ export class ExecutionRun {
   /**
    * The flow's outputs, as Kestra makes them: an output with a `type` is rendered to text (a map's or
    * list's strings each), then read as that type (`STRING` as is, `INT` from `"3"`, `JSON` parsed…).
+   * An output with `required: false` that fails to render is left out, with a warning.
    */
   private renderFlowOutputs(): Record<string, unknown> {
     const declared = this.flow.outputs ?? [];
-    const values = Object.fromEntries(declared.map((o) => [o.id, o.value]));
     const typed = new Set(declared.filter((o) => o.type !== undefined).map((o) => o.id));
-    return typedOutputs(declared, this.renderInScope(values, typed));
+    const required = declared.filter((o) => o.required !== false);
+    const rendered = this.renderInScope(Object.fromEntries(required.map((o) => [o.id, o.value])), typed);
+    // Kestra renders an optional output alone: its failure is a warning and the output has no value.
+    for (const o of declared.filter((d) => d.required === false)) {
+      try {
+        Object.assign(rendered, this.renderInScope({ [o.id]: o.value }, typed));
+      } catch (err) {
+        this.log(null, 'WARN', `optional output '${o.id}' is left out: ${messageOf(err)}`);
+      }
+    }
+    return typedOutputs(declared, rendered);
   }
 
   /**

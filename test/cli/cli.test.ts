@@ -36,6 +36,24 @@ describe('tern run', () => {
     ]);
   });
 
+  it('prints null outputs, as Kestra, for an execution that gave none (failed, or none declared)', async () => {
+    const failed = write(
+      'failed-outputs.yml',
+      'id: fo\nnamespace: t\ntasks:\n  - { id: boom, type: fail, errorMessage: kaput }\noutputs:\n  - { id: o, type: STRING, value: x }\n',
+    );
+    const none = write(
+      'no-outputs.yml',
+      'id: no\nnamespace: t\ntasks:\n  - { id: a, type: log, message: hi }\n',
+    );
+    const data = join(dir, 'data');
+    const [f, n] = await Promise.all([
+      tern(['run', failed, '--json', '--data-dir', data]),
+      tern(['run', none, '--json', '--data-dir', data]),
+    ]);
+    expect(JSON.parse(f.stdout)).toMatchObject({ state: 'FAILED', outputs: null });
+    expect(JSON.parse(n.stdout)).toMatchObject({ state: 'SUCCESS', outputs: null });
+  });
+
   it("takes a local path for a FILE input: the file is its user's own", async () => {
     const local = write('local.txt', 'local content 7\n');
     const file = write(

@@ -507,6 +507,42 @@ tasks:
     expect(r.messages('first')).toEqual(['hello from the namespace']);
     expect(r.messages('second')).toEqual(['south']);
   });
+
+  it('fails, making no task run for it, when a task inside has a runIf that cannot be evaluated', async () => {
+    const r = await fx.run(`
+id: wd-bad-runif
+namespace: test
+tasks:
+  - id: wd
+    type: io.kestra.plugin.core.flow.WorkingDirectory
+    tasks:
+      - { id: first, type: io.kestra.plugin.core.debug.Return, format: one }
+      - id: guarded
+        type: io.kestra.plugin.core.debug.Return
+        runIf: "{{ outputs.nosuchtask.value }}"
+        format: two
+      - { id: never, type: io.kestra.plugin.core.debug.Return, format: three }
+`);
+    expect(r.execution.state).toBe('FAILED');
+    expect(r.taskRuns.map((tr) => `${tr.taskId}:${tr.state}`)).toEqual(['wd:FAILED', 'first:SUCCESS']);
+    expect(r.execution.error).toMatch(/^guarded: runIf: .*outputs\.nosuchtask/);
+    expect(r.messages('wd').some((m) => m.startsWith('guarded: runIf:'))).toBe(true);
+  });
+
+  it('still makes a FAILED task run for a runIf that cannot be evaluated outside it', async () => {
+    const r = await fx.run(`
+id: bad-runif
+namespace: test
+tasks:
+  - id: guarded
+    type: io.kestra.plugin.core.debug.Return
+    runIf: "{{ outputs.nosuchtask.value }}"
+    format: two
+`);
+    expect(r.execution.state).toBe('FAILED');
+    expect(r.run('guarded').state).toBe('FAILED');
+    expect(r.run('guarded').error).toMatch(/^runIf: /);
+  });
 });
 
 describe('forEachItem', () => {

@@ -289,6 +289,48 @@ tasks:
     expect(states).toEqual(['SUCCESS/SUCCESS', 'WARNING/WARNING', 'FAILED/FAILED', 'CANCELLED/CANCELLED']);
   });
 
+  it('takes behavior from an expression, and fails the pause at once when it names no behavior', async () => {
+    const flow = (behavior: string) => `
+id: behavior-from-input-${behavior.toLowerCase()}
+namespace: test
+inputs:
+  - { id: behavior, type: STRING, defaults: ${behavior} }
+tasks:
+  - id: wait
+    type: io.kestra.plugin.core.flow.Pause
+    pauseDuration: PT0.05S
+    behavior: "{{ inputs.behavior }}"
+  - { id: after, type: io.kestra.plugin.core.debug.Return, format: after }
+`;
+    const warned = await fx.run(flow('WARN'));
+    expect(warned.execution.state).toBe('WARNING');
+    expect(warned.taskRuns.map((tr) => `${tr.taskId}:${tr.state}`)).toEqual([
+      'wait:WARNING',
+      'after:SUCCESS',
+    ]);
+    const wrong = await fx.run(flow('LATER'));
+    expect(wrong.execution.state).toBe('FAILED');
+    expect(wrong.run('wait').error).toBe("behavior: 'LATER' is not one of RESUME, WARN, FAIL, CANCEL");
+    expect(wrong.taskRuns.map((tr) => tr.taskId)).toEqual(['wait']);
+  });
+
+  it('ends KILLED at once when killed during a long pauseDuration, and runs nothing after it', async () => {
+    const e = await fx.engine.start(
+      fx.flow(`
+id: kill-timed-pause
+namespace: test
+tasks:
+  - { id: wait, type: io.kestra.plugin.core.flow.Pause, pauseDuration: PT1H }
+  - { id: after, type: io.kestra.plugin.core.debug.Return, format: after }
+`),
+    );
+    await vi.waitFor(() => expect(e.state).toBe('PAUSED'));
+    fx.engine.kill(e.id);
+    const r = await fx.finished((await fx.engine.wait(e.id)).id);
+    expect(r.execution.state).toBe('KILLED');
+    expect(r.taskRuns.map((tr) => `${tr.taskId}:${tr.state}`)).toEqual(['wait:KILLED']);
+  });
+
   it('runs its child tasks once resumed (older Kestra syntax)', async () => {
     const r = await fx.run(`
 id: pause-children
@@ -399,6 +441,46 @@ outputs:
 `);
     expect(r.execution.state).toBe('FAILED');
     expect(r.execution.error).toBe("outputs: n: must be an integer, got 'three'");
+  });
+
+  it('leave out an optional output whose expression fails, with a warning, and the execution succeeds', async () => {
+    const r = await fx.run(`
+id: optional-output
+namespace: test
+tasks:
+  - id: greet
+    type: io.kestra.plugin.core.debug.Return
+    format: hi
+outputs:
+  - id: kept
+    type: STRING
+    value: "{{ outputs.greet.value }}"
+  - id: missing
+    type: STRING
+    required: false
+    value: "{{ outputs.nowhere.value }}"
+`);
+    expect(r.execution.state).toBe('SUCCESS');
+    expect(r.execution.outputs).toEqual({ kept: 'hi' });
+    const warning = r.logs.find((l) => l.level === 'WARN' && l.message.includes("'missing'"));
+    expect(warning?.message).toContain('outputs.nowhere');
+  });
+
+  it('still fail the execution when a required output cannot be rendered', async () => {
+    const r = await fx.run(`
+id: required-output
+namespace: test
+tasks:
+  - id: greet
+    type: io.kestra.plugin.core.debug.Return
+    format: hi
+outputs:
+  - id: missing
+    type: STRING
+    value: "{{ outputs.nowhere.value }}"
+`);
+    expect(r.execution.state).toBe('FAILED');
+    expect(r.execution.error).toContain('outputs.nowhere');
   });
 });
 
