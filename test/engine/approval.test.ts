@@ -114,6 +114,16 @@ describe('approval', () => {
     expect(r.run('gate').outputs.inputs).toEqual({ reason: 'urgent fix', window: 30 });
   });
 
+  it('is approved by a plain resume, which takes its inputs', async () => {
+    const e = await paused(gate('    inputs:\n      - { id: reason, type: STRING }'));
+    expect(() => fx.engine.resume(e.id, { ticket: 'T-1' })).toThrow(/no paused task takes this input/);
+    expect(fx.engine.resume(e.id, { reason: 'urgent' })).toBe(true);
+    const r = await fx.finished((await fx.engine.wait(e.id)).id);
+    expect(r.execution.state).toBe('SUCCESS');
+    expect(r.run('gate').outputs).toMatchObject({ decision: 'APPROVED', inputs: { reason: 'urgent' } });
+    expect(r.run('open').state).toBe('SUCCESS');
+  });
+
   it('expires when its timeout runs out: no branch, its finally runs, the execution is cancelled', async () => {
     const started = Date.now();
     const r = await fx.run(
