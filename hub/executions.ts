@@ -104,6 +104,9 @@ export function createHubExecutions(options: HubExecutionsOptions): HubExecution
     async resume(id, inputs) {
       return engine.resume(id, inputs);
     },
+    async review(id, request) {
+      return engine.review(id, request);
+    },
     restart: (id) => engine.restart(id),
     replay: (id, fromTaskId) => engine.replay(id, fromTaskId),
     follow(id, listener) {

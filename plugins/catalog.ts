@@ -126,6 +126,11 @@ export const builtinCatalog: readonly CatalogEntry[] = [
   },
   {
     kind: 'task',
+    names: ['approval', 'io.kestra.plugin.core.flow.Approval'],
+    load: () => import('./flow/approval.js'),
+  },
+  {
+    kind: 'task',
     names: ['dag', 'io.kestra.plugin.core.flow.Dag', 'io.kestra.core.tasks.flows.Dag'],
     load: () => import('./flow/dag.js'),
   },

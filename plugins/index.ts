@@ -20,6 +20,7 @@ import executionSetVariables from './execution/set-variables.js';
 import executionUnsetVariables from './execution/unset-variables.js';
 import fileTrigger from './file/file.js';
 import allowFailure from './flow/allow-failure.js';
+import approval from './flow/approval.js';
 import dag from './flow/dag.js';
 import eachParallel from './flow/each-parallel.js';
 import eachSequential from './flow/each-sequential.js';
@@ -121,6 +122,7 @@ export const builtinTasks: readonly AnyTaskDefinition[] = [
   executionUnsetVariables,
   executionPurgeExecutions,
   pause,
+  approval,
   sleep,
   subflow,
   template,

@@ -305,6 +305,18 @@ export interface TaskContext {
 export interface PauseOutcome {
   resumed: boolean;
   inputs?: Record<string, unknown>;
+  /** The reviewer's decision, when an approval was approved or denied rather than plainly resumed. */
+  review?: Review;
+}
+
+/** A reviewer's decision on a paused approval. */
+export interface Review {
+  decision: 'APPROVED' | 'DENIED';
+  comment?: string;
+  /** Who decided, when known. */
+  by?: string;
+  /** When, ISO-8601. */
+  on: string;
 }
 
 export interface TaskResult {
@@ -343,6 +355,11 @@ export interface TaskDefinition<P = Record<string, unknown>> {
    * (a subflow waits again for the execution it had started).
    */
   readonly resumable?: boolean;
+  /**
+   * The task reads its own `timeout` (an approval expires then): the engine
+   * does not abort its attempt when the timeout runs out.
+   */
+  readonly ownsTimeout?: boolean;
   /** Checks the properties beyond the schema when a flow is validated (a `dag`'s dependencies). */
   check?(props: P): PropertyProblem[];
   /**
@@ -365,6 +382,7 @@ type TaskDefinitionInput<S extends TSchema> = {
   raw?: readonly string[];
   examples?: readonly TaskExample[];
   resumable?: boolean;
+  ownsTimeout?: boolean;
   check?(props: Static<S>): PropertyProblem[];
   siblingOutputs?(outputs: Record<string, unknown>): Record<string, Record<string, unknown>>;
   run(props: Static<S>, ctx: TaskContext): Promise<TaskResult | undefined> | TaskResult | undefined;

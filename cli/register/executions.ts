@@ -1,4 +1,4 @@
-/** `tern executions run|list|resume|show|logs`: executions on the hub. */
+/** `tern executions run|list|resume|approve|deny|show|logs`: executions on the hub. */
 import type { Command } from 'commander';
 import { type ApiFlags, api, apiContext, type CliContext, collect } from './shared.js';
 
@@ -51,6 +51,24 @@ export function register(program: Command, cli: CliContext): void {
     const { executionsResume } = await import('../commands/executions-resume.js');
     process.exitCode = await executionsResume(client, out, id, o.input);
   });
+  for (const [name, decision] of [
+    ['approve', 'APPROVED'],
+    ['deny', 'DENIED'],
+  ] as const)
+    api(
+      executions
+        .command(name)
+        .description(`${name} a paused approval; --input gives its inputs`)
+        .argument('<id>')
+        .option('-c, --comment <text>', "the reviewer's comment")
+        .option('--task-run <id>', 'the approval task run, when several are paused')
+        .option('-i, --input <key=value>', "a value for the approval's inputs (repeatable)", collect, []),
+      cli,
+    ).action(async (id: string, o: { input: string[]; comment?: string; taskRun?: string } & ApiFlags) => {
+      const { client, out } = await apiContext(o, cli);
+      const { executionsReview } = await import('../commands/executions-review.js');
+      process.exitCode = await executionsReview(client, out, id, decision, o);
+    });
   api(executions.command('show').description('an execution and its task runs').argument('<id>'), cli).action(
     async (id: string, o: ApiFlags) => {
       const { client, out, remote } = await apiContext(o, cli);

@@ -27,6 +27,19 @@ import { rejectProblems } from './validation.js';
 
 const notFound = (id: string) => new TernError('NOT_FOUND', `no execution ${id}`);
 const NO_UPLOADS: ReadonlySet<string> = new Set();
+/** A reviewer's decision on a paused approval. */
+const ReviewBodySchema = T.Object(
+  {
+    decision: T.Union([T.Literal('APPROVED'), T.Literal('DENIED')]),
+    comment: T.Optional(T.String({ maxLength: 10_000 })),
+    taskRunId: T.Optional(T.String({ description: 'The approval task run, when several are paused' })),
+    inputs: T.Optional(
+      T.Record(T.String(), T.Unknown(), { description: "Values for the approval's inputs" }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
 const Problem422 = {
   description: 'Invalid inputs: INVALID_INPUT, every problem listed',
   schema: ErrorBodySchema,
@@ -135,6 +148,43 @@ export function executionRoutes(table: RouteTable, services: HubServices & Fleet
       throw new TernError(
         'CONFLICT',
         `execution ${params.id} cannot be resumed here: it is ${execution.state}, ${where}`,
+      );
+    },
+  );
+
+  table.add(
+    {
+      method: 'post',
+      path: '/executions/:id/review',
+      operationId: 'reviewExecution',
+      tag: 'executions',
+      summary: 'Approve or deny a paused approval',
+      description:
+        "Decides a paused Approval task (Kestra's review): `onApprove` or `onDeny` runs, then its behavior applies. `taskRunId` names the approval when several are paused. `comment` is required when the approval's `commentRequired` says so; `inputs` are checked against its `inputs` as flow inputs are. The caller's token name is kept as `outputs.<id>.by`.",
+      params: ExecutionIdParams,
+      body: { required: true, json: ReviewBodySchema },
+      responses: {
+        202: { description: 'Decided; follow the execution to see it go on' },
+        404: { description: 'No such execution', schema: ErrorBodySchema },
+        409: {
+          description:
+            'No such approval is paused, several are and none is named, or the execution is not running on the hub',
+          schema: ErrorBodySchema,
+        },
+        422: Problem422,
+      },
+    },
+    async (c, { params, body }) => {
+      const review = body.kind === 'json' ? body.value : undefined;
+      if (!review) throw new TernError('BAD_REQUEST', 'a JSON body with the decision is required');
+      const by = c.get('token')?.name;
+      if (await executions.review(params.id, by === undefined ? review : { ...review, by }))
+        return c.body(null, 202);
+      const execution = await existing(params.id);
+      const where = execution.agentId !== null ? `on agent ${execution.agentId}` : 'not running on the hub';
+      throw new TernError(
+        'CONFLICT',
+        `execution ${params.id} cannot be reviewed here: it is ${execution.state}, ${where}`,
       );
     },
   );

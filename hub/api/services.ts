@@ -4,6 +4,7 @@ import type { Registry as MetricsRegistry } from 'prom-client';
 import type { Registry } from '../../plugins/registry.js';
 import type { Execution, LogLine, TaskRun } from '../../protocol/execution.js';
 import type { TriggerStatus } from '../../protocol/messages.js';
+import type { ReviewRequest } from '../../runtime/engine/review.js';
 import type { Renderer } from '../../runtime/expr/index.js';
 import type { WebhookCall, WebhookReply } from '../../runtime/triggers/webhooks.js';
 import type { HubEventSource } from '../events.js';
@@ -44,6 +45,11 @@ export interface HubExecutions {
    * False when it is not running here; throws CONFLICT (not paused), InputValidationError.
    */
   resume(executionId: string, inputs: Record<string, unknown>): Promise<boolean>;
+  /**
+   * Approves or denies a paused approval of an execution running here.
+   * False when it is not running here; throws CONFLICT (no such approval paused), InputValidationError.
+   */
+  review(executionId: string, request: ReviewRequest): Promise<boolean>;
   /** Runs the failed task runs again in the same execution. Throws NOT_FOUND, CONFLICT (not ended, or nothing failed). */
   restart(executionId: string): Promise<Execution>;
   /** A new execution of the same flow revision and inputs, re-running from `fromTaskId` (default: the start). */

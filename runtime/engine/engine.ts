@@ -33,6 +33,7 @@ import {
 import { NO_PROCESS_VARIABLES, type ProcessVariables } from './process-variables.js';
 import { planReplay, planRestart } from './restart.js';
 import { resumeInputs } from './resume.js';
+import { type ReviewRequest, reviewTarget } from './review.js';
 import { lostSecretInputs, splitSecretInputs } from './secret-inputs.js';
 
 export interface EngineOptions {
@@ -221,6 +222,21 @@ export class Engine implements EngineCore {
         `execution ${executionId} is not paused (state ${run.execution.state})`,
       );
     run.resume(resumeInputs(run.flow, paused, inputs));
+    return true;
+  }
+
+  /**
+   * Approves or denies a paused approval of an execution run by this engine
+   * (Kestra's review); the other paused tasks stay paused. False when the
+   * execution is not running here; CONFLICT when no such approval is paused;
+   * InputValidationError when the comment is missing or the inputs do not fit.
+   */
+  review(executionId: string, request: ReviewRequest): boolean {
+    const active = this.active.get(executionId);
+    if (!active) return false;
+    const { run } = active;
+    const target = reviewTarget(run.flow, this.registry, run.pausedTaskRuns(), request, this.nowIso());
+    run.review(target.taskRunId, target.review, target.inputs);
     return true;
   }
 

@@ -20,6 +20,7 @@ import {
   type LoopIteration,
   OUTPUT_DIR,
   type PauseOutcome,
+  type Review,
   type RunTasksOptions,
 } from '../../protocol/plugin.js';
 import { isFailure, isTerminal, mergeStates, type State } from '../../protocol/states.js';
@@ -149,7 +150,11 @@ export class ExecutionRun {
   private readonly outputs: Record<string, unknown> = {};
   /** Outputs that held a secret, as the task gave them (stored masked); after a restart only the masked copy is left. */
   private readonly liveOutputs = new Map<string, Record<string, unknown>>();
-  private readonly resumeWaiters = new Set<{ taskId: string; wake(outcome: PauseOutcome): void }>();
+  private readonly resumeWaiters = new Set<{
+    taskId: string;
+    taskRunId: string;
+    wake(outcome: PauseOutcome): void;
+  }>();
   /** A resume asked for before the pause was reached again (after a restart). */
   private pendingResume: Record<string, unknown> | undefined;
   /** Attempts in flight, each with what to do when it is aborted (see {@link raceAbort}). */
@@ -298,6 +303,31 @@ export class ExecutionRun {
       return;
     }
     for (const waiter of [...this.resumeWaiters]) waiter.wake({ resumed: true, inputs });
+  }
+
+  /**
+   * Decides one paused approval (its inputs already validated); the other
+   * paused tasks stay paused. An approval not reached again yet (an execution
+   * being recovered) finds the decision on its task run when it is.
+   */
+  review(taskRunId: string, review: Review, inputs: Record<string, unknown> = {}): void {
+    const waiter = [...this.resumeWaiters].find((w) => w.taskRunId === taskRunId);
+    if (waiter) {
+      waiter.wake({ resumed: true, inputs, review });
+      return;
+    }
+    const tr = [...this.runs.values()].find((t) => t.id === taskRunId);
+    if (!tr) return;
+    tr.outputs = { ...tr.outputs, [RESUMED_WITH]: this.secrets.value(inputs), [REVIEWED]: review };
+    this.core.saveTaskRun(tr, this.execution);
+  }
+
+  /** The task runs paused now, with their task ids. */
+  pausedTaskRuns(): { id: string; taskId: string }[] {
+    const found = new Map<string, string>();
+    for (const waiter of this.resumeWaiters) found.set(waiter.taskRunId, waiter.taskId);
+    for (const tr of this.runs.values()) if (tr.state === 'PAUSED') found.set(tr.id, tr.taskId);
+    return [...found].map(([id, taskId]) => ({ id, taskId }));
   }
 
   /** The execution control handed to one task run's attempts (see {@link ExecutionControl}). */
@@ -693,7 +723,11 @@ export class ExecutionRun {
       }
       const failure = outcome.ok ? 'a child task failed' : outcome.error;
       if (scope.abort.reason instanceof InterruptedError) return this.abortedTaskRun(tr, task, scope.abort);
-      if (outcome.ok && outcome.state === 'CANCELLED') return this.cancel(tr);
+      if (outcome.ok && outcome.state === 'CANCELLED') {
+        // Its own `finally` still runs, as Kestra's does for an approval that cancels its execution.
+        await this.runFinally(tr, task, def, scope);
+        return this.cancel(tr);
+      }
       if (scope.abort.aborted) return this.abortedTaskRun(tr, task, scope.abort);
       const delay = this.retryDelay(tr, policy, tr.retryBase ?? 0);
       const handlers = task.errors;
@@ -888,7 +922,7 @@ export class ExecutionRun {
     let deadline = scope.deadline;
     let timer: unknown;
     let unlink: (() => void) | undefined;
-    if (typeof timeout === 'string') {
+    if (typeof timeout === 'string' && !def.ownsTimeout) {
       const own = scope.abort.child();
       unlink = own.unlink;
       const limit = this.core.durationMs(timeout);
@@ -1109,12 +1143,14 @@ export class ExecutionRun {
     let outcome: PauseOutcome = { resumed: false };
     try {
       const pending = this.pendingResume ?? (tr.outputs[RESUMED_WITH] as Record<string, unknown> | undefined);
+      const review = tr.outputs[REVIEWED] as Review | undefined;
       this.pendingResume = undefined;
-      if (RESUMED_WITH in tr.outputs) {
-        const { [RESUMED_WITH]: _, ...rest } = tr.outputs;
+      if (RESUMED_WITH in tr.outputs || REVIEWED in tr.outputs) {
+        const { [RESUMED_WITH]: _, [REVIEWED]: __, ...rest } = tr.outputs;
         tr.outputs = rest;
       }
-      if (pending) outcome = { resumed: true, inputs: pending };
+      if (pending)
+        outcome = review ? { resumed: true, inputs: pending, review } : { resumed: true, inputs: pending };
       else
         outcome = await new Promise<PauseOutcome>((resolve) => {
           let timer: unknown;
@@ -1124,7 +1160,7 @@ export class ExecutionRun {
             this.resumeWaiters.delete(waiter);
             resolve(result);
           };
-          const waiter = { taskId: tr.taskId, wake };
+          const waiter = { taskId: tr.taskId, taskRunId: tr.id, wake };
           this.resumeWaiters.add(waiter);
           const unlink = abort.onAbort(() => wake({ resumed: false }));
           if (tr.resumeAt) {
@@ -1554,6 +1590,8 @@ function earlier(a: Deadline | undefined, b: Deadline): Deadline {
 /** Outputs a failing task attached to its error (a script's exitCode, say), kept for `errors` handlers. */
 /** Where a paused task run keeps the inputs of a resume asked for before its pause was reached again. */
 const RESUMED_WITH = 'onResume';
+/** Where a paused approval keeps a decision made before its pause was reached again. */
+const REVIEWED = 'reviewedWith';
 
 function failedOutputs(err: unknown): Record<string, unknown> | undefined {
   if (!(err instanceof TaskError)) return undefined;

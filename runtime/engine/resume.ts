@@ -3,11 +3,15 @@ import { InputValidationError } from '../../protocol/errors.js';
 import { type Flow, findTask, type Input } from '../../protocol/flow.js';
 import { resolveInputs } from './inputs.js';
 
-/** The `onResume` inputs the paused tasks declare. */
+const APPROVAL_TYPES = new Set(['approval', 'io.kestra.plugin.core.flow.Approval']);
+
+/** The `onResume` inputs the paused tasks declare (an approval's `inputs`). */
 export function onResumeInputs(flow: Flow, pausedTaskIds: readonly string[]): Input[] {
   const declared: Input[] = [];
   for (const taskId of pausedTaskIds) {
-    const onResume = findTask([flow.tasks, flow.errors, flow.finally], taskId)?.onResume;
+    const task = findTask([flow.tasks, flow.errors, flow.finally], taskId);
+    // An approval takes its reviewer `inputs` on a plain resume too (which approves it), as Kestra's does.
+    const onResume = APPROVAL_TYPES.has(String(task?.type)) ? task?.inputs : task?.onResume;
     if (Array.isArray(onResume)) declared.push(...(onResume as Input[]));
   }
   return declared;

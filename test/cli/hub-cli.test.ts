@@ -61,6 +61,16 @@ const counts = (created: number, updated: number, unchanged: number, deleted: nu
 let hub: RunningHub;
 const api = (args: string[]) => tern([...args, '--server', hub.url, '--token', TOKEN]);
 
+/** Saves a flow on the hub through the API; gives the status. */
+const saveFlow = async (yaml: string) =>
+  (
+    await fetch(`${hub.url}/api/v1/flows`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/x-yaml' },
+      body: yaml,
+    })
+  ).status;
+
 beforeAll(async () => {
   cpSync(join(ROOT, 'examples'), flowsDir, { recursive: true });
   hub = await startHubProcess(dataDir, TOKEN);
@@ -202,17 +212,51 @@ describe('API commands', () => {
       '    type: fail',
       '    errorMessage: the sensor is unplugged',
     ].join('\n');
-    const saved = await fetch(`${hub.url}/api/v1/flows`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/x-yaml' },
-      body: flow,
-    });
-    expect(saved.status).toBe(201);
+    expect(await saveFlow(flow)).toBe(201);
     const run = await api(['flows', 'run', 'tern.cli', 'waited', '--wait']);
     expect(run.code).toBe(1);
     expect(run.stdout).toMatch(/tern\.cli\.waited \S+ FAILED/);
     expect(run.stdout).toMatch(/compute SUCCESS[^\n]*\n\s+outputs \{"values":\{"answer":42\}\}/);
     expect(run.stdout).toMatch(/boom FAILED[^\n]*\n\s+the sensor is unplugged/);
+  });
+
+  it('approves and denies a paused approval, refusing a denial without the comment it requires', async () => {
+    const flow = [
+      'id: gated',
+      'namespace: tern.cli',
+      'tasks:',
+      '  - id: approval',
+      '    type: io.kestra.plugin.core.flow.Approval',
+      '    commentRequired: ON_DENY',
+      '    onApprove:',
+      '      - { id: open, type: log, message: "opened: {{ outputs.approval.comment }}" }',
+    ].join('\n');
+    expect(await saveFlow(flow)).toBe(201);
+    const paused = async () => {
+      const run = await api(['flows', 'run', 'tern.cli', 'gated', '--json']);
+      const { id } = JSON.parse(run.stdout) as { id: string };
+      // Polls until the approval has paused the execution, for at most 30 s.
+      for (const deadline = Date.now() + 30_000; Date.now() < deadline; ) {
+        const shown = await api(['executions', 'show', id, '--json']);
+        if ((JSON.parse(shown.stdout) as { state: string }).state === 'PAUSED') return id;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      throw new Error(`execution ${id} never paused`);
+    };
+    const approved = await paused();
+    const ok = await api(['executions', 'approve', approved, '--comment', 'valve checked']);
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toMatch(`execution ${approved} approved`);
+    const logs = await api(['executions', 'logs', approved, '--follow']);
+    expect(logs.stdout).toMatch(/opened: valve checked/);
+
+    const denied = await paused();
+    const bare = await api(['executions', 'deny', denied]);
+    expect(bare.code).toBe(1);
+    expect(bare.stderr).toMatch(/422 INVALID_INPUT[\s\S]*comment is required/);
+    const no = await api(['executions', 'deny', denied, '-c', 'not tonight', '--json']);
+    expect(no.code).toBe(0);
+    expect(JSON.parse(no.stdout)).toEqual({ id: denied, decision: 'DENIED' });
   });
 
   it('prints each problem of a refused request once', async () => {
