@@ -19,10 +19,7 @@ export default defineTask({
     delay: T.Optional(T.String({ description: 'Older name of pauseDuration' })),
     behavior: T.Optional(
       T.Union(
-        [
-          ...BEHAVIORS.map((b) => T.Literal(b)),
-          T.String({ pattern: '\\{\\{|\\{%', description: 'An expression rendering to one of them' }),
-        ],
+        BEHAVIORS.map((b) => T.Literal(b)),
         {
           default: 'RESUME',
           description:
@@ -50,7 +47,7 @@ export default defineTask({
       const onPause = await ctx.runTasks([props.onPause]);
       if (isFailure(onPause)) return { state: 'FAILED' };
     }
-    const onTimeout = checkedBehavior(props.behavior ?? 'RESUME');
+    const onTimeout = props.behavior ?? 'RESUME';
     const duration = props.pauseDuration ?? props.delay;
     const until = duration ? Date.now() + durationMs(duration, 'pauseDuration') : undefined;
     const { resumed, inputs } = await ctx.pause(until);
@@ -62,10 +59,3 @@ export default defineTask({
     return { outputs, state: behavior === 'WARN' && state === 'SUCCESS' ? 'WARNING' : state };
   },
 });
-
-/** A rendered `behavior` (Kestra's `Property<Behavior>` allows an expression) that must name one of {@link BEHAVIORS}. */
-function checkedBehavior(value: string): (typeof BEHAVIORS)[number] {
-  const found = BEHAVIORS.find((b) => b === value);
-  if (found) return found;
-  throw new TaskError(`behavior: '${value}' is not one of ${BEHAVIORS.join(', ')}`, false);
-}

@@ -310,7 +310,9 @@ tasks:
     ]);
     const wrong = await fx.run(flow('LATER'));
     expect(wrong.execution.state).toBe('FAILED');
-    expect(wrong.run('wait').error).toBe("behavior: 'LATER' is not one of RESUME, WARN, FAIL, CANCEL");
+    expect(wrong.run('wait').error).toBe(
+      "a property does not fit once rendered: behavior: must be one of: RESUME, WARN, FAIL, CANCEL (rendered 'LATER') in task 'wait'",
+    );
     expect(wrong.taskRuns.map((tr) => tr.taskId)).toEqual(['wait']);
   });
 
