@@ -93,6 +93,8 @@ export class EngineTaskContext implements TaskContext {
   readonly namespaceFiles: NamespaceFileStore;
   readonly host: PluginHost;
   private dir: string | undefined;
+  /** The folder's creation, shared by calls that come before it ends (a loop's iterations do). */
+  private made: Promise<string> | undefined;
 
   constructor(private readonly parts: TaskContextParts) {
     const { run, core, taskRun: tr, task, attempt } = parts;
@@ -129,12 +131,13 @@ export class EngineTaskContext implements TaskContext {
     // Inside a `workingDirectory`, tasks share its folder; it removes the folder itself.
     const shared = this.parts.scope.workingDir;
     if (shared !== undefined) return shared;
-    if (!this.dir) {
+    if (!this.made) {
       const { core, run, taskRun } = this.parts;
-      this.dir = attemptDir(core.workRoot, run.execution.id, taskRun.id, this.parts.attempt);
-      await mkdir(this.dir, { recursive: true });
+      const dir = attemptDir(core.workRoot, run.execution.id, taskRun.id, this.parts.attempt);
+      this.dir = dir;
+      this.made = mkdir(dir, { recursive: true }).then(() => dir);
     }
-    return this.dir;
+    return this.made;
   }
 
   /** Made on first use: few tasks act on executions. */

@@ -103,10 +103,13 @@ describeWithService('TERN_TEST_CHROMIUM', 'web UI for a first user', (chromiumPa
 
     const token = (await text(dialog.getByTestId('agent-token'))).trim();
     expect(token).toMatch(/^tern_\S+$/);
-    const command = (await text(dialog.getByTestId('agent-command'))).trim();
     const hubUrl = `mqtt://127.0.0.1:${ui().hub.mqttPort}`;
     const hubKey = (await ui().api('GET', '/signing-keys')).current;
-    expect(command).toBe(`tern agent --hub ${hubUrl} --id gw-first-01 --token ${token} --hub-key ${hubKey}`);
+    const expected = `tern agent --hub ${hubUrl} --id gw-first-01 --token ${token} --hub-key ${hubKey}`;
+    // The hub's broker address comes with the hub's info, which may arrive after the dialog shows.
+    const commandShown = async () => (await text(dialog.getByTestId('agent-command'))).trim();
+    await expect.poll(commandShown, WAIT).toBe(expected);
+    const command = await commandShown();
     const clipboard = () => page.evaluate('navigator.clipboard.readText()');
     await dialog.getByRole('button', { name: 'Copy command' }).click();
     await expect.poll(clipboard, WAIT).toBe(command);
