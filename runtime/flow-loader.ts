@@ -589,6 +589,12 @@ const FLOW_EXTENSIONS = new Set(['.yml', '.yaml']);
 /** A folder of namespace files beside flows (`tern deploy` uploads it); never searched for flows. */
 export const NAMESPACE_FILES_FOLDER = '_files';
 
+/** A folder gone between listing its parent and reading it (a temporary one, say) holds no flow. */
+function vanished(err: NodeJS.ErrnoException): string[] {
+  if (err.code === 'ENOENT') return [];
+  throw err;
+}
+
 async function walkDirectory(dir: string): Promise<string[]> {
   const entries: Dirent[] = await readdir(dir, { withFileTypes: true });
   const files: string[] = [];
@@ -598,7 +604,8 @@ async function walkDirectory(dir: string): Promise<string[]> {
       continue;
     const path = join(dir, entry.name);
     const kind = entry.isSymbolicLink() ? await stat(path).catch(() => undefined) : entry;
-    if (kind?.isDirectory() && !entry.isSymbolicLink()) files.push(...(await walkDirectory(path)));
+    if (kind?.isDirectory() && !entry.isSymbolicLink())
+      files.push(...(await walkDirectory(path).catch(vanished)));
     else if (kind?.isFile() && FLOW_EXTENSIONS.has(extname(entry.name).toLowerCase())) files.push(path);
   }
   return files;
