@@ -70,17 +70,3 @@ export function javaToString(value: unknown): string {
       .join(', ')}}`;
   return String(value);
 }
-
-/**
- * `value` with every string in it, map keys included, passed through `f`, at
- * every depth; other leaves as they are. `value` is not changed.
- *
- * @example mapStrings({ a: ['x', 1] }, (s) => s.toUpperCase()) // { A: ['X', 1] }
- */
-export function mapStrings(value: unknown, f: (s: string) => string): unknown {
-  if (typeof value === 'string') return f(value);
-  if (Array.isArray(value)) return value.map((v) => mapStrings(v, f));
-  if (isMap(value))
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [f(k), mapStrings(v, f)]));
-  return value;
-}

@@ -2,7 +2,7 @@
 import { Type as T } from '@sinclair/typebox';
 import { TaskError } from '../../protocol/errors.js';
 import { defineTask } from '../../protocol/plugin.js';
-import { mapStrings } from '../../protocol/values.js';
+import { mapTexts } from '../../protocol/values.js';
 
 export default defineTask({
   type: 'output',
@@ -53,7 +53,7 @@ export default defineTask({
 
 /** `values` rendered as Kestra renders its map property: a whole `{{ … }}` read as a JSON map, else string by string. */
 function renderValues(values: Record<string, unknown> | string, text: (s: string) => string): unknown {
-  if (typeof values !== 'string') return mapStrings(values, text);
+  if (typeof values !== 'string') return mapTexts(values, text);
   const rendered = text(values);
   let parsed: unknown;
   try {

@@ -24,7 +24,7 @@ import {
   type RunTasksOptions,
 } from '../../protocol/plugin.js';
 import { isFailure, isTerminal, mergeStates, type State } from '../../protocol/states.js';
-import { isTruthy, mapStrings } from '../../protocol/values.js';
+import { isTruthy, mapTexts } from '../../protocol/values.js';
 import {
   type Deadline,
   type ExpressionFunctions,
@@ -1525,7 +1525,7 @@ export class ExecutionRun {
     const bounds = { signal: this.killAbort };
     const { renderer } = this.core;
     const text = (value: unknown): unknown =>
-      mapStrings(value, (s) => renderer.renderText(s, vars, fns, bounds));
+      mapTexts(value, (s) => renderer.renderText(s, vars, fns, bounds));
     for (const [id, value] of Object.entries(values))
       out[id] = asText?.has(id) ? text(value) : renderer.render(value, vars, fns, bounds);
     return this.secrets.value(out);
